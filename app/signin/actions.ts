@@ -1,0 +1,32 @@
+"use server";
+import { AuthError } from "next-auth";
+import { signIn } from "@/server/auth";
+
+export interface SignInState {
+  error?: string;
+}
+
+/** Only same-site relative paths; anything else lands on the workspace list. */
+function safeRedirect(v: FormDataEntryValue | null): string {
+  return typeof v === "string" && v.startsWith("/") && !v.startsWith("//") ? v : "/w";
+}
+
+export async function signInWithPassword(_prev: SignInState, form: FormData): Promise<SignInState> {
+  const email = String(form.get("email") ?? "").trim();
+  const password = String(form.get("password") ?? "");
+  if (!email || !password) return { error: "enter your email and password" };
+  try {
+    await signIn("credentials", { email, password, redirectTo: safeRedirect(form.get("redirectTo")) });
+    return {};
+  } catch (e) {
+    // Without this catch a wrong password would show Next's error page (stack-notes).
+    if (e instanceof AuthError) {
+      return { error: e.type === "CredentialsSignin" ? "wrong email or password" : `sign-in failed (${e.type}); try again` };
+    }
+    throw e; // includes the redirect that signals success
+  }
+}
+
+export async function signInWithGitHub(form: FormData): Promise<void> {
+  await signIn("github", { redirectTo: safeRedirect(form.get("redirectTo")) });
+}

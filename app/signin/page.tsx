@@ -1,0 +1,31 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { currentUserId } from "@/server/auth";
+import { env, githubAuthEnabled } from "@/server/env";
+import { signInWithGitHub } from "./actions";
+import { SignInForm } from "./sign-in-form";
+
+export const dynamic = "force-dynamic";
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const sp = await searchParams;
+  const redirectTo = sp.callbackUrl?.startsWith("/") ? sp.callbackUrl : "/w";
+  if (await currentUserId()) redirect(redirectTo);
+  return (
+    <main className="page narrow">
+      <h1>Sign in to Statescope</h1>
+      <div className="card">
+        <SignInForm redirectTo={redirectTo} email={sp.email} />
+        {githubAuthEnabled(env()) ? (
+          <form action={signInWithGitHub}>
+            <input type="hidden" name="redirectTo" value={redirectTo} />
+            <button className="secondary" type="submit">Continue with GitHub</button>
+          </form>
+        ) : null}
+      </div>
+      <p className="muted">
+        New here? <Link href={`/signup?callbackUrl=${encodeURIComponent(redirectTo)}`}>Create an account</Link>.
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,18 @@
+import type { ReactNode } from "react";
+import { requireUser } from "../../_lib/require-user";
+import { WorkspaceHeader } from "./workspace-header";
+import { WorkspaceNav } from "./workspace-nav";
+
+export const dynamic = "force-dynamic";
+
+export default async function WorkspaceLayout({ children, params }: { children: ReactNode; params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  await requireUser(`/w/${slug}`);
+  return (
+    <main className="page">
+      <WorkspaceHeader slug={slug} />
+      <WorkspaceNav slug={slug} />
+      {children}
+    </main>
+  );
+}

@@ -1,0 +1,16 @@
+import { db } from "@/server/db/client";
+import { env } from "@/server/env";
+import type { Context } from "./trpc";
+
+/** Build the tRPC context for a request: the database and the signed-in user, if any. */
+export async function createContext(req: Request, userId: string | null): Promise<Context> {
+  const client = db();
+  let actor: Context["actor"] = null;
+  if (userId) {
+    // A JWT can outlive its user (e.g. a reset database): treat that as signed out.
+    const exists = await client.user.findUnique({ where: { id: userId }, select: { id: true } });
+    if (exists) actor = { userId };
+  }
+  const publicUrl = env().PUBLIC_URL ?? new URL(req.url).origin;
+  return { db: client, actor, publicUrl };
+}

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { authRouter } from "./routers/auth";
+import { inviteRouter } from "./routers/invite";
+import { syncRouter } from "./routers/sync";
+import { workspaceRouter } from "./routers/workspace";
+import { createCallerFactory, publicProcedure, router } from "./trpc";
+
+export const appRouter = router({
+  health: publicProcedure.output(z.object({ ok: z.literal(true) })).query(() => ({ ok: true as const })),
+  auth: authRouter,
+  workspace: workspaceRouter,
+  invite: inviteRouter,
+  sync: syncRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);
+
+/** Procedures reachable without a session. Adding one here is a reviewed decision. */
+export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set(["health", "auth.signUp", "invite.preview"]);
+/** Procedures for any signed-in user that are deliberately not scoped to one workspace. */
+export const USER_PROCEDURES: ReadonlySet<string> = new Set(["workspace.list", "workspace.create", "invite.accept"]);

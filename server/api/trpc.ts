@@ -1,0 +1,98 @@
+/**
+ * tRPC building blocks. Three kinds of procedure:
+ * - `publicProcedure`: no session (explicit allow-list in tests);
+ * - `userProcedure`: a signed-in user, not tied to a workspace;
+ * - `workspaceProcedure(role)`: input carries `workspace` (the slug); the
+ *   one authorization middleware checks membership and role and puts the
+ *   workspace on the context. Routers never catch: AppError → TRPCError here.
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import { AppError } from "@statescope/core";
+import superjson from "superjson";
+import { z } from "zod";
+import type { Db } from "@/server/db/client";
+import { requireRole, type Actor, type WorkspaceAccess } from "@/server/services/authz";
+import { ZSlug, type Role } from "@/server/services/schemas";
+
+export interface Context {
+  db: Db;
+  actor: Actor | null;
+  publicUrl: string;
+}
+
+export interface Meta {
+  /** Which kind of procedure this is; the router audit test reads it. */
+  auth: "public" | "user" | "workspace";
+  role?: Role;
+}
+
+const t = initTRPC.context<Context>().meta<Meta>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    return { ...shape, data: { ...shape.data, appCode: cause instanceof AppError ? cause.code : undefined } };
+  },
+});
+
+const HTTP_CODE: Record<AppError["code"], TRPCError["code"]> = {
+  BAD_INPUT: "BAD_REQUEST",
+  UNAUTHENTICATED: "UNAUTHORIZED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
+  TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  UNSUPPORTED: "BAD_REQUEST",
+  INTERNAL: "INTERNAL_SERVER_ERROR",
+};
+
+/** The one place that turns service errors into tRPC errors. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const res = await next();
+  if (!res.ok && res.error.cause instanceof AppError) {
+    const app = res.error.cause;
+    throw new TRPCError({ code: HTTP_CODE[app.code], message: app.message, cause: app });
+  }
+  return res;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+export const publicProcedure = t.procedure.use(mapErrors).meta({ auth: "public" });
+
+const requireUser = t.middleware(({ ctx, next }) => {
+  if (!ctx.actor) throw new TRPCError({ code: "UNAUTHORIZED", message: "you are not signed in: sign in and try again" });
+  return next({ ctx: { ...ctx, actor: ctx.actor } });
+});
+
+export const userProcedure = t.procedure.use(mapErrors).use(requireUser).meta({ auth: "user" });
+
+export const ZWorkspaceRef = z.object({ workspace: ZSlug });
+
+/**
+ * The workspace authorization middleware. Exported so the router audit test
+ * can check that every workspace procedure runs exactly this function.
+ */
+export function workspaceAuthorization(minimum: Role) {
+  return t.middleware(async ({ ctx, next, getRawInput }) => {
+    if (!ctx.actor) throw new TRPCError({ code: "UNAUTHORIZED", message: "you are not signed in: sign in and try again" });
+    const raw = await getRawInput();
+    const ref = ZWorkspaceRef.safeParse(raw);
+    if (!ref.success) throw new TRPCError({ code: "BAD_REQUEST", message: "missing or invalid `workspace` (a workspace slug)" });
+    const access: WorkspaceAccess = await requireRole(ctx.db, ctx.actor, ref.data.workspace, minimum);
+    return next({ ctx: { ...ctx, actor: ctx.actor, access } });
+  });
+}
+
+const byRole = {
+  VIEWER: workspaceAuthorization("VIEWER"),
+  EDITOR: workspaceAuthorization("EDITOR"),
+  OWNER: workspaceAuthorization("OWNER"),
+} as const;
+
+/** Marker the audit test looks for on every workspace procedure. */
+export const WORKSPACE_MIDDLEWARES: ReadonlySet<unknown> = new Set(Object.values(byRole));
+
+export function workspaceProcedure(minimum: Role) {
+  return t.procedure.use(mapErrors).use(byRole[minimum]).meta({ auth: "workspace", role: minimum }).input(ZWorkspaceRef);
+}

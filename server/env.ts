@@ -1,0 +1,84 @@
+/**
+ * The only module that reads process.env. Everything else receives settings
+ * from here (or as function arguments), so a setting read at import time can
+ * never surprise a test.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const ZBool = z
+  .enum(["0", "1", "true", "false", "yes", "no"])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const ZPort = z.coerce.number().int().min(0).max(65535);
+
+export const ZEnv = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** External PostgreSQL; when unset an embedded server is started under STATESCOPE_DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Where the embedded Postgres, secrets and uploads live. */
+  STATESCOPE_DATA_DIR: z.string().min(1).default(".data"),
+  /** Preferred port for the embedded Postgres (the next free one is taken when busy). */
+  EMBEDDED_PG_PORT: ZPort.default(54329),
+  PORT: ZPort.default(3000),
+  HOSTNAME: z.string().default("0.0.0.0"),
+  SYNC_PORT: ZPort.default(1234),
+  SYNC_HOST: z.string().default("0.0.0.0"),
+  /** URL browsers use to reach the sync server; defaults to ws://<page host>:SYNC_PORT. */
+  SYNC_PUBLIC_URL: z.string().url().optional(),
+  /** Public base URL of the web app (invite links). Defaults to http://localhost:PORT. */
+  PUBLIC_URL: z.string().url().optional(),
+  /** next-auth secret; generated and kept in the data dir when unset. */
+  AUTH_SECRET: z.string().min(16).optional(),
+  AUTH_GITHUB_ID: z.string().min(1).optional(),
+  AUTH_GITHUB_SECRET: z.string().min(1).optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  INVITE_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
+  STATESCOPE_SEED_DEMO: ZBool.default(true),
+  CHROMIUM_PATH: z.string().optional(),
+});
+
+export type Env = z.infer<typeof ZEnv>;
+
+let cached: Env | undefined;
+
+/** Parse and validate the environment once; a bad value names the variable. */
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = ZEnv.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+/** For tests and the launcher after it changed the environment of this process. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}
+
+export function dataDir(e: Env = env()): string {
+  return path.resolve(e.STATESCOPE_DATA_DIR);
+}
+
+export function githubAuthEnabled(e: Env = env()): boolean {
+  return Boolean(e.AUTH_GITHUB_ID && e.AUTH_GITHUB_SECRET);
+}
+
+/** A copy of the process environment with overrides, for spawning child processes. */
+export function childEnvironment(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v === undefined) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Setting a variable for this process and its children (launcher only). */
+export function setProcessEnv(name: string, value: string): void {
+  process.env[name] = value;
+  cached = undefined;
+}

@@ -1,0 +1,80 @@
+/**
+ * The realtime server: the y-websocket protocol over `ws`, admitting a socket
+ * only with a valid room token (`?token=` on the upgrade URL). A refused
+ * client is accepted and closed at once with 4401 (no/invalid token) or 4403
+ * (token for another room) and a reason, before any document bytes, because
+ * a browser cannot read the HTTP status of a refused upgrade.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
+import { setupWSConnection } from "@y/websocket-server/utils";
+import { AppError, isAppError } from "@statescope/core";
+import type { SyncClaims } from "@/server/services/sync-tokens";
+
+export const CLOSE_UNAUTHENTICATED = 4401;
+export const CLOSE_FORBIDDEN = 4403;
+
+export interface SyncServerOptions {
+  /** Verify the token for `room`; throw AppError UNAUTHENTICATED/FORBIDDEN to refuse. */
+  authorize(token: string | null, room: string): Promise<SyncClaims>;
+  log?: (line: string) => void;
+  /** Largest accepted frame in bytes. */
+  maxPayload?: number;
+}
+
+export interface SyncServer {
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Room names travel in the path: /<room>. The token never reaches the logs. */
+function parseUpgrade(url: string | undefined): { room: string; token: string | null } {
+  const u = new URL(url ?? "/", "http://sync.invalid");
+  return { room: decodeURIComponent(u.pathname.slice(1)), token: u.searchParams.get("token") };
+}
+
+export function createSyncServer(opts: SyncServerOptions): SyncServer {
+  const log = opts.log ?? (() => undefined);
+  const httpServer = http.createServer((req, res) => {
+    if (req.url === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  const wss = new WebSocketServer({ server: httpServer, maxPayload: opts.maxPayload ?? 1 << 20 });
+
+  wss.on("connection", (socket: WebSocket, req: http.IncomingMessage) => {
+    const { room, token } = parseUpgrade(req.url);
+    // Hold frames that arrive while we authorize; y-websocket's handler attaches later.
+    socket.pause();
+    opts
+      .authorize(token, room)
+      .then((claims) => {
+        if (socket.readyState !== socket.OPEN) return;
+        log(`user ${claims.u} joined ${room} as ${claims.role}`);
+        setupWSConnection(socket, req, { docName: room, gc: true });
+        socket.resume();
+      })
+      .catch((e: unknown) => {
+        const app = isAppError(e) ? e : new AppError("INTERNAL", "authorization failed");
+        const code = app.code === "FORBIDDEN" ? CLOSE_FORBIDDEN : CLOSE_UNAUTHENTICATED;
+        log(`refused a connection to ${room}: ${app.message}`);
+        socket.close(code, app.message.slice(0, 120));
+      });
+  });
+
+  return {
+    listen(port, host = "0.0.0.0") {
+      return new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
+      });
+    },
+    close() {
+      for (const c of wss.clients) c.terminate();
+      return new Promise((resolve) => wss.close(() => httpServer.close(() => resolve())));
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { Task, TaskList } from "graphile-worker";
+import type { Db } from "@/server/db/client";
+import { purgeDeadInvites } from "@/server/services/invites";
+import { PURGE_INVITES_JOB, type JobDefinition } from "./jobs";
+import type { z } from "zod";
+
+/** Bind a job definition to its handler: the payload is parsed before the handler runs. */
+function task<S extends z.ZodType>(def: JobDefinition<S>, handler: (payload: z.output<S>, helpers: Parameters<Task>[1]) => Promise<void>): [string, Task] {
+  return [
+    def.name,
+    async (raw, helpers) => {
+      const parsed = def.payload.safeParse(raw ?? {});
+      // A payload that cannot parse will never succeed: fail loudly, and graphile-worker stops retrying after max attempts.
+      if (!parsed.success) throw new Error(`job ${def.name}: invalid payload: ${parsed.error.message}`);
+      await handler(parsed.data, helpers);
+    },
+  ];
+}
+
+export function taskList(db: Db): TaskList {
+  return Object.fromEntries([
+    task(PURGE_INVITES_JOB, async (_p, helpers) => {
+      const n = await purgeDeadInvites(db);
+      helpers.logger.info(`purged ${n} dead invite link(s)`);
+    }),
+  ]);
+}
+
+/** Cron schedule (graphile-worker crontab syntax). */
+export const CRONTAB = `0 3 * * * ${PURGE_INVITES_JOB.name}`;
