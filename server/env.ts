@@ -36,6 +36,8 @@ export const ZEnv = z.object({
   INVITE_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
   STATESCOPE_SEED_DEMO: ZBool.default(true),
   CHROMIUM_PATH: z.string().optional(),
+  /** The directory the `statescope` command was run from (file arguments are relative to it). */
+  STATESCOPE_CWD: z.string().optional(),
 });
 
 export type Env = z.infer<typeof ZEnv>;

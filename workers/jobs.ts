@@ -14,4 +14,4 @@ export function defineJob<S extends z.ZodType>(name: string, payload: S): JobDef
 }
 
 /** Housekeeping: delete invite links that expired or were used over a week ago. */
-export const PURGE_INVITES_JOB = defineJob("invites.purge", z.object({}).passthrough());
+export const PURGE_INVITES_JOB = defineJob("invites:purge", z.object({}).passthrough());

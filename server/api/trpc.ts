@@ -91,7 +91,9 @@ const byRole = {
 } as const;
 
 /** Marker the audit test looks for on every workspace procedure. */
-export const WORKSPACE_MIDDLEWARES: ReadonlySet<unknown> = new Set(Object.values(byRole));
+export const WORKSPACE_MIDDLEWARES: ReadonlySet<unknown> = new Set(
+  Object.values(byRole).flatMap((b) => (b as unknown as { _middlewares: unknown[] })._middlewares),
+);
 
 export function workspaceProcedure(minimum: Role) {
   return t.procedure.use(mapErrors).use(byRole[minimum]).meta({ auth: "workspace", role: minimum }).input(ZWorkspaceRef);

@@ -22,11 +22,12 @@ export function prefixer(name: string, width = 6): (line: string) => string {
   return (line) => `${color}${tag}${reset} ${line}`;
 }
 
-export function startManaged(name: string, cmd: string, args: string[], opts: SpawnOptions): Managed {
+/** `sink` receives the child's stdout (stderr always goes to stderr); the CLI passes stderr to keep stdout for JSON. */
+export function startManaged(name: string, cmd: string, args: string[], opts: SpawnOptions, sink: NodeJS.WritableStream = process.stdout): Managed {
   const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
   const fmt = prefixer(name);
   for (const [stream, out] of [
-    [child.stdout, process.stdout],
+    [child.stdout, sink],
     [child.stderr, process.stderr],
   ] as const) {
     if (!stream) continue;
@@ -37,8 +38,8 @@ export function startManaged(name: string, cmd: string, args: string[], opts: Sp
 }
 
 /** Run a command to completion with prefixed output; reject on a non-zero exit. */
-export async function runStep(name: string, cmd: string, args: string[], opts: SpawnOptions): Promise<void> {
-  const m = startManaged(name, cmd, args, opts);
+export async function runStep(name: string, cmd: string, args: string[], opts: SpawnOptions, sink?: NodeJS.WritableStream): Promise<void> {
+  const m = startManaged(name, cmd, args, opts, sink);
   const code = await m.exited;
   if (code !== 0) throw new Error(`${name} failed (exit code ${code ?? "signal"}): ${cmd} ${args.join(" ")}`);
 }

@@ -6,7 +6,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { ensureDatabase, type DatabaseHandle } from "@/server/db/embedded";
 import { dataDir, env, setProcessEnv } from "@/server/env";
 import { runStep } from "./processes";
@@ -24,7 +26,7 @@ function prismaEnv(url: string): NodeJS.ProcessEnv {
 }
 
 /** Generate the Prisma client when it is missing or older than the schema. */
-export async function ensurePrismaClient(log: (l: string) => void): Promise<void> {
+export async function ensurePrismaClient(log: (l: string) => void, sink?: NodeJS.WritableStream): Promise<void> {
   const hash = createHash("sha256").update(fs.readFileSync(SCHEMA)).digest("hex");
   const stamp = path.join(GENERATED, ".schema-hash");
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === hash) return;
@@ -33,12 +35,52 @@ export async function ensurePrismaClient(log: (l: string) => void): Promise<void
   await runStep("prisma", process.execPath, [PRISMA_CLI, "generate"], {
     cwd: ROOT,
     env: prismaEnv(env().DATABASE_URL ?? "postgresql://generate:only@localhost:5432/none"),
-  });
+  }, sink);
   fs.writeFileSync(stamp, hash);
 }
 
-export async function migrate(url: string): Promise<void> {
-  await runStep("migrate", process.execPath, [PRISMA_CLI, "migrate", "deploy"], { cwd: ROOT, env: prismaEnv(url) });
+/** Names of migrations in prisma/migrations that the database has not applied yet. */
+export async function pendingMigrations(url: string): Promise<string[]> {
+  const dir = path.join(ROOT, "prisma", "migrations");
+  const all = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const r = await client.query<{ migration_name: string }>(
+      "select migration_name from _prisma_migrations where finished_at is not null and rolled_back_at is null",
+    );
+    const applied = new Set(r.rows.map((x) => x.migration_name));
+    return all.filter((m) => !applied.has(m));
+  } catch (e) {
+    if ((e as { code?: string }).code === "42P01") return all; // no _prisma_migrations table yet
+    throw e;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Apply pending migrations with `prisma migrate deploy` (quick no-op check first; output shown only on failure). */
+export async function migrate(url: string, log: (l: string) => void): Promise<void> {
+  const pending = await pendingMigrations(url);
+  if (pending.length === 0) return;
+  log(`applying ${pending.length} database migration(s): ${pending.join(", ")}`);
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
+  try {
+    await runStep("migrate", process.execPath, [PRISMA_CLI, "migrate", "deploy"], { cwd: ROOT, env: prismaEnv(url) }, sink);
+  } catch (e) {
+    process.stderr.write(lines.join(""));
+    throw e;
+  }
 }
 
 /** AUTH_SECRET from the environment, else one generated once and kept in the data dir. */
@@ -67,9 +109,9 @@ export interface Prepared {
  * Make the database usable by this process and its children: sets
  * DATABASE_URL (and AUTH_SECRET) in this process's environment.
  */
-export async function prepare(opts: { log: (l: string) => void; migrate?: boolean }): Promise<Prepared> {
+export async function prepare(opts: { log: (l: string) => void; migrate?: boolean; sink?: NodeJS.WritableStream }): Promise<Prepared> {
   const e = env();
-  await ensurePrismaClient(opts.log);
+  await ensurePrismaClient(opts.log, opts.sink);
   const database = await ensureDatabase({
     databaseUrl: e.DATABASE_URL,
     dataDir: dataDir(e),
@@ -78,6 +120,6 @@ export async function prepare(opts: { log: (l: string) => void; migrate?: boolea
   });
   setProcessEnv("DATABASE_URL", database.url);
   ensureAuthSecret();
-  if (opts.migrate !== false) await migrate(database.url);
+  if (opts.migrate !== false) await migrate(database.url, opts.log);
   return { database };
 }

@@ -71,7 +71,8 @@ export function firstUntraversableParent(dir: string): string | undefined {
 export function clusterDirFor(dataDir: string): { dir: string; note?: string } {
   const preferred = path.join(path.resolve(dataDir), "postgres");
   if (!isRoot()) return { dir: preferred };
-  const blocked = firstUntraversableParent(preferred);
+  // The cluster dir itself belongs to postgres (mode 700); only its parents matter.
+  const blocked = firstUntraversableParent(path.dirname(preferred));
   if (!blocked) return { dir: preferred };
   const hash = createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 12);
   const dir = path.join(os.tmpdir(), `statescope-pg-${hash}`, "postgres");

@@ -61,7 +61,10 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
         const app = isAppError(e) ? e : new AppError("INTERNAL", "authorization failed");
         const code = app.code === "FORBIDDEN" ? CLOSE_FORBIDDEN : CLOSE_UNAUTHENTICATED;
         log(`refused a connection to ${room}: ${app.message}`);
+        // Resume so the client's closing handshake can be read; drop the socket if it never answers.
+        socket.resume();
         socket.close(code, app.message.slice(0, 120));
+        setTimeout(() => socket.terminate(), 2000).unref();
       });
   });
 

@@ -1,0 +1,150 @@
+/**
+ * The `statescope` command line. Shares the server's services and database
+ * selection (DATABASE_URL, else the embedded Postgres of STATESCOPE_DATA_DIR,
+ * reusing the one `npm start` runs). With --json, stdout carries exactly one
+ * JSON object; errors go to stderr. Exit codes: 0 ok, 2 bad input, 1 failure.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { AppError, CLIENT_ERROR_CODES, isAppError } from "@statescope/core";
+import type { Db } from "@/server/db/client";
+import { prepare } from "./runtime";
+
+interface CommandSpec {
+  usage: string;
+  summary: string;
+  options: NonNullable<ParseArgsConfig["options"]>;
+  run(ctx: { db: Db; values: Record<string, string | boolean | undefined>; positionals: string[]; note: (l: string) => void }): Promise<Record<string, unknown>>;
+  /** Human-readable rendering of the JSON result. */
+  text(out: Record<string, unknown>): string;
+}
+
+const COMMON = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
+
+function required(values: Record<string, string | boolean | undefined>, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string" || v.length === 0) throw new AppError("BAD_INPUT", `missing --${name}`);
+  return v;
+}
+
+const COMMANDS: Record<string, CommandSpec> = {
+  "user create": {
+    usage: "statescope user create --email EMAIL --password PASSWORD [--name NAME] [--json]",
+    summary: "create an account (email + password)",
+    options: { email: { type: "string" }, password: { type: "string" }, name: { type: "string" } },
+    async run({ db, values }) {
+      const { createUser } = await import("@/server/services/users");
+      const name = typeof values.name === "string" ? values.name : undefined;
+      const u = await createUser(db, { email: required(values, "email"), password: required(values, "password"), ...(name ? { name } : {}) });
+      return { userId: u.userId, email: u.email, name: u.name };
+    },
+    text: (o) => `created user ${String(o.email)} (id ${String(o.userId)})`,
+  },
+  "workspace create": {
+    usage: "statescope workspace create --slug SLUG --owner EMAIL [--name NAME] [--json]",
+    summary: "create a workspace owned by an existing user",
+    options: { slug: { type: "string" }, owner: { type: "string" }, name: { type: "string" } },
+    async run({ db, values }) {
+      const { findUserByEmail } = await import("@/server/services/users");
+      const { createWorkspace } = await import("@/server/services/workspaces");
+      const ownerEmail = required(values, "owner");
+      const owner = await findUserByEmail(db, ownerEmail);
+      if (!owner) throw new AppError("BAD_INPUT", `no user with the email ${ownerEmail}: create it first with \`statescope user create\``);
+      const name = typeof values.name === "string" ? values.name : undefined;
+      const ws = await createWorkspace(db, owner.userId, { slug: required(values, "slug"), ...(name ? { name } : {}) });
+      return { workspaceId: ws.workspaceId, slug: ws.slug, ownerEmail: owner.email };
+    },
+    text: (o) => `created workspace ${String(o.slug)} (id ${String(o.workspaceId)}), owner ${String(o.ownerEmail)}`,
+  },
+};
+
+/**
+ * For commands that take `--workspace SLUG`: the workspace, created when it
+ * does not exist (owner: --owner, else the only user).
+ */
+export async function resolveWorkspace(db: Db, slug: string, ownerEmail: string | undefined, note: (l: string) => void) {
+  const { findUserByEmail } = await import("@/server/services/users");
+  const { createWorkspace } = await import("@/server/services/workspaces");
+  const ws = await db.workspace.findUnique({ where: { slug }, select: { id: true, slug: true } });
+  if (ws) return { workspaceId: ws.id, slug: ws.slug, workspaceCreated: false };
+  let ownerId: string;
+  if (ownerEmail) {
+    const u = await findUserByEmail(db, ownerEmail);
+    if (!u) throw new AppError("BAD_INPUT", `workspace "${slug}" does not exist and --owner ${ownerEmail} is not a user`);
+    ownerId = u.userId;
+  } else {
+    const users = await db.user.findMany({ take: 2, select: { id: true } });
+    if (users.length !== 1) {
+      throw new AppError("BAD_INPUT", `workspace "${slug}" does not exist: pass --owner EMAIL to create it (there are ${users.length === 0 ? "no users" : "several users"})`);
+    }
+    ownerId = users[0]!.id;
+  }
+  const created = await createWorkspace(db, ownerId, { slug });
+  note(`created workspace "${slug}"`);
+  return { workspaceId: created.workspaceId, slug: created.slug, workspaceCreated: true };
+}
+
+function helpText(): string {
+  const lines = [
+    "statescope — command line for Statescope",
+    "",
+    "Commands:",
+    ...Object.entries(COMMANDS).map(([, c]) => `  ${c.usage}\n      ${c.summary}`),
+    "",
+    "Every command accepts --json (one JSON object on stdout; errors as {\"error\":{code,message}} on stderr).",
+    "Exit codes: 0 success, 2 bad input, 1 failure.",
+    "Database: DATABASE_URL, else the embedded PostgreSQL in STATESCOPE_DATA_DIR (default .data),",
+    "reusing the server `npm start` runs there.",
+  ];
+  return lines.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  const fail = (code: number, errCode: string, message: string) => {
+    if (json) process.stderr.write(JSON.stringify({ error: { code: errCode, message } }) + "\n");
+    else process.stderr.write(`statescope: ${message}\n`);
+    return code;
+  };
+
+  const words = argv.filter((a) => !a.startsWith("-"));
+  if (argv.length === 0 || (words.length === 0 && (argv.includes("--help") || argv.includes("-h")))) {
+    process.stdout.write(helpText() + "\n");
+    return 0;
+  }
+  const key = words.slice(0, 2).join(" ");
+  const spec = COMMANDS[key];
+  if (!spec) return fail(2, "BAD_INPUT", `unknown command "${words.join(" ")}"; run \`statescope --help\``);
+
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...COMMON, ...spec.options }, allowPositionals: true, strict: true });
+  } catch (e) {
+    return fail(2, "BAD_INPUT", `${e instanceof Error ? e.message : String(e)}\nusage: ${spec.usage}`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${spec.usage}\n  ${spec.summary}\n`);
+    return 0;
+  }
+
+  const note = (l: string) => process.stderr.write(`${l}\n`);
+  let stop: (() => Promise<void>) | undefined;
+  let db: Db | undefined;
+  try {
+    const { database } = await prepare({ log: note, sink: process.stderr });
+    stop = () => database.stop();
+    const { createDb } = await import("@/server/db/client");
+    db = createDb(database.url);
+    const values = parsed.values as Record<string, string | boolean | undefined>;
+    const out = await spec.run({ db, values, positionals: parsed.positionals.slice(2), note });
+    process.stdout.write((json ? JSON.stringify(out) : spec.text(out)) + "\n");
+    return 0;
+  } catch (e) {
+    if (isAppError(e)) return fail(CLIENT_ERROR_CODES.has(e.code) ? 2 : 1, e.code, e.message);
+    return fail(1, "INTERNAL", e instanceof Error ? e.message : String(e));
+  } finally {
+    await db?.$disconnect().catch(() => undefined);
+    await stop?.().catch(() => undefined);
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

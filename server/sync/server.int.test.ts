@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { AppError } from "@statescope/core";
+import { signSyncToken, verifySyncToken } from "../services/sync-tokens";
+import { CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, createSyncServer, type SyncServer } from "./server";
+
+const SECRET = "test-secret-test-secret-test-secret";
+let server: SyncServer;
+let port = 0;
+
+beforeAll(async () => {
+  server = createSyncServer({
+    async authorize(token, room) {
+      if (!token) throw new AppError("UNAUTHENTICATED", "no realtime token");
+      const c = verifySyncToken(SECRET, token);
+      if (c.r !== room) throw new AppError("FORBIDDEN", "this token is for another room");
+      return c;
+    },
+  });
+  port = await server.listen(0, "127.0.0.1");
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function closeOf(url: string): Promise<{ code: number; reason: string; bytes: number }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    let bytes = 0;
+    ws.on("message", (d: Buffer) => (bytes += d.length));
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString(), bytes }));
+  });
+}
+
+describe("sync server", () => {
+  it("refuses a missing, forged or foreign token with 4401/4403 before any document bytes", async () => {
+    const none = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1`);
+    expect(none).toEqual({ code: CLOSE_UNAUTHENTICATED, reason: "no realtime token", bytes: 0 });
+    const forged = signSyncToken("another-secret-another-secret!!", { u: "u", w: "w1", r: "ws:w1:d1", role: "OWNER" });
+    expect((await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${forged}`)).code).toBe(CLOSE_UNAUTHENTICATED);
+    const other = signSyncToken(SECRET, { u: "u", w: "w1", r: "ws:w1:other", role: "OWNER" });
+    const foreign = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${other}`);
+    expect(foreign).toEqual({ code: CLOSE_FORBIDDEN, reason: "this token is for another room", bytes: 0 });
+    const expired = signSyncToken(SECRET, { u: "u", w: "w1", r: "ws:w1:d1", role: "OWNER" }, Date.now() - 3600_000);
+    expect((await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${expired}`)).reason).toMatch(/expired/);
+  });
+
+  it("converges two documents in the same room over real sockets", async () => {
+    const room = "ws:w1:dataset-1";
+    const token = (u: string) => signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" });
+    const docA = new Y.Doc();
+    const docB = new Y.Doc();
+    const a = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, docA, { WebSocketPolyfill: WebSocket as never, params: { token: token("a") } });
+    const b = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, docB, { WebSocketPolyfill: WebSocket as never, params: { token: token("b") } });
+    docA.getMap("view").set("threshold", 0.42);
+    docB.getMap("view").set("position", 1200);
+    await expect.poll(() => docB.getMap("view").get("threshold"), { timeout: 5000 }).toBe(0.42);
+    await expect.poll(() => docA.getMap("view").get("position"), { timeout: 5000 }).toBe(1200);
+    a.destroy();
+    b.destroy();
+  });
+});
