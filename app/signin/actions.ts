@@ -4,6 +4,8 @@ import { signIn } from "@/server/auth";
 
 export interface SignInState {
   error?: string;
+  /** Echoed back so the field keeps its value after React resets the form. */
+  email?: string;
 }
 
 /** Only same-site relative paths; anything else lands on the workspace list. */
@@ -14,14 +16,14 @@ function safeRedirect(v: FormDataEntryValue | null): string {
 export async function signInWithPassword(_prev: SignInState, form: FormData): Promise<SignInState> {
   const email = String(form.get("email") ?? "").trim();
   const password = String(form.get("password") ?? "");
-  if (!email || !password) return { error: "enter your email and password" };
+  if (!email || !password) return { error: "enter your email and password", email };
   try {
     await signIn("credentials", { email, password, redirectTo: safeRedirect(form.get("redirectTo")) });
     return {};
   } catch (e) {
     // Without this catch a wrong password would show Next's error page (stack-notes).
     if (e instanceof AuthError) {
-      return { error: e.type === "CredentialsSignin" ? "wrong email or password" : `sign-in failed (${e.type}); try again` };
+      return { error: e.type === "CredentialsSignin" ? "wrong email or password" : `sign-in failed (${e.type}); try again`, email };
     }
     throw e; // includes the redirect that signals success
   }

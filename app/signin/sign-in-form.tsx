@@ -8,7 +8,7 @@ export function SignInForm({ redirectTo, email }: { redirectTo: string; email?: 
     <form action={action} aria-label="Sign in">
       <input type="hidden" name="redirectTo" value={redirectTo} />
       <label htmlFor="email">Email</label>
-      <input id="email" name="email" type="email" autoComplete="email" required defaultValue={email} autoFocus />
+      <input id="email" name="email" type="email" autoComplete="email" required defaultValue={state.email ?? email} key={state.email ?? email ?? ""} autoFocus />
       <label htmlFor="password">Password</label>
       <input id="password" name="password" type="password" autoComplete="current-password" required />
       {state.error ? <p className="error" role="alert">{state.error}</p> : null}

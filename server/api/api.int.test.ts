@@ -26,7 +26,7 @@ async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
 
 describe("router audit", () => {
   it("runs the workspace authorization middleware on every procedure that is not explicitly public or user-level", () => {
-    const procedures = appRouter._def.procedures as Record<string, { _def: { meta?: { auth?: string }; middlewares: unknown[] } }>;
+    const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: { auth?: string }; middlewares: unknown[] } }>;
     const names = Object.keys(procedures);
     expect(names.length).toBeGreaterThan(5);
     const offenders: string[] = [];

@@ -1,0 +1,181 @@
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppError } from "@statescope/core";
+import { makeTar, makeZip } from "../../../../tests/fixtures/formats/archives";
+import { DEFAULT_YML, makeLstmVisProject, WORDS_DICT } from "../../../../tests/fixtures/formats/projects";
+import { extractArchive } from "../archive/archive";
+import { parseDict } from "../dict/dict";
+import { Hdf5File } from "../hdf5/h5";
+import { encodeNpy, NpyFile } from "../npy/npy";
+import { scanSource } from "./dataset-reader";
+import { openLstmVisProject, parseLstmYml } from "./project";
+
+/** mulberry32: a tiny seeded PRNG so failures replay. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One mutation: flip bytes, truncate, insert junk or duplicate a slice. */
+function mutate(src: Buffer, rnd: () => number): Buffer {
+  const pick = (n: number) => Math.floor(rnd() * n);
+  const b = Buffer.from(src);
+  switch (pick(4)) {
+    case 0: {
+      const flips = 1 + pick(8);
+      for (let i = 0; i < flips; i++) b[pick(b.length)] = pick(256);
+      return b;
+    }
+    case 1:
+      return b.subarray(0, pick(b.length));
+    case 2: {
+      const at = pick(b.length);
+      const junk = Buffer.from(Array.from({ length: 1 + pick(16) }, () => pick(256)));
+      return Buffer.concat([b.subarray(0, at), junk, b.subarray(at)]);
+    }
+    default: {
+      const at = pick(b.length);
+      const len = pick(Math.min(64, b.length - at));
+      return Buffer.concat([b.subarray(0, at), b.subarray(at, at + len), b.subarray(at)]);
+    }
+  }
+}
+
+/** Runs `fn`; it must succeed or throw AppError — anything else fails with the case id. */
+async function expectCleanOutcome(id: string, fn: () => Promise<unknown> | unknown): Promise<"ok" | "rejected"> {
+  try {
+    await fn();
+    return "ok";
+  } catch (e) {
+    if (!(e instanceof AppError)) throw new Error(`${id}: threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    return "rejected";
+  }
+}
+
+/** Set FUZZ_SEED to explore other cases; the default keeps CI deterministic. */
+const SEED = Number(process.env.FUZZ_SEED ?? 0) * 100;
+
+let base: string;
+let project: string;
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), "fuzz-"));
+  project = join(base, "proj");
+  await makeLstmVisProject(project);
+});
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+describe("fuzz: mutated and truncated inputs end in success or AppError", () => {
+  it("lstm.yml (parse: 120 cases, full open: 15 cases)", async () => {
+    const rnd = prng(SEED + 1);
+    const src = Buffer.from(DEFAULT_YML);
+    for (let i = 0; i < 120; i++) {
+      const m = mutate(src, rnd);
+      await expectCleanOutcome(`yml#${i}`, () => parseLstmYml(m.toString("utf8")));
+    }
+    for (let i = 0; i < 15; i++) {
+      const m = mutate(src, rnd);
+      await writeFile(join(project, "lstm.yml"), m);
+      await expectCleanOutcome(`yml-open#${i}`, async () => (await openLstmVisProject(project)).close());
+    }
+    await writeFile(join(project, "lstm.yml"), DEFAULT_YML);
+  });
+
+  it("dictionaries (100 cases)", async () => {
+    const rnd = prng(SEED + 2);
+    const src = Buffer.from(WORDS_DICT + "<nl> 9\n 10\n");
+    for (let i = 0; i < 100; i++) {
+      const m = mutate(src, rnd);
+      await expectCleanOutcome(`dict#${i}`, () => parseDict(m.toString("utf8"), "words.dict"));
+    }
+  });
+
+  it("npy files (80 cases)", async () => {
+    const rnd = prng(SEED + 3);
+    const variants = [
+      encodeNpy(Float32Array.from({ length: 60 }, (_, i) => i), [20, 3]),
+      encodeNpy(new BigInt64Array(10).fill(3n), [10], { version: 2 }),
+      encodeNpy(new Uint16Array(12).fill(0x3c00), [4, 3], { float16: true, version: 3 }),
+    ];
+    const p = join(base, "f.npy");
+    for (let i = 0; i < 80; i++) {
+      await writeFile(p, mutate(variants[i % variants.length]!, rnd));
+      await expectCleanOutcome(`npy#${i}`, async () => {
+        const f = await NpyFile.open(p);
+        try {
+          const rows = f.shape.length === 0 ? 1 : f.shape[0]!;
+          await f.readFloat32(0, Math.min(rows, 64));
+          await f.readInt32(0, Math.min(rows, 64));
+        } finally {
+          await f.close();
+        }
+      });
+    }
+  });
+
+  it("hdf5 files inside a project (60 cases)", async () => {
+    const rnd = prng(SEED + 4);
+    const dir = join(base, "h5proj");
+    await makeLstmVisProject(dir);
+    const states = await readFile(join(dir, "states.h5"));
+    const layer2 = await readFile(join(dir, "states_layer2.h5")); // chunked + gzip
+    const outcomes = { ok: 0, rejected: 0 };
+    for (let i = 0; i < 60; i++) {
+      const target = i % 2 ? "states.h5" : "states_layer2.h5";
+      await writeFile(join(dir, target), mutate(i % 2 ? states : layer2, rnd));
+      outcomes[
+        await expectCleanOutcome(`h5#${i}`, async () => {
+          const r = await openLstmVisProject(dir);
+          try {
+            for (const s of r.plan.sources) await scanSource(r, s.name, { chunkRows: 8 });
+          } finally {
+            await r.close();
+          }
+        })
+      ]++;
+      await writeFile(join(dir, "states.h5"), states);
+      await writeFile(join(dir, "states_layer2.h5"), layer2);
+    }
+    expect(outcomes.ok + outcomes.rejected).toBe(60);
+    // a file that survives mutation must still be usable afterwards
+    const f = await Hdf5File.open(join(dir, "states.h5"));
+    expect((await (await f.dataset("states1")).readFloat32(0, 1)).length).toBe(4);
+    await f.close();
+  });
+
+  it("zip and tar.gz archives (50 cases each)", async () => {
+    const rnd = prng(SEED + 5);
+    const entries = [
+      { name: "p/lstm.yml", data: DEFAULT_YML },
+      { name: "p/words.dict", data: WORDS_DICT.repeat(20) },
+      { name: "p/sub/", data: "" },
+      { name: "p/sub/x.txt", data: "x".repeat(3000) },
+    ];
+    const zip = makeZip(entries);
+    const tgz = makeTar(entries.filter((e) => !e.name.endsWith("/")));
+    const p = join(base, "a.bin");
+    for (let i = 0; i < 100; i++) {
+      await writeFile(p, mutate(i % 2 ? zip : tgz, rnd));
+      await expectCleanOutcome(`archive#${i}`, async () => {
+        const res = await extractArchive(p, { limits: { maxEntries: 50 } });
+        await res.cleanup();
+      });
+    }
+  });
+
+  it("copies of the project are left intact by failed opens", async () => {
+    await copyFile(join(project, "lstm.yml"), join(base, "copy.yml"));
+    const r = await openLstmVisProject(project);
+    expect(r.plan.steps).toBe(20);
+    await r.close();
+  });
+});
