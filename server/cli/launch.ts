@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     await ensurePrismaClient(log);
     return;
   }
-  const { database } = await prepare({ log });
+  const { database } = await prepare({ log, isolate: mode !== "migrate" });
   if (mode === "migrate") {
     log("migrations applied");
     await database.stop();

@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { ensureDatabase, type DatabaseHandle } from "@/server/db/embedded";
 import { dataDir, env, setProcessEnv } from "@/server/env";
+import { spawn } from "node:child_process";
+import type { HostMessage } from "./db-host";
 import { runStep } from "./processes";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -105,19 +107,50 @@ export interface Prepared {
   database: DatabaseHandle;
 }
 
+/** Start the embedded database in a detached host process (see db-host.ts). */
+function hostedDatabase(log: (l: string) => void): Promise<DatabaseHandle> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "server", "cli", "db-host.ts")], {
+      cwd: ROOT,
+      env: process.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.on("data", (d: Buffer) => {
+        for (const line of d.toString().split("\n")) if (line.trim()) log(line);
+      });
+    }
+    child.once("exit", (code) => reject(new Error(`the database host exited early (code ${code ?? "signal"})`)));
+    child.on("message", (m: HostMessage) => {
+      if (m.type === "error") return reject(new Error(m.message));
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      resolve({
+        url: m.url,
+        kind: m.kind,
+        async stop() {
+          if (m.kind !== "owned" || child.exitCode !== null) return;
+          child.kill("SIGTERM");
+          await exited;
+        },
+      });
+    });
+  });
+}
+
 /**
  * Make the database usable by this process and its children: sets
  * DATABASE_URL (and AUTH_SECRET) in this process's environment.
+ * `isolate`: long-running launchers keep the embedded server in its own
+ * process group so a terminal Ctrl-C does not stop it before its clients.
  */
-export async function prepare(opts: { log: (l: string) => void; migrate?: boolean; sink?: NodeJS.WritableStream }): Promise<Prepared> {
+export async function prepare(opts: { log: (l: string) => void; migrate?: boolean; sink?: NodeJS.WritableStream; isolate?: boolean }): Promise<Prepared> {
   const e = env();
   await ensurePrismaClient(opts.log, opts.sink);
-  const database = await ensureDatabase({
-    databaseUrl: e.DATABASE_URL,
-    dataDir: dataDir(e),
-    preferredPort: e.EMBEDDED_PG_PORT,
-    log: opts.log,
-  });
+  const database =
+    opts.isolate && !e.DATABASE_URL
+      ? await hostedDatabase(opts.log)
+      : await ensureDatabase({ databaseUrl: e.DATABASE_URL, dataDir: dataDir(e), preferredPort: e.EMBEDDED_PG_PORT, log: opts.log });
   setProcessEnv("DATABASE_URL", database.url);
   ensureAuthSecret();
   if (opts.migrate !== false) await migrate(database.url, opts.log);

@@ -1,0 +1,242 @@
+/**
+ * Binary chunk storage of datasets (see ./DESIGN.md for the layout and why).
+ *
+ * States, token ids and meta values live in time chunks of little-endian
+ * `bytea`, keyed (parent id, chunk index), so any step range [from, to) is one
+ * primary-key range scan. Bulk I/O goes through node-postgres (`Queryable`):
+ * Prisma converts `Bytes` through its query engine and is far too slow for
+ * megabyte values. Pure data access: no authorization, no business rules.
+ */
+import { endianness } from "node:os";
+import type pg from "pg";
+
+if (endianness() !== "LE") throw new Error("dataset storage assumes a little-endian host (chunks are stored as float32/int32 LE)");
+
+/** A pool or one checked-out client. */
+export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
+
+/** Target bytes per state chunk. */
+export const STATE_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Token ids per token chunk (256 KiB). */
+export const TOKEN_CHUNK_ROWS = 65_536;
+
+/** Rows per state chunk for a source of `cells` cells: a power of two with about 4 MiB per chunk, 64..16384 rows. */
+export function stateChunkRows(cells: number): number {
+  const ideal = STATE_CHUNK_BYTES / (Math.max(1, cells) * 4);
+  let rows = 64;
+  while (rows * 2 <= ideal && rows < 16_384) rows *= 2;
+  return rows;
+}
+
+/** Rows per meta chunk: about 65 536 values. */
+export function metaChunkRows(width: number): number {
+  return Math.max(1, Math.floor(TOKEN_CHUNK_ROWS / Math.max(1, width)));
+}
+
+/** The manifest fields a reader needs to locate rows of a source. */
+export interface SourceLayout {
+  id: string;
+  steps: number;
+  cells: number;
+  chunkRows: number;
+}
+
+export interface TrackLayout {
+  id: string;
+  kind: "discrete" | "scalar" | "wordvec";
+  width: number;
+  chunkRows: number;
+  hasWeights: boolean;
+}
+
+function asBuffer(a: Float32Array | Int32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Copies little-endian 4-byte values out of `bytes` (pg buffers may be unaligned). */
+function float32Of(bytes: Buffer): Float32Array {
+  if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+function int32Of(bytes: Buffer): Int32Array {
+  if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+  return new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+// ---- writes (import only) ----------------------------------------------------
+
+export async function writeStateChunk(q: Queryable, sourceId: string, index: number, cells: number, rows: Float32Array): Promise<void> {
+  if (rows.length % cells !== 0) throw new RangeError(`state chunk ${index}: ${rows.length} values is not a multiple of ${cells} cells`);
+  await q.query('insert into "StateChunk" ("sourceId", "index", "rows", "data") values ($1, $2, $3, $4)', [sourceId, index, rows.length / cells, asBuffer(rows)]);
+}
+
+export async function writeTokenChunk(q: Queryable, datasetId: string, index: number, ids: Int32Array): Promise<void> {
+  await q.query('insert into "TokenChunk" ("datasetId", "index", "rows", "data") values ($1, $2, $3, $4)', [datasetId, index, ids.length, asBuffer(ids)]);
+}
+
+export async function writeMetaChunk(
+  q: Queryable,
+  trackId: string,
+  index: number,
+  rows: number,
+  values: Int32Array | Float32Array,
+  weights: Float32Array | null,
+): Promise<void> {
+  await q.query('insert into "MetaChunk" ("trackId", "index", "rows", "data", "weights") values ($1, $2, $3, $4, $5)', [
+    trackId,
+    index,
+    rows,
+    asBuffer(values),
+    weights ? asBuffer(weights) : null,
+  ]);
+}
+
+/** Inserts dictionary entries in batches (one statement per 10 000 entries). */
+export async function writeVocabulary(q: Queryable, datasetId: string, entries: ReadonlyArray<{ id: number; token: string }>): Promise<void> {
+  const BATCH = 10_000;
+  for (let i = 0; i < entries.length; i += BATCH) {
+    const part = entries.slice(i, i + BATCH);
+    await q.query('insert into "VocabEntry" ("datasetId", "tokenId", "token") select $1, * from unnest($2::int[], $3::text[])', [
+      datasetId,
+      part.map((e) => e.id),
+      part.map((e) => e.token),
+    ]);
+  }
+}
+
+// ---- reads -------------------------------------------------------------------
+
+function checkRange(label: string, steps: number, from: number, to: number): void {
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to <= from || to > steps) {
+    throw new RangeError(`${label}: step range [${from}, ${to}) is outside 0..${steps}`);
+  }
+}
+
+/**
+ * Steps [from, to) of a source as row-major float32 ((to - from) × selected
+ * cells). `cells` selects columns in the given order (all when omitted).
+ */
+export async function readStateWindow(q: Queryable, src: SourceLayout, from: number, to: number, cells?: ArrayLike<number>): Promise<Float32Array> {
+  checkRange(`source ${src.id}`, src.steps, from, to);
+  const all = src.cells;
+  const sel = cells ? Uint32Array.from(cells) : null;
+  if (sel) for (const c of sel) if (c >= all) throw new RangeError(`source ${src.id} has ${all} cells, cell ${c} was selected`);
+  const width = sel ? sel.length : all;
+  const out = new Float32Array((to - from) * width);
+  const first = Math.floor(from / src.chunkRows);
+  const last = Math.floor((to - 1) / src.chunkRows);
+  const r = await q.query<{ index: number; data: Buffer }>(
+    'select "index", "data" from "StateChunk" where "sourceId" = $1 and "index" between $2 and $3 order by "index"',
+    [src.id, first, last],
+  );
+  if (r.rows.length !== last - first + 1) throw new Error(`source ${src.id}: chunks ${first}..${last} are incomplete (${r.rows.length} found)`);
+  for (const row of r.rows) {
+    const data = float32Of(row.data);
+    const start = row.index * src.chunkRows;
+    const a = Math.max(from, start);
+    const b = Math.min(to, start + data.length / all);
+    if (!sel) {
+      out.set(data.subarray((a - start) * all, (b - start) * all), (a - from) * all);
+      continue;
+    }
+    for (let t = a; t < b; t++) {
+      const inRow = (t - start) * all;
+      const outRow = (t - from) * width;
+      for (let i = 0; i < width; i++) out[outRow + i] = data[inRow + sel[i]!]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * Visits every chunk of a source in step order (`from` = first step of the
+ * chunk, `rows` row-major float32), fetching `batch` chunks per query so
+ * memory stays bounded. For column scans in workers.
+ */
+export async function forEachStateChunk(
+  q: Queryable,
+  src: SourceLayout,
+  visit: (from: number, rows: Float32Array) => void | Promise<void>,
+  opts: { batch?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  const chunks = Math.ceil(src.steps / src.chunkRows);
+  const batch = Math.max(1, opts.batch ?? 8);
+  for (let first = 0; first < chunks; first += batch) {
+    opts.signal?.throwIfAborted();
+    const r = await q.query<{ index: number; data: Buffer }>(
+      'select "index", "data" from "StateChunk" where "sourceId" = $1 and "index" between $2 and $3 order by "index"',
+      [src.id, first, Math.min(chunks, first + batch) - 1],
+    );
+    for (const row of r.rows) await visit(row.index * src.chunkRows, float32Of(row.data));
+  }
+}
+
+/** The whole source as one row-major Float32Array (steps × cells): for workers. */
+export async function readWholeSource(q: Queryable, src: SourceLayout, signal?: AbortSignal): Promise<Float32Array> {
+  const out = new Float32Array(src.steps * src.cells);
+  await forEachStateChunk(q, src, (from, rows) => out.set(rows.subarray(0, Math.min(rows.length, out.length - from * src.cells)), from * src.cells), signal ? { signal } : {});
+  return out;
+}
+
+/** Token ids of steps [from, to). */
+export async function readTokenIds(q: Queryable, datasetId: string, steps: number, from: number, to: number): Promise<Int32Array> {
+  checkRange(`dataset ${datasetId} tokens`, steps, from, to);
+  const out = new Int32Array(to - from);
+  const first = Math.floor(from / TOKEN_CHUNK_ROWS);
+  const last = Math.floor((to - 1) / TOKEN_CHUNK_ROWS);
+  const r = await q.query<{ index: number; data: Buffer }>(
+    'select "index", "data" from "TokenChunk" where "datasetId" = $1 and "index" between $2 and $3 order by "index"',
+    [datasetId, first, last],
+  );
+  for (const row of r.rows) {
+    const data = int32Of(row.data);
+    const start = row.index * TOKEN_CHUNK_ROWS;
+    const a = Math.max(from, start);
+    const b = Math.min(to, start + data.length);
+    out.set(data.subarray(a - start, b - start), a - from);
+  }
+  return out;
+}
+
+/** Tokens for the given ids (ids missing from the dictionary are absent from the map). */
+export async function readVocabulary(q: Queryable, datasetId: string, ids?: ArrayLike<number>): Promise<Map<number, string>> {
+  const r = ids
+    ? await q.query<{ tokenId: number; token: string }>('select "tokenId", "token" from "VocabEntry" where "datasetId" = $1 and "tokenId" = any($2::int[])', [
+        datasetId,
+        Array.from(new Set(Array.from(ids))),
+      ])
+    : await q.query<{ tokenId: number; token: string }>('select "tokenId", "token" from "VocabEntry" where "datasetId" = $1', [datasetId]);
+  return new Map(r.rows.map((x) => [x.tokenId, x.token]));
+}
+
+export type StoredMetaRows =
+  | { kind: "discrete"; values: Int32Array }
+  | { kind: "scalar"; values: Float32Array }
+  | { kind: "wordvec"; width: number; ids: Int32Array; weights: Float32Array | null };
+
+/** Steps [from, to) of a meta track. */
+export async function readMetaWindow(q: Queryable, track: TrackLayout, steps: number, from: number, to: number): Promise<StoredMetaRows> {
+  checkRange(`track ${track.id}`, steps, from, to);
+  const w = track.width;
+  const n = (to - from) * w;
+  const values = track.kind === "scalar" ? new Float32Array(n) : new Int32Array(n);
+  const weights = track.kind === "wordvec" && track.hasWeights ? new Float32Array(n) : null;
+  const first = Math.floor(from / track.chunkRows);
+  const last = Math.floor((to - 1) / track.chunkRows);
+  const r = await q.query<{ index: number; data: Buffer; weights: Buffer | null }>(
+    'select "index", "data", "weights" from "MetaChunk" where "trackId" = $1 and "index" between $2 and $3 order by "index"',
+    [track.id, first, last],
+  );
+  for (const row of r.rows) {
+    const start = row.index * track.chunkRows;
+    const data = track.kind === "scalar" ? float32Of(row.data) : int32Of(row.data);
+    const a = Math.max(from, start);
+    const b = Math.min(to, start + data.length / w);
+    values.set(data.subarray((a - start) * w, (b - start) * w), (a - from) * w);
+    if (weights && row.weights) weights.set(float32Of(row.weights).subarray((a - start) * w, (b - start) * w), (a - from) * w);
+  }
+  if (track.kind === "scalar") return { kind: "scalar", values: values as Float32Array };
+  if (track.kind === "discrete") return { kind: "discrete", values: values as Int32Array };
+  return { kind: "wordvec", width: w, ids: values as Int32Array, weights };
+}
