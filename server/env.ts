@@ -33,6 +33,8 @@ export const ZEnv = z.object({
   AUTH_GITHUB_ID: z.string().min(1).optional(),
   AUTH_GITHUB_SECRET: z.string().min(1).optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** Largest accepted upload (bytes); larger uploads are refused while streaming. */
+  UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
   INVITE_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
   STATESCOPE_SEED_DEMO: ZBool.default(true),
   CHROMIUM_PATH: z.string().optional(),
