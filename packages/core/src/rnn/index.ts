@@ -1,0 +1,5 @@
+export * from "./model";
+export * from "./tokenizer";
+export * from "./run";
+export { gemmNT, matvecAdd } from "./kernels";
+export { simdAvailable } from "./simd";
