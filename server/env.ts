@@ -38,6 +38,8 @@ export const ZEnv = z.object({
   INVITE_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
   STATESCOPE_SEED_DEMO: ZBool.default(true),
   CHROMIUM_PATH: z.string().optional(),
+  /** Serve /bench/* pages (generated data for `npm run bench:ui`) in production builds too. */
+  STATESCOPE_BENCH_PAGES: ZBool.default(false),
   /** The directory the `statescope` command was run from (file arguments are relative to it). */
   STATESCOPE_CWD: z.string().optional(),
 });

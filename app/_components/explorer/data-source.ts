@@ -1,0 +1,95 @@
+import type { StateMatrix, Transform } from "@statescope/core";
+
+/**
+ * What the explorer reads. One interface, two implementations: the server (tRPC, `use-server-data.ts`)
+ * and generated data (`synthetic-data.ts`, for the benchmark page and for tests of the views).
+ */
+
+export interface SourceInfo {
+  name: string;
+  type: string | null;
+  layer: number | null;
+  transform: Transform;
+  steps: number;
+  cells: number;
+  /** Raw value statistics (before the transform). */
+  min: number;
+  max: number;
+}
+
+export type TrackKind = "discrete" | "scalar" | "wordvec";
+
+export interface TrackInfo {
+  name: string;
+  kind: TrackKind;
+  /** Values per step (k for wordvec). */
+  width: number;
+  /** Label of each id for discrete/wordvec tracks with a dictionary. */
+  labels: Map<number, string> | null;
+  /** Scalar range for colouring, when known. */
+  range: [number, number] | null;
+}
+
+export interface DatasetInfo {
+  id: string;
+  name: string;
+  steps: number;
+  regexSearch: boolean;
+  separator: string;
+  sources: SourceInfo[];
+  tracks: TrackInfo[];
+}
+
+/** Steps [from, to) of a track: `width` values per step (int ids or floats), wordvec scores beside. */
+export interface TrackWindow {
+  from: number;
+  to: number;
+  width: number;
+  values: ArrayLike<number>;
+  weights: ArrayLike<number> | null;
+}
+
+export interface SearchHit {
+  pos: number;
+  length: number;
+}
+
+export interface MatchInput {
+  source: string;
+  cells: number[];
+  threshold: number;
+  padLeft: number;
+  padRight: number;
+  mode: "fast" | "precise";
+  /** 0 = any length ≥ 2. */
+  length: number;
+  k: number;
+}
+
+export interface MatchRow {
+  pos: number;
+  length: number;
+  I: number;
+  U: number;
+  counts: (number | null)[];
+}
+
+export interface MatchOutput {
+  results: MatchRow[];
+  histograms: { all: Record<string, number>; strict: Record<string, number> };
+}
+
+export interface ExplorerData {
+  /** Stable key for caches (dataset id + provider kind). */
+  readonly key: string;
+  info(): Promise<DatasetInfo>;
+  tokens(from: number, to: number): Promise<string[]>;
+  /** Raw values of steps [from, to) (≤ 2000) of a source; `cells` restricts and reorders columns. */
+  states(source: string, from: number, to: number, cells?: number[]): Promise<StateMatrix>;
+  track(name: string, from: number, to: number): Promise<TrackWindow>;
+  search(query: string, regex: boolean, limit: number): Promise<SearchHit[]>;
+  match(input: MatchInput): Promise<MatchOutput>;
+}
+
+/** Largest window the states endpoint serves. */
+export const MAX_WINDOW = 2000;

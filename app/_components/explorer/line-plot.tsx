@@ -1,0 +1,217 @@
+"use client";
+import { memo, useCallback, useLayoutEffect, useMemo, useRef } from "react";
+import { rawCutoff, type StateMatrix, type Transform } from "@statescope/core";
+import { GUTTER } from "./layout";
+
+interface LinePlotProps {
+  /** The visible steps only (row 0 = first visible token). */
+  window: StateMatrix;
+  transform: Transform;
+  domain: [number, number];
+  zoom: number;
+  width: number;
+  height: number;
+  selected: readonly number[];
+  hovered: number | null;
+  onHover: (cell: number | null) => void;
+  threshold: number;
+  onThreshold: (x: number) => void;
+  /** Brush and padding, local to the visible window (may extend past it). */
+  brush: [number, number] | null;
+  pad: [number, number];
+  onBackgroundClick: () => void;
+  label: string;
+}
+
+const PAD_TOP = 8;
+const PAD_BOTTOM = 8;
+
+function setupCanvas(c: HTMLCanvasElement, w: number, h: number): CanvasRenderingContext2D | null {
+  const dpr = window.devicePixelRatio || 1;
+  if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+    c.width = Math.round(w * dpr);
+    c.height = Math.round(h * dpr);
+    c.style.width = `${w}px`;
+    c.style.height = `${h}px`;
+  }
+  const ctx = c.getContext("2d");
+  if (!ctx) return null;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  return ctx;
+}
+
+function traceCell(ctx: CanvasRenderingContext2D, m: StateMatrix, c: number, tanh: boolean, x0: number, zoom: number, y: (v: number) => number) {
+  const { data, cells, steps } = m;
+  let pen = false;
+  for (let t = 0; t < steps; t++) {
+    const raw = data[t * cells + c]!;
+    if (raw !== raw) {
+      pen = false;
+      continue;
+    }
+    const px = x0 + (t + 0.5) * zoom;
+    const py = y(tanh ? Math.tanh(raw) : raw);
+    if (pen) ctx.lineTo(px, py);
+    else {
+      ctx.moveTo(px, py);
+      pen = true;
+    }
+  }
+}
+
+/**
+ * One line per cell over the window (parallel-coordinates style). Two canvases: every cell
+ * faint (redrawn only when the window, zoom or size changes) and the selected + hovered cells on
+ * top (redrawn on every threshold or selection change, a few dozen lines). An SVG overlay holds
+ * the zero line, the draggable threshold and the brush bands.
+ */
+export const LinePlot = memo(function LinePlot(p: LinePlotProps) {
+  const base = useRef<HTMLCanvasElement>(null);
+  const top = useRef<HTMLCanvasElement>(null);
+  const dragging = useRef(false);
+  const { window: m, transform, domain, zoom, width, height } = p;
+  const tanh = transform === "tanh";
+  const innerH = height - PAD_TOP - PAD_BOTTOM;
+  const y = useCallback(
+    (v: number) => PAD_TOP + ((domain[1] - Math.max(domain[0], Math.min(domain[1], v))) / (domain[1] - domain[0])) * innerH,
+    [domain, innerH],
+  );
+  const invY = useCallback((py: number) => domain[1] - ((py - PAD_TOP) / innerH) * (domain[1] - domain[0]), [domain, innerH]);
+
+  useLayoutEffect(() => {
+    const c = base.current;
+    if (!c) return;
+    const ctx = setupCanvas(c, width, height);
+    if (!ctx) return;
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "#334155";
+    ctx.globalAlpha = Math.min(0.5, Math.max(0.03, 1 / Math.sqrt(Math.max(1, m.cells))));
+    for (let cell = 0; cell < m.cells; cell++) {
+      ctx.beginPath();
+      traceCell(ctx, m, cell, tanh, GUTTER, zoom, y);
+      ctx.stroke();
+    }
+  }, [m, tanh, zoom, width, height, y]);
+
+  useLayoutEffect(() => {
+    const c = top.current;
+    if (!c) return;
+    const ctx = setupCanvas(c, width, height);
+    if (!ctx) return;
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 1.6;
+    ctx.strokeStyle = "#2f6fde";
+    ctx.globalAlpha = p.selected.length > 40 ? 0.55 : 0.9;
+    ctx.beginPath();
+    for (const cell of p.selected) if (cell !== p.hovered) traceCell(ctx, m, cell, tanh, GUTTER, zoom, y);
+    ctx.stroke();
+    if (p.hovered !== null && p.hovered < m.cells) {
+      ctx.globalAlpha = 1;
+      ctx.lineWidth = 2.6;
+      ctx.strokeStyle = "#e8590c";
+      ctx.beginPath();
+      traceCell(ctx, m, p.hovered, tanh, GUTTER, zoom, y);
+      ctx.stroke();
+    }
+    // the threshold benchmark measures from the input event to here (npm run bench:ui)
+    if (performance.getEntriesByName("statescope:threshold-input", "mark").length > 0) {
+      performance.measure("statescope:threshold-render", "statescope:threshold-input");
+      performance.clearMarks("statescope:threshold-input");
+    }
+  }, [m, tanh, zoom, width, height, y, p.selected, p.hovered]);
+
+  const cut = useMemo(() => rawCutoff(p.threshold, transform), [p.threshold, transform]);
+  const onMove = (e: React.PointerEvent<SVGSVGElement>) => {
+    const rect = e.currentTarget.getBoundingClientRect();
+    const px = e.clientX - rect.left;
+    const py = e.clientY - rect.top;
+    if (dragging.current) {
+      performance.mark("statescope:threshold-input");
+      const v = Math.round(invY(py) * 1000) / 1000;
+      p.onThreshold(Math.max(domain[0], Math.min(domain[1], v)));
+      return;
+    }
+    const t = Math.floor((px - GUTTER) / zoom);
+    if (t < 0 || t >= m.steps) {
+      if (p.hovered !== null) p.onHover(null);
+      return;
+    }
+    let best = -1;
+    let bestD = 7;
+    for (let c = 0; c < m.cells; c++) {
+      const raw = m.data[t * m.cells + c]!;
+      const d = Math.abs(y(tanh ? Math.tanh(raw) : raw) - py);
+      if (d < bestD) {
+        bestD = d;
+        best = c;
+      }
+    }
+    const next = best >= 0 ? best : null;
+    if (next !== p.hovered) p.onHover(next);
+  };
+
+  const ty = y(p.threshold);
+  const plotW = GUTTER + m.steps * zoom;
+  const ticks = domain[0] < 0 ? [domain[0], domain[0] / 2, 0, domain[1] / 2, domain[1]] : [0, domain[1] / 2, domain[1]];
+  const b = p.brush;
+  return (
+    <div className="lineplot" style={{ height: p.height, width: p.width }} data-testid="line-plot" data-cut={cut ?? "none"}>
+      <canvas ref={base} aria-hidden />
+      <canvas ref={top} aria-hidden />
+      <svg
+        width={p.width}
+        height={p.height}
+        onPointerMove={onMove}
+        onPointerLeave={() => !dragging.current && p.hovered !== null && p.onHover(null)}
+        onPointerUp={(e) => {
+          if (dragging.current) {
+            dragging.current = false;
+            e.currentTarget.releasePointerCapture(e.pointerId);
+          }
+        }}
+        onClick={(e) => {
+          if (e.target === e.currentTarget) p.onBackgroundClick();
+        }}
+        role="img"
+        aria-label={`${p.label}: ${m.cells} cells over ${m.steps} steps, ${p.selected.length} selected`}
+      >
+        {b && (
+          <g pointerEvents="none">
+            <rect x={GUTTER + (b[0] - p.pad[0]) * zoom} y={0} width={p.pad[0] * zoom} height={p.height} className="pad-band" />
+            <rect x={GUTTER + b[1] * zoom} y={0} width={p.pad[1] * zoom} height={p.height} className="pad-band" />
+            <rect x={GUTTER + b[0] * zoom} y={0} width={(b[1] - b[0]) * zoom} height={p.height} className="brush-band" />
+          </g>
+        )}
+        <g className="axis" pointerEvents="none">
+          {ticks.map((v) => (
+            <g key={v}>
+              <line x1={GUTTER - 4} x2={GUTTER} y1={y(v)} y2={y(v)} />
+              <text x={GUTTER - 6} y={y(v)} dy="0.32em" textAnchor="end">
+                {Math.abs(v) < 1e-9 ? "0" : v.toFixed(Math.abs(v) >= 10 ? 0 : 1)}
+              </text>
+            </g>
+          ))}
+          <line x1={GUTTER} x2={GUTTER} y1={PAD_TOP} y2={PAD_TOP + innerH} />
+          {domain[0] < 0 && <line className="zero" x1={GUTTER} x2={plotW} y1={y(0)} y2={y(0)} />}
+        </g>
+        <g
+          className="threshold"
+          data-testid="threshold-line"
+          onPointerDown={(e) => {
+            e.stopPropagation();
+            dragging.current = true;
+            (e.currentTarget.ownerSVGElement ?? e.currentTarget).setPointerCapture?.(e.pointerId);
+          }}
+        >
+          <line x1={GUTTER} x2={plotW} y1={ty} y2={ty} className="threshold-hit" />
+          <line x1={GUTTER} x2={plotW} y1={ty} y2={ty} className="threshold-line" />
+          <rect x={plotW - 2} y={ty - 7} width={46} height={14} rx={3} className="threshold-tag" />
+          <text x={plotW + 21} y={ty} dy="0.32em" textAnchor="middle" className="threshold-text">
+            {p.threshold.toFixed(3)}
+          </text>
+        </g>
+      </svg>
+    </div>
+  );
+});

@@ -1,0 +1,422 @@
+"use client";
+import { useQueries } from "@tanstack/react-query";
+import Link from "next/link";
+import { useEffect, useRef, useState } from "react";
+import { categoricalColor, encodeViewState, matchResultsCsv, rawCutoff, type ExplorerViewState, type StateMatrix } from "@statescope/core";
+import { errorMessage } from "@/app/_lib/trpc";
+import type { DatasetInfo, ExplorerData, MatchInput, MatchRow, TrackInfo, TrackWindow } from "./data-source";
+import { scalarColor, trackLabel } from "./meta-tracks";
+import type { Update } from "./select-view";
+import { useMatch } from "./use-match";
+
+const ROW_H = 20;
+const HM_W = 7;
+const TOK_W = 40;
+const K = 50;
+
+interface RowData {
+  start: number;
+  tokens: string[] | undefined;
+  states: StateMatrix | undefined;
+  tracks: (TrackWindow | undefined)[];
+}
+
+function countColor(f: number): string {
+  return `hsl(218 72% ${97 - f * 55}%)`;
+}
+
+/**
+ * The Match view: runs the query (fast/precise) on the selection of one layer and shows the top
+ * results aligned at their start (or end), the "match count" heatmap and one per discrete/scalar
+ * track, the length histogram whose bars re-run with that exact length, and per-cell drill-down.
+ */
+export function MatchView({
+  data,
+  info,
+  state,
+  update,
+  selections,
+  selectLink,
+}: {
+  data: ExplorerData;
+  info: DatasetInfo;
+  state: ExplorerViewState;
+  update: Update;
+  selections: readonly (number[] | null)[];
+  selectLink: (q: string) => string;
+}) {
+  const li = Math.min(state.match.layer, state.layers.length - 1);
+  const layer = state.layers[li]!;
+  const source = info.sources.find((s) => s.name === layer.source);
+  const sel = selections[li] ?? null;
+  const m = state.match;
+  const [input, setInput] = useState<MatchInput | null>(null);
+  const current: MatchInput | null =
+    sel && sel.length > 0 && source
+      ? { source: layer.source, cells: sel, threshold: layer.threshold, padLeft: state.pad[0], padRight: state.pad[1], mode: m.mode, length: m.length, k: K }
+      : null;
+  const run = (mode: "fast" | "precise", length = m.length) => {
+    if (!current) return;
+    update((s) => ({ ...s, match: { ...s.match, mode, length, run: true } }));
+    setInput({ ...current, mode, length });
+  };
+  // a link with run=1 re-runs the query once the selection is known
+  const autoRan = useRef(false);
+  useEffect(() => {
+    if (!autoRan.current && m.run && current && !input) {
+      autoRan.current = true;
+      setInput(current);
+    }
+  }, [m.run, current, input]);
+  const res = useMatch(data, input);
+  const stale = input && current && JSON.stringify(input) !== JSON.stringify(current);
+
+  return (
+    <section className="match-view" data-testid="match-view" aria-labelledby="match-heading">
+      <div className="match-head">
+        <h2 id="match-heading">Match</h2>
+        <span className="muted">
+          {sel === null
+            ? "waiting for the selection…"
+            : sel.length === 0
+              ? "select cells first (brush a range above), then find where else they behave like this"
+              : `${sel.length} cell${sel.length === 1 ? "" : "s"} of ${layer.source} at ≥ ${layer.threshold.toFixed(3)}, padding ${state.pad[0]}/${state.pad[1]}`}
+        </span>
+        <span className="spacer" />
+        <button type="button" className="secondary" disabled={!current || res.isFetching} onClick={() => run("fast")} data-testid="run-fast">
+          Fast
+        </button>
+        <button type="button" disabled={!current || res.isFetching} onClick={() => run("precise")} data-testid="run-precise">
+          Precise
+        </button>
+      </div>
+      <div className="toolbar match-opts">
+        <label className="inline">
+          length
+          <input
+            type="number"
+            className="w-small"
+            min={0}
+            value={m.length}
+            aria-label="Exact match length (0 = any)"
+            onChange={(e) => update((s) => ({ ...s, match: { ...s.match, length: Math.max(0, Math.floor(Number(e.target.value) || 0)) } }))}
+          />
+          <span className="muted">{m.length === 0 ? "any" : "steps"}</span>
+        </label>
+        <label className="inline">
+          context
+          <input type="number" className="w-small" min={0} max={100} value={m.before} aria-label="Context before" onChange={(e) => update((s) => ({ ...s, match: { ...s.match, before: Math.max(0, Math.min(100, Number(e.target.value) || 0)) } }))} />
+          <input type="number" className="w-small" min={1} max={200} value={m.after} aria-label="Context after" onChange={(e) => update((s) => ({ ...s, match: { ...s.match, after: Math.max(1, Math.min(200, Number(e.target.value) || 1)) } }))} />
+        </label>
+        <label className="inline">
+          align
+          <select value={m.align} aria-label="Align results" onChange={(e) => update((s) => ({ ...s, match: { ...s.match, align: e.target.value === "end" ? "end" : "start" } }))}>
+            <option value="start">start</option>
+            <option value="end">end</option>
+          </select>
+        </label>
+        <label className="inline">
+          map
+          <select value={m.map ?? ""} aria-label="Map a heatmap onto the tokens" onChange={(e) => update((s) => ({ ...s, match: { ...s.match, map: e.target.value || null } }))}>
+            <option value="">none</option>
+            <option value="count">match count</option>
+            {info.tracks.filter((t) => t.kind !== "wordvec").map((t) => (
+              <option key={t.name} value={t.name}>{t.name}</option>
+            ))}
+          </select>
+        </label>
+        <label className="inline check">
+          <input type="checkbox" checked={state.mask} onChange={(e) => update((s) => ({ ...s, mask: e.target.checked }))} /> mask
+        </label>
+        {stale && (
+          <span className="stale" data-testid="match-stale">
+            the selection changed since this run —{" "}
+            <button type="button" className="linkish" onClick={() => run(m.mode)}>re-run</button>
+          </span>
+        )}
+      </div>
+      {res.isError && <div className="error" role="alert" data-testid="match-error">{errorMessage(res.error)}</div>}
+      {!input && !res.data && <p className="muted empty-line">Results appear here: up to {K} ranges where the selected cells switch on together, best first (most selected cells on, fewest others).</p>}
+      {res.isFetching && <p className="muted empty-line" data-testid="match-running">Running the {input?.mode} query over {info.steps.toLocaleString()} steps…</p>}
+      {res.data && input && (
+        <Results
+          key={JSON.stringify(input)}
+          data={data}
+          info={info}
+          state={state}
+          update={update}
+          input={input}
+          results={res.data.results}
+          histograms={res.data.histograms}
+          onLength={(L) => run(input.mode, L)}
+          selectLink={selectLink}
+          layerIndex={li}
+        />
+      )}
+    </section>
+  );
+}
+
+function Results(p: {
+  data: ExplorerData;
+  info: DatasetInfo;
+  state: ExplorerViewState;
+  update: Update;
+  input: MatchInput;
+  results: MatchRow[];
+  histograms: { all: Record<string, number>; strict: Record<string, number> };
+  onLength: (L: number) => void;
+  selectLink: (q: string) => string;
+  layerIndex: number;
+}) {
+  const { data, info, state, input, results } = p;
+  const m = state.match;
+  const source = info.sources.find((s) => s.name === input.source);
+  const k = input.cells.length;
+  const Lmax = Math.min(m.after, results.reduce((a, r) => Math.max(a, r.length), 0));
+  const C = m.before + m.after;
+  const startOf = (r: MatchRow) => (m.align === "start" ? r.pos - m.before : r.pos + r.length - (m.before + Lmax));
+  const hmTracks = info.tracks.filter((t) => t.kind !== "wordvec");
+  const rowQs = useQueries({
+    queries: results.flatMap((r) => {
+      const a = Math.max(0, startOf(r));
+      const b = Math.min(info.steps, startOf(r) + C);
+      return [
+        { queryKey: ["explorer", data.key, "tokens", a, b], queryFn: () => data.tokens(a, b), staleTime: Infinity, enabled: b > a },
+        {
+          queryKey: ["explorer", data.key, "states", input.source, a, b, input.cells],
+          queryFn: () => data.states(input.source, a, b, input.cells),
+          staleTime: Infinity,
+          enabled: b > a,
+        },
+        ...hmTracks.map((t) => ({ queryKey: ["explorer", data.key, "track", t.name, a, b], queryFn: () => data.track(t.name, a, b), staleTime: Infinity, enabled: b > a })),
+      ];
+    }),
+  });
+  const per = 2 + hmTracks.length;
+  const rows: RowData[] = results.map((r, i) => ({
+    start: startOf(r),
+    tokens: rowQs[i * per]?.data as string[] | undefined,
+    states: rowQs[i * per + 1]?.data as StateMatrix | undefined,
+    tracks: hmTracks.map((_, j) => rowQs[i * per + 2 + j]?.data as TrackWindow | undefined),
+  }));
+  const cut = source ? rawCutoff(input.threshold, source.transform) : null;
+  const [drill, setDrill] = useState<number | null>(null);
+  const [hover, setHover] = useState<{ row: number; col: number; x: number; y: number } | null>(null);
+
+  /** count (or the drilled cell's on/off) at column `col` of row `i`; null outside the data. */
+  const countAt = (i: number, col: number): number | null => {
+    const row = rows[i]!;
+    const t = row.start + col;
+    if (t < 0 || t >= info.steps) return null;
+    const st = row.states;
+    if (!st) {
+      const r = results[i]!;
+      const j = t - (r.pos - 3);
+      return drill === null && j >= 0 && j < r.counts.length ? (r.counts[j] ?? null) : null;
+    }
+    const local = t - Math.max(0, row.start);
+    if (local < 0 || local >= st.steps || cut === null) return null;
+    if (drill !== null) {
+      const ci = input.cells.indexOf(drill);
+      return ci >= 0 && st.data[local * st.cells + ci]! >= cut ? 1 : 0;
+    }
+    let on = 0;
+    for (let c = 0; c < st.cells; c++) if (st.data[local * st.cells + c]! >= cut) on++;
+    return on;
+  };
+  const trackAt = (i: number, j: number, col: number): number | null => {
+    const w = rows[i]!.tracks[j];
+    const t = rows[i]!.start + col;
+    if (!w || t < w.from || t >= w.to) return null;
+    return Number(w.values[(t - w.from) * w.width]);
+  };
+  const denom = drill !== null ? 1 : k;
+  const colorOf = (name: string, i: number, col: number): string | null => {
+    if (name === "count") {
+      const v = countAt(i, col);
+      return v === null ? null : countColor(v / denom);
+    }
+    const j = hmTracks.findIndex((t) => t.name === name);
+    const t = hmTracks[j];
+    if (!t) return null;
+    const v = trackAt(i, j, col);
+    if (v === null) return null;
+    return t.kind === "discrete" ? categoricalColor(v) : scalarColor(v, t.range ?? [0, 1]);
+  };
+
+  const lengths = [...new Set([...Object.keys(p.histograms.all), ...Object.keys(p.histograms.strict)].map(Number))].sort((a, b) => a - b);
+  const maxAll = Math.max(1, ...lengths.map((L) => p.histograms.all[L] ?? 0));
+
+  const downloadCsv = () => {
+    const csv = matchResultsCsv(
+      results.map((r, i) => {
+        const row = rows[i]!;
+        const off = r.pos - Math.max(0, row.start);
+        return { pos: r.pos, length: r.length, I: r.I, U: r.U, text: row.tokens ? row.tokens.slice(off, off + r.length).join(info.separator) : "" };
+      }),
+      { source: input.source, cells: input.cells, threshold: input.threshold },
+    );
+    const url = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `${info.name.replace(/[^\w.-]+/g, "_")}-matches.csv`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+
+  const heatmaps: { name: string; title: string }[] = [{ name: "count", title: drill !== null ? `cell ${drill}` : "match count" }, ...hmTracks.map((t) => ({ name: t.name, title: t.name }))];
+  const hmW = C * HM_W;
+  const hoverInfo = hover ? describe(hover.row, hover.col) : null;
+  function describe(i: number, col: number): string {
+    const row = rows[i]!;
+    const t = row.start + col;
+    const tok = row.tokens?.[t - Math.max(0, row.start)];
+    const parts = [`#${i + 1} · step ${t}${tok !== undefined ? ` “${tok}”` : ""}`];
+    const c = countAt(i, col);
+    if (c !== null) parts.push(drill !== null ? `cell ${drill} ${c ? "on" : "off"}` : `${c}/${k} cells on`);
+    hmTracks.forEach((tr, j) => {
+      const v = trackAt(i, j, col);
+      if (v !== null) parts.push(`${tr.name}: ${tr.kind === "discrete" ? trackLabel(tr as TrackInfo, v) : v.toPrecision(3)}`);
+    });
+    return parts.join(" · ");
+  }
+
+  return (
+    <div className="results" data-testid="match-results">
+      <div className="results-head">
+        <span>
+          <strong data-testid="match-count">{results.length}</strong> result{results.length === 1 ? "" : "s"} · {input.mode}
+          {input.length ? ` · length ${input.length}` : ""}
+        </span>
+        <div className="drill" aria-label="Per-cell drill-down">
+          <span className="muted">drill down:</span>
+          <button type="button" className={`chip-btn${drill === null ? " on" : ""}`} onClick={() => setDrill(null)}>all</button>
+          {input.cells.slice(0, 40).map((c) => (
+            <button key={c} type="button" className={`chip-btn${drill === c ? " on" : ""}`} onClick={() => setDrill(drill === c ? null : c)} onPointerEnter={() => setDrill(c)} data-testid={`drill-${c}`}>
+              {c}
+            </button>
+          ))}
+        </div>
+        <span className="spacer" />
+        <button type="button" className="secondary small" onClick={downloadCsv} data-testid="export-csv">Export CSV</button>
+      </div>
+      {lengths.length > 0 && (
+        <div className="histogram" data-testid="length-histogram">
+          <span className="muted">candidate lengths (all / strict) — click a bar to re-run with that exact length{input.length ? "" : ""}:</span>
+          <svg width={Math.min(900, lengths.length * 22 + 8)} height={64}>
+            {lengths.map((L, i) => {
+              const all = p.histograms.all[L] ?? 0;
+              const strict = p.histograms.strict[L] ?? 0;
+              const h = (v: number) => (v > 0 ? Math.max(1.5, (Math.log1p(v) / Math.log1p(maxAll)) * 44) : 0);
+              return (
+                <g key={L} transform={`translate(${4 + i * 22},0)`} className={`hbar${input.length === L ? " current" : ""}`} onClick={() => L >= 2 && p.onLength(L)} data-testid={`hist-${L}`}>
+                  <rect x={0} y={0} width={20} height={64} fill="transparent" />
+                  <rect x={1} y={48 - h(all)} width={18} height={h(all)} className="hist-all" />
+                  <rect x={4} y={48 - h(strict)} width={12} height={h(strict)} className="hist-strict" />
+                  <text x={10} y={60} textAnchor="middle">{L}</text>
+                  <title>{`length ${L}: ${all} candidates, ${strict} with every selected cell on`}</title>
+                </g>
+              );
+            })}
+          </svg>
+          {input.length > 0 && (
+            <button type="button" className="linkish" onClick={() => p.onLength(0)}>any length</button>
+          )}
+        </div>
+      )}
+      {results.length === 0 ? (
+        <p className="muted empty-line" data-testid="match-empty">No range has these cells on together for two or more steps. Lower the threshold, remove cells, or try another length.</p>
+      ) : (
+        <div className="results-scroll" onPointerLeave={() => setHover(null)}>
+          <div className="results-grid">
+            <div className="results-labels">
+              <div className="hm-title">&nbsp;</div>
+              {results.map((r, i) => {
+                const q = encodeViewState({
+                  ...state,
+                  pos: Math.max(0, r.pos - 3),
+                  brush: [r.pos, r.pos + r.length],
+                  layers: state.layers.map((l, j) => (j === p.layerIndex ? { ...l, pinned: input.cells, add: [], exclude: [], threshold: input.threshold } : l)),
+                  pad: [input.padLeft, input.padRight],
+                  match: { ...state.match, run: true, mode: input.mode, length: input.length },
+                });
+                return (
+                  <div key={i} className="res-label" style={{ height: ROW_H }}>
+                    <Link href={p.selectLink(q)} data-testid={`result-link-${i}`} title="Open the Select view at this match with the same cells">
+                      {r.pos}
+                    </Link>
+                    <span className="muted" title={`${r.I} of the ${k} selected cells on throughout, ${r.U} cells in the union`}>
+                      {r.I}/{r.U}
+                    </span>
+                  </div>
+                );
+              })}
+            </div>
+            {heatmaps.map((h) => (
+              <div key={h.name} className="hm" data-testid={`heatmap-${h.name}`}>
+                <div className="hm-title" title={h.title}>{h.title}</div>
+                <svg width={hmW} height={results.length * ROW_H}>
+                  {results.map((_, i) =>
+                    Array.from({ length: C }, (_, col) => {
+                      const c = colorOf(h.name, i, col);
+                      return c ? (
+                        <rect
+                          key={`${i}-${col}`}
+                          x={col * HM_W}
+                          y={i * ROW_H + 2}
+                          width={HM_W - 0.5}
+                          height={ROW_H - 4}
+                          fill={c}
+                          onPointerEnter={(e) => setHover({ row: i, col, x: e.clientX, y: e.clientY })}
+                        />
+                      ) : null;
+                    }),
+                  )}
+                  {hover && <rect x={hover.col * HM_W - 0.5} y={hover.row * ROW_H + 1} width={HM_W + 0.5} height={ROW_H - 2} className="hm-hover" pointerEvents="none" />}
+                  <line x1={m.before * HM_W - 0.5} x2={m.before * HM_W - 0.5} y1={0} y2={results.length * ROW_H} className="align-line" />
+                </svg>
+              </div>
+            ))}
+            <div className="res-tokens">
+              <div className="hm-title">{m.align === "start" ? "aligned at the match start" : "aligned at the match end"}</div>
+              <svg width={C * TOK_W} height={results.length * ROW_H} data-testid="result-tokens">
+                {results.map((r, i) => {
+                  const row = rows[i]!;
+                  return (
+                    <g key={i} transform={`translate(0,${i * ROW_H})`}>
+                      {Array.from({ length: C }, (_, col) => {
+                        const t = row.start + col;
+                        if (t < 0 || t >= info.steps) return null;
+                        const tok = row.tokens?.[t - Math.max(0, row.start)];
+                        const inMatch = t >= r.pos && t < r.pos + r.length;
+                        const cnt = countAt(i, col);
+                        const mapped = m.map ? colorOf(m.map, i, col) : null;
+                        const faded = state.mask && cnt === 0;
+                        return (
+                          <g key={col} transform={`translate(${col * TOK_W},0)`} opacity={faded ? 0.25 : 1} onPointerEnter={(e) => setHover({ row: i, col, x: e.clientX, y: e.clientY })}>
+                            <rect x={0.5} y={2} width={TOK_W - 1} height={ROW_H - 4} rx={2} fill={mapped ?? (inMatch ? "#e7effc" : "transparent")} className={inMatch ? "res-tok in" : "res-tok"} />
+                            <text x={TOK_W / 2} y={ROW_H / 2} dy="0.34em" textAnchor="middle" className={inMatch ? "res-text in" : "res-text"}>
+                              {tok === undefined ? "·" : tok.length > 6 ? tok.slice(0, 5) + "…" : tok === "\n" ? "⏎" : tok}
+                            </text>
+                          </g>
+                        );
+                      })}
+                      {hover?.row === i && <rect x={hover.col * TOK_W} y={1} width={TOK_W} height={ROW_H - 2} className="hm-hover" pointerEvents="none" />}
+                    </g>
+                  );
+                })}
+                <line x1={(m.align === "start" ? m.before : m.before + Lmax) * TOK_W} x2={(m.align === "start" ? m.before : m.before + Lmax) * TOK_W} y1={0} y2={results.length * ROW_H} className="align-line" />
+              </svg>
+            </div>
+          </div>
+          {hover && hoverInfo && (
+            <div className="tooltip" role="status" style={{ left: hover.x + 12, top: hover.y + 12 }} data-testid="match-tooltip">
+              {hoverInfo}
+            </div>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
