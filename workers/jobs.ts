@@ -15,3 +15,21 @@ export function defineJob<S extends z.ZodType>(name: string, payload: S): JobDef
 
 /** Housekeeping: delete invite links that expired or were used over a week ago. */
 export const PURGE_INVITES_JOB = defineJob("invites:purge", z.object({}).passthrough());
+
+/**
+ * Import an uploaded project archive/folder into a pending dataset (issue 3).
+ * Enqueued with maxAttempts 1: a bad upload never succeeds on a retry, and
+ * the service already marked the dataset FAILED with the message.
+ */
+export const DATASET_IMPORT_JOB = defineJob(
+  "dataset:import",
+  z.object({
+    datasetId: z.string().min(1).max(64),
+    workspaceId: z.string().min(1).max(64),
+    userId: z.string().min(1).max(64).nullable(),
+    path: z.string().min(1).max(4096),
+    name: z.string().min(1).max(200).optional(),
+    /** Delete `path` when the import ends (uploads). */
+    deleteAfter: z.boolean().default(false),
+  }),
+);

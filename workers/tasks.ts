@@ -1,7 +1,8 @@
 import type { Task, TaskList } from "graphile-worker";
 import type { Db } from "@/server/db/client";
 import { purgeDeadInvites } from "@/server/services/invites";
-import { PURGE_INVITES_JOB, type JobDefinition } from "./jobs";
+import { runDatasetImportJob } from "./dataset-import";
+import { DATASET_IMPORT_JOB, PURGE_INVITES_JOB, type JobDefinition } from "./jobs";
 import type { z } from "zod";
 
 /** Bind a job definition to its handler: the payload is parsed before the handler runs. */
@@ -23,6 +24,7 @@ export function taskList(db: Db): TaskList {
       const n = await purgeDeadInvites(db);
       helpers.logger.info(`purged ${n} dead invite link(s)`);
     }),
+    task(DATASET_IMPORT_JOB, (payload, helpers) => runDatasetImportJob(db, payload, helpers.logger)),
   ]);
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { authRouter } from "./routers/auth";
+import { datasetRouter } from "./routers/dataset";
 import { inviteRouter } from "./routers/invite";
 import { syncRouter } from "./routers/sync";
 import { workspaceRouter } from "./routers/workspace";
@@ -11,6 +12,7 @@ export const appRouter = router({
   workspace: workspaceRouter,
   invite: inviteRouter,
   sync: syncRouter,
+  dataset: datasetRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -55,6 +55,84 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
     text: (o) => `created workspace ${String(o.slug)} (id ${String(o.workspaceId)}), owner ${String(o.ownerEmail)}`,
   },
+  import: {
+    usage: "statescope import <folder-or-archive> --workspace SLUG [--owner EMAIL] [--name NAME] [--json]",
+    summary: "import an LSTMVis project or NumPy folder (or a .zip/.tar.gz of one) as a new dataset; progress on stderr",
+    options: { workspace: { type: "string" }, owner: { type: "string" }, name: { type: "string" } },
+    async run({ db, values, positionals, note }) {
+      const path = await import("node:path");
+      const { env } = await import("@/server/env");
+      const { importDataset } = await import("@/server/services/datasets/import");
+      const target = positionals[0];
+      if (!target || positionals.length > 1) throw new AppError("BAD_INPUT", "expected exactly one folder or archive to import");
+      const owner = typeof values.owner === "string" ? values.owner : undefined;
+      const ws = await resolveWorkspace(db, required(values, "workspace"), owner, note);
+      const creator = owner
+        ? await db.user.findUnique({ where: { email: owner.toLowerCase() }, select: { id: true } })
+        : await db.membership.findFirst({ where: { workspaceId: ws.workspaceId, role: "OWNER" }, orderBy: { createdAt: "asc" }, select: { userId: true } }).then((m) => (m ? { id: m.userId } : null));
+      const abs = path.resolve(env().STATESCOPE_CWD ?? process.cwd(), target);
+      const name = typeof values.name === "string" ? values.name : undefined;
+      const ctl = new AbortController();
+      const stop = () => ctl.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      let shown = "";
+      try {
+        const out = await importDataset(
+          db,
+          { workspaceId: ws.workspaceId, userId: creator?.id ?? null, path: abs, ...(name ? { name } : {}) },
+          {
+            signal: ctl.signal,
+            onProgress(phase, percent) {
+              const line = `importing: ${phase} ${Math.floor(percent)}%`;
+              if (line !== shown) note((shown = line));
+            },
+          },
+        );
+        return { ...out, workspaceCreated: ws.workspaceCreated };
+      } finally {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+      }
+    },
+    text: (o) => `imported dataset ${String(o.name)} (id ${String(o.datasetId)}): ${String(o.steps)} steps${(o.warnings as string[]).map((w) => `\nwarning: ${w}`).join("")}`,
+  },
+  states: {
+    usage: "statescope states --dataset ID --source NAME --from A --to B [--cells 1,2] [--transform none|tanh] [--json]",
+    summary: "print stored state values of steps A ≤ t < B (one row per step; NaN as null)",
+    options: { dataset: { type: "string" }, source: { type: "string" }, from: { type: "string" }, to: { type: "string" }, cells: { type: "string" }, transform: { type: "string" } },
+    async run({ db, values }) {
+      const { readStates } = await import("@/server/services/datasets/datasets");
+      const int = (name: string) => {
+        const raw = required(values, name);
+        if (!/^\d{1,12}$/.test(raw)) throw new AppError("BAD_INPUT", `--${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+        return Number(raw);
+      };
+      const transform = typeof values.transform === "string" ? values.transform : "none";
+      if (transform !== "none" && transform !== "tanh") throw new AppError("BAD_INPUT", `--transform must be none or tanh, got ${JSON.stringify(transform)}`);
+      let cells: number[] | undefined;
+      if (typeof values.cells === "string") {
+        const parts = values.cells.split(",").map((c) => c.trim());
+        if (parts.some((c) => !/^\d{1,9}$/.test(c))) throw new AppError("BAD_INPUT", `--cells must be a comma-separated list of cell indices, got ${JSON.stringify(values.cells)}`);
+        cells = parts.map(Number);
+      }
+      // The CLI prints what was asked for: no per-request window limit beyond memory sanity.
+      const w = await readStates(db, null, { datasetId: required(values, "dataset"), source: required(values, "source"), from: int("from"), to: int("to"), cells }, 1_000_000);
+      const width = w.cells ? w.cells.length : w.cellCount;
+      const rows: Array<Array<number | null>> = [];
+      for (let t = 0; t < w.to - w.from; t++) {
+        const row = new Array<number | null>(width);
+        for (let i = 0; i < width; i++) {
+          const v = w.values[t * width + i]!;
+          const x = transform === "tanh" ? Math.fround(Math.tanh(v)) : v;
+          row[i] = Number.isNaN(x) ? null : x;
+        }
+        rows.push(row);
+      }
+      return { source: w.source, from: w.from, to: w.to, cells: w.cells ?? Array.from({ length: w.cellCount }, (_, i) => i), values: rows };
+    },
+    text: (o) => (o.values as Array<Array<number | null>>).map((r, i) => `${Number(o.from) + i}\t${r.map((v) => (v === null ? "NaN" : String(v))).join("\t")}`).join("\n"),
+  },
 };
 
 /**
@@ -111,8 +189,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText() + "\n");
     return 0;
   }
-  const key = words.slice(0, 2).join(" ");
-  const spec = COMMANDS[key];
+  const two = words.slice(0, 2).join(" ");
+  const keyWords = COMMANDS[two] ? 2 : 1;
+  const spec = COMMANDS[two] ?? COMMANDS[words[0] ?? ""];
   if (!spec) return fail(2, "BAD_INPUT", `unknown command "${words.join(" ")}"; run \`statescope --help\``);
 
   let parsed: ReturnType<typeof parseArgs>;
@@ -135,7 +214,7 @@ async function main(argv: string[]): Promise<number> {
     const { createDb } = await import("@/server/db/client");
     db = createDb(database.url);
     const values = parsed.values as Record<string, string | boolean | undefined>;
-    const out = await spec.run({ db, values, positionals: parsed.positionals.slice(2), note });
+    const out = await spec.run({ db, values, positionals: parsed.positionals.slice(keyWords), note });
     process.stdout.write((json ? JSON.stringify(out) : spec.text(out)) + "\n");
     return 0;
   } catch (e) {

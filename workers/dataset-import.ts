@@ -1,0 +1,40 @@
+/**
+ * The `dataset:import` job: runs the import service on a pending dataset.
+ * Progress and the cancel flag travel through the dataset row (the service
+ * writes phase/percent every 250 ms and stops when `cancelRequested` is set).
+ * Client errors (bad upload, cancel) are final: the service already marked
+ * the dataset FAILED with the message, so the job ends without a retry.
+ */
+import { rm } from "node:fs/promises";
+import { isAppError } from "@statescope/core";
+import type { z } from "zod";
+import type { Db } from "@/server/db/client";
+import { importDataset } from "@/server/services/datasets/import";
+import type { DATASET_IMPORT_JOB } from "./jobs";
+
+interface Logger {
+  info(message: string): void;
+  error(message: string): void;
+}
+
+export async function runDatasetImportJob(db: Db, payload: z.output<typeof DATASET_IMPORT_JOB.payload>, logger: Logger): Promise<void> {
+  try {
+    const out = await importDataset(db, {
+      workspaceId: payload.workspaceId,
+      userId: payload.userId,
+      path: payload.path,
+      datasetId: payload.datasetId,
+      ...(payload.name ? { name: payload.name } : {}),
+    });
+    logger.info(`dataset ${out.datasetId} imported: ${out.steps} steps, ${out.sources.length} source(s)`);
+  } catch (e) {
+    if (isAppError(e) && !e.retryable) {
+      logger.error(`dataset ${payload.datasetId}: ${e.message}`);
+      return;
+    }
+    // Unexpected: the dataset is FAILED already (imports run once, maxAttempts 1); keep the error in the job log.
+    throw e;
+  } finally {
+    if (payload.deleteAfter) await rm(payload.path, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
