@@ -115,7 +115,8 @@ async function main() {
   }
 }
 
-main().catch((e: unknown) => {
+// exit explicitly: the Prisma engine leaves long timers that would keep the process alive for a while
+main().then(() => process.exit(0), (e: unknown) => {
   process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
   process.exit(1);
 });
