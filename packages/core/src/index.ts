@@ -1,4 +1,10 @@
 export * from "./errors";
+export * from "./matching/matrix";
+export * from "./matching/on-index";
+export * from "./matching/query";
+export * from "./matching/select-cells";
+export * from "./matching/scan";
+export * from "./matching/match";
 // issue 6: recurrent runtime (LSTM/GRU states from PyTorch weights)
 export * from "./rnn";
 // issue 5: explorer helpers (Select/Match view; the browser uses them)

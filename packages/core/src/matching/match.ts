@@ -1,0 +1,249 @@
+import { AppError } from "../errors";
+import { popcount32 } from "./bits";
+import { LengthHistograms, ranksBefore } from "./collect";
+import { buildOnIndex, type OnIndex } from "./on-index";
+import type { StateMatrix, Transform } from "./matrix";
+import { FAST_CANDIDATES, planMatch, type MatchHit, type MatchPlan, type MatchQuery, type MatchResult } from "./query";
+import { canHarvestFast, harvestFast } from "./fast-whole";
+import {
+  contextCounts,
+  fastStopLevel,
+  orderByBoundary,
+  scanShard,
+  scoreCandidates,
+  type BorderOpen,
+  type ScoredCandidates,
+  type ShardPartial,
+} from "./scan";
+
+/** What `match` reads: a prebuilt index (the fast path: build once per threshold and reuse) or a matrix. */
+export type MatchSource = OnIndex | { matrix: StateMatrix; transform?: Transform };
+
+/** One time-range shard: it owns global steps [start, end); `index` holds them plus the halo of `shardHalo`. */
+export interface Shard {
+  index: OnIndex;
+  start: number;
+  end: number;
+}
+
+function isIndex(s: MatchSource): s is OnIndex {
+  return "rows" in s;
+}
+
+/**
+ * Runs a match query (matching.md) over a whole source. With a matrix the index is built for this
+ * one query; pass an `OnIndex` from `buildOnIndex` to reuse it across queries at one threshold.
+ */
+export function match(source: MatchSource, query: MatchQuery): MatchResult {
+  const index = isIndex(source)
+    ? source
+    : buildOnIndex(source.matrix, query.threshold ?? 0.3, { transform: source.transform ?? "none" });
+  if (index.origin !== 0 || index.steps !== index.totalSteps) {
+    throw new AppError("BAD_INPUT", `the index holds steps [${index.origin}, ${index.origin + index.steps}) of ${index.totalSteps}; use matchSharded for shards`);
+  }
+  return matchSharded([{ index, start: 0, end: index.totalSteps }], query);
+}
+
+/**
+ * Runs a match query over time-range shards that together own [0, T) in order. Results equal
+ * `match` on the whole source. In-process reference of the distributed protocol: each
+ * `scanShard` call can run on another worker, only its `ShardPartial` (kilobytes) travels.
+ * - precise: one round; `PreciseMerger` accepts partials in time order, so shards can also be
+ *   built, scanned and dropped one after another (sources larger than memory).
+ * - fast: two rounds; per-level counts give the stop level n*, then each shard sends its first
+ *   1,000 candidates with n ≥ n*, and the first 1,000 of their union are the global first 1,000.
+ */
+export function matchSharded(shards: readonly Shard[], query: MatchQuery): MatchResult {
+  if (shards.length === 0) throw new AppError("BAD_INPUT", "no shards");
+  const first = shards[0]!.index;
+  const T = first.totalSteps;
+  let at = 0;
+  for (const sh of shards) {
+    if (sh.start !== at || sh.end <= sh.start || sh.index.totalSteps !== T || sh.index.cells !== first.cells) {
+      throw new AppError("INTERNAL", `shards must own consecutive non-empty ranges of the same ${T}-step source; got [${sh.start}, ${sh.end}) at ${at}`);
+    }
+    at = sh.end;
+  }
+  if (at !== T) throw new AppError("INTERNAL", `shards end at ${at}, the source has ${T} steps`);
+  if (query.threshold !== undefined && Number.isFinite(query.threshold) && Math.fround(query.threshold) !== first.threshold) {
+    throw new AppError("BAD_INPUT", `the index was built for threshold ${first.threshold}, the query asks for ${Math.fround(query.threshold)}`);
+  }
+  const plan = planMatch({ ...query, threshold: query.threshold ?? first.threshold }, T, first.cells);
+  if (plan.mode === "precise") {
+    const merger = new PreciseMerger(plan);
+    for (const sh of shards) merger.add(scanShard(sh.index, plan, sh, { kind: "precise" }));
+    return merger.finish();
+  }
+  return runFast(shards, plan);
+}
+
+/** A candidate that crosses shard borders, as the stitcher finds it. */
+type Crossing = (p: number, L: number, n: number, before: number, after: number, mask: Uint32Array | null, counts: (number | null)[] | null) => void;
+
+/**
+ * Joins the border reports of consecutive shards: a global stack of runs still open at the last
+ * border (from `open`), closed by the next shards' `closes`, with masks ANDed along the way.
+ */
+export class BorderStitcher {
+  private readonly stack: (BorderOpen & { mask: Uint32Array | null })[] = [];
+  constructor(private readonly plan: MatchPlan) {}
+
+  add(part: ShardPartial, onCrossing: Crossing): void {
+    const { stack, plan } = this;
+    const levels = stack.length > 0 ? stack[stack.length - 1]!.hi : 0;
+    if (levels !== part.foreign) {
+      throw new AppError("INTERNAL", `shard [${part.start}, ${part.end}) starts with ${part.foreign} open levels, the previous shards left ${levels}`);
+    }
+    for (const cl of part.closes) {
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        if (top.hi <= cl.after) break;
+        const L = cl.t - top.s;
+        if (plan.length === 0 ? L >= 2 : L === plan.length) {
+          onCrossing(top.s, L, top.hi, top.before, cl.after, andMasks(top.mask, cl.mask), top.counts);
+        }
+        if (top.lo > cl.after) stack.pop();
+        else {
+          top.hi = cl.after;
+          break;
+        }
+      }
+    }
+    if (stack.length > 0 && part.passMask) {
+      for (const seg of stack) if (seg.mask) andInto(seg.mask, part.passMask);
+    }
+    for (const o of part.open) stack.push({ ...o, mask: o.mask ? o.mask.slice() : null });
+  }
+
+  /** Throws unless every run was closed (the last shard ends at T). */
+  finish(): void {
+    if (this.stack.length > 0) throw new AppError("INTERNAL", "shards ended with runs still open");
+  }
+}
+
+function andMasks(a: Uint32Array | null, b: Uint32Array | null): Uint32Array | null {
+  if (!a || !b) return null;
+  const out = a.slice();
+  andInto(out, b);
+  return out;
+}
+
+function andInto(a: Uint32Array, b: Uint32Array): void {
+  for (let i = 0; i < a.length; i++) a[i]! &= b[i]!;
+}
+
+/** |A| and |A ∩ S| of a mask of A. */
+function maskScore(plan: MatchPlan, mask: Uint32Array): { I: number; U: number } {
+  let a = 0;
+  let i = 0;
+  for (let w = 0; w < mask.length; w++) {
+    const m = mask[w]!;
+    if (m === 0) continue;
+    a += popcount32(m);
+    i += popcount32(m & plan.selMask[w]!);
+  }
+  return { I: i, U: a + plan.k - i };
+}
+
+function rankHits(a: MatchHit, b: MatchHit): number {
+  return ranksBefore(a.I, a.U, a.length, a.pos, b.I, b.U, b.length, b.pos) ? -1 : ranksBefore(b.I, b.U, b.length, b.pos, a.I, a.U, a.length, a.pos) ? 1 : 0;
+}
+
+/** Merges precise-mode partials given in time order; memory stays O(K + shards' border reports). */
+export class PreciseMerger {
+  private readonly stitcher: BorderStitcher;
+  private readonly hist = new LengthHistograms();
+  private hits: MatchHit[] = [];
+  constructor(private readonly plan: MatchPlan) {
+    this.stitcher = new BorderStitcher(plan);
+  }
+
+  add(part: ShardPartial): void {
+    const { plan } = this;
+    if (!part.top || !part.histograms) throw new AppError("INTERNAL", "precise merge needs precise partials");
+    this.hist.merge(part.histograms);
+    for (const h of part.top.hits) this.hits.push(h);
+    this.stitcher.add(part, (p, L, _n, _before, _after, mask, counts) => {
+      const { I, U } = maskScore(plan, mask!);
+      this.hist.add(L, I === plan.k);
+      this.hits.push({ pos: p, length: L, I, U, counts: counts! });
+    });
+    if (this.hits.length > 8 * plan.topK) this.trim();
+  }
+
+  private trim(): void {
+    this.hits.sort(rankHits);
+    this.hits.length = Math.min(this.hits.length, this.plan.topK);
+  }
+
+  finish(): MatchResult {
+    this.stitcher.finish();
+    this.trim();
+    return { results: this.hits, histograms: this.hist.toRecords() };
+  }
+}
+
+interface Pooled {
+  p: number;
+  L: number;
+  n: number;
+  b: number;
+  I: number;
+  U: number;
+}
+
+function runFast(shards: readonly Shard[], plan: MatchPlan): MatchResult {
+  if (shards.length === 1) {
+    const sh = shards[0]!;
+    let c: ScoredCandidates;
+    if (canHarvestFast(sh.index, plan)) {
+      const h = harvestFast(sh.index, plan);
+      c = scoreCandidates(sh.index, plan, h.cand, orderByBoundary(h.cand, plan.k, FAST_CANDIDATES, h.minLevel));
+    } else c = scanShard(sh.index, plan, sh, { kind: "collect", minLevel: 0 }).collected!;
+    const pool: Pooled[] = [];
+    for (let i = 0; i < c.size; i++) pool.push({ p: c.p[i]!, L: c.L[i]!, n: c.n[i]!, b: c.b[i]!, I: c.I[i]!, U: c.U[i]! });
+    return finishFast(shards, plan, pool);
+  }
+  const levelCounts = new Float64Array(plan.k + 1);
+  const counter = new BorderStitcher(plan);
+  for (const sh of shards) {
+    const part = scanShard(sh.index, plan, sh, { kind: "levels" });
+    for (let n = 1; n <= plan.k; n++) levelCounts[n]! += part.levelCounts![n]!;
+    counter.add(part, (_p, _L, n) => levelCounts[n]!++);
+  }
+  counter.finish();
+  const minLevel = fastStopLevel(levelCounts);
+
+  const pool: Pooled[] = [];
+  const stitcher = new BorderStitcher(plan);
+  for (const sh of shards) {
+    const part = scanShard(sh.index, plan, sh, { kind: "collect", minLevel });
+    const c = part.collected!;
+    for (let i = 0; i < c.size; i++) pool.push({ p: c.p[i]!, L: c.L[i]!, n: c.n[i]!, b: c.b[i]!, I: c.I[i]!, U: c.U[i]! });
+    stitcher.add(part, (p, L, n, before, after, mask) => {
+      if (n < minLevel) return;
+      const { I, U } = maskScore(plan, mask!);
+      const b = n - (plan.padL > 0 ? before : 0) - (plan.padR > 0 ? after : 0);
+      pool.push({ p, L, n, b, I, U });
+    });
+  }
+  stitcher.finish();
+  pool.sort((x, y) => y.b - x.b || y.n - x.n || x.p - y.p);
+  if (pool.length > FAST_CANDIDATES) pool.length = FAST_CANDIDATES;
+  return finishFast(shards, plan, pool);
+}
+
+/** Histograms and ranking of the (at most 1,000) fast-mode candidates. */
+function finishFast(shards: readonly Shard[], plan: MatchPlan, pool: Pooled[]): MatchResult {
+
+  const hist = new LengthHistograms();
+  for (const c of pool) hist.add(c.L, c.I === plan.k);
+  pool.sort((x, y) => (ranksBefore(x.I, x.U, x.L, x.p, y.I, y.U, y.L, y.p) ? -1 : 1));
+  const results: MatchHit[] = [];
+  for (let i = 0; i < pool.length && i < plan.topK; i++) {
+    const c = pool[i]!;
+    const owner = shards.find((sh) => c.p >= sh.start && c.p < sh.end)!;
+    results.push({ pos: c.p, length: c.L, I: c.I, U: c.U, counts: contextCounts(owner.index, plan, c.p) });
+  }
+  return { results, histograms: hist.toRecords() };
+}

@@ -1,0 +1,308 @@
+import { AppError } from "../errors";
+import { ctz32, popcount32 } from "./bits";
+import { assertStateMatrix, rawCutoff, type StateMatrix, type Transform } from "./matrix";
+
+/**
+ * The on/off bits of one source (or one time-range shard of it) at one threshold: what every
+ * match query at that threshold reads. Build it once per (source, threshold) and reuse it; it is
+ * immutable, so one instance can serve concurrent queries.
+ *
+ * Two layouts of the same bits, each suited to one half of the algorithm:
+ *
+ * - `rows` (time-major): W = ceil(D/32) words per step; bit `c & 31` of `rows[r*W + (c>>5)]` is
+ *   cell c at local row r. Scoring a candidate against all D cells is an AND over the rows of
+ *   [p, p+L) and an AND-NOT over its padding rows, 32 cells per word op, and the candidate's rows
+ *   are contiguous in memory.
+ * - `cols` (cell-major): CW = ceil(steps/32) words per cell; bit `r & 31` of `cols[c*CW + (r>>5)]`.
+ *   Counting the k selected cells over time walks only k columns: XOR of a word with itself
+ *   shifted by one step marks the steps where a cell switches, so the cost is T/32 word ops per
+ *   cell plus one per switch, not T·k.
+ *
+ * Bits past `cells` in a row word and past `steps` in a column word are always 0.
+ * Memory: 2·T·D/8 bytes (1M × 650 → 163 MB; a 10M-step shard of 64 cells → 160 MB).
+ *
+ * Shards: an index may hold only global steps [origin, origin+steps) of a source of `totalSteps`
+ * steps. A shard that owns [t0, t1) must also hold a halo of rows before and after it
+ * (see `shardHalo`), so runs and paddings near its borders can be read.
+ */
+export interface OnIndex {
+  /** T of the whole source. */
+  readonly totalSteps: number;
+  /** Global step of local row 0. */
+  readonly origin: number;
+  /** Rows held. */
+  readonly steps: number;
+  /** D. */
+  readonly cells: number;
+  /** fround(ℓ): a value is on iff V ≥ threshold. */
+  readonly threshold: number;
+  readonly transform: Transform;
+  /** W = ceil(cells / 32). */
+  readonly rowWords: number;
+  readonly rows: Uint32Array;
+  /** CW = ceil(steps / 32). */
+  readonly colWords: number;
+  readonly cols: Uint32Array;
+  /** Every on-run that starts in the index, by start step; null when D > 65,536. */
+  readonly runs: RunTable | null;
+}
+
+/** Stored lengths and gaps saturate here; a stored SAT means "≥ SAT" (callers fall back to bits). */
+export const RUN_SAT = 0xffff;
+
+/**
+ * The on-runs of all cells, grouped by start step (CSR): the runs starting at local row r are
+ * entries [offsets[r], offsets[r+1]), longest first. With padding before ≥ 1, A of a candidate (p, L) only holds
+ * cells whose run starts exactly at p, so scoring reads the ~D/mean-period entries at p instead of
+ * ANDing L rows of D bits. Per entry: `cell`; `length` of the run; `gapBefore`/`gapAfter`, the
+ * off steps since the cell's previous run / until its next one (SAT when there is none and the
+ * index reaches the source's edge). Runs cut by the index's edges are clipped to it, which is
+ * safe for candidates whose padding lies inside the index (what `shardHalo` guarantees).
+ * 8 bytes per run: 1M × 650 at ~5 % switches per step ≈ 260 MB.
+ */
+export interface RunTable {
+  readonly offsets: Int32Array;
+  readonly cell: Uint16Array;
+  readonly length: Uint16Array;
+  readonly gapBefore: Uint16Array;
+  readonly gapAfter: Uint16Array;
+}
+
+/** Builds the run table from the row bits: one pass over T·W words plus one step per run edge. */
+function buildRunTable(rows: Uint32Array, W: number, steps: number, cells: number, origin: number, totalSteps: number): RunTable | null {
+  if (cells > 65536) return null;
+  let total = 0;
+  for (let r = 0; r < steps; r++) {
+    const b = r * W;
+    for (let w = 0; w < W; w++) {
+      const s = r === 0 ? rows[b + w]! : rows[b + w]! & ~rows[b - W + w]!;
+      if (s !== 0) total += popcount32(s);
+    }
+  }
+  const offsets = new Int32Array(steps + 1);
+  const cell = new Uint16Array(total);
+  const length = new Uint16Array(total);
+  const gapBefore = new Uint16Array(total);
+  const gapAfter = new Uint16Array(total);
+  // per cell: entry of its open or last run (−1 none), and the local row where its last run ended
+  const entry = new Int32Array(cells).fill(-1);
+  const lastEnd = new Int32Array(cells).fill(-1);
+  const startRow = new Int32Array(cells);
+  const sat = (x: number) => (x < RUN_SAT ? x : RUN_SAT);
+  const atStart = origin === 0;
+  const atEnd = origin + steps === totalSteps;
+  let n = 0;
+  for (let r = 0; r <= steps; r++) {
+    offsets[r] = n;
+    const b = r * W;
+    for (let w = 0; w < W; w++) {
+      const cur = r < steps ? rows[b + w]! : 0;
+      const prev = r > 0 ? rows[b - W + w]! : 0;
+      let ends = prev & ~cur;
+      while (ends !== 0) {
+        const bit = ctz32(ends);
+        ends &= ends - 1;
+        const c = (w << 5) | bit;
+        length[entry[c]!] = sat(r - startRow[c]!);
+        lastEnd[c] = r;
+      }
+      if (r === steps) continue;
+      let starts = cur & ~prev;
+      while (starts !== 0) {
+        const bit = ctz32(starts);
+        starts &= starts - 1;
+        const c = (w << 5) | bit;
+        const prevEntry = entry[c]!;
+        const le = lastEnd[c]!;
+        if (prevEntry >= 0) gapAfter[prevEntry] = sat(r - le);
+        gapBefore[n] = prevEntry >= 0 ? sat(r - le) : atStart ? RUN_SAT : sat(r);
+        gapAfter[n] = RUN_SAT; // until a next run shows up
+        cell[n] = c;
+        startRow[c] = r;
+        entry[c] = n++;
+      }
+    }
+  }
+  // last runs of cells: no next run inside the index
+  if (!atEnd) {
+    for (let c = 0; c < cells; c++) {
+      const j = entry[c]!;
+      if (j >= 0 && gapAfter[j] === RUN_SAT) gapAfter[j] = sat(steps - lastEnd[c]!);
+    }
+  }
+  sortByLengthDesc(offsets, cell, length, gapBefore, gapAfter, steps);
+  return { offsets, cell, length, gapBefore, gapAfter };
+}
+
+/**
+ * Orders each step's entries by run length, longest first, so a query finds the runs of length
+ * ≥ L (or = L) at p with a binary search instead of testing every run that starts at p.
+ */
+function sortByLengthDesc(offsets: Int32Array, cell: Uint16Array, length: Uint16Array, gapBefore: Uint16Array, gapAfter: Uint16Array, steps: number): void {
+  let keys = new Float64Array(64);
+  let tmp = new Uint16Array(192);
+  for (let r = 0; r < steps; r++) {
+    const o0 = offsets[r]!;
+    const n = offsets[r + 1]! - o0;
+    if (n < 2) continue;
+    let sorted = true;
+    for (let j = o0 + 1; j < o0 + n; j++) if (length[j]! > length[j - 1]!) sorted = false;
+    if (sorted) continue;
+    if (keys.length < n) {
+      keys = new Float64Array(n * 2);
+      tmp = new Uint16Array(n * 6);
+    }
+    // key: (SAT − length) · 2^16 + index in the step, ascending = longest first, stable
+    for (let i = 0; i < n; i++) keys[i] = (RUN_SAT - length[o0 + i]!) * 65536 + i;
+    const ks = keys.subarray(0, n).sort();
+    for (let i = 0; i < n; i++) {
+      const src = o0 + (ks[i]! % 65536);
+      tmp[i] = cell[src]!;
+      tmp[n + i] = gapBefore[src]!;
+      tmp[2 * n + i] = gapAfter[src]!;
+    }
+    for (let i = 0; i < n; i++) {
+      length[o0 + i] = RUN_SAT - Math.floor(ks[i]! / 65536);
+      cell[o0 + i] = tmp[i]!;
+      gapBefore[o0 + i] = tmp[n + i]!;
+      gapAfter[o0 + i] = tmp[2 * n + i]!;
+    }
+  }
+}
+
+
+export interface OnIndexOptions {
+  /** Transform of the raw values in the matrix; default `none` (the matrix already holds V). */
+  transform?: Transform;
+  /** Global step of the first row passed; default 0. */
+  origin?: number;
+  /** T of the whole source; default origin + rows passed. */
+  totalSteps?: number;
+}
+
+/** Incremental builder: feed consecutive row blocks, so a huge source never exists as float32 at once. */
+export interface OnIndexBuilder {
+  /** Appends rows (row-major, `cells` values per row). */
+  push(block: Float32Array): void;
+  finish(): OnIndex;
+}
+
+export function createOnIndexBuilder(opts: {
+  steps: number;
+  cells: number;
+  threshold: number;
+  transform?: Transform;
+  origin?: number;
+  totalSteps?: number;
+}): OnIndexBuilder {
+  const { steps, cells } = opts;
+  const transform = opts.transform ?? "none";
+  const origin = opts.origin ?? 0;
+  const totalSteps = opts.totalSteps ?? origin + steps;
+  if (!Number.isFinite(opts.threshold)) {
+    throw new AppError("BAD_INPUT", `threshold must be a finite number, got ${opts.threshold}`);
+  }
+  if (!Number.isInteger(origin) || origin < 0 || origin + steps > totalSteps) {
+    throw new AppError("BAD_INPUT", `index rows [${origin}, ${origin + steps}) lie outside the source's ${totalSteps} steps`);
+  }
+  const threshold = Math.fround(opts.threshold);
+  const cut = rawCutoff(threshold, transform);
+  const W = Math.ceil(cells / 32);
+  const CW = Math.ceil(steps / 32);
+  const rows = new Uint32Array(steps * W);
+  const cols = new Uint32Array(cells * CW);
+  let filled = 0;
+  return {
+    push(block: Float32Array): void {
+      if (block.length % cells !== 0) {
+        throw new AppError("BAD_INPUT", `index block of ${block.length} values is not a whole number of ${cells}-cell rows`);
+      }
+      const n = block.length / cells;
+      if (filled + n > steps) throw new AppError("BAD_INPUT", `index blocks exceed the ${steps} rows announced`);
+      if (cut !== null) {
+        for (let i = 0, r = filled; i < n; i++, r++) {
+          const src = i * cells;
+          const rowBase = r * W;
+          for (let w = 0; w < W; w++) {
+            const c0 = w << 5;
+            const c1 = Math.min(c0 + 32, cells);
+            let word = 0;
+            // NaN >= cut is false: NaN is never on
+            for (let c = c0; c < c1; c++) word |= +(block[src + c]! >= cut) << (c - c0);
+            rows[rowBase + w] = word;
+          }
+        }
+        transposeInto(rows, W, cols, CW, filled, filled + n, cells);
+      }
+      filled += n;
+    },
+    finish(): OnIndex {
+      if (filled !== steps) throw new AppError("BAD_INPUT", `index got ${filled} of ${steps} rows`);
+      const runs = buildRunTable(rows, W, steps, cells, origin, totalSteps);
+      return { totalSteps, origin, steps, cells, threshold, transform, rowWords: W, rows, colWords: CW, cols, runs };
+    },
+  };
+}
+
+/**
+ * Copies the bits of rows [r0, r1) into the column layout, 32 rows × 32 cells at a time with a
+ * 32×32 bit-matrix transpose (5 rounds of masked swaps) instead of one scattered write per bit.
+ * Column words straddling r0 or r1 are merged with what earlier blocks wrote.
+ */
+function transposeInto(rows: Uint32Array, W: number, cols: Uint32Array, CW: number, r0: number, r1: number, cells: number): void {
+  const a = new Int32Array(32);
+  for (let blk = r0 >>> 5; blk <= (r1 - 1) >>> 5; blk++) {
+    const t0 = blk << 5;
+    for (let w = 0; w < W; w++) {
+      // a[j] = row t0+j, word w (bits = cells 32w..32w+31); rows outside [r0, r1) read as 0
+      for (let j = 0; j < 32; j++) {
+        const t = t0 + j;
+        a[j] = t >= r0 && t < r1 ? rows[t * W + w]! : 0;
+      }
+      // transpose so that a[i] bit j = row t0+j of cell 32w+i (Hacker's Delight 7-3, LSB-first)
+      let m = 0x0000ffff;
+      for (let j = 16; j !== 0; j >>>= 1, m ^= m << j) {
+        for (let k = 0; k < 32; k = (k + j + 1) & ~j) {
+          const t = ((a[k]! >>> j) ^ a[k + j]!) & m;
+          a[k + j] = a[k + j]! ^ t;
+          a[k] = a[k]! ^ (t << j);
+        }
+      }
+      const cEnd = Math.min(32, cells - (w << 5));
+      for (let i = 0; i < cEnd; i++) cols[((w << 5) + i) * CW + blk]! |= a[i]!;
+    }
+  }
+}
+
+/**
+ * Builds the index of `matrix` at `threshold` (compare with `fround(threshold)`), optionally only
+ * for its rows [from, to) (a shard with halo; the result's origin is `from`).
+ */
+export function buildOnIndex(
+  matrix: StateMatrix,
+  threshold: number,
+  opts: { transform?: Transform; from?: number; to?: number } = {},
+): OnIndex {
+  assertStateMatrix(matrix, "source");
+  const from = opts.from ?? 0;
+  const to = opts.to ?? matrix.steps;
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > matrix.steps || from > to) {
+    throw new AppError("BAD_INPUT", `index rows [${from}, ${to}) lie outside the source's ${matrix.steps} steps`);
+  }
+  const b = createOnIndexBuilder({
+    steps: to - from,
+    cells: matrix.cells,
+    threshold,
+    transform: opts.transform ?? "none",
+    origin: from,
+    totalSteps: matrix.steps,
+  });
+  b.push(matrix.data.subarray(from * matrix.cells, to * matrix.cells));
+  return b.finish();
+}
+
+/** Whether cell c is on at global step t (t must be held by the index). */
+export function isOnAt(index: OnIndex, t: number, c: number): boolean {
+  const r = t - index.origin;
+  return ((index.rows[r * index.rowWords + (c >>> 5)]! >>> (c & 31)) & 1) === 1;
+}

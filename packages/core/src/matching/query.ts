@@ -1,0 +1,130 @@
+import { AppError } from "../errors";
+
+export type MatchMode = "fast" | "precise";
+
+/** A match query (matching.md, Inputs). Defaults follow the Select view and the CLI. */
+export interface MatchQuery {
+  /** S: distinct cell indices in [0, D), at least one. */
+  cells: ArrayLike<number>;
+  /** ℓ: compared as fround(ℓ). Default 0.3. */
+  threshold?: number;
+  /** Steps that must be off before a match. Default 1. */
+  padL?: number;
+  /** Steps that must be off after a match. Default 0. */
+  padR?: number;
+  /** Default `fast`. */
+  mode?: MatchMode;
+  /** 0 (default): any run of length ≥ 2; L ≥ 2: only maximal runs of exactly L steps. */
+  length?: number;
+  /** K: results wanted, 1..500, default 50. */
+  k?: number;
+  /** `counts` context per result: count[t] for t in [pos − before, pos + after). Default 3 / 20. */
+  context?: { before: number; after: number };
+}
+
+export interface MatchHit {
+  pos: number;
+  length: number;
+  /** |A ∩ S| */
+  I: number;
+  /** |A ∪ S| */
+  U: number;
+  /** count[t] for t in [pos − before, pos + after); null outside [0, T). */
+  counts: (number | null)[];
+}
+
+export interface MatchResult {
+  results: MatchHit[];
+  /** Length histograms of all scored candidates: keys are lengths, strict = those with I = k. */
+  histograms: { all: Record<string, number>; strict: Record<string, number> };
+}
+
+export const MAX_K = 500;
+export const DEFAULT_K = 50;
+/** `fast` stops harvesting once this many candidates are held and scores only this many. */
+export const FAST_CANDIDATES = 1000;
+/** Bound on the counts context, so a query cannot ask for an unbounded array per result. */
+export const MAX_CONTEXT = 10_000;
+
+/** A validated query, with the selection as sorted cells and per-row-word masks. */
+export interface MatchPlan {
+  readonly cells: Uint32Array;
+  readonly k: number;
+  /** Bit c&31 of word c>>5 set for each selected cell. */
+  readonly selMask: Uint32Array;
+  readonly threshold: number;
+  readonly padL: number;
+  readonly padR: number;
+  readonly mode: MatchMode;
+  readonly length: number;
+  readonly topK: number;
+  readonly before: number;
+  readonly after: number;
+  readonly totalSteps: number;
+  readonly cellCount: number;
+}
+
+function nonNegInt(v: number, name: string): number {
+  if (!Number.isInteger(v) || v < 0) {
+    throw new AppError("BAD_INPUT", `${name} must be a non-negative integer, got ${v}`);
+  }
+  return v;
+}
+
+/** Validates a query against a source of `totalSteps` × `cellCount`; throws AppError("BAD_INPUT"). */
+export function planMatch(query: MatchQuery, totalSteps: number, cellCount: number): MatchPlan {
+  const { cells } = query;
+  if (cells.length === 0) throw new AppError("BAD_INPUT", "empty selection: select at least one cell");
+  const seen = new Uint8Array(cellCount);
+  const sorted = new Uint32Array(cells.length);
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    if (!Number.isInteger(c) || c < 0 || c >= cellCount) {
+      throw new AppError("BAD_INPUT", `source has ${cellCount} cells, the request selected cell ${c}`);
+    }
+    if (seen[c]) throw new AppError("BAD_INPUT", `cell ${c} is selected twice`);
+    seen[c] = 1;
+    sorted[i] = c;
+  }
+  sorted.sort();
+  const threshold = query.threshold ?? 0.3;
+  if (typeof threshold !== "number" || !Number.isFinite(threshold)) {
+    throw new AppError("BAD_INPUT", `threshold must be a finite number, got ${threshold}`);
+  }
+  const padL = nonNegInt(query.padL ?? 1, "padL (padding before)");
+  const padR = nonNegInt(query.padR ?? 0, "padR (padding after)");
+  const mode = query.mode ?? "fast";
+  if (mode !== "fast" && mode !== "precise") {
+    throw new AppError("BAD_INPUT", `mode must be "fast" or "precise", got ${String(mode)}`);
+  }
+  const length = query.length ?? 0;
+  if (!Number.isInteger(length) || length < 0 || length === 1) {
+    throw new AppError("BAD_INPUT", `length must be 0 (any) or an integer ≥ 2, got ${length}`);
+  }
+  const topK = query.k ?? DEFAULT_K;
+  if (!Number.isInteger(topK) || topK < 1 || topK > MAX_K) {
+    throw new AppError("BAD_INPUT", `K must be an integer from 1 to ${MAX_K}, got ${topK}`);
+  }
+  const before = nonNegInt(query.context?.before ?? 3, "context.before");
+  const after = nonNegInt(query.context?.after ?? 20, "context.after");
+  if (before + after > MAX_CONTEXT) {
+    throw new AppError("BAD_INPUT", `counts context of ${before + after} steps exceeds ${MAX_CONTEXT}`);
+  }
+  const selMask = new Uint32Array(Math.ceil(cellCount / 32));
+  for (const c of sorted) selMask[c >>> 5]! |= 1 << (c & 31);
+  return {
+    cells: sorted,
+    k: sorted.length,
+    selMask,
+    threshold: Math.fround(threshold),
+    padL,
+    padR,
+    mode,
+    length,
+    topK,
+    before,
+    after,
+    totalSteps,
+    cellCount,
+  };
+}
