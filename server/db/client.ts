@@ -9,7 +9,9 @@ import { env } from "@/server/env";
 
 export type Db = PrismaClient;
 
-const pools = new WeakMap<Db, pg.Pool>();
+// On globalThis like the client itself: Next's dev reloads re-evaluate this module but keep the client.
+const poolHolder = globalThis as unknown as { __statescopePools?: WeakMap<Db, pg.Pool> };
+const pools = (poolHolder.__statescopePools ??= new WeakMap<Db, pg.Pool>());
 
 export function createDb(url: string): Db {
   const pool = new pg.Pool({ connectionString: url, max: 10 });

@@ -1,5 +1,6 @@
 "use client";
 import { memo, useCallback, useLayoutEffect, useMemo, useRef } from "react";
+import { flushSync } from "react-dom";
 import { rawCutoff, type StateMatrix, type Transform } from "@statescope/core";
 import { GUTTER } from "./layout";
 
@@ -129,7 +130,8 @@ export const LinePlot = memo(function LinePlot(p: LinePlotProps) {
     if (dragging.current) {
       performance.mark("statescope:threshold-input");
       const v = Math.round(invY(py) * 1000) / 1000;
-      p.onThreshold(Math.max(domain[0], Math.min(domain[1], v)));
+      // commit within the event: a dragged line must not lag a frame behind the pointer
+      flushSync(() => p.onThreshold(Math.max(domain[0], Math.min(domain[1], v))));
       return;
     }
     const t = Math.floor((px - GUTTER) / zoom);

@@ -1,7 +1,7 @@
 "use client";
 import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
-import { useEffect, useRef, useState } from "react";
+import { memo, useEffect, useRef, useState } from "react";
 import { categoricalColor, encodeViewState, matchResultsCsv, rawCutoff, type ExplorerViewState, type StateMatrix } from "@statescope/core";
 import { errorMessage } from "@/app/_lib/trpc";
 import type { DatasetInfo, ExplorerData, MatchInput, MatchRow, TrackInfo, TrackWindow } from "./data-source";
@@ -157,7 +157,7 @@ export function MatchView({
   );
 }
 
-function Results(p: {
+type ResultsProps = {
   data: ExplorerData;
   info: DatasetInfo;
   state: ExplorerViewState;
@@ -168,7 +168,20 @@ function Results(p: {
   onLength: (L: number) => void;
   selectLink: (q: string) => string;
   layerIndex: number;
-}) {
+};
+
+/**
+ * Re-rendering ~5,000 heatmap cells on every threshold drag or step would make the Select view
+ * stutter, so results ignore view changes that do not affect them (the row links then keep the
+ * window position and zoom of the run; they always carry the match range and cells).
+ */
+const Results = memo(ResultsInner, (a, b) => {
+  const keys: (keyof ResultsProps)[] = ["data", "info", "input", "results", "histograms", "layerIndex"];
+  if (keys.some((k) => a[k] !== b[k])) return false;
+  return a.state.match === b.state.match && a.state.mask === b.state.mask && a.state.pad === b.state.pad;
+});
+
+function ResultsInner(p: ResultsProps) {
   const { data, info, state, input, results } = p;
   const m = state.match;
   const source = info.sources.find((s) => s.name === input.source);

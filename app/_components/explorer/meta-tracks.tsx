@@ -1,4 +1,5 @@
 "use client";
+import { memo } from "react";
 import { categoricalColor } from "@statescope/core";
 import type { TrackInfo, TrackWindow } from "./data-source";
 import { GUTTER } from "./layout";
@@ -26,7 +27,7 @@ export function trackLabel(t: TrackInfo, id: number): string {
  * palette), wordvec (up to 5 stacked words shaded by score), scalar (a heat strip). With `mask`,
  * steps where the selected cells are off fade out.
  */
-export function MetaTracks(p: {
+export const MetaTracks = memo(function MetaTracks(p: {
   tracks: readonly { info: TrackInfo; data: TrackWindow | undefined }[];
   origin: number;
   steps: number;
@@ -110,4 +111,4 @@ export function MetaTracks(p: {
       ))}
     </svg>
   );
-}
+});

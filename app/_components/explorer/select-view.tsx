@@ -105,6 +105,17 @@ export function SelectView(p: SelectViewProps) {
     [state.layers, visible, p.selections, info.sources],
   );
   const activeSel = p.selections[active] ?? [];
+  // one stable domain per source: a new array would redraw the 650 faint lines on every threshold change
+  const sourceKey = state.layers.map((l) => l.source).join("\n");
+  const domains = useMemo(
+    () =>
+      state.layers.map((l): [number, number] => {
+        const src = info.sources.find((s) => s.name === l.source);
+        if (!src) return [0, 1];
+        return src.transform === "tanh" ? valueDomain(Math.tanh(src.min), Math.tanh(src.max)) : valueDomain(src.min, src.max);
+      }),
+    [sourceKey, info.sources],
+  );
 
   return (
     <div className="select-view" data-testid="select-view">
@@ -112,7 +123,7 @@ export function SelectView(p: SelectViewProps) {
         const src = info.sources.find((s) => s.name === layer.source);
         const v = visible[i];
         const sel = p.selections[i];
-        const domain = src ? valueDomain(src.transform === "tanh" ? Math.tanh(src.min) : src.min, src.transform === "tanh" ? Math.tanh(src.max) : src.max) : ([0, 1] as [number, number]);
+        const domain = domains[i] ?? ([0, 1] as [number, number]);
         return (
           <div key={i} className={`layer${i === active ? " active" : ""}`} data-testid={`layer-${i}`}>
             <div className="layer-head">
@@ -208,7 +219,7 @@ export function SelectView(p: SelectViewProps) {
         }
         onPad={(pad) => update((s) => ({ ...s, pad }))}
       />
-      <MetaTracks tracks={p.tracks} origin={from} steps={n} zoom={state.zoom} width={width} counts={counts[active] ?? null} k={activeSel.length} mask={state.mask} />
+      <MetaTracks tracks={p.tracks} origin={from} steps={n} zoom={state.zoom} width={width} counts={state.mask ? (counts[active] ?? null) : null} k={activeSel.length} mask={state.mask} />
 
       {state.layers.map((layer, i) => {
         const src = info.sources.find((s) => s.name === layer.source);

@@ -1,0 +1,140 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { makeLstmVisProject } from "../fixtures/formats/projects";
+
+/**
+ * The explorer on a real imported dataset (the LSTMVis fixture project, 400 steps, imported
+ * with the CLI into the demo workspace): brush → cells selected → drag the threshold → the
+ * selection changes → run precise → results and heatmaps → open a result → the Select view is
+ * there with the same cells → the URL reproduces it in a new page.
+ */
+const serverEnv = {
+  ...process.env,
+  STATESCOPE_DATA_DIR: process.env.E2E_DATA_DIR ?? ".test-data/e2e",
+  EMBEDDED_PG_PORT: process.env.E2E_PG_PORT ?? "54500",
+};
+
+let datasetId = "";
+
+test.beforeAll(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "statescope-explorer-"));
+  await makeLstmVisProject(dir, { n: 400 });
+  const out = execFileSync(process.execPath, ["server/cli/bin.cjs", "import", dir, "--workspace", "demo", "--json"], { env: serverEnv, encoding: "utf8", timeout: 120_000 });
+  datasetId = (JSON.parse(out.trim().split("\n").pop()!) as { datasetId: string }).datasetId;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function signIn(page: Page) {
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill("demo@statescope.dev");
+  await page.getByLabel("Password").fill("statescope-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/w$/);
+}
+
+const selectedCount = (page: Page) => page.getByTestId("selected-count").first();
+
+async function brush(page: Page, from: number, to: number) {
+  const a = (await page.locator(`[data-testid=token][data-step="${from}"]`).boundingBox())!;
+  const b = (await page.locator(`[data-testid=token][data-step="${to - 1}"]`).boundingBox())!;
+  await page.mouse.move(a.x + 4, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width - 4, b.y + b.height / 2, { steps: 6 });
+  await page.mouse.up();
+}
+
+test("brush, threshold, precise match, open a result, reproduce by URL", async ({ page, browser }) => {
+  await signIn(page);
+  await page.setViewportSize({ width: 1600, height: 1200 });
+  await page.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}&tr=pos&tr=wordlen&tr=topk`);
+  await expect(page.getByTestId("line-plot").first()).toBeVisible();
+  await expect(page.locator("[data-testid=token][data-step='5']")).toBeVisible();
+  await expect(page.getByTestId("track-pos")).toBeVisible();
+  await expect(selectedCount(page)).toHaveText("0 cells");
+
+  // brush two tokens where some cells are on (try a few places: the fixture's cells are sine waves)
+  let at = -1;
+  for (const start of [3, 5, 8, 10, 12, 14]) {
+    await brush(page, start, start + 2);
+    await expect(page.getByTestId("brush")).toHaveAttribute("data-from", String(start));
+    if ((await selectedCount(page).innerText()) !== "0 cells") {
+      at = start;
+      break;
+    }
+  }
+  expect(at).toBeGreaterThanOrEqual(0);
+  const before = await selectedCount(page).innerText();
+
+  // drag the threshold line down until the selection changes (but is not empty)
+  const line = page.getByTestId("threshold-line").first();
+  const box = (await line.boundingBox())!;
+  const x = box.x + box.width * 0.3;
+  let y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  let changed = false;
+  for (let i = 0; i < 60 && !changed; i++) {
+    y += 2;
+    await page.mouse.move(x, y);
+    const now = await selectedCount(page).innerText();
+    changed = now !== before && now !== "0 cells";
+  }
+  await page.mouse.up();
+  if (!changed) {
+    // fine-tune with the numeric field if dragging down only ever emptied it
+    for (const t of ["0.100", "0.500", "0.700", "0.000"]) {
+      await page.getByTestId("threshold-input-0").fill(t);
+      const now = await selectedCount(page).innerText();
+      if (now !== before && now !== "0 cells") {
+        changed = true;
+        break;
+      }
+    }
+  }
+  expect(changed).toBe(true);
+  await expect(page).toHaveURL(/t0=/);
+  const cells = await page.locator("[data-testid=cell-list] .chip:not(.excluded)").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
+
+  // precise match: results, the match count heatmap and one per discrete/scalar track
+  await page.getByTestId("run-precise").click();
+  await expect(page.getByTestId("match-results")).toBeVisible();
+  await expect(page.getByTestId("heatmap-count")).toBeVisible();
+  await expect(page.getByTestId("heatmap-pos")).toBeVisible();
+  await expect(page.getByTestId("heatmap-wordlen")).toBeVisible();
+  await expect(page.getByTestId("length-histogram")).toBeVisible();
+  const n = Number(await page.getByTestId("match-count").innerText());
+  expect(n).toBeGreaterThan(0);
+  await page.getByTestId("heatmap-count").locator("rect").nth(5).hover();
+  await expect(page.getByTestId("match-tooltip")).toContainText("cells on");
+  await page.screenshot({ path: "test-results/explorer.png", fullPage: true });
+
+  // open the second result: the Select view is at that match with the same cells
+  const link = page.getByTestId("result-link-1");
+  const pos = Number(await link.innerText());
+  await link.click();
+  await expect(page).toHaveURL(new RegExp(`[?&]b=${pos}-`));
+  await expect(page).toHaveURL(/c0=/);
+  await expect(page.getByTestId("brush")).toHaveAttribute("data-from", String(pos));
+  await expect(page.getByText("pinned · re-select from brush")).toBeVisible();
+  const cellsThere = await page.locator("[data-testid=cell-list] .chip:not(.excluded)").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
+  expect(cellsThere).toEqual(cells);
+  await expect(page.getByTestId("match-results")).toBeVisible();
+  await page.waitForTimeout(400); // the URL is written 150 ms after the last change
+  const url = page.url();
+
+  // the link reproduces the view in a new page
+  const p2 = await page.context().newPage();
+  await p2.setViewportSize({ width: 1600, height: 1200 });
+  await p2.goto(url);
+  await expect(p2.getByTestId("brush")).toHaveAttribute("data-from", String(pos));
+  const cells2 = await p2.locator("[data-testid=cell-list] .chip:not(.excluded)").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
+  expect(cells2).toEqual(cells);
+  await expect(p2.getByTestId("match-results")).toBeVisible();
+  expect(Number(await p2.getByTestId("match-count").innerText())).toBe(n);
+  await p2.screenshot({ path: "test-results/explorer-reopened.png", fullPage: true });
+  await p2.close();
+  void browser;
+});
