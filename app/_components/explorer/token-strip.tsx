@@ -43,7 +43,8 @@ export function TokenStrip(p: TokenStripProps) {
   const n = tokens.length;
   const shown = draft ?? p.brush;
   const height = TOKEN_H + LANE + AXIS;
-  const localX = (e: React.PointerEvent) => e.clientX - e.currentTarget.getBoundingClientRect().left - GUTTER;
+  // relative to the first token's left edge; measured on the <svg> (a <g>'s box starts at its first child)
+  const localX = (e: React.PointerEvent<SVGGElement>) => e.clientX - (e.currentTarget.ownerSVGElement ?? e.currentTarget).getBoundingClientRect().left - GUTTER;
   const labelEvery = Math.max(1, Math.ceil(56 / zoom));
   const firstLabel = Math.ceil(p.origin / labelEvery) * labelEvery;
 
