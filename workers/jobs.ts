@@ -33,3 +33,28 @@ export const DATASET_IMPORT_JOB = defineJob(
     deleteAfter: z.boolean().default(false),
   }),
 );
+
+/**
+ * Run a model over a text into a pending dataset (issue 6). The weights,
+ * vocabulary and text are already stored with the dataset (DatasetModel);
+ * the payload carries the settings. maxAttempts 1 like imports: the service
+ * marks the dataset FAILED with the message.
+ */
+export const DATASET_EXTRACT_JOB = defineJob(
+  "dataset:extract",
+  z.object({
+    datasetId: z.string().min(1).max(64),
+    workspaceId: z.string().min(1).max(64),
+    userId: z.string().min(1).max(64).nullable(),
+    name: z.string().min(1).max(200),
+    tokenizer: z.enum(["char", "word"]),
+    arch: z.enum(["lstm", "gru"]).optional(),
+    prefixes: z
+      .object({ embedding: z.string().max(200).nullable().optional(), rnn: z.string().max(200).optional(), head: z.string().max(200).nullable().optional() })
+      .optional(),
+    unknown: z.union([z.enum(["auto", "error"]), z.object({ id: z.number().int().min(0) }), z.object({ token: z.string().min(1).max(200) })]).default("auto"),
+    gates: z.boolean().default(false),
+    /** Demo corpus whose annotation tracks are added ("parens": depth; "c-code": lexer tracks). */
+    demo: z.enum(["parens", "c-code"]).optional(),
+  }),
+);

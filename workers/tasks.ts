@@ -1,7 +1,9 @@
 import type { Task, TaskList } from "graphile-worker";
 import type { Db } from "@/server/db/client";
 import { purgeDeadInvites } from "@/server/services/invites";
+import { runDatasetExtractJob } from "./dataset-extract";
 import { runDatasetImportJob } from "./dataset-import";
+import { DATASET_EXTRACT_JOB } from "./jobs";
 import { DATASET_IMPORT_JOB, PURGE_INVITES_JOB, type JobDefinition } from "./jobs";
 import type { z } from "zod";
 
@@ -25,6 +27,7 @@ export function taskList(db: Db): TaskList {
       helpers.logger.info(`purged ${n} dead invite link(s)`);
     }),
     task(DATASET_IMPORT_JOB, (payload, helpers) => runDatasetImportJob(db, payload, helpers.logger)),
+    task(DATASET_EXTRACT_JOB, (payload, helpers) => runDatasetExtractJob(db, payload, helpers.logger)),
   ]);
 }
 

@@ -97,6 +97,98 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
     text: (o) => `imported dataset ${String(o.name)} (id ${String(o.datasetId)}): ${String(o.steps)} steps${(o.warnings as string[]).map((w) => `\nwarning: ${w}`).join("")}`,
   },
+  extract: {
+    usage:
+      "statescope extract --weights model.safetensors --vocab vocab.json --text input.txt --tokenizer char|word [--arch lstm|gru] [--prefixes embedding=emb,rnn=lstm,head=head] [--unknown TOKEN] [--gates] --workspace SLUG [--owner EMAIL] [--name NAME] [--json]",
+    summary: "run a PyTorch LSTM/GRU (safetensors + vocab.json) over a text and store its states as a new dataset; progress on stderr",
+    options: {
+      weights: { type: "string" },
+      vocab: { type: "string" },
+      text: { type: "string" },
+      tokenizer: { type: "string" },
+      arch: { type: "string" },
+      prefixes: { type: "string" },
+      unknown: { type: "string" },
+      gates: { type: "boolean" },
+      workspace: { type: "string" },
+      owner: { type: "string" },
+      name: { type: "string" },
+    },
+    async run({ db, values, positionals, note }) {
+      const path = await import("node:path");
+      const { readFile } = await import("node:fs/promises");
+      const { env } = await import("@/server/env");
+      const { extractDataset, formatEta } = await import("@/server/services/extract/extract");
+      const { parsePrefixMapping } = await import("@/server/services/extract/schemas");
+      if (positionals.length > 0) throw new AppError("BAD_INPUT", `unexpected argument ${JSON.stringify(positionals[0])}; files are given with --weights, --vocab and --text`);
+      const tokenizer = required(values, "tokenizer");
+      if (tokenizer !== "char" && tokenizer !== "word") throw new AppError("BAD_INPUT", `--tokenizer must be char or word, got ${JSON.stringify(tokenizer)}`);
+      const arch = typeof values.arch === "string" ? values.arch : undefined;
+      if (arch !== undefined && arch !== "lstm" && arch !== "gru") throw new AppError("BAD_INPUT", `--arch must be lstm or gru, got ${JSON.stringify(arch)}`);
+      let prefixes;
+      if (typeof values.prefixes === "string") {
+        try {
+          prefixes = parsePrefixMapping(values.prefixes);
+        } catch (e) {
+          throw new AppError("BAD_INPUT", `--prefixes: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      const cwd = env().STATESCOPE_CWD ?? process.cwd();
+      const file = async (name: string, encoding?: "utf8") => {
+        const p = path.resolve(cwd, required(values, name));
+        try {
+          return { path: p, data: await readFile(p, encoding) };
+        } catch (e) {
+          throw new AppError("BAD_INPUT", `--${name} ${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        }
+      };
+      const weights = await file("weights");
+      const vocab = await file("vocab", "utf8");
+      const text = await file("text", "utf8");
+      const owner = typeof values.owner === "string" ? values.owner : undefined;
+      const ws = await resolveWorkspace(db, required(values, "workspace"), owner, note);
+      const creator = owner
+        ? await db.user.findUnique({ where: { email: owner.toLowerCase() }, select: { id: true } })
+        : await db.membership.findFirst({ where: { workspaceId: ws.workspaceId, role: "OWNER" }, orderBy: { createdAt: "asc" }, select: { userId: true } }).then((m) => (m ? { id: m.userId } : null));
+      const name = typeof values.name === "string" ? values.name : path.basename(text.path).replace(/\.[^.]*$/, "");
+      const ctl = new AbortController();
+      const stop = () => ctl.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      let shown = "";
+      try {
+        const out = await extractDataset(
+          db,
+          {
+            workspaceId: ws.workspaceId,
+            userId: creator?.id ?? null,
+            name,
+            weights: weights.data as Uint8Array,
+            weightsName: path.basename(weights.path),
+            vocab: vocab.data as string,
+            text: text.data as string,
+            tokenizer,
+            ...(arch ? { arch } : {}),
+            ...(prefixes ? { prefixes } : {}),
+            ...(typeof values.unknown === "string" ? { unknown: { token: values.unknown } } : {}),
+            gates: values.gates === true,
+          },
+          {
+            signal: ctl.signal,
+            onProgress(phase, percent, eta) {
+              const line = `extracting: ${phase} ${Math.floor(percent)}%${eta !== null ? ` (${formatEta(eta)} left)` : ""}`;
+              if (line !== shown) note((shown = line));
+            },
+          },
+        );
+        return { ...out, workspaceCreated: ws.workspaceCreated };
+      } finally {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+      }
+    },
+    text: (o) => `extracted dataset ${String(o.name)} (id ${String(o.datasetId)}): ${String(o.steps)} steps${(o.warnings as string[]).map((w) => `\nwarning: ${w}`).join("")}`,
+  },
   states: {
     usage: "statescope states --dataset ID --source NAME --from A --to B [--cells 1,2] [--transform none|tanh] [--json]",
     summary: "print stored state values of steps A ≤ t < B (one row per step; NaN as null)",

@@ -23,7 +23,7 @@ export type ImportResult = z.infer<typeof ZImportResult>;
 
 /** What is kept in `Dataset.report`: the CLI JSON plus the details behind the warnings. */
 export const ZImportReport = ZImportResult.extend({
-  format: z.enum(["lstmvis", "numpy"]),
+  format: z.enum(["lstmvis", "numpy", "model"]),
   wordSequenceLength: z.number().int(),
   /** Set when the states were shorter than the word sequence. */
   truncation: z.object({ wordSequenceLength: z.number().int(), steps: z.number().int() }).nullable(),

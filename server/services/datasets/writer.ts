@@ -1,0 +1,338 @@
+/**
+ * The dataset writer shared by the importer and the model extraction: the
+ * IMPORTING row's life cycle (progress + cancel flag on the row, cleanup on
+ * failure, the conditional READY flip) and streaming writers for sources and
+ * tracks that cut rows into storage chunks as they arrive.
+ */
+import { AppError, isAppError } from "@statescope/core";
+import { pgPool, type Db } from "@/server/db/client";
+import { metaChunkRows, stateChunkRows, writeMetaChunk, writeStateChunk, type Queryable } from "@/server/storage/dataset-store";
+import { ValueHistogram } from "./histogram";
+import type { ImportReport, ImportResult } from "./schemas";
+
+/** Creates the IMPORTING row an upload job fills in later (so the UI has an id at once). */
+export async function createPendingDataset(db: Db, input: { workspaceId: string; userId: string | null; name: string }): Promise<string> {
+  const row = await db.dataset.create({
+    data: { workspaceId: input.workspaceId, createdById: input.userId, name: input.name },
+    select: { id: true },
+  });
+  return row.id;
+}
+
+export type PooledClient = Queryable & { release(destroy?: boolean): void };
+
+export interface WriteContext {
+  datasetId: string;
+  /** Aborted on cancel (outer signal or the row's cancel flag); its reason is the AppError to throw. */
+  signal: AbortSignal;
+  /** One pooled connection for bulk writes (synchronous_commit off), checked out on first use. */
+  connection(): Promise<Queryable>;
+  /** Reports progress; written to the row at most every `progressIntervalMs` (`label` is what the row shows, default `phase`). */
+  progress(phase: string, percent: number, label?: string): void;
+}
+
+export interface WriteOptions {
+  signal?: AbortSignal;
+  /** How often progress is written to the dataset row and the cancel flag read (ms). */
+  progressIntervalMs?: number;
+  /** Called on every progress report, before throttling. */
+  onProgress?: (phase: string, percent: number) => void;
+}
+
+export interface WriteTarget {
+  workspaceId: string;
+  userId: string | null;
+  /** Name of a new row (ignored with `datasetId`). */
+  name: string;
+  /** Fill this IMPORTING row (a new row otherwise). */
+  datasetId?: string;
+  /** "import" / "extraction": used in messages. */
+  what: string;
+}
+
+function cancelled(datasetId: string, what: string): AppError {
+  return new AppError("CONFLICT", `dataset ${datasetId}: the ${what} was cancelled`);
+}
+
+/** Removes everything written for a dataset (the row itself only when `dropRow`). */
+async function discard(db: Db, datasetId: string, dropRow: boolean, message: string): Promise<void> {
+  if (dropRow) {
+    await db.dataset.deleteMany({ where: { id: datasetId } });
+    return;
+  }
+  // Children first in one transaction; chunks cascade from sources/tracks.
+  await db.$transaction([
+    db.datasetSource.deleteMany({ where: { datasetId } }),
+    db.metaTrack.deleteMany({ where: { datasetId } }),
+    db.tokenChunk.deleteMany({ where: { datasetId } }),
+    db.vocabEntry.deleteMany({ where: { datasetId } }),
+    db.datasetModel.deleteMany({ where: { datasetId } }),
+    db.dataset.updateMany({ where: { id: datasetId }, data: { status: "FAILED", error: message, report: undefined, phase: "failed" } }),
+  ]);
+}
+
+/**
+ * Runs `body` against a new (or the given pending) dataset row and flips it
+ * to READY with `report` when it returns. Any failure or cancellation removes
+ * what was written (a row created here is deleted; a pending row stays FAILED
+ * with the message and no data) and rethrows as AppError.
+ */
+export async function writeDataset(
+  db: Db,
+  target: WriteTarget,
+  opts: WriteOptions,
+  body: (ctx: WriteContext) => Promise<{ result: ImportResult; report: ImportReport }>,
+): Promise<ImportResult> {
+  let datasetId = target.datasetId;
+  const ownRow = !datasetId;
+  if (datasetId) {
+    const row = await db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, workspaceId: true } });
+    if (!row || row.workspaceId !== target.workspaceId) throw new AppError("NOT_FOUND", `dataset ${datasetId} does not exist`);
+    if (row.status !== "IMPORTING") throw new AppError("CONFLICT", `dataset ${datasetId} is ${row.status}, not IMPORTING: it cannot be imported into`);
+  } else {
+    datasetId = await createPendingDataset(db, { workspaceId: target.workspaceId, userId: target.userId, name: target.name });
+  }
+  const id = datasetId;
+
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort(cancelled(id, target.what));
+  if (opts.signal?.aborted) onOuterAbort();
+  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const signal = abort.signal;
+
+  const interval = opts.progressIntervalMs ?? 250;
+  let lastWrite = 0;
+  let writing: Promise<void> | null = null;
+  const progress = (phase: string, percent: number, label?: string): void => {
+    opts.onProgress?.(phase, percent);
+    const now = Date.now();
+    if (writing || now - lastWrite < interval) return;
+    lastWrite = now;
+    // Fire and forget (awaited before the next write): the row tells the UI where we are and us whether to stop.
+    writing = db.dataset
+      .update({ where: { id }, data: { phase: label ?? phase, percent: Math.round(percent * 10) / 10 }, select: { cancelRequested: true } })
+      .then((r) => {
+        if (r.cancelRequested && !signal.aborted) abort.abort(cancelled(id, target.what));
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        writing = null;
+      });
+  };
+
+  let client: PooledClient | undefined;
+  const connection = async (): Promise<Queryable> => {
+    if (client) return client;
+    // Bulk writes on one connection without waiting for WAL flushes: a crash
+    // mid-write loses nothing that matters (the dataset is redone anyway).
+    const conn = await pgPool(db).connect();
+    client = conn;
+    await conn.query("set synchronous_commit = off");
+    return conn;
+  };
+
+  try {
+    const { result, report } = await body({ datasetId: id, signal, connection, progress });
+    progress("finishing", 99);
+    signal.throwIfAborted();
+    await writing;
+    // The status flip is conditional: a cancel that raced the last chunk wins.
+    const flipped = await db.dataset.updateMany({
+      where: { id, status: "IMPORTING", cancelRequested: false },
+      data: { status: "READY", readyAt: new Date(), report, phase: "done", percent: 100 },
+    });
+    if (flipped.count !== 1) throw cancelled(id, target.what);
+    opts.onProgress?.("finishing", 100);
+    return result;
+  } catch (e) {
+    const err = signal.aborted && isAppError(signal.reason) ? signal.reason : e;
+    const message = err instanceof Error ? err.message : String(err);
+    await writing;
+    client?.release(true);
+    client = undefined;
+    await discard(db, id, ownRow, message);
+    throw isAppError(err) ? err : new AppError("INTERNAL", `dataset ${id}: ${target.what} failed: ${message}`, { cause: err });
+  } finally {
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+    client?.release(true);
+  }
+}
+
+export interface SourceSpec {
+  ordinal: number;
+  name: string;
+  type: string | null;
+  layer: number | null;
+  transform: "tanh" | "none";
+  unsigned: boolean;
+  steps: number;
+  cells: number;
+}
+
+export interface SourceStats {
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+}
+
+/** Creates the source row (statistics filled in by {@link finishSource}); returns its id and chunk size. */
+export async function createSource(db: Db, datasetId: string, src: SourceSpec): Promise<{ id: string; chunkRows: number }> {
+  const chunkRows = stateChunkRows(src.cells);
+  const row = await db.datasetSource.create({
+    data: { datasetId, ...src, chunkRows, min: 0, max: 0, mean: 0, std: 0, histogram: { edges: [], counts: [] } },
+    select: { id: true },
+  });
+  return { id: row.id, chunkRows };
+}
+
+export async function finishSource(db: Db, sourceId: string, stats: SourceStats, hist: ValueHistogram): Promise<void> {
+  const histogram = hist.finish(stats.min, stats.max);
+  await db.datasetSource.update({
+    where: { id: sourceId },
+    data: { min: stats.min, max: stats.max, mean: stats.mean, std: stats.std, histogram: { edges: histogram.edges, counts: histogram.counts } },
+  });
+}
+
+/**
+ * Accepts a source's rows in any slices, in step order, and writes full
+ * storage chunks as they fill; keeps min/max/mean/std (population) and the
+ * histogram. Memory: one chunk (about 4 MiB).
+ */
+export class StreamingSourceWriter {
+  readonly hist = new ValueHistogram();
+  private readonly buf: Float32Array;
+  private fill = 0;
+  private index = 0;
+  private count = 0;
+  private sum = 0;
+  private sumSq = 0;
+  private min = Infinity;
+  private max = -Infinity;
+
+  constructor(
+    private readonly conn: Queryable,
+    readonly sourceId: string,
+    readonly name: string,
+    readonly cells: number,
+    readonly chunkRows: number,
+  ) {
+    this.buf = new Float32Array(chunkRows * cells);
+  }
+
+  /** Appends whole rows (a multiple of `cells` values); rejects NaN/±Inf naming the step. */
+  async push(rows: Float32Array, firstStep: number): Promise<void> {
+    let off = 0;
+    while (off < rows.length) {
+      const n = Math.min(rows.length - off, this.buf.length - this.fill);
+      const part = rows.subarray(off, off + n);
+      let { min, max, sum, sumSq } = this;
+      for (let i = 0; i < part.length; i++) {
+        const v = part[i]!;
+        if (v - v !== 0) {
+          throw new AppError("BAD_INPUT", `source ${this.name}: value ${v} at step ${firstStep + Math.floor((off + i) / this.cells)}, cell ${(off + i) % this.cells}`);
+        }
+        if (v < min) min = v;
+        if (v > max) max = v;
+        sum += v;
+        sumSq += v * v;
+      }
+      Object.assign(this, { min, max, sum, sumSq });
+      this.count += part.length;
+      this.hist.add(part);
+      this.buf.set(part, this.fill);
+      this.fill += n;
+      off += n;
+      if (this.fill === this.buf.length) await this.flush();
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.fill === 0) return;
+    await writeStateChunk(this.conn, this.sourceId, this.index++, this.cells, this.buf.subarray(0, this.fill));
+    this.fill = 0;
+  }
+
+  /** Writes the last partial chunk and returns the statistics. */
+  async end(): Promise<SourceStats> {
+    await this.flush();
+    const n = this.count;
+    const mean = n ? this.sum / n : 0;
+    // population std: sqrt(E[x²] - E[x]²), clamped against rounding below zero
+    const std = n ? Math.sqrt(Math.max(0, this.sumSq / n - mean * mean)) : 0;
+    return { min: n ? this.min : 0, max: n ? this.max : 0, mean, std };
+  }
+}
+
+export interface TrackSpec {
+  ordinal: number;
+  name: string;
+  kind: "discrete" | "scalar" | "wordvec";
+  width: number;
+  labels?: Array<{ id: number; label: string }> | null;
+  range?: "dict" | [number, number] | null;
+  hasWeights: boolean;
+}
+
+export async function createTrack(db: Db, datasetId: string, track: TrackSpec): Promise<{ id: string; chunkRows: number }> {
+  const chunkRows = metaChunkRows(track.width);
+  const row = await db.metaTrack.create({
+    data: {
+      datasetId,
+      ordinal: track.ordinal,
+      name: track.name,
+      kind: track.kind,
+      width: track.width,
+      labels: track.labels ? track.labels.map((l) => ({ id: l.id, label: l.label })) : undefined,
+      range: track.range ?? undefined,
+      hasWeights: track.hasWeights,
+      chunkRows,
+    },
+    select: { id: true },
+  });
+  return { id: row.id, chunkRows };
+}
+
+/** Like {@link StreamingSourceWriter} for a meta track: `width` values (and weights) per step. */
+export class StreamingTrackWriter {
+  private readonly values: Float32Array | Int32Array;
+  private readonly weights: Float32Array | null;
+  private fill = 0;
+  private index = 0;
+
+  constructor(
+    private readonly conn: Queryable,
+    readonly trackId: string,
+    readonly kind: "discrete" | "scalar" | "wordvec",
+    readonly width: number,
+    readonly chunkRows: number,
+    hasWeights: boolean,
+  ) {
+    const n = chunkRows * width;
+    this.values = kind === "scalar" ? new Float32Array(n) : new Int32Array(n);
+    this.weights = hasWeights ? new Float32Array(n) : null;
+  }
+
+  async push(values: Float32Array | Int32Array, weights: Float32Array | null = null): Promise<void> {
+    let off = 0;
+    while (off < values.length) {
+      const n = Math.min(values.length - off, this.values.length - this.fill);
+      this.values.set(values.subarray(off, off + n), this.fill);
+      if (this.weights && weights) this.weights.set(weights.subarray(off, off + n), this.fill);
+      this.fill += n;
+      off += n;
+      if (this.fill === this.values.length) await this.flush();
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.fill === 0) return;
+    const rows = this.fill / this.width;
+    await writeMetaChunk(this.conn, this.trackId, this.index++, rows, this.values.subarray(0, this.fill), this.weights ? this.weights.subarray(0, this.fill) : null);
+    this.fill = 0;
+  }
+
+  async end(): Promise<void> {
+    await this.flush();
+  }
+}
