@@ -121,7 +121,8 @@ async function main(): Promise<void> {
     const { createDb } = await import("@/server/db/client");
     const { seedDemo, DEMO_LOGIN } = await import("@/server/services/seed");
     const db = createDb(database.url);
-    const seeded = env().STATESCOPE_SEED_DEMO ? await seedDemo(db) : null;
+    const seeded = env().STATESCOPE_SEED_DEMO ? await seedDemo(db, { datasets: true, connectionString: database.url }) : null;
+    if (seeded && seeded.datasetsQueued.length > 0) log(`demo datasets queued: ${seeded.datasetsQueued.join(", ")} (the worker computes their states now)`);
     await db.$disconnect();
     if (!dev) await ensureBuild();
     children.push(spawnWeb(dev), spawnWorker(dev), spawnSync(dev));

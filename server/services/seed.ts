@@ -6,7 +6,11 @@ import { createWorkspace } from "./workspaces";
 export const DEMO_LOGIN = { email: "demo@statescope.dev", password: "statescope-demo", name: "Demo researcher" } as const;
 export const DEMO_WORKSPACE = { slug: "demo", name: "Demo workspace" } as const;
 
-export async function seedDemo(db: Db): Promise<{ created: boolean }> {
+/**
+ * The demo login and workspace; with `datasets`, also the demo datasets (the
+ * parens and c-code models run by a worker job, so the start stays quick).
+ */
+export async function seedDemo(db: Db, opts: { datasets?: boolean; connectionString?: string } = {}): Promise<{ created: boolean; datasetsQueued: string[] }> {
   let user = await findUserByEmail(db, DEMO_LOGIN.email);
   let created = false;
   if (!user) {
@@ -14,6 +18,9 @@ export async function seedDemo(db: Db): Promise<{ created: boolean }> {
     created = true;
   }
   const ws = await db.workspace.findUnique({ where: { slug: DEMO_WORKSPACE.slug }, select: { id: true } });
-  if (!ws) await createWorkspace(db, user.userId, DEMO_WORKSPACE);
-  return { created };
+  const workspaceId = ws ? ws.id : (await createWorkspace(db, user.userId, DEMO_WORKSPACE)).workspaceId;
+  if (!opts.datasets) return { created, datasetsQueued: [] };
+  const { seedDemoDatasets } = await import("./extract/start");
+  const { queued } = await seedDemoDatasets(db, workspaceId, user.userId, opts.connectionString ? { connectionString: opts.connectionString } : {});
+  return { created, datasetsQueued: queued };
 }

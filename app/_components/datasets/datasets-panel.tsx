@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { ExtractForm } from "./extract-form";
 import { UploadDropZone } from "./upload-drop-zone";
 
 const PHASES: Record<string, string> = {
@@ -70,6 +71,7 @@ export function DatasetsPanel({ slug }: { slug: string }) {
         </div>
       ) : null}
       {canEdit ? <UploadDropZone slug={slug} onStarted={() => void refresh()} /> : null}
+      {canEdit ? <ExtractForm slug={slug} onStarted={() => void refresh()} /> : null}
     </section>
   );
 }

@@ -2,6 +2,7 @@
  * The demo corpora (issue 6): the parens and c-code models shipped in
  * ./demo-models with the text each runs over and its annotation tracks.
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,7 +13,11 @@ import type { DemoCorpus, ExtractSettings } from "./schemas";
 /** Characters of generated parens text in the demo (the README's facts were measured on 20,000 steps). */
 export const PARENS_DEMO_LENGTH = 20_000;
 
-const MODELS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "demo-models");
+/** Next the file (tsx: worker, CLI, tests), else from the app root (a bundled web server has no source tree beside it). */
+function modelsDir(): string {
+  const candidates = [path.join(path.dirname(fileURLToPath(import.meta.url)), "demo-models"), path.resolve("server", "services", "extract", "demo-models")];
+  return candidates.find((d) => existsSync(path.join(d, "parens", "vocab.json"))) ?? candidates[0]!;
+}
 
 export interface DemoSpec {
   settings: ExtractSettings;
@@ -50,7 +55,7 @@ export const DEMOS: Record<DemoCorpus, DemoSpec> = {
 
 /** The files and text of a demo corpus. */
 export async function demoFiles(corpus: DemoCorpus): Promise<{ weights: Uint8Array; vocab: string; text: string }> {
-  const dir = path.join(MODELS_DIR, corpus);
+  const dir = path.join(modelsDir(), corpus);
   const [weights, vocab] = await Promise.all([readFile(path.join(dir, "model.safetensors")), readFile(path.join(dir, "vocab.json"), "utf8")]);
   const text = corpus === "parens" ? generateParens(PARENS_DEMO_LENGTH, 20_240_601) : await readFile(path.join(dir, "corpus.txt"), "utf8");
   return { weights, vocab, text };
