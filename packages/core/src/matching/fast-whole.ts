@@ -1,4 +1,4 @@
-import { ctz32 } from "./bits";
+import { ctz32, popcount32 } from "./bits";
 import type { OnIndex } from "./on-index";
 import { FAST_CANDIDATES, type MatchPlan } from "./query";
 import { fastStopLevel, newCandidates, type ScoredCandidates } from "./scan";
@@ -11,10 +11,11 @@ import { fastStopLevel, newCandidates, type ScoredCandidates } from "./scan";
  * comparator circuit gives the steps with count ≥ m for 32 steps in ~3·B word ops.
  *
  * Fast mode only keeps candidates of levels ≥ n* (the stop level), and runs of count ≥ n ≥ m live
- * inside the regions where count ≥ m, so the harvest for levels ≥ m only visits those regions
- * (count per step read from the planes) and the step after each; its candidates and per-level
- * counts for levels ≥ m equal the full harvest's. If levels ≥ m hold fewer than 1,000 candidates,
- * n* < m: m is lowered (by 1, 2, 4, … steps) and the harvest redone.
+ * inside the regions where count ≥ m, so the harvest for levels ≥ m only visits the steps in or
+ * just after those regions where some plane switches (count read from the planes); its candidates
+ * and per-level counts for levels ≥ m equal the full harvest's. If levels ≥ m hold fewer than 1,000 candidates,
+ * n* < m: m is lowered and the harvest redone. The first m comes from counting the maximal runs
+ * of count ≥ n per level (one comparator pass per level), an upper bound on the candidates.
  */
 
 /** Whether `harvestFast` applies: a whole source whose selection fits 16 count bits. */
@@ -29,27 +30,63 @@ export function harvestFast(index: OnIndex, plan: MatchPlan): { cand: ScoredCand
   const k = plan.k;
   let B = 1;
   while (1 << B <= k) B++;
+  // planes[w·B + j]: bit j of count for the 32 steps of word w; chg[w]: steps where a selected cell switches
   const planes = new Int32Array(B * nW);
+  const chg = new Int32Array(nW);
   const { cols } = index;
-  for (const c of plan.cells) {
-    const base = c * nW;
-    for (let w = 0; w < nW; w++) {
-      let carry = cols[base + w]!;
-      for (let j = 0; carry !== 0 && j < B; j++) {
-        const o = j * nW + w;
+  const bases = Int32Array.from(plan.cells, (c) => c * nW);
+  const nSel = bases.length;
+  for (let w = 0, o0 = 0; w < nW; w++, o0 += B) {
+    let ch = 0;
+    for (let i = 0; i < nSel; i++) {
+      const at = bases[i]! + w;
+      const x = cols[at]!;
+      ch |= x ^ ((x << 1) | (w > 0 ? cols[at - 1]! >>> 31 : 0));
+      let carry = x;
+      for (let o = o0; carry !== 0; o++) {
         const p = planes[o]!;
         planes[o] = p ^ carry;
         carry &= p;
       }
     }
+    chg[w] = ch;
   }
   const countAt = (t: number): number => {
-    const w = t >>> 5;
+    const o = (t >>> 5) * B;
     const b = t & 31;
     let n = 0;
-    for (let j = 0; j < B; j++) n |= ((planes[j * nW + w]! >>> b) & 1) << j;
+    for (let j = 0; j < B; j++) n |= ((planes[o + j]! >>> b) & 1) << j;
     return n;
   };
+  /** Steps of word w with count ≥ m: a comparator over the planes, most significant first. */
+  const atLeast = (w: number, m: number): number => {
+    let ge = 0;
+    let eq = -1;
+    const o = w * B;
+    for (let j = B - 1; j >= 0 && eq !== 0; j--) {
+      const pj = planes[o + j]!;
+      if ((m >>> j) & 1) eq &= pj;
+      else {
+        ge |= eq & pj;
+        eq &= ~pj;
+      }
+    }
+    const g = ge | eq;
+    return w === nW - 1 && (T & 31) !== 0 ? g & (~0 >>> (32 - (T & 31))) : g;
+  };
+  // Starting level: maximal runs of count ≥ n bound the candidates of level n from above, so the
+  // harvest can start at the highest m whose levels ≥ m have ≥ 1,000 runs in total.
+  let m = k;
+  for (let runs = 0; m > 1; m--) {
+    let prevG = 0;
+    for (let w = 0; w < nW; w++) {
+      const g = atLeast(w, m);
+      const starts = g & ~((g << 1) | (prevG >>> 31));
+      if (starts !== 0) runs += popcount32(starts);
+      prevG = g;
+    }
+    if (runs >= FAST_CANDIDATES) break;
+  }
 
   const stS = new Int32Array(k + 1);
   const stLo = new Int32Array(k + 1);
@@ -59,8 +96,6 @@ export function harvestFast(index: OnIndex, plan: MatchPlan): { cand: ScoredCand
   const padL = plan.padL > 0;
   const padR = plan.padR > 0;
 
-  let m = k;
-  let stepDown = 1;
   for (;;) {
     const levelCounts = new Float64Array(k + 1);
     let cand = newCandidates(4096);
@@ -99,27 +134,16 @@ export function harvestFast(index: OnIndex, plan: MatchPlan): { cand: ScoredCand
       }
     };
 
-    // comparator constants: bits of m
     let prevG = 0;
     for (let w = 0; w < nW; w++) {
-      // g: steps of this word with count ≥ m (ge accumulates "greater", eq "equal so far")
-      let ge = 0;
-      let eq = -1;
-      for (let j = B - 1; j >= 0 && eq !== 0; j--) {
-        const pj = planes[j * nW + w]!;
-        if ((m >>> j) & 1) eq &= pj;
-        else {
-          ge |= eq & pj;
-          eq &= ~pj;
-        }
-      }
-      let g = ge | eq;
-      const rw = w << 5;
-      if (rw + 32 > T) g &= ~0 >>> (32 - (T - rw));
-      // visit steps in a region and the step after each region
+      const g = atLeast(w, m);
+      // steps in a region or just after one, where some selected cell switches
       let e = g | ((g << 1) | (prevG >>> 31));
-      if (rw + 32 > T) e &= ~0 >>> (32 - (T - rw));
       prevG = g;
+      if (e === 0) continue;
+      e &= chg[w]!;
+      const rw = w << 5;
+      if (rw + 32 > T) e &= ~0 >>> (32 - (T - rw)); // the step T itself is the final close below
       while (e !== 0) {
         const bit = ctz32(e);
         e &= e - 1;
@@ -149,8 +173,7 @@ export function harvestFast(index: OnIndex, plan: MatchPlan): { cand: ScoredCand
     let total = 0;
     for (let n = m; n <= k; n++) total += levelCounts[n]!;
     if (total >= FAST_CANDIDATES || m === 1) return { cand, levelCounts, minLevel: fastStopLevel(levelCounts) };
-    m = Math.max(1, m - stepDown);
-    stepDown *= 2;
+    m--;
   }
 }
 

@@ -171,15 +171,6 @@ function sortByLengthDesc(offsets: Int32Array, cell: Uint16Array, length: Uint16
 }
 
 
-export interface OnIndexOptions {
-  /** Transform of the raw values in the matrix; default `none` (the matrix already holds V). */
-  transform?: Transform;
-  /** Global step of the first row passed; default 0. */
-  origin?: number;
-  /** T of the whole source; default origin + rows passed. */
-  totalSteps?: number;
-}
-
 /** Incremental builder: feed consecutive row blocks, so a huge source never exists as float32 at once. */
 export interface OnIndexBuilder {
   /** Appends rows (row-major, `cells` values per row). */

@@ -7,7 +7,8 @@ import { FAST_CANDIDATES, type MatchPlan } from "./query";
 /*
  * One scan of a time range [t0, t1) of a source: count the selected cells, harvest candidate
  * runs, and (depending on the phase) count, collect or score them. The whole source is the
- * one-shard case t0 = 0, t1 = T; sharded scans produce the same results after `stitch`.
+ * one-shard case t0 = 0, t1 = T; sharded scans produce the same results once `BorderStitcher`
+ * (match.ts) joins their border reports.
  *
  * Harvesting is a single pass with a stack instead of one pass per level n. The maximal runs of
  * `count ≥ n` over all n form a laminar family; the stack holds the open ones as segments
@@ -18,6 +19,11 @@ import { FAST_CANDIDATES, type MatchPlan } from "./query";
  * At one level runs are disjoint, so each level emits in p order: sorting by (n desc) stably
  * reproduces matching.md's discovery order. count[p−1] is the count at the segment's rise and
  * count[p+L] the count after the drop, so the boundary score b needs no count array.
+ *
+ * Scoring (step 4) reads the index's run table when padding before is ≥ 1 (A then only holds
+ * cells whose run starts at p: a binary search over that step's runs, longest first), and ANDs
+ * row words otherwise. Nothing is allocated per candidate: precise mode keeps a TopK and length
+ * histograms, fast mode typed-array candidate lists.
  *
  * Border bookkeeping (sharded scans): levels ≤ min(count[t0−1], count[t0]) were opened before t0
  * by an earlier shard ("foreign" levels). Their closes inside this shard are reported as
