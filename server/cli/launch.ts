@@ -123,6 +123,7 @@ async function main(): Promise<void> {
     const db = createDb(database.url);
     const seeded = env().STATESCOPE_SEED_DEMO ? await seedDemo(db, { datasets: true, connectionString: database.url }) : null;
     if (seeded && seeded.datasetsQueued.length > 0) log(`demo datasets queued: ${seeded.datasetsQueued.join(", ")} (the worker computes their states now)`);
+    if (seeded?.datasetsError) log(`demo datasets not seeded: ${seeded.datasetsError}`);
     await db.$disconnect();
     if (!dev) await ensureBuild();
     children.push(spawnWeb(dev), spawnWorker(dev), spawnSync(dev));
