@@ -35,6 +35,10 @@ export const ZEnv = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Largest accepted upload (bytes); larger uploads are refused while streaming. */
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
+  /** Bytes of decoded sources and on/off indices a worker keeps in memory (LRU). */
+  MATCH_CACHE_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
+  /** How long one `match.run` / `match.result` call waits for the worker before answering "pending". */
+  MATCH_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   INVITE_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
   STATESCOPE_SEED_DEMO: ZBool.default(true),
   CHROMIUM_PATH: z.string().optional(),

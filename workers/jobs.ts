@@ -34,6 +34,27 @@ export const DATASET_IMPORT_JOB = defineJob(
   }),
 );
 
+/** One match query (issue 4): the payload carries the canonical query and its result key. */
+export const MATCH_RUN_JOB = defineJob(
+  "match:run",
+  z.object({
+    key: z.string().regex(/^[0-9a-f]{64}$/),
+    query: z.object({
+      datasetId: z.string().min(1).max(64),
+      source: z.string().min(1).max(300),
+      cells: z.array(z.number().int().min(0)).min(1).max(4096),
+      threshold: z.number().finite(),
+      padLeft: z.number().int().min(0),
+      padRight: z.number().int().min(0),
+      mode: z.enum(["fast", "precise"]),
+      length: z.number().int().min(0),
+      k: z.number().int().min(1).max(500),
+      before: z.number().int().min(0),
+      after: z.number().int().min(0),
+    }),
+  }),
+);
+
 /**
  * Run a model over a text into a pending dataset (issue 6). The weights,
  * vocabulary and text are already stored with the dataset (DatasetModel);

@@ -1,10 +1,13 @@
 import type { Task, TaskList } from "graphile-worker";
 import type { Db } from "@/server/db/client";
 import { purgeDeadInvites } from "@/server/services/invites";
+import { env } from "@/server/env";
+import { MatchEngine } from "@/server/services/matching/engine";
 import { runDatasetExtractJob } from "./dataset-extract";
 import { runDatasetImportJob } from "./dataset-import";
 import { DATASET_EXTRACT_JOB } from "./jobs";
-import { DATASET_IMPORT_JOB, PURGE_INVITES_JOB, type JobDefinition } from "./jobs";
+import { runMatchJob } from "./match-run";
+import { DATASET_IMPORT_JOB, MATCH_RUN_JOB, PURGE_INVITES_JOB, type JobDefinition } from "./jobs";
 import type { z } from "zod";
 
 /** Bind a job definition to its handler: the payload is parsed before the handler runs. */
@@ -20,8 +23,10 @@ function task<S extends z.ZodType>(def: JobDefinition<S>, handler: (payload: z.o
   ];
 }
 
-export function taskList(db: Db): TaskList {
+/** `engine`: the worker's match engine with its source/index cache (one per process). */
+export function taskList(db: Db, engine: MatchEngine = new MatchEngine(env().MATCH_CACHE_BYTES)): TaskList {
   return Object.fromEntries([
+    task(MATCH_RUN_JOB, (payload, helpers) => runMatchJob(db, engine, payload, helpers.logger)),
     task(PURGE_INVITES_JOB, async (_p, helpers) => {
       const n = await purgeDeadInvites(db);
       helpers.logger.info(`purged ${n} dead invite link(s)`);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { authRouter } from "./routers/auth";
 import { datasetRouter } from "./routers/dataset";
 import { inviteRouter } from "./routers/invite";
+import { matchRouter } from "./routers/match";
 import { syncRouter } from "./routers/sync";
 import { workspaceRouter } from "./routers/workspace";
 import { createCallerFactory, publicProcedure, router } from "./trpc";
@@ -12,6 +13,7 @@ export const appRouter = router({
   workspace: workspaceRouter,
   invite: inviteRouter,
   sync: syncRouter,
+  match: matchRouter,
   dataset: datasetRouter,
 });
 

@@ -225,6 +225,73 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
     text: (o) => (o.values as Array<Array<number | null>>).map((r, i) => `${Number(o.from) + i}\t${r.map((v) => (v === null ? "NaN" : String(v))).join("\t")}`).join("\n"),
   },
+  match: {
+    usage:
+      "statescope match --dataset ID --source NAME --cells 3,17,42 [--threshold 0.3] [--pad 1,0] [--mode fast|precise] [--length L] [--k 50] [--repeat N] [--json]",
+    summary: "run a match query in-process and print its results (matching.md); --repeat N times it N times",
+    options: {
+      dataset: { type: "string" },
+      source: { type: "string" },
+      cells: { type: "string" },
+      threshold: { type: "string" },
+      pad: { type: "string" },
+      mode: { type: "string" },
+      length: { type: "string" },
+      k: { type: "string" },
+      repeat: { type: "string" },
+    },
+    async run({ db, values }) {
+      const { MatchEngine } = await import("@/server/services/matching/engine");
+      const { canonicalQuery, ZMatchInput } = await import("@/server/services/matching/schemas");
+      const { parseInput } = await import("@/server/services/validate");
+      const { env } = await import("@/server/env");
+      const num = (name: string, fallback: string, re = /^-?\d+(\.\d+)?(e-?\d+)?$/i) => {
+        const raw = typeof values[name] === "string" ? (values[name] as string) : fallback;
+        if (!re.test(raw)) throw new AppError("BAD_INPUT", `--${name} must be a number, got ${JSON.stringify(raw)}`);
+        return Number(raw);
+      };
+      const cellsRaw = required(values, "cells");
+      const cellParts = cellsRaw.split(",").map((c) => c.trim());
+      if (cellParts.some((c) => !/^\d{1,9}$/.test(c))) throw new AppError("BAD_INPUT", `--cells must be a comma-separated list of cell indices, got ${JSON.stringify(cellsRaw)}`);
+      const padRaw = typeof values.pad === "string" ? values.pad : "1,0";
+      const pad = /^\d{1,5},\d{1,5}$/.test(padRaw) ? padRaw.split(",").map(Number) : null;
+      if (!pad) throw new AppError("BAD_INPUT", `--pad must be LEFT,RIGHT (two non-negative integers), got ${JSON.stringify(padRaw)}`);
+      const mode = typeof values.mode === "string" ? values.mode : "fast";
+      if (mode !== "fast" && mode !== "precise") throw new AppError("BAD_INPUT", `--mode must be fast or precise, got ${JSON.stringify(mode)}`);
+      const repeat = num("repeat", "1", /^\d{1,6}$/);
+      if (repeat < 1) throw new AppError("BAD_INPUT", "--repeat must be at least 1");
+      const input = parseInput(
+        ZMatchInput,
+        {
+          datasetId: required(values, "dataset"),
+          source: required(values, "source"),
+          cells: cellParts.map(Number),
+          threshold: num("threshold", "0.3"),
+          padLeft: pad[0],
+          padRight: pad[1],
+          mode,
+          length: num("length", "0", /^\d{1,9}$/),
+          k: num("k", "50", /^\d{1,9}$/),
+        },
+        "match query",
+      );
+      const engine = new MatchEngine(env().MATCH_CACHE_BYTES);
+      const q = canonicalQuery(input);
+      await engine.validate(db, q);
+      const timingsMs: number[] = [];
+      let last: Awaited<ReturnType<typeof engine.run>> | undefined;
+      for (let i = 0; i < repeat; i++) {
+        last = await engine.run(db, q);
+        timingsMs.push(Number((last.indexMs + last.computeMs).toFixed(3)));
+      }
+      return { results: last!.result.results, histograms: last!.result.histograms, timingsMs };
+    },
+    text: (o) => {
+      const rows = o.results as Array<{ pos: number; length: number; I: number; U: number }>;
+      const head = "pos\tlength\tI\tU";
+      return [head, ...rows.map((r) => `${r.pos}\t${r.length}\t${r.I}\t${r.U}`), `timings (ms): ${(o.timingsMs as number[]).join(", ")}`].join("\n");
+    },
+  },
 };
 
 /**

@@ -8,7 +8,7 @@ import type { z } from "zod";
 import { env } from "@/server/env";
 import type { JobDefinition } from "@/workers/jobs";
 
-export interface EnqueueOptions extends Pick<TaskSpec, "maxAttempts" | "jobKey" | "runAt" | "priority"> {
+export interface EnqueueOptions extends Pick<TaskSpec, "maxAttempts" | "jobKey" | "jobKeyMode" | "runAt" | "priority"> {
   /** Default: DATABASE_URL. */
   connectionString?: string;
 }

@@ -215,7 +215,8 @@ export async function searchTokens(db: Db, workspaceId: string, input: SearchInp
 }
 
 /** A source of a READY dataset (by its exact name) with the layout the store needs. */
-async function findSource(db: Db, workspaceId: string | null, datasetId: string, source: string) {
+/** A READY dataset's source manifest (workspaceId null: any workspace, for the CLI and workers). */
+export async function findSource(db: Db, workspaceId: string | null, datasetId: string, source: string) {
   const ds = await findReadyDataset(db, workspaceId, datasetId);
   const src = await db.datasetSource.findUnique({
     where: { datasetId_name: { datasetId: ds.id, name: source } },

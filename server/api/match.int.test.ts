@@ -1,0 +1,128 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TRPCError } from "@trpc/server";
+import { run, type Runner } from "graphile-worker";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyTransform } from "@statescope/core";
+import { referenceMatch } from "../../packages/core/src/matching/reference";
+import { makeLstmVisProject, stateValue } from "../../tests/fixtures/formats/projects";
+import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
+import { resetEnvCache } from "../env";
+import { createCaller } from "./root";
+import { importDataset } from "../services/datasets/import";
+import { createUser } from "../services/users";
+import { createWorkspace } from "../services/workspaces";
+import { taskList } from "../../workers/tasks";
+import { MatchEngine } from "../services/matching/engine";
+import { computeAndStore } from "../services/matching/matches";
+import { canonicalQuery, matchKey, ZMatchInput } from "../services/matching/schemas";
+
+let t: TestDatabase;
+let tmp: string;
+let datasetId: string;
+let userId: string;
+let outsiderId: string;
+let runner: Runner;
+const STEPS = 400;
+const savedUrl = process.env.DATABASE_URL;
+
+beforeAll(async () => {
+  t = await freshDatabase();
+  process.env.DATABASE_URL = t.url;
+  process.env.MATCH_WAIT_MS = "20000";
+  resetEnvCache();
+  tmp = await mkdtemp(join(tmpdir(), "match-int-"));
+  const owner = await createUser(t.db, { email: "m@match.test", password: "password1" });
+  const outsider = await createUser(t.db, { email: "o@match.test", password: "password1" });
+  userId = owner.userId;
+  outsiderId = outsider.userId;
+  const ws = await createWorkspace(t.db, userId, { slug: "mlab" });
+  const fx = await makeLstmVisProject(join(tmp, "p"), { n: STEPS });
+  datasetId = (await importDataset(t.db, { workspaceId: ws.workspaceId, userId, path: fx.dir })).datasetId;
+  runner = await run({ connectionString: t.url, concurrency: 2, noHandleSignals: true, pollInterval: 60_000, taskList: taskList(t.db, new MatchEngine(64 * 2 ** 20)) });
+});
+afterAll(async () => {
+  await runner?.stop();
+  await t.drop();
+  await rm(tmp, { recursive: true, force: true });
+  if (savedUrl === undefined) delete process.env.DATABASE_URL;
+  else process.env.DATABASE_URL = savedUrl;
+  resetEnvCache();
+});
+
+const as = (id: string) => createCaller({ db: t.db, actor: { userId: id }, publicUrl: "http://app.test" });
+const base = { workspace: "mlab", source: "states::states1" } as const;
+
+/** states1 of the fixture (4 cells), tanh-transformed as the source says. */
+function states1() {
+  const data = new Float32Array(STEPS * 4);
+  for (let s = 0; s < STEPS; s++) for (let c = 0; c < 4; c++) data[s * 4 + c] = stateValue(s, c);
+  return applyTransform({ data, steps: STEPS, cells: 4 }, "tanh");
+}
+
+async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
+  const e = await p.then(() => null, (x: unknown) => x);
+  expect(e).toBeInstanceOf(TRPCError);
+  return e as TRPCError;
+}
+
+describe("match serving", () => {
+  it("runs through tRPC, the queue and a worker, equals the spec reference, and is answered from the store the second time", async () => {
+    for (const mode of ["fast", "precise"] as const) {
+      const q = { ...base, datasetId, cells: [0, 2], threshold: 0.3, padLeft: 1, padRight: 0, mode, k: 20 };
+      const first = await as(userId).match.run(q);
+      expect(first.status).toBe("done");
+      if (first.status !== "done") return;
+      expect(first.cached).toBe(false);
+      const ref = referenceMatch(states1(), { cells: [0, 2], threshold: 0.3, padL: 1, padR: 0, mode, length: 0, k: 20 });
+      expect(first.result).toEqual(ref);
+      expect(first.result.results.length).toBeGreaterThan(0);
+
+      const again = await as(userId).match.run({ ...q, cells: [2, 0] }); // same set of cells, same key
+      expect(again).toMatchObject({ status: "done", cached: true, key: first.key });
+      expect(again.status === "done" && again.result).toEqual(first.result);
+    }
+    expect(await t.db.matchResult.count()).toBe(2);
+  });
+
+  it("shares one job and one stored row among concurrent identical queries", async () => {
+    const q = { ...base, datasetId, cells: [1, 3], threshold: 0.5, mode: "precise" as const, length: 3 };
+    const outcomes = await Promise.all([as(userId).match.run(q), as(userId).match.run(q), as(userId).match.run(q)]);
+    expect(outcomes.every((o) => o.status === "done")).toBe(true);
+    expect(new Set(outcomes.map((o) => o.key)).size).toBe(1);
+    expect(await t.db.matchResult.count({ where: { key: outcomes[0]!.key } })).toBe(1);
+  });
+
+  it("keeps exactly one result row when a job is retried or runs twice", async () => {
+    const input = ZMatchInput.parse({ datasetId, source: "states::states1", cells: [0, 1, 2], threshold: 0.1, mode: "precise" });
+    const q = canonicalQuery(input);
+    const key = matchKey(q);
+    const engine = new MatchEngine(2 ** 20);
+    const outcomes = await Promise.all([computeAndStore(t.db, engine, key, q), computeAndStore(t.db, engine, key, q)]);
+    expect(outcomes.filter((o) => o === "stored")).toHaveLength(1);
+    expect(await computeAndStore(t.db, engine, key, q)).toBe("existed");
+    expect(await t.db.matchResult.count({ where: { key } })).toBe(1);
+  });
+
+  it("refuses bad queries with messages that name the problem", async () => {
+    const q = { ...base, datasetId, cells: [0] };
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ cells: [7] }, /4 cells.*cell 7|cell 7/],
+      [{ cells: [1, 1] }, /duplicate|twice|more than once/i],
+      [{ cells: [] }, /at least one cell/],
+      [{ threshold: Number.NaN }, /threshold/],
+      [{ padLeft: -1 }, /padding must be ≥ 0/],
+      [{ k: 501 }, /at most 500/],
+      [{ source: "states::nope" }, /has no source "states::nope"/],
+      [{ datasetId: "missing" }, /missing/],
+    ];
+    for (const [patch, message] of cases) {
+      const e = await trpcError(as(userId).match.run({ ...q, ...patch } as never));
+      expect(["BAD_REQUEST", "NOT_FOUND", "PAYLOAD_TOO_LARGE"]).toContain(e.code);
+      expect(e.message).toMatch(message);
+    }
+    const outsider = await trpcError(as(outsiderId).match.run(q));
+    expect(outsider.code).toBe("FORBIDDEN");
+  });
+});

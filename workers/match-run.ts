@@ -1,0 +1,29 @@
+/**
+ * `match:run`: compute one match query, store it (one row per key, ON
+ * CONFLICT DO NOTHING) and signal the waiting requests. Errors that cannot
+ * succeed on a retry are signalled to the waiters and end the job; others
+ * are rethrown so graphile-worker retries.
+ */
+import type { Logger } from "graphile-worker";
+import type { z } from "zod";
+import { isAppError } from "@statescope/core";
+import { pgPool, type Db } from "@/server/db/client";
+import type { MatchEngine } from "@/server/services/matching/engine";
+import { computeAndStore } from "@/server/services/matching/matches";
+import { notifyMatch } from "@/server/services/matching/notifier";
+import type { MATCH_RUN_JOB } from "./jobs";
+
+export async function runMatchJob(db: Db, engine: MatchEngine, payload: z.output<typeof MATCH_RUN_JOB.payload>, logger: Logger): Promise<void> {
+  try {
+    const outcome = await computeAndStore(db, engine, payload.key, payload.query);
+    logger.info(`match ${payload.key.slice(0, 12)} ${outcome} (cache ${(engine.cache.bytesUsed / 2 ** 20).toFixed(0)} MiB)`);
+    await notifyMatch(pgPool(db), payload.key);
+  } catch (e) {
+    if (isAppError(e) && !e.retryable) {
+      logger.error(`match ${payload.key.slice(0, 12)} cannot succeed: ${e.message}`);
+      await notifyMatch(pgPool(db), payload.key, e.message);
+      return;
+    }
+    throw e;
+  }
+}
