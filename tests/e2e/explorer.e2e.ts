@@ -55,46 +55,38 @@ test("brush, threshold, precise match, open a result, reproduce by URL", async (
   await expect(page.getByTestId("track-pos")).toBeVisible();
   await expect(selectedCount(page)).toHaveText("0 cells");
 
-  // brush two tokens where some cells are on (try a few places: the fixture's cells are sine waves)
-  let at = -1;
-  for (const start of [3, 5, 8, 10, 12, 14]) {
+  // Brush a range where some cells are selected, then drag the threshold line until the
+  // selected set changes (and stays non-empty). The fixture's cells are phase-shifted sine
+  // waves, so try a few brush positions.
+  const chips = () => page.locator("[data-testid=cell-list] .chip:not(.excluded)").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")).join(","));
+  let changed = false;
+  for (const start of [3, 5, 8, 10, 12, 14, 16, 18]) {
+    await page.getByTestId("threshold-input-0").fill("0.300");
     await brush(page, start, start + 2);
     await expect(page.getByTestId("brush")).toHaveAttribute("data-from", String(start));
-    if ((await selectedCount(page).innerText()) !== "0 cells") {
-      at = start;
-      break;
-    }
-  }
-  expect(at).toBeGreaterThanOrEqual(0);
-  const before = await selectedCount(page).innerText();
-
-  // drag the threshold line down until the selection changes (but is not empty)
-  const line = page.getByTestId("threshold-line").first();
-  const box = (await line.boundingBox())!;
-  const x = box.x + box.width * 0.3;
-  let y = box.y + box.height / 2;
-  await page.mouse.move(x, y);
-  await page.mouse.down();
-  let changed = false;
-  for (let i = 0; i < 60 && !changed; i++) {
-    y += 2;
-    await page.mouse.move(x, y);
-    const now = await selectedCount(page).innerText();
-    changed = now !== before && now !== "0 cells";
-  }
-  await page.mouse.up();
-  if (!changed) {
-    // fine-tune with the numeric field if dragging down only ever emptied it
-    for (const t of ["0.100", "0.500", "0.700", "0.000"]) {
-      await page.getByTestId("threshold-input-0").fill(t);
-      const now = await selectedCount(page).innerText();
-      if (now !== before && now !== "0 cells") {
-        changed = true;
-        break;
+    if ((await selectedCount(page).innerText()) === "0 cells") continue;
+    const before = await chips();
+    const line = page.getByTestId("threshold-line").first();
+    const box = (await line.boundingBox())!;
+    const x = box.x + box.width * 0.3;
+    for (const dir of [1, -1]) {
+      let y = box.y + box.height / 2;
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      for (let i = 0; i < 40 && !changed; i++) {
+        y += 3 * dir;
+        await page.mouse.move(x, y);
+        const now = await chips();
+        changed = now !== before && now !== "";
       }
+      await page.mouse.up();
+      if (changed) break;
+      await page.getByTestId("threshold-input-0").fill("0.300");
     }
+    if (changed) break;
   }
   expect(changed).toBe(true);
+  await expect(page.getByTestId("brush")).toBeVisible();
   await expect(page).toHaveURL(/t0=/);
   const cells = await page.locator("[data-testid=cell-list] .chip:not(.excluded)").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
 

@@ -28,7 +28,8 @@ export function DatasetView({ slug, datasetId }: { slug: string; datasetId: stri
     (next: { position?: number; query?: string; mode?: "phrase" | "regex" }) => {
       const params = new URLSearchParams(sp.toString());
       if (next.position !== undefined) params.set("pos", String(next.position));
-      if (next.query !== undefined) (next.query ? params.set("q", next.query) : params.delete("q"));
+      if (next.query) params.set("q", next.query);
+      else if (next.query !== undefined) params.delete("q");
       if (next.mode !== undefined) params.set("mode", next.mode);
       router.replace(`${pathname}?${params.toString()}`, { scroll: false });
     },

@@ -71,6 +71,7 @@ export const LinePlot = memo(function LinePlot(p: LinePlotProps) {
   const base = useRef<HTMLCanvasElement>(null);
   const top = useRef<HTMLCanvasElement>(null);
   const dragging = useRef(false);
+  const dragEnded = useRef(false);
   const { window: m, transform, domain, zoom, width, height } = p;
   const tanh = transform === "tanh";
   const innerH = height - PAD_TOP - PAD_BOTTOM;
@@ -169,10 +170,17 @@ export const LinePlot = memo(function LinePlot(p: LinePlotProps) {
         onPointerUp={(e) => {
           if (dragging.current) {
             dragging.current = false;
+            // With the pointer captured, the click that ends a threshold drag targets the SVG
+            // itself; it must not count as a click on empty space (which clears the brush).
+            dragEnded.current = true;
             e.currentTarget.releasePointerCapture(e.pointerId);
           }
         }}
         onClick={(e) => {
+          if (dragEnded.current) {
+            dragEnded.current = false;
+            return;
+          }
           if (e.target === e.currentTarget) p.onBackgroundClick();
         }}
         role="img"

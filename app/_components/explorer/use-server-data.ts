@@ -1,9 +1,9 @@
 "use client";
 import { useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { match, type StateMatrix } from "@statescope/core";
-import { useTRPC } from "@/app/_lib/trpc";
-import { MAX_WINDOW, type DatasetInfo, type ExplorerData, type MatchInput, type MatchOutput, type TrackKind } from "./data-source";
+import type { StateMatrix } from "@statescope/core";
+import { useTRPC, useTRPCClient } from "@/app/_lib/trpc";
+import { type DatasetInfo, type ExplorerData, type MatchInput, type MatchOutput, type TrackKind } from "./data-source";
 
 function bytesOf(b64: string): ArrayBuffer {
   const s = atob(b64);
@@ -12,12 +12,10 @@ function bytesOf(b64: string): ArrayBuffer {
   return out.buffer;
 }
 
-/** Sources up to this many values are matched in the browser while the server matcher is not wired. */
-const BROWSER_MATCH_LIMIT = 12_000_000;
-
 /** The explorer's data from the server (tRPC `dataset.*`); every read goes through React Query's cache. */
 export function useServerData(workspace: string, datasetId: string): ExplorerData {
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const qc = useQueryClient();
   return useMemo<ExplorerData>(() => {
     const states = async (source: string, from: number, to: number, cells?: number[]): Promise<StateMatrix> => {
@@ -70,24 +68,14 @@ export function useServerData(workspace: string, datasetId: string): ExplorerDat
         return r.matches.map((m) => ({ pos: m.from, length: m.to - m.from }));
       },
       async match(input: MatchInput): Promise<MatchOutput> {
-        // TODO(match.run): call the server matcher here once it lands; until then small sources
-        // are matched in the browser with the same packages/core code the worker runs.
-        const d = await info();
-        const src = d.sources.find((s) => s.name === input.source);
-        if (!src) throw new Error(`dataset ${datasetId} has no source ${input.source}`);
-        if (src.steps * src.cells > BROWSER_MATCH_LIMIT) {
-          throw new Error(`${input.source} has ${src.steps.toLocaleString()} steps × ${src.cells} cells: too large to match in the browser, and the server matcher is not available yet`);
+        // The server matcher (tRPC → queue → worker, answered from the result store when repeated);
+        // a "pending" answer is followed by long-polls until the worker signals the result.
+        let out = await client.match.run.mutate({ workspace, datasetId, ...input });
+        while (out.status === "pending") {
+          out = await qc.fetchQuery({ ...trpc.match.result.queryOptions({ workspace, key: out.key }), staleTime: 0, gcTime: 0 });
         }
-        const all = new Float32Array(src.steps * src.cells);
-        for (let from = 0; from < src.steps; from += MAX_WINDOW) {
-          const part = await states(input.source, from, Math.min(src.steps, from + MAX_WINDOW));
-          all.set(part.data, from * src.cells);
-        }
-        return match(
-          { matrix: { data: all, steps: src.steps, cells: src.cells }, transform: src.transform },
-          { cells: input.cells, threshold: input.threshold, padL: input.padLeft, padR: input.padRight, mode: input.mode, length: input.length, k: input.k },
-        );
+        return out.result;
       },
     };
-  }, [trpc, qc, workspace, datasetId]);
+  }, [trpc, client, qc, workspace, datasetId]);
 }
