@@ -1,9 +1,7 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../tests/setup/cli";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 
-const BIN = path.resolve(__dirname, "bin.cjs");
 let t: TestDatabase;
 beforeAll(async () => {
   t = await freshDatabase();
@@ -12,16 +10,7 @@ afterAll(async () => {
   await t.drop();
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: t.url } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(t.url, args);
 
 describe("statescope CLI", () => {
   it("prints help", async () => {

@@ -1,13 +1,12 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeLstmVisProject, type LstmVisFixture } from "../../tests/fixtures/formats/projects";
+import { runCli } from "../../tests/setup/cli";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { createUser } from "../services/users";
 
-const BIN = path.resolve(__dirname, "bin.cjs");
 let t: TestDatabase;
 let tmp: string;
 let fx: LstmVisFixture;
@@ -22,16 +21,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function cli(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: t.url }, ...(cwd ? { cwd } : {}) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], cwd?: string) => runCli(t.url, args, cwd);
 
 describe("statescope import / states", () => {
   let datasetId = "";

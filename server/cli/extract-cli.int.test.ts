@@ -1,13 +1,12 @@
-import { spawn } from "node:child_process";
 import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../tests/setup/cli";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { generateParens } from "../services/extract/corpora";
 import { createUser } from "../services/users";
 
-const BIN = path.resolve(__dirname, "bin.cjs");
 const MODEL = path.resolve(__dirname, "../services/extract/demo-models/parens");
 let t: TestDatabase;
 let tmp: string;
@@ -25,16 +24,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function cli(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: t.url }, ...(cwd ? { cwd } : {}) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], cwd?: string) => runCli(t.url, args, cwd);
 
 describe("statescope extract", () => {
   it("extracts into a new workspace with files relative to the caller's cwd; same JSON as import", { timeout: 120_000 }, async () => {

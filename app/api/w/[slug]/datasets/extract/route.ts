@@ -6,7 +6,8 @@
  * or just `demo` (parens|c-code). The inputs are checked at once; the model
  * runs as a worker job whose progress the datasets list shows. EDITOR role.
  */
-import { AppError, isAppError } from "@statescope/core";
+import { AppError } from "@statescope/core";
+import { errorResponse } from "@/app/_lib/route-errors";
 import { currentUserId } from "@/server/auth";
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
@@ -14,16 +15,6 @@ import { requireRole } from "@/server/services/authz";
 import { startDemoExtraction, startExtraction } from "@/server/services/extract/start";
 import { parsePrefixMapping, ZDemoCorpus, ZExtractSettings } from "@/server/services/extract/schemas";
 
-const STATUS: Record<AppError["code"], number> = {
-  BAD_INPUT: 400,
-  UNSUPPORTED: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  TOO_LARGE: 413,
-  INTERNAL: 500,
-};
 
 /** Reads the body with the size limit enforced while it arrives. */
 async function readLimited(req: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
@@ -144,8 +135,6 @@ export async function POST(req: Request, { params }: { params: Promise<{ slug: s
     });
     return Response.json({ datasetId }, { status: 202 });
   } catch (e) {
-    if (isAppError(e)) return Response.json({ error: { code: e.code, message: e.message } }, { status: STATUS[e.code] });
-    console.error("extract upload failed:", e);
-    return Response.json({ error: { code: "INTERNAL", message: "the upload failed on the server; try again" } }, { status: 500 });
+    return errorResponse(e, "model upload");
   }
 }

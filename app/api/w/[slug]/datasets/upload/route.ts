@@ -5,7 +5,8 @@
  * datasets list shows. Needs the EDITOR role in the workspace.
  */
 import path from "node:path";
-import { AppError, isAppError } from "@statescope/core";
+import { AppError } from "@statescope/core";
+import { errorResponse } from "@/app/_lib/route-errors";
 import { currentUserId } from "@/server/auth";
 import { db } from "@/server/db/client";
 import { dataDir, env } from "@/server/env";
@@ -13,16 +14,6 @@ import { requireRole } from "@/server/services/authz";
 import { startImportFromUpload } from "@/server/services/datasets/datasets";
 import { receiveUpload } from "@/server/services/uploads";
 
-const STATUS: Record<AppError["code"], number> = {
-  BAD_INPUT: 400,
-  UNSUPPORTED: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  TOO_LARGE: 413,
-  INTERNAL: 500,
-};
 
 export async function POST(req: Request, { params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
@@ -44,8 +35,6 @@ export async function POST(req: Request, { params }: { params: Promise<{ slug: s
     const { datasetId } = await startImportFromUpload(db(), { workspaceId: access.workspace.id, userId, filePath: upload.path, name: name.slice(0, 200) });
     return Response.json({ datasetId }, { status: 202 });
   } catch (e) {
-    if (isAppError(e)) return Response.json({ error: { code: e.code, message: e.message } }, { status: STATUS[e.code] });
-    console.error("upload failed:", e);
-    return Response.json({ error: { code: "INTERNAL", message: "the upload failed on the server; try again" } }, { status: 500 });
+    return errorResponse(e, "upload");
   }
 }
