@@ -38,9 +38,9 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
   try {
     const hit = await stored(db, key);
     if (hit) return hit;
-    // unsafe_dedupe: while a job for this key is queued *or running*, no second job is made;
-    // safe here because a query's result is deterministic (the dataset is immutable).
-    await enqueueJob(MATCH_RUN_JOB, { key, query: q }, { jobKey: `match:${key}`, jobKeyMode: "unsafe_dedupe", maxAttempts: 3, ...(serving.connectionString ? { connectionString: serving.connectionString } : {}) });
+    // The job key collapses concurrent askers onto one queued job. (If the job is already
+    // running, graphile-worker queues a second one, which finds the stored row and only signals.)
+    await enqueueJob(MATCH_RUN_JOB, { key, query: q }, { jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3, ...(serving.connectionString ? { connectionString: serving.connectionString } : {}) });
     const notified = await sub.wait(serving.waitMs);
     const now = await stored(db, key);
     if (now) return { ...now, cached: false };
