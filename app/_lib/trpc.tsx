@@ -13,7 +13,11 @@ export function Providers({ children }: { children: ReactNode }) {
     () => new QueryClient({ defaultOptions: { queries: { staleTime: 10_000, retry: 1, refetchOnWindowFocus: false } } }),
   );
   const [trpcClient] = useState(() =>
-    createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "/api/trpc", transformer: superjson })] }),
+    createTRPCClient<AppRouter>({
+      // Bounded batches: the Match view fires a few hundred small reads at once, and one
+      // unbounded batch makes a GET URL longer than the server accepts.
+      links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, maxURLLength: 4000, maxItems: 25 })],
+    }),
   );
   return (
     <QueryClientProvider client={queryClient}>

@@ -97,6 +97,8 @@ test("brush, threshold, precise match, open a result, reproduce by URL", async (
   await expect(page.getByTestId("heatmap-pos")).toBeVisible();
   await expect(page.getByTestId("heatmap-wordlen")).toBeVisible();
   await expect(page.getByTestId("length-histogram")).toBeVisible();
+  // the rows' own reads (tokens, states, tracks: a few hundred small requests) all arrive
+  await expect(page.getByTestId("result-tokens")).toContainText("cat");
   const n = Number(await page.getByTestId("match-count").innerText());
   expect(n).toBeGreaterThan(0);
   await page.getByTestId("heatmap-count").locator("rect").nth(5).hover();
