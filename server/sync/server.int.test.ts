@@ -34,6 +34,7 @@ function closeOf(url: string): Promise<{ code: number; reason: string; bytes: nu
   });
 }
 
+// disableBc: providers in one process would otherwise sync through BroadcastChannel, not the server.
 describe("sync server", () => {
   it("refuses a missing, forged or foreign token with 4401/4403 before any document bytes", async () => {
     const none = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1`);
@@ -52,13 +53,36 @@ describe("sync server", () => {
     const token = (u: string) => signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" });
     const docA = new Y.Doc();
     const docB = new Y.Doc();
-    const a = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, docA, { WebSocketPolyfill: WebSocket as never, params: { token: token("a") } });
-    const b = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, docB, { WebSocketPolyfill: WebSocket as never, params: { token: token("b") } });
+    const a = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, docA, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: token("a") } });
+    const b = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, docB, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: token("b") } });
     docA.getMap("view").set("threshold", 0.42);
     docB.getMap("view").set("position", 1200);
     await expect.poll(() => docB.getMap("view").get("threshold"), { timeout: 5000 }).toBe(0.42);
     await expect.poll(() => docA.getMap("view").get("position"), { timeout: 5000 }).toBe(1200);
     a.destroy();
     b.destroy();
+  });
+});
+
+describe("read-only members", () => {
+  it("drops a VIEWER's document writes but still sends them the document", async () => {
+    const room = "ws:w1:dataset-2";
+    const tok = (u: string, role: "EDITOR" | "VIEWER") => signSyncToken(SECRET, { u, w: "w1", r: room, role });
+    const editorDoc = new Y.Doc();
+    const viewerDoc = new Y.Doc();
+    const editor = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, editorDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("e", "EDITOR") } });
+    const viewer = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, viewerDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("v", "VIEWER") } });
+    editorDoc.getMap("view").set("threshold", 0.5);
+    await expect.poll(() => viewerDoc.getMap("view").get("threshold"), { timeout: 5000 }).toBe(0.5);
+    viewerDoc.getMap("view").set("threshold", 0.9);
+    viewerDoc.getMap("view").set("hijack", true);
+    // give a write every chance to arrive, then check it did not
+    editorDoc.getMap("view").set("ping", 1);
+    await expect.poll(() => viewerDoc.getMap("view").get("ping"), { timeout: 5000 }).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(editorDoc.getMap("view").get("threshold")).toBe(0.5);
+    expect(editorDoc.getMap("view").get("hijack")).toBeUndefined();
+    editor.destroy();
+    viewer.destroy();
   });
 });

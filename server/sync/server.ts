@@ -34,6 +34,34 @@ function parseUpgrade(url: string | undefined): { room: string; token: string | 
   return { room: decodeURIComponent(u.pathname.slice(1)), token: u.searchParams.get("token") };
 }
 
+// y-websocket frames start with varuint message type (0 = sync, 1 = awareness); sync frames
+// then carry varuint sync type (0 = step 1 "send me what I lack", 1 = step 2, 2 = update).
+const MESSAGE_SYNC = 0;
+const SYNC_STEP_1 = 0;
+
+/**
+ * Read-only members (VIEWER): their document writes (sync step 2 and updates) are dropped
+ * before y-websocket sees them, so nothing they send is merged or broadcast; they may still
+ * ask for the document (step 1) and send presence (awareness). Installed before
+ * setupWSConnection registers its message listener.
+ */
+export function isDocumentWrite(frame: Uint8Array): boolean {
+  return frame.length < 2 || (frame[0] === MESSAGE_SYNC && frame[1] !== SYNC_STEP_1);
+}
+
+function dropDocumentWrites(socket: WebSocket): void {
+  const on = socket.on.bind(socket);
+  socket.on = ((event: string, listener: (...args: unknown[]) => void) => {
+    if (event !== "message") return on(event as "message", listener);
+    return on("message", (data: ArrayBuffer | Buffer, isBinary: boolean) => {
+      // y-websocket sets binaryType "arraybuffer"; accept Buffers too
+      const frame = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (frame[0] === MESSAGE_SYNC && isDocumentWrite(frame)) return;
+      listener(data, isBinary);
+    });
+  }) as typeof socket.on;
+}
+
 export function createSyncServer(opts: SyncServerOptions): SyncServer {
   const log = opts.log ?? (() => undefined);
   const httpServer = http.createServer((req, res) => {
@@ -54,6 +82,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
       .then((claims) => {
         if (socket.readyState !== socket.OPEN) return;
         log(`user ${claims.u} joined ${room} as ${claims.role}`);
+        if (claims.role === "VIEWER") dropDocumentWrites(socket);
         setupWSConnection(socket, req, { docName: room, gc: true });
         socket.resume();
       })
