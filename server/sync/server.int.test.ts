@@ -86,3 +86,40 @@ describe("read-only members", () => {
     viewer.destroy();
   });
 });
+
+describe("malformed frames", () => {
+  it("closes only the sender after a few malformed frames and merges nothing", async () => {
+    const room = "ws:w1:dataset-3";
+    const tok = (u: string) => signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" });
+    const goodDoc = new Y.Doc();
+    const good = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, goodDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("g") } });
+    goodDoc.getMap("view").set("threshold", 0.25);
+    await expect.poll(() => good.synced, { timeout: 5000 }).toBe(true);
+
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
+    let closes = 0;
+    for (let round = 0; round < 40; round++) {
+      const raw = new WebSocket(`ws://127.0.0.1:${port}/${room}?token=${tok(`bad${round}`)}`);
+      await new Promise<void>((r) => raw.once("open", () => r()));
+      const closed = new Promise<number>((r) => raw.once("close", (code) => r(code)));
+      // ~50 random frames each (2,000 in all): random bytes and corrupted sync updates
+      for (let i = 0; i < 50 && raw.readyState === raw.OPEN; i++) {
+        const body = Uint8Array.from({ length: 1 + (rnd() % 30) }, rnd);
+        raw.send(i % 2 ? body : Uint8Array.from([0, 2, body.length, ...body]));
+      }
+      const code = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 3000))]);
+      if (code === 4400) closes++;
+      raw.terminate();
+    }
+    expect(closes).toBe(40);
+    // the good client is still connected and its document is intact and still syncing
+    goodDoc.getMap("view").set("position", 7);
+    const checkDoc = new Y.Doc();
+    const check = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, checkDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("c") } });
+    await expect.poll(() => checkDoc.getMap("view").get("position"), { timeout: 5000 }).toBe(7);
+    expect(checkDoc.getMap("view").toJSON()).toEqual({ threshold: 0.25, position: 7 });
+    good.destroy();
+    check.destroy();
+  });
+});

@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { setupWSConnection } from "@y/websocket-server/utils";
 import { AppError, isAppError } from "@statescope/core";
 import type { SyncClaims } from "@/server/services/sync-tokens";
+import { inspectFrame } from "./frames";
 
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
@@ -34,29 +35,33 @@ function parseUpgrade(url: string | undefined): { room: string; token: string | 
   return { room: decodeURIComponent(u.pathname.slice(1)), token: u.searchParams.get("token") };
 }
 
-// y-websocket frames start with varuint message type (0 = sync, 1 = awareness); sync frames
-// then carry varuint sync type (0 = step 1 "send me what I lack", 1 = step 2, 2 = update).
-const MESSAGE_SYNC = 0;
-const SYNC_STEP_1 = 0;
+/** Malformed frames a socket may send before it is closed (others in the room are unaffected). */
+export const MAX_MALFORMED_FRAMES = 3;
+export const CLOSE_MALFORMED = 4400;
 
 /**
- * Read-only members (VIEWER): their document writes (sync step 2 and updates) are dropped
- * before y-websocket sees them, so nothing they send is merged or broadcast; they may still
- * ask for the document (step 1) and send presence (awareness). Installed before
- * setupWSConnection registers its message listener.
+ * Every frame is checked (see frames.ts) before y-websocket sees it: malformed frames are
+ * dropped and, after a few, the socket is closed; a read-only member's (VIEWER's) document
+ * writes (sync step 2 and updates) are dropped, so nothing they send is merged or broadcast,
+ * while they may still ask for the document (step 1) and send presence (awareness).
+ * Installed before setupWSConnection registers its message listener.
  */
-export function isDocumentWrite(frame: Uint8Array): boolean {
-  return frame.length < 2 || (frame[0] === MESSAGE_SYNC && frame[1] !== SYNC_STEP_1);
-}
-
-function dropDocumentWrites(socket: WebSocket): void {
+function guardFrames(socket: WebSocket, opts: { readOnly: boolean; log: (l: string) => void; who: string }): void {
   const on = socket.on.bind(socket);
+  let malformed = 0;
   socket.on = ((event: string, listener: (...args: unknown[]) => void) => {
     if (event !== "message") return on(event as "message", listener);
     return on("message", (data: ArrayBuffer | Buffer, isBinary: boolean) => {
       // y-websocket sets binaryType "arraybuffer"; accept Buffers too
       const frame = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      if (frame[0] === MESSAGE_SYNC && isDocumentWrite(frame)) return;
+      const info = inspectFrame(frame);
+      if ("problem" in info) {
+        malformed++;
+        opts.log(`dropped a malformed frame from ${opts.who}: ${info.problem}`);
+        if (malformed >= MAX_MALFORMED_FRAMES) socket.close(CLOSE_MALFORMED, "too many malformed frames");
+        return;
+      }
+      if (opts.readOnly && (info.type === "sync-step2" || info.type === "sync-update")) return;
       listener(data, isBinary);
     });
   }) as typeof socket.on;
@@ -82,7 +87,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
       .then((claims) => {
         if (socket.readyState !== socket.OPEN) return;
         log(`user ${claims.u} joined ${room} as ${claims.role}`);
-        if (claims.role === "VIEWER") dropDocumentWrites(socket);
+        guardFrames(socket, { readOnly: claims.role === "VIEWER", log, who: `user ${claims.u}` });
         setupWSConnection(socket, req, { docName: room, gc: true });
         socket.resume();
       })
