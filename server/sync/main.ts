@@ -1,5 +1,6 @@
 /** The sync process (`npm run start:sync`): realtime rooms for workspace members. */
 import { AppError } from "@statescope/core";
+import { createDb } from "@/server/db/client";
 import { env } from "@/server/env";
 import { verifySyncToken } from "@/server/services/sync-tokens";
 import { createSyncServer } from "./server";
@@ -8,8 +9,16 @@ async function main() {
   const e = env();
   const secret = e.AUTH_SECRET;
   if (!secret) throw new Error("AUTH_SECRET is not set (start the sync server with `npm run start:sync`, which provides it)");
+  const db = e.DATABASE_URL ? createDb(e.DATABASE_URL) : null;
   const server = createSyncServer({
     log: (l) => console.log(l),
+    // A member removed from the workspace (or whose role changed) is disconnected within 2 s.
+    recheck: db
+      ? async (claims) => {
+          const m = await db.membership.findUnique({ where: { workspaceId_userId: { workspaceId: claims.w, userId: claims.u } }, select: { role: true } });
+          return m !== null && m.role === claims.role;
+        }
+      : undefined,
     async authorize(token, room) {
       if (!token) throw new AppError("UNAUTHENTICATED", "no realtime token: reload the page to get one");
       const claims = verifySyncToken(secret, token);

@@ -123,3 +123,39 @@ describe("malformed frames", () => {
     check.destroy();
   });
 });
+
+describe("revocation", () => {
+  it("closes a revoked member's socket with 4403 within the recheck period", async () => {
+    const revoked = new Set<string>();
+    const srv = createSyncServer({
+      async authorize(token, room) {
+        const c = verifySyncToken(SECRET, token ?? "");
+        if (c.r !== room) throw new AppError("FORBIDDEN", "this token is for another room");
+        return c;
+      },
+      recheck: async (c) => !revoked.has(c.u),
+      recheckMs: 200,
+    });
+    const p = await srv.listen(0, "127.0.0.1");
+    try {
+      const room = "ws:w1:dataset-4";
+      const sock = (u: string) => new WebSocket(`ws://127.0.0.1:${p}/${room}?token=${signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" })}`);
+      const a = sock("alice");
+      const b = sock("bob");
+      await Promise.all([a, b].map((s) => new Promise<void>((r) => s.once("open", () => r()))));
+      const closedAt = new Promise<{ code: number; reason: string; ms: number }>((r) => {
+        const t0 = Date.now();
+        a.once("close", (code, reason) => r({ code, reason: reason.toString(), ms: Date.now() - t0 }));
+      });
+      revoked.add("alice");
+      const c = await closedAt;
+      expect(c.code).toBe(4403);
+      expect(c.reason).toMatch(/revoked/);
+      expect(c.ms).toBeLessThan(5000);
+      expect(b.readyState).toBe(b.OPEN);
+      b.close();
+    } finally {
+      await srv.close();
+    }
+  });
+});

@@ -20,6 +20,12 @@ export interface SyncServerOptions {
   /** Verify the token for `room`; throw AppError UNAUTHENTICATED/FORBIDDEN to refuse. */
   authorize(token: string | null, room: string): Promise<SyncClaims>;
   log?: (line: string) => void;
+  /**
+   * Re-checked for every open socket every `recheckMs` (default 2000): false (or an AppError)
+   * closes it with 4403, so a revoked member is gone within that period.
+   */
+  recheck?(claims: SyncClaims): Promise<boolean>;
+  recheckMs?: number;
   /** Largest accepted frame in bytes. */
   maxPayload?: number;
 }
@@ -78,6 +84,26 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
   });
   const wss = new WebSocketServer({ server: httpServer, maxPayload: opts.maxPayload ?? 1 << 20 });
 
+  function watchMembership(socket: WebSocket, claims: SyncClaims, room: string): void {
+    const recheck = opts.recheck!;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      recheck(claims)
+        .catch(() => false)
+        .then((ok) => {
+          if (!ok && socket.readyState === socket.OPEN) {
+            log(`closing user ${claims.u} in ${room}: no longer a member`);
+            socket.close(CLOSE_FORBIDDEN, "your access to this workspace was revoked");
+          }
+        })
+        .finally(() => (busy = false));
+    }, opts.recheckMs ?? 2000);
+    timer.unref();
+    socket.once("close", () => clearInterval(timer));
+  }
+
   wss.on("connection", (socket: WebSocket, req: http.IncomingMessage) => {
     const { room, token } = parseUpgrade(req.url);
     // Hold frames that arrive while we authorize; y-websocket's handler attaches later.
@@ -89,6 +115,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
         log(`user ${claims.u} joined ${room} as ${claims.role}`);
         guardFrames(socket, { readOnly: claims.role === "VIEWER", log, who: `user ${claims.u}` });
         setupWSConnection(socket, req, { docName: room, gc: true });
+        if (opts.recheck) watchMembership(socket, claims, room);
         socket.resume();
       })
       .catch((e: unknown) => {
