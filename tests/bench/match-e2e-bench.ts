@@ -41,6 +41,7 @@ import { MatchEngine } from "@/server/services/matching/engine";
 import { canonicalQuery, ZMatchInput, type MatchInput, type MatchOutcome } from "@/server/services/matching/schemas";
 import { createSource, finishSource, StreamingSourceWriter } from "@/server/services/datasets/writer";
 import { readStateWindow, type SourceLayout } from "@/server/storage/dataset-store";
+import { closeJobQueues } from "../../server/services/jobs";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -326,6 +327,7 @@ async function main() {
     await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
     // The web side's LISTEN connection (created by the first match.run).
     await (globalThis as { __statescopeMatchNotifier?: { close(): Promise<void> } }).__statescopeMatchNotifier?.close();
+    await closeJobQueues();
     await db.$disconnect();
     await handle.stop();
   }
