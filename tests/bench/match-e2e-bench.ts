@@ -42,6 +42,8 @@ import { canonicalQuery, ZMatchInput, type MatchInput, type MatchOutcome } from 
 import { createSource, finishSource, StreamingSourceWriter } from "@/server/services/datasets/writer";
 import { readStateWindow, type SourceLayout } from "@/server/storage/dataset-store";
 import { closeJobQueues } from "../../server/services/jobs";
+import { mulberry32 as rng } from "@statescope/core";
+import { SourceGenerator } from "../../packages/core/bench/source-generator";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -59,56 +61,6 @@ const DATASET = `bench-match-${STEPS}x${CELLS}`;
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Per-cell AR(1) (φ ∈ [0.80, 0.995]) squashed to (−1, 1) by softsign: smooth, on-densities ~5–60 % at ℓ = 0.3. */
-class SourceGenerator {
-  private readonly phi: Float64Array;
-  private readonly sig: Float64Array;
-  private readonly bias: Float64Array;
-  private readonly x: Float64Array;
-  private s: number;
-  constructor(readonly cells: number, seed: number) {
-    const r = rng(seed);
-    this.phi = new Float64Array(cells);
-    this.sig = new Float64Array(cells);
-    this.bias = new Float64Array(cells);
-    this.x = new Float64Array(cells);
-    for (let c = 0; c < cells; c++) {
-      const phi = 0.8 + 0.195 * r();
-      this.phi[c] = phi;
-      this.sig[c] = Math.sqrt(3 * (1 - phi * phi));
-      this.bias[c] = -1.2 + 1.4 * r();
-    }
-    this.s = (seed * 2654435761) >>> 0 || 1;
-  }
-  next(out: Float32Array): void {
-    const { cells, phi, sig, bias, x } = this;
-    let s = this.s;
-    for (let i = 0; i < out.length; i += cells) {
-      for (let c = 0; c < cells; c++) {
-        s ^= s << 13;
-        s ^= s >>> 17;
-        s ^= s << 5;
-        const u = (s | 0) / 2147483648;
-        const v = phi[c]! * x[c]! + sig[c]! * u;
-        x[c] = v;
-        const z = 1.6 * v + bias[c]!;
-        out[i + c] = z / (1 + Math.abs(z));
-      }
-    }
-    this.s = s;
-  }
-}
 
 /** The bench user, workspace and READY dataset (created once, reused by name). */
 async function ensureDataset(db: Db): Promise<{ userId: string; datasetId: string; src: SourceLayout }> {

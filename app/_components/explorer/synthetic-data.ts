@@ -1,22 +1,12 @@
 import { match, type StateMatrix } from "@statescope/core";
 import type { DatasetInfo, ExplorerData, MatchInput, MatchOutput, SearchHit, TrackWindow } from "./data-source";
+import { mulberry32 } from "@statescope/core";
 
 /**
  * A generated dataset in the spirit of LSTMVis's parenthesis example: tokens of nested
  * brackets, cells that track nesting depth, cells that fire inside a bracket, and noise. Used by
  * the benchmark page; everything is computed in the browser (matching with packages/core).
  */
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ["the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "it", "was"];
 

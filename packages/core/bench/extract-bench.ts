@@ -15,6 +15,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeSafetensors, readSafetensors } from "../../formats/src/safetensors";
 import { loadRnnModel, runRnnChunks, type Tensor } from "../src/rnn";
+import { mulberry32 as rng } from "../src/random";
 
 const VOCAB = 10_000;
 const HIDDEN = 650;
@@ -23,18 +24,6 @@ const LAYERS = 2;
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
-
-/** mulberry32: deterministic uniform [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function uniform(shape: number[], scale: number, next: () => number): Tensor {

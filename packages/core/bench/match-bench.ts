@@ -35,6 +35,8 @@ import {
   type MatchResult,
   type StateMatrix,
 } from "../src/index";
+import { mulberry32 as rng } from "../src/random";
+import { SourceGenerator } from "./source-generator";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -46,59 +48,6 @@ const QUERIES = opt("--queries", 24);
 const NUMPY_QUERIES = opt("--numpy-queries", 6);
 const THRESHOLD = 0.3;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Deterministic per-cell AR(1) generator, emitting consecutive row blocks of V. */
-class SourceGenerator {
-  private readonly phi: Float64Array;
-  private readonly sig: Float64Array;
-  private readonly bias: Float64Array;
-  private readonly x: Float64Array;
-  private s: number;
-  constructor(readonly cells: number, seed: number) {
-    const r = rng(seed);
-    this.phi = new Float64Array(cells);
-    this.sig = new Float64Array(cells);
-    this.bias = new Float64Array(cells);
-    this.x = new Float64Array(cells);
-    for (let c = 0; c < cells; c++) {
-      const phi = 0.8 + 0.195 * r();
-      this.phi[c] = phi;
-      // uniform noise of unit variance scaled so x has unit variance: sqrt(3(1−φ²))
-      this.sig[c] = Math.sqrt(3 * (1 - phi * phi));
-      this.bias[c] = -1.2 + 1.4 * r();
-    }
-    this.s = (seed * 2654435761) >>> 0 || 1;
-  }
-  /** Fills `out` (rows × cells) with the next rows. */
-  next(out: Float32Array): void {
-    const { cells, phi, sig, bias, x } = this;
-    let s = this.s;
-    for (let i = 0; i < out.length; i += cells) {
-      for (let c = 0; c < cells; c++) {
-        // xorshift32 → uniform in [−1, 1)
-        s ^= s << 13;
-        s ^= s >>> 17;
-        s ^= s << 5;
-        const u = (s | 0) / 2147483648;
-        const v = phi[c]! * x[c]! + sig[c]! * u;
-        x[c] = v;
-        const z = 1.6 * v + bias[c]!;
-        out[i + c] = z / (1 + Math.abs(z));
-      }
-    }
-    this.s = s;
-  }
-}
 
 /**
  * The generated source, cached as raw little-endian float32 in the temp dir (2.6 GB for 1M × 650)

@@ -1,4 +1,5 @@
 export * from "./errors";
+export * from "./random";
 export * from "./matching/matrix";
 export * from "./matching/on-index";
 export * from "./matching/query";

@@ -3,18 +3,7 @@
  * of the LSTMVis paper (with its depth track) and a small C lexer (comment,
  * string, brace and paren depth) for the character-level C model. Pure code.
  */
-
-/** Mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "@statescope/core";
 
 const LETTERS = "abcdefgh";
 

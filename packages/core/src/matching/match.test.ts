@@ -6,6 +6,7 @@ import { match, matchSharded, type Shard } from "./match";
 import type { MatchQuery } from "./query";
 import { referenceMatch, type ReferenceQuery } from "./reference";
 import { shardHalo } from "./scan";
+import { mulberry32 as rng } from "../random";
 
 function matrix(rows: number[][]): StateMatrix {
   const cells = rows[0]?.length ?? 0;
@@ -91,17 +92,6 @@ describe("match: bad input", () => {
 });
 
 // --- property tests against the reference -------------------------------------------------
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const THRESHOLDS = [0.5, 0.7, 0.3, 0, -0.25, 0.1, 1.5];
 

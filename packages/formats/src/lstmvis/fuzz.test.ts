@@ -11,18 +11,7 @@ import { Hdf5File } from "../hdf5/h5";
 import { encodeNpy, NpyFile } from "../npy/npy";
 import { scanSource } from "./dataset-reader";
 import { openLstmVisProject, parseLstmYml } from "./project";
-
-/** mulberry32: a tiny seeded PRNG so failures replay. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from "@statescope/core";
 
 /** One mutation: flip bytes, truncate, insert junk or duplicate a slice. */
 function mutate(src: Buffer, rnd: () => number): Buffer {
