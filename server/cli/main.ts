@@ -67,33 +67,20 @@ const COMMANDS: Record<string, CommandSpec> = {
       if (!target || positionals.length > 1) throw new AppError("BAD_INPUT", "expected exactly one folder or archive to import");
       const owner = typeof values.owner === "string" ? values.owner : undefined;
       const ws = await resolveWorkspace(db, required(values, "workspace"), owner, note);
-      const creator = owner
-        ? await db.user.findUnique({ where: { email: owner.toLowerCase() }, select: { id: true } })
-        : await db.membership.findFirst({ where: { workspaceId: ws.workspaceId, role: "OWNER" }, orderBy: { createdAt: "asc" }, select: { userId: true } }).then((m) => (m ? { id: m.userId } : null));
+      const creatorId = await datasetCreator(db, ws.workspaceId, owner);
       const abs = path.resolve(env().STATESCOPE_CWD ?? process.cwd(), target);
       const name = typeof values.name === "string" ? values.name : undefined;
-      const ctl = new AbortController();
-      const stop = () => ctl.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-      let shown = "";
-      try {
-        const out = await importDataset(
+      const out = await interruptible(note, (signal, progress) =>
+        importDataset(
           db,
-          { workspaceId: ws.workspaceId, userId: creator?.id ?? null, path: abs, ...(name ? { name } : {}) },
+          { workspaceId: ws.workspaceId, userId: creatorId, path: abs, ...(name ? { name } : {}) },
           {
-            signal: ctl.signal,
-            onProgress(phase, percent) {
-              const line = `importing: ${phase} ${Math.floor(percent)}%`;
-              if (line !== shown) note((shown = line));
-            },
+            signal,
+            onProgress: (phase, percent) => progress(`importing: ${phase} ${Math.floor(percent)}%`),
           },
-        );
-        return { ...out, workspaceCreated: ws.workspaceCreated };
-      } finally {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-      }
+        ),
+      );
+      return { ...out, workspaceCreated: ws.workspaceCreated };
     },
     text: (o) => `imported dataset ${String(o.name)} (id ${String(o.datasetId)}): ${String(o.steps)} steps${(o.warnings as string[]).map((w) => `\nwarning: ${w}`).join("")}`,
   },
@@ -125,7 +112,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       if (tokenizer !== "char" && tokenizer !== "word") throw new AppError("BAD_INPUT", `--tokenizer must be char or word, got ${JSON.stringify(tokenizer)}`);
       const arch = typeof values.arch === "string" ? values.arch : undefined;
       if (arch !== undefined && arch !== "lstm" && arch !== "gru") throw new AppError("BAD_INPUT", `--arch must be lstm or gru, got ${JSON.stringify(arch)}`);
-      let prefixes;
+      let prefixes: ReturnType<typeof parsePrefixMapping> | undefined;
       if (typeof values.prefixes === "string") {
         try {
           prefixes = parsePrefixMapping(values.prefixes);
@@ -147,21 +134,14 @@ const COMMANDS: Record<string, CommandSpec> = {
       const text = await file("text", "utf8");
       const owner = typeof values.owner === "string" ? values.owner : undefined;
       const ws = await resolveWorkspace(db, required(values, "workspace"), owner, note);
-      const creator = owner
-        ? await db.user.findUnique({ where: { email: owner.toLowerCase() }, select: { id: true } })
-        : await db.membership.findFirst({ where: { workspaceId: ws.workspaceId, role: "OWNER" }, orderBy: { createdAt: "asc" }, select: { userId: true } }).then((m) => (m ? { id: m.userId } : null));
+      const creatorId = await datasetCreator(db, ws.workspaceId, owner);
       const name = typeof values.name === "string" ? values.name : path.basename(text.path).replace(/\.[^.]*$/, "");
-      const ctl = new AbortController();
-      const stop = () => ctl.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-      let shown = "";
-      try {
-        const out = await extractDataset(
+      const out = await interruptible(note, (signal, progress) =>
+        extractDataset(
           db,
           {
             workspaceId: ws.workspaceId,
-            userId: creator?.id ?? null,
+            userId: creatorId,
             name,
             weights: weights.data as Uint8Array,
             weightsName: path.basename(weights.path),
@@ -174,18 +154,12 @@ const COMMANDS: Record<string, CommandSpec> = {
             gates: values.gates === true,
           },
           {
-            signal: ctl.signal,
-            onProgress(phase, percent, eta) {
-              const line = `extracting: ${phase} ${Math.floor(percent)}%${eta !== null ? ` (${formatEta(eta)} left)` : ""}`;
-              if (line !== shown) note((shown = line));
-            },
+            signal,
+            onProgress: (phase, percent, eta) => progress(`extracting: ${phase} ${Math.floor(percent)}%${eta !== null ? ` (${formatEta(eta)} left)` : ""}`),
           },
-        );
-        return { ...out, workspaceCreated: ws.workspaceCreated };
-      } finally {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-      }
+        ),
+      );
+      return { ...out, workspaceCreated: ws.workspaceCreated };
     },
     text: (o) => `extracted dataset ${String(o.name)} (id ${String(o.datasetId)}): ${String(o.steps)} steps${(o.warnings as string[]).map((w) => `\nwarning: ${w}`).join("")}`,
   },
@@ -293,6 +267,33 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
   },
 };
+
+/** The user a CLI-made dataset is attributed to: --owner, else the workspace's first owner. */
+async function datasetCreator(db: Db, workspaceId: string, ownerEmail: string | undefined): Promise<string | null> {
+  if (ownerEmail) return (await db.user.findUnique({ where: { email: ownerEmail.toLowerCase() }, select: { id: true } }))?.id ?? null;
+  const m = await db.membership.findFirst({ where: { workspaceId, role: "OWNER" }, orderBy: { createdAt: "asc" }, select: { userId: true } });
+  return m?.userId ?? null;
+}
+
+/**
+ * Runs a long job that Ctrl-C (or SIGTERM) cancels through its AbortSignal, so the service
+ * can clean up what it wrote; `progress` prints each distinct progress line once on stderr.
+ */
+async function interruptible<T>(note: (l: string) => void, run: (signal: AbortSignal, progress: (line: string) => void) => Promise<T>): Promise<T> {
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  let shown = "";
+  try {
+    return await run(ctl.signal, (line) => {
+      if (line !== shown) note((shown = line));
+    });
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}
 
 /**
  * For commands that take `--workspace SLUG`: the workspace, created when it
