@@ -2,19 +2,17 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { AppError } from "@statescope/core";
-import { readDictFile, tokenFor, type Dictionary } from "../dict/dict";
+import { readDictFile, type Dictionary } from "../dict/dict";
 import { Hdf5File, type Hdf5Dataset } from "../hdf5/h5";
 import { isFloatDtype } from "../npy/dtype";
 import {
-  checkStepRange,
   type DatasetPlan,
   type DatasetReader,
   type MetaKind,
-  type MetaRows,
   type SourcePlan,
   type Transform,
 } from "./dataset-reader";
-import { buildMetaTrack, inferKind, resolveInside, scanUnknownIds, unknownIdWarning, type MetaRuntime } from "./shared";
+import { buildMetaTrack, inferKind, planReader, resolveInside, scanUnknownIds, unknownIdWarning, type MetaRuntime } from "./shared";
 
 const YML = "lstm.yml";
 const MAX_YML_BYTES = 1024 * 1024;
@@ -363,25 +361,5 @@ async function build(
     regexSearch: cfg.regexSearch,
     warnings,
   };
-  return {
-    plan,
-    async readTokenIds(from, to) {
-      checkStepRange(plan, from, to);
-      return ids.readInt32(from, to);
-    },
-    tokenText: (id) => tokenFor(vocabulary, id),
-    async readSourceRows(source, from, to) {
-      const d = sourceData.get(source);
-      if (!d) throw new AppError("BAD_INPUT", `dataset ${plan.name}: no source named ${JSON.stringify(source)}`);
-      checkStepRange(plan, from, to);
-      return d.readFloat32(from, to);
-    },
-    async readMetaRows(track, from, to): Promise<MetaRows> {
-      const m = meta.get(track);
-      if (!m) throw new AppError("BAD_INPUT", `dataset ${plan.name}: no meta track named ${JSON.stringify(track)}`);
-      checkStepRange(plan, from, to);
-      return m.read(from, to);
-    },
-    close: closeAll,
-  };
+  return planReader({ plan, ids, vocabulary, sources: sourceData, meta, close: closeAll });
 }

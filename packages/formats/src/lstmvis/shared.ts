@@ -1,10 +1,10 @@
 import { realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import { AppError } from "@statescope/core";
-import type { Dictionary } from "../dict/dict";
+import { tokenFor, type Dictionary } from "../dict/dict";
 import { isFloatDtype } from "../npy/dtype";
 import type { NumericArray } from "../npy/numeric-array";
-import { MISSING_ID, type MetaKind, type MetaLabel, type MetaRows, type MetaTrackPlan } from "./dataset-reader";
+import { checkStepRange, MISSING_ID, type DatasetPlan, type DatasetReader, type MetaKind, type MetaLabel, type MetaRows, type MetaTrackPlan } from "./dataset-reader";
 
 const ID_CHUNK = 1 << 20;
 export const MAX_DISCRETE_LABELS = 10_000;
@@ -228,4 +228,40 @@ export async function buildMetaTrack(b: MetaBuild): Promise<MetaRuntime> {
 /** Default kind for a track: dict or integer values -> discrete, else scalar. */
 export function inferKind(values: NumericArray, hasDict: boolean): MetaKind {
   return hasDict || !isFloatDtype(values.dtype) ? "discrete" : "scalar";
+}
+
+/**
+ * The reader both folder layouts return once their plan is built: step ranges are checked
+ * against the plan, unknown source/track names are refused by name.
+ */
+export function planReader(parts: {
+  plan: DatasetPlan;
+  ids: NumericArray;
+  vocabulary: Dictionary;
+  sources: ReadonlyMap<string, NumericArray>;
+  meta: ReadonlyMap<string, MetaRuntime>;
+  close: () => Promise<void>;
+}): DatasetReader {
+  const { plan, ids, vocabulary, sources, meta } = parts;
+  return {
+    plan,
+    async readTokenIds(from, to) {
+      checkStepRange(plan, from, to);
+      return ids.readInt32(from, to);
+    },
+    tokenText: (id) => tokenFor(vocabulary, id),
+    async readSourceRows(source, from, to) {
+      const d = sources.get(source);
+      if (!d) throw new AppError("BAD_INPUT", `dataset ${plan.name}: no source named ${JSON.stringify(source)}`);
+      checkStepRange(plan, from, to);
+      return d.readFloat32(from, to);
+    },
+    async readMetaRows(track, from, to): Promise<MetaRows> {
+      const m = meta.get(track);
+      if (!m) throw new AppError("BAD_INPUT", `dataset ${plan.name}: no meta track named ${JSON.stringify(track)}`);
+      checkStepRange(plan, from, to);
+      return m.read(from, to);
+    },
+    close: parts.close,
+  };
 }

@@ -1,19 +1,17 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { AppError } from "@statescope/core";
-import { tokenFor, type Dictionary, type DictEntry } from "../dict/dict";
+import { type Dictionary, type DictEntry } from "../dict/dict";
 import { isFloatDtype, type NumericDtype } from "../npy/dtype";
 import { NpyFile } from "../npy/npy";
 import { checkRowRange, type NumericArray } from "../npy/numeric-array";
 import {
-  checkStepRange,
   type DatasetPlan,
   type DatasetReader,
-  type MetaRows,
   type SourcePlan,
   type Transform,
 } from "../lstmvis/dataset-reader";
-import { buildMetaTrack, resolveInside, scanUnknownIds, unknownIdWarning, type MetaRuntime } from "../lstmvis/shared";
+import { buildMetaTrack, planReader, resolveInside, scanUnknownIds, unknownIdWarning, type MetaRuntime } from "../lstmvis/shared";
 
 const MAX_TEXT_BYTES = 1024 * 1024 * 1024;
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -230,27 +228,7 @@ export async function openNumpyFolder(root: string, opts: { signal?: AbortSignal
       format: "numpy", name, description: name, steps, wordSequenceLength, sources,
       metaTracks: [...meta.values()].map((m) => m.plan), vocabulary, unknownIds: scan, regexSearch: false, warnings,
     };
-    return {
-      plan,
-      async readTokenIds(from, to) {
-        checkStepRange(plan, from, to);
-        return ids.readInt32(from, to);
-      },
-      tokenText: (id) => tokenFor(vocabulary, id),
-      async readSourceRows(source, from, to) {
-        const f = data.get(source);
-        if (!f) throw new AppError("BAD_INPUT", `dataset ${plan.name}: no source named ${JSON.stringify(source)}`);
-        checkStepRange(plan, from, to);
-        return f.readFloat32(from, to);
-      },
-      async readMetaRows(track, from, to): Promise<MetaRows> {
-        const m = meta.get(track);
-        if (!m) throw new AppError("BAD_INPUT", `dataset ${plan.name}: no meta track named ${JSON.stringify(track)}`);
-        checkStepRange(plan, from, to);
-        return m.read(from, to);
-      },
-      close: closeAll,
-    };
+    return planReader({ plan, ids, vocabulary, sources: data, meta, close: closeAll });
   } catch (e) {
     await closeAll();
     throw e;
