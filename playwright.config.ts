@@ -50,7 +50,7 @@ export default defineConfig({
       HOSTNAME: "127.0.0.1",
       SYNC_HOST: "127.0.0.1",
       STATESCOPE_DATA_DIR: ".test-data/e2e",
-      EMBEDDED_PG_PORT: "54500",
+      EMBEDDED_PG_PORT: process.env.E2E_PG_PORT ?? "54500",
     },
   },
 });

@@ -29,7 +29,8 @@ export default async function setup(project: TestProject) {
   const handle = await ensureDatabase({
     databaseUrl: process.env.TEST_DATABASE_URL,
     dataDir: path.resolve(".test-data/integration"),
-    preferredPort: 54400,
+    // several checkouts (git worktrees) on one machine each pick their own port
+    preferredPort: Number(process.env.TEST_PG_PORT ?? 54400),
     log,
   });
   const admin = new pg.Client({ connectionString: withDatabase(handle.url, "postgres") });
