@@ -243,6 +243,10 @@ describe("SSE over HTTP (the fetch adapter the Next route handler uses)", () => 
     expect(superjson.deserialize(JSON.parse(data.slice(6)))).toEqual({ kind: "hypothesis", id: h.id, op: "created", userId: fx.users.editor, datasetId: fx.datasetId });
     ac.abort();
     await reader.cancel().catch(() => undefined);
+    // The server ends the subscription when the client goes away (no listener leaks).
+    const hub = processEventHub(t.url);
+    for (let i = 0; i < 200 && hub.subscriberCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(hub.subscriberCount).toBe(0);
 
     // A non-member gets an error response, not a stream of someone else's events.
     const refused = await fetch(`${base}/api/trpc/events.onDataset?input=${input}`, { headers: { accept: "text/event-stream", "x-user": fx.users.outsider } });
