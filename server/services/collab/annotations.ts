@@ -9,6 +9,7 @@ import { AppError, categoricalColor } from "@statescope/core";
 import type { z } from "zod";
 import type { Db } from "@/server/db/client";
 import type { TrackSummary } from "@/server/services/datasets/schemas";
+import type { MetaWindowInput, MetaWindowOutput } from "@/server/services/datasets/schemas-meta";
 import type { Role } from "@/server/services/schemas";
 import { parseInput } from "@/server/services/validate";
 import { checkRange, datasetIn, isUniqueViolation, notifyRecord, USER_REF_SELECT, userRef, type Tx } from "./common";
@@ -252,4 +253,19 @@ export async function annotationTrackWindow(db: Db, datasetId: string, from: num
   const out = new Int32Array(to - from);
   for (const r of rows) out.fill(index.get(r.categoryId) ?? 0, Math.max(r.start, from) - from, Math.min(r.end, to) - from);
   return out;
+}
+
+/**
+ * `dataset.meta` for the members' track: null when `input.track` is not it (an imported track of
+ * that name takes precedence, see {@link annotationTrackName}).
+ */
+export async function readAnnotationTrack(db: Db, ds: { id: string; steps: number }, input: MetaWindowInput): Promise<MetaWindowOutput | null> {
+  if (!input.track.startsWith(ANNOTATION_TRACK)) return null;
+  const imported = await db.metaTrack.findMany({ where: { datasetId: ds.id }, select: { name: true } });
+  if (input.track !== annotationTrackName(imported.map((t) => t.name))) return null;
+  const from = input.from;
+  const to = Math.min(input.to, ds.steps);
+  if (from >= to) throw new AppError("BAD_INPUT", `dataset ${ds.id} has ${ds.steps} steps: [${input.from}, ${input.to}) is out of range`);
+  const values = await annotationTrackWindow(db, ds.id, from, to);
+  return { track: input.track, kind: "discrete", from, to, width: 1, data: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString("base64"), weights: null };
 }
