@@ -9,7 +9,7 @@ import { AppError, categoricalColor } from "@statescope/core";
 import type { z } from "zod";
 import type { Db } from "@/server/db/client";
 import type { TrackSummary } from "@/server/services/datasets/schemas";
-import type { MetaWindowInput, MetaWindowOutput } from "@/server/services/datasets/schemas-meta";
+import { ZMetaWindowOutput, type MetaWindowInput, type MetaWindowOutput } from "@/server/services/datasets/schemas-meta";
 import type { Role } from "@/server/services/schemas";
 import { parseInput } from "@/server/services/validate";
 import { checkRange, datasetIn, isUniqueViolation, notifyRecord, USER_REF_SELECT, userRef, type Tx } from "./common";
@@ -267,5 +267,7 @@ export async function readAnnotationTrack(db: Db, ds: { id: string; steps: numbe
   const to = Math.min(input.to, ds.steps);
   if (from >= to) throw new AppError("BAD_INPUT", `dataset ${ds.id} has ${ds.steps} steps: [${input.from}, ${input.to}) is out of range`);
   const values = await annotationTrackWindow(db, ds.id, from, to);
-  return { track: input.track, kind: "discrete", from, to, width: 1, data: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString("base64"), weights: null };
+  const data = Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString("base64");
+  // Through the schema, so fields other tracks fill (and this one has none of) come out null/stripped consistently.
+  return ZMetaWindowOutput.parse({ track: input.track, kind: "discrete", from, to, width: 1, data, weights: null, words: null });
 }
