@@ -3,8 +3,10 @@
  * CSV export/import, and the discrete meta track "annotations" the explorer draws.
  *
  * Track rule: value per step = the category's index (1-based, categories in creation order),
- * 0 = no annotation; where ranges overlap, the most recently created annotation wins.
+ * 0 = no annotation; where ranges overlap, the most recently created annotation wins (within one
+ * CSV import: the later row).
  */
+import { randomBytes } from "node:crypto";
 import { AppError, categoricalColor } from "@statescope/core";
 import type { z } from "zod";
 import type { Db } from "@/server/db/client";
@@ -205,11 +207,17 @@ export async function importAnnotationsCsv(db: Db, workspaceId: string, userId: 
           byName.set(p.category, c.id);
           created.push(p.category);
         }
-        const r = await tx.annotation.createMany({
-          data: parsed.map((p) => ({ datasetId: ds.id, categoryId: byName.get(p.category)!, start: p.start, end: p.end, note: p.note, authorId: userId })),
-        });
+        // One statement over arrays (createMany binds 7 values per row: slow, and past 65535 values Postgres refuses).
+        // Ids share a batch prefix and end in the zero-padded row number, so within this import (one
+        // createdAt) a later row sorts later: "latest wins" on the track follows the file's order.
+        const batch = `i${Date.now().toString(36)}${randomBytes(6).toString("hex")}`;
+        const n = await tx.$executeRaw`
+          insert into "Annotation" ("id", "datasetId", "categoryId", "start", "end", "note", "authorId")
+          select ${batch} || lpad(r.i::text, 6, '0'), ${ds.id}, r.category, r.start, r."end", r.note, ${userId}
+          from unnest(${parsed.map((p) => byName.get(p.category)!)}::text[], ${parsed.map((p) => p.start)}::int[], ${parsed.map((p) => p.end)}::int[], ${parsed.map((p) => p.note)}::text[])
+            with ordinality as r(category, start, "end", note, i)`;
         await notifyRecord(tx, { workspaceId, datasetId: ds.id, kind: "annotation", id: ds.id, op: "created", userId });
-        return { imported: r.count, categoriesCreated: created };
+        return { imported: n, categoriesCreated: created };
       },
       { timeout: 60_000 },
     );
