@@ -13,14 +13,42 @@ import type { CanonicalQuery, MatchResultOut } from "./schemas";
 
 type Cached = { kind: "index"; index: OnIndex } | { kind: "source"; data: Float32Array };
 
+type SourceRow = Awaited<ReturnType<typeof findSource>>;
+
+/**
+ * Estimated bytes per step of an on/off index of a `cells`-cell source: rows and columns
+ * (2 · ceil(D/32) words), the run table's offsets, and its entries at up to one switch per
+ * 8 cells and step (8 bytes each). Realistic sources switch less; the estimate errs high.
+ */
+export function indexBytesPerStep(cells: number): number {
+  return 8 * Math.ceil(cells / 32) + 4 + cells;
+}
+
+export interface MatchEngineOptions {
+  /** Steps per time-range shard (MATCH_SHARD_STEPS); default: half the cache budget per shard index. */
+  shardSteps?: number | undefined;
+}
+
 export class MatchEngine {
   readonly cache: ByteLru<Cached>;
-  constructor(cacheBytes: number) {
+  constructor(
+    cacheBytes: number,
+    private readonly opts: MatchEngineOptions = {},
+  ) {
     this.cache = new ByteLru<Cached>(cacheBytes);
   }
 
+  /**
+   * Steps of a `cells`-cell source this worker scans in one piece: a source longer than this
+   * is split into time-range shards (see ./sharded.ts).
+   */
+  shardStepsFor(cells: number): number {
+    if (this.opts.shardSteps !== undefined) return this.opts.shardSteps;
+    return Math.max(4096, Math.floor(this.cache.budget / 2 / indexBytesPerStep(cells)));
+  }
+
   /** The on/off index of a source at a threshold, from the cache or built now. */
-  async index(db: Db, src: Awaited<ReturnType<typeof findSource>>, threshold: number): Promise<OnIndex> {
+  async index(db: Db, src: SourceRow, threshold: number): Promise<OnIndex> {
     const thr = Math.fround(threshold);
     const key = `index:${src.id}:${thr}`;
     const hit = this.cache.get(key);
@@ -38,15 +66,46 @@ export class MatchEngine {
       this.cache.set(srcKey, { kind: "source", data }, bytes);
       index = buildOnIndex({ data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform });
     } else {
-      const builder = createOnIndexBuilder({ steps: src.steps, cells: src.cells, threshold: thr, transform: src.transform });
-      await forEachStateChunk(pgPool(db), src, (from, rows) => {
-        const n = Math.min(rows.length / src.cells, src.steps - from);
-        builder.push(rows.subarray(0, n * src.cells));
-      });
-      index = builder.finish();
+      index = await this.streamIndex(db, src, thr, 0, src.steps);
     }
     this.cache.set(key, { kind: "index", index }, indexBytes(index));
     return index;
+  }
+
+  /**
+   * The index of rows [from, to) of a source (a shard with its halo), from the cache or built
+   * by reading only the chunks that overlap those rows.
+   */
+  async rangeIndex(db: Db, src: SourceRow, threshold: number, from: number, to: number): Promise<OnIndex> {
+    if (from === 0 && to === src.steps) return this.index(db, src, threshold);
+    const thr = Math.fround(threshold);
+    const key = `index:${src.id}:${thr}:${from}-${to}`;
+    const hit = this.cache.get(key);
+    if (hit?.kind === "index") return hit.index;
+    const decoded = this.cache.get(`source:${src.id}`);
+    const index =
+      decoded?.kind === "source"
+        ? buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform, from, to })
+        : await this.streamIndex(db, src, thr, from, to);
+    this.cache.set(key, { kind: "index", index }, indexBytes(index));
+    return index;
+  }
+
+  /** Builds the index of rows [from, to) from Postgres chunk by chunk (the float32 rows never exist whole). */
+  private async streamIndex(db: Db, src: SourceRow, thr: number, from: number, to: number): Promise<OnIndex> {
+    const cells = src.cells;
+    const builder = createOnIndexBuilder({ steps: to - from, cells, threshold: thr, transform: src.transform, origin: from, totalSteps: src.steps });
+    await forEachStateChunk(
+      pgPool(db),
+      src,
+      (start, rows) => {
+        const a = Math.max(from, start);
+        const b = Math.min(to, start + rows.length / cells);
+        if (b > a) builder.push(rows.subarray((a - start) * cells, (b - start) * cells));
+      },
+      { from, to },
+    );
+    return builder.finish();
   }
 
   /** Validate the query against the source's shape without touching its states. */
@@ -66,7 +125,7 @@ export class MatchEngine {
   }
 }
 
-function engineQuery(q: CanonicalQuery) {
+export function engineQuery(q: CanonicalQuery) {
   return {
     cells: q.cells,
     threshold: q.threshold,
