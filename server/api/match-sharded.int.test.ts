@@ -145,6 +145,16 @@ describe("sharded match serving", () => {
     });
   }
 
+  it("runs shard after shard in process (the CLI) with the same results", async () => {
+    const engine = new MatchEngine(2 ** 20, { shardSteps: SHARD_STEPS });
+    for (const { input } of queries) {
+      const q = canonicalQuery(ZMatchInput.parse({ datasetId, source: SOURCE, ...input }));
+      expect((await engine.run(t.db, q)).result).toEqual(await unsharded(input));
+    }
+    // the 1 MiB cache cannot hold the whole source: every shard index was built from its own rows
+    expect(engine.cache.bytesUsed).toBeLessThanOrEqual(2 ** 20);
+  });
+
   it("crosses the fast-mode cutoff (so round 2 keeps a strict subset of the candidates)", async () => {
     const r = await unsharded(queries[0]!.input);
     expect(Object.values(r.histograms.all).reduce((a, b) => a + b, 0)).toBe(1000);

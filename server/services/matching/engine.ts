@@ -3,8 +3,25 @@
  * streaming the source's chunks from Postgres (the float32 matrix never has to
  * exist whole) and kept in a byte-bounded LRU per (source, threshold), next to
  * the decoded source when it fits, so a new threshold does not re-read Postgres.
+ * A source longer than `shardStepsFor` steps is handled in time-range shards:
+ * `rangeIndex` builds the index of one shard's rows, read from only the chunks
+ * that hold them (the shard jobs of ./sharded.ts, or `run` shard after shard).
  */
-import { buildOnIndex, createOnIndexBuilder, match, planMatch, type OnIndex } from "@statescope/core";
+import {
+  buildOnIndex,
+  createOnIndexBuilder,
+  FastCollectMerger,
+  FastLevelsMerger,
+  match,
+  planMatch,
+  planShardRanges,
+  PreciseMerger,
+  scanShard,
+  shardIndexRange,
+  type OnIndex,
+  type ScanPhase,
+  type ShardPartial,
+} from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
 import { forEachStateChunk, readWholeSource } from "@/server/storage/dataset-store";
@@ -114,14 +131,52 @@ export class MatchEngine {
     planMatch(engineQuery(q), src.steps, src.cells);
   }
 
+  /**
+   * Runs a query in this process (the CLI, the unsharded job). A source longer than the shard
+   * budget is scanned shard after shard with the same protocol as the shard jobs, so at most one
+   * shard index has to be built at a time.
+   */
   async run(db: Db, q: CanonicalQuery): Promise<{ result: MatchResultOut; computeMs: number; indexMs: number }> {
     const src = await findSource(db, null, q.datasetId, q.source);
+    if (src.steps > this.shardStepsFor(src.cells)) return this.runShards(db, src, q);
     const t0 = performance.now();
     const index = await this.index(db, src, q.threshold);
     const t1 = performance.now();
     const result = match(index, engineQuery(q));
     const t2 = performance.now();
     return { result, computeMs: t2 - t1, indexMs: t1 - t0 };
+  }
+
+  private async runShards(db: Db, src: SourceRow, q: CanonicalQuery): Promise<{ result: MatchResultOut; computeMs: number; indexMs: number }> {
+    const plan = planMatch(engineQuery(q), src.steps, src.cells);
+    const ranges = planShardRanges(src.steps, this.shardStepsFor(src.cells));
+    let computeMs = 0;
+    let indexMs = 0;
+    const pass = async (phase: ScanPhase, add: (p: ShardPartial) => void) => {
+      for (const range of ranges) {
+        const { from, to } = shardIndexRange(range, plan);
+        const t0 = performance.now();
+        const index = await this.rangeIndex(db, src, plan.threshold, from, to);
+        const t1 = performance.now();
+        add(scanShard(index, plan, range, phase));
+        indexMs += t1 - t0;
+        computeMs += performance.now() - t1;
+      }
+    };
+    let result: MatchResultOut;
+    if (plan.mode === "precise") {
+      const merger = new PreciseMerger(plan);
+      await pass({ kind: "precise" }, (p) => merger.add(p));
+      result = merger.finish();
+    } else {
+      const levels = new FastLevelsMerger(plan);
+      await pass({ kind: "levels" }, (p) => levels.add(p));
+      const minLevel = levels.finish();
+      const merger = new FastCollectMerger(plan, minLevel);
+      await pass({ kind: "collect", minLevel }, (p) => merger.add(p));
+      result = merger.finish();
+    }
+    return { result, computeMs, indexMs };
   }
 }
 
