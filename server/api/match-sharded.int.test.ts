@@ -22,7 +22,7 @@ import { taskList } from "../../workers/tasks";
 import { MATCH_SHARD_JOB } from "../../workers/jobs";
 import { MatchEngine } from "../services/matching/engine";
 import { runMatchShard, type ShardJobPayload } from "../services/matching/sharded";
-import { canonicalQuery, ZMatchInput } from "../services/matching/schemas";
+import { canonicalQuery, matchKey, ZMatchInput } from "../services/matching/schemas";
 import { closeJobQueues } from "../services/jobs";
 
 const STEPS = 4400;
@@ -153,6 +153,17 @@ describe("sharded match serving", () => {
     }
     // the 1 MiB cache cannot hold the whole source: every shard index was built from its own rows
     expect(engine.cache.bytesUsed).toBeLessThanOrEqual(2 ** 20);
+  });
+
+  it("replaces an orphaned run (its shard jobs gone) when the query is asked again", async () => {
+    const input = { cells: [1, 2], threshold: 0.4, mode: "precise" };
+    const q = canonicalQuery(ZMatchInput.parse({ datasetId, source: SOURCE, ...input }));
+    const key = matchKey(q);
+    await t.db.matchShardRun.create({ data: { key, runId: "orphan", datasetId, query: q, shards: SHARDS, round: "precise" } });
+    const out = await as(userId).match.run({ workspace: "slab", datasetId, source: SOURCE, ...input } as never);
+    expect(out).toMatchObject({ status: "done", key });
+    expect(out.status === "done" && out.result).toEqual(await unsharded(input));
+    expect(await leftovers()).toEqual({ runs: 0, partials: 0 });
   });
 
   it("crosses the fast-mode cutoff (so round 2 keeps a strict subset of the candidates)", async () => {

@@ -80,7 +80,8 @@ async function addShardJobs(c: pg.PoolClient, payloads: ShardJobPayload[]): Prom
 
 /**
  * Starts a sharded run of `q` (the `match:run` job calls this when the source is longer than
- * `shardSteps`). "running" when a run of this key is already under way.
+ * `shardSteps`). "running" when a run of this key is already under way. A run whose shard jobs
+ * are all gone or failed for good (no job of it can still run) is orphaned: it is replaced.
  */
 export async function startShardedMatch(
   db: Db,
@@ -94,6 +95,15 @@ export async function startShardedMatch(
   const round: Round = q.mode === "fast" ? "levels" : "precise";
   const runId = randomUUID();
   return inTransaction(db, async (c) => {
+    const existing = await c.query<{ runId: string }>(`select "runId" from "MatchShardRun" where "key" = $1 for update`, [key]);
+    if (existing.rows[0]) {
+      // locked_at: running now (or held by a worker that died, until graphile-worker's lock timeout)
+      const live = await c.query(`select 1 from graphile_worker.jobs where "key" like $1 and (attempts < max_attempts or locked_at is not null) limit 1`, [
+        `match-shard:${key}:${existing.rows[0].runId}:%`,
+      ]);
+      if (live.rowCount !== 0) return "running";
+      await c.query(`delete from "MatchShardRun" where "key" = $1`, [key]);
+    }
     const r = await c.query(
       `insert into "MatchShardRun" ("key", "runId", "datasetId", "query", "shards", "round") values ($1, $2, $3, $4::jsonb, $5, $6) on conflict do nothing`,
       [key, runId, q.datasetId, JSON.stringify(q), ranges.length, round],
