@@ -48,6 +48,9 @@ type Round = ShardJobPayload["round"];
 /** Attempts per shard job (graphile-worker retries with exponential back-off). */
 export const SHARD_JOB_ATTEMPTS = 5;
 
+/** At most this many shards per query: a tiny MATCH_SHARD_STEPS on a long source widens the shards instead of queueing millions of jobs. */
+export const MAX_SHARDS = 4096;
+
 async function inTransaction<T>(db: Db, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pgPool(db).connect();
   try {
@@ -91,7 +94,7 @@ export async function startShardedMatch(
   shardSteps: number,
 ): Promise<"started" | "running"> {
   planMatch(engineQuery(q), src.steps, src.cells); // a bad query fails here, before any job exists
-  const ranges = planShardRanges(src.steps, shardSteps);
+  const ranges = planShardRanges(src.steps, Math.max(shardSteps, Math.ceil(src.steps / MAX_SHARDS)));
   const round: Round = q.mode === "fast" ? "levels" : "precise";
   const runId = randomUUID();
   return inTransaction(db, async (c) => {
