@@ -53,16 +53,18 @@ export const MAX_SHARDS = 4096;
 
 async function inTransaction<T>(db: Db, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pgPool(db).connect();
+  let broken: Error | undefined;
   try {
     await c.query("begin");
     const out = await fn(c);
     await c.query("commit");
     return out;
   } catch (e) {
-    await c.query("rollback").catch(() => undefined);
+    // a client whose rollback fails is not returned to the pool
+    await c.query("rollback").catch((r: unknown) => (broken = r instanceof Error ? r : new Error(String(r))));
     throw e;
   } finally {
-    c.release();
+    c.release(broken);
   }
 }
 
