@@ -37,6 +37,12 @@ export const ZEnv = z.object({
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
   /** Bytes of decoded sources and on/off indices a worker keeps in memory (LRU). */
   MATCH_CACHE_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
+  /**
+   * Steps of a source one worker scans in one piece. A longer source is split into time-range
+   * shards run as parallel jobs and merged. Unset: derived from MATCH_CACHE_BYTES (half of it for
+   * one shard's on/off index), so ordinary sources (1M × 650 at the default budget) stay whole.
+   */
+  MATCH_SHARD_STEPS: z.coerce.number().int().min(1).optional(),
   /** How long one `match.run` / `match.result` call waits for the worker before answering "pending". */
   MATCH_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   INVITE_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(72),

@@ -34,24 +34,47 @@ export const DATASET_IMPORT_JOB = defineJob(
   }),
 );
 
+/** The canonical match query as job payloads carry it (server/services/matching/schemas canonicalQuery). */
+const ZMatchJobQuery = z.object({
+  datasetId: z.string().min(1).max(64),
+  source: z.string().min(1).max(300),
+  cells: z.array(z.number().int().min(0)).min(1).max(4096),
+  threshold: z.number().finite(),
+  padLeft: z.number().int().min(0),
+  padRight: z.number().int().min(0),
+  mode: z.enum(["fast", "precise"]),
+  length: z.number().int().min(0),
+  k: z.number().int().min(1).max(500),
+  before: z.number().int().min(0),
+  after: z.number().int().min(0),
+});
+
 /** One match query (issue 4): the payload carries the canonical query and its result key. */
 export const MATCH_RUN_JOB = defineJob(
   "match:run",
   z.object({
     key: z.string().regex(/^[0-9a-f]{64}$/),
-    query: z.object({
-      datasetId: z.string().min(1).max(64),
-      source: z.string().min(1).max(300),
-      cells: z.array(z.number().int().min(0)).min(1).max(4096),
-      threshold: z.number().finite(),
-      padLeft: z.number().int().min(0),
-      padRight: z.number().int().min(0),
-      mode: z.enum(["fast", "precise"]),
-      length: z.number().int().min(0),
-      k: z.number().int().min(1).max(500),
-      before: z.number().int().min(0),
-      after: z.number().int().min(0),
-    }),
+    query: ZMatchJobQuery,
+  }),
+);
+
+/**
+ * One time-range shard of a match query over a source larger than a worker's budget, in one
+ * round ("levels" and "collect": fast mode's two rounds; "precise"). Enqueued by the fan-out and
+ * by the merge of round 1, in the transaction that records them (server/services/matching/sharded.ts).
+ */
+export const MATCH_SHARD_JOB = defineJob(
+  "match:shard",
+  z.object({
+    key: z.string().regex(/^[0-9a-f]{64}$/),
+    runId: z.string().min(1).max(64),
+    round: z.enum(["levels", "collect", "precise"]),
+    shard: z.number().int().min(0),
+    start: z.number().int().min(0),
+    end: z.number().int().min(1),
+    /** Fast mode's stop level n* (collect round), else 0. */
+    minLevel: z.number().int().min(0),
+    query: ZMatchJobQuery,
   }),
 );
 

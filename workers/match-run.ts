@@ -2,7 +2,8 @@
  * `match:run`: compute one match query, store it (one row per key, ON
  * CONFLICT DO NOTHING) and signal the waiting requests. Errors that cannot
  * succeed on a retry are signalled to the waiters and end the job; others
- * are rethrown so graphile-worker retries.
+ * are rethrown so graphile-worker retries. A source longer than the
+ * worker's shard budget is fanned out to `match:shard` jobs (./match-shard.ts).
  */
 import type { Logger } from "graphile-worker";
 import type { z } from "zod";
@@ -17,7 +18,8 @@ export async function runMatchJob(db: Db, engine: MatchEngine, payload: z.output
   try {
     const outcome = await computeAndStore(db, engine, payload.key, payload.query);
     logger.info(`match ${payload.key.slice(0, 12)} ${outcome} (cache ${(engine.cache.bytesUsed / 2 ** 20).toFixed(0)} MiB)`);
-    await notifyMatch(pgPool(db), payload.key);
+    // a sharded query is signalled by the shard job that merges it
+    if (outcome !== "sharded") await notifyMatch(pgPool(db), payload.key);
   } catch (e) {
     if (isAppError(e) && !e.retryable) {
       logger.error(`match ${payload.key.slice(0, 12)} cannot succeed: ${e.message}`);

@@ -7,7 +7,8 @@ import { runDatasetExtractJob } from "./dataset-extract";
 import { runDatasetImportJob } from "./dataset-import";
 import { DATASET_EXTRACT_JOB } from "./jobs";
 import { runMatchJob } from "./match-run";
-import { DATASET_IMPORT_JOB, MATCH_RUN_JOB, PURGE_INVITES_JOB, type JobDefinition } from "./jobs";
+import { runMatchShardJob } from "./match-shard";
+import { DATASET_IMPORT_JOB, MATCH_RUN_JOB, MATCH_SHARD_JOB, PURGE_INVITES_JOB, type JobDefinition } from "./jobs";
 import type { z } from "zod";
 
 /** Bind a job definition to its handler: the payload is parsed before the handler runs. */
@@ -24,9 +25,12 @@ function task<S extends z.ZodType>(def: JobDefinition<S>, handler: (payload: z.o
 }
 
 /** `engine`: the worker's match engine with its source/index cache (one per process). */
-export function taskList(db: Db, engine: MatchEngine = new MatchEngine(env().MATCH_CACHE_BYTES)): TaskList {
+export function taskList(db: Db, engine: MatchEngine = new MatchEngine(env().MATCH_CACHE_BYTES, { shardSteps: env().MATCH_SHARD_STEPS })): TaskList {
   return Object.fromEntries([
     task(MATCH_RUN_JOB, (payload, helpers) => runMatchJob(db, engine, payload, helpers.logger)),
+    task(MATCH_SHARD_JOB, (payload, helpers) =>
+      runMatchShardJob(db, engine, payload, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }, helpers.logger),
+    ),
     task(PURGE_INVITES_JOB, async (_p, helpers) => {
       const n = await purgeDeadInvites(db);
       helpers.logger.info(`purged ${n} dead invite link(s)`);

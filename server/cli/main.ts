@@ -249,7 +249,7 @@ const COMMANDS: Record<string, CommandSpec> = {
         },
         "match query",
       );
-      const engine = new MatchEngine(env().MATCH_CACHE_BYTES);
+      const engine = new MatchEngine(env().MATCH_CACHE_BYTES, { shardSteps: env().MATCH_SHARD_STEPS });
       const q = canonicalQuery(input);
       await engine.validate(db, q);
       const timingsMs: number[] = [];

@@ -152,22 +152,29 @@ export async function readStateWindow(q: Queryable, src: SourceLayout, from: num
 /**
  * Visits every chunk of a source in step order (`from` = first step of the
  * chunk, `rows` row-major float32), fetching `batch` chunks per query so
- * memory stays bounded. For column scans in workers.
+ * memory stays bounded. For column scans in workers. `from`/`to` limit the
+ * visit to the chunks overlapping steps [from, to) (whole chunks are visited).
  */
 export async function forEachStateChunk(
   q: Queryable,
   src: SourceLayout,
   visit: (from: number, rows: Float32Array) => void | Promise<void>,
-  opts: { batch?: number; signal?: AbortSignal } = {},
+  opts: { batch?: number; signal?: AbortSignal; from?: number; to?: number } = {},
 ): Promise<void> {
-  const chunks = Math.ceil(src.steps / src.chunkRows);
+  const from = opts.from ?? 0;
+  const to = opts.to ?? src.steps;
+  if (opts.from !== undefined || opts.to !== undefined) checkRange(`source ${src.id}`, src.steps, from, to);
+  // only the chunks overlapping [from, to): a time-range shard reads its own rows
+  const end = Math.floor((to - 1) / src.chunkRows) + 1;
   const batch = Math.max(1, opts.batch ?? 8);
-  for (let first = 0; first < chunks; first += batch) {
+  for (let first = Math.floor(from / src.chunkRows); first < end; first += batch) {
     opts.signal?.throwIfAborted();
+    const last = Math.min(end, first + batch) - 1;
     const r = await q.query<{ index: number; data: Buffer }>(
       'select "index", "data" from "StateChunk" where "sourceId" = $1 and "index" between $2 and $3 order by "index"',
-      [src.id, first, Math.min(chunks, first + batch) - 1],
+      [src.id, first, last],
     );
+    if (r.rows.length !== last - first + 1) throw new Error(`source ${src.id}: chunks ${first}..${last} are incomplete (${r.rows.length} found)`);
     for (const row of r.rows) await visit(row.index * src.chunkRows, float32Of(row.data));
   }
 }

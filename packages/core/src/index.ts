@@ -6,6 +6,7 @@ export * from "./matching/query";
 export * from "./matching/select-cells";
 export * from "./matching/scan";
 export * from "./matching/match";
+export * from "./matching/distributed";
 // issue 6: recurrent runtime (LSTM/GRU states from PyTorch weights)
 export * from "./rnn";
 // issue 5: explorer helpers (Select/Match view; the browser uses them)

@@ -10,6 +10,7 @@ import { enqueueJob } from "@/server/services/jobs";
 import { MATCH_RUN_JOB } from "@/workers/jobs";
 import { MatchEngine } from "./engine";
 import type { MatchNotifier } from "./notifier";
+import { startShardedMatch } from "./sharded";
 import { canonicalQuery, matchKey, ZMatchInput, ZMatchResult, type MatchInput, type MatchOutcome } from "./schemas";
 import { parseInput } from "../validate";
 
@@ -72,11 +73,21 @@ export async function matchResult(db: Db, workspaceId: string, key: string, serv
   }
 }
 
-/** Worker side: compute and store (exactly one row per key), then signal. */
-export async function computeAndStore(db: Db, engine: MatchEngine, key: string, query: ReturnType<typeof canonicalQuery>): Promise<"stored" | "existed"> {
+/**
+ * Worker side: compute and store (exactly one row per key); the caller then signals. A source
+ * longer than the engine's shard budget is fanned out to shard jobs instead ("sharded": the
+ * merging shard job stores and signals).
+ */
+export async function computeAndStore(db: Db, engine: MatchEngine, key: string, query: ReturnType<typeof canonicalQuery>): Promise<"stored" | "existed" | "sharded"> {
   if (matchKey(query) !== key) throw new AppError("BAD_INPUT", "match job payload: key does not match the query");
   const exists = await db.matchResult.findUnique({ where: { key }, select: { key: true } });
   if (exists) return "existed";
+  const src = await findSource(db, null, query.datasetId, query.source);
+  const shardSteps = engine.shardStepsFor(src.cells);
+  if (src.steps > shardSteps) {
+    await startShardedMatch(db, key, query, src, shardSteps);
+    return "sharded";
+  }
   const { result, computeMs } = await engine.run(db, query);
   const r = await db.matchResult.createMany({
     data: [{ key, datasetId: query.datasetId, source: query.source, query, result, computeMs }],

@@ -86,6 +86,17 @@ export class LengthHistograms {
     }
   }
 
+  /** Adds `all` candidates of length L, `strict` of them strict (a stored histogram entry). */
+  addCount(L: number, all: number, strict: number): void {
+    if (L < SMALL) {
+      this.all[L]! += all;
+      this.strict[L]! += strict;
+    } else {
+      this.allBig.set(L, (this.allBig.get(L) ?? 0) + all);
+      this.strictBig.set(L, (this.strictBig.get(L) ?? 0) + strict);
+    }
+  }
+
   merge(o: LengthHistograms): void {
     for (let i = 0; i < SMALL; i++) {
       this.all[i]! += o.all[i]!;

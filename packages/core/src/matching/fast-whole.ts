@@ -30,27 +30,7 @@ export function harvestFast(index: OnIndex, plan: MatchPlan): { cand: ScoredCand
   const k = plan.k;
   let B = 1;
   while (1 << B <= k) B++;
-  // planes[w·B + j]: bit j of count for the 32 steps of word w; chg[w]: steps where a selected cell switches
-  const planes = new Int32Array(B * nW);
-  const chg = new Int32Array(nW);
-  const { cols } = index;
-  const bases = Int32Array.from(plan.cells, (c) => c * nW);
-  const nSel = bases.length;
-  for (let w = 0, o0 = 0; w < nW; w++, o0 += B) {
-    let ch = 0;
-    for (let i = 0; i < nSel; i++) {
-      const at = bases[i]! + w;
-      const x = cols[at]!;
-      ch |= x ^ ((x << 1) | (w > 0 ? cols[at - 1]! >>> 31 : 0));
-      let carry = x;
-      for (let o = o0; carry !== 0; o++) {
-        const p = planes[o]!;
-        planes[o] = p ^ carry;
-        carry &= p;
-      }
-    }
-    chg[w] = ch;
-  }
+  const { planes, chg } = countPlanes(index, plan, B);
   const countAt = (t: number): number => {
     const o = (t >>> 5) * B;
     const b = t & 31;
@@ -175,6 +155,96 @@ export function harvestFast(index: OnIndex, plan: MatchPlan): { cand: ScoredCand
     if (total >= FAST_CANDIDATES || m === 1) return { cand, levelCounts, minLevel: fastStopLevel(levelCounts) };
     m--;
   }
+}
+
+/**
+ * Bit-sliced count of the selected cells: planes[w·B + j] holds bit j of count for the 32 steps
+ * of word w; chg[w] the steps where some selected cell switches (x ^ (x << 1 | carry)).
+ */
+export function countPlanes(index: OnIndex, plan: MatchPlan, B: number): { planes: Int32Array; chg: Int32Array } {
+  const nW = index.colWords;
+  const planes = new Int32Array(B * nW);
+  const chg = new Int32Array(nW);
+  const { cols } = index;
+  const bases = Int32Array.from(plan.cells, (c) => c * nW);
+  const nSel = bases.length;
+  if (B <= 5) {
+    // k < 32: five planes in locals (registers), no data-dependent branches. Cells are added
+    // two at a time: a full adder (carry-save) folds both into plane 0 and yields one carry word
+    // of weight 2, rippled through planes 1..4 — 17 word ops per pair instead of 2 ripples.
+    const pairs = nSel & ~1;
+    for (let w = 0, o0 = 0; w < nW; w++, o0 += B) {
+      let p0 = 0;
+      let p1 = 0;
+      let p2 = 0;
+      let p3 = 0;
+      let p4 = 0;
+      let ch = 0;
+      let t = 0;
+      for (let i = 0; i < pairs; i += 2) {
+        const atA = bases[i]! + w;
+        const atB = bases[i + 1]! + w;
+        const a = cols[atA]!;
+        const b = cols[atB]!;
+        if (w > 0) ch |= (a ^ ((a << 1) | (cols[atA - 1]! >>> 31))) | (b ^ ((b << 1) | (cols[atB - 1]! >>> 31)));
+        else ch |= (a ^ (a << 1)) | (b ^ (b << 1));
+        const u = p0 ^ a;
+        let h = (p0 & a) | (u & b);
+        p0 = u ^ b;
+        t = p1 & h;
+        p1 ^= h;
+        h = t;
+        t = p2 & h;
+        p2 ^= h;
+        h = t;
+        t = p3 & h;
+        p3 ^= h;
+        p4 ^= t;
+      }
+      if (pairs < nSel) {
+        const at = bases[pairs]! + w;
+        const x = cols[at]!;
+        ch |= x ^ ((x << 1) | (w > 0 ? cols[at - 1]! >>> 31 : 0));
+        let c = x;
+        t = p0 & c;
+        p0 ^= c;
+        c = t;
+        t = p1 & c;
+        p1 ^= c;
+        c = t;
+        t = p2 & c;
+        p2 ^= c;
+        c = t;
+        t = p3 & c;
+        p3 ^= c;
+        p4 ^= t;
+      }
+      chg[w] = ch;
+      // planes above B − 1 are zero (count < 2^B)
+      planes[o0] = p0;
+      if (B > 1) planes[o0 + 1] = p1;
+      if (B > 2) planes[o0 + 2] = p2;
+      if (B > 3) planes[o0 + 3] = p3;
+      if (B > 4) planes[o0 + 4] = p4;
+    }
+    return { planes, chg };
+  }
+  for (let w = 0, o0 = 0; w < nW; w++, o0 += B) {
+    let ch = 0;
+    for (let i = 0; i < nSel; i++) {
+      const at = bases[i]! + w;
+      const x = cols[at]!;
+      ch |= x ^ ((x << 1) | (w > 0 ? cols[at - 1]! >>> 31 : 0));
+      let carry = x;
+      for (let o = o0; carry !== 0; o++) {
+        const p = planes[o]!;
+        planes[o] = p ^ carry;
+        carry &= p;
+      }
+    }
+    chg[w] = ch;
+  }
+  return { planes, chg };
 }
 
 function growCand(c: ScoredCandidates): ScoredCandidates {

@@ -2,10 +2,11 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "../errors";
 import { applyTransform, type StateMatrix, type Transform } from "./matrix";
 import { buildOnIndex } from "./on-index";
-import { match, matchSharded, type Shard } from "./match";
-import type { MatchQuery } from "./query";
+import { FastCollectMerger, FastLevelsMerger, match, matchSharded, PreciseMerger, type Shard } from "./match";
+import { planMatch, type MatchQuery, type MatchResult } from "./query";
 import { referenceMatch, type ReferenceQuery } from "./reference";
-import { shardHalo } from "./scan";
+import { scanShard, shardHalo, type ShardPartial } from "./scan";
+import { planShardRanges, shardIndexRange, shardPartialFromJson, shardPartialToJson } from "./distributed";
 import { mulberry32 as rng } from "../random";
 
 function matrix(rows: number[][]): StateMatrix {
@@ -195,5 +196,61 @@ describe("match equals the reference implementation", () => {
       if (q.mode === "fast" && scored === 1000) crossed++;
     }
     expect(crossed).toBeGreaterThan(10);
+  });
+});
+
+/**
+ * The distributed protocol as the serving layer runs it: shard ranges from `planShardRanges`,
+ * index rows from `shardIndexRange`, every partial through JSON (as stored in Postgres between
+ * the worker that scans and the one that merges), two rounds in fast mode.
+ */
+function distributed(raw: StateMatrix, transform: Transform, q: MatchQuery, shardSteps: number, align: number): MatchResult {
+  const plan = planMatch(q, raw.steps, raw.cells);
+  const shards = planShardRanges(raw.steps, shardSteps).map((range) => {
+    const { from, to } = shardIndexRange(range, plan, align);
+    return { ...range, index: buildOnIndex(raw, q.threshold ?? 0.3, { transform, from, to }) };
+  });
+  const stored = (p: ShardPartial) => shardPartialFromJson(JSON.parse(JSON.stringify(shardPartialToJson(p))), plan);
+  if (plan.mode === "precise") {
+    const m = new PreciseMerger(plan);
+    for (const sh of shards) m.add(stored(scanShard(sh.index, plan, sh, { kind: "precise" })));
+    return m.finish();
+  }
+  const levels = new FastLevelsMerger(plan);
+  for (const sh of shards) levels.add(stored(scanShard(sh.index, plan, sh, { kind: "levels" })));
+  const minLevel = levels.finish();
+  const m = new FastCollectMerger(plan, minLevel);
+  for (const sh of shards) m.add(stored(scanShard(sh.index, plan, sh, { kind: "collect", minLevel })));
+  return m.finish();
+}
+
+describe("the distributed protocol (shard ranges, stored partials, two fast rounds)", () => {
+  it("equals the reference on 1,500 random small matrices with tiny shards", { timeout: 120_000 }, () => {
+    for (let seed = 20_001; seed <= 21_500; seed++) {
+      const { raw, transform, q, r } = randomCase(seed, false);
+      const expected = referenceMatch(applyTransform(raw, transform), q);
+      const shardSteps = 1 + Math.floor(r() * Math.max(1, raw.steps / 2));
+      expect(distributed(raw, transform, toQuery(q), shardSteps, r() < 0.5 ? 1 : 7), `seed ${seed}`).toEqual(expected);
+    }
+  });
+
+  it("equals the reference across the fast-mode cutoff with many shards", { timeout: 120_000 }, () => {
+    for (let seed = 30_001; seed <= 30_016; seed++) {
+      const { raw, transform, q, r } = randomCase(seed, true);
+      q.mode = seed % 3 === 0 ? "precise" : "fast";
+      const expected = referenceMatch(applyTransform(raw, transform), q);
+      expect(distributed(raw, transform, toQuery(q), 200 + Math.floor(r() * 800), 64), `seed ${seed}`).toEqual(expected);
+    }
+  });
+
+  it("plans even, consecutive shard ranges", () => {
+    expect(planShardRanges(10, 4)).toEqual([{ start: 0, end: 3 }, { start: 3, end: 6 }, { start: 6, end: 10 }]);
+    expect(planShardRanges(5, 100)).toEqual([{ start: 0, end: 5 }]);
+    expect(() => planShardRanges(5, 0)).toThrow(/shard size must be a positive integer/);
+  });
+
+  it("refuses a malformed stored partial", () => {
+    const plan = planMatch({ cells: [0] }, 4, 3);
+    expect(() => shardPartialFromJson({ v: 2 }, plan)).toThrow(/malformed: unknown version/);
   });
 });

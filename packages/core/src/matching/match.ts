@@ -190,6 +190,84 @@ interface Pooled {
   b: number;
   I: number;
   U: number;
+  /** Context counts, when the candidate came from a shard partial (two-round fast mode). */
+  counts: (number | null)[] | null;
+}
+
+/** Boundary order of matching.md step 3: b desc, then discovery order (n desc, p asc). */
+function byBoundary(x: Pooled, y: Pooled): number {
+  return y.b - x.b || y.n - x.n || x.p - y.p;
+}
+
+/**
+ * Fast mode, first round of a sharded query: per-level candidate counts of every shard (given in
+ * time order) plus the runs crossing their borders give the stop level n*.
+ */
+export class FastLevelsMerger {
+  private readonly counts: Float64Array;
+  private readonly stitcher: BorderStitcher;
+  constructor(private readonly plan: MatchPlan) {
+    this.counts = new Float64Array(plan.k + 1);
+    this.stitcher = new BorderStitcher(plan);
+  }
+
+  add(part: ShardPartial): void {
+    const { counts, plan } = this;
+    if (!part.levelCounts || part.levelCounts.length !== plan.k + 1) throw new AppError("INTERNAL", "the fast levels merge needs levels partials");
+    for (let n = 1; n <= plan.k; n++) counts[n]! += part.levelCounts[n]!;
+    this.stitcher.add(part, (_p, _L, n) => counts[n]!++);
+  }
+
+  /** The stop level n*: the second round collects candidates with n ≥ n*. */
+  finish(): number {
+    this.stitcher.finish();
+    return fastStopLevel(this.counts);
+  }
+}
+
+/**
+ * Fast mode, second round of a sharded query: each shard's first 1,000 candidates with n ≥ n*
+ * (scored, with context counts) plus the crossing runs; the first 1,000 of their union in
+ * boundary order are the global first 1,000. Partials in time order; memory O(1,000 + borders).
+ */
+export class FastCollectMerger {
+  private readonly stitcher: BorderStitcher;
+  private pool: Pooled[] = [];
+  constructor(
+    private readonly plan: MatchPlan,
+    private readonly minLevel: number,
+  ) {
+    this.stitcher = new BorderStitcher(plan);
+  }
+
+  add(part: ShardPartial): void {
+    const { plan, minLevel, pool } = this;
+    const c = part.collected;
+    const cc = part.collectedCounts;
+    if (!c || !cc || cc.length !== c.size) throw new AppError("INTERNAL", "the fast collect merge needs two-round collect partials");
+    for (let i = 0; i < c.size; i++) pool.push({ p: c.p[i]!, L: c.L[i]!, n: c.n[i]!, b: c.b[i]!, I: c.I[i]!, U: c.U[i]!, counts: cc[i]! });
+    this.stitcher.add(part, (p, L, n, before, after, mask, counts) => {
+      if (n < minLevel) return;
+      const { I, U } = maskScore(plan, mask!);
+      const b = n - (plan.padL > 0 ? before : 0) - (plan.padR > 0 ? after : 0);
+      pool.push({ p, L, n, b, I, U, counts });
+    });
+    if (pool.length > 8 * FAST_CANDIDATES) this.trim();
+  }
+
+  private trim(): void {
+    this.pool.sort(byBoundary);
+    if (this.pool.length > FAST_CANDIDATES) this.pool.length = FAST_CANDIDATES;
+  }
+
+  finish(): MatchResult {
+    this.stitcher.finish();
+    this.trim();
+    return finishFast(this.plan, this.pool, (c) => {
+      if (!c.counts) throw new AppError("INTERNAL", `candidate (${c.p}, ${c.L}) came without context counts`);
+      return c.counts;
+    });
+  }
 }
 
 function runFast(shards: readonly Shard[], plan: MatchPlan): MatchResult {
@@ -201,49 +279,26 @@ function runFast(shards: readonly Shard[], plan: MatchPlan): MatchResult {
       c = scoreCandidates(sh.index, plan, h.cand, orderByBoundary(h.cand, plan.k, FAST_CANDIDATES, h.minLevel));
     } else c = scanShard(sh.index, plan, sh, { kind: "collect", minLevel: 0 }).collected!;
     const pool: Pooled[] = [];
-    for (let i = 0; i < c.size; i++) pool.push({ p: c.p[i]!, L: c.L[i]!, n: c.n[i]!, b: c.b[i]!, I: c.I[i]!, U: c.U[i]! });
-    return finishFast(shards, plan, pool);
+    for (let i = 0; i < c.size; i++) pool.push({ p: c.p[i]!, L: c.L[i]!, n: c.n[i]!, b: c.b[i]!, I: c.I[i]!, U: c.U[i]!, counts: null });
+    return finishFast(plan, pool, (x) => contextCounts(sh.index, plan, x.p));
   }
-  const levelCounts = new Float64Array(plan.k + 1);
-  const counter = new BorderStitcher(plan);
-  for (const sh of shards) {
-    const part = scanShard(sh.index, plan, sh, { kind: "levels" });
-    for (let n = 1; n <= plan.k; n++) levelCounts[n]! += part.levelCounts![n]!;
-    counter.add(part, (_p, _L, n) => levelCounts[n]!++);
-  }
-  counter.finish();
-  const minLevel = fastStopLevel(levelCounts);
-
-  const pool: Pooled[] = [];
-  const stitcher = new BorderStitcher(plan);
-  for (const sh of shards) {
-    const part = scanShard(sh.index, plan, sh, { kind: "collect", minLevel });
-    const c = part.collected!;
-    for (let i = 0; i < c.size; i++) pool.push({ p: c.p[i]!, L: c.L[i]!, n: c.n[i]!, b: c.b[i]!, I: c.I[i]!, U: c.U[i]! });
-    stitcher.add(part, (p, L, n, before, after, mask) => {
-      if (n < minLevel) return;
-      const { I, U } = maskScore(plan, mask!);
-      const b = n - (plan.padL > 0 ? before : 0) - (plan.padR > 0 ? after : 0);
-      pool.push({ p, L, n, b, I, U });
-    });
-  }
-  stitcher.finish();
-  pool.sort((x, y) => y.b - x.b || y.n - x.n || x.p - y.p);
-  if (pool.length > FAST_CANDIDATES) pool.length = FAST_CANDIDATES;
-  return finishFast(shards, plan, pool);
+  const levels = new FastLevelsMerger(plan);
+  for (const sh of shards) levels.add(scanShard(sh.index, plan, sh, { kind: "levels" }));
+  const minLevel = levels.finish();
+  const merger = new FastCollectMerger(plan, minLevel);
+  for (const sh of shards) merger.add(scanShard(sh.index, plan, sh, { kind: "collect", minLevel }));
+  return merger.finish();
 }
 
 /** Histograms and ranking of the (at most 1,000) fast-mode candidates. */
-function finishFast(shards: readonly Shard[], plan: MatchPlan, pool: Pooled[]): MatchResult {
-
+function finishFast(plan: MatchPlan, pool: Pooled[], countsOf: (c: Pooled) => (number | null)[]): MatchResult {
   const hist = new LengthHistograms();
   for (const c of pool) hist.add(c.L, c.I === plan.k);
   pool.sort((x, y) => (ranksBefore(x.I, x.U, x.L, x.p, y.I, y.U, y.L, y.p) ? -1 : 1));
   const results: MatchHit[] = [];
   for (let i = 0; i < pool.length && i < plan.topK; i++) {
     const c = pool[i]!;
-    const owner = shards.find((sh) => c.p >= sh.start && c.p < sh.end)!;
-    results.push({ pos: c.p, length: c.L, I: c.I, U: c.U, counts: contextCounts(owner.index, plan, c.p) });
+    results.push({ pos: c.p, length: c.L, I: c.I, U: c.U, counts: countsOf(c) });
   }
   return { results, histograms: hist.toRecords() };
 }

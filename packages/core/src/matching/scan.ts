@@ -79,7 +79,7 @@ export interface BorderOpen {
   before: number;
   /** Cells on throughout [s, t1) and off in [s − padL, s); null in the `levels` phase. */
   mask: Uint32Array | null;
-  /** Context counts for a hit at s (precise phase only). */
+  /** Context counts for a hit at s (null in the `levels` phase). */
   counts: (number | null)[] | null;
 }
 
@@ -94,6 +94,11 @@ export interface ShardPartial {
   levelCounts: Float64Array | null;
   /** `collect`: the shard's first 1,000 (b desc, n desc, p asc) candidates with n ≥ minLevel, scored. */
   collected: ScoredCandidates | null;
+  /**
+   * Two-round `collect` only: context counts of each collected candidate (same order), so the
+   * merger can fill in `counts` of a result without the shard's index.
+   */
+  collectedCounts: (number | null)[][] | null;
   /** `precise`: the shard's top K (with context counts) and histograms of everything scored here. */
   top: { hits: { pos: number; length: number; I: number; U: number; counts: (number | null)[] }[] } | null;
   histograms: LengthHistograms | null;
@@ -507,12 +512,19 @@ class ShardScan {
           hi: this.stHi[i]!,
           before: this.stCb[i]!,
           mask: withMasks ? this.rangeMask(s, t1, Math.max(0, s - this.padL), s, 0, 0) : null,
-          counts: this.ph === PH_PRECISE ? contextCounts(index, plan, s) : null,
+          counts: withMasks ? contextCounts(index, plan, s) : null,
         });
       }
     }
     let collected: ScoredCandidates | null = null;
-    if (this.ph === PH_COLLECT) collected = this.firstByBoundary();
+    let collectedCounts: (number | null)[][] | null = null;
+    if (this.ph === PH_COLLECT) {
+      collected = this.firstByBoundary();
+      if (this.minLevel > 0) {
+        collectedCounts = [];
+        for (let i = 0; i < collected.size; i++) collectedCounts.push(contextCounts(index, plan, collected.p[i]!));
+      }
+    }
     return {
       start: t0,
       end: t1,
@@ -520,6 +532,7 @@ class ShardScan {
       foreign,
       levelCounts: this.levelCounts,
       collected,
+      collectedCounts,
       top: this.top ? { hits: this.top.toHits((pos) => contextCounts(index, plan, pos)) } : null,
       histograms: this.hist,
       closes: this.closes,
