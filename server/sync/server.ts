@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { setupWSConnection } from "@y/websocket-server/utils";
 import { AppError, isAppError } from "@statescope/core";
+import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import type { SyncClaims } from "@/server/services/sync-tokens";
 import { inspectFrame } from "./frames";
 
@@ -35,10 +36,23 @@ export interface SyncServer {
   close(): Promise<void>;
 }
 
-/** Room names travel in the path: /<room>. The token never reaches the logs. */
-function parseUpgrade(url: string | undefined): { room: string; token: string | null } {
+/** Room names travel in the path: /<room>; `token` and the schema version `v` in the query. The token never reaches the logs. */
+function parseUpgrade(url: string | undefined): { room: string; token: string | null; version: string | null } {
   const u = new URL(url ?? "/", "http://sync.invalid");
-  return { room: decodeURIComponent(u.pathname.slice(1)), token: u.searchParams.get("token") };
+  let room: string;
+  try {
+    room = decodeURIComponent(u.pathname.slice(1));
+  } catch {
+    room = ""; // a malformed %-escape names no room; the token check refuses it
+  }
+  return { room, token: u.searchParams.get("token"), version: u.searchParams.get("v") };
+}
+
+/** Why a client's schema version cannot join, or null when it can. */
+export function schemaRefusal(version: string | null): string | null {
+  if (version === String(COLLAB_SCHEMA_VERSION)) return null;
+  const theirs = version === null ? "no schema version" : `schema version ${version.slice(0, 8)}`;
+  return `this page is out of date (${theirs}, the server speaks ${COLLAB_SCHEMA_VERSION}): reload the page`;
 }
 
 /** Malformed frames a socket may send before it is closed (others in the room are unaffected). */
@@ -104,8 +118,23 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
     socket.once("close", () => clearInterval(timer));
   }
 
+  /** Accept-and-close: the browser sees the code and reason; the client never gets document bytes. */
+  function refuse(socket: WebSocket, code: number, reason: string): void {
+    // Resume so the client's closing handshake can be read; drop the socket if it never answers.
+    socket.resume();
+    socket.close(code, reason.slice(0, 120));
+    setTimeout(() => socket.terminate(), 2000).unref();
+  }
+
   wss.on("connection", (socket: WebSocket, req: http.IncomingMessage) => {
-    const { room, token } = parseUpgrade(req.url);
+    const { room, token, version } = parseUpgrade(req.url);
+    // An old page (cached script) speaks another schema: tell it to reload before anything else.
+    const stale = schemaRefusal(version);
+    if (stale) {
+      log(`refused a connection to ${room}: ${stale}`);
+      refuse(socket, CLOSE_SCHEMA_MISMATCH, stale);
+      return;
+    }
     // Hold frames that arrive while we authorize; y-websocket's handler attaches later.
     socket.pause();
     opts
@@ -122,10 +151,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
         const app = isAppError(e) ? e : new AppError("INTERNAL", "authorization failed");
         const code = app.code === "FORBIDDEN" ? CLOSE_FORBIDDEN : CLOSE_UNAUTHENTICATED;
         log(`refused a connection to ${room}: ${app.message}`);
-        // Resume so the client's closing handshake can be read; drop the socket if it never answers.
-        socket.resume();
-        socket.close(code, app.message.slice(0, 120));
-        setTimeout(() => socket.terminate(), 2000).unref();
+        refuse(socket, code, app.message);
       });
   });
 
