@@ -8,16 +8,21 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
-import { setupWSConnection } from "@y/websocket-server/utils";
 import { AppError, isAppError } from "@statescope/core";
 import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import type { SyncClaims } from "@/server/services/sync-tokens";
+import type { SyncBackend } from "./backend";
 import { inspectFrame } from "./frames";
+import { createRooms } from "./rooms";
 
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 
 export interface SyncServerOptions {
+  /** Storage and relay of rooms (pg-backend.ts); closed with the server. */
+  backend: SyncBackend;
+  /** How long an empty room stays loaded before it is written out and released (default 30 s). */
+  idleMs?: number;
   /** Verify the token for `room`; throw AppError UNAUTHENTICATED/FORBIDDEN to refuse. */
   authorize(token: string | null, room: string): Promise<SyncClaims>;
   log?: (line: string) => void;
@@ -33,6 +38,9 @@ export interface SyncServerOptions {
 
 export interface SyncServer {
   listen(port: number, host?: string): Promise<number>;
+  /** Loaded rooms and their client counts. */
+  loadedRooms(): Map<string, number>;
+  /** Close every socket, write out and unload every room, close the backend. */
   close(): Promise<void>;
 }
 
@@ -97,6 +105,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
     res.writeHead(404).end();
   });
   const wss = new WebSocketServer({ server: httpServer, maxPayload: opts.maxPayload ?? 1 << 20 });
+  const rooms = createRooms({ backend: opts.backend, idleMs: opts.idleMs ?? 30_000, log });
 
   function watchMembership(socket: WebSocket, claims: SyncClaims, room: string): void {
     const recheck = opts.recheck!;
@@ -143,9 +152,14 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
         if (socket.readyState !== socket.OPEN) return;
         log(`user ${claims.u} joined ${room} as ${claims.role}`);
         guardFrames(socket, { readOnly: claims.role === "VIEWER", log, who: `user ${claims.u}` });
-        setupWSConnection(socket, req, { docName: room, gc: true });
         if (opts.recheck) watchMembership(socket, claims, room);
-        socket.resume();
+        return rooms.join(socket, room).then(
+          () => socket.resume(),
+          (e: unknown) => {
+            log(`room ${room} could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+            refuse(socket, 1011, "the room could not be loaded: try again shortly");
+          },
+        );
       })
       .catch((e: unknown) => {
         const app = isAppError(e) ? e : new AppError("INTERNAL", "authorization failed");
@@ -162,9 +176,12 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       });
     },
-    close() {
+    loadedRooms: () => rooms.loaded(),
+    async close() {
       for (const c of wss.clients) c.terminate();
-      return new Promise((resolve) => wss.close(() => httpServer.close(() => resolve())));
+      await new Promise<void>((resolve) => wss.close(() => httpServer.close(() => resolve())));
+      await rooms.close();
+      await opts.backend.close();
     },
   };
 }
