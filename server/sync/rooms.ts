@@ -44,6 +44,13 @@ interface Room {
   link: RoomLink | null;
   ready: Promise<void>;
   idleTimer: NodeJS.Timeout | null;
+  /** Document updates applied since the last broadcast, and the socket each came from. */
+  outbox: Uint8Array[];
+  outboxFrom: Set<unknown>;
+  /** Awareness clients changed since the last broadcast; those changed by our own clients are relayed. */
+  awarenessOut: Set<number>;
+  awarenessRelay: Set<number>;
+  flushScheduled: boolean;
 }
 
 export interface Rooms {
@@ -89,12 +96,30 @@ export function createRooms(opts: RoomsOptions): Rooms {
     const doc = new Y.Doc({ gc: true });
     const awareness = new awarenessProtocol.Awareness(doc);
     awareness.setLocalState(null);
-    const room: Room = { name, doc, awareness, conns: new Map(), link: null, ready: Promise.resolve(), idleTimer: null };
+    const room: Room = {
+      name,
+      doc,
+      awareness,
+      conns: new Map(),
+      link: null,
+      ready: Promise.resolve(),
+      idleTimer: null,
+      outbox: [],
+      outboxFrom: new Set(),
+      awarenessOut: new Set(),
+      awarenessRelay: new Set(),
+      flushScheduled: false,
+    };
+    const scheduleBroadcast = () => {
+      if (room.flushScheduled) return;
+      room.flushScheduled = true;
+      setImmediate(() => broadcast(room));
+    };
 
     doc.on("update", (update: Uint8Array, origin: unknown) => {
-      // Encoded once for every receiver; the sender already has it.
-      const message = syncMessage((e) => syncProtocol.writeUpdate(e, update));
-      for (const socket of room.conns.keys()) if (socket !== origin) send(socket, message);
+      room.outbox.push(update);
+      room.outboxFrom.add(origin);
+      scheduleBroadcast();
       if (origin !== RELAYED && origin !== LOADED) room.link?.store(update);
     });
 
@@ -104,12 +129,15 @@ export function createRooms(opts: RoomsOptions): Rooms {
         for (const id of added) ids.add(id);
         for (const id of removed) ids.delete(id);
       }
-      const changed = added.concat(updated, removed);
-      const update = awarenessProtocol.encodeAwarenessUpdate(awareness, changed);
-      const message = awarenessMessage(update);
-      for (const socket of room.conns.keys()) send(socket, message);
       // Our clients' changes and departures go to the other processes; their own timeouts they detect themselves.
-      if (ids || origin === LEFT) room.link?.publishAwareness(update);
+      const relay = ids !== undefined || origin === LEFT;
+      for (const list of [added, updated, removed]) {
+        for (const id of list) {
+          room.awarenessOut.add(id);
+          if (relay) room.awarenessRelay.add(id);
+        }
+      }
+      scheduleBroadcast();
     });
 
     room.ready = opts.backend
@@ -130,6 +158,35 @@ export function createRooms(opts: RoomsOptions): Rooms {
         }
       });
     return room;
+  }
+
+  /**
+   * Everything that changed during one turn of the event loop goes out as one frame per socket
+   * (updates merged, awareness encoded once): under load this turns updates × sockets sends into
+   * turns × sockets, and when quiet it adds no delay.
+   */
+  function broadcast(room: Room): void {
+    room.flushScheduled = false;
+    if (room.outbox.length > 0) {
+      const updates = room.outbox;
+      const from = room.outboxFrom;
+      room.outbox = [];
+      room.outboxFrom = new Set();
+      const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+      const message = syncMessage((e) => syncProtocol.writeUpdate(e, merged));
+      // A socket that sent everything in this batch already has it.
+      const skip = from.size === 1 ? [...from][0] : undefined;
+      for (const socket of room.conns.keys()) if (socket !== skip) send(socket, message);
+    }
+    if (room.awarenessOut.size > 0) {
+      const message = awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(room.awareness, [...room.awarenessOut]));
+      room.awarenessOut.clear();
+      for (const socket of room.conns.keys()) send(socket, message);
+    }
+    if (room.awarenessRelay.size > 0) {
+      room.link?.publishAwareness(awarenessProtocol.encodeAwarenessUpdate(room.awareness, [...room.awarenessRelay]));
+      room.awarenessRelay.clear();
+    }
   }
 
   function scheduleUnload(room: Room): void {

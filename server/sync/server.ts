@@ -107,24 +107,48 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
   const wss = new WebSocketServer({ server: httpServer, maxPayload: opts.maxPayload ?? 1 << 20 });
   const rooms = createRooms({ backend: opts.backend, idleMs: opts.idleMs ?? 30_000, log });
 
+  /**
+   * One timer for all sockets: every `recheckMs` each distinct (workspace, user, role) is checked
+   * once, however many tabs that member has open.
+   */
+  const watched = new Map<WebSocket, { claims: SyncClaims; room: string }>();
+  let rechecking = false;
+  const recheckTimer = opts.recheck
+    ? setInterval(() => {
+        if (rechecking || watched.size === 0) return;
+        rechecking = true;
+        const groups = new Map<string, { claims: SyncClaims; sockets: WebSocket[] }>();
+        for (const [socket, w] of watched) {
+          const key = `${w.claims.w}\u0000${w.claims.u}\u0000${w.claims.role}`;
+          const g = groups.get(key);
+          if (g) g.sockets.push(socket);
+          else groups.set(key, { claims: w.claims, sockets: [socket] });
+        }
+        void Promise.all(
+          [...groups.values()].map(({ claims, sockets }) =>
+            opts.recheck!(claims)
+              .catch((e: unknown) => {
+                // A database hiccup must not disconnect everyone: keep the sockets and check again next time.
+                log(`membership recheck failed (${e instanceof Error ? e.message : String(e)}); will retry`);
+                return true;
+              })
+              .then((ok) => {
+                if (ok) return;
+                for (const socket of sockets) {
+                  if (socket.readyState !== socket.OPEN) continue;
+                  log(`closing user ${claims.u} in ${watched.get(socket)?.room ?? "?"}: no longer a member`);
+                  socket.close(CLOSE_FORBIDDEN, "your access to this workspace was revoked");
+                }
+              }),
+          ),
+        ).finally(() => (rechecking = false));
+      }, opts.recheckMs ?? 2000)
+    : null;
+  recheckTimer?.unref();
+
   function watchMembership(socket: WebSocket, claims: SyncClaims, room: string): void {
-    const recheck = opts.recheck!;
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      recheck(claims)
-        .catch(() => false)
-        .then((ok) => {
-          if (!ok && socket.readyState === socket.OPEN) {
-            log(`closing user ${claims.u} in ${room}: no longer a member`);
-            socket.close(CLOSE_FORBIDDEN, "your access to this workspace was revoked");
-          }
-        })
-        .finally(() => (busy = false));
-    }, opts.recheckMs ?? 2000);
-    timer.unref();
-    socket.once("close", () => clearInterval(timer));
+    watched.set(socket, { claims, room });
+    socket.once("close", () => watched.delete(socket));
   }
 
   /** Accept-and-close: the browser sees the code and reason; the client never gets document bytes. */
@@ -178,6 +202,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
     },
     loadedRooms: () => rooms.loaded(),
     async close() {
+      if (recheckTimer) clearInterval(recheckTimer);
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((resolve) => wss.close(() => httpServer.close(() => resolve())));
       await rooms.close();
