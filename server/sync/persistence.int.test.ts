@@ -5,6 +5,7 @@
  * killed with SIGKILL.
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,7 +74,8 @@ async function rows(room: string): Promise<{ n: number; compacted: number }> {
 
 describe("two sync processes on one database", () => {
   it("converge documents and presence, including a room loaded later and a client leaving", async () => {
-    const s1 = await startServer();
+    const logs: string[] = [];
+    const s1 = await startServer({ log: (l) => logs.push(l) });
     const s2 = await startServer();
     const room = "ws:w1:relay";
     const a = client(s1.port, room, "alice");
@@ -99,6 +101,17 @@ describe("two sync processes on one database", () => {
     await expect.poll(() => a.map.get("position"), { timeout: 5000 }).toBe(99);
     await expect.poll(() => a.text.toString() === b.text.toString() && a.text.length === 45, { timeout: 5000 }).toBe(true);
     await expect.poll(() => (a.provider.awareness.getStates().get(b.doc.clientID) as { user?: { name: string } } | undefined)?.user?.name, { timeout: 5000 }).toBe("bob");
+
+    // Presence larger than a NOTIFY payload as plain base64 (1,000 selected cells) is deflated and still relayed;
+    // one that cannot fit even deflated is dropped (and logged) without disturbing what follows.
+    const cells = Array.from({ length: 1000 }, (_, i) => i * 3);
+    a.provider.awareness.setLocalStateField("cells", cells);
+    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as { cells?: number[] } | undefined)?.cells?.length, { timeout: 5000 }).toBe(1000);
+    a.provider.awareness.setLocalStateField("junk", randomBytes(9000).toString("base64"));
+    await expect.poll(() => logs.some((l) => /presence update of \d+ bytes is too large to relay/.test(l)), { timeout: 5000 }).toBe(true);
+    a.provider.awareness.setLocalStateField("junk", null);
+    a.provider.awareness.setLocalStateField("user", { name: "alice again" });
+    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as { user?: { name: string } } | undefined)?.user?.name, { timeout: 5000 }).toBe("alice again");
 
     // A leaves process 1: process 2 relays the removal to B long before the 30 s awareness timeout.
     const aId = a.doc.clientID;

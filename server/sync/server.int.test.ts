@@ -143,6 +143,23 @@ describe("malformed frames", () => {
   });
 });
 
+describe("frame size limit", () => {
+  it("closes a socket that sends a frame over the limit (1009) and keeps serving the others", async () => {
+    const room = "ws:w1:dataset-big";
+    const tok = (u: string) => signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" });
+    const raw = new WebSocket(`ws://127.0.0.1:${port}/${room}?token=${tok("big")}&v=${V}`);
+    await new Promise<void>((r) => raw.once("open", () => r()));
+    const closed = new Promise<number>((r) => raw.once("close", (code) => r(code)));
+    raw.on("error", () => undefined);
+    raw.send(new Uint8Array(2 << 20));
+    expect(await closed).toBe(1009);
+    const doc = new Y.Doc();
+    const p = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("ok"), v: V } });
+    await expect.poll(() => p.synced, { timeout: 5000 }).toBe(true);
+    p.destroy();
+  });
+});
+
 describe("revocation", () => {
   it("closes a revoked member's socket with 4403 within the recheck period", async () => {
     const revoked = new Set<string>();

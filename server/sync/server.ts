@@ -161,6 +161,9 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 
   wss.on("connection", (socket: WebSocket, req: http.IncomingMessage) => {
     const { room, token, version } = parseUpgrade(req.url);
+    // Protocol errors (an oversized or invalid frame) close this socket (ws sends 1009/1002); without
+    // a listener the 'error' event would take the whole process down.
+    socket.on("error", (e) => log(`a socket in ${room} failed: ${e.message}`));
     // An old page (cached script) speaks another schema: tell it to reload before anything else.
     const stale = schemaRefusal(version);
     if (stale) {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:sync`: issue 7's propagation-latency figures for one room.
  *
- *   tsx tests/bench/sync-bench.ts [--seconds 10] [--editors 30] [--readers 300] [--edit-hz 5] [--write-hz 20]
+ *   tsx tests/bench/sync-bench.ts [--seconds 10] [--editors 30] [--readers 300] [--edit-hz 5] [--write-hz 20] [--profile DIR]
  *
  * Starts (or reuses) the embedded PostgreSQL in .test-data/bench-sync and
  * spawns real sync processes (`node --import tsx server/sync/main.ts`, the
@@ -55,7 +55,10 @@ interface SyncProc {
 }
 
 async function startSync(databaseUrl: string, name: string): Promise<SyncProc> {
-  const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, "server/sync/main.ts")], {
+  // `--profile DIR` writes a V8 CPU profile of each sync process there (open it in Chrome DevTools).
+  const profile = args.indexOf("--profile");
+  const prof = profile >= 0 ? ["--cpu-prof", "--cpu-prof-dir", resolve(args[profile + 1]!)] : [];
+  const child = spawn(process.execPath, [...prof, "--import", "tsx", resolve(ROOT, "server/sync/main.ts")], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, AUTH_SECRET: SECRET, SYNC_PORT: "0", SYNC_HOST: "127.0.0.1", NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -292,8 +295,7 @@ async function main() {
     console.log("");
     console.log(`bench process (all clients): RSS ${(me.rss / 2 ** 20).toFixed(0)} MB; machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
   } finally {
-    for (const p of procs) p.child.kill("SIGTERM");
-    await sleep(500);
+    await Promise.all(procs.map((p) => new Promise<void>((ok) => (p.child.exitCode !== null ? ok() : (p.child.once("exit", () => ok()), p.child.kill("SIGTERM"))))));
     await handle.stop();
   }
 }
