@@ -121,6 +121,31 @@ describe("two sync processes on one database", () => {
   });
 });
 
+describe("relay outage", () => {
+  it("reconnects a dropped LISTEN connection and catches up on what was written meanwhile", async () => {
+    const logs: string[] = [];
+    const s1 = await startServer();
+    const s2 = await startServer({ log: (l) => logs.push(l) });
+    const room = "ws:w1:outage";
+    const a = client(s1.port, room, "alice");
+    const b = client(s2.port, room, "bob");
+    await Promise.all([synced(a.provider), synced(b.provider)]);
+    a.map.set("before", 1);
+    await expect.poll(() => b.map.get("before"), { timeout: 5000 }).toBe(1);
+
+    const dbName = new URL(t.url).pathname.slice(1);
+    const killed = await t.db.$queryRawUnsafe<{ ok: boolean }[]>(
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'`,
+      dbName,
+    );
+    expect(killed.length).toBe(2);
+    a.map.set("during", 2); // its announcement may reach nobody
+    await expect.poll(() => logs.some((l) => /relay connection \(re\)established/.test(l)), { timeout: 5000 }).toBe(true);
+    a.map.set("after", 3);
+    await expect.poll(() => b.map.toJSON(), { timeout: 5000 }).toEqual({ before: 1, during: 2, after: 3 });
+  });
+});
+
 describe("persistence", () => {
   it("keeps everything across a restart", async () => {
     const s = await startServer();
