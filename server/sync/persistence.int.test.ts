@@ -118,6 +118,14 @@ describe("two sync processes on one database", () => {
     a.provider.destroy();
     await expect.poll(() => b.provider.awareness.getStates().has(aId), { timeout: 3000 }).toBe(false);
     expect(b.text.toString()).toMatch(/^b{20}helloa{20}$/);
+
+    // Process 1 shuts down: its remaining clients' presence disappears on process 2 at once too.
+    const c = client(s1.port, room, "carol");
+    c.provider.awareness.setLocalStateField("user", { name: "carol" });
+    await expect.poll(() => b.provider.awareness.getStates().has(c.doc.clientID), { timeout: 5000 }).toBe(true);
+    c.provider.shouldConnect = false; // no reconnect to the stopped server
+    await stopServer(s1.server);
+    await expect.poll(() => b.provider.awareness.getStates().has(c.doc.clientID), { timeout: 3000 }).toBe(false);
   });
 });
 
