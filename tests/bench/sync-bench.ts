@@ -7,9 +7,9 @@
  * spawns real sync processes (`node --import tsx server/sync/main.ts`, the
  * same entry `npm run start:sync` runs, with their Postgres persistence and
  * relay). Clients are real `y-websocket` providers over `ws` in this process,
- * each with its own Y.Doc, admitted with real room tokens. An edit is a
- * push of one number (client, sequence) to a shared `Y.Array`; its latency is
- * the time from the local push to the moment the item is observed in each
+ * each with its own Y.Doc, admitted with real room tokens. An edit adds a
+ * new key (client, sequence) to a shared `Y.Map`; its latency is the time
+ * from the local set to the moment the key is observed in each
  * other client's document (so it includes the receiving client's decode and
  * apply, done for all clients by this one process). Scenarios:
  *
@@ -119,7 +119,7 @@ async function allSynced(clients: Client[]): Promise<void> {
   }
 }
 
-/** An edit is one number pushed to a shared Y.Array: client id * SEQ_SPAN + sequence number. */
+/** An edit adds one new key to a shared Y.Map: client id * SEQ_SPAN + sequence number. */
 const SEQ_SPAN = 1e7;
 
 /** Latency samples (ms) per (sender process, receiver process) pair kind. */
@@ -131,17 +131,17 @@ class Recorder {
   recording = false;
 
   watch(c: Client, procOf: (id: number) => number): void {
-    c.doc.getArray<number>("bench").observe((ev) => {
+    c.doc.getMap<number>("bench").observe((ev) => {
       const now = performance.now();
       if (!this.recording) return;
-      for (const item of ev.changes.added) {
-        for (const v of item.content.getContent() as number[]) {
-          const from = Math.floor(v / SEQ_SPAN);
-          if (from === c.id) continue;
-          const at = this.sent.get(v);
-          if (at === undefined) continue;
-          (procOf(from) === c.proc ? this.same : this.cross).push(now - at);
-        }
+      // keysChanged is just this transaction's keys (an array event's `changes` would walk the whole array)
+      for (const key of ev.keysChanged) {
+        const v = Number(key);
+        const from = Math.floor(v / SEQ_SPAN);
+        if (from === c.id) continue;
+        const at = this.sent.get(v);
+        if (at === undefined) continue;
+        (procOf(from) === c.proc ? this.same : this.cross).push(now - at);
       }
     });
   }
@@ -149,7 +149,7 @@ class Recorder {
   edit(c: Client, seq: number): void {
     const v = c.id * SEQ_SPAN + seq;
     this.sent.set(v, performance.now());
-    c.doc.getArray<number>("bench").push([v]);
+    c.doc.getMap<number>("bench").set(String(v), 1);
   }
 }
 
@@ -269,7 +269,7 @@ async function main() {
       `Statescope sync benchmark — node ${process.version}, ${SECONDS} s per scenario after 1 s warm-up; editors ${EDIT_HZ} edits/s each, ` +
         `the single writer ${WRITE_HZ} edits/s; sync processes: node --import tsx server/sync/main.ts with Postgres persistence (SYNC_FLUSH_MS default)`,
     );
-    console.log("latency = local Y.Array push → item observed in another client's Y.Doc (all clients in the bench process); missing = never observed");
+    console.log("latency = local Y.Map set of a new key → key observed in another client's Y.Doc (all clients in the bench process); missing = never observed");
     console.log("");
     console.log(row(["scenario", "deliveries", "p50 ms", "p90 ms", "p99 ms", "max ms", "target p99", "sync RSS", "CPU sync / clients"]));
     console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---", "---", "---"]));
