@@ -11,6 +11,7 @@ export async function createContext(req: Request, userId: string | null): Promis
     const exists = await client.user.findUnique({ where: { id: userId }, select: { id: true } });
     if (exists) actor = { userId };
   }
-  const publicUrl = env().PUBLIC_URL ?? new URL(req.url).origin;
-  return { db: client, actor, publicUrl };
+  const requestOrigin = new URL(req.url).origin;
+  const publicUrl = env().PUBLIC_URL ?? requestOrigin;
+  return { db: client, actor, publicUrl, requestOrigin };
 }

@@ -18,6 +18,8 @@ export interface Context {
   db: Db;
   actor: Actor | null;
   publicUrl: string;
+  /** Origin the request was made to (the browser's view of the host), when there is a request. */
+  requestOrigin?: string;
 }
 
 export interface Meta {

@@ -5,7 +5,10 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { AppError } from "@statescope/core";
+import { colorFor, roomName } from "@statescope/collab";
 import { z } from "zod";
+import type { Db } from "@/server/db/client";
+import type { Actor, WorkspaceAccess } from "./authz";
 import { ZRole } from "./schemas";
 
 export const ZSyncClaims = z.object({
@@ -22,11 +25,6 @@ export const ZSyncClaims = z.object({
 export type SyncClaims = z.infer<typeof ZSyncClaims>;
 
 export const SYNC_TOKEN_TTL_SECONDS = 60;
-
-/** Rooms are per (workspace, subject): `ws:<workspaceId>:<subject>`. */
-export function roomName(workspaceId: string, subject: string): string {
-  return `ws:${workspaceId}:${subject}`;
-}
 
 function mac(secret: string, body: string): string {
   return createHmac("sha256", secret).update(body).digest("base64url");
@@ -56,4 +54,59 @@ export function verifySyncToken(secret: string, token: string, now = Date.now())
   if (!claims.success) throw new AppError("UNAUTHENTICATED", "malformed realtime token");
   if (claims.data.exp * 1000 < now) throw new AppError("UNAUTHENTICATED", "realtime token expired: reconnect to get a new one");
   return claims.data;
+}
+
+export const ZRoomTicket = z.object({
+  room: z.string(),
+  token: z.string(),
+  /** Browser-facing WebSocket URL of the sync server (without the room). */
+  url: z.string(),
+  expiresInSeconds: z.number(),
+  role: ZRole,
+  user: z.object({ id: z.string(), name: z.string(), color: z.string() }),
+});
+export type RoomTicket = z.infer<typeof ZRoomTicket>;
+
+export interface TicketSettings {
+  secret: string;
+  /** SYNC_PUBLIC_URL, when set. */
+  publicUrl?: string;
+  /** The page's origin (e.g. http://host:3000): the sync URL is then ws(s)://host:syncPort. */
+  requestOrigin: string;
+  syncPort: number;
+}
+
+/** Where browsers reach the sync server: SYNC_PUBLIC_URL, else the page's host name on SYNC_PORT. */
+export function syncUrlFor(settings: Pick<TicketSettings, "publicUrl" | "requestOrigin" | "syncPort">): string {
+  if (settings.publicUrl) return settings.publicUrl.replace(/\/$/, "");
+  const page = new URL(settings.requestOrigin);
+  return `${page.protocol === "https:" ? "wss" : "ws"}://${page.hostname}:${settings.syncPort}`;
+}
+
+/**
+ * A ticket to the realtime room of one dataset: the caller's role there (a VIEWER is read-only
+ * on the sync server) and who they are, for presence. The dataset must belong to the workspace.
+ */
+export async function issueRoomTicket(
+  db: Db,
+  actor: Actor,
+  access: WorkspaceAccess,
+  datasetId: string,
+  settings: TicketSettings,
+  now = Date.now(),
+): Promise<RoomTicket> {
+  const dataset = await db.dataset.findFirst({ where: { id: datasetId, workspaceId: access.workspace.id }, select: { id: true } });
+  if (!dataset) throw new AppError("NOT_FOUND", `dataset ${datasetId} does not exist in workspace "${access.workspace.slug}"`);
+  const user = await db.user.findUnique({ where: { id: actor.userId }, select: { id: true, name: true, email: true } });
+  if (!user) throw new AppError("UNAUTHENTICATED", "your account no longer exists: sign in again");
+  const room = roomName(access.workspace.id, dataset.id);
+  const token = signSyncToken(settings.secret, { u: user.id, w: access.workspace.id, r: room, role: access.role }, now);
+  return {
+    room,
+    token,
+    url: syncUrlFor(settings),
+    expiresInSeconds: SYNC_TOKEN_TTL_SECONDS,
+    role: access.role,
+    user: { id: user.id, name: user.name?.trim() || user.email.split("@")[0]!, color: colorFor(user.id) },
+  };
 }

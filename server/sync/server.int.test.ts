@@ -3,15 +3,22 @@ import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { AppError } from "@statescope/core";
+import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION } from "@statescope/collab";
+import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { signSyncToken, verifySyncToken } from "../services/sync-tokens";
+import { createPgBackend } from "./pg-backend";
 import { CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, createSyncServer, type SyncServer } from "./server";
 
 const SECRET = "test-secret-test-secret-test-secret";
+const V = String(COLLAB_SCHEMA_VERSION);
 let server: SyncServer;
 let port = 0;
+let t: TestDatabase;
 
 beforeAll(async () => {
+  t = await freshDatabase();
   server = createSyncServer({
+    backend: createPgBackend({ connectionString: t.url }),
     async authorize(token, room) {
       if (!token) throw new AppError("UNAUTHENTICATED", "no realtime token");
       const c = verifySyncToken(SECRET, token);
@@ -23,6 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
+  await t.drop();
 });
 
 function closeOf(url: string): Promise<{ code: number; reason: string; bytes: number }> {
@@ -37,15 +45,26 @@ function closeOf(url: string): Promise<{ code: number; reason: string; bytes: nu
 // disableBc: providers in one process would otherwise sync through BroadcastChannel, not the server.
 describe("sync server", () => {
   it("refuses a missing, forged or foreign token with 4401/4403 before any document bytes", async () => {
-    const none = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1`);
+    const none = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?v=${V}`);
     expect(none).toEqual({ code: CLOSE_UNAUTHENTICATED, reason: "no realtime token", bytes: 0 });
     const forged = signSyncToken("another-secret-another-secret!!", { u: "u", w: "w1", r: "ws:w1:d1", role: "OWNER" });
-    expect((await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${forged}`)).code).toBe(CLOSE_UNAUTHENTICATED);
+    expect((await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${forged}&v=${V}`)).code).toBe(CLOSE_UNAUTHENTICATED);
     const other = signSyncToken(SECRET, { u: "u", w: "w1", r: "ws:w1:other", role: "OWNER" });
-    const foreign = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${other}`);
+    const foreign = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${other}&v=${V}`);
     expect(foreign).toEqual({ code: CLOSE_FORBIDDEN, reason: "this token is for another room", bytes: 0 });
     const expired = signSyncToken(SECRET, { u: "u", w: "w1", r: "ws:w1:d1", role: "OWNER" }, Date.now() - 3600_000);
-    expect((await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${expired}`)).reason).toMatch(/expired/);
+    expect((await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${expired}&v=${V}`)).reason).toMatch(/expired/);
+  });
+
+  it("refuses a page speaking another (or no) schema version with 4426 and tells it to reload", async () => {
+    const token = signSyncToken(SECRET, { u: "u", w: "w1", r: "ws:w1:d1", role: "OWNER" });
+    const old = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${token}&v=0`);
+    expect(old.code).toBe(CLOSE_SCHEMA_MISMATCH);
+    expect(old.reason).toMatch(/schema version 0.*reload the page/);
+    expect(old.bytes).toBe(0);
+    const none = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${token}`);
+    expect(none).toMatchObject({ code: CLOSE_SCHEMA_MISMATCH, bytes: 0 });
+    expect(none.reason).toMatch(/no schema version.*reload/);
   });
 
   it("converges two documents in the same room over real sockets", async () => {
@@ -53,8 +72,8 @@ describe("sync server", () => {
     const token = (u: string) => signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" });
     const docA = new Y.Doc();
     const docB = new Y.Doc();
-    const a = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, docA, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: token("a") } });
-    const b = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, docB, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: token("b") } });
+    const a = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, docA, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: token("a"), v: V } });
+    const b = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, docB, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: token("b"), v: V } });
     docA.getMap("view").set("threshold", 0.42);
     docB.getMap("view").set("position", 1200);
     await expect.poll(() => docB.getMap("view").get("threshold"), { timeout: 5000 }).toBe(0.42);
@@ -70,8 +89,8 @@ describe("read-only members", () => {
     const tok = (u: string, role: "EDITOR" | "VIEWER") => signSyncToken(SECRET, { u, w: "w1", r: room, role });
     const editorDoc = new Y.Doc();
     const viewerDoc = new Y.Doc();
-    const editor = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, editorDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("e", "EDITOR") } });
-    const viewer = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, viewerDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("v", "VIEWER") } });
+    const editor = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, editorDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("e", "EDITOR"), v: V } });
+    const viewer = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, viewerDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("v", "VIEWER"), v: V } });
     editorDoc.getMap("view").set("threshold", 0.5);
     await expect.poll(() => viewerDoc.getMap("view").get("threshold"), { timeout: 5000 }).toBe(0.5);
     viewerDoc.getMap("view").set("threshold", 0.9);
@@ -92,7 +111,7 @@ describe("malformed frames", () => {
     const room = "ws:w1:dataset-3";
     const tok = (u: string) => signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" });
     const goodDoc = new Y.Doc();
-    const good = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, goodDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("g") } });
+    const good = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, goodDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("g"), v: V } });
     goodDoc.getMap("view").set("threshold", 0.25);
     await expect.poll(() => good.synced, { timeout: 5000 }).toBe(true);
 
@@ -100,7 +119,7 @@ describe("malformed frames", () => {
     const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
     let closes = 0;
     for (let round = 0; round < 40; round++) {
-      const raw = new WebSocket(`ws://127.0.0.1:${port}/${room}?token=${tok(`bad${round}`)}`);
+      const raw = new WebSocket(`ws://127.0.0.1:${port}/${room}?token=${tok(`bad${round}`)}&v=${V}`);
       await new Promise<void>((r) => raw.once("open", () => r()));
       const closed = new Promise<number>((r) => raw.once("close", (code) => r(code)));
       // ~50 random frames each (2,000 in all): random bytes and corrupted sync updates
@@ -116,7 +135,7 @@ describe("malformed frames", () => {
     // the good client is still connected and its document is intact and still syncing
     goodDoc.getMap("view").set("position", 7);
     const checkDoc = new Y.Doc();
-    const check = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, checkDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("c") } });
+    const check = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, checkDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("c"), v: V } });
     await expect.poll(() => checkDoc.getMap("view").get("position"), { timeout: 5000 }).toBe(7);
     expect(checkDoc.getMap("view").toJSON()).toEqual({ threshold: 0.25, position: 7 });
     good.destroy();
@@ -124,10 +143,28 @@ describe("malformed frames", () => {
   });
 });
 
+describe("frame size limit", () => {
+  it("closes a socket that sends a frame over the limit (1009) and keeps serving the others", async () => {
+    const room = "ws:w1:dataset-big";
+    const tok = (u: string) => signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" });
+    const raw = new WebSocket(`ws://127.0.0.1:${port}/${room}?token=${tok("big")}&v=${V}`);
+    await new Promise<void>((r) => raw.once("open", () => r()));
+    const closed = new Promise<number>((r) => raw.once("close", (code) => r(code)));
+    raw.on("error", () => undefined);
+    raw.send(new Uint8Array(2 << 20));
+    expect(await closed).toBe(1009);
+    const doc = new Y.Doc();
+    const p = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("ok"), v: V } });
+    await expect.poll(() => p.synced, { timeout: 5000 }).toBe(true);
+    p.destroy();
+  });
+});
+
 describe("revocation", () => {
   it("closes a revoked member's socket with 4403 within the recheck period", async () => {
     const revoked = new Set<string>();
     const srv = createSyncServer({
+      backend: createPgBackend({ connectionString: t.url }),
       async authorize(token, room) {
         const c = verifySyncToken(SECRET, token ?? "");
         if (c.r !== room) throw new AppError("FORBIDDEN", "this token is for another room");
@@ -139,7 +176,7 @@ describe("revocation", () => {
     const p = await srv.listen(0, "127.0.0.1");
     try {
       const room = "ws:w1:dataset-4";
-      const sock = (u: string) => new WebSocket(`ws://127.0.0.1:${p}/${room}?token=${signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" })}`);
+      const sock = (u: string) => new WebSocket(`ws://127.0.0.1:${p}/${room}?token=${signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" })}&v=${V}`);
       const a = sock("alice");
       const b = sock("bob");
       await Promise.all([a, b].map((s) => new Promise<void>((r) => s.once("open", () => r()))));
