@@ -1,0 +1,181 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { makeLstmVisProject } from "../fixtures/formats/projects";
+
+/**
+ * Team records with two people in two browser contexts: A (the demo user, OWNER of "demo") and
+ * B (a VIEWER who joins by invite link). A saves a hypothesis → B's list shows it without a
+ * reload; A comments on a range and @mentions B → B sees the marker above the tokens, opens the
+ * thread, and finds the mention in the inbox; B cannot create or change anything (controls
+ * disabled, and the server refuses a direct call); opening a hypothesis restores its view.
+ */
+const serverEnv = {
+  ...process.env,
+  STATESCOPE_DATA_DIR: process.env.E2E_DATA_DIR ?? ".test-data/e2e",
+  EMBEDDED_PG_PORT: process.env.E2E_PG_PORT ?? "54500",
+};
+const stamp = Date.now().toString(36);
+const viewer = { email: `bea-${stamp}@e2e.test`, password: "viewer-password" };
+const handle = `bea-${stamp}`;
+let datasetId = "";
+
+test.beforeAll(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "statescope-collab-"));
+  await makeLstmVisProject(dir, { n: 400 });
+  const out = execFileSync(process.execPath, ["server/cli/bin.cjs", "import", dir, "--workspace", "demo", "--json"], { env: serverEnv, encoding: "utf8", timeout: 120_000 });
+  datasetId = (JSON.parse(out.trim().split("\n").pop()!) as { datasetId: string }).datasetId;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function brush(page: Page, from: number, to: number) {
+  const a = (await page.locator(`[data-testid=token][data-step="${from}"]`).boundingBox())!;
+  const b = (await page.locator(`[data-testid=token][data-step="${to - 1}"]`).boundingBox())!;
+  await page.mouse.move(a.x + 4, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width - 4, b.y + b.height / 2, { steps: 6 });
+  await page.mouse.up();
+}
+
+const chips = (page: Page) => page.locator("[data-testid=cell-list] .chip:not(.excluded)").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
+
+test("two members: hypotheses, comments with markers and mentions, labels; the viewer is read-only", async ({ page: a, browser }) => {
+  test.setTimeout(180_000);
+  // A signs in and invites B as a VIEWER
+  await a.goto("/signin");
+  await a.getByLabel("Email").fill("demo@statescope.dev");
+  await a.getByLabel("Password").fill("statescope-demo");
+  await a.getByRole("button", { name: "Sign in" }).click();
+  await expect(a).toHaveURL(/\/w$/);
+  await a.goto("/w/demo/members");
+  await a.getByLabel("Role", { exact: true }).selectOption("VIEWER");
+  await a.getByRole("button", { name: "Create invite link" }).click();
+  const inviteUrl = await a.getByTestId("invite-url").inputValue();
+
+  const ctxB = await browser.newContext({ viewport: { width: 1600, height: 1100 } });
+  const b = await ctxB.newPage();
+  await b.goto(new URL(inviteUrl).pathname);
+  await b.getByRole("link", { name: "create an account" }).click();
+  await b.getByLabel("Email").fill(viewer.email);
+  await b.getByLabel(/^Password/).fill(viewer.password);
+  await b.getByRole("button", { name: "Create account" }).click();
+  await expect(b).toHaveURL(/\/invite\//);
+  await b.getByRole("button", { name: /Join/ }).click();
+  await expect(b).toHaveURL(/\/w\/demo$/);
+
+  // both open the explorer on the same dataset
+  const url = `/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}`;
+  await a.setViewportSize({ width: 1600, height: 1100 });
+  await a.goto(url);
+  await b.goto(url);
+  for (const p of [a, b]) {
+    await expect(p.getByTestId("line-plot").first()).toBeVisible();
+    await expect(p.getByTestId("collab-panel")).toBeVisible();
+    await expect(p.getByTestId("hypotheses-empty")).toBeVisible();
+    await expect(p.getByTestId("comment-lane")).toBeVisible();
+  }
+  await expect(b.getByTestId("readonly-banner")).toBeVisible();
+  await expect(b.getByTestId("save-hypothesis")).toBeDisabled();
+
+  // A brushes a range with selected cells and saves it as a hypothesis
+  let start = 0;
+  for (const s of [10, 12, 14, 16, 18, 20, 5, 8]) {
+    await brush(a, s, s + 3);
+    await expect(a.getByTestId("brush")).toHaveAttribute("data-from", String(s));
+    if ((await a.getByTestId("selected-count").first().innerText()) !== "0 cells") {
+      start = s;
+      break;
+    }
+  }
+  expect(start).toBeGreaterThan(0);
+  const savedCells = await chips(a);
+  expect(savedCells.length).toBeGreaterThan(0);
+  await a.getByTestId("save-hypothesis").click();
+  await expect(a.getByLabel("Hypothesis name")).toHaveValue(new RegExp(`${start}–${start + 2}`));
+  await a.getByLabel("Hypothesis name").fill("Cells that track nesting");
+  await a.getByLabel("Description").fill("They switch on inside the bracket and off after it.");
+  await a.getByLabel("Tags").fill("syntax, nesting");
+  await a.getByTestId("hypothesis-submit").click();
+  await expect(a.getByTestId("hypothesis-item")).toHaveCount(1);
+
+  // …and it appears in B's list without a reload
+  const bItem = b.getByTestId("hypothesis-item").filter({ hasText: "Cells that track nesting" });
+  await expect(bItem).toBeVisible({ timeout: 5_000 });
+  await expect(bItem).toContainText("#nesting");
+  await expect(bItem.getByTestId("hypothesis-edit")).toBeDisabled();
+  await expect(bItem.getByRole("button", { name: "Delete" })).toBeDisabled();
+
+  // the server refuses B's write even when called directly with B's session
+  const refused = await b.request.post("/api/trpc/hypothesis.delete", { data: { json: { workspace: "demo", id: await bItem.getAttribute("data-id") } } });
+  expect(refused.status()).toBe(403);
+
+  // A comments on the brushed range and mentions B (autocomplete)
+  await a.getByTestId("collab-tab-comments").click();
+  await a.getByTestId("new-thread").click();
+  await a.getByTestId("thread-body").fill("These cells look like a bracket counter — ");
+  await a.getByTestId("thread-body").pressSequentially(`@${handle.slice(0, 6)}`);
+  await expect(a.getByTestId("mention-menu")).toContainText(handle);
+  await a.getByTestId("thread-body").press("Enter");
+  await expect(a.getByTestId("thread-body")).toHaveValue(new RegExp(`@${handle} $`));
+  await a.getByTestId("thread-body").pressSequentially("what do you think?");
+  await a.getByTestId("thread-submit").click();
+  await expect(a.getByTestId("thread-view")).toContainText("bracket counter");
+  await expect(a.locator(`[data-testid=comment-marker][data-from="${start}"]`)).toBeVisible();
+
+  // B sees the marker above the tokens, live, and opens the thread from it
+  const marker = b.locator(`[data-testid=comment-marker][data-from="${start}"]`);
+  await expect(marker).toBeVisible({ timeout: 5_000 });
+  await marker.click();
+  await expect(b.getByTestId("thread-view")).toContainText("bracket counter");
+  await expect(b.getByTestId("thread-view").locator(".mention")).toHaveText(`@${handle}`);
+  await expect(b.getByTestId("reply-body")).toHaveCount(0);
+  await expect(b.getByTestId("thread-resolve")).toBeDisabled();
+
+  // B's inbox has the mention; opening it goes to the thread at its range and marks it read
+  await expect(b.getByTestId("inbox-badge")).toHaveText("1", { timeout: 5_000 });
+  await b.getByTestId("inbox-button").click();
+  await expect(b.getByTestId("inbox-item")).toContainText("bracket counter");
+  await b.screenshot({ path: "test-results/collab-viewer-inbox.png" });
+  await b.keyboard.press("Escape");
+
+  // a reply from A arrives in B's open thread live
+  await a.getByTestId("reply-body").fill("Checked a second range: same pattern.");
+  await a.getByTestId("reply-submit").click();
+  await expect(b.getByTestId("thread-view").getByTestId("comment")).toHaveCount(2, { timeout: 5_000 });
+
+  // B moves away, then opens the mention: the thread at its range
+  await b.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}&pos=200`);
+  await b.getByTestId("inbox-button").click();
+  await b.getByTestId("inbox-item").first().click();
+  await expect(b.getByTestId("brush")).toHaveAttribute("data-from", String(start));
+  await expect(b.getByTestId("thread-view")).toContainText("bracket counter");
+  await expect(b.getByTestId("inbox-badge")).toHaveCount(0);
+
+  // A labels the range; the "annotations" track shows it, and B can turn it on and see it
+  await a.getByTestId("collab-tab-annotations").click();
+  await a.getByTestId("annotation-category").fill("bracket body");
+  await a.getByTestId("annotation-submit").click();
+  await expect(a.getByTestId("annotation-item")).toHaveCount(1);
+  await expect(a.getByTestId("track-annotations")).toBeVisible();
+  await b.getByTestId("collab-tab-annotations").click();
+  await expect(b.getByTestId("annotation-item")).toContainText("bracket body", { timeout: 5_000 });
+  await expect(b.getByTestId("annotation-form")).toHaveCount(0);
+  await b.getByTestId("toggle-annotation-track").check();
+  await expect(b.getByTestId("track-annotations")).toBeVisible();
+
+  // opening the hypothesis restores its view: range, padding, threshold and the same cells
+  await b.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}&pos=250&t0=0.9`);
+  await expect(b.getByTestId("brush")).toHaveCount(0);
+  await b.getByTestId("collab-tab-hypotheses").click();
+  await b.getByTestId("hypothesis-item").filter({ hasText: "Cells that track nesting" }).getByRole("button", { name: "Open" }).click();
+  await expect(b.getByTestId("brush")).toHaveAttribute("data-from", String(start));
+  await expect(b.getByTestId("brush")).toHaveAttribute("data-to", String(start + 3));
+  await expect(b.getByTestId("threshold-input-0")).toHaveValue("0.300");
+  expect(await chips(b)).toEqual(savedCells);
+  await expect(b.getByTestId("hypothesis-item").first()).toHaveClass(/current/);
+  await b.screenshot({ path: "test-results/collab-viewer.png", fullPage: true });
+  await a.screenshot({ path: "test-results/collab-editor.png", fullPage: true });
+  await ctxB.close();
+});
