@@ -1,6 +1,6 @@
 "use client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
 import superjson from "superjson";
@@ -16,7 +16,14 @@ export function Providers({ children }: { children: ReactNode }) {
     createTRPCClient<AppRouter>({
       // Bounded batches: the Match view fires a few hundred small reads at once, and one
       // unbounded batch makes a GET URL longer than the server accepts.
-      links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, maxURLLength: 4000, maxItems: 25 })],
+      links: [
+        splitLink({
+          // Subscriptions (events.*) are server-sent events on their own GET request.
+          condition: (op) => op.type === "subscription",
+          true: httpSubscriptionLink({ url: "/api/trpc", transformer: superjson }),
+          false: httpBatchLink({ url: "/api/trpc", transformer: superjson, maxURLLength: 4000, maxItems: 25 }),
+        }),
+      ],
     }),
   );
   return (

@@ -1,6 +1,10 @@
 import { z } from "zod";
+import { annotationRouter } from "./routers/annotation";
 import { authRouter } from "./routers/auth";
+import { commentRouter } from "./routers/comment";
 import { datasetRouter } from "./routers/dataset";
+import { eventsRouter } from "./routers/events";
+import { hypothesisRouter } from "./routers/hypothesis";
 import { inviteRouter } from "./routers/invite";
 import { matchRouter } from "./routers/match";
 import { syncRouter } from "./routers/sync";
@@ -15,6 +19,10 @@ export const appRouter = router({
   sync: syncRouter,
   match: matchRouter,
   dataset: datasetRouter,
+  hypothesis: hypothesisRouter,
+  annotation: annotationRouter,
+  comment: commentRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

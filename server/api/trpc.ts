@@ -28,6 +28,9 @@ export interface Meta {
 
 const t = initTRPC.context<Context>().meta<Meta>().create({
   transformer: superjson,
+  // Subscriptions over SSE: a ping keeps proxies from closing a quiet stream; the client
+  // reconnects (with a fresh request, so auth is checked again) when it hears nothing for 40 s.
+  sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     return { ...shape, data: { ...shape.data, appCode: cause instanceof AppError ? cause.code : undefined } };

@@ -25,7 +25,9 @@ import {
   type SearchOutput,
   type StatesOutput,
   type TokensOutput,
+  type TrackSummary,
 } from "./schemas";
+import { annotationTrackSummary } from "@/server/services/collab/annotations";
 
 const LIST_SELECT = {
   id: true,
@@ -84,8 +86,14 @@ export async function getDataset(db: Db, workspaceId: string, datasetId: string)
     ...ds,
     report: ds.report === null ? null : ZImportReport.parse(ds.report),
     sources: ds.sources.map((s) => ({ ...s, transform: s.transform === "tanh" ? "tanh" : "none", histogram: ZHistogram.parse(s.histogram) })),
-    metaTracks: ds.metaTracks.map((t) => ZTrackSummary.parse(t)),
+    metaTracks: await withAnnotationTrack(db, datasetId, ds.metaTracks.map((t) => ZTrackSummary.parse(t))),
   };
+}
+
+/** The imported tracks plus the members' "annotations" track (issue 7) once it has a category. */
+async function withAnnotationTrack(db: Db, datasetId: string, tracks: TrackSummary[]): Promise<TrackSummary[]> {
+  const annotations = await annotationTrackSummary(db, datasetId, tracks.map((t) => t.name));
+  return annotations ? [...tracks, annotations] : tracks;
 }
 
 export async function importProgress(db: Db, workspaceId: string, datasetId: string): Promise<ImportProgress> {
