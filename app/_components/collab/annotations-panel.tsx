@@ -2,16 +2,29 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { rangeViewState } from "@statescope/collab";
-import { CATEGORICAL } from "@statescope/core";
+import { categoricalColor } from "@statescope/core";
 import type { ExplorerView } from "@/app/_components/explorer/explorer";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
 import { refreshAnnotations, useCollab } from "./collab-context";
+import type { Annotation, Category } from "./types";
 import { Avatar, downloadText, ErrorLine, personName, Time, WriteButton } from "./ui";
 
-/** The discrete meta track the server derives from the annotations. */
+/** The discrete meta track the server derives from the annotations ("annotations (members)" when an imported track has that name). */
 export const ANNOTATION_TRACK = "annotations";
-const SWATCHES = CATEGORICAL.slice(0, 10);
 const MAX_CSV_BYTES = 5 * 1024 * 1024;
+
+/** The name of the members' annotation track in this dataset, if it has one yet. */
+export function annotationTrack(view: ExplorerView): string | null {
+  const names = view.info.tracks.map((t) => t.name);
+  if (names.includes(`${ANNOTATION_TRACK} (members)`)) return `${ANNOTATION_TRACK} (members)`;
+  return names.includes(ANNOTATION_TRACK) ? ANNOTATION_TRACK : null;
+}
+
+/**
+ * The colour a category has in the track: the track draws value `index` in the shared
+ * categorical palette (new categories are stored with that colour too).
+ */
+export const trackColor = (k: Pick<Category, "index">) => categoricalColor(k.index);
 
 /** Label token ranges with categories; list, delete, export and import them as CSV. */
 export function AnnotationsPanel({ view }: { view: ExplorerView }) {
@@ -20,13 +33,13 @@ export function AnnotationsPanel({ view }: { view: ExplorerView }) {
   const categories = useQuery(trpc.annotation.categories.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
   const list = useQuery(trpc.annotation.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
   const [onlyVisible, setOnlyVisible] = useState(false);
-  const trackShown = view.state.tracks.includes(ANNOTATION_TRACK);
-  const trackExists = view.info.tracks.some((t) => t.name === ANNOTATION_TRACK);
+  const track = annotationTrack(view);
+  const trackShown = !!track && view.state.tracks.includes(track);
   const [from, to] = view.visible;
-  const items = (list.data ?? []).filter((a) => !onlyVisible || (a.end > from && a.start < to));
+  const all = list.data?.annotations ?? [];
+  const items = all.filter((a) => !onlyVisible || (a.end > from && a.start < to));
   const cats = categories.data ?? [];
-  const counts = new Map<string, number>();
-  for (const a of list.data ?? []) counts.set(a.categoryId, (counts.get(a.categoryId) ?? 0) + 1);
+  const byId = new Map(cats.map((k) => [k.id, k]));
 
   return (
     <div className="collab-section" data-testid="annotations-panel">
@@ -36,21 +49,19 @@ export function AnnotationsPanel({ view }: { view: ExplorerView }) {
           <input
             type="checkbox"
             checked={trackShown}
-            disabled={!trackExists}
+            disabled={!track}
             data-testid="toggle-annotation-track"
-            onChange={(e) =>
-              view.update((s) => ({ ...s, tracks: e.target.checked ? [...s.tracks.filter((t) => t !== ANNOTATION_TRACK), ANNOTATION_TRACK] : s.tracks.filter((t) => t !== ANNOTATION_TRACK) }))
-            }
+            onChange={(e) => track && view.update((s) => ({ ...s, tracks: e.target.checked ? [...s.tracks.filter((t) => t !== track), track] : s.tracks.filter((t) => t !== track) }))}
           />{" "}
           show as a track under the tokens
         </label>
-        {!trackExists && <span className="muted hint">(appears with the first label)</span>}
+        {!track && <span className="muted hint">(appears with the first category)</span>}
       </div>
       {cats.length > 0 && (
         <ul className="legend" aria-label="Categories">
           {cats.map((k) => (
             <li key={k.id}>
-              <span className="swatch" style={{ background: k.color }} /> {k.name} <span className="muted">{counts.get(k.id) ?? 0}</span>
+              <span className="swatch" style={{ background: trackColor(k) }} /> {k.name} <span className="muted">{k.annotationCount}</span>
             </li>
           ))}
         </ul>
@@ -65,47 +76,44 @@ export function AnnotationsPanel({ view }: { view: ExplorerView }) {
       </div>
       {list.isPending && <p className="muted empty-line">Loading labels…</p>}
       <ErrorLine error={list.error ?? categories.error} prefix="Could not load the labels" />
-      {list.isSuccess && list.data.length === 0 && (
+      {list.isSuccess && all.length === 0 && (
         <div className="collab-empty" data-testid="annotations-empty">
           <strong>No labels yet</strong>
           <p>Brush a token range, type a category (e.g. “noun phrase”) and press Label. Labels show as the “annotations” track for everyone and in the match heatmaps; import many at once from a CSV.</p>
         </div>
       )}
-      {list.isSuccess && list.data.length > 0 && items.length === 0 && <p className="muted empty-line">No labels in steps {from}–{to - 1}.</p>}
+      {list.isSuccess && all.length > 0 && items.length === 0 && <p className="muted empty-line">No labels in steps {from}–{to - 1}.</p>}
       <ul className="record-list compact" data-testid="annotation-list">
         {items.slice(0, 300).map((a) => (
-          <AnnotationItem key={a.id} a={a} view={view} />
+          <AnnotationItem key={a.id} a={a} category={byId.get(a.categoryId)} view={view} />
         ))}
       </ul>
-      {items.length > 300 && <p className="muted hint">Showing the first 300 of {items.length}; export the CSV for all.</p>}
+      {(items.length > 300 || list.data?.truncated) && <p className="muted hint">Showing the first {Math.min(300, items.length)} labels; export the CSV for all of them.</p>}
     </div>
   );
 }
 
-type Annotation = NonNullable<ReturnType<typeof useAnnotationList>["data"]>[number];
-function useAnnotationList() {
-  const c = useCollab();
-  const trpc = useTRPC();
-  return useQuery(trpc.annotation.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
-}
-
-function AnnotationItem({ a, view }: { a: Annotation; view: ExplorerView }) {
+function AnnotationItem({ a, category, view }: { a: Annotation; category: Category | undefined; view: ExplorerView }) {
   const c = useCollab();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const del = useMutation(trpc.annotation.delete.mutationOptions({ onSuccess: () => void refreshAnnotations(qc, trpc, c.workspace, c.datasetId) }));
+  const name = category?.name ?? "(category deleted)";
+  const canDelete = c.role === "OWNER" || (c.canWrite && a.author?.id === c.userId);
   return (
     <li className="record" data-testid="annotation-item">
       <div className="record-head">
-        <span className="swatch" style={{ background: a.category.color }} />
+        <span className="swatch" style={{ background: category ? trackColor(category) : "#ccc" }} />
         <button type="button" className="record-title linkish-plain" onClick={() => c.goTo(rangeViewState({ start: a.start, end: a.end }, view.state))} title="Show this range">
-          {a.category.name}
+          {name}
         </button>
         <span className="muted small-text mono">{a.start}–{a.end - 1}</span>
         <span className="spacer" />
-        <WriteButton className="ghost small" aria-label={`Delete label ${a.category.name} at ${a.start}`} disabled={del.isPending} onClick={() => del.mutate({ workspace: c.workspace, id: a.id })}>
-          ×
-        </WriteButton>
+        <span title={canDelete ? `Delete this “${name}” label` : c.canWrite ? "only its author or a workspace owner can delete it" : c.readOnlyReason}>
+          <button type="button" className="ghost small" aria-label={`Delete label ${name} at ${a.start}`} disabled={!canDelete || del.isPending} onClick={() => del.mutate({ workspace: c.workspace, id: a.id })}>
+            ×
+          </button>
+        </span>
       </div>
       {a.note && <p className="record-body">{a.note}</p>}
       <div className="record-foot muted small-text">
@@ -123,21 +131,23 @@ function LabelForm({ view }: { view: ExplorerView }) {
   const qc = useQueryClient();
   const categories = useQuery(trpc.annotation.categories.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
   const [name, setName] = useState("");
-  const [color, setColor] = useState<string>(SWATCHES[0]);
   const [note, setNote] = useState("");
   const b = view.state.brush;
   const existing = categories.data?.find((k) => k.name.toLowerCase() === name.trim().toLowerCase());
+  // a new category takes the next value of the track, and so its colour
+  const nextColor = categoricalColor((categories.data?.length ?? 0) + 1);
   const label = useMutation({
     mutationFn: async () => {
       if (!b) throw new Error("brush a token range first");
-      const categoryId = existing?.id ?? (await client.annotation.createCategory.mutate({ workspace: c.workspace, datasetId: c.datasetId, name: name.trim(), color })).id;
+      const categoryId = existing?.id ?? (await client.annotation.createCategory.mutate({ workspace: c.workspace, datasetId: c.datasetId, name: name.trim(), color: nextColor })).id;
       return client.annotation.create.mutate({ workspace: c.workspace, datasetId: c.datasetId, categoryId, start: b[0], end: b[1], note: note.trim() });
     },
     onSuccess: async () => {
       setNote("");
       await refreshAnnotations(qc, trpc, c.workspace, c.datasetId);
-      // show the result where it is drawn
-      view.update((s) => (s.tracks.includes(ANNOTATION_TRACK) ? s : { ...s, tracks: [...s.tracks, ANNOTATION_TRACK] }));
+      // show the result where it is drawn (the track exists once a category does)
+      const track = annotationTrack(view) ?? ANNOTATION_TRACK;
+      view.update((s) => (s.tracks.includes(track) ? s : { ...s, tracks: [...s.tracks, track] }));
     },
   });
   if (!c.canWrite) return <p className="muted hint readonly-note" title={c.readOnlyReason}>Labels are read-only for viewers.</p>;
@@ -172,24 +182,12 @@ function LabelForm({ view }: { view: ExplorerView }) {
         <datalist id="annotation-categories">
           {categories.data?.map((k) => <option key={k.id} value={k.name} />)}
         </datalist>
-        {existing ? (
-          <span className="swatch big" style={{ background: existing.color }} title={`“${existing.name}” keeps its colour`} />
-        ) : (
-          <div className="swatches" role="radiogroup" aria-label="Colour of the new category">
-            {SWATCHES.map((s) => (
-              <button
-                key={s}
-                type="button"
-                role="radio"
-                aria-checked={s === color}
-                aria-label={`colour ${s}`}
-                className={`swatch-btn${s === color ? " on" : ""}`}
-                style={{ background: s }}
-                onClick={() => setColor(s)}
-              />
-            ))}
-          </div>
-        )}
+        <span
+          className="swatch big"
+          data-testid="annotation-swatch"
+          style={{ background: existing ? trackColor(existing) : nextColor }}
+          title={existing ? `“${existing.name}” in the annotations track` : "the colour a new category gets in the annotations track"}
+        />
       </div>
       <input placeholder="note (optional)" aria-label="Note" maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} />
       <ErrorLine error={label.error} prefix="Not labelled" />
@@ -255,17 +253,28 @@ function CsvTools() {
       {exportErr && <div className="error small" role="alert">Export failed: {exportErr}</div>}
       {imp.isSuccess && (
         <div className="success small" role="status" data-testid="import-result">
-          Imported {imp.data.created} label{imp.data.created === 1 ? "" : "s"}
-          {imp.data.categoriesCreated ? ` and ${imp.data.categoriesCreated} new categor${imp.data.categoriesCreated === 1 ? "y" : "ies"}` : ""}.
+          Imported {imp.data.imported} label{imp.data.imported === 1 ? "" : "s"}
+          {imp.data.categoriesCreated.length > 0 ? `; new categories: ${imp.data.categoriesCreated.join(", ")}` : ""}.
         </div>
       )}
       {imp.isError && (
         <div className="error small import-errors" role="alert" data-testid="import-errors">
           <strong>Nothing was imported.</strong>
-          <pre>{errorMessage(imp.error)}</pre>
-          <span className="muted">Fix these lines and import the file again.</span>
+          <ul>
+            {importErrors(errorMessage(imp.error)).map((l, i) => (
+              <li key={i}>{l}</li>
+            ))}
+          </ul>
+          <span className="muted">Fix the file (header: start,end,category,note,author — end is exclusive) and import it again.</span>
         </div>
       )}
     </div>
   );
+}
+
+/** The server's import error as one entry per line it names ("…nothing was imported. line 3, column end: …; line 5: …"). */
+export function importErrors(message: string): string[] {
+  const body = message.replace(/^annotation CSV:?\s*(nothing was imported\.\s*)?/i, "");
+  const parts = body.split(/;\s+(?=line \d|…)/).map((p) => p.trim()).filter(Boolean);
+  return parts.length > 0 ? parts : [message];
 }

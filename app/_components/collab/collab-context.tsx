@@ -2,7 +2,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { encodeViewState, type ExplorerViewState } from "@statescope/core";
 import { useTRPC } from "@/app/_lib/trpc";
 
@@ -52,16 +52,29 @@ export function explorerKey(workspace: string, datasetId: string): string {
 function useLiveRecords(workspace: string, datasetId: string) {
   const trpc = useTRPC();
   const qc = useQueryClient();
+  const refreshAll = useCallback(() => {
+    void qc.invalidateQueries(trpc.hypothesis.pathFilter());
+    void qc.invalidateQueries(trpc.comment.pathFilter());
+    void refreshAnnotations(qc, trpc, workspace, datasetId);
+  }, [qc, trpc, workspace, datasetId]);
   const onData = useCallback(
     (e: { kind: string }) => {
       if (e.kind === "hypothesis") void qc.invalidateQueries(trpc.hypothesis.pathFilter());
+      // comment events also cover threads (resolve/reopen) and the comments' mentions
       else if (e.kind === "comment") void qc.invalidateQueries(trpc.comment.pathFilter());
-      else if (e.kind === "mention") void qc.invalidateQueries(trpc.comment.inbox.pathFilter());
       else if (e.kind === "annotation") void refreshAnnotations(qc, trpc, workspace, datasetId);
+      // the server's listener reconnected: events may have been missed
+      else if (e.kind === "resync") refreshAll();
     },
-    [qc, trpc, workspace, datasetId],
+    [qc, trpc, workspace, datasetId, refreshAll],
   );
-  return useSubscription(trpc.events.onDataset.subscriptionOptions({ workspace, datasetId }, { onData }));
+  // after the browser reconnects the stream (network blip, server restart), catch up once
+  const started = useRef(false);
+  const onStarted = useCallback(() => {
+    if (started.current) refreshAll();
+    started.current = true;
+  }, [refreshAll]);
+  return useSubscription(trpc.events.onDataset.subscriptionOptions({ workspace, datasetId }, { onData, onStarted }));
 }
 
 type Trpc = ReturnType<typeof useTRPC>;

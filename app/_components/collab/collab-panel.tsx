@@ -23,7 +23,7 @@ export function CollabPanel({ view }: { view: ExplorerView }) {
   const labels = useQuery(trpc.annotation.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
   const count: Record<CollabTab, number | undefined> = {
     hypotheses: hyps.data?.length,
-    annotations: labels.data?.length,
+    annotations: labels.data?.annotations.length,
     comments: threads.data?.filter((t) => !t.resolvedAt).length,
   };
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);

@@ -19,7 +19,7 @@ export function CommentLane({ g }: { g: StripGeometry }) {
   const trpc = useTRPC();
   const threads = useQuery(trpc.comment.threads.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
   const spans = useMemo(() => {
-    const anchored = (threads.data ?? []).flatMap((t) => (t.start !== null && t.end !== null && !t.hypothesis ? [{ ...t, start: t.start, end: t.end }] : []));
+    const anchored = (threads.data ?? []).flatMap((t) => (t.start !== null && t.end !== null && !t.hypothesisId ? [{ ...t, start: t.start, end: t.end }] : []));
     return visibleSpans(anchored, g.origin, g.origin + g.steps);
   }, [threads.data, g.origin, g.steps]);
   const lanes = useMemo(() => assignLanes(spans), [spans]);
@@ -33,7 +33,7 @@ export function CommentLane({ g }: { g: StripGeometry }) {
         const w = Math.max(4, (b - a) * g.zoom - 1);
         const y = 2 + lanes[i]! * (ROW + 3);
         const open = c.threadId === t.id;
-        const label = `${t.commentCount} comment${t.commentCount === 1 ? "" : "s"} on steps ${t.start}–${t.end - 1}${t.resolvedAt ? " (resolved)" : ""}: ${t.first?.body.slice(0, 80) ?? ""}`;
+        const label = `${t.commentCount} comment${t.commentCount === 1 ? "" : "s"} on steps ${t.start}–${t.end - 1}${t.resolvedAt ? " (resolved)" : ""}: ${t.first && !t.first.deletedAt ? t.first.body.slice(0, 80) : ""}`;
         return (
           <g
             key={t.id}

@@ -7,6 +7,7 @@ import { useTRPC } from "@/app/_lib/trpc";
 import { useCollab, type ThreadDraft } from "./collab-context";
 import { useIdempotencyKey } from "./idempotency";
 import { MentionInput } from "./mention-input";
+import type { Comment, Hypothesis, ThreadSummary } from "./types";
 import { Avatar, ErrorLine, personName, Time, WriteButton } from "./ui";
 
 type Status = "open" | "resolved" | "all";
@@ -23,10 +24,17 @@ function useThreads() {
   const trpc = useTRPC();
   return useQuery(trpc.comment.threads.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
 }
-type ThreadSummary = NonNullable<ReturnType<typeof useThreads>["data"]>[number];
 
-export function anchorLabel(t: { hypothesis?: { name: string } | null; start: number | null; end: number | null; cells: number[] }): string {
-  if (t.hypothesis) return `on “${t.hypothesis.name}”`;
+/** The dataset's hypotheses by id (the list the Hypotheses tab shows, from the cache). */
+function useHypotheses(): Map<string, Hypothesis> {
+  const c = useCollab();
+  const trpc = useTRPC();
+  const q = useQuery(trpc.hypothesis.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
+  return new Map((q.data ?? []).map((h) => [h.id, h]));
+}
+
+export function anchorLabel(t: Pick<ThreadSummary, "hypothesisId" | "start" | "end" | "cells">, hyps: Map<string, Hypothesis>): string {
+  if (t.hypothesisId) return `on “${hyps.get(t.hypothesisId)?.name ?? "a hypothesis"}”`;
   if (t.start === null || t.end === null) return "on this dataset";
   return `steps ${t.start}–${t.end - 1}${t.cells.length ? ` · ${t.cells.length} cell${t.cells.length === 1 ? "" : "s"}` : ""}`;
 }
@@ -34,6 +42,7 @@ export function anchorLabel(t: { hypothesis?: { name: string } | null; start: nu
 function ThreadList({ view }: { view: ExplorerView }) {
   const c = useCollab();
   const threads = useThreads();
+  const hyps = useHypotheses();
   const [status, setStatus] = useState<Status>("open");
   const b = view.state.brush;
   const all = threads.data ?? [];
@@ -72,14 +81,14 @@ function ThreadList({ view }: { view: ExplorerView }) {
       {threads.isSuccess && all.length > 0 && shown.length === 0 && <p className="muted empty-line">No {status} threads.</p>}
       <ul className="record-list" data-testid="thread-list">
         {shown.map((t) => (
-          <ThreadItem key={t.id} t={t} />
+          <ThreadItem key={t.id} t={t} hyps={hyps} />
         ))}
       </ul>
     </div>
   );
 }
 
-function ThreadItem({ t }: { t: ThreadSummary }) {
+function ThreadItem({ t, hyps }: { t: ThreadSummary; hyps: Map<string, Hypothesis> }) {
   const c = useCollab();
   return (
     <li className={`record thread-item${t.resolvedAt ? " resolved" : ""}`} data-testid="thread-item" data-id={t.id}>
@@ -87,10 +96,10 @@ function ThreadItem({ t }: { t: ThreadSummary }) {
         <span className="record-head">
           <Avatar id={t.first?.author?.id} name={personName(t.first?.author)} size={18} />
           <strong>{personName(t.first?.author)}</strong>
-          <span className="muted small-text">{anchorLabel(t)}</span>
+          <span className="muted small-text">{anchorLabel(t, hyps)}</span>
           {t.resolvedAt && <span className="badge">resolved</span>}
         </span>
-        <span className="record-body clamp">{t.first?.body ?? "(deleted)"}</span>
+        <span className="record-body clamp">{t.first?.deletedAt || !t.first ? <em className="muted">comment deleted</em> : t.first.body}</span>
         <span className="muted small-text">
           {t.commentCount > 1 ? `${t.commentCount - 1} repl${t.commentCount === 2 ? "y" : "ies"} · ` : ""}
           <Time at={t.updatedAt} />
@@ -118,7 +127,7 @@ function NewThread({ draft, view }: { draft: ThreadDraft; view: ExplorerView }) 
         setBody("");
         c.setDraft(null);
         void qc.invalidateQueries(trpc.comment.pathFilter());
-        c.openThread(t.threadId);
+        c.openThread(t.id);
       },
     }),
   );
@@ -181,8 +190,10 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const thread = useQuery(trpc.comment.thread.queryOptions({ workspace: c.workspace, id }));
+  const hyps = useHypotheses();
   const [reply, setReply] = useState("");
   const [key, renew] = useIdempotencyKey();
+  const [resolveKey, renewResolveKey] = useIdempotencyKey();
   const invalidate = () => void qc.invalidateQueries(trpc.comment.pathFilter());
   const post = useMutation(
     trpc.comment.reply.mutationOptions({
@@ -193,11 +204,12 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
       },
     }),
   );
-  const resolve = useMutation(trpc.comment.setResolved.mutationOptions({ onSuccess: invalidate }));
+  const resolve = useMutation(trpc.comment.setResolved.mutationOptions({ onSuccess: () => (renewResolveKey(), invalidate()) }));
   const t = thread.data;
+  const hyp = t?.hypothesisId ? hyps.get(t.hypothesisId) : undefined;
   const show = () => {
     if (!t) return;
-    if (t.hypothesis) c.goTo(hypothesisViewState(t.hypothesis, view.state));
+    if (hyp) c.goTo(hypothesisViewState(hyp, view.state));
     else if (t.start !== null && t.end !== null) c.goTo(rangeViewState({ source: t.source, start: t.start, end: t.end, cells: t.cells }, view.state));
   };
   const submit = () => {
@@ -209,7 +221,7 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
         <button type="button" className="ghost small" onClick={() => c.openThread(null)} aria-label="Back to all threads">← threads</button>
         <span className="spacer" />
         {t && (
-          <WriteButton className="secondary small" disabled={resolve.isPending} onClick={() => resolve.mutate({ workspace: c.workspace, threadId: id, resolved: !t.resolvedAt })} data-testid="thread-resolve">
+          <WriteButton className="secondary small" disabled={resolve.isPending} onClick={() => resolve.mutate({ workspace: c.workspace, threadId: id, resolved: !t.resolvedAt, idempotencyKey: resolveKey })} data-testid="thread-resolve">
             {t.resolvedAt ? "Reopen" : "Resolve"}
           </WriteButton>
         )}
@@ -220,8 +232,8 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
       {t && (
         <>
           <div className="thread-anchor">
-            <span>{anchorLabel(t)}</span>
-            {t.source && !t.hypothesis && <span className="muted"> · {t.source}</span>}
+            <span>{anchorLabel(t, hyps)}</span>
+            {t.source && !t.hypothesisId && <span className="muted"> · {t.source}</span>}
             <button type="button" className="linkish" onClick={show} data-testid="thread-show">show in view</button>
           </div>
           {t.resolvedAt && (
@@ -258,23 +270,21 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
   );
 }
 
-type ThreadDetail = NonNullable<ReturnType<typeof useThreadDetail>["data"]>;
-function useThreadDetail(id: string) {
-  const c = useCollab();
-  const trpc = useTRPC();
-  return useQuery(trpc.comment.thread.queryOptions({ workspace: c.workspace, id }));
-}
-
-function CommentItem({ m }: { m: ThreadDetail["comments"][number] }) {
+function CommentItem({ m }: { m: Comment }) {
   const c = useCollab();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(m.body);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [editKey, renewEditKey] = useIdempotencyKey();
+  const [deleteKey] = useIdempotencyKey();
   const invalidate = () => void qc.invalidateQueries(trpc.comment.pathFilter());
-  const edit = useMutation(trpc.comment.edit.mutationOptions({ onSuccess: () => (setEditing(false), invalidate()) }));
+  const edit = useMutation(trpc.comment.edit.mutationOptions({ onSuccess: () => (setEditing(false), renewEditKey(), invalidate()) }));
   const del = useMutation(trpc.comment.delete.mutationOptions({ onSuccess: invalidate }));
+  const saveEdit = () => {
+    if (text.trim() && !edit.isPending) edit.mutate({ workspace: c.workspace, commentId: m.id, body: text.trim(), idempotencyKey: editKey });
+  };
   const mine = m.author?.id === c.userId && c.canWrite;
   if (m.deletedAt) {
     return (
@@ -305,13 +315,13 @@ function CommentItem({ m }: { m: ThreadDetail["comments"][number] }) {
           className="record-form"
           onSubmit={(e) => {
             e.preventDefault();
-            if (text.trim()) edit.mutate({ workspace: c.workspace, id: m.id, body: text.trim() });
+            saveEdit();
           }}
           onKeyDown={(e) => {
             if (e.key === "Escape") setEditing(false);
           }}
         >
-          <MentionInput value={text} onChange={setText} onSubmit={() => text.trim() && edit.mutate({ workspace: c.workspace, id: m.id, body: text.trim() })} placeholder="" label="Edit comment" autoFocus />
+          <MentionInput value={text} onChange={setText} onSubmit={saveEdit} placeholder="" label="Edit comment" autoFocus />
           <ErrorLine error={edit.error} prefix="Not saved" />
           <div className="form-actions">
             <button type="submit" className="small" disabled={edit.isPending || !text.trim()}>Save</button>
@@ -326,7 +336,7 @@ function CommentItem({ m }: { m: ThreadDetail["comments"][number] }) {
           <span>Delete this comment? The thread keeps a “comment deleted” line.</span>
           <ErrorLine error={del.error} prefix="Not deleted" />
           <div className="form-actions">
-            <button type="button" className="small danger" autoFocus disabled={del.isPending} onClick={() => del.mutate({ workspace: c.workspace, id: m.id })}>Delete</button>
+            <button type="button" className="small danger" autoFocus disabled={del.isPending} onClick={() => del.mutate({ workspace: c.workspace, commentId: m.id, idempotencyKey: deleteKey })}>Delete</button>
             <button type="button" className="ghost small" onClick={() => setConfirmDelete(false)}>Cancel</button>
           </div>
         </div>

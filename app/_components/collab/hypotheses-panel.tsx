@@ -5,10 +5,11 @@ import { hypothesisFromView, hypothesisViewState, type HypothesisView } from "@s
 import type { ExplorerView } from "@/app/_components/explorer/explorer";
 import { useTRPC } from "@/app/_lib/trpc";
 import { explorerKey, useCollab } from "./collab-context";
-import { useShownResult, type FrozenResult } from "./frozen-result";
+import { useShownResult } from "./frozen-result";
+import type { Hypothesis } from "./types";
 import { Avatar, ErrorLine, personName, Time, WriteButton } from "./ui";
 
-const MAX_TAGS = 12;
+const MAX_TAGS = 20;
 
 function parseTags(s: string): string[] {
   return [...new Set(s.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean))].slice(0, MAX_TAGS);
@@ -23,6 +24,23 @@ function summary(h: Pick<HypothesisView, "source" | "start" | "end" | "threshold
   return `${shortSource(h.source)} · steps ${h.start}–${h.end - 1} · ${h.cells.length} cell${h.cells.length === 1 ? "" : "s"} ≥ ${h.threshold.toFixed(3)} · pad ${h.padLeft}/${h.padRight}`;
 }
 
+/** The record fields of a view, as the API takes them. */
+function fieldsOf(v: HypothesisView) {
+  return {
+    source: v.source,
+    start: v.start,
+    end: v.end,
+    padLeft: v.padLeft,
+    padRight: v.padRight,
+    threshold: v.threshold,
+    cells: [...v.cells],
+    addedCells: [...v.addedCells],
+    excludedCells: [...v.excludedCells],
+    mode: v.mode === "fast" ? ("fast" as const) : ("precise" as const),
+    length: v.length,
+  };
+}
+
 const sameView = (a: HypothesisView, b: HypothesisView) =>
   a.source === b.source && a.start === b.start && a.end === b.end && a.threshold === b.threshold && a.padLeft === b.padLeft && a.padRight === b.padRight && a.cells.join() === b.cells.join();
 
@@ -34,10 +52,7 @@ export function HypothesesPanel({ view }: { view: ExplorerView }) {
   const [author, setAuthor] = useState("");
   const [saving, setSaving] = useState(false);
   const list = useQuery(trpc.hypothesis.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
-  const current = useMemo(() => {
-    const r = hypothesisFromView(view.state, view.selections);
-    return r;
-  }, [view.state, view.selections]);
+  const current = useMemo(() => hypothesisFromView(view.state, view.selections), [view.state, view.selections]);
   const items = list.data ?? [];
   const tags = useMemo(() => [...new Set(items.flatMap((h) => h.tags))].sort(), [items]);
   const authors = useMemo(() => {
@@ -101,12 +116,7 @@ export function HypothesesPanel({ view }: { view: ExplorerView }) {
   );
 }
 
-type Hypo = NonNullable<ReturnType<typeof useHypothesisList>["data"]>[number];
-function useHypothesisList() {
-  const c = useCollab();
-  const trpc = useTRPC();
-  return useQuery(trpc.hypothesis.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
-}
+type Hypo = Hypothesis;
 
 function SaveForm({ view, hv, onDone }: { view: ExplorerView; hv: HypothesisView; onDone: () => void }) {
   const c = useCollab();
@@ -135,12 +145,10 @@ function SaveForm({ view, hv, onDone }: { view: ExplorerView; hv: HypothesisView
       name: name.trim(),
       description: description.trim(),
       tags: parseTags(tags),
-      ...hv,
-      cells: [...hv.cells],
-      addedCells: [...hv.addedCells],
-      excludedCells: [...hv.excludedCells],
-      mode: hv.mode === "fast" ? "fast" : "precise",
-      frozenResult: freeze && result ? result : null,
+      ...fieldsOf(hv),
+      // the server stores the result of this exact query (from its result store: the one shown)
+      freezeResults: freeze && !!result,
+      freeze: { k: result?.input.k ?? 50, before: view.state.match.before, after: view.state.match.after },
     });
   };
   return (
@@ -277,12 +285,7 @@ function EditForm({ h, view, onDone, onCancel }: { h: Hypo; view: ExplorerView; 
           workspace: c.workspace,
           id: h.id,
           expectedVersion: h.version,
-          name: name.trim(),
-          description: description.trim(),
-          tags: parseTags(tags),
-          ...(v
-            ? { ...v, cells: [...v.cells], addedCells: [...v.addedCells], excludedCells: [...v.excludedCells], mode: v.mode === "fast" ? ("fast" as const) : ("precise" as const) }
-            : {}),
+          patch: { name: name.trim(), description: description.trim(), tags: parseTags(tags), ...(v ? fieldsOf(v) : {}) },
         });
       }}
       onKeyDown={(e) => {
@@ -319,8 +322,8 @@ function History({ h, view }: { h: Hypo; view: ExplorerView }) {
   const c = useCollab();
   const trpc = useTRPC();
   const versions = useQuery(trpc.hypothesis.versions.queryOptions({ workspace: c.workspace, id: h.id }));
-  const frozen = useQuery({ ...trpc.hypothesis.get.queryOptions({ workspace: c.workspace, id: h.id }), enabled: h.hasFrozenResult });
-  const fr = (frozen.data?.frozenResult ?? null) as FrozenResult | null;
+  const detail = useQuery({ ...trpc.hypothesis.get.queryOptions({ workspace: c.workspace, id: h.id }), enabled: h.hasFrozenResult });
+  const fr = detail.data?.frozen ?? null;
   return (
     <div className="history" data-testid="hypothesis-history">
       <ErrorLine error={versions.error} />
@@ -331,7 +334,7 @@ function History({ h, view }: { h: Hypo; view: ExplorerView }) {
         </li>
         {versions.data?.map((v) => (
           <li key={v.version}>
-            <strong>v{v.version}</strong> <span className="muted">· {v.snapshot.name} · {summary(v.snapshot)} · edited by {personName(v.editedBy)} <Time at={v.createdAt} /></span>{" "}
+            <strong>v{v.version}</strong> <span className="muted">“{v.snapshot.name}” · {summary(v.snapshot)} · replaced by {personName(v.replacedBy)} <Time at={v.replacedAt} /></span>{" "}
             <button type="button" className="linkish" onClick={() => c.goTo(hypothesisViewState(v.snapshot, view.state))}>open this version</button>
           </li>
         ))}
@@ -339,9 +342,9 @@ function History({ h, view }: { h: Hypo; view: ExplorerView }) {
       </ol>
       {fr && (
         <div className="frozen" data-testid="frozen-results">
-          <strong>Frozen results</strong> <span className="muted">({fr.input.mode}, {fr.results.length} ranges)</span>
+          <strong>Frozen results</strong> <span className="muted">({fr.result.results.length} ranges, frozen <Time at={fr.frozenAt} />)</span>
           <div className="frozen-hits">
-            {fr.results.slice(0, 20).map((r) => (
+            {fr.result.results.slice(0, 20).map((r) => (
               <button
                 key={r.pos}
                 type="button"

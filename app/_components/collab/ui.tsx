@@ -93,8 +93,8 @@ export function downloadText(filename: string, text: string, type = "text/csv;ch
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** A name for people: the display name, else the email. */
-export function personName(u: { name?: string | null; email?: string | null } | null | undefined): string {
+/** A name for people: the display name, else the @handle or email. */
+export function personName(u: { name?: string | null; email?: string | null; handle?: string } | null | undefined): string {
   if (!u) return "a former member";
-  return u.name?.trim() || u.email || "a member";
+  return u.name?.trim() || u.email || (u.handle ? `@${u.handle}` : "a member");
 }

@@ -20,6 +20,7 @@ describe("hypothesis views", () => {
     });
     expect(hypothesisFromView({ ...s, brush: null }, [[1], [3]])).toMatchObject({ ok: false, reason: expect.stringContaining("brush") });
     expect(hypothesisFromView(s, [[1], null])).toMatchObject({ ok: false, reason: expect.stringContaining("loading") });
+    expect(hypothesisFromView(s, [[1], []])).toMatchObject({ ok: false, reason: expect.stringContaining("no cells") });
   });
 
   it("opens as exactly the saved cells with the edits marked, and survives the URL round trip", () => {

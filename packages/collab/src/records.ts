@@ -60,6 +60,7 @@ export function hypothesisFromView(
   if (!layer) return { ok: false, reason: "pick a source first" };
   const cells = selections[li];
   if (!cells) return { ok: false, reason: "the selected cells are still loading" };
+  if (cells.length === 0) return { ok: false, reason: "no cells are selected here: lower the threshold, brush another range or add cells by hand" };
   return {
     ok: true,
     view: {
@@ -119,9 +120,10 @@ export function assignLanes(spans: readonly { a: number; b: number }[]): number[
   return lanes;
 }
 
-/** The `@handle` a member is mentioned by: the part of the email before "@" (or the name without spaces). */
-export function mentionHandle(m: { email: string; name?: string | null }): string {
-  return m.email.split("@")[0]!.toLowerCase();
+/** The `@handle` a member is mentioned by: the part of the email before its last "@", lowercased (as the server parses it). */
+export function mentionHandle(m: { email: string }): string {
+  const at = m.email.lastIndexOf("@");
+  return (at < 0 ? m.email : m.email.slice(0, at)).toLowerCase();
 }
 
 /** The partial `@handle` being typed at `caret` in `text`, or null (the start of a word only). */
