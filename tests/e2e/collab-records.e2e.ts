@@ -179,3 +179,103 @@ test("two members: hypotheses, comments with markers and mentions, labels; the v
   await a.screenshot({ path: "test-results/collab-editor.png", fullPage: true });
   await ctxB.close();
 });
+
+test("an editor's records: edit with history, tag filter, a retried reply posts once, resolve, CSV import errors, delete", async ({ page }) => {
+  test.setTimeout(150_000);
+  await page.setViewportSize({ width: 1600, height: 1100 });
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill("demo@statescope.dev");
+  await page.getByLabel("Password").fill("statescope-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/w$/);
+  await page.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}&pos=40`);
+  await expect(page.getByTestId("line-plot").first()).toBeVisible();
+
+  let start = 0;
+  for (const s of [44, 46, 48, 50, 52, 54, 56, 58]) {
+    await brush(page, s, s + 2);
+    await expect(page.getByTestId("brush")).toHaveAttribute("data-from", String(s));
+    if ((await page.getByTestId("selected-count").first().innerText()) !== "0 cells") {
+      start = s;
+      break;
+    }
+  }
+  expect(start).toBeGreaterThan(0);
+
+  // save, then edit: the list shows v2 and the history keeps v1
+  await page.getByTestId("save-hypothesis").click();
+  await page.getByLabel("Hypothesis name").fill("Draft idea");
+  await page.getByLabel("Tags").fill("draft");
+  await page.getByLabel("Hypothesis name").press("Enter");
+  const item = page.getByTestId("hypothesis-item").filter({ hasText: "Draft idea" });
+  await expect(item).toBeVisible();
+  await item.getByTestId("hypothesis-edit").click();
+  await item.getByLabel("Hypothesis name").fill("Refined idea");
+  await item.getByRole("button", { name: "Save changes" }).click();
+  const refined = page.getByTestId("hypothesis-item").filter({ hasText: "Refined idea" });
+  await expect(refined).toContainText("v2");
+  await expect(refined.getByTestId("hypothesis-history")).toContainText("“Draft idea”");
+  await page.getByLabel("Filter by tag").selectOption("draft");
+  await expect(page.getByTestId("hypothesis-item")).toHaveCount(1);
+  await page.getByLabel("Filter by tag").selectOption("");
+
+  // a reply whose response is lost is retried with the same idempotency key: it appears once
+  await page.getByTestId("collab-tab-comments").click();
+  await page.getByTestId("new-thread").click();
+  await page.getByTestId("thread-body").fill("First look at this range.");
+  await page.getByTestId("thread-submit").click();
+  await expect(page.getByTestId("thread-view")).toContainText("First look");
+  let lost = 0;
+  await page.route("**/api/trpc/comment.reply*", async (route) => {
+    await route.fetch(); // the server commits the reply…
+    lost++;
+    await route.abort("connectionreset"); // …but the browser never hears back
+  });
+  await page.getByTestId("reply-body").fill("Posted exactly once.");
+  await page.getByTestId("reply-submit").click();
+  await expect(page.getByTestId("thread-view").locator(".error")).toContainText("Not posted");
+  expect(lost).toBe(1);
+  await page.unroute("**/api/trpc/comment.reply*");
+  await page.getByTestId("reply-submit").click();
+  await expect(page.getByTestId("reply-body")).toHaveValue("");
+  await expect(page.getByTestId("thread-view").getByTestId("comment")).toHaveCount(2);
+  await page.reload();
+  await page.locator(`[data-testid=comment-marker][data-from="${start}"]`).click();
+  await expect(page.getByTestId("thread-view").getByTestId("comment")).toHaveCount(2);
+  await expect(page.getByTestId("thread-view").getByText("Posted exactly once.")).toHaveCount(1);
+
+  // edit own comment; resolve and reopen
+  const first = page.getByTestId("thread-view").getByTestId("comment").first();
+  await first.getByRole("button", { name: "Edit" }).click();
+  await first.getByLabel("Edit comment").fill("First look at this range (edited).");
+  await first.getByRole("button", { name: "Save" }).click();
+  await expect(first).toContainText("(edited)");
+  await expect(first).toContainText("· edited");
+  await page.getByTestId("thread-resolve").click();
+  await expect(page.getByTestId("thread-resolve")).toHaveText("Reopen");
+  await expect(page.locator(`[data-testid=comment-marker][data-from="${start}"]`)).toHaveClass(/resolved/);
+  await page.getByTestId("thread-resolve").click();
+  await expect(page.getByTestId("thread-resolve")).toHaveText("Resolve");
+
+  // CSV import: a bad file names its lines and imports nothing; a good one imports; export downloads
+  await page.getByTestId("collab-tab-annotations").click();
+  const before = await page.getByTestId("annotation-item").count();
+  await page.getByTestId("annotations-file").setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from("start,end,category\n1,5,noun\n9,3,verb\nx,2,foo\n") });
+  await expect(page.getByTestId("import-errors")).toContainText("line 3, column end");
+  await expect(page.getByTestId("import-errors")).toContainText("line 4, column start");
+  await expect(page.getByTestId("annotation-item")).toHaveCount(before);
+  await page.getByTestId("annotations-file").setInputFiles({ name: "good.csv", mimeType: "text/csv", buffer: Buffer.from("start,end,category,note\n60,64,noun phrase,from a csv\n70,72,verb,\n") });
+  await expect(page.getByTestId("import-result")).toContainText("Imported 2 labels");
+  await expect(page.getByTestId("annotation-item")).toHaveCount(before + 2);
+  const download = page.waitForEvent("download");
+  await page.getByTestId("annotations-export").click();
+  const file = await (await download).path();
+  expect(fs.readFileSync(file, "utf8")).toContain("noun phrase");
+  await page.screenshot({ path: "test-results/collab-labels.png" });
+
+  // delete the hypothesis (after a confirmation)
+  await page.getByTestId("collab-tab-hypotheses").click();
+  await refined.getByTestId("hypothesis-delete").click();
+  await refined.getByTestId("hypothesis-delete-confirm").click();
+  await expect(page.getByTestId("hypothesis-item").filter({ hasText: "Refined idea" })).toHaveCount(0);
+});

@@ -27,7 +27,7 @@ export function CommentLane({ g }: { g: StripGeometry }) {
   const height = rows * (ROW + 3) + 3;
   return (
     <svg width={g.width} height={height} className="comment-lane" data-testid="comment-lane" role="group" aria-label="Comment threads on these steps">
-      <text x={GUTTER - 8} y={height / 2} dy="0.32em" textAnchor="end" className="lane-label">comments</text>
+      <text x={GUTTER - 8} y={height / 2} dy="0.32em" textAnchor="end" className="lane-label small">comments</text>
       {spans.map(({ item: t, a, b }, i) => {
         const x = GUTTER + a * g.zoom;
         const w = Math.max(4, (b - a) * g.zoom - 1);
