@@ -42,7 +42,7 @@ async function brush(page: Page, from: number, to: number) {
 const chips = (page: Page) => page.locator("[data-testid=cell-list] .chip:not(.excluded)").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
 
 test("two members: hypotheses, comments with markers and mentions, labels; the viewer is read-only", async ({ page: a, browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   // A signs in and invites B as a VIEWER
   await a.goto("/signin");
   await a.getByLabel("Email").fill("demo@statescope.dev");
@@ -158,12 +158,17 @@ test("two members: hypotheses, comments with markers and mentions, labels; the v
   await a.getByTestId("annotation-category").fill("bracket body");
   await a.getByTestId("annotation-submit").click();
   await expect(a.getByTestId("annotation-item")).toHaveCount(1);
-  await expect(a.getByTestId("track-annotations")).toBeVisible();
+  await expect(a.getByTestId("track-annotations")).toContainText(`annotations @ ${start}: bracket body`);
   await b.getByTestId("collab-tab-annotations").click();
   await expect(b.getByTestId("annotation-item")).toContainText("bracket body", { timeout: 5_000 });
   await expect(b.getByTestId("annotation-form")).toHaveCount(0);
   await b.getByTestId("toggle-annotation-track").check();
   await expect(b.getByTestId("track-annotations")).toBeVisible();
+  // a new label of A's reaches B's track live
+  await brush(a, start + 6, start + 8);
+  await a.getByTestId("annotation-category").fill("second label");
+  await a.getByTestId("annotation-submit").click();
+  await expect(b.getByTestId("track-annotations")).toContainText(`annotations @ ${start + 6}: second label`, { timeout: 5_000 });
 
   // opening the hypothesis restores its view: range, padding, threshold and the same cells
   await b.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}&pos=250&t0=0.9`);
@@ -219,8 +224,18 @@ test("an editor's records: edit with history, tag filter, a retried reply posts 
   await expect(page.getByTestId("hypothesis-item")).toHaveCount(1);
   await page.getByLabel("Filter by tag").selectOption("");
 
+  // a thread on the hypothesis itself
+  await refined.getByRole("button", { name: "Comment", exact: true }).click();
+  await expect(page.getByTestId("thread-form")).toContainText("New thread on “Refined idea”");
+  await page.getByTestId("thread-body").fill("Is this the same as the bracket counter?");
+  await page.getByTestId("thread-submit").click();
+  await expect(page.getByTestId("thread-view")).toContainText("on “Refined idea”");
+  await page.getByTestId("collab-tab-hypotheses").click();
+  await expect(refined.getByRole("button", { name: "1 thread" })).toBeVisible();
+
   // a reply whose response is lost is retried with the same idempotency key: it appears once
   await page.getByTestId("collab-tab-comments").click();
+  await page.getByRole("button", { name: "Back to all threads" }).click();
   await page.getByTestId("new-thread").click();
   await page.getByTestId("thread-body").fill("First look at this range.");
   await page.getByTestId("thread-submit").click();

@@ -123,6 +123,14 @@ export function CollabProvider({ workspace, datasetId, userId, children }: { wor
       setDraft(null);
     }
   }, []);
+  // writing a new thread happens in the Comments tab, wherever it was started from
+  const startDraft = useCallback((d: ThreadDraft | null) => {
+    setDraft(d);
+    if (d) {
+      setThreadId(null);
+      setTab("comments");
+    }
+  }, []);
   const goTo = useCallback((v: ExplorerViewState) => router.push(`${path}?${encodeViewState(v)}`, { scroll: false }), [router, path]);
 
   const value = useMemo<Collab>(
@@ -138,10 +146,10 @@ export function CollabProvider({ workspace, datasetId, userId, children }: { wor
       threadId,
       openThread,
       draft,
-      setDraft,
+      setDraft: startDraft,
       goTo,
     }),
-    [workspace, datasetId, userId, role, canWrite, tab, threadId, openThread, draft, goTo],
+    [workspace, datasetId, userId, role, canWrite, tab, threadId, openThread, draft, startDraft, goTo],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -32,6 +32,8 @@ export function CollabPanel({ view }: { view: ExplorerView }) {
     const d = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
     if (!d) return;
     e.preventDefault();
+    e.stopPropagation(); // ←/→ also move the explorer's window
+
     const j = (i + d + TABS.length) % TABS.length;
     c.setTab(TABS[j]!.id);
     tabRefs.current[j]?.focus();

@@ -54,6 +54,13 @@ export function HypothesesPanel({ view }: { view: ExplorerView }) {
   const list = useQuery(trpc.hypothesis.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
   const current = useMemo(() => hypothesisFromView(view.state, view.selections), [view.state, view.selections]);
   const items = list.data ?? [];
+  const threads = useQuery(trpc.comment.threads.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
+  // threads on each hypothesis, newest activity first (the list comes sorted that way)
+  const threadsOf = useMemo(() => {
+    const m = new Map<string, string[]>();
+    for (const t of threads.data ?? []) if (t.hypothesisId) m.set(t.hypothesisId, [...(m.get(t.hypothesisId) ?? []), t.id]);
+    return m;
+  }, [threads.data]);
   const tags = useMemo(() => [...new Set(items.flatMap((h) => h.tags))].sort(), [items]);
   const authors = useMemo(() => {
     const m = new Map<string, string>();
@@ -109,7 +116,7 @@ export function HypothesesPanel({ view }: { view: ExplorerView }) {
       {list.isSuccess && items.length > 0 && shown.length === 0 && <p className="muted empty-line">No hypothesis matches these filters.</p>}
       <ul className="record-list" data-testid="hypothesis-list">
         {shown.map((h) => (
-          <HypothesisItem key={h.id} h={h} view={view} isCurrent={current.ok && sameView(current.view, h)} onTag={setTag} />
+          <HypothesisItem key={h.id} h={h} view={view} isCurrent={current.ok && sameView(current.view, h)} onTag={setTag} threadIds={threadsOf.get(h.id) ?? []} />
         ))}
       </ul>
     </div>
@@ -194,7 +201,7 @@ function SaveForm({ view, hv, onDone }: { view: ExplorerView; hv: HypothesisView
   );
 }
 
-function HypothesisItem({ h, view, isCurrent, onTag }: { h: Hypo; view: ExplorerView; isCurrent: boolean; onTag: (t: string) => void }) {
+function HypothesisItem({ h, view, isCurrent, onTag, threadIds }: { h: Hypo; view: ExplorerView; isCurrent: boolean; onTag: (t: string) => void; threadIds: string[] }) {
   const c = useCollab();
   const [mode, setMode] = useState<"idle" | "edit" | "delete" | "history">("idle");
   const canDelete = c.role === "OWNER" || (c.canWrite && h.author?.id === c.userId);
@@ -218,6 +225,11 @@ function HypothesisItem({ h, view, isCurrent, onTag }: { h: Hypo; view: Explorer
           <button key={t} type="button" className="tag" onClick={() => onTag(t)} title={`Show only #${t}`}>#{t}</button>
         ))}
         {h.hasFrozenResult && <span className="badge" title="Match results were frozen when it was saved">frozen results</span>}
+        {threadIds.length > 0 && (
+          <button type="button" className="tag" onClick={() => c.openThread(threadIds[0]!)} title="Open its latest comment thread">
+            {threadIds.length} thread{threadIds.length === 1 ? "" : "s"}
+          </button>
+        )}
       </div>
       <div className="record-actions">
         <button type="button" className="secondary small" onClick={() => c.goTo(hypothesisViewState(h, view.state))}>Open</button>
