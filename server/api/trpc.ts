@@ -48,13 +48,24 @@ const HTTP_CODE: Record<AppError["code"], TRPCError["code"]> = {
   INTERNAL: "INTERNAL_SERVER_ERROR",
 };
 
-/** The one place that turns service errors into tRPC errors. */
-const mapErrors = t.middleware(async ({ next }) => {
-  const res = await next();
-  if (!res.ok && res.error.cause instanceof AppError) {
-    const app = res.error.cause;
-    throw new TRPCError({ code: HTTP_CODE[app.code], message: app.message, cause: app });
+const toTRPCError = (app: AppError) => new TRPCError({ code: HTTP_CODE[app.code], message: app.message, cause: app });
+
+/** A subscription's stream, with service errors raised while it runs mapped like any other. */
+async function* mapStreamErrors<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* stream;
+  } catch (e) {
+    throw e instanceof AppError ? toTRPCError(e) : e;
   }
+}
+
+const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> => typeof v === "object" && v !== null && Symbol.asyncIterator in v;
+
+/** The one place that turns service errors into tRPC errors. */
+const mapErrors = t.middleware(async ({ next, type }) => {
+  const res = await next();
+  if (!res.ok && res.error.cause instanceof AppError) throw toTRPCError(res.error.cause);
+  if (res.ok && type === "subscription" && isAsyncIterable(res.data)) return { ...res, data: mapStreamErrors(res.data) };
   return res;
 });
 

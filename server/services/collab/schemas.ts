@@ -24,26 +24,52 @@ const ZStep = z.number().int("token positions are integers").min(0, "token posit
 export const MAX_TAGS = 20;
 export const ZTag = z.string().trim().min(1, "a tag is empty").max(40, "a tag is longer than 40 characters");
 
+const ZHypothesisName = z.string().trim().min(1, "name is empty").max(200, "name is longer than 200 characters");
+const ZDescription = z.string().max(10_000, "description is longer than 10000 characters");
+const ZPad = z.number().int().min(0, "padding must be ≥ 0").max(10_000);
+const ZThreshold = z.number().finite("threshold must be a finite number");
+const ZMode = z.enum(["fast", "precise"]);
+/** Exact match length L ≥ 2; null (or 0) for any length. */
+const ZLength = z.number().int().min(0).max(10_000_000).nullable();
+const ZTags = z.array(ZTag).max(MAX_TAGS, `at most ${MAX_TAGS} tags`);
+const ZSelectedCells = ZCells.min(1, "select at least one cell");
+
 /** The saved view: what a hypothesis restores. */
 export const ZHypothesisFields = z.object({
-  name: z.string().trim().min(1, "name is empty").max(200, "name is longer than 200 characters"),
-  description: z.string().max(10_000, "description is longer than 10000 characters").default(""),
+  name: ZHypothesisName,
+  description: ZDescription.default(""),
   source: ZSourceName,
   /** Absolute token range [start, end) of the brush. */
   start: ZStep,
   end: ZStep,
-  padLeft: z.number().int().min(0, "padding must be ≥ 0").max(10_000),
-  padRight: z.number().int().min(0, "padding must be ≥ 0").max(10_000),
-  threshold: z.number().finite("threshold must be a finite number"),
+  padLeft: ZPad,
+  padRight: ZPad,
+  threshold: ZThreshold,
   /** The final selected cells (rule + manual edits). Stored sorted ascending. */
-  cells: ZCells.min(1, "select at least one cell"),
+  cells: ZSelectedCells,
   /** Manual edits on top of the rule, so the view restores exactly. */
   addedCells: ZCells.default([]),
   excludedCells: ZCells.default([]),
-  mode: z.enum(["fast", "precise"]).default("fast"),
-  /** Exact match length L ≥ 2; null (or 0) for any length. */
-  length: z.number().int().min(0).max(10_000_000).nullable().default(null),
-  tags: z.array(ZTag).max(MAX_TAGS, `at most ${MAX_TAGS} tags`).default([]),
+  mode: ZMode.default("fast"),
+  length: ZLength.default(null),
+  tags: ZTags.default([]),
+});
+/** An edit: only the fields given change (no defaults here, an omitted field keeps its value). */
+export const ZHypothesisPatch = z.object({
+  name: ZHypothesisName.optional(),
+  description: ZDescription.optional(),
+  source: ZSourceName.optional(),
+  start: ZStep.optional(),
+  end: ZStep.optional(),
+  padLeft: ZPad.optional(),
+  padRight: ZPad.optional(),
+  threshold: ZThreshold.optional(),
+  cells: ZSelectedCells.optional(),
+  addedCells: ZCells.optional(),
+  excludedCells: ZCells.optional(),
+  mode: ZMode.optional(),
+  length: ZLength.optional(),
+  tags: ZTags.optional(),
 });
 export type HypothesisFields = z.output<typeof ZHypothesisFields>;
 
@@ -67,7 +93,7 @@ export const ZHypothesisUpdate = z.object({
   /** The version the edit was made on; a newer stored version is a CONFLICT. */
   expectedVersion: z.number().int().min(1),
   /** Only the fields given change. */
-  patch: ZHypothesisFields.partial(),
+  patch: ZHypothesisPatch,
   /**
    * true: freeze the (new) query's results; false: drop the frozen copy; omitted: keep it when
    * the query (source, range, padding, threshold, cells, mode, length) is unchanged, else drop it.

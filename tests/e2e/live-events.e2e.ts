@@ -1,0 +1,62 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { makeLstmVisProject } from "../fixtures/formats/projects";
+
+/**
+ * Live record events through the production server (`next start` behind the launcher): a signed-in
+ * page holds an `events.onDataset` server-sent-event stream open through the Next route handler,
+ * a tRPC mutation saves a hypothesis, and the stream delivers its event at once.
+ */
+const serverEnv = {
+  ...process.env,
+  STATESCOPE_DATA_DIR: process.env.E2E_DATA_DIR ?? ".test-data/e2e",
+  EMBEDDED_PG_PORT: process.env.E2E_PG_PORT ?? "54500",
+};
+
+let datasetId = "";
+
+test.beforeAll(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "statescope-live-"));
+  await makeLstmVisProject(dir, { n: 60 });
+  const out = execFileSync(process.execPath, ["server/cli/bin.cjs", "import", dir, "--workspace", "demo", "--json"], { env: serverEnv, encoding: "utf8", timeout: 120_000 });
+  datasetId = (JSON.parse(out.trim().split("\n").pop()!) as { datasetId: string }).datasetId;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("events.onDataset streams over SSE through the production route handler", async ({ page }) => {
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill("demo@statescope.dev");
+  await page.getByLabel("Password").fill("statescope-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/w$/);
+
+  // Open the stream in the page (the session cookie goes along) and keep every data line.
+  await page.evaluate(async (id) => {
+    const input = encodeURIComponent(JSON.stringify({ json: { workspace: "demo", datasetId: id } }));
+    const res = await fetch(`/api/trpc/events.onDataset?input=${input}`, { headers: { accept: "text/event-stream" } });
+    const w = window as unknown as { sse: { status: number; type: string | null; text: string } };
+    w.sse = { status: res.status, type: res.headers.get("content-type"), text: "" };
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    void (async () => {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) w.sse.text += r.value;
+    })();
+  }, datasetId);
+  const sse = () => page.evaluate(() => (window as unknown as { sse: { status: number; type: string | null; text: string } }).sse);
+  await expect.poll(async () => (await sse()).text).toContain("event: connected");
+  expect((await sse()).status).toBe(200);
+  expect((await sse()).type).toMatch(/^text\/event-stream/);
+
+  const created = await page.request.post("/api/trpc/hypothesis.create", {
+    data: { json: { workspace: "demo", datasetId, name: "over SSE", source: "states::states1", start: 2, end: 6, padLeft: 0, padRight: 0, threshold: 0.3, cells: [0, 1] } },
+  });
+  expect(created.status()).toBe(200);
+  const id = ((await created.json()) as { result: { data: { json: { id: string } } } }).result.data.json.id;
+  const t0 = Date.now();
+  await expect.poll(async () => (await sse()).text, { timeout: 5000 }).toContain(id);
+  expect(Date.now() - t0).toBeLessThan(2000);
+  const line = (await sse()).text.split("\n").find((l) => l.startsWith("data: ") && l.includes(id))!;
+  expect(JSON.parse(line.slice(6)).json).toMatchObject({ kind: "hypothesis", id, op: "created", datasetId });
+});
