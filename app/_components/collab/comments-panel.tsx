@@ -1,10 +1,11 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { hypothesisViewState, rangeViewState } from "@statescope/collab";
+import { rangeViewState } from "@statescope/collab";
 import type { ExplorerView } from "@/app/_components/explorer/explorer";
 import { useTRPC } from "@/app/_lib/trpc";
 import { useCollab, type ThreadDraft } from "./collab-context";
+import { restoredView } from "./hypotheses-panel";
 import { useIdempotencyKey } from "./idempotency";
 import { MentionInput } from "./mention-input";
 import type { Comment, Hypothesis, ThreadSummary } from "./types";
@@ -209,7 +210,7 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
   const hyp = t?.hypothesisId ? hyps.get(t.hypothesisId) : undefined;
   const show = () => {
     if (!t) return;
-    if (hyp) c.goTo(hypothesisViewState(hyp, view.state));
+    if (hyp) void restoredView(hyp, view).then(c.goTo);
     else if (t.start !== null && t.end !== null) c.goTo(rangeViewState({ source: t.source, start: t.start, end: t.end, cells: t.cells }, view.state));
   };
   const submit = () => {

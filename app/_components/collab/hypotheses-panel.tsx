@@ -2,7 +2,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { hypothesisFromView, hypothesisViewState, type HypothesisView } from "@statescope/collab";
+import type { ExplorerViewState } from "@statescope/core";
 import type { ExplorerView } from "@/app/_components/explorer/explorer";
+import { computeSelection } from "@/app/_components/explorer/select-view";
 import { useTRPC } from "@/app/_lib/trpc";
 import { explorerKey, useCollab } from "./collab-context";
 import { useShownResult } from "./frozen-result";
@@ -39,6 +41,26 @@ function fieldsOf(v: HypothesisView) {
     mode: v.mode === "fast" ? ("fast" as const) : ("precise" as const),
     length: v.length,
   };
+}
+
+/**
+ * The view a hypothesis opens: unpinned (the brush rule plus its edits, as when it was saved from
+ * a brush) when that gives exactly the saved cells on the data, else the saved cells pinned.
+ */
+export async function restoredView(h: HypothesisView, view: ExplorerView): Promise<ExplorerViewState> {
+  const pinned = hypothesisViewState(h, view.state);
+  const src = view.info.sources.find((s) => s.name === h.source);
+  if (!src) return pinned;
+  try {
+    const lo = Math.max(0, h.start - h.padLeft);
+    const hi = Math.min(src.steps, h.end + h.padRight);
+    const matrix = await view.data.states(h.source, lo, hi);
+    const free = hypothesisViewState(h, view.state, { pin: false });
+    const cells = computeSelection(free.layers[0]!, src, free, { matrix, origin: lo });
+    return cells && cells.join() === [...h.cells].join() ? free : pinned;
+  } catch {
+    return pinned; // the pinned view is exact without reading the data
+  }
 }
 
 const sameView = (a: HypothesisView, b: HypothesisView) =>
@@ -201,14 +223,20 @@ function SaveForm({ view, hv, onDone }: { view: ExplorerView; hv: HypothesisView
   );
 }
 
+function useOpen(view: ExplorerView) {
+  const c = useCollab();
+  return (h: HypothesisView) => void restoredView(h, view).then(c.goTo);
+}
+
 function HypothesisItem({ h, view, isCurrent, onTag, threadIds }: { h: Hypo; view: ExplorerView; isCurrent: boolean; onTag: (t: string) => void; threadIds: string[] }) {
   const c = useCollab();
   const [mode, setMode] = useState<"idle" | "edit" | "delete" | "history">("idle");
   const canDelete = c.role === "OWNER" || (c.canWrite && h.author?.id === c.userId);
+  const open = useOpen(view);
   return (
     <li className={`record${isCurrent ? " current" : ""}`} data-testid="hypothesis-item" data-id={h.id}>
       <div className="record-head">
-        <button type="button" className="record-title linkish-plain" onClick={() => c.goTo(hypothesisViewState(h, view.state))} title="Open this view" data-testid="hypothesis-open">
+        <button type="button" className="record-title linkish-plain" onClick={() => open(h)} title="Open this view" data-testid="hypothesis-open">
           {h.name}
         </button>
         {isCurrent && <span className="badge">shown</span>}
@@ -232,7 +260,7 @@ function HypothesisItem({ h, view, isCurrent, onTag, threadIds }: { h: Hypo; vie
         )}
       </div>
       <div className="record-actions">
-        <button type="button" className="secondary small" onClick={() => c.goTo(hypothesisViewState(h, view.state))}>Open</button>
+        <button type="button" className="secondary small" onClick={() => open(h)}>Open</button>
         <WriteButton className="ghost small" onClick={() => c.setDraft({ kind: "hypothesis", hypothesisId: h.id, name: h.name })}>Comment</WriteButton>
         <WriteButton className="ghost small" onClick={() => setMode(mode === "edit" ? "idle" : "edit")} data-testid="hypothesis-edit">Edit</WriteButton>
         <button type="button" className="ghost small" onClick={() => setMode(mode === "history" ? "idle" : "history")}>History</button>
@@ -336,6 +364,7 @@ function History({ h, view }: { h: Hypo; view: ExplorerView }) {
   const versions = useQuery(trpc.hypothesis.versions.queryOptions({ workspace: c.workspace, id: h.id }));
   const detail = useQuery({ ...trpc.hypothesis.get.queryOptions({ workspace: c.workspace, id: h.id }), enabled: h.hasFrozenResult });
   const fr = detail.data?.frozen ?? null;
+  const open = useOpen(view);
   return (
     <div className="history" data-testid="hypothesis-history">
       <ErrorLine error={versions.error} />
@@ -347,7 +376,7 @@ function History({ h, view }: { h: Hypo; view: ExplorerView }) {
         {versions.data?.map((v) => (
           <li key={v.version}>
             <strong>v{v.version}</strong> <span className="muted">“{v.snapshot.name}” · {summary(v.snapshot)} · replaced by {personName(v.replacedBy)} <Time at={v.replacedAt} /></span>{" "}
-            <button type="button" className="linkish" onClick={() => c.goTo(hypothesisViewState(v.snapshot, view.state))}>open this version</button>
+            <button type="button" className="linkish" onClick={() => open(v.snapshot)}>open this version</button>
           </li>
         ))}
         {versions.data?.length === 0 && <li className="muted">No earlier versions: it was never edited.</li>}

@@ -42,6 +42,13 @@ describe("hypothesis views", () => {
     expect(hypothesisFromView(back, [applyManualEdits(l.pinned!, l.add, l.exclude, 20)])).toEqual({ ok: true, view: { ...h } });
   });
 
+  it("opens unpinned on request: the brush rule plus the same edits", () => {
+    const h = { source: "s", start: 4, end: 6, padLeft: 1, padRight: 0, threshold: 0.3, cells: [1, 2], addedCells: [2], excludedCells: [0], mode: "precise", length: 3 };
+    const l = hypothesisViewState(h, base, { pin: false }).layers[0]!;
+    expect(l).toEqual({ source: "s", threshold: 0.3, add: [2], exclude: [0], pinned: null });
+    expect(hypothesisViewState(h, base, { pin: false }).match).toMatchObject({ mode: "precise", length: 3 });
+  });
+
   it("a range anchor keeps the layer and pins the anchored cells (or keeps the edits without cells)", () => {
     const s = { ...base, layers: [{ ...defaultLayer("states::a"), add: [1] }] };
     expect(rangeViewState({ start: 2, end: 5 }, s).layers[0]).toMatchObject({ source: "states::a", add: [1], pinned: null });

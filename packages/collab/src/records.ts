@@ -32,12 +32,13 @@ const asc = (xs: Iterable<number>) => [...new Set(xs)].sort((a, b) => a - b);
  * padding, threshold and match settings. The cells are pinned as saved (minus the hand-added
  * ones, plus the excluded ones, which the layer keeps as manual edits): the view then shows
  * exactly the saved cells with their edits marked, even when the saving view had pinned cells
- * that the brush rule alone would not give. Display preferences (zoom, tracks, mask, context)
- * are kept from `base`.
+ * that the brush rule alone would not give. With `pin: false` the cells come from the brush rule
+ * plus the edits (the caller checked that this gives the saved cells). Display preferences (zoom,
+ * tracks, mask, context) are kept from `base`.
  */
-export function hypothesisViewState(h: HypothesisView, base: ExplorerViewState): ExplorerViewState {
+export function hypothesisViewState(h: HypothesisView, base: ExplorerViewState, opts: { pin?: boolean } = {}): ExplorerViewState {
   const added = new Set(h.addedCells);
-  const pinned = asc([...h.cells.filter((c) => !added.has(c)), ...h.excludedCells]);
+  const pinned = opts.pin === false ? null : asc([...h.cells.filter((c) => !added.has(c)), ...h.excludedCells]);
   const layer: LayerState = { source: h.source, threshold: h.threshold, add: asc(h.addedCells), exclude: asc(h.excludedCells), pinned };
   return {
     ...base,
