@@ -281,14 +281,20 @@ test("an editor's records: edit with history, tag filter, a retried reply posts 
   await expect(page.getByTestId("import-errors")).toContainText("line 3, column end");
   await expect(page.getByTestId("import-errors")).toContainText("line 4, column start");
   await expect(page.getByTestId("annotation-item")).toHaveCount(before);
-  await page.getByTestId("annotations-file").setInputFiles({ name: "good.csv", mimeType: "text/csv", buffer: Buffer.from("start,end,category,note\n60,64,noun phrase,from a csv\n70,72,verb,\n") });
-  await expect(page.getByTestId("import-result")).toContainText("Imported 2 labels");
-  await expect(page.getByTestId("annotation-item")).toHaveCount(before + 2);
+  const rows = Array.from({ length: 28 }, (_, i) => `${100 + i * 10},${104 + i * 10},${i % 2 ? "verb" : "noun phrase"},`);
+  const good = ["start,end,category,note", "60,64,noun phrase,from a csv", "70,72,verb,", ...rows].join("\n");
+  await page.getByTestId("annotations-file").setInputFiles({ name: "good.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
+  await expect(page.getByTestId("import-result")).toContainText("Imported 30 labels");
+  await expect(page.getByTestId("annotation-item")).toHaveCount(before + 30);
   const download = page.waitForEvent("download");
   await page.getByTestId("annotations-export").click();
   const file = await (await download).path();
   expect(fs.readFileSync(file, "utf8")).toContain("noun phrase");
-  await page.screenshot({ path: "test-results/collab-labels.png" });
+  // a long list scrolls inside the panel and leaves the explorer's layout alone
+  const canvas = (await page.locator(".explorer-canvas").boundingBox())!;
+  const match = (await page.getByTestId("match-view").boundingBox())!;
+  expect(match.y - (canvas.y + canvas.height)).toBeLessThan(20);
+  await page.screenshot({ path: "test-results/collab-labels.png", fullPage: true });
 
   // delete the hypothesis (after a confirmation)
   await page.getByTestId("collab-tab-hypotheses").click();
