@@ -209,8 +209,11 @@ test("an editor's records: edit with history, tag filter, a retried reply posts 
   }
   expect(start).toBeGreaterThan(0);
 
-  // save, then edit: the list shows v2 and the history keeps v1
+  // run a match, then save with its results frozen; edit: the list shows v2, the history keeps v1
+  await page.getByTestId("run-fast").click();
+  await expect(page.getByTestId("match-results")).toBeVisible();
   await page.getByTestId("save-hypothesis").click();
+  await expect(page.getByTestId("freeze-results")).toBeChecked();
   await page.getByLabel("Hypothesis name").fill("Draft idea");
   await page.getByLabel("Tags").fill("draft");
   await page.getByLabel("Hypothesis name").press("Enter");
@@ -222,6 +225,9 @@ test("an editor's records: edit with history, tag filter, a retried reply posts 
   const refined = page.getByTestId("hypothesis-item").filter({ hasText: "Refined idea" });
   await expect(refined).toContainText("v2");
   await expect(refined.getByTestId("hypothesis-history")).toContainText("“Draft idea”");
+  await expect(refined).toContainText("frozen results");
+  await expect(refined.getByTestId("frozen-results")).toContainText("ranges");
+  expect(await refined.getByTestId("frozen-results").locator(".hit").count()).toBeGreaterThan(0);
   await page.getByLabel("Filter by tag").selectOption("draft");
   await expect(page.getByTestId("hypothesis-item")).toHaveCount(1);
   await page.getByLabel("Filter by tag").selectOption("");
