@@ -112,6 +112,22 @@ describe("annotations", () => {
     expect(back.csv).toBe(out.csv.replaceAll(",editor\n", ",editor2\n"));
   });
 
+  it("imports a large CSV in one transaction (more rows than one statement can bind)", async () => {
+    const target = { workspace: fx.ws, datasetId: fx.otherDatasetId };
+    const n = 20_000;
+    const rows = Array.from({ length: n }, (_, i) => `${i % 399},${(i % 399) + 1},bulk ${i % 3},row ${i}`);
+    const before = await t.db.annotation.count({ where: { datasetId: fx.otherDatasetId } });
+    const r = await as(fx.users.editor).annotation.importCsv({ ...target, csv: ["start,end,category,note", ...rows].join("\n") });
+    expect(r).toEqual({ imported: n, categoriesCreated: ["bulk 0", "bulk 1", "bulk 2"] });
+    expect(await t.db.annotation.count({ where: { datasetId: fx.otherDatasetId } })).toBe(before + n);
+
+    // Within one import, later rows win where they overlap (and the import wins over older rows).
+    await as(fx.users.editor).annotation.importCsv({ ...target, csv: "start,end,category\n0,6,late A\n2,4,late B\n" });
+    const labels = new Map((await as(fx.users.viewer).dataset.get(target)).metaTracks.find((x) => x.name === "annotations")!.labels!.map((l) => [l.id, l.label]));
+    const m = await as(fx.users.viewer).dataset.meta({ ...target, track: "annotations", from: 0, to: 7 });
+    expect(int32(m.data).map((v) => labels.get(v))).toEqual(["late A", "late A", "late B", "late B", "late A", "late A", "bulk 0"]);
+  });
+
   it("imports all or nothing: a bad CSV names line and column and leaves no rows or categories", async () => {
     const target = { workspace: fx.ws, datasetId: fx.otherDatasetId };
     const before = { a: await t.db.annotation.count(), c: await t.db.annotationCategory.count() };

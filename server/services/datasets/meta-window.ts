@@ -5,8 +5,8 @@
 import { AppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import { readMetaWindow } from "@/server/storage/dataset-store";
-import { annotationTrackName, annotationTrackWindow } from "@/server/services/collab/annotations";
 import { MAX_STATE_WINDOW, type MetaWindowInput, type MetaWindowOutput } from "./schemas-meta";
+import { readAnnotationTrack } from "@/server/services/collab/annotations";
 
 const b64 = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
 
@@ -14,28 +14,20 @@ export async function readMetaEncoded(db: Db, workspaceId: string, input: MetaWi
   const ds = await db.dataset.findUnique({ where: { id: input.datasetId }, select: { id: true, workspaceId: true, status: true, steps: true } });
   if (!ds || ds.workspaceId !== workspaceId) throw new AppError("NOT_FOUND", `dataset ${input.datasetId} does not exist`);
   if (ds.status !== "READY") throw new AppError("CONFLICT", `dataset ${ds.id} is not ready: it has no data to read`);
+  // Issue 7: the members' "annotations" track is read from the Annotation rows, not MetaChunks.
+  const annotations = await readAnnotationTrack(db, ds, input);
+  if (annotations) return annotations;
   const track = await db.metaTrack.findUnique({
     where: { datasetId_name: { datasetId: ds.id, name: input.track } },
     select: { id: true, kind: true, width: true, chunkRows: true, hasWeights: true },
   });
+  if (!track) throw new AppError("BAD_INPUT", `dataset ${ds.id} has no meta track ${JSON.stringify(input.track)}`);
   const from = input.from;
   const to = Math.min(input.to, ds.steps);
-  if (!track && (await isAnnotationTrack(db, ds.id, input.track))) {
-    if (from >= to) throw new AppError("BAD_INPUT", `dataset ${ds.id} has ${ds.steps} steps: [${input.from}, ${input.to}) is out of range`);
-    return { track: input.track, kind: "discrete", from, to, width: 1, data: b64(await annotationTrackWindow(db, ds.id, from, to)), weights: null };
-  }
-  if (!track) throw new AppError("BAD_INPUT", `dataset ${ds.id} has no meta track ${JSON.stringify(input.track)}`);
   if (from >= to) throw new AppError("BAD_INPUT", `dataset ${ds.id} has ${ds.steps} steps: [${input.from}, ${input.to}) is out of range`);
   if (to - from > MAX_STATE_WINDOW) throw new AppError("TOO_LARGE", `at most ${MAX_STATE_WINDOW} steps per request, asked for ${to - from}`);
   const kind = track.kind === "scalar" || track.kind === "wordvec" ? track.kind : "discrete";
   const rows = await readMetaWindow(pgPool(db), { ...track, kind }, ds.steps, from, to);
   if (rows.kind === "wordvec") return { track: input.track, kind, from, to, width: rows.width, data: b64(rows.ids), weights: rows.weights ? b64(rows.weights) : null };
   return { track: input.track, kind, from, to, width: track.width, data: b64(rows.values), weights: null };
-}
-
-/** The members' annotation track (issue 7) is served from the Annotation rows, not MetaChunks. */
-async function isAnnotationTrack(db: Db, datasetId: string, name: string): Promise<boolean> {
-  if (!name.startsWith("annotations")) return false;
-  const imported = await db.metaTrack.findMany({ where: { datasetId }, select: { name: true } });
-  return name === annotationTrackName(imported.map((t) => t.name));
 }
