@@ -5,7 +5,7 @@ import { ServerExplorer } from "@/app/_components/explorer/server-explorer";
 import { CollabPanel } from "./collab-panel";
 import { CollabProvider } from "./collab-context";
 import { CommentLane } from "./comment-lane";
-import "./collab.css";
+import "./records.css";
 
 /** The explorer of a workspace dataset with the team panel and the comment markers. */
 export function CollabExplorer({ workspace, datasetId, userId }: { workspace: string; datasetId: string; userId: string }) {

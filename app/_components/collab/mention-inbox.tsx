@@ -8,7 +8,7 @@ import { defaultViewState, encodeViewState } from "@statescope/core";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
 import type { InboxItem } from "./types";
 import { Avatar, ErrorLine, personName, Time } from "./ui";
-import "./collab.css";
+import "./records.css";
 
 /**
  * The caller's @mentions in this workspace: a badge with the unread count, a list (newest first),

@@ -30,7 +30,7 @@ export function Avatar({ id, name, size = 20 }: { id: string | null | undefined;
     .map((w) => w[0]!.toUpperCase())
     .join("");
   return (
-    <span className="avatar" style={{ background: id ? colorFor(id) : "#98a2ae", width: size, height: size, fontSize: size * 0.45 }} aria-hidden>
+    <span className="person-avatar" style={{ background: id ? colorFor(id) : "#98a2ae", width: size, height: size, fontSize: size * 0.45 }} aria-hidden>
       {initials || "?"}
     </span>
   );
