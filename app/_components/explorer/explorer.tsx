@@ -1,7 +1,7 @@
 "use client";
 import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import {
   decodeViewState,
   defaultLayer,
@@ -23,6 +23,34 @@ const CHUNK = 128;
 const MARGIN = 24;
 
 /** The loaded range around the visible steps: chunk-aligned so small moves reuse the cache. */
+/** What an add-on (the collaboration panel) sees of the current view, and may change through `update`. */
+export interface ExplorerView {
+  data: ExplorerData;
+  info: DatasetInfo;
+  state: ExplorerViewState;
+  update: Update;
+  /** Per layer: the selected cells (rule + manual edits), null while loading. */
+  selections: readonly (number[] | null)[];
+  /** Visible steps [from, to). */
+  visible: [number, number];
+}
+
+/** Horizontal geometry of the token strip, for lanes drawn in step with it. */
+export interface StripGeometry {
+  origin: number;
+  steps: number;
+  zoom: number;
+  width: number;
+}
+
+/** Optional add-ons rendered inside the explorer (kept out of the explorer's own files). */
+export interface ExplorerSlots {
+  /** A side panel beside the views. */
+  panel?: (v: ExplorerView) => ReactNode;
+  /** A lane right above the token strip, aligned with its steps. */
+  stripLane?: (g: StripGeometry) => ReactNode;
+}
+
 export function loadRange(pos: number, n: number, total: number): [number, number] {
   const lo = Math.max(0, Math.floor((pos - MARGIN) / CHUNK) * CHUNK);
   const hi = Math.min(total, Math.ceil((pos + n + MARGIN) / CHUNK) * CHUNK, lo + MAX_WINDOW);
@@ -63,7 +91,7 @@ function useUrlState(): [ExplorerViewState, Update] {
   return [state, update];
 }
 
-export function Explorer({ data, selectLink }: { data: ExplorerData; selectLink: (q: string) => string }) {
+export function Explorer({ data, selectLink, slots }: { data: ExplorerData; selectLink: (q: string) => string; slots?: ExplorerSlots }) {
   const [state, update] = useUrlState();
   const info = useQuery({ queryKey: ["explorer", data.key, "info"], queryFn: () => data.info(), staleTime: Infinity });
 
@@ -90,7 +118,7 @@ export function Explorer({ data, selectLink }: { data: ExplorerData; selectLink:
       </div>
     );
   }
-  return <ExplorerLoaded data={data} info={d} state={state} update={update} selectLink={selectLink} />;
+  return <ExplorerLoaded data={data} info={d} state={state} update={update} selectLink={selectLink} slots={slots} />;
 }
 
 function ExplorerLoaded({
@@ -99,12 +127,14 @@ function ExplorerLoaded({
   state: raw,
   update,
   selectLink,
+  slots,
 }: {
   data: ExplorerData;
   info: DatasetInfo;
   state: ExplorerViewState;
   update: Update;
   selectLink: (q: string) => string;
+  slots?: ExplorerSlots;
 }) {
   const state = useMemo<ExplorerViewState>(() => {
     const layers = raw.layers.length ? raw.layers : [defaultLayer(info.sources[0]!.name)];
@@ -212,7 +242,8 @@ function ExplorerLoaded({
 
   const go = (pos: number) => update((s) => ({ ...s, pos: Math.max(0, Math.min(info.steps - 1, pos)) }));
   return (
-    <div className="explorer" data-testid="explorer">
+    <div className={slots?.panel ? "explorer with-panel" : "explorer"} data-testid="explorer">
+      {slots?.panel?.({ data, info, state, update, selections, visible: [state.pos, state.pos + n] })}
       <div className="toolbar" role="toolbar" aria-label="Navigation">
         <div className="group">
           <button type="button" className="secondary small" onClick={() => go(state.pos - Math.max(1, n - 3))} aria-label="Back one window">«</button>
@@ -357,6 +388,7 @@ function ExplorerLoaded({
           hovered={hovered}
           onHover={setHovered}
           marks={marks}
+          stripLane={slots?.stripLane}
         />
       </div>
       <MatchView data={data} info={info} state={state} update={update} selections={selections} selectLink={selectLink} />

@@ -255,6 +255,8 @@ function ResultsInner(p: ResultsProps) {
     if (!t) return null;
     const v = trackAt(i, j, col);
     if (v === null) return null;
+    // a discrete value labelled "" is "no label" (e.g. the annotations track between labels)
+    if (t.kind === "discrete" && t.labels?.get(v) === "") return null;
     return t.kind === "discrete" ? categoricalColor(v) : scalarColor(v, t.range ?? [0, 1]);
   };
 

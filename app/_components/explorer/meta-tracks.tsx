@@ -62,6 +62,8 @@ export const MetaTracks = memo(function MetaTracks(p: {
               const x = GUTTER + i * p.zoom;
               if (info.kind === "discrete") {
                 const id = Number(data.values[j * data.width]);
+                // a value labelled "" is "no label" (e.g. the annotations track between labels)
+                if (info.labels?.get(id) === "") return null;
                 const label = trackLabel(info, id);
                 const chars = Math.floor((p.zoom - 4) / 6);
                 return (

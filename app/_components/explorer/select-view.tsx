@@ -1,5 +1,5 @@
 "use client";
-import { useMemo } from "react";
+import { useMemo, type ReactNode } from "react";
 import {
   applyManualEdits,
   countOnPerStep,
@@ -78,6 +78,8 @@ export interface SelectViewProps {
   hovered: { layer: number; cell: number } | null;
   onHover: (h: { layer: number; cell: number } | null) => void;
   marks: readonly [number, number][];
+  /** An add-on lane drawn right above the token strip (e.g. comment markers). */
+  stripLane?: (g: { origin: number; steps: number; zoom: number; width: number }) => ReactNode;
 }
 
 function setLayer(update: Update, i: number, f: (l: LayerState) => LayerState) {
@@ -200,6 +202,7 @@ export function SelectView(p: SelectViewProps) {
         );
       })}
 
+      {p.stripLane?.({ origin: from, steps: n, zoom: state.zoom, width })}
       <TokenStrip
         tokens={p.tokens}
         origin={from}

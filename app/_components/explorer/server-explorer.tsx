@@ -1,9 +1,9 @@
 "use client";
-import { Explorer } from "./explorer";
+import { Explorer, type ExplorerSlots } from "./explorer";
 import { useServerData } from "./use-server-data";
 
-export function ServerExplorer({ workspace, datasetId }: { workspace: string; datasetId: string }) {
+export function ServerExplorer({ workspace, datasetId, slots }: { workspace: string; datasetId: string; slots?: ExplorerSlots }) {
   const data = useServerData(workspace, datasetId);
   const base = `/w/${workspace}/datasets/${datasetId}/explore`;
-  return <Explorer data={data} selectLink={(q) => `${base}?${q}`} />;
+  return <Explorer data={data} selectLink={(q) => `${base}?${q}`} slots={slots} />;
 }

@@ -1,5 +1,6 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
+import { MentionInbox } from "../../_components/collab/mention-inbox";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 
 export function WorkspaceHeader({ slug }: { slug: string }) {
@@ -7,8 +8,11 @@ export function WorkspaceHeader({ slug }: { slug: string }) {
   const ws = useQuery(trpc.workspace.get.queryOptions({ workspace: slug }));
   if (ws.error) return <p className="error" role="alert">{errorMessage(ws.error)}</p>;
   return (
-    <h1>
-      {ws.data?.name ?? slug} {ws.data ? <span className="badge" data-testid="my-role">{ws.data.role}</span> : null}
-    </h1>
+    <div className="workspace-header">
+      <h1>
+        {ws.data?.name ?? slug} {ws.data ? <span className="badge" data-testid="my-role">{ws.data.role}</span> : null}
+      </h1>
+      {ws.data ? <MentionInbox workspace={slug} /> : null}
+    </div>
   );
 }

@@ -142,3 +142,4 @@ export function colorFor(userId: string): string {
   for (let i = 0; i < userId.length; i++) h = Math.imul(h ^ userId.charCodeAt(i), 16777619);
   return PALETTE[(h >>> 0) % PALETTE.length]!;
 }
+export * from "./records";

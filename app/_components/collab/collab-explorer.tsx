@@ -1,0 +1,24 @@
+"use client";
+import { useMemo } from "react";
+import type { ExplorerSlots } from "@/app/_components/explorer/explorer";
+import { ServerExplorer } from "@/app/_components/explorer/server-explorer";
+import { CollabPanel } from "./collab-panel";
+import { CollabProvider } from "./collab-context";
+import { CommentLane } from "./comment-lane";
+import "./records.css";
+
+/** The explorer of a workspace dataset with the team panel and the comment markers. */
+export function CollabExplorer({ workspace, datasetId, userId }: { workspace: string; datasetId: string; userId: string }) {
+  const slots = useMemo<ExplorerSlots>(
+    () => ({
+      panel: (v) => <CollabPanel view={v} />,
+      stripLane: (g) => <CommentLane g={g} />,
+    }),
+    [],
+  );
+  return (
+    <CollabProvider workspace={workspace} datasetId={datasetId} userId={userId}>
+      <ServerExplorer workspace={workspace} datasetId={datasetId} slots={slots} />
+    </CollabProvider>
+  );
+}
