@@ -1,8 +1,18 @@
 "use client";
+import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTRPC } from "@/app/_lib/trpc";
+import type { DatasetDetail } from "@/server/services/datasets/schemas";
 import { Explorer } from "./explorer";
 import { useServerData } from "./use-server-data";
 
-export function ServerExplorer({ workspace, datasetId }: { workspace: string; datasetId: string }) {
+export function ServerExplorer({ workspace, datasetId, initialInfo }: { workspace: string; datasetId: string; initialInfo: DatasetDetail | null }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  // the page read the dataset already: seed the cache before the first read, so no round trip waits on it
+  useState(() => {
+    if (initialInfo) qc.setQueryData(trpc.dataset.get.queryKey({ workspace, datasetId }), initialInfo);
+  });
   const data = useServerData(workspace, datasetId);
   const base = `/w/${workspace}/datasets/${datasetId}/explore`;
   return <Explorer data={data} selectLink={(q) => `${base}?${q}`} />;
