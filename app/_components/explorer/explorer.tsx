@@ -213,7 +213,9 @@ function ExplorerLoaded({
       setSearchErr(errorMessage(e));
     }
   };
-  const marks = (searchHits?.hits ?? [])
+  // the step a jump asked for stays marked until the next jump
+  const [target, setTarget] = useState<number | null>(null);
+  const marks = [...(searchHits?.hits ?? []), ...(target !== null ? [{ pos: target, length: 1 }] : [])]
     .filter((h) => h.pos + h.length > state.pos && h.pos < state.pos + n)
     .map((h) => [h.pos - state.pos, h.pos - state.pos + h.length] as [number, number]);
   const [jump, setJump] = useState("");
@@ -233,7 +235,10 @@ function ExplorerLoaded({
             onSubmit={(e) => {
               e.preventDefault();
               const v = Number(jump);
-              if (Number.isInteger(v)) go(windowStartFor(v));
+              if (jump.trim() === "" || !Number.isInteger(v)) return;
+              const t = Math.max(0, Math.min(info.steps - 1, v));
+              setTarget(t);
+              go(windowStartFor(t));
             }}
           >
             <input aria-label="Jump to position" placeholder={`step (0–${info.steps - 1})`} value={jump} onChange={(e) => setJump(e.target.value)} className="w-num" />
