@@ -44,6 +44,8 @@ const opt = (name: string, dflt: number) => {
 const STEPS = opt("--steps", 1_000_000);
 const COLD = opt("--cold", 5);
 const WARM = opt("--warm", 10);
+/** --profile: also record a CPU profile of one cold open and print the functions with the most self time. */
+const PROFILE = args.includes("--profile");
 const CELLS = 650;
 const VOCAB = 10_000;
 const SOURCE = "states";
@@ -184,12 +186,41 @@ interface Sample {
   requests: { names: string; start: number; end: number }[];
 }
 
-async function openOnce(ctx: BrowserContext, url: string): Promise<Sample> {
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+/** Self time per function (top 15) of a CPU profile. */
+function topFunctions(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }): string[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop() ?? ""}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, ms]) => `${ms.toFixed(0).padStart(6)} ms  ${k}`);
+}
+
+async function openOnce(ctx: BrowserContext, url: string, profile = false): Promise<Sample> {
   const page = await ctx.newPage();
   await page.setViewportSize({ width: 1600, height: 1000 });
+  const cdp = profile ? await ctx.newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+    await cdp.send("Profiler.start");
+  }
   try {
     await page.goto(url);
     await page.waitForFunction((m) => performance.getEntriesByName(m, "mark").length > 0, MARK, { timeout: 60_000, polling: 50 });
+    if (cdp) {
+      const { profile: p } = (await cdp.send("Profiler.stop")) as unknown as { profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] } };
+      console.log("CPU profile of one cold open, self time by function (page main thread):");
+      for (const l of topFunctions(p)) console.log(`  ${l}`);
+    }
     return await page.evaluate((m) => {
       const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
       const requests = (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
@@ -257,6 +288,11 @@ async function main() {
     // the first open after the server started (Next's route and Prisma warm up): reported, not counted
     const firstCtx = await browser.newContext({ storageState: auth });
     const first = await openOnce(firstCtx, urlAt(freshPos()));
+    if (PROFILE) {
+      const pctx = await browser.newContext({ storageState: auth });
+      await openOnce(pctx, urlAt(freshPos()), true);
+      await pctx.close();
+    }
     await firstCtx.close();
 
     const cold: Sample[] = [];
@@ -295,9 +331,14 @@ async function main() {
         ]),
       );
     }
-    const last = cold[cold.length - 1]!;
     console.log("");
-    console.log(`requests of the last cold open (ms since navigation start): ${last.requests.map((q) => `${q.names} ${f0(q.start)}→${f0(q.end)}`).join("; ")}`);
+    console.log("per open (ms since navigation start): first window | DOMContentLoaded | the window's request (tokens + states + tracks) start → end");
+    for (const [name, list] of [["cold", cold], ["warm", warm]] as const) {
+      for (const s of list) {
+        const w = s.requests.find((q) => q.names.split(",").includes("dataset.states"));
+        console.log(`  ${name}: ${f0(s.firstWindow)} | ${f0(s.domContentLoaded)} | ${w ? `${f0(w.start)} → ${f0(w.end)}` : "-"}${s.requests.length ? ` (all: ${s.requests.map((q) => q.names).join("; ")})` : ""}`);
+      }
+    }
   } finally {
     await browser?.close();
     if (web && web.exitCode === null) {
