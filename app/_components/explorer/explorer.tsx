@@ -116,7 +116,8 @@ function ExplorerLoaded({
   useEffect(() => {
     if (raw.layers.length === 0) update((s) => (s.layers.length ? s : { ...s, layers: [defaultLayer(info.sources[0]!.name)] }));
   }, [raw.layers.length, info, update]);
-  const [wrapRef, width] = useElementWidth<HTMLDivElement>(1100);
+  // the loaded range depends on the width: reading before it is measured would read a window twice
+  const [wrapRef, width, measured] = useElementWidth<HTMLDivElement>(1100);
   const [hovered, setHovered] = useState<{ layer: number; cell: number } | null>(null);
   const n = visibleSteps(width, state.zoom, state.pos, info.steps);
   const [lo, hi] = loadRange(state.pos, n, info.steps);
@@ -143,13 +144,14 @@ function ExplorerLoaded({
     queryFn: () => data.tokens(lo, hi),
     placeholderData: keepPreviousData,
     staleTime: Infinity,
+    enabled: measured,
   });
   const windowQs = useQueries({
     queries: state.layers.map((l) => ({
       queryKey: ["explorer", data.key, "states", l.source, lo, hi],
       queryFn: async (): Promise<LoadedWindow> => ({ matrix: await data.states(l.source, lo, hi), origin: lo }),
       staleTime: Infinity,
-      enabled: info.sources.some((s) => s.name === l.source),
+      enabled: measured && info.sources.some((s) => s.name === l.source),
     })),
   });
   // the brushed steps plus padding, when the brush is outside the loaded window (after navigating away)
@@ -171,7 +173,7 @@ function ExplorerLoaded({
       queryFn: () => data.track(name, lo, hi),
       staleTime: Infinity,
       placeholderData: keepPreviousData,
-      enabled: info.tracks.some((t) => t.name === name),
+      enabled: measured && info.tracks.some((t) => t.name === name),
     })),
   });
 
