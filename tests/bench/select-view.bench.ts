@@ -18,7 +18,7 @@ function stats(xs: number[]) {
 }
 
 test("Select view re-renders within 16 ms after a threshold change (650 cells × 60 steps)", async ({ page }) => {
-  await page.goto(`/bench/select-view?s0=states::states1&b=12-15&z=${ZOOM}&t0=0.300`);
+  await page.goto(`/bench/select-view?s0=states::states1&pos=0&b=12-15&z=${ZOOM}&t0=0.300`);
   const plot = page.getByTestId("line-plot").first();
   await expect(plot).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId("window-label")).toContainText(`steps 0–${STEPS - 1}`);

@@ -47,6 +47,8 @@ async function brush(page: Page, from: number, to: number) {
 }
 
 test("brush, threshold, precise match, open a result, reproduce by URL", async ({ page, browser }) => {
+  // a long flow (two pages, a match, a few hundred row reads): on a shared, loaded machine it needs more than the default 90 s
+  test.setTimeout(180_000);
   await signIn(page);
   await page.setViewportSize({ width: 1600, height: 1200 });
   await page.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}&tr=pos&tr=wordlen&tr=topk`);
@@ -54,6 +56,19 @@ test("brush, threshold, precise match, open a result, reproduce by URL", async (
   await expect(page.locator("[data-testid=token][data-step='5']")).toBeVisible();
   await expect(page.getByTestId("track-pos")).toBeVisible();
   await expect(selectedCount(page)).toHaveText("0 cells");
+  // the top-k track holds token ids without a dictionary of its own: shown as vocabulary words
+  await expect(page.getByTestId("track-topk")).toContainText("cat");
+
+  // a jump opens the window 3 tokens before the step asked for (LSTMVis), and back
+  const jumpTo = async (step: number) => {
+    await page.getByLabel("Jump to position").fill(String(step));
+    await page.getByLabel("Jump to position").press("Enter");
+  };
+  await jumpTo(200);
+  await expect(page.getByTestId("window-label")).toContainText("steps 197–");
+  await expect(page.locator("[data-testid=token][data-step='200']")).toBeVisible();
+  await jumpTo(3);
+  await expect(page.getByTestId("window-label")).toContainText("steps 0–");
 
   // Brush a range where some cells are selected, then drag the threshold line until the
   // selected set changes (and stays non-empty). The fixture's cells are phase-shifted sine

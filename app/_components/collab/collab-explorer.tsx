@@ -2,13 +2,24 @@
 import { useMemo } from "react";
 import type { ExplorerSlots } from "@/app/_components/explorer/explorer";
 import { ServerExplorer } from "@/app/_components/explorer/server-explorer";
+import type { DatasetDetail } from "@/server/services/datasets/schemas";
 import { CollabPanel } from "./collab-panel";
 import { CollabProvider } from "./collab-context";
 import { CommentLane } from "./comment-lane";
 import "./records.css";
 
 /** The explorer of a workspace dataset with the team panel and the comment markers. */
-export function CollabExplorer({ workspace, datasetId, userId }: { workspace: string; datasetId: string; userId: string }) {
+export function CollabExplorer({
+  workspace,
+  datasetId,
+  userId,
+  initialInfo,
+}: {
+  workspace: string;
+  datasetId: string;
+  userId: string;
+  initialInfo: DatasetDetail | null;
+}) {
   const slots = useMemo<ExplorerSlots>(
     () => ({
       panel: (v) => <CollabPanel view={v} />,
@@ -18,7 +29,7 @@ export function CollabExplorer({ workspace, datasetId, userId }: { workspace: st
   );
   return (
     <CollabProvider workspace={workspace} datasetId={datasetId} userId={userId}>
-      <ServerExplorer workspace={workspace} datasetId={datasetId} slots={slots} />
+      <ServerExplorer workspace={workspace} datasetId={datasetId} initialInfo={initialInfo} slots={slots} />
     </CollabProvider>
   );
 }

@@ -3,7 +3,8 @@ import { memo, useMemo } from "react";
 import { onRuns, type StateMatrix, type Transform } from "@statescope/core";
 import { GUTTER } from "./layout";
 
-const ROW = 9;
+const ROW = 10;
+const HEAD = 14;
 export const MAX_RANGE_ROWS = 20;
 
 /** One row per selected cell (up to 20), a bar for each contiguous on-run in the window. */
@@ -21,23 +22,21 @@ export const ActivationRanges = memo(function ActivationRanges(p: {
   const runs = useMemo(() => shown.map((c) => onRuns(p.window, c, p.threshold, p.transform)), [shown.join(","), p.window, p.threshold, p.transform]);
   if (shown.length === 0) return null;
   return (
-    <svg width={p.width} height={shown.length * ROW + 4} className="ranges" data-testid="activation-ranges">
-      <text x={GUTTER - 8} y={6} dy="0.32em" textAnchor="end" className="lane-label">ranges</text>
+    <svg width={p.width} height={HEAD + shown.length * ROW + 4} className="ranges" data-testid="activation-ranges">
+      <text x={GUTTER - 8} y={HEAD / 2} dy="0.32em" textAnchor="end" className="lane-label">ranges</text>
+      <text x={GUTTER} y={HEAD / 2} dy="0.32em" className="lane-label small">
+        {`where each selected cell is on (≥ threshold) in the window${p.cells.length > MAX_RANGE_ROWS ? `: first ${MAX_RANGE_ROWS} of ${p.cells.length} cells` : ""}`}
+      </text>
       {shown.map((c, r) => (
-        <g key={c} transform={`translate(0,${2 + r * ROW})`} onPointerEnter={() => p.onHover(c)} onPointerLeave={() => p.onHover(null)}>
-          <rect x={GUTTER} width={Math.max(0, p.width - GUTTER)} height={ROW} fill={p.hovered === c ? "#fff1e6" : "transparent"} />
-          {r > 0 && (
-            <text x={GUTTER - 8} y={ROW / 2} dy="0.32em" textAnchor="end" className="lane-label small">{c}</text>
-          )}
+        <g key={c} transform={`translate(0,${HEAD + 2 + r * ROW})`} onPointerEnter={() => p.onHover(c)} onPointerLeave={() => p.onHover(null)}>
+          <rect x={0} width={p.width} height={ROW} fill={p.hovered === c ? "#fff1e6" : "transparent"} />
+          <text x={GUTTER - 8} y={ROW / 2} dy="0.32em" textAnchor="end" className="lane-label small">{c}</text>
           {runs[r]!.map(([a, b]) => (
-            <rect key={a} x={GUTTER + a * p.zoom + 1} y={1.5} width={(b - a) * p.zoom - 3} height={ROW - 3} rx={2} fill={p.hovered === c ? "#e8590c" : "#2f6fde"} fillOpacity={0.8} />
+            <rect key={a} x={GUTTER + a * p.zoom + 1} y={1.5} width={Math.max(1, (b - a) * p.zoom - 3)} height={ROW - 3} rx={2} fill={p.hovered === c ? "#e8590c" : "#2f6fde"} fillOpacity={0.8} />
           ))}
           <title>{`cell ${c}: ${runs[r]!.length} on-run(s) in the window`}</title>
         </g>
       ))}
-      {p.cells.length > MAX_RANGE_ROWS && (
-        <text x={p.width - 4} y={8} textAnchor="end" className="lane-label small">{`first ${MAX_RANGE_ROWS} of ${p.cells.length}`}</text>
-      )}
     </svg>
   );
 });

@@ -47,6 +47,8 @@ export interface TrackWindow {
   width: number;
   values: ArrayLike<number>;
   weights: ArrayLike<number> | null;
+  /** Words of a wordvec track's ids when the track has no dictionary (its ids are token ids). */
+  words: Map<number, string> | null;
 }
 
 export interface SearchHit {

@@ -2,7 +2,7 @@
 import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
 import { memo, useEffect, useRef, useState } from "react";
-import { categoricalColor, encodeViewState, matchResultsCsv, rawCutoff, type ExplorerViewState, type StateMatrix } from "@statescope/core";
+import { categoricalColor, encodeViewState, matchResultsCsv, rawCutoff, windowStartFor, type ExplorerViewState, type StateMatrix } from "@statescope/core";
 import { errorMessage } from "@/app/_lib/trpc";
 import type { DatasetInfo, ExplorerData, MatchInput, MatchRow, TrackInfo, TrackWindow } from "./data-source";
 import { scalarColor, trackLabel } from "./meta-tracks";
@@ -350,7 +350,7 @@ function ResultsInner(p: ResultsProps) {
               {results.map((r, i) => {
                 const q = encodeViewState({
                   ...state,
-                  pos: Math.max(0, r.pos - 3),
+                  pos: windowStartFor(r.pos),
                   brush: [r.pos, r.pos + r.length],
                   layers: state.layers.map((l, j) => (j === p.layerIndex ? { ...l, pinned: input.cells, add: [], exclude: [], threshold: input.threshold } : l)),
                   pad: [input.padLeft, input.padRight],

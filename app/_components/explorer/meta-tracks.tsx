@@ -93,7 +93,7 @@ export const MetaTracks = memo(function MetaTracks(p: {
                   {Array.from({ length: k }, (_, r) => {
                     const id = Number(data.values[j * data.width + r]);
                     const w = data.weights ? Number(data.weights[j * data.width + r]) : 1 - r / k;
-                    const label = trackLabel(info, id);
+                    const label = data.words?.get(id) ?? trackLabel(info, id);
                     return (
                       <g key={r} transform={`translate(0,${r * WORD})`}>
                         <rect width={p.zoom - 1} height={WORD - 1} fill="#6d4bb3" fillOpacity={Math.max(0.05, Math.min(1, w)) * 0.55} />

@@ -1,8 +1,28 @@
 "use client";
+import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTRPC } from "@/app/_lib/trpc";
+import type { DatasetDetail } from "@/server/services/datasets/schemas";
 import { Explorer, type ExplorerSlots } from "./explorer";
 import { useServerData } from "./use-server-data";
 
-export function ServerExplorer({ workspace, datasetId, slots }: { workspace: string; datasetId: string; slots?: ExplorerSlots }) {
+export function ServerExplorer({
+  workspace,
+  datasetId,
+  initialInfo,
+  slots,
+}: {
+  workspace: string;
+  datasetId: string;
+  initialInfo: DatasetDetail | null;
+  slots?: ExplorerSlots;
+}) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  // the page read the dataset already: seed the cache before the first read, so no round trip waits on it
+  useState(() => {
+    if (initialInfo) qc.setQueryData(trpc.dataset.get.queryKey({ workspace, datasetId }), initialInfo);
+  });
   const data = useServerData(workspace, datasetId);
   const base = `/w/${workspace}/datasets/${datasetId}/explore`;
   return <Explorer data={data} selectLink={(q) => `${base}?${q}`} slots={slots} />;

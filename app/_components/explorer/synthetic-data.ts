@@ -111,11 +111,11 @@ export function createSyntheticData(opts: { steps?: number; cells?: number; seed
     async track(name, from, to): Promise<TrackWindow> {
       const a = Math.max(0, from);
       const b = Math.min(T, to);
-      if (name === "depth") return { from: a, to: b, width: 1, values: depth.slice(a, b), weights: null };
+      if (name === "depth") return { from: a, to: b, width: 1, values: depth.slice(a, b), weights: null, words: null };
       if (name === "surprise") {
         const v = new Float32Array(b - a);
         for (let t = a; t < b; t++) v[t - a] = tokens[t] === "(" || tokens[t] === ")" ? 0.9 : 0.1 + 0.5 * Math.abs(Math.sin(t * 0.7));
-        return { from: a, to: b, width: 1, values: v, weights: null };
+        return { from: a, to: b, width: 1, values: v, weights: null, words: null };
       }
       const v = new Int32Array((b - a) * 3);
       const w = new Float32Array((b - a) * 3);
@@ -129,7 +129,7 @@ export function createSyntheticData(opts: { steps?: number; cells?: number; seed
         w[(t - a) * 3 + 1] = 0.25;
         w[(t - a) * 3 + 2] = 0.1;
       }
-      return { from: a, to: b, width: 3, values: v, weights: w };
+      return { from: a, to: b, width: 3, values: v, weights: w, words: null };
     },
     async search(query, _regex, limit): Promise<SearchHit[]> {
       const words = query.trim().split(/\s+/).filter(Boolean);

@@ -1,10 +1,13 @@
 "use client";
 import { useLayoutEffect, useRef, useState } from "react";
 
-/** Width of an element, kept current with a ResizeObserver. */
-export function useElementWidth<T extends HTMLElement>(fallback = 900): [React.RefObject<T | null>, number] {
+/**
+ * Width of an element, kept current with a ResizeObserver; `measured` is false until the element
+ * was measured (the first render uses `fallback`), so reads that depend on the width can wait for it.
+ */
+export function useElementWidth<T extends HTMLElement>(fallback = 900): [React.RefObject<T | null>, number, boolean] {
   const ref = useRef<T>(null);
-  const [width, setWidth] = useState(fallback);
+  const [width, setWidth] = useState<number | null>(null);
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -16,5 +19,5 @@ export function useElementWidth<T extends HTMLElement>(fallback = 900): [React.R
     ro.observe(el);
     return () => ro.disconnect();
   }, [fallback]);
-  return [ref, width];
+  return [ref, width ?? fallback, width !== null];
 }

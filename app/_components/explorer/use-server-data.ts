@@ -24,7 +24,7 @@ export function useServerData(workspace: string, datasetId: string): ExplorerDat
       return { data, steps: r.to - r.from, cells: r.cells ? r.cells.length : r.cellCount };
     };
     const info = async (): Promise<DatasetInfo> => {
-      const d = await qc.fetchQuery(trpc.dataset.get.queryOptions({ workspace, datasetId }));
+      const d = await qc.fetchQuery({ ...trpc.dataset.get.queryOptions({ workspace, datasetId }), staleTime: 60_000 });
       if (d.status !== "READY") {
         throw new Error(d.status === "IMPORTING" ? `“${d.name}” is still importing (${d.phase}, ${Math.round(d.percent)}%); open it again when the import is done` : `the import of “${d.name}” failed: ${d.error ?? "no reason recorded"}`);
       }
@@ -61,6 +61,7 @@ export function useServerData(workspace: string, datasetId: string): ExplorerDat
           width: r.width,
           values: r.kind === "scalar" ? new Float32Array(buf) : new Int32Array(buf),
           weights: r.weights ? new Float32Array(bytesOf(r.weights)) : null,
+          words: r.words ? new Map(r.words.map((w) => [w.id, w.word] as const)) : null,
         };
       },
       async search(query, regex, limit) {

@@ -4,7 +4,7 @@
  */
 import { AppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
-import { readMetaWindow } from "@/server/storage/dataset-store";
+import { readMetaWindow, readVocabulary } from "@/server/storage/dataset-store";
 import { MAX_STATE_WINDOW, type MetaWindowInput, type MetaWindowOutput } from "./schemas-meta";
 import { readAnnotationTrack } from "@/server/services/collab/annotations";
 
@@ -19,7 +19,7 @@ export async function readMetaEncoded(db: Db, workspaceId: string, input: MetaWi
   if (annotations) return annotations;
   const track = await db.metaTrack.findUnique({
     where: { datasetId_name: { datasetId: ds.id, name: input.track } },
-    select: { id: true, kind: true, width: true, chunkRows: true, hasWeights: true },
+    select: { id: true, kind: true, width: true, chunkRows: true, hasWeights: true, labels: true },
   });
   if (!track) throw new AppError("BAD_INPUT", `dataset ${ds.id} has no meta track ${JSON.stringify(input.track)}`);
   const from = input.from;
@@ -28,6 +28,10 @@ export async function readMetaEncoded(db: Db, workspaceId: string, input: MetaWi
   if (to - from > MAX_STATE_WINDOW) throw new AppError("TOO_LARGE", `at most ${MAX_STATE_WINDOW} steps per request, asked for ${to - from}`);
   const kind = track.kind === "scalar" || track.kind === "wordvec" ? track.kind : "discrete";
   const rows = await readMetaWindow(pgPool(db), { ...track, kind }, ds.steps, from, to);
-  if (rows.kind === "wordvec") return { track: input.track, kind, from, to, width: rows.width, data: b64(rows.ids), weights: rows.weights ? b64(rows.weights) : null };
-  return { track: input.track, kind, from, to, width: track.width, data: b64(rows.values), weights: null };
+  if (rows.kind === "wordvec") {
+    const vocab = track.labels === null ? await readVocabulary(pgPool(db), ds.id, rows.ids) : null;
+    const words = vocab ? Array.from(vocab, ([id, word]) => ({ id, word })) : null;
+    return { track: input.track, kind, from, to, width: rows.width, data: b64(rows.ids), weights: rows.weights ? b64(rows.weights) : null, words };
+  }
+  return { track: input.track, kind, from, to, width: track.width, data: b64(rows.values), weights: null, words: null };
 }

@@ -18,5 +18,10 @@ export const ZMetaWindowOutput = z.object({
   data: z.string(),
   /** wordvec scores, base64 float32 LE, or null. */
   weights: z.string().nullable(),
+  /**
+   * wordvec tracks without a dictionary of their own hold token ids (e.g. the model's top-k
+   * predictions): the words of the ids in this window, from the dataset's vocabulary. Else null.
+   */
+  words: z.array(z.object({ id: z.number().int(), word: z.string() })).max(MAX_STATE_WINDOW * 64).nullable(),
 });
 export type MetaWindowOutput = z.infer<typeof ZMetaWindowOutput>;

@@ -130,6 +130,15 @@ describe("view state URL", () => {
     expect(d.match.length).toBe(0);
     expect(d.match.layer).toBe(0);
   });
+  it("opens a brush without a position 3 tokens before it, and leaves that position out of the URL", () => {
+    const d = decodeViewState("s0=x&b=100-104");
+    expect(d.pos).toBe(97);
+    expect(decodeViewState("s0=x&b=1-3").pos).toBe(0);
+    expect(decodeViewState("s0=x&b=100-104&pos=0").pos).toBe(0);
+    expect(encodeViewState(d)).toBe("s0=x&b=100-104");
+    expect(encodeViewState({ ...d, pos: 0 })).toBe("s0=x&pos=0&b=100-104");
+    expect(decodeViewState(encodeViewState({ ...d, pos: 0 })).pos).toBe(0);
+  });
   it("writes the threshold with 3 decimals", () => {
     const s = defaultViewState(["x"]);
     s.layers[0]!.threshold = 0.1234;

@@ -75,6 +75,17 @@ export function defaultViewState(sources: readonly string[] = []): ExplorerViewS
   };
 }
 
+/** Tokens shown before the position a link or a jump asks for (LSTMVis: the window starts 3 before it). */
+export const CONTEXT_BEFORE = 3;
+
+/**
+ * The window start for a requested step: {@link CONTEXT_BEFORE} tokens before it (not before 0).
+ * A link with a brush but no `pos` opens here, at the brush.
+ */
+export function windowStartFor(step: number): number {
+  return Math.max(0, step - CONTEXT_BEFORE);
+}
+
 /** Threshold as written in the URL and the numeric field: 3 decimals. */
 export function formatThreshold(x: number): string {
   return x.toFixed(3);
@@ -111,7 +122,7 @@ export function encodeViewState(s: ExplorerViewState): string {
     if (l.exclude.length) p.set(`ex${i}`, intList(l.exclude));
     if (l.pinned) p.set(`c${i}`, intList(l.pinned));
   });
-  if (s.pos !== 0) p.set("pos", String(s.pos));
+  if (s.pos !== (s.brush ? windowStartFor(s.brush[0]) : 0)) p.set("pos", String(s.pos));
   if (s.brush) p.set("b", `${s.brush[0]}-${s.brush[1]}`);
   if (s.pad[0] !== d.pad[0] || s.pad[1] !== d.pad[1]) p.set("pad", `${s.pad[0]},${s.pad[1]}`);
   if (s.zoom !== d.zoom) p.set("z", String(s.zoom));
@@ -145,13 +156,13 @@ export function decodeViewState(q: string | URLSearchParams): ExplorerViewState 
       pinned: p.has(`c${i}`) ? parseIntList(p.get(`c${i}`)) : null,
     });
   }
-  s.pos = parseInt0(p.get("pos"), 0, Number.MAX_SAFE_INTEGER, 0);
   const b = /^(\d+)-(\d+)$/.exec(p.get("b") ?? "");
   if (b) {
     const from = Number(b[1]);
     const to = Number(b[2]);
     if (to > from) s.brush = [from, to];
   }
+  s.pos = parseInt0(p.get("pos"), 0, Number.MAX_SAFE_INTEGER, s.brush ? windowStartFor(s.brush[0]) : 0);
   const pad = /^(\d+),(\d+)$/.exec(p.get("pad") ?? "");
   if (pad) s.pad = [Math.min(50, Number(pad[1])), Math.min(50, Number(pad[2]))];
   s.zoom = parseInt0(p.get("z"), MIN_ZOOM, MAX_ZOOM, DEFAULT_ZOOM);

@@ -1,0 +1,361 @@
+/**
+ * `npm run bench:explorer-open`: issue 5's "opening the explorer on a 1M-step dataset shows the
+ * first window in ≤ 1.5 s", measured in Chromium against the production build.
+ *
+ *   tsx tests/bench/explorer-open-bench.ts [--steps 1000000] [--cold 5] [--warm 10]
+ *
+ * 1. Starts (or reuses) the embedded PostgreSQL in .test-data/bench-open, migrates it, seeds the
+ *    demo login and makes sure a READY dataset "bench-open-<T>x650" exists in the demo workspace:
+ *    T tokens (a 10,000-word vocabulary, Zipf-distributed ids), one source of T × 650 float32 (the
+ *    AR(1) generator of the matching benchmarks) and a discrete "pos" track, written through the
+ *    dataset writer (StreamingSourceWriter / StreamingTrackWriter / token chunks), which is what
+ *    an import writes, minus reading HDF5. It is reused by name on re-runs.
+ * 2. Starts the web app like `npm run start:web` (production build, rebuilt when sources changed)
+ *    on that database.
+ * 3. Signs in once, then opens /w/demo/datasets/<id>/explore?pos=P at random positions P:
+ *    - cold: a new browser context per open (empty HTTP cache: the JS bundles are fetched and
+ *      compiled again, no React Query cache), P never opened before;
+ *    - warm: one context, one open after another (bundles from the HTTP cache), new P each time.
+ *    The explorer marks `statescope:first-window` (Performance API) after the frame that shows
+ *    the first window's line plot and tokens; the figure is that mark's time since navigation
+ *    start. Navigation timing and the tRPC resource timings give the breakdown.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { chromium, type Browser, type BrowserContext } from "@playwright/test";
+import { mulberry32 as rng } from "@statescope/core";
+import { createDb, pgPool, type Db } from "@/server/db/client";
+import { ensureDatabase } from "@/server/db/embedded";
+import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
+import { resetEnvCache } from "@/server/env";
+import { DEMO_LOGIN, DEMO_WORKSPACE, seedDemo } from "@/server/services/seed";
+import { createSource, createTrack, finishSource, StreamingSourceWriter, StreamingTrackWriter } from "@/server/services/datasets/writer";
+import { TOKEN_CHUNK_ROWS, writeTokenChunk, writeVocabulary } from "@/server/storage/dataset-store";
+import { SourceGenerator } from "../../packages/core/bench/source-generator";
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const STEPS = opt("--steps", 1_000_000);
+const COLD = opt("--cold", 5);
+const WARM = opt("--warm", 10);
+/** --profile: also record a CPU profile of one cold open and print the functions with the most self time. */
+const PROFILE = args.includes("--profile");
+const CELLS = 650;
+const VOCAB = 10_000;
+const SOURCE = "states";
+const DATASET = `bench-open-${STEPS}x${CELLS}`;
+const DATA_DIR = ".test-data/bench-open";
+const PORT = Number(process.env.BENCH_PORT ?? 3160);
+const PG_PORT = Number(process.env.BENCH_PG_PORT ?? 54560);
+const BUDGET_MS = 1500;
+const MARK = "statescope:first-window";
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? (fs.existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
+const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
+
+const SYLLABLES = ["ka", "to", "ri", "men", "sa", "lo", "ve", "dan", "po", "tri", "el", "us", "or", "an", "is", "qu", "ber", "ni", "ca", "do"];
+const POS = ["DET", "NOUN", "VERB", "ADJ", "ADP", "PRON", "ADV", "PUNCT", "NUM", "CONJ"];
+
+/** Word i of the vocabulary: common words short, like a real one. */
+function word(i: number): string {
+  if (i === 0) return "<eos>";
+  let s = "";
+  let x = i;
+  do {
+    s += SYLLABLES[x % SYLLABLES.length];
+    x = Math.floor(x / SYLLABLES.length);
+  } while (x > 0);
+  return s;
+}
+
+/** The demo workspace's READY bench dataset (written once, reused by name). */
+async function ensureDataset(db: Db): Promise<string> {
+  await seedDemo(db);
+  const ws = await db.workspace.findUniqueOrThrow({ where: { slug: DEMO_WORKSPACE.slug }, select: { id: true } });
+  const user = await db.user.findUniqueOrThrow({ where: { email: DEMO_LOGIN.email }, select: { id: true } });
+  const found = await db.dataset.findFirst({
+    where: { workspaceId: ws.id, name: DATASET, status: "READY" },
+    select: { id: true, steps: true, sources: { select: { cells: true } } },
+  });
+  if (found && found.steps === STEPS && found.sources[0]?.cells === CELLS) {
+    log(`reusing dataset ${DATASET} (${found.id})`);
+    return found.id;
+  }
+  await db.dataset.deleteMany({ where: { workspaceId: ws.id, name: DATASET } });
+  const ds = await db.dataset.create({
+    data: { workspaceId: ws.id, createdById: user.id, name: DATASET, format: "numpy", phase: "bench", steps: STEPS, vocabularySize: VOCAB, separator: " " },
+    select: { id: true },
+  });
+  const conn = await pgPool(db).connect();
+  const t0 = performance.now();
+  const secs = () => ((performance.now() - t0) / 1000).toFixed(0);
+  try {
+    await conn.query("set synchronous_commit = off");
+    await writeVocabulary(conn, ds.id, Array.from({ length: VOCAB }, (_, id) => ({ id, token: word(id) })));
+    // Zipf(1) ids by inverse CDF over the harmonic numbers; POS follows the id (a stand-in for a tagger)
+    const cdf = new Float64Array(VOCAB);
+    for (let i = 0, s = 0; i < VOCAB; i++) cdf[i] = s += 1 / (i + 1);
+    const r = rng(11);
+    const track = await createTrack(db, ds.id, { ordinal: 0, name: "pos", kind: "discrete", width: 1, labels: POS.map((label, id) => ({ id, label })), range: null, hasWeights: false });
+    const tw = new StreamingTrackWriter(conn, track.id, "discrete", 1, track.chunkRows, false);
+    for (let from = 0, index = 0; from < STEPS; from += TOKEN_CHUNK_ROWS, index++) {
+      const ids = new Int32Array(Math.min(TOKEN_CHUNK_ROWS, STEPS - from));
+      const pos = new Int32Array(ids.length);
+      for (let t = 0; t < ids.length; t++) {
+        const u = r() * cdf[VOCAB - 1]!;
+        let lo = 0;
+        let hi = VOCAB - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (cdf[mid]! < u) lo = mid + 1;
+          else hi = mid;
+        }
+        ids[t] = lo;
+        pos[t] = lo === 0 ? 7 : lo % POS.length;
+      }
+      await writeTokenChunk(conn, ds.id, index, ids);
+      await tw.push(pos);
+    }
+    await tw.end();
+    log(`tokens and pos track written (${secs()} s)`);
+    const { id: sourceId, chunkRows } = await createSource(db, ds.id, { ordinal: 0, name: SOURCE, type: "states", layer: 1, transform: "none", unsigned: false, steps: STEPS, cells: CELLS });
+    const w = new StreamingSourceWriter(conn, sourceId, SOURCE, CELLS, chunkRows);
+    const gen = new SourceGenerator(CELLS, 7);
+    const buf = new Float32Array(chunkRows * CELLS);
+    let shown = -1;
+    for (let from = 0; from < STEPS; from += chunkRows) {
+      const rows = buf.subarray(0, (Math.min(STEPS, from + chunkRows) - from) * CELLS);
+      gen.next(rows);
+      await w.push(rows, from);
+      const p = Math.floor((from / STEPS) * 10) * 10;
+      if (p !== shown) {
+        shown = p;
+        log(`writing ${STEPS.toLocaleString("en")} × ${CELLS} float32: ${p}% (${secs()} s)`);
+      }
+    }
+    await finishSource(db, sourceId, await w.end(), w.hist);
+  } catch (e) {
+    await db.dataset.deleteMany({ where: { id: ds.id } });
+    throw e;
+  } finally {
+    conn.release();
+  }
+  await db.dataset.update({ where: { id: ds.id }, data: { status: "READY", readyAt: new Date(), phase: "done", percent: 100 } });
+  log(`wrote ${((STEPS * CELLS * 4) / 2 ** 30).toFixed(2)} GiB of states in ${secs()} s`);
+  return ds.id;
+}
+
+/** `npm run start:web` on the bench database: builds when sources changed, then `next start`. */
+function startWeb(url: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/cli/launch.ts", "web"], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOSTNAME: "127.0.0.1", STATESCOPE_DATA_DIR: DATA_DIR, NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const lines = (s: NodeJS.ReadableStream) => createInterface({ input: s }).on("line", (l) => /build|error|fail|warn/i.test(l) && log(`web: ${l}`));
+  lines(child.stdout!);
+  lines(child.stderr!);
+  return new Promise((ok, fail) => {
+    const until = Date.now() + 15 * 60_000;
+    const poll = async () => {
+      if (child.exitCode !== null) return fail(new Error(`the web app exited (${child.exitCode})`));
+      try {
+        if ((await fetch(`http://127.0.0.1:${PORT}/api/trpc/health`)).status < 500) return ok(child);
+      } catch {
+        /* not up yet */
+      }
+      if (Date.now() > until) return fail(new Error("the web app did not answer within 15 minutes"));
+      setTimeout(() => void poll(), 500);
+    };
+    void poll();
+  });
+}
+
+interface Sample {
+  firstWindow: number;
+  ttfb: number;
+  domContentLoaded: number;
+  /** tRPC requests: procedure names → [start, end] since navigation start. */
+  requests: { names: string; start: number; end: number }[];
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+/** Self time per function (top 15) of a CPU profile. */
+function topFunctions(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }): string[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop() ?? ""}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, ms]) => `${ms.toFixed(0).padStart(6)} ms  ${k}`);
+}
+
+async function openOnce(ctx: BrowserContext, url: string, profile = false): Promise<Sample> {
+  const page = await ctx.newPage();
+  await page.setViewportSize({ width: 1600, height: 1000 });
+  const cdp = profile ? await ctx.newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+    await cdp.send("Profiler.start");
+  }
+  try {
+    await page.goto(url);
+    await page.waitForFunction((m) => performance.getEntriesByName(m, "mark").length > 0, MARK, { timeout: 60_000, polling: 50 });
+    if (cdp) {
+      const { profile: p } = (await cdp.send("Profiler.stop")) as unknown as { profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] } };
+      console.log("CPU profile of one cold open, self time by function (page main thread):");
+      for (const l of topFunctions(p)) console.log(`  ${l}`);
+    }
+    return await page.evaluate((m) => {
+      const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+      const requests = (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
+        .filter((e) => e.name.includes("/api/trpc/"))
+        .map((e) => ({ names: decodeURIComponent(new URL(e.name).pathname.split("/api/trpc/")[1] ?? ""), start: e.startTime, end: e.responseEnd }));
+      return { firstWindow: performance.getEntriesByName(m, "mark")[0]!.startTime, ttfb: nav.responseStart, domContentLoaded: nav.domContentLoadedEventEnd, requests };
+    }, MARK);
+  } finally {
+    await page.close();
+  }
+}
+
+function pct(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
+}
+const f0 = (x: number) => x.toFixed(0);
+const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
+
+/** Median end of the request that carried `proc` (relative to navigation start), or NaN. */
+function reqEnd(samples: Sample[], proc: string, which: "start" | "end"): number {
+  const xs = samples.flatMap((s) => s.requests.filter((r) => r.names.split(",").includes(proc)).slice(0, 1).map((r) => r[which]));
+  return xs.length ? pct(xs, 0.5) : NaN;
+}
+
+async function main() {
+  await ensurePrismaClient(log);
+  const handle = await ensureDatabase({ dataDir: DATA_DIR, preferredPort: PG_PORT, log });
+  process.env.DATABASE_URL = handle.url;
+  resetEnvCache();
+  const db = createDb(handle.url);
+  let web: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  try {
+    await migrate(handle.url, log);
+    const datasetId = await ensureDataset(db);
+    log("starting the web app (production build)…");
+    web = await startWeb(handle.url);
+    browser = await chromium.launch({ ...(CHROMIUM ? { executablePath: CHROMIUM } : {}), args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    const base = `http://127.0.0.1:${PORT}`;
+    const login = await browser.newContext({ baseURL: base });
+    const p = await login.newPage();
+    await p.goto("/signin");
+    await p.getByLabel("Email").fill(DEMO_LOGIN.email);
+    await p.getByLabel("Password").fill(DEMO_LOGIN.password);
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.waitForURL(/\/w$/);
+    const auth = await login.storageState();
+    await login.close();
+
+    const r = rng(2026);
+    const used = new Set<number>();
+    const freshPos = () => {
+      for (;;) {
+        const pos = Math.floor(r() * (STEPS - 200));
+        const chunk = Math.floor(pos / 1024);
+        if (!used.has(chunk)) {
+          used.add(chunk);
+          return pos;
+        }
+      }
+    };
+    const urlAt = (pos: number) => `${base}/w/${DEMO_WORKSPACE.slug}/datasets/${datasetId}/explore?s0=${SOURCE}&pos=${pos}&tr=pos`;
+
+    // the first open after the server started (Next's route and Prisma warm up): reported, not counted
+    const firstCtx = await browser.newContext({ storageState: auth });
+    const first = await openOnce(firstCtx, urlAt(freshPos()));
+    if (PROFILE) {
+      const pctx = await browser.newContext({ storageState: auth });
+      await openOnce(pctx, urlAt(freshPos()), true);
+      await pctx.close();
+    }
+    await firstCtx.close();
+
+    const cold: Sample[] = [];
+    for (let i = 0; i < COLD; i++) {
+      const ctx = await browser.newContext({ storageState: auth });
+      cold.push(await openOnce(ctx, urlAt(freshPos())));
+      await ctx.close();
+    }
+    const warm: Sample[] = [];
+    const ctx = await browser.newContext({ storageState: auth });
+    await openOnce(ctx, urlAt(freshPos()));
+    for (let i = 0; i < WARM; i++) warm.push(await openOnce(ctx, urlAt(freshPos())));
+    await ctx.close();
+
+    console.log(`Statescope explorer open benchmark — ${STEPS.toLocaleString("en")} steps × ${CELLS} cells (+ tokens, pos track), Chromium ${browser.version()}, 1600×1000, production build`);
+    console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")} (1 / 5 / 15 min) at the end of the run`);
+    console.log(`figure: navigation start → "${MARK}" (the frame after the line plot and tokens of the first window are drawn); budget ${BUDGET_MS} ms`);
+    console.log(`first open after the server started: ${f0(first.firstWindow)} ms (not counted)`);
+    console.log("");
+    console.log(row(["opens", "n", "first window p50 ms", "p95 ms", "max ms", `≤ ${BUDGET_MS} ms (p95)`, "TTFB p50", "DOMContentLoaded p50", "dataset.get done p50", "states done p50"]));
+    console.log(row(["---", "---:", "---:", "---:", "---:", "---", "---:", "---:", "---:", "---:"]));
+    for (const [name, s] of [["cold (new context)", cold], ["warm (same context)", warm]] as const) {
+      const fw = s.map((x) => x.firstWindow);
+      console.log(
+        row([
+          name,
+          s.length,
+          f0(pct(fw, 0.5)),
+          f0(pct(fw, 0.95)),
+          f0(Math.max(...fw)),
+          pct(fw, 0.95) <= BUDGET_MS ? "yes" : "NO",
+          f0(pct(s.map((x) => x.ttfb), 0.5)),
+          f0(pct(s.map((x) => x.domContentLoaded), 0.5)),
+          f0(reqEnd(s, "dataset.get", "end")),
+          f0(reqEnd(s, "dataset.states", "end")),
+        ]),
+      );
+    }
+    console.log("");
+    console.log("per open (ms since navigation start): first window | DOMContentLoaded | the window's request (tokens + states + tracks) start → end");
+    for (const [name, list] of [["cold", cold], ["warm", warm]] as const) {
+      for (const s of list) {
+        const w = s.requests.find((q) => q.names.split(",").includes("dataset.states"));
+        console.log(`  ${name}: ${f0(s.firstWindow)} | ${f0(s.domContentLoaded)} | ${w ? `${f0(w.start)} → ${f0(w.end)}` : "-"}${s.requests.length ? ` (all: ${s.requests.map((q) => q.names).join("; ")})` : ""}`);
+      }
+    }
+  } finally {
+    await browser?.close();
+    if (web && web.exitCode === null) {
+      const exited = new Promise((ok) => web!.once("exit", ok));
+      process.kill(-web.pid!, "SIGTERM");
+      await exited;
+    }
+    await db.$disconnect();
+    await handle.stop();
+  }
+}
+
+// exit explicitly: the Prisma engine leaves long timers that would keep the process alive for a while
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);
