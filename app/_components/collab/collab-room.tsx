@@ -37,6 +37,11 @@ export function CollabRoom({ workspace, datasetId, children }: { workspace: stri
   );
 }
 
+/** Presence plumbing without a room: the bench page feeds it generated members. */
+export function PresenceProvider({ plumbing, children }: { plumbing: CollabPlumbing; children: ReactNode }) {
+  return <CollabContext.Provider value={plumbing}>{children}</CollabContext.Provider>;
+}
+
 /** The explorer reports its view here (a no-op outside a room, e.g. on the bench page). */
 export function usePublishView(state: ExplorerViewState, steps: number, cells: readonly number[] | null): void {
   const ctx = useContext(CollabContext);
