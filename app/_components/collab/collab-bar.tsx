@@ -4,7 +4,8 @@ import { readSpotlight, ROOT, writeSpotlight, type PresenceUser, type Spotlight 
 import type { CollabPlumbing } from "./collab-room";
 import { usePeers } from "./collab-room";
 import { NotesPanel } from "./notes-panel";
-import { describeView, initials, navigateToView, queryOf, type Peer } from "./presence";
+import type { Peer } from "@statescope/collab";
+import { describeView, initials, navigateToView, queryOf } from "./presence";
 import type { Room } from "./use-room";
 
 function Avatar({ user, size = 28, ring }: { user: Pick<PresenceUser, "name" | "color">; size?: number; ring?: boolean }) {

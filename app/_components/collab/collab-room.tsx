@@ -2,7 +2,8 @@
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
 import type { ExplorerViewState } from "@statescope/core";
 import { CollabBar } from "./collab-bar";
-import { LocalPresence, PeerStore, sharedViewOf, type Peer } from "./presence";
+import { LocalPresence, PeerStore, type Peer } from "@statescope/collab";
+import { sharedViewOf } from "./presence";
 import { useRoom } from "./use-room";
 import "./collab.css";
 

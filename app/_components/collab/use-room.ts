@@ -122,7 +122,12 @@ export function useRoom(workspace: string, datasetId: string): Room | null {
           shouldReconnect: () => false,
         });
         provider.on("status", ({ status }) => {
-          if (status === "connected") set({ phase: { kind: "live", synced: false } });
+          if (status !== "connected") return;
+          // Re-announce ourselves with a new awareness clock: the room still remembers our last
+          // clock from before the reconnect and would ignore the same state sent again.
+          const mine = awareness.getLocalState();
+          if (mine) awareness.setLocalState({ ...mine });
+          set({ phase: { kind: "live", synced: false } });
         });
         provider.on("sync", (synced: boolean) => {
           if (!synced || disposed) return;

@@ -2,9 +2,8 @@
 import { useEffect, useState, type ReactNode } from "react";
 import * as Y from "yjs";
 import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from "y-protocols/awareness";
-import { colorFor, COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
+import { colorFor, COLLAB_SCHEMA_VERSION, LocalPresence, PeerStore, PRESENCE_INTERVAL_MS, type Presence } from "@statescope/collab";
 import { PresenceProvider, type CollabPlumbing } from "@/app/_components/collab/collab-room";
-import { LocalPresence, PeerStore, PRESENCE_INTERVAL_MS } from "@/app/_components/collab/presence";
 
 /**
  * Generated members for `npm run bench:ui`: each has its own Awareness whose updates are encoded

@@ -153,3 +153,4 @@ export function colorFor(userId: string): string {
 }
 
 export { applyTextDiff, diffText, mapIndexThroughDelta, type TextDelta, type TextSplice } from "./text-binding";
+export { LocalPresence, PeerStore, PRESENCE_INTERVAL_MS, type Peer } from "./presence";
