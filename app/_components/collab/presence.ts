@@ -35,7 +35,10 @@ export function queryOf(v: SharedView): string {
 export function navigateToView(v: SharedView, mode: "push" | "replace"): void {
   const q = queryOf(v);
   if (window.location.search.slice(1) === q) return;
-  const url = `${window.location.pathname}?${q}`;
+  // The explorer rewrites the URL behind the router's back (debounced replaceState), so the
+  // router may still hold this very query from an earlier navigation and would see no change:
+  // a one-off marker makes every navigation new (the explorer drops it on its next write).
+  const url = `${window.location.pathname}?${q}${q ? "&" : ""}nav=${Date.now().toString(36)}`;
   // Next.js routes native history calls through its router (so useSearchParams sees them) only
   // when the state is not its own: pass null, never window.history.state.
   if (mode === "push") window.history.pushState(null, "", url);
