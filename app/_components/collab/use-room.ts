@@ -123,8 +123,10 @@ export function useRoom(workspace: string, datasetId: string): Room | null {
         });
         provider.on("status", ({ status }) => {
           if (status !== "connected") return;
-          // Re-announce ourselves with a new awareness clock: the room still remembers our last
-          // clock from before the reconnect and would ignore the same state sent again.
+          // After a reconnect both sides remember each other's last awareness clocks and would
+          // ignore the same states sent again: forget the others' clocks (their states are gone
+          // since the close) and re-announce ourselves with a new clock.
+          for (const id of [...awareness.meta.keys()]) if (id !== awareness.clientID && !awareness.states.has(id)) awareness.meta.delete(id);
           const mine = awareness.getLocalState();
           if (mine) awareness.setLocalState({ ...mine });
           set({ phase: { kind: "live", synced: false } });
