@@ -24,6 +24,15 @@ export const ZEnv = z.object({
   HOSTNAME: z.string().default("0.0.0.0"),
   SYNC_PORT: ZPort.default(1234),
   SYNC_HOST: z.string().default("0.0.0.0"),
+  /**
+   * Longest time the sync server holds a received document update before writing it to Postgres
+   * (one batch per room); a crash loses at most this window plus the insert in flight.
+   */
+  SYNC_FLUSH_MS: z.coerce.number().int().min(1).max(50).default(20),
+  /** How long a room nobody is in stays in the sync server's memory (ms). */
+  SYNC_IDLE_UNLOAD_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** Compact a room's stored update log once it has more rows than this. */
+  SYNC_COMPACT_ROWS: z.coerce.number().int().min(2).max(1_000_000).default(200),
   /** URL browsers use to reach the sync server; defaults to ws://<page host>:SYNC_PORT. */
   SYNC_PUBLIC_URL: z.string().url().optional(),
   /** Public base URL of the web app (invite links). Defaults to http://localhost:PORT. */

@@ -4,16 +4,21 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { AppError } from "@statescope/core";
 import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION } from "@statescope/collab";
+import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { signSyncToken, verifySyncToken } from "../services/sync-tokens";
+import { createPgBackend } from "./pg-backend";
 import { CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, createSyncServer, type SyncServer } from "./server";
 
 const SECRET = "test-secret-test-secret-test-secret";
 const V = String(COLLAB_SCHEMA_VERSION);
 let server: SyncServer;
 let port = 0;
+let t: TestDatabase;
 
 beforeAll(async () => {
+  t = await freshDatabase();
   server = createSyncServer({
+    backend: createPgBackend({ connectionString: t.url }),
     async authorize(token, room) {
       if (!token) throw new AppError("UNAUTHENTICATED", "no realtime token");
       const c = verifySyncToken(SECRET, token);
@@ -25,6 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
+  await t.drop();
 });
 
 function closeOf(url: string): Promise<{ code: number; reason: string; bytes: number }> {
@@ -137,10 +143,28 @@ describe("malformed frames", () => {
   });
 });
 
+describe("frame size limit", () => {
+  it("closes a socket that sends a frame over the limit (1009) and keeps serving the others", async () => {
+    const room = "ws:w1:dataset-big";
+    const tok = (u: string) => signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" });
+    const raw = new WebSocket(`ws://127.0.0.1:${port}/${room}?token=${tok("big")}&v=${V}`);
+    await new Promise<void>((r) => raw.once("open", () => r()));
+    const closed = new Promise<number>((r) => raw.once("close", (code) => r(code)));
+    raw.on("error", () => undefined);
+    raw.send(new Uint8Array(2 << 20));
+    expect(await closed).toBe(1009);
+    const doc = new Y.Doc();
+    const p = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("ok"), v: V } });
+    await expect.poll(() => p.synced, { timeout: 5000 }).toBe(true);
+    p.destroy();
+  });
+});
+
 describe("revocation", () => {
   it("closes a revoked member's socket with 4403 within the recheck period", async () => {
     const revoked = new Set<string>();
     const srv = createSyncServer({
+      backend: createPgBackend({ connectionString: t.url }),
       async authorize(token, room) {
         const c = verifySyncToken(SECRET, token ?? "");
         if (c.r !== room) throw new AppError("FORBIDDEN", "this token is for another room");

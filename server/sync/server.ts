@@ -8,16 +8,21 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
-import { setupWSConnection } from "@y/websocket-server/utils";
 import { AppError, isAppError } from "@statescope/core";
 import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import type { SyncClaims } from "@/server/services/sync-tokens";
+import type { SyncBackend } from "./backend";
 import { inspectFrame } from "./frames";
+import { createRooms } from "./rooms";
 
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 
 export interface SyncServerOptions {
+  /** Storage and relay of rooms (pg-backend.ts); closed with the server. */
+  backend: SyncBackend;
+  /** How long an empty room stays loaded before it is written out and released (default 30 s). */
+  idleMs?: number;
   /** Verify the token for `room`; throw AppError UNAUTHENTICATED/FORBIDDEN to refuse. */
   authorize(token: string | null, room: string): Promise<SyncClaims>;
   log?: (line: string) => void;
@@ -33,6 +38,9 @@ export interface SyncServerOptions {
 
 export interface SyncServer {
   listen(port: number, host?: string): Promise<number>;
+  /** Loaded rooms and their client counts. */
+  loadedRooms(): Map<string, number>;
+  /** Close every socket, write out and unload every room, close the backend. */
   close(): Promise<void>;
 }
 
@@ -97,25 +105,50 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
     res.writeHead(404).end();
   });
   const wss = new WebSocketServer({ server: httpServer, maxPayload: opts.maxPayload ?? 1 << 20 });
+  const rooms = createRooms({ backend: opts.backend, idleMs: opts.idleMs ?? 30_000, log });
+
+  /**
+   * One timer for all sockets: every `recheckMs` each distinct (workspace, user, role) is checked
+   * once, however many tabs that member has open.
+   */
+  const watched = new Map<WebSocket, { claims: SyncClaims; room: string }>();
+  let rechecking = false;
+  const recheckTimer = opts.recheck
+    ? setInterval(() => {
+        if (rechecking || watched.size === 0) return;
+        rechecking = true;
+        const groups = new Map<string, { claims: SyncClaims; sockets: WebSocket[] }>();
+        for (const [socket, w] of watched) {
+          const key = `${w.claims.w}\u0000${w.claims.u}\u0000${w.claims.role}`;
+          const g = groups.get(key);
+          if (g) g.sockets.push(socket);
+          else groups.set(key, { claims: w.claims, sockets: [socket] });
+        }
+        void Promise.all(
+          [...groups.values()].map(({ claims, sockets }) =>
+            opts.recheck!(claims)
+              .catch((e: unknown) => {
+                // A database hiccup must not disconnect everyone: keep the sockets and check again next time.
+                log(`membership recheck failed (${e instanceof Error ? e.message : String(e)}); will retry`);
+                return true;
+              })
+              .then((ok) => {
+                if (ok) return;
+                for (const socket of sockets) {
+                  if (socket.readyState !== socket.OPEN) continue;
+                  log(`closing user ${claims.u} in ${watched.get(socket)?.room ?? "?"}: no longer a member`);
+                  socket.close(CLOSE_FORBIDDEN, "your access to this workspace was revoked");
+                }
+              }),
+          ),
+        ).finally(() => (rechecking = false));
+      }, opts.recheckMs ?? 2000)
+    : null;
+  recheckTimer?.unref();
 
   function watchMembership(socket: WebSocket, claims: SyncClaims, room: string): void {
-    const recheck = opts.recheck!;
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      recheck(claims)
-        .catch(() => false)
-        .then((ok) => {
-          if (!ok && socket.readyState === socket.OPEN) {
-            log(`closing user ${claims.u} in ${room}: no longer a member`);
-            socket.close(CLOSE_FORBIDDEN, "your access to this workspace was revoked");
-          }
-        })
-        .finally(() => (busy = false));
-    }, opts.recheckMs ?? 2000);
-    timer.unref();
-    socket.once("close", () => clearInterval(timer));
+    watched.set(socket, { claims, room });
+    socket.once("close", () => watched.delete(socket));
   }
 
   /** Accept-and-close: the browser sees the code and reason; the client never gets document bytes. */
@@ -128,6 +161,9 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 
   wss.on("connection", (socket: WebSocket, req: http.IncomingMessage) => {
     const { room, token, version } = parseUpgrade(req.url);
+    // Protocol errors (an oversized or invalid frame) close this socket (ws sends 1009/1002); without
+    // a listener the 'error' event would take the whole process down.
+    socket.on("error", (e) => log(`a socket in ${room} failed: ${e.message}`));
     // An old page (cached script) speaks another schema: tell it to reload before anything else.
     const stale = schemaRefusal(version);
     if (stale) {
@@ -143,9 +179,14 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
         if (socket.readyState !== socket.OPEN) return;
         log(`user ${claims.u} joined ${room} as ${claims.role}`);
         guardFrames(socket, { readOnly: claims.role === "VIEWER", log, who: `user ${claims.u}` });
-        setupWSConnection(socket, req, { docName: room, gc: true });
         if (opts.recheck) watchMembership(socket, claims, room);
-        socket.resume();
+        return rooms.join(socket, room).then(
+          () => socket.resume(),
+          (e: unknown) => {
+            log(`room ${room} could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+            refuse(socket, 1011, "the room could not be loaded: try again shortly");
+          },
+        );
       })
       .catch((e: unknown) => {
         const app = isAppError(e) ? e : new AppError("INTERNAL", "authorization failed");
@@ -162,9 +203,13 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       });
     },
-    close() {
+    loadedRooms: () => rooms.loaded(),
+    async close() {
+      if (recheckTimer) clearInterval(recheckTimer);
       for (const c of wss.clients) c.terminate();
-      return new Promise((resolve) => wss.close(() => httpServer.close(() => resolve())));
+      await new Promise<void>((resolve) => wss.close(() => httpServer.close(() => resolve())));
+      await rooms.close();
+      await opts.backend.close();
     },
   };
 }

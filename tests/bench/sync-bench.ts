@@ -1,0 +1,309 @@
+/**
+ * `npm run bench:sync`: issue 7's propagation-latency figures for one room.
+ *
+ *   tsx tests/bench/sync-bench.ts [--seconds 10] [--editors 30] [--readers 300] [--edit-hz 5] [--write-hz 20] [--profile DIR]
+ *
+ * Starts (or reuses) the embedded PostgreSQL in .test-data/bench-sync and
+ * spawns real sync processes (`node --import tsx server/sync/main.ts`, the
+ * same entry `npm run start:sync` runs, with their Postgres persistence and
+ * relay). Clients are real `y-websocket` providers over `ws` in this process,
+ * each with its own Y.Doc, admitted with real room tokens. An edit adds a
+ * new key (client, sequence) to a shared `Y.Map`; its latency is the time
+ * from the local set to the moment the key is observed in each
+ * other client's document (so it includes the receiving client's decode and
+ * apply, done for all clients by this one process). Scenarios:
+ *
+ * 1. co-editing: N editors, each editing at `--edit-hz`;
+ * 2. readers: one writer at `--write-hz`, N readers;
+ * 3. two processes: N editors split over two sync processes, relayed through
+ *    Postgres (NOTIFY + read by id); latency split by same/other process.
+ *
+ * Prints p50/p90/p99/max per scenario and the sync processes' RSS.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import { resolve } from "node:path";
+import WebSocket from "ws";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
+import { createDb } from "@/server/db/client";
+import { ensureDatabase } from "@/server/db/embedded";
+import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
+import { signSyncToken } from "@/server/services/sync-tokens";
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const SECONDS = opt("--seconds", 10);
+const EDITORS = opt("--editors", 30);
+const READERS = opt("--readers", 300);
+const EDIT_HZ = opt("--edit-hz", 5);
+const WRITE_HZ = opt("--write-hz", 20);
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const SECRET = randomBytes(24).toString("base64url");
+const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface SyncProc {
+  child: ChildProcess;
+  port: number;
+}
+
+async function startSync(databaseUrl: string, name: string): Promise<SyncProc> {
+  // `--profile DIR` writes a V8 CPU profile of each sync process there (open it in Chrome DevTools).
+  const profile = args.indexOf("--profile");
+  const prof = profile >= 0 ? ["--cpu-prof", "--cpu-prof-dir", resolve(args[profile + 1]!)] : [];
+  const child = spawn(process.execPath, [...prof, "--import", "tsx", resolve(ROOT, "server/sync/main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, AUTH_SECRET: SECRET, SYNC_PORT: "0", SYNC_HOST: "127.0.0.1", NODE_ENV: "production" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const port = await new Promise<number>((ok, fail) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) ok(Number(m[1]));
+    });
+    child.once("exit", (code) => fail(new Error(`sync process ${name} exited (${code}): ${out}`)));
+  });
+  log(`sync process ${name}: pid ${child.pid}, port ${port}`);
+  return { child, port };
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** Resident and peak resident memory of a process, from /proc. */
+function rss(pid: number): { rssMb: number; peakMb: number } {
+  const s = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? NaN);
+  return { rssMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 };
+}
+
+interface Client {
+  id: number;
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+  proc: number;
+}
+
+/** The bench member: the sync process re-checks every socket's membership every 2 s. */
+const member = { workspaceId: "", userId: "" };
+
+function connect(port: number, room: string, id: number, proc: number): Client {
+  const doc = new Y.Doc();
+  const token = signSyncToken(SECRET, { u: member.userId, w: member.workspaceId, r: room, role: "EDITOR" });
+  const provider = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, doc, {
+    WebSocketPolyfill: WebSocket as never,
+    disableBc: true,
+    params: { token, v: String(COLLAB_SCHEMA_VERSION) },
+  });
+  return { id, doc, provider, proc };
+}
+
+async function allSynced(clients: Client[]): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (clients.some((c) => !c.provider.synced)) {
+    if (Date.now() > until) throw new Error(`${clients.filter((c) => !c.provider.synced).length} clients did not sync within 60 s`);
+    await sleep(50);
+  }
+}
+
+/** An edit adds one new key to a shared Y.Map: client id * SEQ_SPAN + sequence number. */
+const SEQ_SPAN = 1e7;
+
+/** Latency samples (ms) per (sender process, receiver process) pair kind. */
+class Recorder {
+  sent = new Map<number, number>();
+  same: number[] = [];
+  cross: number[] = [];
+  expected = 0;
+  recording = false;
+
+  watch(c: Client, procOf: (id: number) => number): void {
+    c.doc.getMap<number>("bench").observe((ev) => {
+      const now = performance.now();
+      if (!this.recording) return;
+      // keysChanged is just this transaction's keys (an array event's `changes` would walk the whole array)
+      for (const key of ev.keysChanged) {
+        const v = Number(key);
+        const from = Math.floor(v / SEQ_SPAN);
+        if (from === c.id) continue;
+        const at = this.sent.get(v);
+        if (at === undefined) continue;
+        (procOf(from) === c.proc ? this.same : this.cross).push(now - at);
+      }
+    });
+  }
+
+  edit(c: Client, seq: number): void {
+    const v = c.id * SEQ_SPAN + seq;
+    this.sent.set(v, performance.now());
+    c.doc.getMap<number>("bench").set(String(v), 1);
+  }
+}
+
+function pct(xs: number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
+}
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "–");
+const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
+
+interface Result {
+  scenario: string;
+  /** CPU use during the measured seconds: sync processes, this process (clients). */
+  cpu: string;
+  samples: number[];
+  expected: number;
+  target?: number;
+  rss: string;
+}
+
+/** Editors edit at `hz` each (staggered) for SECONDS; a warm-up second is not recorded. */
+async function drive(rec: Recorder, editors: Client[], hz: number, receivers: number): Promise<void> {
+  let seq = 0;
+  const period = 1000 / hz;
+  const timers: NodeJS.Timeout[] = [];
+  const start = (record: boolean) => {
+    rec.recording = record;
+    editors.forEach((c, i) => {
+      const kick = setTimeout(() => {
+        const t = setInterval(() => {
+          rec.edit(c, ++seq);
+          if (record) rec.expected += receivers;
+        }, period);
+        timers.push(t);
+      }, (i * period) / editors.length);
+      timers.push(kick);
+    });
+  };
+  const stop = () => {
+    for (const t of timers) clearInterval(t);
+    timers.length = 0;
+  };
+  start(false);
+  await sleep(1000);
+  stop();
+  await sleep(300);
+  start(true);
+  await sleep(SECONDS * 1000);
+  stop();
+  await sleep(1000); // let the last edits arrive
+  rec.recording = false;
+}
+
+async function scenario(name: string, procs: SyncProc[], counts: { editors: number; readers: number }, hz: number, target?: number): Promise<Result[]> {
+  const room = `ws:${member.workspaceId}:${name.replace(/\W+/g, "-")}-${randomBytes(3).toString("hex")}`;
+  const n = counts.editors + counts.readers;
+  const clients: Client[] = [];
+  for (let i = 0; i < n; i++) {
+    clients.push(connect(procs[i % procs.length]!.port, room, i, i % procs.length));
+    if (i % 25 === 24) await sleep(20);
+  }
+  await allSynced(clients);
+  await sleep(1000); // presence of every client reaches every client
+  log(`${name}: ${n} clients synced`);
+  const rec = new Recorder();
+  for (const c of clients) rec.watch(c, (id) => id % procs.length);
+  const editors = clients.slice(0, counts.editors);
+  const cpu0 = procs.map((p) => cpuSeconds(p.child.pid!));
+  const me0 = process.cpuUsage();
+  const t0 = performance.now();
+  await drive(rec, editors, hz, n - 1);
+  const wall = (performance.now() - t0) / 1000;
+  const meUse = process.cpuUsage(me0);
+  const cpu =
+    procs.map((p, i) => `${(((cpuSeconds(p.child.pid!) - cpu0[i]!) / wall) * 100).toFixed(0)}%`).join(" + ") +
+    ` / ${(((meUse.user + meUse.system) / 1e6 / wall) * 100).toFixed(0)}%`;
+  const mem = procs.map((p) => rss(p.child.pid!)).map((m) => `${m.rssMb.toFixed(0)} MB (peak ${m.peakMb.toFixed(0)})`).join(" + ");
+  for (const c of clients) c.provider.destroy();
+  if (procs.length === 1) return [{ scenario: name, samples: rec.same, expected: rec.expected, target, rss: mem, cpu }];
+  return [
+    { scenario: `${name}: same process`, samples: rec.same, expected: 0, rss: mem, cpu },
+    { scenario: `${name}: other process`, samples: rec.cross, expected: 0, rss: mem, cpu },
+    { scenario: `${name}: all`, samples: [...rec.same, ...rec.cross], expected: rec.expected, target, rss: mem, cpu },
+  ];
+}
+
+async function main() {
+  await ensurePrismaClient(log);
+  const handle = await ensureDatabase({ dataDir: resolve(ROOT, ".test-data/bench-sync"), preferredPort: 54640, log });
+  const procs: SyncProc[] = [];
+  try {
+    await migrate(handle.url, log);
+    const db = createDb(handle.url);
+    const user = await db.user.upsert({ where: { email: "bench@sync.test" }, create: { email: "bench@sync.test", name: "bench" }, update: {}, select: { id: true } });
+    const ws = await db.workspace.upsert({ where: { slug: "bench-sync" }, create: { slug: "bench-sync", name: "sync bench" }, update: {}, select: { id: true } });
+    await db.membership.upsert({
+      where: { workspaceId_userId: { workspaceId: ws.id, userId: user.id } },
+      create: { workspaceId: ws.id, userId: user.id, role: "EDITOR" },
+      update: { role: "EDITOR" },
+    });
+    // rooms of earlier runs
+    await db.syncUpdate.deleteMany({ where: { room: { startsWith: `ws:${ws.id}:` } } });
+    await db.$disconnect();
+    Object.assign(member, { workspaceId: ws.id, userId: user.id });
+    process.setMaxListeners(0); // every y-websocket provider adds an exit listener
+    const results: Result[] = [];
+    const one = await startSync(handle.url, "A");
+    procs.push(one);
+    results.push(...(await scenario(`${EDITORS} co-editors`, [one], { editors: EDITORS, readers: 0 }, EDIT_HZ, 50)));
+    results.push(...(await scenario(`1 writer, ${READERS} readers`, [one], { editors: 1, readers: READERS }, WRITE_HZ, 30)));
+    const two = await startSync(handle.url, "B");
+    procs.push(two);
+    results.push(...(await scenario(`${EDITORS} co-editors on 2 processes`, [one, two], { editors: EDITORS, readers: 0 }, EDIT_HZ, 50)));
+
+    console.log(
+      `Statescope sync benchmark — node ${process.version}, ${SECONDS} s per scenario after 1 s warm-up; editors ${EDIT_HZ} edits/s each, ` +
+        `the single writer ${WRITE_HZ} edits/s; sync processes: node --import tsx server/sync/main.ts with Postgres persistence (SYNC_FLUSH_MS default)`,
+    );
+    console.log("latency = local Y.Map set of a new key → key observed in another client's Y.Doc (all clients in the bench process); missing = never observed");
+    console.log("");
+    console.log(row(["scenario", "deliveries", "p50 ms", "p90 ms", "p99 ms", "max ms", "target p99", "sync RSS", "CPU sync / clients"]));
+    console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---", "---", "---"]));
+    for (const r of results) {
+      const p99 = pct(r.samples, 0.99);
+      const verdict = r.target === undefined ? "" : `≤ ${r.target} ms ${p99 <= r.target ? "✓" : "✗"}`;
+      const missing = r.expected - r.samples.length;
+      console.log(
+        row([
+          r.scenario,
+          `${r.samples.length}${missing > 0 ? ` (${missing} missing)` : ""}`,
+          f1(pct(r.samples, 0.5)),
+          f1(pct(r.samples, 0.9)),
+          f1(p99),
+          f1(pct(r.samples, 1)),
+          verdict,
+          r.rss,
+          r.cpu,
+        ]),
+      );
+    }
+    const me = process.memoryUsage();
+    console.log("");
+    console.log(`bench process (all clients): RSS ${(me.rss / 2 ** 20).toFixed(0)} MB; machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+  } finally {
+    await Promise.all(procs.map((p) => new Promise<void>((ok) => (p.child.exitCode !== null ? ok() : (p.child.once("exit", () => ok()), p.child.kill("SIGTERM"))))));
+    await handle.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
