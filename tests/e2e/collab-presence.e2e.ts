@@ -106,8 +106,16 @@ test("presence in the plot, follow, spotlight, notes, viewer read-only, removal"
   await a.getByTestId("threshold-input-0").fill("0.450");
   await expect(b.locator(`[data-name="${A_NAME}"] [data-testid=presence-threshold]`)).toHaveAttribute("data-value", "0.45");
   await expect(aAvatar).toContainText("brushed 10–13");
-  // and A sees B in the bar (B has no brush: only B's threshold line is drawn)
+  // A picks two cells by hand: B's plot traces them (dashed, in A's colour)
+  for (const cell of ["2", "0"]) {
+    await a.getByLabel("Add cell").fill(cell);
+    await a.getByLabel("Add cell").press("Enter");
+  }
+  await expect(b.locator(`[data-name="${A_NAME}"]`).first()).toHaveAttribute("data-cells", "0,2");
+  // and A sees B in the bar; B brushes a range of its own, which A sees in B's colour
   await expect(a.getByTestId(`avatar-${B.name}`)).toContainText("viewing token 0");
+  await brush(b, 27, 31);
+  await expect(a.locator(`[data-name="${B.name}"] [data-testid=presence-brush]`)).toHaveAttribute("data-from", "27");
   await b.screenshot({ path: "test-results/collab-presence.png" });
 
   // B follows A: A's moves carry B along

@@ -3,7 +3,7 @@ import { createContext, useContext, useEffect, useState, useSyncExternalStore, t
 import type { ExplorerViewState } from "@statescope/core";
 import { CollabBar } from "./collab-bar";
 import { LocalPresence, PeerStore, type Peer } from "@statescope/collab";
-import { sharedViewOf } from "./presence";
+import { nextFrame, sharedViewOf } from "./presence";
 import { useRoom } from "./use-room";
 import "./collab.css";
 
@@ -21,7 +21,7 @@ const CollabContext = createContext<CollabPlumbing | null>(null);
  */
 export function CollabRoom({ workspace, datasetId, children }: { workspace: string; datasetId: string; children: ReactNode }) {
   const room = useRoom(workspace, datasetId);
-  const [plumbing] = useState<CollabPlumbing>(() => ({ local: new LocalPresence(), peers: new PeerStore() }));
+  const [plumbing] = useState<CollabPlumbing>(() => ({ local: new LocalPresence(), peers: new PeerStore(nextFrame) }));
   const awareness = room?.awareness ?? null;
   const me = room?.me ?? null;
   const stopped = room?.phase.kind === "stopped";

@@ -77,7 +77,7 @@ export const PresenceOverlay = memo(function PresenceOverlay(p: PresenceOverlayP
             // stagger labels so two members' names do not sit on each other
             const labelY = 3 + (i % 3) * 17;
             return (
-              <g key={peer.user.id} data-testid={`presence-${peer.user.id}`} data-name={peer.user.name}>
+              <g key={peer.user.id} data-testid={`presence-${peer.user.id}`} data-name={peer.user.name} data-cells={v.cells.join(",")}>
                 {b && (
                   <>
                     <rect x={xOf(b[0] - v.padding[0])} y={0} width={Math.max(0, bx0 - xOf(b[0] - v.padding[0]))} height={height} fill={c} fillOpacity={0.05} />

@@ -57,3 +57,9 @@ export function initials(name: string): string {
   const s = parts.length >= 2 ? parts[0]![0]! + parts[1]![0]! : (parts[0] ?? "?").slice(0, 2);
   return s.toUpperCase();
 }
+
+/** Run once before the next frame (a hidden tab gets no frames: then soon, so follow mode keeps up). */
+export function nextFrame(run: () => void): void {
+  if (document.visibilityState === "visible") requestAnimationFrame(() => run());
+  else setTimeout(run, 50);
+}

@@ -4,6 +4,7 @@ import * as Y from "yjs";
 import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from "y-protocols/awareness";
 import { colorFor, COLLAB_SCHEMA_VERSION, LocalPresence, PeerStore, PRESENCE_INTERVAL_MS, type Presence } from "@statescope/collab";
 import { PresenceProvider, type CollabPlumbing } from "@/app/_components/collab/collab-room";
+import { nextFrame } from "@/app/_components/collab/presence";
 
 /**
  * Generated members for `npm run bench:ui`: each has its own Awareness whose updates are encoded
@@ -12,7 +13,7 @@ import { PresenceProvider, type CollabPlumbing } from "@/app/_components/collab/
  * presence is being redrawn.
  */
 export function BenchPresence({ peers, source, children }: { peers: number; source: string; children: ReactNode }) {
-  const [plumbing] = useState<CollabPlumbing>(() => ({ local: new LocalPresence(), peers: new PeerStore() }));
+  const [plumbing] = useState<CollabPlumbing>(() => ({ local: new LocalPresence(), peers: new PeerStore(nextFrame) }));
   useEffect(() => {
     const doc = new Y.Doc();
     const ours = new Awareness(doc);

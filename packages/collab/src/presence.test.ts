@@ -93,3 +93,23 @@ describe("LocalPresence", () => {
     local.dispose();
   });
 });
+
+describe("PeerStore batching", () => {
+  it("re-reads once per batch however many members moved", async () => {
+    const ours = new Awareness(new Y.Doc());
+    const store = new PeerStore((run) => setTimeout(run, 10));
+    let notified = 0;
+    store.subscribe(() => notified++);
+    store.attach(ours, "me");
+    const others = Array.from({ length: 5 }, () => new Awareness(new Y.Doc()));
+    others.forEach((a, i) => {
+      a.setLocalState({ schemaVersion: COLLAB_SCHEMA_VERSION, user: user(`u${i}`), view: view(i), following: null } satisfies Presence);
+      relay(a, ours);
+    });
+    const before = notified;
+    expect(store.getSnapshot()).toHaveLength(0); // not read yet
+    await new Promise((r) => setTimeout(r, 30));
+    expect(notified - before).toBe(1);
+    expect(store.getSnapshot()).toHaveLength(5);
+  });
+});

@@ -88,6 +88,13 @@ export class PeerStore {
   private peers: readonly Peer[] = [];
   private listeners = new Set<() => void>();
   private detachFn: (() => void) | null = null;
+  private pending = false;
+
+  /**
+   * `batch` coalesces bursts (several members moving at once) into one re-read and one
+   * notification; a page passes requestAnimationFrame so presence redraws at most once a frame.
+   */
+  constructor(private readonly batch?: (run: () => void) => void) {}
 
   attach(awareness: Awareness | null, selfId: string | null): void {
     this.detachFn?.();
@@ -110,9 +117,22 @@ export class PeerStore {
       }
       this.set([...byUser.values()].sort((a, b) => a.user.name.localeCompare(b.user.name)));
     };
-    awareness.on("change", read);
+    let attached = true;
+    const onChange = () => {
+      if (!this.batch) return read();
+      if (this.pending) return;
+      this.pending = true;
+      this.batch(() => {
+        this.pending = false;
+        if (attached) read();
+      });
+    };
+    awareness.on("change", onChange);
     read();
-    this.detachFn = () => awareness.off("change", read);
+    this.detachFn = () => {
+      attached = false;
+      awareness.off("change", onChange);
+    };
   }
 
   subscribe = (l: () => void): (() => void) => {
