@@ -36,25 +36,27 @@ export const PresenceOverlay = memo(function PresenceOverlay(p: PresenceOverlayP
     [domain, innerH],
   );
 
+  // Rasterizing lines is the costly part (software canvas: tens of ms for a hundred lines), so
+  // the cells are redrawn only when someone's cells or colour change — not when they move their
+  // brush, threshold or window — and drawn plain (no dashes, no round joins).
+  const cellsKey = peers.map((x) => `${x.user.id}:${x.user.color}:${x.view!.cells.join(",")}`).join("|");
+  const cellPeers = useMemo(() => peers.map((x) => ({ color: x.user.color, cells: x.view!.cells })), [cellsKey]);
   useLayoutEffect(() => {
     const c = canvas.current;
     if (!c) return;
     const ctx = setupCanvas(c, width, height);
     if (!ctx || !m) return;
-    ctx.lineJoin = "round";
-    ctx.lineWidth = 1.3;
-    ctx.setLineDash([5, 3]);
+    ctx.lineWidth = 1.2;
     const tanh = p.transform === "tanh";
-    for (const peer of peers) {
-      const cells = peer.view!.cells;
-      if (cells.length === 0) continue;
-      ctx.strokeStyle = peer.user.color;
-      ctx.globalAlpha = cells.length > 40 ? 0.35 : 0.6;
+    for (const peer of cellPeers) {
+      if (peer.cells.length === 0) continue;
+      ctx.strokeStyle = peer.color;
+      ctx.globalAlpha = peer.cells.length > 40 ? 0.3 : 0.5;
       ctx.beginPath();
-      for (const cell of cells) if (cell < m.cells) traceCell(ctx, m, cell, tanh, GUTTER, zoom, y);
+      for (const cell of peer.cells) if (cell < m.cells) traceCell(ctx, m, cell, tanh, GUTTER, zoom, y);
       ctx.stroke();
     }
-  }, [peers, m, width, height, zoom, y, p.transform]);
+  }, [cellPeers, m, width, height, zoom, y, p.transform]);
 
   if (peers.length === 0) return null;
   const x0 = GUTTER;

@@ -8,9 +8,9 @@ import { nextFrame } from "@/app/_components/collab/presence";
 
 /**
  * Generated members for `npm run bench:ui`: each has its own Awareness whose updates are encoded
- * and applied to ours exactly as they arrive from the sync server, and moves its brush and
- * threshold at the highest presence rate, so the bench measures our threshold drag while others'
- * presence is being redrawn.
+ * and applied to ours exactly as they arrive from the sync server. Each moves its brush and
+ * threshold at the highest presence rate (20/s) and picks a new set of 30 cells twice a second,
+ * so the bench measures our threshold drag while others' presence is being redrawn.
  */
 export function BenchPresence({ peers, source, children }: { peers: number; source: string; children: ReactNode }) {
   const [plumbing] = useState<CollabPlumbing>(() => ({ local: new LocalPresence(), peers: new PeerStore(nextFrame) }));
@@ -38,7 +38,8 @@ export function BenchPresence({ peers, source, children }: { peers: number; sour
             brush: [start, start + 3],
             padding: [1, 1],
             threshold: 0.2 + 0.05 * o.i + 0.01 * (tick % 10),
-            cells: Array.from({ length: 30 }, (_, k) => (k * 21 + o.i * 7 + tick) % 650).sort((x, y) => x - y),
+            // a new selection twice a second (someone brushing ranges), 30 cells each
+            cells: Array.from({ length: 30 }, (_, k) => (k * 21 + o.i * 7 + Math.floor(tick / 10)) % 650).sort((x, y) => x - y),
           },
           following: null,
         };
