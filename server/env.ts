@@ -31,8 +31,11 @@ export const ZEnv = z.object({
   SYNC_FLUSH_MS: z.coerce.number().int().min(1).max(50).default(20),
   /** How long a room nobody is in stays in the sync server's memory (ms). */
   SYNC_IDLE_UNLOAD_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
-  /** Compact a room's stored update log once it has more rows than this. */
-  SYNC_COMPACT_ROWS: z.coerce.number().int().min(2).max(1_000_000).default(200),
+  /**
+   * Compact a room's stored update log once it has more rows than this (compacting blocks the sync
+   * process for a few ms per MB of document; an unloading room is always compacted).
+   */
+  SYNC_COMPACT_ROWS: z.coerce.number().int().min(2).max(1_000_000).default(1000),
   /** URL browsers use to reach the sync server; defaults to ws://<page host>:SYNC_PORT. */
   SYNC_PUBLIC_URL: z.string().url().optional(),
   /** Public base URL of the web app (invite links). Defaults to http://localhost:PORT. */

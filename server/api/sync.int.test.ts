@@ -67,6 +67,15 @@ describe("sync.token", () => {
     expect(missing.message).toBe(`dataset ${foreign.id} does not exist in workspace "syncws"`);
     expect((await trpcError(as(outsider.userId).sync.token({ workspace: "syncws", datasetId: ds.id }))).code).toBe("FORBIDDEN");
 
+    // deleting the dataset deletes its room's stored document
+    await t.db.syncUpdate.create({ data: { room: ticket.room, data: Buffer.from([0, 0]), origin: "test" } });
+    await t.db.syncUpdate.create({ data: { room: roomName(other.id, foreign.id), data: Buffer.from([0, 0]), origin: "test" } });
+    const gone = await t.db.dataset.create({ data: { workspaceId: ws.id, name: "gone" } });
+    await t.db.syncUpdate.create({ data: { room: roomName(ws.id, gone.id), data: Buffer.from([0, 0]), origin: "test" } });
+    await as(owner.userId).dataset.delete({ workspace: "syncws", datasetId: gone.id });
+    expect(await t.db.syncUpdate.count({ where: { room: roomName(ws.id, gone.id) } })).toBe(0);
+    expect(await t.db.syncUpdate.count()).toBe(2);
+
     vi.stubEnv("SYNC_PUBLIC_URL", "wss://sync.example/rt/");
     resetEnvCache();
     expect((await as(owner.userId).sync.token({ workspace: "syncws", datasetId: ds.id })).url).toBe("wss://sync.example/rt");

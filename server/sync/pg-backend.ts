@@ -91,7 +91,7 @@ export function defaultOrigin(): string {
 
 export function createPgBackend(opts: PgBackendOptions): PgBackend {
   const flushMs = Math.min(opts.flushMs ?? 20, 50);
-  const compactRows = opts.compactRows ?? 200;
+  const compactRows = opts.compactRows ?? 1000;
   const origin = opts.origin ?? defaultOrigin();
   const log = opts.log ?? (() => undefined);
   const pool = new pg.Pool({ connectionString: opts.connectionString, max: 8 });

@@ -198,10 +198,21 @@ export function createRooms(opts: RoomsOptions): Rooms {
     void room.link?.flush().catch(() => undefined);
     room.idleTimer = setTimeout(() => {
       room.idleTimer = null;
-      if (room.conns.size > 0 || rooms.get(room.name) !== room) return;
-      rooms.delete(room.name);
-      const done = unload(room).finally(() => unloading.delete(room.name));
-      unloading.set(room.name, done);
+      const stillIdle = () => room.conns.size === 0 && rooms.get(room.name) === room && room.idleTimer === null;
+      if (!stillIdle()) return;
+      // Only a room whose updates are all stored may leave memory: if Postgres is away, it stays loaded.
+      (room.link?.flush() ?? Promise.resolve()).then(
+        () => {
+          if (!stillIdle()) return;
+          rooms.delete(room.name);
+          const done = unload(room).finally(() => unloading.delete(room.name));
+          unloading.set(room.name, done);
+        },
+        (e: unknown) => {
+          opts.log(`room ${room.name} stays loaded: ${e instanceof Error ? e.message : String(e)}`);
+          if (stillIdle()) scheduleUnload(room);
+        },
+      );
     }, opts.idleMs);
     room.idleTimer.unref();
   }

@@ -3,7 +3,10 @@
  * only with a valid room token (`?token=` on the upgrade URL). A refused
  * client is accepted and closed at once with 4401 (no/invalid token) or 4403
  * (token for another room) and a reason, before any document bytes, because
- * a browser cannot read the HTTP status of a refused upgrade.
+ * a browser cannot read the HTTP status of a refused upgrade; a page speaking
+ * another schema version (`?v=`) gets 4426 and "reload the page". Admitted
+ * sockets join a room (rooms.ts), which a backend (pg-backend.ts) persists
+ * and relays between sync processes.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -27,8 +30,8 @@ export interface SyncServerOptions {
   authorize(token: string | null, room: string): Promise<SyncClaims>;
   log?: (line: string) => void;
   /**
-   * Re-checked for every open socket every `recheckMs` (default 2000): false (or an AppError)
-   * closes it with 4403, so a revoked member is gone within that period.
+   * Re-checked for every open socket's member every `recheckMs` (default 2000): false closes it
+   * with 4403, so a revoked member is gone within that period. A failing check keeps the socket.
    */
   recheck?(claims: SyncClaims): Promise<boolean>;
   recheckMs?: number;

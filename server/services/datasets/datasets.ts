@@ -6,6 +6,7 @@
  */
 import { basename } from "node:path";
 import { AppError } from "@statescope/core";
+import { roomName } from "@statescope/collab";
 import { pgPool, type Db } from "@/server/db/client";
 import { ROLE_RANK } from "@/server/services/authz";
 import { enqueueJob } from "@/server/services/jobs";
@@ -109,7 +110,11 @@ export async function deleteDataset(db: Db, workspaceId: string, role: Role, dat
   if (ds.status === "READY" && ROLE_RANK[role] < ROLE_RANK.OWNER) {
     throw new AppError("FORBIDDEN", `dataset ${datasetId} is READY: only an OWNER of the workspace can delete it`);
   }
-  await db.dataset.deleteMany({ where: { id: datasetId } });
+  // The dataset's realtime room (shared notes, spotlight) goes with it; SyncUpdate has no foreign key.
+  await db.$transaction([
+    db.dataset.deleteMany({ where: { id: datasetId } }),
+    db.syncUpdate.deleteMany({ where: { room: roomName(workspaceId, datasetId) } }),
+  ]);
 }
 
 /** Display text of a token id. */
