@@ -113,3 +113,19 @@ describe("PeerStore batching", () => {
     expect(store.getSnapshot()).toHaveLength(5);
   });
 });
+
+describe("PeerStore re-attached while a batch is pending", () => {
+  it("does not lose a change that arrives between the two attachments' batches", async () => {
+    const ours = new Awareness(new Y.Doc());
+    const store = new PeerStore((run) => setTimeout(run, 10));
+    store.attach(ours, "me");
+    const ada = new Awareness(new Y.Doc());
+    ada.setLocalState({ schemaVersion: COLLAB_SCHEMA_VERSION, user: user("ada", "Ada"), view: view(1), following: null } satisfies Presence);
+    relay(ada, ours); // batch pending for the first attachment
+    store.attach(ours, "me"); // e.g. our role changed: attached again with the new identity
+    ada.setLocalState({ schemaVersion: COLLAB_SCHEMA_VERSION, user: user("ada", "Ada"), view: view(2), following: null } satisfies Presence);
+    relay(ada, ours);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(store.getSnapshot().map((p) => p.view?.position)).toEqual([2]);
+  });
+});

@@ -88,7 +88,6 @@ export class PeerStore {
   private peers: readonly Peer[] = [];
   private listeners = new Set<() => void>();
   private detachFn: (() => void) | null = null;
-  private pending = false;
 
   /**
    * `batch` coalesces bursts (several members moving at once) into one re-read and one
@@ -117,13 +116,15 @@ export class PeerStore {
       }
       this.set([...byUser.values()].sort((a, b) => a.user.name.localeCompare(b.user.name)));
     };
+    // per attachment: a batch still pending from a previous attachment must not swallow this one's changes
     let attached = true;
+    let pending = false;
     const onChange = () => {
       if (!this.batch) return read();
-      if (this.pending) return;
-      this.pending = true;
+      if (pending) return;
+      pending = true;
       this.batch(() => {
-        this.pending = false;
+        pending = false;
         if (attached) read();
       });
     };
