@@ -127,6 +127,9 @@ export function createRooms(opts: RoomsOptions): Rooms {
       const ids = room.conns.get(origin as WebSocket);
       if (ids) {
         for (const id of added) ids.add(id);
+        // A client that reconnects keeps its id and the room still knows its clock, so its state
+        // comes back as "updated", not "added": it is this socket's now (withdrawn when it closes).
+        for (const id of updated) ids.add(id);
         for (const id of removed) ids.delete(id);
       }
       // Our clients' changes and departures go to the other processes; their own timeouts they detect themselves.

@@ -13,6 +13,7 @@ import {
   windowStartFor,
 } from "@statescope/core";
 import { errorMessage } from "@/app/_lib/trpc";
+import { usePublishView } from "../collab/collab-room";
 import type { DatasetInfo, ExplorerData, SearchHit } from "./data-source";
 import { MAX_WINDOW } from "./data-source";
 import { MatchView } from "./match-view";
@@ -215,6 +216,8 @@ function ExplorerLoaded({
     [brushInside, stableWindows, brushQs.map((q) => q.dataUpdatedAt).join(",")],
   );
   const selections = useSelections(info, state, brushWindows);
+  // others in the room see this view (throttled; a no-op without a room)
+  usePublishView(state, n, selections[Math.min(state.match.layer, state.layers.length - 1)] ?? null);
   const visibleTokens = useMemo(() => {
     const t = tokens.data;
     if (!t) return [];

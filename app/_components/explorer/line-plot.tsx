@@ -24,10 +24,10 @@ interface LinePlotProps {
   label: string;
 }
 
-const PAD_TOP = 8;
-const PAD_BOTTOM = 8;
+export const PAD_TOP = 8;
+export const PAD_BOTTOM = 8;
 
-function setupCanvas(c: HTMLCanvasElement, w: number, h: number): CanvasRenderingContext2D | null {
+export function setupCanvas(c: HTMLCanvasElement, w: number, h: number): CanvasRenderingContext2D | null {
   const dpr = window.devicePixelRatio || 1;
   if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
     c.width = Math.round(w * dpr);
@@ -42,7 +42,7 @@ function setupCanvas(c: HTMLCanvasElement, w: number, h: number): CanvasRenderin
   return ctx;
 }
 
-function traceCell(ctx: CanvasRenderingContext2D, m: StateMatrix, c: number, tanh: boolean, x0: number, zoom: number, y: (v: number) => number) {
+export function traceCell(ctx: CanvasRenderingContext2D, m: StateMatrix, c: number, tanh: boolean, x0: number, zoom: number, y: (v: number) => number) {
   const { data, cells, steps } = m;
   let pen = false;
   for (let t = 0; t < steps; t++) {

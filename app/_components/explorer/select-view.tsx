@@ -9,6 +9,7 @@ import {
   type LayerState,
   type StateMatrix,
 } from "@statescope/core";
+import { PresenceOverlay } from "../collab/presence-overlay";
 import { ActivationRanges } from "./activation-ranges";
 import { CellList } from "./cell-list";
 import type { DatasetInfo, SourceInfo, TrackInfo, TrackWindow } from "./data-source";
@@ -175,6 +176,7 @@ export function SelectView(p: SelectViewProps) {
                 </button>
               )}
             </div>
+            {v && src && <PresenceOverlay source={layer.source} from={from} steps={n} zoom={state.zoom} width={width} height={PLOT_H} domain={domain} transform={src.transform} window={v} />}
             {v && src ? (
               <LinePlot
                 window={v}

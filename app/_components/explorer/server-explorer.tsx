@@ -3,6 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { DatasetDetail } from "@/server/services/datasets/schemas";
+import { CollabRoom } from "../collab/collab-room";
 import { Explorer, type ExplorerSlots } from "./explorer";
 import { useServerData } from "./use-server-data";
 
@@ -25,5 +26,9 @@ export function ServerExplorer({
   });
   const data = useServerData(workspace, datasetId);
   const base = `/w/${workspace}/datasets/${datasetId}/explore`;
-  return <Explorer data={data} selectLink={(q) => `${base}?${q}`} slots={slots} />;
+  return (
+    <CollabRoom workspace={workspace} datasetId={datasetId}>
+      <Explorer data={data} selectLink={(q) => `${base}?${q}`} slots={slots} />
+    </CollabRoom>
+  );
 }

@@ -1,9 +1,20 @@
 "use client";
+import { useSearchParams } from "next/navigation";
 import { useMemo } from "react";
 import { Explorer } from "@/app/_components/explorer/explorer";
 import { createSyntheticData } from "@/app/_components/explorer/synthetic-data";
+import { BenchPresence } from "./bench-presence";
 
 export function BenchExplorer() {
   const data = useMemo(() => createSyntheticData({ steps: 4000, cells: 650 }), []);
-  return <Explorer data={data} selectLink={(q) => `/bench/select-view?${q}`} />;
+  // ?peers=N draws N generated members' presence over the plots (see bench-presence.tsx)
+  const peers = Math.max(0, Math.min(5, Number(useSearchParams().get("peers")) || 0));
+  const explorer = <Explorer data={data} selectLink={(q) => `/bench/select-view?${q}`} />;
+  return peers > 0 ? (
+    <BenchPresence peers={peers} source="states::states1">
+      {explorer}
+    </BenchPresence>
+  ) : (
+    explorer
+  );
 }

@@ -40,6 +40,9 @@ export function roomName(workspaceId: string, datasetId: string): string {
 
 const ZInt = z.number().int().nonnegative();
 
+/** Longest explorer query a shared view carries (a longer one is left out; the fields remain). */
+export const MAX_VIEW_QUERY = 8000;
+
 /** The part of a Select view that others see and can jump to. */
 export const ZSharedView = z.object({
   source: z.string().min(1).max(200),
@@ -52,6 +55,12 @@ export const ZSharedView = z.object({
   threshold: z.number().finite(),
   /** Selected cells after manual edits, ascending. */
   cells: z.array(ZInt).max(4096),
+  /**
+   * The explorer's URL query (without "?") that reproduces this view exactly (zoom, stacked
+   * layers, manual edits, match settings): "jump", "follow" and the spotlight navigate to it.
+   * Optional so a view without it still reads; the fields above are the fallback.
+   */
+  query: z.string().max(MAX_VIEW_QUERY).optional(),
 });
 export type SharedView = z.infer<typeof ZSharedView>;
 
@@ -143,3 +152,6 @@ export function colorFor(userId: string): string {
   return PALETTE[(h >>> 0) % PALETTE.length]!;
 }
 export * from "./records";
+
+export { applyTextDiff, diffText, mapIndexThroughDelta, type TextDelta, type TextSplice } from "./text-binding";
+export { LocalPresence, PeerStore, PRESENCE_INTERVAL_MS, type Peer } from "./presence";
