@@ -26,7 +26,7 @@ let datasetId = "";
 test.beforeAll(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "statescope-collab-"));
   await makeLstmVisProject(dir, { n: 400 });
-  const out = execFileSync(process.execPath, ["server/cli/bin.cjs", "import", dir, "--workspace", "demo", "--json"], { env: serverEnv, encoding: "utf8", timeout: 120_000 });
+  const out = execFileSync(process.execPath, ["server/cli/bin.cjs", "import", dir, "--workspace", "demo", "--name", "presence_books", "--json"], { env: serverEnv, encoding: "utf8", timeout: 120_000 });
   datasetId = (JSON.parse(out.trim().split("\n").pop()!) as { datasetId: string }).datasetId;
   fs.rmSync(dir, { recursive: true, force: true });
 });
