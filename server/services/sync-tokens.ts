@@ -110,3 +110,14 @@ export async function issueRoomTicket(
     user: { id: user.id, name: user.name?.trim() || user.email.split("@")[0]!, color: colorFor(user.id) },
   };
 }
+
+/**
+ * The sync server's admission rule: a present, valid, unexpired token for exactly this room.
+ * Used by the sync process and by every sync-server test, so tests exercise the real rule.
+ */
+export function verifyRoomToken(secret: string, token: string | null, room: string, now = Date.now()): SyncClaims {
+  if (!token) throw new AppError("UNAUTHENTICATED", "no realtime token: reload the page to get one");
+  const claims = verifySyncToken(secret, token, now);
+  if (claims.r !== room) throw new AppError("FORBIDDEN", "this token is for another room");
+  return claims;
+}

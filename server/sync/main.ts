@@ -1,8 +1,7 @@
 /** The sync process (`npm run start:sync`): realtime rooms for workspace members. */
-import { AppError } from "@statescope/core";
 import { createDb, type Db } from "@/server/db/client";
 import { env } from "@/server/env";
-import { verifySyncToken, type SyncClaims } from "@/server/services/sync-tokens";
+import { verifyRoomToken, type SyncClaims } from "@/server/services/sync-tokens";
 import { createPgBackend } from "./pg-backend";
 import { createSyncServer } from "./server";
 
@@ -60,12 +59,7 @@ async function main() {
     log: (l) => console.log(l),
     // A member removed from the workspace (or whose role changed) is disconnected within 2 s.
     recheck: membershipChecker(db),
-    async authorize(token, room) {
-      if (!token) throw new AppError("UNAUTHENTICATED", "no realtime token: reload the page to get one");
-      const claims = verifySyncToken(secret, token);
-      if (claims.r !== room) throw new AppError("FORBIDDEN", "this token is for another room");
-      return claims;
-    },
+    authorize: async (token, room) => verifyRoomToken(secret, token, room),
   });
   const port = await server.listen(e.SYNC_PORT, e.SYNC_HOST);
   console.log(`sync server listening on ws://${e.SYNC_HOST}:${port} (process ${backend.origin}; updates written at most ${e.SYNC_FLUSH_MS} ms after they arrive)`);

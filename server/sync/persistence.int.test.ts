@@ -12,10 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { AppError } from "@statescope/core";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { signSyncToken, verifySyncToken, type SyncClaims } from "../services/sync-tokens";
+import { signSyncToken, verifyRoomToken } from "../services/sync-tokens";
 import { createPgBackend, type PgBackendOptions } from "./pg-backend";
 import { createSyncServer, type SyncServer } from "./server";
 
@@ -37,11 +36,7 @@ async function startServer(o: { idleMs?: number } & Partial<PgBackendOptions> = 
   const server = createSyncServer({
     backend: createPgBackend({ connectionString: t.url, ...o }),
     idleMs: o.idleMs,
-    async authorize(token, room): Promise<SyncClaims> {
-      const c = verifySyncToken(SECRET, token ?? "");
-      if (c.r !== room) throw new AppError("FORBIDDEN", "this token is for another room");
-      return c;
-    },
+    authorize: async (token, room) => verifyRoomToken(SECRET, token, room),
   });
   open.push(server);
   return { server, port: await server.listen(0, "127.0.0.1") };

@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { AppError } from "@statescope/core";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { signSyncToken, verifySyncToken } from "../services/sync-tokens";
+import { signSyncToken, verifyRoomToken } from "../services/sync-tokens";
 import { createPgBackend } from "./pg-backend";
 import { createSyncServer, type SyncServer } from "./server";
 
@@ -25,12 +24,7 @@ beforeAll(async () => {
   t = await freshDatabase();
   server = createSyncServer({
     backend: createPgBackend({ connectionString: t.url }),
-    async authorize(token, room) {
-      if (!token) throw new AppError("UNAUTHENTICATED", "no realtime token");
-      const c = verifySyncToken(SECRET, token);
-      if (c.r !== room) throw new AppError("FORBIDDEN", "this token is for another room");
-      return c;
-    },
+    authorize: async (token, room) => verifyRoomToken(SECRET, token, room),
   });
   port = await server.listen(0, "127.0.0.1");
 });

@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { AppError } from "@statescope/core";
 import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { signSyncToken, verifySyncToken } from "../services/sync-tokens";
+import { signSyncToken, verifyRoomToken } from "../services/sync-tokens";
 import { createPgBackend } from "./pg-backend";
 import { CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, createSyncServer, type SyncServer } from "./server";
 
@@ -19,12 +18,7 @@ beforeAll(async () => {
   t = await freshDatabase();
   server = createSyncServer({
     backend: createPgBackend({ connectionString: t.url }),
-    async authorize(token, room) {
-      if (!token) throw new AppError("UNAUTHENTICATED", "no realtime token");
-      const c = verifySyncToken(SECRET, token);
-      if (c.r !== room) throw new AppError("FORBIDDEN", "this token is for another room");
-      return c;
-    },
+    authorize: async (token, room) => verifyRoomToken(SECRET, token, room),
   });
   port = await server.listen(0, "127.0.0.1");
 });
@@ -46,7 +40,7 @@ function closeOf(url: string): Promise<{ code: number; reason: string; bytes: nu
 describe("sync server", () => {
   it("refuses a missing, forged or foreign token with 4401/4403 before any document bytes", async () => {
     const none = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?v=${V}`);
-    expect(none).toEqual({ code: CLOSE_UNAUTHENTICATED, reason: "no realtime token", bytes: 0 });
+    expect(none).toEqual({ code: CLOSE_UNAUTHENTICATED, reason: "no realtime token: reload the page to get one", bytes: 0 });
     const forged = signSyncToken("another-secret-another-secret!!", { u: "u", w: "w1", r: "ws:w1:d1", role: "OWNER" });
     expect((await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${forged}&v=${V}`)).code).toBe(CLOSE_UNAUTHENTICATED);
     const other = signSyncToken(SECRET, { u: "u", w: "w1", r: "ws:w1:other", role: "OWNER" });
@@ -165,11 +159,7 @@ describe("revocation", () => {
     const revoked = new Set<string>();
     const srv = createSyncServer({
       backend: createPgBackend({ connectionString: t.url }),
-      async authorize(token, room) {
-        const c = verifySyncToken(SECRET, token ?? "");
-        if (c.r !== room) throw new AppError("FORBIDDEN", "this token is for another room");
-        return c;
-      },
+      authorize: async (token, room) => verifyRoomToken(SECRET, token, room),
       recheck: async (c) => !revoked.has(c.u),
       recheckMs: 200,
     });
