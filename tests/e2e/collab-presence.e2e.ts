@@ -1,9 +1,5 @@
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { makeLstmVisProject } from "../fixtures/formats/projects";
+import { importDemoProject } from "./import-project";
 
 /**
  * Two people on one dataset's explorer, each in their own browser context, through the real sync
@@ -12,11 +8,6 @@ import { makeLstmVisProject } from "../fixtures/formats/projects";
  * UI is disabled, and a forced write never reaches A); B removed from the workspace is
  * disconnected and told why.
  */
-const serverEnv = {
-  ...process.env,
-  STATESCOPE_DATA_DIR: process.env.E2E_DATA_DIR ?? ".test-data/e2e",
-  EMBEDDED_PG_PORT: process.env.E2E_PG_PORT ?? "54500",
-};
 const A_NAME = "Demo researcher";
 const B = { name: "Bea Lin", email: `bea-${Date.now().toString(36)}@e2e.test`, password: "bea-password-1" };
 const SOURCE = "states::states1";
@@ -24,11 +15,7 @@ const SOURCE = "states::states1";
 let datasetId = "";
 
 test.beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "statescope-collab-"));
-  await makeLstmVisProject(dir, { n: 400 });
-  const out = execFileSync(process.execPath, ["server/cli/bin.cjs", "import", dir, "--workspace", "demo", "--name", "presence_books", "--json"], { env: serverEnv, encoding: "utf8", timeout: 120_000 });
-  datasetId = (JSON.parse(out.trim().split("\n").pop()!) as { datasetId: string }).datasetId;
-  fs.rmSync(dir, { recursive: true, force: true });
+  datasetId = await importDemoProject(400, "presence_books");
 });
 
 async function trpc<T>(request: APIRequestContext, proc: string, input: unknown): Promise<T> {

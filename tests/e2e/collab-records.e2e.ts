@@ -1,9 +1,6 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { makeLstmVisProject } from "../fixtures/formats/projects";
+import { importDemoProject } from "./import-project";
 
 /**
  * Team records with two people in two browser contexts: A (the demo user, OWNER of "demo") and
@@ -12,22 +9,13 @@ import { makeLstmVisProject } from "../fixtures/formats/projects";
  * thread, and finds the mention in the inbox; B cannot create or change anything (controls
  * disabled, and the server refuses a direct call); opening a hypothesis restores its view.
  */
-const serverEnv = {
-  ...process.env,
-  STATESCOPE_DATA_DIR: process.env.E2E_DATA_DIR ?? ".test-data/e2e",
-  EMBEDDED_PG_PORT: process.env.E2E_PG_PORT ?? "54500",
-};
 const stamp = Date.now().toString(36);
 const viewer = { email: `bea-${stamp}@e2e.test`, password: "viewer-password" };
 const handle = `bea-${stamp}`;
 let datasetId = "";
 
 test.beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "statescope-collab-"));
-  await makeLstmVisProject(dir, { n: 400 });
-  const out = execFileSync(process.execPath, ["server/cli/bin.cjs", "import", dir, "--workspace", "demo", "--name", "records_books", "--json"], { env: serverEnv, encoding: "utf8", timeout: 120_000 });
-  datasetId = (JSON.parse(out.trim().split("\n").pop()!) as { datasetId: string }).datasetId;
-  fs.rmSync(dir, { recursive: true, force: true });
+  datasetId = await importDemoProject(400, "records_books");
 });
 
 async function brush(page: Page, from: number, to: number) {

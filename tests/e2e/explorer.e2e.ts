@@ -1,9 +1,5 @@
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { makeLstmVisProject } from "../fixtures/formats/projects";
+import { importDemoProject } from "./import-project";
 
 /**
  * The explorer on a real imported dataset (the LSTMVis fixture project, 400 steps, imported
@@ -11,20 +7,10 @@ import { makeLstmVisProject } from "../fixtures/formats/projects";
  * selection changes → run precise → results and heatmaps → open a result → the Select view is
  * there with the same cells → the URL reproduces it in a new page.
  */
-const serverEnv = {
-  ...process.env,
-  STATESCOPE_DATA_DIR: process.env.E2E_DATA_DIR ?? ".test-data/e2e",
-  EMBEDDED_PG_PORT: process.env.E2E_PG_PORT ?? "54500",
-};
-
 let datasetId = "";
 
 test.beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "statescope-explorer-"));
-  await makeLstmVisProject(dir, { n: 400 });
-  const out = execFileSync(process.execPath, ["server/cli/bin.cjs", "import", dir, "--workspace", "demo", "--json"], { env: serverEnv, encoding: "utf8", timeout: 120_000 });
-  datasetId = (JSON.parse(out.trim().split("\n").pop()!) as { datasetId: string }).datasetId;
-  fs.rmSync(dir, { recursive: true, force: true });
+  datasetId = await importDemoProject(400);
 });
 
 async function signIn(page: Page) {

@@ -1,29 +1,15 @@
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { makeLstmVisProject } from "../fixtures/formats/projects";
+import { importDemoProject } from "./import-project";
 
 /**
  * Live record events through the production server (`next start` behind the launcher): a signed-in
  * page holds an `events.onDataset` server-sent-event stream open through the Next route handler,
  * a tRPC mutation saves a hypothesis, and the stream delivers its event at once.
  */
-const serverEnv = {
-  ...process.env,
-  STATESCOPE_DATA_DIR: process.env.E2E_DATA_DIR ?? ".test-data/e2e",
-  EMBEDDED_PG_PORT: process.env.E2E_PG_PORT ?? "54500",
-};
-
 let datasetId = "";
 
 test.beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "statescope-live-"));
-  await makeLstmVisProject(dir, { n: 60 });
-  const out = execFileSync(process.execPath, ["server/cli/bin.cjs", "import", dir, "--workspace", "demo", "--json"], { env: serverEnv, encoding: "utf8", timeout: 120_000 });
-  datasetId = (JSON.parse(out.trim().split("\n").pop()!) as { datasetId: string }).datasetId;
-  fs.rmSync(dir, { recursive: true, force: true });
+  datasetId = await importDemoProject(60);
 });
 
 test("events.onDataset streams over SSE through the production route handler", async ({ page }) => {
