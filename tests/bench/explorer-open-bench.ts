@@ -32,9 +32,9 @@ import { ensureDatabase } from "@/server/db/embedded";
 import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
 import { resetEnvCache } from "@/server/env";
 import { DEMO_LOGIN, DEMO_WORKSPACE, seedDemo } from "@/server/services/seed";
-import { createSource, createTrack, finishSource, StreamingSourceWriter, StreamingTrackWriter } from "@/server/services/datasets/writer";
+import { createTrack, StreamingTrackWriter } from "@/server/services/datasets/writer";
 import { TOKEN_CHUNK_ROWS, writeTokenChunk, writeVocabulary } from "@/server/storage/dataset-store";
-import { SourceGenerator } from "../../packages/core/bench/source-generator";
+import { writeGeneratedSource } from "./generated-source";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -124,22 +124,7 @@ async function ensureDataset(db: Db): Promise<string> {
     }
     await tw.end();
     log(`tokens and pos track written (${secs()} s)`);
-    const { id: sourceId, chunkRows } = await createSource(db, ds.id, { ordinal: 0, name: SOURCE, type: "states", layer: 1, transform: "none", unsigned: false, steps: STEPS, cells: CELLS });
-    const w = new StreamingSourceWriter(conn, sourceId, SOURCE, CELLS, chunkRows);
-    const gen = new SourceGenerator(CELLS, 7);
-    const buf = new Float32Array(chunkRows * CELLS);
-    let shown = -1;
-    for (let from = 0; from < STEPS; from += chunkRows) {
-      const rows = buf.subarray(0, (Math.min(STEPS, from + chunkRows) - from) * CELLS);
-      gen.next(rows);
-      await w.push(rows, from);
-      const p = Math.floor((from / STEPS) * 10) * 10;
-      if (p !== shown) {
-        shown = p;
-        log(`writing ${STEPS.toLocaleString("en")} × ${CELLS} float32: ${p}% (${secs()} s)`);
-      }
-    }
-    await finishSource(db, sourceId, await w.end(), w.hist);
+    await writeGeneratedSource(db, conn, ds.id, { name: SOURCE, type: "states", steps: STEPS, cells: CELLS }, log, secs);
   } catch (e) {
     await db.dataset.deleteMany({ where: { id: ds.id } });
     throw e;

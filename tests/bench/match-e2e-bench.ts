@@ -39,11 +39,10 @@ import { resetEnvCache } from "@/server/env";
 import { appRouter, type AppRouter } from "@/server/api/root";
 import { MatchEngine } from "@/server/services/matching/engine";
 import { canonicalQuery, ZMatchInput, type MatchInput, type MatchOutcome } from "@/server/services/matching/schemas";
-import { createSource, finishSource, StreamingSourceWriter } from "@/server/services/datasets/writer";
 import { readStateWindow, type SourceLayout } from "@/server/storage/dataset-store";
 import { closeJobQueues } from "../../server/services/jobs";
 import { mulberry32 as rng } from "@statescope/core";
-import { SourceGenerator } from "../../packages/core/bench/source-generator";
+import { writeGeneratedSource } from "./generated-source";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -83,32 +82,19 @@ async function ensureDataset(db: Db): Promise<{ userId: string; datasetId: strin
   // An interrupted earlier write (or a mismatched one): start over.
   await db.dataset.deleteMany({ where: { workspaceId: ws.id, name: DATASET } });
   const ds = await db.dataset.create({ data: { workspaceId: ws.id, createdById: user.id, name: DATASET, format: "numpy", phase: "bench" }, select: { id: true } });
-  const { id: sourceId, chunkRows } = await createSource(db, ds.id, { ordinal: 0, name: SOURCE, type: "state", layer: 1, transform: "none", unsigned: false, steps: STEPS, cells: CELLS });
   const conn = await pgPool(db).connect();
   const t0 = performance.now();
+  let src: { id: string; chunkRows: number };
   try {
     await conn.query("set synchronous_commit = off");
-    const w = new StreamingSourceWriter(conn, sourceId, SOURCE, CELLS, chunkRows);
-    const gen = new SourceGenerator(CELLS, 7);
-    const buf = new Float32Array(chunkRows * CELLS);
-    let shown = -1;
-    for (let from = 0; from < STEPS; from += chunkRows) {
-      const rows = buf.subarray(0, (Math.min(STEPS, from + chunkRows) - from) * CELLS);
-      gen.next(rows);
-      await w.push(rows, from);
-      const p = Math.floor((from / STEPS) * 10) * 10;
-      if (p !== shown) {
-        shown = p;
-        log(`writing ${STEPS.toLocaleString("en")} × ${CELLS} float32: ${p}% (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-      }
-    }
-    await finishSource(db, sourceId, await w.end(), w.hist);
+    const secs = () => ((performance.now() - t0) / 1000).toFixed(0);
+    src = await writeGeneratedSource(db, conn, ds.id, { name: SOURCE, type: "state", steps: STEPS, cells: CELLS }, log, secs);
   } finally {
     conn.release();
   }
   await db.dataset.update({ where: { id: ds.id }, data: { status: "READY", steps: STEPS, readyAt: new Date(), phase: "done", percent: 100 } });
   log(`wrote ${((STEPS * CELLS * 4) / 2 ** 30).toFixed(2)} GiB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return { userId: user.id, datasetId: ds.id, src: { id: sourceId, steps: STEPS, cells: CELLS, chunkRows } };
+  return { userId: user.id, datasetId: ds.id, src: { id: src.id, steps: STEPS, cells: CELLS, chunkRows: src.chunkRows } };
 }
 
 /** Queries the way the Select view makes them (see match-bench.ts): 5–20 cells, distinct sets. */
