@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { importDemoProject } from "./import-project";
+import { signInDemo, brush, importDemoProject } from "./helpers";
 
 /**
  * Two people on one dataset's explorer, each in their own browser context, through the real sync
@@ -31,15 +31,6 @@ async function trpcQuery<T>(request: APIRequestContext, proc: string, input: unk
   return body.result.data.json;
 }
 
-async function brush(page: Page, from: number, to: number) {
-  const a = (await page.locator(`[data-testid=token][data-step="${from}"]`).boundingBox())!;
-  const b = (await page.locator(`[data-testid=token][data-step="${to - 1}"]`).boundingBox())!;
-  await page.mouse.move(a.x + 4, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(b.x + b.width - 4, b.y + b.height / 2, { steps: 6 });
-  await page.mouse.up();
-}
-
 async function jumpTo(page: Page, step: number) {
   await page.getByLabel("Jump to position").fill(String(step));
   await page.getByLabel("Jump to position").press("Enter");
@@ -49,11 +40,7 @@ test("presence in the plot, follow, spotlight, notes, viewer read-only, removal"
   test.setTimeout(240_000);
   // A: the demo owner
   await a.setViewportSize({ width: 1500, height: 1000 });
-  await a.goto("/signin");
-  await a.getByLabel("Email").fill("demo@statescope.dev");
-  await a.getByLabel("Password").fill("statescope-demo");
-  await a.getByRole("button", { name: "Sign in" }).click();
-  await expect(a).toHaveURL(/\/w$/);
+  await signInDemo(a);
 
   // B: a new account that joins the demo workspace as an EDITOR through an invite link
   const bCtx = await browser.newContext({ viewport: { width: 1500, height: 1000 } });

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { importDemoProject } from "./import-project";
+import { signInDemo, brush, importDemoProject } from "./helpers";
 
 /**
  * Team records with two people in two browser contexts: A (the demo user, OWNER of "demo") and
@@ -18,25 +18,12 @@ test.beforeAll(async () => {
   datasetId = await importDemoProject(400, "records_books");
 });
 
-async function brush(page: Page, from: number, to: number) {
-  const a = (await page.locator(`[data-testid=token][data-step="${from}"]`).boundingBox())!;
-  const b = (await page.locator(`[data-testid=token][data-step="${to - 1}"]`).boundingBox())!;
-  await page.mouse.move(a.x + 4, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(b.x + b.width - 4, b.y + b.height / 2, { steps: 6 });
-  await page.mouse.up();
-}
-
 const chips = (page: Page) => page.locator("[data-testid=cell-list] .chip:not(.excluded)").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
 
 test("two members: hypotheses, comments with markers and mentions, labels; the viewer is read-only", async ({ page: a, browser }) => {
   test.setTimeout(300_000);
   // A signs in and invites B as a VIEWER
-  await a.goto("/signin");
-  await a.getByLabel("Email").fill("demo@statescope.dev");
-  await a.getByLabel("Password").fill("statescope-demo");
-  await a.getByRole("button", { name: "Sign in" }).click();
-  await expect(a).toHaveURL(/\/w$/);
+  await signInDemo(a);
   await a.goto("/w/demo/members");
   await a.getByLabel("Role", { exact: true }).selectOption("VIEWER");
   await a.getByRole("button", { name: "Create invite link" }).click();
@@ -178,11 +165,7 @@ test("two members: hypotheses, comments with markers and mentions, labels; the v
 test("an editor's records: edit with history, tag filter, a retried reply posts once, resolve, CSV import errors, delete", async ({ page }) => {
   test.setTimeout(150_000);
   await page.setViewportSize({ width: 1600, height: 1100 });
-  await page.goto("/signin");
-  await page.getByLabel("Email").fill("demo@statescope.dev");
-  await page.getByLabel("Password").fill("statescope-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/w$/);
+  await signInDemo(page);
   await page.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}&pos=40`);
   await expect(page.getByTestId("line-plot").first()).toBeVisible();
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { makeZip } from "../fixtures/formats/archives";
 import { makeLstmVisProject } from "../fixtures/formats/projects";
+import { signInDemo } from "./helpers";
 
 /** A small LSTMVis project (HDF5 + dict + meta tracks) zipped in memory. */
 async function projectZip(steps: number): Promise<Buffer> {
@@ -15,11 +16,7 @@ async function projectZip(steps: number): Promise<Buffer> {
 }
 
 test("upload an LSTMVis zip, follow its import, browse and search it", async ({ page }) => {
-  await page.goto("/signin?callbackUrl=/w/demo");
-  await page.getByLabel("Email").fill("demo@statescope.dev");
-  await page.getByLabel("Password").fill("statescope-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/w\/demo$/);
+  await signInDemo(page, "/w/demo");
 
   const zip = await projectZip(300_000);
   await page.getByTestId("upload-input").setInputFiles({ name: "tiny_books.zip", mimeType: "application/zip", buffer: zip });
@@ -59,11 +56,7 @@ test("upload an LSTMVis zip, follow its import, browse and search it", async ({ 
 });
 
 test("a bad upload is refused with a message naming the problem", async ({ page }) => {
-  await page.goto("/signin?callbackUrl=/w/demo");
-  await page.getByLabel("Email").fill("demo@statescope.dev");
-  await page.getByLabel("Password").fill("statescope-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/w\/demo$/);
+  await signInDemo(page, "/w/demo");
   const evil = makeZip([{ name: "../outside.txt", data: "x" }]);
   await page.getByTestId("upload-input").setInputFiles({ name: "evil.zip", mimeType: "application/zip", buffer: evil });
   await expect(page.getByTestId("dataset-evil").locator(".error")).toContainText("outside.txt", { timeout: 30_000 });

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { importDemoProject } from "./import-project";
+import { signInDemo, brush, importDemoProject } from "./helpers";
 
 /**
  * The explorer on a real imported dataset (the LSTMVis fixture project, 400 steps, imported
@@ -13,29 +13,12 @@ test.beforeAll(async () => {
   datasetId = await importDemoProject(400);
 });
 
-async function signIn(page: Page) {
-  await page.goto("/signin");
-  await page.getByLabel("Email").fill("demo@statescope.dev");
-  await page.getByLabel("Password").fill("statescope-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/w$/);
-}
-
 const selectedCount = (page: Page) => page.getByTestId("selected-count").first();
-
-async function brush(page: Page, from: number, to: number) {
-  const a = (await page.locator(`[data-testid=token][data-step="${from}"]`).boundingBox())!;
-  const b = (await page.locator(`[data-testid=token][data-step="${to - 1}"]`).boundingBox())!;
-  await page.mouse.move(a.x + 4, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(b.x + b.width - 4, b.y + b.height / 2, { steps: 6 });
-  await page.mouse.up();
-}
 
 test("brush, threshold, precise match, open a result, reproduce by URL", async ({ page, browser }) => {
   // a long flow (two pages, a match, a few hundred row reads): on a shared, loaded machine it needs more than the default 90 s
   test.setTimeout(180_000);
-  await signIn(page);
+  await signInDemo(page);
   await page.setViewportSize({ width: 1600, height: 1200 });
   await page.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}&tr=pos&tr=wordlen&tr=topk`);
   await expect(page.getByTestId("line-plot").first()).toBeVisible();

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { generateParens } from "../../server/services/extract/corpora";
+import { signInDemo } from "./helpers";
 
 /**
  * Bring your model (issue 6): upload weights + vocab + text through the form
@@ -10,16 +11,8 @@ import { generateParens } from "../../server/services/extract/corpora";
  */
 const MODEL = path.resolve("server/services/extract/demo-models/parens");
 
-async function signIn(page: Page) {
-  await page.goto("/signin?callbackUrl=/w/demo");
-  await page.getByLabel("Email").fill("demo@statescope.dev");
-  await page.getByLabel("Password").fill("statescope-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/w\/demo$/);
-}
-
 test("a fresh start shows both demo datasets in the demo workspace", async ({ page }) => {
-  await signIn(page);
+  await signInDemo(page, "/w/demo");
   const parens = page.getByRole("link", { name: /parens \(demo\)/ });
   const cCode = page.getByRole("link", { name: /c-code \(demo\)/ });
   await expect(parens).toBeVisible({ timeout: 60_000 });
@@ -32,7 +25,7 @@ test("a fresh start shows both demo datasets in the demo workspace", async ({ pa
 });
 
 test("upload weights + vocab + text → progress → the dataset opens in the explorer", async ({ page }) => {
-  await signIn(page);
+  await signInDemo(page, "/w/demo");
   await page.getByTestId("extract-form").locator("summary").click();
   await page.getByTestId("extract-weights").setInputFiles({ name: "parens.safetensors", mimeType: "application/octet-stream", buffer: fs.readFileSync(path.join(MODEL, "model.safetensors")) });
   await page.getByTestId("extract-vocab").setInputFiles({ name: "vocab.json", mimeType: "application/json", buffer: fs.readFileSync(path.join(MODEL, "vocab.json")) });
@@ -60,7 +53,7 @@ test("upload weights + vocab + text → progress → the dataset opens in the ex
 });
 
 test("a bad vocabulary is refused at once with a clear message", async ({ page }) => {
-  await signIn(page);
+  await signInDemo(page, "/w/demo");
   await page.getByTestId("extract-form").locator("summary").click();
   await page.getByTestId("extract-weights").setInputFiles({ name: "parens.safetensors", mimeType: "application/octet-stream", buffer: fs.readFileSync(path.join(MODEL, "model.safetensors")) });
   await page.getByTestId("extract-vocab").setInputFiles({ name: "vocab.json", mimeType: "application/json", buffer: Buffer.from("{not json") });

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { importDemoProject } from "./import-project";
+import { signInDemo, importDemoProject } from "./helpers";
 
 /**
  * Live record events through the production server (`next start` behind the launcher): a signed-in
@@ -13,11 +13,7 @@ test.beforeAll(async () => {
 });
 
 test("events.onDataset streams over SSE through the production route handler", async ({ page }) => {
-  await page.goto("/signin");
-  await page.getByLabel("Email").fill("demo@statescope.dev");
-  await page.getByLabel("Password").fill("statescope-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/w$/);
+  await signInDemo(page);
 
   // Open the stream in the page (the session cookie goes along) and keep every data line.
   await page.evaluate(async (id) => {
