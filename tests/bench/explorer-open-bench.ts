@@ -34,6 +34,7 @@ import { resetEnvCache } from "@/server/env";
 import { DEMO_LOGIN, DEMO_WORKSPACE, seedDemo } from "@/server/services/seed";
 import { createTrack, StreamingTrackWriter } from "@/server/services/datasets/writer";
 import { TOKEN_CHUNK_ROWS, writeTokenChunk, writeVocabulary } from "@/server/storage/dataset-store";
+import { CHROMIUM_ARGS } from "../chromium-args";
 import { writeGeneratedSource } from "./generated-source";
 
 const args = process.argv.slice(2);
@@ -244,7 +245,7 @@ async function main() {
     const datasetId = await ensureDataset(db);
     log("starting the web app (production build)…");
     web = await startWeb(handle.url);
-    browser = await chromium.launch({ ...(CHROMIUM ? { executablePath: CHROMIUM } : {}), args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    browser = await chromium.launch({ ...(CHROMIUM ? { executablePath: CHROMIUM } : {}), args: CHROMIUM_ARGS });
     const base = `http://127.0.0.1:${PORT}`;
     const login = await browser.newContext({ baseURL: base });
     const p = await login.newPage();

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
+import { CHROMIUM_ARGS } from "../chromium-args";
 
 /**
  * `npm run bench:ui`: the Select view's re-render time after a threshold change, measured in the
@@ -22,7 +23,7 @@ export default defineConfig({
       use: {
         ...devices["Desktop Chrome"],
         viewport: { width: 1960, height: 1100 },
-        launchOptions: { ...(chromium ? { executablePath: chromium } : {}), args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] },
+        launchOptions: { ...(chromium ? { executablePath: chromium } : {}), args: CHROMIUM_ARGS },
       },
     },
   ],

@@ -116,3 +116,58 @@ test("brush, threshold, precise match, open a result, reproduce by URL", async (
   await p2.close();
   void browser;
 });
+
+test("the first window comes with the page, and the states route answers bytes or says what was wrong", async ({ page, browser }) => {
+  await signInDemo(page);
+  const source = "states::states1";
+  const statesRequests: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/states?") || r.url().includes("dataset.states")) statesRequests.push(r.url());
+  });
+  const response = await page.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent(source)}&pos=150&tr=pos`);
+  const html = await response!.text();
+  // the page preloads the first window's states from its <head> and streams the tokens and tracks with it
+  const preload = /<link rel="preload" as="fetch" crossorigin="anonymous" href="([^"]+)"/.exec(html);
+  expect(preload, "a preload link for the first window's states").not.toBeNull();
+  const url = preload![1]!.replaceAll("&amp;", "&");
+  expect(url).toContain(`/api/w/demo/datasets/${datasetId}/states?source=${encodeURIComponent(source)}`);
+  await expect(page.locator("[data-testid=token][data-step='150']")).toBeVisible();
+  await expect(page.getByTestId("track-pos")).toBeVisible();
+  await page.waitForFunction(() => performance.getEntriesByName("statescope:first-window", "mark").length > 0);
+  // one read of the states for the first window: the preloaded one (no tRPC dataset.states, no second fetch)
+  expect(statesRequests.filter((u) => u.includes("dataset.states"))).toEqual([]);
+  expect(statesRequests.filter((u) => u.includes("/states?")).length).toBe(1);
+
+  // the route's bytes are the values tRPC dataset.states answers in base64
+  const [from, to] = [Number(new URL(url, "http://x").searchParams.get("from")), Number(new URL(url, "http://x").searchParams.get("to"))];
+  const bin = await page.request.get(url);
+  expect(bin.status()).toBe(200);
+  expect(bin.headers()["content-type"]).toBe("application/octet-stream");
+  const cells = Number(bin.headers()["x-statescope-cells"]);
+  const bytes = await bin.body();
+  expect(bytes.byteLength).toBe((to - from) * cells * 4);
+  const input = encodeURIComponent(JSON.stringify({ 0: { json: { workspace: "demo", datasetId, source, from, to } } }));
+  const rpc = await page.request.get(`/api/trpc/dataset.states?batch=1&input=${input}`);
+  const viaTrpc = Buffer.from(((await rpc.json()) as [{ result: { data: { json: { data: string } } } }])[0].result.data.json.data, "base64");
+  expect(Buffer.compare(bytes, viaTrpc)).toBe(0);
+
+  // bad windows are refused with a message naming the problem
+  const base = `/api/w/demo/datasets/${datasetId}/states`;
+  const refused = async (q: string, status: number, message: RegExp) => {
+    const r = await page.request.get(`${base}?${q}`);
+    expect(r.status(), q).toBe(status);
+    expect(((await r.json()) as { error: { message: string } }).error.message, q).toMatch(message);
+  };
+  const src = `source=${encodeURIComponent(source)}`;
+  await refused(`${src}&from=x&to=10`, 400, /"from" must be a whole number/);
+  await refused(`${src}&from=10`, 400, /"to" must be a whole number/);
+  await refused(`${src}&from=10&to=5`, 400, /from < to/);
+  await refused(`${src}&from=0&to=5000`, 400, /at most 2000 steps/);
+  await refused(`${src}&from=390&to=410`, 400, /out of range/);
+  await refused(`source=nope&from=0&to=10`, 400, /has no source "nope"/);
+  const anonymous = await browser.newContext({ baseURL: new URL(page.url()).origin });
+  const r = await anonymous.request.get(`${base}?${src}&from=0&to=10`);
+  expect(r.status()).toBe(401);
+  expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/not signed in/);
+  await anonymous.close();
+});

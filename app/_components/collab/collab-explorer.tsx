@@ -1,6 +1,7 @@
 "use client";
 import { useMemo } from "react";
 import type { ExplorerSlots } from "@/app/_components/explorer/explorer";
+import type { FirstWindow } from "@/app/_components/explorer/first-window";
 import { ServerExplorer } from "@/app/_components/explorer/server-explorer";
 import type { DatasetDetail } from "@/server/services/datasets/schemas";
 import { CollabPanel } from "./collab-panel";
@@ -14,11 +15,13 @@ export function CollabExplorer({
   datasetId,
   userId,
   initialInfo,
+  firstWindow,
 }: {
   workspace: string;
   datasetId: string;
   userId: string;
   initialInfo: DatasetDetail | null;
+  firstWindow: FirstWindow | null;
 }) {
   const slots = useMemo<ExplorerSlots>(
     () => ({
@@ -29,7 +32,7 @@ export function CollabExplorer({
   );
   return (
     <CollabProvider workspace={workspace} datasetId={datasetId} userId={userId}>
-      <ServerExplorer workspace={workspace} datasetId={datasetId} initialInfo={initialInfo} slots={slots} />
+      <ServerExplorer workspace={workspace} datasetId={datasetId} initialInfo={initialInfo} firstWindow={firstWindow} slots={slots} />
     </CollabProvider>
   );
 }

@@ -93,5 +93,4 @@ export interface ExplorerData {
   match(input: MatchInput): Promise<MatchOutput>;
 }
 
-/** Largest window the states endpoint serves. */
-export const MAX_WINDOW = 2000;
+export { MAX_WINDOW } from "@statescope/core";

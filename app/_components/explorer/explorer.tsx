@@ -6,6 +6,7 @@ import {
   decodeViewState,
   defaultLayer,
   encodeViewState,
+  loadRange,
   MAX_LAYERS,
   MAX_ZOOM,
   MIN_ZOOM,
@@ -16,16 +17,15 @@ import { errorMessage } from "@/app/_lib/trpc";
 import { usePublishView } from "../collab/collab-room";
 import type { DatasetInfo, ExplorerData, SearchHit } from "./data-source";
 import { MAX_WINDOW } from "./data-source";
+import { CANVAS_WIDTH_COOKIE } from "./first-window";
 import { MatchView } from "./match-view";
-import { SelectView, useSelections, visibleSteps, type LoadedWindow, type Update } from "./select-view";
+import { visibleSteps } from "./layout";
+import { SelectView, useSelections, type LoadedWindow, type Update } from "./select-view";
 import { useElementWidth } from "./use-element-width";
 import "./explorer.css";
 
-const CHUNK = 128;
 const FIRST_WINDOW_MARK = "statescope:first-window";
-const MARGIN = 24;
 
-/** The loaded range around the visible steps: chunk-aligned so small moves reuse the cache. */
 /** What an add-on (the collaboration panel) sees of the current view, and may change through `update`. */
 export interface ExplorerView {
   data: ExplorerData;
@@ -52,12 +52,6 @@ export interface ExplorerSlots {
   panel?: (v: ExplorerView) => ReactNode;
   /** A lane right above the token strip, aligned with its steps. */
   stripLane?: (g: StripGeometry) => ReactNode;
-}
-
-export function loadRange(pos: number, n: number, total: number): [number, number] {
-  const lo = Math.max(0, Math.floor((pos - MARGIN) / CHUNK) * CHUNK);
-  const hi = Math.min(total, Math.ceil((pos + n + MARGIN) / CHUNK) * CHUNK, lo + MAX_WINDOW);
-  return [lo, Math.max(lo + 1, hi)];
 }
 
 function isTyping(e: KeyboardEvent): boolean {
@@ -149,6 +143,10 @@ function ExplorerLoaded({
   }, [raw.layers.length, info, update]);
   // the loaded range depends on the width: reading before it is measured would read a window twice
   const [wrapRef, width, measured] = useElementWidth<HTMLDivElement>(1100);
+  // the page reads the first window on the server next time for this width (first-window.ts)
+  useEffect(() => {
+    if (measured) document.cookie = `${CANVAS_WIDTH_COOKIE}=${width}; path=/; max-age=31536000; samesite=lax`;
+  }, [measured, width]);
   const [hovered, setHovered] = useState<{ layer: number; cell: number } | null>(null);
   const n = visibleSteps(width, state.zoom, state.pos, info.steps);
   const [lo, hi] = loadRange(state.pos, n, info.steps);

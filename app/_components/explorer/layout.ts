@@ -4,3 +4,8 @@ export const GUTTER = 64;
 export const RIGHT = 48;
 export const TOKEN_H = 26;
 export const PLOT_H = 200;
+
+/** How many steps of a `total`-step dataset fit from `pos` in a Select view `width` pixels wide at `zoom` px per step. */
+export function visibleSteps(width: number, zoom: number, pos: number, total: number): number {
+  return Math.max(0, Math.min(total - pos, Math.floor((width - GUTTER - RIGHT) / zoom)));
+}

@@ -13,7 +13,7 @@ import { PresenceOverlay } from "../collab/presence-overlay";
 import { ActivationRanges } from "./activation-ranges";
 import { CellList } from "./cell-list";
 import type { DatasetInfo, SourceInfo, TrackInfo, TrackWindow } from "./data-source";
-import { GUTTER, PLOT_H, RIGHT } from "./layout";
+import { PLOT_H, visibleSteps } from "./layout";
 import { LinePlot } from "./line-plot";
 import { MetaTracks } from "./meta-tracks";
 import { TokenStrip } from "./token-strip";
@@ -26,9 +26,6 @@ export interface LoadedWindow {
 
 export type Update = (f: (s: ExplorerViewState) => ExplorerViewState) => void;
 
-export function visibleSteps(width: number, zoom: number, pos: number, total: number): number {
-  return Math.max(0, Math.min(total - pos, Math.floor((width - GUTTER - RIGHT) / zoom)));
-}
 
 /** The view of `w` restricted to global steps [from, to) without copying (subarray). */
 export function sliceWindow(w: LoadedWindow, from: number, to: number): StateMatrix | null {

@@ -3,6 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { DatasetDetail } from "@/server/services/datasets/schemas";
+import type { FirstWindow } from "./first-window";
 import { CollabRoom } from "../collab/collab-room";
 import { Explorer, type ExplorerSlots } from "./explorer";
 import { useServerData } from "./use-server-data";
@@ -11,11 +12,14 @@ export function ServerExplorer({
   workspace,
   datasetId,
   initialInfo,
+  firstWindow = null,
   slots,
 }: {
   workspace: string;
   datasetId: string;
   initialInfo: DatasetDetail | null;
+  /** The first window, read by the page on the server (see first-window.ts). */
+  firstWindow?: FirstWindow | null;
   slots?: ExplorerSlots;
 }) {
   const trpc = useTRPC();
@@ -24,7 +28,7 @@ export function ServerExplorer({
   useState(() => {
     if (initialInfo) qc.setQueryData(trpc.dataset.get.queryKey({ workspace, datasetId }), initialInfo);
   });
-  const data = useServerData(workspace, datasetId);
+  const data = useServerData(workspace, datasetId, firstWindow);
   const base = `/w/${workspace}/datasets/${datasetId}/explore`;
   return (
     <CollabRoom workspace={workspace} datasetId={datasetId}>

@@ -121,3 +121,21 @@ export function categoricalColor(id: number): string {
   const n = CATEGORICAL.length;
   return CATEGORICAL[((Math.trunc(id) % n) + n) % n]!;
 }
+
+/** Largest window (steps) the explorer reads in one request; the states endpoint serves at most this. */
+export const MAX_WINDOW = 2000;
+/** The loaded range is aligned to this many steps, so small moves reuse the cached window. */
+export const WINDOW_CHUNK = 128;
+/** Steps read beyond each edge of the visible ones before the range needs to move. */
+export const WINDOW_MARGIN = 24;
+
+/**
+ * The steps [lo, hi) the explorer loads to show `n` steps from `pos` of a `total`-step dataset:
+ * the visible ones plus a margin, aligned to WINDOW_CHUNK, at most MAX_WINDOW, never empty. The
+ * page's server side uses it too, to read the first window while the browser starts the page.
+ */
+export function loadRange(pos: number, n: number, total: number): StepRange {
+  const lo = Math.max(0, Math.floor((pos - WINDOW_MARGIN) / WINDOW_CHUNK) * WINDOW_CHUNK);
+  const hi = Math.min(total, Math.ceil((pos + n + WINDOW_MARGIN) / WINDOW_CHUNK) * WINDOW_CHUNK, lo + MAX_WINDOW);
+  return [lo, Math.max(lo + 1, hi)];
+}

@@ -1,21 +1,25 @@
+import { cookies } from "next/headers";
 import Link from "next/link";
 import { Suspense } from "react";
 import { CollabExplorer } from "@/app/_components/collab/collab-explorer";
+import { CANVAS_WIDTH_COOKIE, DEFAULT_CANVAS_WIDTH, statesUrl } from "@/app/_components/explorer/first-window";
 import { requireUser } from "@/app/_lib/require-user";
 import { createCaller } from "@/server/api/root";
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
 import type { DatasetDetail } from "@/server/services/datasets/schemas";
+import { startFirstWindow } from "./first-window";
+
+type Caller = ReturnType<typeof createCaller>;
 
 /**
  * The dataset's details are read here, through the same tRPC procedure (and its workspace check)
- * the client would call, and handed to the explorer with the page: the first window's reads start
- * as soon as the page hydrates instead of one round trip later (npm run bench:explorer-open).
- * Any failure is left to the client, which shows it with its own query.
+ * the client would call, and handed to the explorer with the page; so is the first window, whose
+ * reads stream in with the page (npm run bench:explorer-open). Any failure is left to the client,
+ * which shows it with its own query.
  */
-async function prefetchInfo(userId: string, slug: string, datasetId: string): Promise<DatasetDetail | null> {
+async function prefetchInfo(caller: Caller, slug: string, datasetId: string): Promise<DatasetDetail | null> {
   try {
-    const caller = createCaller({ db: db(), actor: { userId }, publicUrl: env().PUBLIC_URL ?? "http://localhost" });
     const d = await caller.dataset.get({ workspace: slug, datasetId });
     return d.status === "READY" ? d : null;
   } catch {
@@ -23,17 +27,38 @@ async function prefetchInfo(userId: string, slug: string, datasetId: string): Pr
   }
 }
 
-export default async function ExplorePage({ params }: { params: Promise<{ slug: string; datasetId: string }> }) {
+function queryOf(sp: Record<string, string | string[] | undefined>): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(sp)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) q.append(k, x);
+  return q;
+}
+
+export default async function ExplorePage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string; datasetId: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { slug, datasetId } = await params;
   const userId = await requireUser(`/w/${slug}/datasets/${datasetId}/explore`);
-  const initialInfo = await prefetchInfo(userId, slug, datasetId);
+  const caller = createCaller({ db: db(), actor: { userId }, publicUrl: env().PUBLIC_URL ?? "http://localhost" });
+  const initialInfo = await prefetchInfo(caller, slug, datasetId);
+  const measured = Number((await cookies()).get(CANVAS_WIDTH_COOKIE)?.value);
+  const width = Number.isFinite(measured) && measured >= 200 && measured <= 10_000 ? measured : DEFAULT_CANVAS_WIDTH;
+  const firstWindow = initialInfo ? startFirstWindow(caller, slug, initialInfo, queryOf(await searchParams), width) : null;
   return (
     <div className="explore-page">
+      {/* React puts these in <head>: the browser fetches the first window's states while it loads the scripts,
+          and the explorer's fetch() of the same URL (same-origin, CORS mode) takes the response */}
+      {firstWindow?.sources.map((s) => (
+        <link key={s} rel="preload" as="fetch" crossOrigin="anonymous" href={statesUrl(slug, datasetId, s, firstWindow.from, firstWindow.to)} />
+      ))}
       <p className="crumbs">
         <Link href={`/w/${slug}`}>Datasets</Link> / <span className="mono">{initialInfo?.name ?? datasetId}</span> / Explore
       </p>
       <Suspense fallback={<div className="explorer-status">Opening the dataset…</div>}>
-        <CollabExplorer workspace={slug} datasetId={datasetId} userId={userId} initialInfo={initialInfo} />
+        <CollabExplorer workspace={slug} datasetId={datasetId} userId={userId} initialInfo={initialInfo} firstWindow={firstWindow} />
       </Suspense>
     </div>
   );

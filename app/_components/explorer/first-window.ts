@@ -1,0 +1,35 @@
+import type { TokensOutput } from "@/server/services/datasets/schemas";
+import type { MetaWindowOutput } from "@/server/services/datasets/schemas-meta";
+
+/**
+ * The first window's reads, started by the explore page on the server so they run while the
+ * browser loads and starts the scripts instead of after (npm run bench:explorer-open): the states
+ * of every stacked source are preloaded from the page's <head> (statesUrl, raw bytes), the tokens
+ * and the shown tracks stream in with the page. The range and what was read travel with the page.
+ */
+export interface FirstWindow {
+  /** Steps [from, to) every read below covers. */
+  from: number;
+  to: number;
+  /** Sources whose statesUrl(…, from, to) the page preloaded. */
+  sources: string[];
+  tracks: string[];
+  /** null when a read failed: the explorer then reads those itself and shows its error. */
+  data: Promise<FirstWindowData | null>;
+}
+
+export interface FirstWindowData {
+  tokens: TokensOutput;
+  tracks: MetaWindowOutput[];
+}
+
+/** Cookie with the explorer's last measured width, so the server reads as many steps as will show. */
+export const CANVAS_WIDTH_COOKIE = "statescope-canvas-width";
+/** The width assumed before the browser told us (a wide screen: a narrower one shows a part of it). */
+export const DEFAULT_CANVAS_WIDTH = 1920;
+
+/** The states route (app/api/w/[slug]/datasets/[datasetId]/states) for steps [from, to) of `source`, all cells. */
+export function statesUrl(workspace: string, datasetId: string, source: string, from: number, to: number): string {
+  const q = new URLSearchParams({ source, from: String(from), to: String(to) });
+  return `/api/w/${encodeURIComponent(workspace)}/datasets/${encodeURIComponent(datasetId)}/states?${q}`;
+}
