@@ -7,10 +7,12 @@ export async function TopBar() {
     "use server";
     await signOut({ redirectTo: "/signin" });
   }
+  // prefetch={false} on the header's and the workspace tabs' links: Next prefetched them again on
+  // every URL change, and the explorer rewrites its URL as the view changes (npm run bench:explorer-open)
   return (
     <header className="top">
-      <Link href="/" className="brand">Statescope</Link>
-      {session?.user ? <Link href="/w">Workspaces</Link> : null}
+      <Link href="/" className="brand" prefetch={false}>Statescope</Link>
+      {session?.user ? <Link href="/w" prefetch={false}>Workspaces</Link> : null}
       <span className="spacer" />
       {session?.user ? (
         <>

@@ -4,6 +4,7 @@ import { useSubscription } from "@trpc/tanstack-react-query";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { encodeViewState, type ExplorerViewState } from "@statescope/core";
+import { useAfterFirstWindow } from "@/app/_lib/after-first-window";
 import { useTRPC } from "@/app/_lib/trpc";
 
 export type CollabTab = "hypotheses" | "annotations" | "comments";
@@ -29,6 +30,8 @@ export interface Collab {
   setDraft: (d: ThreadDraft | null) => void;
   /** Navigates to a view (a history entry, so Back returns). */
   goTo: (v: ExplorerViewState) => void;
+  /** The explorer showed its first window: the records may load now (after-first-window.ts). */
+  ready: boolean;
 }
 
 const Ctx = createContext<Collab | null>(null);
@@ -49,7 +52,7 @@ export function explorerKey(workspace: string, datasetId: string): string {
  * queries of its kind. Annotations also feed the "annotations" meta track, whose info and
  * windows the explorer caches forever, so those are invalidated too.
  */
-function useLiveRecords(workspace: string, datasetId: string) {
+function useLiveRecords(workspace: string, datasetId: string, enabled: boolean) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const refreshAll = useCallback(() => {
@@ -74,7 +77,7 @@ function useLiveRecords(workspace: string, datasetId: string) {
     if (started.current) refreshAll();
     started.current = true;
   }, [refreshAll]);
-  return useSubscription(trpc.events.onDataset.subscriptionOptions({ workspace, datasetId }, { onData, onStarted }));
+  return useSubscription(trpc.events.onDataset.subscriptionOptions({ workspace, datasetId }, { onData, onStarted, enabled }));
 }
 
 type Trpc = ReturnType<typeof useTRPC>;
@@ -95,7 +98,8 @@ export async function refreshAnnotations(qc: Qc, trpc: Trpc, workspace: string, 
 
 export function CollabProvider({ workspace, datasetId, userId, children }: { workspace: string; datasetId: string; userId: string; children: ReactNode }) {
   const trpc = useTRPC();
-  const ws = useQuery(trpc.workspace.get.queryOptions({ workspace }));
+  const ready = useAfterFirstWindow();
+  const ws = useQuery({ ...trpc.workspace.get.queryOptions({ workspace }), enabled: ready });
   const role = (ws.data?.role ?? null) as Role | null;
   const canWrite = role === "OWNER" || role === "EDITOR";
   const router = useRouter();
@@ -104,7 +108,7 @@ export function CollabProvider({ workspace, datasetId, userId, children }: { wor
   const [tab, setTab] = useState<CollabTab>("hypotheses");
   const [threadId, setThreadId] = useState<string | null>(null);
   const [draft, setDraft] = useState<ThreadDraft | null>(null);
-  useLiveRecords(workspace, datasetId);
+  useLiveRecords(workspace, datasetId, ready);
 
   // a link from the mention inbox carries ?thread=<id>; the explorer drops unknown parameters
   // when it rewrites the URL, so read it when it appears
@@ -148,8 +152,9 @@ export function CollabProvider({ workspace, datasetId, userId, children }: { wor
       draft,
       setDraft: startDraft,
       goTo,
+      ready,
     }),
-    [workspace, datasetId, userId, role, canWrite, tab, threadId, openThread, draft, startDraft, goTo],
+    [workspace, datasetId, userId, role, canWrite, tab, threadId, openThread, draft, startDraft, goTo, ready],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -17,6 +17,18 @@ const TABS: { id: CollabTab; label: string }[] = [
 /** The team panel beside the Select view: saved hypotheses, labels and comment threads. */
 export function CollabPanel({ view }: { view: ExplorerView }) {
   const c = useCollab();
+  if (!c.ready) {
+    return (
+      <aside className="collab-panel" aria-label="Team: hypotheses, labels and comments" aria-busy="true" data-testid="collab-panel">
+        <p className="muted collab-body">Loading the team’s hypotheses, labels and comments…</p>
+      </aside>
+    );
+  }
+  return <CollabPanelLoaded view={view} />;
+}
+
+function CollabPanelLoaded({ view }: { view: ExplorerView }) {
+  const c = useCollab();
   const trpc = useTRPC();
   const hyps = useQuery(trpc.hypothesis.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
   const threads = useQuery(trpc.comment.threads.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));

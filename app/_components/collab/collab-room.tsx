@@ -1,6 +1,7 @@
 "use client";
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
 import type { ExplorerViewState } from "@statescope/core";
+import { useAfterFirstWindow } from "@/app/_lib/after-first-window";
 import { CollabBar } from "./collab-bar";
 import { LocalPresence, PeerStore, type Peer } from "@statescope/collab";
 import { nextFrame, sharedViewOf } from "./presence";
@@ -20,7 +21,8 @@ const CollabContext = createContext<CollabPlumbing | null>(null);
  * presence, and shows the bar (who is here, follow, spotlight, notes) above the explorer.
  */
 export function CollabRoom({ workspace, datasetId, children }: { workspace: string; datasetId: string; children: ReactNode }) {
-  const room = useRoom(workspace, datasetId);
+  // the room connects once the explorer has shown its first window (after-first-window.ts)
+  const room = useRoom(workspace, datasetId, useAfterFirstWindow());
   const [plumbing] = useState<CollabPlumbing>(() => ({ local: new LocalPresence(), peers: new PeerStore(nextFrame) }));
   const awareness = room?.awareness ?? null;
   const me = room?.me ?? null;

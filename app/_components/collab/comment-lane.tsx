@@ -17,7 +17,7 @@ const ROW = 9;
 export function CommentLane({ g }: { g: StripGeometry }) {
   const c = useCollab();
   const trpc = useTRPC();
-  const threads = useQuery(trpc.comment.threads.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
+  const threads = useQuery({ ...trpc.comment.threads.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }), enabled: c.ready });
   const spans = useMemo(() => {
     const anchored = (threads.data ?? []).flatMap((t) => (t.start !== null && t.end !== null && !t.hypothesisId ? [{ ...t, start: t.start, end: t.end }] : []));
     return visibleSpans(anchored, g.origin, g.origin + g.steps);

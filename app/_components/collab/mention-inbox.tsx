@@ -1,10 +1,11 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useRouter } from "next/navigation";
+import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { hypothesisViewState, rangeViewState } from "@statescope/collab";
 import { defaultViewState, encodeViewState } from "@statescope/core";
+import { useAfterFirstWindow } from "@/app/_lib/after-first-window";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
 import type { InboxItem } from "./types";
 import { Avatar, ErrorLine, personName, Time } from "./ui";
@@ -22,9 +23,11 @@ export function MentionInbox({ workspace }: { workspace: string }) {
   const [open, setOpen] = useState(false);
   const [goErr, setGoErr] = useState<string | null>(null);
   const box = useRef<HTMLDivElement>(null);
-  const inbox = useQuery(trpc.comment.inbox.queryOptions({ workspace }));
+  // on an explorer page the inbox waits for its first window (after-first-window.ts)
+  const ready = useAfterFirstWindow(usePathname().endsWith("/explore"));
+  const inbox = useQuery({ ...trpc.comment.inbox.queryOptions({ workspace }), enabled: ready });
   const datasets = useQuery({ ...trpc.dataset.list.queryOptions({ workspace }), enabled: open });
-  useSubscription(trpc.events.onInbox.subscriptionOptions({ workspace }, { onData: () => void qc.invalidateQueries(trpc.comment.inbox.pathFilter()) }));
+  useSubscription(trpc.events.onInbox.subscriptionOptions({ workspace }, { onData: () => void qc.invalidateQueries(trpc.comment.inbox.pathFilter()), enabled: ready }));
   const markRead = useMutation(trpc.comment.markRead.mutationOptions({ onSuccess: () => void qc.invalidateQueries(trpc.comment.inbox.pathFilter()) }));
   const items = inbox.data?.items ?? [];
   const unread = inbox.data?.unread ?? 0;

@@ -55,11 +55,12 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 10_000];
  * reuse an expired token): every close comes back here, and a close that retrying cannot fix
  * (removed from the workspace, an out-of-date page, a refused frame) stops with a reason.
  */
-export function useRoom(workspace: string, datasetId: string): Room | null {
+export function useRoom(workspace: string, datasetId: string, enabled = true): Room | null {
   const client = useTRPCClient();
   const [room, setRoom] = useState<Room | null>(null);
 
   useEffect(() => {
+    if (!enabled) return;
     const doc = new Y.Doc();
     const awareness = new Awareness(doc);
     let provider: WebsocketProvider | null = null;
@@ -176,7 +177,7 @@ export function useRoom(workspace: string, datasetId: string): Room | null {
       awareness.destroy();
       doc.destroy();
     };
-  }, [client, workspace, datasetId]);
+  }, [client, workspace, datasetId, enabled]);
 
   return room;
 }

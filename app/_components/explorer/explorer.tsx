@@ -13,6 +13,7 @@ import {
   type ExplorerViewState,
   windowStartFor,
 } from "@statescope/core";
+import { firstWindowShown } from "@/app/_lib/after-first-window";
 import { errorMessage } from "@/app/_lib/trpc";
 import { usePublishView } from "../collab/collab-room";
 import type { DatasetInfo, ExplorerData, SearchHit } from "./data-source";
@@ -91,6 +92,10 @@ function useUrlState(): [ExplorerViewState, Update] {
 export function Explorer({ data, selectLink, slots }: { data: ExplorerData; selectLink: (q: string) => string; slots?: ExplorerSlots }) {
   const [state, update] = useUrlState();
   const info = useQuery({ queryKey: ["explorer", data.key, "info"], queryFn: () => data.info(), staleTime: Infinity });
+  const nothingToShow = info.isError || (info.data !== undefined && (info.data.sources.length === 0 || info.data.steps === 0));
+  useEffect(() => {
+    if (nothingToShow) firstWindowShown();
+  }, [nothingToShow]);
 
   if (info.isPending) {
     return (
@@ -227,7 +232,12 @@ function ExplorerLoaded({
   useEffect(() => {
     if (!firstWindowReady || performance.getEntriesByName(FIRST_WINDOW_MARK, "mark").length > 0) return;
     // rAF runs before the frame is painted; the task queued from it runs after
-    requestAnimationFrame(() => setTimeout(() => performance.getEntriesByName(FIRST_WINDOW_MARK, "mark").length === 0 && performance.mark(FIRST_WINDOW_MARK), 0));
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        if (performance.getEntriesByName(FIRST_WINDOW_MARK, "mark").length === 0) performance.mark(FIRST_WINDOW_MARK);
+        firstWindowShown();
+      }, 0),
+    );
   }, [firstWindowReady]);
   const tracks = state.tracks
     .map((name, i) => ({ info: info.tracks.find((t) => t.name === name), data: trackQs[i]?.data }))
@@ -253,6 +263,10 @@ function ExplorerLoaded({
     .map((h) => [h.pos - state.pos, h.pos - state.pos + h.length] as [number, number]);
   const [jump, setJump] = useState("");
   const err = [tokens, ...windowQs, ...brushQs, ...trackQs].find((q) => q.isError)?.error;
+  // no first window to wait for: let the rest of the page start
+  useEffect(() => {
+    if (err) firstWindowShown();
+  }, [err]);
 
   const go = (pos: number) => update((s) => ({ ...s, pos: Math.max(0, Math.min(info.steps - 1, pos)) }));
   return (

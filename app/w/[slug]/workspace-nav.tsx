@@ -11,7 +11,7 @@ export function WorkspaceNav({ slug }: { slug: string }) {
   return (
     <nav className="tabs" aria-label="Workspace">
       {tabs.map((t) => (
-        <Link key={t.href} href={t.href} className={path === t.href ? "active" : ""} aria-current={path === t.href ? "page" : undefined}>
+        <Link key={t.href} href={t.href} prefetch={false} className={path === t.href ? "active" : ""} aria-current={path === t.href ? "page" : undefined}>
           {t.label}
         </Link>
       ))}

@@ -55,7 +55,7 @@ export default async function ExplorePage({
         <link key={s} rel="preload" as="fetch" crossOrigin="anonymous" href={statesUrl(slug, datasetId, s, firstWindow.from, firstWindow.to)} />
       ))}
       <p className="crumbs">
-        <Link href={`/w/${slug}`}>Datasets</Link> / <span className="mono">{initialInfo?.name ?? datasetId}</span> / Explore
+        <Link href={`/w/${slug}`} prefetch={false}>Datasets</Link> / <span className="mono">{initialInfo?.name ?? datasetId}</span> / Explore
       </p>
       <Suspense fallback={<div className="explorer-status">Opening the dataset…</div>}>
         <CollabExplorer workspace={slug} datasetId={datasetId} userId={userId} initialInfo={initialInfo} firstWindow={firstWindow} />
