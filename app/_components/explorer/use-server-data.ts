@@ -55,6 +55,7 @@ function decodeTrack(r: MetaWindowOutput): DecodedTrack {
 /**
  * The reads the page started on the server: a read inside their range (and of a source or track
  * they cover) waits for them and takes its rows from them instead of asking the server again.
+ * Tokens and states never change; a track's window is taken from them once.
  */
 function firstWindowReader(fw: FirstWindow | null, workspace: string, datasetId: string) {
   // (a promise from the server is a React thenable whose then() returns nothing: wrap it first)
@@ -70,6 +71,7 @@ function firstWindowReader(fw: FirstWindow | null, workspace: string, datasetId:
       )
     : null;
   const preloaded = new Map<string, Promise<StateMatrix>>();
+  const tracksServed = new Set<string>();
   const covers = (from: number, to: number) => !!fw && from >= fw.from && to <= fw.to;
   return {
     async tokens(from: number, to: number): Promise<string[] | null> {
@@ -90,8 +92,10 @@ function firstWindowReader(fw: FirstWindow | null, workspace: string, datasetId:
       const a = (from - fw.from) * m.cells;
       return { data: m.data.slice(a, a + (to - from) * m.cells), steps: to - from, cells: m.cells };
     },
+    /** Once per track: a track can change (the members' "annotations"), and a later read after an invalidation must ask the server. */
     async track(name: string, from: number, to: number): Promise<TrackWindow | null> {
-      if (!decoded || !covers(from, to) || !fw!.tracks.includes(name)) return null;
+      if (!decoded || !covers(from, to) || !fw!.tracks.includes(name) || tracksServed.has(name)) return null;
+      tracksServed.add(name);
       const t = (await decoded)?.tracks.get(name);
       if (!t) return null;
       const [a, b] = [(from - t.from) * t.width, (to - t.from) * t.width];
