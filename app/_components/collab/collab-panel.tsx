@@ -1,89 +1,26 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
-import { useRef, type KeyboardEvent } from "react";
+import { lazy, Suspense } from "react";
 import type { ExplorerView } from "@/app/_components/explorer/explorer";
-import { useTRPC } from "@/app/_lib/trpc";
-import { AnnotationsPanel } from "./annotations-panel";
-import { useCollab, type CollabTab } from "./collab-context";
-import { CommentsPanel } from "./comments-panel";
-import { HypothesesPanel } from "./hypotheses-panel";
+import { useCollab } from "./collab-context";
 
-const TABS: { id: CollabTab; label: string }[] = [
-  { id: "hypotheses", label: "Hypotheses" },
-  { id: "annotations", label: "Labels" },
-  { id: "comments", label: "Comments" },
-];
+// its own chunk: the panel shows after the explorer's first window, so its code loads then too
+const TeamPanel = lazy(() => import("./team-panel"));
+
+function Loading() {
+  return (
+    <aside className="collab-panel" aria-label="Team: hypotheses, labels and comments" aria-busy="true" data-testid="collab-panel">
+      <p className="muted collab-body">Loading the team’s hypotheses, labels and comments…</p>
+    </aside>
+  );
+}
 
 /** The team panel beside the Select view: saved hypotheses, labels and comment threads. */
 export function CollabPanel({ view }: { view: ExplorerView }) {
   const c = useCollab();
-  if (!c.ready) {
-    return (
-      <aside className="collab-panel" aria-label="Team: hypotheses, labels and comments" aria-busy="true" data-testid="collab-panel">
-        <p className="muted collab-body">Loading the team’s hypotheses, labels and comments…</p>
-      </aside>
-    );
-  }
-  return <CollabPanelLoaded view={view} />;
-}
-
-function CollabPanelLoaded({ view }: { view: ExplorerView }) {
-  const c = useCollab();
-  const trpc = useTRPC();
-  const hyps = useQuery(trpc.hypothesis.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
-  const threads = useQuery(trpc.comment.threads.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
-  const labels = useQuery(trpc.annotation.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
-  const count: Record<CollabTab, number | undefined> = {
-    hypotheses: hyps.data?.length,
-    annotations: labels.data?.annotations.length,
-    comments: threads.data?.filter((t) => !t.resolvedAt).length,
-  };
-  const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
-  const onKey = (e: KeyboardEvent) => {
-    const i = TABS.findIndex((t) => t.id === c.tab);
-    const d = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
-    if (!d) return;
-    e.preventDefault();
-    e.stopPropagation(); // ←/→ also move the explorer's window
-
-    const j = (i + d + TABS.length) % TABS.length;
-    c.setTab(TABS[j]!.id);
-    tabRefs.current[j]?.focus();
-  };
+  if (!c.ready) return <Loading />;
   return (
-    <aside className="collab-panel" aria-label="Team: hypotheses, labels and comments" data-testid="collab-panel">
-      <div className="collab-tabs" role="tablist" aria-label="Team records" onKeyDown={onKey}>
-        {TABS.map((t, i) => (
-          <button
-            key={t.id}
-            ref={(el) => {
-              tabRefs.current[i] = el;
-            }}
-            type="button"
-            role="tab"
-            id={`collab-tab-${t.id}`}
-            aria-selected={c.tab === t.id}
-            aria-controls="collab-tabpanel"
-            tabIndex={c.tab === t.id ? 0 : -1}
-            className={c.tab === t.id ? "on" : ""}
-            onClick={() => c.setTab(t.id)}
-            data-testid={`collab-tab-${t.id}`}
-          >
-            {t.label}
-            {count[t.id] !== undefined && count[t.id]! > 0 && <span className="count">{count[t.id]}</span>}
-          </button>
-        ))}
-      </div>
-      {c.role === "VIEWER" && (
-        <p className="readonly-banner" data-testid="readonly-banner">
-          You are a <strong>viewer</strong>: you see the team’s work live but cannot change it.
-        </p>
-      )}
-      <div id="collab-tabpanel" role="tabpanel" aria-labelledby={`collab-tab-${c.tab}`} className="collab-body">
-        {c.tab === "hypotheses" && <HypothesesPanel view={view} />}
-        {c.tab === "annotations" && <AnnotationsPanel view={view} />}
-        {c.tab === "comments" && <CommentsPanel view={view} />}
-      </div>
-    </aside>
+    <Suspense fallback={<Loading />}>
+      <TeamPanel view={view} />
+    </Suspense>
   );
 }
