@@ -165,6 +165,9 @@ test("the first window comes with the page, and the states route answers bytes o
   await refused(`${src}&from=0&to=5000`, 400, /at most 2000 steps/);
   await refused(`${src}&from=390&to=410`, 400, /out of range/);
   await refused(`source=nope&from=0&to=10`, 400, /has no source "nope"/);
+  const other = await page.request.get(`/api/w/nope/datasets/${datasetId}/states?${src}&from=0&to=10`);
+  expect(other.status()).toBe(404);
+  expect(((await other.json()) as { error: { message: string } }).error.message).toMatch(/workspace "nope" does not exist/);
   const anonymous = await browser.newContext({ baseURL: new URL(page.url()).origin });
   const r = await anonymous.request.get(`${base}?${src}&from=0&to=10`);
   expect(r.status()).toBe(401);
