@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { AppError } from "@statescope/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTar } from "../../../tests/fixtures/formats/archives";
-import { makeLstmVisProject, makeNumpyFolder, WORDS } from "../../../tests/fixtures/formats/projects";
+import { DEFAULT_YML, makeLstmVisProject, makeNumpyFolder, WORDS } from "../../../tests/fixtures/formats/projects";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
 import { createCaller } from "../../api/root";
 import { createUser } from "../users";
@@ -242,6 +242,26 @@ describe("importDataset", () => {
     const next = await as(viewerId).dataset.search({ workspace: "lab", datasetId: out.datasetId, query: "THE", ignoreCase: true, from: 8 });
     expect(next.matches[0]).toEqual({ from: 14, to: 15 });
     await expect(as(viewerId).dataset.search({ workspace: "lab", datasetId: out.datasetId, query: "c.t", mode: "regex" })).rejects.toThrow(/regex search is for character-level/);
+  });
+
+  it("searches by regex on character-level data, and stops a pattern that backtracks for ever", async () => {
+    const fx = await makeLstmVisProject(join(tmp, "regex"), { n: 400, yml: DEFAULT_YML.replace("regex_search: false", "regex_search: true") });
+    const out = await importDataset(t.db, { workspaceId, userId: ownerId, path: fx.dir });
+    const search = (query: string) => as(viewerId).dataset.search({ workspace: "lab", datasetId: out.datasetId, query, mode: "regex", limit: 3 });
+    // tokens joined without a separator: "thecatsaton…"; "c.t" spans the token "cat" only
+    const r = await search("c.t");
+    expect(r.matches).toEqual([
+      { from: 1, to: 2 },
+      { from: 8, to: 9 },
+      { from: 15, to: 16 },
+    ]);
+    expect(r.total).toBe(Math.ceil((400 - 1) / 7));
+    // 2^(n/2)… ways to split ~1,200 characters, none ending in "#": stopped at the time limit with a message
+    const t0 = performance.now();
+    await expect(search("([\\s\\S]|[\\s\\S][\\s\\S])+#")).rejects.toThrow(/took longer than 2 s over [\d,]+ characters and was stopped: simplify the pattern/);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    // and the server goes on answering
+    expect((await search("sat")).total).toBeGreaterThan(0);
   });
 });
 

@@ -29,6 +29,7 @@ import {
   type TrackSummary,
 } from "./schemas";
 import { annotationTrackSummary } from "@/server/services/collab/annotations";
+import { scanMatches } from "./regex-scan";
 
 const LIST_SELECT = {
   id: true,
@@ -208,22 +209,22 @@ export async function searchTokens(db: Db, workspaceId: string, input: SearchInp
   const matches: SearchOutput["matches"] = [];
   let total = 0;
   re.lastIndex = starts[input.from]!;
-  for (let m = re.exec(text); m && total < COUNT_LIMIT; m = re.exec(text)) {
-    const a = m.index;
-    const len = m[0].length;
+  // with a time limit: a user's pattern can backtrack for ever (regex-scan.ts)
+  scanMatches(re, text, (a, len) => {
     if (len === 0) {
       re.lastIndex = a + 1;
-      continue;
+      return true;
     }
     const from = floorIndex(starts, a);
     const last = floorIndex(starts, a + len - 1);
     if (wholeTokens && (starts[from] !== a || ends[last] !== a + len)) {
       re.lastIndex = a + 1;
-      continue;
+      return true;
     }
     total++;
     if (matches.length < input.limit) matches.push({ from, to: last + 1 });
-  }
+    return total < COUNT_LIMIT;
+  });
   return { total, countLimit: COUNT_LIMIT, matches };
 }
 
