@@ -65,7 +65,7 @@ describe("annotations", () => {
     ]);
   });
 
-  it("shows annotations as the discrete meta track \"annotations\": category index per step, latest wins", async () => {
+  it("shows annotations as the discrete meta track \"annotations\": category index per step in the category's colour, latest wins", async () => {
     const w = { workspace: fx.ws, datasetId: fx.datasetId };
     const d = await as(fx.users.viewer).dataset.get(w);
     const track = d.metaTracks.find((x) => x.name === "annotations");
@@ -75,8 +75,9 @@ describe("annotations", () => {
       width: 1,
       labels: [
         { id: 0, label: "" },
-        { id: 1, label: "noun phrase" },
-        { id: 2, label: "inside string" },
+        // each category's own colour (the palette's for "noun phrase", "#123abc" given for "inside string")
+        { id: 1, label: "noun phrase", color: categoricalColor(1) },
+        { id: 2, label: "inside string", color: "#123abc" },
       ],
       range: "dict",
       hasWeights: false,
@@ -100,16 +101,18 @@ describe("annotations", () => {
     await as(fx.users.editor).annotation.create({ ...w, categoryId: (await as(fx.users.viewer).annotation.categories(w))[0]!.id, start: 20, end: 30, note: 'quote " and, comma\nnew line' });
     const out = await as(fx.users.viewer).annotation.exportCsv(w);
     expect(out.filename).toBe(`annotations-${fx.datasetId}.csv`);
-    expect(out.csv.split("\n")[0]).toBe("start,end,category,note,author");
-    expect(out.csv).toContain('5,9,noun phrase,the cat,editor\n');
+    expect(out.csv.split("\n")[0]).toBe("start,end,category,note,author,color");
+    expect(out.csv).toContain(`5,9,noun phrase,the cat,editor,${categoricalColor(1)}\n`);
     expect(out.rows).toBe(3);
 
     const target = { workspace: fx.ws, datasetId: fx.otherDatasetId };
     const r = await as(fx.users.editor2).annotation.importCsv({ ...target, csv: out.csv });
     expect(r).toEqual({ imported: 3, categoriesCreated: ["inside string"] }); // "noun phrase" existed there
+    // the category created by the import takes its colour from the color column
+    expect((await as(fx.users.viewer).annotation.categories(target)).find((c) => c.name === "inside string")?.color).toBe("#123abc");
     const back = await as(fx.users.viewer).annotation.exportCsv(target);
     // Imported rows belong to the importer (the author column is informational).
-    expect(back.csv).toBe(out.csv.replaceAll(",editor\n", ",editor2\n"));
+    expect(back.csv).toBe(out.csv.replaceAll(",editor,", ",editor2,"));
   });
 
   it("imports a large CSV in one transaction (more rows than one statement can bind)", async () => {
@@ -139,6 +142,7 @@ describe("annotations", () => {
       ["start,end,category,note\n1,2,a\n", /line 2: 3 fields, the header has 4/],
       ["start,end,note\n1,2,a\n", /the header has no column "category"/],
       ["start,end,category,colour\n1,2,a,red\n", /unknown column "colour"/],
+      ["start,end,category,color\n1,2,a,#123abc\n3,4,a,red\n", /line 3, column color: "red": colour must be #rrggbb \(or leave it empty\)/],
       ['start,end,category\n1,2,"open\n', /line 2: a quoted field is not closed/],
       ["", /annotation CSV is empty/],
     ];

@@ -258,11 +258,18 @@ test("an editor's records: edit with history, tag filter, a retried reply posts 
   await expect(page.getByTestId("import-errors")).toContainText("line 3, column end");
   await expect(page.getByTestId("import-errors")).toContainText("line 4, column start");
   await expect(page.getByTestId("annotation-item")).toHaveCount(before);
-  const rows = Array.from({ length: 28 }, (_, i) => `${100 + i * 10},${104 + i * 10},${i % 2 ? "verb" : "noun phrase"},`);
-  const good = ["start,end,category,note", "60,64,noun phrase,from a csv", "70,72,verb,", ...rows].join("\n");
+  const rows = Array.from({ length: 27 }, (_, i) => `${100 + i * 10},${104 + i * 10},${i % 2 ? "verb" : "noun phrase"},,`);
+  // a new category with its own colour
+  const good = ["start,end,category,color,note", "60,64,noun phrase,,from a csv", "70,72,verb,,", "80,83,idiom,#00aa55,", ...rows].join("\n");
   await page.getByTestId("annotations-file").setInputFiles({ name: "good.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
   await expect(page.getByTestId("import-result")).toContainText("Imported 30 labels");
   await expect(page.getByTestId("annotation-item")).toHaveCount(before + 30);
+  // the track draws it in that colour
+  await page.getByTestId("toggle-annotation-track").check();
+  await page.getByLabel("Jump to position").fill("80");
+  await page.getByLabel("Jump to position").press("Enter");
+  const idiom = page.getByTestId("track-annotations").locator("g", { has: page.locator("title", { hasText: "annotations @ 80: idiom" }) });
+  await expect(idiom.locator("rect")).toHaveAttribute("fill", "#00aa55");
   const download = page.waitForEvent("download");
   await page.getByTestId("annotations-export").click();
   const file = await (await download).path();

@@ -21,10 +21,10 @@ export function annotationTrack(view: ExplorerView): string | null {
 }
 
 /**
- * The colour a category has in the track: the track draws value `index` in the shared
- * categorical palette (new categories are stored with that colour too).
+ * The colour a category has in the track and the heatmaps: its stored colour (a new category
+ * gets the palette's colour of its index; a CSV import may name its own).
  */
-export const trackColor = (k: Pick<Category, "index">) => categoricalColor(k.index);
+export const trackColor = (k: Pick<Category, "color">) => k.color;
 
 /** Label token ranges with categories; list, delete, export and import them as CSV. */
 export function AnnotationsPanel({ view }: { view: ExplorerView }) {
@@ -236,7 +236,7 @@ function CsvTools() {
       <button type="button" className="secondary small" onClick={() => void doExport()} disabled={exporting} data-testid="annotations-export">
         {exporting ? "Exporting…" : "Export CSV"}
       </button>
-      <WriteButton className="secondary small" onClick={() => file.current?.click()} disabled={imp.isPending} data-testid="annotations-import" title="Columns: start, end, category, color (optional), note (optional)">
+      <WriteButton className="secondary small" onClick={() => file.current?.click()} disabled={imp.isPending} data-testid="annotations-import" title="Columns: start, end, category, note (optional), color (optional, #rrggbb for a new category); author is read but not used">
         {imp.isPending ? "Importing…" : "Import CSV…"}
       </WriteButton>
       <input
@@ -265,7 +265,7 @@ function CsvTools() {
               <li key={i}>{l}</li>
             ))}
           </ul>
-          <span className="muted">Fix the file (header: start,end,category,note,author — end is exclusive) and import it again.</span>
+          <span className="muted">Fix the file (header: start,end,category and optionally note, author, color — end is exclusive) and import it again.</span>
         </div>
       )}
     </div>

@@ -1,4 +1,4 @@
-import type { StateMatrix, Transform } from "@statescope/core";
+import { categoricalColor, type StateMatrix, type Transform } from "@statescope/core";
 
 /**
  * What the explorer reads. One interface, two implementations: the server (tRPC, `use-server-data.ts`)
@@ -28,6 +28,13 @@ export interface TrackInfo {
   labels: Map<number, string> | null;
   /** Scalar range for colouring, when known. */
   range: [number, number] | null;
+  /** Colours of discrete ids that have their own (the members' annotation categories). */
+  colors?: Map<number, string> | null;
+}
+
+/** The colour of discrete value `id` of a track: its own, else the categorical palette's. */
+export function discreteColor(t: TrackInfo, id: number): string {
+  return t.colors?.get(id) ?? categoricalColor(id);
 }
 
 export interface DatasetInfo {

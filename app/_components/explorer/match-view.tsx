@@ -2,9 +2,9 @@
 import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
 import { memo, useEffect, useRef, useState } from "react";
-import { categoricalColor, encodeViewState, matchResultsCsv, rawCutoff, windowStartFor, type ExplorerViewState, type StateMatrix } from "@statescope/core";
+import { encodeViewState, matchResultsCsv, rawCutoff, windowStartFor, type ExplorerViewState, type StateMatrix } from "@statescope/core";
 import { errorMessage } from "@/app/_lib/trpc";
-import type { DatasetInfo, ExplorerData, MatchInput, MatchRow, TrackInfo, TrackWindow } from "./data-source";
+import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, type MatchRow, type TrackInfo, type TrackWindow } from "./data-source";
 import { scalarColor, trackLabel } from "./meta-tracks";
 import type { Update } from "./select-view";
 import { useMatch } from "./use-match";
@@ -257,7 +257,7 @@ function ResultsInner(p: ResultsProps) {
     if (v === null) return null;
     // a discrete value labelled "" is "no label" (e.g. the annotations track between labels)
     if (t.kind === "discrete" && t.labels?.get(v) === "") return null;
-    return t.kind === "discrete" ? categoricalColor(v) : scalarColor(v, t.range ?? [0, 1]);
+    return t.kind === "discrete" ? discreteColor(t, v) : scalarColor(v, t.range ?? [0, 1]);
   };
 
   const lengths = [...new Set([...Object.keys(p.histograms.all), ...Object.keys(p.histograms.strict)].map(Number))].sort((a, b) => a - b);

@@ -1,7 +1,6 @@
 "use client";
 import { memo } from "react";
-import { categoricalColor } from "@statescope/core";
-import type { TrackInfo, TrackWindow } from "./data-source";
+import { discreteColor, type TrackInfo, type TrackWindow } from "./data-source";
 import { GUTTER } from "./layout";
 
 const ROW = 18;
@@ -68,7 +67,7 @@ export const MetaTracks = memo(function MetaTracks(p: {
                 const chars = Math.floor((p.zoom - 4) / 6);
                 return (
                   <g key={i} opacity={opacity(i)} transform={`translate(${x},1)`}>
-                    <rect width={p.zoom - 1} height={ROW} rx={2} fill={categoricalColor(id)} />
+                    <rect width={p.zoom - 1} height={ROW} rx={2} fill={discreteColor(info, id)} />
                     {chars > 0 && (
                       <text x={(p.zoom - 1) / 2} y={ROW / 2} dy="0.34em" textAnchor="middle" className="track-text">
                         {label.length <= chars ? label : label.slice(0, Math.max(1, chars - 1)) + "…"}

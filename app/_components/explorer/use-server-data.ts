@@ -138,6 +138,7 @@ export function useServerData(workspace: string, datasetId: string, firstWindow:
           kind: t.kind as TrackKind,
           width: t.width,
           labels: t.labels ? new Map(t.labels.map((l) => [l.id, l.label] as const)) : null,
+          colors: t.labels?.some((l) => l.color) ? new Map(t.labels.flatMap((l) => (l.color ? [[l.id, l.color] as const] : []))) : null,
           range: Array.isArray(t.range) ? [t.range[0], t.range[1]] : null,
         })),
       };

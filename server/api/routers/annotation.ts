@@ -46,7 +46,7 @@ export const annotationRouter = router({
     .output(z.void())
     .mutation(({ ctx, input }) => annotations.deleteAnnotation(ctx.db, ctx.access.workspace.id, ctx.actor.userId, ctx.access.role, input.id)),
 
-  /** CSV `start,end,category,note,author`. */
+  /** CSV `start,end,category,note,author,color`. */
   exportCsv: workspaceProcedure("VIEWER")
     .input(ZDatasetRef)
     .output(ZCsvExport)

@@ -25,6 +25,7 @@ import {
   ZAnnotationList,
   ZCategoryCreate,
   ZCategoryName,
+  ZColor,
   ZCsvImport,
   ZNote,
   type AnnotationOut,
@@ -122,23 +123,25 @@ export async function deleteAnnotation(db: Db, workspaceId: string, userId: stri
 // ---------------------------------------------------------------------------
 // CSV
 
-const CSV_HEADER = ["start", "end", "category", "note", "author"] as const;
+const CSV_HEADER = ["start", "end", "category", "note", "author", "color"] as const;
+const EXPECTED = `(expected ${CSV_HEADER.join(",")})`;
 
-/** All annotations as CSV `start,end,category,note,author` (author = the member's handle), by start. */
+/** All annotations as CSV `start,end,category,note,author,color` (author = the member's handle, color = the category's), by start. */
 export async function exportAnnotationsCsv(db: Db, workspaceId: string, datasetId: string): Promise<{ filename: string; csv: string; rows: number }> {
   const ds = await datasetIn(db, workspaceId, datasetId, false);
   const rows = await db.annotation.findMany({
     where: { datasetId: ds.id },
     orderBy: [{ start: "asc" }, { end: "asc" }, { createdAt: "asc" }, { id: "asc" }],
-    select: { start: true, end: true, note: true, category: { select: { name: true } }, author: { select: USER_REF_SELECT } },
+    select: { start: true, end: true, note: true, category: { select: { name: true, color: true } }, author: { select: USER_REF_SELECT } },
   });
-  const csv = formatCsv([CSV_HEADER, ...rows.map((r) => [r.start, r.end, r.category.name, r.note, userRef(r.author)?.handle ?? ""])]);
+  const csv = formatCsv([CSV_HEADER, ...rows.map((r) => [r.start, r.end, r.category.name, r.note, userRef(r.author)?.handle ?? "", r.category.color])]);
   return { filename: `annotations-${ds.id}.csv`, csv, rows: rows.length };
 }
 
 /**
- * Import `start,end,category[,note][,author]` rows (header required, columns in any order):
- * all or nothing, in one transaction; missing categories are created. The `author` column is
+ * Import `start,end,category[,note][,author][,color]` rows (header required, columns in any order):
+ * all or nothing, in one transaction; missing categories are created, in the first colour (#rrggbb)
+ * their rows give, else the palette's (existing categories keep theirs). The `author` column is
  * informational: imported annotations belong to the importing member.
  */
 export async function importAnnotationsCsv(db: Db, workspaceId: string, userId: string, raw: z.input<typeof ZCsvImport>): Promise<{ imported: number; categoriesCreated: string[] }> {
@@ -152,19 +155,21 @@ export async function importAnnotationsCsv(db: Db, workspaceId: string, userId: 
     throw e;
   }
   const header = records.shift();
-  if (!header) throw new AppError("BAD_INPUT", "annotation CSV is empty: the first line must be the header start,end,category,note,author");
+  if (!header) throw new AppError("BAD_INPUT", `annotation CSV is empty: the first line must be the header ${CSV_HEADER.join(",")}`);
   const cols = header.fields.map((h) => h.trim().toLowerCase());
   const col = (name: string) => cols.indexOf(name);
   for (const required of ["start", "end", "category"]) {
-    if (col(required) < 0) throw new AppError("BAD_INPUT", `annotation CSV, line ${header.line}: the header has no column "${required}" (expected start,end,category,note,author)`);
+    if (col(required) < 0) throw new AppError("BAD_INPUT", `annotation CSV, line ${header.line}: the header has no column "${required}" ${EXPECTED}`);
   }
   const unknown = cols.filter((c) => !(CSV_HEADER as readonly string[]).includes(c));
-  if (unknown.length) throw new AppError("BAD_INPUT", `annotation CSV, line ${header.line}: unknown column "${unknown[0]}" (expected start,end,category,note,author)`);
+  if (unknown.length) throw new AppError("BAD_INPUT", `annotation CSV, line ${header.line}: unknown column "${unknown[0]}" ${EXPECTED}`);
   const dup = cols.find((c, i) => cols.indexOf(c) !== i);
   if (dup) throw new AppError("BAD_INPUT", `annotation CSV, line ${header.line}: column "${dup}" appears twice`);
 
   const errors: string[] = [];
   const parsed: { start: number; end: number; category: string; note: string }[] = [];
+  /** The first colour given for each category. */
+  const colors = new Map<string, string>();
   const at = (line: number, column: string, msg: string) => errors.push(`line ${line}, column ${column}: ${msg}`);
   for (const r of records) {
     if (errors.length >= 10) break;
@@ -187,7 +192,11 @@ export async function importAnnotationsCsv(db: Db, workspaceId: string, userId: 
     if (!category.success) at(r.line, "category", category.error.issues[0]!.message);
     const note = ZNote.safeParse(get("note"));
     if (!note.success) at(r.line, "note", note.error.issues[0]!.message);
-    if (start === null || end === null || !category.success || !note.success) continue;
+    const colorText = get("color").trim();
+    const color = colorText === "" ? null : ZColor.safeParse(colorText);
+    if (color && !color.success) at(r.line, "color", `${JSON.stringify(colorText)}: ${color.error.issues[0]!.message} (or leave it empty)`);
+    if (start === null || end === null || !category.success || !note.success || (color && !color.success)) continue;
+    if (color && !colors.has(category.data)) colors.set(category.data, color.data);
     if (start >= end) at(r.line, "end", `end (${end}) must be greater than start (${start})`);
     else if (end > ds.steps) at(r.line, "end", `${end} is past the end of the dataset (${ds.steps} steps)`);
     else parsed.push({ start, end, category: category.data, note: note.data });
@@ -203,7 +212,7 @@ export async function importAnnotationsCsv(db: Db, workspaceId: string, userId: 
         const created: string[] = [];
         for (const p of parsed) {
           if (byName.has(p.category)) continue;
-          const c = await insertCategory(tx, ds.id, userId, p.category, undefined, existing.length + created.length);
+          const c = await insertCategory(tx, ds.id, userId, p.category, colors.get(p.category), existing.length + created.length);
           byName.set(p.category, c.id);
           created.push(p.category);
         }
@@ -237,13 +246,13 @@ export function annotationTrackName(importedTrackNames: readonly string[]): stri
 
 /** The track summary for `dataset.get`, or null while the dataset has no categories. */
 export async function annotationTrackSummary(db: Db, datasetId: string, importedTrackNames: readonly string[]): Promise<TrackSummary | null> {
-  const cats = await db.annotationCategory.findMany({ where: { datasetId }, orderBy: CATEGORY_ORDER, select: { name: true } });
+  const cats = await db.annotationCategory.findMany({ where: { datasetId }, orderBy: CATEGORY_ORDER, select: { name: true, color: true } });
   if (cats.length === 0) return null;
   return {
     name: annotationTrackName(importedTrackNames),
     kind: "discrete",
     width: 1,
-    labels: [{ id: 0, label: "" }, ...cats.map((c, i) => ({ id: i + 1, label: c.name }))],
+    labels: [{ id: 0, label: "" }, ...cats.map((c, i) => ({ id: i + 1, label: c.name, color: c.color }))],
     range: "dict",
     hasWeights: false,
   };

@@ -53,7 +53,8 @@ export const ZTrackSummary = z.object({
   name: z.string(),
   kind: ZMetaKind,
   width: z.number().int(),
-  labels: z.array(z.object({ id: z.number().int(), label: z.string() })).nullable(),
+  /** `color`: the label's own colour (the members' annotation categories), else the palette's. */
+  labels: z.array(z.object({ id: z.number().int(), label: z.string(), color: z.string().optional() })).nullable(),
   range: z.union([z.literal("dict"), z.tuple([z.number(), z.number()])]).nullable(),
   hasWeights: z.boolean(),
 });
