@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { colorFor, roomName } from "@statescope/collab";
+import { PALETTE, roomName } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { resetEnvCache } from "../env";
 import { createUser } from "../services/users";
@@ -54,12 +54,15 @@ describe("sync.token", () => {
       url: "ws://lab.example:1999",
       expiresInSeconds: 60,
       role: "OWNER",
-      user: { id: owner.userId, name: "Ada", color: colorFor(owner.userId) },
+      // members' colours by join order: the owner joined first
+      user: { id: owner.userId, name: "Ada", color: PALETTE[0] },
     });
     expect(verifySyncToken(SECRET, ticket.token)).toMatchObject({ u: owner.userId, w: ws.id, r: ticket.room, role: "OWNER" });
 
     const v = await as(viewer.userId, "https://secure.example").sync.token({ workspace: "syncws", datasetId: ds.id });
-    expect(v).toMatchObject({ role: "VIEWER", url: "wss://secure.example:1999", user: { name: "grace.h" } });
+    expect(v).toMatchObject({ role: "VIEWER", url: "wss://secure.example:1999", user: { name: "grace.h", color: PALETTE[1] } });
+    // the avatars read the same colours from workspace.get
+    expect((await as(viewer.userId).workspace.get({ workspace: "syncws" })).colors).toEqual({ [owner.userId]: PALETTE[0], [viewer.userId]: PALETTE[1] });
     expect(verifySyncToken(SECRET, v.token).role).toBe("VIEWER");
 
     const missing = await trpcError(as(owner.userId).sync.token({ workspace: "syncws", datasetId: foreign.id }));

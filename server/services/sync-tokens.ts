@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { Db } from "@/server/db/client";
 import type { Actor, WorkspaceAccess } from "./authz";
 import { ZRole } from "./schemas";
+import { workspaceMemberColors } from "./workspaces";
 
 export const ZSyncClaims = z.object({
   /** user id */
@@ -107,7 +108,7 @@ export async function issueRoomTicket(
     url: syncUrlFor(settings),
     expiresInSeconds: SYNC_TOKEN_TTL_SECONDS,
     role: access.role,
-    user: { id: user.id, name: user.name?.trim() || user.email.split("@")[0]!, color: colorFor(user.id) },
+    user: { id: user.id, name: user.name?.trim() || user.email.split("@")[0]!, color: (await workspaceMemberColors(db, access.workspace.id))[user.id] ?? colorFor(user.id) },
   };
 }
 

@@ -1,4 +1,5 @@
 /** Workspaces and their members. */
+import { memberColors } from "@statescope/collab";
 import { AppError } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import { requireRole, type Actor } from "./authz";
@@ -56,6 +57,12 @@ export async function renameWorkspace(db: Db, workspaceId: string, nameRaw: stri
   const name = parseInput(ZName, nameRaw, "workspace name");
   const ws = await db.workspace.update({ where: { id: workspaceId }, data: { name }, select: { id: true, slug: true, name: true } });
   return ws;
+}
+
+/** Each member's colour in this workspace (presence, avatars): palette colours by join order. */
+export async function workspaceMemberColors(db: Db, workspaceId: string): Promise<Record<string, string>> {
+  const rows = await db.membership.findMany({ where: { workspaceId }, orderBy: [{ createdAt: "asc" }, { userId: "asc" }], select: { userId: true } });
+  return memberColors(rows.map((r) => r.userId));
 }
 
 export async function listMembers(db: Db, workspaceId: string): Promise<Member[]> {

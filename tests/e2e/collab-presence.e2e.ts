@@ -90,6 +90,9 @@ test("presence in the plot, follow, spotlight, notes, viewer read-only, removal"
   await expect(a.getByTestId(`avatar-${B.name}`)).toContainText("viewing token 0");
   await brush(b, 27, 31);
   await expect(a.locator(`[data-name="${B.name}"] [data-testid=presence-brush]`)).toHaveAttribute("data-from", "27");
+  // members' colours go by join order, so two members never share one (up to twelve)
+  const bColor = await a.locator(`[data-name="${B.name}"] [data-testid=presence-brush] rect`).first().evaluate((el) => getComputedStyle(el).fill);
+  expect(bColor).not.toBe(aColor);
   await b.screenshot({ path: "test-results/collab-presence.png" });
 
   // B follows A: A's moves carry B along

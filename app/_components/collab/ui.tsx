@@ -1,8 +1,8 @@
 "use client";
 import { useEffect, useState, type ButtonHTMLAttributes, type ReactNode } from "react";
-import { colorFor } from "@statescope/collab";
 import { errorMessage } from "@/app/_lib/trpc";
 import { useCollab } from "./collab-context";
+import { useMemberColor } from "./member-colors";
 
 /**
  * A button that changes shared records: for a VIEWER it stays visible but disabled, with a
@@ -22,6 +22,7 @@ export function WriteButton({ children, disabled, title, ...rest }: ButtonHTMLAt
 
 /** Initials in the member's colour. */
 export function Avatar({ id, name, size = 20 }: { id: string | null | undefined; name: string | null | undefined; size?: number }) {
+  const color = useMemberColor(id);
   const label = (name ?? "?").trim();
   const initials = label
     .split(/[\s@._-]+/)
@@ -30,7 +31,7 @@ export function Avatar({ id, name, size = 20 }: { id: string | null | undefined;
     .map((w) => w[0]!.toUpperCase())
     .join("");
   return (
-    <span className="person-avatar" style={{ background: id ? colorFor(id) : "#98a2ae", width: size, height: size, fontSize: size * 0.45 }} aria-hidden>
+    <span className="person-avatar" style={{ background: color, width: size, height: size, fontSize: size * 0.45 }} aria-hidden>
       {initials || "?"}
     </span>
   );

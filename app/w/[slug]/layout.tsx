@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { MemberColorsProvider } from "../../_components/collab/member-colors";
 import { requireUser } from "../../_lib/require-user";
 import { WorkspaceHeader } from "./workspace-header";
 import { WorkspaceNav } from "./workspace-nav";
@@ -10,9 +11,11 @@ export default async function WorkspaceLayout({ children, params }: { children: 
   await requireUser(`/w/${slug}`);
   return (
     <main className="page">
-      <WorkspaceHeader slug={slug} />
-      <WorkspaceNav slug={slug} />
-      {children}
+      <MemberColorsProvider workspace={slug}>
+        <WorkspaceHeader slug={slug} />
+        <WorkspaceNav slug={slug} />
+        {children}
+      </MemberColorsProvider>
     </main>
   );
 }

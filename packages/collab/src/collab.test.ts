@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { checkSchema, colorFor, COLLAB_SCHEMA_VERSION, notesText, PALETTE, readPresence, readSpotlight, ROOT, writeSpotlight } from "./index";
+import { checkSchema, colorFor, COLLAB_SCHEMA_VERSION, memberColors, notesText, PALETTE, readPresence, readSpotlight, ROOT, writeSpotlight } from "./index";
 
 const view = { source: "states::states1", position: 10, window: 60, brush: [12, 16] as [number, number], padding: [1, 0] as [number, number], threshold: 0.3, cells: [3, 17] };
 const user = { id: "u1", name: "Ada", color: "#1f77b4", role: "EDITOR" as const };
@@ -40,6 +40,13 @@ describe("collab schema", () => {
 
   it("gives each user a stable palette colour", () => {
     expect(colorFor("u1")).toBe(colorFor("u1"));
+    // members by join order: twelve members, twelve colours; the thirteenth starts over
+    const ids = Array.from({ length: 13 }, (_, i) => `member-${i}`);
+    const c = memberColors(ids);
+    expect(new Set(ids.slice(0, 12).map((id) => c[id])).size).toBe(12);
+    expect(c["member-0"]).toBe(PALETTE[0]);
+    expect(c["member-12"]).toBe(PALETTE[0]);
+    expect(c["someone-else"]).toBeUndefined();
     expect(PALETTE).toContain(colorFor("someone-else"));
   });
 });

@@ -146,6 +146,16 @@ export const PALETTE = [
   "#e377c2", "#8c564b", "#bcbd22", "#393b79", "#637939", "#843c39",
 ] as const;
 
+/**
+ * Members' colours: the i-th member of a workspace (in the order they joined) gets palette colour
+ * i, so up to twelve members never share one (a hash would: three members collide one time in
+ * four). `colorFor` is the fallback for someone who is no longer a member.
+ */
+export function memberColors(memberIdsInJoinOrder: readonly string[]): Record<string, string> {
+  return Object.fromEntries(memberIdsInJoinOrder.map((id, i) => [id, PALETTE[i % PALETTE.length]!]));
+}
+
+/** A stable colour for any user id (a hash onto the palette): for people who are not members. */
 export function colorFor(userId: string): string {
   let h = 2166136261;
   for (let i = 0; i < userId.length; i++) h = Math.imul(h ^ userId.charCodeAt(i), 16777619);

@@ -15,8 +15,8 @@ export const workspaceRouter = router({
     .mutation(({ ctx, input }) => workspaces.createWorkspace(ctx.db, ctx.actor.userId, input)),
 
   get: workspaceProcedure("VIEWER")
-    .output(ZWorkspaceOut.extend({ role: ZRole }))
-    .query(({ ctx }) => ({ ...ctx.access.workspace, role: ctx.access.role })),
+    .output(ZWorkspaceOut.extend({ role: ZRole, colors: z.record(z.string(), z.string()) }))
+    .query(async ({ ctx }) => ({ ...ctx.access.workspace, role: ctx.access.role, colors: await workspaces.workspaceMemberColors(ctx.db, ctx.access.workspace.id) })),
 
   rename: workspaceProcedure("OWNER")
     .input(z.object({ name: ZName }))
