@@ -98,11 +98,15 @@ describe("two sync processes on one database", () => {
     await expect.poll(() => (a.provider.awareness.getStates().get(b.doc.clientID) as { user?: { name: string } } | undefined)?.user?.name, { timeout: 5000 }).toBe("bob");
 
     // Presence larger than a NOTIFY payload as plain base64 (1,000 selected cells) is deflated and still relayed;
-    // one that cannot fit even deflated is dropped (and logged) without disturbing what follows.
+    // one that does not fit even deflated goes in parts (here 5); past the largest relayed size it is dropped
+    // (and logged) without disturbing what follows.
     const cells = Array.from({ length: 1000 }, (_, i) => i * 3);
     a.provider.awareness.setLocalStateField("cells", cells);
     await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as { cells?: number[] } | undefined)?.cells?.length, { timeout: 5000 }).toBe(1000);
-    a.provider.awareness.setLocalStateField("junk", randomBytes(9000).toString("base64"));
+    const big = randomBytes(24_000).toString("base64");
+    a.provider.awareness.setLocalStateField("junk", big);
+    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as { junk?: string } | undefined)?.junk === big, { timeout: 5000 }).toBe(true);
+    a.provider.awareness.setLocalStateField("junk", randomBytes(400_000).toString("base64"));
     await expect.poll(() => logs.some((l) => /presence update of \d+ bytes is too large to relay/.test(l)), { timeout: 5000 }).toBe(true);
     a.provider.awareness.setLocalStateField("junk", null);
     a.provider.awareness.setLocalStateField("user", { name: "alice again" });

@@ -25,8 +25,10 @@
  * can commit out of id order). A row
  * compacted away before it was fetched is covered by the oldest compacted
  * row above it. Presence travels as `statescope_awareness` notifications
- * (base64 awareness updates, deflated when large; dropped with a log line
- * when still over the limit). A process that loads a room asks the others
+ * (base64 awareness updates, deflated when large; when still over the limit
+ * (thousands of selected cells) sent in numbered parts by one statement, so
+ * they are delivered together, and put back together by the receivers; past
+ * MAX_AWARENESS_PARTS dropped with a log line). A process that loads a room asks the others
  * for their clients' presence. After the LISTEN connection drops it is
  * reopened and every loaded room is re-read, since notifications may have
  * been missed meanwhile.
@@ -42,6 +44,12 @@ export const SYNC_CHANNEL = "statescope_sync";
 export const AWARENESS_CHANNEL = "statescope_awareness";
 /** Postgres refuses NOTIFY payloads of 8000 bytes or more. */
 const MAX_NOTIFY_BYTES = 7900;
+/** Base64 characters of a presence update per notification part (room, origin and part numbers fit beside). */
+const AWARENESS_PART_CHARS = 7000;
+/** Largest presence relayed between processes, in parts (≈ 340 KB deflated: some 100,000 selected cells). */
+const MAX_AWARENESS_PARTS = 48;
+/** Parts of a presence update that do not all arrive within this time are forgotten. */
+const AWARENESS_PARTS_TTL_MS = 10_000;
 /** A stored batch up to this size travels inside its notification (base64 + room name stay under the limit). */
 const MAX_INLINE_BYTES = 5000;
 
@@ -139,7 +147,7 @@ export function createPgBackend(opts: PgBackendOptions): PgBackend {
   }
 
   function onNotification(channel: string, payload: string): void {
-    let msg: { room?: unknown; id?: unknown; origin?: unknown; d?: unknown; a?: unknown; z?: unknown; q?: unknown };
+    let msg: { room?: unknown; id?: unknown; origin?: unknown; d?: unknown; a?: unknown; z?: unknown; q?: unknown; m?: unknown; i?: unknown; n?: unknown };
     try {
       msg = JSON.parse(payload) as typeof msg;
     } catch {
@@ -165,8 +173,10 @@ export function createPgBackend(opts: PgBackendOptions): PgBackend {
         const mine = entry.peer.localAwareness();
         if (mine) publishAwareness(entry.room, mine);
       } else if (typeof msg.a === "string") {
+        const whole = typeof msg.m === "string" ? assemble(`${String(msg.origin)}:${msg.m}`, msg.i, msg.n, msg.a) : msg.a;
+        if (whole === null) return;
         try {
-          const raw = Buffer.from(msg.a, "base64");
+          const raw = Buffer.from(whole, "base64");
           entry.peer.applyRelayedAwareness(bytes(msg.z === 1 ? inflateRawSync(raw) : raw));
         } catch (e) {
           log(`room ${entry.room}: a relayed presence update could not be applied: ${e instanceof Error ? e.message : String(e)}`);
@@ -239,14 +249,37 @@ export function createPgBackend(opts: PgBackendOptions): PgBackend {
 
   function publishAwareness(room: string, update: Uint8Array): void {
     let payload = JSON.stringify({ room, origin, a: Buffer.from(update).toString("base64") });
-    if (payload.length > MAX_NOTIFY_BYTES) {
-      payload = JSON.stringify({ room, origin, z: 1, a: deflateRawSync(update).toString("base64") });
-      if (payload.length > MAX_NOTIFY_BYTES) {
-        log(`room ${room}: a presence update of ${update.length} bytes is too large to relay to other sync processes; dropped`);
-        return;
-      }
+    if (payload.length <= MAX_NOTIFY_BYTES) return void notify(AWARENESS_CHANNEL, payload);
+    const a = deflateRawSync(update).toString("base64");
+    payload = JSON.stringify({ room, origin, z: 1, a });
+    if (payload.length <= MAX_NOTIFY_BYTES) return void notify(AWARENESS_CHANNEL, payload);
+    const n = Math.ceil(a.length / AWARENESS_PART_CHARS);
+    if (n > MAX_AWARENESS_PARTS || room.length > 500) {
+      log(`room ${room}: a presence update of ${update.length} bytes is too large to relay to other sync processes; dropped`);
+      return;
     }
-    void notify(AWARENESS_CHANNEL, payload);
+    const m = randomBytes(6).toString("hex");
+    const parts = Array.from({ length: n }, (_, i) => JSON.stringify({ room, origin, z: 1, m, i, n, a: a.slice(i * AWARENESS_PART_CHARS, (i + 1) * AWARENESS_PART_CHARS) }));
+    // one statement, one transaction: the parts are delivered together, in order
+    void pool.query(`SELECT pg_notify($1, p) FROM unnest($2::text[]) AS t(p)`, [AWARENESS_CHANNEL, parts]).catch((e: unknown) => {
+      if (!closed) log(`relaying on ${AWARENESS_CHANNEL} failed: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }
+
+  /** Parts of large presence updates being put back together, by origin and message id. */
+  const partial = new Map<string, { parts: (string | undefined)[]; got: number; at: number }>();
+  /** The whole base64 update once its last part arrived, else null. */
+  function assemble(key: string, i: unknown, n: unknown, part: string): string | null {
+    const now = Date.now();
+    for (const [k, p] of partial) if (now - p.at > AWARENESS_PARTS_TTL_MS) partial.delete(k);
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_AWARENESS_PARTS || typeof i !== "number" || !Number.isInteger(i) || i < 0 || i >= n) return null;
+    let p = partial.get(key);
+    if (!p) partial.set(key, (p = { parts: new Array<string | undefined>(n), got: 0, at: now }));
+    if (p.parts.length !== n || p.parts[i] !== undefined) return null;
+    p.parts[i] = part;
+    if (++p.got < n) return null;
+    partial.delete(key);
+    return p.parts.join("");
   }
 
   // ---- batched writes ----
