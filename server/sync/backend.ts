@@ -10,6 +10,8 @@ export interface RoomPeer {
   applyRelayed(update: Uint8Array): void;
   /** Apply an awareness update from another process's clients. */
   applyRelayedAwareness(update: Uint8Array): void;
+  /** Remove the presence of clients relayed from a process that is gone (not relayed again). */
+  dropRelayedClients(clientIds: number[]): void;
   /** Awareness of this process's own clients (for a process that just loaded the room), or null. */
   localAwareness(): Uint8Array | null;
 }

@@ -223,7 +223,7 @@ describe("persistence", () => {
 });
 
 describe("crash bound", () => {
-  it("a sync process killed with SIGKILL loses at most its last batch: every update older than 100 ms survives", async () => {
+  it("a sync process killed with SIGKILL loses at most its last batch (every update older than 100 ms survives), and its clients' presence leaves the other processes within seconds", async () => {
     const root = fileURLToPath(new URL("../..", import.meta.url));
     const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/sync/main.ts")], {
       cwd: root,
@@ -247,6 +247,12 @@ describe("crash bound", () => {
       // The observer sees an update when the server has accepted it (it is broadcast as it is queued for storage).
       const observer = client(port, room, "observer");
       await Promise.all([synced(a.provider), synced(observer.provider)]);
+      // a member on another process sees alice's presence, relayed through Postgres
+      const other = await startServer();
+      const watcher = client(other.port, room, "watcher");
+      await synced(watcher.provider);
+      a.provider.awareness.setLocalStateField("user", { name: "alice" });
+      await expect.poll(() => watcher.provider.awareness.getStates().has(a.doc.clientID), { timeout: 5000 }).toBe(true);
       const seenAt = new Map<number, number>();
       observer.doc.getArray<number>("log").observe((ev) => {
         const now = performance.now();
@@ -270,6 +276,12 @@ describe("crash bound", () => {
       await exited;
       a.provider.destroy();
       observer.provider.destroy();
+      // the killed process falls silent: the other one removes alice's presence after PROCESS_GONE_MS (8 s), not the 30 s awareness timeout
+      await expect.poll(() => watcher.provider.awareness.getStates().has(a.doc.clientID), { timeout: 15_000, interval: 250 }).toBe(false);
+      const goneAfter = performance.now() - killedAt;
+      console.log(`crash bound: alice's presence left the other process ${(goneAfter / 1000).toFixed(1)} s after the kill`);
+      expect(goneAfter).toBeLessThan(15_000);
+      watcher.provider.destroy();
 
       const s = await startServer();
       const b = client(s.port, room, "bob");

@@ -28,7 +28,10 @@
  * (base64 awareness updates, deflated when large; when still over the limit
  * (thousands of selected cells) sent in numbered parts by one statement, so
  * they are delivered together, and put back together by the receivers; past
- * MAX_AWARENESS_PARTS dropped with a log line). A process that loads a room asks the others
+ * MAX_AWARENESS_PARTS dropped with a log line). Every process also announces
+ * itself there every HEARTBEAT_MS; when one falls silent for PROCESS_GONE_MS
+ * (killed, or cut off), the others remove its clients' presence at once
+ * instead of after the 30 s awareness timeout. A process that loads a room asks the others
  * for their clients' presence. After the LISTEN connection drops it is
  * reopened and every loaded room is re-read, since notifications may have
  * been missed meanwhile.
@@ -36,6 +39,7 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
+import * as decoding from "lib0/decoding";
 import pg from "pg";
 import * as Y from "yjs";
 import type { RoomLink, RoomPeer, SyncBackend } from "./backend";
@@ -50,6 +54,10 @@ const AWARENESS_PART_CHARS = 7000;
 const MAX_AWARENESS_PARTS = 48;
 /** Parts of a presence update that do not all arrive within this time are forgotten. */
 const AWARENESS_PARTS_TTL_MS = 10_000;
+/** How often a process announces on the presence channel that it is alive. */
+const HEARTBEAT_MS = 2000;
+/** A process not heard from for this long is gone: its clients' relayed presence is removed. */
+const PROCESS_GONE_MS = 8000;
 /** A stored batch up to this size travels inside its notification (base64 + room name stay under the limit). */
 const MAX_INLINE_BYTES = 5000;
 
@@ -87,6 +95,22 @@ interface Entry {
   /** Announced row ids not fetched yet. */
   wanted: Set<string>;
   fetchScheduled: boolean;
+  /** Awareness client ids relayed from each other process, to drop when that process is gone. */
+  relayedClients: Map<string, Set<number>>;
+}
+
+/** The client ids an awareness update sets (`set`) or removes (state null), in y-protocols' encoding. */
+function awarenessClients(update: Uint8Array): { set: number[]; removed: number[] } {
+  const d = decoding.createDecoder(update);
+  const set: number[] = [];
+  const removed: number[] = [];
+  const n = decoding.readVarUint(d);
+  for (let i = 0; i < n; i++) {
+    const id = decoding.readVarUint(d);
+    decoding.readVarUint(d); // clock
+    (decoding.readVarString(d) === "null" ? removed : set).push(id);
+  }
+  return { set, removed };
 }
 
 function bytes(b: Buffer): Uint8Array {
@@ -106,6 +130,28 @@ export function createPgBackend(opts: PgBackendOptions): PgBackend {
   pool.on("error", () => undefined); // an idle connection dropped by the server; the next query reconnects
   const entries = new Map<string, Entry>();
   let closed = false;
+
+  // ---- liveness of the other processes ----
+  /** When each other process was last heard on either channel. */
+  const lastHeard = new Map<string, number>();
+  const heartbeat = setInterval(() => {
+    // through the pool like every relay (a failure here is reported by the relays themselves)
+    pool.query(`SELECT pg_notify($1, $2)`, [AWARENESS_CHANNEL, JSON.stringify({ origin, hb: 1 })]).catch(() => undefined);
+    const now = Date.now();
+    for (const [other, at] of lastHeard) {
+      if (now - at < PROCESS_GONE_MS) continue;
+      lastHeard.delete(other);
+      for (const entry of entries.values()) {
+        const ids = entry.relayedClients.get(other);
+        entry.relayedClients.delete(other);
+        if (ids?.size) {
+          log(`room ${entry.room}: sync process ${other} fell silent; removing the presence of its ${ids.size} client(s)`);
+          entry.peer.dropRelayedClients([...ids]);
+        }
+      }
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
 
   // ---- the LISTEN connection ----
   let listener: pg.Client | null = null;
@@ -129,6 +175,9 @@ export function createPgBackend(opts: PgBackendOptions): PgBackend {
     if (closed) return void client.end().catch(() => undefined);
     listener = client;
     reconnectDelay = 250;
+    // heartbeats may have been missed while not listening: nobody counts as gone for that
+    const now = Date.now();
+    for (const other of lastHeard.keys()) lastHeard.set(other, now);
     // Rooms loaded while we were not listening may have missed announcements.
     if (entries.size > 0) log("relay connection (re)established: re-reading loaded rooms");
     for (const entry of entries.values()) void resync(entry);
@@ -153,7 +202,9 @@ export function createPgBackend(opts: PgBackendOptions): PgBackend {
     } catch {
       return;
     }
-    if (msg.origin === origin || typeof msg.room !== "string") return;
+    if (msg.origin === origin || typeof msg.origin !== "string") return;
+    lastHeard.set(msg.origin, Date.now());
+    if (typeof msg.room !== "string") return;
     const entry = entries.get(msg.room);
     if (!entry) return;
     if (channel === SYNC_CHANNEL && typeof msg.id === "string") {
@@ -177,7 +228,13 @@ export function createPgBackend(opts: PgBackendOptions): PgBackend {
         if (whole === null) return;
         try {
           const raw = Buffer.from(whole, "base64");
-          entry.peer.applyRelayedAwareness(bytes(msg.z === 1 ? inflateRawSync(raw) : raw));
+          const update = bytes(msg.z === 1 ? inflateRawSync(raw) : raw);
+          entry.peer.applyRelayedAwareness(update);
+          const { set, removed } = awarenessClients(update);
+          let mine = entry.relayedClients.get(msg.origin);
+          if (!mine) entry.relayedClients.set(msg.origin, (mine = new Set()));
+          for (const id of set) mine.add(id);
+          for (const id of removed) mine.delete(id);
         } catch (e) {
           log(`room ${entry.room}: a relayed presence update could not be applied: ${e instanceof Error ? e.message : String(e)}`);
         }
@@ -399,6 +456,7 @@ export function createPgBackend(opts: PgBackendOptions): PgBackend {
         compacting: false,
         wanted: new Set(),
         fetchScheduled: false,
+        relayedClients: new Map(),
       };
       entries.set(room, entry);
       let stored: Uint8Array[];
@@ -436,12 +494,14 @@ export function createPgBackend(opts: PgBackendOptions): PgBackend {
       const results = await Promise.allSettled(all.map((e) => flushEntry(e)));
       for (const r of results) if (r.status === "rejected") log(String(r.reason instanceof Error ? r.reason.message : r.reason));
       closed = true;
+      clearInterval(heartbeat);
       entries.clear();
       await listener?.end().catch(() => undefined);
       await pool.end().catch(() => undefined);
     },
     async abandon() {
       closed = true;
+      clearInterval(heartbeat);
       for (const e of entries.values()) {
         clearTimer(e);
         e.pending = [];

@@ -147,6 +147,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
       .open(name, {
         applyRelayed: (update) => Y.applyUpdate(doc, update, RELAYED),
         applyRelayedAwareness: (update) => awarenessProtocol.applyAwarenessUpdate(awareness, update, RELAYED),
+        dropRelayedClients: (ids) => awarenessProtocol.removeAwarenessStates(awareness, ids, RELAYED),
         localAwareness: () => {
           const ids = [...room.conns.values()].flatMap((s) => [...s]).filter((id) => awareness.states.has(id));
           return ids.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(awareness, ids) : null;
