@@ -233,6 +233,8 @@ export function createPgBackend(opts: PgBackendOptions): PgBackend {
           const { set, removed } = awarenessClients(update);
           let mine = entry.relayedClients.get(msg.origin);
           if (!mine) entry.relayedClients.set(msg.origin, (mine = new Set()));
+          // a client that reconnected through another process belongs to that one now
+          for (const [o, ids] of entry.relayedClients) if (o !== msg.origin) for (const id of set) ids.delete(id);
           for (const id of set) mine.add(id);
           for (const id of removed) mine.delete(id);
         } catch (e) {
