@@ -57,28 +57,8 @@ const SUMMARY_SELECT = {
   author: { select: USER_REF_SELECT },
 } as const;
 
-type Row = {
-  id: string;
-  datasetId: string;
-  name: string;
-  description: string;
-  source: string;
-  start: number;
-  end: number;
-  padLeft: number;
-  padRight: number;
-  threshold: number;
-  cells: number[];
-  addedCells: number[];
-  excludedCells: number[];
-  mode: string;
-  length: number | null;
-  tags: string[];
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-  author: { id: string; name: string | null; email: string } | null;
-};
+/** A hypothesis as SUMMARY_SELECT reads it. */
+type Row = Prisma.HypothesisGetPayload<{ select: typeof SUMMARY_SELECT }>;
 
 function base(r: Row) {
   return {
