@@ -14,9 +14,10 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { signSyncToken, verifyRoomToken } from "../services/sync-tokens";
-import { createPgBackend, type PgBackendOptions } from "./pg-backend";
-import { createSyncServer, type SyncServer } from "./server";
+import { createTestSyncServer } from "../../tests/setup/sync-server";
+import { signSyncToken } from "../services/sync-tokens";
+import type { PgBackendOptions } from "./pg-backend";
+import type { SyncServer } from "./server";
 
 const SECRET = "persist-secret-persist-secret-persist";
 let t: TestDatabase;
@@ -33,11 +34,8 @@ afterAll(async () => {
 });
 
 async function startServer(o: { idleMs?: number } & Partial<PgBackendOptions> = {}): Promise<{ server: SyncServer; port: number }> {
-  const server = createSyncServer({
-    backend: createPgBackend({ connectionString: t.url, ...o }),
-    idleMs: o.idleMs,
-    authorize: async (token, room) => verifyRoomToken(SECRET, token, room),
-  });
+  const { idleMs, ...backend } = o;
+  const server = createTestSyncServer(t.url, SECRET, { idleMs, backend });
   open.push(server);
   return { server, port: await server.listen(0, "127.0.0.1") };
 }

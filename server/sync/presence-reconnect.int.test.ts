@@ -4,9 +4,9 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { signSyncToken, verifyRoomToken } from "../services/sync-tokens";
-import { createPgBackend } from "./pg-backend";
-import { createSyncServer, type SyncServer } from "./server";
+import { createTestSyncServer } from "../../tests/setup/sync-server";
+import { signSyncToken } from "../services/sync-tokens";
+import type { SyncServer } from "./server";
 
 /**
  * Presence of a member who reconnects (e.g. after their role changed, which closes the socket):
@@ -22,10 +22,7 @@ let t: TestDatabase;
 
 beforeAll(async () => {
   t = await freshDatabase();
-  server = createSyncServer({
-    backend: createPgBackend({ connectionString: t.url }),
-    authorize: async (token, room) => verifyRoomToken(SECRET, token, room),
-  });
+  server = createTestSyncServer(t.url, SECRET);
   port = await server.listen(0, "127.0.0.1");
 });
 afterAll(async () => {

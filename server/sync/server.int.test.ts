@@ -4,9 +4,9 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { signSyncToken, verifyRoomToken } from "../services/sync-tokens";
-import { createPgBackend } from "./pg-backend";
-import { CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, createSyncServer, type SyncServer } from "./server";
+import { createTestSyncServer } from "../../tests/setup/sync-server";
+import { signSyncToken } from "../services/sync-tokens";
+import { CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, type SyncServer } from "./server";
 
 const SECRET = "test-secret-test-secret-test-secret";
 const V = String(COLLAB_SCHEMA_VERSION);
@@ -16,10 +16,7 @@ let t: TestDatabase;
 
 beforeAll(async () => {
   t = await freshDatabase();
-  server = createSyncServer({
-    backend: createPgBackend({ connectionString: t.url }),
-    authorize: async (token, room) => verifyRoomToken(SECRET, token, room),
-  });
+  server = createTestSyncServer(t.url, SECRET);
   port = await server.listen(0, "127.0.0.1");
 });
 afterAll(async () => {
@@ -157,12 +154,7 @@ describe("frame size limit", () => {
 describe("revocation", () => {
   it("closes a revoked member's socket with 4403 within the recheck period", async () => {
     const revoked = new Set<string>();
-    const srv = createSyncServer({
-      backend: createPgBackend({ connectionString: t.url }),
-      authorize: async (token, room) => verifyRoomToken(SECRET, token, room),
-      recheck: async (c) => !revoked.has(c.u),
-      recheckMs: 200,
-    });
+    const srv = createTestSyncServer(t.url, SECRET, { recheck: async (c) => !revoked.has(c.u), recheckMs: 200 });
     const p = await srv.listen(0, "127.0.0.1");
     try {
       const room = "ws:w1:dataset-4";
