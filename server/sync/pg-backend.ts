@@ -224,7 +224,7 @@ export function createPgBackend(opts: PgBackendOptions): PgBackend {
         const mine = entry.peer.localAwareness();
         if (mine) publishAwareness(entry.room, mine);
       } else if (typeof msg.a === "string") {
-        const whole = typeof msg.m === "string" ? assemble(`${String(msg.origin)}:${msg.m}`, msg.i, msg.n, msg.a) : msg.a;
+        const whole = typeof msg.m === "string" ? assemble(`${msg.origin}:${msg.m}`, msg.i, msg.n, msg.a) : msg.a;
         if (whole === null) return;
         try {
           const raw = Buffer.from(whole, "base64");
