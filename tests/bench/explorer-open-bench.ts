@@ -37,6 +37,7 @@ import { createTrack, StreamingTrackWriter } from "@/server/services/datasets/wr
 import { TOKEN_CHUNK_ROWS, writeTokenChunk, writeVocabulary } from "@/server/storage/dataset-store";
 import { CHROMIUM_ARGS } from "../chromium-args";
 import { writeGeneratedSource } from "./generated-source";
+import { runBench } from "./run";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -343,11 +344,4 @@ async function main() {
   }
 }
 
-// exit explicitly: the Prisma engine leaves long timers that would keep the process alive for a while
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

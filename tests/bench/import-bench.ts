@@ -15,6 +15,7 @@ import { createDb } from "@/server/db/client";
 import { ensureDatabase } from "@/server/db/embedded";
 import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
 import { importDataset } from "@/server/services/datasets/import";
+import { runBench } from "./run";
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 1_000_000);
 const CELLS = Number(process.env.BENCH_CELLS ?? 650);
@@ -115,8 +116,4 @@ async function main() {
   }
 }
 
-// exit explicitly: the Prisma engine leaves long timers that would keep the process alive for a while
-main().then(() => process.exit(0), (e: unknown) => {
-  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -43,6 +43,7 @@ import { readStateWindow, type SourceLayout } from "@/server/storage/dataset-sto
 import { closeJobQueues } from "../../server/services/jobs";
 import { mulberry32 as rng } from "@statescope/core";
 import { writeGeneratedSource } from "./generated-source";
+import { runBench } from "./run";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -271,11 +272,4 @@ async function main() {
   }
 }
 
-// exit explicitly: the Prisma engine leaves long timers that would keep the process alive for a while
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -1,0 +1,13 @@
+/**
+ * Runs a benchmark's main and exits explicitly (0, or 1 with the error on stderr): the Prisma
+ * engine leaves long timers that would keep the process alive for a while.
+ */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
