@@ -1,8 +1,9 @@
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
+import { clientAddress, requestOrigin } from "@/server/http/request-origin";
 import type { Context } from "./trpc";
 
-/** Build the tRPC context for a request: the database and the signed-in user, if any. */
+/** Build the tRPC context for a request: the database, the signed-in user (if any) and who is calling from where. */
 export async function createContext(req: Request, userId: string | null): Promise<Context> {
   const client = db();
   let actor: Context["actor"] = null;
@@ -11,7 +12,7 @@ export async function createContext(req: Request, userId: string | null): Promis
     const exists = await client.user.findUnique({ where: { id: userId }, select: { id: true } });
     if (exists) actor = { userId };
   }
-  const requestOrigin = new URL(req.url).origin;
-  const publicUrl = env().PUBLIC_URL ?? requestOrigin;
-  return { db: client, actor, publicUrl, requestOrigin };
+  const origin = requestOrigin(req.headers);
+  const publicUrl = env().PUBLIC_URL ?? origin;
+  return { db: client, actor, publicUrl, requestOrigin: origin, clientAddress: clientAddress(req.headers) };
 }

@@ -61,9 +61,9 @@ function tsxArgs(entry: string, watch: boolean): string[] {
   return ["--import", "tsx", ...(watch ? ["--watch"] : []), path.join(ROOT, entry)];
 }
 
+// Next.js behind our front (server/http/web-server.ts), which sets X-Forwarded-* from the socket.
 function spawnWeb(dev: boolean): Managed {
-  const e = env();
-  const args = [NEXT_CLI, dev ? "dev" : "start", "-p", String(e.PORT), "-H", e.HOSTNAME];
+  const args = [...tsxArgs("server/http/web-server.ts", false), ...(dev ? ["--dev"] : [])];
   return startManaged("web", process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_ENV: dev ? "development" : "production" } });
 }
 
