@@ -15,7 +15,7 @@ import { errorResponse } from "@/server/api/errors";
 import { db } from "@/server/db/client";
 import { env, githubAuthEnabled } from "@/server/env";
 import { clientAddress } from "@/server/http/request-origin";
-import { limitFailures, retryAfter, signInSpends } from "@/server/services/rate-limits";
+import { humanSeconds, limitFailures, retryAfter, signInSpends } from "@/server/services/rate-limits";
 import { declaredLength, limitStream } from "@/server/services/uploads";
 import { verifyCredentials } from "@/server/services/users";
 
@@ -101,7 +101,7 @@ export async function authPost(req: NextRequest): Promise<Response> {
   if (!/[?&]code=rate_limited(&|$)/.test(location)) return res;
   const email = new URLSearchParams(body).get("email") ?? "";
   const wait = await retryAfter(db(), signInSpends(email, clientAddress(req.headers)));
-  return errorResponse(new AppError("TOO_MANY_REQUESTS", `too many failed sign-ins: try again in ${wait} s`, { retryAfterSeconds: Math.max(1, wait) }), "sign-in");
+  return errorResponse(new AppError("TOO_MANY_REQUESTS", `too many failed sign-ins: try again in ${humanSeconds(wait)}`, { retryAfterSeconds: Math.max(1, wait) }), "sign-in");
 }
 
 /** The signed-in user's id, or null. */

@@ -41,7 +41,7 @@ function sourceFingerprint(): string {
     }
   };
   for (const d of ["app", "server", "packages", "prisma"]) walk(path.join(ROOT, d));
-  for (const f of ["next.config.js", "package-lock.json", "tsconfig.json", "package.json"]) {
+  for (const f of ["next.config.js", "proxy.ts", "package-lock.json", "tsconfig.json", "package.json"]) {
     const p = path.join(ROOT, f);
     if (fs.existsSync(p)) h.update(`${f}:${fs.statSync(p).size}:${fs.statSync(p).mtimeMs}\n`);
   }

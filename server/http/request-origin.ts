@@ -7,7 +7,7 @@
  * the app therefore reads them as facts: `clientAddress` for rate limits, `requestOrigin` for
  * the Origin check, invite links and the sync URL.
  */
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 
 export interface Forwarded {
   /** The client's IP address (as the socket or the trusted proxy saw it). */
@@ -56,6 +56,34 @@ export function resolveForwarded(
     proto: proto === "https" || proto === "http" ? proto : own.proto,
     host: host && /^[A-Za-z0-9.\-:[\]]{1,300}$/.test(host) ? host : own.host,
   };
+}
+
+/**
+ * Headers only Next.js itself sets on its internal requests (a client sending one is lying), and
+ * the Pages Router's prefetch marker, which this App Router app never sends and which turns any
+ * page into an empty 200.
+ */
+const INTERNAL_HEADERS = [
+  "x-middleware-subrequest",
+  "x-middleware-subrequest-id",
+  "x-middleware-invoke",
+  "x-middleware-prefetch",
+  "x-invoke-path",
+  "x-invoke-query",
+  "x-invoke-output",
+  "x-invoke-status",
+  "x-invoke-error",
+];
+
+/** Overwrites the forwarded headers of `req` with what this process can vouch for. */
+export function applyForwarded(req: Pick<IncomingMessage, "headers" | "socket">, trustProxy: number): void {
+  const f = resolveForwarded({ remoteAddress: req.socket.remoteAddress, encrypted: (req.socket as { encrypted?: boolean }).encrypted }, req.headers, trustProxy);
+  req.headers["x-forwarded-for"] = f.for;
+  req.headers["x-forwarded-proto"] = f.proto;
+  req.headers["x-forwarded-host"] = f.host;
+  delete req.headers["x-forwarded-port"]; // Next.js fills it in from the port it listens on
+  delete req.headers.forwarded;
+  for (const h of INTERNAL_HEADERS) delete req.headers[h];
 }
 
 /** The calling client's address, as the web server established it. */

@@ -13,21 +13,7 @@ import http from "node:http";
 import path from "node:path";
 import next from "next";
 import { env } from "@/server/env";
-import { resolveForwarded } from "./request-origin";
-
-/** Headers that only Next.js itself sets on its internal requests; a client sending one is lying. */
-const INTERNAL_HEADERS = ["x-middleware-subrequest", "x-middleware-subrequest-id", "x-middleware-invoke", "x-invoke-path", "x-invoke-query", "x-invoke-output", "x-invoke-status", "x-invoke-error"];
-
-/** Overwrites the forwarded headers of `req` with what this process can vouch for. */
-export function applyForwarded(req: http.IncomingMessage, trustProxy: number): void {
-  const f = resolveForwarded({ remoteAddress: req.socket.remoteAddress, encrypted: (req.socket as { encrypted?: boolean }).encrypted }, req.headers, trustProxy);
-  req.headers["x-forwarded-for"] = f.for;
-  req.headers["x-forwarded-proto"] = f.proto;
-  req.headers["x-forwarded-host"] = f.host;
-  delete req.headers["x-forwarded-port"]; // Next.js fills it in from the port it listens on
-  delete req.headers.forwarded;
-  for (const h of INTERNAL_HEADERS) delete req.headers[h];
-}
+import { applyForwarded } from "./request-origin";
 
 async function main(): Promise<void> {
   const dev = process.argv.includes("--dev");

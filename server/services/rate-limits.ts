@@ -53,7 +53,8 @@ function bucketKey([limit, subject]: Spend): string {
   return `${limit.name}:${createHash("sha256").update(subject).digest("hex").slice(0, 32)}`;
 }
 
-function humanSeconds(s: number): string {
+/** A wait for people: "40 s", "15 min", "2 h". */
+export function humanSeconds(s: number): string {
   if (s < 90) return `${Math.max(1, Math.ceil(s))} s`;
   if (s < 90 * MINUTE) return `${Math.ceil(s / MINUTE)} min`;
   return `${Math.ceil(s / 3600)} h`;

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_K, MAX_K } from "@statescope/core";
-import { ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
+import { ZCellList, ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
 import { ZMatchResult } from "@/server/services/matching/schemas";
 
 export const ZRecordId = z.string().trim().min(1, "id is empty").max(64, "id is longer than 64 characters");
@@ -14,8 +14,7 @@ export const ZRecordId = z.string().trim().min(1, "id is empty").max(64, "id is 
 export const ZUserRef = z.object({ id: z.string(), name: z.string().nullable(), handle: z.string() });
 export type UserRef = z.infer<typeof ZUserRef>;
 
-const ZCell = z.number().int("cells are integers").min(0, "cells are ≥ 0");
-const ZCells = z.array(ZCell).max(4096, "at most 4096 cells");
+const ZCells = ZCellList;
 const ZStep = z.number().int("token positions are integers").min(0, "token positions are ≥ 0");
 
 // ---------------------------------------------------------------------------

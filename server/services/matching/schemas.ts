@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { DEFAULT_K, MAX_K } from "@statescope/core";
-import { ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
+import { ZCellList, ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
 
 export const ZMatchInput = z.object({
   datasetId: ZDatasetId,
   source: ZSourceName,
-  cells: z.array(z.number().int()).min(1, "select at least one cell").max(4096),
+  cells: ZCellList.min(1, "select at least one cell"),
   threshold: z.number().finite("threshold must be a finite number").default(0.3),
   padLeft: z.number().int().min(0, "padding must be ≥ 0").max(10_000).default(1),
   padRight: z.number().int().min(0, "padding must be ≥ 0").max(10_000).default(0),
