@@ -69,12 +69,13 @@ export function genericMessage(code: TRPCError["code"], requestId: string): stri
 /**
  * A route handler's error answer, shaped like tRPC's: JSON `{error: {code, message}}` with the
  * AppError's status (and `Retry-After`); anything else is logged and answered 500 with a request id.
+ * `extraHeaders`: e.g. `connection: close` when the request's body was not read to its end.
  */
-export function errorResponse(e: unknown, what: string): Response {
-  if (isAppError(e)) return Response.json({ error: { code: e.code, message: e.message } }, { status: httpStatusOf(e), headers: errorHeaders(e) });
+export function errorResponse(e: unknown, what: string, extraHeaders: Record<string, string> = {}): Response {
+  if (isAppError(e)) return Response.json({ error: { code: e.code, message: e.message } }, { status: httpStatusOf(e), headers: { ...errorHeaders(e), ...extraHeaders } });
   const id = logUnexpected(what, e);
   return Response.json(
     { error: { code: "INTERNAL", message: `the ${what} failed on the server (request id ${id}); try again`, requestId: id } },
-    { status: 500, headers: { "x-request-id": id } },
+    { status: 500, headers: { "x-request-id": id, ...extraHeaders } },
   );
 }

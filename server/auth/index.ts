@@ -16,7 +16,7 @@ import { db } from "@/server/db/client";
 import { env, githubAuthEnabled } from "@/server/env";
 import { clientAddress } from "@/server/http/request-origin";
 import { humanSeconds, limitFailures, retryAfter, signInSpends } from "@/server/services/rate-limits";
-import { declaredLength, limitStream } from "@/server/services/uploads";
+import { CLOSE_CONNECTION, declaredLength, limitStream } from "@/server/services/uploads";
 import { verifyCredentials } from "@/server/services/users";
 
 class WrongCredentials extends CredentialsSignin {
@@ -68,6 +68,14 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   secret: env().AUTH_SECRET,
   trustHost: true,
   pages: { signIn: "/signin" },
+  // A wrong password or a rate-limited attempt is the caller's mistake, not the server's: logging
+  // each one would let a flood of attempts write a line per request.
+  logger: {
+    error(error) {
+      if (error instanceof CredentialsSignin) return;
+      console.error(`[auth] ${error.name}: ${error.message}`, error.cause ?? "");
+    },
+  },
   providers: providers(),
   callbacks: {
     session({ session, token }) {
@@ -90,11 +98,15 @@ export async function authPost(req: NextRequest): Promise<Response> {
   let body: string;
   try {
     const limited = req.body
-      ? limitStream(req.body, AUTH_MAX_BODY_BYTES, () => new AppError("TOO_LARGE", `a sign-in request is at most ${AUTH_MAX_BODY_BYTES / 1024} KiB`), declaredLength(req.headers))
+      ? limitStream(req.body, {
+          maxBytes: AUTH_MAX_BODY_BYTES,
+          tooLarge: () => new AppError("TOO_LARGE", `a sign-in request is at most ${AUTH_MAX_BODY_BYTES / 1024} KiB`),
+          declaredBytes: declaredLength(req.headers),
+        })
       : null;
     body = limited ? await new Response(limited).text() : "";
   } catch (e) {
-    return errorResponse(e, "sign-in");
+    return errorResponse(e, "sign-in", CLOSE_CONNECTION);
   }
   const res = await handlers.POST(new NextRequest(req.url, { method: "POST", headers: req.headers, body }));
   const location = res.headers.get("location") ?? "";

@@ -11,7 +11,7 @@ import { appRouter } from "@/server/api/root";
 import type { Meta } from "@/server/api/trpc";
 import { currentUserId } from "@/server/auth";
 import { env } from "@/server/env";
-import { declaredLength, limitStream } from "@/server/services/uploads";
+import { CLOSE_CONNECTION, declaredLength, limitStream } from "@/server/services/uploads";
 import { assertSameOrigin } from "./same-origin";
 
 /** Largest tRPC request body from a signed-in user, unless a procedure's meta allows more. */
@@ -36,6 +36,7 @@ function formatBytes(n: number): string {
 export async function handleTrpc(req: Request): Promise<Response> {
   const userId = await currentUserId();
   let request = req;
+  let bodyRead = !req.body;
   if (req.body) {
     const url = new URL(req.url);
     const limit = bodyLimitFor(url.pathname, userId !== null);
@@ -47,12 +48,12 @@ export async function handleTrpc(req: Request): Promise<Response> {
     request = new Request(req.url, {
       method: req.method,
       headers: req.headers,
-      body: limitStream(req.body, limit, tooLarge, declaredLength(req.headers)),
+      body: limitStream(req.body, { maxBytes: limit, tooLarge, declaredBytes: declaredLength(req.headers), onEnd: () => (bodyRead = true) }),
       duplex: "half",
       signal: req.signal,
     } as RequestInit);
   }
-  return fetchRequestHandler({
+  const response = await fetchRequestHandler({
     endpoint: ENDPOINT,
     req: request,
     router: appRouter,
@@ -72,4 +73,7 @@ export async function handleTrpc(req: Request): Promise<Response> {
       return wait > 0 ? { headers: { "retry-after": String(Math.ceil(wait)) } } : {};
     },
   });
+  // answered before the body was read to its end (too large, refused): stop the sender
+  if (!bodyRead) for (const [k, v] of Object.entries(CLOSE_CONNECTION)) response.headers.set(k, v);
+  return response;
 }

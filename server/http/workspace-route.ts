@@ -11,6 +11,7 @@ import { env } from "@/server/env";
 import { AppError } from "@statescope/core";
 import { requireRole, type Actor, type WorkspaceAccess } from "@/server/services/authz";
 import type { Role } from "@/server/services/schemas";
+import { CLOSE_CONNECTION } from "@/server/services/uploads";
 import { assertSameOrigin } from "./same-origin";
 
 export interface WorkspaceRouteContext<P> {
@@ -40,7 +41,8 @@ export function workspaceRoute<P extends { slug: string }>(
       const access = await requireRole(db(), actor, params.slug, minimum);
       return await handler({ req, params, db: db(), actor, access });
     } catch (e) {
-      return errorResponse(e, what);
+      // a refused write may leave its body unread: close rather than read it to the end
+      return errorResponse(e, what, req.method === "GET" || req.method === "HEAD" ? {} : CLOSE_CONNECTION);
     }
   };
 }

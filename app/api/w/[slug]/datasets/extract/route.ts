@@ -19,7 +19,7 @@ async function readForm(req: Request, maxBytes: number): Promise<FormData> {
   if (!type.startsWith("multipart/form-data")) throw new AppError("BAD_INPUT", "send the files as multipart/form-data");
   if (!req.body) throw new AppError("BAD_INPUT", "the request has no body");
   const tooLarge = () => new AppError("TOO_LARGE", `the upload is larger than the limit of ${maxBytes.toLocaleString("en")} bytes (UPLOAD_MAX_BYTES)`);
-  const body = limitStream(req.body, maxBytes, tooLarge, declaredLength(req.headers));
+  const body = limitStream(req.body, { maxBytes, tooLarge, declaredBytes: declaredLength(req.headers) });
   try {
     return await new Response(body, { headers: { "content-type": type } }).formData();
   } catch (e) {
