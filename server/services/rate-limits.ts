@@ -79,13 +79,25 @@ interface Bucket {
 const READ = `select key, points, extract(epoch from ("resetAt" - now()))::float8 as "retryAfter"
   from "RateLimitBucket" where key = any($1::text[]) and "resetAt" > now()`;
 
-// One statement for all counters: a counter whose window has ended starts over.
-const SPEND = `insert into "RateLimitBucket" as b (key, points, "resetAt")
-  select k, $3::int, now() + make_interval(secs => w) from unnest($1::text[], $2::float8[]) as t(k, w)
-  on conflict (key) do update set
-    points = case when b."resetAt" <= now() then excluded.points else b.points + excluded.points end,
-    "resetAt" = case when b."resetAt" <= now() then excluded."resetAt" else b."resetAt" end
-  returning key, points, extract(epoch from ("resetAt" - now()))::float8 as "retryAfter"`;
+// One round trip: counters already over their limit ("over") refuse the spend and are returned;
+// otherwise every counter is spent ("spent", with its new total), and a counter whose window has
+// ended starts over. Concurrent spends serialise on the rows, so each sees its own total.
+const SPEND = `with want as (
+    select k, w, lim from unnest($1::text[], $2::float8[], $4::int[]) as t(k, w, lim)
+  ), over as (
+    select b.key, b.points, extract(epoch from (b."resetAt" - now()))::float8 as "retryAfter"
+    from "RateLimitBucket" b join want on b.key = want.k
+    where b."resetAt" > now() and b.points + $3::int > want.lim
+  ), spent as (
+    insert into "RateLimitBucket" as b (key, points, "resetAt")
+    select k, $3::int, now() + make_interval(secs => w) from want where not exists (select 1 from over)
+    on conflict (key) do update set
+      points = case when b."resetAt" <= now() then excluded.points else b.points + excluded.points end,
+      "resetAt" = case when b."resetAt" <= now() then excluded."resetAt" else b."resetAt" end
+    returning key, points, extract(epoch from ("resetAt" - now()))::float8 as "retryAfter"
+  )
+  select true as over, key, points, "retryAfter" from over
+  union all select false as over, key, points, "retryAfter" from spent`;
 
 const REFUND = `update "RateLimitBucket" set points = greatest(points - $2::int, 0) where key = any($1::text[]) and "resetAt" > now()`;
 
@@ -96,19 +108,19 @@ const PURGE = `delete from "RateLimitBucket" where key in (select key from "Rate
  * any of them is over its limit. A counter already over refuses without spending anything (a
  * refused attempt on one account costs the others nothing); otherwise all are spent at once and
  * the spend that crosses a limit is refused, so concurrent callers are cut off exactly at it.
+ * One statement, one round trip.
  */
 export async function spend(db: Db, spends: readonly Spend[], points = 1): Promise<void> {
   if (spends.length === 0) return;
   const pool = pgPool(db);
   const keys = spends.map(bucketKey);
-  const byKey = new Map(keys.map((k, i) => [k, spends[i]![0]]));
-  const overOf = (rows: Bucket[], extra: number) =>
-    rows.filter((r) => r.points + extra > byKey.get(r.key)!.points).map((r) => ({ limit: byKey.get(r.key)!, retryAfter: r.retryAfter }));
-  const before = overOf((await pool.query<Bucket>(READ, [keys])).rows, points);
-  if (before.length) throw refusal(before);
-  const after = overOf((await pool.query<Bucket>(SPEND, [keys, spends.map(([l]) => l.windowSeconds), points])).rows, 0);
+  const limitOf = new Map(keys.map((k, i) => [k, spends[i]![0]]));
+  const rows = (
+    await pool.query<Bucket & { over: boolean }>(SPEND, [keys, spends.map(([l]) => l.windowSeconds), points, spends.map(([l]) => l.points)])
+  ).rows;
   if (Math.random() < 0.01) void pool.query(PURGE).catch(() => undefined); // expired counters, now and then
-  if (after.length) throw refusal(after);
+  const over = rows.filter((r) => r.over || r.points > limitOf.get(r.key)!.points);
+  if (over.length) throw refusal(over.map((r) => ({ limit: limitOf.get(r.key)!, retryAfter: r.retryAfter })));
 }
 
 /** Seconds until none of the counters is over its limit any more (0: none is over now). */
