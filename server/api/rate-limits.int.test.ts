@@ -154,7 +154,7 @@ describe("procedures with rate limits", () => {
     const datasetId = (await importDataset(t.db, { workspaceId: ws.workspaceId, userId: u.userId, path: fx.dir })).datasetId;
     const notifier = new MatchNotifier(t.url);
     const jobs = defineRateLimit({ name: "test:match-jobs", points: 2, windowSeconds: 600, what: "new match queries" });
-    const serving = { notifier, waitMs: 100, connectionString: t.url, spendPerJob: [[jobs, u.userId]] as Spend[] };
+    const serving = { notifier, waitMs: 100, spendPerJob: [[jobs, u.userId]] as Spend[] };
     try {
       const q = (threshold: number) => ({ datasetId, source: "states::states1", cells: [0, 1], threshold });
       // one query answered from the store (computed here, as a worker would)
