@@ -42,10 +42,27 @@ export function newRequestId(): string {
   return randomBytes(6).toString("hex");
 }
 
-/** Logs an unexpected error under a fresh request id and returns the id. */
+/** Logs an unexpected error (with its stack) under a fresh request id and returns the id. */
 export function logUnexpected(where: string, e: unknown): string {
   const id = newRequestId();
   console.error(`[request ${id}] ${where} failed:`, e);
+  return id;
+}
+
+/** The client went away mid-request: nothing failed on our side. */
+function isAbort(e: unknown): boolean {
+  return e instanceof Error && (e.name === "AbortError" || e.message === "aborted" || (e as { code?: string }).code === "ECONNRESET");
+}
+
+/**
+ * A request id for an error whose text stays on the server: a failure of ours is logged with its
+ * stack; a request we could not read gets one short line (a flood of bad requests must not
+ * flood the log with stacks); a client that went away, none.
+ */
+export function requestIdFor(code: TRPCError["code"], where: string, cause: unknown): string {
+  if (code === "INTERNAL_SERVER_ERROR") return logUnexpected(where, cause);
+  const id = newRequestId();
+  if (!isAbort(cause)) console.warn(`[request ${id}] ${where}: unreadable request: ${String(cause instanceof Error ? cause.message : cause).slice(0, 200)}`);
   return id;
 }
 

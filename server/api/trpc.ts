@@ -14,7 +14,7 @@ import type { Db } from "@/server/db/client";
 import { requireRole, type Actor, type WorkspaceAccess } from "@/server/services/authz";
 import { refund, spend, type Spend } from "@/server/services/rate-limits";
 import { ZSlug, type Role } from "@/server/services/schemas";
-import { genericMessage, isClientSafe, logUnexpected, toTRPCError } from "./errors";
+import { genericMessage, isClientSafe, requestIdFor, toTRPCError } from "./errors";
 
 export interface Context {
   db: Db;
@@ -46,7 +46,7 @@ const t = initTRPC.context<Context>().meta<Meta>().create({
     const { stack: _stack, ...data } = shape.data;
     const appCode = cause instanceof AppError ? cause.code : undefined;
     if (isClientSafe(error)) return { ...shape, data: { ...data, appCode } };
-    const requestId = logUnexpected(`tRPC ${path ?? "?"}`, cause ?? error);
+    const requestId = requestIdFor(error.code, `tRPC ${path ?? "?"}`, cause ?? error);
     return { ...shape, message: genericMessage(error.code, requestId), data: { ...data, appCode, requestId } };
   },
 });
