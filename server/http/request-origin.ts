@@ -19,6 +19,9 @@ export interface Forwarded {
 
 const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
+/** host[:port] as a browser sends it, or null for anything else (it ends up in URLs and headers). */
+const hostOrNull = (h: string | undefined): string | null => (h && /^[A-Za-z0-9.\-:[\]]{1,300}$/.test(h) ? h : null);
+
 /** An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the IPv4 address. */
 function normalizeAddress(a: string): string {
   const s = a.trim();
@@ -39,7 +42,7 @@ export function resolveForwarded(
   const own: Forwarded = {
     for: normalizeAddress(socket.remoteAddress ?? "unknown"),
     proto: socket.encrypted ? "https" : "http",
-    host: first(headers.host) ?? "localhost",
+    host: hostOrNull(first(headers.host)) ?? "localhost",
   };
   if (trustProxy <= 0) return own;
   const chain = [
@@ -54,7 +57,7 @@ export function resolveForwarded(
   return {
     for: normalizeAddress(chain[Math.max(0, chain.length - 1 - trustProxy)]!),
     proto: proto === "https" || proto === "http" ? proto : own.proto,
-    host: host && /^[A-Za-z0-9.\-:[\]]{1,300}$/.test(host) ? host : own.host,
+    host: hostOrNull(host) ?? own.host,
   };
 }
 
