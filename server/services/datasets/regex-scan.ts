@@ -171,7 +171,8 @@ export class RegexScanPool {
   }
 
   private spawn(): Worker {
-    const w = new Worker(WORKER_SOURCE, { eval: true, name: "statescope-search" });
+    // a search of the largest token stream (20M steps) needs a few hundred MB; more is a runaway
+    const w = new Worker(WORKER_SOURCE, { eval: true, name: "statescope-search", resourceLimits: { maxOldGenerationSizeMb: 1536 } });
     w.unref(); // an idle search worker keeps no process alive
     return w;
   }
