@@ -6,7 +6,7 @@ import { encodeViewState, matchResultsCsv, rawCutoff, windowStartFor, type Explo
 import { errorMessage } from "@/app/_lib/trpc";
 import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, type MatchRow, type TrackInfo, type TrackWindow } from "./data-source";
 import { scalarColor, trackLabel } from "./meta-tracks";
-import type { Update } from "./select-view";
+import type { ExplorerSlots, Update } from "./slots";
 import { useMatch } from "./use-match";
 
 const ROW_H = 20;
@@ -37,6 +37,7 @@ export function MatchView({
   update,
   selections,
   selectLink,
+  aside,
 }: {
   data: ExplorerData;
   info: DatasetInfo;
@@ -44,6 +45,8 @@ export function MatchView({
   update: Update;
   selections: readonly (number[] | null)[];
   selectLink: (q: string) => string;
+  /** Drawn beside the results' heatmaps (the explorer's `matchAside` slot). */
+  aside?: ExplorerSlots["matchAside"];
 }) {
   const li = Math.min(state.match.layer, state.layers.length - 1);
   const layer = state.layers[li]!;
@@ -151,6 +154,7 @@ export function MatchView({
           onLength={(L) => run(input.mode, L)}
           selectLink={selectLink}
           layerIndex={li}
+          aside={aside}
         />
       )}
     </section>
@@ -168,6 +172,7 @@ type ResultsProps = {
   onLength: (L: number) => void;
   selectLink: (q: string) => string;
   layerIndex: number;
+  aside?: ExplorerSlots["matchAside"];
 };
 
 /**
@@ -176,7 +181,7 @@ type ResultsProps = {
  * window position and zoom of the run; they always carry the match range and cells).
  */
 const Results = memo(ResultsInner, (a, b) => {
-  const keys: (keyof ResultsProps)[] = ["data", "info", "input", "results", "histograms", "layerIndex"];
+  const keys: (keyof ResultsProps)[] = ["data", "info", "input", "results", "histograms", "layerIndex", "aside"];
   if (keys.some((k) => a[k] !== b[k])) return false;
   return a.state.match === b.state.match && a.state.mask === b.state.mask && a.state.pad === b.state.pad;
 });

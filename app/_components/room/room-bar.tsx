@@ -1,11 +1,9 @@
 "use client";
 import { useEffect, useRef, useState } from "react";
-import { readSpotlight, ROOT, writeSpotlight, type PresenceUser, type Spotlight } from "@statescope/collab";
-import type { CollabPlumbing } from "./collab-room";
-import { usePeers } from "./collab-room";
+import { readSpotlight, ROOT, writeSpotlight, type Peer, type PresenceUser, type Spotlight } from "@statescope/collab";
 import { NotesPanel } from "./notes-panel";
-import type { Peer } from "@statescope/collab";
 import { describeView, initials, navigateToView, queryOf } from "./presence";
+import { usePeers, type RoomPlumbing } from "./room-context";
 import type { Room } from "./use-room";
 
 function Avatar({ user, size = 28, ring }: { user: Pick<PresenceUser, "name" | "color">; size?: number; ring?: boolean }) {
@@ -31,7 +29,7 @@ function statusOf(room: Room | null, here: number): { cls: string; text: string 
  * the follow chip (Esc stops), the spotlight ("show everyone this view"), team notes, and why the
  * room closed when it did.
  */
-export function CollabBar({ room, plumbing }: { room: Room | null; plumbing: CollabPlumbing }) {
+export function RoomBar({ room, plumbing }: { room: Room | null; plumbing: RoomPlumbing }) {
   const peers = usePeers();
   const me = room?.me ?? null;
   const [following, setFollowing] = useState<{ id: string; name: string } | null>(null);

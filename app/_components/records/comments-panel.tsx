@@ -2,9 +2,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { rangeViewState } from "@statescope/collab";
-import type { ExplorerView } from "@/app/_components/explorer/explorer";
+import type { ExplorerView } from "@/app/_components/explorer/slots";
 import { useTRPC } from "@/app/_lib/trpc";
-import { useCollab, type ThreadDraft } from "./collab-context";
+import { useRecords, type ThreadDraft } from "./records-context";
 import { restoredView } from "./hypotheses-panel";
 import { useIdempotencyKey } from "./idempotency";
 import { MentionInput } from "./mention-input";
@@ -15,20 +15,20 @@ type Status = "open" | "resolved" | "all";
 
 /** Comment threads of this dataset: anchored to a token range (+ cells) or to a hypothesis. */
 export function CommentsPanel({ view }: { view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   if (c.threadId) return <ThreadView id={c.threadId} view={view} />;
   return <ThreadList view={view} />;
 }
 
 function useThreads() {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   return useQuery(trpc.comment.threads.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
 }
 
 /** The dataset's hypotheses by id (the list the Hypotheses tab shows, from the cache). */
 function useHypotheses(): Map<string, Hypothesis> {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const q = useQuery(trpc.hypothesis.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
   return new Map((q.data ?? []).map((h) => [h.id, h]));
@@ -41,7 +41,7 @@ export function anchorLabel(t: Pick<ThreadSummary, "hypothesisId" | "start" | "e
 }
 
 function ThreadList({ view }: { view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   const threads = useThreads();
   const hyps = useHypotheses();
   const [status, setStatus] = useState<Status>("open");
@@ -90,7 +90,7 @@ function ThreadList({ view }: { view: ExplorerView }) {
 }
 
 function ThreadItem({ t, hyps }: { t: ThreadSummary; hyps: Map<string, Hypothesis> }) {
-  const c = useCollab();
+  const c = useRecords();
   return (
     <li className={`record thread-item${t.resolvedAt ? " resolved" : ""}`} data-testid="thread-item" data-id={t.id}>
       <button type="button" className="thread-open" onClick={() => c.openThread(t.id)}>
@@ -111,7 +111,7 @@ function ThreadItem({ t, hyps }: { t: ThreadSummary; hyps: Map<string, Hypothesi
 }
 
 function NewThread({ draft, view }: { draft: ThreadDraft; view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [body, setBody] = useState("");
@@ -187,7 +187,7 @@ function NewThread({ draft, view }: { draft: ThreadDraft; view: ExplorerView }) 
 }
 
 function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const thread = useQuery(trpc.comment.thread.queryOptions({ workspace: c.workspace, id }));
@@ -272,7 +272,7 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
 }
 
 function CommentItem({ m }: { m: Comment }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [editing, setEditing] = useState(false);

@@ -3,7 +3,7 @@ import { memo, useLayoutEffect, useMemo, useRef } from "react";
 import type { StateMatrix, Transform } from "@statescope/core";
 import { GUTTER } from "../explorer/layout";
 import { PAD_BOTTOM, PAD_TOP, setupCanvas, traceCell } from "../explorer/line-plot";
-import { usePeers } from "./collab-room";
+import { usePeers } from "./room-context";
 
 interface PresenceOverlayProps {
   /** Source of this plot: only members on the same source are drawn. */

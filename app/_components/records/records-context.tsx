@@ -7,13 +7,13 @@ import { encodeViewState, type ExplorerViewState } from "@statescope/core";
 import { useAfterFirstWindow } from "@/app/_lib/after-first-window";
 import { useTRPC } from "@/app/_lib/trpc";
 
-export type CollabTab = "hypotheses" | "annotations" | "comments";
+export type RecordsTab = "hypotheses" | "annotations" | "comments";
 export type Role = "OWNER" | "EDITOR" | "VIEWER";
 
 /** A new thread being written: on the brushed range (with or without cells) or on a hypothesis. */
 export type ThreadDraft = { kind: "range" } | { kind: "hypothesis"; hypothesisId: string; name: string };
 
-export interface Collab {
+export interface Records {
   workspace: string;
   datasetId: string;
   userId: string;
@@ -22,8 +22,8 @@ export interface Collab {
   canWrite: boolean;
   /** Why the controls are disabled, for tooltips (empty when they are not). */
   readOnlyReason: string;
-  tab: CollabTab;
-  setTab: (t: CollabTab) => void;
+  tab: RecordsTab;
+  setTab: (t: RecordsTab) => void;
   threadId: string | null;
   openThread: (id: string | null) => void;
   draft: ThreadDraft | null;
@@ -34,11 +34,11 @@ export interface Collab {
   ready: boolean;
 }
 
-const Ctx = createContext<Collab | null>(null);
+const Ctx = createContext<Records | null>(null);
 
-export function useCollab(): Collab {
+export function useRecords(): Records {
   const c = useContext(Ctx);
-  if (!c) throw new Error("useCollab outside CollabProvider");
+  if (!c) throw new Error("useRecords outside RecordsProvider");
   return c;
 }
 
@@ -96,7 +96,7 @@ export async function refreshAnnotations(qc: Qc, trpc: Trpc, workspace: string, 
   await qc.invalidateQueries({ queryKey: ["explorer", key, "track", "annotations"] });
 }
 
-export function CollabProvider({ workspace, datasetId, userId, children }: { workspace: string; datasetId: string; userId: string; children: ReactNode }) {
+export function RecordsProvider({ workspace, datasetId, userId, children }: { workspace: string; datasetId: string; userId: string; children: ReactNode }) {
   const trpc = useTRPC();
   const ready = useAfterFirstWindow();
   const ws = useQuery({ ...trpc.workspace.get.queryOptions({ workspace }), enabled: ready });
@@ -105,7 +105,7 @@ export function CollabProvider({ workspace, datasetId, userId, children }: { wor
   const router = useRouter();
   const path = usePathname();
   const params = useSearchParams();
-  const [tab, setTab] = useState<CollabTab>("hypotheses");
+  const [tab, setTab] = useState<RecordsTab>("hypotheses");
   const [threadId, setThreadId] = useState<string | null>(null);
   const [draft, setDraft] = useState<ThreadDraft | null>(null);
   useLiveRecords(workspace, datasetId, ready);
@@ -137,7 +137,7 @@ export function CollabProvider({ workspace, datasetId, userId, children }: { wor
   }, []);
   const goTo = useCallback((v: ExplorerViewState) => router.push(`${path}?${encodeViewState(v)}`, { scroll: false }), [router, path]);
 
-  const value = useMemo<Collab>(
+  const value = useMemo<Records>(
     () => ({
       workspace,
       datasetId,
