@@ -1,5 +1,6 @@
 "use client";
 import { memo } from "react";
+import { scalarColor } from "@statescope/core";
 import { discreteColor, type TrackInfo, type TrackWindow } from "./data-source";
 import { GUTTER } from "./layout";
 
@@ -10,11 +11,9 @@ export function trackHeight(t: TrackInfo): number {
   return t.kind === "wordvec" ? Math.min(5, t.width) * WORD + 4 : ROW + 4;
 }
 
-/** Sequential colour for scalars (light → dark teal). */
-export function scalarColor(v: number, range: [number, number]): string {
-  const f = range[1] > range[0] ? Math.max(0, Math.min(1, (v - range[0]) / (range[1] - range[0]))) : 0.5;
-  const l = 95 - f * 62;
-  return `hsl(188 55% ${l}%)`;
+/** The colour scale of a scalar track: its range (declared, else its real min/max); [0, 1] when it has none. */
+export function scalarRange(t: TrackInfo): [number, number] {
+  return t.range ?? [0, 1];
 }
 
 export function trackLabel(t: TrackInfo, id: number): string {
@@ -80,7 +79,7 @@ export const MetaTracks = memo(function MetaTracks(p: {
               if (info.kind === "scalar") {
                 const v = Number(data.values[j * data.width]);
                 return (
-                  <rect key={i} opacity={opacity(i)} x={x} y={1} width={p.zoom - 1} height={ROW} fill={scalarColor(v, info.range ?? [0, 1])}>
+                  <rect key={i} opacity={opacity(i)} x={x} y={1} width={p.zoom - 1} height={ROW} fill={scalarColor(v, scalarRange(info))}>
                     <title>{`${info.name} @ ${t}: ${v.toPrecision(3)}`}</title>
                   </rect>
                 );

@@ -13,4 +13,5 @@ export * from "./rnn";
 export * from "./explorer/window";
 export * from "./explorer/view-state";
 export * from "./explorer/initial-window";
+export * from "./explorer/colors";
 export * from "./explorer/export-csv";
