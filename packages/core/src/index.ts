@@ -14,4 +14,5 @@ export * from "./explorer/window";
 export * from "./explorer/view-state";
 export * from "./explorer/initial-window";
 export * from "./explorer/colors";
+export * from "./explorer/match-layout";
 export * from "./explorer/export-csv";
