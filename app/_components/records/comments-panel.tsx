@@ -9,7 +9,7 @@ import { restoredView } from "./hypotheses-panel";
 import { useIdempotencyKey } from "./idempotency";
 import { MentionInput } from "./mention-input";
 import type { Comment, Hypothesis, ThreadSummary } from "./types";
-import { Avatar, ErrorLine, personName, Time, WriteButton } from "./ui";
+import { Avatar, ErrorLine, personName, Time } from "./ui";
 
 type Status = "open" | "resolved" | "all";
 
@@ -52,16 +52,17 @@ function ThreadList({ view }: { view: ExplorerView }) {
   return (
     <div className="collab-section" data-testid="comments-panel">
       <div className="section-actions">
-        <WriteButton
+        <button
+          type="button"
           className="small"
-          disabled={!b}
+          disabled={!b || !c.canComment}
           title={b ? `Start a thread on steps ${b[0]}–${b[1] - 1}` : "brush a token range first to comment on it"}
           onClick={() => c.setDraft({ kind: "range" })}
           data-testid="new-thread"
         >
           Comment on the brushed range
-        </WriteButton>
-        {!b && c.canWrite && <span className="muted hint">brush a range to comment on it</span>}
+        </button>
+        {!b && c.canComment && <span className="muted hint">brush a range to comment on it</span>}
       </div>
       {c.draft && <NewThread draft={c.draft} view={view} />}
       <div className="segmented" role="tablist" aria-label="Thread status">
@@ -207,6 +208,7 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
   );
   const resolve = useMutation(trpc.comment.setResolved.mutationOptions({ onSuccess: () => (renewResolveKey(), invalidate()) }));
   const t = thread.data;
+  const canResolve = c.canWrite || (c.canComment && !!t && t.createdBy?.id === c.userId);
   const hyp = t?.hypothesisId ? hyps.get(t.hypothesisId) : undefined;
   const show = () => {
     if (!t) return;
@@ -222,9 +224,17 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
         <button type="button" className="ghost small" onClick={() => c.openThread(null)} aria-label="Back to all threads">← threads</button>
         <span className="spacer" />
         {t && (
-          <WriteButton className="secondary small" disabled={resolve.isPending} onClick={() => resolve.mutate({ workspace: c.workspace, threadId: id, resolved: !t.resolvedAt, idempotencyKey: resolveKey })} data-testid="thread-resolve">
-            {t.resolvedAt ? "Reopen" : "Resolve"}
-          </WriteButton>
+          <span className="write-wrap" title={canResolve ? undefined : "a viewer can resolve or reopen only the threads they started"}>
+            <button
+              type="button"
+              className="secondary small"
+              disabled={!canResolve || resolve.isPending}
+              onClick={() => resolve.mutate({ workspace: c.workspace, threadId: id, resolved: !t.resolvedAt, idempotencyKey: resolveKey })}
+              data-testid="thread-resolve"
+            >
+              {t.resolvedAt ? "Reopen" : "Resolve"}
+            </button>
+          </span>
         )}
       </div>
       {thread.isPending && <p className="muted empty-line">Loading the thread…</p>}
@@ -247,7 +257,7 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
               <CommentItem key={m.id} m={m} />
             ))}
           </ol>
-          {c.canWrite ? (
+          {c.canComment && (
             <form
               className="record-form reply"
               onSubmit={(e) => {
@@ -262,8 +272,6 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
                 <span className="muted hint">Ctrl+Enter posts</span>
               </div>
             </form>
-          ) : (
-            <p className="muted hint readonly-note" title={c.readOnlyReason}>Viewers can read threads but not reply.</p>
           )}
         </>
       )}
@@ -286,7 +294,7 @@ function CommentItem({ m }: { m: Comment }) {
   const saveEdit = () => {
     if (text.trim() && !edit.isPending) edit.mutate({ workspace: c.workspace, commentId: m.id, body: text.trim(), idempotencyKey: editKey });
   };
-  const mine = m.author?.id === c.userId && c.canWrite;
+  const mine = m.author?.id === c.userId && c.canComment;
   if (m.deletedAt) {
     return (
       <li className="comment deleted" data-testid="comment">

@@ -261,7 +261,7 @@ function HypothesisItem({ h, view, isCurrent, onTag, threadIds }: { h: Hypo; vie
       </div>
       <div className="record-actions">
         <button type="button" className="secondary small" onClick={() => open(h)}>Open</button>
-        <WriteButton className="ghost small" onClick={() => c.setDraft({ kind: "hypothesis", hypothesisId: h.id, name: h.name })}>Comment</WriteButton>
+        <button type="button" className="ghost small" disabled={!c.canComment} onClick={() => c.setDraft({ kind: "hypothesis", hypothesisId: h.id, name: h.name })}>Comment</button>
         <WriteButton className="ghost small" onClick={() => setMode(mode === "edit" ? "idle" : "edit")} data-testid="hypothesis-edit">Edit</WriteButton>
         <button type="button" className="ghost small" onClick={() => setMode(mode === "history" ? "idle" : "history")}>History</button>
         {canDelete ? (

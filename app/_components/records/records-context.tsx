@@ -20,6 +20,8 @@ export interface Records {
   role: Role | null;
   /** EDITOR or OWNER: may create and change records. */
   canWrite: boolean;
+  /** Any member (VIEWERs too) may comment, edit their own comments and resolve the threads they started. */
+  canComment: boolean;
   /** Why the controls are disabled, for tooltips (empty when they are not). */
   readOnlyReason: string;
   tab: RecordsTab;
@@ -144,7 +146,8 @@ export function RecordsProvider({ workspace, datasetId, userId, children }: { wo
       userId,
       role,
       canWrite,
-      readOnlyReason: role === null ? "checking your role…" : canWrite ? "" : "you are a VIEWER in this workspace: ask an owner for the EDITOR role to change shared records",
+      canComment: role !== null,
+      readOnlyReason: role === null ? "checking your role…" : canWrite ? "" : "you are a VIEWER in this workspace: you can comment; ask an owner for the EDITOR role to change hypotheses and labels",
       tab,
       setTab,
       threadId,

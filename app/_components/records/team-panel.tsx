@@ -64,7 +64,7 @@ export default function TeamPanel({ view }: { view: ExplorerView }) {
       </div>
       {c.role === "VIEWER" && (
         <p className="readonly-banner" data-testid="readonly-banner">
-          You are a <strong>viewer</strong>: you see the team’s work live but cannot change it.
+          You are a <strong>viewer</strong>: you see the team’s work live and can comment, but not change hypotheses or labels.
         </p>
       )}
       <div id="collab-tabpanel" role="tabpanel" aria-labelledby={`collab-tab-${c.tab}`} className="collab-body">
