@@ -1,13 +1,13 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { rangeViewState } from "@statescope/collab";
+import { useEffect, useState } from "react";
 import type { ExplorerView } from "@/app/_components/explorer/slots";
 import { useTRPC } from "@/app/_lib/trpc";
 import { useRecords, type ThreadDraft } from "./records-context";
 import { restoredView } from "./hypotheses-panel";
 import { useIdempotencyKey } from "./idempotency";
 import { MentionInput } from "./mention-input";
+import { threadViewState } from "./thread-view";
 import type { Comment, Hypothesis, ThreadSummary } from "./types";
 import { Avatar, ErrorLine, personName, Time } from "./ui";
 
@@ -212,9 +212,21 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
   const hyp = t?.hypothesisId ? hyps.get(t.hypothesisId) : undefined;
   const show = () => {
     if (!t) return;
+    // a hypothesis opens unpinned when the brush rule gives its cells (restoredView)
     if (hyp) void restoredView(hyp, view).then(c.goTo);
-    else if (t.start !== null && t.end !== null) c.goTo(rangeViewState({ source: t.source, start: t.start, end: t.end, cells: t.cells }, view.state));
+    else {
+      const v = threadViewState(t, view.state);
+      if (v) c.goTo(v);
+    }
   };
+  // a link from the mention inbox asks for exactly this view once the thread is here
+  const ready = !!t && (!t.hypothesisId || !!hyp);
+  useEffect(() => {
+    if (ready && c.pendingShow === id) {
+      c.clearPendingShow();
+      show();
+    }
+  }, [ready, c.pendingShow, id]);
   const submit = () => {
     if (reply.trim() && !post.isPending) post.mutate({ workspace: c.workspace, threadId: id, body: reply.trim(), idempotencyKey: key });
   };

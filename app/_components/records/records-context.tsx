@@ -30,6 +30,9 @@ export interface Records {
   openThread: (id: string | null) => void;
   draft: ThreadDraft | null;
   setDraft: (d: ThreadDraft | null) => void;
+  /** A thread whose view a link asked to show (its "show in view" runs once it is loaded). */
+  pendingShow: string | null;
+  clearPendingShow: () => void;
   /** Navigates to a view (a history entry, so Back returns). */
   goTo: (v: ExplorerViewState) => void;
   /** The explorer showed its first window: the records may load now (after-first-window.ts). */
@@ -112,15 +115,19 @@ export function RecordsProvider({ workspace, datasetId, userId, children }: { wo
   const [draft, setDraft] = useState<ThreadDraft | null>(null);
   useLiveRecords(workspace, datasetId, ready);
 
-  // a link from the mention inbox carries ?thread=<id>; the explorer drops unknown parameters
-  // when it rewrites the URL, so read it when it appears
+  // a link from the mention inbox carries ?thread=<id>&show=1; the explorer drops unknown
+  // parameters when it rewrites the URL, so read them when they appear
   const linked = params.get("thread");
+  const linkedShow = params.get("show") === "1";
+  const [pendingShow, setPendingShow] = useState<string | null>(null);
   useEffect(() => {
     if (linked) {
       setThreadId(linked);
       setTab("comments");
+      if (linkedShow) setPendingShow(linked);
     }
-  }, [linked]);
+  }, [linked, linkedShow]);
+  const clearPendingShow = useCallback(() => setPendingShow(null), []);
 
   const openThread = useCallback((id: string | null) => {
     setThreadId(id);
@@ -154,10 +161,12 @@ export function RecordsProvider({ workspace, datasetId, userId, children }: { wo
       openThread,
       draft,
       setDraft: startDraft,
+      pendingShow,
+      clearPendingShow,
       goTo,
       ready,
     }),
-    [workspace, datasetId, userId, role, canWrite, tab, threadId, openThread, draft, startDraft, goTo, ready],
+    [workspace, datasetId, userId, role, canWrite, tab, threadId, openThread, draft, startDraft, pendingShow, clearPendingShow, goTo, ready],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -342,7 +342,7 @@ const INBOX_SELECT = {
   id: true,
   readAt: true,
   createdAt: true,
-  comment: { select: { ...COMMENT_SELECT, thread: { select: { id: true, datasetId: true, hypothesisId: true, source: true, start: true, end: true } } } },
+  comment: { select: { ...COMMENT_SELECT, thread: { select: { id: true, datasetId: true, hypothesisId: true, source: true, start: true, end: true, cells: true } } } },
 } as const;
 
 function inboxOut(m: { id: string; readAt: Date | null; createdAt: Date; comment: CommentRow & { thread: InboxItem["thread"] } }): InboxItem {
