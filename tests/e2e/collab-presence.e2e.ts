@@ -154,6 +154,10 @@ test("presence in the plot, follow, spotlight, notes, viewer read-only, removal"
   await expect(b.getByTestId("spotlight-banner")).toBeVisible();
   await a.getByTestId("spotlight-stop").click();
   await expect(b.getByTestId("spotlight-banner")).toHaveCount(0);
+  for (const p of [a, b]) {
+    await jumpTo(p, 250);
+    await expect(p.getByTestId("window-label")).toContainText("steps 247–");
+  }
 
   // team notes travel both ways while B is an editor
   await a.getByTestId("notes-toggle").click();
