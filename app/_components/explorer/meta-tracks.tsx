@@ -1,6 +1,6 @@
 "use client";
 import { memo } from "react";
-import { scalarColor } from "@statescope/core";
+import { scalarColor, textColorOn } from "@statescope/core";
 import { discreteColor, type TrackInfo, type TrackWindow } from "./data-source";
 import { GUTTER } from "./layout";
 import { ScaleLegend } from "./scale-legend";
@@ -82,11 +82,12 @@ export const MetaTracks = memo(function MetaTracks(p: {
                   if (info.labels?.get(id) === "") return null;
                   const label = trackLabel(info, id);
                   const chars = Math.floor((p.zoom - 4) / 6);
+                  const bg = discreteColor(info, id);
                   return (
                     <g key={i} opacity={opacity(i)} transform={`translate(${x},1)`}>
-                      <rect width={p.zoom - 1} height={ROW} rx={2} fill={discreteColor(info, id)} />
+                      <rect width={p.zoom - 1} height={ROW} rx={2} fill={bg} />
                       {chars > 0 && (
-                        <text x={(p.zoom - 1) / 2} y={ROW / 2} dy="0.34em" textAnchor="middle" className="track-text">
+                        <text x={(p.zoom - 1) / 2} y={ROW / 2} dy="0.34em" textAnchor="middle" className="track-text" style={{ fill: textColorOn(bg) }}>
                           {label.length <= chars ? label : label.slice(0, Math.max(1, chars - 1)) + "…"}
                         </text>
                       )}
