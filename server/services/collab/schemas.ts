@@ -1,5 +1,5 @@
 /**
- * Request and response schemas of the collaboration use cases (issue 7): hypotheses, annotations,
+ * Request and response schemas of the collaboration use cases: hypotheses, annotations,
  * comments, mentions and live record events. Shared by services, routers and tests; every string
  * and array is bounded.
  */
