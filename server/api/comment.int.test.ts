@@ -175,7 +175,7 @@ describe("comments", () => {
     let box = await as(fx.users.viewer).comment.inbox({ workspace: fx.ws });
     expect(box.unread).toBe(2);
     expect(box.items.map((i) => i.comment.id)).toEqual([older.id, th.comments[0]!.id]);
-    expect(box.items[0]!.thread).toEqual({ id: th.id, datasetId: fx.datasetId, hypothesisId: null, source: "states::states1", start: 80, end: 90 });
+    expect(box.items[0]!.thread).toEqual({ id: th.id, datasetId: fx.datasetId, hypothesisId: null, source: "states::states1", start: 80, end: 90, cells: [] });
     expect(await as(fx.users.outsider).comment.inbox({ workspace: "elsewhere" }).then((b) => b.items)).toEqual([]);
 
     // VIEWERs can mark their own mentions read; unread stay first.
