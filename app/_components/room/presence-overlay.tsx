@@ -1,31 +1,16 @@
 "use client";
 import { memo, useLayoutEffect, useMemo, useRef } from "react";
-import type { StateMatrix, Transform } from "@statescope/core";
 import { GUTTER } from "../explorer/layout";
 import { PAD_BOTTOM, PAD_TOP, setupCanvas, traceCell } from "../explorer/line-plot";
-import { usePeers } from "./collab-room";
-
-interface PresenceOverlayProps {
-  /** Source of this plot: only members on the same source are drawn. */
-  source: string;
-  /** Global step of the first visible step, and how many are visible. */
-  from: number;
-  steps: number;
-  zoom: number;
-  width: number;
-  height: number;
-  domain: [number, number];
-  transform: Transform;
-  /** The visible steps of this source (row 0 = `from`), to trace others' cells; null while loading. */
-  window: StateMatrix | null;
-}
+import type { PlotGeometry } from "../explorer/slots";
+import { usePeers } from "./room-context";
 
 /**
  * Other members' brush, padding, threshold and selected cells, faint and in their colour, over
- * one line plot. A layer of its own (canvas for cells, SVG for bands and labels), so it redraws
+ * one line plot (only members on the plot's source). A layer of its own (canvas for cells, SVG for bands and labels), so it redraws
  * only when someone's presence or the window changes — never on our own threshold drag.
  */
-export const PresenceOverlay = memo(function PresenceOverlay(p: PresenceOverlayProps) {
+export const PresenceOverlay = memo(function PresenceOverlay(p: PlotGeometry) {
   const all = usePeers();
   const peers = useMemo(() => all.filter((x) => x.view !== null && x.view.source === p.source), [all, p.source]);
   const canvas = useRef<HTMLCanvasElement>(null);

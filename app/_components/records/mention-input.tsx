@@ -3,7 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useId, useRef, useState, type KeyboardEvent } from "react";
 import { mentionHandle, mentionQueryAt } from "@statescope/collab";
 import { useTRPC } from "@/app/_lib/trpc";
-import { useCollab } from "./collab-context";
+import { useRecords } from "./records-context";
 import { Avatar, personName } from "./ui";
 
 /**
@@ -29,7 +29,7 @@ export function MentionInput({
   disabled?: boolean;
   testId?: string;
 }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const members = useQuery(trpc.workspace.members.queryOptions({ workspace: c.workspace }));
   const ref = useRef<HTMLTextAreaElement>(null);

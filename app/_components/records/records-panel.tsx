@@ -1,7 +1,7 @@
 "use client";
 import { lazy, Suspense } from "react";
-import type { ExplorerView } from "@/app/_components/explorer/explorer";
-import { useCollab } from "./collab-context";
+import type { ExplorerView } from "@/app/_components/explorer/slots";
+import { useRecords } from "./records-context";
 
 // its own chunk: the panel shows after the explorer's first window, so its code loads then too
 const TeamPanel = lazy(() => import("./team-panel"));
@@ -15,8 +15,8 @@ function Loading() {
 }
 
 /** The team panel beside the Select view: saved hypotheses, labels and comment threads. */
-export function CollabPanel({ view }: { view: ExplorerView }) {
-  const c = useCollab();
+export function RecordsPanel({ view }: { view: ExplorerView }) {
+  const c = useRecords();
   if (!c.ready) return <Loading />;
   return (
     <Suspense fallback={<Loading />}>

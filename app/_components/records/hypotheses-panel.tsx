@@ -3,10 +3,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { hypothesisFromView, hypothesisViewState, type HypothesisView } from "@statescope/collab";
 import { DEFAULT_K, type ExplorerViewState } from "@statescope/core";
-import type { ExplorerView } from "@/app/_components/explorer/explorer";
+import type { ExplorerView } from "@/app/_components/explorer/slots";
 import { computeSelection } from "@/app/_components/explorer/select-view";
 import { useTRPC } from "@/app/_lib/trpc";
-import { explorerKey, useCollab } from "./collab-context";
+import { explorerKey, useRecords } from "./records-context";
 import { useShownResult } from "./frozen-result";
 import type { Hypothesis } from "./types";
 import { Avatar, ErrorLine, personName, Time, WriteButton } from "./ui";
@@ -68,7 +68,7 @@ const sameView = (a: HypothesisView, b: HypothesisView) =>
 
 /** Saved hypotheses of this dataset: save the current view, filter, open, edit (versions), delete. */
 export function HypothesesPanel({ view }: { view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const [tag, setTag] = useState("");
   const [author, setAuthor] = useState("");
@@ -148,7 +148,7 @@ export function HypothesesPanel({ view }: { view: ExplorerView }) {
 type Hypo = Hypothesis;
 
 function SaveForm({ view, hv, onDone }: { view: ExplorerView; hv: HypothesisView; onDone: () => void }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const result = useShownResult(explorerKey(c.workspace, c.datasetId), hv);
@@ -224,12 +224,12 @@ function SaveForm({ view, hv, onDone }: { view: ExplorerView; hv: HypothesisView
 }
 
 function useOpen(view: ExplorerView) {
-  const c = useCollab();
+  const c = useRecords();
   return (h: HypothesisView) => void restoredView(h, view).then(c.goTo);
 }
 
 function HypothesisItem({ h, view, isCurrent, onTag, threadIds }: { h: Hypo; view: ExplorerView; isCurrent: boolean; onTag: (t: string) => void; threadIds: string[] }) {
-  const c = useCollab();
+  const c = useRecords();
   const [mode, setMode] = useState<"idle" | "edit" | "delete" | "history">("idle");
   const canDelete = c.role === "OWNER" || (c.canWrite && h.author?.id === c.userId);
   const open = useOpen(view);
@@ -261,7 +261,7 @@ function HypothesisItem({ h, view, isCurrent, onTag, threadIds }: { h: Hypo; vie
       </div>
       <div className="record-actions">
         <button type="button" className="secondary small" onClick={() => open(h)}>Open</button>
-        <WriteButton className="ghost small" onClick={() => c.setDraft({ kind: "hypothesis", hypothesisId: h.id, name: h.name })}>Comment</WriteButton>
+        <button type="button" className="ghost small" disabled={!c.canComment} onClick={() => c.setDraft({ kind: "hypothesis", hypothesisId: h.id, name: h.name })}>Comment</button>
         <WriteButton className="ghost small" onClick={() => setMode(mode === "edit" ? "idle" : "edit")} data-testid="hypothesis-edit">Edit</WriteButton>
         <button type="button" className="ghost small" onClick={() => setMode(mode === "history" ? "idle" : "history")}>History</button>
         {canDelete ? (
@@ -280,7 +280,7 @@ function HypothesisItem({ h, view, isCurrent, onTag, threadIds }: { h: Hypo; vie
 }
 
 function DeleteConfirm({ h, onDone }: { h: Hypo; onDone: () => void }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const del = useMutation(trpc.hypothesis.delete.mutationOptions({ onSuccess: () => void qc.invalidateQueries(trpc.hypothesis.pathFilter()) }));
@@ -299,7 +299,7 @@ function DeleteConfirm({ h, onDone }: { h: Hypo; onDone: () => void }) {
 }
 
 function EditForm({ h, view, onDone, onCancel }: { h: Hypo; view: ExplorerView; onDone: () => void; onCancel: () => void }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [name, setName] = useState(h.name);
@@ -359,7 +359,7 @@ function EditForm({ h, view, onDone, onCancel }: { h: Hypo; view: ExplorerView; 
 }
 
 function History({ h, view }: { h: Hypo; view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const versions = useQuery(trpc.hypothesis.versions.queryOptions({ workspace: c.workspace, id: h.id }));
   const detail = useQuery({ ...trpc.hypothesis.get.queryOptions({ workspace: c.workspace, id: h.id }), enabled: h.hasFrozenResult });

@@ -1,11 +1,10 @@
 "use client";
 import { useEffect, useRef, useState } from "react";
-import { readSpotlight, ROOT, writeSpotlight, type PresenceUser, type Spotlight } from "@statescope/collab";
-import type { CollabPlumbing } from "./collab-room";
-import { usePeers } from "./collab-room";
+import { readSpotlight, ROOT, writeSpotlight, type Peer, type PresenceUser, type Spotlight } from "@statescope/collab";
 import { NotesPanel } from "./notes-panel";
-import type { Peer } from "@statescope/collab";
 import { describeView, initials, navigateToView, queryOf } from "./presence";
+import { usePeers, type RoomPlumbing } from "./room-context";
+import { SpotlightBanner } from "./spotlight-banner";
 import type { Room } from "./use-room";
 
 function Avatar({ user, size = 28, ring }: { user: Pick<PresenceUser, "name" | "color">; size?: number; ring?: boolean }) {
@@ -31,7 +30,7 @@ function statusOf(room: Room | null, here: number): { cls: string; text: string 
  * the follow chip (Esc stops), the spotlight ("show everyone this view"), team notes, and why the
  * room closed when it did.
  */
-export function CollabBar({ room, plumbing }: { room: Room | null; plumbing: CollabPlumbing }) {
+export function RoomBar({ room, plumbing }: { room: Room | null; plumbing: RoomPlumbing }) {
   const peers = usePeers();
   const me = room?.me ?? null;
   const [following, setFollowing] = useState<{ id: string; name: string } | null>(null);
@@ -39,7 +38,6 @@ export function CollabBar({ room, plumbing }: { room: Room | null; plumbing: Col
   const [notesOpen, setNotesOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [spotlight, setSpotlight] = useState<Spotlight | null>(null);
-  const [dismissed, setDismissed] = useState<number | null>(null);
   const menuRef = useRef<HTMLDivElement>(null);
   const live = room?.phase.kind === "live";
   const stopped = room?.phase.kind === "stopped" ? room.phase : null;
@@ -115,7 +113,6 @@ export function CollabBar({ room, plumbing }: { room: Room | null; plumbing: Col
   const status = statusOf(room, peers.length);
   const canShow = editor && live && room?.canEdit;
   const mySpotlight = spotlight && me && spotlight.by.id === me.id;
-  const presenter = spotlight ? peers.find((p) => p.user.id === spotlight.by.id) : undefined;
 
   return (
     <div className="collab" data-testid="collab">
@@ -230,35 +227,16 @@ export function CollabBar({ room, plumbing }: { room: Room | null; plumbing: Col
           <button type="button" className="ghost small" onClick={() => setNotice(null)} aria-label="Dismiss">×</button>
         </div>
       )}
-      {spotlight && !stopped && mySpotlight && (
-        <div className="collab-banner spotlight mine" role="status" data-testid="spotlight-mine">
-          <span>You are showing everyone {describeView(spotlight)}.</span>
-          <button type="button" className="secondary small" onClick={showEveryone} disabled={!canShow}>Update to my current view</button>
-        </div>
-      )}
-      {spotlight && !stopped && !mySpotlight && dismissed !== spotlight.at && (
-        <div className="collab-banner spotlight" role="status" data-testid="spotlight-banner">
-          <span className="avatar-dot" style={{ background: presenter?.user.color ?? "#64748b" }} aria-hidden />
-          <span>
-            <strong>{spotlight.by.name}</strong> is showing a view: {describeView(spotlight).replace(/^viewing /, "")}
-          </span>
-          <button type="button" className="small" onClick={() => navigateToView(spotlight, "push")} data-testid="spotlight-go">Go there</button>
-          <button
-            type="button"
-            className="secondary small"
-            disabled={!presenter}
-            title={presenter ? undefined : `${spotlight.by.name} is not here right now`}
-            onClick={() => follow({ id: spotlight.by.id, name: spotlight.by.name })}
-          >
-            Follow
-          </button>
-          {editor && (
-            <button type="button" className="ghost small" onClick={() => room && writeSpotlight(room.doc, null)} disabled={!canShow}>
-              Clear for everyone
-            </button>
-          )}
-          <button type="button" className="ghost small" onClick={() => setDismissed(spotlight.at)} aria-label="Dismiss">×</button>
-        </div>
+      {spotlight && !stopped && (
+        <SpotlightBanner
+          spotlight={spotlight}
+          me={me}
+          peers={peers}
+          following={following?.id ?? null}
+          canClear={!!canShow && (!!mySpotlight || me?.role === "OWNER")}
+          onFollow={follow}
+          onClear={() => room && writeSpotlight(room.doc, null)}
+        />
       )}
       {notesOpen && room && (
         <NotesPanel

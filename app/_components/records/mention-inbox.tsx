@@ -3,10 +3,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
-import { hypothesisViewState, rangeViewState } from "@statescope/collab";
-import { defaultViewState, encodeViewState } from "@statescope/core";
+import { decodeViewState, defaultViewState, encodeViewState, type ExplorerViewState } from "@statescope/core";
 import { useAfterFirstWindow } from "@/app/_lib/after-first-window";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
+import { threadViewState } from "./thread-view";
 import type { InboxItem } from "./types";
 import { Avatar, ErrorLine, personName, Time } from "./ui";
 import "./records.css";
@@ -24,7 +24,8 @@ export function MentionInbox({ workspace }: { workspace: string }) {
   const [goErr, setGoErr] = useState<string | null>(null);
   const box = useRef<HTMLDivElement>(null);
   // on an explorer page the inbox waits for its first window (after-first-window.ts)
-  const ready = useAfterFirstWindow(usePathname().endsWith("/explore"));
+  const pathname = usePathname();
+  const ready = useAfterFirstWindow(pathname.endsWith("/explore"));
   const inbox = useQuery({ ...trpc.comment.inbox.queryOptions({ workspace }), enabled: ready });
   const datasets = useQuery({ ...trpc.dataset.list.queryOptions({ workspace }), enabled: open });
   useSubscription(trpc.events.onInbox.subscriptionOptions({ workspace }, { onData: () => void qc.invalidateQueries(trpc.comment.inbox.pathFilter()), enabled: ready }));
@@ -49,21 +50,24 @@ export function MentionInbox({ workspace }: { workspace: string }) {
     };
   }, [open]);
 
+  // Opens the thread in its dataset's explorer at the view its own "show in view" opens: the link
+  // carries that view (so the page reads the right first window) and asks the thread to show it.
   const go = async (m: InboxItem) => {
     setGoErr(null);
     if (!m.readAt) markRead.mutate({ workspace, ids: [m.id] });
     const t = m.thread;
-    const base = defaultViewState();
-    let v = base;
+    const explore = `/w/${workspace}/datasets/${t.datasetId}/explore`;
+    // on that explorer already: keep its display preferences, as "show in view" does
+    const base = pathname === explore ? decodeViewState(window.location.search) : defaultViewState();
+    let v: ExplorerViewState | null;
     try {
-      if (t.hypothesisId) v = hypothesisViewState(await client.hypothesis.get.query({ workspace, id: t.hypothesisId }), base);
-      else if (t.start !== null && t.end !== null && t.source) v = rangeViewState({ source: t.source, start: t.start, end: t.end }, base);
+      v = threadViewState(t, base, t.hypothesisId ? await client.hypothesis.get.query({ workspace, id: t.hypothesisId }) : undefined);
     } catch (e) {
       setGoErr(`could not open the hypothesis of this thread: ${errorMessage(e)}`);
       return;
     }
     setOpen(false);
-    router.push(`/w/${workspace}/datasets/${t.datasetId}/explore?${encodeViewState(v)}&thread=${encodeURIComponent(t.id)}`);
+    router.push(`${explore}?${encodeViewState(v ?? base)}&thread=${encodeURIComponent(t.id)}&show=1`);
   };
 
   return (

@@ -3,9 +3,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { rangeViewState } from "@statescope/collab";
 import { categoricalColor } from "@statescope/core";
-import type { ExplorerView } from "@/app/_components/explorer/explorer";
+import type { ExplorerView } from "@/app/_components/explorer/slots";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
-import { refreshAnnotations, useCollab } from "./collab-context";
+import { refreshAnnotations, useRecords } from "./records-context";
 import type { Annotation, Category } from "./types";
 import { Avatar, downloadText, ErrorLine, personName, Time, WriteButton } from "./ui";
 
@@ -28,7 +28,7 @@ export const trackColor = (k: Pick<Category, "color">) => k.color;
 
 /** Label token ranges with categories; list, delete, export and import them as CSV. */
 export function AnnotationsPanel({ view }: { view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const categories = useQuery(trpc.annotation.categories.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
   const list = useQuery(trpc.annotation.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
@@ -94,7 +94,7 @@ export function AnnotationsPanel({ view }: { view: ExplorerView }) {
 }
 
 function AnnotationItem({ a, category, view }: { a: Annotation; category: Category | undefined; view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const del = useMutation(trpc.annotation.delete.mutationOptions({ onSuccess: () => void refreshAnnotations(qc, trpc, c.workspace, c.datasetId) }));
@@ -125,7 +125,7 @@ function AnnotationItem({ a, category, view }: { a: Annotation; category: Catego
 }
 
 function LabelForm({ view }: { view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const client = useTRPCClient();
   const qc = useQueryClient();
@@ -201,7 +201,7 @@ function LabelForm({ view }: { view: ExplorerView }) {
 }
 
 function CsvTools() {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const client = useTRPCClient();
   const qc = useQueryClient();

@@ -7,38 +7,43 @@ import { encodeViewState, type ExplorerViewState } from "@statescope/core";
 import { useAfterFirstWindow } from "@/app/_lib/after-first-window";
 import { useTRPC } from "@/app/_lib/trpc";
 
-export type CollabTab = "hypotheses" | "annotations" | "comments";
+export type RecordsTab = "hypotheses" | "annotations" | "comments";
 export type Role = "OWNER" | "EDITOR" | "VIEWER";
 
 /** A new thread being written: on the brushed range (with or without cells) or on a hypothesis. */
 export type ThreadDraft = { kind: "range" } | { kind: "hypothesis"; hypothesisId: string; name: string };
 
-export interface Collab {
+export interface Records {
   workspace: string;
   datasetId: string;
   userId: string;
   role: Role | null;
   /** EDITOR or OWNER: may create and change records. */
   canWrite: boolean;
+  /** Any member (VIEWERs too) may comment, edit their own comments and resolve the threads they started. */
+  canComment: boolean;
   /** Why the controls are disabled, for tooltips (empty when they are not). */
   readOnlyReason: string;
-  tab: CollabTab;
-  setTab: (t: CollabTab) => void;
+  tab: RecordsTab;
+  setTab: (t: RecordsTab) => void;
   threadId: string | null;
   openThread: (id: string | null) => void;
   draft: ThreadDraft | null;
   setDraft: (d: ThreadDraft | null) => void;
+  /** A thread whose view a link asked to show (its "show in view" runs once it is loaded). */
+  pendingShow: string | null;
+  clearPendingShow: () => void;
   /** Navigates to a view (a history entry, so Back returns). */
   goTo: (v: ExplorerViewState) => void;
   /** The explorer showed its first window: the records may load now (after-first-window.ts). */
   ready: boolean;
 }
 
-const Ctx = createContext<Collab | null>(null);
+const Ctx = createContext<Records | null>(null);
 
-export function useCollab(): Collab {
+export function useRecords(): Records {
   const c = useContext(Ctx);
-  if (!c) throw new Error("useCollab outside CollabProvider");
+  if (!c) throw new Error("useRecords outside RecordsProvider");
   return c;
 }
 
@@ -96,7 +101,7 @@ export async function refreshAnnotations(qc: Qc, trpc: Trpc, workspace: string, 
   await qc.invalidateQueries({ queryKey: ["explorer", key, "track", "annotations"] });
 }
 
-export function CollabProvider({ workspace, datasetId, userId, children }: { workspace: string; datasetId: string; userId: string; children: ReactNode }) {
+export function RecordsProvider({ workspace, datasetId, userId, children }: { workspace: string; datasetId: string; userId: string; children: ReactNode }) {
   const trpc = useTRPC();
   const ready = useAfterFirstWindow();
   const ws = useQuery({ ...trpc.workspace.get.queryOptions({ workspace }), enabled: ready });
@@ -105,20 +110,24 @@ export function CollabProvider({ workspace, datasetId, userId, children }: { wor
   const router = useRouter();
   const path = usePathname();
   const params = useSearchParams();
-  const [tab, setTab] = useState<CollabTab>("hypotheses");
+  const [tab, setTab] = useState<RecordsTab>("hypotheses");
   const [threadId, setThreadId] = useState<string | null>(null);
   const [draft, setDraft] = useState<ThreadDraft | null>(null);
   useLiveRecords(workspace, datasetId, ready);
 
-  // a link from the mention inbox carries ?thread=<id>; the explorer drops unknown parameters
-  // when it rewrites the URL, so read it when it appears
+  // a link from the mention inbox carries ?thread=<id>&show=1; the explorer drops unknown
+  // parameters when it rewrites the URL, so read them when they appear
   const linked = params.get("thread");
+  const linkedShow = params.get("show") === "1";
+  const [pendingShow, setPendingShow] = useState<string | null>(null);
   useEffect(() => {
     if (linked) {
       setThreadId(linked);
       setTab("comments");
+      if (linkedShow) setPendingShow(linked);
     }
-  }, [linked]);
+  }, [linked, linkedShow]);
+  const clearPendingShow = useCallback(() => setPendingShow(null), []);
 
   const openThread = useCallback((id: string | null) => {
     setThreadId(id);
@@ -137,24 +146,27 @@ export function CollabProvider({ workspace, datasetId, userId, children }: { wor
   }, []);
   const goTo = useCallback((v: ExplorerViewState) => router.push(`${path}?${encodeViewState(v)}`, { scroll: false }), [router, path]);
 
-  const value = useMemo<Collab>(
+  const value = useMemo<Records>(
     () => ({
       workspace,
       datasetId,
       userId,
       role,
       canWrite,
-      readOnlyReason: role === null ? "checking your role…" : canWrite ? "" : "you are a VIEWER in this workspace: ask an owner for the EDITOR role to change shared records",
+      canComment: role !== null,
+      readOnlyReason: role === null ? "checking your role…" : canWrite ? "" : "you are a VIEWER in this workspace: you can comment; ask an owner for the EDITOR role to change hypotheses and labels",
       tab,
       setTab,
       threadId,
       openThread,
       draft,
       setDraft: startDraft,
+      pendingShow,
+      clearPendingShow,
       goTo,
       ready,
     }),
-    [workspace, datasetId, userId, role, canWrite, tab, threadId, openThread, draft, startDraft, goTo, ready],
+    [workspace, datasetId, userId, role, canWrite, tab, threadId, openThread, draft, startDraft, pendingShow, clearPendingShow, goTo, ready],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -1,7 +1,7 @@
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 
-/** Records as the collaboration routers return them (types only). */
+/** Records as the hypothesis, annotation and comment routers return them (types only). */
 type Out = inferRouterOutputs<AppRouter>;
 export type Hypothesis = Out["hypothesis"]["list"][number];
 export type HypothesisVersion = Out["hypothesis"]["versions"][number];

@@ -1,27 +1,27 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useRef, type KeyboardEvent } from "react";
-import type { ExplorerView } from "@/app/_components/explorer/explorer";
+import type { ExplorerView } from "@/app/_components/explorer/slots";
 import { useTRPC } from "@/app/_lib/trpc";
 import { AnnotationsPanel } from "./annotations-panel";
-import { useCollab, type CollabTab } from "./collab-context";
+import { useRecords, type RecordsTab } from "./records-context";
 import { CommentsPanel } from "./comments-panel";
 import { HypothesesPanel } from "./hypotheses-panel";
 
-const TABS: { id: CollabTab; label: string }[] = [
+const TABS: { id: RecordsTab; label: string }[] = [
   { id: "hypotheses", label: "Hypotheses" },
   { id: "annotations", label: "Labels" },
   { id: "comments", label: "Comments" },
 ];
 
-/** The team panel's tabs: saved hypotheses, labels and comment threads (loaded by collab-panel.tsx). */
+/** The team panel's tabs: saved hypotheses, labels and comment threads (loaded by records-panel.tsx). */
 export default function TeamPanel({ view }: { view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const hyps = useQuery(trpc.hypothesis.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
   const threads = useQuery(trpc.comment.threads.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
   const labels = useQuery(trpc.annotation.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
-  const count: Record<CollabTab, number | undefined> = {
+  const count: Record<RecordsTab, number | undefined> = {
     hypotheses: hyps.data?.length,
     annotations: labels.data?.annotations.length,
     comments: threads.data?.filter((t) => !t.resolvedAt).length,
@@ -64,7 +64,7 @@ export default function TeamPanel({ view }: { view: ExplorerView }) {
       </div>
       {c.role === "VIEWER" && (
         <p className="readonly-banner" data-testid="readonly-banner">
-          You are a <strong>viewer</strong>: you see the team’s work live but cannot change it.
+          You are a <strong>viewer</strong>: you see the team’s work live and can comment, but not change hypotheses or labels.
         </p>
       )}
       <div id="collab-tabpanel" role="tabpanel" aria-labelledby={`collab-tab-${c.tab}`} className="collab-body">

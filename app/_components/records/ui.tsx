@@ -1,7 +1,7 @@
 "use client";
 import { useEffect, useState, type ButtonHTMLAttributes, type ReactNode } from "react";
 import { errorMessage } from "@/app/_lib/trpc";
-import { useCollab } from "./collab-context";
+import { useRecords } from "./records-context";
 import { useMemberColor } from "./member-colors";
 
 /**
@@ -9,7 +9,7 @@ import { useMemberColor } from "./member-colors";
  * tooltip saying why (so the feature is discoverable and the reason is clear).
  */
 export function WriteButton({ children, disabled, title, ...rest }: ButtonHTMLAttributes<HTMLButtonElement> & { children: ReactNode }) {
-  const { canWrite, readOnlyReason } = useCollab();
+  const { canWrite, readOnlyReason } = useRecords();
   const off = !canWrite || !!disabled;
   return (
     <span className="write-wrap" title={!canWrite ? readOnlyReason : (title ?? undefined)}>

@@ -2,10 +2,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { assignLanes, visibleSpans } from "@statescope/collab";
-import type { StripGeometry } from "@/app/_components/explorer/explorer";
+import type { StripGeometry } from "@/app/_components/explorer/slots";
 import { GUTTER } from "@/app/_components/explorer/layout";
 import { useTRPC } from "@/app/_lib/trpc";
-import { useCollab } from "./collab-context";
+import { useRecords } from "./records-context";
 
 const ROW = 9;
 
@@ -15,7 +15,7 @@ const ROW = 9;
  * its start. Click (or Enter) opens the thread. Resolved threads stay, faint.
  */
 export function CommentLane({ g }: { g: StripGeometry }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const threads = useQuery({ ...trpc.comment.threads.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }), enabled: c.ready });
   const spans = useMemo(() => {

@@ -1,34 +1,34 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { rangeViewState } from "@statescope/collab";
-import type { ExplorerView } from "@/app/_components/explorer/explorer";
+import { useEffect, useState } from "react";
+import type { ExplorerView } from "@/app/_components/explorer/slots";
 import { useTRPC } from "@/app/_lib/trpc";
-import { useCollab, type ThreadDraft } from "./collab-context";
+import { useRecords, type ThreadDraft } from "./records-context";
 import { restoredView } from "./hypotheses-panel";
 import { useIdempotencyKey } from "./idempotency";
 import { MentionInput } from "./mention-input";
+import { threadViewState } from "./thread-view";
 import type { Comment, Hypothesis, ThreadSummary } from "./types";
-import { Avatar, ErrorLine, personName, Time, WriteButton } from "./ui";
+import { Avatar, ErrorLine, personName, Time } from "./ui";
 
 type Status = "open" | "resolved" | "all";
 
 /** Comment threads of this dataset: anchored to a token range (+ cells) or to a hypothesis. */
 export function CommentsPanel({ view }: { view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   if (c.threadId) return <ThreadView id={c.threadId} view={view} />;
   return <ThreadList view={view} />;
 }
 
 function useThreads() {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   return useQuery(trpc.comment.threads.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
 }
 
 /** The dataset's hypotheses by id (the list the Hypotheses tab shows, from the cache). */
 function useHypotheses(): Map<string, Hypothesis> {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const q = useQuery(trpc.hypothesis.list.queryOptions({ workspace: c.workspace, datasetId: c.datasetId }));
   return new Map((q.data ?? []).map((h) => [h.id, h]));
@@ -41,7 +41,7 @@ export function anchorLabel(t: Pick<ThreadSummary, "hypothesisId" | "start" | "e
 }
 
 function ThreadList({ view }: { view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   const threads = useThreads();
   const hyps = useHypotheses();
   const [status, setStatus] = useState<Status>("open");
@@ -52,16 +52,17 @@ function ThreadList({ view }: { view: ExplorerView }) {
   return (
     <div className="collab-section" data-testid="comments-panel">
       <div className="section-actions">
-        <WriteButton
+        <button
+          type="button"
           className="small"
-          disabled={!b}
+          disabled={!b || !c.canComment}
           title={b ? `Start a thread on steps ${b[0]}–${b[1] - 1}` : "brush a token range first to comment on it"}
           onClick={() => c.setDraft({ kind: "range" })}
           data-testid="new-thread"
         >
           Comment on the brushed range
-        </WriteButton>
-        {!b && c.canWrite && <span className="muted hint">brush a range to comment on it</span>}
+        </button>
+        {!b && c.canComment && <span className="muted hint">brush a range to comment on it</span>}
       </div>
       {c.draft && <NewThread draft={c.draft} view={view} />}
       <div className="segmented" role="tablist" aria-label="Thread status">
@@ -90,7 +91,7 @@ function ThreadList({ view }: { view: ExplorerView }) {
 }
 
 function ThreadItem({ t, hyps }: { t: ThreadSummary; hyps: Map<string, Hypothesis> }) {
-  const c = useCollab();
+  const c = useRecords();
   return (
     <li className={`record thread-item${t.resolvedAt ? " resolved" : ""}`} data-testid="thread-item" data-id={t.id}>
       <button type="button" className="thread-open" onClick={() => c.openThread(t.id)}>
@@ -111,7 +112,7 @@ function ThreadItem({ t, hyps }: { t: ThreadSummary; hyps: Map<string, Hypothesi
 }
 
 function NewThread({ draft, view }: { draft: ThreadDraft; view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [body, setBody] = useState("");
@@ -187,7 +188,7 @@ function NewThread({ draft, view }: { draft: ThreadDraft; view: ExplorerView }) 
 }
 
 function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const thread = useQuery(trpc.comment.thread.queryOptions({ workspace: c.workspace, id }));
@@ -207,12 +208,25 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
   );
   const resolve = useMutation(trpc.comment.setResolved.mutationOptions({ onSuccess: () => (renewResolveKey(), invalidate()) }));
   const t = thread.data;
+  const canResolve = c.canWrite || (c.canComment && !!t && t.createdBy?.id === c.userId);
   const hyp = t?.hypothesisId ? hyps.get(t.hypothesisId) : undefined;
   const show = () => {
     if (!t) return;
+    // a hypothesis opens unpinned when the brush rule gives its cells (restoredView)
     if (hyp) void restoredView(hyp, view).then(c.goTo);
-    else if (t.start !== null && t.end !== null) c.goTo(rangeViewState({ source: t.source, start: t.start, end: t.end, cells: t.cells }, view.state));
+    else {
+      const v = threadViewState(t, view.state);
+      if (v) c.goTo(v);
+    }
   };
+  // a link from the mention inbox asks for exactly this view once the thread is here
+  const ready = !!t && (!t.hypothesisId || !!hyp);
+  useEffect(() => {
+    if (ready && c.pendingShow === id) {
+      c.clearPendingShow();
+      show();
+    }
+  }, [ready, c.pendingShow, id]);
   const submit = () => {
     if (reply.trim() && !post.isPending) post.mutate({ workspace: c.workspace, threadId: id, body: reply.trim(), idempotencyKey: key });
   };
@@ -222,9 +236,17 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
         <button type="button" className="ghost small" onClick={() => c.openThread(null)} aria-label="Back to all threads">← threads</button>
         <span className="spacer" />
         {t && (
-          <WriteButton className="secondary small" disabled={resolve.isPending} onClick={() => resolve.mutate({ workspace: c.workspace, threadId: id, resolved: !t.resolvedAt, idempotencyKey: resolveKey })} data-testid="thread-resolve">
-            {t.resolvedAt ? "Reopen" : "Resolve"}
-          </WriteButton>
+          <span className="write-wrap" title={canResolve ? undefined : "a viewer can resolve or reopen only the threads they started"}>
+            <button
+              type="button"
+              className="secondary small"
+              disabled={!canResolve || resolve.isPending}
+              onClick={() => resolve.mutate({ workspace: c.workspace, threadId: id, resolved: !t.resolvedAt, idempotencyKey: resolveKey })}
+              data-testid="thread-resolve"
+            >
+              {t.resolvedAt ? "Reopen" : "Resolve"}
+            </button>
+          </span>
         )}
       </div>
       {thread.isPending && <p className="muted empty-line">Loading the thread…</p>}
@@ -247,7 +269,7 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
               <CommentItem key={m.id} m={m} />
             ))}
           </ol>
-          {c.canWrite ? (
+          {c.canComment && (
             <form
               className="record-form reply"
               onSubmit={(e) => {
@@ -262,8 +284,6 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
                 <span className="muted hint">Ctrl+Enter posts</span>
               </div>
             </form>
-          ) : (
-            <p className="muted hint readonly-note" title={c.readOnlyReason}>Viewers can read threads but not reply.</p>
           )}
         </>
       )}
@@ -272,7 +292,7 @@ function ThreadView({ id, view }: { id: string; view: ExplorerView }) {
 }
 
 function CommentItem({ m }: { m: Comment }) {
-  const c = useCollab();
+  const c = useRecords();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [editing, setEditing] = useState(false);
@@ -286,7 +306,7 @@ function CommentItem({ m }: { m: Comment }) {
   const saveEdit = () => {
     if (text.trim() && !edit.isPending) edit.mutate({ workspace: c.workspace, commentId: m.id, body: text.trim(), idempotencyKey: editKey });
   };
-  const mine = m.author?.id === c.userId && c.canWrite;
+  const mine = m.author?.id === c.userId && c.canComment;
   if (m.deletedAt) {
     return (
       <li className="comment deleted" data-testid="comment">
