@@ -15,6 +15,7 @@ import path from "node:path";
 import { env } from "@/server/env";
 import { prefixer, runStep, startManaged, stopAll, type Managed } from "./processes";
 import { ensurePrismaClient, prepare, ROOT } from "./runtime";
+import { exitAfterFlush } from "./exit";
 import { Supervisor } from "./supervise";
 
 type Mode = "start" | "dev" | "web" | "worker" | "sync" | "migrate" | "generate";
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   const mode = process.argv[2] as Mode;
   if (!MODES.includes(mode)) {
     console.error(`usage: tsx server/cli/launch.ts <${MODES.join("|")}>`);
-    process.exit(2);
+    return exitAfterFlush(2);
   }
   if (mode === "generate") {
     await ensurePrismaClient(log);
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
     await stopAll(supervised.flatMap((s) => (s.current ? [s.current] : [])));
     await database.stop();
     log("stopped");
-    process.exit(code);
+    await exitAfterFlush(code);
   };
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
@@ -167,5 +168,5 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   console.error(prefixer("start")(`failed: ${e instanceof Error ? e.message : String(e)}`));
-  process.exit(1);
+  void exitAfterFlush(1);
 });

@@ -13,7 +13,7 @@ import { createWorkspace } from "../services/workspaces";
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "bin.cjs");
 const STEPS = 60_000;
 /** Runs per test: each failed about every time before the fix (see exit.ts). */
-const TRIALS = Number(process.env.FLUSH_TRIALS ?? 4);
+const TRIALS = Number(process.env.FLUSH_TRIALS ?? 3);
 
 let t: TestDatabase;
 let tmp: string;
