@@ -3,7 +3,7 @@ import Link from "next/link";
 import { Suspense } from "react";
 import { CollabExplorer } from "@/app/_components/collab/collab-explorer";
 import { CANVAS_WIDTH_COOKIE, DEFAULT_CANVAS_WIDTH, statesUrl } from "@/app/_components/explorer/first-window";
-import { requireUser } from "@/app/_lib/require-user";
+import { requireUser, searchParamsOf, withQuery } from "@/app/_lib/require-user";
 import { createCaller } from "@/server/api/root";
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
@@ -27,12 +27,6 @@ async function prefetchInfo(caller: Caller, slug: string, datasetId: string): Pr
   }
 }
 
-function queryOf(sp: Record<string, string | string[] | undefined>): URLSearchParams {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(sp)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) q.append(k, x);
-  return q;
-}
-
 export default async function ExplorePage({
   params,
   searchParams,
@@ -41,12 +35,13 @@ export default async function ExplorePage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { slug, datasetId } = await params;
-  const userId = await requireUser(`/w/${slug}/datasets/${datasetId}/explore`);
+  const sp = await searchParams;
+  const userId = await requireUser(withQuery(`/w/${slug}/datasets/${datasetId}/explore`, sp));
   const caller = createCaller({ db: db(), actor: { userId }, publicUrl: env().PUBLIC_URL ?? "http://localhost" });
   const initialInfo = await prefetchInfo(caller, slug, datasetId);
   const measured = Number((await cookies()).get(CANVAS_WIDTH_COOKIE)?.value);
   const width = Number.isFinite(measured) && measured >= 200 && measured <= 10_000 ? measured : DEFAULT_CANVAS_WIDTH;
-  const firstWindow = initialInfo ? startFirstWindow(caller, slug, initialInfo, queryOf(await searchParams), width) : null;
+  const firstWindow = initialInfo ? startFirstWindow(caller, slug, initialInfo, searchParamsOf(sp), width) : null;
   return (
     <div className="explore-page">
       {/* React puts these in <head>: the browser fetches the first window's states while it loads the scripts,
