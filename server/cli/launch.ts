@@ -40,7 +40,7 @@ function sourceFingerprint(): string {
       if (e.name === "node_modules" || e.name.startsWith(".") || e.name === "generated") continue;
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.(tsx?|css|json|js|cjs|mjs|prisma|svg|png)$/.test(e.name)) {
+      else if (/\.(tsx?|css|json|js|cjs|mjs|prisma|svg|png|webp|ico)$/.test(e.name)) {
         const st = fs.statSync(p);
         h.update(`${path.relative(ROOT, p)}:${st.size}:${st.mtimeMs}\n`);
       }

@@ -4,13 +4,11 @@ import { Suspense } from "react";
 import { CollabExplorer } from "@/app/_components/collab/collab-explorer";
 import { CANVAS_WIDTH_COOKIE, DEFAULT_CANVAS_WIDTH, statesUrl } from "@/app/_components/explorer/first-window";
 import { requireUser, searchParamsOf, withQuery } from "@/app/_lib/require-user";
-import { createCaller } from "@/server/api/root";
-import { db } from "@/server/db/client";
-import { env } from "@/server/env";
+import { clientErrorMessage, serverCaller, type ServerCaller } from "@/app/_lib/server-caller";
 import type { DatasetDetail } from "@/server/services/datasets/schemas";
 import { startFirstWindow } from "./first-window";
 
-type Caller = ReturnType<typeof createCaller>;
+type Caller = ServerCaller;
 
 /**
  * The dataset's details are read here, through the same tRPC procedure (and its workspace check)
@@ -18,12 +16,13 @@ type Caller = ReturnType<typeof createCaller>;
  * reads stream in with the page (npm run bench:explorer-open). Any failure is left to the client,
  * which shows it with its own query.
  */
-async function prefetchInfo(caller: Caller, slug: string, datasetId: string): Promise<DatasetDetail | null> {
+async function prefetchInfo(caller: Caller, slug: string, datasetId: string): Promise<{ info: DatasetDetail | null; problem?: string }> {
   try {
     const d = await caller.dataset.get({ workspace: slug, datasetId });
-    return d.status === "READY" ? d : null;
-  } catch {
-    return null;
+    return { info: d.status === "READY" ? d : null };
+  } catch (e) {
+    // a dataset that does not exist (or is not readable) is said at once, without connecting first
+    return { info: null, problem: clientErrorMessage(e) };
   }
 }
 
@@ -37,8 +36,19 @@ export default async function ExplorePage({
   const { slug, datasetId } = await params;
   const sp = await searchParams;
   const userId = await requireUser(withQuery(`/w/${slug}/datasets/${datasetId}/explore`, sp));
-  const caller = createCaller({ db: db(), actor: { userId }, publicUrl: env().PUBLIC_URL ?? "http://localhost" });
-  const initialInfo = await prefetchInfo(caller, slug, datasetId);
+  const caller = await serverCaller(userId);
+  const prefetched = await prefetchInfo(caller, slug, datasetId);
+  if (prefetched.problem) {
+    return (
+      <div className="explore-page">
+        <p className="crumbs">
+          <Link href={`/w/${slug}`} prefetch={false}>Datasets</Link> / <span className="mono">{datasetId}</span> / Explore
+        </p>
+        <p className="error" role="alert" data-testid="explorer-error">{prefetched.problem}</p>
+      </div>
+    );
+  }
+  const initialInfo = prefetched.info;
   const measured = Number((await cookies()).get(CANVAS_WIDTH_COOKIE)?.value);
   const width = Number.isFinite(measured) && measured >= 200 && measured <= 10_000 ? measured : DEFAULT_CANVAS_WIDTH;
   const firstWindow = initialInfo ? startFirstWindow(caller, slug, initialInfo, searchParamsOf(sp), width) : null;
