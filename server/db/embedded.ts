@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { isRoot, packagedBinaries, postgresUser, runnableBinaries } from "./pg-binaries";
-import { PgCluster } from "./pg-cluster";
+import { canConnect, PgCluster } from "./pg-cluster";
 
 export const EMBEDDED_USER = "postgres";
 export const EMBEDDED_PASSWORD = "statescope";
@@ -98,19 +98,6 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-async function canConnect(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
-  try {
-    await client.connect();
-    await client.query("select 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();
@@ -150,7 +137,7 @@ export async function ensureDatabase(opts: EnsureDatabaseOptions): Promise<Datab
   const existing = readState(stateFile);
   if (existing && existing.pid !== process.pid && pidAlive(existing.pid)) {
     const url = embeddedUrl(existing.port);
-    if (await canConnect(url)) {
+    if (await canConnect({ connectionString: url, connectionTimeoutMillis: 1500 })) {
       log(`using the embedded PostgreSQL started by process ${existing.pid} on port ${existing.port}`);
       return { url, kind: "shared", stop: async () => undefined };
     }

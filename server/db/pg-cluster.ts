@@ -49,6 +49,21 @@ function run(cmd: string, args: string[], who: RunAs | undefined, tail: Tail): P
   });
 }
 
+/** Does a server answer a query with these settings? */
+export async function canConnect(config: pg.ClientConfig): Promise<boolean> {
+  const c = new pg.Client(config);
+  c.on("error", () => undefined);
+  try {
+    await c.connect();
+    await c.query("select 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
 export class PgCluster {
   private child: ChildProcess | undefined;
   private exitedP: Promise<string> | undefined;
@@ -163,18 +178,8 @@ export class PgCluster {
     }
   }
 
-  private async accepting(): Promise<boolean> {
-    const c = new pg.Client({ host: "127.0.0.1", port: this.o.port, user: this.o.user, password: this.o.password, database: "postgres", connectionTimeoutMillis: 1000 });
-    c.on("error", () => undefined);
-    try {
-      await c.connect();
-      await c.query("select 1");
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await c.end().catch(() => undefined);
-    }
+  private accepting(): Promise<boolean> {
+    return canConnect({ host: "127.0.0.1", port: this.o.port, user: this.o.user, password: this.o.password, database: "postgres", connectionTimeoutMillis: 1000 });
   }
 
   /** Fast shutdown (SIGINT: roll back open transactions, checkpoint); SIGKILL after `graceMs`. */
