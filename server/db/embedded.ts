@@ -45,7 +45,6 @@ export interface EnsureDatabaseOptions {
   log?: (line: string) => void;
 }
 
-
 export function embeddedUrl(port: number, database = EMBEDDED_DATABASE): string {
   return `postgresql://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${database}`;
 }
