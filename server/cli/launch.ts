@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown(0));
   if (database.exited) {
     void database.exited.then((why) => {
-      if (!stopping) log(`the database host ${why}: web, worker and sync cannot reach PostgreSQL until the launcher is restarted`);
+      if (!stopping) log(`the database host ${why}: PostgreSQL is no longer watched (not restarted if it stops) until npm start is restarted`);
     });
   }
   const keep = async (name: string, spawnIt: () => Managed) => {
