@@ -155,6 +155,11 @@ export async function ensureDatabase(opts: EnsureDatabaseOptions): Promise<Datab
     if (runAs) fs.chmodSync(path.dirname(clusterDir), 0o755);
     await cluster.initialise();
   }
+  // In a shared temp dir, the folder holding the cluster must be ours: whoever owns it could swap the data.
+  const holder = note ? fs.lstatSync(path.dirname(clusterDir)) : undefined;
+  if (holder && (!holder.isDirectory() || holder.uid !== process.getuid?.() || (holder.mode & 0o022) !== 0)) {
+    throw new Error(`${path.dirname(clusterDir)} is not a directory owned by this user and closed to others; remove it (or set DATABASE_URL)`);
+  }
   try {
     await cluster.start();
   } catch (e) {
