@@ -8,19 +8,20 @@
  */
 import { NextResponse, type NextRequest } from "next/server";
 import { env, githubAuthEnabled } from "@/server/env";
-import { isHttps, requestOrigin } from "@/server/http/request-origin";
+import { requestOrigin } from "@/server/http/request-origin";
 import { contentSecurityPolicy, newNonce } from "@/server/http/security-headers";
 import { syncUrlFor } from "@/server/services/sync-tokens";
 
 export function proxy(request: NextRequest) {
   const e = env();
   const nonce = newNonce();
+  const origin = requestOrigin(request, { trustProxy: e.TRUST_PROXY });
   const csp = contentSecurityPolicy({
     nonce,
     pathname: request.nextUrl.pathname,
-    syncUrl: syncUrlFor({ publicUrl: e.SYNC_PUBLIC_URL, requestOrigin: e.PUBLIC_URL ?? requestOrigin(request.headers), syncPort: e.SYNC_PORT }),
+    syncUrl: syncUrlFor({ publicUrl: e.SYNC_PUBLIC_URL, requestOrigin: e.PUBLIC_URL ?? origin, syncPort: e.SYNC_PORT }),
     dev: e.NODE_ENV === "development",
-    https: isHttps(request.headers),
+    https: origin.startsWith("https:"),
     githubSignIn: githubAuthEnabled(e),
   });
   // Next.js reads the nonce from the request's policy and puts it on the scripts it renders

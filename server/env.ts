@@ -38,17 +38,13 @@ export const ZEnv = z.object({
   SYNC_COMPACT_ROWS: z.coerce.number().int().min(2).max(1_000_000).default(1000),
   /** URL browsers use to reach the sync server; defaults to ws://<page host>:SYNC_PORT. */
   SYNC_PUBLIC_URL: z.string().url().optional(),
-  /**
-   * How many reverse proxies in front of the web server to trust: 0 (default) takes the client's
-   * address and protocol from the socket and ignores any X-Forwarded-* a client sends; N takes
-   * them from the X-Forwarded-For entry the N-th proxy appended and that proxy's -Proto/-Host.
-   * `true` means 1.
-   */
-  TRUST_PROXY: z
-    .union([z.literal("true").transform(() => 1), z.literal("false").transform(() => 0), z.coerce.number().int().min(0).max(10)])
-    .default(0),
-  /** Public base URL of the web app (invite links). Defaults to http://localhost:PORT. */
+  /** Public base URL of the web app (invite links). Defaults to the origin of the request. */
   PUBLIC_URL: z.string().url().optional(),
+  /**
+   * A reverse proxy we run sits in front of the web server and sets x-forwarded-host/-proto/-for:
+   * believe those headers (see server/http/request-origin.ts). Off: they could come from anyone.
+   */
+  TRUST_PROXY: ZBool.default(false),
   /** next-auth secret; generated and kept in the data dir when unset. */
   AUTH_SECRET: z.string().min(16).optional(),
   AUTH_GITHUB_ID: z.string().min(1).optional(),

@@ -1,6 +1,6 @@
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
-import { clientAddress, requestOrigin } from "@/server/http/request-origin";
+import { clientAddress, publicBaseUrl, requestOrigin as requestOriginOf } from "@/server/http/request-origin";
 import type { Context } from "./trpc";
 
 /** Build the tRPC context for a request: the database, the signed-in user (if any) and who is calling from where. */
@@ -12,7 +12,8 @@ export async function createContext(req: Request, userId: string | null): Promis
     const exists = await client.user.findUnique({ where: { id: userId }, select: { id: true } });
     if (exists) actor = { userId };
   }
-  const origin = requestOrigin(req.headers);
-  const publicUrl = env().PUBLIC_URL ?? origin;
-  return { db: client, actor, publicUrl, requestOrigin: origin, clientAddress: clientAddress(req.headers) };
+  const e = env();
+  const requestOrigin = requestOriginOf(req, { trustProxy: e.TRUST_PROXY });
+  const publicUrl = publicBaseUrl(req, { trustProxy: e.TRUST_PROXY, publicUrl: e.PUBLIC_URL });
+  return { db: client, actor, publicUrl, requestOrigin, clientAddress: clientAddress(req) };
 }

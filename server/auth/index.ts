@@ -46,7 +46,7 @@ function providers(): Provider[] {
         const password = typeof raw?.password === "string" ? raw.password : "";
         if (!email || !password) throw new WrongCredentials();
         try {
-          const u = await limitFailures(db(), signInSpends(email, clientAddress(request.headers)), () => verifyCredentials(db(), email, password));
+          const u = await limitFailures(db(), signInSpends(email, clientAddress(request)), () => verifyCredentials(db(), email, password));
           return { id: u.userId, email: u.email, name: u.name };
         } catch (e) {
           if (isAppError(e) && e.code === "UNAUTHENTICATED") throw new WrongCredentials();
@@ -112,7 +112,7 @@ export async function authPost(req: NextRequest): Promise<Response> {
   const location = res.headers.get("location") ?? "";
   if (!/[?&]code=rate_limited(&|$)/.test(location)) return res;
   const email = new URLSearchParams(body).get("email") ?? "";
-  const wait = await retryAfter(db(), signInSpends(email, clientAddress(req.headers)));
+  const wait = await retryAfter(db(), signInSpends(email, clientAddress(req)));
   return errorResponse(new AppError("TOO_MANY_REQUESTS", `too many failed sign-ins: try again in ${humanSeconds(wait)}`, { retryAfterSeconds: Math.max(1, wait) }), "sign-in");
 }
 

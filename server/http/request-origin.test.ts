@@ -1,68 +1,66 @@
-import type { IncomingMessage } from "node:http";
-import { describe, expect, it } from "vitest";
-import { applyForwarded, clientAddress, requestOrigin, resolveForwarded } from "./request-origin";
-import { assertSameOrigin } from "./same-origin";
-import { contentSecurityPolicy } from "./security-headers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { resetEnvCache } from "@/server/env";
+import { clientAddress, publicBaseUrl, requestOrigin } from "./request-origin";
 
-const socket = { remoteAddress: "::ffff:203.0.113.7", encrypted: false };
+const req = (url: string, headers: Record<string, string> = {}) => ({ url, headers: new Headers(headers) });
+const direct = { trustProxy: false };
+const proxied = { trustProxy: true };
 
-describe("who is calling (TRUST_PROXY)", () => {
-  it("believes only the socket when no proxy is trusted, whatever the client claims", () => {
-    const f = resolveForwarded(socket, { host: "app.test", "x-forwarded-for": "1.2.3.4", "x-forwarded-proto": "https", "x-forwarded-host": "evil.test" }, 0);
-    expect(f).toEqual({ for: "203.0.113.7", proto: "http", host: "app.test" });
+describe("requestOrigin", () => {
+  it("uses the Host the browser sent, not the bind address in the URL", () => {
+    expect(requestOrigin(req("http://0.0.0.0:3000/api/trpc/x", { host: "127.0.0.1:3000" }), direct)).toBe("http://127.0.0.1:3000");
+    expect(requestOrigin(req("http://0.0.0.0:3000/x", { host: "lab.example.org" }), direct)).toBe("http://lab.example.org");
+    expect(requestOrigin(req("http://[::]:3000/x", { host: "[::1]:3000" }), direct)).toBe("http://[::1]:3000");
   });
 
-  it("takes the address the trusted proxy appended, never one further left", () => {
-    const headers = { host: "internal:3000", "x-forwarded-for": "6.6.6.6, 198.51.100.9", "x-forwarded-proto": "https", "x-forwarded-host": "statescope.example" };
-    expect(resolveForwarded(socket, headers, 1)).toEqual({ for: "198.51.100.9", proto: "https", host: "statescope.example" });
-    expect(resolveForwarded(socket, headers, 2).for).toBe("6.6.6.6");
-    // more trusted hops than entries: the leftmost there is
-    expect(resolveForwarded(socket, { host: "h" }, 3).for).toBe("203.0.113.7");
+  it("never answers a wildcard bind address", () => {
+    expect(requestOrigin(req("http://0.0.0.0:3000/x"), direct)).toBe("http://localhost:3000");
+    expect(requestOrigin(req("http://0.0.0.0:3000/x", { host: "0.0.0.0:3000" }), direct)).toBe("http://localhost:3000");
+    expect(requestOrigin(req("http://[::]:3000/x", { host: "[::]:3000" }), direct)).toBe("http://localhost:3000");
   });
 
-  it("rewrites a request's headers and drops the ones only Next.js may send", () => {
-    const req = {
-      socket,
-      headers: { host: "app.test:3000", "x-forwarded-for": "1.2.3.4", "x-forwarded-port": "443", forwarded: "for=1.2.3.4", "x-middleware-subrequest": "proxy:proxy:proxy:proxy:proxy", "x-invoke-path": "/x" },
-    } as unknown as IncomingMessage;
-    applyForwarded(req, 0);
-    expect(req.headers).toEqual({ host: "app.test:3000", "x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "http", "x-forwarded-host": "app.test:3000" });
-    const h = new Headers(req.headers as Record<string, string>);
-    expect(clientAddress(h)).toBe("203.0.113.7");
-    expect(requestOrigin(h)).toBe("http://app.test:3000");
+  it("ignores forwarded headers unless TRUST_PROXY is set", () => {
+    const r = req("http://0.0.0.0:3000/x", { host: "10.0.0.5:3000", "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" });
+    expect(requestOrigin(r, direct)).toBe("http://10.0.0.5:3000");
+    expect(requestOrigin(r, proxied)).toBe("https://evil.example");
+    expect(requestOrigin(req("http://0.0.0.0:3000/x", { host: "a:1", "x-forwarded-host": "scope.example, inner", "x-forwarded-proto": "https, http" }), proxied)).toBe(
+      "https://scope.example",
+    );
   });
-});
 
-describe("the Origin check", () => {
-  const req = (method: string, headers: Record<string, string>) => new Request("http://app.test:3000/api/x", { method, headers: { "x-forwarded-host": "app.test:3000", "x-forwarded-proto": "http", ...headers } });
-  it("lets our own origin, reads and clients without Origin/Referer (not a browser page) through", () => {
-    expect(() => assertSameOrigin(req("POST", { origin: "http://app.test:3000" }), undefined)).not.toThrow();
-    expect(() => assertSameOrigin(req("POST", { origin: "https://statescope.example" }), "https://statescope.example/")).not.toThrow();
-    expect(() => assertSameOrigin(req("GET", { origin: "https://evil.example" }), undefined)).not.toThrow();
-    expect(() => assertSameOrigin(req("POST", {}), undefined)).not.toThrow();
-  });
-  it("refuses another origin, an opaque one, and a foreign Referer when Origin is missing", () => {
-    const cases: Record<string, string>[] = [{ origin: "https://evil.example" }, { origin: "null" }, { origin: "http://app.test:3001" }, { referer: "https://evil.example/x" }];
-    for (const h of cases) {
-      expect(() => assertSameOrigin(req("POST", h), undefined), JSON.stringify(h)).toThrow(/cross-origin request refused/);
+  it("refuses a Host header that is not a host", () => {
+    for (const host of ["evil.example/x", "a@b", "a b", "x\\y", ""]) {
+      expect(requestOrigin(req("http://127.0.0.1:3000/x", { host }), direct)).toBe("http://127.0.0.1:3000");
     }
+    expect(requestOrigin(req("http://127.0.0.1:3000/x", { "x-forwarded-host": "//evil", "x-forwarded-proto": "javascript" }), proxied)).toBe("http://127.0.0.1:3000");
+  });
+
+  it("PUBLIC_URL wins for links", () => {
+    expect(publicBaseUrl(req("http://0.0.0.0:3000/x", { host: "127.0.0.1:3000" }), { ...direct, publicUrl: "https://scope.example/" })).toBe("https://scope.example");
+    expect(publicBaseUrl(req("http://0.0.0.0:3000/x", { host: "127.0.0.1:3000" }), direct)).toBe("http://127.0.0.1:3000");
   });
 });
 
-describe("Content-Security-Policy", () => {
-  const base = { nonce: "abc", pathname: "/w/x", syncUrl: "wss://sync.example:1234", dev: false, https: true, githubSignIn: false };
-  it("scripts by nonce only, the sync server in connect-src, framed by nobody", () => {
-    const csp = contentSecurityPolicy(base);
-    expect(csp).toContain("script-src 'self' 'nonce-abc' 'strict-dynamic';");
-    expect(csp).not.toContain("unsafe-eval");
-    expect(csp).toContain("connect-src 'self' wss://sync.example:1234;");
-    expect(csp).toContain("frame-ancestors 'none'");
-    expect(csp).toContain("upgrade-insecure-requests");
-    expect(contentSecurityPolicy({ ...base, https: false, dev: true, githubSignIn: true })).toMatch(/'unsafe-eval'.*form-action 'self' https:\/\/github\.com; frame-ancestors 'none'$/);
+describe("clientAddress", () => {
+  it("is the x-forwarded-for the web server's front wrote (applyForwarded: the socket's, or the trusted proxy's entry)", () => {
+    expect(clientAddress(req("http://x/", { "x-forwarded-for": "203.0.113.9" }))).toBe("203.0.113.9");
+    expect(clientAddress(req("http://x/"))).toBe("unknown");
   });
-  it("lets other sites frame only the paths listed as frameable", () => {
-    const embed = [/^\/embed\//];
-    expect(contentSecurityPolicy({ ...base, pathname: "/embed/finding-1" }, embed)).toContain("frame-ancestors *");
-    expect(contentSecurityPolicy({ ...base, pathname: "/w/embed/x" }, embed)).toContain("frame-ancestors 'none'");
+});
+
+describe("tRPC context", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    resetEnvCache();
+  });
+  it("builds invite links from the address the browser used (opened at 127.0.0.1, bound to 0.0.0.0)", async () => {
+    vi.stubEnv("DATABASE_URL", "postgresql://u:p@127.0.0.1:9/none");
+    vi.stubEnv("PUBLIC_URL", undefined);
+    vi.stubEnv("TRUST_PROXY", undefined);
+    resetEnvCache();
+    const { createContext } = await import("@/server/api/context");
+    const ctx = await createContext(new Request("http://0.0.0.0:3000/api/trpc/invite.create", { headers: { host: "127.0.0.1:3000" } }), null);
+    expect(ctx.publicUrl).toBe("http://127.0.0.1:3000");
+    expect(ctx.requestOrigin).toBe("http://127.0.0.1:3000");
   });
 });

@@ -1,13 +1,70 @@
 /**
- * Who is calling, and which origin they reached: the one place that answers both.
+ * Who is asking, and at which address they reached us: the one place that reads a request's
+ * host, scheme and client address.
  *
- * The web server (web-server.ts) sets `x-forwarded-for`, `-proto` and `-host` on every request
- * from the socket, or from the trusted proxies' headers when TRUST_PROXY says there are some,
- * before Next.js sees the request; whatever a client sent in those headers is replaced. Code in
- * the app therefore reads them as facts: `clientAddress` for rate limits, `requestOrigin` for
- * the Origin check, invite links and the sync URL.
+ * Forwarded headers (`x-forwarded-host`, `-proto`, `-for`) are set by whoever sends the request,
+ * and `next start` passes client-sent ones through. So the web process is our own front
+ * (web-server.ts, a Next.js custom server): before Next.js sees a request, `applyForwarded`
+ * replaces them with what the socket says — or, when TRUST_PROXY says a reverse proxy we run sits
+ * in front, with what that proxy wrote. Inside the app `x-forwarded-for` is therefore always the
+ * client's address, and the origin functions below read the proxy's host/scheme only when
+ * TRUST_PROXY is on (otherwise the Host header, which the front copies unchanged).
  */
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+
+export interface RequestLike {
+  url: string;
+  headers: Pick<Headers, "get">;
+}
+
+export interface OriginSettings {
+  /** TRUST_PROXY: a reverse proxy in front sets the x-forwarded-* headers. */
+  trustProxy: boolean;
+}
+
+/** Addresses a server binds to that no browser can open. */
+const WILDCARD_HOSTS = new Set(["0.0.0.0", "[::]", "::", "[::0]"]);
+/** host[:port], a bracketed IPv6 literal allowed; nothing that could smuggle a path or user info. */
+const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/** First value of a comma-separated forwarded header (the one the client-facing proxy wrote). */
+function first(v: string | null | undefined): string | undefined {
+  const s = v?.split(",")[0]?.trim();
+  return s ? s : undefined;
+}
+
+/**
+ * The origin the browser used to reach us (e.g. `http://127.0.0.1:3000`), never a wildcard bind
+ * address: the proxy's forwarded host/scheme when trusted, else the Host header, else the URL.
+ */
+export function requestOrigin(req: RequestLike, s: OriginSettings): string {
+  const url = new URL(req.url);
+  let proto = url.protocol.replace(/:$/, "");
+  let host: string | undefined;
+  if (s.trustProxy) {
+    const fp = first(req.headers.get("x-forwarded-proto"))?.toLowerCase();
+    if (fp === "http" || fp === "https") proto = fp;
+    host = first(req.headers.get("x-forwarded-host"));
+  }
+  host ??= req.headers.get("host")?.trim() || undefined;
+  if (!host || !HOST_RE.test(host)) host = url.host;
+  const hostname = host.replace(/:\d+$/, "");
+  if (WILDCARD_HOSTS.has(hostname)) host = `localhost${host.slice(hostname.length)}`;
+  return `${proto}://${host}`;
+}
+
+/** Base of links we hand out (invites): PUBLIC_URL when set, else the request's origin. */
+export function publicBaseUrl(req: RequestLike, s: OriginSettings & { publicUrl?: string | undefined }): string {
+  return (s.publicUrl ?? requestOrigin(req, s)).replace(/\/$/, "");
+}
+
+/** The calling client's address, as the web server's front established it (`applyForwarded`). */
+export function clientAddress(req: Pick<RequestLike, "headers">): string {
+  return first(req.headers.get("x-forwarded-for")) ?? "unknown";
+}
+
+// ---------------------------------------------------------------------------
+// The front's side (web-server.ts)
 
 export interface Forwarded {
   /** The client's IP address (as the socket or the trusted proxy saw it). */
@@ -17,10 +74,7 @@ export interface Forwarded {
   host: string;
 }
 
-const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-
-/** host[:port] as a browser sends it, or null for anything else (it ends up in URLs and headers). */
-const hostOrNull = (h: string | undefined): string | null => (h && /^[A-Za-z0-9.\-:[\]]{1,300}$/.test(h) ? h : null);
+const firstOf = (v: string | string[] | undefined): string | undefined => first(Array.isArray(v) ? v[0] : v);
 
 /** An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the IPv4 address. */
 function normalizeAddress(a: string): string {
@@ -29,35 +83,29 @@ function normalizeAddress(a: string): string {
 }
 
 /**
- * What the app may believe about a request that arrived on `socket`: with `trustProxy` = 0 the
- * socket alone; with N trusted proxies, the address the N-th proxy from us appended to
- * X-Forwarded-For (entries further left were written by whoever the client is, and are ignored)
- * and the outermost proxy's X-Forwarded-Proto / -Host.
+ * What the app may believe about a request that arrived on `socket`: without a trusted proxy, the
+ * socket alone; behind one, the address that proxy appended to X-Forwarded-For (entries further
+ * left were written by whoever the client is, and are ignored) and its X-Forwarded-Proto / -Host.
  */
 export function resolveForwarded(
   socket: { remoteAddress?: string | undefined; encrypted?: boolean | undefined },
   headers: IncomingHttpHeaders,
-  trustProxy: number,
+  trustProxy: boolean,
 ): Forwarded {
+  const hostHeader = firstOf(headers.host);
   const own: Forwarded = {
     for: normalizeAddress(socket.remoteAddress ?? "unknown"),
     proto: socket.encrypted ? "https" : "http",
-    host: hostOrNull(first(headers.host)) ?? "localhost",
+    host: hostHeader && HOST_RE.test(hostHeader) ? hostHeader : "localhost",
   };
-  if (trustProxy <= 0) return own;
-  const chain = [
-    ...(first(headers["x-forwarded-for"]) ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
-    own.for,
-  ];
-  const proto = first(headers["x-forwarded-proto"])?.split(",")[0]?.trim().toLowerCase();
-  const host = first(headers["x-forwarded-host"])?.split(",")[0]?.trim();
+  if (!trustProxy) return own;
+  const appended = (Array.isArray(headers["x-forwarded-for"]) ? headers["x-forwarded-for"].join(",") : (headers["x-forwarded-for"] ?? "")).split(",").at(-1)?.trim();
+  const proto = firstOf(headers["x-forwarded-proto"])?.toLowerCase();
+  const host = firstOf(headers["x-forwarded-host"]);
   return {
-    for: normalizeAddress(chain[Math.max(0, chain.length - 1 - trustProxy)]!),
+    for: appended ? normalizeAddress(appended) : own.for,
     proto: proto === "https" || proto === "http" ? proto : own.proto,
-    host: hostOrNull(host) ?? own.host,
+    host: host && HOST_RE.test(host) ? host : own.host,
   };
 }
 
@@ -79,7 +127,7 @@ const INTERNAL_HEADERS = [
 ];
 
 /** Overwrites the forwarded headers of `req` with what this process can vouch for. */
-export function applyForwarded(req: Pick<IncomingMessage, "headers" | "socket">, trustProxy: number): void {
+export function applyForwarded(req: Pick<IncomingMessage, "headers" | "socket">, trustProxy: boolean): void {
   const f = resolveForwarded({ remoteAddress: req.socket.remoteAddress, encrypted: (req.socket as { encrypted?: boolean }).encrypted }, req.headers, trustProxy);
   req.headers["x-forwarded-for"] = f.for;
   req.headers["x-forwarded-proto"] = f.proto;
@@ -87,21 +135,4 @@ export function applyForwarded(req: Pick<IncomingMessage, "headers" | "socket">,
   delete req.headers["x-forwarded-port"]; // Next.js fills it in from the port it listens on
   delete req.headers.forwarded;
   for (const h of INTERNAL_HEADERS) delete req.headers[h];
-}
-
-/** The calling client's address, as the web server established it. */
-export function clientAddress(headers: Headers): string {
-  return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";
-}
-
-/** The origin (scheme://host[:port]) the client reached, as the web server established it. */
-export function requestOrigin(headers: Headers): string {
-  const proto = headers.get("x-forwarded-proto") === "https" ? "https" : "http";
-  const host = headers.get("x-forwarded-host") ?? headers.get("host") ?? "localhost";
-  return `${proto}://${host}`;
-}
-
-/** True when the client reached us over HTTPS (directly, or through a trusted proxy). */
-export function isHttps(headers: Headers): boolean {
-  return headers.get("x-forwarded-proto") === "https";
 }

@@ -5,7 +5,7 @@
  * therefore names that site, and is refused before any work is done.
  */
 import { AppError } from "@statescope/core";
-import { requestOrigin } from "./request-origin";
+import { requestOrigin, type OriginSettings } from "./request-origin";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -19,10 +19,14 @@ export function usesAmbientCredentials(_req: Request): boolean {
   return true;
 }
 
+export interface SameOriginSettings extends OriginSettings {
+  publicUrl?: string | undefined;
+}
+
 /** The origins our pages are served from: the one this request reached, and PUBLIC_URL's. */
-export function ownOrigins(req: Request, publicUrl: string | undefined): Set<string> {
-  const own = new Set([requestOrigin(req.headers)]);
-  if (publicUrl) own.add(new URL(publicUrl).origin);
+export function ownOrigins(req: Request, s: SameOriginSettings): Set<string> {
+  const own = new Set([requestOrigin(req, s)]);
+  if (s.publicUrl) own.add(new URL(s.publicUrl).origin);
   return own;
 }
 
@@ -32,11 +36,11 @@ export function ownOrigins(req: Request, publicUrl: string | undefined): Set<str
  * opaque "null" of a sandboxed frame or a cross-site redirect. A request with neither header does
  * not come from a browser page (browsers send Origin on every POST), so it cannot be a forgery.
  */
-export function assertSameOrigin(req: Request, publicUrl: string | undefined): void {
+export function assertSameOrigin(req: Request, s: SameOriginSettings): void {
   if (SAFE_METHODS.has(req.method) || !usesAmbientCredentials(req)) return;
   const origin = req.headers.get("origin") ?? refererOrigin(req.headers.get("referer"));
   if (origin === undefined) return;
-  if (origin !== "null" && ownOrigins(req, publicUrl).has(origin)) return;
+  if (origin !== "null" && ownOrigins(req, s).has(origin)) return;
   throw new AppError(
     "FORBIDDEN",
     `cross-origin request refused: a ${req.method} from ${origin === "null" ? "an opaque origin" : origin} may not act with your Statescope session; use Statescope's own pages`,

@@ -61,7 +61,8 @@ export async function handleTrpc(req: Request): Promise<Response> {
       // only requests that carry a session can be forged with it
       if (userId) {
         try {
-          assertSameOrigin(req, env().PUBLIC_URL);
+          const e = env();
+          assertSameOrigin(req, { trustProxy: e.TRUST_PROXY, publicUrl: e.PUBLIC_URL });
         } catch (e) {
           throw isAppError(e) ? toTRPCError(e) : e;
         }

@@ -33,7 +33,8 @@ export function workspaceRoute<P extends { slug: string }>(
 ): (req: Request, route: { params: Promise<P> }) => Promise<Response> {
   return async (req, route) => {
     try {
-      assertSameOrigin(req, env().PUBLIC_URL);
+      const e = env();
+      assertSameOrigin(req, { trustProxy: e.TRUST_PROXY, publicUrl: e.PUBLIC_URL });
       const userId = await currentUserId();
       if (!userId) throw new AppError("UNAUTHENTICATED", "you are not signed in: sign in and try again");
       const params = await route.params;
