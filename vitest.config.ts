@@ -13,6 +13,8 @@ export default defineConfig({
     ],
   },
   test: {
+    // a committed .only would silently skip every other test (vitest's default, stated)
+    allowOnly: !process.env.CI,
     projects: [
       {
         extends: true,

@@ -28,7 +28,7 @@ import {
   type TokensOutput,
   type TrackSummary,
 } from "./schemas";
-import { annotationTrackSummary } from "@/server/services/collab/annotations";
+import { annotationTrackSummary } from "@/server/services/records/annotations";
 import { scanMatches } from "./regex-scan";
 
 const LIST_SELECT = {
@@ -92,7 +92,7 @@ export async function getDataset(db: Db, workspaceId: string, datasetId: string)
   };
 }
 
-/** The imported tracks plus the members' "annotations" track (issue 7) once it has a category. */
+/** The imported tracks plus the members' "annotations" track once it has a category. */
 async function withAnnotationTrack(db: Db, datasetId: string, tracks: TrackSummary[]): Promise<TrackSummary[]> {
   const annotations = await annotationTrackSummary(db, datasetId, tracks.map((t) => t.name));
   return annotations ? [...tracks, annotations] : tracks;

@@ -1,7 +1,7 @@
 /**
- * Request and response schemas of the collaboration use cases (issue 7): hypotheses, annotations,
- * comments, mentions and live record events. Shared by services, routers and tests; every string
- * and array is bounded.
+ * Request and response schemas of the durable records: hypotheses, annotations, comments,
+ * mentions and live record events. Shared by services, routers and tests; every string and
+ * array is bounded.
  */
 import { z } from "zod";
 import { ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
