@@ -115,9 +115,8 @@ export const ZHypothesisListInput = z.object({
 export const ZFrozenResult = z.object({
   /** The match result key (same as `match.run`'s). */
   key: z.string(),
-  k: z.number().int(),
-  before: z.number().int(),
-  after: z.number().int(),
+  /** The rest of the query the results were frozen with. */
+  ...ZFreezeOptions.shape,
   frozenAt: z.date(),
   result: ZMatchResult,
 });
