@@ -300,6 +300,8 @@ export const ZInboxItem = z.object({
     source: z.string().nullable(),
     start: z.number().int().nullable(),
     end: z.number().int().nullable(),
+    /** The anchor's cells (empty for a hypothesis thread or a range without cells). */
+    cells: z.array(z.number().int()),
   }),
 });
 export type InboxItem = z.infer<typeof ZInboxItem>;
