@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callerFor, collabFixture, type CollabFixture } from "../../tests/fixtures/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { parseCsv } from "../services/collab/csv";
+import { parseCsv } from "../services/records/csv";
 
 let t: TestDatabase;
 let fx: CollabFixture;
