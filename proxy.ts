@@ -9,16 +9,16 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { env, githubAuthEnabled } from "@/server/env";
 import { requestOrigin } from "@/server/http/request-origin";
-import { contentSecurityPolicy, newNonce } from "@/server/http/security-headers";
+import { contentSecurityPolicy, newNonce, setsOwnPolicy } from "@/server/http/security-headers";
 import { syncUrlFor } from "@/server/services/sync-tokens";
 
 export function proxy(request: NextRequest) {
+  if (setsOwnPolicy(request.nextUrl.pathname)) return NextResponse.next();
   const e = env();
   const nonce = newNonce();
   const origin = requestOrigin(request, { trustProxy: e.TRUST_PROXY });
   const csp = contentSecurityPolicy({
     nonce,
-    pathname: request.nextUrl.pathname,
     syncUrl: syncUrlFor({ publicUrl: e.SYNC_PUBLIC_URL, requestOrigin: e.PUBLIC_URL ?? origin, syncPort: e.SYNC_PORT }),
     dev: e.NODE_ENV === "development",
     https: origin.startsWith("https:"),

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import { applyForwarded, clientAddress, requestOrigin, resolveForwarded } from "./request-origin";
 import { assertSameOrigin } from "./same-origin";
-import { contentSecurityPolicy } from "./security-headers";
+import { contentSecurityPolicy, setsOwnPolicy } from "./security-headers";
 
 const socket = { remoteAddress: "::ffff:203.0.113.7", encrypted: false };
 
@@ -50,7 +50,7 @@ describe("the Origin check", () => {
 });
 
 describe("Content-Security-Policy", () => {
-  const base = { nonce: "abc", pathname: "/w/x", syncUrl: "wss://sync.example:1234", dev: false, https: true, githubSignIn: false };
+  const base = { nonce: "abc", syncUrl: "wss://sync.example:1234", dev: false, https: true, githubSignIn: false };
   it("scripts by nonce only, the sync server in connect-src, framed by nobody", () => {
     const csp = contentSecurityPolicy(base);
     expect(csp).toContain("script-src 'self' 'nonce-abc' 'strict-dynamic';");
@@ -60,9 +60,8 @@ describe("Content-Security-Policy", () => {
     expect(csp).toContain("upgrade-insecure-requests");
     expect(contentSecurityPolicy({ ...base, https: false, dev: true, githubSignIn: true })).toMatch(/'unsafe-eval'.*form-action 'self' https:\/\/github\.com; frame-ancestors 'none'$/);
   });
-  it("lets other sites frame only the paths listed as frameable", () => {
-    const embed = [/^\/embed\//];
-    expect(contentSecurityPolicy({ ...base, pathname: "/embed/finding-1" }, embed)).toContain("frame-ancestors *");
-    expect(contentSecurityPolicy({ ...base, pathname: "/w/embed/x" }, embed)).toContain("frame-ancestors 'none'");
+  it("leaves the findings' own pages to their handlers (the embeds set frame-ancestors *), and only those", () => {
+    for (const p of ["/f/abc123/embed", "/f/abc123/v2/embed", "/f/abc123", "/f/assets/viewer.js", "/p/my-paper", "/oembed"]) expect(setsOwnPolicy(p), p).toBe(true);
+    for (const p of ["/", "/signin", "/w/demo", "/w/demo/f/x/embed", "/fx/embed", "/oembedded", "/api/trpc/health"]) expect(setsOwnPolicy(p), p).toBe(false);
   });
 });

@@ -9,15 +9,21 @@
  */
 
 /**
- * Pages another site may frame (the findings issue's embed routes): add a pattern here, e.g.
- * `/^\/embed\//`. Every other page answers `frame-ancestors 'none'`.
+ * Paths answered by route handlers that write their own HTML and set their own
+ * Content-Security-Policy: the published findings (`/f/…`, `/p/…`, `/oembed`), whose embed routes
+ * (`/f/<id>/embed`, `/f/<id>/v<n>/embed`) any site may frame (`frame-ancestors *`) and whose other
+ * pages answer `frame-ancestors 'none'`. proxy.ts leaves them alone: a header it set would win over
+ * the handler's (Next.js keeps the first), and their scripts carry no nonce. Every other page is
+ * rendered by Next.js under the nonce policy below and framed by nobody.
  */
-export const FRAMEABLE_PATHS: readonly RegExp[] = [];
+export const OWN_POLICY_PATHS: readonly RegExp[] = [/^\/f\//, /^\/p\//, /^\/oembed(\/|$)/];
+
+export function setsOwnPolicy(pathname: string): boolean {
+  return OWN_POLICY_PATHS.some((p) => p.test(pathname));
+}
 
 export interface CspSettings {
   nonce: string;
-  /** The request's pathname: decides frame-ancestors. */
-  pathname: string;
   /** ws(s)://host:port of the sync server as browsers reach it. */
   syncUrl: string;
   dev: boolean;
@@ -26,7 +32,7 @@ export interface CspSettings {
   githubSignIn: boolean;
 }
 
-export function contentSecurityPolicy(s: CspSettings, frameable: readonly RegExp[] = FRAMEABLE_PATHS): string {
+export function contentSecurityPolicy(s: CspSettings): string {
   const sync = new URL(s.syncUrl);
   const directives: [string, ...string[]][] = [
     ["default-src", "'self'"],
@@ -39,7 +45,7 @@ export function contentSecurityPolicy(s: CspSettings, frameable: readonly RegExp
     ["object-src", "'none'"],
     ["base-uri", "'self'"],
     ["form-action", "'self'", ...(s.githubSignIn ? ["https://github.com"] : [])],
-    ["frame-ancestors", frameable.some((p) => p.test(s.pathname)) ? "*" : "'none'"],
+    ["frame-ancestors", "'none'"],
     ...(s.https ? ([["upgrade-insecure-requests"]] as [string][]) : []),
   ];
   return directives.map((d) => d.join(" ")).join("; ");
