@@ -61,7 +61,7 @@ describe("token search off the request thread", () => {
     // each search ran its full time limit in a worker ...
     expect(performance.now() - t0).toBeGreaterThanOrEqual(SEARCH_TIME_LIMIT_MS);
     // ... while this thread never stalled for anything like it (on the request thread one search
-    // blocks it for the whole 2 s; `npm run bench:search` measures the latency itself)
+    // blocks it for the whole 2 s; `npm run bench:edge` measures the latency itself)
     expect(cheap.length).toBeGreaterThan(10);
     expect(delay.max / 1e6).toBeLessThan(SEARCH_TIME_LIMIT_MS / 2);
     expect(Math.max(...cheap)).toBeLessThan(SEARCH_TIME_LIMIT_MS / 2);
