@@ -1,8 +1,9 @@
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
+import { processPubSub } from "@/server/pubsub/process";
 import type { Context } from "./trpc";
 
-/** Build the tRPC context for a request: the database and the signed-in user, if any. */
+/** Build the tRPC context for a request: the database, the process's pub/sub and the signed-in user, if any. */
 export async function createContext(req: Request, userId: string | null): Promise<Context> {
   const client = db();
   let actor: Context["actor"] = null;
@@ -13,5 +14,5 @@ export async function createContext(req: Request, userId: string | null): Promis
   }
   const requestOrigin = new URL(req.url).origin;
   const publicUrl = env().PUBLIC_URL ?? requestOrigin;
-  return { db: client, actor, publicUrl, requestOrigin };
+  return { db: client, pubsub: processPubSub(), actor, publicUrl, requestOrigin };
 }

@@ -18,7 +18,7 @@ beforeAll(async () => {
   process.env.MATCH_WAIT_MS = "20000";
   resetEnvCache();
   fx = await collabFixture(t.db);
-  as = callerFor(t.db);
+  as = callerFor(t);
   runner = await run({ connectionString: t.url, concurrency: 1, noHandleSignals: true, pollInterval: 60_000, taskList: taskList(t.db, new MatchEngine(16 * 2 ** 20)) });
 });
 afterAll(async () => {

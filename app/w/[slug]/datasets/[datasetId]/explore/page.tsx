@@ -7,6 +7,7 @@ import { requireUser } from "@/app/_lib/require-user";
 import { createCaller } from "@/server/api/root";
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
+import { processPubSub } from "@/server/pubsub/process";
 import type { DatasetDetail } from "@/server/services/datasets/schemas";
 import { startFirstWindow } from "./first-window";
 
@@ -42,7 +43,7 @@ export default async function ExplorePage({
 }) {
   const { slug, datasetId } = await params;
   const userId = await requireUser(`/w/${slug}/datasets/${datasetId}/explore`);
-  const caller = createCaller({ db: db(), actor: { userId }, publicUrl: env().PUBLIC_URL ?? "http://localhost" });
+  const caller = createCaller({ db: db(), pubsub: processPubSub(), actor: { userId }, publicUrl: env().PUBLIC_URL ?? "http://localhost" });
   const initialInfo = await prefetchInfo(caller, slug, datasetId);
   const measured = Number((await cookies()).get(CANVAS_WIDTH_COOKIE)?.value);
   const width = Number.isFinite(measured) && measured >= 200 && measured <= 10_000 ? measured : DEFAULT_CANVAS_WIDTH;
