@@ -5,7 +5,7 @@
  * (token for another room) and a reason, before any document bytes, because
  * a browser cannot read the HTTP status of a refused upgrade; a page speaking
  * another schema version (`?v=`) gets 4426 and "reload the page". Admitted
- * sockets join a room (rooms.ts), which a backend (pg-backend.ts) persists
+ * sockets join a room (rooms.ts), which a backend (backend.ts: storage + relay) persists
  * and relays between sync processes.
  */
 import http from "node:http";
@@ -22,7 +22,7 @@ export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 
 export interface SyncServerOptions {
-  /** Storage and relay of rooms (pg-backend.ts); closed with the server. */
+  /** Storage and relay of rooms (backend.ts; pg-backend.ts in the sync process); closed with the server. */
   backend: SyncBackend;
   /** How long an empty room stays loaded before it is written out and released (default 30 s). */
   idleMs?: number;
