@@ -321,7 +321,7 @@ describe.each(worlds)("relay contract: %s", (_name, make) => {
     }
   });
 
-  it("after losing its connection, makes every joined room re-read its storage and ask for presence again", async () => {
+  it("after losing its connection, makes every joined room re-read its storage and exchange presence again", async () => {
     const w = make();
     const [a, b] = await processes(w, 2);
     try {
@@ -335,7 +335,9 @@ describe.each(worlds)("relay contract: %s", (_name, make) => {
       await expect.poll(() => onB.get().presence).toEqual([mine]);
       await w.cut(ends.get(b!)!);
       await expect.poll(() => onB.get().reloads, { timeout: 10_000 }).toBe(1);
-      await expect.poll(() => onB.get().presence).toEqual([mine, mine]);
+      // (on Postgres both lose the connection: A's clients come back whether A or B reconnects first)
+      await expect.poll(() => onB.get().presence.length).toBeGreaterThanOrEqual(2);
+      expect(onB.get().presence.every((p) => Buffer.from(p).equals(Buffer.from(mine)))).toBe(true);
       // and it hears new updates again
       await store(w, r, ja, update("after"));
       await expect.poll(() => onB.get().updates.length).toBe(1);

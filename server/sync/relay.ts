@@ -289,13 +289,19 @@ export function createRelay(pubsub: PubSub, opts: RelayOptions = {}): RoomRelay 
     }
   }
 
-  /** After a lost connection: nobody counts as gone for the silence, and every room catches up. */
+  /**
+   * After a lost connection: nobody counts as gone for the silence, and every room catches up —
+   * re-reads its storage, tells the others its clients' presence and asks for theirs (a database
+   * restart cuts every process at once: whichever is back first, the other hears the answer).
+   */
   function resync(): void {
     const now = Date.now();
     for (const other of lastHeard.keys()) lastHeard.set(other, now);
     if (rooms.size > 0) log("relay connection (re)established: re-reading loaded rooms");
     for (const [name, room] of rooms) {
       room.peer.reload();
+      const mine = room.peer.localPresence();
+      if (mine) publishPresence(name, mine);
       ask(name);
     }
   }
