@@ -187,8 +187,12 @@ export function createRooms(opts: RoomsOptions): Rooms {
         applyRelayedAwareness: (update) => {
           const checked = checkRelayedPresence(update);
           if (!checked) return;
-          // a client now on another process is no longer spoken for by a socket of ours that has not closed yet
-          for (const e of readAwarenessEntries(checked)) for (const c of room.conns.values()) c.ids.delete(e.clientId);
+          // a client that moved to another process (a newer state from there) is no longer spoken for
+          // by a socket of ours that has not noticed it is gone
+          for (const e of readAwarenessEntries(checked)) {
+            if (e.json === "null" || (awareness.meta.get(e.clientId)?.clock ?? -1) >= e.clock) continue;
+            for (const c of room.conns.values()) c.ids.delete(e.clientId);
+          }
           awarenessProtocol.applyAwarenessUpdate(awareness, checked, RELAYED);
         },
         dropRelayedClients: (ids) => awarenessProtocol.removeAwarenessStates(awareness, ids, RELAYED),

@@ -77,6 +77,18 @@ class Unavailable extends Error {}
 
 const memberKey = (c: SyncClaims) => `${c.w}\u0000${c.u}`;
 
+/** A close reason within the protocol's 123 bytes (`ws` throws on a longer one), cut at a character. */
+export function closeReason(reason: string): string {
+  let out = "";
+  let bytes = 0;
+  for (const ch of reason) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > 123) break;
+    out += ch;
+  }
+  return out;
+}
+
 /** Malformed frames a socket may send before it is closed (others in the room are unaffected). */
 export const MAX_MALFORMED_FRAMES = 3;
 export const CLOSE_MALFORMED = 4400;
@@ -101,7 +113,7 @@ function guardFrames(socket: WebSocket, opts: { readOnly: boolean; log: (l: stri
     refuse(code, reason) {
       if (socket.readyState !== socket.OPEN) return;
       opts.log(`closing the connection of ${opts.who} (${code}): ${reason}`);
-      socket.close(code, reason.slice(0, 120));
+      socket.close(code, closeReason(reason));
     },
   };
   socket.on = ((event: string, listener: (...args: unknown[]) => void) => {
@@ -180,7 +192,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
   function refuse(socket: WebSocket, code: number, reason: string): void {
     // Resume so the client's closing handshake can be read; drop the socket if it never answers.
     socket.resume();
-    socket.close(code, reason.slice(0, 120));
+    socket.close(code, closeReason(reason));
     setTimeout(() => socket.terminate(), 2000).unref();
   }
 
