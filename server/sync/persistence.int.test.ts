@@ -4,16 +4,13 @@
  * restarts, idle unloading, compaction and the crash bound of a real process
  * killed with SIGKILL.
  */
-import { spawn } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
+import { createTestSyncServer, presenceAt, seedMembers, spawnSyncProcess } from "../../tests/setup/sync-server";
 import { signSyncToken } from "../services/sync-tokens";
 import type { PgBackendOptions } from "./pg-backend";
 import type { SyncServer } from "./server";
@@ -215,23 +212,7 @@ describe("persistence", () => {
 
 describe("crash bound", () => {
   it("a sync process killed with SIGKILL loses at most its last batch (every update older than 100 ms survives), and its clients' presence leaves the other processes within seconds", async () => {
-    const root = fileURLToPath(new URL("../..", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/sync/main.ts")], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: t.url, AUTH_SECRET: SECRET, SYNC_PORT: "0", SYNC_HOST: "127.0.0.1", SYNC_FLUSH_MS: "20" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on("data", (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once("exit", (code) => reject(new Error(`sync process exited (${code}): ${out}`)));
-    });
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    const { child, port, exited } = await spawnSyncProcess(t.url, SECRET, { SYNC_FLUSH_MS: "20" });
     try {
       const room = "ws:w1:crash";
       const a = client(port, room, "alice");

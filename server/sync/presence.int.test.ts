@@ -3,9 +3,6 @@
  * stamps the identity from the room token on it, caps its rate, and survives whatever arrives —
  * one socket's frame closes that socket, never the process or the room.
  */
-import { spawn } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import * as encoding from "lib0/encoding";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -13,7 +10,7 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { COLLAB_SCHEMA_VERSION, MAX_PRESENCE_BYTES, type Presence } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
+import { createTestSyncServer, presenceAt, seedMembers, spawnSyncProcess } from "../../tests/setup/sync-server";
 import type { Role } from "../services/schemas";
 import { signSyncToken } from "../services/sync-tokens";
 import { PRESENCE_BURST, PRESENCE_RATE } from "./presence-gate";
@@ -85,24 +82,8 @@ const synced = (p: WebsocketProvider) => expect.poll(() => p.synced, { timeout: 
 
 describe("a hostile presence frame", () => {
   it("nested 5,000 deep (30 KB): the sync process stays up, closes only that socket, and the others keep syncing", async () => {
-    const root = fileURLToPath(new URL("../..", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/sync/main.ts")], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: t.url, AUTH_SECRET: SECRET, SYNC_PORT: "0", SYNC_HOST: "127.0.0.1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const { child, port: p, exited } = await spawnSyncProcess(t.url, SECRET);
     try {
-      const p = await new Promise<number>((resolve, reject) => {
-        child.stdout.on("data", (d: Buffer) => {
-          out += d.toString();
-          const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-          if (m) resolve(Number(m[1]));
-        });
-        child.once("exit", (code) => reject(new Error(`sync process exited (${code}): ${out}`)));
-      });
       const room = "ws:w1:deep";
       const a = provider(p, room, "ed");
       const b = provider(p, room, "olga");

@@ -1,3 +1,6 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
 import { createDb, type Db } from "@/server/db/client";
 import { memberRoles } from "@/server/services/authz";
@@ -57,4 +60,33 @@ export function presenceAt(position: number, cells: number[] = [3, 17]): Presenc
     view: { source: "states::states1", position, window: 60, brush: [position, position + 3], padding: [1, 0], threshold: 0.3, cells },
     following: null,
   };
+}
+
+/** The real sync process (`server/sync/main.ts`, as `npm run start:sync` runs it) on `url`, on a free port. */
+export interface SyncProcess {
+  child: ChildProcess;
+  port: number;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+}
+
+export async function spawnSyncProcess(url: string, secret: string, env: Record<string, string> = {}): Promise<SyncProcess> {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/sync/main.ts")], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url, AUTH_SECRET: secret, SYNC_PORT: "0", SYNC_HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  let out = "";
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`sync process exited (${code}): ${out}`)));
+  });
+  return { child, port, exited };
 }
