@@ -9,6 +9,11 @@ import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
 import { readAwarenessEntries } from "./presence-gate";
 
+/** Close code for a socket whose frames are refused (malformed, or presence that is not presence). */
+export const CLOSE_MALFORMED = 4400;
+/** Close code for a socket that sends presence far faster than the rate the server passes on. */
+export const CLOSE_TOO_FAST = 4429;
+
 export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
 export const SYNC_STEP_1 = 0;

@@ -19,7 +19,7 @@ import * as encoding from "lib0/encoding";
 import * as decoding from "lib0/decoding";
 import { MAX_PRESENCE_BYTES, presenceFromClient, readPresence, type PresenceUser } from "@statescope/collab";
 import type { RoomLink, SyncBackend } from "./backend";
-import { MESSAGE_AWARENESS, MESSAGE_SYNC } from "./frames";
+import { CLOSE_MALFORMED, CLOSE_TOO_FAST, MESSAGE_AWARENESS, MESSAGE_SYNC } from "./frames";
 import {
   checkRelayedPresence,
   encodeAwarenessEntries,
@@ -43,10 +43,6 @@ const LEFT = Symbol("left");
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 const PING_MS = 30_000;
 
-/** Close code for a socket that sends presence far faster than PRESENCE_RATE. */
-export const CLOSE_TOO_FAST = 4429;
-/** Close code for presence that is not presence (too large, too deep, not JSON): the server's malformed-frame code. */
-export const CLOSE_BAD_PRESENCE = 4400;
 
 export interface RoomsOptions {
   backend: SyncBackend;
@@ -271,7 +267,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
       const bad = ids.filter((id) => !fine.includes(id));
       opts.log(`room ${room.name}: presence of client(s) ${bad.join(", ")} could not be encoded; removed`);
       for (const conn of room.conns.values()) {
-        if (bad.some((id) => conn.ids.has(id))) conn.guard.refuse(CLOSE_BAD_PRESENCE, "your presence could not be sent to the others");
+        if (bad.some((id) => conn.ids.has(id))) conn.guard.refuse(CLOSE_MALFORMED, "your presence could not be sent to the others");
       }
       for (const id of bad) room.awareness.states.delete(id);
       return fine.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(room.awareness, fine) : null;
@@ -338,10 +334,21 @@ export function createRooms(opts: RoomsOptions): Rooms {
   function admitPresence(room: Room, socket: WebSocket, conn: Conn, update: Uint8Array): void {
     const now: AwarenessEntry[] = [];
     for (const e of readAwarenessEntries(update, MAX_PRESENCE_BYTES)) {
-      if (!conn.ids.has(e.clientId)) {
-        // y-websocket clients send back every update they receive: same clock, nothing new
-        const known = room.awareness.meta.get(e.clientId);
-        if (known && known.clock >= e.clock) continue;
+      const mine = conn.ids.has(e.clientId);
+      // y-websocket clients send back every update they receive: same clock, nothing new
+      if (!mine && (room.awareness.meta.get(e.clientId)?.clock ?? -1) >= e.clock) continue;
+      if (e.oversize) return conn.guard.refuse(CLOSE_MALFORMED, `presence state refused: ${e.bytes} bytes; the limit is ${MAX_PRESENCE_BYTES}`);
+      let json = "null";
+      if (e.json !== "null") {
+        const r = presenceFromClient(e.json, conn.member);
+        if (!r.ok && r.hostile) return conn.guard.refuse(CLOSE_MALFORMED, r.problem);
+        if (!r.ok) {
+          conn.guard.strike(r.problem);
+          continue;
+        }
+        json = JSON.stringify(r.presence);
+      }
+      if (!mine) {
         const owner = ownerOf(room, e.clientId);
         if (owner !== null && owner !== conn.member.id) {
           conn.guard.strike(`presence for client ${e.clientId}, which is another member's`);
@@ -354,17 +361,6 @@ export function createRooms(opts: RoomsOptions): Rooms {
         // the member's own client: new, or back through this socket (a reconnect)
         for (const c of room.conns.values()) c.ids.delete(e.clientId);
         conn.ids.add(e.clientId);
-      }
-      if (e.oversize) return conn.guard.refuse(CLOSE_BAD_PRESENCE, `presence state refused: ${e.bytes} bytes; the limit is ${MAX_PRESENCE_BYTES}`);
-      let json = "null";
-      if (e.json !== "null") {
-        const r = presenceFromClient(e.json, conn.member);
-        if (!r.ok && r.hostile) return conn.guard.refuse(CLOSE_BAD_PRESENCE, r.problem);
-        if (!r.ok) {
-          conn.guard.strike(r.problem);
-          continue;
-        }
-        json = JSON.stringify(r.presence);
       }
       const entry = { clientId: e.clientId, clock: e.clock, json };
       if (conn.rate.take()) now.push(entry);
@@ -471,7 +467,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
         // frames.ts has already refused anything undecodable: whatever fails here, only this socket goes
         const why = e instanceof Error ? e.message : String(e);
         opts.log(`room ${name}: a frame from user ${member.id} could not be applied (${why}): closing that connection`);
-        guard.refuse(CLOSE_BAD_PRESENCE, `a frame could not be applied: ${why}`);
+        guard.refuse(CLOSE_MALFORMED, `a frame could not be applied: ${why}`);
       }
     });
     send(socket, syncMessage((e) => syncProtocol.writeSyncStep1(e, r.doc)));

@@ -19,7 +19,7 @@ import type { MemberKey } from "@/server/services/authz";
 import type { Role } from "@/server/services/schemas";
 import type { SyncClaims } from "@/server/services/sync-tokens";
 import type { SyncBackend } from "./backend";
-import { inspectFrame } from "./frames";
+import { CLOSE_MALFORMED, inspectFrame } from "./frames";
 import { createRooms, type SocketGuard } from "./rooms";
 
 export const CLOSE_UNAUTHENTICATED = 4401;
@@ -91,7 +91,6 @@ export function closeReason(reason: string): string {
 
 /** Malformed frames a socket may send before it is closed (others in the room are unaffected). */
 export const MAX_MALFORMED_FRAMES = 3;
-export const CLOSE_MALFORMED = 4400;
 
 /**
  * Every frame is checked (see frames.ts) before the room sees it: malformed frames are dropped
