@@ -100,7 +100,7 @@ export const MAX_MALFORMED_FRAMES = 3;
  * and send presence (awareness). Installed before the room registers its message listener.
  * Returns how the room reports what it refuses.
  */
-function guardFrames(socket: WebSocket, opts: { readOnly: boolean; log: (l: string) => void; who: string }): SocketGuard {
+export function guardFrames(socket: WebSocket, opts: { readOnly: boolean; log: (l: string) => void; who: string }): SocketGuard {
   const on = socket.on.bind(socket);
   let malformed = 0;
   const guard: SocketGuard = {
