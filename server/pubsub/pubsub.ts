@@ -93,7 +93,8 @@ export class Subscriptions {
   add(channel: Channel, sub: Subscriber<unknown>): () => void {
     let entry = this.byName.get(channel.name);
     if (!entry) this.byName.set(channel.name, (entry = { channel, subs: new Set() }));
-    else if (entry.channel !== channel) throw new Error(`channel ${channel.name} is defined twice: import the one definition`);
+    // the newest definition decodes (Next's dev server re-evaluates modules, the connection stays)
+    else entry.channel = channel;
     entry.subs.add(sub);
     const e = entry;
     return () => void e.subs.delete(sub);

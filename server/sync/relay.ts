@@ -10,7 +10,7 @@
  * A batch too large for MAX_PARTS is announced without its bytes: the others re-read the room.
  *
  * Presence travels the same way on its own channel, published at once (it is not stored); an
- * update too large for MAX_PARTS is split by client. Every process announces itself every
+ * update too large for MAX_PRESENCE_PARTS is split by client. Every process announces itself every
  * `heartbeatMs`; when one falls silent for `goneMs` (killed, or cut off), the others remove its
  * clients' presence at once instead of after the 30 s awareness timeout. A process that joins a
  * room asks the others for their clients' presence. After the pub/sub connection was lost every
