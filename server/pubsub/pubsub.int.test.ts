@@ -82,8 +82,8 @@ describe.each(transports)("pub/sub contract: %s", (_name, make) => {
       expect(a.subscribers(PING)).toBe(1);
       await a.publish([PING.notification({ n: 1 }), PING.notification({ n: 2 })]);
       await b.publish([PING.notification({ n: 3, text: "é".repeat(3000) })]);
-      await expect.poll(() => onB.got.length).toBe(3);
-      await expect.poll(() => onA.got.length).toBe(3);
+      await expect.poll(() => onB.got.length, { timeout: 5000 }).toBe(3);
+      await expect.poll(() => onA.got.length, { timeout: 5000 }).toBe(3);
       expect(onB.got.map((m) => m.n)).toEqual([1, 2, 3]);
       expect(onA.got[2]!.text).toHaveLength(3000);
       expect(other.got).toEqual([]);
@@ -105,7 +105,7 @@ describe.each(transports)("pub/sub contract: %s", (_name, make) => {
         { channel: PING.name, payload: `{"n":1,"x":${deep}}` },
         PING.notification({ n: 7 }),
       ]);
-      await expect.poll(() => onB.got.map((m) => m.n)).toEqual([7]);
+      await expect.poll(() => onB.got.map((m) => m.n), { timeout: 5000 }).toEqual([7]);
       expect(logs.filter((l) => l.startsWith("dropped a malformed test_ping message"))).toHaveLength(3);
       expect(logs.some((l) => /nested deeper than 16 levels/.test(l))).toBe(true);
     } finally {
@@ -125,7 +125,7 @@ describe.each(transports)("pub/sub contract: %s", (_name, make) => {
       });
       await b.subscribe(PING, good.subscriber);
       await a.publish([PING.notification({ n: 1 }), PING.notification({ n: 2 })]);
-      await expect.poll(() => good.got.length).toBe(2);
+      await expect.poll(() => good.got.length, { timeout: 5000 }).toBe(2);
       expect(logs.filter((l) => l === "a test_ping subscriber failed: subscriber bug")).toHaveLength(2);
       expect(b.connected).toBe(true);
     } finally {
@@ -143,13 +143,13 @@ describe.each(transports)("pub/sub contract: %s", (_name, make) => {
       await b.subscribe(PING, onB.subscriber);
       const unsubscribe = await b.subscribe(PING, left.subscriber);
       await a.publish([PING.notification({ n: 1 })]);
-      await expect.poll(() => onB.got.length).toBe(1);
+      await expect.poll(() => onB.got.length, { timeout: 5000 }).toBe(1);
       unsubscribe();
       await tr.cut(b);
       await expect.poll(() => onB.resyncs, { timeout: 10_000 }).toBe(1);
       expect(left.resyncs).toBe(0);
       await a.publish([PING.notification({ n: 2 })]);
-      await expect.poll(() => onB.got.map((m) => m.n)).toEqual([1, 2]);
+      await expect.poll(() => onB.got.map((m) => m.n), { timeout: 5000 }).toEqual([1, 2]);
       expect(left.got.map((m) => m.n)).toEqual([1]);
     } finally {
       await Promise.all([a.close(), b.close()]);
@@ -190,7 +190,7 @@ describe("publishing inside a transaction (Postgres)", () => {
         await publish(tx, PING, { n: 2 });
         await tx.user.create({ data: { email: "pubsub-2@test" } });
       });
-      await expect.poll(async () => (await Promise.all(reads), seen)).toEqual([{ n: 2, visible: true }]);
+      await expect.poll(async () => (await Promise.all(reads), seen), { timeout: 5000 }).toEqual([{ n: 2, visible: true }]);
     } finally {
       await ps.close();
     }

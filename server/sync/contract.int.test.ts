@@ -76,6 +76,9 @@ const worlds: [string, () => World][] = [
 
 const room = () => `ws:contract:${randomBytes(4).toString("hex")}`;
 
+/** Updates as hex, to compare: a deep equality walks megabytes element by element. */
+const hex = (us: readonly Uint8Array[]) => us.map((u) => Buffer.from(u).toString("hex"));
+
 /** A document update that sets `key` (plus `filler` random bytes, which do not compress). */
 function update(key: string, filler = 0): Uint8Array {
   const doc = new Y.Doc();
@@ -123,7 +126,7 @@ describe.each(worlds)("room storage contract: %s", (_name, make) => {
       });
       await w.storage.append(r, update("a"), [PROBE.notification({ room: r, n: 1 }), PROBE.notification({ room: r, n: 2 })]);
       await w.storage.append(r, update("b"), [PROBE.notification({ room: r, n: 3 })]);
-      await expect.poll(() => arrived).toEqual([1, 2, 3]);
+      await expect.poll(() => arrived, { timeout: 5000 }).toEqual([1, 2, 3]);
       const stored = await Promise.all(storedOnArrival);
       expect(stored[0]).toBeGreaterThanOrEqual(1);
       expect(stored[2]).toBe(2);
@@ -225,10 +228,10 @@ describe.each(worlds)("relay contract: %s", (_name, make) => {
       await b!.join(other, onBOther.peer);
       const u = update("x");
       await store(w, r, ja, u);
-      await expect.poll(() => onB.get().updates.length).toBe(1);
+      await expect.poll(() => onB.get().updates.length, { timeout: 5000 }).toBe(1);
       expect(onB.get().updates[0]).toEqual(u);
       await store(w, r, ja, update("y"));
-      await expect.poll(() => onB.get().updates.length).toBe(2);
+      await expect.poll(() => onB.get().updates.length, { timeout: 5000 }).toBe(2);
       expect(onA.get().updates).toEqual([]);
       expect(onBOther.get().updates).toEqual([]);
     } finally {
@@ -251,8 +254,6 @@ describe.each(worlds)("relay contract: %s", (_name, make) => {
       sizes.push(Y.encodeStateAsUpdate(text));
       for (const u of sizes) await store(w, r, ja, u);
       await expect.poll(() => onB.get().updates.length, { timeout: 10_000 }).toBe(sizes.length);
-      // (compared as hex: a deep equality walks megabytes element by element)
-      const hex = (us: Uint8Array[]) => us.map((u) => Buffer.from(u).toString("hex"));
       expect(hex(onB.get().updates)).toEqual(hex(sizes));
       // 3 MB of random bytes fits no number of parts: the others are told to read the room again
       await store(w, r, ja, update("huge", 3_000_000));
@@ -275,19 +276,20 @@ describe.each(worlds)("relay contract: %s", (_name, make) => {
       const onB = recorder();
       const ja = await a!.join(r, onA.peer);
       await b!.join(r, onB.peer);
-      await expect.poll(() => onA.get().asked).toBe(1); // B asked; A had no clients yet
+      await expect.poll(() => onA.get().asked, { timeout: 5000 }).toBe(1); // B asked; A had no clients yet
       aHasClients = true;
       ja.publishPresence(mine);
       const big = presenceOf(8, { junk: randomBytes(20_000).toString("base64") });
       ja.publishPresence(big);
-      await expect.poll(() => onB.get().presence.length).toBe(2);
-      expect(onB.get().presence).toEqual([mine, big]);
+      await expect.poll(() => onB.get().presence.length, { timeout: 5000 }).toBe(2);
+      // (separate publishes may commit in either order: awareness clocks, not arrival, decide what is newer)
+      expect(hex(onB.get().presence).sort()).toEqual(hex([mine, big]).sort());
       // C loads the room: A and B are asked, A (with a client) answers, B (without) stays quiet
       const onC = recorder();
       const askedB = onB.get().asked; // (A's own join may have reached B too)
       await c!.join(r, onC.peer);
-      await expect.poll(() => onC.get().presence).toEqual([mine]);
-      await expect.poll(() => onB.get().asked).toBe(askedB + 1);
+      await expect.poll(() => onC.get().presence, { timeout: 5000 }).toEqual([mine]);
+      await expect.poll(() => onB.get().asked, { timeout: 5000 }).toBe(askedB + 1);
       expect(onA.get().presence).toEqual([]);
     } finally {
       await Promise.all([a!.close(), b!.close(), c!.close()]);
@@ -307,9 +309,9 @@ describe.each(worlds)("relay contract: %s", (_name, make) => {
       const jc = await c!.join(r, recorder().peer);
       ja.publishPresence(presenceOf(1, { n: 1 }));
       ja.publishPresence(presenceOf(2, { n: 2 }));
-      await expect.poll(() => onB.get().presence.length).toBe(2);
+      await expect.poll(() => onB.get().presence.length, { timeout: 5000 }).toBe(2);
       jc.publishPresence(presenceOf(2, { n: 3 })); // client 2 reconnected through C
-      await expect.poll(() => onB.get().presence.length).toBe(3);
+      await expect.poll(() => onB.get().presence.length, { timeout: 5000 }).toBe(3);
       const t0 = Date.now();
       await a!.close(); // a crash: no goodbye, only silence
       await expect.poll(() => onB.get().dropped, { timeout: 5000 }).toEqual([[1]]);
@@ -331,16 +333,16 @@ describe.each(worlds)("relay contract: %s", (_name, make) => {
       const onB = recorder();
       const ja = await a!.join(r, onA.peer);
       await b!.join(r, onB.peer);
-      await expect.poll(() => onA.get().asked).toBe(1); // B's join
-      await expect.poll(() => onB.get().presence).toEqual([mine]);
+      await expect.poll(() => onA.get().asked, { timeout: 5000 }).toBe(1); // B's join
+      await expect.poll(() => onB.get().presence, { timeout: 5000 }).toEqual([mine]);
       await w.cut(ends.get(b!)!);
       await expect.poll(() => onB.get().reloads, { timeout: 10_000 }).toBe(1);
       // (on Postgres both lose the connection: A's clients come back whether A or B reconnects first)
-      await expect.poll(() => onB.get().presence.length).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => onB.get().presence.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
       expect(onB.get().presence.every((p) => Buffer.from(p).equals(Buffer.from(mine)))).toBe(true);
       // and it hears new updates again
       await store(w, r, ja, update("after"));
-      await expect.poll(() => onB.get().updates.length).toBe(1);
+      await expect.poll(() => onB.get().updates.length, { timeout: 5000 }).toBe(1);
     } finally {
       await Promise.all([a!.close(), b!.close()]);
       await w.close();
@@ -362,7 +364,7 @@ describe.each(worlds)("relay contract: %s", (_name, make) => {
         { channel: SYNC_UPDATES.name, payload: JSON.stringify({ kind: "update", room: r, origin: "rogue", data: Buffer.from("garbage").toString("base64"), deflated: true }) },
       ]);
       await store(w, r, ja, update("fine"));
-      await expect.poll(() => onB.get().updates.length).toBe(1);
+      await expect.poll(() => onB.get().updates.length, { timeout: 5000 }).toBe(1);
       expect(docOf(onB.get().updates)).toEqual({ fine: 1 });
       expect(logs.some((l) => /dropped a malformed statescope_sync message \(data: not base64\)/.test(l))).toBe(true);
       // undecodable bytes that pass the schema make the room re-read storage instead

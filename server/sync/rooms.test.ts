@@ -61,26 +61,26 @@ describe("rooms on an in-memory backend", () => {
     a.doc.getMap("view").set("threshold", 0.3);
     a.provider.awareness.setLocalState(presenceAt(4));
     const b = client(p2.port, "r", "bo");
-    await expect.poll(() => b.doc.getMap("view").get("threshold")).toBe(0.3);
+    await expect.poll(() => b.doc.getMap("view").get("threshold"), { timeout: 5000 }).toBe(0.3);
     b.doc.getText("notes").insert(0, "from bo");
-    await expect.poll(() => a.doc.getText("notes").toString()).toBe("from bo");
-    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as Presence | undefined)?.user).toEqual({ id: "ada", name: "ADA", color: "#1f77b4", role: "EDITOR" });
-  });
+    await expect.poll(() => a.doc.getText("notes").toString(), { timeout: 5000 }).toBe("from bo");
+    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as Presence | undefined)?.user, { timeout: 5000 }).toEqual({ id: "ada", name: "ADA", color: "#1f77b4", role: "EDITOR" });
+  }, 30_000);
 
   it("writes out, compacts and unloads an idle room, and loads it back on the next join", async () => {
     const hub = createMemoryHub();
     const storage = createMemoryStorage(hub);
     const p = await syncProcess(hub, storage, 50);
     const a = client(p.port, "idle", "ada");
-    for (const w of ["one ", "two "]) {
+    // two edits stored as two updates (the second waits for the first to be stored)
+    for (const [i, w] of ["one ", "two "].entries()) {
       a.doc.getText("notes").insert(0, w);
-      await new Promise((r) => setTimeout(r, 20));
+      await expect.poll(async () => (await storage.load("idle")).length, { timeout: 5000 }).toBe(i + 1);
     }
-    await expect.poll(async () => (await storage.load("idle")).length).toBe(2);
     a.provider.destroy();
     await expect.poll(() => p.rooms.loaded().has("idle"), { timeout: 3000 }).toBe(false);
     expect(await storage.load("idle")).toHaveLength(1);
     const b = client(p.port, "idle", "bo");
-    await expect.poll(() => b.doc.getText("notes").toString()).toBe("two one ");
-  });
+    await expect.poll(() => b.doc.getText("notes").toString(), { timeout: 5000 }).toBe("two one ");
+  }, 30_000);
 });
