@@ -29,6 +29,16 @@ export default tseslint.config(
     },
   },
   {
+    // a committed .only silently skips every other test (CI also refuses it: forbidOnly, allowOnly)
+    files: ["**/*.test.ts", "**/*.e2e.ts"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        ...["describe", "it", "test"].map((object) => ({ object, property: "only", message: "remove .only before committing" })),
+      ],
+    },
+  },
+  {
     files: ["**/*.cjs"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
@@ -45,5 +55,15 @@ export default tseslint.config(
   {
     files: ["workers/**"],
     rules: { "no-restricted-imports": ["error", FRAMEWORK_IMPORTS] },
+  },
+  // the explorer knows its add-ons (the realtime room, the team's records) only through its slots
+  {
+    files: ["app/_components/explorer/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "(^@/app/_components/|^\\.\\./)(room|records)(/|$)", message: "The explorer takes add-ons through ExplorerSlots (slots.ts); the page that puts it together imports room/ and records/." }] },
+      ],
+    },
   },
 );

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { datasetEvents, inboxEvents } from "@/server/services/collab/live";
+import { datasetEvents, inboxEvents } from "@/server/services/records/live";
 import { ZDatasetId } from "@/server/services/datasets/schemas";
 import { router, workspaceProcedure } from "../trpc";
 
