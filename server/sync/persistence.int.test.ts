@@ -55,6 +55,13 @@ function client(port: number, room: string, user: string) {
   return { doc, provider, map: doc.getMap("view"), text: doc.getText("notes") };
 }
 
+/** How many entries of the "log" array a room's stored updates hold. */
+async function storedEdits(room: string): Promise<number> {
+  const doc = new Y.Doc();
+  for (const r of await t.db.syncUpdate.findMany({ where: { room }, orderBy: { id: "asc" }, select: { data: true } })) Y.applyUpdate(doc, r.data);
+  return doc.getArray("log").length;
+}
+
 const synced = (p: WebsocketProvider) => expect.poll(() => p.synced, { timeout: 10_000 }).toBe(true);
 
 async function rows(room: string): Promise<{ n: number; compacted: number }> {
@@ -232,19 +239,17 @@ describe("crash bound", () => {
       });
       const arr = a.doc.getArray<number>("log");
       let sent = 0;
+      const tick = setInterval(() => arr.push([sent++]), 2);
       let killedAt = 0;
-      await new Promise<void>((resolve) => {
-        const tick = setInterval(() => {
-          arr.push([sent++]);
-          if (sent === 300) {
-            // crash in the middle of the stream of edits
-            clearInterval(tick);
-            killedAt = performance.now();
-            child.kill("SIGKILL");
-            resolve();
-          }
-        }, 2);
-      });
+      try {
+        // Crash in the middle of the stream of edits, once the server has accepted 250 and committed 200 of them
+        // (read back from the table), however fast this machine is today.
+        await expect.poll(async () => seenAt.size >= 250 && (await storedEdits(room)) >= 200, { timeout: 40_000, interval: 50 }).toBe(true);
+      } finally {
+        killedAt = performance.now();
+        child.kill("SIGKILL");
+        clearInterval(tick);
+      }
       await exited;
       a.provider.destroy();
       observer.provider.destroy();
@@ -264,10 +269,10 @@ describe("crash bound", () => {
       console.log(`crash bound: ${sent} sent, ${seenAt.size} accepted by the server, ${got.size} stored, ${lost.length} lost (accepted ${lost.length ? `${age(lost[lost.length - 1]!).toFixed(0)}–${age(lost[0]!).toFixed(0)}` : "-"} ms before the kill)`);
       expect(lost.filter((i) => age(i) > 100)).toEqual([]);
       // what was stored is a prefix of what was sent: nothing in the middle is missing
-      expect(got.size).toBeGreaterThan(200);
+      expect(got.size).toBeGreaterThanOrEqual(200);
       expect([...got].every((i) => i < got.size)).toBe(true);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
-  }, 60_000);
+  }, 90_000);
 });
