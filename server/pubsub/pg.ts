@@ -91,7 +91,8 @@ export function createPgPubSub(opts: PgPubSubOptions): PubSub {
     const names = subs.names();
     try {
       await c.connect();
-      if (names.length > 0) await c.query(names.map((n) => `LISTEN ${n}`).join("; "));
+      // one statement per channel, in the order they were first LISTENed: the session looks the same as before the loss
+      for (const n of names) await c.query(`LISTEN ${n}`);
     } catch (e) {
       c.removeAllListeners("end");
       await c.end().catch(() => undefined);
