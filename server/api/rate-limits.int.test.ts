@@ -10,7 +10,7 @@ import { createDb, type Db } from "../db/client";
 import { importDataset } from "../services/datasets/import";
 import { MatchEngine } from "../services/matching/engine";
 import { computeAndStore, runMatch } from "../services/matching/matches";
-import { MatchNotifier } from "../services/matching/notifier";
+import { matchNotifier } from "../services/matching/notifier";
 import { canonicalQuery, matchKey, ZMatchInput } from "../services/matching/schemas";
 import { defineRateLimit, LIMITS, limitFailures, signInSpends, spend, type Spend } from "../services/rate-limits";
 import { createUser, verifyCredentials } from "../services/users";
@@ -122,7 +122,7 @@ describe("sign-in", () => {
 });
 
 describe("procedures with rate limits", () => {
-  const anon = (address: string) => createCaller({ db: t.db, actor: null, publicUrl: "http://app.test", clientAddress: address });
+  const anon = (address: string) => createCaller({ db: t.db, pubsub: t.pubsub, actor: null, publicUrl: "http://app.test", clientAddress: address });
 
   it("sign-up: refused per address past the limit, another address is unaffected", async () => {
     for (let i = 0; i < LIMITS.signUpAddress.points; i++) await anon("203.0.113.5").auth.signUp({ email: `s${i}@rl.test`, password: "password1" });
@@ -135,7 +135,7 @@ describe("procedures with rate limits", () => {
     const owner = await createUser(t.db, { email: "inv-owner@rl.test", password: "password1" });
     const guesser = await createUser(t.db, { email: "guesser@rl.test", password: "password1" });
     await createWorkspace(t.db, owner.userId, { slug: "rl-inv" });
-    const as = (userId: string, address = "198.51.100.7") => createCaller({ db: t.db, actor: { userId }, publicUrl: "http://app.test", clientAddress: address });
+    const as = (userId: string, address = "198.51.100.7") => createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId }, publicUrl: "http://app.test", clientAddress: address });
     // a member redeeming many good links is never limited
     for (let i = 0; i < LIMITS.inviteRedeemUser.points + 5; i++) {
       const inv = await as(owner.userId).invite.create({ workspace: "rl-inv", role: "VIEWER" });
@@ -152,23 +152,19 @@ describe("procedures with rate limits", () => {
     const ws = await createWorkspace(t.db, u.userId, { slug: "rl-match" });
     const fx = await makeLstmVisProject(join(tmp, "m"), { n: 100 });
     const datasetId = (await importDataset(t.db, { workspaceId: ws.workspaceId, userId: u.userId, path: fx.dir })).datasetId;
-    const notifier = new MatchNotifier(t.url);
+    const notifier = matchNotifier(t.pubsub);
     const jobs = defineRateLimit({ name: "test:match-jobs", points: 2, windowSeconds: 600, what: "new match queries" });
     const serving = { notifier, waitMs: 100, spendPerJob: [[jobs, u.userId]] as Spend[] };
-    try {
-      const q = (threshold: number) => ({ datasetId, source: "states::states1", cells: [0, 1], threshold });
-      // one query answered from the store (computed here, as a worker would)
-      const stored = canonicalQuery(ZMatchInput.parse(q(0.2)));
-      await computeAndStore(t.db, new MatchEngine(2 ** 20), matchKey(stored), stored);
-      for (let i = 0; i < 5; i++) expect((await runMatch(t.db, ws.workspaceId, q(0.2), serving)).status).toBe("done");
-      // two new ones are queued (no worker runs here: they stay pending), the third is refused
-      expect((await runMatch(t.db, ws.workspaceId, q(0.3), serving)).status).toBe("pending");
-      expect((await runMatch(t.db, ws.workspaceId, q(0.4), serving)).status).toBe("pending");
-      const e = await refusal(runMatch(t.db, ws.workspaceId, q(0.5), serving));
-      expect(e.message).toMatch(/too many new match queries/);
-      expect(await t.db.$queryRaw<{ n: bigint }[]>`select count(*)::bigint as n from graphile_worker.jobs`).toEqual([{ n: 2n }]);
-    } finally {
-      await notifier.close();
-    }
+    const q = (threshold: number) => ({ datasetId, source: "states::states1", cells: [0, 1], threshold });
+    // one query answered from the store (computed here, as a worker would)
+    const stored = canonicalQuery(ZMatchInput.parse(q(0.2)));
+    await computeAndStore(t.db, new MatchEngine(2 ** 20), matchKey(stored), stored);
+    for (let i = 0; i < 5; i++) expect((await runMatch(t.db, ws.workspaceId, q(0.2), serving)).status).toBe("done");
+    // two new ones are queued (no worker runs here: they stay pending), the third is refused
+    expect((await runMatch(t.db, ws.workspaceId, q(0.3), serving)).status).toBe("pending");
+    expect((await runMatch(t.db, ws.workspaceId, q(0.4), serving)).status).toBe("pending");
+    const e = await refusal(runMatch(t.db, ws.workspaceId, q(0.5), serving));
+    expect(e.message).toMatch(/too many new match queries/);
+    expect(await t.db.$queryRaw<{ n: bigint }[]>`select count(*)::bigint as n from graphile_worker.jobs`).toEqual([{ n: 2n }]);
   });
 });

@@ -12,12 +12,12 @@ export const matchRouter = router({
     .input(ZMatchInput)
     .output(ZMatchOutcome)
     .mutation(({ ctx, input }) =>
-      runMatch(ctx.db, ctx.access.workspace.id, input, { ...matchServing(env()), spendPerJob: [[LIMITS.matchJobsUser, ctx.actor.userId]] }),
+      runMatch(ctx.db, ctx.access.workspace.id, input, { ...matchServing(ctx.pubsub, env()), spendPerJob: [[LIMITS.matchJobsUser, ctx.actor.userId]] }),
     ),
 
   /** Long-poll for a pending result. */
   result: workspaceProcedure("VIEWER")
     .input(z.object({ key: ZMatchKey }))
     .output(ZMatchOutcome)
-    .query(({ ctx, input }) => matchResult(ctx.db, ctx.access.workspace.id, input.key, matchServing(env()))),
+    .query(({ ctx, input }) => matchResult(ctx.db, ctx.access.workspace.id, input.key, matchServing(ctx.pubsub, env()))),
 });

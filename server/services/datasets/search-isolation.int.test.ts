@@ -38,7 +38,7 @@ const search = (query: string, pool?: RegexScanPool) =>
 
 describe("token search off the request thread", () => {
   it("keeps the server answering while five hostile searches run", async () => {
-    const caller = createCaller({ db: t.db, actor: { userId }, publicUrl: "http://app.test" });
+    const caller = createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId }, publicUrl: "http://app.test" });
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const t0 = performance.now();
