@@ -25,6 +25,7 @@ export default defineConfig({
           // a hang guard, not a speed check (benchmarks measure speed): second-long tests take
           // several times longer on a machine shared by several test runs
           testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -6,16 +6,23 @@ ADD COLUMN "min" DOUBLE PRECISION;
 -- float32 little-endian, rows * width values per chunk. IEEE 754 single precision:
 -- value = sign * 2^(e - 127) * (1 + m / 2^23), subnormals (e = 0) sign * m * 2^-149;
 -- e = 255 is Inf or NaN, which a colour scale skips.
-WITH "bits" AS (
-  SELECT c."trackId",
-         get_byte(c."data", 4 * i)
-           | (get_byte(c."data", 4 * i + 1) << 8)
-           | (get_byte(c."data", 4 * i + 2) << 16)
-           | (get_byte(c."data", 4 * i + 3)::bigint << 24) AS "b"
+-- Each chunk is copied once into a materialised row (`|| ''` makes a plain in-memory value): get_byte
+-- on the stored column would fetch (and decompress) the whole chunk again for every byte it reads.
+-- One statement, no PL/pgSQL: Prisma's migration runner splits scripts at semicolons.
+WITH "chunks" AS MATERIALIZED (
+  SELECT c."trackId", c."data" || ''::bytea AS "d"
   FROM "MetaChunk" c
   JOIN "MetaTrack" t ON t."id" = c."trackId"
-  CROSS JOIN LATERAL generate_series(0, length(c."data") / 4 - 1) AS i
   WHERE t."kind" = 'scalar' AND t."min" IS NULL
+),
+"bits" AS (
+  SELECT c."trackId",
+         get_byte(c."d", 4 * i)
+           | (get_byte(c."d", 4 * i + 1) << 8)
+           | (get_byte(c."d", 4 * i + 2) << 16)
+           | (get_byte(c."d", 4 * i + 3)::bigint << 24) AS "b"
+  FROM "chunks" c
+  CROSS JOIN LATERAL generate_series(0, length(c."d") / 4 - 1) AS i
 ),
 "finite" AS (
   SELECT "trackId",

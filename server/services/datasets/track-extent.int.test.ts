@@ -53,4 +53,20 @@ describe("migration 20261228000000_scalar_track_extent", () => {
       ["pos", null],
     ]);
   });
+
+  it("reads a large chunk once, not once per byte (a 200,000-value chunk finishes well inside the hang guard)", async () => {
+    const q = pgPool(t.db);
+    const n = 200_000;
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) values[i] = Math.sin(i) * 7; // incompressible, so Postgres stores it out of line
+    values[12_345] = -9.5;
+    values[n - 1] = 11.25;
+    const long = await createTrack(t.db, datasetId, { ordinal: 3, name: "long", kind: "scalar", width: 1, hasWeights: false });
+    await writeMetaChunk(q, long.id, 0, n, values, null);
+    await q.query('alter table "MetaTrack" drop column "min", drop column "max"');
+    // before: get_byte on the stored column fetched the whole 800 KB value for each of its 800,000 bytes (minutes)
+    await q.query(MIGRATION);
+    const row = await t.db.metaTrack.findUniqueOrThrow({ where: { id: long.id }, select: { min: true, max: true } });
+    expect(row).toEqual({ min: -9.5, max: 11.25 });
+  }, 60_000);
 });
