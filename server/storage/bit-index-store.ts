@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { columnsOfRows, encodeOnRows, rawCutoff, type Transform } from "@statescope/core";
-import { readBinary, type Queryable } from "./dataset-store";
+import { readRows, type Queryable } from "./dataset-store";
 
 /** Steps per bit chunk: a multiple of 32 (column words of consecutive chunks concatenate), 5.3 MB of row bits for 650 cells. */
 export const BIT_CHUNK_STEPS = 65_536;
@@ -142,7 +142,7 @@ export async function readBitRows(q: Queryable, ref: BitIndexRef, cells: number,
   // only the rows wanted of each chunk (STORAGE EXTERNAL: substring reads just those TOAST pieces)
   const lo = `greatest($2::int, "index" * $4::int)`;
   const hi = `least($3::int, "index" * $4::int + "steps")`;
-  const rows = await readBinary<{ index: number; bits: Buffer }>(
+  const rows = await readRows<{ index: number; bits: Buffer }>(
     q,
     `select "index", substring("rows" from (${lo} - "index" * $4::int) * $5::int + 1 for (${hi} - ${lo}) * $5::int) as "bits"
        from "BitIndexChunk" where "indexId" = $1 and "index" between $6 and $7 order by "index"`,
@@ -161,7 +161,7 @@ export async function readBitColumns(q: Queryable, ref: BitIndexRef, steps: numb
   if (cells.length === 0 || steps === 0) return;
   const CW = Math.ceil(steps / 32);
   const chunkWords = ref.chunkSteps / 32;
-  const rows = await readBinary<{ index: number; cell: number; bits: Buffer }>(
+  const rows = await readRows<{ index: number; cell: number; bits: Buffer }>(
     q,
     `select "index", c as "cell", substring("cols" from c * (("steps" + 31) / 32) * 4 + 1 for (("steps" + 31) / 32) * 4) as "bits"
        from "BitIndexChunk", unnest($2::int[]) as c where "indexId" = $1 order by "index", c`,

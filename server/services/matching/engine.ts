@@ -76,6 +76,8 @@ function lockKey(sourceId: string, thr: number): [string, number] {
 
 export class MatchEngine {
   readonly cache: ByteLru<Cached>;
+  /** Where this engine's indices came from (for logs and tests): built from floats and persisted, read from a persisted index. */
+  readonly stats = { persistedBuilds: 0, persistedLoads: 0 };
   constructor(
     cacheBytes: number,
     private readonly opts: MatchEngineOptions = {},
@@ -126,6 +128,7 @@ export class MatchEngine {
       ref = built.ref;
     }
     const rows = await readBitRows(pgPool(db), ref, src.cells, 0, src.steps);
+    this.stats.persistedLoads++;
     // The column array is allocated whole; untouched pages of it take no memory.
     const cols = new Uint32Array(src.cells * Math.ceil(src.steps / 32));
     const index = onIndexFromBits({ totalSteps: src.steps, origin: 0, steps: src.steps, cells: src.cells, threshold: thr, transform: src.transform, rows, cols });
@@ -179,6 +182,7 @@ export class MatchEngine {
           });
           const ref = await w.end();
           await c.query("commit");
+          this.stats.persistedBuilds++;
           return { ref, rows: w.rows };
         } catch (e) {
           await c.query("rollback").catch((r: unknown) => (broken = r instanceof Error ? r : new Error(String(r))));
