@@ -26,7 +26,8 @@ export async function findBitIndex(q: Queryable, sourceId: string, threshold: nu
 /** Thresholds with a persisted index, for a source. */
 export async function bitIndexThresholds(q: Queryable, sourceId: string): Promise<number[]> {
   const r = await q.query<{ threshold: number }>(`select "threshold" from "SourceBitIndex" where "sourceId" = $1 order by "threshold"`, [sourceId]);
-  return r.rows.map((x) => x.threshold);
+  // real arrives as its shortest decimal text ("0.3"): back to the float32 it stands for
+  return r.rows.map((x) => Math.fround(x.threshold));
 }
 
 function u32(buf: Buffer): Uint32Array {
