@@ -172,3 +172,42 @@ export async function readBitColumns(q: Queryable, ref: BitIndexRef, steps: numb
   if (rows.length !== chunks * cells.length) throw new Error(`bit index ${ref.id}: ${rows.length} column pieces found, ${chunks * cells.length} expected`);
   for (const r of rows) into.set(u32(r.bits), r.cell * CW + r.index * chunkWords);
 }
+
+/**
+ * Row bits of several step ranges (each [from, to), W words per step), written into `into` (the
+ * whole source's row array) at their steps: one statement, one substring per range and chunk.
+ */
+export async function readBitRowRanges(q: Queryable, ref: BitIndexRef, cells: number, ranges: readonly [number, number][], into: Uint32Array): Promise<void> {
+  const W = Math.ceil(cells / 32);
+  const S = ref.chunkSteps;
+  const chunk: number[] = [];
+  const off: number[] = [];
+  const len: number[] = [];
+  const at: number[] = [];
+  for (const [from, to] of ranges) {
+    for (let a = from; a < to; ) {
+      const idx = Math.floor(a / S);
+      const b = Math.min(to, (idx + 1) * S);
+      chunk.push(idx);
+      off.push((a - idx * S) * W * 4);
+      len.push((b - a) * W * 4);
+      at.push(a);
+      a = b;
+    }
+  }
+  if (chunk.length === 0) return;
+  const rows = await readRows<{ i: number; bits: Buffer }>(
+    q,
+    `select x.i, substring(c."rows" from x.off + 1 for x.len) as "bits"
+       from unnest($2::int[], $3::int[], $4::int[]) with ordinality as x(idx, off, len, i)
+       join "BitIndexChunk" c on c."indexId" = $1 and c."index" = x.idx`,
+    [ref.id, chunk, off, len],
+  );
+  if (rows.length !== chunk.length) throw new Error(`bit index ${ref.id}: ${rows.length} of ${chunk.length} row ranges found`);
+  for (const r of rows) {
+    const i = Number(r.i) - 1;
+    const bits = u32(r.bits);
+    if (bits.length * 4 !== len[i]) throw new Error(`bit index ${ref.id}: row range at step ${at[i]} is cut short`);
+    into.set(bits, at[i]! * W);
+  }
+}

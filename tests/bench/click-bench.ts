@@ -165,6 +165,15 @@ async function main() {
   try {
     log(`starting the app from ${CODE} (production build; builds first when sources changed)…`);
     app = startApp();
+    const group = app.pid!;
+    // whatever happens to this process, the app's process group goes with it
+    process.once("exit", () => {
+      try {
+        process.kill(-group, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    });
     const exited = new Promise<never>((_, fail) => app!.once("exit", (code) => fail(new Error(`the app exited (${code})`))));
     await Promise.race([exited, until("the web app", async () => ((await fetch(`http://127.0.0.1:${PORT}/api/trpc/health`)).status < 500 ? true : null), 20 * 60_000)]);
     const datasetId = await Promise.race([exited, until("the parens demo", parensReady, 10 * 60_000)]);

@@ -7,10 +7,17 @@
  *
  *   node --import tsx tests/bench/match-cold-child.ts '{"url":…,"datasetId":…,"source":…,"cells":[…],"threshold":0.3,"mode":"fast"}'
  */
+import { readFileSync } from "node:fs";
 import { createDb, pgPool } from "@/server/db/client";
 import { env } from "@/server/env";
 import { MatchEngine } from "@/server/services/matching/engine";
 import { canonicalQuery, ZMatchInput } from "@/server/services/matching/schemas";
+
+/** VmHWM of this process (getrusage's maxrss survives exec, so it would report the parent's peak). */
+function peakRssMB(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
 
 async function main() {
   const spec = JSON.parse(process.argv[2] ?? "{}") as { url: string; datasetId: string; source: string; cells: number[]; threshold: number; mode: "fast" | "precise" };
@@ -24,7 +31,7 @@ async function main() {
     const t0 = performance.now();
     const r = await engine.run(db, q);
     const ms = performance.now() - t0;
-    process.stdout.write(JSON.stringify({ ms, indexMs: r.indexMs, computeMs: r.computeMs, peakRssMB: process.resourceUsage().maxRSS / 1024, result: r.result }) + "\n");
+    process.stdout.write(JSON.stringify({ ms, indexMs: r.indexMs, computeMs: r.computeMs, peakRssMB: peakRssMB(), result: r.result }) + "\n");
   } finally {
     await db.$disconnect();
   }

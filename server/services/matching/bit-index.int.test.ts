@@ -81,7 +81,7 @@ describe("persisted bit index", () => {
     const src = await findSource(t.db, null, datasetId, "h");
     expect(await bitIndexThresholds(pgPool(t.db), src.id)).toEqual([Math.fround(0.3)]);
     // a budget too small to keep the floats decoded: the engine must take the persisted bits
-    const engine = new MatchEngine(4096 * 4);
+    const engine = new MatchEngine(256 * 1024); // holds the index, too small to keep the floats decoded
     for (const mode of ["fast", "precise"] as const) {
       const q = { cells: [1, 5, 9, 33], threshold: 0.3, mode };
       const got = await engine.run(t.db, canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q, padLeft: 1, padRight: 0, k: 50 })));
@@ -131,39 +131,39 @@ describe("persisted bit index", () => {
   });
 
   it("fails with NOT_FOUND when the dataset is deleted while its index is being built, without holding up the delete", { timeout: 120_000 }, async () => {
-    // 8 state chunks per read (forEachStateChunk's batch) of 16,384 rows: the build writes bit chunks from the first read, then reads again
+    // 8 state chunks of 16,384 rows per read (forEachStateChunk's batch): the build writes bit chunks from its first read, then reads again
     const steps = 200_000;
     const { datasetId } = await makeDataset("deleted", steps, 4, 3);
     const src = await findSource(t.db, null, datasetId, "h");
     const engine = new MatchEngine(2 * 2 ** 20); // whole source, not kept decoded
     const q = canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", cells: [0, 1], threshold: 0.11, mode: "precise", padLeft: 1, padRight: 0, k: 50 }));
     const prepared = await engine.prepare(t.db, q);
-    const running = engine.runPrepared(t.db, prepared).then(
-      () => null,
-      (e: unknown) => e,
-    );
     const admin = new pg.Client({ connectionString: t.url });
     await admin.connect();
+    let running: Promise<unknown> | undefined;
     try {
-      // wait until the build's transaction has written a bit chunk (it holds a lock on the table from then on)
+      // the build's first write of bit chunks waits for this lock: by then it has read floats and is mid-way
+      await admin.query("begin");
+      await admin.query(`lock table "BitIndexChunk" in share mode`);
+      running = engine.runPrepared(t.db, prepared).then(
+        () => null,
+        (e: unknown) => e,
+      );
       for (let i = 0; ; i++) {
-        const r = await admin.query(`select 1 from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'BitIndexChunk' and l.mode = 'RowExclusiveLock' and l.pid <> pg_backend_pid()`);
+        const r = await admin.query(`select 1 from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'BitIndexChunk' and not l.granted`);
         if (r.rowCount) break;
-        if (i > 6000) throw new Error("the index build never started writing");
+        if (i > 6000) throw new Error("the index build never tried to write");
         await new Promise((ok) => setTimeout(ok, 10));
       }
-      // hold the build's next read of the float chunks until the dataset is gone
       const t0 = Date.now();
-      await admin.query("begin");
-      await admin.query(`lock table "StateChunk" in access exclusive mode`);
       await admin.query(`delete from "Dataset" where "id" = $1`, [datasetId]);
       await admin.query("commit");
       expect(Date.now() - t0).toBeLessThan(30_000);
     } finally {
       await admin.end();
     }
-    const err = await running;
-    expect(err).toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/source h was deleted while its index at 0\.11\d* was being built/) });
+    const err = await running!;
+    expect(err).toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/source h was deleted while its index at threshold 0\.11 was being built/) });
     const left = await pgPool(t.db).query(`select (select count(*) from "SourceBitIndex" where "sourceId" = $1)::int as i, (select count(*) from "BitIndexChunk")::int as c`, [src.id]);
     expect(left.rows[0].i).toBe(0);
     // the chunks of the rolled-back build are gone; the other datasets' indices remain

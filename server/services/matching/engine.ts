@@ -16,6 +16,7 @@ import {
   createOnIndexBuilder,
   FastCollectMerger,
   FastLevelsMerger,
+  fastRowRanges,
   matchPlanned,
   onIndexFromBits,
   planMatch,
@@ -30,13 +31,28 @@ import {
 } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
-import { BitIndexWriter, findBitIndex, readBitColumns, readBitRows, type BitIndexRef } from "@/server/storage/bit-index-store";
+import { BitIndexWriter, findBitIndex, readBitColumns, readBitRowRanges, readBitRows, type BitIndexRef } from "@/server/storage/bit-index-store";
 import { forEachStateChunk, readWholeSource } from "@/server/storage/dataset-store";
 import { ByteLru } from "./byte-lru";
 import type { CanonicalQuery, MatchResultOut } from "./schemas";
 
-/** An index in the cache; `loaded` marks the cells whose columns are filled (null: all are). */
-type CachedIndex = { kind: "index"; index: OnIndex; loaded: Uint8Array | null; ref: BitIndexRef | null; bytes: number };
+/**
+ * An index in the cache. `loaded` marks the cells whose columns are filled, `rowBlocks` the
+ * blocks of ROW_BLOCK steps whose row bits are (0 no, 1 yes, 2 being read); null: all are.
+ */
+type CachedIndex = {
+  kind: "index";
+  index: OnIndex;
+  loaded: Uint8Array | null;
+  rowBlocks: Uint8Array | null;
+  ref: BitIndexRef | null;
+  bytes: number;
+  /** Reads into this entry's arrays, one after another (concurrent queries wait for each other's reads). */
+  filling: Promise<unknown>;
+};
+
+/** Steps per block of row bits read on demand from a persisted index. */
+const ROW_BLOCK = 64;
 type Cached = CachedIndex | { kind: "source"; data: Float32Array };
 
 type SourceRow = Awaited<ReturnType<typeof findSource>>;
@@ -96,56 +112,85 @@ export class MatchEngine {
 
   /**
    * The on/off index of a whole source at a threshold, with the columns of `cells` (all cells
-   * when omitted) filled in: from the cache, the persisted bit index, or built now.
+   * when omitted) and all row bits filled in: from the cache, the persisted bit index, or built now.
    */
   async index(db: Db, src: SourceRow, threshold: number, cells?: ArrayLike<number>): Promise<OnIndex> {
+    const { key, entry } = await this.entry(db, src, threshold, cells);
+    await this.fillRows(db, key, entry, null);
+    return entry.index;
+  }
+
+  /**
+   * The cached index of a whole source at a threshold with the columns of `cells` filled in; its
+   * row bits are complete unless it was read from a persisted index (`rowBlocks`), whose rows are
+   * read when a query needs them (`fillRows`).
+   */
+  private async entry(db: Db, src: SourceRow, threshold: number, cells?: ArrayLike<number>): Promise<{ key: string; entry: CachedIndex }> {
     const thr = Math.fround(threshold);
     const key = `index:${src.id}:${thr}`;
     const hit = this.cache.get(key);
     if (hit?.kind === "index") {
       await this.fillColumns(db, key, hit, cells);
-      return hit.index;
+      return { key, entry: hit };
     }
 
     const srcKey = `source:${src.id}`;
     const bytes = src.steps * src.cells * 4;
     const decoded = this.cache.get(srcKey);
-    if (decoded?.kind === "source") return this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform }), null);
+    if (decoded?.kind === "source") return { key, entry: this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform }), null) };
 
     let ref = await findBitIndex(pgPool(db), src.id, thr);
     if (!ref && bytes <= this.cache.budget / 2) {
       // Small enough to keep decoded: the next threshold on this source skips Postgres.
       const data = await readWholeSource(pgPool(db), src);
       this.cache.set(srcKey, { kind: "source", data }, bytes);
-      return this.keep(key, buildOnIndex({ data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform }), null);
+      return { key, entry: this.keep(key, buildOnIndex({ data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform }), null) };
     }
     if (!ref) {
       const built = await this.buildPersisted(db, src, thr, true);
       if (built.rows) {
         const index = onIndexFromBits({ totalSteps: src.steps, origin: 0, steps: src.steps, cells: src.cells, threshold: thr, transform: src.transform, rows: built.rows, cols: columnsOfRows(built.rows, src.steps, src.cells) });
-        return this.keep(key, index, built.ref);
+        return { key, entry: this.keep(key, index, built.ref) };
       }
       ref = built.ref;
     }
-    const rows = await readBitRows(pgPool(db), ref, src.cells, 0, src.steps);
     this.stats.persistedLoads++;
-    // The column array is allocated whole; untouched pages of it take no memory.
+    // Both arrays are allocated whole; pages never written (rows and columns no query read) take no memory.
+    const rows = new Uint32Array(src.steps * Math.ceil(src.cells / 32));
     const cols = new Uint32Array(src.cells * Math.ceil(src.steps / 32));
     const index = onIndexFromBits({ totalSteps: src.steps, origin: 0, steps: src.steps, cells: src.cells, threshold: thr, transform: src.transform, rows, cols });
-    const entry: CachedIndex = { kind: "index", index, loaded: new Uint8Array(src.cells), ref, bytes: rows.byteLength };
+    const entry: CachedIndex = { kind: "index", index, loaded: new Uint8Array(src.cells), rowBlocks: new Uint8Array(Math.ceil(src.steps / ROW_BLOCK)), ref, bytes: 0, filling: Promise.resolve() };
     this.cache.set(key, entry, entry.bytes);
     await this.fillColumns(db, key, entry, cells);
-    return index;
+    return { key, entry };
   }
 
-  private keep(key: string, index: OnIndex, ref: BitIndexRef | null): OnIndex {
+  private keep(key: string, index: OnIndex, ref: BitIndexRef | null): CachedIndex {
     const bytes = indexBytes(index);
-    this.cache.set(key, { kind: "index", index, loaded: null, ref, bytes }, bytes);
-    return index;
+    const entry: CachedIndex = { kind: "index", index, loaded: null, rowBlocks: null, ref, bytes, filling: Promise.resolve() };
+    this.cache.set(key, entry, bytes);
+    return entry;
+  }
+
+  private account(key: string, entry: CachedIndex, bytes: number): void {
+    entry.bytes += bytes;
+    if (this.cache.get(key) === entry) this.cache.set(key, entry, entry.bytes);
+  }
+
+  /** Runs `fill` after the entry's earlier reads (so two queries never read the same bits at once). */
+  private serially(entry: CachedIndex, fill: () => Promise<void>): Promise<void> {
+    const next = entry.filling.then(fill, fill);
+    entry.filling = next.catch(() => undefined);
+    return next;
   }
 
   /** Reads the persisted columns of the cells in `cells` that this cached index does not hold yet. */
-  private async fillColumns(db: Db, key: string, entry: CachedIndex, cells: ArrayLike<number> | undefined): Promise<void> {
+  private fillColumns(db: Db, key: string, entry: CachedIndex, cells: ArrayLike<number> | undefined): Promise<void> {
+    if (!entry.loaded) return Promise.resolve();
+    return this.serially(entry, () => this.readColumns(db, key, entry, cells));
+  }
+
+  private async readColumns(db: Db, key: string, entry: CachedIndex, cells: ArrayLike<number> | undefined): Promise<void> {
     const { loaded, index } = entry;
     if (!loaded) return;
     const want = cells ? Array.from(cells) : Array.from({ length: index.cells }, (_, c) => c);
@@ -153,8 +198,48 @@ export class MatchEngine {
     if (missing.length === 0) return;
     await readBitColumns(pgPool(db), entry.ref!, index.steps, missing, index.cols);
     for (const c of missing) loaded[c] = 1;
-    entry.bytes += missing.length * index.colWords * 4;
-    if (this.cache.get(key) === entry) this.cache.set(key, entry, entry.bytes);
+    this.account(key, entry, missing.length * index.colWords * 4);
+  }
+
+  /**
+   * Reads the persisted row bits of `ranges` (null: all rows) that this cached index does not hold
+   * yet, in blocks of ROW_BLOCK steps. A fast query needs only its candidates' rows (`fastRowRanges`).
+   */
+  private fillRows(db: Db, key: string, entry: CachedIndex, ranges: [number, number][] | null): Promise<void> {
+    if (!entry.rowBlocks) return Promise.resolve();
+    return this.serially(entry, () => this.readRowBlocks(db, key, entry, ranges));
+  }
+
+  private async readRowBlocks(db: Db, key: string, entry: CachedIndex, ranges: [number, number][] | null): Promise<void> {
+    const blocks = entry.rowBlocks;
+    if (!blocks) return;
+    const { index } = entry;
+    const T = index.steps;
+    const want: [number, number][] = [];
+    const mark = (b0: number, b1: number) => {
+      // consecutive missing blocks become one range
+      for (let b = b0; b < b1; b++) {
+        if (blocks[b]) continue;
+        blocks[b] = 1;
+        const last = want[want.length - 1];
+        if (last && last[1] === b * ROW_BLOCK) last[1] = Math.min(T, (b + 1) * ROW_BLOCK);
+        else want.push([b * ROW_BLOCK, Math.min(T, (b + 1) * ROW_BLOCK)]);
+      }
+    };
+    if (ranges === null) mark(0, blocks.length);
+    else for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) mark(Math.floor(a / ROW_BLOCK), Math.ceil(b / ROW_BLOCK));
+    if (want.length === 0) return;
+    try {
+      if (ranges === null && want.length === 1) index.rows.set(await readBitRows(pgPool(db), entry.ref!, index.cells, 0, T));
+      else await readBitRowRanges(pgPool(db), entry.ref!, index.cells, want, index.rows);
+    } catch (e) {
+      for (const [a, b] of want) blocks.fill(0, Math.floor(a / ROW_BLOCK), Math.ceil(b / ROW_BLOCK));
+      throw e;
+    }
+    let n = 0;
+    for (const [a, b] of want) n += b - a;
+    this.account(key, entry, n * index.rowWords * 4);
+    if (!blocks.includes(0)) entry.rowBlocks = null;
   }
 
   /**
@@ -187,7 +272,7 @@ export class MatchEngine {
         } catch (e) {
           await c.query("rollback").catch((r: unknown) => (broken = r instanceof Error ? r : new Error(String(r))));
           const still = await pool.query(`select 1 from "DatasetSource" where "id" = $1`, [src.id]);
-          if (still.rowCount === 0) throw new AppError("NOT_FOUND", `dataset ${src.datasetId}: source ${src.name} was deleted while its index at ${thr} was being built`, { cause: e });
+          if (still.rowCount === 0) throw new AppError("NOT_FOUND", `dataset ${src.datasetId}: source ${src.name} was deleted while its index at threshold ${Number(thr.toPrecision(7))} was being built`, { cause: e });
           throw e;
         }
       } finally {
@@ -210,12 +295,12 @@ export class MatchEngine {
     const hit = this.cache.get(key);
     if (hit?.kind === "index") return hit.index;
     const decoded = this.cache.get(`source:${src.id}`);
-    if (decoded?.kind === "source") return this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform, from, to }), null);
+    if (decoded?.kind === "source") return this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform, from, to }), null).index;
     const ref = await findBitIndex(pgPool(db), src.id, thr);
-    if (!ref) return this.keep(key, await this.streamIndex(db, src, thr, from, to), null);
+    if (!ref) return this.keep(key, await this.streamIndex(db, src, thr, from, to), null).index;
     const rows = await readBitRows(pgPool(db), ref, src.cells, from, to);
     const index = onIndexFromBits({ totalSteps: src.steps, origin: from, steps: to - from, cells: src.cells, threshold: thr, transform: src.transform, rows, cols: columnsOfRows(rows, to - from, src.cells) });
-    return this.keep(key, index, ref);
+    return this.keep(key, index, ref).index;
   }
 
   /** Builds the index of rows [from, to) from Postgres chunk by chunk (the float32 rows never exist whole). */
@@ -254,7 +339,10 @@ export class MatchEngine {
   async runPrepared(db: Db, { src, plan }: PreparedMatch): Promise<MatchRun> {
     if (src.steps > this.shardStepsFor(src.cells)) return this.runShards(db, src, plan);
     const t0 = performance.now();
-    const index = await this.index(db, src, plan.threshold, plan.cells);
+    const { key, entry } = await this.entry(db, src, plan.threshold, plan.cells);
+    const index = entry.index;
+    // a fast query reads only its candidates' rows; finding them needs only the columns
+    await this.fillRows(db, key, entry, entry.rowBlocks ? fastRowRanges(index, plan) : null);
     const t1 = performance.now();
     const result = matchPlanned(index, plan);
     const t2 = performance.now();

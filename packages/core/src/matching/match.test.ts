@@ -3,7 +3,7 @@ import { AppError } from "../errors";
 import { applyTransform, type StateMatrix, type Transform } from "./matrix";
 import { buildOnIndex, columnsOfRows, encodeOnRows, onIndexFromBits, type OnIndex } from "./on-index";
 import { rawCutoff } from "./matrix";
-import { FastCollectMerger, FastLevelsMerger, match, matchSharded, PreciseMerger, type Shard } from "./match";
+import { fastRowRanges, FastCollectMerger, FastLevelsMerger, match, matchPlanned, matchSharded, PreciseMerger, type Shard } from "./match";
 import { planMatch, type MatchQuery, type MatchResult } from "./query";
 import { referenceMatch, type ReferenceQuery } from "./reference";
 import { scanShard, shardHalo, type ShardPartial } from "./scan";
@@ -301,5 +301,28 @@ describe("an index from persisted bits equals the reference", () => {
       const expected = referenceMatch(applyTransform(raw, transform), q);
       expect(match(fromBits(raw, q.threshold, transform, 0, raw.steps, q.cells, r), q), `seed ${seed}`).toEqual(expected);
     }
+  });
+
+  it("in fast mode, from only the rows of fastRowRanges (the others left zero)", { timeout: 120_000 }, () => {
+    let partial = 0;
+    for (let seed = 60_001; seed <= 61_500; seed++) {
+      const big = seed % 25 === 0;
+      const { raw, transform, q, r } = randomCase(seed, big);
+      q.mode = "fast";
+      const expected = referenceMatch(applyTransform(raw, transform), q);
+      const full = fromBits(raw, q.threshold, transform, 0, raw.steps, q.cells, r);
+      const plan = planMatch(q, raw.steps, raw.cells);
+      const ranges = fastRowRanges(full, plan)!;
+      const W = full.rowWords;
+      const rows = new Uint32Array(full.rows.length);
+      let kept = 0;
+      for (const [a, b] of ranges) {
+        rows.set(full.rows.subarray(a * W, b * W), a * W);
+        kept += b - a;
+      }
+      if (kept < raw.steps) partial++;
+      expect(matchPlanned({ ...full, rows }, plan), `seed ${seed}`).toEqual(expected);
+    }
+    expect(partial).toBeGreaterThan(100);
   });
 });
