@@ -38,7 +38,7 @@ import type { CanonicalQuery, MatchResultOut } from "./schemas";
 
 /**
  * An index in the cache. `loaded` marks the cells whose columns are filled, `rowBlocks` the
- * blocks of ROW_BLOCK steps whose row bits are (0 no, 1 yes, 2 being read); null: all are.
+ * blocks of ROW_BLOCK steps whose row bits are filled; null: all are.
  */
 type CachedIndex = {
   kind: "index";
