@@ -25,7 +25,7 @@ import { createInterface } from "node:readline";
 import pg from "pg";
 import { chromium, type Browser, type Page } from "@playwright/test";
 import { CHROMIUM_ARGS } from "../chromium-args";
-import { runBench } from "./run";
+import { pct, row, runBench } from "./run";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -151,12 +151,7 @@ async function clickOnce(page: Page, url: string, button: "run-fast" | "run-prec
   });
 }
 
-function pct(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-}
 const f0 = (x: number) => x.toFixed(0);
-const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
 
 async function main() {
   let app: ChildProcess | undefined;

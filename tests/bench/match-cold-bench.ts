@@ -25,7 +25,7 @@ import { ensureDatabase, type DatabaseHandle } from "@/server/db/embedded";
 import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
 import { readWholeSource } from "@/server/storage/dataset-store";
 import { ensureMatchDataset, MATCH_BENCH, pickMatchQueries, withoutMatchSettings } from "./generated-source";
-import { runBench } from "./run";
+import { pct, row, runBench } from "./run";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -95,12 +95,7 @@ async function hasIndexTables(db: Db): Promise<boolean> {
   return r.rows[0]?.t != null;
 }
 
-function pct(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-}
 const f0 = (x: number) => x.toFixed(0);
-const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
 
 async function main() {
   await ensurePrismaClient(log);

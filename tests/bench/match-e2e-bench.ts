@@ -38,7 +38,7 @@ import { appRouter, type AppRouter } from "@/server/api/root";
 import { MatchEngine } from "@/server/services/matching/engine";
 import { canonicalQuery, ZMatchInput, type MatchInput, type MatchOutcome } from "@/server/services/matching/schemas";
 import { ensureMatchDataset, MATCH_BENCH, pickMatchQueries, withoutMatchSettings } from "./generated-source";
-import { runBench } from "./run";
+import { pct, row, runBench } from "./run";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -79,12 +79,7 @@ function peakRssOf(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-function pct(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-}
 const f1 = (x: number) => x.toFixed(1);
-const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
 
 async function stopWorker(worker: ChildProcess | undefined): Promise<void> {
   if (!worker || worker.exitCode !== null) return;
