@@ -1,6 +1,6 @@
 /**
- * `npm run bench:match-e2e`: a match query end to end through tRPC + queue + worker, as the
- * default configuration serves it (issue 4, revised by issue 15).
+ * `npm run bench:match-e2e`: a match query's latency end to end through tRPC, the queue and a
+ * worker, as the default configuration serves it.
  *
  *   tsx tests/bench/match-e2e-bench.ts [--steps 1000000] [--queries 20] [--cold 2]
  *
