@@ -33,6 +33,7 @@ import superjson from "superjson";
 import { createDb } from "@/server/db/client";
 import { ensureDatabase } from "@/server/db/embedded";
 import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
+import { createPgPubSub } from "@/server/pubsub/pg";
 import { env, resetEnvCache } from "@/server/env";
 import { appRouter, type AppRouter } from "@/server/api/root";
 import { MatchEngine } from "@/server/services/matching/engine";
@@ -100,6 +101,8 @@ async function main() {
   let server: http.Server | undefined;
   const db = createDb(handle.url);
   let mismatches = 0;
+  // the web side's pub/sub: its LISTEN connection opens with the first match.run
+  const pubsub = createPgPubSub({ connectionString: handle.url });
   try {
     await migrate(handle.url, log);
     const { userId, datasetId, src } = await ensureMatchDataset(db, STEPS, log);
@@ -107,7 +110,7 @@ async function main() {
     const purged = await db.matchResult.deleteMany({ where: { datasetId } });
     if (purged.count) log(`removed ${purged.count} stored result(s) of earlier runs`);
 
-    const handler = createHTTPHandler({ router: appRouter, createContext: () => ({ db, actor: { userId }, publicUrl: "http://bench.test" }) });
+    const handler = createHTTPHandler({ router: appRouter, createContext: () => ({ db, pubsub, actor: { userId }, publicUrl: "http://bench.test" }) });
     server = http.createServer((req, res) => void handler(req, res));
     await new Promise<void>((ok) => server!.listen(0, "127.0.0.1", ok));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -214,8 +217,7 @@ async function main() {
   } finally {
     await stopWorker(worker);
     await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
-    // The web side's LISTEN connection (created by the first match.run).
-    await (globalThis as { __statescopeMatchNotifier?: { close(): Promise<void> } }).__statescopeMatchNotifier?.close();
+    await pubsub.close();
     await db.$disconnect();
     await handle.stop();
   }

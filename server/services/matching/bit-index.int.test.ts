@@ -100,7 +100,7 @@ describe("persisted bit index", () => {
     const runners: Runner[] = [];
     try {
       for (const engine of engines) runners.push(await startTestWorker(t, { engine, concurrency: 1, pollInterval: 500 }));
-      const as = createCaller({ db: t.db, actor: { userId }, publicUrl: "http://app.test" });
+      const as = createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId }, publicUrl: "http://app.test" });
       const queries = [
         { cells: [0, 2, 3], threshold: 0.05, mode: "precise" as const },
         { cells: [1, 4], threshold: 0.05, mode: "fast" as const },
