@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_STATE_WINDOW, ZDatasetId, ZMetaKind, ZSourceName } from "./schemas";
+import { MAX_STATE_WINDOW, ZCellList, ZDatasetId, ZMetaKind, ZSourceName } from "./schemas";
 
 export { MAX_STATE_WINDOW };
 
@@ -42,7 +42,7 @@ export const ZWindowsInput = z
     datasetId: ZDatasetId,
     source: ZSourceName,
     /** Cell indices (0-based), in the order wanted. */
-    cells: z.array(z.number().int().min(0)).min(1).max(4096),
+    cells: ZCellList.min(1, "select at least one cell"),
     /** Step ranges [from, to). */
     ranges: z
       .array(z.tuple([z.number().int().min(0), z.number().int().min(1)]))

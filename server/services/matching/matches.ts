@@ -13,12 +13,15 @@ import type { MatchNotifier } from "./notifier";
 import { startShardedMatch } from "./sharded";
 import { canonicalQuery, matchKey, ZMatchInput, ZMatchResult, type CanonicalQuery, type MatchInput, type MatchOutcome, type MatchResultOut } from "./schemas";
 import { parseInput } from "../validate";
+import { spend, type Spend } from "../rate-limits";
 
 export interface MatchServing {
   notifier: MatchNotifier;
   waitMs: number;
   /** Sources of at most `maxValues` steps × cells are matched in this process by `engine` (no queue round trip). */
-  inline: { maxValues: number; engine: MatchEngine } | null;
+  inline?: { maxValues: number; engine: MatchEngine } | null;
+  /** Rate limits spent before a query that is not in the store is queued or run inline (the asker's job budget). */
+  spendPerJob?: readonly Spend[];
 }
 
 type Done = Extract<MatchOutcome, { status: "done" }>;
@@ -40,6 +43,7 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
     // Small source: computing takes well under the queue's round trip, so answer here.
     const hit = await stored(db, key);
     if (hit) return hit;
+    if (serving.spendPerJob) await spend(db, serving.spendPerJob);
     const { result, computeMs } = await serving.inline.engine.runPrepared(db, { src, plan });
     await storeResult(db, key, q, result, computeMs);
     return { status: "done", key, cached: false, computeMs, result };
@@ -48,6 +52,7 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
   try {
     const hit = await stored(db, key);
     if (hit) return hit;
+    if (serving.spendPerJob) await spend(db, serving.spendPerJob);
     // The job key collapses concurrent askers onto one queued job. (If the job is already
     // running, graphile-worker queues a second one, which finds the stored row and only signals.)
     await enqueue(MATCH_RUN_JOB, { key, query: q }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
