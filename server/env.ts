@@ -60,6 +60,12 @@ export const ZEnv = z.object({
    * one shard's on/off index), so ordinary sources (1M × 650 at the default budget) stay whole.
    */
   MATCH_SHARD_STEPS: z.coerce.number().int().min(1).optional(),
+  /**
+   * Match queries over sources of at most this many values (steps × cells) run in the web process
+   * itself instead of through the job queue (issue 15: the queue's round trip was most of a small
+   * query's latency); 0 sends every query to the workers. Default 4M values (16 MB of float32).
+   */
+  MATCH_INLINE_VALUES: z.coerce.number().int().min(0).default(4 * 1024 ** 2),
   /** How long one `match.run` / `match.result` call waits for the worker before answering "pending". */
   MATCH_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   INVITE_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(72),

@@ -38,6 +38,7 @@ const logs: string[] = [];
 const crash = new Map<string, "before" | "after">();
 const savedUrl = process.env.DATABASE_URL;
 const savedWait = process.env.MATCH_WAIT_MS;
+const savedInline = process.env.MATCH_INLINE_VALUES;
 
 /** The real task list, with shard jobs that can be made to die on their first attempt (a killed worker). */
 function crashing(tasks: TaskList): TaskList {
@@ -56,6 +57,7 @@ beforeAll(async () => {
   t = await freshDatabase();
   process.env.DATABASE_URL = t.url;
   process.env.MATCH_WAIT_MS = "90000";
+  process.env.MATCH_INLINE_VALUES = "0"; // this suite is about the workers: no query runs in the web process
   resetEnvCache();
   tmp = await mkdtemp(join(tmpdir(), "match-shard-int-"));
   userId = (await createUser(t.db, { email: "s@shard.test", password: "password1" })).userId;
@@ -78,6 +80,8 @@ afterAll(async () => {
   else process.env.DATABASE_URL = savedUrl;
   if (savedWait === undefined) delete process.env.MATCH_WAIT_MS;
   else process.env.MATCH_WAIT_MS = savedWait;
+  if (savedInline === undefined) delete process.env.MATCH_INLINE_VALUES;
+  else process.env.MATCH_INLINE_VALUES = savedInline;
   resetEnvCache();
 });
 

@@ -15,7 +15,8 @@ import { createUser } from "../services/users";
 import { createWorkspace } from "../services/workspaces";
 import { startTestWorker } from "../../tests/setup/worker";
 import { MatchEngine } from "../services/matching/engine";
-import { computeAndStore } from "../services/matching/matches";
+import { computeAndStore, runMatch } from "../services/matching/matches";
+import type { MatchNotifier } from "../services/matching/notifier";
 import { canonicalQuery, matchKey, ZMatchInput } from "../services/matching/schemas";
 
 let t: TestDatabase;
@@ -26,11 +27,13 @@ let outsiderId: string;
 let runner: Runner;
 const STEPS = 400;
 const savedUrl = process.env.DATABASE_URL;
+const savedInline = process.env.MATCH_INLINE_VALUES;
 
 beforeAll(async () => {
   t = await freshDatabase();
   process.env.DATABASE_URL = t.url;
   process.env.MATCH_WAIT_MS = "20000";
+  process.env.MATCH_INLINE_VALUES = "0"; // the queue and worker path; the in-process path has its own test below
   resetEnvCache();
   tmp = await mkdtemp(join(tmpdir(), "match-int-"));
   const owner = await createUser(t.db, { email: "m@match.test", password: "password1" });
@@ -48,6 +51,8 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
   if (savedUrl === undefined) delete process.env.DATABASE_URL;
   else process.env.DATABASE_URL = savedUrl;
+  if (savedInline === undefined) delete process.env.MATCH_INLINE_VALUES;
+  else process.env.MATCH_INLINE_VALUES = savedInline;
   resetEnvCache();
 });
 
@@ -124,5 +129,21 @@ describe("match serving", () => {
     }
     const outsider = await trpcError(as(outsiderId).match.run(q));
     expect(outsider.code).toBe("FORBIDDEN");
+  });
+
+  it("answers a query over a small source in the web process, without the queue, and stores it", async () => {
+    const input = ZMatchInput.parse({ datasetId, source: "states::states1", cells: [0, 3], threshold: 0.45, mode: "precise", k: 20 });
+    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
+    const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20) } };
+    const ws = await t.db.workspace.findUniqueOrThrow({ where: { slug: "mlab" }, select: { id: true } });
+    const out = await runMatch(t.db, ws.id, input, serving);
+    expect(out.status).toBe("done");
+    if (out.status !== "done") return;
+    expect(out.cached).toBe(false);
+    expect(out.result).toEqual(referenceMatch(states1(), { cells: [0, 3], threshold: 0.45, padLeft: 1, padRight: 0, mode: "precise", length: 0, k: 20 }));
+    expect(await t.db.matchResult.count({ where: { key: out.key } })).toBe(1);
+    expect(await runMatch(t.db, ws.id, input, serving)).toMatchObject({ status: "done", cached: true });
+    // a source larger than the limit still goes to the queue
+    await expect(runMatch(t.db, ws.id, { ...input, threshold: 0.46 }, { ...serving, inline: { ...serving.inline, maxValues: STEPS * 4 - 1 } })).rejects.toThrow(/went to the queue/);
   });
 });

@@ -64,6 +64,15 @@ function int32Of(bytes: Buffer): Int32Array {
   return new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
+/**
+ * Rows of a query on bulk bytea columns. (Binary result format would halve the bytes on the wire,
+ * but node-postgres' protocol parser decodes every field as UTF-8 text, which corrupts binary
+ * bytea: results stay in text format, bytea as hex.)
+ */
+export async function readRows<R extends object>(q: Queryable, text: string, values: unknown[]): Promise<R[]> {
+  return (await q.query<R>(text, values)).rows;
+}
+
 // ---- writes (import only) ----------------------------------------------------
 
 export async function writeStateChunk(q: Queryable, sourceId: string, index: number, cells: number, rows: Float32Array): Promise<void> {
@@ -107,18 +116,28 @@ export async function writeVocabulary(q: Queryable, datasetId: string, entries: 
 
 // ---- reads -------------------------------------------------------------------
 
+/** Step ranges [from, to) read together (e.g. the Match view's result rows): one query per table. */
+export type StepRange = readonly [from: number, to: number];
+
 /**
- * The rows [from, to) of each chunk `first..last` of a chunked table, sliced in Postgres: with
- * STORAGE EXTERNAL, `substring` on a bytea fetches only the TOAST pieces it needs, so a 128-step
- * window of a 1024-row, 2.6 MB state chunk reads and sends 333 kB, not the whole chunk (whose
- * hex-encoded transfer and parse took ~0.3–0.8 s). Each row returned holds rows
- * [max(from, index·chunkRows), min(to, end of chunk)) of its chunk.
+ * The rows [from, to) of every chunk overlapping each of several step ranges of a chunked table,
+ * sliced in Postgres, in one query: with STORAGE EXTERNAL, `substring` on a bytea fetches only
+ * the TOAST pieces it needs, so a 128-step window of a 1024-row, 2.6 MB state chunk reads and
+ * sends 333 kB, not the whole chunk (whose hex-encoded transfer and parse took ~0.3–0.8 s).
+ * Parameters: $1 parent id, $2/$3 the ranges' from/to arrays, $4 rows per chunk, $5 bytes per
+ * row. Each row returned is range `r` (0-based) and rows [max(from, index·chunkRows), min(to,
+ * end of chunk)) of chunk `index`, in no particular order.
  */
 function sliceQuery(table: "StateChunk" | "TokenChunk" | "MetaChunk", parent: "sourceId" | "datasetId" | "trackId", columns: readonly string[]): string {
-  const lo = `greatest($2::int, "index" * $4::int)`;
-  const hi = `least($3::int, ("index" + 1) * $4::int)`;
-  const slice = (c: string) => `substring("${c}" from (${lo} - "index" * $4::int) * $5::int + 1 for (${hi} - ${lo}) * $5::int) as "${c}"`;
-  return `select "index", ${columns.map(slice).join(", ")} from "${table}" where "${parent}" = $1 and "index" between $6 and $7 order by "index"`;
+  const lo = `greatest(w."from", c."index" * $4::int)`;
+  const hi = `least(w."to", (c."index" + 1) * $4::int)`;
+  const slice = (col: string) => `substring(c."${col}" from (${lo} - c."index" * $4::int) * $5::int + 1 for (${hi} - ${lo}) * $5::int) as "${col}"`;
+  return (
+    `select (w."r" - 1)::int as "r", c."index", ${columns.map(slice).join(", ")} ` +
+    `from unnest($2::int[], $3::int[]) with ordinality as w("from", "to", "r") ` +
+    // no order by: each piece says where it goes (sorting the sliced bytea spilled to disk past work_mem)
+    `join "${table}" c on c."${parent}" = $1 and c."index" between w."from" / $4::int and (w."to" - 1) / $4::int`
+  );
 }
 const STATE_SLICE = sliceQuery("StateChunk", "sourceId", ["data"]);
 const TOKEN_SLICE = sliceQuery("TokenChunk", "datasetId", ["data"]);
@@ -131,35 +150,70 @@ function checkRange(label: string, steps: number, from: number, to: number): voi
 }
 
 /**
+ * Runs a slice query for `ranges` and hands each returned piece to `put(range index, first step
+ * of the piece, bytes)`; fails when a range's chunks are incomplete.
+ */
+async function readSlices<C extends string>(
+  q: Queryable,
+  query: string,
+  label: string,
+  parentId: string,
+  steps: number,
+  chunkRows: number,
+  rowBytes: number,
+  ranges: readonly StepRange[],
+  put: (r: number, a: number, row: Record<C, Buffer | null>) => void,
+): Promise<void> {
+  for (const [from, to] of ranges) checkRange(label, steps, from, to);
+  const rows = await readRows<{ r: number; index: number } & Record<C, Buffer | null>>(q, query, [
+    parentId,
+    ranges.map((w) => w[0]),
+    ranges.map((w) => w[1]),
+    chunkRows,
+    rowBytes,
+  ]);
+  const found = new Int32Array(ranges.length);
+  for (const row of rows) {
+    found[row.r]!++;
+    put(row.r, Math.max(ranges[row.r]![0], row.index * chunkRows), row);
+  }
+  ranges.forEach(([from, to], i) => {
+    const want = Math.floor((to - 1) / chunkRows) - Math.floor(from / chunkRows) + 1;
+    if (found[i] !== want) throw new Error(`${label}: chunks of steps [${from}, ${to}) are incomplete (${found[i]} of ${want} found)`);
+  });
+}
+
+/**
  * Steps [from, to) of a source as row-major float32 ((to - from) × selected
  * cells). `cells` selects columns in the given order (all when omitted).
  */
 export async function readStateWindow(q: Queryable, src: SourceLayout, from: number, to: number, cells?: ArrayLike<number>): Promise<Float32Array> {
-  checkRange(`source ${src.id}`, src.steps, from, to);
+  return (await readStateWindows(q, src, [[from, to]], cells))[0]!;
+}
+
+/** {@link readStateWindow} of several ranges in one query. */
+export async function readStateWindows(q: Queryable, src: SourceLayout, ranges: readonly StepRange[], cells?: ArrayLike<number>): Promise<Float32Array[]> {
   const all = src.cells;
   const sel = cells ? Uint32Array.from(cells) : null;
   if (sel) for (const c of sel) if (c >= all) throw new RangeError(`source ${src.id} has ${all} cells, cell ${c} was selected`);
   const width = sel ? sel.length : all;
-  const out = new Float32Array((to - from) * width);
-  const first = Math.floor(from / src.chunkRows);
-  const last = Math.floor((to - 1) / src.chunkRows);
-  const r = await q.query<{ index: number; data: Buffer }>(STATE_SLICE, [src.id, from, to, src.chunkRows, all * 4, first, last]);
-  if (r.rows.length !== last - first + 1) throw new Error(`source ${src.id}: chunks ${first}..${last} are incomplete (${r.rows.length} found)`);
-  for (const row of r.rows) {
-    // the slice holds rows [a, b) of the window, a = max(from, first row of the chunk)
-    const data = float32Of(row.data);
-    const a = Math.max(from, row.index * src.chunkRows);
-    const b = Math.min(to, a + data.length / all);
+  const out = ranges.map(([from, to]) => new Float32Array(Math.max(0, to - from) * width));
+  await readSlices<"data">(q, STATE_SLICE, `source ${src.id}`, src.id, src.steps, src.chunkRows, all * 4, ranges, (r, a, row) => {
+    // the slice holds rows [a, b) of range r, a = max(from, first row of the chunk)
+    const data = float32Of(row.data!);
+    const from = ranges[r]![0];
+    const b = Math.min(ranges[r]![1], a + data.length / all);
+    const dst = out[r]!;
     if (!sel) {
-      out.set(data.subarray(0, (b - a) * all), (a - from) * all);
-      continue;
+      dst.set(data.subarray(0, (b - a) * all), (a - from) * all);
+      return;
     }
     for (let t = a; t < b; t++) {
       const inRow = (t - a) * all;
       const outRow = (t - from) * width;
-      for (let i = 0; i < width; i++) out[outRow + i] = data[inRow + sel[i]!]!;
+      for (let i = 0; i < width; i++) dst[outRow + i] = data[inRow + sel[i]!]!;
     }
-  }
+  });
   return out;
 }
 
@@ -184,12 +238,15 @@ export async function forEachStateChunk(
   for (let first = Math.floor(from / src.chunkRows); first < end; first += batch) {
     opts.signal?.throwIfAborted();
     const last = Math.min(end, first + batch) - 1;
-    const r = await q.query<{ index: number; data: Buffer }>(
-      'select "index", "data" from "StateChunk" where "sourceId" = $1 and "index" between $2 and $3 order by "index"',
-      [src.id, first, last],
-    );
-    if (r.rows.length !== last - first + 1) throw new Error(`source ${src.id}: chunks ${first}..${last} are incomplete (${r.rows.length} found)`);
-    for (const row of r.rows) await visit(row.index * src.chunkRows, float32Of(row.data));
+    // ordered here, not by Postgres, whose sort of `batch` whole chunks (21 MB at 650 cells) spills to disk past work_mem
+    const rows = await readRows<{ index: number; data: Buffer }>(q, 'select "index", "data" from "StateChunk" where "sourceId" = $1 and "index" between $2 and $3', [
+      src.id,
+      first,
+      last,
+    ]);
+    if (rows.length !== last - first + 1) throw new Error(`source ${src.id}: chunks ${first}..${last} are incomplete (${rows.length} found)`);
+    rows.sort((a, b) => a.index - b.index);
+    for (const row of rows) await visit(row.index * src.chunkRows, float32Of(row.data));
   }
 }
 
@@ -202,16 +259,16 @@ export async function readWholeSource(q: Queryable, src: SourceLayout, signal?: 
 
 /** Token ids of steps [from, to). */
 export async function readTokenIds(q: Queryable, datasetId: string, steps: number, from: number, to: number): Promise<Int32Array> {
-  checkRange(`dataset ${datasetId} tokens`, steps, from, to);
-  const out = new Int32Array(to - from);
-  const first = Math.floor(from / TOKEN_CHUNK_ROWS);
-  const last = Math.floor((to - 1) / TOKEN_CHUNK_ROWS);
-  const r = await q.query<{ index: number; data: Buffer }>(TOKEN_SLICE, [datasetId, from, to, TOKEN_CHUNK_ROWS, 4, first, last]);
-  for (const row of r.rows) {
-    const data = int32Of(row.data);
-    const a = Math.max(from, row.index * TOKEN_CHUNK_ROWS);
-    out.set(data.subarray(0, Math.min(to - a, data.length)), a - from);
-  }
+  return (await readTokenIdWindows(q, datasetId, steps, [[from, to]]))[0]!;
+}
+
+/** {@link readTokenIds} of several ranges in one query. */
+export async function readTokenIdWindows(q: Queryable, datasetId: string, steps: number, ranges: readonly StepRange[]): Promise<Int32Array[]> {
+  const out = ranges.map(([from, to]) => new Int32Array(Math.max(0, to - from)));
+  await readSlices<"data">(q, TOKEN_SLICE, `dataset ${datasetId} tokens`, datasetId, steps, TOKEN_CHUNK_ROWS, 4, ranges, (r, a, row) => {
+    const data = int32Of(row.data!);
+    out[r]!.set(data.subarray(0, Math.min(ranges[r]![1] - a, data.length)), a - ranges[r]![0]);
+  });
   return out;
 }
 
@@ -233,22 +290,24 @@ export type StoredMetaRows =
 
 /** Steps [from, to) of a meta track. */
 export async function readMetaWindow(q: Queryable, track: TrackLayout, steps: number, from: number, to: number): Promise<StoredMetaRows> {
-  checkRange(`track ${track.id}`, steps, from, to);
+  return (await readMetaWindows(q, track, steps, [[from, to]]))[0]!;
+}
+
+/** {@link readMetaWindow} of several ranges in one query. */
+export async function readMetaWindows(q: Queryable, track: TrackLayout, steps: number, ranges: readonly StepRange[]): Promise<StoredMetaRows[]> {
   const w = track.width;
-  const n = (to - from) * w;
-  const values = track.kind === "scalar" ? new Float32Array(n) : new Int32Array(n);
-  const weights = track.kind === "wordvec" && track.hasWeights ? new Float32Array(n) : null;
-  const first = Math.floor(from / track.chunkRows);
-  const last = Math.floor((to - 1) / track.chunkRows);
-  const r = await q.query<{ index: number; data: Buffer; weights: Buffer | null }>(META_SLICE, [track.id, from, to, track.chunkRows, w * 4, first, last]);
-  for (const row of r.rows) {
-    const data = track.kind === "scalar" ? float32Of(row.data) : int32Of(row.data);
-    const a = Math.max(from, row.index * track.chunkRows);
-    const n = Math.min((to - a) * w, data.length);
-    values.set(data.subarray(0, n), (a - from) * w);
-    if (weights && row.weights) weights.set(float32Of(row.weights).subarray(0, n), (a - from) * w);
-  }
-  if (track.kind === "scalar") return { kind: "scalar", values: values as Float32Array };
-  if (track.kind === "discrete") return { kind: "discrete", values: values as Int32Array };
-  return { kind: "wordvec", width: w, ids: values as Int32Array, weights };
+  const values = ranges.map(([from, to]) => (track.kind === "scalar" ? new Float32Array(Math.max(0, to - from) * w) : new Int32Array(Math.max(0, to - from) * w)));
+  const weights = ranges.map(([from, to]) => (track.kind === "wordvec" && track.hasWeights ? new Float32Array(Math.max(0, to - from) * w) : null));
+  await readSlices<"data" | "weights">(q, META_SLICE, `track ${track.id}`, track.id, steps, track.chunkRows, w * 4, ranges, (r, a, row) => {
+    const data = track.kind === "scalar" ? float32Of(row.data!) : int32Of(row.data!);
+    const from = ranges[r]![0];
+    const n = Math.min((ranges[r]![1] - a) * w, data.length);
+    values[r]!.set(data.subarray(0, n), (a - from) * w);
+    if (weights[r] && row.weights) weights[r].set(float32Of(row.weights).subarray(0, n), (a - from) * w);
+  });
+  return values.map((v, r): StoredMetaRows => {
+    if (track.kind === "scalar") return { kind: "scalar", values: v as Float32Array };
+    if (track.kind === "discrete") return { kind: "discrete", values: v as Int32Array };
+    return { kind: "wordvec", width: w, ids: v as Int32Array, weights: weights[r]! };
+  });
 }

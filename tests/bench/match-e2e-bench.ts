@@ -1,49 +1,45 @@
 /**
- * `npm run bench:match-e2e`: a match query's latency end to end through tRPC,
- * the queue and a worker.
+ * `npm run bench:match-e2e`: a match query's latency end to end through tRPC, the queue and a
+ * worker, as the default configuration serves it.
  *
- *   tsx tests/bench/match-e2e-bench.ts [--steps 1000000] [--queries 20]
+ *   tsx tests/bench/match-e2e-bench.ts [--steps 1000000] [--queries 20] [--cold 2]
  *
- * 1. Starts (or reuses) the embedded PostgreSQL in .test-data/bench-match,
- *    migrates it and makes sure a READY dataset "bench-match-<T>x650" exists:
- *    one source of T × 650 float32 (per-cell AR(1) squashed by softsign, the
- *    same generator as packages/core/bench/match-bench.ts, transform "none")
- *    written as state chunks. It is reused by name on re-runs.
- * 2. Spawns the worker as a separate process (`node --import tsx
- *    workers/main.ts`, MATCH_CACHE_BYTES = 6 GiB, concurrency 1) and serves
- *    `appRouter` over real HTTP (`@trpc/server/adapters/standalone`) in this
- *    process; queries go through `@trpc/client` (httpBatchLink + superjson).
- * 3. For each mode: one untimed query warms the worker's (source, ℓ) index
- *    (and the JIT), then each of the distinct queries (5–20 cells, picked like
- *    the Select view: brush 2–6 steps, `selectCells` with padding (1, 0)) is
- *    timed end to end, then the same query is timed in-process with
- *    `MatchEngine.run` on a second, equally warmed engine in this process
- *    (same code path the worker runs, minus queue/HTTP/store). The result
- *    store is emptied for the dataset at start, so every timed query is new;
- *    each query is then repeated end to end (answered from the store).
+ * 1. Starts (or reuses) the embedded PostgreSQL in .test-data/bench-match (BENCH_PG_PORT) and the
+ *    READY dataset "bench-match-<T>x650" shared with bench:match-cold (generated-source.ts).
+ * 2. Spawns the worker as a separate process (`node --import tsx workers/main.ts`, the default
+ *    MATCH_CACHE_BYTES of 2 GiB, concurrency 1) and serves `appRouter` over real HTTP
+ *    (`@trpc/server/adapters/standalone`) in this process; queries go through `@trpc/client`.
+ * 3. Per mode:
+ *    - cold: the worker is restarted, then one query is timed: the first query of a worker
+ *      (nothing in its memory; what a user meets after a deploy, a restart or on a scaled-out
+ *      worker). Repeated `--cold` times, each time with a new worker.
+ *    - warm: the next `--queries` distinct queries on that worker (5–20 cells, picked like the
+ *      Select view) are timed end to end, and each is also run in-process with `MatchEngine.run`
+ *      on a second, warmed engine in this process (same code path minus queue/HTTP/store); then
+ *      repeated end to end (answered from the store).
+ *    The result store is emptied for the dataset at start, so every timed query is new. A result
+ *    that differs from the in-process engine's makes the bench FAIL (exit 1).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import superjson from "superjson";
-import { selectCells } from "@statescope/core";
-import { createDb, pgPool, type Db } from "@/server/db/client";
+import { createDb } from "@/server/db/client";
 import { ensureDatabase } from "@/server/db/embedded";
 import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
 import { createPgPubSub } from "@/server/pubsub/pg";
-import { resetEnvCache } from "@/server/env";
+import { env, resetEnvCache } from "@/server/env";
 import { appRouter, type AppRouter } from "@/server/api/root";
 import { MatchEngine } from "@/server/services/matching/engine";
 import { canonicalQuery, ZMatchInput, type MatchInput, type MatchOutcome } from "@/server/services/matching/schemas";
-import { readStateWindow, type SourceLayout } from "@/server/storage/dataset-store";
-import { mulberry32 as rng } from "@statescope/core";
-import { writeGeneratedSource } from "./generated-source";
-import { runBench } from "./run";
+import { ensureMatchDataset, MATCH_BENCH, pickMatchQueries, withoutMatchSettings } from "./generated-source";
+import { pct, row, runBench } from "./run";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -52,79 +48,19 @@ const opt = (name: string, dflt: number) => {
 };
 const STEPS = opt("--steps", 1_000_000);
 const QUERIES = opt("--queries", 20);
-const CELLS = 650;
+const COLD = opt("--cold", 2);
+const CELLS = MATCH_BENCH.cells;
 const THRESHOLD = 0.3;
-const CACHE_BYTES = 6 * 2 ** 30;
-const SOURCE = "states";
-const SLUG = "bench-match";
-const DATASET = `bench-match-${STEPS}x${CELLS}`;
+const SOURCE = MATCH_BENCH.source;
+const SLUG = MATCH_BENCH.slug;
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
-
-
-/** The bench user, workspace and READY dataset (created once, reused by name). */
-async function ensureDataset(db: Db): Promise<{ userId: string; datasetId: string; src: SourceLayout }> {
-  const user = await db.user.upsert({ where: { email: "bench@match.test" }, create: { email: "bench@match.test", name: "bench" }, update: {}, select: { id: true } });
-  const ws = await db.workspace.upsert({ where: { slug: SLUG }, create: { slug: SLUG, name: "match bench" }, update: {}, select: { id: true } });
-  await db.membership.upsert({
-    where: { workspaceId_userId: { workspaceId: ws.id, userId: user.id } },
-    create: { workspaceId: ws.id, userId: user.id, role: "OWNER" },
-    update: { role: "OWNER" },
-  });
-  const found = await db.dataset.findFirst({
-    where: { workspaceId: ws.id, name: DATASET, status: "READY" },
-    select: { id: true, sources: { where: { name: SOURCE }, select: { id: true, steps: true, cells: true, chunkRows: true } } },
-  });
-  const existing = found?.sources[0];
-  if (found && existing?.steps === STEPS && existing.cells === CELLS) {
-    log(`reusing dataset ${DATASET} (${found.id})`);
-    return { userId: user.id, datasetId: found.id, src: existing };
-  }
-  // An interrupted earlier write (or a mismatched one): start over.
-  await db.dataset.deleteMany({ where: { workspaceId: ws.id, name: DATASET } });
-  const ds = await db.dataset.create({ data: { workspaceId: ws.id, createdById: user.id, name: DATASET, format: "numpy", phase: "bench" }, select: { id: true } });
-  const conn = await pgPool(db).connect();
-  const t0 = performance.now();
-  let src: { id: string; chunkRows: number };
-  try {
-    await conn.query("set synchronous_commit = off");
-    const secs = () => ((performance.now() - t0) / 1000).toFixed(0);
-    src = await writeGeneratedSource(db, conn, ds.id, { name: SOURCE, type: "state", steps: STEPS, cells: CELLS }, log, secs);
-  } finally {
-    conn.release();
-  }
-  await db.dataset.update({ where: { id: ds.id }, data: { status: "READY", steps: STEPS, readyAt: new Date(), phase: "done", percent: 100 } });
-  log(`wrote ${((STEPS * CELLS * 4) / 2 ** 30).toFixed(2)} GiB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return { userId: user.id, datasetId: ds.id, src: { id: src.id, steps: STEPS, cells: CELLS, chunkRows: src.chunkRows } };
-}
-
-/** Queries the way the Select view makes them (see match-bench.ts): 5–20 cells, distinct sets. */
-async function pickQueries(db: Db, src: SourceLayout, n: number): Promise<number[][]> {
-  const r = rng(4242);
-  const out: number[][] = [];
-  const seen = new Set<string>();
-  let tries = 0;
-  while (out.length < n && tries++ < 20_000) {
-    const b0 = 10 + Math.floor(r() * (src.steps - 40));
-    const len = 2 + Math.floor(r() * 5);
-    const w0 = b0 - 5;
-    const w1 = b0 + len + 5;
-    const data = await readStateWindow(pgPool(db), src, w0, w1);
-    const cells = selectCells({ data, steps: w1 - w0, cells: src.cells }, [5, 5 + len], THRESHOLD, [1, 0]);
-    if (cells.length < 5) continue;
-    while (cells.length > 20) cells.splice(Math.floor(r() * cells.length), 1);
-    const key = cells.join(",");
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(cells);
-  }
-  return out;
-}
 
 function startWorker(url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, MATCH_CACHE_BYTES: String(CACHE_BYTES), WORKER_CONCURRENCY: "1" },
+    // the default cache (MATCH_CACHE_BYTES unset), as a deployment runs it
+    env: { ...withoutMatchSettings(process.env), DATABASE_URL: url, WORKER_CONCURRENCY: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   return new Promise((ok, fail) => {
@@ -144,50 +80,52 @@ function peakRssOf(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-function pct(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-}
 const f1 = (x: number) => x.toFixed(1);
-const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
+
+async function stopWorker(worker: ChildProcess | undefined): Promise<void> {
+  if (!worker || worker.exitCode !== null) return;
+  const exited = new Promise((ok) => worker.once("exit", ok));
+  worker.kill("SIGTERM");
+  await exited;
+}
 
 async function main() {
   await ensurePrismaClient(log);
-  const handle = await ensureDatabase({ dataDir: ".test-data/bench-match", preferredPort: 54800, log });
+  const handle = await ensureDatabase({ dataDir: MATCH_BENCH.dataDir, preferredPort: MATCH_BENCH.pgPort, log });
   process.env.DATABASE_URL = handle.url;
   process.env.MATCH_WAIT_MS = "120000";
+  delete process.env.MATCH_CACHE_BYTES;
+  delete process.env.MATCH_SHARD_STEPS;
   resetEnvCache();
   let worker: ChildProcess | undefined;
   let server: http.Server | undefined;
   const db = createDb(handle.url);
+  let mismatches = 0;
   // the web side's pub/sub: its LISTEN connection opens with the first match.run
   const pubsub = createPgPubSub({ connectionString: handle.url });
   try {
     await migrate(handle.url, log);
-    const { userId, datasetId, src } = await ensureDataset(db);
+    const { userId, datasetId, src } = await ensureMatchDataset(db, STEPS, log);
     // Every timed query must be new to the store.
     const purged = await db.matchResult.deleteMany({ where: { datasetId } });
     if (purged.count) log(`removed ${purged.count} stored result(s) of earlier runs`);
 
-    worker = await startWorker(handle.url);
-    log(`worker process ${worker.pid} ready`);
     const handler = createHTTPHandler({ router: appRouter, createContext: () => ({ db, pubsub, actor: { userId }, publicUrl: "http://bench.test" }) });
     server = http.createServer((req, res) => void handler(req, res));
     await new Promise<void>((ok) => server!.listen(0, "127.0.0.1", ok));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url, transformer: superjson })] });
 
-    const inproc = new MatchEngine(CACHE_BYTES);
-    const queries = await pickQueries(db, src, QUERIES + 2);
-    const warmCells = queries.slice(QUERIES);
-    const timedCells = queries.slice(0, QUERIES);
-    const ks = timedCells.map((c) => c.length);
+    const cacheBytes = env().MATCH_CACHE_BYTES;
+    const inproc = new MatchEngine(cacheBytes);
+    const queries = await pickMatchQueries(db, src, 2 * (QUERIES + COLD) + 1, THRESHOLD);
+    const ks = queries.map((c) => c.length);
     console.log(
       `Statescope end-to-end match benchmark — node ${process.version}, ${STEPS.toLocaleString("en")} × ${CELLS}, ℓ = ${THRESHOLD}, pad (1, 0), ` +
-        `${timedCells.length} queries × 2 modes, k = ${Math.min(...ks)}..${Math.max(...ks)} cells`,
+        `per mode ${COLD} cold + ${QUERIES} warm queries, k = ${Math.min(...ks)}..${Math.max(...ks)} cells`,
     );
-    console.log(`worker: separate process (node --import tsx workers/main.ts, concurrency 1, MATCH_CACHE_BYTES ${CACHE_BYTES / 2 ** 30} GiB); tRPC over HTTP on ${url}`);
-    console.log(`in-process: a second MatchEngine (same cache size) in the bench process, warmed at the same (source, ℓ); time = MatchEngine.run (findSource + match)`);
+    console.log(`worker: separate process (node --import tsx workers/main.ts, concurrency 1, default MATCH_CACHE_BYTES = ${(cacheBytes / 2 ** 30).toFixed(0)} GiB); tRPC over HTTP on ${url}`);
+    console.log("cold: the first query of a newly started worker; warm: the following distinct queries on it (in-process: a second MatchEngine, warmed, in this process)");
 
     const input = (cells: number[], mode: "fast" | "precise"): MatchInput & { workspace: string } => ({
       workspace: SLUG,
@@ -212,64 +150,79 @@ async function main() {
       const r = await inproc.run(db, c);
       return { ms: performance.now() - t, result: r.result };
     };
+    const check = async (q: MatchInput & { workspace: string }, got: Extract<MatchOutcome, { status: "done" }>) => {
+      const b = await local(q);
+      if (JSON.stringify(got.result) !== JSON.stringify(b.result)) {
+        mismatches++;
+        log(`RESULT DIFFERS from the in-process engine: ${q.mode} cells ${q.cells.join(",")}`);
+      }
+      return b.ms;
+    };
 
     const table: string[] = [];
-    let mismatches = 0;
+    let next = 0;
     for (const mode of ["fast", "precise"] as const) {
-      // Warm-up, not timed: the first query at ℓ builds the worker's index (reading the source from Postgres).
-      for (const [i, cells] of warmCells.entries()) {
-        const w = await e2e(input(cells, mode));
-        const l = await local(input(cells, mode));
-        if (i === 0) log(`${mode}: warm-up e2e ${f1(w.ms)} ms (computeMs ${f1(w.out.computeMs)}), in-process ${f1(l.ms)} ms`);
+      const cold: number[] = [];
+      const coldCompute: number[] = [];
+      for (let i = 0; i < COLD; i++) {
+        await stopWorker(worker);
+        worker = await startWorker(handle.url);
+        const q = input(queries[next++]!, mode);
+        const a = await e2e(q);
+        if (a.out.cached) throw new Error("a cold query was answered from the store");
+        await check(q, a.out);
+        cold.push(a.ms);
+        coldCompute.push(a.out.computeMs);
+        log(`${mode} cold (worker ${worker.pid}): ${f1(a.ms)} ms e2e, computeMs ${f1(a.out.computeMs)}`);
       }
       const times = { e2e: [] as number[], local: [] as number[], over: [] as number[], hit: [] as number[], worker: [] as number[] };
-      for (const cells of timedCells) {
-        const q = input(cells, mode);
+      // warm the in-process engine at ℓ (its own first query is not timed)
+      await local(input(queries[queries.length - 1]!, mode));
+      for (let i = 0; i < QUERIES; i++) {
+        const q = input(queries[next++]!, mode);
         const a = await e2e(q);
         if (a.out.cached) throw new Error("a timed query was answered from the store");
-        const b = await local(q);
-        if (JSON.stringify(a.out.result) !== JSON.stringify(b.result)) mismatches++;
+        const localMs = await check(q, a.out);
         const h = await e2e(q);
         if (!h.out.cached) throw new Error("the repeated query was not answered from the store");
         times.e2e.push(a.ms);
-        times.local.push(b.ms);
-        times.over.push(a.ms - b.ms);
+        times.local.push(localMs);
+        times.over.push(a.ms - localMs);
         times.hit.push(h.ms);
         times.worker.push(a.out.computeMs);
       }
+      table.push(row([mode, "cold", cold.length, `${f1(pct(cold, 0.5))} / ${f1(Math.max(...cold))}`, f1(pct(coldCompute, 0.5)), "–", "–", "–"]));
       table.push(
         row([
           mode,
+          "warm",
           times.e2e.length,
           `${f1(pct(times.e2e, 0.5))} / ${f1(pct(times.e2e, 0.95))}`,
           f1(pct(times.worker, 0.5)),
           f1(pct(times.local, 0.5)),
           `${f1(pct(times.over, 0.5))} (p95 ${f1(pct(times.over, 0.95))})`,
-          pct(times.over, 0.5) <= 100 ? "yes" : "NO",
           f1(pct(times.hit, 0.5)),
         ]),
       );
     }
-    const workerPeak = peakRssOf(worker.pid!);
+    const workerPeak = peakRssOf(worker!.pid!);
     const benchPeak = process.resourceUsage().maxRSS / 1024;
+    console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")} (1 / 5 / 15 min) at the end`);
     console.log("");
-    console.log(row(["mode", "queries", "e2e p50 / p95 ms", "worker compute p50 ms", "in-process p50 ms", "overhead p50 ms (e2e − in-process)", "≤ 100 ms", "store-hit e2e p50 ms"]));
-    console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---", "---:"]));
+    console.log(row(["mode", "worker", "queries", "e2e p50 / p95 (cold: max) ms", "worker compute p50 ms", "in-process p50 ms", "overhead p50 ms (e2e − in-process)", "store-hit e2e p50 ms"]));
+    console.log(row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---:"]));
     for (const l of table) console.log(l);
     console.log("");
-    console.log(`peak RSS: worker process ${workerPeak.toFixed(0)} MiB; bench process (tRPC server + in-process engine) ${benchPeak.toFixed(0)} MiB`);
-    console.log(`e2e results identical to in-process: ${mismatches === 0 ? "yes" : `NO (${mismatches} differ)`}`);
+    console.log(`peak RSS: last worker process ${workerPeak.toFixed(0)} MiB; bench process (tRPC server + in-process engine) ${benchPeak.toFixed(0)} MiB`);
   } finally {
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise((ok) => worker!.once("exit", ok));
-      worker.kill("SIGTERM");
-      await exited;
-    }
+    await stopWorker(worker);
     await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
     await pubsub.close();
     await db.$disconnect();
     await handle.stop();
   }
+  if (mismatches > 0) throw new Error(`${mismatches} end-to-end result(s) differ from the in-process engine`);
+  console.log("every end-to-end result identical to the in-process engine's");
 }
 
 runBench(main);

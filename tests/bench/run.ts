@@ -14,3 +14,12 @@ export function runBench(main: () => Promise<void>): void {
     },
   );
 }
+
+/** The q-quantile of xs (nearest rank). */
+export function pct(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
+}
+
+/** One row of a Markdown table. */
+export const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";

@@ -6,7 +6,8 @@ import { signInDemo } from "./helpers";
  * parens `depth` track (0–6) spreads over its own colour scale with a legend, the result rows
  * show the whole 3/20 context's text with the heatmaps beside it (and a cue that more is to the
  * right), token text stays readable on the dark end of `map=count`, track names are whole, and
- * the fifty result links fetch nothing in the background.
+ * the fifty result links fetch nothing in the background, and the fifty rows' tokens, states and
+ * tracks arrive in one request (not one per row and kind).
  */
 async function demoDataset(page: Page, name: RegExp): Promise<string> {
   await page.goto("/w/demo");
@@ -25,8 +26,12 @@ test("parens depth on its own scale, the whole result text at 1440 px, readable 
   await signInDemo(page);
   const parens = await demoDataset(page, /parens \(demo\)/);
   const prefetches: string[] = [];
+  // tRPC procedure calls by name (a batched request names each call: /api/trpc/a,b,c?batch=1)
+  const calls = new Map<string, number>();
   page.on("request", (r) => {
     if (r.headers()["next-router-prefetch"]) prefetches.push(r.url());
+    const m = /\/api\/trpc\/([^?]+)/.exec(r.url());
+    for (const p of m ? decodeURIComponent(m[1]!).split(",") : []) calls.set(p, (calls.get(p) ?? 0) + 1);
   });
 
   // a brush where cells are on throughout (padding 0): the match runs on them, mapped by depth
@@ -49,6 +54,12 @@ test("parens depth on its own scale, the whole result text at 1440 px, readable 
   await expect(page.getByTestId("match-count")).toHaveText("50", { timeout: 60_000 });
   await expect.poll(() => distinctFills(page, "[data-testid=heatmap-depth] svg rect")).toBeGreaterThan(2);
   await expect(page.getByTestId("heatmap-depth").getByTestId("legend-max")).toHaveText("6");
+
+  // the rows' windows: one dataset.windows call for the fifty rows; the few per-window reads are
+  // the Select view's (it was 50 × (2 + tracks) calls, one per row and kind)
+  expect(calls.get("dataset.windows")).toBe(1);
+  const perWindow = ["dataset.tokens", "dataset.states", "dataset.meta"].reduce((n, p) => n + (calls.get(p) ?? 0), 0);
+  expect(perWindow).toBeLessThan(20);
 
   // the first row's 23 tokens (3 before, 20 after) are all drawn inside the visible results
   const scroll = (await page.getByTestId("results-scroll").boundingBox())!;

@@ -73,6 +73,13 @@ export type MatchInput = Required<Omit<inferRouterInputs<AppRouter>["match"]["ru
 export type MatchRow = MatchHit;
 export type MatchOutput = MatchResult;
 
+/** One step range of {@link ExplorerData.windows}: its tokens, the selected cells' raw values, the tracks' rows. */
+export interface RangeWindow {
+  tokens: string[];
+  states: StateMatrix;
+  tracks: TrackWindow[];
+}
+
 export interface ExplorerData {
   /** Stable key for caches (dataset id + provider kind). */
   readonly key: string;
@@ -81,8 +88,30 @@ export interface ExplorerData {
   /** Raw values of steps [from, to) (≤ 2000) of a source; `cells` restricts and reorders columns. */
   states(source: string, from: number, to: number, cells?: number[]): Promise<StateMatrix>;
   track(name: string, from: number, to: number): Promise<TrackWindow>;
+  /**
+   * Several step ranges [from, to) of a source at once (the Match view's result rows, ≤ 400 steps
+   * each): one request for all of them instead of one per range and kind.
+   */
+  windows(source: string, cells: number[], ranges: readonly (readonly [number, number])[], tracks: string[]): Promise<RangeWindow[]>;
   search(query: string, regex: boolean, limit: number): Promise<SearchHit[]>;
   match(input: MatchInput): Promise<MatchOutput>;
+}
+
+/** {@link ExplorerData.windows} from a source's single-range reads (for data held in memory). */
+export function windowsFromParts(
+  d: Pick<ExplorerData, "tokens" | "states" | "track">,
+  source: string,
+  cells: number[],
+  ranges: readonly (readonly [number, number])[],
+  tracks: string[],
+): Promise<RangeWindow[]> {
+  return Promise.all(
+    ranges.map(async ([from, to]) => ({
+      tokens: await d.tokens(from, to),
+      states: await d.states(source, from, to, cells),
+      tracks: await Promise.all(tracks.map((t) => d.track(t, from, to))),
+    })),
+  );
 }
 
 export { MAX_WINDOW } from "@statescope/core";

@@ -1,5 +1,5 @@
 "use client";
-import { useQueries } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import {
@@ -219,28 +219,22 @@ function ResultsInner(p: ResultsProps) {
   const C = m.before + m.after;
   const startOf = (r: MatchRow) => (m.align === "start" ? r.pos - m.before : r.pos + r.length - (m.before + Lmax));
   const hmTracks = info.tracks.filter((t) => t.kind !== "wordvec");
-  const rowQs = useQueries({
-    queries: results.flatMap((r) => {
-      const a = Math.max(0, startOf(r));
-      const b = Math.min(info.steps, startOf(r) + C);
-      return [
-        { queryKey: ["explorer", data.key, "tokens", a, b], queryFn: () => data.tokens(a, b), staleTime: Infinity, enabled: b > a },
-        {
-          queryKey: ["explorer", data.key, "states", input.source, a, b, input.cells],
-          queryFn: () => data.states(input.source, a, b, input.cells),
-          staleTime: Infinity,
-          enabled: b > a,
-        },
-        ...hmTracks.map((t) => ({ queryKey: ["explorer", data.key, "track", t.name, a, b], queryFn: () => data.track(t.name, a, b), staleTime: Infinity, enabled: b > a })),
-      ];
-    }),
+  // every row's tokens, states and track rows in one request, drawn in one render when it arrives
+  const ranges = results.map((r) => [Math.max(0, startOf(r)), Math.min(info.steps, startOf(r) + C)] as const);
+  const trackNames = hmTracks.map((t) => t.name);
+  const windows = useQuery({
+    queryKey: ["explorer", data.key, "windows", input.source, input.cells, ranges, trackNames],
+    queryFn: () => data.windows(input.source, input.cells, ranges, trackNames),
+    staleTime: Infinity,
+    enabled: ranges.length > 0 && ranges.every(([a, b]) => b > a),
   });
-  const per = 2 + hmTracks.length;
+  // the grid waits for its rows (one render with everything), unless reading them failed: then it shows the counts
+  const rowsLoading = windows.isPending && windows.fetchStatus !== "idle";
   const rows: RowData[] = results.map((r, i) => ({
     start: startOf(r),
-    tokens: rowQs[i * per]?.data as string[] | undefined,
-    states: rowQs[i * per + 1]?.data as StateMatrix | undefined,
-    tracks: hmTracks.map((_, j) => rowQs[i * per + 2 + j]?.data as TrackWindow | undefined),
+    tokens: windows.data?.[i]?.tokens,
+    states: windows.data?.[i]?.states,
+    tracks: hmTracks.map((_, j) => windows.data?.[i]?.tracks[j]),
   }));
   const cut = source ? rawCutoff(input.threshold, source.transform) : null;
   const [drill, setDrill] = useState<number | null>(null);
@@ -313,8 +307,8 @@ function ResultsInner(p: ResultsProps) {
   const hmW = C * HM_W;
   const cols = useMemo(
     () => tokenColumns(results.length, C, (i, col) => rows[i]!.tokens?.[rows[i]!.start + col - Math.max(0, rows[i]!.start)], TOKEN_COLUMNS),
-    // the rows' tokens arrive one query at a time: re-measure when one does
-    [results.length, C, rows.map((r) => (r.tokens ? 1 : 0)).join("")],
+    // the rows' tokens arrive together: re-measure when they do
+    [results.length, C, windows.data],
   );
   const alignX = cols.x[m.align === "start" ? m.before : Math.min(C, m.before + Lmax)]!;
   const hoverInfo = hover ? describe(hover.row, hover.col) : null;
@@ -380,8 +374,17 @@ function ResultsInner(p: ResultsProps) {
           )}
         </div>
       )}
+      {windows.isError && (
+        <div className="error" role="alert" data-testid="match-rows-error">
+          Reading the results&rsquo; tokens and tracks failed: {errorMessage(windows.error)} (the heatmap shows the match counts)
+        </div>
+      )}
       {results.length === 0 ? (
         <p className="muted empty-line" data-testid="match-empty">No range has these cells on together for two or more steps. Lower the threshold, remove cells, or try another length.</p>
+      ) : rowsLoading ? (
+        <p className="muted empty-line" data-testid="match-rows-loading" style={{ minHeight: results.length * ROW_H }}>
+          Reading the {results.length} results&rsquo; tokens and tracks…
+        </p>
       ) : (
         <ScrollFrame onPointerLeave={() => setHover(null)}>
           <div className="results-grid">

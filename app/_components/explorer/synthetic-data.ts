@@ -1,5 +1,5 @@
 import { match, type StateMatrix } from "@statescope/core";
-import type { DatasetInfo, ExplorerData, MatchInput, MatchOutput, SearchHit, TrackWindow } from "./data-source";
+import { windowsFromParts, type DatasetInfo, type ExplorerData, type MatchInput, type MatchOutput, type SearchHit, type TrackWindow } from "./data-source";
 import { mulberry32 } from "@statescope/core";
 
 /**
@@ -96,7 +96,7 @@ export function createSyntheticData(opts: { steps?: number; cells?: number; seed
     return { data: out, steps: b - a, cells: cells.length };
   };
   const wait = () => new Promise<void>((r) => setTimeout(r, 0));
-  return {
+  const out: ExplorerData = {
     key: `synthetic-${T}-${D}-${opts.seed ?? 7}`,
     async info() {
       return info;
@@ -145,5 +145,9 @@ export function createSyntheticData(opts: { steps?: number; cells?: number; seed
       const m = slice(input.source, 0, T);
       return match({ matrix: m, transform: "tanh" }, input);
     },
+    windows(source, cells, ranges, tracks) {
+      return windowsFromParts(out, source, cells, ranges, tracks);
+    },
   };
+  return out;
 }

@@ -4,7 +4,7 @@ import { useMemo } from "react";
 import type { StateMatrix } from "@statescope/core";
 import { useTRPC, useTRPCClient } from "@/app/_lib/trpc";
 import type { MetaWindowOutput } from "@/server/services/datasets/schemas-meta";
-import { type DatasetInfo, type ExplorerData, type MatchInput, type MatchOutput, type TrackKind, type TrackWindow } from "./data-source";
+import { type DatasetInfo, type ExplorerData, type MatchInput, type MatchOutput, type RangeWindow, type TrackKind, type TrackWindow } from "./data-source";
 import { statesUrl, type FirstWindow } from "./first-window";
 
 function bytesOf(b64: string): ArrayBuffer {
@@ -157,6 +157,18 @@ export function useServerData(workspace: string, datasetId: string, firstWindow:
         const seeded = await seed.track(name, from, to);
         if (seeded) return seeded;
         return decodeTrack(await qc.fetchQuery({ ...trpc.dataset.meta.queryOptions({ workspace, datasetId, track: name, from, to }), staleTime: Infinity }));
+      },
+      async windows(source, cells, ranges, tracks): Promise<RangeWindow[]> {
+        const r = await qc.fetchQuery({
+          ...trpc.dataset.windows.queryOptions({ workspace, datasetId, source, cells, ranges: ranges.map(([a, b]) => [a, b] as [number, number]), tracks }),
+          staleTime: 0,
+          gcTime: 0,
+        });
+        return ranges.map(([from, to], i) => ({
+          tokens: r.tokens[i]!,
+          states: { data: new Float32Array(bytesOf(r.states[i]!)), steps: to - from, cells: cells.length },
+          tracks: r.tracks.map((t) => decodeTrack(t[i]!)),
+        }));
       },
       async search(query, regex, limit) {
         const r = await qc.fetchQuery(trpc.dataset.search.queryOptions({ workspace, datasetId, query, mode: regex ? "regex" : "phrase", limit }));

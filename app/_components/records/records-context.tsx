@@ -99,6 +99,8 @@ export async function refreshAnnotations(qc: Qc, trpc: Trpc, workspace: string, 
   const key = explorerKey(workspace, datasetId);
   await qc.invalidateQueries({ queryKey: ["explorer", key, "info"] });
   await qc.invalidateQueries({ queryKey: ["explorer", key, "track", "annotations"] });
+  // the Match view's rows (their windows carry every heatmap track, the members' one included)
+  await qc.invalidateQueries({ queryKey: ["explorer", key, "windows"] });
 }
 
 export function RecordsProvider({ workspace, datasetId, userId, children }: { workspace: string; datasetId: string; userId: string; children: ReactNode }) {

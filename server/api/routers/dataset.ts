@@ -13,7 +13,8 @@ import {
   ZTokensOutput,
 } from "@/server/services/datasets/schemas";
 import { readMetaEncoded } from "@/server/services/datasets/meta-window";
-import { ZMetaWindowInput, ZMetaWindowOutput } from "@/server/services/datasets/schemas-meta";
+import { ZMetaWindowInput, ZMetaWindowOutput, ZWindowsInput, ZWindowsOutput } from "@/server/services/datasets/schemas-meta";
+import { readWindows } from "@/server/services/datasets/windows";
 import { router, workspaceProcedure } from "../trpc";
 
 const ZDatasetRef = z.object({ datasetId: ZDatasetId });
@@ -48,6 +49,12 @@ export const datasetRouter = router({
     .input(ZMetaWindowInput)
     .output(ZMetaWindowOutput)
     .query(({ ctx, input }) => readMetaEncoded(ctx.db, ctx.access.workspace.id, input)),
+
+  // the Match view's result rows: tokens, selected cells and tracks of many ranges in one request
+  windows: workspaceProcedure("VIEWER")
+    .input(ZWindowsInput)
+    .output(ZWindowsOutput)
+    .query(({ ctx, input }) => readWindows(ctx.db, ctx.access.workspace.id, input)),
 
   importProgress: workspaceProcedure("VIEWER")
     .input(ZDatasetRef)

@@ -127,7 +127,7 @@ export async function deleteDataset(db: Db, workspaceId: string, role: Role, dat
 }
 
 /** Display text of a token id. */
-function tokenText(vocab: ReadonlyMap<number, string>, id: number): string {
+export function tokenText(vocab: ReadonlyMap<number, string>, id: number): string {
   return vocab.get(id) ?? `<unk:${id}>`;
 }
 
@@ -202,7 +202,7 @@ export async function findSource(db: Db, workspaceId: string | null, datasetId: 
     const names = await db.datasetSource.findMany({ where: { datasetId: ds.id }, orderBy: { ordinal: "asc" }, select: { name: true } });
     throw new AppError("BAD_INPUT", `dataset ${ds.id} has no source ${JSON.stringify(source)} (sources: ${names.map((n) => n.name).join(", ")})`);
   }
-  return { ...src, datasetId: ds.id, transform: src.transform === "tanh" ? ("tanh" as const) : ("none" as const) };
+  return { ...src, datasetId: ds.id, datasetSteps: ds.steps, transform: src.transform === "tanh" ? ("tanh" as const) : ("none" as const) };
 }
 
 export interface StateWindow {

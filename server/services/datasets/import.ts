@@ -15,7 +15,7 @@ import { dataDir } from "@/server/env";
 import { TOKEN_CHUNK_ROWS, writeStateChunk, writeTokenChunk, writeVocabulary } from "@/server/storage/dataset-store";
 import { ValueHistogram } from "./histogram";
 import type { ImportReport, ImportResult } from "./schemas";
-import { createPendingDataset, createSource, createTrack, finishSource, StreamingTrackWriter, writeDataset } from "./writer";
+import { createPendingDataset, createSource, createTrack, defaultIndexWriter, finishSource, StreamingTrackWriter, writeDataset } from "./writer";
 
 export interface ImportInput {
   workspaceId: string;
@@ -134,6 +134,7 @@ export async function importDataset(db: Db, input: ImportInput, opts: ImportOpti
         });
         const scanRows = chunkRows * Math.max(1, Math.floor(SCAN_BYTES / (chunkRows * src.cells * 4)));
         const hist = new ValueHistogram();
+        const bits = defaultIndexWriter(conn, sourceId, plan.steps, src.cells, src.transform);
         const stats = await scanSource(reader, src.name, {
           chunkRows: scanRows,
           signal,
@@ -147,8 +148,10 @@ export async function importDataset(db: Db, input: ImportInput, opts: ImportOpti
               progress("sources", pct());
               signal.throwIfAborted();
             }
+            await bits.push(rows);
           },
         });
+        await bits.end();
         await finishSource(db, sourceId, stats, hist);
         sourceSummaries.push({ name: src.name, steps: plan.steps, cells: src.cells, transform: src.transform, min: stats.min, max: stats.max });
       }

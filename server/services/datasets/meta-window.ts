@@ -4,7 +4,7 @@
  */
 import { AppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
-import { readMetaWindow, readVocabulary } from "@/server/storage/dataset-store";
+import { readMetaWindows, readVocabulary, type StepRange } from "@/server/storage/dataset-store";
 import { MAX_STATE_WINDOW, type MetaWindowInput, type MetaWindowOutput } from "./schemas-meta";
 import { readAnnotationTrack } from "@/server/services/records/annotations";
 
@@ -14,24 +14,39 @@ export async function readMetaEncoded(db: Db, workspaceId: string, input: MetaWi
   const ds = await db.dataset.findUnique({ where: { id: input.datasetId }, select: { id: true, workspaceId: true, status: true, steps: true } });
   if (!ds || ds.workspaceId !== workspaceId) throw new AppError("NOT_FOUND", `dataset ${input.datasetId} does not exist`);
   if (ds.status !== "READY") throw new AppError("CONFLICT", `dataset ${ds.id} is not ready: it has no data to read`);
-  // Issue 7: the members' "annotations" track is read from the Annotation rows, not MetaChunks.
-  const annotations = await readAnnotationTrack(db, ds, input);
-  if (annotations) return annotations;
-  const track = await db.metaTrack.findUnique({
-    where: { datasetId_name: { datasetId: ds.id, name: input.track } },
-    select: { id: true, kind: true, width: true, chunkRows: true, hasWeights: true, labels: true },
-  });
-  if (!track) throw new AppError("BAD_INPUT", `dataset ${ds.id} has no meta track ${JSON.stringify(input.track)}`);
   const from = input.from;
   const to = Math.min(input.to, ds.steps);
   if (from >= to) throw new AppError("BAD_INPUT", `dataset ${ds.id} has ${ds.steps} steps: [${input.from}, ${input.to}) is out of range`);
   if (to - from > MAX_STATE_WINDOW) throw new AppError("TOO_LARGE", `at most ${MAX_STATE_WINDOW} steps per request, asked for ${to - from}`);
+  return (await readTrackWindows(db, ds, input.track, [[from, to]]))[0]!;
+}
+
+/**
+ * A track's rows over step ranges inside the READY dataset `ds` (checked by the caller), encoded
+ * for the API: an imported track from its chunks (one query for all ranges), the members'
+ * "annotations" track from the Annotation rows.
+ */
+export async function readTrackWindows(db: Db, ds: { id: string; steps: number }, name: string, ranges: readonly StepRange[]): Promise<MetaWindowOutput[]> {
+  const annotations = await readAnnotationTrack(db, ds, name, ranges);
+  if (annotations) return annotations;
+  const track = await db.metaTrack.findUnique({
+    where: { datasetId_name: { datasetId: ds.id, name } },
+    select: { id: true, kind: true, width: true, chunkRows: true, hasWeights: true, labels: true },
+  });
+  if (!track) throw new AppError("BAD_INPUT", `dataset ${ds.id} has no meta track ${JSON.stringify(name)}`);
   const kind = track.kind === "scalar" || track.kind === "wordvec" ? track.kind : "discrete";
-  const rows = await readMetaWindow(pgPool(db), { ...track, kind }, ds.steps, from, to);
-  if (rows.kind === "wordvec") {
-    const vocab = track.labels === null ? await readVocabulary(pgPool(db), ds.id, rows.ids) : null;
-    const words = vocab ? Array.from(vocab, ([id, word]) => ({ id, word })) : null;
-    return { track: input.track, kind, from, to, width: rows.width, data: b64(rows.ids), weights: rows.weights ? b64(rows.weights) : null, words };
-  }
-  return { track: input.track, kind, from, to, width: track.width, data: b64(rows.values), weights: null, words: null };
+  const windows = await readMetaWindows(pgPool(db), { ...track, kind }, ds.steps, ranges);
+  // wordvec ids without a dictionary of the track's own are token ids: their words, once for all ranges
+  const vocab =
+    kind === "wordvec" && track.labels === null
+      ? await readVocabulary(pgPool(db), ds.id, windows.flatMap((w) => (w.kind === "wordvec" ? Array.from(w.ids) : [])))
+      : null;
+  return windows.map((rows, i) => {
+    const [from, to] = ranges[i]!;
+    if (rows.kind === "wordvec") {
+      const words = vocab ? [...new Set(rows.ids)].flatMap((id) => (vocab.has(id) ? [{ id, word: vocab.get(id)! }] : [])) : null;
+      return { track: name, kind, from, to, width: rows.width, data: b64(rows.ids), weights: rows.weights ? b64(rows.weights) : null, words };
+    }
+    return { track: name, kind, from, to, width: track.width, data: b64(rows.values), weights: null, words: null };
+  });
 }

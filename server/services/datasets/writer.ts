@@ -4,8 +4,9 @@
  * failure, the conditional READY flip) and streaming writers for sources and
  * tracks that cut rows into storage chunks as they arrive.
  */
-import { AppError, isAppError } from "@statescope/core";
+import { AppError, isAppError, MATCH_DEFAULTS, type Transform } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
+import { BitIndexWriter } from "@/server/storage/bit-index-store";
 import { metaChunkRows, stateChunkRows, writeMetaChunk, writeStateChunk, type Queryable } from "@/server/storage/dataset-store";
 import { ValueHistogram } from "./histogram";
 import type { ImportReport, ImportResult } from "./schemas";
@@ -195,9 +196,19 @@ export async function finishSource(db: Db, sourceId: string, stats: SourceStats,
 }
 
 /**
+ * The on/off bit index a new source gets at the default threshold while it is written (issue 15):
+ * the first match at that threshold reads bits instead of floats. Other thresholds are built by
+ * the first worker that needs them (server/services/matching/engine.ts).
+ */
+export function defaultIndexWriter(conn: Queryable, sourceId: string, steps: number, cells: number, transform: Transform): BitIndexWriter {
+  return new BitIndexWriter(conn, sourceId, steps, cells, MATCH_DEFAULTS.threshold, transform, { parent: "first" });
+}
+
+/**
  * Accepts a source's rows in any slices, in step order, and writes full
- * storage chunks as they fill; keeps min/max/mean/std (population) and the
- * histogram. Memory: one chunk (about 4 MiB).
+ * storage chunks as they fill, and the default-threshold bit index when the
+ * shape is given; keeps min/max/mean/std (population) and the histogram.
+ * Memory: one chunk (about 4 MiB) and one bit chunk.
  */
 export class StreamingSourceWriter {
   readonly hist = new ValueHistogram();
@@ -210,14 +221,19 @@ export class StreamingSourceWriter {
   private min = Infinity;
   private max = -Infinity;
 
+  private readonly bits: BitIndexWriter | null;
+
   constructor(
     private readonly conn: Queryable,
     readonly sourceId: string,
     readonly name: string,
     readonly cells: number,
     readonly chunkRows: number,
+    /** The source's steps and transform: also write its default-threshold bit index. */
+    index?: { steps: number; transform: Transform },
   ) {
     this.buf = new Float32Array(chunkRows * cells);
+    this.bits = index ? defaultIndexWriter(conn, sourceId, index.steps, cells, index.transform) : null;
   }
 
   /** Appends whole rows (a multiple of `cells` values); rejects NaN/±Inf naming the step. */
@@ -249,13 +265,16 @@ export class StreamingSourceWriter {
 
   private async flush(): Promise<void> {
     if (this.fill === 0) return;
-    await writeStateChunk(this.conn, this.sourceId, this.index++, this.cells, this.buf.subarray(0, this.fill));
+    const rows = this.buf.subarray(0, this.fill);
+    await writeStateChunk(this.conn, this.sourceId, this.index++, this.cells, rows);
+    await this.bits?.push(rows);
     this.fill = 0;
   }
 
   /** Writes the last partial chunk and returns the statistics. */
   async end(): Promise<SourceStats> {
     await this.flush();
+    await this.bits?.end();
     const n = this.count;
     const mean = n ? this.sum / n : 0;
     // population std: sqrt(E[x²] - E[x]²), clamped against rounding below zero

@@ -292,7 +292,7 @@ export async function extractDataset(db: Db, input: ExtractInput, opts: ExtractO
     const writers: StreamingSourceWriter[] = [];
     for (const [ordinal, s] of specs.entries()) {
       const src = await createSource(db, id, { ordinal, name: s.name, type: s.kind, layer: s.layer + 1, transform: s.transform, unsigned: false, steps: T, cells: s.cells });
-      writers.push(new StreamingSourceWriter(conn, src.id, s.name, s.cells, src.chunkRows));
+      writers.push(new StreamingSourceWriter(conn, src.id, s.name, s.cells, src.chunkRows, { steps: T, transform: s.transform }));
     }
     const metaTracks: ImportResult["metaTracks"] = [];
     let ordinal = 0;

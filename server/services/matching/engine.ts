@@ -1,18 +1,24 @@
 /**
- * Running a match query against a stored source: on/off indices are built by
- * streaming the source's chunks from Postgres (the float32 matrix never has to
- * exist whole) and kept in a byte-bounded LRU per (source, threshold), next to
- * the decoded source when it fits, so a new threshold does not re-read Postgres.
- * A source longer than `shardStepsFor` steps is handled in time-range shards:
- * `rangeIndex` builds the index of one shard's rows, read from only the chunks
- * that hold them (the shard jobs of ./sharded.ts, or `run` shard after shard).
+ * Running a match query against a stored source. The on/off index of a (source, threshold) comes,
+ * in order of preference, from this worker's byte-bounded LRU; from the persisted bit index
+ * (server/storage/bit-index-store.ts: the row bits plus the query's k columns, ~T·D/8 bytes
+ * instead of the T·D·4 of the floats); for a source small enough to keep decoded, from its floats
+ * in memory; otherwise it is built once for all workers: the first worker that needs it takes an
+ * advisory lock on (source, threshold), streams the float32 chunks into bit chunks and commits
+ * them as one persisted index, while other workers wait on the lock and then read it.
+ * A source longer than `shardStepsFor` steps is handled in time-range shards: `rangeIndex` reads
+ * one shard's rows (the shard jobs of ./sharded.ts, or `run` shard after shard).
  */
 import {
+  AppError,
   buildOnIndex,
+  columnsOfRows,
   createOnIndexBuilder,
   FastCollectMerger,
   FastLevelsMerger,
+  fastRowRanges,
   matchPlanned,
+  onIndexFromBits,
   planMatch,
   planShardRanges,
   PreciseMerger,
@@ -25,11 +31,29 @@ import {
 } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
+import { BitIndexWriter, findBitIndex, readBitColumns, readBitRowRanges, readBitRows, type BitIndexRef } from "@/server/storage/bit-index-store";
 import { forEachStateChunk, readWholeSource } from "@/server/storage/dataset-store";
 import { ByteLru } from "./byte-lru";
 import type { CanonicalQuery, MatchResultOut } from "./schemas";
 
-type Cached = { kind: "index"; index: OnIndex } | { kind: "source"; data: Float32Array };
+/**
+ * An index in the cache. `loaded` marks the cells whose columns are filled, `rowBlocks` the
+ * blocks of ROW_BLOCK steps whose row bits are filled; null: all are.
+ */
+type CachedIndex = {
+  kind: "index";
+  index: OnIndex;
+  loaded: Uint8Array | null;
+  rowBlocks: Uint8Array | null;
+  ref: BitIndexRef | null;
+  bytes: number;
+  /** Reads into this entry's arrays, one after another (concurrent queries wait for each other's reads). */
+  filling: Promise<unknown>;
+};
+
+/** Steps per block of row bits read on demand from a persisted index. */
+const ROW_BLOCK = 64;
+type Cached = CachedIndex | { kind: "source"; data: Float32Array };
 
 type SourceRow = Awaited<ReturnType<typeof findSource>>;
 
@@ -46,12 +70,13 @@ export interface MatchRun {
 }
 
 /**
- * Estimated bytes per step of an on/off index of a `cells`-cell source: rows and columns
- * (2 · ceil(D/32) words), the run table's offsets, and its entries at up to one switch per
- * 8 cells and step (8 bytes each). Realistic sources switch less; the estimate errs high.
+ * Estimated bytes per step of an in-memory on/off index of a `cells`-cell source: the row bits
+ * (4·ceil(D/32)) plus the columns of the cells queried so far (the column array is allocated
+ * whole but only queried columns are touched, so only they take memory), counted as 64 cells.
+ * Indices built from the floats of small sources also hold a run table; they are small.
  */
 export function indexBytesPerStep(cells: number): number {
-  return 8 * Math.ceil(cells / 32) + 4 + cells;
+  return 4 * Math.ceil(cells / 32) + Math.ceil(Math.min(cells, 64) / 8);
 }
 
 export interface MatchEngineOptions {
@@ -59,8 +84,16 @@ export interface MatchEngineOptions {
   shardSteps?: number | undefined;
 }
 
+/** The advisory lock of a (source, threshold) index build: hashtext(source id) and the threshold's float32 bits. */
+function lockKey(sourceId: string, thr: number): [string, number] {
+  const f = new Float32Array([thr]);
+  return [sourceId, new Int32Array(f.buffer)[0]!];
+}
+
 export class MatchEngine {
   readonly cache: ByteLru<Cached>;
+  /** Where this engine's indices came from (for logs and tests): built from floats and persisted, read from a persisted index. */
+  readonly stats = { persistedBuilds: 0, persistedLoads: 0 };
   constructor(
     cacheBytes: number,
     private readonly opts: MatchEngineOptions = {},
@@ -77,29 +110,178 @@ export class MatchEngine {
     return Math.max(4096, Math.floor(this.cache.budget / 2 / indexBytesPerStep(cells)));
   }
 
-  /** The on/off index of a source at a threshold, from the cache or built now. */
-  async index(db: Db, src: SourceRow, threshold: number): Promise<OnIndex> {
+  /**
+   * The on/off index of a whole source at a threshold, with the columns of `cells` (all cells
+   * when omitted) and all row bits filled in: from the cache, the persisted bit index, or built now.
+   */
+  async index(db: Db, src: SourceRow, threshold: number, cells?: ArrayLike<number>): Promise<OnIndex> {
+    const { key, entry } = await this.entry(db, src, threshold, cells);
+    await this.fillRows(db, key, entry, null);
+    return entry.index;
+  }
+
+  /**
+   * The cached index of a whole source at a threshold with the columns of `cells` filled in; its
+   * row bits are complete unless it was read from a persisted index (`rowBlocks`), whose rows are
+   * read when a query needs them (`fillRows`).
+   */
+  private async entry(db: Db, src: SourceRow, threshold: number, cells?: ArrayLike<number>): Promise<{ key: string; entry: CachedIndex }> {
     const thr = Math.fround(threshold);
     const key = `index:${src.id}:${thr}`;
     const hit = this.cache.get(key);
-    if (hit?.kind === "index") return hit.index;
+    if (hit?.kind === "index") {
+      await this.fillColumns(db, key, hit, cells);
+      return { key, entry: hit };
+    }
 
     const srcKey = `source:${src.id}`;
     const bytes = src.steps * src.cells * 4;
-    let index: OnIndex;
     const decoded = this.cache.get(srcKey);
-    if (decoded?.kind === "source") {
-      index = buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform });
-    } else if (bytes <= this.cache.budget / 2) {
+    if (decoded?.kind === "source") return { key, entry: this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform }), null) };
+
+    let ref = await findBitIndex(pgPool(db), src.id, thr);
+    if (!ref && bytes <= this.cache.budget / 2) {
       // Small enough to keep decoded: the next threshold on this source skips Postgres.
       const data = await readWholeSource(pgPool(db), src);
       this.cache.set(srcKey, { kind: "source", data }, bytes);
-      index = buildOnIndex({ data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform });
-    } else {
-      index = await this.streamIndex(db, src, thr, 0, src.steps);
+      return { key, entry: this.keep(key, buildOnIndex({ data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform }), null) };
     }
-    this.cache.set(key, { kind: "index", index }, indexBytes(index));
-    return index;
+    if (!ref) {
+      const built = await this.buildPersisted(db, src, thr, true);
+      if (built.rows) {
+        const index = onIndexFromBits({ totalSteps: src.steps, origin: 0, steps: src.steps, cells: src.cells, threshold: thr, transform: src.transform, rows: built.rows, cols: columnsOfRows(built.rows, src.steps, src.cells) });
+        return { key, entry: this.keep(key, index, built.ref) };
+      }
+      ref = built.ref;
+    }
+    this.stats.persistedLoads++;
+    // Both arrays are allocated whole; pages never written (rows and columns no query read) take no memory.
+    const rows = new Uint32Array(src.steps * Math.ceil(src.cells / 32));
+    const cols = new Uint32Array(src.cells * Math.ceil(src.steps / 32));
+    const index = onIndexFromBits({ totalSteps: src.steps, origin: 0, steps: src.steps, cells: src.cells, threshold: thr, transform: src.transform, rows, cols });
+    const entry: CachedIndex = { kind: "index", index, loaded: new Uint8Array(src.cells), rowBlocks: new Uint8Array(Math.ceil(src.steps / ROW_BLOCK)), ref, bytes: 0, filling: Promise.resolve() };
+    this.cache.set(key, entry, entry.bytes);
+    await this.fillColumns(db, key, entry, cells);
+    return { key, entry };
+  }
+
+  private keep(key: string, index: OnIndex, ref: BitIndexRef | null): CachedIndex {
+    const bytes = indexBytes(index);
+    const entry: CachedIndex = { kind: "index", index, loaded: null, rowBlocks: null, ref, bytes, filling: Promise.resolve() };
+    this.cache.set(key, entry, bytes);
+    return entry;
+  }
+
+  private account(key: string, entry: CachedIndex, bytes: number): void {
+    entry.bytes += bytes;
+    if (this.cache.get(key) === entry) this.cache.set(key, entry, entry.bytes);
+  }
+
+  /** Runs `fill` after the entry's earlier reads (so two queries never read the same bits at once). */
+  private serially(entry: CachedIndex, fill: () => Promise<void>): Promise<void> {
+    const next = entry.filling.then(fill, fill);
+    entry.filling = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Reads the persisted columns of the cells in `cells` that this cached index does not hold yet. */
+  private fillColumns(db: Db, key: string, entry: CachedIndex, cells: ArrayLike<number> | undefined): Promise<void> {
+    if (!entry.loaded) return Promise.resolve();
+    return this.serially(entry, () => this.readColumns(db, key, entry, cells));
+  }
+
+  private async readColumns(db: Db, key: string, entry: CachedIndex, cells: ArrayLike<number> | undefined): Promise<void> {
+    const { loaded, index } = entry;
+    if (!loaded) return;
+    const want = cells ? Array.from(cells) : Array.from({ length: index.cells }, (_, c) => c);
+    const missing = want.filter((c) => loaded[c] === 0);
+    if (missing.length === 0) return;
+    await readBitColumns(pgPool(db), entry.ref!, index.steps, missing, index.cols);
+    for (const c of missing) loaded[c] = 1;
+    this.account(key, entry, missing.length * index.colWords * 4);
+  }
+
+  /**
+   * Reads the persisted row bits of `ranges` (null: all rows) that this cached index does not hold
+   * yet, in blocks of ROW_BLOCK steps. A fast query needs only its candidates' rows (`fastRowRanges`).
+   */
+  private fillRows(db: Db, key: string, entry: CachedIndex, ranges: [number, number][] | null): Promise<void> {
+    if (!entry.rowBlocks) return Promise.resolve();
+    return this.serially(entry, () => this.readRowBlocks(db, key, entry, ranges));
+  }
+
+  private async readRowBlocks(db: Db, key: string, entry: CachedIndex, ranges: [number, number][] | null): Promise<void> {
+    const blocks = entry.rowBlocks;
+    if (!blocks) return;
+    const { index } = entry;
+    const T = index.steps;
+    const want: [number, number][] = [];
+    const mark = (b0: number, b1: number) => {
+      // consecutive missing blocks become one range
+      for (let b = b0; b < b1; b++) {
+        if (blocks[b]) continue;
+        blocks[b] = 1;
+        const last = want[want.length - 1];
+        if (last && last[1] === b * ROW_BLOCK) last[1] = Math.min(T, (b + 1) * ROW_BLOCK);
+        else want.push([b * ROW_BLOCK, Math.min(T, (b + 1) * ROW_BLOCK)]);
+      }
+    };
+    if (ranges === null) mark(0, blocks.length);
+    else for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) mark(Math.floor(a / ROW_BLOCK), Math.ceil(b / ROW_BLOCK));
+    if (want.length === 0) return;
+    try {
+      if (ranges === null && want.length === 1) index.rows.set(await readBitRows(pgPool(db), entry.ref!, index.cells, 0, T));
+      else await readBitRowRanges(pgPool(db), entry.ref!, index.cells, want, index.rows);
+    } catch (e) {
+      for (const [a, b] of want) blocks.fill(0, Math.floor(a / ROW_BLOCK), Math.ceil(b / ROW_BLOCK));
+      throw e;
+    }
+    let n = 0;
+    for (const [a, b] of want) n += b - a;
+    this.account(key, entry, n * index.rowWords * 4);
+    if (!blocks.includes(0)) entry.rowBlocks = null;
+  }
+
+  /**
+   * Builds and persists the index of a source at `thr` once for all workers: under an advisory
+   * lock on (source, threshold), if no other worker committed it meanwhile, streams the float32
+   * chunks into bit chunks in one transaction. Returns the persisted index (and, with `keep`
+   * when this call built it, its row bits). A dataset deleted meanwhile ends in NOT_FOUND.
+   */
+  async buildPersisted(db: Db, src: SourceRow, thr: number, keep: boolean): Promise<{ ref: BitIndexRef; rows: Uint32Array | null }> {
+    const pool = pgPool(db);
+    const c = await pool.connect();
+    let broken: Error | undefined;
+    const [k1, k2] = lockKey(src.id, thr);
+    try {
+      await c.query("select pg_advisory_lock(hashtext($1), $2)", [k1, k2]);
+      try {
+        const done = await findBitIndex(c, src.id, thr);
+        if (done) return { ref: done, rows: null };
+        await c.query("begin");
+        try {
+          await c.query("set local synchronous_commit = off");
+          const w = new BitIndexWriter(c, src.id, src.steps, src.cells, thr, src.transform, { keep, parent: "last" });
+          await forEachStateChunk(pool, src, async (from, rows) => {
+            await w.push(rows.subarray(0, (Math.min(src.steps, from + rows.length / src.cells) - from) * src.cells));
+          });
+          const ref = await w.end();
+          await c.query("commit");
+          this.stats.persistedBuilds++;
+          return { ref, rows: w.rows };
+        } catch (e) {
+          await c.query("rollback").catch((r: unknown) => (broken = r instanceof Error ? r : new Error(String(r))));
+          const still = await pool.query(`select 1 from "DatasetSource" where "id" = $1`, [src.id]);
+          if (still.rowCount === 0) throw new AppError("NOT_FOUND", `dataset ${src.datasetId}: source ${src.name} was deleted while its index at threshold ${Number(thr.toPrecision(7))} was being built`, { cause: e });
+          throw e;
+        }
+      } finally {
+        if (!broken) await c.query("select pg_advisory_unlock(hashtext($1), $2)", [k1, k2]).catch((r: unknown) => (broken = r instanceof Error ? r : new Error(String(r))));
+      }
+    } finally {
+      // a session whose unlock or rollback failed is not returned to the pool (its lock dies with it)
+      c.release(broken);
+    }
   }
 
   /**
@@ -113,18 +295,18 @@ export class MatchEngine {
     const hit = this.cache.get(key);
     if (hit?.kind === "index") return hit.index;
     const decoded = this.cache.get(`source:${src.id}`);
-    const index =
-      decoded?.kind === "source"
-        ? buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform, from, to })
-        : await this.streamIndex(db, src, thr, from, to);
-    this.cache.set(key, { kind: "index", index }, indexBytes(index));
-    return index;
+    if (decoded?.kind === "source") return this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform, from, to }), null).index;
+    const ref = await findBitIndex(pgPool(db), src.id, thr);
+    if (!ref) return this.keep(key, await this.streamIndex(db, src, thr, from, to), null).index;
+    const rows = await readBitRows(pgPool(db), ref, src.cells, from, to);
+    const index = onIndexFromBits({ totalSteps: src.steps, origin: from, steps: to - from, cells: src.cells, threshold: thr, transform: src.transform, rows, cols: columnsOfRows(rows, to - from, src.cells) });
+    return this.keep(key, index, ref).index;
   }
 
   /** Builds the index of rows [from, to) from Postgres chunk by chunk (the float32 rows never exist whole). */
   private async streamIndex(db: Db, src: SourceRow, thr: number, from: number, to: number): Promise<OnIndex> {
     const cells = src.cells;
-    const builder = createOnIndexBuilder({ steps: to - from, cells, threshold: thr, transform: src.transform, origin: from, totalSteps: src.steps });
+    const builder = createOnIndexBuilder({ steps: to - from, cells, threshold: thr, transform: src.transform, origin: from, totalSteps: src.steps, runs: false });
     await forEachStateChunk(
       pgPool(db),
       src,
@@ -157,7 +339,10 @@ export class MatchEngine {
   async runPrepared(db: Db, { src, plan }: PreparedMatch): Promise<MatchRun> {
     if (src.steps > this.shardStepsFor(src.cells)) return this.runShards(db, src, plan);
     const t0 = performance.now();
-    const index = await this.index(db, src, plan.threshold);
+    const { key, entry } = await this.entry(db, src, plan.threshold, plan.cells);
+    const index = entry.index;
+    // a fast query reads only its candidates' rows; finding them needs only the columns
+    await this.fillRows(db, key, entry, entry.rowBlocks ? fastRowRanges(index, plan) : null);
     const t1 = performance.now();
     const result = matchPlanned(index, plan);
     const t2 = performance.now();

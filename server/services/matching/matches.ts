@@ -11,14 +11,16 @@ import { MATCH_RUN_JOB } from "@/server/jobs/match";
 import type { MatchEngine } from "./engine";
 import type { MatchNotifier } from "./notifier";
 import { startShardedMatch } from "./sharded";
-import { canonicalQuery, matchKey, ZMatchInput, ZMatchResult, type CanonicalQuery, type MatchInput, type MatchOutcome } from "./schemas";
+import { canonicalQuery, matchKey, ZMatchInput, ZMatchResult, type CanonicalQuery, type MatchInput, type MatchOutcome, type MatchResultOut } from "./schemas";
 import { parseInput } from "../validate";
 import { spend, type Spend } from "../rate-limits";
 
 export interface MatchServing {
   notifier: MatchNotifier;
   waitMs: number;
-  /** Rate limits spent before a query that is not in the store is queued (the asker's job budget). */
+  /** Sources of at most `maxValues` steps × cells are matched in this process by `engine` (no queue round trip). */
+  inline?: { maxValues: number; engine: MatchEngine } | null;
+  /** Rate limits spent before a query that is not in the store is queued or run inline (the asker's job budget). */
   spendPerJob?: readonly Spend[];
 }
 
@@ -35,8 +37,17 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
   const src = await findSource(db, workspaceId, input.datasetId, input.source);
   const q = canonicalQuery(input);
   // Validate against the source's shape here, so bad queries never reach the queue.
-  planMatch(q, src.steps, src.cells);
+  const plan = planMatch(q, src.steps, src.cells);
   const key = matchKey(q);
+  if (serving.inline && src.steps * src.cells <= serving.inline.maxValues) {
+    // Small source: computing takes well under the queue's round trip, so answer here.
+    const hit = await stored(db, key);
+    if (hit) return hit;
+    if (serving.spendPerJob) await spend(db, serving.spendPerJob);
+    const { result, computeMs } = await serving.inline.engine.runPrepared(db, { src, plan });
+    await storeResult(db, key, q, result, computeMs);
+    return { status: "done", key, cached: false, computeMs, result };
+  }
   const sub = await serving.notifier.subscribe(key);
   try {
     const hit = await stored(db, key);
@@ -92,9 +103,11 @@ export async function computeAndStore(db: Db, engine: MatchEngine, key: string, 
     return "sharded";
   }
   const { result, computeMs } = await engine.runPrepared(db, prepared);
-  const r = await db.matchResult.createMany({
-    data: [{ key, datasetId: query.datasetId, source: query.source, query, result, computeMs }],
-    skipDuplicates: true, // ON CONFLICT DO NOTHING: a retried job never makes a second row
-  });
-  return r.count === 1 ? "stored" : "existed";
+  return (await storeResult(db, key, query, result, computeMs)) ? "stored" : "existed";
+}
+
+/** Stores a computed result under its key, exactly once (ON CONFLICT DO NOTHING: a retried or concurrent run never makes a second row). */
+async function storeResult(db: Db, key: string, query: CanonicalQuery, result: MatchResultOut, computeMs: number): Promise<boolean> {
+  const r = await db.matchResult.createMany({ data: [{ key, datasetId: query.datasetId, source: query.source, query, result, computeMs }], skipDuplicates: true });
+  return r.count === 1;
 }

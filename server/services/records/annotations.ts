@@ -11,7 +11,7 @@ import { AppError, categoricalColor, restoreCsvFormula } from "@statescope/core"
 import type { z } from "zod";
 import type { Db } from "@/server/db/client";
 import type { TrackSummary } from "@/server/services/datasets/schemas";
-import { ZMetaWindowOutput, type MetaWindowInput, type MetaWindowOutput } from "@/server/services/datasets/schemas-meta";
+import { ZMetaWindowOutput, type MetaWindowOutput } from "@/server/services/datasets/schemas-meta";
 import type { Role } from "@/server/services/schemas";
 import { parseInput } from "@/server/services/validate";
 import { checkRange, datasetIn, isUniqueViolation, notifyRecord, USER_REF_SELECT, userRef, type Tx } from "./common";
@@ -259,33 +259,35 @@ export async function annotationTrackSummary(db: Db, datasetId: string, imported
   };
 }
 
-/** Steps [from, to) of the track: category index per step, 0 = none, latest annotation wins. */
-export async function annotationTrackWindow(db: Db, datasetId: string, from: number, to: number): Promise<Int32Array> {
+/** Steps [from, to) of the track per range: category index per step, 0 = none, latest annotation wins. Two queries in all. */
+async function annotationTrackWindows(db: Db, datasetId: string, ranges: readonly (readonly [number, number])[]): Promise<Int32Array[]> {
   const cats = await db.annotationCategory.findMany({ where: { datasetId }, orderBy: CATEGORY_ORDER, select: { id: true } });
   const index = new Map(cats.map((c, i) => [c.id, i + 1]));
   const rows = await db.annotation.findMany({
-    where: { datasetId, start: { lt: to }, end: { gt: from } },
+    where: { datasetId, OR: ranges.map(([from, to]) => ({ start: { lt: to }, end: { gt: from } })) },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     select: { categoryId: true, start: true, end: true },
   });
-  const out = new Int32Array(to - from);
-  for (const r of rows) out.fill(index.get(r.categoryId) ?? 0, Math.max(r.start, from) - from, Math.min(r.end, to) - from);
-  return out;
+  return ranges.map(([from, to]) => {
+    const out = new Int32Array(to - from);
+    for (const r of rows) if (r.start < to && r.end > from) out.fill(index.get(r.categoryId) ?? 0, Math.max(r.start, from) - from, Math.min(r.end, to) - from);
+    return out;
+  });
 }
 
 /**
- * `dataset.meta` for the members' track: null when `input.track` is not it (an imported track of
- * that name takes precedence, see {@link annotationTrackName}).
+ * The members' track's rows over step ranges (`dataset.meta`, `dataset.windows`): null when
+ * `track` is not it (an imported track of that name takes precedence, see {@link annotationTrackName}).
+ * Ranges end at most at the dataset's last step.
  */
-export async function readAnnotationTrack(db: Db, ds: { id: string; steps: number }, input: MetaWindowInput): Promise<MetaWindowOutput | null> {
-  if (!input.track.startsWith(ANNOTATION_TRACK)) return null;
+export async function readAnnotationTrack(db: Db, ds: { id: string; steps: number }, track: string, ranges: readonly (readonly [number, number])[]): Promise<MetaWindowOutput[] | null> {
+  if (!track.startsWith(ANNOTATION_TRACK)) return null;
   const imported = await db.metaTrack.findMany({ where: { datasetId: ds.id }, select: { name: true } });
-  if (input.track !== annotationTrackName(imported.map((t) => t.name))) return null;
-  const from = input.from;
-  const to = Math.min(input.to, ds.steps);
-  if (from >= to) throw new AppError("BAD_INPUT", `dataset ${ds.id} has ${ds.steps} steps: [${input.from}, ${input.to}) is out of range`);
-  const values = await annotationTrackWindow(db, ds.id, from, to);
-  const data = Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString("base64");
-  // Through the schema, so fields other tracks fill (and this one has none of) come out null/stripped consistently.
-  return ZMetaWindowOutput.parse({ track: input.track, kind: "discrete", from, to, width: 1, data, weights: null, words: null });
+  if (track !== annotationTrackName(imported.map((t) => t.name))) return null;
+  const windows = await annotationTrackWindows(db, ds.id, ranges);
+  return windows.map((values, i) => {
+    const data = Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString("base64");
+    // Through the schema, so fields other tracks fill (and this one has none of) come out null/stripped consistently.
+    return ZMetaWindowOutput.parse({ track, kind: "discrete", from: ranges[i]![0], to: ranges[i]![1], width: 1, data, weights: null, words: null });
+  });
 }

@@ -5,7 +5,7 @@ import { buildOnIndex } from "./on-index";
 import { planMatch } from "./query";
 
 describe("countPlanes", () => {
-  it("holds count[t] bit-sliced and the switch steps, for every k from 1 to 40 (both adder paths)", () => {
+  it("holds count[t] bit-sliced and the switch steps, for every k from 1 to 40 (both adder paths)", { timeout: 60_000 }, () => {
     const r = rng(99);
     const T = 1000; // not a multiple of 32
     const D = 45;

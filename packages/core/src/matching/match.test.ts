@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors";
 import { applyTransform, type StateMatrix, type Transform } from "./matrix";
-import { buildOnIndex } from "./on-index";
-import { FastCollectMerger, FastLevelsMerger, match, matchSharded, PreciseMerger, type Shard } from "./match";
+import { buildOnIndex, columnsOfRows, encodeOnRows, onIndexFromBits, type OnIndex } from "./on-index";
+import { rawCutoff } from "./matrix";
+import { fastRowRanges, FastCollectMerger, FastLevelsMerger, match, matchPlanned, matchSharded, PreciseMerger, type Shard } from "./match";
 import { planMatch, type MatchQuery, type MatchResult } from "./query";
 import { referenceMatch, type ReferenceQuery } from "./reference";
 import { scanShard, shardHalo, type ShardPartial } from "./scan";
@@ -248,5 +249,80 @@ describe("the distributed protocol (shard ranges, stored partials, two fast roun
   it("refuses a malformed stored partial", () => {
     const plan = planMatch({ cells: [0] }, 4, 3);
     expect(() => shardPartialFromJson({ v: 2 }, plan)).toThrow(/malformed: unknown version/);
+  });
+});
+
+/**
+ * An index read back from persisted bits (issue 15): row bits encoded block by block as the
+ * import and the lazy build write them, columns transposed from them, no run table — and for a
+ * whole source a column array holding only the selected cells' columns, as a worker loads it.
+ */
+function fromBits(raw: StateMatrix, threshold: number, transform: Transform, from: number, to: number, onlyCells: number[] | null, r: () => number): OnIndex {
+  const D = raw.cells;
+  const W = Math.ceil(D / 32);
+  const rows = new Uint32Array((to - from) * W);
+  const cut = rawCutoff(threshold, transform);
+  // uneven blocks, like chunks of any size
+  for (let a = from; a < to; ) {
+    const b = Math.min(to, a + 1 + Math.floor(r() * 50));
+    if (cut !== null) encodeOnRows(raw.data.subarray(a * D, b * D), D, cut, rows.subarray((a - from) * W, (b - from) * W));
+    a = b;
+  }
+  const all = columnsOfRows(rows, to - from, D);
+  let cols = all;
+  if (onlyCells) {
+    const CW = Math.ceil((to - from) / 32);
+    cols = new Uint32Array(all.length);
+    for (const c of onlyCells) cols.set(all.subarray(c * CW, (c + 1) * CW), c * CW);
+  }
+  return onIndexFromBits({ totalSteps: raw.steps, origin: from, steps: to - from, cells: D, threshold, transform, rows, cols });
+}
+
+describe("an index from persisted bits equals the reference", () => {
+  it("on 2,000 random small matrices, whole (selected columns only) and sharded", { timeout: 120_000 }, () => {
+    for (let seed = 40_001; seed <= 42_000; seed++) {
+      const { raw, transform, q, r } = randomCase(seed, false);
+      const expected = referenceMatch(applyTransform(raw, transform), q);
+      expect(match(fromBits(raw, q.threshold, transform, 0, raw.steps, q.cells, r), q), `seed ${seed}`).toEqual(expected);
+      const plan = planMatch(q, raw.steps, raw.cells);
+      const shardSteps = 1 + Math.floor(r() * Math.max(1, raw.steps / 2));
+      const shards = planShardRanges(raw.steps, shardSteps).map((range) => {
+        const { from, to } = shardIndexRange(range, plan, 1);
+        return { ...range, index: fromBits(raw, q.threshold, transform, from, to, null, r) };
+      });
+      expect(matchSharded(shards, q), `seed ${seed} sharded`).toEqual(expected);
+    }
+  });
+
+  it("across the fast-mode cutoff", { timeout: 120_000 }, () => {
+    for (let seed = 50_001; seed <= 50_020; seed++) {
+      const { raw, transform, q, r } = randomCase(seed, true);
+      q.mode = seed % 3 === 0 ? "precise" : "fast";
+      const expected = referenceMatch(applyTransform(raw, transform), q);
+      expect(match(fromBits(raw, q.threshold, transform, 0, raw.steps, q.cells, r), q), `seed ${seed}`).toEqual(expected);
+    }
+  });
+
+  it("in fast mode, from only the rows of fastRowRanges (the others left zero)", { timeout: 120_000 }, () => {
+    let partial = 0;
+    for (let seed = 60_001; seed <= 61_500; seed++) {
+      const big = seed % 25 === 0;
+      const { raw, transform, q, r } = randomCase(seed, big);
+      q.mode = "fast";
+      const expected = referenceMatch(applyTransform(raw, transform), q);
+      const full = fromBits(raw, q.threshold, transform, 0, raw.steps, q.cells, r);
+      const plan = planMatch(q, raw.steps, raw.cells);
+      const ranges = fastRowRanges(full, plan)!;
+      const W = full.rowWords;
+      const rows = new Uint32Array(full.rows.length);
+      let kept = 0;
+      for (const [a, b] of ranges) {
+        rows.set(full.rows.subarray(a * W, b * W), a * W);
+        kept += b - a;
+      }
+      if (kept < raw.steps) partial++;
+      expect(matchPlanned({ ...full, rows }, plan), `seed ${seed}`).toEqual(expected);
+    }
+    expect(partial).toBeGreaterThan(100);
   });
 });

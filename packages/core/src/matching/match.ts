@@ -54,6 +54,31 @@ export function matchPlanned(index: OnIndex, plan: MatchPlan): MatchResult {
   return runPlanned(shards, plan);
 }
 
+/**
+ * The row ranges [from, to) a whole-source `fast` query reads from the index's row bits: the
+ * scoring windows of its (at most 1,000) candidates with their paddings, and their count
+ * contexts. Finding the candidates reads only the selected cells' columns, so a caller holding
+ * those can fetch just these rows (a few thousand instead of T) before `matchPlanned`; rows
+ * outside them are never read. Null when the query needs all rows (precise mode, or a selection
+ * too large for the fast harvest).
+ */
+export function fastRowRanges(index: OnIndex, plan: MatchPlan): [number, number][] | null {
+  if (plan.mode !== "fast") return null;
+  wholeShard(index);
+  if (!canHarvestFast(index, plan)) return null;
+  const h = harvestFast(index, plan);
+  const order = orderByBoundary(h.cand, plan.k, FAST_CANDIDATES, h.minLevel);
+  const T = plan.totalSteps;
+  const out: [number, number][] = [];
+  for (let i = 0; i < order.length; i++) {
+    const j = order[i]!;
+    const p = h.cand.p[j]!;
+    const end = p + h.cand.L[j]!;
+    out.push([Math.max(0, Math.min(p - plan.padL, p - plan.before)), Math.min(T, Math.max(end + plan.padR, p + plan.after))]);
+  }
+  return out;
+}
+
 function wholeShard(index: OnIndex): Shard {
   if (index.origin !== 0 || index.steps !== index.totalSteps) {
     throw new AppError("BAD_INPUT", `the index holds steps [${index.origin}, ${index.origin + index.steps}) of ${index.totalSteps}; use matchSharded for shards`);

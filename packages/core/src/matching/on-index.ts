@@ -185,6 +185,11 @@ export function createOnIndexBuilder(opts: {
   transform?: Transform;
   origin?: number;
   totalSteps?: number;
+  /**
+   * Build the run table (default true). It speeds up scoring with padding before ≥ 1 a little and
+   * costs about as much as the bits to build; a cold path that must answer soon skips it.
+   */
+  runs?: boolean;
 }): OnIndexBuilder {
   const { steps, cells } = opts;
   const transform = opts.transform ?? "none";
@@ -211,28 +216,78 @@ export function createOnIndexBuilder(opts: {
       const n = block.length / cells;
       if (filled + n > steps) throw new AppError("BAD_INPUT", `index blocks exceed the ${steps} rows announced`);
       if (cut !== null) {
-        for (let i = 0, r = filled; i < n; i++, r++) {
-          const src = i * cells;
-          const rowBase = r * W;
-          for (let w = 0; w < W; w++) {
-            const c0 = w << 5;
-            const c1 = Math.min(c0 + 32, cells);
-            let word = 0;
-            // NaN >= cut is false: NaN is never on
-            for (let c = c0; c < c1; c++) word |= +(block[src + c]! >= cut) << (c - c0);
-            rows[rowBase + w] = word;
-          }
-        }
+        encodeOnRows(block, cells, cut, rows.subarray(filled * W, (filled + n) * W));
         transposeInto(rows, W, cols, CW, filled, filled + n, cells);
       }
       filled += n;
     },
     finish(): OnIndex {
       if (filled !== steps) throw new AppError("BAD_INPUT", `index got ${filled} of ${steps} rows`);
-      const runs = buildRunTable(rows, W, steps, cells, origin, totalSteps);
+      const runs = opts.runs === false ? null : buildRunTable(rows, W, steps, cells, origin, totalSteps);
       return { totalSteps, origin, steps, cells, threshold, transform, rowWords: W, rows, colWords: CW, cols, runs };
     },
   };
+}
+
+/**
+ * The on/off row bits of a block of rows: `out` gets ceil(cells/32) words per row, bit c&31 of
+ * word c>>5 set iff value ≥ `cut` (the raw cutoff of `rawCutoff`; NaN is never on).
+ */
+export function encodeOnRows(block: Float32Array, cells: number, cut: number, out: Uint32Array): void {
+  const W = Math.ceil(cells / 32);
+  const n = block.length / cells;
+  if (out.length < n * W) throw new RangeError(`row bits: ${out.length} words for ${n} rows of ${W}`);
+  for (let r = 0; r < n; r++) {
+    const src = r * cells;
+    const rowBase = r * W;
+    for (let w = 0; w < W; w++) {
+      const c0 = w << 5;
+      const c1 = Math.min(c0 + 32, cells);
+      let word = 0;
+      // NaN >= cut is false: NaN is never on
+      for (let c = c0; c < c1; c++) word |= +(block[src + c]! >= cut) << (c - c0);
+      out[rowBase + w] = word;
+    }
+  }
+}
+
+/**
+ * The column bits of rows [0, steps) of row bits `rows` (W words per row): cell-major,
+ * ceil(steps/32) words per cell, as `OnIndex.cols`.
+ */
+export function columnsOfRows(rows: Uint32Array, steps: number, cells: number): Uint32Array {
+  const W = Math.ceil(cells / 32);
+  const CW = Math.ceil(steps / 32);
+  const cols = new Uint32Array(cells * CW);
+  if (steps > 0) transposeInto(rows, W, cols, CW, 0, steps, cells);
+  return cols;
+}
+
+/**
+ * An index from its bits (e.g. read back from storage), without a run table. `cols` may hold
+ * only some cells' columns: callers that do so must fill the selected cells' columns before a
+ * query reads them (the scan reads only the selected cells' columns, scoring reads rows).
+ */
+export function onIndexFromBits(parts: {
+  totalSteps: number;
+  origin: number;
+  steps: number;
+  cells: number;
+  threshold: number;
+  transform: Transform;
+  rows: Uint32Array;
+  cols: Uint32Array;
+}): OnIndex {
+  const { steps, cells } = parts;
+  const W = Math.ceil(cells / 32);
+  const CW = Math.ceil(steps / 32);
+  if (parts.rows.length !== steps * W || parts.cols.length !== cells * CW) {
+    throw new AppError("INTERNAL", `index bits of ${steps} × ${cells} need ${steps * W} row and ${cells * CW} column words, got ${parts.rows.length} and ${parts.cols.length}`);
+  }
+  if (!Number.isInteger(parts.origin) || parts.origin < 0 || parts.origin + steps > parts.totalSteps) {
+    throw new AppError("INTERNAL", `index rows [${parts.origin}, ${parts.origin + steps}) lie outside the source's ${parts.totalSteps} steps`);
+  }
+  return { ...parts, threshold: Math.fround(parts.threshold), rowWords: W, colWords: CW, runs: null };
 }
 
 /**

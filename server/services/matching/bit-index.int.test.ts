@@ -1,0 +1,173 @@
+/**
+ * The persisted on/off bit index (issue 15) on a real Postgres: written by the dataset writer at
+ * the default threshold, built once for a new threshold when two workers need it at the same
+ * time (one builds under the advisory lock, the other waits and reads it), and a dataset deleted
+ * while its index is being built (the build fails with NOT_FOUND, the delete is not held up,
+ * nothing is left behind).
+ */
+import type { Runner } from "graphile-worker";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildOnIndex, match, mulberry32, type MatchResult } from "@statescope/core";
+import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
+import { startTestWorker } from "../../../tests/setup/worker";
+import { pgPool } from "../../db/client";
+import { resetEnvCache } from "../../env";
+import { createCaller } from "../../api/root";
+import { createSource, finishSource, StreamingSourceWriter } from "../datasets/writer";
+import { findSource } from "../datasets/datasets";
+import { createUser } from "../users";
+import { createWorkspace } from "../workspaces";
+import { BIT_CHUNK_STEPS, bitIndexThresholds } from "../../storage/bit-index-store";
+import { MatchEngine } from "./engine";
+import { canonicalQuery, ZMatchInput } from "./schemas";
+
+let t: TestDatabase;
+let userId: string;
+let workspaceId: string;
+const saved = { url: process.env.DATABASE_URL, inline: process.env.MATCH_INLINE_VALUES, wait: process.env.MATCH_WAIT_MS };
+
+/** A READY dataset with one source of `steps` × `cells` smooth random values, written by the dataset writer. */
+async function makeDataset(name: string, steps: number, cells: number, seed: number): Promise<{ datasetId: string; data: Float32Array }> {
+  const ds = await t.db.dataset.create({ data: { workspaceId, createdById: userId, name, format: "numpy", steps }, select: { id: true } });
+  const { id, chunkRows } = await createSource(t.db, ds.id, { ordinal: 0, name: "h", type: "state", layer: 1, transform: "none", unsigned: false, steps, cells });
+  const r = mulberry32(seed);
+  const data = new Float32Array(steps * cells);
+  const x = new Float64Array(cells);
+  for (let i = 0; i < data.length; i++) {
+    const c = i % cells;
+    x[c] = 0.95 * x[c]! + 0.3 * (r() - 0.5);
+    data[i] = x[c]!;
+  }
+  const conn = await pgPool(t.db).connect();
+  try {
+    const w = new StreamingSourceWriter(conn, id, "h", cells, chunkRows, { steps, transform: "none" });
+    for (let from = 0; from < steps; from += 5000) await w.push(data.subarray(from * cells, Math.min(steps, from + 5000) * cells), from);
+    await finishSource(t.db, id, await w.end(), w.hist);
+  } finally {
+    conn.release();
+  }
+  await t.db.dataset.update({ where: { id: ds.id }, data: { status: "READY", readyAt: new Date() } });
+  return { datasetId: ds.id, data };
+}
+
+function reference(data: Float32Array, steps: number, cells: number, q: { cells: number[]; threshold: number; mode: "fast" | "precise" }): MatchResult {
+  return match(buildOnIndex({ data, steps, cells }, q.threshold), { ...q, padLeft: 1, padRight: 0, k: 50 });
+}
+
+beforeAll(async () => {
+  t = await freshDatabase();
+  process.env.DATABASE_URL = t.url;
+  process.env.MATCH_INLINE_VALUES = "0"; // every query through the queue and the workers
+  process.env.MATCH_WAIT_MS = "60000";
+  resetEnvCache();
+  userId = (await createUser(t.db, { email: "b@bits.test", password: "password1" })).userId;
+  workspaceId = (await createWorkspace(t.db, userId, { slug: "bits" })).workspaceId;
+});
+
+afterAll(async () => {
+  await t.drop();
+  for (const [k, v] of [["DATABASE_URL", saved.url], ["MATCH_INLINE_VALUES", saved.inline], ["MATCH_WAIT_MS", saved.wait]] as const) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  resetEnvCache();
+});
+
+describe("persisted bit index", () => {
+  it("is written with the source at the default threshold and read by a worker instead of the floats", async () => {
+    const steps = 3000;
+    const { datasetId, data } = await makeDataset("default", steps, 40, 1);
+    const src = await findSource(t.db, null, datasetId, "h");
+    expect(await bitIndexThresholds(pgPool(t.db), src.id)).toEqual([Math.fround(0.3)]);
+    // a budget too small to keep the floats decoded: the engine must take the persisted bits
+    const engine = new MatchEngine(256 * 1024); // holds the index, too small to keep the floats decoded
+    for (const mode of ["fast", "precise"] as const) {
+      const q = { cells: [1, 5, 9, 33], threshold: 0.3, mode };
+      const got = await engine.run(t.db, canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q, padLeft: 1, padRight: 0, k: 50 })));
+      expect(got.result).toEqual(reference(data, steps, 40, q));
+    }
+    expect(engine.stats).toEqual({ persistedBuilds: 0, persistedLoads: 1 });
+  });
+
+  it("is built once when two workers need a new threshold at the same time, and both answer", { timeout: 120_000 }, async () => {
+    const steps = 2 * BIT_CHUNK_STEPS + 700; // three bit chunks
+    const cells = 6;
+    const { datasetId, data } = await makeDataset("concurrent", steps, cells, 2);
+    const src = await findSource(t.db, null, datasetId, "h");
+    // budgets that keep the source whole (no shards) but too big to keep decoded
+    const engines = [new MatchEngine(2 * 2 ** 20), new MatchEngine(2 * 2 ** 20)];
+    const runners: Runner[] = [];
+    try {
+      for (const engine of engines) runners.push(await startTestWorker(t, { engine, concurrency: 1, pollInterval: 500 }));
+      const as = createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId }, publicUrl: "http://app.test" });
+      const queries = [
+        { cells: [0, 2, 3], threshold: 0.05, mode: "precise" as const },
+        { cells: [1, 4], threshold: 0.05, mode: "fast" as const },
+      ];
+      const outs = await Promise.all(queries.map((q) => as.match.run({ workspace: "bits", datasetId, source: "h", ...q, padLeft: 1, padRight: 0, k: 50 })));
+      outs.forEach((out, i) => {
+        expect(out.status).toBe("done");
+        if (out.status === "done") expect(out.result).toEqual(reference(data, steps, cells, queries[i]!));
+      });
+      // whichever workers ran the two jobs, the index was built once
+      expect(engines[0]!.stats.persistedBuilds + engines[1]!.stats.persistedBuilds).toBe(1);
+    } finally {
+      for (const r of runners) await r.stop();
+    }
+    // two engines (two workers' caches, two connections) asking at the same moment: one builds
+    // under the advisory lock, the other waits for it and reads what was committed
+    const pair = [new MatchEngine(2 * 2 ** 20), new MatchEngine(2 * 2 ** 20)];
+    const q = { cells: [0, 5], threshold: -0.1, mode: "precise" as const };
+    const runs = await Promise.all(pair.map((e) => e.run(t.db, canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q, padLeft: 1, padRight: 0, k: 50 })))));
+    for (const r of runs) expect(r.result).toEqual(reference(data, steps, cells, q));
+    expect(pair.map((e) => e.stats).sort((a, b) => b.persistedBuilds - a.persistedBuilds)).toEqual([
+      { persistedBuilds: 1, persistedLoads: 0 },
+      { persistedBuilds: 0, persistedLoads: 1 },
+    ]);
+    expect(await bitIndexThresholds(pgPool(t.db), src.id)).toEqual([Math.fround(-0.1), Math.fround(0.05), Math.fround(0.3)]);
+    const chunks = await pgPool(t.db).query(`select count(*)::int as n from "BitIndexChunk" c join "SourceBitIndex" i on i."id" = c."indexId" where i."sourceId" = $1`, [src.id]);
+    expect(chunks.rows[0].n).toBe(9); // three chunks per threshold
+  });
+
+  it("fails with NOT_FOUND when the dataset is deleted while its index is being built, without holding up the delete", { timeout: 120_000 }, async () => {
+    // 8 state chunks of 16,384 rows per read (forEachStateChunk's batch): the build writes bit chunks from its first read, then reads again
+    const steps = 200_000;
+    const { datasetId } = await makeDataset("deleted", steps, 4, 3);
+    const src = await findSource(t.db, null, datasetId, "h");
+    const engine = new MatchEngine(2 * 2 ** 20); // whole source, not kept decoded
+    const q = canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", cells: [0, 1], threshold: 0.11, mode: "precise", padLeft: 1, padRight: 0, k: 50 }));
+    const prepared = await engine.prepare(t.db, q);
+    const admin = new pg.Client({ connectionString: t.url });
+    await admin.connect();
+    let running: Promise<unknown> | undefined;
+    try {
+      // the build's first write of bit chunks waits for this lock: by then it has read floats and is mid-way
+      await admin.query("begin");
+      await admin.query(`lock table "BitIndexChunk" in share mode`);
+      running = engine.runPrepared(t.db, prepared).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      for (let i = 0; ; i++) {
+        const r = await admin.query(`select 1 from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'BitIndexChunk' and not l.granted`);
+        if (r.rowCount) break;
+        if (i > 6000) throw new Error("the index build never tried to write");
+        await new Promise((ok) => setTimeout(ok, 10));
+      }
+      const t0 = Date.now();
+      await admin.query(`delete from "Dataset" where "id" = $1`, [datasetId]);
+      await admin.query("commit");
+      expect(Date.now() - t0).toBeLessThan(30_000);
+    } finally {
+      await admin.end();
+    }
+    const err = await running!;
+    expect(err).toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/source h was deleted while its index at threshold 0\.11 was being built/) });
+    const left = await pgPool(t.db).query(`select (select count(*) from "SourceBitIndex" where "sourceId" = $1)::int as i, (select count(*) from "BitIndexChunk")::int as c`, [src.id]);
+    expect(left.rows[0].i).toBe(0);
+    // the chunks of the rolled-back build are gone; the other datasets' indices remain
+    const others = await pgPool(t.db).query(`select count(*)::int as n from "BitIndexChunk" c left join "SourceBitIndex" i on i."id" = c."indexId" where i."id" is null`);
+    expect(others.rows[0].n).toBe(0);
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * Persisted on/off bit indices of sources (see ./DESIGN.md, "Bit indices"): for one
+ * (source, threshold), the bits every match query at that threshold reads, in time chunks of
+ * `BIT_CHUNK_STEPS` steps holding both layouts of `OnIndex`: row bits (time-major) for scoring
+ * and column bits (cell-major) for counting the selected cells, of which a query reads only its
+ * k columns (a substring per cell and chunk). Pure data access, like ./dataset-store.ts.
+ */
+import { randomUUID } from "node:crypto";
+import { columnsOfRows, encodeOnRows, rawCutoff, type Transform } from "@statescope/core";
+import { readRows, type Queryable } from "./dataset-store";
+
+/** Steps per bit chunk: a multiple of 32 (column words of consecutive chunks concatenate), 5.3 MB of row bits for 650 cells. */
+export const BIT_CHUNK_STEPS = 65_536;
+
+export interface BitIndexRef {
+  id: string;
+  chunkSteps: number;
+}
+
+/** The complete persisted index of a source at fround(threshold), or null. */
+export async function findBitIndex(q: Queryable, sourceId: string, threshold: number): Promise<BitIndexRef | null> {
+  const r = await q.query<BitIndexRef>(`select "id", "chunkSteps" from "SourceBitIndex" where "sourceId" = $1 and "threshold" = $2::real`, [sourceId, Math.fround(threshold)]);
+  return r.rows[0] ?? null;
+}
+
+/** Thresholds with a persisted index, for a source. */
+export async function bitIndexThresholds(q: Queryable, sourceId: string): Promise<number[]> {
+  const r = await q.query<{ threshold: number }>(`select "threshold" from "SourceBitIndex" where "sourceId" = $1 order by "threshold"`, [sourceId]);
+  // real arrives as its shortest decimal text ("0.3"): back to the float32 it stands for
+  return r.rows.map((x) => Math.fround(x.threshold));
+}
+
+function u32(buf: Buffer): Uint32Array {
+  if (buf.byteOffset % 4 === 0) return new Uint32Array(buf.buffer, buf.byteOffset, buf.byteLength >> 2);
+  return new Uint32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+function bytesOf(a: Uint32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/**
+ * Encodes float32 rows pushed in step order into bit chunks and writes each chunk as it fills
+ * (memory: one chunk of row bits). `parent: "last"` inserts the `SourceBitIndex` row after the
+ * chunks (their foreign key is checked at commit): inside one transaction the index appears whole
+ * or not at all, and the source row is only locked (FOR KEY SHARE) at the very end, so deleting
+ * the dataset meanwhile is not held up. `parent: "first"` (the import, which writes outside one
+ * transaction and deletes everything on failure) inserts it before the first chunk.
+ * With `keep`, also assembles the whole index's row bits (for a caller that matches at once).
+ */
+export class BitIndexWriter {
+  readonly id = randomUUID();
+  private readonly W: number;
+  private readonly cut: number | null;
+  private readonly chunk: Uint32Array;
+  private fill = 0;
+  private index = 0;
+  private parentWritten = false;
+  readonly rows: Uint32Array | null;
+  private written = 0;
+
+  constructor(
+    private readonly q: Queryable,
+    readonly sourceId: string,
+    readonly steps: number,
+    readonly cells: number,
+    readonly threshold: number,
+    transform: Transform,
+    private readonly opts: { keep?: boolean; parent: "first" | "last" },
+  ) {
+    this.W = Math.ceil(cells / 32);
+    this.cut = rawCutoff(threshold, transform);
+    this.chunk = new Uint32Array(Math.min(BIT_CHUNK_STEPS, Math.max(1, steps)) * this.W);
+    this.rows = opts.keep ? new Uint32Array(steps * this.W) : null;
+  }
+
+  /** Appends whole rows (a multiple of `cells` values). */
+  async push(block: Float32Array): Promise<void> {
+    const { cells, W } = this;
+    const chunkRows = this.chunk.length / W;
+    let off = 0;
+    const n = block.length / cells;
+    while (off < n) {
+      const take = Math.min(n - off, chunkRows - this.fill);
+      // cut null: no float32 value is on at this threshold, the bits stay 0
+      if (this.cut !== null) encodeOnRows(block.subarray(off * cells, (off + take) * cells), cells, this.cut, this.chunk.subarray(this.fill * W, (this.fill + take) * W));
+      else this.chunk.fill(0, this.fill * W, (this.fill + take) * W);
+      this.fill += take;
+      off += take;
+      if (this.fill === chunkRows) await this.flush();
+    }
+  }
+
+  private async writeParent(): Promise<void> {
+    if (this.parentWritten) return;
+    this.parentWritten = true;
+    await this.q.query(`insert into "SourceBitIndex" ("id", "sourceId", "threshold", "chunkSteps") values ($1, $2, $3::real, $4)`, [
+      this.id,
+      this.sourceId,
+      Math.fround(this.threshold),
+      BIT_CHUNK_STEPS,
+    ]);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.fill === 0) return;
+    if (this.opts.parent === "first") await this.writeParent();
+    const rows = this.chunk.subarray(0, this.fill * this.W);
+    const cols = columnsOfRows(rows, this.fill, this.cells);
+    await this.q.query('insert into "BitIndexChunk" ("indexId", "index", "steps", "rows", "cols") values ($1, $2, $3, $4, $5)', [
+      this.id,
+      this.index++,
+      this.fill,
+      bytesOf(rows),
+      bytesOf(cols),
+    ]);
+    this.rows?.set(rows, this.written * this.W);
+    this.written += this.fill;
+    this.fill = 0;
+  }
+
+  /** Writes the last chunk (and the parent row); throws unless exactly `steps` rows came. */
+  async end(): Promise<BitIndexRef> {
+    await this.flush();
+    if (this.written !== this.steps) throw new Error(`bit index of source ${this.sourceId}: got ${this.written} of ${this.steps} steps`);
+    await this.writeParent();
+    return { id: this.id, chunkSteps: BIT_CHUNK_STEPS };
+  }
+}
+
+function checkChunks(ref: BitIndexRef, first: number, last: number, got: number): void {
+  if (got !== last - first + 1) throw new Error(`bit index ${ref.id}: chunks ${first}..${last} are incomplete (${got} found)`);
+}
+
+/** Row bits of steps [from, to) (W words per step), from the chunks that hold them. */
+export async function readBitRows(q: Queryable, ref: BitIndexRef, cells: number, from: number, to: number): Promise<Uint32Array> {
+  const W = Math.ceil(cells / 32);
+  const S = ref.chunkSteps;
+  const out = new Uint32Array((to - from) * W);
+  if (to <= from) return out;
+  const first = Math.floor(from / S);
+  const last = Math.floor((to - 1) / S);
+  // only the rows wanted of each chunk (STORAGE EXTERNAL: substring reads just those TOAST pieces);
+  // no order by: each piece says where it goes, and sorting 84 MB of sliced bits spilled to disk (+1 s)
+  const lo = `greatest($2::int, "index" * $4::int)`;
+  const hi = `least($3::int, "index" * $4::int + "steps")`;
+  const rows = await readRows<{ index: number; bits: Buffer }>(
+    q,
+    `select "index", substring("rows" from (${lo} - "index" * $4::int) * $5::int + 1 for (${hi} - ${lo}) * $5::int) as "bits"
+       from "BitIndexChunk" where "indexId" = $1 and "index" between $6 and $7`,
+    [ref.id, from, to, S, W * 4, first, last],
+  );
+  checkChunks(ref, first, last, rows.length);
+  for (const r of rows) out.set(u32(r.bits), (Math.max(from, r.index * S) - from) * W);
+  return out;
+}
+
+/**
+ * Column bits of `cells` over the whole source, written into `into` (cell-major, ceil(steps/32)
+ * words per cell, as `OnIndex.cols`): per chunk, one substring per selected cell.
+ */
+export async function readBitColumns(q: Queryable, ref: BitIndexRef, steps: number, cells: ArrayLike<number>, into: Uint32Array): Promise<void> {
+  if (cells.length === 0 || steps === 0) return;
+  const CW = Math.ceil(steps / 32);
+  const chunkWords = ref.chunkSteps / 32;
+  const rows = await readRows<{ index: number; cell: number; bits: Buffer }>(
+    q,
+    `select "index", c as "cell", substring("cols" from c * (("steps" + 31) / 32) * 4 + 1 for (("steps" + 31) / 32) * 4) as "bits"
+       from "BitIndexChunk", unnest($2::int[]) as c where "indexId" = $1`,
+    [ref.id, Array.from(cells)],
+  );
+  const chunks = Math.ceil(steps / ref.chunkSteps);
+  if (rows.length !== chunks * cells.length) throw new Error(`bit index ${ref.id}: ${rows.length} column pieces found, ${chunks * cells.length} expected`);
+  for (const r of rows) into.set(u32(r.bits), r.cell * CW + r.index * chunkWords);
+}
+
+/**
+ * Row bits of several step ranges (each [from, to), W words per step), written into `into` (the
+ * whole source's row array) at their steps: one statement, one substring per range and chunk.
+ */
+export async function readBitRowRanges(q: Queryable, ref: BitIndexRef, cells: number, ranges: readonly [number, number][], into: Uint32Array): Promise<void> {
+  const W = Math.ceil(cells / 32);
+  const S = ref.chunkSteps;
+  const chunk: number[] = [];
+  const off: number[] = [];
+  const len: number[] = [];
+  const at: number[] = [];
+  for (const [from, to] of ranges) {
+    for (let a = from; a < to; ) {
+      const idx = Math.floor(a / S);
+      const b = Math.min(to, (idx + 1) * S);
+      chunk.push(idx);
+      off.push((a - idx * S) * W * 4);
+      len.push((b - a) * W * 4);
+      at.push(a);
+      a = b;
+    }
+  }
+  if (chunk.length === 0) return;
+  const rows = await readRows<{ i: number; bits: Buffer }>(
+    q,
+    `select x.i, substring(c."rows" from x.off + 1 for x.len) as "bits"
+       from unnest($2::int[], $3::int[], $4::int[]) with ordinality as x(idx, off, len, i)
+       join "BitIndexChunk" c on c."indexId" = $1 and c."index" = x.idx`,
+    [ref.id, chunk, off, len],
+  );
+  if (rows.length !== chunk.length) throw new Error(`bit index ${ref.id}: ${rows.length} of ${chunk.length} row ranges found`);
+  for (const r of rows) {
+    const i = Number(r.i) - 1;
+    const bits = u32(r.bits);
+    if (bits.length * 4 !== len[i]) throw new Error(`bit index ${ref.id}: row range at step ${at[i]} is cut short`);
+    into.set(bits, at[i]! * W);
+  }
+}

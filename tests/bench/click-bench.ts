@@ -1,0 +1,227 @@
+/**
+ * `npm run bench:click`: click → results drawn in the Match view (issue 15), measured in Chromium
+ * on the PRODUCTION page (the explorer with its team panel, as `npm start` serves it: production
+ * build, web + worker + sync, the seeded demo datasets).
+ *
+ *   tsx tests/bench/click-bench.ts [--clicks 12] [--code DIR]
+ *
+ * 1. Starts the app like `npm start` from checkout DIR (default: this one) with its own data dir
+ *    (DIR/.test-data/bench-click, BENCH_PORT / BENCH_SYNC_PORT / BENCH_PG_PORT) and waits until the
+ *    worker has extracted the parens demo (20,000 steps × 32 cells).
+ * 2. Signs in as the demo user; for each click opens the explorer at a new brushed range and a new
+ *    threshold (so every query is new to the result store and the browser), waits for the
+ *    selection, then clicks Fast (or Precise). The first click per mode is not counted (it warms
+ *    the route, the worker and the JIT): warm numbers.
+ * 3. Figure: the click event's timestamp → the frame after the last result row is in the DOM
+ *    with every row's text (a MutationObserver sees row #n−1 of the n results and no "·"
+ *    placeholder of a token still loading, then requestAnimationFrame + setTimeout, i.e. after
+ *    that frame was painted). Breakdown from resource timing: click → match request
+ *    sent, the request (server: validation, queue or in-process match, store), response → drawn.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import pg from "pg";
+import { chromium, type Browser, type Page } from "@playwright/test";
+import { CHROMIUM_ARGS } from "../chromium-args";
+import { pct, row, runBench } from "./run";
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+const CLICKS = Number(opt("--clicks", "12"));
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+const CODE = path.resolve(opt("--code", ROOT));
+const PORT = Number(process.env.BENCH_PORT ?? 3170);
+const SYNC_PORT = Number(process.env.BENCH_SYNC_PORT ?? 1370);
+const PG_PORT = Number(process.env.BENCH_PG_PORT ?? 54570);
+const DATA_DIR = path.join(CODE, ".test-data", "bench-click");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? (fs.existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
+const BUDGET_MS = 100;
+const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
+
+function startApp(): ChildProcess {
+  fs.rmSync(DATA_DIR, { recursive: true, force: true });
+  const child = spawn(process.execPath, ["--import", "tsx", "server/cli/launch.ts", "start"], {
+    cwd: CODE,
+    env: {
+      ...process.env,
+      PORT: String(PORT),
+      SYNC_PORT: String(SYNC_PORT),
+      EMBEDDED_PG_PORT: String(PG_PORT),
+      HOSTNAME: "127.0.0.1",
+      SYNC_HOST: "127.0.0.1",
+      STATESCOPE_DATA_DIR: DATA_DIR,
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const lines = (s: NodeJS.ReadableStream) => createInterface({ input: s }).on("line", (l) => /build|error|fail|ready/i.test(l) && log(`app: ${l}`));
+  lines(child.stdout!);
+  lines(child.stderr!);
+  return child;
+}
+
+async function until<T>(what: string, f: () => Promise<T | null>, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f().catch(() => null);
+    if (v !== null) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((ok) => setTimeout(ok, 1000));
+  }
+}
+
+/** The parens demo's dataset id once the worker has extracted it. */
+async function parensReady(): Promise<string | null> {
+  const state = JSON.parse(fs.readFileSync(path.join(DATA_DIR, "postgres.json"), "utf8")) as { port: number };
+  const c = new pg.Client({ connectionString: `postgresql://postgres:statescope@127.0.0.1:${state.port}/statescope` });
+  await c.connect();
+  try {
+    const r = await c.query<{ id: string; status: string }>(`select d."id", d."status" from "Dataset" d join "DatasetModel" m on m."datasetId" = d."id" where m."demo" = 'parens'`);
+    const row = r.rows[0];
+    if (row?.status === "FAILED") throw new Error("the parens demo failed to extract");
+    return row?.status === "READY" ? row.id : null;
+  } finally {
+    await c.end();
+  }
+}
+
+interface Sample {
+  total: number;
+  toRequest: number;
+  request: number;
+  toDrawn: number;
+  rows: number;
+}
+
+async function clickOnce(page: Page, url: string, button: "run-fast" | "run-precise"): Promise<Sample | null> {
+  await page.goto(url);
+  const count = page.getByTestId("selected-count").first();
+  await count.waitFor({ timeout: 60_000 });
+  try {
+    await page.waitForFunction(() => {
+      const t = document.querySelector("[data-testid=selected-count]")?.textContent ?? "";
+      return /\d/.test(t) && !/^0 cells/.test(t.trim());
+    }, null, { timeout: 15_000 });
+  } catch {
+    return null; // no cell selected at this brush: the caller tries another position
+  }
+  const run = page.getByTestId(button);
+  await run.waitFor();
+  if (await run.isDisabled()) return null;
+  await page.evaluate(() => {
+    const w = window as unknown as { __click: number | null; __drawn: number | null; __rows: number };
+    w.__click = null;
+    w.__drawn = null;
+    performance.clearResourceTimings();
+    document.addEventListener("click", (e) => {
+      if ((e.target as Element).closest("[data-testid=run-fast],[data-testid=run-precise]")) w.__click = e.timeStamp;
+    }, true);
+    const mo = new MutationObserver(() => {
+      if (w.__click === null || w.__drawn !== null) return;
+      const res = document.querySelector("[data-testid=match-results]");
+      if (!res) return;
+      const n = Number(res.querySelector("[data-testid=match-count]")?.textContent ?? "-1");
+      if (n < 0 || (n > 0 && !res.querySelector(`[data-testid=result-link-${n - 1}]`))) return;
+      // drawn = every row's text is in, not the "·" placeholders of tokens still loading
+      if (Array.from(res.querySelectorAll("[data-testid=result-token]")).some((e) => e.textContent === "·")) return;
+      mo.disconnect();
+      w.__rows = n;
+      requestAnimationFrame(() => setTimeout(() => (w.__drawn = performance.now()), 0));
+    });
+    mo.observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  await run.click();
+  await page.waitForFunction(() => (window as unknown as { __drawn: number | null }).__drawn !== null, null, { timeout: 120_000, polling: 20 });
+  return page.evaluate(() => {
+    const w = window as unknown as { __click: number; __drawn: number; __rows: number };
+    const req = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((e) => e.name.includes("/api/trpc/") && e.name.includes("match.run") && e.startTime >= w.__click - 1);
+    const first = req[0];
+    const last = req[req.length - 1];
+    return {
+      total: w.__drawn - w.__click,
+      toRequest: first ? first.startTime - w.__click : NaN,
+      request: first && last ? last.responseEnd - first.startTime : NaN,
+      toDrawn: last ? w.__drawn - last.responseEnd : NaN,
+      rows: w.__rows,
+    };
+  });
+}
+
+const f0 = (x: number) => x.toFixed(0);
+
+async function main() {
+  let app: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  const table: string[] = [];
+  try {
+    log(`starting the app from ${CODE} (production build; builds first when sources changed)…`);
+    app = startApp();
+    const group = app.pid!;
+    // whatever happens to this process, the app's process group goes with it
+    process.once("exit", () => {
+      try {
+        process.kill(-group, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    });
+    const exited = new Promise<never>((_, fail) => app!.once("exit", (code) => fail(new Error(`the app exited (${code})`))));
+    await Promise.race([exited, until("the web app", async () => ((await fetch(`http://127.0.0.1:${PORT}/api/trpc/health`)).status < 500 ? true : null), 20 * 60_000)]);
+    const datasetId = await Promise.race([exited, until("the parens demo", parensReady, 10 * 60_000)]);
+    log(`parens demo ready: ${datasetId}`);
+    browser = await chromium.launch({ ...(CHROMIUM ? { executablePath: CHROMIUM } : {}), args: CHROMIUM_ARGS });
+    const ctx = await browser.newContext({ baseURL: `http://127.0.0.1:${PORT}`, viewport: { width: 1440, height: 1000 } });
+    const page = await ctx.newPage();
+    await page.goto("/signin");
+    await page.getByLabel("Email").fill("demo@statescope.dev");
+    await page.getByLabel("Password").fill("statescope-demo");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/w$/);
+
+    let pos = 300;
+    let n = 0;
+    for (const button of ["run-fast", "run-precise"] as const) {
+      const samples: Sample[] = [];
+      for (let i = 0; samples.length < CLICKS + 1 && i < 10 * CLICKS; i++) {
+        pos += 1237;
+        if (pos > 19_000) pos -= 18_500;
+        n++;
+        const threshold = (0.3 + 0.002 * n).toFixed(3);
+        const url = `/w/demo/datasets/${datasetId}/explore?s0=states1&b=${pos}-${pos + 3}&t0=${threshold}`;
+        const s = await clickOnce(page, url, button);
+        if (!s) continue;
+        samples.push(s);
+        log(`${button} #${samples.length}: ${f0(s.total)} ms (to request ${f0(s.toRequest)}, request ${f0(s.request)}, response → drawn ${f0(s.toDrawn)}), ${s.rows} rows`);
+      }
+      const timed = samples.slice(1); // the first one warms up
+      if (timed.length < CLICKS) throw new Error(`only ${timed.length} of ${CLICKS} clicks found a selection`);
+      const p = (f: (s: Sample) => number) => f0(pct(timed.map(f), 0.5));
+      const total = timed.map((s) => s.total);
+      table.push(row([button === "run-fast" ? "Fast" : "Precise", timed.length, `${f0(pct(total, 0.5))} / ${f0(pct(total, 0.95))}`, pct(total, 0.5) <= BUDGET_MS ? "yes" : "NO", p((s) => s.toRequest), p((s) => s.request), p((s) => s.toDrawn), p((s) => s.rows)]));
+    }
+    await page.screenshot({ path: path.join(ROOT, "test-results", "bench-click.png"), fullPage: false });
+  } finally {
+    await browser?.close();
+    if (app && app.exitCode === null) {
+      const gone = new Promise((ok) => app!.once("exit", ok));
+      process.kill(-app.pid!, "SIGINT");
+      await gone;
+    }
+  }
+  console.log(`Statescope click → drawn benchmark — parens demo (20,000 × 32), warm, Chromium (1440 × 1000), production build of ${CODE === ROOT ? "this checkout" : CODE}`);
+  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")} (1 / 5 / 15 min) at the end`);
+  console.log("figure: click event → the frame after the last result row is in the DOM with every row's text (painted); each click a new query (new brush and threshold)");
+  console.log("");
+  console.log(row(["button", "clicks", "click → drawn p50 / p95 ms", `p50 ≤ ${BUDGET_MS} ms`, "click → request sent p50", "request p50", "response → drawn p50", "rows"]));
+  console.log(row(["---", "---:", "---:", "---", "---:", "---:", "---:", "---:"]));
+  for (const l of table) console.log(l);
+}
+
+runBench(main);
