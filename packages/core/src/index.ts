@@ -13,3 +13,11 @@ export * from "./rnn";
 export * from "./explorer/window";
 export * from "./explorer/view-state";
 export * from "./explorer/export-csv";
+// issue 16: analysis (cell search, evidence for a match, threshold guidance, layer comparison)
+export * from "./analysis/columns";
+export * from "./analysis/ranks";
+export * from "./analysis/prepare";
+export * from "./analysis/cell-search";
+export * from "./analysis/evidence";
+export * from "./analysis/guidance";
+export * from "./analysis/compare";
