@@ -18,7 +18,7 @@
  *    (`createOnIndexBuilder` + `scanShard` + `PreciseMerger`), never materialised as float32.
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,7 +36,7 @@ import {
   type StateMatrix,
 } from "../src/index";
 import { mulberry32 as rng } from "../src/random";
-import { SourceGenerator } from "./source-generator";
+import { cachedSourceFile, forEachRowBlock, SourceGenerator } from "./source-generator";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -49,26 +49,12 @@ const NUMPY_QUERIES = opt("--numpy-queries", 6);
 const THRESHOLD = 0.3;
 
 
-/**
- * The generated source, cached as raw little-endian float32 in the temp dir (2.6 GB for 1M × 650)
- * so re-runs and the NumPy side read the same bytes. `--clean` deletes it at the end.
- */
+/** The generated source (cached as raw float32 in the temp dir, shared with the NumPy side and bench:analysis). */
 function loadSource(T: number, D: number, seed: number): { m: StateMatrix; cached: boolean; file: string } {
-  const file = join(tmpdir(), `statescope-bench-${T}x${D}-s${seed}.f32`);
+  const { file, cached } = cachedSourceFile(T, D, seed);
   const data = new Float32Array(T * D);
-  const bytes = new Uint8Array(data.buffer);
-  const chunk = 64 * 2 ** 20;
-  if (existsSync(file) && statSync(file).size === bytes.length) {
-    const fd = openSync(file, "r");
-    for (let o = 0; o < bytes.length; o += chunk) readSync(fd, bytes, o, Math.min(chunk, bytes.length - o), o);
-    closeSync(fd);
-    return { m: { data, steps: T, cells: D }, cached: true, file };
-  }
-  new SourceGenerator(D, seed).next(data);
-  const fd = openSync(file, "w");
-  for (let o = 0; o < bytes.length; o += chunk) writeSync(fd, bytes, o, Math.min(chunk, bytes.length - o));
-  closeSync(fd);
-  return { m: { data, steps: T, cells: D }, cached: false, file };
+  forEachRowBlock(file, D, 1 << 14, (from, block) => data.set(block, from * D));
+  return { m: { data, steps: T, cells: D }, cached, file };
 }
 
 function pct(xs: number[], q: number): number {

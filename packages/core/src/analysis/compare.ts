@@ -118,6 +118,8 @@ export interface PairSearch {
   /** Largest and mean |sample r − exact r| over the recomputed pairs (the sample's observed error). */
   maxError: number;
   meanError: number;
+  /** Largest standardised error |sample r − exact r|·√n / (1 − r²) observed (≈ 1 for independent steps). */
+  maxZ: number;
   /** True when `maxExact` stopped the recomputation before the margin was covered. */
   truncated: boolean;
 }
@@ -137,9 +139,11 @@ export interface PairSearchOptions {
 /**
  * The `top` cell pairs by |r| between two prepared sources of the same steps. Sample correlations
  * rank all pairs; exact recomputation proceeds down that ranking until the next pair's sample |r|
- * plus the margin is below the weakest exact |r| in the top list. The margin is the larger of
- * 5·(1 − r²)/√n (five standard errors of a sample correlation at the cut) and three times the
- * largest error observed so far, which covers the extra error of autocorrelated steps.
+ * plus the margin is below the weakest exact |r| in the top list. The margin is z standard errors
+ * of a sample correlation at the cut, z·(1 − r²)/√n, with z the larger of 5 and 1.5 times the
+ * largest standardised error observed so far, |r_sample − r|·√n / (1 − r²): steps of a time series
+ * are autocorrelated, so a sample of n steps carries less information than n independent draws,
+ * and the observed errors measure by how much.
  */
 export function topPairs(pa: PreparedSource, pb: PreparedSource, opts: PairSearchOptions): PairSearch {
   const T = pa.columns.steps;
@@ -162,6 +166,7 @@ export function topPairs(pa: PreparedSource, pb: PreparedSource, opts: PairSearc
 
   const exact: CellPair[] = [];
   let maxError = 0;
+  let maxZ = 0;
   let sumError = 0;
   let margin = 0;
   let truncated = false;
@@ -175,7 +180,7 @@ export function topPairs(pa: PreparedSource, pb: PreparedSource, opts: PairSearc
   while (i < order.length) {
     const cut = weakestTop();
     const rCut = Math.min(1, Math.max(0, cut));
-    margin = Math.max((5 * (1 - rCut * rCut)) / Math.sqrt(n), 3 * maxError);
+    margin = (Math.max(5, 1.5 * maxZ) * (1 - rCut * rCut)) / Math.sqrt(n);
     if (n >= T) margin = 1e-9; // the sample is every step: sample r is exact up to rounding
     if (exact.length >= opts.top && key[order[i]!]! + margin < cut) break;
     if (exact.length >= opts.maxExact) {
@@ -192,6 +197,7 @@ export function topPairs(pa: PreparedSource, pb: PreparedSource, opts: PairSearc
       if (e === e) {
         maxError = Math.max(maxError, e);
         sumError += e;
+        if (r * r < 1) maxZ = Math.max(maxZ, (e * Math.sqrt(n)) / (1 - r * r));
       }
       exact.push({ a, b, r, sampleR: rs[id]! });
     }
@@ -201,5 +207,5 @@ export function topPairs(pa: PreparedSource, pb: PreparedSource, opts: PairSearc
     .filter((p) => p.r === p.r)
     .sort((x, y) => Math.abs(y.r) - Math.abs(x.r) || x.a - y.a || x.b - y.b)
     .slice(0, opts.top);
-  return { pairs, sampleSteps: n, exactPairs: exact.length, margin, maxError, meanError: exact.length ? sumError / exact.length : 0, truncated };
+  return { pairs, sampleSteps: n, exactPairs: exact.length, margin, maxError, meanError: exact.length ? sumError / exact.length : 0, maxZ, truncated };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../random";
 import { columnsOf } from "./columns";
-import { brushExtremes, candidateCurve, gridIndex, gridValue, ruleCurve, selectionFloor, separation, thresholdGrid, cellDistributions } from "./guidance";
+import { brushExtremes, candidateCurve, cellDistributions, gridHistograms, gridIndex, gridValue, ruleCurve, selectionFloor, separation, SlotHistograms, thresholdGrid } from "./guidance";
 import { selectCells } from "../matching/select-cells";
 
 function matrix(cols: number[][]) {
@@ -31,7 +31,7 @@ describe("threshold grid", () => {
 describe("candidate curve (hand-computed)", () => {
   it("counts maximal runs of length ≥ 2 where all selected cells are on, per threshold", () => {
     const cols = columnsOf(matrix([A, B]), "none");
-    const floor = selectionFloor(cols);
+    const floor = selectionFloor(cols, [0, 1]);
     expect(Array.from(floor)).toEqual(Array.from(Float32Array.from([0, 0.4, 0.6, 0.2, 0.6, 0.5, 0.2, 0.1])));
     // ℓ=0.3: on 0 1 1 0 1 1 0 0 → [1,3) [4,6); ℓ=0.5: on 0 0 1 0 1 1 0 0 → [4,6) only; ℓ=0.6: no run of 2
     expect(Array.from(candidateCurve(floor, g01))).toEqual([1, 1, 1, 2, 2, 1, 0, 0, 0, 0, 0]);
@@ -42,7 +42,7 @@ describe("candidate curve (hand-computed)", () => {
     const T = 2000;
     const cols = Array.from({ length: 4 }, () => Array.from({ length: T }, () => Math.round((r() * 2 - 1) * 50) / 50));
     const cm = columnsOf(matrix(cols), "tanh");
-    const floor = selectionFloor(cm);
+    const floor = selectionFloor(cm, [0, 1, 2, 3]);
     const g = thresholdGrid(-1, 1, 201);
     const curve = candidateCurve(floor, g);
     for (let j = 0; j < g.count; j += 7) {
@@ -86,7 +86,7 @@ describe("rule curve (hand-computed)", () => {
 describe("separation (hand-computed)", () => {
   it("suggests the threshold maximising on-in-range minus on-elsewhere", () => {
     const cols = columnsOf(matrix([A, B]), "none");
-    const s = separation(cols, [4, 6], g01);
+    const s = separation(gridHistograms(cols, new SlotHistograms(cols, g01), [0, 1], [4, 6]), g01);
     // in range: .7 .8 .6 .5 (4 values); elsewhere 12 values. ℓ=0.5: 4/4 − 4/12 = 2/3 (the maximum)
     const want = [0, 1 / 12, 3 / 12, 5 / 12, 7 / 12, 8 / 12, 6 / 12, 4 / 12, 1 / 12, -2 / 12, 0];
     want.forEach((w, j) => expect(s.margin[j]).toBeCloseTo(w, 12));
@@ -96,7 +96,7 @@ describe("separation (hand-computed)", () => {
   it("a plateau of maxima suggests its middle", () => {
     // one cell, range values 0.9, elsewhere ≤ 0.1: every ℓ in (0.1, 0.9] separates perfectly
     const cols = columnsOf(matrix([[0.1, 0.9, 0.9, 0.0]]), "none");
-    const s = separation(cols, [1, 3], g01);
+    const s = separation(gridHistograms(cols, new SlotHistograms(cols, g01), [0], [1, 3]), g01);
     expect(s.margin[2]).toBe(1);
     expect(s.margin[9]).toBe(1);
     expect(s.best).toBe(5); // middle of 0.2 … 0.9
@@ -104,9 +104,22 @@ describe("separation (hand-computed)", () => {
 });
 
 describe("cell distributions", () => {
-  it("counts over the source and inside the range on shared bins", () => {
-    const d = cellDistributions(columnsOf(matrix([A]), "none"), [4, 6], 0, 1, 4);
-    expect(d.edges).toEqual([0, 0.25, 0.5, 0.75, 1]);
-    expect(d.cells[0]).toEqual({ overall: [3, 0, 3, 2], range: [0, 0, 1, 1] });
+  it("counts over the source and inside the range on bins whose edges are grid thresholds", () => {
+    const cols = columnsOf(matrix([B, A]), "none");
+    const slots = new SlotHistograms(cols, g01);
+    const h = gridHistograms(cols, slots, [1], [4, 6]);
+    const d = cellDistributions(h, g01, 4);
+    // 10 grid steps in 4 bins → 3 steps per bin, the last one shorter
+    expect(d.edges).toEqual([0, 0.3, 0.6, 0.9, 1]);
+    // A = .1 .5 .6 .2 .7 .8 .9 .1 (0.6 and 0.9 sit on an edge: they are ≥ it); the range holds .7 .8
+    expect(d.cells[0]).toEqual({ overall: [3, 1, 3, 1], range: [0, 0, 2, 0] });
+    // the per-cell counts are kept: a second brush reuses them
+    expect(cellDistributions(gridHistograms(cols, slots, [1], [0, 2]), g01, 4).cells[0]).toEqual({ overall: [3, 1, 3, 1], range: [1, 1, 0, 0] });
+  });
+
+  it("values outside the grid fall in the first and last bins", () => {
+    const cols = columnsOf(matrix([[-5, 0.05, 0.95, 7]]), "none");
+    const h = gridHistograms(cols, new SlotHistograms(cols, g01), [0], [0, 0]);
+    expect(cellDistributions(h, g01, 10).cells[0]!.overall).toEqual([2, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
   });
 });

@@ -88,15 +88,24 @@ function integrate(diff: Int32Array, count: number): Uint32Array {
   return out;
 }
 
+/** Checks the selected cells against the columns (no copies: the analysis reads them in place). */
+function checkCells(cols: ColumnMatrix, cells: ArrayLike<number>, what: string): void {
+  if (cells.length === 0) throw new RangeError(`${what}: no cells selected`);
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    if (!Number.isInteger(c) || c < 0 || c >= cols.cells) throw new RangeError(`${what}: cell ${c} is not one of the ${cols.cells} columns`);
+  }
+}
+
 /**
  * Per step, the lowest value among the selected cells: all of them are on at t iff floor[t] ≥ ℓ.
  */
-export function selectionFloor(cols: ColumnMatrix, out: Float32Array = new Float32Array(cols.steps)): Float32Array {
-  const { steps: T, cells: k, data } = cols;
-  if (k === 0) throw new RangeError("selection floor: no cells selected");
-  out.set(data.subarray(0, T));
-  for (let c = 1; c < k; c++) {
-    const o = c * T;
+export function selectionFloor(cols: ColumnMatrix, cells: ArrayLike<number>, out: Float32Array = new Float32Array(cols.steps)): Float32Array {
+  checkCells(cols, cells, "selection floor");
+  const { steps: T, data } = cols;
+  out.set(data.subarray(cells[0]! * T, (cells[0]! + 1) * T));
+  for (let i = 1; i < cells.length; i++) {
+    const o = cells[i]! * T;
     for (let t = 0; t < T; t++) {
       const v = data[o + t]!;
       if (v < out[t]!) out[t] = v;
@@ -169,6 +178,88 @@ export function ruleCurve(ex: { rangeMin: Float32Array; padMax: Float32Array }, 
   return integrate(diff, g.count);
 }
 
+/**
+ * Each cell's values counted per grid slot over all steps: slot s (0 … G) holds the values with
+ * exactly s grid thresholds at or below them, so the cell is on at ℓ_j iff its slot is > j. It
+ * depends on the source and the grid only, not on the brush or the selection, so it is computed
+ * once per cell (on first use) and kept with the prepared source.
+ */
+export class SlotHistograms {
+  private readonly counts: Uint32Array;
+  private readonly ready: Uint8Array;
+  private readonly grid: Float32Array;
+  private readonly g0: number;
+  private readonly step: number;
+  constructor(
+    private readonly cols: ColumnMatrix,
+    readonly g: ThresholdGrid,
+  ) {
+    this.counts = new Uint32Array(cols.cells * (g.count + 1));
+    this.ready = new Uint8Array(cols.cells);
+    this.grid = gridF32(g);
+    this.g0 = gridValue(g, 0);
+    this.step = g.mant * 10 ** g.exp;
+  }
+
+  /** Bytes held (cache accounting). */
+  get bytes(): number {
+    return this.counts.byteLength + this.ready.byteLength;
+  }
+
+  /** The slot of one value (the number of grid thresholds ≤ v). */
+  slotOf(v: number): number {
+    return firstAbove(this.grid, this.g0, this.step, v);
+  }
+
+  /** Cell c's counts over all steps (G + 1 slots; a view). */
+  overall(c: number): Uint32Array {
+    const S = this.g.count + 1;
+    const h = this.counts.subarray(c * S, (c + 1) * S);
+    if (this.ready[c]) return h;
+    const { steps: T, data } = this.cols;
+    const { grid, g0, step } = this;
+    const o = c * T;
+    for (let t = 0; t < T; t++) {
+      const v = data[o + t]!;
+      if (v === v) h[firstAbove(grid, g0, step, v)]!++;
+    }
+    this.ready[c] = 1;
+    return h;
+  }
+}
+
+/** The selected cells' slot counts over all steps and inside the brushed range. */
+export interface GridHistograms {
+  /** Selected cells (k). */
+  cells: number;
+  /** k × (G + 1) counts over all steps, row per cell. */
+  overall: Uint32Array;
+  /** k × (G + 1) counts over the steps of the brushed range. */
+  range: Uint32Array;
+  steps: number;
+  rangeSteps: number;
+}
+
+export function gridHistograms(cols: ColumnMatrix, slots: SlotHistograms, cells: ArrayLike<number>, brush: [number, number]): GridHistograms {
+  checkCells(cols, cells, "grid histograms");
+  const { steps: T, data } = cols;
+  const k = cells.length;
+  const S = slots.g.count + 1;
+  const b0 = Math.max(0, Math.min(T, brush[0]));
+  const b1 = Math.max(b0, Math.min(T, brush[1]));
+  const overall = new Uint32Array(k * S);
+  const range = new Uint32Array(k * S);
+  for (let i = 0; i < k; i++) {
+    overall.set(slots.overall(cells[i]!), i * S);
+    const o = cells[i]! * T;
+    for (let t = b0; t < b1; t++) {
+      const v = data[o + t]!;
+      if (v === v) range[i * S + slots.slotOf(v)]!++;
+    }
+  }
+  return { cells: k, overall, range, steps: T, rangeSteps: b1 - b0 };
+}
+
 export interface Separation {
   /** Per grid threshold: share of the selected cells' values in the range that are on minus the share elsewhere. */
   margin: Float64Array;
@@ -183,36 +274,19 @@ export interface Separation {
  * is on" as a test for "the step is in the range", pooled over the selection. The suggestion is
  * the middle of the widest plateau of its maximum, so it sits away from the data's edges.
  */
-export function separation(cols: ColumnMatrix, brush: [number, number], g: ThresholdGrid): Separation {
-  const { steps: T, cells: k, data } = cols;
-  const b0 = Math.max(0, Math.min(T, brush[0]));
-  const b1 = Math.max(b0, Math.min(T, brush[1]));
-  const grid = gridF32(g);
-  const step = g.mant * 10 ** g.exp;
-  const g0 = gridValue(g, 0);
-  // all[j]: values whose highest grid point at or below them is j (−1: below the grid → slot 0 of G + 1)
-  const all = new Float64Array(g.count + 1);
-  const inRange = new Float64Array(g.count + 1);
-  for (let c = 0; c < k; c++) {
-    const o = c * T;
-    for (let t = 0; t < T; t++) {
-      const v = data[o + t]!;
-      if (v === v) all[firstAbove(grid, g0, step, v)]!++;
-    }
-    for (let t = b0; t < b1; t++) {
-      const v = data[o + t]!;
-      if (v === v) inRange[firstAbove(grid, g0, step, v)]!++;
-    }
-  }
-  // on at ℓ_j ⇔ V ≥ grid[j] ⇔ firstAbove(V) ≥ j + 1: suffix sums from slot j + 1
-  const nIn = k * (b1 - b0);
-  const nOut = k * (T - (b1 - b0));
+export function separation(h: GridHistograms, g: ThresholdGrid): Separation {
+  const S = g.count + 1;
+  const nIn = h.cells * h.rangeSteps;
+  const nOut = h.cells * (h.steps - h.rangeSteps);
   const margin = new Float64Array(g.count);
+  // on at ℓ_j ⇔ slot ≥ j + 1: suffix sums, pooled over the cells
   let sAll = 0;
   let sIn = 0;
   for (let j = g.count - 1; j >= 0; j--) {
-    sAll += all[j + 1]!;
-    sIn += inRange[j + 1]!;
+    for (let i = 0; i < h.cells; i++) {
+      sAll += h.overall[i * S + j + 1]!;
+      sIn += h.range[i * S + j + 1]!;
+    }
     margin[j] = (nIn > 0 ? sIn / nIn : 0) - (nOut > 0 ? (sAll - sIn) / nOut : 0);
   }
   let max = -Infinity;
@@ -241,29 +315,27 @@ export interface CellDistribution {
   range: number[];
 }
 
-/** Each selected cell's value distribution over the source and inside [b0, b1), on shared equal bins over [lo, hi]. */
-export function cellDistributions(cols: ColumnMatrix, brush: [number, number], lo: number, hi: number, bins: number): { edges: number[]; cells: CellDistribution[] } {
-  const { steps: T, cells: k, data } = cols;
-  const edges = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
-  const w = (hi - lo) / bins || 1;
-  const binOf = (v: number) => Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / w)));
-  const b0 = Math.max(0, Math.min(T, brush[0]));
-  const b1 = Math.max(b0, Math.min(T, brush[1]));
+/**
+ * Each selected cell's value distribution over the source and inside the brushed range, on about
+ * `bins` bins whose edges are grid thresholds (a bin holds ℓ_a ≤ V < ℓ_b; values below the grid
+ * fall in the first bin, values at or above its last threshold in the last).
+ */
+export function cellDistributions(h: GridHistograms, g: ThresholdGrid, bins: number): { edges: number[]; cells: CellDistribution[] } {
+  const S = g.count + 1;
+  const per = Math.max(1, Math.ceil((g.count - 1) / bins));
+  const nb = Math.max(1, Math.ceil((g.count - 1) / per));
+  const edges = Array.from({ length: nb + 1 }, (_, b) => gridValue(g, Math.min(g.count - 1, b * per)));
+  // slot s (1 … G) holds ℓ_{s−1} ≤ V < ℓ_s: bin ⌊(s − 1) / per⌋; slot 0 (below the grid) → bin 0
+  const binOf = (s: number) => Math.min(nb - 1, s === 0 ? 0 : Math.floor((s - 1) / per));
   const cells: CellDistribution[] = [];
-  const counts = new Float64Array(bins);
-  for (let c = 0; c < k; c++) {
-    const o = c * T;
-    counts.fill(0);
-    for (let t = 0; t < T; t++) {
-      const v = data[o + t]!;
-      if (v === v) counts[binOf(v)]!++;
+  for (let i = 0; i < h.cells; i++) {
+    const overall = new Array<number>(nb).fill(0);
+    const range = new Array<number>(nb).fill(0);
+    for (let s = 0; s < S; s++) {
+      overall[binOf(s)]! += h.overall[i * S + s]!;
+      range[binOf(s)]! += h.range[i * S + s]!;
     }
-    const range = new Array<number>(bins).fill(0);
-    for (let t = b0; t < b1; t++) {
-      const v = data[o + t]!;
-      if (v === v) range[binOf(v)]!++;
-    }
-    cells.push({ overall: Array.from(counts), range });
+    cells.push({ overall, range });
   }
   return { edges, cells };
 }
