@@ -55,6 +55,12 @@ export const ZEnv = z.object({
    * one shard's on/off index), so ordinary sources (1M × 650 at the default budget) stay whole.
    */
   MATCH_SHARD_STEPS: z.coerce.number().int().min(1).optional(),
+  /**
+   * Bytes of sources prepared for analysis (transformed values and per-cell ranks, 8 bytes per value:
+   * 5.2 GB for 1M × 650) a worker keeps in memory (LRU). A source that does not fit is analysed in
+   * blocks of cells read from the database, without being kept.
+   */
+  ANALYSIS_CACHE_BYTES: z.coerce.number().int().positive().default(6 * 1024 ** 3),
   /** How long one `match.run` / `match.result` call waits for the worker before answering "pending". */
   MATCH_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   INVITE_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(72),

@@ -3,34 +3,8 @@ import { mulberry32 } from "../random";
 import { columnsOf } from "./columns";
 import { exactCorrelation, partnersOf, stratifiedSample, topPairs } from "./compare";
 import { prepareSource } from "./prepare";
+import { pearson, rowMajor } from "./reference";
 
-function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i]!;
-    my += y[i]!;
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i]! - mx) * (y[i]! - my);
-    sxx += (x[i]! - mx) ** 2;
-    syy += (y[i]! - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
-
-function rowMajor(cols: Float32Array[]) {
-  const steps = cols[0]!.length;
-  const data = new Float32Array(steps * cols.length);
-  cols.forEach((col, c) => col.forEach((v, t) => (data[t * cols.length + c] = v)));
-  return { data, steps, cells: cols.length };
-}
 
 /** Two "layers": B's cells are noisy mixtures of some of A's (planted pairs) or independent AR noise. */
 function layers(T: number, DA: number, DB: number, seed: number) {
