@@ -1,5 +1,7 @@
 "use client";
 import { useMemo } from "react";
+import { AnalysisTools } from "@/app/_components/analysis/analysis-tools";
+import { MatchEvidence } from "@/app/_components/analysis/match-evidence";
 import type { ExplorerSlots } from "@/app/_components/explorer/explorer";
 import type { FirstWindow } from "@/app/_components/explorer/first-window";
 import { ServerExplorer } from "@/app/_components/explorer/server-explorer";
@@ -27,8 +29,10 @@ export function CollabExplorer({
     () => ({
       panel: (v) => <CollabPanel view={v} />,
       stripLane: (g) => <CommentLane g={g} />,
+      tools: (v) => <AnalysisTools workspace={workspace} datasetId={datasetId} view={v} />,
+      matchAddon: (p) => <MatchEvidence workspace={workspace} datasetId={datasetId} {...p} />,
     }),
-    [],
+    [workspace, datasetId],
   );
   return (
     <CollabProvider workspace={workspace} datasetId={datasetId} userId={userId}>

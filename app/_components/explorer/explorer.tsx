@@ -19,7 +19,7 @@ import { usePublishView } from "../collab/collab-room";
 import type { DatasetInfo, ExplorerData, SearchHit } from "./data-source";
 import { MAX_WINDOW } from "./data-source";
 import { CANVAS_WIDTH_COOKIE } from "./first-window";
-import { MatchView } from "./match-view";
+import { MatchView, type MatchAddonProps } from "./match-view";
 import { visibleSteps } from "./layout";
 import { SelectView, useSelections, type LoadedWindow, type Update } from "./select-view";
 import { useElementWidth } from "./use-element-width";
@@ -53,6 +53,10 @@ export interface ExplorerSlots {
   panel?: (v: ExplorerView) => ReactNode;
   /** A lane right above the token strip, aligned with its steps. */
   stripLane?: (g: StripGeometry) => ReactNode;
+  /** Tools between the Select view and the Match view (the analysis, issue 16). */
+  tools?: (v: ExplorerView) => ReactNode;
+  /** An add-on inside the Match view's results (the evidence for a match), contributing to its CSV export. */
+  matchAddon?: (p: MatchAddonProps) => ReactNode;
 }
 
 function isTyping(e: KeyboardEvent): boolean {
@@ -422,7 +426,8 @@ function ExplorerLoaded({
           stripLane={slots?.stripLane}
         />
       </div>
-      <MatchView data={data} info={info} state={state} update={update} selections={selections} selectLink={selectLink} />
+      {slots?.tools?.({ data, info, state, update, selections, visible: [state.pos, state.pos + n] })}
+      <MatchView data={data} info={info} state={state} update={update} selections={selections} selectLink={selectLink} addon={slots?.matchAddon} />
     </div>
   );
 }

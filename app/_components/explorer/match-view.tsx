@@ -1,7 +1,7 @@
 "use client";
 import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
-import { memo, useEffect, useRef, useState } from "react";
+import { memo, useEffect, useRef, useState, type ReactNode } from "react";
 import { encodeViewState, matchResultsCsv, rawCutoff, windowStartFor, type ExplorerViewState, type StateMatrix } from "@statescope/core";
 import { errorMessage } from "@/app/_lib/trpc";
 import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, type MatchRow, type TrackInfo, type TrackWindow } from "./data-source";
@@ -21,6 +21,14 @@ interface RowData {
   tracks: (TrackWindow | undefined)[];
 }
 
+/** What an add-on inside the results sees (the evidence for a match); `onCsv` adds a section to the CSV export. */
+export interface MatchAddonProps {
+  info: DatasetInfo;
+  input: MatchInput;
+  results: readonly MatchRow[];
+  onCsv: (section: string | null) => void;
+}
+
 function countColor(f: number): string {
   return `hsl(218 72% ${97 - f * 55}%)`;
 }
@@ -37,6 +45,7 @@ export function MatchView({
   update,
   selections,
   selectLink,
+  addon,
 }: {
   data: ExplorerData;
   info: DatasetInfo;
@@ -44,6 +53,7 @@ export function MatchView({
   update: Update;
   selections: readonly (number[] | null)[];
   selectLink: (q: string) => string;
+  addon?: ((p: MatchAddonProps) => ReactNode) | undefined;
 }) {
   const li = Math.min(state.match.layer, state.layers.length - 1);
   const layer = state.layers[li]!;
@@ -151,6 +161,7 @@ export function MatchView({
           onLength={(L) => run(input.mode, L)}
           selectLink={selectLink}
           layerIndex={li}
+          addon={addon}
         />
       )}
     </section>
@@ -168,6 +179,7 @@ type ResultsProps = {
   onLength: (L: number) => void;
   selectLink: (q: string) => string;
   layerIndex: number;
+  addon?: ((p: MatchAddonProps) => ReactNode) | undefined;
 };
 
 /**
@@ -176,7 +188,7 @@ type ResultsProps = {
  * window position and zoom of the run; they always carry the match range and cells).
  */
 const Results = memo(ResultsInner, (a, b) => {
-  const keys: (keyof ResultsProps)[] = ["data", "info", "input", "results", "histograms", "layerIndex"];
+  const keys: (keyof ResultsProps)[] = ["data", "info", "input", "results", "histograms", "layerIndex", "addon"];
   if (keys.some((k) => a[k] !== b[k])) return false;
   return a.state.match === b.state.match && a.state.mask === b.state.mask && a.state.pad === b.state.pad;
 });
@@ -215,6 +227,7 @@ function ResultsInner(p: ResultsProps) {
   }));
   const cut = source ? rawCutoff(input.threshold, source.transform) : null;
   const [drill, setDrill] = useState<number | null>(null);
+  const [csvExtra, setCsvExtra] = useState<string | null>(null);
   const [hover, setHover] = useState<{ row: number; col: number; x: number; y: number } | null>(null);
 
   /** count (or the drilled cell's on/off) at column `col` of row `i`; null outside the data. */
@@ -271,7 +284,7 @@ function ResultsInner(p: ResultsProps) {
         return { pos: r.pos, length: r.length, I: r.I, U: r.U, text: row.tokens ? row.tokens.slice(off, off + r.length).join(info.separator) : "" };
       }),
       { source: input.source, cells: input.cells, threshold: input.threshold },
-    );
+    ) + (csvExtra ? "\r\n" + csvExtra : "");
     const url = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
     const a = document.createElement("a");
     a.href = url;
@@ -340,6 +353,7 @@ function ResultsInner(p: ResultsProps) {
           )}
         </div>
       )}
+      {p.addon?.({ info, input, results, onCsv: setCsvExtra })}
       {results.length === 0 ? (
         <p className="muted empty-line" data-testid="match-empty">No range has these cells on together for two or more steps. Lower the threshold, remove cells, or try another length.</p>
       ) : (

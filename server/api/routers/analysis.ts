@@ -39,9 +39,12 @@ export const analysisRouter = router({
     .output(ZAnalysisStatus)
     .query(({ ctx, input }) => analysisStatus(ctx.db, ctx.access.workspace.id, input.key)),
 
-  /** Evidence for a match: label shares vs base rates (lift), or a scalar's mean inside vs overall. */
+  /**
+   * Evidence for a match: label shares vs base rates (lift), or a scalar's mean inside vs overall.
+   * A mutation (POST) only because up to K = 500 ranges do not fit a GET's URL; it changes nothing.
+   */
   evidence: workspaceProcedure("VIEWER")
     .input(ZEvidenceInput)
     .output(ZEvidence)
-    .query(({ ctx, input }) => matchEvidence(ctx.db, ctx.access.workspace.id, input)),
+    .mutation(({ ctx, input }) => matchEvidence(ctx.db, ctx.access.workspace.id, input)),
 });

@@ -3,7 +3,7 @@
  * over steps [0, steps). The members' "annotations" track is read from the Annotation rows; since
  * it changes, it carries a fingerprint of its rows that goes into result keys.
  */
-import { AppError } from "@statescope/core";
+import { AppError, labelName } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import { readMetaWindow } from "@/server/storage/dataset-store";
 import { annotationTrackName, annotationTrackSummary, annotationTrackWindow } from "@/server/services/collab/annotations";
@@ -18,11 +18,6 @@ export type AnalysisTrack =
       version: string | null;
     }
   | { name: string; kind: "scalar"; values: Float32Array; version: null };
-
-/** The name of a label in analysis output: the UI's name; the annotations track's unlabelled steps are "(none)". */
-export function labelName(label: string): string {
-  return label === "" ? "(none)" : label;
-}
 
 /** Fingerprint of a dataset's annotations and categories (their exact rows): any edit changes it. */
 export async function annotationsVersion(db: Db, datasetId: string): Promise<string> {

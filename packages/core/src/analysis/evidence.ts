@@ -11,6 +11,11 @@
  *   distributions on shared bins.
  */
 
+/** A discrete label as the analysis names it: the UI's name; "" (the annotations track's unlabelled steps) is "(none)". */
+export function labelName(label: string): string {
+  return label === "" ? "(none)" : label;
+}
+
 export interface MatchedRange {
   pos: number;
   length: number;
