@@ -115,6 +115,9 @@ function Results({ result, shown, topK, setTopK, add, selected, onAll }: {
 }) {
   const discrete = result.kind === "discrete";
   const hist = new Map(result.histograms.map((h) => [h.cell, h]));
+  // a match wants cells that are on (V ≥ ℓ) with the feature: the strongest of those that rise with it
+  const rising = result.cells.filter((c) => (discrete ? (c.auc ?? 0.5) > 0.5 : (c.r ?? 0) > 0));
+  const what = discrete ? `${result.label}` : `${result.track}`;
   const labelColors = (result.labels ?? []).map((l) => (l === result.label ? "#2f6fde" : "#9aa3ad"));
   return (
     <div className="analysis-results" data-testid="cell-search-results">
@@ -133,10 +136,11 @@ function Results({ result, shown, topK, setTopK, add, selected, onAll }: {
         </span>
         <span className="spacer" />
         <label className="inline">
-          add the top
+          the strongest
           <input type="number" className="w-small" min={1} max={50} value={topK} onChange={(e) => setTopK(Math.max(1, Math.min(50, Math.floor(Number(e.target.value) || 1))))} aria-label="How many top cells to add" />
+          <span title={`cells whose values are higher with ${what} (${discrete ? "AUC > 0.5" : "r > 0"}): a match looks for cells that are on together`}>rising with {what}</span>
         </label>
-        <button type="button" className="secondary small" onClick={() => add(result.cells.slice(0, topK).map((c) => c.cell))} data-testid="cell-search-add-top">
+        <button type="button" className="secondary small" disabled={rising.length === 0} onClick={() => add(rising.slice(0, topK).map((c) => c.cell))} data-testid="cell-search-add-top">
           Add to selection
         </button>
       </div>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../random";
+import { evidenceCsv } from "../explorer/export-csv";
 import { discreteEvidence, scalarEvidence, unionRanges } from "./evidence";
 
 describe("unionRanges", () => {
@@ -100,5 +101,26 @@ describe("scalar evidence (hand-made dataset)", () => {
     expect(e.histogram.overall.reduce((a, b) => a + b, 0)).toBe(101);
     expect(e.histogram.matched[19]).toBe(5);
     expect(e.mean).toBeCloseTo(0.98, 6);
+  });
+});
+
+describe("evidence CSV section", () => {
+  it("one row per label, or one row of means, under its own header; quoted text, exact numbers", () => {
+    const d = evidenceCsv({
+      track: "in_comment",
+      kind: "discrete",
+      matchedSteps: 812,
+      labels: [
+        { label: "no", share: 0.1, base: 0.7, lift: 1 / 7 },
+        { label: "yes, really", share: 0.9, base: 0.3, lift: 3 },
+      ],
+    });
+    expect(d).toBe(
+      "evidence_track,kind,matched_steps,label,share,base,lift,mean,base_mean\r\n" +
+        "in_comment,discrete,812,no,0.1,0.7,0.142857,,\r\n" +
+        'in_comment,discrete,812,"yes, really",0.9,0.3,3,,\r\n',
+    );
+    const s = evidenceCsv({ track: "depth", kind: "scalar", matchedSteps: 3043, mean: 5.3321, baseMean: null });
+    expect(s.split("\r\n")[1]).toBe("depth,scalar,3043,,,,,5.3321,");
   });
 });

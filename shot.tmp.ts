@@ -1,0 +1,35 @@
+import { chromium } from "@playwright/test";
+import { CHROMIUM_ARGS } from "./tests/chromium-args";
+const BASE = "http://localhost:3061";
+async function main() {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  await page.goto(BASE + "/signin");
+  await page.getByLabel("Email").fill("demo@statescope.dev");
+  await page.getByLabel("Password").fill("statescope-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/w/);
+  await page.goto(BASE + "/w/demo");
+  await page.waitForTimeout(3000);
+  await page.screenshot({ path: "/tmp/ana/shot-ws.png" });
+  const links = await page.locator("a[href*='/datasets/']").evaluateAll((els) => els.map((e) => [e.textContent, (e as HTMLAnchorElement).href]));
+  console.log(links);
+  const cc = links.find((l) => /c-code/.test(String(l[0])))!;
+  const id = String(cc[1]).match(/datasets\/([^/?]+)/)![1];
+  await page.goto(`${BASE}/w/demo/datasets/${id}/explore?s0=states1&tr=in_comment`);
+  await page.getByTestId("analysis-tab-cells").click();
+  await page.getByLabel("Track to search against").selectOption("in_comment");
+  await page.getByLabel("Label against the rest").selectOption("yes");
+  await page.getByTestId("cell-search-run").click();
+  await page.getByTestId("cell-search-results").waitFor({ timeout: 120_000 });
+  await page.screenshot({ path: "/tmp/ana/shot-cells.png", fullPage: true });
+  await page.getByTestId("cell-search-add-top").click();
+  await page.getByTestId("run-precise").click();
+  await page.getByTestId("match-evidence").waitFor({ timeout: 120_000 });
+  await page.getByTestId("evidence-table").waitFor({ timeout: 60_000 });
+  await page.getByTestId("match-evidence").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "/tmp/ana/shot-evidence.png", fullPage: true });
+  console.log(process.argv[2] ?? "", id);
+  await browser.close();
+}
+main().catch((e) => { console.error(e); process.exit(1); });
