@@ -4,16 +4,15 @@
  * prepared in the worker's AnalysisEngine for the next query.
  */
 import type { Logger } from "graphile-worker";
-import type { z } from "zod";
 import type { Db } from "@/server/db/client";
+import type { AnalysisJobPayload } from "@/server/jobs/analysis";
 import type { AnalysisEngine } from "@/server/services/analysis/engine";
-import type { ANALYSIS_JOB } from "@/server/services/analysis/job";
 import { runAnalysis } from "@/server/services/analysis/run";
 
 export async function runAnalysisJob(
   db: Db,
   engine: AnalysisEngine,
-  payload: z.output<typeof ANALYSIS_JOB.payload>,
+  payload: AnalysisJobPayload,
   job: { attempts: number; maxAttempts: number },
   logger: Logger,
 ): Promise<void> {

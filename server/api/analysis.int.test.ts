@@ -2,12 +2,12 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
-import { run, type Runner } from "graphile-worker";
+import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { directAuc, pearson, spearman } from "../../packages/core/src/analysis/reference";
 import { writeNpy } from "../../packages/formats/src/npy/npy";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { taskList } from "../../workers/tasks";
+import { startTestWorker } from "../../tests/setup/worker";
 import { resetEnvCache } from "../env";
 import { AnalysisEngine } from "../services/analysis/engine";
 import { importDataset } from "../services/datasets/import";
@@ -64,7 +64,7 @@ beforeAll(async () => {
   const ws = await createWorkspace(t.db, ownerId, { slug: "alab" });
   await makeFolder(join(tmp, "p"));
   datasetId = (await importDataset(t.db, { workspaceId: ws.workspaceId, userId: ownerId, path: join(tmp, "p") })).datasetId;
-  runner = await run({ connectionString: t.url, concurrency: 2, noHandleSignals: true, pollInterval: 60_000, taskList: taskList(t.db, new MatchEngine(64 * 2 ** 20), new AnalysisEngine(64 * 2 ** 20)) });
+  runner = await startTestWorker(t, { concurrency: 2, engine: new MatchEngine(64 * 2 ** 20), analysis: new AnalysisEngine(64 * 2 ** 20) });
 });
 afterAll(async () => {
   await runner?.stop();

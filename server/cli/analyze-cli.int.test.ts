@@ -2,13 +2,13 @@
  * Issue 16's "done when" on the demo datasets, through the real `statescope` command: cell search
  * on parens (`depth`) and c-code (`in_comment` = `yes`), and the evidence `match --track` adds.
  */
-import { run, type Runner } from "graphile-worker";
+import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTransform, selectCells } from "@statescope/core";
 import { directAuc, pearson } from "../../packages/core/src/analysis/reference";
 import { runCli } from "../../tests/setup/cli";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { taskList } from "../../workers/tasks";
+import { startTestWorker } from "../../tests/setup/worker";
 import { pgPool } from "../db/client";
 import { readStates } from "../services/datasets/datasets";
 import { seedDemoDatasets } from "../services/extract/start";
@@ -24,8 +24,8 @@ beforeAll(async () => {
   t = await freshDatabase();
   const userId = (await createUser(t.db, { email: "demo@analyze.test", password: "password1" })).userId;
   const ws = await createWorkspace(t.db, userId, { slug: "demos" });
-  runner = await run({ connectionString: t.url, concurrency: 2, noHandleSignals: true, pollInterval: 200, taskList: taskList(t.db) });
-  await seedDemoDatasets(t.db, ws.workspaceId, userId, { connectionString: t.url });
+  runner = await startTestWorker(t, { concurrency: 2 });
+  await seedDemoDatasets(t.db, ws.workspaceId, userId);
   for (;;) {
     const rows = await t.db.dataset.findMany({ select: { id: true, status: true, error: true, model: { select: { demo: true } } } });
     const failed = rows.find((r) => r.status === "FAILED");

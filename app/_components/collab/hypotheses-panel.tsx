@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { hypothesisFromView, hypothesisViewState, type HypothesisView } from "@statescope/collab";
-import type { ExplorerViewState } from "@statescope/core";
+import { DEFAULT_K, type ExplorerViewState } from "@statescope/core";
 import type { ExplorerView } from "@/app/_components/explorer/explorer";
 import { computeSelection } from "@/app/_components/explorer/select-view";
 import { useTRPC } from "@/app/_lib/trpc";
@@ -177,7 +177,7 @@ function SaveForm({ view, hv, onDone }: { view: ExplorerView; hv: HypothesisView
       ...fieldsOf(hv),
       // the server stores the result of this exact query (from its result store: the one shown)
       freezeResults: freeze && !!result,
-      freeze: { k: result?.input.k ?? 50, before: view.state.match.before, after: view.state.match.after },
+      freeze: { k: result?.input.k ?? DEFAULT_K, before: view.state.match.before, after: view.state.match.after },
     });
   };
   return (

@@ -2,7 +2,7 @@
 import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
 import { memo, useEffect, useRef, useState, type ReactNode } from "react";
-import { encodeViewState, matchResultsCsv, rawCutoff, windowStartFor, type ExplorerViewState, type StateMatrix } from "@statescope/core";
+import { DEFAULT_K, encodeViewState, MATCH_DEFAULTS, matchResultsCsv, rawCutoff, windowStartFor, type ExplorerViewState, type StateMatrix } from "@statescope/core";
 import { errorMessage } from "@/app/_lib/trpc";
 import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, type MatchRow, type TrackInfo, type TrackWindow } from "./data-source";
 import { scalarColor, trackLabel } from "./meta-tracks";
@@ -12,7 +12,6 @@ import { useMatch } from "./use-match";
 const ROW_H = 20;
 const HM_W = 7;
 const TOK_W = 40;
-const K = 50;
 
 interface RowData {
   start: number;
@@ -63,7 +62,19 @@ export function MatchView({
   const [input, setInput] = useState<MatchInput | null>(null);
   const current: MatchInput | null =
     sel && sel.length > 0 && source
-      ? { source: layer.source, cells: sel, threshold: layer.threshold, padLeft: state.pad[0], padRight: state.pad[1], mode: m.mode, length: m.length, k: K }
+      ? {
+          source: layer.source,
+          cells: sel,
+          threshold: layer.threshold,
+          padLeft: state.pad[0],
+          padRight: state.pad[1],
+          mode: m.mode,
+          length: m.length,
+          k: DEFAULT_K,
+          // the counts context of each result, the heatmap's fallback until the result's states load
+          before: MATCH_DEFAULTS.before,
+          after: MATCH_DEFAULTS.after,
+        }
       : null;
   const run = (mode: "fast" | "precise", length = m.length) => {
     if (!current) return;
@@ -146,7 +157,7 @@ export function MatchView({
         )}
       </div>
       {res.isError && <div className="error" role="alert" data-testid="match-error">{errorMessage(res.error)}</div>}
-      {!input && !res.data && <p className="muted empty-line">Results appear here: up to {K} ranges where the selected cells switch on together, best first (most selected cells on, fewest others).</p>}
+      {!input && !res.data && <p className="muted empty-line">Results appear here: up to {DEFAULT_K} ranges where the selected cells switch on together, best first (most selected cells on, fewest others).</p>}
       {res.isFetching && <p className="muted empty-line" data-testid="match-running">Running the {input?.mode} query over {info.steps.toLocaleString()} steps…</p>}
       {res.data && input && (
         <Results
@@ -238,7 +249,7 @@ function ResultsInner(p: ResultsProps) {
     const st = row.states;
     if (!st) {
       const r = results[i]!;
-      const j = t - (r.pos - 3);
+      const j = t - (r.pos - input.before);
       return drill === null && j >= 0 && j < r.counts.length ? (r.counts[j] ?? null) : null;
     }
     const local = t - Math.max(0, row.start);

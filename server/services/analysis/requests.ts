@@ -7,12 +7,11 @@
 import { AppError } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
-import { enqueueJob } from "@/server/services/jobs";
+import { ANALYSIS_JOB } from "@/server/jobs/analysis";
+import { enqueue } from "@/server/jobs/enqueue";
 import { parseInput } from "@/server/services/validate";
 import { checkSameSteps } from "./compare";
 import { checkGuide } from "./guide";
-import { ANALYSIS_JOB } from "./job";
-import { ensureRow } from "./run";
 import {
   analysisKey,
   ZAnalysisStatus,
@@ -87,16 +86,22 @@ async function statusOf(db: Db, key: string): Promise<AnalysisStatus | null> {
   return ZAnalysisStatus.parse({ key: row.key, kind, status: row.status, phase: row.phase, percent: row.percent, error: row.error, result });
 }
 
-/** Answer from the store, or queue the job (one per key) and answer with its progress. */
-export async function requestAnalysis(db: Db, workspaceId: string, req: AnalysisRequest, opts: { connectionString?: string } = {}): Promise<AnalysisStatus> {
+/**
+ * Answer from the store, or queue the job (one per key: concurrent askers share it) and answer with
+ * its progress. The row and its job are written in one transaction, so a row that says "running"
+ * always has a job that will run it.
+ */
+export async function requestAnalysis(db: Db, workspaceId: string, req: AnalysisRequest): Promise<AnalysisStatus> {
   const a = await canonicalAnalysis(db, workspaceId, req);
   const key = analysisKey(a);
-  const row = await ensureRow(db, key, a);
-  if (row.status !== "done") {
+  await db.$transaction(async (tx) => {
+    await tx.analysisResult.createMany({ data: [{ key, datasetId: a.query.datasetId, kind: a.kind, query: a.query }], skipDuplicates: true });
+    const row = await tx.analysisResult.findUniqueOrThrow({ where: { key }, select: { status: true } });
+    if (row.status === "done") return;
     // a failed run is tried again when asked again (it may have been a lost connection)
-    if (row.status === "failed") await db.analysisResult.update({ where: { key }, data: { status: "running", phase: "queued", percent: 0, error: null } });
-    await enqueueJob(ANALYSIS_JOB, { key, analysis: a }, { jobKey: `analysis:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3, ...(opts.connectionString ? { connectionString: opts.connectionString } : {}) });
-  }
+    if (row.status === "failed") await tx.analysisResult.update({ where: { key }, data: { status: "running", phase: "queued", percent: 0, error: null } });
+    await enqueue(ANALYSIS_JOB, { key, analysis: a }, { tx, jobKey: `analysis:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+  });
   return (await statusOf(db, key))!;
 }
 

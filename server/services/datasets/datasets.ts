@@ -9,10 +9,10 @@ import { AppError } from "@statescope/core";
 import { roomName } from "@statescope/collab";
 import { pgPool, type Db } from "@/server/db/client";
 import { ROLE_RANK } from "@/server/services/authz";
-import { enqueueJob } from "@/server/services/jobs";
+import { enqueue } from "@/server/jobs/enqueue";
 import type { Role } from "@/server/services/schemas";
 import { readStateWindow, readTokenIds, readVocabulary } from "@/server/storage/dataset-store";
-import { DATASET_IMPORT_JOB } from "@/workers/jobs";
+import { DATASET_IMPORT_JOB } from "@/server/jobs/datasets";
 import { createPendingDataset } from "./import";
 import {
   MAX_STATE_WINDOW,
@@ -289,15 +289,14 @@ export async function readStatesEncoded(db: Db, workspaceId: string, input: { da
 export async function startImportFromUpload(
   db: Db,
   input: { workspaceId: string; userId: string | null; filePath: string; name?: string | undefined },
-  opts: { connectionString?: string } = {},
 ): Promise<{ datasetId: string }> {
   const name = input.name ?? (basename(input.filePath).replace(/\.(zip|tar\.gz|tgz|tar)$/i, "") || "dataset");
   const datasetId = await createPendingDataset(db, { workspaceId: input.workspaceId, userId: input.userId, name });
   try {
-    await enqueueJob(
+    await enqueue(
       DATASET_IMPORT_JOB,
       { datasetId, workspaceId: input.workspaceId, userId: input.userId, path: input.filePath, ...(input.name ? { name: input.name } : {}), deleteAfter: true },
-      { maxAttempts: 1, jobKey: `dataset:import:${datasetId}`, ...(opts.connectionString ? { connectionString: opts.connectionString } : {}) },
+      { db, maxAttempts: 1, jobKey: `dataset:import:${datasetId}` },
     );
   } catch (e) {
     await db.dataset.deleteMany({ where: { id: datasetId } });

@@ -4,6 +4,7 @@ export const ZTransform = z.enum(["tanh", "none"]);
 export const ZMetaKind = z.enum(["discrete", "scalar", "wordvec"]);
 export const ZDatasetStatus = z.enum(["IMPORTING", "READY", "FAILED"]);
 export const ZDatasetId = z.string().trim().min(1).max(64);
+export const ZDatasetName = z.string().trim().min(1).max(200);
 /** A source name exactly as printed by `import --json` (`states::states1`, a NumPy stem). */
 export const ZSourceName = z.string().min(1).max(300);
 
