@@ -207,6 +207,20 @@ describe("evidence for a match (hand-made answers)", () => {
     expect(e.baseMean).toBeCloseTo(13 / 11, 12);
   });
 
+  it("is frozen with a hypothesis: the evidence of its results on every discrete and scalar track", async () => {
+    const h = await as(ownerId).hypothesis.create({ ...ws, datasetId, name: "high s0", source: "s", start: 1, end: 3, padLeft: 1, padRight: 0, threshold: 0.5, cells: [0], addedCells: [], excludedCells: [], mode: "precise", length: null, tags: [], freezeResults: true });
+    const frozen = h.frozen!;
+    expect(frozen.result.results.length).toBeGreaterThan(0);
+    expect(frozen.evidence.map((e) => e.track)).toEqual(["depth", "lab", "annotations"]);
+    const ranges = frozen.result.results.map((r) => ({ pos: r.pos, length: r.length }));
+    const lab = await as(ownerId).analysis.evidence({ ...ws, datasetId, source: "s", track: "lab", ranges });
+    // stored as JSONB: numbers come back to within the last digit
+    const rounded = (x: unknown) => JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === "number" ? Number(v.toPrecision(12)) : v))) as unknown;
+    expect(rounded(frozen.evidence[1])).toEqual(rounded(lab));
+    // and it is read back as it was stored
+    expect((await as(ownerId).hypothesis.get({ ...ws, id: h.id })).frozen!.evidence).toEqual(frozen.evidence);
+  });
+
   it("refuses ranges past the source's end", async () => {
     expect((await trpcError(as(ownerId).analysis.evidence({ ...ws, datasetId, source: "s", track: "lab", ranges: [{ pos: 10, length: 5 }] }))).message).toContain("[10, 15) is outside");
   });

@@ -9,7 +9,7 @@ import type { Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
 import { parseInput } from "@/server/services/validate";
 import { ZEvidenceInput, type Evidence, type EvidenceInput } from "./schemas";
-import { readAnalysisTrack, type AnalysisTrack } from "./tracks";
+import { analysisTrackNames, readAnalysisTrack, type AnalysisTrack } from "./tracks";
 
 /** Evidence of `ranges` on an already read track (the CLI's match and frozen hypotheses reuse the track). */
 export function evidenceOf(track: AnalysisTrack, ranges: readonly { pos: number; length: number }[]): Evidence {
@@ -37,4 +37,12 @@ export async function matchEvidence(db: Db, workspaceId: string | null, raw: Evi
   }
   const track = await readAnalysisTrack(db, src.datasetId, src.steps, input.track);
   return evidenceOf(track, input.ranges);
+}
+
+/** The evidence of a match's results on every discrete and scalar track of the dataset (frozen with a hypothesis). */
+export async function evidenceOnAllTracks(db: Db, datasetId: string, source: string, ranges: readonly { pos: number; length: number }[]): Promise<Evidence[]> {
+  const src = await findSource(db, null, datasetId, source);
+  const out: Evidence[] = [];
+  for (const name of await analysisTrackNames(db, datasetId)) out.push(evidenceOf(await readAnalysisTrack(db, datasetId, src.steps, name), ranges));
+  return out;
 }

@@ -36,6 +36,14 @@ async function isAnnotationTrack(db: Db, datasetId: string, track: string): Prom
   return track === annotationTrackName(imported.map((t) => t.name));
 }
 
+/** The dataset's discrete and scalar tracks (one value per step) in display order, the members' annotations last. */
+export async function analysisTrackNames(db: Db, datasetId: string): Promise<string[]> {
+  const imported = await db.metaTrack.findMany({ where: { datasetId }, orderBy: { ordinal: "asc" }, select: { name: true, kind: true, width: true } });
+  const names = imported.filter((t) => t.kind !== "wordvec" && t.width === 1).map((t) => t.name);
+  const annotations = await annotationTrackSummary(db, datasetId, imported.map((t) => t.name));
+  return annotations ? [...names, annotations.name] : names;
+}
+
 /** The track's kind, labels and (annotations) version without its values: for validating requests. */
 export async function describeTrack(db: Db, datasetId: string, track: string): Promise<{ kind: "discrete" | "scalar"; labels: { id: number; label: string }[] | null; version: string | null }> {
   if (await isAnnotationTrack(db, datasetId, track)) {
