@@ -11,25 +11,29 @@ async function main() {
   await page.waitForURL(/\/w/);
   await page.goto(BASE + "/w/demo");
   await page.waitForTimeout(3000);
-  await page.screenshot({ path: "/tmp/ana/shot-ws.png" });
-  const links = await page.locator("a[href*='/datasets/']").evaluateAll((els) => els.map((e) => [e.textContent, (e as HTMLAnchorElement).href]));
-  console.log(links);
-  const cc = links.find((l) => /c-code/.test(String(l[0])))!;
-  const id = String(cc[1]).match(/datasets\/([^/?]+)/)![1];
-  await page.goto(`${BASE}/w/demo/datasets/${id}/explore?s0=states1&tr=in_comment`);
-  await page.getByTestId("analysis-tab-cells").click();
-  await page.getByLabel("Track to search against").selectOption("in_comment");
-  await page.getByLabel("Label against the rest").selectOption("yes");
-  await page.getByTestId("cell-search-run").click();
-  await page.getByTestId("cell-search-results").waitFor({ timeout: 120_000 });
-  await page.screenshot({ path: "/tmp/ana/shot-cells.png", fullPage: true });
-  await page.getByTestId("cell-search-add-top").click();
-  await page.getByTestId("run-precise").click();
-  await page.getByTestId("match-evidence").waitFor({ timeout: 120_000 });
-  await page.getByTestId("evidence-table").waitFor({ timeout: 60_000 });
-  await page.getByTestId("match-evidence").scrollIntoViewIfNeeded();
-  await page.screenshot({ path: "/tmp/ana/shot-evidence.png", fullPage: true });
-  console.log(process.argv[2] ?? "", id);
+  const links = await page.locator('a[href*="/datasets/"]').evaluateAll((els) => els.map((e) => [e.textContent, (e as HTMLAnchorElement).href]));
+  const pick = (re: RegExp) => String(links.find((l) => re.test(String(l[0])))![1]).match(/datasets\/([^/?]+)/)![1];
+  const which = process.argv[2] ?? "guide";
+  if (which === "guide") {
+    const id = pick(/parens/);
+    await page.goto(`${BASE}/w/demo/datasets/${id}/explore?s0=states1&tr=depth&b=55-70`);
+    await page.waitForTimeout(3000);
+    await page.getByTestId("analysis-tab-threshold").click();
+    await page.getByTestId("guide-result").waitFor({ timeout: 120_000 });
+    await page.getByTestId("threshold-guide").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: "/tmp/ana/shot-guide.png" });
+  } else {
+    const id = pick(/c-code/);
+    await page.goto(`${BASE}/w/demo/datasets/${id}/explore?s0=states1`);
+    await page.getByTestId("analysis-tab-compare").click();
+    await page.getByLabel("Second source").selectOption("states2");
+    await page.getByTestId("compare-run").click();
+    await page.getByTestId("compare-results").waitFor({ timeout: 120_000 });
+    await page.locator("[data-testid=compare-results] .chip-btn").first().click();
+    await page.getByTestId("partners").locator("table").waitFor({ timeout: 60_000 });
+    await page.getByTestId("compare-layers").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: "/tmp/ana/shot-compare.png", fullPage: true });
+  }
   await browser.close();
 }
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -95,6 +95,10 @@ function GuideView({ result, query, threshold, stale, onUse }: { result: GuideRe
         {result.candidates[j] === 1 ? "" : "s"} for the {query.cells.length} selected · margin <b>{fmt(result.margin[j], 2)}</b>
       </p>
       <Curves result={result} lo={lo} hi={hi} threshold={threshold} />
+      <div className="muted legend guide-legend">
+        <span className="key picked" /> cells the rule picks (left axis) <span className="key cand" /> candidate ranges (right axis, log scale) <span className="key margin" /> margin (0–1)
+        <span className="key now" /> threshold now <span className="key suggested" /> suggestion
+      </div>
       <div className="guide-cells">
         {result.cells.slice(0, 24).map((c) => (
           <div key={c.cell} className="guide-cell">
