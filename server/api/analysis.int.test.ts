@@ -9,7 +9,9 @@ import { writeNpy } from "../../packages/formats/src/npy/npy";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { startTestWorker } from "../../tests/setup/worker";
 import { resetEnvCache } from "../env";
+import { computeCellSearch } from "../services/analysis/cells";
 import { AnalysisEngine } from "../services/analysis/engine";
+import { findSource } from "../services/datasets/datasets";
 import { importDataset } from "../services/datasets/import";
 import { MatchEngine } from "../services/matching/engine";
 import { createUser } from "../services/users";
@@ -175,6 +177,22 @@ describe("cell search", () => {
     expect((await settle(again)).status).toBe("failed");
   });
 
+  it("a source larger than the worker's memory budget is scored in blocks of cells, with the same numbers", async () => {
+    const src = await findSource(t.db, null, datasetId, "s");
+    const progress = async () => undefined;
+    for (const q of [
+      { datasetId, source: "s", track: "lab", label: "comment", trackVersion: null },
+      { datasetId, source: "s", track: "depth", label: null, trackVersion: null },
+    ]) {
+      const whole = await computeCellSearch(t.db, new AnalysisEngine(2 ** 20), src, q, progress);
+      const small = new AnalysisEngine(300); // 12 steps × 3 cells × 8 bytes prepared do not fit: one cell per block
+      expect(small.fits(src, true)).toBe(false);
+      const blocks = await computeCellSearch(t.db, small, src, q, progress);
+      expect(blocks.result).toEqual(whole.result);
+      expect(small.cache.size).toBe(0);
+    }
+  });
+
   it("is scoped to the workspace: an outsider cannot ask or read", async () => {
     const s = await settle(await as(ownerId).analysis.cells({ ...ws, datasetId, source: "s", track: "lab", label: "comment" }));
     expect((await trpcError(as(outsiderId).analysis.cells({ ...ws, datasetId, source: "s", track: "lab", label: "comment" }))).code).toBe("FORBIDDEN");
@@ -239,6 +257,15 @@ describe("threshold guidance", () => {
     expect(s.result.picked[at(0.3)]).toBe(1);
     expect(s.result.cells.map((c) => c.cell)).toEqual([0, 1]);
     expect(s.result.margin).toHaveLength(g.count);
+  });
+
+  it("keeps guidance results for a day: an older one is deleted when guidance is asked for again", async () => {
+    const a = await settle(await as(ownerId).analysis.guide({ ...ws, datasetId, source: "s", cells: [0], brush: [1, 3] }));
+    await t.db.analysisResult.update({ where: { key: a.key }, data: { updatedAt: new Date(Date.now() - 25 * 3600 * 1000) } });
+    const cells = await t.db.analysisResult.count({ where: { datasetId, kind: "cells" } });
+    await settle(await as(ownerId).analysis.guide({ ...ws, datasetId, source: "s", cells: [1], brush: [1, 3] }));
+    expect(await t.db.analysisResult.findUnique({ where: { key: a.key } })).toBeNull();
+    expect(await t.db.analysisResult.count({ where: { datasetId, kind: "cells" } })).toBe(cells);
   });
 
   it("refuses a brush past the end and cells the source does not have", async () => {

@@ -80,7 +80,7 @@ export class AnalysisEngine {
       // a source prepared without ranks keeps its columns; only the ranks are added
       const columns = hit?.prep.columns ?? (await this.readColumns(db, src, null, progress));
       const prep = await prepareStepwise(columns, opts.ranks, progress, "ranking each cell's values");
-      const e: Entry = { prep, slots: null };
+      const e: Entry = { prep, slots: hit?.slots ?? null };
       this.cache.set(key, e, preparedBytes(src.steps, src.cells, opts.ranks));
       return e;
     });

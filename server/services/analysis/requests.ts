@@ -76,6 +76,9 @@ export async function canonicalAnalysis(db: Db, workspaceId: string | null, req:
   }
 }
 
+/** How long a threshold-guidance result is kept (a repeated selection within it is answered at once). */
+const GUIDE_KEEP_MS = 24 * 3600 * 1000;
+
 const RESULT_SCHEMAS = { cells: ZCellSearchResult, guide: ZGuideResult, compare: ZCompareResult, partners: ZPartnersResult } as const;
 
 async function statusOf(db: Db, key: string): Promise<AnalysisStatus | null> {
@@ -95,6 +98,8 @@ export async function requestAnalysis(db: Db, workspaceId: string, req: Analysis
   const a = await canonicalAnalysis(db, workspaceId, req);
   const key = analysisKey(a);
   await db.$transaction(async (tx) => {
+    // guidance follows every selection a person makes while exploring: its rows are kept for a day
+    if (a.kind === "guide") await tx.analysisResult.deleteMany({ where: { datasetId: a.query.datasetId, kind: "guide", updatedAt: { lt: new Date(Date.now() - GUIDE_KEEP_MS) } } });
     await tx.analysisResult.createMany({ data: [{ key, datasetId: a.query.datasetId, kind: a.kind, query: a.query }], skipDuplicates: true });
     const row = await tx.analysisResult.findUniqueOrThrow({ where: { key }, select: { status: true } });
     if (row.status === "done") return;
