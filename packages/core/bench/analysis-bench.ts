@@ -49,34 +49,15 @@ import {
   type PreparedSource,
 } from "../src/index";
 import { mulberry32 } from "../src/random";
+import { f1, flag, opt, pct, row, sampleRss, time } from "./bench-kit";
 import { cachedSourceFile, forEachRowBlock, SourceGenerator } from "./source-generator";
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const opt = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
 const T = opt("--steps", 1_000_000);
 const D = opt("--cells", 650);
 const RUNS = opt("--runs", 5);
 const TOLERANCE = 1e-6;
 const ROWS = 1 << 14;
 
-const f1 = (x: number) => x.toFixed(1);
-const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
-function pct(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-}
-function time<V>(f: () => V): [V, number] {
-  const t = performance.now();
-  const v = f();
-  return [v, performance.now() - t];
-}
-const rssMB = () => process.memoryUsage().rss / 2 ** 20;
-let peakRss = rssMB();
-const sampleRss = () => (peakRss = Math.max(peakRss, rssMB()));
 const load = () => loadavg().map((x) => x.toFixed(2)).join(", ");
 /** Frees what is no longer referenced when node runs with --expose-gc (npm run bench:analysis does). */
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
@@ -410,7 +391,7 @@ function main(): void {
     );
     console.log(row([`partners of cell ${partnerCell} (exact, all 650)`, f1(partnersMs / 1000), npPairs ? f1(npPairs.partnersMs / 1000) : "–", `best ${Array.from(partners.keys()).sort((x, y) => Math.abs(partners[y]!) - Math.abs(partners[x]!))[0]}`]));
     console.log("");
-    console.log(`peak RSS: node ${peakRss.toFixed(0)} MB${np ? `, NumPy ${np.peakRssMB.toFixed(0)} MB (cells) / ${npPairs?.peakRssMB.toFixed(0)} MB (pairs)` : ""}`);
+    console.log(`peak RSS: node ${sampleRss().toFixed(0)} MB${np ? `, NumPy ${np.peakRssMB.toFixed(0)} MB (cells) / ${npPairs?.peakRssMB.toFixed(0)} MB (pairs)` : ""}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     if (flag("--clean")) {

@@ -36,14 +36,9 @@ import {
   type StateMatrix,
 } from "../src/index";
 import { mulberry32 as rng } from "../src/random";
+import { f1, flag, opt, pct, row, sampleRss, time } from "./bench-kit";
 import { cachedSourceFile, forEachRowBlock, SourceGenerator } from "./source-generator";
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const opt = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
 const QUERIES = opt("--queries", 24);
 const NUMPY_QUERIES = opt("--numpy-queries", 6);
 const THRESHOLD = 0.3;
@@ -57,13 +52,6 @@ function loadSource(T: number, D: number, seed: number): { m: StateMatrix; cache
   return { m: { data, steps: T, cells: D }, cached, file };
 }
 
-function pct(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-}
-const rssMB = () => process.memoryUsage().rss / 2 ** 20;
-let peakRss = rssMB();
-const sampleRss = () => (peakRss = Math.max(peakRss, rssMB()));
 
 function pickQueries(m: StateMatrix, n: number): number[][] {
   const r = rng(4242);
@@ -87,14 +75,6 @@ function strip(r: MatchResult): unknown {
   return { results: r.results, histograms: r.histograms };
 }
 
-function time<T>(f: () => T): [T, number] {
-  const t = performance.now();
-  const v = f();
-  return [v, performance.now() - t];
-}
-
-const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
-const f1 = (x: number) => x.toFixed(1);
 
 function main(): void {
   if (flag("--only-big")) {
@@ -202,7 +182,7 @@ function main(): void {
     );
   }
   console.log(row(["1M × 650 index build (first query at ℓ)", 1, f1(buildMs), "", "", "", "", ""]));
-  console.log(`peak RSS (node, incl. the 2.6 GB source): ${peakRss.toFixed(0)} MB`);
+  console.log(`peak RSS (node, incl. the 2.6 GB source): ${sampleRss().toFixed(0)} MB`);
 
   if (flag("--clean")) rmSync(file, { force: true });
   if (flag("--big")) bigCase();
@@ -287,7 +267,7 @@ function bigCase(): void {
       (scanMs / 1000).toFixed(2),
       scored.toLocaleString("en"),
       top ? `pos ${top.pos} L ${top.length} I ${top.I} U ${top.U}` : "none",
-      peakRss.toFixed(0),
+      sampleRss().toFixed(0),
     ]),
   );
   console.log(`(total wall ${f1(total / 1000)} s; the query time is the sum of shard scans + merge, one core; shards are independent and can run on separate workers)`);
