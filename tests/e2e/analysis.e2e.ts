@@ -67,3 +67,35 @@ test("cell search → add the top cells → match → evidence → CSV export", 
   expect(Number(row.split(",")[5])).toBeCloseTo(133 / 400, 6);
   expect(Number(row.split(",")[6]).toFixed(2)).toBe(lift.replace("×", ""));
 });
+
+test("threshold guidance follows the brush and selection; compare layers lists pairs and a cell's partners", async ({ page }) => {
+  test.setTimeout(180_000);
+  await signInDemo(page);
+  await page.setViewportSize({ width: 1440, height: 1100 });
+  // a brush of three steps with cells 0 and 1 added by hand: guidance is for that selection
+  await page.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}&b=40-43&add0=0,1`);
+  await expect(page.getByTestId("selected-count").first()).not.toHaveText("0 cells");
+  await page.getByTestId("analysis-tab-threshold").click();
+  await expect(page.getByTestId("guide-result")).toBeVisible({ timeout: 60_000 });
+  const readout = page.getByTestId("guide-readout");
+  await expect(readout).toContainText("at ℓ = 0.300: the rule picks");
+  const suggested = await page.getByTestId("guide-suggested").innerText();
+  // "Use it" sets the layer's threshold; the readout follows without asking the server again
+  await page.getByTestId("guide-use").click();
+  await expect(page.getByTestId("threshold-input-0")).toHaveValue(suggested);
+  await expect(readout).toContainText(`at ℓ = ${suggested}:`);
+
+  await page.getByTestId("analysis-tab-compare").click();
+  await page.getByLabel("First source").selectOption("states::states1");
+  await page.getByLabel("Second source").selectOption("other::states2");
+  await page.getByTestId("compare-run").click();
+  const pairs = page.getByTestId("compare-results");
+  await expect(pairs).toBeVisible({ timeout: 60_000 });
+  await expect(pairs).toContainText("recomputed exactly over all steps");
+  // 4 × 3 cells: all 12 pairs fit the list
+  await expect(pairs.locator("tbody tr")).toHaveCount(12);
+  await pairs.locator("tbody tr").first().locator(".chip-btn").first().click();
+  const partners = page.getByTestId("partners");
+  await expect(partners).toContainText("best partners of states::states1 cell");
+  await expect(partners.locator("tbody tr")).toHaveCount(3);
+});
