@@ -3,8 +3,8 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { AnalysisStatus } from "@/server/services/analysis/schemas";
 
-/** How often a running analysis is polled for its progress. */
-const POLL_MS = 400;
+/** A running analysis is polled after 150 ms, then 1.5× later each time, at most every second. */
+const pollMs = (polls: number) => Math.min(1000, 150 * 1.5 ** polls);
 
 /**
  * One analysis request (cell search, guidance, comparison, partners): asks once per `id` (the
@@ -21,7 +21,7 @@ export function useAnalysis<S extends AnalysisStatus>(workspace: string, id: rea
     ...trpc.analysis.status.queryOptions({ workspace, key: running ?? "" }),
     enabled: running !== null,
     staleTime: 0,
-    refetchInterval: (q) => (q.state.data && q.state.data.status !== "running" ? false : POLL_MS),
+    refetchInterval: (q) => (q.state.data && q.state.data.status !== "running" ? false : pollMs(q.state.dataUpdateCount)),
   });
   const status = (running && polled.data ? polled.data : asked.data) as S | undefined;
   return {
