@@ -41,19 +41,21 @@ function targetOf(track: AnalysisTrack, label: string | null, steps: number): Ta
     return { target: { kind: "scalar", y }, keep: keep ? Uint32Array.from(keep) : null, excluded: keep ? steps - keep.length : 0 };
   }
   if (label === null) throw new AppError("BAD_INPUT", `track ${JSON.stringify(track.name)} is discrete: name the label to compare against the rest (labels: ${track.labels.map((l) => JSON.stringify(l.label)).join(", ")})`);
-  const positive = new Set(labelIds(track, label));
-  const defined = new Set(track.labels.map((l) => l.id));
-  const flags: number[] = [];
+  // per id: 1 the label, 0 another label; an id without a label is missing
+  const code = new Map<number, number>(track.labels.map((l) => [l.id, 0]));
+  for (const id of labelIds(track, label)) code.set(id, 1);
+  const flags = new Uint8Array(steps);
+  let n = 0;
   for (let t = 0; t < steps; t++) {
-    const v = values[t]!;
-    if (!defined.has(v)) {
+    const f = code.get(values[t]!);
+    if (f === undefined) {
       keep ??= Array.from({ length: t }, (_, i) => i);
       continue;
     }
     keep?.push(t);
-    flags.push(positive.has(v) ? 1 : 0);
+    flags[n++] = f;
   }
-  return { target: { kind: "label", positive: Uint8Array.from(flags) }, keep: keep ? Uint32Array.from(keep) : null, excluded: keep ? steps - keep.length : 0 };
+  return { target: { kind: "label", positive: flags.subarray(0, n) }, keep: keep ? Uint32Array.from(keep) : null, excluded: keep ? steps - keep.length : 0 };
 }
 
 const clean = (x: number): number | null => (Number.isFinite(x) ? x : null);
