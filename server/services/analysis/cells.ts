@@ -4,9 +4,8 @@
  * Spearman ρ), computed on the values the explorer shows (the source's transform). Steps where
  * the track is missing are left out and counted. See packages/core `CellSearch` for the formulas.
  */
-import { AppError, CellSearch, ColumnsBuilder, prepareSource, rankCells, restrictColumns, type CellSearchTarget, type CellStats, type ColumnMatrix, type PreparedSource } from "@statescope/core";
-import { pgPool, type Db } from "@/server/db/client";
-import { forEachStateChunk } from "@/server/storage/dataset-store";
+import { AppError, CellSearch, prepareSource, rankCells, restrictColumns, type CellSearchTarget, type CellStats, type ColumnMatrix, type PreparedSource } from "@statescope/core";
+import type { Db } from "@/server/db/client";
 import type { AnalysisEngine, AnalysisSource, Progress } from "./engine";
 import type { CellScore, CellSearchResult } from "./schemas";
 import { labelIds, readAnalysisTrack, type AnalysisTrack } from "./tracks";
@@ -89,9 +88,8 @@ async function scoreInBlocks(db: Db, engine: AnalysisEngine, src: AnalysisSource
       : { kind: "scalar", r: new Float64Array(D), rho: new Float64Array(D) };
   for (let c0 = 0; c0 < D; c0 += block) {
     const cells = Array.from({ length: Math.min(block, D - c0) }, (_, i) => c0 + i);
-    const b = new ColumnsBuilder({ steps: src.steps, sourceCells: D, transform: src.transform, select: cells });
-    await forEachStateChunk(pgPool(db), src, (from, rows) => b.push(rows.subarray(0, Math.min(rows.length, (src.steps - from) * D))));
-    const cols = t.keep ? restrictColumns(b.finish(), t.keep) : b.finish();
+    const read = await engine.readColumns(db, src, cells);
+    const cols = t.keep ? restrictColumns(read, t.keep) : read;
     const part = await scoreAll(prepareSource(cols, { ranks: true }), t.target, progress, `scoring cells ${c0}–${c0 + cells.length - 1} of ${D}`, c0 / D, cells.length / D);
     if (part.kind === "discrete" && merged.kind === "discrete") {
       merged.positives = part.positives;
@@ -112,9 +110,18 @@ async function scoreInBlocks(db: Db, engine: AnalysisEngine, src: AnalysisSource
  */
 function histograms(columns: ColumnMatrix, column: (i: number) => number, track: AnalysisTrack, t: Target, top: number[]): CellSearchResult["histograms"] {
   const { data, steps: n } = columns;
-  const stepOf = (i: number) => (t.keep ? t.keep[i]! : i);
+  const B = HISTOGRAM_BINS;
+  // per defined step, once: its label's row (−1: a label past the first HISTOGRAM_LABELS), or the scalar's value
   const labels = track.kind === "discrete" ? track.labels.slice(0, HISTOGRAM_LABELS) : [];
-  const slotOf = new Map(labels.map((l, i) => [l.id, i] as const));
+  const rowOf = new Map(labels.map((l, i) => [l.id, i] as const));
+  const row = new Int16Array(n);
+  const y = new Float64Array(track.kind === "scalar" ? n : 0);
+  for (let i = 0; i < n; i++) {
+    const v = track.values[t.keep ? t.keep[i]! : i]!;
+    if (track.kind === "discrete") row[i] = rowOf.get(v) ?? -1;
+    else y[i] = v;
+  }
+  const rows = track.kind === "discrete" ? labels.length : 1;
   return top.map((c, ci) => {
     const o = column(ci) * n;
     let lo = Infinity;
@@ -125,25 +132,20 @@ function histograms(columns: ColumnMatrix, column: (i: number) => number, track:
       if (v > hi) hi = v;
     }
     if (hi === lo) hi = lo + 1;
-    const w = (hi - lo) / HISTOGRAM_BINS;
-    const edges = Array.from({ length: HISTOGRAM_BINS + 1 }, (_, b) => lo + w * b);
-    const binOf = (v: number) => Math.min(HISTOGRAM_BINS - 1, Math.floor((v - lo) / w));
-    if (track.kind === "discrete") {
-      const counts = labels.map(() => new Array<number>(HISTOGRAM_BINS).fill(0));
-      for (let i = 0; i < n; i++) {
-        const s = slotOf.get(track.values[stepOf(i)]!);
-        if (s !== undefined) counts[s]![binOf(data[o + i]!)]!++;
-      }
-      return { cell: c, edges, counts };
-    }
-    const counts = new Array<number>(HISTOGRAM_BINS).fill(0);
-    const sums = new Float64Array(HISTOGRAM_BINS);
+    const scale = B / (hi - lo);
+    const edges = Array.from({ length: B + 1 }, (_, b) => lo + ((hi - lo) * b) / B);
+    const counts = new Uint32Array(rows * B);
+    const sums = new Float64Array(B);
     for (let i = 0; i < n; i++) {
-      const b = binOf(data[o + i]!);
-      counts[b]!++;
-      sums[b]! += track.values[stepOf(i)]!;
+      const r = row[i]!;
+      if (r < 0) continue;
+      const b = Math.min(B - 1, ((data[o + i]! - lo) * scale) | 0);
+      counts[r * B + b]!++;
+      if (track.kind === "scalar") sums[b]! += y[i]!;
     }
-    return { cell: c, edges, counts: [counts], trackMean: counts.map((k, b) => (k > 0 ? sums[b]! / k : null)) };
+    const table = Array.from({ length: rows }, (_, r) => Array.from(counts.subarray(r * B, (r + 1) * B)));
+    if (track.kind === "discrete") return { cell: c, edges, counts: table };
+    return { cell: c, edges, counts: table, trackMean: table[0]!.map((k, b) => (k > 0 ? sums[b]! / k : null)) };
   });
 }
 
