@@ -28,14 +28,14 @@ import {
   candidateCurve,
   cellDistributions,
   CellSearch,
-  ColumnsBuilder,
   gridHistograms,
   gridIndex,
   gridValue,
   partnersOf,
   prepareSource,
   rankCells,
-  restrictColumns,
+  restrictRows,
+  RowsBuilder,
   ruleCurve,
   selectCells,
   selectionFloor,
@@ -45,8 +45,8 @@ import {
   thresholdGrid,
   topPairs,
   type CellStats,
-  type ColumnMatrix,
   type PreparedSource,
+  type StateMatrix,
 } from "../src/index";
 import { mulberry32 } from "../src/random";
 import { f1, flag, opt, pct, row, sampleRss, time } from "./bench-kit";
@@ -112,8 +112,8 @@ function cachedLayerB(fileA: string): string {
   return file;
 }
 
-function readColumns(file: string): ColumnMatrix {
-  const b = new ColumnsBuilder({ steps: T, sourceCells: D, transform: "tanh" });
+function readRows(file: string): StateMatrix {
+  const b = new RowsBuilder({ steps: T, sourceCells: D, transform: "tanh" });
   forEachRowBlock(file, D, ROWS, (_from, block) => b.push(block));
   return b.finish();
 }
@@ -189,7 +189,7 @@ function agree(what: string, ours: Float64Array, theirs: (number | null)[]): str
 
 function search(p: PreparedSource, target: ConstructorParameters<typeof CellSearch>[1]): CellStats {
   const s = new CellSearch(p, target);
-  s.run(p.columns.cells);
+  s.run(s.total);
   return s.finish();
 }
 
@@ -219,7 +219,7 @@ function main(): void {
 
     // ---- one-time per-source preparation ----
     console.log(`preparing the source in process… load average ${load()}`);
-    const [cols, colsMs] = time(() => readColumns(a.file));
+    const [values, valuesMs] = time(() => readRows(a.file));
     sampleRss();
     // the track with missing steps first: its restricted copy is freed before the full ranks are
     // built, so the two preparations are never in memory together (peak ≈ 3 × the source)
@@ -228,7 +228,7 @@ function main(): void {
       const keep: number[] = [];
       for (let t = 0; t < T; t++) if (!Number.isNaN(tracks.level[t]!)) keep.push(t);
       const k = Uint32Array.from(keep);
-      const [sub, ms1] = time(() => prepareSource(restrictColumns(cols, k), { ranks: true }));
+      const [sub, ms1] = time(() => prepareSource(restrictRows(values, k), { ranks: true }));
       restrictMs = ms1;
       sampleRss();
       const y = Float32Array.from(k, (t) => tracks.level[t]!);
@@ -239,7 +239,7 @@ function main(): void {
     })();
     gc();
     const [prep, ranksMs] = time(() => {
-      const p = new SourcePreparer(cols, { ranks: true });
+      const p = new SourcePreparer(values, { ranks: true });
       p.run(D);
       return p.finish();
     });
@@ -284,7 +284,7 @@ function main(): void {
     // ---- threshold guidance ----
     const glines: (string | number)[][] = [];
     // per source: each cell's value counts per grid slot, filled on first use (one-time, like the ranks)
-    const slots = new SlotHistograms(cols, g);
+    const slots = new SlotHistograms(values, g);
     const [, slotsMs] = time(() => {
       for (let c = 0; c < D; c++) slots.overall(c);
     });
@@ -297,9 +297,9 @@ function main(): void {
       const win = { data: readWindow(a.file, gd.window[0], gd.window[1]), from: gd.window[0], to: gd.window[1], cells: D };
       for (let i = 0; i < RUNS + 1; i++) {
         const [, ms] = time(() => {
-          curve = candidateCurve(selectionFloor(cols, gd.cells), g);
+          curve = candidateCurve(selectionFloor(values, gd.cells), g);
           picked = ruleCurve(brushExtremes(win, gd.brush, [1, 0]), g);
-          const h = gridHistograms(cols, slots, gd.cells, gd.brush);
+          const h = gridHistograms(values, slots, gd.cells, gd.brush);
           best = separation(h, g).best;
           cellDistributions(h, g, 40);
         });
@@ -335,8 +335,8 @@ function main(): void {
 
     // ---- layer comparison ----
     console.log(`comparing layers… load average ${load()}`);
-    const [colsB, colsBms] = time(() => readColumns(fileB));
-    const [prepB, momBms] = time(() => prepareSource(colsB, { ranks: false }));
+    const [valuesB, valuesBms] = time(() => readRows(fileB));
+    const [prepB, momBms] = time(() => prepareSource(valuesB, { ranks: false }));
     sampleRss();
     const [pairs, pairsMs] = time(() => topPairs(prep, prepB, { top: 50, sampleSteps: 4096, maxExact: 5000, rand: mulberry32(17) }));
     const partnerCell = pairs.pairs[0]?.a ?? 0;
@@ -363,12 +363,12 @@ function main(): void {
     console.log("");
     console.log(row(["one-time per-source preparation (1M × 650)", "ours s", "NumPy s"]));
     console.log(row(["---", "---", "---"]));
-    console.log(row(["read + transpose + tanh (V cell-major)", f1(colsMs / 1000), np ? f1(np.timingsMs.prepare_tanh / 1000) : "–"]));
+    console.log(row(["read + tanh (V row-major)", f1(valuesMs / 1000), np ? f1(np.timingsMs.prepare_tanh / 1000) : "–"]));
     console.log(row(["per-cell mid-ranks + moments", f1(ranksMs / 1000), np ? f1(np.timingsMs.prepare_ranks / 1000) : "–"]));
-    console.log(row(["total", f1((colsMs + ranksMs) / 1000), np ? f1((np.timingsMs.prepare_tanh + np.timingsMs.prepare_ranks) / 1000) : "–"]));
+    console.log(row(["total", f1((valuesMs + ranksMs) / 1000), np ? f1((np.timingsMs.prepare_tanh + np.timingsMs.prepare_ranks) / 1000) : "–"]));
     console.log(row([`threshold guidance: per-cell value counts on the ${g.count}-threshold grid (all cells; filled lazily per selected cell)`, f1(slotsMs / 1000), "–"]));
     console.log(row([`per-track: restricted to the ${tracks.level.filter((v) => !Number.isNaN(v)).length.toLocaleString("en")} defined steps of \`level\``, f1(restrictMs / 1000), np ? f1(np.level.prepareMs / 1000) : "–"]));
-    console.log(`prepared source: ${((T * D * 8) / 2 ** 30).toFixed(2)} GiB (V float32 + doubled ranks uint32, cell-major)`);
+    console.log(`prepared source: ${((T * D * 8) / 2 ** 30).toFixed(2)} GiB (V float32 + doubled ranks uint32, row-major)`);
     console.log("");
     console.log(row(["cell search (after preparation)", "runs", "p50 ms", "p95 ms", "NumPy p50 ms", "NumPy / ours", "agreement with NumPy; top 3"]));
     console.log(row(["---", "---", "---", "---", "---", "---", "---"]));
@@ -380,7 +380,7 @@ function main(): void {
     console.log("");
     console.log(row(["layer comparison (1M × 650 vs 1M × 650)", "ours s", "NumPy s", "details"]));
     console.log(row(["---", "---", "---", "---"]));
-    console.log(row(["second source: read + transpose + tanh + moments (one-time)", f1((colsBms + momBms) / 1000), "", ""]));
+    console.log(row(["second source: read + tanh + moments (one-time)", f1((valuesBms + momBms) / 1000), "", ""]));
     console.log(
       row([
         "top 50 pairs: sample all pairs, recompute the top exactly",

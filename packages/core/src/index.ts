@@ -14,7 +14,7 @@ export * from "./explorer/window";
 export * from "./explorer/view-state";
 export * from "./explorer/export-csv";
 // issue 16: analysis (cell search, evidence for a match, threshold guidance, layer comparison)
-export * from "./analysis/columns";
+export * from "./analysis/rows";
 export * from "./analysis/ranks";
 export * from "./analysis/prepare";
 export * from "./analysis/cell-search";

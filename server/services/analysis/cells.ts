@@ -4,14 +4,14 @@
  * Spearman ρ), computed on the values the explorer shows (the source's transform). Steps where
  * the track is missing are left out and counted. See packages/core `CellSearch` for the formulas.
  */
-import { AppError, CellSearch, prepareSource, rankCells, restrictColumns, type CellSearchTarget, type CellStats, type ColumnMatrix, type PreparedSource } from "@statescope/core";
+import { AppError, CellSearch, extractColumns, prepareSource, rankCells, restrictRows, type CellSearchTarget, type CellStats, type PreparedSource, type StateMatrix } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import type { AnalysisEngine, AnalysisSource, Progress } from "./engine";
 import type { CellScore, CellSearchResult } from "./schemas";
 import { labelIds, readAnalysisTrack, type AnalysisTrack } from "./tracks";
 
-/** Cells scored between progress reports. */
-const CELLS_PER_STEP = 32;
+/** Rows visited between progress reports. */
+const ROWS_PER_STEP = 1 << 15;
 /** Top cells that get value histograms. */
 export const HISTOGRAM_CELLS = 20;
 const HISTOGRAM_BINS = 24;
@@ -65,10 +65,10 @@ function scoreOf(stats: CellStats, c: number): CellScore {
     : { cell: c, r: clean(stats.r[c]!), rho: clean(stats.rho[c]!) };
 }
 
-/** Scores a prepared source's cells, reporting progress (cells [0, D) of `prep`). */
+/** Scores a prepared source's cells, reporting progress between blocks of rows. */
 async function scoreAll(prep: PreparedSource, target: CellSearchTarget, progress: Progress, phase: string, from: number, span: number): Promise<CellStats> {
   const s = new CellSearch(prep, target);
-  while (s.run(CELLS_PER_STEP) < prep.columns.cells) await progress(phase, from + (span * s.cellsDone) / prep.columns.cells);
+  while (s.run(ROWS_PER_STEP) < s.total) await progress(phase, from + (span * s.rowsDone) / s.total);
   return s.finish();
 }
 
@@ -88,9 +88,9 @@ async function scoreInBlocks(db: Db, engine: AnalysisEngine, src: AnalysisSource
       : { kind: "scalar", r: new Float64Array(D), rho: new Float64Array(D) };
   for (let c0 = 0; c0 < D; c0 += block) {
     const cells = Array.from({ length: Math.min(block, D - c0) }, (_, i) => c0 + i);
-    const read = await engine.readColumns(db, src, cells);
-    const cols = t.keep ? restrictColumns(read, t.keep) : read;
-    const part = await scoreAll(prepareSource(cols, { ranks: true }), t.target, progress, `scoring cells ${c0}–${c0 + cells.length - 1} of ${D}`, c0 / D, cells.length / D);
+    const read = await engine.readRows(db, src, cells);
+    const rows = t.keep ? restrictRows(read, t.keep) : read;
+    const part = await scoreAll(prepareSource(rows, { ranks: true }), t.target, progress, `scoring cells ${c0}–${c0 + cells.length - 1} of ${D}`, c0 / D, cells.length / D);
     if (part.kind === "discrete" && merged.kind === "discrete") {
       merged.positives = part.positives;
       merged.negatives = part.negatives;
@@ -106,10 +106,12 @@ async function scoreInBlocks(db: Db, engine: AnalysisEngine, src: AnalysisSource
 
 /**
  * Value histograms of the top cells: per label (discrete) or with the track's mean per bin
- * (scalar). `columns` holds the defined steps; `column(i)` is top cell i's column in it.
+ * (scalar). `values` holds the defined steps, row-major; `column(i)` is top cell i's column in it.
  */
-function histograms(columns: ColumnMatrix, column: (i: number) => number, track: AnalysisTrack, t: Target, top: number[]): CellSearchResult["histograms"] {
-  const { data, steps: n } = columns;
+function histograms(values: StateMatrix, column: (i: number) => number, track: AnalysisTrack, t: Target, top: number[]): CellSearchResult["histograms"] {
+  const n = values.steps;
+  // the top cells' columns, in one pass over the rows
+  const data = extractColumns(values, top.map((_, i) => column(i)));
   const B = HISTOGRAM_BINS;
   // per defined step, once: its label's row (−1: a label past the first HISTOGRAM_LABELS), or the scalar's value
   const labels = track.kind === "discrete" ? track.labels.slice(0, HISTOGRAM_LABELS) : [];
@@ -123,7 +125,7 @@ function histograms(columns: ColumnMatrix, column: (i: number) => number, track:
   }
   const rows = track.kind === "discrete" ? labels.length : 1;
   return top.map((c, ci) => {
-    const o = column(ci) * n;
+    const o = ci * n;
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < n; i++) {
@@ -187,12 +189,12 @@ export async function computeCellSearch(
   }
   const order = rankCells(stats);
   const top = order.slice(0, HISTOGRAM_CELLS);
-  // blocks: the top cells' columns are read once more (the blocks are gone)
-  let hist: { columns: ColumnMatrix; column: (i: number) => number };
-  if (prep) hist = { columns: prep.columns, column: (i) => top[i]! };
+  // blocks: the top cells' values are read once more (the blocks are gone)
+  let hist: { values: StateMatrix; column: (i: number) => number };
+  if (prep) hist = { values: prep.values, column: (i) => top[i]! };
   else {
-    const cols = await engine.readColumns(db, src, top, progress, "reading the top cells");
-    hist = { columns: t.keep ? restrictColumns(cols, t.keep) : cols, column: (i) => i };
+    const rows = await engine.readRows(db, src, top, progress, "reading the top cells");
+    hist = { values: t.keep ? restrictRows(rows, t.keep) : rows, column: (i) => i };
   }
   const result: CellSearchResult = {
     track: q.track,
@@ -203,7 +205,7 @@ export async function computeCellSearch(
     ...(stats.kind === "discrete" ? { positives: stats.positives, negatives: stats.negatives } : {}),
     cells: order.map((c) => scoreOf(stats, c)),
     ...(track.kind === "discrete" ? { labels: track.labels.slice(0, HISTOGRAM_LABELS).map((l) => l.label) } : {}),
-    histograms: histograms(hist.columns, hist.column, track, t, top),
+    histograms: histograms(hist.values, hist.column, track, t, top),
   };
   return { result, prepareMs };
 }

@@ -1,5 +1,5 @@
 /**
- * The worker's analysis memory: sources prepared for analysis (transformed values cell-major, per
+ * The worker's analysis memory: sources prepared for analysis (transformed values row-major, per
  * cell moments and mid-ranks; see packages/core `PreparedSource`) in a byte-bounded LRU, built by
  * streaming the source's chunks from Postgres once and then shared by every cell search, guidance,
  * comparison and partners query on that source. Concurrent requests for the same preparation wait
@@ -8,15 +8,15 @@
  */
 import {
   AppError,
-  ColumnsBuilder,
   preparedBytes,
   prepareSource,
-  restrictColumns,
+  restrictRows,
+  RowsBuilder,
   SlotHistograms,
   SourcePreparer,
   thresholdGrid,
-  type ColumnMatrix,
   type PreparedSource,
+  type StateMatrix,
   type ThresholdGrid,
 } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
@@ -51,9 +51,9 @@ export class AnalysisEngine {
     return preparedBytes(src.steps, src.cells, ranks) <= this.budget;
   }
 
-  /** The source's transformed columns (all cells or `select`), streamed from its stored chunks. */
-  async readColumns(db: Db, src: AnalysisSource, select: number[] | null, progress: Progress = noProgress, phase = "reading the source"): Promise<ColumnMatrix> {
-    const b = new ColumnsBuilder({ steps: src.steps, sourceCells: src.cells, transform: src.transform, ...(select ? { select } : {}) });
+  /** The source's transformed values (all cells or `select`), row-major, streamed from its stored chunks. */
+  async readRows(db: Db, src: AnalysisSource, select: number[] | null, progress: Progress = noProgress, phase = "reading the source"): Promise<StateMatrix> {
+    const b = new RowsBuilder({ steps: src.steps, sourceCells: src.cells, transform: src.transform, ...(select ? { select } : {}) });
     let last = 0;
     await forEachStateChunk(pgPool(db), src, async (from, rows) => {
       b.push(rows.subarray(0, Math.min(rows.length, (src.steps - from) * src.cells)));
@@ -77,9 +77,9 @@ export class AnalysisEngine {
     const t0 = performance.now();
     const entry = await this.once(`${key}:${opts.ranks}`, async () => {
       const progress = opts.progress ?? noProgress;
-      // a source prepared without ranks keeps its columns; only the ranks are added
-      const columns = hit?.prep.columns ?? (await this.readColumns(db, src, null, progress));
-      const prep = await prepareStepwise(columns, opts.ranks, progress, "ranking each cell's values");
+      // a source prepared without ranks keeps its values; only the ranks are added
+      const values = hit?.prep.values ?? (await this.readRows(db, src, null, progress));
+      const prep = await prepareStepwise(values, opts.ranks, progress, "ranking each cell's values");
       const e: Entry = { prep, slots: hit?.slots ?? null };
       this.cache.set(key, e, preparedBytes(src.steps, src.cells, opts.ranks));
       return e;
@@ -98,8 +98,8 @@ export class AnalysisEngine {
     if (hit) return { prep: hit.prep, prepareMs: 0 };
     const t0 = performance.now();
     const entry = await this.once(key, async () => {
-      const full = this.fits(src, false) ? (await this.prepared(db, src, { ranks: false, progress })).prep.columns : await this.readColumns(db, src, null, progress);
-      const prep = await prepareStepwise(restrictColumns(full, keep), true, progress, "ranking each cell's values where the track is defined");
+      const full = this.fits(src, false) ? (await this.prepared(db, src, { ranks: false, progress })).prep.values : await this.readRows(db, src, null, progress);
+      const prep = await prepareStepwise(restrictRows(full, keep), true, progress, "ranking each cell's values where the track is defined");
       const e: Entry = { prep, slots: null };
       this.cache.set(key, e, preparedBytes(keep.length, src.cells, true));
       return e;
@@ -108,25 +108,25 @@ export class AnalysisEngine {
   }
 
   /**
-   * The columns guidance reads: the whole prepared source when it fits (kept, with its per-cell
+   * The values guidance reads: the whole prepared source when it fits (kept, with its per-cell
    * grid counts), else just the selected cells (streamed, not kept; their counts are computed now).
    */
-  async guideColumns(db: Db, src: AnalysisSource, cells: number[], progress: Progress = noProgress): Promise<{ columns: ColumnMatrix; cells: number[]; slots: SlotHistograms; prepareMs: number }> {
+  async guideValues(db: Db, src: AnalysisSource, cells: number[], progress: Progress = noProgress): Promise<{ values: StateMatrix; cells: number[]; slots: SlotHistograms; prepareMs: number }> {
     const grid = await sourceGrid(db, src);
     if (this.fits(src, false)) {
       const { prep, prepareMs } = await this.prepared(db, src, { ranks: false, progress });
       const entry = this.cache.get(`prep:${src.id}`);
-      const slots = entry?.slots ?? new SlotHistograms(prep.columns, grid);
+      const slots = entry?.slots ?? new SlotHistograms(prep.values, grid);
       if (entry && !entry.slots) {
         entry.slots = slots;
         // re-account the entry with its counts (ByteLru replaces the key)
         this.cache.set(`prep:${src.id}`, entry, preparedBytes(src.steps, src.cells, prep.ranks !== null) + slots.bytes);
       }
-      return { columns: prep.columns, cells, slots, prepareMs };
+      return { values: prep.values, cells, slots, prepareMs };
     }
     const t0 = performance.now();
-    const columns = await this.readColumns(db, src, cells, progress);
-    return { columns, cells: cells.map((_, i) => i), slots: new SlotHistograms(columns, grid), prepareMs: performance.now() - t0 };
+    const values = await this.readRows(db, src, cells, progress);
+    return { values, cells: cells.map((_, i) => i), slots: new SlotHistograms(values, grid), prepareMs: performance.now() - t0 };
   }
 
   private async once(key: string, build: () => Promise<Entry>): Promise<Entry> {
@@ -138,11 +138,11 @@ export class AnalysisEngine {
   }
 }
 
-/** {@link SourcePreparer} a few cells at a time, reporting progress between them. */
-async function prepareStepwise(columns: ColumnMatrix, ranks: boolean, progress: Progress, phase: string): Promise<PreparedSource> {
-  if (!ranks) return prepareSource(columns, { ranks: false });
-  const p = new SourcePreparer(columns, { ranks: true });
-  while (p.run(CELLS_PER_STEP) < columns.cells) await progress(phase, p.cellsDone / columns.cells);
+/** {@link SourcePreparer} a block of cells at a time, reporting progress between blocks. */
+async function prepareStepwise(values: StateMatrix, ranks: boolean, progress: Progress, phase: string): Promise<PreparedSource> {
+  if (!ranks) return prepareSource(values, { ranks: false });
+  const p = new SourcePreparer(values, { ranks: true });
+  while (p.run(CELLS_PER_STEP) < values.cells) await progress(phase, p.cellsDone / values.cells);
   return p.finish();
 }
 

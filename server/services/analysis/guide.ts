@@ -50,12 +50,12 @@ export async function computeGuide(db: Db, engine: AnalysisEngine, src: Analysis
   const hi = Math.min(src.steps, q.brush[1] + q.pad[1]);
   const raw = await readStateWindow(pgPool(db), src, lo, hi);
   const win = applyTransform({ data: raw, steps: hi - lo, cells: src.cells }, src.transform);
-  const { columns, cells, slots, prepareMs } = await engine.guideColumns(db, src, q.cells, (ph, f) => progress(ph, 0.9 * f));
+  const { values, cells, slots, prepareMs } = await engine.guideValues(db, src, q.cells, (ph, f) => progress(ph, 0.9 * f));
   await progress("computing the curves", 0.9);
   const g = slots.g;
-  const candidates = candidateCurve(selectionFloor(columns, cells), g);
+  const candidates = candidateCurve(selectionFloor(values, cells), g);
   const picked = ruleCurve(brushExtremes({ data: win.data, from: lo, to: hi, cells: src.cells }, q.brush, q.pad), g);
-  const h = gridHistograms(columns, slots, cells, q.brush);
+  const h = gridHistograms(values, slots, cells, q.brush);
   const sep = separation(h, g);
   const dist = cellDistributions(h, g, DISTRIBUTION_BINS);
   return {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../random";
 import { searchCells, rankCells, type CellStats } from "./cell-search";
-import { columnsOf } from "./columns";
-import { prepareSource, restrictColumns } from "./prepare";
+import { restrictRows, transformedRows } from "./rows";
+import { prepareSource } from "./prepare";
 import { midranks2, RankScratch } from "./ranks";
 import { directAuc, directRanks, pearson, rowMajor, spearman } from "./reference";
 
@@ -42,7 +42,7 @@ describe("cell search", () => {
     [5, 5, 5, 5, 5, 5],
     [0.9, 0.1, 0.8, 0.7, 0.2, 0.6],
   ]);
-  const p = prepareSource(columnsOf(m, "none"), { ranks: true });
+  const p = prepareSource(transformedRows(m, "none"), { ranks: true });
 
   it("AUC (ties ½), point-biserial, and NaN for a constant cell's correlation", () => {
     const s = searchCells(p, { kind: "label", positive: Uint8Array.from([0, 1, 0, 0, 1, 0]) });
@@ -92,7 +92,7 @@ describe("cell search", () => {
       // coarse values make ties; a saturating scale makes tanh ties of distinct raw values too
       const cols = Array.from({ length: D }, (_, c) => Array.from({ length: T }, () => Math.round((r() - 0.5) * (c + 2) * 6) / 3 + (c === 6 ? 20 : 0)));
       const m2 = rowMajor(cols);
-      const prep = prepareSource(columnsOf(m2, transform), { ranks: true });
+      const prep = prepareSource(transformedRows(m2, transform), { ranks: true });
       const V = cols.map((col) => f32(col.map((v) => (transform === "tanh" ? Math.tanh(v) : v))));
       for (const share of [0.1, 0.7]) {
         const pos = Uint8Array.from({ length: T }, () => (r() < share ? 1 : 0));
@@ -119,7 +119,7 @@ describe("cell search", () => {
 
   it("a track with missing steps: the restricted source equals the direct computation over the defined steps", () => {
     const keep = Uint32Array.from([0, 2, 3, 5]);
-    const sub = prepareSource(restrictColumns(p.columns, keep), { ranks: true });
+    const sub = prepareSource(restrictRows(p.values, keep), { ranks: true });
     const s = searchCells(sub, { kind: "label", positive: Uint8Array.from([1, 0, 1, 0]) }) as Extract<CellStats, { kind: "discrete" }>;
     // cell 0 at steps 0,2,3,5 = (.1 .4 .2 .3); label at .1 and .2 vs .4 and .3: U = 0 → AUC 0
     expect(s.auc[0]).toBe(0);

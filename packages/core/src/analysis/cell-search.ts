@@ -16,18 +16,23 @@ export type CellStats =
   | { kind: "scalar"; r: Float64Array; rho: Float64Array };
 
 /**
- * Scores every cell of a prepared source against a target, cell range by cell range (so a worker
- * can report progress between ranges):
+ * Scores every cell of a prepared source against a target in one pass over the target's rows
+ * (resumable: `run` takes a number of rows, so a worker can report progress in between):
  * - label: ROC AUC of V for "label" vs "not label" as the Mann–Whitney statistic with ties counted
- *   one half, AUC = (R₊ − n₊(n₊+1)/2) / (n₊ n₋), R₊ the sum of the label steps' mid-ranks (a sum
- *   over whichever class is smaller: R₊ = n(n+1)/2 − R₋); and the point-biserial correlation
- *   r_pb = (Σ₊ V − n₊ V̄) / √(Sxx · n₊ n₋ / n) (Pearson's r with a 0/1 variable);
+ *   one half, AUC = (R₊ − n₊(n₊+1)/2) / (n₊ n₋), R₊ the sum of the label steps' mid-ranks (summed
+ *   over the rows of whichever class is smaller: R₊ = n(n+1)/2 − R₋); and the point-biserial
+ *   correlation r_pb = (Σ₊ V − n₊ V̄) / √(Sxx · n₊ n₋ / n) (Pearson's r with a 0/1 variable);
  * - scalar: Pearson r = Σ V·(y − ȳ) / √(Sxx · Syy) and Spearman ρ, Pearson's r of the mid-ranks.
+ * Rows are added four at a time into per-cell accumulators (each row is contiguous).
  */
 export class CellSearch {
   private readonly n: number;
   private done = 0;
-  private readonly out: CellStats;
+  /** Rows to visit: the smaller class's (label) or all (scalar). */
+  readonly total: number;
+  /** Per cell: Σ ranks and Σ V over the visited rows (label), or Σ r2·(ry − (n+1)) and Σ V·(y − ȳ) (scalar). */
+  private readonly acc1: Float64Array;
+  private readonly acc2: Float64Array;
   /** label: the smaller class's steps; scalar: unused. */
   private readonly list: Uint32Array = new Uint32Array(0);
   private readonly complement: boolean = false;
@@ -41,11 +46,13 @@ export class CellSearch {
 
   constructor(
     private readonly p: PreparedSource,
-    target: CellSearchTarget,
+    private readonly target: CellSearchTarget,
   ) {
-    const { steps: n, cells } = p.columns;
+    const { steps: n, cells } = p.values;
     this.n = n;
     if (!p.ranks || !p.srr) throw new RangeError("cell search: the source was prepared without ranks");
+    this.acc1 = new Float64Array(cells);
+    this.acc2 = new Float64Array(cells);
     if (target.kind === "label") {
       if (target.positive.length !== n) throw new RangeError(`cell search: the label has ${target.positive.length} steps, the source ${n}`);
       let nP = 0;
@@ -60,7 +67,7 @@ export class CellSearch {
       const list = new Uint32Array(Math.min(nP, nN));
       for (let t = 0, j = 0; t < n; t++) if (target.positive[t]! === want) list[j++] = t;
       this.list = list;
-      this.out = { kind: "discrete", positives: nP, negatives: nN, auc: new Float64Array(cells), pointBiserial: new Float64Array(cells) };
+      this.total = list.length;
     } else {
       const y = target.y;
       if (y.length !== n) throw new RangeError(`cell search: the track has ${y.length} steps, the source ${n}`);
@@ -90,68 +97,69 @@ export class CellSearch {
       this.dy = dy;
       this.syyR = syyR;
       this.syy = syy;
-      this.out = { kind: "scalar", r: new Float64Array(cells), rho: new Float64Array(cells) };
+      this.total = n;
     }
   }
 
-  get cellsDone(): number {
+  get rowsDone(): number {
     return this.done;
   }
 
-  /** Scores the next `count` cells; returns how many are done. */
+  /** Visits the next `count` rows; returns how many are done (of {@link total}). */
   run(count: number): number {
-    const { n, p } = this;
-    const x = p.columns.data;
-    const r2 = p.ranks!;
-    const end = Math.min(p.columns.cells, this.done + count);
-    const out = this.out;
-    if (out.kind === "discrete") {
-      const { list, nP, nN, complement } = this;
-      const rankBase = (nP * (nP + 1)) / 2;
-      const pairs = nP * nN;
-      for (let c = this.done; c < end; c++) {
-        const o = c * n;
-        let sr = 0;
-        let sx = 0;
-        for (let i = 0; i < list.length; i++) {
-          const t = o + list[i]!;
-          sr += r2[t]!;
-          sx += x[t]!;
+    const end = Math.min(this.total, this.done + Math.max(0, count));
+    const D = this.p.values.cells;
+    const x = this.p.values.data;
+    const r2 = this.p.ranks!;
+    const { acc1, acc2 } = this;
+    let i = this.done;
+    if (this.target.kind === "label") {
+      const list = this.list;
+      for (; i + 3 < end; i += 4) {
+        const o0 = list[i]! * D;
+        const o1 = list[i + 1]! * D;
+        const o2 = list[i + 2]! * D;
+        const o3 = list[i + 3]! * D;
+        for (let c = 0; c < D; c++) {
+          acc1[c]! += r2[o0 + c]! + r2[o1 + c]! + r2[o2 + c]! + r2[o3 + c]!;
+          acc2[c]! += x[o0 + c]! + x[o1 + c]! + x[o2 + c]! + x[o3 + c]!;
         }
-        // sums of doubled ranks are integers below 2^53: exact
-        const rPos = (complement ? n * (n + 1) - sr : sr) / 2;
-        out.auc[c] = (rPos - rankBase) / pairs;
-        const mean = p.mean[c]!;
-        const num = complement ? nN * mean - sx : sx - nP * mean;
-        // a constant cell has no correlation (its centred sums are rounding noise over zero)
-        out.pointBiserial[c] = p.sxx[c]! > 0 ? num / Math.sqrt((p.sxx[c]! * pairs) / n) : NaN;
+      }
+      for (; i < end; i++) {
+        const o = list[i]! * D;
+        for (let c = 0; c < D; c++) {
+          acc1[c]! += r2[o + c]!;
+          acc2[c]! += x[o + c]!;
+        }
       }
     } else {
       const { cy, dy } = this;
-      for (let c = this.done; c < end; c++) {
-        const R = r2.subarray(c * n, (c + 1) * n);
-        const X = x.subarray(c * n, (c + 1) * n);
-        // two steps per iteration into four accumulators: ~1.7× faster in V8 than one
-        let a0 = 0;
-        let a1 = 0;
-        let b0 = 0;
-        let b1 = 0;
-        let t = 0;
-        for (; t + 1 < n; t += 2) {
-          a0 += R[t]! * cy[t]!;
-          b0 += X[t]! * dy[t]!;
-          a1 += R[t + 1]! * cy[t + 1]!;
-          b1 += X[t + 1]! * dy[t + 1]!;
+      for (; i + 3 < end; i += 4) {
+        const o0 = i * D;
+        const o1 = o0 + D;
+        const o2 = o1 + D;
+        const o3 = o2 + D;
+        const a0 = cy[i]!;
+        const a1 = cy[i + 1]!;
+        const a2 = cy[i + 2]!;
+        const a3 = cy[i + 3]!;
+        const b0 = dy[i]!;
+        const b1 = dy[i + 1]!;
+        const b2 = dy[i + 2]!;
+        const b3 = dy[i + 3]!;
+        for (let c = 0; c < D; c++) {
+          acc1[c]! += r2[o0 + c]! * a0 + r2[o1 + c]! * a1 + r2[o2 + c]! * a2 + r2[o3 + c]! * a3;
+          acc2[c]! += x[o0 + c]! * b0 + x[o1 + c]! * b1 + x[o2 + c]! * b2 + x[o3 + c]! * b3;
         }
-        if (t < n) {
-          a0 += R[t]! * cy[t]!;
-          b0 += X[t]! * dy[t]!;
+      }
+      for (; i < end; i++) {
+        const o = i * D;
+        const a = cy[i]!;
+        const b = dy[i]!;
+        for (let c = 0; c < D; c++) {
+          acc1[c]! += r2[o + c]! * a;
+          acc2[c]! += x[o + c]! * b;
         }
-        const a = a0 + a1;
-        const b = b0 + b1;
-        // Σ cy = 0, so Σ r2·cy is the centred ranks' cross product
-        out.rho[c] = p.srr![c]! > 0 ? a / Math.sqrt(p.srr![c]! * this.syyR) : NaN;
-        out.r[c] = p.sxx[c]! > 0 ? b / Math.sqrt(p.sxx[c]! * this.syy) : NaN;
       }
     }
     this.done = end;
@@ -159,14 +167,40 @@ export class CellSearch {
   }
 
   finish(): CellStats {
-    if (this.done !== this.p.columns.cells) throw new RangeError(`cell search: ${this.done} of ${this.p.columns.cells} cells were scored`);
-    return this.out;
+    if (this.done !== this.total) throw new RangeError(`cell search: ${this.done} of ${this.total} rows were visited`);
+    const { n, p, acc1, acc2 } = this;
+    const D = p.values.cells;
+    if (this.target.kind === "label") {
+      const { nP, nN, complement } = this;
+      const auc = new Float64Array(D);
+      const pointBiserial = new Float64Array(D);
+      const rankBase = (nP * (nP + 1)) / 2;
+      const pairs = nP * nN;
+      for (let c = 0; c < D; c++) {
+        // sums of doubled ranks are integers below 2^53: exact
+        const rPos = (complement ? n * (n + 1) - acc1[c]! : acc1[c]!) / 2;
+        auc[c] = (rPos - rankBase) / pairs;
+        const mean = p.mean[c]!;
+        const num = complement ? nN * mean - acc2[c]! : acc2[c]! - nP * mean;
+        // a constant cell has no correlation (its centred sums are rounding noise over zero)
+        pointBiserial[c] = p.sxx[c]! > 0 ? num / Math.sqrt((p.sxx[c]! * pairs) / n) : NaN;
+      }
+      return { kind: "discrete", positives: nP, negatives: nN, auc, pointBiserial };
+    }
+    const r = new Float64Array(D);
+    const rho = new Float64Array(D);
+    for (let c = 0; c < D; c++) {
+      // Σ cy = 0, so Σ r2·cy is the centred ranks' cross product
+      rho[c] = p.srr![c]! > 0 ? acc1[c]! / Math.sqrt(p.srr![c]! * this.syyR) : NaN;
+      r[c] = p.sxx[c]! > 0 ? acc2[c]! / Math.sqrt(p.sxx[c]! * this.syy) : NaN;
+    }
+    return { kind: "scalar", r, rho };
   }
 }
 
 export function searchCells(p: PreparedSource, target: CellSearchTarget): CellStats {
   const s = new CellSearch(p, target);
-  s.run(p.columns.cells);
+  s.run(s.total);
   return s.finish();
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../random";
-import { columnsOf } from "./columns";
+import { transformedRows } from "./rows";
 import { exactCorrelation, partnersOf, stratifiedSample, topPairs } from "./compare";
 import { prepareSource } from "./prepare";
 import { pearson, rowMajor } from "./reference";
@@ -38,8 +38,8 @@ describe("stratified sample", () => {
 describe("layer comparison", () => {
   const T = 6000;
   const { A, B } = layers(T, 12, 15, 4);
-  const pa = prepareSource(columnsOf(rowMajor(A), "tanh"), { ranks: false });
-  const pb = prepareSource(columnsOf(rowMajor(B), "tanh"), { ranks: false });
+  const pa = prepareSource(transformedRows(rowMajor(A), "tanh"), { ranks: false });
+  const pb = prepareSource(transformedRows(rowMajor(B), "tanh"), { ranks: false });
   const VA = A.map((c) => Float32Array.from(c, Math.tanh));
   const VB = B.map((c) => Float32Array.from(c, Math.tanh));
 

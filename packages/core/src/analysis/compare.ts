@@ -22,20 +22,25 @@ export function stratifiedSample(T: number, n: number, rand: () => number): Uint
 
 /** The sampled steps of every cell, centred and scaled to unit norm over the sample (cell-major). */
 function standardizedSample(p: PreparedSource, steps: Uint32Array): Float32Array {
-  const { steps: T, cells: D, data } = p.columns;
+  const { cells: D, data } = p.values;
   const n = steps.length;
+  const raw = new Float64Array(n * D);
+  // the sampled rows, each read whole
+  for (let i = 0; i < n; i++) {
+    const row = steps[i]! * D;
+    for (let c = 0; c < D; c++) raw[c * n + i] = data[row + c]!;
+  }
   const z = new Float32Array(n * D);
-  const tmp = new Float64Array(n);
   for (let c = 0; c < D; c++) {
-    const o = c * T;
+    const o = c * n;
     let s = 0;
-    for (let i = 0; i < n; i++) s += tmp[i] = data[o + steps[i]!]!;
+    for (let i = 0; i < n; i++) s += raw[o + i]!;
     const m = s / n;
     let q = 0;
-    for (let i = 0; i < n; i++) q += (tmp[i]! - m) ** 2;
+    for (let i = 0; i < n; i++) q += (raw[o + i]! - m) ** 2;
     // a cell constant over the sample correlates with nothing (its row stays 0)
     const inv = q > 0 ? 1 / Math.sqrt(q) : 0;
-    for (let i = 0; i < n; i++) z[c * n + i] = (tmp[i]! - m) * inv;
+    for (let i = 0; i < n; i++) z[o + i] = (raw[o + i]! - m) * inv;
   }
   return z;
 }
@@ -76,26 +81,49 @@ function crossProducts(za: Float32Array, zb: Float32Array, n: number, DA: number
   }
 }
 
-/** Pearson r of cell `a` of one prepared source and cell `b` of another over all steps (NaN if either is constant). */
-export function exactCorrelation(pa: PreparedSource, a: number, pb: PreparedSource, b: number): number {
-  const T = pa.columns.steps;
-  const xa = pa.columns.data;
-  const xb = pb.columns.data;
-  const oa = a * T;
-  const ob = b * T;
-  const ma = pa.mean[a]!;
-  let s = 0;
-  // Σ (xa − ma)·xb = Σ (xa − ma)(xb − mb), since Σ (xa − ma) = 0
-  for (let t = 0; t < T; t++) s += (xa[oa + t]! - ma) * xb[ob + t]!;
-  const d = pa.sxx[a]! * pb.sxx[b]!;
-  return d > 0 ? s / Math.sqrt(d) : NaN;
+/**
+ * Pearson r over all steps of the pairs (as[i] of `pa`, bs[i] of `pb`), in one pass over the rows
+ * (NaN for a constant cell). Σ (xa − ma)·xb = Σ (xa − ma)(xb − mb), since Σ (xa − ma) = 0.
+ */
+export function exactCorrelations(pa: PreparedSource, as: Uint32Array, pb: PreparedSource, bs: Uint32Array): Float64Array {
+  const { steps: T, cells: DA, data: xa } = pa.values;
+  const { cells: DB, data: xb } = pb.values;
+  const k = as.length;
+  const ma = Float64Array.from(as, (a) => pa.mean[a]!);
+  const acc = new Float64Array(k);
+  for (let t = 0; t < T; t++) {
+    const oa = t * DA;
+    const ob = t * DB;
+    for (let i = 0; i < k; i++) acc[i]! += (xa[oa + as[i]!]! - ma[i]!) * xb[ob + bs[i]!]!;
+  }
+  for (let i = 0; i < k; i++) {
+    const d = pa.sxx[as[i]!]! * pb.sxx[bs[i]!]!;
+    acc[i] = d > 0 ? acc[i]! / Math.sqrt(d) : NaN;
+  }
+  return acc;
 }
 
-/** Exact r of cell `a` of `pa` with every cell of `pb`. */
+/** Pearson r of cell `a` of one prepared source and cell `b` of another over all steps. */
+export function exactCorrelation(pa: PreparedSource, a: number, pb: PreparedSource, b: number): number {
+  return exactCorrelations(pa, Uint32Array.of(a), pb, Uint32Array.of(b))[0]!;
+}
+
+/** Exact r of cell `a` of `pa` with every cell of `pb`, in one pass over the rows. */
 export function partnersOf(pa: PreparedSource, a: number, pb: PreparedSource): Float64Array {
-  const out = new Float64Array(pb.columns.cells);
-  for (let b = 0; b < out.length; b++) out[b] = exactCorrelation(pa, a, pb, b);
-  return out;
+  const { steps: T, cells: DA, data: xa } = pa.values;
+  const { cells: DB, data: xb } = pb.values;
+  const ma = pa.mean[a]!;
+  const acc = new Float64Array(DB);
+  for (let t = 0; t < T; t++) {
+    const v = xa[t * DA + a]! - ma;
+    const ob = t * DB;
+    for (let b = 0; b < DB; b++) acc[b]! += v * xb[ob + b]!;
+  }
+  for (let b = 0; b < DB; b++) {
+    const d = pa.sxx[a]! * pb.sxx[b]!;
+    acc[b] = d > 0 ? acc[b]! / Math.sqrt(d) : NaN;
+  }
+  return acc;
 }
 
 export interface CellPair {
@@ -146,10 +174,10 @@ export interface PairSearchOptions {
  * and the observed errors measure by how much.
  */
 export function topPairs(pa: PreparedSource, pb: PreparedSource, opts: PairSearchOptions): PairSearch {
-  const T = pa.columns.steps;
-  if (pb.columns.steps !== T) throw new RangeError(`compare: the sources have ${T} and ${pb.columns.steps} steps`);
-  const DA = pa.columns.cells;
-  const DB = pb.columns.cells;
+  const T = pa.values.steps;
+  if (pb.values.steps !== T) throw new RangeError(`compare: the sources have ${T} and ${pb.values.steps} steps`);
+  const DA = pa.values.cells;
+  const DB = pb.values.cells;
   const steps = stratifiedSample(T, opts.sampleSteps, opts.rand);
   const n = steps.length;
   const za = standardizedSample(pa, steps);
@@ -159,9 +187,8 @@ export function topPairs(pa: PreparedSource, pb: PreparedSource, opts: PairSearc
   // candidates by decreasing |sample r| (pairs a < b only for a source against itself)
   const ids: number[] = [];
   for (let a = 0; a < DA; a++) for (let b = opts.same ? a + 1 : 0; b < DB; b++) if (rs[a * DB + b] === rs[a * DB + b]) ids.push(a * DB + b);
-  const key = new Float64Array(ids.length);
+  const key = Float64Array.from(ids, (id) => Math.abs(rs[id]!));
   const order = Uint32Array.from(ids.keys());
-  ids.forEach((id, i) => (key[i] = Math.abs(rs[id]!)));
   order.sort((i, j) => key[j]! - key[i]! || ids[i]! - ids[j]!);
 
   const exact: CellPair[] = [];
@@ -175,32 +202,37 @@ export function topPairs(pa: PreparedSource, pb: PreparedSource, opts: PairSearc
     const s = exact.map((p) => Math.abs(p.r)).sort((x, y) => y - x);
     return s[opts.top - 1]!;
   };
-  const BLOCK = 32;
+  // each batch is one pass over both sources' rows: the first covers twice the list, later ones
+  // whatever the margin still admits
   let i = 0;
+  let batch = Math.max(2 * opts.top, 64);
   while (i < order.length) {
     const cut = weakestTop();
     const rCut = Math.min(1, Math.max(0, cut));
-    margin = (Math.max(5, 1.5 * maxZ) * (1 - rCut * rCut)) / Math.sqrt(n);
-    if (n >= T) margin = 1e-9; // the sample is every step: sample r is exact up to rounding
+    margin = n >= T ? 1e-9 : (Math.max(5, 1.5 * maxZ) * (1 - rCut * rCut)) / Math.sqrt(n); // all steps sampled: exact up to rounding
     if (exact.length >= opts.top && key[order[i]!]! + margin < cut) break;
     if (exact.length >= opts.maxExact) {
       truncated = true;
       break;
     }
-    const end = Math.min(order.length, i + BLOCK, i + opts.maxExact - exact.length);
-    for (; i < end; i++) {
-      const id = ids[order[i]!]!;
-      const a = Math.floor(id / DB);
-      const b = id - a * DB;
-      const r = exactCorrelation(pa, a, pb, b);
+    let end = Math.min(order.length, i + batch, i + opts.maxExact - exact.length);
+    if (exact.length >= opts.top) while (end < Math.min(order.length, i + opts.maxExact - exact.length) && key[order[end]!]! + margin >= cut) end++;
+    const pick = Array.from({ length: end - i }, (_, j) => ids[order[i + j]!]!);
+    const as = Uint32Array.from(pick, (id) => Math.floor(id / DB));
+    const bs = Uint32Array.from(pick, (id, j) => id - as[j]! * DB);
+    const rExact = exactCorrelations(pa, as, pb, bs);
+    pick.forEach((id, j) => {
+      const r = rExact[j]!;
       const e = Math.abs(rs[id]! - r);
       if (e === e) {
         maxError = Math.max(maxError, e);
         sumError += e;
         if (r * r < 1) maxZ = Math.max(maxZ, (e * Math.sqrt(n)) / (1 - r * r));
       }
-      exact.push({ a, b, r, sampleR: rs[id]! });
-    }
+      exact.push({ a: as[j]!, b: bs[j]!, r, sampleR: rs[id]! });
+    });
+    i = end;
+    batch = 64;
     opts.onProgress?.(exact.length, Math.min(opts.maxExact, order.length));
   }
   const pairs = exact

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../random";
-import { columnsOf } from "./columns";
+import { transformedRows } from "./rows";
 import { rowMajor } from "./reference";
 import { brushExtremes, candidateCurve, cellDistributions, gridHistograms, gridIndex, gridValue, ruleCurve, selectionFloor, separation, SlotHistograms, thresholdGrid } from "./guidance";
 import { selectCells } from "../matching/select-cells";
@@ -25,7 +25,7 @@ describe("threshold grid", () => {
 
 describe("candidate curve (hand-computed)", () => {
   it("counts maximal runs of length ≥ 2 where all selected cells are on, per threshold", () => {
-    const cols = columnsOf(rowMajor([A, B]), "none");
+    const cols = transformedRows(rowMajor([A, B]), "none");
     const floor = selectionFloor(cols, [0, 1]);
     expect(Array.from(floor)).toEqual(Array.from(Float32Array.from([0, 0.4, 0.6, 0.2, 0.6, 0.5, 0.2, 0.1])));
     // ℓ=0.3: on 0 1 1 0 1 1 0 0 → [1,3) [4,6); ℓ=0.5: on 0 0 1 0 1 1 0 0 → [4,6) only; ℓ=0.6: no run of 2
@@ -36,7 +36,7 @@ describe("candidate curve (hand-computed)", () => {
     const r = mulberry32(9);
     const T = 2000;
     const cols = Array.from({ length: 4 }, () => Array.from({ length: T }, () => Math.round((r() * 2 - 1) * 50) / 50));
-    const cm = columnsOf(rowMajor(cols), "tanh");
+    const cm = transformedRows(rowMajor(cols), "tanh");
     const floor = selectionFloor(cm, [0, 1, 2, 3]);
     const g = thresholdGrid(-1, 1, 201);
     const curve = candidateCurve(floor, g);
@@ -80,7 +80,7 @@ describe("rule curve (hand-computed)", () => {
 
 describe("separation (hand-computed)", () => {
   it("suggests the threshold maximising on-in-range minus on-elsewhere", () => {
-    const cols = columnsOf(rowMajor([A, B]), "none");
+    const cols = transformedRows(rowMajor([A, B]), "none");
     const s = separation(gridHistograms(cols, new SlotHistograms(cols, g01), [0, 1], [4, 6]), g01);
     // in range: .7 .8 .6 .5 (4 values); elsewhere 12 values. ℓ=0.5: 4/4 − 4/12 = 2/3 (the maximum)
     const want = [0, 1 / 12, 3 / 12, 5 / 12, 7 / 12, 8 / 12, 6 / 12, 4 / 12, 1 / 12, -2 / 12, 0];
@@ -90,7 +90,7 @@ describe("separation (hand-computed)", () => {
 
   it("a plateau of maxima suggests its middle", () => {
     // one cell, range values 0.9, elsewhere ≤ 0.1: every ℓ in (0.1, 0.9] separates perfectly
-    const cols = columnsOf(rowMajor([[0.1, 0.9, 0.9, 0.0]]), "none");
+    const cols = transformedRows(rowMajor([[0.1, 0.9, 0.9, 0.0]]), "none");
     const s = separation(gridHistograms(cols, new SlotHistograms(cols, g01), [0], [1, 3]), g01);
     expect(s.margin[2]).toBe(1);
     expect(s.margin[9]).toBe(1);
@@ -100,7 +100,7 @@ describe("separation (hand-computed)", () => {
 
 describe("cell distributions", () => {
   it("counts over the source and inside the range on bins whose edges are grid thresholds", () => {
-    const cols = columnsOf(rowMajor([B, A]), "none");
+    const cols = transformedRows(rowMajor([B, A]), "none");
     const slots = new SlotHistograms(cols, g01);
     const h = gridHistograms(cols, slots, [1], [4, 6]);
     const d = cellDistributions(h, g01, 4);
@@ -113,7 +113,7 @@ describe("cell distributions", () => {
   });
 
   it("values outside the grid fall in the first and last bins", () => {
-    const cols = columnsOf(rowMajor([[-5, 0.05, 0.95, 7]]), "none");
+    const cols = transformedRows(rowMajor([[-5, 0.05, 0.95, 7]]), "none");
     const h = gridHistograms(cols, new SlotHistograms(cols, g01), [0], [0, 0]);
     expect(cellDistributions(h, g01, 10).cells[0]!.overall).toEqual([2, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
   });

@@ -6,8 +6,9 @@
  * Everything depends on the threshold only through comparisons V ≥ fround(ℓ), so each quantity
  * is a step function of ℓ and is computed for the whole grid at once from the selected cells'
  * values (once per selection, O(k·T + G)); following a drag of the threshold is then a lookup.
+ * Sources are row-major (the analysis keeps them so), values transformed.
  */
-import type { ColumnMatrix } from "./columns";
+import type { StateMatrix } from "../matching/matrix";
 
 /**
  * Thresholds ℓ_j = (first + j) · mant · 10^exp, j = 0 … count − 1: a round step (1, 2 or 5 times a
@@ -88,28 +89,31 @@ function integrate(diff: Int32Array, count: number): Uint32Array {
   return out;
 }
 
-/** Checks the selected cells against the columns (no copies: the analysis reads them in place). */
-function checkCells(cols: ColumnMatrix, cells: ArrayLike<number>, what: string): void {
+/** Checks the selected cells against the values (no copies: the analysis reads them in place). */
+function checkCells(m: StateMatrix, cells: ArrayLike<number>, what: string): void {
   if (cells.length === 0) throw new RangeError(`${what}: no cells selected`);
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i]!;
-    if (!Number.isInteger(c) || c < 0 || c >= cols.cells) throw new RangeError(`${what}: cell ${c} is not one of the ${cols.cells} columns`);
+    if (!Number.isInteger(c) || c < 0 || c >= m.cells) throw new RangeError(`${what}: cell ${c} is not one of the ${m.cells} cells`);
   }
 }
 
 /**
  * Per step, the lowest value among the selected cells: all of them are on at t iff floor[t] ≥ ℓ.
+ * `m` holds the transformed values, row-major.
  */
-export function selectionFloor(cols: ColumnMatrix, cells: ArrayLike<number>, out: Float32Array = new Float32Array(cols.steps)): Float32Array {
-  checkCells(cols, cells, "selection floor");
-  const { steps: T, data } = cols;
-  out.set(data.subarray(cells[0]! * T, (cells[0]! + 1) * T));
-  for (let i = 1; i < cells.length; i++) {
-    const o = cells[i]! * T;
-    for (let t = 0; t < T; t++) {
-      const v = data[o + t]!;
-      if (v < out[t]!) out[t] = v;
+export function selectionFloor(m: StateMatrix, cells: ArrayLike<number>, out: Float32Array = new Float32Array(m.steps)): Float32Array {
+  checkCells(m, cells, "selection floor");
+  const { steps: T, cells: D, data } = m;
+  const sel = Uint32Array.from(cells);
+  const k = sel.length;
+  for (let t = 0, row = 0; t < T; t++, row += D) {
+    let lo = data[row + sel[0]!]!;
+    for (let i = 1; i < k; i++) {
+      const v = data[row + sel[i]!]!;
+      if (v < lo) lo = v;
     }
+    out[t] = lo;
   }
   return out;
 }
@@ -191,11 +195,11 @@ export class SlotHistograms {
   private readonly g0: number;
   private readonly step: number;
   constructor(
-    private readonly cols: ColumnMatrix,
+    private readonly values: StateMatrix,
     readonly g: ThresholdGrid,
   ) {
-    this.counts = new Uint32Array(cols.cells * (g.count + 1));
-    this.ready = new Uint8Array(cols.cells);
+    this.counts = new Uint32Array(values.cells * (g.count + 1));
+    this.ready = new Uint8Array(values.cells);
     this.grid = gridF32(g);
     this.g0 = gridValue(g, 0);
     this.step = g.mant * 10 ** g.exp;
@@ -211,20 +215,27 @@ export class SlotHistograms {
     return firstAbove(this.grid, this.g0, this.step, v);
   }
 
+  /** Counts the cells not counted yet, together in one pass over the rows. */
+  ensure(cells: ArrayLike<number>): void {
+    const todo = Uint32Array.from(Array.from(cells).filter((c, i, all) => !this.ready[c] && all.indexOf(c) === i));
+    if (todo.length === 0) return;
+    const S = this.g.count + 1;
+    const { steps: T, cells: D, data } = this.values;
+    const { grid, g0, step, counts } = this;
+    for (let t = 0, row = 0; t < T; t++, row += D) {
+      for (let i = 0; i < todo.length; i++) {
+        const v = data[row + todo[i]!]!;
+        if (v === v) counts[todo[i]! * S + firstAbove(grid, g0, step, v)]!++;
+      }
+    }
+    for (const c of todo) this.ready[c] = 1;
+  }
+
   /** Cell c's counts over all steps (G + 1 slots; a view). */
   overall(c: number): Uint32Array {
+    this.ensure([c]);
     const S = this.g.count + 1;
-    const h = this.counts.subarray(c * S, (c + 1) * S);
-    if (this.ready[c]) return h;
-    const { steps: T, data } = this.cols;
-    const { grid, g0, step } = this;
-    const o = c * T;
-    for (let t = 0; t < T; t++) {
-      const v = data[o + t]!;
-      if (v === v) h[firstAbove(grid, g0, step, v)]!++;
-    }
-    this.ready[c] = 1;
-    return h;
+    return this.counts.subarray(c * S, (c + 1) * S);
   }
 }
 
@@ -240,20 +251,20 @@ export interface GridHistograms {
   rangeSteps: number;
 }
 
-export function gridHistograms(cols: ColumnMatrix, slots: SlotHistograms, cells: ArrayLike<number>, brush: [number, number]): GridHistograms {
-  checkCells(cols, cells, "grid histograms");
-  const { steps: T, data } = cols;
+export function gridHistograms(m: StateMatrix, slots: SlotHistograms, cells: ArrayLike<number>, brush: [number, number]): GridHistograms {
+  checkCells(m, cells, "grid histograms");
+  const { steps: T, cells: D, data } = m;
   const k = cells.length;
   const S = slots.g.count + 1;
   const b0 = Math.max(0, Math.min(T, brush[0]));
   const b1 = Math.max(b0, Math.min(T, brush[1]));
   const overall = new Uint32Array(k * S);
   const range = new Uint32Array(k * S);
+  slots.ensure(cells);
   for (let i = 0; i < k; i++) {
     overall.set(slots.overall(cells[i]!), i * S);
-    const o = cells[i]! * T;
     for (let t = b0; t < b1; t++) {
-      const v = data[o + t]!;
+      const v = data[t * D + cells[i]!]!;
       if (v === v) range[i * S + slots.slotOf(v)]!++;
     }
   }
