@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { AppError, CLIENT_ERROR_CODES, isAppError, MATCH_DEFAULTS } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import { ANALYZE_COMMANDS, evidenceText, trackEvidence } from "./analyze";
+import { exitAfterFlush } from "./exit";
 import { prepare } from "./runtime";
 
 export interface CommandSpec {
@@ -391,4 +392,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+main(process.argv.slice(2)).then(exitAfterFlush);

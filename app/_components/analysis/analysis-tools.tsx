@@ -1,10 +1,9 @@
 "use client";
 import { useState } from "react";
-import type { ExplorerView } from "@/app/_components/explorer/explorer";
+import type { ExplorerView } from "@/app/_components/explorer/slots";
 import { CellSearch } from "./cell-search";
 import { CompareLayers } from "./compare-layers";
 import { ThresholdGuide } from "./threshold-guide";
-import "./analysis.css";
 
 type Tab = "cells" | "threshold" | "compare";
 const TABS: { id: Tab; label: string }[] = [

@@ -1,7 +1,7 @@
 "use client";
 import { useState } from "react";
 import { categoricalColor, labelName } from "@statescope/core";
-import type { ExplorerView } from "@/app/_components/explorer/explorer";
+import type { ExplorerView } from "@/app/_components/explorer/slots";
 import { useTRPCClient } from "@/app/_lib/trpc";
 import type { AnalysisStatus, CellSearchResult } from "@/server/services/analysis/schemas";
 import { AnalysisProgress, fmt, Help, MiniHistogram } from "./analysis-ui";
@@ -26,7 +26,7 @@ export function CellSearch({ workspace, datasetId, view }: { workspace: string; 
   const { info, state, update } = view;
   const client = useTRPCClient();
   const tracks = info.tracks.filter((t) => t.kind !== "wordvec");
-  const active = state.layers[Math.min(state.match.layer, state.layers.length - 1)];
+  const active = state.layers[view.activeLayer];
   const [source, setSource] = useState(active?.source ?? info.sources[0]?.name ?? "");
   const [track, setTrack] = useState(tracks.find((t) => t.kind === "discrete")?.name ?? tracks[0]?.name ?? "");
   const tr = tracks.find((t) => t.name === track);

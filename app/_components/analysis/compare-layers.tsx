@@ -1,6 +1,6 @@
 "use client";
 import { useState } from "react";
-import type { ExplorerView } from "@/app/_components/explorer/explorer";
+import type { ExplorerView } from "@/app/_components/explorer/slots";
 import { useTRPCClient } from "@/app/_lib/trpc";
 import type { AnalysisStatus, CompareResult } from "@/server/services/analysis/schemas";
 import { AnalysisProgress, fmt, Help } from "./analysis-ui";

@@ -1,54 +1,63 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { evidenceCsv, labelName } from "@statescope/core";
-import { discreteColor } from "@/app/_components/explorer/data-source";
-import type { MatchAddonProps } from "@/app/_components/explorer/match-view";
-import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
+import { categoricalColor, labelName } from "@statescope/core";
+import type { MatchRun } from "@/app/_components/explorer/slots";
+import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
 import type { Evidence } from "@/server/services/analysis/schemas";
 import { download, fmt, Help } from "./analysis-ui";
 
-/**
- * Evidence for a match (from cells to a track): per label, the share of the matched steps that
- * carry it against its base rate over the source, and the lift; for a scalar track, the mean
- * inside the matches against the mean overall, with both distributions.
- */
-export function MatchEvidence({ workspace, datasetId, info, input, results, onCsv }: MatchAddonProps & { workspace: string; datasetId: string }) {
-  const client = useTRPCClient();
-  const tracks = info.tracks.filter((t) => t.kind !== "wordvec");
-  const [track, setTrack] = useState(tracks.find((t) => t.kind === "discrete")?.name ?? tracks[0]?.name ?? null);
-  const ranges = results.map((r) => ({ pos: r.pos, length: r.length }));
-  const q = useQuery({
-    queryKey: ["analysis", workspace, "evidence", datasetId, input.source, track, ranges],
+type Client = ReturnType<typeof useTRPCClient>;
+
+/** The evidence of a run on a track, as a React Query query (the view and the CSV export share it). */
+export function evidenceQuery(client: Client, workspace: string, datasetId: string, run: MatchRun, track: string) {
+  const ranges = run.results.map((r) => ({ pos: r.pos, length: r.length }));
+  return {
+    queryKey: ["analysis", workspace, "evidence", datasetId, run.input.source, track, ranges],
     // a POST: up to K = 500 ranges do not fit a GET's URL
-    queryFn: () => client.analysis.evidence.mutate({ workspace, datasetId, source: input.source, track: track!, ranges }),
-    enabled: track !== null && results.length > 0,
+    queryFn: (): Promise<Evidence> => client.analysis.evidence.mutate({ workspace, datasetId, source: run.input.source, track, ranges }),
     staleTime: Infinity,
     retry: false,
-  });
+  } as const;
+}
+
+/**
+ * Evidence for a match (from cells to a track), beside the results' heatmaps: per label, the
+ * share of the matched steps that carry it against its base rate over the source, and the lift;
+ * for a scalar track, the mean inside the matches against the mean overall, with both
+ * distributions. `onTrack` tells the CSV export which track is shown.
+ */
+export function MatchEvidence({ workspace, datasetId, run, onTrack }: { workspace: string; datasetId: string; run: MatchRun; onTrack: (track: string | null) => void }) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const info = useQuery({ ...trpc.dataset.get.queryOptions({ workspace, datasetId }), staleTime: 60_000 });
+  const tracks = (info.data?.metaTracks ?? []).filter((t) => t.kind !== "wordvec");
+  const [chosen, setChosen] = useState<string | null>(null);
+  const track = chosen !== null && tracks.some((t) => t.name === chosen) ? chosen : (tracks.find((t) => t.kind === "discrete")?.name ?? tracks[0]?.name ?? null);
+  const shown = run.results.length > 0 ? track : null;
+  useEffect(() => onTrack(shown), [shown, onTrack]);
+  const q = useQuery({ ...evidenceQuery(client, workspace, datasetId, run, track ?? ""), enabled: track !== null && run.results.length > 0 });
+  if (tracks.length === 0 || run.results.length === 0) return null;
   const e = q.data;
-  useEffect(() => {
-    onCsv(e ? evidenceCsv(e) : null);
-  }, [e, onCsv]);
-  if (tracks.length === 0 || results.length === 0) return null;
-  const trackInfo = tracks.find((t) => t.name === track);
+  const labelColor = (label: string) => {
+    const l = tracks.find((t) => t.name === track)?.labels?.find((x) => labelName(x.label) === label);
+    return l ? (l.color ?? categoricalColor(l.id)) : "#9aa3ad";
+  };
   return (
     <div className="match-evidence" data-testid="match-evidence">
+      <div className="hm-title">evidence</div>
       <div className="evidence-head">
-        <strong>Evidence</strong>
         <label className="inline">
           on
-          <select value={track ?? ""} onChange={(ev) => setTrack(ev.target.value)} aria-label="Track for the evidence">
+          <select value={track ?? ""} onChange={(ev) => setChosen(ev.target.value)} aria-label="Track for the evidence">
             {tracks.map((t) => (
               <option key={t.name} value={t.name}>{t.name}</option>
             ))}
           </select>
         </label>
-        {e && <span className="muted">{e.matchedSteps.toLocaleString()} matched steps (the union of the {results.length} results’ ranges)</span>}
-        <span className="spacer" />
         <Help label="How the evidence is defined">
           <p>
-            <b>Matched steps</b>: the union of the returned results’ ranges (the top K of this query, K = {input.k}), each step counted once.
+            <b>Matched steps</b>: the union of the returned results’ ranges (the top K of this query, K = {run.input.k}), each step counted once.
           </p>
           <p>
             <b>Share</b>: matched steps carrying the label ÷ matched steps where the track has a value. <b>Base</b>: steps carrying the label ÷ steps of the source where the track has a value.
@@ -57,17 +66,20 @@ export function MatchEvidence({ workspace, datasetId, info, input, results, onCs
           <p>For a scalar track: the mean over the matched steps against the mean over the source, and both distributions (one bar per value for small integer tracks).</p>
         </Help>
         {e && (
-          <button type="button" className="secondary small" data-testid="export-json" onClick={() => download(`${info.name.replace(/[^\w.-]+/g, "_")}-matches.json`, "application/json", JSON.stringify({ query: input, results, evidence: e }, null, 2))}>
-            Export JSON
+          <button
+            type="button"
+            className="secondary small"
+            data-testid="export-json"
+            onClick={() => download(`${(info.data?.name ?? datasetId).replace(/[^\w.-]+/g, "_")}-matches.json`, "application/json", JSON.stringify({ query: run.input, results: run.results, evidence: e }, null, 2))}
+          >
+            JSON
           </button>
         )}
       </div>
+      {e && <p className="muted evidence-note">{e.matchedSteps.toLocaleString()} matched steps (the union of the {run.results.length} results’ ranges)</p>}
       {q.isError && <div className="error" role="alert">Evidence failed: {errorMessage(q.error)}</div>}
-      {q.isFetching && !e && <p className="muted empty-line">Counting the matched steps on {track}…</p>}
-      {e?.kind === "discrete" && <LabelTable e={e} colorOf={(label) => {
-        const id = trackInfo?.labels ? [...trackInfo.labels.entries()].find(([, l]) => labelName(l) === label)?.[0] : undefined;
-        return id === undefined || !trackInfo ? "#9aa3ad" : discreteColor(trackInfo, id);
-      }} />}
+      {q.isFetching && !e && <p className="muted evidence-note">Counting the matched steps on {track}…</p>}
+      {e?.kind === "discrete" && <LabelTable e={e} colorOf={labelColor} />}
       {e?.kind === "scalar" && <ScalarView e={e} />}
     </div>
   );
@@ -75,13 +87,13 @@ export function MatchEvidence({ workspace, datasetId, info, input, results, onCs
 
 function LabelTable({ e, colorOf }: { e: Extract<Evidence, { kind: "discrete" }>; colorOf: (label: string) => string }) {
   const max = Math.max(1e-9, ...e.labels.flatMap((l) => [l.share ?? 0, l.base ?? 0]));
-  const bar = (v: number | null, cls: string) => <span className={`ev-bar ${cls}`} style={{ width: `${((v ?? 0) / max) * 100}%` }} />;
+  const bar = (v: number | null, cls: string) => <span className={`ev-bar ${cls}`} style={{ width: `${((v ?? 0) / max) * 60}px` }} />;
   return (
     <table className="analysis-table evidence-table" data-testid="evidence-table">
       <thead>
         <tr>
           <th>label</th>
-          <th>share of matched steps</th>
+          <th>share of matched</th>
           <th>base rate</th>
           <th>lift</th>
         </tr>
@@ -113,7 +125,7 @@ function ScalarView({ e }: { e: Extract<Evidence, { kind: "scalar" }> }) {
   const shares = h.matched.map((m, i) => ({ m: m / mTotal, o: h.overall[i]! / oTotal }));
   const max = Math.max(1e-9, ...shares.flatMap((s) => [s.m, s.o]));
   const integers = h.edges.length > 1 && h.edges[1]! - h.edges[0]! === 1;
-  const W = Math.min(640, Math.max(200, shares.length * 36));
+  const W = 300;
   const bw = W / Math.max(1, shares.length);
   return (
     <div className="scalar-evidence" data-testid="evidence-scalar">

@@ -1,7 +1,7 @@
 "use client";
 import { useEffect, useMemo, useState } from "react";
 import { gridIndex, gridValue, type ThresholdGrid } from "@statescope/core";
-import type { ExplorerView } from "@/app/_components/explorer/explorer";
+import type { ExplorerView } from "@/app/_components/explorer/slots";
 import { useTRPCClient } from "@/app/_lib/trpc";
 import type { AnalysisStatus, GuideResult } from "@/server/services/analysis/schemas";
 import { AnalysisProgress, fmt, Help, MiniHistogram } from "./analysis-ui";
@@ -29,7 +29,7 @@ const MAX_GUIDE_CELLS = 256;
 export function ThresholdGuide({ workspace, datasetId, view }: { workspace: string; datasetId: string; view: ExplorerView }) {
   const { state, update, selections } = view;
   const client = useTRPCClient();
-  const li = Math.min(state.match.layer, state.layers.length - 1);
+  const li = view.activeLayer;
   const layer = state.layers[li];
   const cells = selections[li] ?? null;
   const wanted: Query | null = layer && state.brush && cells && cells.length > 0 && cells.length <= MAX_GUIDE_CELLS ? { source: layer.source, cells: [...cells].sort((a, b) => a - b), brush: state.brush, pad: state.pad } : null;

@@ -1,5 +1,5 @@
 /**
- * Request and response schemas of the collaboration use cases (issue 7): hypotheses, annotations,
+ * Request and response schemas of the collaboration use cases: hypotheses, annotations,
  * comments, mentions and live record events. Shared by services, routers and tests; every string
  * and array is bounded.
  */
@@ -304,6 +304,8 @@ export const ZInboxItem = z.object({
     source: z.string().nullable(),
     start: z.number().int().nullable(),
     end: z.number().int().nullable(),
+    /** The anchor's cells (empty for a hypothesis thread or a range without cells). */
+    cells: z.array(z.number().int()),
   }),
 });
 export type InboxItem = z.infer<typeof ZInboxItem>;

@@ -81,18 +81,18 @@ export async function getDataset(db: Db, workspaceId: string, datasetId: string)
         orderBy: { ordinal: "asc" },
         select: { name: true, type: true, layer: true, transform: true, unsigned: true, steps: true, cells: true, min: true, max: true, mean: true, std: true, histogram: true },
       },
-      metaTracks: { orderBy: { ordinal: "asc" }, select: { name: true, kind: true, width: true, labels: true, range: true, hasWeights: true } },
+      metaTracks: { orderBy: { ordinal: "asc" }, select: { name: true, kind: true, width: true, labels: true, range: true, min: true, max: true, hasWeights: true } },
     },
   });
   return {
     ...ds,
     report: ds.report === null ? null : ZImportReport.parse(ds.report),
     sources: ds.sources.map((s) => ({ ...s, transform: s.transform === "tanh" ? "tanh" : "none", histogram: ZHistogram.parse(s.histogram) })),
-    metaTracks: await withAnnotationTrack(db, datasetId, ds.metaTracks.map((t) => ZTrackSummary.parse(t))),
+    metaTracks: await withAnnotationTrack(db, datasetId, ds.metaTracks.map(({ min, max, ...t }) => ZTrackSummary.parse({ ...t, range: t.range ?? (min !== null && max !== null ? [min, max] : null) }))),
   };
 }
 
-/** The imported tracks plus the members' "annotations" track (issue 7) once it has a category. */
+/** The imported tracks plus the members' "annotations" track once it has a category. */
 async function withAnnotationTrack(db: Db, datasetId: string, tracks: TrackSummary[]): Promise<TrackSummary[]> {
   const annotations = await annotationTrackSummary(db, datasetId, tracks.map((t) => t.name));
   return annotations ? [...tracks, annotations] : tracks;

@@ -56,6 +56,7 @@ export const ZTrackSummary = z.object({
   width: z.number().int(),
   /** `color`: the label's own colour (the members' annotation categories), else the palette's. */
   labels: z.array(z.object({ id: z.number().int(), label: z.string(), color: z.string().optional() })).nullable(),
+  /** The display range: the one the project declared, else a scalar track's smallest and largest value. */
   range: z.union([z.literal("dict"), z.tuple([z.number(), z.number()])]).nullable(),
   hasWeights: z.boolean(),
 });
