@@ -6,7 +6,7 @@
 import { AppError, labelName } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import { readMetaWindow } from "@/server/storage/dataset-store";
-import { annotationTrackName, annotationTrackSummary, annotationTrackWindow } from "@/server/services/collab/annotations";
+import { annotationTrackName, annotationTrackSummary, annotationTrackWindow } from "@/server/services/records/annotations";
 
 export type AnalysisTrack =
   | {
