@@ -8,7 +8,7 @@
  *    from some of its cells plus noise: a discrete track with labels 0/1/2 (from cells 17 and 123), an
  *    integer-valued scalar `depth` (cell 42: heavy ties) and a scalar `level` (cell 99) with 2 % of
  *    its steps missing (NaN).
- * 2. The one-time per-source preparation: transpose + tanh, then per-cell mid-ranks.
+ * 2. The one-time per-source preparation: read + tanh (row-major, as stored), then per-cell mid-ranks.
  * 3. Cell search against one label (each of the three), against `depth`, and against `level` (which
  *    first prepares the source restricted to its defined steps: reported on its own line).
  * 4. Threshold guidance for selections of 5, 10 and 20 cells (picked by the Select view's rule on a
@@ -16,7 +16,9 @@
  * 5. Layer comparison against a second generated 1M × 650 source in which every fifth cell mixes one
  *    cell of the first (planted pairs): the top 50 pairs, and one cell's partners.
  * NumPy (Debian python3-numpy, reference BLAS) computes the same statistics directly (ranks by
- * argsort); every number must agree to 1e-6, or the bench fails (exit 1).
+ * argsort), streaming blocks of cells from a cell-major copy of the values and ranks it writes to
+ * the temp dir (so it holds a few hundred MB, not the source); every number must agree to 1e-6, or
+ * the bench fails (exit 1). NumPy runs first, then this process: never both at full size at once.
  */
 import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
@@ -212,7 +214,7 @@ function main(): void {
       console.log(`running NumPy (prepare, ${labels.length} labels + 2 scalar tracks × ${RUNS} runs, guidance)… load average ${load()}`);
       np = numpy<NumpyCells>(
         "cells",
-        { steps: T, cells: D, source: a.file, label: join(dir, "label.i32"), depth: join(dir, "depth.f32"), level: join(dir, "level.f32"), labels, runs: RUNS, guides: guides.map((x) => ({ ...x, thresholds: probe })) },
+        { steps: T, cells: D, source: a.file, scratch: dir, label: join(dir, "label.i32"), depth: join(dir, "depth.f32"), level: join(dir, "level.f32"), labels, runs: RUNS, guides: guides.map((x) => ({ ...x, thresholds: probe })) },
         dir,
       );
     }
@@ -335,6 +337,11 @@ function main(): void {
 
     // ---- layer comparison ----
     console.log(`comparing layers… load average ${load()}`);
+    // correlations use the values and moments only: the ranks go before the second source comes in
+    sampleRss();
+    prep.ranks = null;
+    prep.srr = null;
+    gc();
     const [valuesB, valuesBms] = time(() => readRows(fileB));
     const [prepB, momBms] = time(() => prepareSource(valuesB, { ranks: false }));
     sampleRss();
