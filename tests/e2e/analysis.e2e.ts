@@ -15,6 +15,8 @@ test.beforeAll(async () => {
 
 test("cell search → add the top cells → match → evidence → CSV export", async ({ page }) => {
   test.setTimeout(180_000);
+  const crashes: string[] = [];
+  page.on("pageerror", (e) => crashes.push(e.message));
   await signInDemo(page);
   await page.setViewportSize({ width: 1440, height: 1100 });
   await page.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}`);
@@ -56,6 +58,17 @@ test("cell search → add the top cells → match → evidence → CSV export", 
   expect(noun[2]).toContain("0.333");
   const lift = noun[3]!;
   expect(lift).toMatch(/^\d+\.\d\d×$/);
+  // the evidence stays in view at 1440 px: right of the results' horizontal scroller, not inside it beyond the heatmaps
+  const box = (await evidence.boundingBox())!;
+  const scroller = (await page.getByTestId("results-scroll").boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(1440);
+  expect(box.x).toBeGreaterThanOrEqual(scroller.x + scroller.width);
+
+  // another track (a scalar), then back: the view follows without an error
+  await evidence.getByLabel("Track for the evidence").selectOption("wordlen");
+  await expect(page.getByTestId("evidence-scalar")).toContainText("inside the matches vs");
+  await evidence.getByLabel("Track for the evidence").selectOption("pos");
+  await expect(page.getByTestId("evidence-NOUN")).toBeVisible();
 
   // the exported CSV holds the results, then the evidence table
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
@@ -66,6 +79,7 @@ test("cell search → add the top cells → match → evidence → CSV export", 
   expect(row).toBeDefined();
   expect(Number(row.split(",")[5])).toBeCloseTo(133 / 400, 6);
   expect(Number(row.split(",")[6]).toFixed(2)).toBe(lift.replace("×", ""));
+  expect(crashes).toEqual([]);
 });
 
 test("threshold guidance follows the brush and selection; compare layers lists pairs and a cell's partners", async ({ page }) => {
@@ -84,6 +98,11 @@ test("threshold guidance follows the brush and selection; compare layers lists p
   await page.getByTestId("guide-use").click();
   await expect(page.getByTestId("threshold-input-0")).toHaveValue(suggested);
   await expect(readout).toContainText(`at ℓ = ${suggested}:`);
+  // a click on the curves sets ℓ under the pointer: three quarters along [-1, 1] is 0.5
+  const curves = page.getByTestId("guide-curves");
+  await curves.click({ position: { x: 34 + 0.75 * (560 - 34 - 40), y: 50 } });
+  await expect.poll(async () => Number(await page.getByTestId("threshold-input-0").inputValue())).toBeCloseTo(0.5, 2);
+  await expect(readout).toContainText("at ℓ = 0.500:");
 
   await page.getByTestId("analysis-tab-compare").click();
   await page.getByLabel("First source").selectOption("states::states1");

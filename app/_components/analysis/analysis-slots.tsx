@@ -17,12 +17,14 @@ export function useAnalysisSlots(workspace: string, datasetId: string): Pick<Exp
   const qc = useQueryClient();
   const client = useTRPCClient();
   const track = useRef<string | null>(null);
-  return useMemo(
-    () => ({
+  return useMemo(() => {
+    const onTrack = (t: string | null) => {
+      track.current = t;
+    };
+    return {
       tools: (v) => <AnalysisTools workspace={workspace} datasetId={datasetId} view={v} />,
-      matchAside: (r) => <MatchEvidence workspace={workspace} datasetId={datasetId} run={r} onTrack={(t) => (track.current = t)} />,
+      matchAside: (r) => <MatchEvidence workspace={workspace} datasetId={datasetId} run={r} onTrack={onTrack} />,
       matchExport: async (r) => (track.current ? evidenceCsv(await qc.fetchQuery(evidenceQuery(client, workspace, datasetId, r, track.current))) : null),
-    }),
-    [workspace, datasetId, qc, client],
-  );
+    } satisfies Pick<ExplorerSlots, "tools" | "matchAside" | "matchExport">;
+  }, [workspace, datasetId, qc, client]);
 }

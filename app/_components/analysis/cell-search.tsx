@@ -119,6 +119,8 @@ function Results({ result, shown, topK, setTopK, add, selected, onAll }: {
   const rising = result.cells.filter((c) => (discrete ? (c.auc ?? 0.5) > 0.5 : (c.r ?? 0) > 0));
   const what = discrete ? `${result.label}` : `${result.track}`;
   const labelColors = (result.labels ?? []).map((l) => (l === result.label ? "#2f6fde" : "#9aa3ad"));
+  // the searched label drawn last, over the others
+  const order = (result.labels ?? []).map((_, i) => i).sort((a, b) => Number(result.labels![a] === result.label) - Number(result.labels![b] === result.label));
   return (
     <div className="analysis-results" data-testid="cell-search-results">
       <div className="results-head">
@@ -169,7 +171,7 @@ function Results({ result, shown, topK, setTopK, add, selected, onAll }: {
                 <td className="mono">{fmt(discrete ? c.pointBiserial : c.rho)}</td>
                 <td>
                   {h && discrete && (
-                    <MiniHistogram counts={h.counts} colors={labelColors} title={`cell ${c.cell}: value distribution per label (${(result.labels ?? []).join(", ")}), ${fmt(h.edges[0])} to ${fmt(h.edges.at(-1))}`} />
+                    <MiniHistogram counts={order.map((j) => h.counts[j]!)} colors={order.map((j) => labelColors[j]!)} title={`cell ${c.cell}: value distribution per label (${(result.labels ?? []).join(", ")}), ${fmt(h.edges[0])} to ${fmt(h.edges.at(-1))}`} />
                   )}
                   {h && !discrete && <ResponseCurve counts={h.counts[0]!} means={h.trackMean ?? []} title={`cell ${c.cell}: values ${fmt(h.edges[0])} to ${fmt(h.edges.at(-1))}; line: mean ${result.track} per bin`} />}
                 </td>

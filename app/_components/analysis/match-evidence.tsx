@@ -35,7 +35,10 @@ export function MatchEvidence({ workspace, datasetId, run, onTrack }: { workspac
   const [chosen, setChosen] = useState<string | null>(null);
   const track = chosen !== null && tracks.some((t) => t.name === chosen) ? chosen : (tracks.find((t) => t.kind === "discrete")?.name ?? tracks[0]?.name ?? null);
   const shown = run.results.length > 0 ? track : null;
-  useEffect(() => onTrack(shown), [shown, onTrack]);
+  // a block body: an effect's return value is its cleanup, and onTrack's is not one
+  useEffect(() => {
+    onTrack(shown);
+  }, [shown, onTrack]);
   const q = useQuery({ ...evidenceQuery(client, workspace, datasetId, run, track ?? ""), enabled: track !== null && run.results.length > 0 });
   if (tracks.length === 0 || run.results.length === 0) return null;
   const e = q.data;
@@ -87,7 +90,7 @@ export function MatchEvidence({ workspace, datasetId, run, onTrack }: { workspac
 
 function LabelTable({ e, colorOf }: { e: Extract<Evidence, { kind: "discrete" }>; colorOf: (label: string) => string }) {
   const max = Math.max(1e-9, ...e.labels.flatMap((l) => [l.share ?? 0, l.base ?? 0]));
-  const bar = (v: number | null, cls: string) => <span className={`ev-bar ${cls}`} style={{ width: `${((v ?? 0) / max) * 60}px` }} />;
+  const bar = (v: number | null, cls: string) => <span className={`ev-bar ${cls}`} style={{ width: `${((v ?? 0) / max) * 48}px` }} />;
   return (
     <table className="analysis-table evidence-table" data-testid="evidence-table">
       <thead>
@@ -127,6 +130,7 @@ function ScalarView({ e }: { e: Extract<Evidence, { kind: "scalar" }> }) {
   const integers = h.edges.length > 1 && h.edges[1]! - h.edges[0]! === 1;
   const W = 300;
   const bw = W / Math.max(1, shares.length);
+  const tickEvery = Math.max(1, Math.ceil(shares.length / 12));
   return (
     <div className="scalar-evidence" data-testid="evidence-scalar">
       <p>
@@ -141,14 +145,31 @@ function ScalarView({ e }: { e: Extract<Evidence, { kind: "scalar" }> }) {
             <g key={i} transform={`translate(${i * bw},0)`}>
               <rect x={1} y={62 - (s.o / max) * 56} width={bw / 2 - 1} height={(s.o / max) * 56} className="ev-base" />
               <rect x={bw / 2} y={62 - (s.m / max) * 56} width={bw / 2 - 1} height={(s.m / max) * 56} className="ev-share" />
-              <text x={bw / 2} y={76} textAnchor="middle" className="ev-tick">{integers || i % 4 === 0 ? label : ""}</text>
+              {integers && i % tickEvery === 0 && (
+                <text x={bw / 2} y={76} textAnchor="middle" className="ev-tick">
+                  {label}
+                </text>
+              )}
               <title>{`${e.track} ${label}: ${(s.m * 100).toFixed(1)} % of the matched steps, ${(s.o * 100).toFixed(1)} % of the source${lift !== null ? `, lift ${lift.toFixed(2)}×` : ""}`}</title>
             </g>
           );
         })}
+        {/* a continuous track: its range at the ends and the middle, not a label per bin */}
+        {!integers &&
+          ([0, 0.5, 1] as const).map((f) => (
+            <text key={f} x={f * W} y={76} textAnchor={f === 0 ? "start" : f === 1 ? "end" : "middle"} className="ev-tick">
+              {fmt(h.edges[0]! + f * (h.edges.at(-1)! - h.edges[0]!), 2)}
+            </text>
+          ))}
       </svg>
       <div className="muted legend">
-        <span className="swatch ev-base-sw" /> source <span className="swatch ev-share-sw" /> matched steps · hover a bar for its lift
+        <span>
+          <span className="swatch ev-base-sw" /> source
+        </span>
+        <span>
+          <span className="swatch ev-share-sw" /> matched steps
+        </span>
+        <span>· hover a bar for its lift</span>
       </div>
     </div>
   );

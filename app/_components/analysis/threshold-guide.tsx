@@ -94,11 +94,12 @@ function GuideView({ result, query, threshold, stale, onUse }: { result: GuideRe
         at ℓ = <b className="mono">{threshold.toFixed(3)}</b>: the rule picks <b>{result.picked[j]}</b> cell{result.picked[j] === 1 ? "" : "s"} · <b>{result.candidates[j]!.toLocaleString()}</b> candidate range
         {result.candidates[j] === 1 ? "" : "s"} for the {query.cells.length} selected · margin <b>{fmt(result.margin[j], 2)}</b>
       </p>
-      <Curves result={result} lo={lo} hi={hi} threshold={threshold} />
+      <Curves result={result} lo={lo} hi={hi} threshold={threshold} onPick={onUse} />
       <div className="muted legend guide-legend">
         <span className="key picked" /> cells the rule picks (left axis) <span className="key cand" /> candidate ranges (right axis, log scale) <span className="key margin" /> margin (0–1)
-        <span className="key now" /> threshold now <span className="key suggested" /> suggestion
+        <span className="key now" /> threshold now <span className="key suggested" /> suggestion · click the curves to set ℓ
       </div>
+      <p className="muted guide-cells-note">each selected cell’s values: over the source (grey) and inside the brushed range (blue); the line is ℓ</p>
       <div className="guide-cells">
         {result.cells.slice(0, 24).map((c) => (
           <div key={c.cell} className="guide-cell">
@@ -125,7 +126,7 @@ const H = 110;
 const PAD = { l: 34, r: 40, t: 6, b: 18 };
 
 /** Cells picked (blue, left axis), candidate ranges (orange, log scale, right) and the margin (grey) over ℓ. */
-function Curves({ result, lo, hi, threshold }: { result: GuideResult; lo: number; hi: number; threshold: number }) {
+function Curves({ result, lo, hi, threshold, onPick }: { result: GuideResult; lo: number; hi: number; threshold: number; onPick: (thr: number) => void }) {
   const n = result.picked.length;
   const x = (i: number) => PAD.l + (i / Math.max(1, n - 1)) * (W - PAD.l - PAD.r);
   const xv = (v: number) => PAD.l + ((v - lo) / (hi - lo || 1)) * (W - PAD.l - PAD.r);
@@ -144,7 +145,19 @@ function Curves({ result, lo, hi, threshold }: { result: GuideResult; lo: number
   }, [result]);
   const ticks = [lo, (lo + hi) / 2, hi];
   return (
-    <svg width={W} height={H} className="guide-curves" role="img" aria-label="Cells picked, candidate ranges and margin over the threshold">
+    <svg
+      width={W}
+      height={H}
+      className="guide-curves"
+      role="img"
+      aria-label="Cells picked, candidate ranges and margin over the threshold"
+      data-testid="guide-curves"
+      onClick={(e) => {
+        // a click sets the threshold under the pointer (to the grid's 3 decimals)
+        const f = (e.clientX - e.currentTarget.getBoundingClientRect().left - PAD.l) / (W - PAD.l - PAD.r);
+        if (f >= 0 && f <= 1) onPick(Math.round((lo + f * (hi - lo)) * 1000) / 1000);
+      }}
+    >
       <path d={paths.margin} className="curve-margin" />
       <path d={paths.cand} className="curve-cand" />
       <path d={paths.picked} className="curve-picked" />

@@ -388,6 +388,7 @@ function ResultsInner(p: ResultsProps) {
       {results.length === 0 ? (
         <p className="muted empty-line" data-testid="match-empty">No range has these cells on together for two or more steps. Lower the threshold, remove cells, or try another length.</p>
       ) : (
+        <div className="results-with-aside">
         <ScrollFrame onPointerLeave={() => setHover(null)}>
           <div className="results-grid">
             <div className="results-labels">
@@ -482,7 +483,6 @@ function ResultsInner(p: ResultsProps) {
                 </svg>
               </div>
             ))}
-            {p.aside?.({ input, results })}
           </div>
           {hover && hoverInfo && (
             <div className="tooltip" role="status" style={{ left: hover.x + 12, top: hover.y + 12 }} data-testid="match-tooltip">
@@ -490,6 +490,9 @@ function ResultsInner(p: ResultsProps) {
             </div>
           )}
         </ScrollFrame>
+        {/* outside the horizontal scroll: in view at any width */}
+        {p.aside?.({ input, results })}
+        </div>
       )}
     </div>
   );
