@@ -77,7 +77,7 @@ afterAll(async () => {
   resetEnvCache();
 });
 
-const as = (id: string) => createCaller({ db: t.db, actor: { userId: id }, publicUrl: "http://app.test" });
+const as = (id: string) => createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId: id }, publicUrl: "http://app.test" });
 const ws = { workspace: "alab" } as const;
 
 type Status = Awaited<ReturnType<ReturnType<typeof as>["analysis"]["status"]>>;
