@@ -6,7 +6,7 @@
  */
 import { AppError } from "@statescope/core";
 import type { Db } from "@/server/db/client";
-import type { CommandSpec } from "./main";
+import type { CommandSpec } from "./command";
 
 /** Sources prepared by this process (the CLI runs one query, so one engine per run). */
 async function engine() {

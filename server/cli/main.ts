@@ -4,21 +4,13 @@
  * reusing the one `npm start` runs). With --json, stdout carries exactly one
  * JSON object; errors go to stderr. Exit codes: 0 ok, 2 bad input, 1 failure.
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
 import { AppError, CLIENT_ERROR_CODES, isAppError, MATCH_DEFAULTS } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import { ANALYZE_COMMANDS, evidenceText, trackEvidence } from "./analyze";
+import type { CommandSpec } from "./command";
 import { exitAfterFlush } from "./exit";
 import { prepare } from "./runtime";
-
-export interface CommandSpec {
-  usage: string;
-  summary: string;
-  options: NonNullable<ParseArgsConfig["options"]>;
-  run(ctx: { db: Db; values: Record<string, string | boolean | undefined>; positionals: string[]; note: (l: string) => void }): Promise<Record<string, unknown>>;
-  /** Human-readable rendering of the JSON result. */
-  text(out: Record<string, unknown>): string;
-}
 
 const COMMON = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
 
