@@ -13,6 +13,7 @@
  *    first prepares the source restricted to its defined steps: reported on its own line).
  * 4. Threshold guidance for selections of 5, 10 and 20 cells (picked by the Select view's rule on a
  *    brushed range): the per-selection computation and the per-update lookup while a threshold is dragged.
+  *    (`--search-only` stops here, after steps 2 and 3 without `level`.)
  * 5. Layer comparison against a second generated 1M × 650 source in which every fifth cell mixes one
  *    cell of the first (planted pairs): the top 50 pairs, and one cell's partners.
  * NumPy (Debian python3-numpy, reference BLAS) computes the same statistics directly (ranks by
@@ -57,6 +58,8 @@ import { cachedSourceFile, forEachRowBlock, SourceGenerator } from "./source-gen
 const T = opt("--steps", 1_000_000);
 const D = opt("--cells", 650);
 const RUNS = opt("--runs", 5);
+/** Only the preparation and the cell search against each label and `depth` (a quick re-run of the headline numbers). */
+const SEARCH_ONLY = flag("--search-only");
 const TOLERANCE = 1e-6;
 const ROWS = 1 << 14;
 
@@ -226,7 +229,7 @@ function main(): void {
     // the track with missing steps first: its restricted copy is freed before the full ranks are
     // built, so the two preparations are never in memory together (peak ≈ 3 × the source)
     let restrictMs = 0;
-    const levelLine = (() => {
+    const levelLine = SEARCH_ONLY ? null : (() => {
       const keep: number[] = [];
       for (let t = 0; t < T; t++) if (!Number.isNaN(tracks.level[t]!)) keep.push(t);
       const k = Uint32Array.from(keep);
@@ -281,7 +284,20 @@ function main(): void {
       const top = rankCells(s, 3).map((c) => `${c} (${s.r[c]!.toFixed(3)})`).join(", ");
       lines.push(["scalar `depth` (integer, ties): Pearson + Spearman, all cells", ms.length, f1(pct(ms, 0.5)), f1(pct(ms, 0.95)), n ? f1(pct(n.ms, 0.5)) : "–", n ? `${(pct(n.ms, 0.5) / pct(ms, 0.5)).toFixed(1)}×` : "–", `${check}; top ${top}`]);
     }
-    lines.push(levelLine);
+    if (levelLine) lines.push(levelLine);
+    if (SEARCH_ONLY) {
+      console.log(`\nload average while reporting: ${load()}\n`);
+      console.log(row(["one-time preparation", "ours s"]));
+      console.log(row(["---", "---"]));
+      console.log(row(["read + tanh (V row-major)", f1(valuesMs / 1000)]));
+      console.log(row(["per-cell mid-ranks + moments", f1(ranksMs / 1000)]));
+      console.log("");
+      console.log(row(["cell search (after preparation)", "runs", "p50 ms", "p95 ms", "NumPy p50 ms", "NumPy / ours", "agreement with NumPy; top 3"]));
+      console.log(row(["---", "---", "---", "---", "---", "---", "---"]));
+      for (const l of lines) console.log(row(l));
+      console.log(`\npeak RSS: node ${sampleRss().toFixed(0)} MB`);
+      return;
+    }
 
     // ---- threshold guidance ----
     const glines: (string | number)[][] = [];

@@ -31,6 +31,12 @@ def now_ms():
 
 
 def peak_rss_mb():
+    """This process's peak resident set (VmHWM): getrusage's ru_maxrss would include the parent's
+    peak before exec (node, several GB by the time the pairs reference runs)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
