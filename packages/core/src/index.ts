@@ -16,6 +16,7 @@ export * from "./explorer/initial-window";
 export * from "./explorer/colors";
 export * from "./explorer/match-layout";
 export * from "./explorer/export-csv";
+export * from "./csv-safety";
 // issue 16: analysis (cell search, evidence for a match, threshold guidance, layer comparison)
 export * from "./analysis/rows";
 export * from "./analysis/ranks";

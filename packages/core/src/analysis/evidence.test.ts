@@ -123,4 +123,11 @@ describe("evidence CSV section", () => {
     const s = evidenceCsv({ track: "depth", kind: "scalar", matchedSteps: 3043, mean: 5.3321, baseMean: null });
     expect(s.split("\r\n")[1]).toBe("depth,scalar,3043,,,,,5.3321,");
   });
+
+  it("neutralises a track or label a spreadsheet would run as a formula; numbers stay numbers", () => {
+    const d = evidenceCsv({ track: "@tags", kind: "discrete", matchedSteps: 2, labels: [{ label: "=1+1", share: 0.5, base: 0.25, lift: 2 }] });
+    expect(d.split("\r\n")[1]).toBe("'@tags,discrete,2,'=1+1,0.5,0.25,2,,");
+    const s = evidenceCsv({ track: "-x", kind: "scalar", matchedSteps: 2, mean: -0.5, baseMean: -1 });
+    expect(s.split("\r\n")[1]).toBe("'-x,scalar,2,,,,,-0.5,-1");
+  });
 });
