@@ -56,13 +56,13 @@ export default tseslint.config(
     files: ["workers/**"],
     rules: { "no-restricted-imports": ["error", FRAMEWORK_IMPORTS] },
   },
-  // the explorer knows its add-ons (the realtime room, the team's records) only through its slots
+  // the explorer knows its add-ons (the realtime room, the team's records, the analysis) only through its slots
   {
     files: ["app/_components/explorer/**"],
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ regex: "(^@/app/_components/|^\\.\\./)(room|records)(/|$)", message: "The explorer takes add-ons through ExplorerSlots (slots.ts); the page that puts it together imports room/ and records/." }] },
+        { patterns: [{ regex: "(^@/app/_components/|^\\.\\./)(room|records|analysis)(/|$)", message: "The explorer takes add-ons through ExplorerSlots (slots.ts); the page that puts it together imports room/, records/ and analysis/." }] },
       ],
     },
   },

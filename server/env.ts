@@ -66,6 +66,12 @@ export const ZEnv = z.object({
    * query's latency); 0 sends every query to the workers. Default 4M values (16 MB of float32).
    */
   MATCH_INLINE_VALUES: z.coerce.number().int().min(0).default(4 * 1024 ** 2),
+  /**
+   * Bytes of sources prepared for analysis (transformed values and per-cell ranks, 8 bytes per value:
+   * 5.2 GB for 1M × 650) a worker keeps in memory (LRU). A source that does not fit is analysed in
+   * blocks of cells read from the database, without being kept.
+   */
+  ANALYSIS_CACHE_BYTES: z.coerce.number().int().positive().default(6 * 1024 ** 3),
   /** How long one `match.run` / `match.result` call waits for the worker before answering "pending". */
   MATCH_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   INVITE_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(72),

@@ -3,10 +3,13 @@ import type { Db } from "@/server/db/client";
 import { purgeDeadInvites } from "@/server/services/invites";
 import { env } from "@/server/env";
 import { MatchEngine } from "@/server/services/matching/engine";
+import { AnalysisEngine } from "@/server/services/analysis/engine";
+import { ANALYSIS_JOB } from "@/server/jobs/analysis";
 import { DATASET_EXTRACT_JOB, DATASET_IMPORT_JOB } from "@/server/jobs/datasets";
 import type { JobDefinition } from "@/server/jobs/define";
 import { PURGE_INVITES_JOB } from "@/server/jobs/invites";
 import { MATCH_RUN_JOB, MATCH_SHARD_JOB } from "@/server/jobs/match";
+import { runAnalysisJob } from "./analysis-run";
 import { runDatasetExtractJob } from "./dataset-extract";
 import { runDatasetImportJob } from "./dataset-import";
 import { runMatchJob } from "./match-run";
@@ -26,9 +29,14 @@ function task<S extends z.ZodType>(def: JobDefinition<S>, handler: (payload: z.o
   ];
 }
 
-/** `engine`: the worker's match engine with its source/index cache (one per process). */
-export function taskList(db: Db, engine: MatchEngine = new MatchEngine(env().MATCH_CACHE_BYTES, { shardSteps: env().MATCH_SHARD_STEPS })): TaskList {
+/** `engine`: the worker's match engine with its source/index cache (one per process); `analysis`: its prepared sources. */
+export function taskList(
+  db: Db,
+  engine: MatchEngine = new MatchEngine(env().MATCH_CACHE_BYTES, { shardSteps: env().MATCH_SHARD_STEPS }),
+  analysis: AnalysisEngine = new AnalysisEngine(env().ANALYSIS_CACHE_BYTES),
+): TaskList {
   return Object.fromEntries([
+    task(ANALYSIS_JOB, (payload, helpers) => runAnalysisJob(db, analysis, payload, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }, helpers.logger)),
     task(MATCH_RUN_JOB, (payload, helpers) => runMatchJob(db, engine, payload, helpers.logger)),
     task(MATCH_SHARD_JOB, (payload, helpers) =>
       runMatchShardJob(db, engine, payload, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }, helpers.logger),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { analysisRouter } from "./routers/analysis";
 import { annotationRouter } from "./routers/annotation";
 import { authRouter } from "./routers/auth";
 import { commentRouter } from "./routers/comment";
@@ -23,6 +24,7 @@ export const appRouter = router({
   annotation: annotationRouter,
   comment: commentRouter,
   events: eventsRouter,
+  analysis: analysisRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,20 +4,13 @@
  * reusing the one `npm start` runs). With --json, stdout carries exactly one
  * JSON object; errors go to stderr. Exit codes: 0 ok, 2 bad input, 1 failure.
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
 import { AppError, CLIENT_ERROR_CODES, isAppError, MATCH_DEFAULTS } from "@statescope/core";
 import type { Db } from "@/server/db/client";
+import { ANALYZE_COMMANDS, evidenceText, trackEvidence } from "./analyze";
+import type { CommandSpec } from "./command";
 import { exitAfterFlush } from "./exit";
 import { prepare } from "./runtime";
-
-interface CommandSpec {
-  usage: string;
-  summary: string;
-  options: NonNullable<ParseArgsConfig["options"]>;
-  run(ctx: { db: Db; values: Record<string, string | boolean | undefined>; positionals: string[]; note: (l: string) => void }): Promise<Record<string, unknown>>;
-  /** Human-readable rendering of the JSON result. */
-  text(out: Record<string, unknown>): string;
-}
 
 const COMMON = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
 
@@ -202,8 +195,8 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   match: {
     usage:
-      "statescope match --dataset ID --source NAME --cells 3,17,42 [--threshold 0.3] [--pad 1,0] [--mode fast|precise] [--length L] [--k 50] [--repeat N] [--json]",
-    summary: "run a match query in-process and print its results (matching.md); --repeat N times it N times",
+      "statescope match --dataset ID --source NAME --cells 3,17,42 [--threshold 0.3] [--pad 1,0] [--mode fast|precise] [--length L] [--k 50] [--repeat N] [--track TRACK] [--json]",
+    summary: "run a match query in-process and print its results (matching.md); --repeat N times it N times; --track adds the evidence of the matched steps on a track",
     options: {
       dataset: { type: "string" },
       source: { type: "string" },
@@ -214,6 +207,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       length: { type: "string" },
       k: { type: "string" },
       repeat: { type: "string" },
+      track: { type: "string" },
     },
     async run({ db, values }) {
       const { MatchEngine } = await import("@/server/services/matching/engine");
@@ -253,20 +247,23 @@ const COMMANDS: Record<string, CommandSpec> = {
       );
       const engine = new MatchEngine(env().MATCH_CACHE_BYTES, { shardSteps: env().MATCH_SHARD_STEPS });
       const prepared = await engine.prepare(db, canonicalQuery(input));
+      const evidenceOf = typeof values.track === "string" ? await trackEvidence(db, input, values.track) : null;
       const timingsMs: number[] = [];
       let last: Awaited<ReturnType<typeof engine.run>> | undefined;
       for (let i = 0; i < repeat; i++) {
         last = await engine.runPrepared(db, prepared);
         timingsMs.push(Number((last.indexMs + last.computeMs).toFixed(3)));
       }
-      return { results: last!.result.results, histograms: last!.result.histograms, timingsMs };
+      return { results: last!.result.results, histograms: last!.result.histograms, timingsMs, ...(evidenceOf ? { evidence: evidenceOf(last!.result.results) } : {}) };
     },
     text: (o) => {
       const rows = o.results as Array<{ pos: number; length: number; I: number; U: number }>;
       const head = "pos\tlength\tI\tU";
-      return [head, ...rows.map((r) => `${r.pos}\t${r.length}\t${r.I}\t${r.U}`), `timings (ms): ${(o.timingsMs as number[]).join(", ")}`].join("\n");
+      const evidence = o.evidence ? [evidenceText(o.evidence as Parameters<typeof evidenceText>[0])] : [];
+      return [head, ...rows.map((r) => `${r.pos}\t${r.length}\t${r.I}\t${r.U}`), `timings (ms): ${(o.timingsMs as number[]).join(", ")}`, ...evidence].join("\n");
     },
   },
+  ...ANALYZE_COMMANDS,
 };
 
 /** The user a CLI-made dataset is attributed to: --owner, else the workspace's first owner. */

@@ -4,6 +4,7 @@
  * nothing under `server/` or `packages/` may (lint rule).
  */
 import { run, type Logger, type Runner, type TaskList } from "graphile-worker";
+import type { AnalysisEngine } from "../../server/services/analysis/engine";
 import type { MatchEngine } from "../../server/services/matching/engine";
 import { taskList } from "../../workers/tasks";
 import type { TestDatabase } from "./db";
@@ -11,6 +12,8 @@ import type { TestDatabase } from "./db";
 export interface TestWorkerOptions {
   /** Default: the engine `taskList` makes from the environment. */
   engine?: MatchEngine;
+  /** Default: the analysis engine `taskList` makes from the environment. */
+  analysis?: AnalysisEngine;
   concurrency?: number;
   /** New jobs arrive by LISTEN/NOTIFY at once; polling only finds retries that came due. */
   pollInterval?: number;
@@ -20,7 +23,7 @@ export interface TestWorkerOptions {
 }
 
 export async function startTestWorker(t: TestDatabase, opts: TestWorkerOptions = {}): Promise<Runner> {
-  const tasks = taskList(t.db, ...(opts.engine ? [opts.engine] : []));
+  const tasks = taskList(t.db, opts.engine, opts.analysis);
   return run({
     connectionString: t.url,
     concurrency: opts.concurrency ?? 1,

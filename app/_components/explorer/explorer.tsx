@@ -115,7 +115,8 @@ function ExplorerLoaded({
           plotOverlay={slots?.plotOverlay}
         />
       </div>
-      <MatchView data={data} info={info} state={state} update={update} selections={selections} selectLink={selectLink} aside={slots?.matchAside} />
+      {slots?.tools?.(view)}
+      <MatchView data={data} info={info} state={state} update={update} selections={selections} selectLink={selectLink} aside={slots?.matchAside} exportMore={slots?.matchExport} />
     </div>
   );
 }

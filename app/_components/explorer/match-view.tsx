@@ -50,6 +50,7 @@ export function MatchView({
   selections,
   selectLink,
   aside,
+  exportMore,
 }: {
   data: ExplorerData;
   info: DatasetInfo;
@@ -59,6 +60,7 @@ export function MatchView({
   selectLink: (q: string) => string;
   /** Drawn beside the results' heatmaps (the explorer's `matchAside` slot). */
   aside?: ExplorerSlots["matchAside"];
+  exportMore?: ExplorerSlots["matchExport"];
 }) {
   const li = Math.min(state.match.layer, state.layers.length - 1);
   const layer = state.layers[li]!;
@@ -179,6 +181,7 @@ export function MatchView({
           selectLink={selectLink}
           layerIndex={li}
           aside={aside}
+          exportMore={exportMore}
         />
       )}
     </section>
@@ -197,6 +200,7 @@ type ResultsProps = {
   selectLink: (q: string) => string;
   layerIndex: number;
   aside?: ExplorerSlots["matchAside"];
+  exportMore?: ExplorerSlots["matchExport"];
 };
 
 /**
@@ -205,7 +209,7 @@ type ResultsProps = {
  * window position and zoom of the run; they always carry the match range and cells).
  */
 const Results = memo(ResultsInner, (a, b) => {
-  const keys: (keyof ResultsProps)[] = ["data", "info", "input", "results", "histograms", "layerIndex", "aside"];
+  const keys: (keyof ResultsProps)[] = ["data", "info", "input", "results", "histograms", "layerIndex", "aside", "exportMore"];
   if (keys.some((k) => a[k] !== b[k])) return false;
   return a.state.match === b.state.match && a.state.mask === b.state.mask && a.state.pad === b.state.pad;
 });
@@ -286,7 +290,8 @@ function ResultsInner(p: ResultsProps) {
   const lengths = [...new Set([...Object.keys(p.histograms.all), ...Object.keys(p.histograms.strict)].map(Number))].sort((a, b) => a - b);
   const maxAll = Math.max(1, ...lengths.map((L) => p.histograms.all[L] ?? 0));
 
-  const downloadCsv = () => {
+  const downloadCsv = async () => {
+    const more = (await p.exportMore?.({ input, results }).catch(() => null)) ?? null;
     const csv = matchResultsCsv(
       results.map((r, i) => {
         const row = rows[i]!;
@@ -294,7 +299,7 @@ function ResultsInner(p: ResultsProps) {
         return { pos: r.pos, length: r.length, I: r.I, U: r.U, text: row.tokens ? row.tokens.slice(off, off + r.length).join(info.separator) : "" };
       }),
       { source: input.source, cells: input.cells, threshold: input.threshold },
-    );
+    ) + (more ? "\r\n" + more : "");
     const url = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
     const a = document.createElement("a");
     a.href = url;
@@ -348,7 +353,7 @@ function ResultsInner(p: ResultsProps) {
           ))}
         </div>
         <span className="spacer" />
-        <button type="button" className="secondary small" onClick={downloadCsv} data-testid="export-csv">Export CSV</button>
+        <button type="button" className="secondary small" onClick={() => void downloadCsv()} data-testid="export-csv">Export CSV</button>
       </div>
       {lengths.length > 0 && (
         <div className="histogram" data-testid="length-histogram">
@@ -386,6 +391,7 @@ function ResultsInner(p: ResultsProps) {
           Reading the {results.length} results&rsquo; tokens and tracks…
         </p>
       ) : (
+        <div className="results-with-aside">
         <ScrollFrame onPointerLeave={() => setHover(null)}>
           <div className="results-grid">
             <div className="results-labels">
@@ -480,7 +486,6 @@ function ResultsInner(p: ResultsProps) {
                 </svg>
               </div>
             ))}
-            {p.aside?.({ input, results })}
           </div>
           {hover && hoverInfo && (
             <div className="tooltip" role="status" style={{ left: hover.x + 12, top: hover.y + 12 }} data-testid="match-tooltip">
@@ -488,6 +493,9 @@ function ResultsInner(p: ResultsProps) {
             </div>
           )}
         </ScrollFrame>
+        {/* outside the horizontal scroll: in view at any width */}
+        {p.aside?.({ input, results })}
+        </div>
       )}
     </div>
   );

@@ -63,6 +63,10 @@ export interface ExplorerSlots {
   plotOverlay?: (g: PlotGeometry) => ReactNode;
   /** Told about every change of the view; renders nothing visible (e.g. publishes our presence). */
   publish?: (v: ExplorerView) => ReactNode;
-  /** Beside the match results' heatmaps (e.g. evidence for the run), in step with the rows. */
+  /** Right of the match results' heatmaps, outside their horizontal scroll (e.g. evidence for the run). */
   matchAside?: (r: MatchRun) => ReactNode;
+  /** Tools between the Select view and the Match view (e.g. the analysis). */
+  tools?: (v: ExplorerView) => ReactNode;
+  /** More tables for the Match view's CSV export (e.g. the run's evidence), appended after a blank line. */
+  matchExport?: (r: MatchRun) => Promise<string | null>;
 }

@@ -7,6 +7,7 @@ import type { ExplorerView } from "@/app/_components/explorer/slots";
 import { computeSelection } from "@/app/_components/explorer/select-view";
 import { useTRPC } from "@/app/_lib/trpc";
 import { explorerKey, useRecords } from "./records-context";
+import { FrozenEvidence } from "@/app/_components/analysis/frozen-evidence";
 import { useShownResult } from "./frozen-result";
 import type { Hypothesis } from "./types";
 import { Avatar, ErrorLine, personName, Time, WriteButton } from "./ui";
@@ -397,6 +398,7 @@ function History({ h, view }: { h: Hypo; view: ExplorerView }) {
               </button>
             ))}
           </div>
+          <FrozenEvidence evidence={fr.evidence} />
         </div>
       )}
     </div>

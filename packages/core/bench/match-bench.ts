@@ -18,7 +18,7 @@
  *    (`createOnIndexBuilder` + `scanShard` + `PreciseMerger`), never materialised as float32.
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,48 +36,22 @@ import {
   type StateMatrix,
 } from "../src/index";
 import { mulberry32 as rng } from "../src/random";
-import { SourceGenerator } from "./source-generator";
+import { f1, flag, opt, pct, row, sampleRss, time } from "./bench-kit";
+import { cachedSourceFile, forEachRowBlock, SourceGenerator } from "./source-generator";
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const opt = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
 const QUERIES = opt("--queries", 24);
 const NUMPY_QUERIES = opt("--numpy-queries", 6);
 const THRESHOLD = 0.3;
 
 
-/**
- * The generated source, cached as raw little-endian float32 in the temp dir (2.6 GB for 1M × 650)
- * so re-runs and the NumPy side read the same bytes. `--clean` deletes it at the end.
- */
+/** The generated source (cached as raw float32 in the temp dir, shared with the NumPy side and bench:analysis). */
 function loadSource(T: number, D: number, seed: number): { m: StateMatrix; cached: boolean; file: string } {
-  const file = join(tmpdir(), `statescope-bench-${T}x${D}-s${seed}.f32`);
+  const { file, cached } = cachedSourceFile(T, D, seed);
   const data = new Float32Array(T * D);
-  const bytes = new Uint8Array(data.buffer);
-  const chunk = 64 * 2 ** 20;
-  if (existsSync(file) && statSync(file).size === bytes.length) {
-    const fd = openSync(file, "r");
-    for (let o = 0; o < bytes.length; o += chunk) readSync(fd, bytes, o, Math.min(chunk, bytes.length - o), o);
-    closeSync(fd);
-    return { m: { data, steps: T, cells: D }, cached: true, file };
-  }
-  new SourceGenerator(D, seed).next(data);
-  const fd = openSync(file, "w");
-  for (let o = 0; o < bytes.length; o += chunk) writeSync(fd, bytes, o, Math.min(chunk, bytes.length - o));
-  closeSync(fd);
-  return { m: { data, steps: T, cells: D }, cached: false, file };
+  forEachRowBlock(file, D, 1 << 14, (from, block) => data.set(block, from * D));
+  return { m: { data, steps: T, cells: D }, cached, file };
 }
 
-function pct(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-}
-const rssMB = () => process.memoryUsage().rss / 2 ** 20;
-let peakRss = rssMB();
-const sampleRss = () => (peakRss = Math.max(peakRss, rssMB()));
 
 function pickQueries(m: StateMatrix, n: number): number[][] {
   const r = rng(4242);
@@ -101,14 +75,6 @@ function strip(r: MatchResult): unknown {
   return { results: r.results, histograms: r.histograms };
 }
 
-function time<T>(f: () => T): [T, number] {
-  const t = performance.now();
-  const v = f();
-  return [v, performance.now() - t];
-}
-
-const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
-const f1 = (x: number) => x.toFixed(1);
 
 function main(): void {
   if (flag("--only-big")) {
@@ -216,7 +182,7 @@ function main(): void {
     );
   }
   console.log(row(["1M × 650 index build (first query at ℓ)", 1, f1(buildMs), "", "", "", "", ""]));
-  console.log(`peak RSS (node, incl. the 2.6 GB source): ${peakRss.toFixed(0)} MB`);
+  console.log(`peak RSS (node, incl. the 2.6 GB source): ${sampleRss().toFixed(0)} MB`);
 
   if (flag("--clean")) rmSync(file, { force: true });
   if (flag("--big")) bigCase();
@@ -301,7 +267,7 @@ function bigCase(): void {
       (scanMs / 1000).toFixed(2),
       scored.toLocaleString("en"),
       top ? `pos ${top.pos} L ${top.length} I ${top.I} U ${top.U}` : "none",
-      peakRss.toFixed(0),
+      sampleRss().toFixed(0),
     ]),
   );
   console.log(`(total wall ${f1(total / 1000)} s; the query time is the sum of shard scans + merge, one core; shards are independent and can run on separate workers)`);

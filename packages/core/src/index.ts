@@ -17,3 +17,11 @@ export * from "./explorer/colors";
 export * from "./explorer/match-layout";
 export * from "./explorer/export-csv";
 export * from "./csv-safety";
+// issue 16: analysis (cell search, evidence for a match, threshold guidance, layer comparison)
+export * from "./analysis/rows";
+export * from "./analysis/ranks";
+export * from "./analysis/prepare";
+export * from "./analysis/cell-search";
+export * from "./analysis/evidence";
+export * from "./analysis/guidance";
+export * from "./analysis/compare";

@@ -6,27 +6,7 @@ import { describe, expect, it } from "vitest";
 import { formatEta } from "./extract";
 import { generateParens, lexC, parensDepth } from "./corpora";
 import { parsePrefixMapping } from "./schemas";
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < n; i++) {
-    sa += a[i]!;
-    sb += b[i]!;
-  }
-  const ma = sa / n;
-  const mb = sb / n;
-  let cov = 0;
-  let va = 0;
-  let vb = 0;
-  for (let i = 0; i < n; i++) {
-    cov += (a[i]! - ma) * (b[i]! - mb);
-    va += (a[i]! - ma) ** 2;
-    vb += (b[i]! - mb) ** 2;
-  }
-  return cov / Math.sqrt(va * vb);
-}
+import { pearson } from "../../../packages/core/src/analysis/reference";
 
 describe("parens corpus", () => {
   it("is deterministic, balanced within depth 0..6, only the model's characters", () => {

@@ -8,6 +8,7 @@ import { AppError } from "@statescope/core";
 import { z } from "zod";
 import { Prisma } from "@/prisma/generated/client";
 import type { Db } from "@/server/db/client";
+import { evidenceOnAllTracks } from "@/server/services/analysis/evidence";
 import { findSource } from "@/server/services/datasets/datasets";
 import { matchResult, runMatch, type MatchServing } from "@/server/services/matching/matches";
 import type { Role } from "@/server/services/schemas";
@@ -124,7 +125,7 @@ async function freezeResults(db: Db, workspaceId: string, datasetId: string, f: 
     }
     out = await matchResult(db, workspaceId, out.key, s);
   }
-  return { key: out.key, ...opts, frozenAt: new Date(), result: out.result };
+  return { key: out.key, ...opts, frozenAt: new Date(), result: out.result, evidence: await evidenceOnAllTracks(db, datasetId, f.source, out.result.results) };
 }
 
 async function findHypothesis(db: Db, workspaceId: string, id: string) {

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { ZCellList, ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
 import { ZMatchInput, ZMatchQuery, ZMatchResult, type MatchInput } from "@/server/services/matching/schemas";
+import { ZEvidence } from "@/server/services/analysis/schemas";
 
 export const ZRecordId = z.string().trim().min(1, "id is empty").max(64, "id is longer than 64 characters");
 
@@ -118,6 +119,8 @@ export const ZFrozenResult = z.object({
   ...ZFreezeOptions.shape,
   frozenAt: z.date(),
   result: ZMatchResult,
+  /** Evidence of the results on each discrete/scalar track at freezing time (issue 16; absent in older copies). */
+  evidence: z.array(ZEvidence).default([]),
 });
 export type FrozenResult = z.infer<typeof ZFrozenResult>;
 

@@ -26,3 +26,29 @@ export function matchResultsCsv(rows: readonly CsvMatchRow[], meta: { source: st
   });
   return lines.join("\r\n") + "\r\n";
 }
+
+/** Evidence for a match on one track (issue 16), as the analysis service returns it. */
+export interface CsvEvidence {
+  track: string;
+  kind: "discrete" | "scalar";
+  matchedSteps: number;
+  labels?: readonly { label: string; share: number | null; base: number | null; lift: number | null }[];
+  mean?: number | null;
+  baseMean?: number | null;
+}
+
+const num = (x: number | null | undefined) => (x === null || x === undefined ? "" : String(Number(x.toFixed(6))));
+
+/**
+ * The evidence as a second table of the match CSV (after a blank line): one row per label
+ * (share of the matched steps, base rate, lift), or one row with the scalar's means.
+ */
+export function evidenceCsv(e: CsvEvidence): string {
+  const lines = [["evidence_track", "kind", "matched_steps", "label", "share", "base", "lift", "mean", "base_mean"].join(",")];
+  if (e.kind === "discrete") {
+    for (const l of e.labels ?? []) lines.push([cell(e.track), e.kind, e.matchedSteps, cell(l.label), num(l.share), num(l.base), num(l.lift), "", ""].join(","));
+  } else {
+    lines.push([cell(e.track), e.kind, e.matchedSteps, "", "", "", "", num(e.mean), num(e.baseMean)].join(","));
+  }
+  return lines.join("\r\n") + "\r\n";
+}

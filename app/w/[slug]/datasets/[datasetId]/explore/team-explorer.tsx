@@ -1,5 +1,6 @@
 "use client";
 import { useMemo } from "react";
+import { useAnalysisSlots } from "@/app/_components/analysis/analysis-slots";
 import type { ExplorerSlots } from "@/app/_components/explorer/slots";
 import type { FirstWindow } from "@/app/_components/explorer/first-window";
 import { ServerExplorer } from "@/app/_components/explorer/server-explorer";
@@ -30,14 +31,16 @@ export function TeamExplorer({
   initialInfo: DatasetDetail | null;
   firstWindow: FirstWindow | null;
 }) {
+  const analysis = useAnalysisSlots(workspace, datasetId);
   const slots = useMemo<ExplorerSlots>(
     () => ({
+      ...analysis,
       panel: (v) => <RecordsPanel view={v} />,
       stripLane: (g) => <CommentLane g={g} />,
       plotOverlay: (o) => <PresenceOverlay {...o} />,
       publish: (v) => <PublishView state={v.state} steps={v.visible[1] - v.visible[0]} cells={v.selections[v.activeLayer] ?? null} />,
     }),
-    [],
+    [analysis],
   );
   return (
     <RecordsProvider workspace={workspace} datasetId={datasetId} userId={userId}>

@@ -1,0 +1,94 @@
+import { AppError } from "../errors";
+import type { StateMatrix, Transform } from "../matching/matrix";
+
+/**
+ * The values the explorer shows (the source's transform applied), row-major like the stored
+ * source: value (t, c) at `data[t · cells + c]`. The analysis keeps sources this way: a label's
+ * steps are whole rows (a sparse label reads only its rows), and a pass over all steps streams
+ * once through memory.
+ */
+export interface RowsBuilderOptions {
+  /** Steps of the source (rows the builder will receive in total). */
+  steps: number;
+  /** Cells per row of the source. */
+  sourceCells: number;
+  /** The source columns to keep, in output order (default: all). */
+  select?: ArrayLike<number>;
+  /** V = fround(tanh(raw)) or V = raw, as matching.md defines it. */
+  transform: Transform;
+}
+
+/** Collects a source's rows (its stored chunks, streamed in step order), transformed, keeping the selected columns. */
+export class RowsBuilder {
+  private readonly out: Float32Array;
+  private readonly sel: Uint32Array | null;
+  private readonly width: number;
+  private filled = 0;
+  constructor(private readonly opts: RowsBuilderOptions) {
+    const { steps, sourceCells } = opts;
+    if (!Number.isInteger(steps) || steps < 0 || !Number.isInteger(sourceCells) || sourceCells < 1) {
+      throw new AppError("BAD_INPUT", `rows: need steps ≥ 0 and cells ≥ 1, got ${steps} × ${sourceCells}`);
+    }
+    this.sel = opts.select ? Uint32Array.from(opts.select) : null;
+    for (const c of this.sel ?? []) if (c >= sourceCells) throw new AppError("BAD_INPUT", `rows: the source has ${sourceCells} cells, cell ${c} was selected`);
+    this.width = this.sel ? this.sel.length : sourceCells;
+    this.out = new Float32Array(steps * this.width);
+  }
+
+  /** Appends whole rows (a multiple of the source's cells). */
+  push(rows: Float32Array): void {
+    const D = this.opts.sourceCells;
+    if (rows.length % D !== 0) throw new RangeError(`rows: ${rows.length} values is not a whole number of ${D}-cell rows`);
+    const n = rows.length / D;
+    if (this.filled + n > this.opts.steps) throw new RangeError(`rows: ${this.filled + n} rows pushed into a ${this.opts.steps}-step matrix`);
+    const { out, sel, width } = this;
+    const tanh = this.opts.transform === "tanh";
+    let o = this.filled * width;
+    if (!sel) {
+      // Float32Array stores round, so out = fround(tanh(raw)) as matching.md prescribes
+      if (tanh) for (let i = 0; i < rows.length; i++) out[o + i] = Math.tanh(rows[i]!);
+      else out.set(rows, o);
+    } else {
+      for (let r = 0; r < n; r++, o += width) {
+        const row = r * D;
+        if (tanh) for (let j = 0; j < width; j++) out[o + j] = Math.tanh(rows[row + sel[j]!]!);
+        else for (let j = 0; j < width; j++) out[o + j] = rows[row + sel[j]!]!;
+      }
+    }
+    this.filled += n;
+  }
+
+  finish(): StateMatrix {
+    if (this.filled !== this.opts.steps) throw new RangeError(`rows: ${this.filled} of ${this.opts.steps} rows were pushed`);
+    return { data: this.out, steps: this.opts.steps, cells: this.width };
+  }
+}
+
+/** The transformed values of a whole matrix (tests, small sources); a copy. */
+export function transformedRows(m: StateMatrix, transform: Transform, select?: ArrayLike<number>): StateMatrix {
+  const b = new RowsBuilder({ steps: m.steps, sourceCells: m.cells, transform, ...(select ? { select } : {}) });
+  if (m.steps > 0) b.push(m.data);
+  return b.finish();
+}
+
+/** The given cells' values cell-major (`out[i · steps + t]`), in one pass over the rows. */
+export function extractColumns(m: StateMatrix, cells: ArrayLike<number>, out: Float32Array = new Float32Array(cells.length * m.steps)): Float32Array {
+  const { data, steps: T, cells: D } = m;
+  const k = cells.length;
+  for (let i = 0; i < k; i++) if (!(cells[i]! >= 0 && cells[i]! < D)) throw new RangeError(`columns: cell ${cells[i]} is not one of the ${D} cells`);
+  if (out.length < k * T) throw new RangeError(`columns: out holds ${out.length} values, need ${k * T}`);
+  for (let t = 0, row = 0; t < T; t++, row += D) for (let i = 0; i < k; i++) out[i * T + t] = data[row + cells[i]!]!;
+  return out;
+}
+
+/** The rows at the given steps only (ascending, distinct), compacted: for tracks with missing steps. */
+export function restrictRows(m: StateMatrix, keep: Uint32Array): StateMatrix {
+  const { steps, cells: D, data } = m;
+  const out = new Float32Array(keep.length * D);
+  for (let i = 0; i < keep.length; i++) {
+    const t = keep[i]!;
+    if (t >= steps || (i > 0 && t <= keep[i - 1]!)) throw new RangeError(`restrict: steps must be ascending, distinct and < ${steps}`);
+    out.set(data.subarray(t * D, (t + 1) * D), i * D);
+  }
+  return { data: out, steps: keep.length, cells: D };
+}

@@ -1,0 +1,12 @@
+import type { ParseArgsConfig } from "node:util";
+import type { Db } from "@/server/db/client";
+
+/** One `statescope` command: its usage, options, what it does and how its result reads as text. */
+export interface CommandSpec {
+  usage: string;
+  summary: string;
+  options: NonNullable<ParseArgsConfig["options"]>;
+  run(ctx: { db: Db; values: Record<string, string | boolean | undefined>; positionals: string[]; note: (l: string) => void }): Promise<Record<string, unknown>>;
+  /** Human-readable rendering of the JSON result. */
+  text(out: Record<string, unknown>): string;
+}

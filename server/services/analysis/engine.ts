@@ -1,0 +1,158 @@
+/**
+ * The worker's analysis memory: sources prepared for analysis (transformed values row-major, per
+ * cell moments and mid-ranks; see packages/core `PreparedSource`) in a byte-bounded LRU, built by
+ * streaming the source's chunks from Postgres once and then shared by every cell search, guidance,
+ * comparison and partners query on that source. Concurrent requests for the same preparation wait
+ * for one build. A source whose preparation does not fit the budget is never cached: cell search
+ * then prepares it in blocks of cells, one pass over the stored chunks per block.
+ */
+import {
+  AppError,
+  preparedBytes,
+  prepareSource,
+  restrictRows,
+  RowsBuilder,
+  SlotHistograms,
+  SourcePreparer,
+  thresholdGrid,
+  type PreparedSource,
+  type StateMatrix,
+  type ThresholdGrid,
+} from "@statescope/core";
+import { pgPool, type Db } from "@/server/db/client";
+import { findSource } from "@/server/services/datasets/datasets";
+import { ByteLru } from "@/server/services/matching/byte-lru";
+import { forEachStateChunk } from "@/server/storage/dataset-store";
+
+export type AnalysisSource = Awaited<ReturnType<typeof findSource>>;
+
+/** Reports a phase and its completion (0..1); awaited, so a job can store it and the event loop turns. */
+export type Progress = (phase: string, fraction: number) => Promise<void>;
+const noProgress: Progress = async () => undefined;
+
+interface Entry {
+  prep: PreparedSource;
+  /** Guidance's per-cell counts on the source's threshold grid, filled lazily. */
+  slots: SlotHistograms | null;
+}
+
+/** Cells ranked between progress reports (and event-loop turns). */
+const CELLS_PER_STEP = 16;
+
+export class AnalysisEngine {
+  readonly cache: ByteLru<Entry>;
+  private readonly building = new Map<string, Promise<Entry>>();
+  constructor(readonly budget: number) {
+    this.cache = new ByteLru<Entry>(budget);
+  }
+
+  /** Does a whole prepared source (with ranks or not) fit this engine's memory? */
+  fits(src: AnalysisSource, ranks: boolean): boolean {
+    return preparedBytes(src.steps, src.cells, ranks) <= this.budget;
+  }
+
+  /** The source's transformed values (all cells or `select`), row-major, streamed from its stored chunks. */
+  async readRows(db: Db, src: AnalysisSource, select: number[] | null, progress: Progress = noProgress, phase = "reading the source"): Promise<StateMatrix> {
+    const b = new RowsBuilder({ steps: src.steps, sourceCells: src.cells, transform: src.transform, ...(select ? { select } : {}) });
+    let last = 0;
+    await forEachStateChunk(pgPool(db), src, async (from, rows) => {
+      b.push(rows.subarray(0, Math.min(rows.length, (src.steps - from) * src.cells)));
+      const done = Math.min(src.steps, from + rows.length / src.cells) / src.steps;
+      if (done - last >= 0.02) {
+        last = done;
+        await progress(phase, done);
+      }
+    });
+    return b.finish();
+  }
+
+  /** The prepared source from memory, or prepared now (and kept). `prepareMs` is 0 on a hit. */
+  async prepared(db: Db, src: AnalysisSource, opts: { ranks: boolean; progress?: Progress }): Promise<{ prep: PreparedSource; prepareMs: number }> {
+    if (!this.fits(src, opts.ranks)) {
+      throw new AppError("TOO_LARGE", `source ${src.name} (${src.steps.toLocaleString("en")} × ${src.cells}) needs ${gib(preparedBytes(src.steps, src.cells, opts.ranks))} prepared; this worker's ANALYSIS_CACHE_BYTES is ${gib(this.budget)}`);
+    }
+    const key = `prep:${src.id}`;
+    const hit = this.cache.get(key);
+    if (hit && (hit.prep.ranks || !opts.ranks)) return { prep: hit.prep, prepareMs: 0 };
+    const t0 = performance.now();
+    const entry = await this.once(`${key}:${opts.ranks}`, async () => {
+      const progress = opts.progress ?? noProgress;
+      // a source prepared without ranks keeps its values; only the ranks are added
+      const values = hit?.prep.values ?? (await this.readRows(db, src, null, progress));
+      const prep = await prepareStepwise(values, opts.ranks, progress, "ranking each cell's values");
+      const e: Entry = { prep, slots: hit?.slots ?? null };
+      this.cache.set(key, e, preparedBytes(src.steps, src.cells, opts.ranks));
+      return e;
+    });
+    return { prep: entry.prep, prepareMs: performance.now() - t0 };
+  }
+
+  /**
+   * The source restricted to the steps where a track is defined, prepared with ranks (the ranks of
+   * a subset are not the subset of the ranks). Kept under `trackKey`, which names the track and its
+   * version, so every label of the track shares it.
+   */
+  async restricted(db: Db, src: AnalysisSource, keep: Uint32Array, trackKey: string, progress: Progress = noProgress): Promise<{ prep: PreparedSource; prepareMs: number }> {
+    const key = `restricted:${src.id}:${trackKey}`;
+    const hit = this.cache.get(key);
+    if (hit) return { prep: hit.prep, prepareMs: 0 };
+    const t0 = performance.now();
+    const entry = await this.once(key, async () => {
+      const full = this.fits(src, false) ? (await this.prepared(db, src, { ranks: false, progress })).prep.values : await this.readRows(db, src, null, progress);
+      const prep = await prepareStepwise(restrictRows(full, keep), true, progress, "ranking each cell's values where the track is defined");
+      const e: Entry = { prep, slots: null };
+      this.cache.set(key, e, preparedBytes(keep.length, src.cells, true));
+      return e;
+    });
+    return { prep: entry.prep, prepareMs: performance.now() - t0 };
+  }
+
+  /**
+   * The values guidance reads: the whole prepared source when it fits (kept, with its per-cell
+   * grid counts), else just the selected cells (streamed, not kept; their counts are computed now).
+   */
+  async guideValues(db: Db, src: AnalysisSource, cells: number[], progress: Progress = noProgress): Promise<{ values: StateMatrix; cells: number[]; slots: SlotHistograms; prepareMs: number }> {
+    const grid = await sourceGrid(db, src);
+    if (this.fits(src, false)) {
+      const { prep, prepareMs } = await this.prepared(db, src, { ranks: false, progress });
+      const entry = this.cache.get(`prep:${src.id}`);
+      const slots = entry?.slots ?? new SlotHistograms(prep.values, grid);
+      if (entry && !entry.slots) {
+        entry.slots = slots;
+        // re-account the entry with its counts (ByteLru replaces the key)
+        this.cache.set(`prep:${src.id}`, entry, preparedBytes(src.steps, src.cells, prep.ranks !== null) + slots.bytes);
+      }
+      return { values: prep.values, cells, slots, prepareMs };
+    }
+    const t0 = performance.now();
+    const values = await this.readRows(db, src, cells, progress);
+    return { values, cells: cells.map((_, i) => i), slots: new SlotHistograms(values, grid), prepareMs: performance.now() - t0 };
+  }
+
+  private async once(key: string, build: () => Promise<Entry>): Promise<Entry> {
+    const pending = this.building.get(key);
+    if (pending) return pending;
+    const p = build().finally(() => this.building.delete(key));
+    this.building.set(key, p);
+    return p;
+  }
+}
+
+/** {@link SourcePreparer} a block of cells at a time, reporting progress between blocks. */
+async function prepareStepwise(values: StateMatrix, ranks: boolean, progress: Progress, phase: string): Promise<PreparedSource> {
+  if (!ranks) return prepareSource(values, { ranks: false });
+  const p = new SourcePreparer(values, { ranks: true });
+  while (p.run(CELLS_PER_STEP) < values.cells) await progress(phase, p.cellsDone / values.cells);
+  return p.finish();
+}
+
+/** The thresholds guidance works on: 0.001 steps over [−1, 1] for tanh sources, a round grid over [min, max] otherwise. */
+export async function sourceGrid(db: Db, src: AnalysisSource): Promise<ThresholdGrid> {
+  if (src.transform === "tanh") return thresholdGrid(-1, 1);
+  const s = await db.datasetSource.findUniqueOrThrow({ where: { id: src.id }, select: { min: true, max: true } });
+  return thresholdGrid(s.min, Math.max(s.min, s.max));
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+}
