@@ -1,9 +1,7 @@
-/** Left gutter (axis labels, track names) shared by every row of the Select view, so steps line up. */
-export const GUTTER = 64;
-/** Right margin for the threshold tag. */
-export const RIGHT = 48;
-export const TOKEN_H = 26;
-export const PLOT_H = 200;
+import { GUTTER, RIGHT } from "@statescope/core";
+
+// The views' geometry is shared with the figure renderer (packages/core/src/figures/layout.ts).
+export { GUTTER, PLOT_H, RIGHT, TOKEN_H } from "@statescope/core";
 
 /** How many steps of a `total`-step dataset fit from `pos` in a Select view `width` pixels wide at `zoom` px per step. */
 export function visibleSteps(width: number, zoom: number, pos: number, total: number): number {

@@ -2,7 +2,7 @@
 import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
 import { memo, useEffect, useRef, useState } from "react";
-import { encodeViewState, matchResultsCsv, rawCutoff, windowStartFor, type ExplorerViewState, type StateMatrix } from "@statescope/core";
+import { countColor, encodeViewState, matchResultsCsv, rawCutoff, windowStartFor, type ExplorerViewState, type StateMatrix } from "@statescope/core";
 import { errorMessage } from "@/app/_lib/trpc";
 import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, type MatchRow, type TrackInfo, type TrackWindow } from "./data-source";
 import { scalarColor, trackLabel } from "./meta-tracks";
@@ -19,10 +19,6 @@ interface RowData {
   tokens: string[] | undefined;
   states: StateMatrix | undefined;
   tracks: (TrackWindow | undefined)[];
-}
-
-function countColor(f: number): string {
-  return `hsl(218 72% ${97 - f * 55}%)`;
 }
 
 /**

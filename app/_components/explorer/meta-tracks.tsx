@@ -1,5 +1,6 @@
 "use client";
 import { memo } from "react";
+import { scalarColor } from "@statescope/core";
 import { discreteColor, type TrackInfo, type TrackWindow } from "./data-source";
 import { GUTTER } from "./layout";
 
@@ -10,12 +11,8 @@ export function trackHeight(t: TrackInfo): number {
   return t.kind === "wordvec" ? Math.min(5, t.width) * WORD + 4 : ROW + 4;
 }
 
-/** Sequential colour for scalars (light → dark teal). */
-export function scalarColor(v: number, range: [number, number]): string {
-  const f = range[1] > range[0] ? Math.max(0, Math.min(1, (v - range[0]) / (range[1] - range[0]))) : 0.5;
-  const l = 95 - f * 62;
-  return `hsl(188 55% ${l}%)`;
-}
+/** Sequential colour for scalars (light → dark teal), shared with the figures. */
+export { scalarColor } from "@statescope/core";
 
 export function trackLabel(t: TrackInfo, id: number): string {
   return t.labels?.get(id) ?? String(id);

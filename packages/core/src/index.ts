@@ -13,3 +13,4 @@ export * from "./rnn";
 export * from "./explorer/window";
 export * from "./explorer/view-state";
 export * from "./explorer/export-csv";
+export * from "./figures/layout";
