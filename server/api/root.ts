@@ -4,6 +4,7 @@ import { authRouter } from "./routers/auth";
 import { commentRouter } from "./routers/comment";
 import { datasetRouter } from "./routers/dataset";
 import { eventsRouter } from "./routers/events";
+import { findingRouter } from "./routers/finding";
 import { hypothesisRouter } from "./routers/hypothesis";
 import { inviteRouter } from "./routers/invite";
 import { matchRouter } from "./routers/match";
@@ -23,6 +24,7 @@ export const appRouter = router({
   annotation: annotationRouter,
   comment: commentRouter,
   events: eventsRouter,
+  finding: findingRouter,
 });
 
 export type AppRouter = typeof appRouter;

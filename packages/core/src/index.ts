@@ -14,3 +14,7 @@ export * from "./explorer/window";
 export * from "./explorer/view-state";
 export * from "./explorer/export-csv";
 export * from "./figures/layout";
+export * from "./figures/snapshot";
+export * from "./figures/svg";
+export * from "./figures/theme";
+export * from "./figures/figure";

@@ -7,6 +7,7 @@
 import { AppError, isAppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import { metaChunkRows, stateChunkRows, writeMetaChunk, writeStateChunk, type Queryable } from "@/server/storage/dataset-store";
+import { datasetContentHash } from "./content-hash";
 import { ValueHistogram } from "./histogram";
 import type { ImportReport, ImportResult } from "./schemas";
 
@@ -136,10 +137,12 @@ export async function writeDataset(
     progress("finishing", 99);
     signal.throwIfAborted();
     await writing;
+    // which data this is, whatever it is called: findings cite it (issue 17)
+    const contentHash = await datasetContentHash(pgPool(db), id);
     // The status flip is conditional: a cancel that raced the last chunk wins.
     const flipped = await db.dataset.updateMany({
       where: { id, status: "IMPORTING", cancelRequested: false },
-      data: { status: "READY", readyAt: new Date(), report, phase: "done", percent: 100 },
+      data: { status: "READY", readyAt: new Date(), report, phase: "done", percent: 100, contentHash },
     });
     if (flipped.count !== 1) throw cancelled(id, target.what);
     opts.onProgress?.("finishing", 100);

@@ -1,0 +1,15 @@
+/** The Next.js side of the finding routes: who is asking, from where, then {@link serveFinding}. */
+import { currentUserId } from "@/server/auth";
+import { db } from "@/server/db/client";
+import { env } from "@/server/env";
+import { serveFinding, serverError } from "./serve";
+
+export async function handleFindingRequest(req: Request): Promise<Response> {
+  try {
+    const userId = await currentUserId();
+    const publicUrl = (env().PUBLIC_URL ?? new URL(req.url).origin).replace(/\/+$/, "");
+    return await serveFinding(req, { db: db(), viewer: userId ? { userId } : null, publicUrl, now: new Date() });
+  } catch (e) {
+    return serverError(e);
+  }
+}
