@@ -118,12 +118,26 @@ function tokensText(s: FindingSnapshot, a: number, b: number): string {
   return s.window.tokens.slice(a - s.window.from, b - s.window.from).map(tokenDisplay).join(s.dataset.separator === "" ? "" : " ");
 }
 
-/** Size the embed snippet and oEmbed propose (the two-column figure's proportions plus a title line). */
-export const EMBED_SIZE = { width: 860, height: 620 } as const;
+/** The embed's width as the snippet and oEmbed propose it. */
+export const EMBED_WIDTH = 860;
+/** Body padding, title line and footer of the embed around its figure. */
+const EMBED_CHROME_H = 72;
+const embedSizes = new Map<string, { width: number; height: number }>();
+
+/** The size that shows the embed whole at EMBED_WIDTH: the two-column figure's proportions plus its chrome. */
+export function embedSize(read: Ok): { width: number; height: number } {
+  const hit = embedSizes.get(read.snapshotHash);
+  if (hit) return hit;
+  const f = renderFigure(read.data, { view: read.data.snapshot.match ? "both" : "select", width: "two", measure: figureMeasure() });
+  const size = { width: EMBED_WIDTH, height: Math.ceil(((EMBED_WIDTH - 20) * f.height) / f.width) + EMBED_CHROME_H };
+  if (embedSizes.size > 256) embedSizes.clear();
+  embedSizes.set(read.snapshotHash, size);
+  return size;
+}
 
 /** The copyable <iframe> of an embed URL. */
-export function embedSnippet(src: string, title: string): string {
-  return `<iframe src="${escapeHtml(src)}" title="${escapeHtml(title)}" width="${EMBED_SIZE.width}" height="${EMBED_SIZE.height}" style="max-width:100%;border:0" loading="lazy"></iframe>`;
+export function embedSnippet(src: string, title: string, size: { width: number; height: number }): string {
+  return `<iframe src="${escapeHtml(src)}" title="${escapeHtml(title)}" width="${size.width}" height="${size.height}" style="max-width:100%;border:0" loading="lazy"></iframe>`;
 }
 
 export interface PageContext {
@@ -182,7 +196,7 @@ ${indexable ? "" : raw('<meta name="robots" content="noindex">')}
   const bibtex = citationBibtex(s, ref, ctx.accessed);
   const csl = citationCslJson(s, ref, ctx.accessed);
   const embedSrc = `${ctx.publicUrl}${base}/embed`;
-  const iframe = embedSnippet(embedSrc, s.title);
+  const iframe = embedSnippet(embedSrc, s.title, embedSize(read));
   const actions = html`<div class="actions">
 <details class="pop" data-testid="cite"><summary class="button primary">Cite</summary><div class="panel" role="dialog" aria-label="Cite this finding">
 <h3>BibTeX</h3><pre id="cite-bibtex" data-testid="cite-bibtex">${bibtex}</pre><button type="button" class="button" data-copy="cite-bibtex">Copy BibTeX</button> <a class="button" href="${base}/cite.bib" download>Download .bib</a>

@@ -15,7 +15,7 @@ import { ZFindingId } from "@/server/services/findings/ids";
 import { FILE_NAMES, fileParams, findingFile, type FileName } from "@/server/services/findings/files";
 import { publicFindings, readFinding, type FindingRead } from "@/server/services/findings/findings";
 import { ZSlug } from "@/server/services/schemas";
-import { embedPage, embedSnippet, EMBED_SIZE, findingPage, notFoundPage, publicListPage, tombstonePage } from "./pages";
+import { embedPage, embedSize, embedSnippet, findingPage, notFoundPage, publicListPage, tombstonePage } from "./pages";
 import { findingViewer } from "./viewer";
 
 export interface ServeDeps {
@@ -185,9 +185,10 @@ async function oembed(url: URL, deps: ServeDeps): Promise<Response> {
   const s = read.data.snapshot;
   const maxW = Number(url.searchParams.get("maxwidth")) || Infinity;
   const maxH = Number(url.searchParams.get("maxheight")) || Infinity;
-  const k = Math.min(1, maxW / EMBED_SIZE.width, maxH / EMBED_SIZE.height);
-  const width = Math.max(200, Math.floor(EMBED_SIZE.width * k));
-  const height = Math.max(150, Math.floor(EMBED_SIZE.height * k));
+  const full = embedSize(read);
+  const k = Math.min(1, maxW / full.width, maxH / full.height);
+  const width = Math.max(200, Math.floor(full.width * k));
+  const height = Math.max(150, Math.floor(full.height * k));
   const src = `${deps.publicUrl}/f/${read.id}${t.version ? `/v${t.version}` : ""}/embed`;
   return json({
     version: "1.0",
@@ -196,7 +197,7 @@ async function oembed(url: URL, deps: ServeDeps): Promise<Response> {
     provider_url: deps.publicUrl,
     title: s.title,
     author_name: s.authors.map((a) => a.name).join(", "),
-    html: embedSnippet(src, s.title).replace(`width="${EMBED_SIZE.width}" height="${EMBED_SIZE.height}"`, `width="${width}" height="${height}"`),
+    html: embedSnippet(src, s.title, { width, height }),
     width,
     height,
     thumbnail_url: `${deps.publicUrl}/f/${read.id}/v${read.version}/preview.png`,

@@ -234,5 +234,7 @@ function extent(values: readonly number[]): [number, number] {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  return lo <= hi ? [lo, hi] : [0, 1];
+  if (!(lo <= hi)) return [0, 1];
+  // a constant window still gets a range that places its value (0 lightest, as over [0, 1])
+  return hi > lo ? [lo, hi] : [Math.min(0, lo), Math.max(1, hi)];
 }

@@ -183,10 +183,12 @@ function selectView(ctx: Ctx, geo: SelectGeometry, width: number): { body: strin
     const head = `${l.source} · ${k} of ${l.cells} cells on ≥ ${l.threshold.toFixed(3)}${s.layers.length > 1 && li === active ? " · matched" : ""}`;
     // the legend goes beside the heading when both fit, else on a line of its own
     const legendW = 196;
-    const besides = ctx.measure(head, LABEL + 0.5, "sans") + legendW + 16 <= width - GUTTER;
+    const headW = ctx.measure(head, LABEL + 0.5, "sans");
+    const besides = headW + legendW + 16 <= width - GUTTER;
     parts.push(label(ctx, { x: GUTTER, y: y + 12 }, fitText(head, width - GUTTER, LABEL + 0.5, "sans", ctx.measure), LABEL + 0.5, "sans", theme.ink));
     if (!besides) y += 14;
-    parts.push(legend(ctx, besides ? width - legendW : GUTTER, y + (besides ? 8 : 10)));
+    // right-aligned in a paper column; near the heading on a wide screen figure (it scrolls)
+    parts.push(legend(ctx, besides ? Math.min(width - legendW, GUTTER + headW + 40) : GUTTER, y + (besides ? 8 : 10)));
     y += HEAD_H + (besides ? 0 : 4);
     const g: string[] = [];
     const [b0, b1] = clip(s.brush[0], s.brush[1]);
