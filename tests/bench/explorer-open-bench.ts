@@ -21,11 +21,9 @@
  *    start. Navigation timing and the resource timings (tRPC, the states route) give the breakdown.
  *    Chromium runs with CHROMIUM_ARGS (tests/chromium-args.ts), which turn off its own UI work.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
-import { resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { chromium, type Browser, type BrowserContext } from "@playwright/test";
 import { mulberry32 as rng } from "@statescope/core";
 import { createDb, pgPool, type Db } from "@/server/db/client";
@@ -38,6 +36,7 @@ import { TOKEN_CHUNK_ROWS, writeTokenChunk, writeVocabulary } from "@/server/sto
 import { CHROMIUM_ARGS } from "../chromium-args";
 import { writeGeneratedSource } from "./generated-source";
 import { runBench } from "./run";
+import { startWeb, stopWeb } from "./web-server";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -58,7 +57,6 @@ const PORT = Number(process.env.BENCH_PORT ?? 3160);
 const PG_PORT = Number(process.env.BENCH_PG_PORT ?? 54560);
 const BUDGET_MS = 1500;
 const MARK = "statescope:first-window";
-const ROOT = resolve(import.meta.dirname, "..", "..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? (fs.existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 
@@ -137,33 +135,6 @@ async function ensureDataset(db: Db): Promise<string> {
   await db.dataset.update({ where: { id: ds.id }, data: { status: "READY", readyAt: new Date(), phase: "done", percent: 100 } });
   log(`wrote ${((STEPS * CELLS * 4) / 2 ** 30).toFixed(2)} GiB of states in ${secs()} s`);
   return ds.id;
-}
-
-/** `npm run start:web` on the bench database: builds when sources changed, then `next start`. */
-function startWeb(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/cli/launch.ts", "web"], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOSTNAME: "127.0.0.1", STATESCOPE_DATA_DIR: DATA_DIR, NEXT_TELEMETRY_DISABLED: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  const lines = (s: NodeJS.ReadableStream) => createInterface({ input: s }).on("line", (l) => /build|error|fail|warn/i.test(l) && log(`web: ${l}`));
-  lines(child.stdout!);
-  lines(child.stderr!);
-  return new Promise((ok, fail) => {
-    const until = Date.now() + 15 * 60_000;
-    const poll = async () => {
-      if (child.exitCode !== null) return fail(new Error(`the web app exited (${child.exitCode})`));
-      try {
-        if ((await fetch(`http://127.0.0.1:${PORT}/api/trpc/health`)).status < 500) return ok(child);
-      } catch {
-        /* not up yet */
-      }
-      if (Date.now() > until) return fail(new Error("the web app did not answer within 15 minutes"));
-      setTimeout(() => void poll(), 500);
-    };
-    void poll();
-  });
 }
 
 interface Sample {
@@ -251,7 +222,7 @@ async function main() {
     await migrate(handle.url, log);
     const datasetId = await ensureDataset(db);
     log("starting the web app (production build)…");
-    web = await startWeb(handle.url);
+    web = await startWeb({ url: handle.url, port: PORT, dataDir: DATA_DIR, log });
     browser = await chromium.launch({ ...(CHROMIUM ? { executablePath: CHROMIUM } : {}), args: CHROMIUM_ARGS });
     const base = `http://127.0.0.1:${PORT}`;
     const login = await browser.newContext({ baseURL: base });
@@ -334,11 +305,7 @@ async function main() {
     }
   } finally {
     await browser?.close();
-    if (web && web.exitCode === null) {
-      const exited = new Promise((ok) => web!.once("exit", ok));
-      process.kill(-web.pid!, "SIGTERM");
-      await exited;
-    }
+    await stopWeb(web);
     await db.$disconnect();
     await handle.stop();
   }

@@ -34,7 +34,7 @@ async function publishFromDialog(page: Page, title: string, opts: { visibility?:
   if (opts.version) await dialog.getByTestId("publish-target").selectOption({ index: 1 });
   await dialog.getByTestId("publish-title-input").fill(title);
   await dialog.getByTestId("publish-abstract").fill("These cells switch on **together** at the start of a phrase.");
-  if (opts.visibility) await dialog.getByLabel(new RegExp(`^${opts.visibility}`)).check();
+  if (opts.visibility) await dialog.getByRole("radio", { name: new RegExp(`^${opts.visibility}`) }).check();
   await dialog.getByTestId("publish-submit").click();
   await expect(dialog.getByTestId("publish-done")).toBeVisible({ timeout: 90_000 });
   const url = await dialog.getByTestId("published-url").inputValue();

@@ -224,6 +224,30 @@ describe("who sees what", () => {
   });
 });
 
+describe("embedding", () => {
+  it("oEmbed answers a rich iframe for unlisted and public findings only, sized to the figure; the embed alone may be framed", async () => {
+    const out = await publish({ title: "Embeddable" });
+    const q = (u: string, extra = "") => get(`/oembed?url=${encodeURIComponent(u)}&format=json${extra}`);
+    const r = await q(`${ORIGIN}/f/${out.findingId}/v1`);
+    expect(r.status).toBe(200);
+    const o = (await r.json()) as Record<string, unknown>;
+    expect(o).toMatchObject({ version: "1.0", type: "rich", provider_name: "Statescope", title: "Embeddable", author_name: "Editor", width: 860, thumbnail_url: `${ORIGIN}/f/${out.findingId}/v1/preview.png` });
+    expect(o.html).toMatch(new RegExp(`^<iframe src="${ORIGIN}/f/${out.findingId}/v1/embed" title="Embeddable" width="860" height="\\d+"`));
+    const small = (await (await q(`${ORIGIN}/f/${out.findingId}`, "&maxwidth=430")).json()) as { width: number; height: number };
+    expect(small.width).toBe(430);
+    expect(small.height).toBe(Math.floor(((o.height as number) * 430) / 860));
+    expect((await q("https://elsewhere.example/f/abc")).status).toBe(404);
+    expect((await get(`/oembed?url=${encodeURIComponent(`${ORIGIN}/f/${out.findingId}`)}&format=xml`)).status).toBe(501);
+    const priv = await publish({ visibility: "WORKSPACE" });
+    expect((await q(`${ORIGIN}/f/${priv.findingId}`)).status).toBe(404);
+    const embed = await get(`/f/${out.findingId}/embed?theme=dark`);
+    expect(embed.headers.get("content-security-policy")).toBe("frame-ancestors *");
+    expect(embed.headers.get("x-frame-options")).toBeNull();
+    expect(await embed.text()).toContain('fill="#0f1419"');
+    expect((await get(`/f/${out.findingId}`)).headers.get("x-frame-options")).toBe("DENY");
+  });
+});
+
 describe("after the dataset is deleted", () => {
   it("deleting warns and names the findings; afterwards the page, figures and CSV are byte-identical", async () => {
     const out = await publish({ datasetId: fx.otherDatasetId, title: "Pinned before deletion" });
