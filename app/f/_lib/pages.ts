@@ -149,18 +149,41 @@ export interface PageContext {
   accessed: Date;
 }
 
+/** The page's figures and their fonts: a pure function of the snapshot and the zoom, so kept for later requests. */
+const screens = new Map<string, Promise<{ select: { svg: string }; match: { svg: string } | null; fontCss: string }>>();
+
+function screenFigures(read: Ok, zoom: number) {
+  const key = `${read.snapshotHash}:${zoom}`;
+  let hit = screens.get(key);
+  if (!hit) {
+    hit = (async () => {
+      const measure = figureMeasure();
+      const select = renderFigure(read.data, { view: "select", width: "screen", zoom, interactive: true, measure });
+      const match = read.data.snapshot.match ? renderFigure(read.data, { view: "match", width: "screen", interactive: true, measure }) : null;
+      const glyphs = new GlyphSet().merge(select.glyphs);
+      if (match) glyphs.merge(match.glyphs);
+      return { select, match, fontCss: await fontFaceCss(glyphs) };
+    })();
+    hit.catch(() => screens.delete(key));
+    if (screens.size >= 32) screens.delete(screens.keys().next().value!);
+    screens.set(key, hit);
+  }
+  return hit;
+}
+
+/** Forgets the page's rendered figures (tests and benchmarks measure renders from scratch). */
+export function resetPageCache(): void {
+  screens.clear();
+  embedSizes.clear();
+}
+
 /** The finding page. */
 export async function findingPage(read: Ok, ctx: PageContext): Promise<string> {
   const s = read.data.snapshot;
-  const measure = figureMeasure();
   const ref = versionRef(read, ctx.publicUrl);
   const versionUrl = ref.url;
   const base = `/f/${read.id}/v${read.version}`;
-  const select = renderFigure(read.data, { view: "select", width: "screen", zoom: ctx.zoom, interactive: true, measure });
-  const match = s.match ? renderFigure(read.data, { view: "match", width: "screen", interactive: true, measure }) : null;
-  const glyphs = new GlyphSet().merge(select.glyphs);
-  if (match) glyphs.merge(match.glyphs);
-  const fontCss = await fontFaceCss(glyphs);
+  const { select, match, fontCss } = await screenFigures(read, ctx.zoom);
   const summary = markdownSummary(s.abstract) || `A finding on ${s.dataset.name}, published with Statescope.`;
   const authors = s.authors.map((a) => a.name).join(", ");
   const preview = `${ctx.publicUrl}${base}/preview.png`;

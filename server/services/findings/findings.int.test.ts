@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resetPageCache } from "../../../app/f/_lib/pages";
 import { FINDING_ROUTES, serveFinding } from "../../../app/f/_lib/serve";
 import { callerFor, collabFixture, trpcError, type CollabFixture } from "../../../tests/fixtures/collab";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
@@ -108,6 +109,7 @@ describe("publishing", () => {
     const v2 = await publish({ view: undefined, hypothesisId: h.id, findingId: v1.findingId, title: "Cells 1 and 3 at phrase starts" });
     expect(v2).toEqual({ findingId: v1.findingId, version: 2, url: `${ORIGIN}/f/${v1.findingId}/v2` });
     resetFindingCaches();
+    resetPageCache();
     const after = await Promise.all(files.map((f) => bytes(`/f/${v1.findingId}/v1/${f}`)));
     after.forEach((b, i) => expect(b.equals(before[i]!), files[i]).toBe(true));
     // the latest URL serves v2; v1's page says it is not the latest
@@ -150,6 +152,7 @@ describe("publishing", () => {
     const out = await publish();
     const a = await bytes(`/f/${out.findingId}/figure.svg?view=both&width=two`);
     resetFindingCaches();
+    resetPageCache();
     const b = await bytes(`/f/${out.findingId}/figure.svg?view=both&width=two`);
     expect(a.equals(b)).toBe(true);
     const svg = a.toString();
@@ -157,6 +160,7 @@ describe("publishing", () => {
     expect(svg).toContain("src:url(data:font/ttf;base64,");
     const p2 = await bytes(`/f/${out.findingId}/figure.png?view=both&width=two&scale=2`);
     resetFindingCaches();
+    resetPageCache();
     const p2b = await bytes(`/f/${out.findingId}/figure.png?view=both&width=two&scale=2`);
     expect(p2.equals(p2b)).toBe(true);
     const p4 = await bytes(`/f/${out.findingId}/figure.png?view=both&width=two&scale=4`);
@@ -259,6 +263,7 @@ describe("after the dataset is deleted", () => {
     await deleteDataset(t.db, fx.workspaceId, "OWNER", fx.otherDatasetId, { confirmFindings: true });
     expect(await t.db.dataset.count({ where: { id: fx.otherDatasetId } })).toBe(0);
     resetFindingCaches();
+    resetPageCache();
     const after = await Promise.all(paths.map((p) => bytes(p)));
     after.forEach((b, i) => expect(b.equals(before[i]!), paths[i]).toBe(true));
     // a new version needs the dataset
