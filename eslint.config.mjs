@@ -1,6 +1,8 @@
-// Lint: TypeScript rules plus the architecture boundary from style.md —
+// Lint: TypeScript rules plus the architecture boundaries from style.md —
 // nothing under packages/, server/services, workers/ or server/sync imports
-// tRPC or Next.js.
+// tRPC or Next.js, and nothing under packages/ or server/ imports workers/
+// (imports never point up: job definitions live in server/jobs, beside the
+// services that enqueue them; workers/ only holds the handlers).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -10,6 +12,10 @@ const FRAMEWORK_IMPORTS = {
     { group: ["next", "next/*", "next-auth", "next-auth/*"], message: "Next.js belongs to app/ and server/auth only." },
   ],
 };
+
+const UPWARD_IMPORTS = [
+  { regex: "^(@/|(\\.\\.?/)+)workers(/|$)", message: "server/ and packages/ never import workers/ (job handlers only): job definitions live in server/jobs; tests start a worker with tests/setup/worker.ts." },
+];
 
 export default tseslint.config(
   { ignores: ["node_modules/**", ".next/**", "prisma/generated/**", ".data/**", ".test-data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"] },
@@ -26,8 +32,28 @@ export default tseslint.config(
     files: ["**/*.cjs"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
+  // one no-restricted-imports setting per file: a later config object replaces an earlier one's
   {
-    files: ["packages/**", "server/services/**", "workers/**", "server/sync/**"],
+    files: ["packages/**", "server/services/**", "server/sync/**"],
+    rules: { "no-restricted-imports": ["error", { patterns: [...FRAMEWORK_IMPORTS.patterns, ...UPWARD_IMPORTS] }] },
+  },
+  {
+    files: ["server/**"],
+    ignores: ["server/services/**", "server/sync/**"],
+    rules: { "no-restricted-imports": ["error", { patterns: UPWARD_IMPORTS }] },
+  },
+  {
+    files: ["workers/**"],
     rules: { "no-restricted-imports": ["error", FRAMEWORK_IMPORTS] },
+  },
+  // the explorer knows its add-ons (the realtime room, the team's records) only through its slots
+  {
+    files: ["app/_components/explorer/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "(^@/app/_components/|^\\.\\./)(room|records)(/|$)", message: "The explorer takes add-ons through ExplorerSlots (slots.ts); the page that puts it together imports room/ and records/." }] },
+      ],
+    },
   },
 );

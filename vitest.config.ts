@@ -18,7 +18,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["packages/**/*.test.ts", "server/**/*.test.ts", "workers/**/*.test.ts", "app/**/*.test.ts"],
+          include: ["packages/**/*.test.ts", "server/**/*.test.ts", "workers/**/*.test.ts", "tests/contracts/**/*.test.ts", "app/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
         },
       },

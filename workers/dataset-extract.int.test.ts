@@ -1,11 +1,11 @@
-import { run, type Runner } from "graphile-worker";
+import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type TestDatabase } from "../tests/setup/db";
+import { startTestWorker } from "../tests/setup/worker";
 import { seedDemoDatasets, startExtraction } from "@/server/services/extract/start";
 import { demoFiles } from "@/server/services/extract/demo";
 import { createUser } from "@/server/services/users";
 import { createWorkspace } from "@/server/services/workspaces";
-import { taskList } from "./tasks";
 
 let t: TestDatabase;
 let runner: Runner;
@@ -15,7 +15,7 @@ beforeAll(async () => {
   t = await freshDatabase();
   userId = (await createUser(t.db, { email: "w@extract-job.test", password: "password1" })).userId;
   workspaceId = (await createWorkspace(t.db, userId, { slug: "extract-jobs" })).workspaceId;
-  runner = await run({ connectionString: t.url, concurrency: 1, noHandleSignals: true, pollInterval: 200, taskList: taskList(t.db) });
+  runner = await startTestWorker(t);
 });
 afterAll(async () => {
   await runner?.stop();
@@ -45,7 +45,6 @@ describe("dataset:extract job", () => {
         vocab: files.vocab,
         text: files.text.slice(0, 3000),
       },
-      { connectionString: t.url },
     );
     expect(await settled(datasetId)).toEqual({ status: "READY", error: null, percent: 100 });
     const sources = await t.db.datasetSource.findMany({ where: { datasetId }, orderBy: { ordinal: "asc" }, select: { name: true, steps: true } });
@@ -72,14 +71,14 @@ describe("dataset:extract job", () => {
   });
 
   it("seeds both demo corpora once, with their tracks", { timeout: 120_000 }, async () => {
-    const first = await seedDemoDatasets(t.db, workspaceId, userId, { connectionString: t.url });
+    const first = await seedDemoDatasets(t.db, workspaceId, userId);
     expect(first.queued).toEqual(["parens", "c-code"]);
     // A second start while they are still running queues nothing.
-    expect((await seedDemoDatasets(t.db, workspaceId, userId, { connectionString: t.url })).queued).toEqual([]);
+    expect((await seedDemoDatasets(t.db, workspaceId, userId)).queued).toEqual([]);
     const demos = await t.db.datasetModel.findMany({ where: { demo: { not: null } }, select: { datasetId: true, demo: true } });
     expect(demos).toHaveLength(2);
     for (const d of demos) expect(await settled(d.datasetId)).toMatchObject({ status: "READY", error: null });
-    expect((await seedDemoDatasets(t.db, workspaceId, userId, { connectionString: t.url })).queued).toEqual([]);
+    expect((await seedDemoDatasets(t.db, workspaceId, userId)).queued).toEqual([]);
 
     const byDemo = Object.fromEntries(demos.map((d) => [d.demo, d.datasetId]));
     const tracks = async (id: string) => (await t.db.metaTrack.findMany({ where: { datasetId: id }, orderBy: { ordinal: "asc" }, select: { name: true } })).map((x) => x.name);
@@ -92,7 +91,7 @@ describe("dataset:extract job", () => {
 
     // A failed demo is retried on the next start.
     await t.db.dataset.update({ where: { id: byDemo.parens! }, data: { status: "FAILED" } });
-    const retry = await seedDemoDatasets(t.db, workspaceId, userId, { connectionString: t.url });
+    const retry = await seedDemoDatasets(t.db, workspaceId, userId);
     expect(retry.queued).toEqual(["parens"]);
   });
 });

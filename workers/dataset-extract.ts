@@ -5,18 +5,18 @@
  * are final (the service marked the dataset FAILED with the message).
  */
 import { AppError, isAppError } from "@statescope/core";
-import type { z } from "zod";
 import { pgPool, type Db } from "@/server/db/client";
+import type { DATASET_EXTRACT_JOB } from "@/server/jobs/datasets";
+import type { JobPayload } from "@/server/jobs/define";
 import { DEMOS } from "@/server/services/extract/demo";
 import { extractDataset, readDatasetModel } from "@/server/services/extract/extract";
-import type { DATASET_EXTRACT_JOB } from "./jobs";
 
 interface Logger {
   info(message: string): void;
   error(message: string): void;
 }
 
-export async function runDatasetExtractJob(db: Db, payload: z.output<typeof DATASET_EXTRACT_JOB.payload>, logger: Logger): Promise<void> {
+export async function runDatasetExtractJob(db: Db, payload: JobPayload<typeof DATASET_EXTRACT_JOB>, logger: Logger): Promise<void> {
   try {
     const stored = await readDatasetModel(pgPool(db), payload.datasetId);
     if (!stored) {

@@ -1,15 +1,15 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run, type Runner } from "graphile-worker";
+import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTar } from "../tests/fixtures/formats/archives";
 import { makeLstmVisProject } from "../tests/fixtures/formats/projects";
 import { freshDatabase, type TestDatabase } from "../tests/setup/db";
+import { startTestWorker } from "../tests/setup/worker";
 import { startImportFromUpload } from "@/server/services/datasets/datasets";
 import { createUser } from "@/server/services/users";
 import { createWorkspace } from "@/server/services/workspaces";
-import { taskList } from "./tasks";
 
 let t: TestDatabase;
 let tmp: string;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "job-ds-"));
   userId = (await createUser(t.db, { email: "w@job.test", password: "password1" })).userId;
   workspaceId = (await createWorkspace(t.db, userId, { slug: "jobs" })).workspaceId;
-  runner = await run({ connectionString: t.url, concurrency: 1, noHandleSignals: true, pollInterval: 200, taskList: taskList(t.db) });
+  runner = await startTestWorker(t);
 });
 afterAll(async () => {
   await runner?.stop();
@@ -49,7 +49,7 @@ describe("dataset:import job", () => {
   it("imports an uploaded archive, then deletes the upload", async () => {
     const fx = await makeLstmVisProject(join(tmp, "ok"), { n: 50 });
     const file = await upload(fx.dir, "ok.tar.gz");
-    const { datasetId } = await startImportFromUpload(t.db, { workspaceId, userId, filePath: file, name: "from upload" }, { connectionString: t.url });
+    const { datasetId } = await startImportFromUpload(t.db, { workspaceId, userId, filePath: file, name: "from upload" });
     expect(await settled(datasetId)).toEqual({ status: "READY", error: null, percent: 100 });
     expect(await t.db.stateChunk.count({ where: { source: { datasetId } } })).toBe(3);
     await expect(stat(file)).rejects.toThrow();
@@ -58,7 +58,7 @@ describe("dataset:import job", () => {
   it("marks a bad upload FAILED with the message, keeps no data and does not retry", async () => {
     const fx = await makeLstmVisProject(join(tmp, "bad"), { n: 50, nonFinite: [[3, 2]] });
     const file = await upload(fx.dir, "bad.tar.gz");
-    const { datasetId } = await startImportFromUpload(t.db, { workspaceId, userId, filePath: file }, { connectionString: t.url });
+    const { datasetId } = await startImportFromUpload(t.db, { workspaceId, userId, filePath: file });
     const d = await settled(datasetId);
     expect(d.status).toBe("FAILED");
     expect(d.error).toMatch(/NaN\/Inf value, first at \(t=3, cell=2\)/);

@@ -7,17 +7,17 @@
  */
 import { rm } from "node:fs/promises";
 import { isAppError } from "@statescope/core";
-import type { z } from "zod";
 import type { Db } from "@/server/db/client";
+import type { DATASET_IMPORT_JOB } from "@/server/jobs/datasets";
+import type { JobPayload } from "@/server/jobs/define";
 import { importDataset } from "@/server/services/datasets/import";
-import type { DATASET_IMPORT_JOB } from "./jobs";
 
 interface Logger {
   info(message: string): void;
   error(message: string): void;
 }
 
-export async function runDatasetImportJob(db: Db, payload: z.output<typeof DATASET_IMPORT_JOB.payload>, logger: Logger): Promise<void> {
+export async function runDatasetImportJob(db: Db, payload: JobPayload<typeof DATASET_IMPORT_JOB>, logger: Logger): Promise<void> {
   try {
     const out = await importDataset(db, {
       workspaceId: payload.workspaceId,

@@ -6,15 +6,15 @@
  * worker's shard budget is fanned out to `match:shard` jobs (./match-shard.ts).
  */
 import type { Logger } from "graphile-worker";
-import type { z } from "zod";
 import { isAppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
+import type { JobPayload } from "@/server/jobs/define";
+import type { MATCH_RUN_JOB } from "@/server/jobs/match";
 import type { MatchEngine } from "@/server/services/matching/engine";
 import { computeAndStore } from "@/server/services/matching/matches";
 import { notifyMatch } from "@/server/services/matching/notifier";
-import type { MATCH_RUN_JOB } from "./jobs";
 
-export async function runMatchJob(db: Db, engine: MatchEngine, payload: z.output<typeof MATCH_RUN_JOB.payload>, logger: Logger): Promise<void> {
+export async function runMatchJob(db: Db, engine: MatchEngine, payload: JobPayload<typeof MATCH_RUN_JOB>, logger: Logger): Promise<void> {
   try {
     const outcome = await computeAndStore(db, engine, payload.key, payload.query);
     logger.info(`match ${payload.key.slice(0, 12)} ${outcome} (cache ${(engine.cache.bytesUsed / 2 ** 20).toFixed(0)} MiB)`);

@@ -7,8 +7,9 @@
 import type { Logger } from "graphile-worker";
 import { isAppError } from "@statescope/core";
 import type { Db } from "@/server/db/client";
+import type { ShardJobPayload } from "@/server/jobs/match";
 import type { MatchEngine } from "@/server/services/matching/engine";
-import { abandonShardedMatch, runMatchShard, type ShardJobPayload } from "@/server/services/matching/sharded";
+import { abandonShardedMatch, runMatchShard } from "@/server/services/matching/sharded";
 
 export async function runMatchShardJob(db: Db, engine: MatchEngine, payload: ShardJobPayload, job: { attempts: number; maxAttempts: number }, logger: Logger): Promise<void> {
   const tag = `match ${payload.key.slice(0, 12)} ${payload.round} shard ${payload.shard} [${payload.start}, ${payload.end})`;

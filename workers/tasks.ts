@@ -3,12 +3,14 @@ import type { Db } from "@/server/db/client";
 import { purgeDeadInvites } from "@/server/services/invites";
 import { env } from "@/server/env";
 import { MatchEngine } from "@/server/services/matching/engine";
+import { DATASET_EXTRACT_JOB, DATASET_IMPORT_JOB } from "@/server/jobs/datasets";
+import type { JobDefinition } from "@/server/jobs/define";
+import { PURGE_INVITES_JOB } from "@/server/jobs/invites";
+import { MATCH_RUN_JOB, MATCH_SHARD_JOB } from "@/server/jobs/match";
 import { runDatasetExtractJob } from "./dataset-extract";
 import { runDatasetImportJob } from "./dataset-import";
-import { DATASET_EXTRACT_JOB } from "./jobs";
 import { runMatchJob } from "./match-run";
 import { runMatchShardJob } from "./match-shard";
-import { DATASET_IMPORT_JOB, MATCH_RUN_JOB, MATCH_SHARD_JOB, PURGE_INVITES_JOB, type JobDefinition } from "./jobs";
 import type { z } from "zod";
 
 /** Bind a job definition to its handler: the payload is parsed before the handler runs. */

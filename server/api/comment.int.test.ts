@@ -54,7 +54,7 @@ describe("comments", () => {
     expect(detail.comments.map((c) => c.body)).toEqual(["why does cell 3 flip here?", "brackets, I think"]);
   });
 
-  it("refuses bad anchors with clear messages, VIEWER writes, non-members and other workspaces", async () => {
+  it("refuses bad anchors with clear messages, non-members and other workspaces", async () => {
     const w = { workspace: fx.ws, datasetId: fx.datasetId };
     const key = () => randomUUID();
     const cases: Array<[object, RegExp]> = [
@@ -70,14 +70,40 @@ describe("comments", () => {
       const e = await trpcError(as(fx.users.editor).comment.createThread({ ...w, anchor: range(1, 2), body: "x", idempotencyKey: key(), ...patch } as never));
       expect(e.message, JSON.stringify(patch)).toMatch(msg);
     }
-    const viewer = await trpcError(as(fx.users.viewer).comment.createThread({ ...w, anchor: range(1, 2), body: "x", idempotencyKey: key() }));
-    expect(viewer.code).toBe("FORBIDDEN");
     expect((await trpcError(as(fx.users.outsider).comment.threads(w))).code).toBe("FORBIDDEN");
     // A thread id from another workspace is not found here.
     const { createWorkspace } = await import("../services/workspaces");
     await createWorkspace(t.db, fx.users.outsider, { slug: "elsewhere" });
     const th = await as(fx.users.editor).comment.createThread({ ...w, anchor: range(1, 2), body: "here", idempotencyKey: key() });
     expect((await trpcError(as(fx.users.outsider).comment.thread({ workspace: "elsewhere", id: th.id }))).code).toBe("NOT_FOUND");
+  });
+
+  it("a VIEWER comments: threads and replies, edits and deletes their own, resolves only the threads they started", async () => {
+    const w = { workspace: fx.ws, datasetId: fx.datasetId };
+    const viewer = as(fx.users.viewer);
+    const mine = await viewer.comment.createThread({ ...w, anchor: range(60, 64, [1]), body: "is this the same cell as at 10?", idempotencyKey: randomUUID() });
+    expect(mine).toMatchObject({ createdBy: { id: fx.users.viewer }, commentCount: 1 });
+    const theirs = await as(fx.users.editor).comment.createThread({ ...w, anchor: range(70, 72), body: "editor's thread", idempotencyKey: randomUUID() });
+    const reply = await viewer.comment.reply({ workspace: fx.ws, threadId: theirs.id, body: "a viewer's reply", idempotencyKey: randomUUID() });
+    expect(reply.author?.id).toBe(fx.users.viewer);
+    expect((await viewer.comment.edit({ workspace: fx.ws, commentId: reply.id, body: "a viewer's reply (edited)", idempotencyKey: randomUUID() })).body).toBe("a viewer's reply (edited)");
+    // others' comments stay theirs
+    const editorsFirst = theirs.comments[0]!.id;
+    expect((await trpcError(viewer.comment.edit({ workspace: fx.ws, commentId: editorsFirst, body: "x", idempotencyKey: randomUUID() }))).code).toBe("FORBIDDEN");
+    expect((await trpcError(viewer.comment.delete({ workspace: fx.ws, commentId: editorsFirst, idempotencyKey: randomUUID() }))).code).toBe("FORBIDDEN");
+    expect((await viewer.comment.delete({ workspace: fx.ws, commentId: reply.id, idempotencyKey: randomUUID() })).deletedAt).toBeInstanceOf(Date);
+    // resolve / reopen: their own thread yes, the editor's no (an editor may resolve the viewer's)
+    expect((await viewer.comment.setResolved({ workspace: fx.ws, threadId: mine.id, resolved: true, idempotencyKey: randomUUID() })).resolvedBy?.id).toBe(fx.users.viewer);
+    expect((await viewer.comment.setResolved({ workspace: fx.ws, threadId: mine.id, resolved: false, idempotencyKey: randomUUID() })).resolvedAt).toBeNull();
+    const refused = await trpcError(viewer.comment.setResolved({ workspace: fx.ws, threadId: theirs.id, resolved: true, idempotencyKey: randomUUID() }));
+    expect(refused.code).toBe("FORBIDDEN");
+    expect(refused.message).toMatch(/a VIEWER can resolve or reopen only the threads they started/);
+    expect((await as(fx.users.editor).comment.setResolved({ workspace: fx.ws, threadId: mine.id, resolved: true, idempotencyKey: randomUUID() })).resolvedBy?.id).toBe(fx.users.editor);
+    // …and still cannot change the team's shared records
+    const hyp = await trpcError(viewer.hypothesis.create({ ...w, name: "h", source: "states::states1", start: 0, end: 5, padLeft: 0, padRight: 0, threshold: 0.3, cells: [0] }));
+    expect(hyp.code).toBe("FORBIDDEN");
+    const label = await trpcError(viewer.annotation.create({ ...w, categoryId: "any", start: 0, end: 2 }));
+    expect(label.code).toBe("FORBIDDEN");
   });
 
   it("lets only the author edit or delete a comment; a deletion keeps its place without text", async () => {
@@ -149,7 +175,7 @@ describe("comments", () => {
     let box = await as(fx.users.viewer).comment.inbox({ workspace: fx.ws });
     expect(box.unread).toBe(2);
     expect(box.items.map((i) => i.comment.id)).toEqual([older.id, th.comments[0]!.id]);
-    expect(box.items[0]!.thread).toEqual({ id: th.id, datasetId: fx.datasetId, hypothesisId: null, source: "states::states1", start: 80, end: 90 });
+    expect(box.items[0]!.thread).toEqual({ id: th.id, datasetId: fx.datasetId, hypothesisId: null, source: "states::states1", start: 80, end: 90, cells: [] });
     expect(await as(fx.users.outsider).comment.inbox({ workspace: "elsewhere" }).then((b) => b.items)).toEqual([]);
 
     // VIEWERs can mark their own mentions read; unread stay first.

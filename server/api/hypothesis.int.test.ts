@@ -1,8 +1,8 @@
-import { run, type Runner } from "graphile-worker";
+import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callerFor, collabFixture, trpcError, type CollabFixture } from "../../tests/fixtures/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { taskList } from "../../workers/tasks";
+import { startTestWorker } from "../../tests/setup/worker";
 import { resetEnvCache } from "../env";
 import { MatchEngine } from "../services/matching/engine";
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
   resetEnvCache();
   fx = await collabFixture(t.db);
   as = callerFor(t.db);
-  runner = await run({ connectionString: t.url, concurrency: 1, noHandleSignals: true, pollInterval: 60_000, taskList: taskList(t.db, new MatchEngine(16 * 2 ** 20)) });
+  runner = await startTestWorker(t, { engine: new MatchEngine(16 * 2 ** 20), pollInterval: 60_000 });
 });
 afterAll(async () => {
   await runner?.stop();

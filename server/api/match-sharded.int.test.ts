@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Logger, run, type Runner, type Task, type TaskList } from "graphile-worker";
+import { Logger, type Runner, type Task, type TaskList } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTransform } from "@statescope/core";
 import { referenceMatch } from "../../packages/core/src/matching/reference";
@@ -18,12 +18,11 @@ import { importDataset } from "../services/datasets/import";
 import { findSource } from "../services/datasets/datasets";
 import { createUser } from "../services/users";
 import { createWorkspace } from "../services/workspaces";
-import { taskList } from "../../workers/tasks";
-import { MATCH_SHARD_JOB } from "../../workers/jobs";
+import { startTestWorker } from "../../tests/setup/worker";
+import { MATCH_SHARD_JOB, type ShardJobPayload } from "../jobs/match";
 import { MatchEngine } from "../services/matching/engine";
-import { runMatchShard, type ShardJobPayload } from "../services/matching/sharded";
+import { runMatchShard } from "../services/matching/sharded";
 import { canonicalQuery, matchKey, ZMatchInput } from "../services/matching/schemas";
-import { closeJobQueues } from "../services/jobs";
 
 const STEPS = 4400;
 const SHARD_STEPS = 73;
@@ -41,8 +40,7 @@ const savedUrl = process.env.DATABASE_URL;
 const savedWait = process.env.MATCH_WAIT_MS;
 
 /** The real task list, with shard jobs that can be made to die on their first attempt (a killed worker). */
-function crashingTasks(engine: MatchEngine): TaskList {
-  const tasks = taskList(t.db, engine);
+function crashing(tasks: TaskList): TaskList {
   const real = tasks[MATCH_SHARD_JOB.name]!;
   const shard: Task = async (payload, helpers) => {
     const p = payload as ShardJobPayload;
@@ -68,13 +66,12 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) {
     const engine = new MatchEngine(64 * 2 ** 20, { shardSteps: SHARD_STEPS });
     // new jobs arrive by LISTEN/NOTIFY; a failed job's retry comes due later and is found by polling
-    runners.push(await run({ connectionString: t.url, concurrency: 2, noHandleSignals: true, pollInterval: 500, logger, taskList: crashingTasks(engine) }));
+    runners.push(await startTestWorker(t, { engine, concurrency: 2, pollInterval: 500, logger, wrap: crashing }));
   }
 }, 120_000);
 
 afterAll(async () => {
   for (const r of runners) await r.stop();
-  await closeJobQueues();
   await t.drop();
   await rm(tmp, { recursive: true, force: true });
   if (savedUrl === undefined) delete process.env.DATABASE_URL;
@@ -126,7 +123,7 @@ describe("sharded match serving", () => {
       expect(out.cached).toBe(false);
       expect(out.result).toEqual(await unsharded(input));
       const q = canonicalQuery(ZMatchInput.parse({ datasetId, source: SOURCE, ...input }));
-      const ref = referenceMatch(states1(), { cells: q.cells, threshold: q.threshold, padL: q.padLeft, padR: q.padRight, mode: q.mode, length: q.length, k: q.k });
+      const ref = referenceMatch(states1(), q);
       expect(out.result).toEqual(ref);
       expect(out.result.results.length).toBeGreaterThan(0);
       // candidates longer than two shards: some run crosses at least two borders

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
-import { run, type Runner } from "graphile-worker";
+import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTransform } from "@statescope/core";
 import { referenceMatch } from "../../packages/core/src/matching/reference";
@@ -13,7 +13,7 @@ import { createCaller } from "./root";
 import { importDataset } from "../services/datasets/import";
 import { createUser } from "../services/users";
 import { createWorkspace } from "../services/workspaces";
-import { taskList } from "../../workers/tasks";
+import { startTestWorker } from "../../tests/setup/worker";
 import { MatchEngine } from "../services/matching/engine";
 import { computeAndStore } from "../services/matching/matches";
 import { canonicalQuery, matchKey, ZMatchInput } from "../services/matching/schemas";
@@ -40,7 +40,7 @@ beforeAll(async () => {
   const ws = await createWorkspace(t.db, userId, { slug: "mlab" });
   const fx = await makeLstmVisProject(join(tmp, "p"), { n: STEPS });
   datasetId = (await importDataset(t.db, { workspaceId: ws.workspaceId, userId, path: fx.dir })).datasetId;
-  runner = await run({ connectionString: t.url, concurrency: 2, noHandleSignals: true, pollInterval: 60_000, taskList: taskList(t.db, new MatchEngine(64 * 2 ** 20)) });
+  runner = await startTestWorker(t, { engine: new MatchEngine(64 * 2 ** 20), concurrency: 2, pollInterval: 60_000 });
 });
 afterAll(async () => {
   await runner?.stop();
@@ -75,7 +75,7 @@ describe("match serving", () => {
       expect(first.status).toBe("done");
       if (first.status !== "done") return;
       expect(first.cached).toBe(false);
-      const ref = referenceMatch(states1(), { cells: [0, 2], threshold: 0.3, padL: 1, padR: 0, mode, length: 0, k: 20 });
+      const ref = referenceMatch(states1(), { cells: [0, 2], threshold: 0.3, padLeft: 1, padRight: 0, mode, length: 0, k: 20 });
       expect(first.result).toEqual(ref);
       expect(first.result.results.length).toBeGreaterThan(0);
 

@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     const { createDb } = await import("@/server/db/client");
     const { seedDemo, DEMO_LOGIN } = await import("@/server/services/seed");
     const db = createDb(database.url);
-    const seeded = env().STATESCOPE_SEED_DEMO ? await seedDemo(db, { datasets: true, connectionString: database.url }) : null;
+    const seeded = env().STATESCOPE_SEED_DEMO ? await seedDemo(db, { datasets: true }) : null;
     if (seeded && seeded.datasetsQueued.length > 0) log(`demo datasets queued: ${seeded.datasetsQueued.join(", ")} (the worker computes their states now)`);
     if (seeded?.datasetsError) log(`demo datasets not seeded: ${seeded.datasetsError}`);
     await db.$disconnect();

@@ -5,7 +5,7 @@
  * JSON object; errors go to stderr. Exit codes: 0 ok, 2 bad input, 1 failure.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { AppError, CLIENT_ERROR_CODES, isAppError } from "@statescope/core";
+import { AppError, CLIENT_ERROR_CODES, isAppError, MATCH_DEFAULTS } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import { prepare } from "./runtime";
 
@@ -222,6 +222,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     async run({ db, values }) {
       const { MatchEngine } = await import("@/server/services/matching/engine");
       const { canonicalQuery, ZMatchInput } = await import("@/server/services/matching/schemas");
+      const d = MATCH_DEFAULTS;
       const { parseInput } = await import("@/server/services/validate");
       const { env } = await import("@/server/env");
       const num = (name: string, fallback: string, re = /^-?\d+(\.\d+)?(e-?\d+)?$/i) => {
@@ -232,10 +233,10 @@ const COMMANDS: Record<string, CommandSpec> = {
       const cellsRaw = required(values, "cells");
       const cellParts = cellsRaw.split(",").map((c) => c.trim());
       if (cellParts.some((c) => !/^\d{1,9}$/.test(c))) throw new AppError("BAD_INPUT", `--cells must be a comma-separated list of cell indices, got ${JSON.stringify(cellsRaw)}`);
-      const padRaw = typeof values.pad === "string" ? values.pad : "1,0";
+      const padRaw = typeof values.pad === "string" ? values.pad : `${d.padLeft},${d.padRight}`;
       const pad = /^\d{1,5},\d{1,5}$/.test(padRaw) ? padRaw.split(",").map(Number) : null;
       if (!pad) throw new AppError("BAD_INPUT", `--pad must be LEFT,RIGHT (two non-negative integers), got ${JSON.stringify(padRaw)}`);
-      const mode = typeof values.mode === "string" ? values.mode : "fast";
+      const mode = typeof values.mode === "string" ? values.mode : d.mode;
       if (mode !== "fast" && mode !== "precise") throw new AppError("BAD_INPUT", `--mode must be fast or precise, got ${JSON.stringify(mode)}`);
       const repeat = num("repeat", "1", /^\d{1,6}$/);
       if (repeat < 1) throw new AppError("BAD_INPUT", "--repeat must be at least 1");
@@ -245,22 +246,21 @@ const COMMANDS: Record<string, CommandSpec> = {
           datasetId: required(values, "dataset"),
           source: required(values, "source"),
           cells: cellParts.map(Number),
-          threshold: num("threshold", "0.3"),
+          threshold: num("threshold", String(d.threshold)),
           padLeft: pad[0],
           padRight: pad[1],
           mode,
-          length: num("length", "0", /^\d{1,9}$/),
-          k: num("k", "50", /^\d{1,9}$/),
+          length: num("length", String(d.length), /^\d{1,9}$/),
+          k: num("k", String(d.k), /^\d{1,9}$/),
         },
         "match query",
       );
       const engine = new MatchEngine(env().MATCH_CACHE_BYTES, { shardSteps: env().MATCH_SHARD_STEPS });
-      const q = canonicalQuery(input);
-      await engine.validate(db, q);
+      const prepared = await engine.prepare(db, canonicalQuery(input));
       const timingsMs: number[] = [];
       let last: Awaited<ReturnType<typeof engine.run>> | undefined;
       for (let i = 0; i < repeat; i++) {
-        last = await engine.run(db, q);
+        last = await engine.runPrepared(db, prepared);
         timingsMs.push(Number((last.indexMs + last.computeMs).toFixed(3)));
       }
       return { results: last!.result.results, histograms: last!.result.histograms, timingsMs };

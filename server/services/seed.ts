@@ -10,7 +10,7 @@ export const DEMO_WORKSPACE = { slug: "demo", name: "Demo workspace" } as const;
  * The demo login and workspace; with `datasets`, also the demo datasets (the
  * parens and c-code models run by a worker job, so the start stays quick).
  */
-export async function seedDemo(db: Db, opts: { datasets?: boolean; connectionString?: string } = {}): Promise<{ created: boolean; datasetsQueued: string[]; datasetsError?: string }> {
+export async function seedDemo(db: Db, opts: { datasets?: boolean } = {}): Promise<{ created: boolean; datasetsQueued: string[]; datasetsError?: string }> {
   let user = await findUserByEmail(db, DEMO_LOGIN.email);
   let created = false;
   if (!user) {
@@ -22,7 +22,7 @@ export async function seedDemo(db: Db, opts: { datasets?: boolean; connectionStr
   if (!opts.datasets) return { created, datasetsQueued: [] };
   const { seedDemoDatasets } = await import("./extract/start");
   try {
-    const { queued } = await seedDemoDatasets(db, workspaceId, user.userId, opts.connectionString ? { connectionString: opts.connectionString } : {});
+    const { queued } = await seedDemoDatasets(db, workspaceId, user.userId);
     return { created, datasetsQueued: queued };
   } catch (e) {
     // The app is usable without its demo data: report and go on.

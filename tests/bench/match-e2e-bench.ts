@@ -40,7 +40,6 @@ import { appRouter, type AppRouter } from "@/server/api/root";
 import { MatchEngine } from "@/server/services/matching/engine";
 import { canonicalQuery, ZMatchInput, type MatchInput, type MatchOutcome } from "@/server/services/matching/schemas";
 import { readStateWindow, type SourceLayout } from "@/server/storage/dataset-store";
-import { closeJobQueues } from "../../server/services/jobs";
 import { mulberry32 as rng } from "@statescope/core";
 import { writeGeneratedSource } from "./generated-source";
 import { runBench } from "./run";
@@ -266,7 +265,6 @@ async function main() {
     await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
     // The web side's LISTEN connection (created by the first match.run).
     await (globalThis as { __statescopeMatchNotifier?: { close(): Promise<void> } }).__statescopeMatchNotifier?.close();
-    await closeJobQueues();
     await db.$disconnect();
     await handle.stop();
   }

@@ -4,7 +4,7 @@ import { signInDemo, brush, importDemoProject } from "./helpers";
 /**
  * Two people on one dataset's explorer, each in their own browser context, through the real sync
  * server: A's brush shows in B's plot in A's colour within a second; B follows A (and Esc stops
- * it); the spotlight and team notes travel; B demoted to VIEWER cannot change shared state (the
+ * it); the spotlight follows its presenter and leaves with them, team notes travel; B demoted to VIEWER cannot change shared state (the
  * UI is disabled, and a forced write never reaches A); B removed from the workspace is
  * disconnected and told why.
  */
@@ -130,10 +130,34 @@ test("presence in the plot, follow, spotlight, notes, viewer read-only, removal"
   await a.getByTestId("spotlight-show").click();
   await expect(a.getByTestId("spotlight-mine")).toBeVisible();
   await expect(b.getByTestId("spotlight-banner")).toContainText(`${A_NAME} is showing a view: token 247 on states::states1`);
+  // B is an EDITOR: only the presenter or a workspace OWNER clears it
+  await expect(b.getByTestId("spotlight-clear")).toHaveCount(0);
   await b.getByTestId("spotlight-go").click();
   await expect(b.getByTestId("window-label")).toContainText("steps 247–");
+  // the banner follows the presenter's current view while they are here
+  await jumpTo(a, 300);
+  await expect(b.getByTestId("spotlight-banner")).toContainText("token 297 on states::states1");
+  await b.getByTestId("spotlight-go").click();
+  await expect(b.getByTestId("window-label")).toContainText("steps 297–");
+  // following from the banner: no second "Follow" for someone already followed
+  await b.getByTestId("spotlight-follow").click();
+  await expect(b.getByTestId("follow-chip")).toBeVisible();
+  await expect(b.getByTestId("spotlight-follow")).toHaveCount(0);
+  await expect(b.getByTestId("spotlight-following")).toBeVisible();
+  await b.keyboard.press("Escape");
+  await expect(b.getByTestId("follow-chip")).toHaveCount(0);
+  // the presenter leaves: the banner goes with them; back, they stop showing
+  await a.goto("/w/demo");
+  await expect(b.getByTestId("spotlight-banner")).toHaveCount(0, { timeout: 10_000 });
+  await a.goto(url);
+  await expect(a.getByTestId("spotlight-mine")).toBeVisible();
+  await expect(b.getByTestId("spotlight-banner")).toBeVisible();
   await a.getByTestId("spotlight-stop").click();
   await expect(b.getByTestId("spotlight-banner")).toHaveCount(0);
+  for (const p of [a, b]) {
+    await jumpTo(p, 250);
+    await expect(p.getByTestId("window-label")).toContainText("steps 247–");
+  }
 
   // team notes travel both ways while B is an editor
   await a.getByTestId("notes-toggle").click();

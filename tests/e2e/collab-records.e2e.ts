@@ -6,7 +6,8 @@ import { signInDemo, brush, importDemoProject } from "./helpers";
  * Team records with two people in two browser contexts: A (the demo user, OWNER of "demo") and
  * B (a VIEWER who joins by invite link). A saves a hypothesis → B's list shows it without a
  * reload; A comments on a range and @mentions B → B sees the marker above the tokens, opens the
- * thread, and finds the mention in the inbox; B cannot create or change anything (controls
+ * thread, replies, starts and resolves a thread of their own, and finds the mention in the inbox
+ * (which opens exactly the thread's own view); B cannot change hypotheses or labels (controls
  * disabled, and the server refuses a direct call); opening a hypothesis restores its view.
  */
 const stamp = Date.now().toString(36);
@@ -20,7 +21,7 @@ test.beforeAll(async () => {
 
 const chips = (page: Page) => page.locator("[data-testid=cell-list] .chip:not(.excluded)").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
 
-test("two members: hypotheses, comments with markers and mentions, labels; the viewer is read-only", async ({ page: a, browser }) => {
+test("two members: hypotheses, comments with markers and mentions, labels; the viewer comments but cannot change the records", async ({ page: a, browser }) => {
   test.setTimeout(300_000);
   // A signs in and invites B as a VIEWER
   await signInDemo(a);
@@ -105,8 +106,16 @@ test("two members: hypotheses, comments with markers and mentions, labels; the v
   await marker.click();
   await expect(b.getByTestId("thread-view")).toContainText("bracket counter");
   await expect(b.getByTestId("thread-view").locator(".mention")).toHaveText(`@${handle}`);
-  await expect(b.getByTestId("reply-body")).toHaveCount(0);
+  // a viewer takes part in the discussion, but A's thread is not theirs to resolve
   await expect(b.getByTestId("thread-resolve")).toBeDisabled();
+  await b.getByTestId("reply-body").fill("From the viewer: I see the same at the next bracket.");
+  await b.getByTestId("reply-submit").click();
+  await expect(a.getByTestId("thread-view").getByTestId("comment")).toHaveCount(2, { timeout: 5_000 });
+  await expect(a.getByTestId("thread-view")).toContainText("From the viewer");
+  await b.getByTestId("thread-view").getByTestId("comment").nth(1).getByRole("button", { name: "Edit" }).click();
+  await b.getByLabel("Edit comment").fill("From the viewer: same at the next bracket (edited).");
+  await b.getByRole("button", { name: "Save" }).click();
+  await expect(a.getByTestId("thread-view")).toContainText("(edited)", { timeout: 5_000 });
 
   // B's inbox has the mention; opening it goes to the thread at its range and marks it read
   await expect(b.getByTestId("inbox-badge")).toHaveText("1", { timeout: 5_000 });
@@ -118,15 +127,39 @@ test("two members: hypotheses, comments with markers and mentions, labels; the v
   // a reply from A arrives in B's open thread live
   await a.getByTestId("reply-body").fill("Checked a second range: same pattern.");
   await a.getByTestId("reply-submit").click();
-  await expect(b.getByTestId("thread-view").getByTestId("comment")).toHaveCount(2, { timeout: 5_000 });
+  await expect(b.getByTestId("thread-view").getByTestId("comment")).toHaveCount(3, { timeout: 5_000 });
 
-  // B moves away, then opens the mention: the thread at its range
-  await b.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}&pos=200`);
+  // B starts a thread of their own, and may resolve and reopen it
+  await b.getByRole("button", { name: "Back to all threads" }).click();
+  await brush(b, start + 20, start + 22);
+  await b.getByTestId("new-thread").click();
+  await b.getByTestId("thread-body").fill("A viewer's question: is this the same cell?");
+  await b.getByTestId("thread-submit").click();
+  await expect(b.getByTestId("thread-view")).toContainText("A viewer's question");
+  await b.getByTestId("thread-resolve").click();
+  await expect(b.getByTestId("thread-resolve")).toHaveText("Reopen");
+  await b.getByTestId("thread-resolve").click();
+  await expect(b.getByTestId("thread-resolve")).toHaveText("Resolve");
+  await expect(a.locator(`[data-testid=comment-marker][data-from="${start + 20}"]`)).toBeVisible({ timeout: 5_000 });
+
+  // B moves away, then opens the mention: exactly the view the thread's own "show in view" opens
+  // (the range, its cells pinned, the padding)
+  await b.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}&pos=200&pad=2,1`);
   await b.getByTestId("inbox-button").click();
   await b.getByTestId("inbox-item").first().click();
   await expect(b.getByTestId("brush")).toHaveAttribute("data-from", String(start));
   await expect(b.getByTestId("thread-view")).toContainText("bracket counter");
   await expect(b.getByTestId("inbox-badge")).toHaveCount(0);
+  const viewOf = (u: string) => {
+    const q = new URL(u).searchParams;
+    return { b: q.get("b"), c0: q.get("c0"), pad: q.get("pad"), s0: q.get("s0"), t0: q.get("t0") };
+  };
+  await expect.poll(() => viewOf(b.url()).c0).not.toBeNull();
+  const fromInbox = viewOf(b.url());
+  expect(fromInbox.b).toBe(`${start}-${start + 3}`);
+  await b.getByTestId("thread-show").click();
+  await expect.poll(() => viewOf(b.url())).toEqual(fromInbox);
+  await expect.poll(async () => (await chips(b)).length).toBe(fromInbox.c0!.split(",").length);
 
   // A labels the range; the "annotations" track shows it, and B can turn it on and see it
   await a.getByTestId("collab-tab-annotations").click();

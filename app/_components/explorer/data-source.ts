@@ -1,4 +1,6 @@
-import { categoricalColor, type StateMatrix, type Transform } from "@statescope/core";
+import type { inferRouterInputs } from "@trpc/server";
+import { categoricalColor, type MatchHit, type MatchResult, type StateMatrix, type Transform } from "@statescope/core";
+import type { AppRouter } from "@/server/api/root";
 
 /**
  * What the explorer reads. One interface, two implementations: the server (tRPC, `use-server-data.ts`)
@@ -63,30 +65,13 @@ export interface SearchHit {
   length: number;
 }
 
-export interface MatchInput {
-  source: string;
-  cells: number[];
-  threshold: number;
-  padLeft: number;
-  padRight: number;
-  mode: "fast" | "precise";
-  /** 0 = any length ≥ 2. */
-  length: number;
-  k: number;
-}
-
-export interface MatchRow {
-  pos: number;
-  length: number;
-  I: number;
-  U: number;
-  counts: (number | null)[];
-}
-
-export interface MatchOutput {
-  results: MatchRow[];
-  histograms: { all: Record<string, number>; strict: Record<string, number> };
-}
+/**
+ * A match query as the explorer sends it: the `match.run` input without the dataset (the data
+ * source knows it), every field given so the view never relies on the server's defaults.
+ */
+export type MatchInput = Required<Omit<inferRouterInputs<AppRouter>["match"]["run"], "workspace" | "datasetId">>;
+export type MatchRow = MatchHit;
+export type MatchOutput = MatchResult;
 
 export interface ExplorerData {
   /** Stable key for caches (dataset id + provider kind). */

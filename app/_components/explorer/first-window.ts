@@ -1,5 +1,8 @@
-import type { TokensOutput } from "@/server/services/datasets/schemas";
+import { initialWindow } from "@statescope/core";
+import type { createCaller } from "@/server/api/root";
+import type { DatasetDetail, TokensOutput } from "@/server/services/datasets/schemas";
 import type { MetaWindowOutput } from "@/server/services/datasets/schemas-meta";
+import { plotWidth } from "./layout";
 
 /**
  * The first window's reads, started by the explore page on the server so they run while the
@@ -32,4 +35,27 @@ export const DEFAULT_CANVAS_WIDTH = 1920;
 export function statesUrl(workspace: string, datasetId: string, source: string, from: number, to: number): string {
   const q = new URLSearchParams({ source, from: String(from), to: String(to) });
   return `/api/w/${encodeURIComponent(workspace)}/datasets/${encodeURIComponent(datasetId)}/states?${q}`;
+}
+
+/**
+ * Starts the reads of the window the explorer will show first for this URL and canvas width
+ * (core's `initialWindow`, which the explorer uses too): the tokens and shown tracks through the
+ * tRPC procedures and their workspace checks. Nothing is awaited: the data streams to the
+ * browser with the page, which also preloads the states.
+ */
+export function startFirstWindow(
+  caller: ReturnType<typeof createCaller>,
+  workspace: string,
+  info: DatasetDetail,
+  query: URLSearchParams,
+  width: number,
+): FirstWindow | null {
+  const w = initialWindow(query, { steps: info.steps, sources: info.sources, tracks: info.metaTracks }, plotWidth(width));
+  if (!w) return null;
+  const ref = { workspace, datasetId: info.id, from: w.from, to: w.to };
+  const data = Promise.all([caller.dataset.tokens(ref), Promise.all(w.tracks.map((track) => caller.dataset.meta({ ...ref, track })))]).then(
+    ([tokens, metas]) => ({ tokens, tracks: metas }),
+    () => null,
+  );
+  return { from: w.from, to: w.to, sources: w.sources, tracks: w.tracks, data };
 }

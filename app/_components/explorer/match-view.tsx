@@ -1,18 +1,37 @@
 "use client";
 import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
-import { memo, useEffect, useRef, useState } from "react";
-import { countColor, encodeViewState, matchResultsCsv, rawCutoff, windowStartFor, type ExplorerViewState, type StateMatrix } from "@statescope/core";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import {
+  countColor,
+  DEFAULT_K,
+  displayToken,
+  encodeViewState,
+  fitToken,
+  HEATMAP_W,
+  MATCH_DEFAULTS,
+  MATCH_ROW_H,
+  MATCH_TOKEN_COLUMNS,
+  matchResultsCsv,
+  rawCutoff,
+  scalarColor,
+  textColorOn,
+  tokenColumns,
+  windowStartFor,
+  type ExplorerViewState,
+  type StateMatrix,
+} from "@statescope/core";
 import { errorMessage } from "@/app/_lib/trpc";
 import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, type MatchRow, type TrackInfo, type TrackWindow } from "./data-source";
-import { scalarColor, trackLabel } from "./meta-tracks";
-import type { Update } from "./select-view";
+import { scalarRange, trackLabel } from "./meta-tracks";
+import { ScaleLegend } from "./scale-legend";
+import type { ExplorerSlots, Update } from "./slots";
 import { useMatch } from "./use-match";
 
-const ROW_H = 20;
-const HM_W = 7;
-const TOK_W = 40;
-const K = 50;
+// the Match view's geometry, shared with the figure renderer (packages/core/src/figures/layout.ts)
+const ROW_H = MATCH_ROW_H;
+const HM_W = HEATMAP_W;
+const TOKEN_COLUMNS = MATCH_TOKEN_COLUMNS;
 
 interface RowData {
   start: number;
@@ -33,6 +52,7 @@ export function MatchView({
   update,
   selections,
   selectLink,
+  aside,
 }: {
   data: ExplorerData;
   info: DatasetInfo;
@@ -40,6 +60,8 @@ export function MatchView({
   update: Update;
   selections: readonly (number[] | null)[];
   selectLink: (q: string) => string;
+  /** Drawn beside the results' heatmaps (the explorer's `matchAside` slot). */
+  aside?: ExplorerSlots["matchAside"];
 }) {
   const li = Math.min(state.match.layer, state.layers.length - 1);
   const layer = state.layers[li]!;
@@ -49,7 +71,19 @@ export function MatchView({
   const [input, setInput] = useState<MatchInput | null>(null);
   const current: MatchInput | null =
     sel && sel.length > 0 && source
-      ? { source: layer.source, cells: sel, threshold: layer.threshold, padLeft: state.pad[0], padRight: state.pad[1], mode: m.mode, length: m.length, k: K }
+      ? {
+          source: layer.source,
+          cells: sel,
+          threshold: layer.threshold,
+          padLeft: state.pad[0],
+          padRight: state.pad[1],
+          mode: m.mode,
+          length: m.length,
+          k: DEFAULT_K,
+          // the counts context of each result, the heatmap's fallback until the result's states load
+          before: MATCH_DEFAULTS.before,
+          after: MATCH_DEFAULTS.after,
+        }
       : null;
   const run = (mode: "fast" | "precise", length = m.length) => {
     if (!current) return;
@@ -132,7 +166,7 @@ export function MatchView({
         )}
       </div>
       {res.isError && <div className="error" role="alert" data-testid="match-error">{errorMessage(res.error)}</div>}
-      {!input && !res.data && <p className="muted empty-line">Results appear here: up to {K} ranges where the selected cells switch on together, best first (most selected cells on, fewest others).</p>}
+      {!input && !res.data && <p className="muted empty-line">Results appear here: up to {DEFAULT_K} ranges where the selected cells switch on together, best first (most selected cells on, fewest others).</p>}
       {res.isFetching && <p className="muted empty-line" data-testid="match-running">Running the {input?.mode} query over {info.steps.toLocaleString()} steps…</p>}
       {res.data && input && (
         <Results
@@ -147,6 +181,7 @@ export function MatchView({
           onLength={(L) => run(input.mode, L)}
           selectLink={selectLink}
           layerIndex={li}
+          aside={aside}
         />
       )}
     </section>
@@ -164,6 +199,7 @@ type ResultsProps = {
   onLength: (L: number) => void;
   selectLink: (q: string) => string;
   layerIndex: number;
+  aside?: ExplorerSlots["matchAside"];
 };
 
 /**
@@ -172,7 +208,7 @@ type ResultsProps = {
  * window position and zoom of the run; they always carry the match range and cells).
  */
 const Results = memo(ResultsInner, (a, b) => {
-  const keys: (keyof ResultsProps)[] = ["data", "info", "input", "results", "histograms", "layerIndex"];
+  const keys: (keyof ResultsProps)[] = ["data", "info", "input", "results", "histograms", "layerIndex", "aside"];
   if (keys.some((k) => a[k] !== b[k])) return false;
   return a.state.match === b.state.match && a.state.mask === b.state.mask && a.state.pad === b.state.pad;
 });
@@ -221,7 +257,7 @@ function ResultsInner(p: ResultsProps) {
     const st = row.states;
     if (!st) {
       const r = results[i]!;
-      const j = t - (r.pos - 3);
+      const j = t - (r.pos - input.before);
       return drill === null && j >= 0 && j < r.counts.length ? (r.counts[j] ?? null) : null;
     }
     const local = t - Math.max(0, row.start);
@@ -253,7 +289,7 @@ function ResultsInner(p: ResultsProps) {
     if (v === null) return null;
     // a discrete value labelled "" is "no label" (e.g. the annotations track between labels)
     if (t.kind === "discrete" && t.labels?.get(v) === "") return null;
-    return t.kind === "discrete" ? discreteColor(t, v) : scalarColor(v, t.range ?? [0, 1]);
+    return t.kind === "discrete" ? discreteColor(t, v) : scalarColor(v, scalarRange(t));
   };
 
   const lengths = [...new Set([...Object.keys(p.histograms.all), ...Object.keys(p.histograms.strict)].map(Number))].sort((a, b) => a - b);
@@ -278,12 +314,18 @@ function ResultsInner(p: ResultsProps) {
 
   const heatmaps: { name: string; title: string }[] = [{ name: "count", title: drill !== null ? `cell ${drill}` : "match count" }, ...hmTracks.map((t) => ({ name: t.name, title: t.name }))];
   const hmW = C * HM_W;
+  const cols = useMemo(
+    () => tokenColumns(results.length, C, (i, col) => rows[i]!.tokens?.[rows[i]!.start + col - Math.max(0, rows[i]!.start)], TOKEN_COLUMNS),
+    // the rows' tokens arrive one query at a time: re-measure when one does
+    [results.length, C, rows.map((r) => (r.tokens ? 1 : 0)).join("")],
+  );
+  const alignX = cols.x[m.align === "start" ? m.before : Math.min(C, m.before + Lmax)]!;
   const hoverInfo = hover ? describe(hover.row, hover.col) : null;
   function describe(i: number, col: number): string {
     const row = rows[i]!;
     const t = row.start + col;
     const tok = row.tokens?.[t - Math.max(0, row.start)];
-    const parts = [`#${i + 1} · step ${t}${tok !== undefined ? ` “${tok}”` : ""}`];
+    const parts = [`#${i + 1} · step ${t}${tok !== undefined ? ` “${displayToken(tok)}”` : ""}`];
     const c = countAt(i, col);
     if (c !== null) parts.push(drill !== null ? `cell ${drill} ${c ? "on" : "off"}` : `${c}/${k} cells on`);
     hmTracks.forEach((tr, j) => {
@@ -292,6 +334,11 @@ function ResultsInner(p: ResultsProps) {
     });
     return parts.join(" · ");
   }
+  const legendOf = (name: string) => {
+    if (name === "count") return <ScaleLegend name={name} range={[0, denom]} color={(v) => countColor(v / denom)} unit={drill !== null ? "on" : `of ${k} on`} />;
+    const t = hmTracks.find((x) => x.name === name);
+    return t?.kind === "scalar" ? <ScaleLegend name={name} range={scalarRange(t)} color={(v) => scalarColor(v, scalarRange(t))} /> : null;
+  };
 
   return (
     <div className="results" data-testid="match-results">
@@ -314,7 +361,7 @@ function ResultsInner(p: ResultsProps) {
       </div>
       {lengths.length > 0 && (
         <div className="histogram" data-testid="length-histogram">
-          <span className="muted">candidate lengths (all / strict) — click a bar to re-run with that exact length{input.length ? "" : ""}:</span>
+          <span className="muted">candidate lengths (all / strict) — click a bar to re-run with that exact length:</span>
           <svg width={Math.min(900, lengths.length * 22 + 8)} height={64}>
             {lengths.map((L, i) => {
               const all = p.histograms.all[L] ?? 0;
@@ -339,10 +386,11 @@ function ResultsInner(p: ResultsProps) {
       {results.length === 0 ? (
         <p className="muted empty-line" data-testid="match-empty">No range has these cells on together for two or more steps. Lower the threshold, remove cells, or try another length.</p>
       ) : (
-        <div className="results-scroll" onPointerLeave={() => setHover(null)}>
+        <ScrollFrame onPointerLeave={() => setHover(null)}>
           <div className="results-grid">
             <div className="results-labels">
               <div className="hm-title">&nbsp;</div>
+              <div className="hm-legend" />
               {results.map((r, i) => {
                 const q = encodeViewState({
                   ...state,
@@ -354,7 +402,8 @@ function ResultsInner(p: ResultsProps) {
                 });
                 return (
                   <div key={i} className="res-label" style={{ height: ROW_H }}>
-                    <Link href={p.selectLink(q)} data-testid={`result-link-${i}`} title="Open the Select view at this match with the same cells">
+                    {/* no prefetch: fifty result links would each fetch their page in the background */}
+                    <Link href={p.selectLink(q)} prefetch={false} data-testid={`result-link-${i}`} title="Open the Select view at this match with the same cells">
                       {r.pos}
                     </Link>
                     <span className="muted" title={`${r.I} of the ${k} selected cells on throughout, ${r.U} cells in the union`}>
@@ -364,9 +413,51 @@ function ResultsInner(p: ResultsProps) {
                 );
               })}
             </div>
+            <div className="res-tokens">
+              <div className="hm-title">{m.align === "start" ? "aligned at the match start" : "aligned at the match end"}</div>
+              <div className="hm-legend">{m.map ? legendOf(m.map) : null}</div>
+              <svg width={cols.x[C]} height={results.length * ROW_H} data-testid="result-tokens">
+                {results.map((r, i) => {
+                  const row = rows[i]!;
+                  return (
+                    <g key={i} transform={`translate(0,${i * ROW_H})`} data-testid={`result-row-${i}`}>
+                      {Array.from({ length: C }, (_, col) => {
+                        const t = row.start + col;
+                        if (t < 0 || t >= info.steps) return null;
+                        const tok = row.tokens?.[t - Math.max(0, row.start)];
+                        const inMatch = t >= r.pos && t < r.pos + r.length;
+                        const cnt = countAt(i, col);
+                        const mapped = m.map ? colorOf(m.map, i, col) : null;
+                        const faded = state.mask && cnt === 0;
+                        const w = cols.w[col]!;
+                        return (
+                          <g key={col} transform={`translate(${cols.x[col]},0)`} opacity={faded ? 0.25 : 1} onPointerEnter={(e) => setHover({ row: i, col, x: e.clientX, y: e.clientY })}>
+                            <rect x={0.5} y={2} width={w - 1} height={ROW_H - 4} rx={2} fill={mapped ?? (inMatch ? "#e7effc" : "transparent")} className={inMatch ? "res-tok in" : "res-tok"} />
+                            <text
+                              x={w / 2}
+                              y={ROW_H / 2}
+                              dy="0.34em"
+                              textAnchor="middle"
+                              className={inMatch ? "res-text in" : "res-text"}
+                              style={mapped ? { fill: textColorOn(mapped) } : undefined}
+                              data-testid="result-token"
+                            >
+                              {tok === undefined ? "·" : fitToken(tok, cols.chars[col]!)}
+                            </text>
+                          </g>
+                        );
+                      })}
+                      {hover?.row === i && <rect x={cols.x[hover.col]} y={1} width={cols.w[hover.col]} height={ROW_H - 2} className="hm-hover" pointerEvents="none" />}
+                    </g>
+                  );
+                })}
+                <line x1={alignX} x2={alignX} y1={0} y2={results.length * ROW_H} className="align-line" />
+              </svg>
+            </div>
             {heatmaps.map((h) => (
               <div key={h.name} className="hm" data-testid={`heatmap-${h.name}`}>
                 <div className="hm-title" title={h.title}>{h.title}</div>
+                <div className="hm-legend">{legendOf(h.name)}</div>
                 <svg width={hmW} height={results.length * ROW_H}>
                   {results.map((_, i) =>
                     Array.from({ length: C }, (_, col) => {
@@ -389,44 +480,49 @@ function ResultsInner(p: ResultsProps) {
                 </svg>
               </div>
             ))}
-            <div className="res-tokens">
-              <div className="hm-title">{m.align === "start" ? "aligned at the match start" : "aligned at the match end"}</div>
-              <svg width={C * TOK_W} height={results.length * ROW_H} data-testid="result-tokens">
-                {results.map((r, i) => {
-                  const row = rows[i]!;
-                  return (
-                    <g key={i} transform={`translate(0,${i * ROW_H})`}>
-                      {Array.from({ length: C }, (_, col) => {
-                        const t = row.start + col;
-                        if (t < 0 || t >= info.steps) return null;
-                        const tok = row.tokens?.[t - Math.max(0, row.start)];
-                        const inMatch = t >= r.pos && t < r.pos + r.length;
-                        const cnt = countAt(i, col);
-                        const mapped = m.map ? colorOf(m.map, i, col) : null;
-                        const faded = state.mask && cnt === 0;
-                        return (
-                          <g key={col} transform={`translate(${col * TOK_W},0)`} opacity={faded ? 0.25 : 1} onPointerEnter={(e) => setHover({ row: i, col, x: e.clientX, y: e.clientY })}>
-                            <rect x={0.5} y={2} width={TOK_W - 1} height={ROW_H - 4} rx={2} fill={mapped ?? (inMatch ? "#e7effc" : "transparent")} className={inMatch ? "res-tok in" : "res-tok"} />
-                            <text x={TOK_W / 2} y={ROW_H / 2} dy="0.34em" textAnchor="middle" className={inMatch ? "res-text in" : "res-text"}>
-                              {tok === undefined ? "·" : tok.length > 6 ? tok.slice(0, 5) + "…" : tok === "\n" ? "⏎" : tok}
-                            </text>
-                          </g>
-                        );
-                      })}
-                      {hover?.row === i && <rect x={hover.col * TOK_W} y={1} width={TOK_W} height={ROW_H - 2} className="hm-hover" pointerEvents="none" />}
-                    </g>
-                  );
-                })}
-                <line x1={(m.align === "start" ? m.before : m.before + Lmax) * TOK_W} x2={(m.align === "start" ? m.before : m.before + Lmax) * TOK_W} y1={0} y2={results.length * ROW_H} className="align-line" />
-              </svg>
-            </div>
+            {p.aside?.({ input, results })}
           </div>
           {hover && hoverInfo && (
             <div className="tooltip" role="status" style={{ left: hover.x + 12, top: hover.y + 12 }} data-testid="match-tooltip">
               {hoverInfo}
             </div>
           )}
-        </div>
+        </ScrollFrame>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A horizontally scrolling frame that shows when more is to the right: a fade and a "more"
+ * button at its edge (the row labels stay in place, see .results-labels).
+ */
+function ScrollFrame({ children, onPointerLeave }: { children: ReactNode; onPointerLeave: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [more, setMore] = useState(false);
+  const measure = useCallback(() => {
+    const el = ref.current;
+    if (el) setMore(el.scrollLeft + el.clientWidth < el.scrollWidth - 1);
+  }, []);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    if (el.firstElementChild) ro.observe(el.firstElementChild);
+    return () => ro.disconnect();
+  }, [measure]);
+  const scroll = () => ref.current?.scrollBy({ left: Math.max(200, ref.current.clientWidth * 0.7), behavior: "smooth" });
+  return (
+    <div className="results-frame">
+      <div className="results-scroll" ref={ref} onScroll={measure} onPointerLeave={onPointerLeave} data-testid="results-scroll">
+        {children}
+      </div>
+      {more && (
+        <button type="button" className="scroll-cue right" onClick={scroll} aria-label="Scroll right: more heatmaps" data-testid="results-more">
+          more ›
+        </button>
       )}
     </div>
   );

@@ -1,5 +1,5 @@
 "use client";
-import { useMemo, type ReactNode } from "react";
+import { useMemo, useState } from "react";
 import {
   applyManualEdits,
   countOnPerStep,
@@ -9,13 +9,13 @@ import {
   type LayerState,
   type StateMatrix,
 } from "@statescope/core";
-import { PresenceOverlay } from "../collab/presence-overlay";
 import { ActivationRanges } from "./activation-ranges";
 import { CellList } from "./cell-list";
 import type { DatasetInfo, SourceInfo, TrackInfo, TrackWindow } from "./data-source";
 import { PLOT_H, visibleSteps } from "./layout";
 import { LinePlot } from "./line-plot";
 import { MetaTracks } from "./meta-tracks";
+import type { ExplorerSlots, Update } from "./slots";
 import { TokenStrip } from "./token-strip";
 
 /** Steps [origin, origin + matrix.steps) of one source, raw values. */
@@ -23,9 +23,6 @@ export interface LoadedWindow {
   matrix: StateMatrix;
   origin: number;
 }
-
-export type Update = (f: (s: ExplorerViewState) => ExplorerViewState) => void;
-
 
 /** The view of `w` restricted to global steps [from, to) without copying (subarray). */
 export function sliceWindow(w: LoadedWindow, from: number, to: number): StateMatrix | null {
@@ -73,11 +70,10 @@ export interface SelectViewProps {
   windows: readonly (LoadedWindow | undefined)[];
   selections: readonly (number[] | null)[];
   tracks: readonly { info: TrackInfo; data: TrackWindow | undefined }[];
-  hovered: { layer: number; cell: number } | null;
-  onHover: (h: { layer: number; cell: number } | null) => void;
   marks: readonly [number, number][];
-  /** An add-on lane drawn right above the token strip (e.g. comment markers). */
-  stripLane?: (g: { origin: number; steps: number; zoom: number; width: number }) => ReactNode;
+  /** Add-ons: a lane right above the token strip, a layer over each line plot. */
+  stripLane?: ExplorerSlots["stripLane"];
+  plotOverlay?: ExplorerSlots["plotOverlay"];
 }
 
 function setLayer(update: Update, i: number, f: (l: LayerState) => LayerState) {
@@ -87,6 +83,8 @@ function setLayer(update: Update, i: number, f: (l: LayerState) => LayerState) {
 /** The Select view: stacked line plots (one per layer), the shared token strip and brush, tracks, ranges and cell lists. */
 export function SelectView(p: SelectViewProps) {
   const { info, state, update, width } = p;
+  // the hovered cell is emphasised in its plot, its cell list and its activation ranges
+  const [hovered, setHovered] = useState<{ layer: number; cell: number } | null>(null);
   const n = visibleSteps(width, state.zoom, state.pos, info.steps);
   const from = state.pos;
   const to = from + n;
@@ -173,7 +171,7 @@ export function SelectView(p: SelectViewProps) {
                 </button>
               )}
             </div>
-            {v && src && <PresenceOverlay source={layer.source} from={from} steps={n} zoom={state.zoom} width={width} height={PLOT_H} domain={domain} transform={src.transform} window={v} />}
+            {v && src && p.plotOverlay?.({ source: layer.source, from, steps: n, zoom: state.zoom, width, height: PLOT_H, domain, transform: src.transform, window: v })}
             {v && src ? (
               <LinePlot
                 window={v}
@@ -183,8 +181,8 @@ export function SelectView(p: SelectViewProps) {
                 width={width}
                 height={PLOT_H}
                 selected={sel ?? []}
-                hovered={p.hovered?.layer === i ? p.hovered.cell : null}
-                onHover={(c) => p.onHover(c === null ? null : { layer: i, cell: c })}
+                hovered={hovered?.layer === i ? hovered.cell : null}
+                onHover={(c) => setHovered(c === null ? null : { layer: i, cell: c })}
                 threshold={layer.threshold}
                 onThreshold={(x) => setLayer(update, i, (l) => ({ ...l, threshold: x }))}
                 brush={brushLocal}
@@ -243,8 +241,8 @@ export function SelectView(p: SelectViewProps) {
               added={layer.add}
               pinned={layer.pinned !== null}
               maxCell={src.cells}
-              hovered={p.hovered?.layer === i ? p.hovered.cell : null}
-              onHover={(c) => p.onHover(c === null ? null : { layer: i, cell: c })}
+              hovered={hovered?.layer === i ? hovered.cell : null}
+              onHover={(c) => setHovered(c === null ? null : { layer: i, cell: c })}
               onAdd={(c) => setLayer(update, i, (l) => ({ ...l, add: l.add.includes(c) ? l.add : [...l.add, c], exclude: l.exclude.filter((x) => x !== c) }))}
               onExclude={(c) => setLayer(update, i, (l) => ({ ...l, exclude: [...l.exclude, c], add: l.add.filter((x) => x !== c) }))}
               onRestore={(c) => setLayer(update, i, (l) => ({ ...l, exclude: l.exclude.filter((x) => x !== c) }))}
@@ -258,8 +256,8 @@ export function SelectView(p: SelectViewProps) {
                 cells={sel}
                 zoom={state.zoom}
                 width={width}
-                hovered={p.hovered?.layer === i ? p.hovered.cell : null}
-                onHover={(c) => p.onHover(c === null ? null : { layer: i, cell: c })}
+                hovered={hovered?.layer === i ? hovered.cell : null}
+                onHover={(c) => setHovered(c === null ? null : { layer: i, cell: c })}
               />
             )}
           </div>

@@ -4,8 +4,8 @@ import { useState } from "react";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { DatasetDetail } from "@/server/services/datasets/schemas";
 import type { FirstWindow } from "./first-window";
-import { CollabRoom } from "../collab/collab-room";
-import { Explorer, type ExplorerSlots } from "./explorer";
+import { Explorer } from "./explorer";
+import type { ExplorerSlots } from "./slots";
 import { useServerData } from "./use-server-data";
 
 export function ServerExplorer({
@@ -30,9 +30,5 @@ export function ServerExplorer({
   });
   const data = useServerData(workspace, datasetId, firstWindow);
   const base = `/w/${workspace}/datasets/${datasetId}/explore`;
-  return (
-    <CollabRoom workspace={workspace} datasetId={datasetId}>
-      <Explorer data={data} selectLink={(q) => `${base}?${q}`} slots={slots} />
-    </CollabRoom>
-  );
+  return <Explorer data={data} selectLink={(q) => `${base}?${q}`} slots={slots} />;
 }

@@ -143,10 +143,7 @@ export function createSyntheticData(opts: { steps?: number; cells?: number; seed
     async match(input: MatchInput): Promise<MatchOutput> {
       await wait();
       const m = slice(input.source, 0, T);
-      return match(
-        { matrix: m, transform: "tanh" },
-        { cells: input.cells, threshold: input.threshold, padL: input.padLeft, padR: input.padRight, mode: input.mode, length: input.length, k: input.k },
-      );
+      return match({ matrix: m, transform: "tanh" }, input);
     },
   };
 }

@@ -1,6 +1,6 @@
 "use client";
 import { useRef, useState } from "react";
-import { snapBrush } from "@statescope/core";
+import { displayToken, snapBrush } from "@statescope/core";
 import { GUTTER, TOKEN_H } from "./layout";
 
 interface TokenStripProps {
@@ -24,7 +24,7 @@ const AXIS = 14;
 
 /** Fits a token into `px` pixels of 11px monospace text. */
 function fit(tok: string, px: number): string {
-  const shown = tok === "\n" ? "⏎" : tok === " " ? "␣" : tok;
+  const shown = displayToken(tok);
   const n = Math.floor((px - 4) / 6.6);
   if (n <= 0) return "";
   return shown.length <= n ? shown : shown.slice(0, Math.max(1, n - 1)) + "…";

@@ -3,8 +3,8 @@ import { useEffect, useState, type ReactNode } from "react";
 import * as Y from "yjs";
 import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from "y-protocols/awareness";
 import { colorFor, COLLAB_SCHEMA_VERSION, LocalPresence, PeerStore, PRESENCE_INTERVAL_MS, type Presence } from "@statescope/collab";
-import { PresenceProvider, type CollabPlumbing } from "@/app/_components/collab/collab-room";
-import { nextFrame } from "@/app/_components/collab/presence";
+import { PresenceProvider, type RoomPlumbing } from "@/app/_components/room/room-context";
+import { nextFrame } from "@/app/_components/room/presence";
 
 /**
  * Generated members for `npm run bench:ui`: each has its own Awareness whose updates are encoded
@@ -13,7 +13,7 @@ import { nextFrame } from "@/app/_components/collab/presence";
  * so the bench measures our threshold drag while others' presence is being redrawn.
  */
 export function BenchPresence({ peers, source, children }: { peers: number; source: string; children: ReactNode }) {
-  const [plumbing] = useState<CollabPlumbing>(() => ({ local: new LocalPresence(), peers: new PeerStore(nextFrame) }));
+  const [plumbing] = useState<RoomPlumbing>(() => ({ local: new LocalPresence(), peers: new PeerStore(nextFrame) }));
   useEffect(() => {
     const doc = new Y.Doc();
     const ours = new Awareness(doc);

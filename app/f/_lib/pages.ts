@@ -5,7 +5,7 @@
  * public list. Everything shows without JavaScript; /f/assets/viewer.js adds hover linking,
  * tooltips, copy buttons and zoom in place.
  */
-import { encodeViewState, GlyphSet, renderFigure, SCREEN_ZOOM, tokenDisplay, type ExplorerViewState, type FindingSnapshot } from "@statescope/core";
+import { encodeViewState, GlyphSet, renderFigure, SCREEN_ZOOM, displayToken, type ExplorerViewState, type FindingSnapshot } from "@statescope/core";
 import { citationBibtex, citationCslJson } from "@/server/services/findings/exports";
 import type { FindingRead } from "@/server/services/findings/findings";
 import { versionRef } from "@/server/services/findings/files";
@@ -115,7 +115,7 @@ export function workspaceViewUrl(read: Ok): string | null {
 }
 
 function tokensText(s: FindingSnapshot, a: number, b: number): string {
-  return s.window.tokens.slice(a - s.window.from, b - s.window.from).map(tokenDisplay).join(s.dataset.separator === "" ? "" : " ");
+  return s.window.tokens.slice(a - s.window.from, b - s.window.from).map(displayToken).join(s.dataset.separator === "" ? "" : " ");
 }
 
 /** The embed's width as the snippet and oEmbed propose it. */

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { MemberColorsProvider } from "../../_components/collab/member-colors";
+import { MemberColorsProvider } from "../../_components/records/member-colors";
 import { requireUser } from "../../_lib/require-user";
 import { WorkspaceHeader } from "./workspace-header";
 import { WorkspaceNav } from "./workspace-nav";

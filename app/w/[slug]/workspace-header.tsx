@@ -1,6 +1,6 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { MentionInbox } from "../../_components/collab/mention-inbox";
+import { MentionInbox } from "../../_components/records/mention-inbox";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 
 export function WorkspaceHeader({ slug }: { slug: string }) {

@@ -136,7 +136,7 @@ function main(): void {
   const queries = pickQueries(m, QUERIES);
   const ks = queries.map((q) => q.length);
   console.log(`${queries.length} queries, k = ${Math.min(...ks)}..${Math.max(...ks)} selected cells`);
-  const base = (cells: number[], mode: "fast" | "precise"): MatchQuery => ({ cells, threshold: THRESHOLD, padL: 1, padR: 0, mode, k: 50 });
+  const base = (cells: number[], mode: "fast" | "precise"): MatchQuery => ({ cells, threshold: THRESHOLD, padLeft: 1, padRight: 0, mode, k: 50 });
 
   // warm-up (JIT: a worker serves many queries), not counted
   for (const cells of queries.slice(0, 6)) {
@@ -234,7 +234,7 @@ function bigCase(): void {
   new SourceGenerator(D, 11).next(head);
   const hm: StateMatrix = { data: head, steps: 200_000, cells: D };
   const cells = pickQueries(hm, 1)[0]!.slice(0, 12);
-  const query: MatchQuery = { cells, threshold: THRESHOLD, padL: 1, padR: 0, mode: "precise", k: 50 };
+  const query: MatchQuery = { cells, threshold: THRESHOLD, padLeft: 1, padRight: 0, mode: "precise", k: 50 };
   const plan = planMatch(query, T, D);
   const halo = shardHalo(plan);
   const merger = new PreciseMerger(plan);

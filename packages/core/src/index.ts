@@ -7,11 +7,14 @@ export * from "./matching/select-cells";
 export * from "./matching/scan";
 export * from "./matching/match";
 export * from "./matching/distributed";
-// issue 6: recurrent runtime (LSTM/GRU states from PyTorch weights)
+// the recurrent runtime (LSTM/GRU states from PyTorch weights)
 export * from "./rnn";
-// issue 5: explorer helpers (Select/Match view; the browser uses them)
+// explorer helpers (Select/Match view; the browser and the explore page use them)
 export * from "./explorer/window";
 export * from "./explorer/view-state";
+export * from "./explorer/initial-window";
+export * from "./explorer/colors";
+export * from "./explorer/match-layout";
 export * from "./explorer/export-csv";
 export * from "./figures/layout";
 export * from "./figures/snapshot";

@@ -29,34 +29,37 @@ export const commentRouter = router({
     .output(ZThreadDetail)
     .query(({ ctx, input }) => comments.getThread(ctx.db, ctx.access.workspace.id, input.id)),
 
-  /** A thread with its first comment; a retry with the same idempotencyKey returns the same thread. */
-  createThread: workspaceProcedure("EDITOR")
+  /**
+   * A thread with its first comment; a retry with the same idempotencyKey returns the same thread.
+   * Any member comments (VIEWERs too: commenting is how they take part).
+   */
+  createThread: workspaceProcedure("VIEWER")
     .input(ZCreateThread)
     .output(ZThreadDetail)
     .mutation(({ ctx, input }) => comments.createThread(ctx.db, ctx.access.workspace.id, ctx.actor.userId, input)),
 
-  reply: workspaceProcedure("EDITOR")
+  reply: workspaceProcedure("VIEWER")
     .input(ZReply)
     .output(ZComment)
     .mutation(({ ctx, input }) => comments.reply(ctx.db, ctx.access.workspace.id, ctx.actor.userId, input)),
 
   /** The author only. */
-  edit: workspaceProcedure("EDITOR")
+  edit: workspaceProcedure("VIEWER")
     .input(ZEditComment)
     .output(ZComment)
     .mutation(({ ctx, input }) => comments.editComment(ctx.db, ctx.access.workspace.id, ctx.actor.userId, input)),
 
   /** The author only; a soft delete (the comment stays in the thread, without text). */
-  delete: workspaceProcedure("EDITOR")
+  delete: workspaceProcedure("VIEWER")
     .input(ZDeleteComment)
     .output(ZComment)
     .mutation(({ ctx, input }) => comments.deleteComment(ctx.db, ctx.access.workspace.id, ctx.actor.userId, input)),
 
-  /** Resolve (true) or reopen (false). */
-  setResolved: workspaceProcedure("EDITOR")
+  /** Resolve (true) or reopen (false): EDITORs any thread, VIEWERs the threads they started. */
+  setResolved: workspaceProcedure("VIEWER")
     .input(ZSetResolved)
     .output(ZThreadSummary)
-    .mutation(({ ctx, input }) => comments.setResolved(ctx.db, ctx.access.workspace.id, ctx.actor.userId, input)),
+    .mutation(({ ctx, input }) => comments.setResolved(ctx.db, ctx.access.workspace.id, ctx.actor.userId, ctx.access.role, input)),
 
   /** The caller's mentions in this workspace, unread first. */
   inbox: workspaceProcedure("VIEWER")

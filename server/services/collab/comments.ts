@@ -11,7 +11,9 @@ import { AppError } from "@statescope/core";
 import type { z } from "zod";
 import type { Prisma } from "@/prisma/generated/client";
 import type { Db } from "@/server/db/client";
+import { ROLE_RANK } from "@/server/services/authz";
 import { findSource } from "@/server/services/datasets/datasets";
+import type { Role } from "@/server/services/schemas";
 import { parseInput } from "@/server/services/validate";
 import { checkCells, checkRange, datasetIn, isUniqueViolation, notifyRecord, USER_REF_SELECT, userRef, type Tx } from "./common";
 import { resolveMentions } from "./mentions";
@@ -122,7 +124,7 @@ function threadOut(t: ThreadRow): ThreadSummary {
 }
 
 async function findThread(db: Tx, workspaceId: string, id: string) {
-  const t = await db.commentThread.findUnique({ where: { id }, select: { id: true, workspaceId: true, datasetId: true } });
+  const t = await db.commentThread.findUnique({ where: { id }, select: { id: true, workspaceId: true, datasetId: true, createdById: true } });
   if (!t || t.workspaceId !== workspaceId) throw new AppError("NOT_FOUND", `comment thread ${id} does not exist in this workspace`);
   return t;
 }
@@ -313,9 +315,16 @@ export async function deleteComment(db: Db, workspaceId: string, userId: string,
   return readComment(db, c.id);
 }
 
-export async function setResolved(db: Db, workspaceId: string, userId: string, raw: z.input<typeof ZSetResolved>): Promise<ThreadSummary> {
+/**
+ * Resolve or reopen a thread: an EDITOR or OWNER any thread, a VIEWER the threads they started
+ * (a viewer's comments are their own; the team's other threads are not theirs to close).
+ */
+export async function setResolved(db: Db, workspaceId: string, userId: string, role: Role, raw: z.input<typeof ZSetResolved>): Promise<ThreadSummary> {
   const input = parseInput(ZSetResolved, raw, "resolve request");
   const t = await findThread(db, workspaceId, input.threadId);
+  if (ROLE_RANK[role] < ROLE_RANK.EDITOR && t.createdById !== userId) {
+    throw new AppError("FORBIDDEN", `comment thread ${t.id} was started by someone else: a VIEWER can resolve or reopen only the threads they started`);
+  }
   await db.$transaction(async (tx) => {
     const r = await tx.commentThread.updateMany({
       where: { id: t.id, resolvedAt: input.resolved ? null : { not: null } },
@@ -333,7 +342,7 @@ const INBOX_SELECT = {
   id: true,
   readAt: true,
   createdAt: true,
-  comment: { select: { ...COMMENT_SELECT, thread: { select: { id: true, datasetId: true, hypothesisId: true, source: true, start: true, end: true } } } },
+  comment: { select: { ...COMMENT_SELECT, thread: { select: { id: true, datasetId: true, hypothesisId: true, source: true, start: true, end: true, cells: true } } } },
 } as const;
 
 function inboxOut(m: { id: string; readAt: Date | null; createdAt: Date; comment: CommentRow & { thread: InboxItem["thread"] } }): InboxItem {

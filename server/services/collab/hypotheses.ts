@@ -14,6 +14,7 @@ import type { Role } from "@/server/services/schemas";
 import { parseInput } from "@/server/services/validate";
 import { checkCells, checkRange, datasetIn, notifyRecord, USER_REF_SELECT, userRef } from "./common";
 import {
+  HYPOTHESIS_QUERY_FIELDS,
   ZFreezeOptions,
   ZFrozenResult,
   ZHypothesisCreate,
@@ -113,8 +114,8 @@ async function checkedFields(db: Db, workspaceId: string, datasetId: string, f: 
 /** The match results of the hypothesis' query: from the store, else computed by a worker (waited for). */
 async function freezeResults(db: Db, workspaceId: string, datasetId: string, f: HypothesisFields, opts: z.output<typeof ZFreezeOptions>, serving: () => MatchServing): Promise<FrozenResult> {
   const s = serving();
-  const query = { datasetId, source: f.source, cells: f.cells, threshold: f.threshold, padLeft: f.padLeft, padRight: f.padRight, mode: f.mode, length: f.length ?? 0, ...opts };
-  let out = await runMatch(db, workspaceId, query, s);
+  // the query's fields carry the match query's names (HYPOTHESIS_QUERY_FIELDS); the query's schema drops the others
+  let out = await runMatch(db, workspaceId, { ...f, datasetId, length: f.length ?? 0, ...opts }, s);
   const deadline = Date.now() + FREEZE_WAIT_MS;
   while (out.status === "pending") {
     if (Date.now() > deadline) {
@@ -192,7 +193,8 @@ function frozenJson(f: FrozenResult) {
   return { ...f, frozenAt: f.frozenAt.toISOString() };
 }
 
-const QUERY_FIELDS = ["source", "start", "end", "padLeft", "padRight", "threshold", "cells", "mode", "length"] as const;
+/** A change of these drops the frozen results unless they are frozen again: the query and the brushed range. */
+const QUERY_FIELDS = [...HYPOTHESIS_QUERY_FIELDS, "start", "end"] as const;
 
 export async function updateHypothesis(db: Db, workspaceId: string, userId: string, raw: HypothesisUpdateInput, serving: () => MatchServing): Promise<HypothesisDetail> {
   const input = parseInput(ZHypothesisUpdate, raw, "hypothesis edit");

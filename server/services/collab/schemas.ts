@@ -1,12 +1,11 @@
 /**
- * Request and response schemas of the collaboration use cases (issue 7): hypotheses, annotations,
+ * Request and response schemas of the collaboration use cases: hypotheses, annotations,
  * comments, mentions and live record events. Shared by services, routers and tests; every string
  * and array is bounded.
  */
 import { z } from "zod";
-import { DEFAULT_K, MAX_K } from "@statescope/core";
 import { ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
-import { ZMatchResult } from "@/server/services/matching/schemas";
+import { ZMatchInput, ZMatchQuery, ZMatchResult, type MatchInput } from "@/server/services/matching/schemas";
 
 export const ZRecordId = z.string().trim().min(1, "id is empty").max(64, "id is longer than 64 characters");
 
@@ -26,11 +25,13 @@ export const ZTag = z.string().trim().min(1, "a tag is empty").max(40, "a tag is
 
 const ZHypothesisName = z.string().trim().min(1, "name is empty").max(200, "name is longer than 200 characters");
 const ZDescription = z.string().max(10_000, "description is longer than 10000 characters");
-const ZPad = z.number().int().min(0, "padding must be ≥ 0").max(10_000);
-const ZThreshold = z.number().finite("threshold must be a finite number");
-const ZMode = z.enum(["fast", "precise"]);
+// A hypothesis saves a match query: its fields are the query's (same names and bounds), required here.
+const Q = ZMatchQuery.shape;
+const ZPad = Q.padLeft.unwrap();
+const ZThreshold = Q.threshold.unwrap();
+const ZMode = Q.mode.unwrap();
 /** Exact match length L ≥ 2; null (or 0) for any length. */
-const ZLength = z.number().int().min(0).max(10_000_000).nullable();
+const ZLength = Q.length.unwrap().nullable();
 const ZTags = z.array(ZTag).max(MAX_TAGS, `at most ${MAX_TAGS} tags`);
 const ZSelectedCells = ZCells.min(1, "select at least one cell");
 
@@ -73,18 +74,19 @@ export const ZHypothesisPatch = z.object({
 });
 export type HypothesisFields = z.output<typeof ZHypothesisFields>;
 
-/** How the frozen match results were asked for (defaults as the Match view uses them). */
-export const ZFreezeOptions = z.object({
-  k: z.number().int().min(1).max(MAX_K, `K is at most ${MAX_K}`).default(DEFAULT_K),
-  before: z.number().int().min(0).max(200).default(3),
-  after: z.number().int().min(0).max(200).default(20),
-});
+/** The fields of a hypothesis that belong to its match query; the rest of the query is {@link ZFreezeOptions}. */
+export const HYPOTHESIS_QUERY_FIELDS = (Object.keys(ZMatchInput.shape) as (keyof MatchInput)[]).filter(
+  (k): k is keyof MatchInput & keyof HypothesisFields => k in ZHypothesisFields.shape,
+);
+
+/** How the frozen match results were asked for: the match query's own fields and defaults. */
+export const ZFreezeOptions = ZMatchQuery.pick({ k: true, before: true, after: true });
 
 export const ZHypothesisCreate = ZHypothesisFields.extend({
   datasetId: ZDatasetId,
   /** Store a frozen copy of this query's match results (runs the match if it never ran). */
   freezeResults: z.boolean().default(false),
-  freeze: ZFreezeOptions.default({ k: DEFAULT_K, before: 3, after: 20 }),
+  freeze: ZFreezeOptions.prefault({}),
 });
 export type HypothesisCreateInput = z.input<typeof ZHypothesisCreate>;
 
@@ -99,7 +101,7 @@ export const ZHypothesisUpdate = z.object({
    * the query (source, range, padding, threshold, cells, mode, length) is unchanged, else drop it.
    */
   freezeResults: z.boolean().optional(),
-  freeze: ZFreezeOptions.default({ k: DEFAULT_K, before: 3, after: 20 }),
+  freeze: ZFreezeOptions.prefault({}),
 });
 export type HypothesisUpdateInput = z.input<typeof ZHypothesisUpdate>;
 
@@ -299,6 +301,8 @@ export const ZInboxItem = z.object({
     source: z.string().nullable(),
     start: z.number().int().nullable(),
     end: z.number().int().nullable(),
+    /** The anchor's cells (empty for a hypothesis thread or a range without cells). */
+    cells: z.array(z.number().int()),
   }),
 });
 export type InboxItem = z.infer<typeof ZInboxItem>;

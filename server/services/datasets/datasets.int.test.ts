@@ -285,7 +285,7 @@ describe("dataset router", () => {
 
   it("queues an upload import as a pending dataset", async () => {
     const fx = await makeLstmVisProject(join(tmp, "upload"), { n: 20 });
-    const { datasetId } = await startImportFromUpload(t.db, { workspaceId, userId: editorId, filePath: fx.dir, name: "uploaded" }, { connectionString: t.url });
+    const { datasetId } = await startImportFromUpload(t.db, { workspaceId, userId: editorId, filePath: fx.dir, name: "uploaded" });
     const p = await as(viewerId).dataset.importProgress({ workspace: "lab", datasetId });
     expect(p).toMatchObject({ status: "IMPORTING", phase: "queued", percent: 0 });
     const { Client } = (await import("pg")).default;

@@ -9,10 +9,10 @@ import { AppError } from "@statescope/core";
 import { roomName } from "@statescope/collab";
 import { pgPool, type Db } from "@/server/db/client";
 import { ROLE_RANK } from "@/server/services/authz";
-import { enqueueJob } from "@/server/services/jobs";
+import { enqueue } from "@/server/jobs/enqueue";
 import type { Role } from "@/server/services/schemas";
 import { readStateWindow, readTokenIds, readVocabulary } from "@/server/storage/dataset-store";
-import { DATASET_IMPORT_JOB } from "@/workers/jobs";
+import { DATASET_IMPORT_JOB } from "@/server/jobs/datasets";
 import { createPendingDataset } from "./import";
 import {
   MAX_STATE_WINDOW,
@@ -83,18 +83,18 @@ export async function getDataset(db: Db, workspaceId: string, datasetId: string)
         orderBy: { ordinal: "asc" },
         select: { name: true, type: true, layer: true, transform: true, unsigned: true, steps: true, cells: true, min: true, max: true, mean: true, std: true, histogram: true },
       },
-      metaTracks: { orderBy: { ordinal: "asc" }, select: { name: true, kind: true, width: true, labels: true, range: true, hasWeights: true } },
+      metaTracks: { orderBy: { ordinal: "asc" }, select: { name: true, kind: true, width: true, labels: true, range: true, min: true, max: true, hasWeights: true } },
     },
   });
   return {
     ...ds,
     report: ds.report === null ? null : ZImportReport.parse(ds.report),
     sources: ds.sources.map((s) => ({ ...s, transform: s.transform === "tanh" ? "tanh" : "none", histogram: ZHistogram.parse(s.histogram) })),
-    metaTracks: await withAnnotationTrack(db, datasetId, ds.metaTracks.map((t) => ZTrackSummary.parse(t))),
+    metaTracks: await withAnnotationTrack(db, datasetId, ds.metaTracks.map(({ min, max, ...t }) => ZTrackSummary.parse({ ...t, range: t.range ?? (min !== null && max !== null ? [min, max] : null) }))),
   };
 }
 
-/** The imported tracks plus the members' "annotations" track (issue 7) once it has a category. */
+/** The imported tracks plus the members' "annotations" track once it has a category. */
 async function withAnnotationTrack(db: Db, datasetId: string, tracks: TrackSummary[]): Promise<TrackSummary[]> {
   const annotations = await annotationTrackSummary(db, datasetId, tracks.map((t) => t.name));
   return annotations ? [...tracks, annotations] : tracks;
@@ -300,15 +300,14 @@ export async function readStatesEncoded(db: Db, workspaceId: string, input: { da
 export async function startImportFromUpload(
   db: Db,
   input: { workspaceId: string; userId: string | null; filePath: string; name?: string | undefined },
-  opts: { connectionString?: string } = {},
 ): Promise<{ datasetId: string }> {
   const name = input.name ?? (basename(input.filePath).replace(/\.(zip|tar\.gz|tgz|tar)$/i, "") || "dataset");
   const datasetId = await createPendingDataset(db, { workspaceId: input.workspaceId, userId: input.userId, name });
   try {
-    await enqueueJob(
+    await enqueue(
       DATASET_IMPORT_JOB,
       { datasetId, workspaceId: input.workspaceId, userId: input.userId, path: input.filePath, ...(input.name ? { name: input.name } : {}), deleteAfter: true },
-      { maxAttempts: 1, jobKey: `dataset:import:${datasetId}`, ...(opts.connectionString ? { connectionString: opts.connectionString } : {}) },
+      { db, maxAttempts: 1, jobKey: `dataset:import:${datasetId}` },
     );
   } catch (e) {
     await db.dataset.deleteMany({ where: { id: datasetId } });

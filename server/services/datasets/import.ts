@@ -12,10 +12,10 @@ import { AppError } from "@statescope/core";
 import { extractArchive, locateProjectRoot, openDataset, scanSource, type DatasetReader, type ExtractResult } from "@statescope/formats";
 import type { Db } from "@/server/db/client";
 import { dataDir } from "@/server/env";
-import { TOKEN_CHUNK_ROWS, writeMetaChunk, writeStateChunk, writeTokenChunk, writeVocabulary } from "@/server/storage/dataset-store";
+import { TOKEN_CHUNK_ROWS, writeStateChunk, writeTokenChunk, writeVocabulary } from "@/server/storage/dataset-store";
 import { ValueHistogram } from "./histogram";
 import type { ImportReport, ImportResult } from "./schemas";
-import { createPendingDataset, createSource, createTrack, finishSource, writeDataset } from "./writer";
+import { createPendingDataset, createSource, createTrack, finishSource, StreamingTrackWriter, writeDataset } from "./writer";
 
 export interface ImportInput {
   workspaceId: string;
@@ -163,15 +163,17 @@ export async function importDataset(db: Db, input: ImportInput, opts: ImportOpti
           range: track.range ?? null,
           hasWeights: track.hasWeights,
         });
-        for (let from = 0, index = 0; from < plan.steps; from += chunkRows, index++) {
+        const w = new StreamingTrackWriter(conn, trackId, track.kind, track.width, chunkRows, track.hasWeights);
+        for (let from = 0; from < plan.steps; from += chunkRows) {
           signal.throwIfAborted();
           const to = Math.min(plan.steps, from + chunkRows);
           const m = await reader.readMetaRows(track.name, from, to);
-          if (m.kind === "wordvec") await writeMetaChunk(conn, trackId, index, to - from, m.ids, m.weights);
-          else await writeMetaChunk(conn, trackId, index, to - from, m.values, null);
+          if (m.kind === "wordvec") await w.push(m.ids, m.weights);
+          else await w.push(m.values);
           done += (to - from) * track.width;
           progress("meta", pct());
         }
+        await w.end();
       }
 
       const truncated = plan.steps < plan.wordSequenceLength;

@@ -4,6 +4,7 @@ export const ZTransform = z.enum(["tanh", "none"]);
 export const ZMetaKind = z.enum(["discrete", "scalar", "wordvec"]);
 export const ZDatasetStatus = z.enum(["IMPORTING", "READY", "FAILED"]);
 export const ZDatasetId = z.string().trim().min(1).max(64);
+export const ZDatasetName = z.string().trim().min(1).max(200);
 /** A source name exactly as printed by `import --json` (`states::states1`, a NumPy stem). */
 export const ZSourceName = z.string().min(1).max(300);
 
@@ -55,6 +56,7 @@ export const ZTrackSummary = z.object({
   width: z.number().int(),
   /** `color`: the label's own colour (the members' annotation categories), else the palette's. */
   labels: z.array(z.object({ id: z.number().int(), label: z.string(), color: z.string().optional() })).nullable(),
+  /** The display range: the one the project declared, else a scalar track's smallest and largest value. */
   range: z.union([z.literal("dict"), z.tuple([z.number(), z.number()])]).nullable(),
   hasWeights: z.boolean(),
 });

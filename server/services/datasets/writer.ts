@@ -296,12 +296,17 @@ export async function createTrack(db: Db, datasetId: string, track: TrackSpec): 
   return { id: row.id, chunkRows };
 }
 
-/** Like {@link StreamingSourceWriter} for a meta track: `width` values (and weights) per step. */
+/**
+ * Like {@link StreamingSourceWriter} for a meta track: `width` values (and weights) per step. A
+ * scalar track's smallest and largest finite value are stored with it at `end()` (its colour scale).
+ */
 export class StreamingTrackWriter {
   private readonly values: Float32Array | Int32Array;
   private readonly weights: Float32Array | null;
   private fill = 0;
   private index = 0;
+  private min = Infinity;
+  private max = -Infinity;
 
   constructor(
     private readonly conn: Queryable,
@@ -317,6 +322,18 @@ export class StreamingTrackWriter {
   }
 
   async push(values: Float32Array | Int32Array, weights: Float32Array | null = null): Promise<void> {
+    if (this.kind === "scalar") {
+      let { min, max } = this;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        // NaN and ±Inf (v - v is NaN) have no place on a colour scale
+        if (v - v !== 0) continue;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      this.min = min;
+      this.max = max;
+    }
     let off = 0;
     while (off < values.length) {
       const n = Math.min(values.length - off, this.values.length - this.fill);
@@ -335,7 +352,11 @@ export class StreamingTrackWriter {
     this.fill = 0;
   }
 
+  /** Writes the last partial chunk, and a scalar track's extent. */
   async end(): Promise<void> {
     await this.flush();
+    if (this.kind === "scalar" && this.min <= this.max) {
+      await this.conn.query('update "MetaTrack" set "min" = $1, "max" = $2 where "id" = $3', [this.min, this.max, this.trackId]);
+    }
   }
 }

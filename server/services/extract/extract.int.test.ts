@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
 import { pgPool } from "../../db/client";
 import { readMetaWindow } from "../../storage/dataset-store";
-import { cancelImport, readStates, readTokens } from "../datasets/datasets";
+import { cancelImport, getDataset, readStates, readTokens } from "../datasets/datasets";
 import { createPendingDataset } from "../datasets/writer";
 import { createUser } from "../users";
 import { createWorkspace } from "../workspaces";
@@ -100,7 +100,17 @@ describe("extractDataset", () => {
     expect(tv.width).toBe(5);
     expect(tv.weights![0]! >= tv.weights![1]!).toBe(true);
     const dv = await readMetaWindow(q, depth!, 1500, 0, 1500);
-    expect(Array.from(dv.kind === "scalar" ? dv.values : [])).toEqual(Array.from(parensDepth(Array.from(input.text))));
+    const depthValues = Array.from(parensDepth(Array.from(input.text)));
+    expect(Array.from(dv.kind === "scalar" ? dv.values : [])).toEqual(depthValues);
+    // scalar tracks carry their extent, which the explorer colours them by: depth 0…deepest,
+    // surprisal over its finite values (the last step has none); other kinds have none
+    expect([depth!.min, depth!.max]).toEqual([Math.min(...depthValues), Math.max(...depthValues)]);
+    expect(depth!.max).toBeGreaterThan(2);
+    const finite = Array.from(sv.values).filter(Number.isFinite);
+    expect([surprisal!.min, surprisal!.max]).toEqual([Math.min(...finite), Math.max(...finite)]);
+    expect([top5!.min, top5!.max]).toEqual([null, null]);
+    const detail = await getDataset(t.db, workspaceId, out.datasetId);
+    expect(detail.metaTracks.find((m) => m.name === "depth")!.range).toEqual([depth!.min, depth!.max]);
 
     const stored = await readDatasetModel(q, out.datasetId);
     expect(stored).toMatchObject({ arch: "lstm", tokenizer: "char", weightsName: "model.safetensors", text: input.text, demo: null, unknown: "auto" });

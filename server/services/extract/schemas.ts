@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZDatasetName } from "@/server/services/datasets/schemas";
 
 const ZModuleName = z.string().trim().max(200);
 
@@ -27,7 +28,7 @@ export type DemoCorpus = z.infer<typeof ZDemoCorpus>;
 
 /** The settings of an extraction besides the three files (shared by the route, the job and the CLI). */
 export const ZExtractSettings = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: ZDatasetName,
   tokenizer: ZTokenizerLevel,
   arch: ZArch.optional(),
   prefixes: ZPrefixes.optional(),

@@ -4,8 +4,8 @@
  * pending dataset, and the `dataset:extract` job runs the model.
  */
 import { pgPool, type Db } from "@/server/db/client";
-import { enqueueJob } from "@/server/services/jobs";
-import { DATASET_EXTRACT_JOB } from "@/workers/jobs";
+import { DATASET_EXTRACT_JOB } from "@/server/jobs/datasets";
+import { enqueue } from "@/server/jobs/enqueue";
 import { createPendingDataset } from "../datasets/writer";
 import { DEMOS, demoFiles } from "./demo";
 import { insertDatasetModel, prepareExtraction } from "./extract";
@@ -24,7 +24,7 @@ export interface StartExtractionInput {
 }
 
 /** Checks the inputs, records a pending dataset with its model and text, and queues the job. */
-export async function startExtraction(db: Db, input: StartExtractionInput, opts: { connectionString?: string } = {}): Promise<{ datasetId: string }> {
+export async function startExtraction(db: Db, input: StartExtractionInput): Promise<{ datasetId: string }> {
   const settings = ZExtractSettings.parse(input.settings);
   const p = await prepareExtraction({
     weights: input.weights,
@@ -49,21 +49,10 @@ export async function startExtraction(db: Db, input: StartExtractionInput, opts:
       text: input.text,
       demo: input.demo ?? null,
     });
-    await enqueueJob(
+    await enqueue(
       DATASET_EXTRACT_JOB,
-      {
-        datasetId,
-        workspaceId: input.workspaceId,
-        userId: input.userId,
-        name: settings.name,
-        tokenizer: settings.tokenizer,
-        ...(settings.arch ? { arch: settings.arch } : {}),
-        ...(settings.prefixes ? { prefixes: settings.prefixes } : {}),
-        unknown: settings.unknown,
-        gates: settings.gates,
-        ...(input.demo ? { demo: input.demo } : {}),
-      },
-      { maxAttempts: 1, jobKey: `dataset:extract:${datasetId}`, ...(opts.connectionString ? { connectionString: opts.connectionString } : {}) },
+      { datasetId, workspaceId: input.workspaceId, userId: input.userId, ...settings, ...(input.demo ? { demo: input.demo } : {}) },
+      { db, maxAttempts: 1, jobKey: `dataset:extract:${datasetId}` },
     );
   } catch (e) {
     await db.dataset.deleteMany({ where: { id: datasetId } });
@@ -76,7 +65,6 @@ export async function startExtraction(db: Db, input: StartExtractionInput, opts:
 export async function startDemoExtraction(
   db: Db,
   input: { workspaceId: string; userId: string | null; corpus: DemoCorpus; name?: string },
-  opts: { connectionString?: string } = {},
 ): Promise<{ datasetId: string }> {
   const demo = DEMOS[input.corpus];
   const files = await demoFiles(input.corpus);
@@ -92,7 +80,6 @@ export async function startDemoExtraction(
       text: files.text,
       demo: input.corpus,
     },
-    opts,
   );
 }
 
@@ -101,7 +88,7 @@ export async function startDemoExtraction(
  * the workspace has no dataset of it that is ready or still running (a
  * failed one is retried on the next start).
  */
-export async function seedDemoDatasets(db: Db, workspaceId: string, userId: string | null, opts: { connectionString?: string } = {}): Promise<{ queued: DemoCorpus[] }> {
+export async function seedDemoDatasets(db: Db, workspaceId: string, userId: string | null): Promise<{ queued: DemoCorpus[] }> {
   const queued: DemoCorpus[] = [];
   for (const corpus of Object.keys(DEMOS) as DemoCorpus[]) {
     const existing = await db.datasetModel.findFirst({
@@ -109,7 +96,7 @@ export async function seedDemoDatasets(db: Db, workspaceId: string, userId: stri
       select: { datasetId: true },
     });
     if (existing) continue;
-    await startDemoExtraction(db, { workspaceId, userId, corpus }, opts);
+    await startDemoExtraction(db, { workspaceId, userId, corpus });
     queued.push(corpus);
   }
   return { queued };

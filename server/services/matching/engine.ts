@@ -12,12 +12,13 @@ import {
   createOnIndexBuilder,
   FastCollectMerger,
   FastLevelsMerger,
-  match,
+  matchPlanned,
   planMatch,
   planShardRanges,
   PreciseMerger,
   scanShard,
   shardIndexRange,
+  type MatchPlan,
   type OnIndex,
   type ScanPhase,
   type ShardPartial,
@@ -31,6 +32,18 @@ import type { CanonicalQuery, MatchResultOut } from "./schemas";
 type Cached = { kind: "index"; index: OnIndex } | { kind: "source"; data: Float32Array };
 
 type SourceRow = Awaited<ReturnType<typeof findSource>>;
+
+/** A query checked against its source: the source's row and the plan, loaded and made once per query. */
+export interface PreparedMatch {
+  src: SourceRow;
+  plan: MatchPlan;
+}
+
+export interface MatchRun {
+  result: MatchResultOut;
+  computeMs: number;
+  indexMs: number;
+}
 
 /**
  * Estimated bytes per step of an on/off index of a `cells`-cell source: rows and columns
@@ -125,30 +138,33 @@ export class MatchEngine {
     return builder.finish();
   }
 
-  /** Validate the query against the source's shape without touching its states. */
-  async validate(db: Db, q: CanonicalQuery): Promise<void> {
+  /** Loads the query's source and plans the query against its shape (a bad query fails here, before any state is read). */
+  async prepare(db: Db, q: CanonicalQuery): Promise<PreparedMatch> {
     const src = await findSource(db, null, q.datasetId, q.source);
-    planMatch(engineQuery(q), src.steps, src.cells);
+    return { src, plan: planMatch(q, src.steps, src.cells) };
+  }
+
+  /** Runs a query in this process: {@link prepare} then {@link runPrepared}. */
+  async run(db: Db, q: CanonicalQuery): Promise<MatchRun> {
+    return this.runPrepared(db, await this.prepare(db, q));
   }
 
   /**
-   * Runs a query in this process (the CLI, the unsharded job). A source longer than the shard
-   * budget is scanned shard after shard with the same protocol as the shard jobs, so at most one
-   * shard index has to be built at a time.
+   * Runs a prepared query in this process (the CLI, the unsharded job). A source longer than the
+   * shard budget is scanned shard after shard with the same protocol as the shard jobs, so at most
+   * one shard index has to be built at a time.
    */
-  async run(db: Db, q: CanonicalQuery): Promise<{ result: MatchResultOut; computeMs: number; indexMs: number }> {
-    const src = await findSource(db, null, q.datasetId, q.source);
-    if (src.steps > this.shardStepsFor(src.cells)) return this.runShards(db, src, q);
+  async runPrepared(db: Db, { src, plan }: PreparedMatch): Promise<MatchRun> {
+    if (src.steps > this.shardStepsFor(src.cells)) return this.runShards(db, src, plan);
     const t0 = performance.now();
-    const index = await this.index(db, src, q.threshold);
+    const index = await this.index(db, src, plan.threshold);
     const t1 = performance.now();
-    const result = match(index, engineQuery(q));
+    const result = matchPlanned(index, plan);
     const t2 = performance.now();
     return { result, computeMs: t2 - t1, indexMs: t1 - t0 };
   }
 
-  private async runShards(db: Db, src: SourceRow, q: CanonicalQuery): Promise<{ result: MatchResultOut; computeMs: number; indexMs: number }> {
-    const plan = planMatch(engineQuery(q), src.steps, src.cells);
+  private async runShards(db: Db, src: SourceRow, plan: MatchPlan): Promise<MatchRun> {
     const ranges = planShardRanges(src.steps, this.shardStepsFor(src.cells));
     let computeMs = 0;
     let indexMs = 0;
@@ -178,19 +194,6 @@ export class MatchEngine {
     }
     return { result, computeMs, indexMs };
   }
-}
-
-export function engineQuery(q: CanonicalQuery) {
-  return {
-    cells: q.cells,
-    threshold: q.threshold,
-    padL: q.padLeft,
-    padR: q.padRight,
-    mode: q.mode,
-    length: q.length,
-    k: q.k,
-    context: { before: q.before, after: q.after },
-  };
 }
 
 function indexBytes(i: OnIndex): number {

@@ -6,18 +6,17 @@
 import { AppError, planMatch } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
-import { enqueueJob } from "@/server/services/jobs";
-import { MATCH_RUN_JOB } from "@/workers/jobs";
-import { MatchEngine } from "./engine";
+import { enqueue } from "@/server/jobs/enqueue";
+import { MATCH_RUN_JOB } from "@/server/jobs/match";
+import type { MatchEngine } from "./engine";
 import type { MatchNotifier } from "./notifier";
 import { startShardedMatch } from "./sharded";
-import { canonicalQuery, matchKey, ZMatchInput, ZMatchResult, type MatchInput, type MatchOutcome } from "./schemas";
+import { canonicalQuery, matchKey, ZMatchInput, ZMatchResult, type CanonicalQuery, type MatchInput, type MatchOutcome } from "./schemas";
 import { parseInput } from "../validate";
 
 export interface MatchServing {
   notifier: MatchNotifier;
   waitMs: number;
-  connectionString?: string;
 }
 
 type Done = Extract<MatchOutcome, { status: "done" }>;
@@ -33,7 +32,7 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
   const src = await findSource(db, workspaceId, input.datasetId, input.source);
   const q = canonicalQuery(input);
   // Validate against the source's shape here, so bad queries never reach the queue.
-  planMatch({ cells: q.cells, threshold: q.threshold, padL: q.padLeft, padR: q.padRight, mode: q.mode, length: q.length, k: q.k, context: { before: q.before, after: q.after } }, src.steps, src.cells);
+  planMatch(q, src.steps, src.cells);
   const key = matchKey(q);
   const sub = await serving.notifier.subscribe(key);
   try {
@@ -41,7 +40,7 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
     if (hit) return hit;
     // The job key collapses concurrent askers onto one queued job. (If the job is already
     // running, graphile-worker queues a second one, which finds the stored row and only signals.)
-    await enqueueJob(MATCH_RUN_JOB, { key, query: q }, { jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3, ...(serving.connectionString ? { connectionString: serving.connectionString } : {}) });
+    await enqueue(MATCH_RUN_JOB, { key, query: q }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
     const notified = await sub.wait(serving.waitMs);
     const now = await stored(db, key);
     if (now) return { ...now, cached: false };
@@ -78,17 +77,17 @@ export async function matchResult(db: Db, workspaceId: string, key: string, serv
  * longer than the engine's shard budget is fanned out to shard jobs instead ("sharded": the
  * merging shard job stores and signals).
  */
-export async function computeAndStore(db: Db, engine: MatchEngine, key: string, query: ReturnType<typeof canonicalQuery>): Promise<"stored" | "existed" | "sharded"> {
+export async function computeAndStore(db: Db, engine: MatchEngine, key: string, query: CanonicalQuery): Promise<"stored" | "existed" | "sharded"> {
   if (matchKey(query) !== key) throw new AppError("BAD_INPUT", "match job payload: key does not match the query");
   const exists = await db.matchResult.findUnique({ where: { key }, select: { key: true } });
   if (exists) return "existed";
-  const src = await findSource(db, null, query.datasetId, query.source);
-  const shardSteps = engine.shardStepsFor(src.cells);
-  if (src.steps > shardSteps) {
-    await startShardedMatch(db, key, query, src, shardSteps);
+  const prepared = await engine.prepare(db, query);
+  const shardSteps = engine.shardStepsFor(prepared.src.cells);
+  if (prepared.src.steps > shardSteps) {
+    await startShardedMatch(db, key, query, prepared, shardSteps);
     return "sharded";
   }
-  const { result, computeMs } = await engine.run(db, query);
+  const { result, computeMs } = await engine.runPrepared(db, prepared);
   const r = await db.matchResult.createMany({
     data: [{ key, datasetId: query.datasetId, source: query.source, query, result, computeMs }],
     skipDuplicates: true, // ON CONFLICT DO NOTHING: a retried job never makes a second row

@@ -1,22 +1,30 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { DEFAULT_K, MAX_K } from "@statescope/core";
+import { MATCH_DEFAULTS, MATCH_MODES, MAX_K, type MatchQuery } from "@statescope/core";
 import { ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
 
-export const ZMatchInput = z.object({
-  datasetId: ZDatasetId,
-  source: ZSourceName,
+const d = MATCH_DEFAULTS;
+
+/**
+ * Core's `MatchQuery` with its bounds: the one schema of the query's fields. Every other copy
+ * (the API input, job payloads, saved hypotheses' freeze options, the browser's query type) is
+ * built from it or inferred; the type-level test in ./query-contract.test.ts keeps it equal to core's type.
+ */
+export const ZMatchQuery = z.object({
   cells: z.array(z.number().int()).min(1, "select at least one cell").max(4096),
-  threshold: z.number().finite("threshold must be a finite number").default(0.3),
-  padLeft: z.number().int().min(0, "padding must be ≥ 0").max(10_000).default(1),
-  padRight: z.number().int().min(0, "padding must be ≥ 0").max(10_000).default(0),
-  mode: z.enum(["fast", "precise"]).default("fast"),
+  threshold: z.number().finite("threshold must be a finite number").default(d.threshold),
+  padLeft: z.number().int().min(0, "padding must be ≥ 0").max(10_000).default(d.padLeft),
+  padRight: z.number().int().min(0, "padding must be ≥ 0").max(10_000).default(d.padRight),
+  mode: z.enum(MATCH_MODES).default(d.mode),
   /** 0: any run of length ≥ 2; L ≥ 2: exactly L. */
-  length: z.number().int().min(0).max(10_000_000).default(0),
-  k: z.number().int().min(1).max(MAX_K, `K is at most ${MAX_K}`).default(DEFAULT_K),
-  before: z.number().int().min(0).max(200).default(3),
-  after: z.number().int().min(0).max(200).default(20),
-});
+  length: z.number().int().min(0).max(10_000_000).default(d.length),
+  k: z.number().int().min(1).max(MAX_K, `K is at most ${MAX_K}`).default(d.k),
+  before: z.number().int().min(0).max(200).default(d.before),
+  after: z.number().int().min(0).max(200).default(d.after),
+}) satisfies z.ZodType<MatchQuery, MatchQuery>;
+
+/** A match query over one stored source: which source, then the query (this order is hashed into the result key). */
+export const ZMatchInput = z.object({ datasetId: ZDatasetId, source: ZSourceName, ...ZMatchQuery.shape });
 export type MatchInput = z.input<typeof ZMatchInput>;
 export type MatchQueryInput = z.output<typeof ZMatchInput>;
 
@@ -42,25 +50,17 @@ export type MatchOutcome = z.infer<typeof ZMatchOutcome>;
 
 export const ZMatchKey = z.string().regex(/^[0-9a-f]{64}$/, "not a match result key");
 
-/** The canonical form of a query: what is hashed into the result key. */
-export function canonicalQuery(q: MatchQueryInput) {
-  return {
-    datasetId: q.datasetId,
-    source: q.source,
-    cells: [...q.cells].sort((a, b) => a - b),
-    threshold: Math.fround(q.threshold),
-    padLeft: q.padLeft,
-    padRight: q.padRight,
-    mode: q.mode,
-    length: q.length,
-    k: q.k,
-    before: q.before,
-    after: q.after,
-  };
+/** The canonical form of a query: cells sorted, the threshold as float32 (what the engine compares). */
+export function canonicalQuery(q: MatchQueryInput): MatchQueryInput {
+  return { ...q, cells: [...q.cells].sort((a, b) => a - b), threshold: Math.fround(q.threshold) };
 }
-export type CanonicalQuery = ReturnType<typeof canonicalQuery>;
+/** A query after {@link canonicalQuery}: what job payloads carry and the result store keeps. */
+export type CanonicalQuery = MatchQueryInput;
+
+/** The fields in hash order (the schema's), whatever order an object was built in. */
+const KEY_FIELDS = Object.keys(ZMatchInput.shape);
 
 /** Datasets are immutable once READY, so the dataset id is its version. */
 export function matchKey(c: CanonicalQuery): string {
-  return createHash("sha256").update(JSON.stringify(["match/v1", c])).digest("hex");
+  return createHash("sha256").update(JSON.stringify(["match/v1", c], KEY_FIELDS)).digest("hex");
 }

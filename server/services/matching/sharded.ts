@@ -19,7 +19,6 @@
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import type { z } from "zod";
 import {
   AppError,
   FastCollectMerger,
@@ -37,12 +36,12 @@ import {
 } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
-import { MATCH_SHARD_JOB } from "@/workers/jobs";
-import { engineQuery, type MatchEngine } from "./engine";
+import { enqueueAll } from "@/server/jobs/enqueue";
+import { MATCH_SHARD_JOB, type ShardJobPayload } from "@/server/jobs/match";
+import type { MatchEngine, PreparedMatch } from "./engine";
 import { MATCH_CHANNEL } from "./notifier";
 import type { CanonicalQuery } from "./schemas";
 
-export type ShardJobPayload = z.output<typeof MATCH_SHARD_JOB.payload>;
 type Round = ShardJobPayload["round"];
 
 /** Attempts per shard job (graphile-worker retries with exponential back-off). */
@@ -68,18 +67,12 @@ async function inTransaction<T>(db: Db, fn: (c: pg.PoolClient) => Promise<T>): P
   }
 }
 
-/** Enqueues shard jobs inside the caller's transaction (graphile-worker's SQL API), so they exist iff it commits. */
+/** Enqueues shard jobs inside the caller's transaction, so they exist iff it commits. */
 async function addShardJobs(c: pg.PoolClient, payloads: ShardJobPayload[]): Promise<void> {
-  const parsed = payloads.map((p) => MATCH_SHARD_JOB.payload.parse(p));
-  await c.query(
-    `select graphile_worker.add_job($1::text, payload => x.p, max_attempts => $2::int, job_key => x.k)
-       from unnest($3::json[], $4::text[]) as x(p, k)`,
-    [
-      MATCH_SHARD_JOB.name,
-      SHARD_JOB_ATTEMPTS,
-      parsed.map((p) => JSON.stringify(p)),
-      parsed.map((p) => `match-shard:${p.key}:${p.runId}:${p.round}:${p.shard}`),
-    ],
+  await enqueueAll(
+    MATCH_SHARD_JOB,
+    payloads.map((p) => ({ payload: p, jobKey: `match-shard:${p.key}:${p.runId}:${p.round}:${p.shard}` })),
+    { tx: c, maxAttempts: SHARD_JOB_ATTEMPTS },
   );
 }
 
@@ -92,10 +85,9 @@ export async function startShardedMatch(
   db: Db,
   key: string,
   q: CanonicalQuery,
-  src: { steps: number; cells: number },
+  { src }: PreparedMatch,
   shardSteps: number,
 ): Promise<"started" | "running"> {
-  planMatch(engineQuery(q), src.steps, src.cells); // a bad query fails here, before any job exists
   const ranges = planShardRanges(src.steps, Math.max(shardSteps, Math.ceil(src.steps / MAX_SHARDS)));
   const round: Round = q.mode === "fast" ? "levels" : "precise";
   const runId = randomUUID();
@@ -144,7 +136,7 @@ export async function runMatchShard(db: Db, engine: MatchEngine, p: ShardJobPayl
   const live = await pool.query(`select 1 from "MatchShardRun" where "key" = $1 and "runId" = $2 and "round" = $3`, [p.key, p.runId, p.round]);
   if (live.rowCount === 0) return "stale";
   const src = await findSource(db, null, p.query.datasetId, p.query.source);
-  const plan = planMatch(engineQuery(p.query), src.steps, src.cells);
+  const plan = planMatch(p.query, src.steps, src.cells);
   if (p.end > src.steps || p.start >= p.end) throw new AppError("BAD_INPUT", `shard [${p.start}, ${p.end}) lies outside source ${src.name}'s ${src.steps} steps`);
 
   const stored = await pool.query(`select 1 from "MatchShardPartial" where "key" = $1 and "round" = $2 and "shard" = $3`, [p.key, p.round, p.shard]);

@@ -4,7 +4,6 @@ import { FONT_FACE_SLOT, paperSelectGeometry, renderCard, renderFigure } from ".
 import { packStates, SNAPSHOT_MAX_STATE_BYTES, SNAPSHOT_MAX_STEPS, snapshotWindow, unpackStates } from "./snapshot";
 import { approximateMeasure, displayText, esc, fitText, GlyphSet, num } from "./svg";
 import { sampleFinding } from "./testing";
-import { textOn } from "./theme";
 
 const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
 
@@ -139,10 +138,5 @@ describe("svg helpers", () => {
     g.add("c", "sans", true);
     expect(g.chars("sans-regular")).toBe("ab");
     expect(new GlyphSet().merge(g).chars("sans-bold")).toBe("c");
-  });
-
-  it("picks the readable text colour on a label box", () => {
-    expect(textOn("#f0e442")).toBe("#111111");
-    expect(textOn("#0072b2")).toBe("#ffffff");
   });
 });

@@ -12,12 +12,14 @@
  */
 import { rawCutoff, type StateMatrix } from "../matching/matrix";
 import { countOnPerStep, valueDomain } from "../explorer/window";
+import { textColorOn } from "../explorer/colors";
+import { displayToken, fitToken, tokenColumns, type ColumnLayout } from "../explorer/match-layout";
 import {
   faintOpacity,
   GUTTER,
   HEATMAP_W,
   MATCH_ROW_H,
-  MATCH_TOKEN_W,
+  MATCH_TOKEN_COLUMNS,
   PLOT_H,
   plotTicks,
   plotY,
@@ -25,14 +27,13 @@ import {
   selectedOpacity,
   tickLabel,
   TOKEN_H,
-  tokenDisplay,
   tokenShade,
   TRACK_ROW_H,
   TRACK_WORD_H,
 } from "./layout";
 import type { FindingData, SnapshotLayer, SnapshotTrack } from "./snapshot";
 import { approximateMeasure, el, fitText, GlyphSet, num, num1, text, title, type FontRole, type MeasureText } from "./svg";
-import { figureCategoricalColor, textOn, themeOf, type FigureTheme, type ThemeName } from "./theme";
+import { figureCategoricalColor, themeOf, type FigureTheme, type ThemeName } from "./theme";
 
 export type FigureView = "select" | "match" | "both";
 export type FigureWidth = "one" | "two";
@@ -244,7 +245,7 @@ function selectView(ctx: Ctx, geo: SelectGeometry, width: number): { body: strin
     const t = s0 + i;
     const raw = s.window.tokens[t - s.window.from] ?? "";
     const f = cnt && k > 0 ? cnt[i]! / k : 0;
-    const shown = fitText(tokenDisplay(raw), zoom - 4, TOKEN_FONT, "mono", ctx.measure);
+    const shown = fitText(displayToken(raw), zoom - 4, TOKEN_FONT, "mono", ctx.measure);
     const cell = [el("rect", { width: zoom - 1, height: TOKEN_H, rx: 2, fill: theme.selected, "fill-opacity": tokenShade(f) })];
     if (i >= b0 && i < b1) cell.push(el("rect", { x: 0.75, y: 0.75, width: zoom - 2.5, height: TOKEN_H - 1.5, rx: 2, fill: "none", stroke: theme.brushOutline, "stroke-width": 1.5 }));
     if (shown) cell.push(label(ctx, { x: (zoom - 1) / 2, y: TOKEN_H / 2, dy: "0.34em", "text-anchor": "middle" }, shown, TOKEN_FONT, "mono", f > 0.55 ? "#ffffff" : theme.ink));
@@ -325,7 +326,7 @@ function trackRow(ctx: Ctx, t: SnapshotTrack, s0: number, n: number, zoom: numbe
           "g",
           { transform: `translate(${num(x)},1)` },
           el("rect", { width: zoom - 1, height: TRACK_ROW_H, rx: 2, fill }),
-          shown ? label(ctx, { x: (zoom - 1) / 2, y: TRACK_ROW_H / 2, dy: "0.34em", "text-anchor": "middle", "font-weight": 700 }, shown, 9.5, "sans", textOn(fill)) : "",
+          shown ? label(ctx, { x: (zoom - 1) / 2, y: TRACK_ROW_H / 2, dy: "0.34em", "text-anchor": "middle", "font-weight": 700 }, shown, 9.5, "sans", textColorOn(fill)) : "",
           interactive ? title(`${t.name} @ ${s0 + i}: ${lab}`) : "",
         ),
       );
@@ -340,7 +341,7 @@ function trackRow(ctx: Ctx, t: SnapshotTrack, s0: number, n: number, zoom: numbe
         if (id === undefined) continue;
         const w = t.weights ? (t.weights[j * t.width + r] ?? 0) : 1 - r / k;
         const word = t.words?.find(([i2]) => i2 === id)?.[1] ?? trackLabelOf(t, id);
-        const shown = fitText(tokenDisplay(word), zoom - 3, 9, "mono", ctx.measure);
+        const shown = fitText(displayToken(word), zoom - 3, 9, "mono", ctx.measure);
         out.push(
           el(
             "g",
@@ -358,8 +359,10 @@ function trackRow(ctx: Ctx, t: SnapshotTrack, s0: number, n: number, zoom: numbe
 
 interface MatchGeometry {
   rows: number;
+  /** Context columns shown (the first `before` are before the match start). */
   cols: number;
-  tokW: number;
+  /** The result text's columns, each as wide as its longest token (the app's layout). */
+  layout: ColumnLayout;
 }
 
 function matchView(ctx: Ctx, geo: MatchGeometry, width: number): { body: string; height: number } {
@@ -370,6 +373,7 @@ function matchView(ctx: Ctx, geo: MatchGeometry, width: number): { body: string;
   const parts: string[] = [];
   const shownRows = m.rows.slice(0, geo.rows);
   const C = geo.cols;
+  const { x: colX, w: colW, chars } = geo.layout;
   const total = m.rows.length;
   const head = total === 0
     ? `No match: no other range has these ${k} cells on together (${m.mode})`
@@ -381,17 +385,45 @@ function matchView(ctx: Ctx, geo: MatchGeometry, width: number): { body: string;
   const bodyH = shownRows.length * MATCH_ROW_H;
 
   // row labels: rank, position, I/U
-  const labels: string[] = [];
+  parts.push(label(ctx, { x: 0, y: y + 12 }, "POS  I/U", 8.5));
   shownRows.forEach((r, i) => {
     const yy = top + i * MATCH_ROW_H + MATCH_ROW_H / 2;
-    labels.push(label(ctx, { x: 0, y: yy, dy: "0.32em" }, `${i + 1}.`, 9));
-    labels.push(label(ctx, { x: 16, y: yy, dy: "0.32em", "font-weight": 700 }, String(r.pos), 9.5, "sans", theme.ink));
-    labels.push(label(ctx, { x: MATCH_LABEL_W - 6, y: yy, dy: "0.32em", "text-anchor": "end" }, `${r.I}/${r.U}`, 9));
+    parts.push(label(ctx, { x: 0, y: yy, dy: "0.32em" }, `${i + 1}.`, 9));
+    parts.push(label(ctx, { x: 16, y: yy, dy: "0.32em", "font-weight": 700 }, String(r.pos), 9.5, "sans", theme.ink));
+    parts.push(label(ctx, { x: MATCH_LABEL_W - 6, y: yy, dy: "0.32em", "text-anchor": "end" }, `${r.I}/${r.U}`, 9));
   });
-  parts.push(label(ctx, { x: 0, y: y + 12 }, "POS  I/U", 8.5));
-  parts.push(...labels);
-
   let x = MATCH_LABEL_W;
+
+  // the results' text first, aligned at the match start (as the app shows it)
+  const g: string[] = [label(ctx, { x: 0, y: 12 }, "ALIGNED AT THE MATCH START", 8.5)];
+  shownRows.forEach((r, ri) => {
+    const row: string[] = [];
+    for (let col = 0; col < C; col++) {
+      const tok = r.tokens[col];
+      if (tok === null || tok === undefined) continue;
+      const t = r.from + col;
+      const inMatch = t >= r.pos && t < r.pos + r.length;
+      const w = colW[col]!;
+      const shown = fitToken(tok, chars[col]!);
+      ctx.glyphs.add(shown, "mono", inMatch);
+      row.push(
+        el(
+          "g",
+          { transform: `translate(${num(colX[col]!)},0)`, ...(interactive ? { "data-r": ri, "data-k": col, class: "rtok" } : {}) },
+          inMatch ? el("rect", { x: 0.5, y: 2, width: w - 1, height: MATCH_ROW_H - 4, rx: 2, fill: theme.matchFill, stroke: theme.matchStroke, "stroke-width": 0.8 }) : "",
+          label(ctx, { x: w / 2, y: MATCH_ROW_H / 2, dy: "0.34em", "text-anchor": "middle", ...(inMatch ? { "font-weight": 700 } : {}) }, shown, MATCH_TOKEN_FONT, "mono", inMatch ? theme.matchText : theme.label),
+          interactive ? title(`#${ri + 1} · step ${t} ${JSON.stringify(tok)} · ${r.counts[col] ?? "–"}/${k} cells on`) : "",
+        ),
+      );
+    }
+    g.push(el("g", { transform: `translate(0,${num(HEATMAP_TITLE_H + ri * MATCH_ROW_H)})` }, ...row));
+  });
+  const alignX = colX[Math.min(m.before, C)]!;
+  g.push(el("line", { x1: alignX, x2: alignX, y1: HEATMAP_TITLE_H, y2: HEATMAP_TITLE_H + bodyH, stroke: theme.ink, "stroke-dasharray": "2 2" }));
+  parts.push(el("g", { transform: `translate(${num(x)},${num(y)})`, ...(interactive ? { class: "results" } : {}) }, ...g));
+  x += colX[C]! + HEATMAP_GAP;
+
+  // then the "match count" heatmap and one per discrete/scalar track, rows aligned with the text
   const heatmaps: { name: string; title: string; color: (row: number, col: number) => string | null; tip: (row: number, col: number) => string }[] = [
     {
       name: "count",
@@ -424,12 +456,13 @@ function matchView(ctx: Ctx, geo: MatchGeometry, width: number): { body: string;
     }),
   ];
   for (const h of heatmaps) {
-    const g: string[] = [label(ctx, { x: 0, y: 12 }, fitText(h.title.toUpperCase(), C * HEATMAP_W, 8.5, "sans", ctx.measure), 8.5)];
+    // (a title may run into the gap after its heatmap)
+    const hg: string[] = [label(ctx, { x: 0, y: 12 }, fitText(h.title.toUpperCase(), C * HEATMAP_W + HEATMAP_GAP - 2, 8.5, "sans", ctx.measure), 8.5)];
     shownRows.forEach((_, ri) => {
       for (let col = 0; col < C; col++) {
         const c = h.color(ri, col);
         if (!c) continue;
-        g.push(
+        hg.push(
           el("rect", {
             x: col * HEATMAP_W,
             y: HEATMAP_TITLE_H + ri * MATCH_ROW_H + 2,
@@ -441,50 +474,23 @@ function matchView(ctx: Ctx, geo: MatchGeometry, width: number): { body: string;
         );
       }
     });
-    g.push(el("line", { x1: m.before * HEATMAP_W - 0.5, x2: m.before * HEATMAP_W - 0.5, y1: HEATMAP_TITLE_H, y2: HEATMAP_TITLE_H + bodyH, stroke: theme.ink, "stroke-dasharray": "2 2" }));
-    parts.push(el("g", { transform: `translate(${num(x)},${num(y)})`, ...(interactive ? { class: "heatmap", "data-name": h.name } : {}) }, ...g));
+    hg.push(el("line", { x1: m.before * HEATMAP_W - 0.5, x2: m.before * HEATMAP_W - 0.5, y1: HEATMAP_TITLE_H, y2: HEATMAP_TITLE_H + bodyH, stroke: theme.ink, "stroke-dasharray": "2 2" }));
+    parts.push(el("g", { transform: `translate(${num(x)},${num(y)})`, ...(interactive ? { class: "heatmap", "data-name": h.name } : {}) }, ...hg));
     x += C * HEATMAP_W + HEATMAP_GAP;
   }
-
-  // the results' tokens, aligned at the match start
-  const tw = geo.tokW;
-  const g: string[] = [label(ctx, { x: 0, y: 12 }, "ALIGNED AT THE MATCH START", 8.5)];
-  shownRows.forEach((r, ri) => {
-    const row: string[] = [];
-    for (let col = 0; col < C; col++) {
-      const tok = r.tokens[col];
-      if (tok === null || tok === undefined) continue;
-      const t = r.from + col;
-      const inMatch = t >= r.pos && t < r.pos + r.length;
-      const shown = fitText(tokenDisplay(tok), tw - 4, MATCH_TOKEN_FONT, "mono", ctx.measure);
-      row.push(
-        el(
-          "g",
-          { transform: `translate(${num(col * tw)},0)`, ...(interactive ? { "data-r": ri, "data-k": col, class: "rtok" } : {}) },
-          inMatch ? el("rect", { x: 0.5, y: 2, width: tw - 1, height: MATCH_ROW_H - 4, rx: 2, fill: theme.matchFill, stroke: theme.matchStroke, "stroke-width": 0.8 }) : "",
-          shown ? label(ctx, { x: tw / 2, y: MATCH_ROW_H / 2, dy: "0.34em", "text-anchor": "middle", ...(inMatch ? { "font-weight": 700 } : {}) }, shown, MATCH_TOKEN_FONT, "mono", inMatch ? theme.matchText : theme.label) : "",
-          interactive ? title(`#${ri + 1} · step ${t} ${JSON.stringify(tok)} · ${r.counts[col] ?? "–"}/${k} cells on`) : "",
-        ),
-      );
-    }
-    g.push(el("g", { transform: `translate(0,${num(HEATMAP_TITLE_H + ri * MATCH_ROW_H)})` }, ...row));
-  });
-  g.push(el("line", { x1: m.before * tw, x2: m.before * tw, y1: HEATMAP_TITLE_H, y2: HEATMAP_TITLE_H + bodyH, stroke: theme.ink, "stroke-dasharray": "2 2" }));
-  parts.push(el("g", { transform: `translate(${num(x)},${num(y)})`, ...(interactive ? { class: "results" } : {}) }, ...g));
   return { body: parts.join(""), height: top + bodyH + 4 };
 }
 
-/** Width the Match view needs for `cols` columns of tokens `tokW` wide. */
-function matchWidth(ctx: Ctx, cols: number, tokW: number): number {
-  const hms = 1 + (ctx.data.snapshot.match?.tracks.length ?? 0);
-  return MATCH_LABEL_W + hms * (cols * HEATMAP_W + HEATMAP_GAP) + cols * tokW;
+/** The result text's columns over the first `rows` rows and `cols` context steps. */
+function matchColumns(ctx: Ctx, rows: number, cols: number): ColumnLayout {
+  const shown = ctx.data.snapshot.match?.rows.slice(0, rows) ?? [];
+  return tokenColumns(shown.length, cols, (r, c) => shown[r]!.tokens[c] ?? undefined, MATCH_TOKEN_COLUMNS);
 }
 
-/** Token box width for a paper Match figure: narrow for characters, the app's 40 for words. */
-function paperTokenWidth(ctx: Ctx, rows: number): number {
-  let longest = 1;
-  for (const r of ctx.data.snapshot.match?.rows.slice(0, rows) ?? []) for (const t of r.tokens) if (t !== null) longest = Math.max(longest, [...tokenDisplay(t)].length);
-  return Math.max(16, Math.min(MATCH_TOKEN_W, Math.ceil(longest * MATCH_TOKEN_FONT * (1233 / 2048) + 8)));
+/** Width the Match view needs for a column layout of `cols` columns. */
+function matchWidth(ctx: Ctx, cols: number, layout: ColumnLayout): number {
+  const hms = 1 + (ctx.data.snapshot.match?.tracks.length ?? 0);
+  return MATCH_LABEL_W + layout.x[cols]! + HEATMAP_GAP + hms * (cols * HEATMAP_W + HEATMAP_GAP);
 }
 
 /** Renders a figure. Throws RangeError for a Match figure of a snapshot without match results. */
@@ -509,8 +515,11 @@ export function renderFigure(data: FindingData, opts: FigureOptions): Figure {
   if (opts.width === "screen") {
     const zoom = Math.max(SCREEN_ZOOM.min, Math.min(SCREEN_ZOOM.max, Math.round(opts.zoom ?? SCREEN_ZOOM.default)));
     if (wantSelect) selectGeo = { s0: s.window.from, n: s.window.to - s.window.from, zoom };
-    if (wantMatch && m) matchGeo = { rows: m.rows.length, cols: m.before + m.after, tokW: MATCH_TOKEN_W };
-    units = Math.max(selectGeo ? GUTTER + selectGeo.n * zoom + RIGHT : 0, matchGeo ? matchWidth(ctx, matchGeo.cols, matchGeo.tokW) : 0, 320);
+    if (wantMatch && m) {
+      const cols = m.before + m.after;
+      matchGeo = { rows: m.rows.length, cols, layout: matchColumns(ctx, m.rows.length, cols) };
+    }
+    units = Math.max(selectGeo ? GUTTER + selectGeo.n * zoom + RIGHT : 0, matchGeo ? matchWidth(ctx, matchGeo.cols, matchGeo.layout) : 0, 320);
   } else {
     units = PAPER[opts.width].units;
     if (wantSelect) {
@@ -519,12 +528,12 @@ export function renderFigure(data: FindingData, opts: FigureOptions): Figure {
     }
     if (wantMatch && m) {
       const rows = Math.max(1, Math.min(m.rows.length || 1, Math.round(opts.rows ?? PAPER_ROWS)));
-      const tokW = paperTokenWidth(ctx, rows);
-      const hms = 1 + m.tracks.length;
-      const fit = Math.floor((units - MATCH_LABEL_W - hms * HEATMAP_GAP) / (hms * HEATMAP_W + tokW));
-      const cols = Math.max(m.before + 1, Math.min(m.before + m.after, fit));
-      matchGeo = { rows, cols, tokW };
-      units = Math.max(units, matchWidth(ctx, cols, tokW));
+      // 3 steps before the match start, then as many as the column holds
+      const layout = matchColumns(ctx, rows, m.before + m.after);
+      let cols = m.before + m.after;
+      while (cols > m.before + 1 && matchWidth(ctx, cols, layout) > units) cols--;
+      matchGeo = { rows, cols, layout };
+      units = Math.max(units, matchWidth(ctx, cols, layout));
     }
   }
 
@@ -540,7 +549,7 @@ export function renderFigure(data: FindingData, opts: FigureOptions): Figure {
   if (matchGeo) {
     if (height > 0) height += SECTION_GAP;
     const v = matchView(ctx, matchGeo, units);
-    const geo = ctx.interactive ? { class: "match-view", "data-row-h": MATCH_ROW_H, "data-title-h": HEATMAP_TITLE_H, "data-hm-w": HEATMAP_W, "data-tok-w": matchGeo.tokW } : {};
+    const geo = ctx.interactive ? { class: "match-view", "data-row-h": MATCH_ROW_H, "data-title-h": HEATMAP_TITLE_H, "data-hm-w": HEATMAP_W } : {};
     sections.push(el("g", { transform: `translate(0,${num(height)})`, ...geo }, v.body));
     height += v.height;
   }

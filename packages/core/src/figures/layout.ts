@@ -21,7 +21,8 @@ export const TRACK_WORD_H = 12;
 /** Match view: one result row, one heatmap column, one token of a result. */
 export const MATCH_ROW_H = 20;
 export const HEATMAP_W = 7;
-export const MATCH_TOKEN_W = 40;
+/** Match view result text: 10.5 px monospace (≈ 6.4 px a character), one column per context step, sized to its longest token. */
+export const MATCH_TOKEN_COLUMNS = { charPx: 6.4, padPx: 8, minPx: 16, maxPx: 96 } as const;
 
 /** Colours of the views (light theme: the app and paper figures). */
 export const VIEW_COLORS = {
@@ -77,26 +78,3 @@ export function tokenShade(f: number): number {
   return 0.07 + 0.75 * f;
 }
 
-/** The "match count" heatmap: light → dark blue (one hue, so it reads the same with any colour vision). */
-export function countColor(f: number): string {
-  const l = 97 - Math.max(0, Math.min(1, f)) * 55;
-  return `hsl(218 72% ${round1(l)}%)`;
-}
-
-/** Scalar meta tracks: light → dark teal over the track's range. */
-export function scalarColor(v: number, range: readonly [number, number]): string {
-  const f = range[1] > range[0] ? Math.max(0, Math.min(1, (v - range[0]) / (range[1] - range[0]))) : 0.5;
-  return `hsl(188 55% ${round1(95 - f * 62)}%)`;
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
-}
-
-/** How a token is shown: whitespace gets a visible mark (␣ space, ⏎ newline, ⇥ tab). */
-export function tokenDisplay(tok: string): string {
-  if (tok === " " || tok === "<space>") return "␣";
-  if (tok === "\n" || tok === "<nl>") return "⏎";
-  if (tok === "\t" || tok === "<tab>") return "⇥";
-  return tok.replace(/ /g, "␣").replace(/\n/g, "⏎").replace(/\t/g, "⇥");
-}

@@ -2,9 +2,11 @@
  * Figure themes. Light is the app's palette ({@link VIEW_COLORS}) on white, for papers; dark is
  * for embeds on dark pages. Every encoding stays readable without colour vision: lines differ in
  * weight and opacity as well as hue, the threshold is dashed and labelled, heatmaps are one hue
- * light → dark, and discrete labels use the Okabe–Ito palette with their label written in the box.
+ * light → dark, and discrete labels use the Okabe–Ito palette with their label written in the box
+ * (in black or white, whichever reads: core's textColorOn).
  */
-import { countColor, scalarColor, VIEW_COLORS } from "./layout";
+import { countColor, scalarColor } from "../explorer/colors";
+import { VIEW_COLORS } from "./layout";
 
 export type ThemeName = "light" | "dark";
 
@@ -94,17 +96,4 @@ export const FIGURE_CATEGORICAL = [
 export function figureCategoricalColor(id: number): string {
   const n = FIGURE_CATEGORICAL.length;
   return FIGURE_CATEGORICAL[((Math.trunc(id) % n) + n) % n]!;
-}
-
-/** Black or white text, whichever reads better on `hex` (#rrggbb; other colours get black). */
-export function textOn(hex: string): string {
-  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
-  if (!m) return "#111111";
-  const lin = (h: string) => {
-    const c = parseInt(h, 16) / 255;
-    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  };
-  const L = 0.2126 * lin(m[1]!) + 0.7152 * lin(m[2]!) + 0.0722 * lin(m[3]!);
-  // contrast against white (1.05 / (L + .05)) vs black ((L + .05) / .05)
-  return 1.05 / (L + 0.05) >= (L + 0.05) / 0.05 ? "#ffffff" : "#111111";
 }

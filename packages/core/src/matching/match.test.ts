@@ -25,7 +25,7 @@ describe("match: worked example of matching.md", () => {
     [1, 1, 1],
     [0, 1, 0],
   ]);
-  const q: MatchQuery = { cells: [0, 1], threshold: 0.5, padL: 1, padR: 0 };
+  const q: MatchQuery = { cells: [0, 1], threshold: 0.5, padLeft: 1, padRight: 0 };
 
   for (const mode of ["fast", "precise"] as const) {
     it(`gives the documented ranking and histograms (${mode})`, () => {
@@ -77,14 +77,14 @@ describe("match: bad input", () => {
   it("rejects bad numbers", () => {
     bad({ threshold: Number.NaN }, /threshold must be a finite number, got NaN/);
     bad({ threshold: Infinity }, /threshold must be a finite number/);
-    bad({ padL: -1 }, /padL .* non-negative integer, got -1/);
-    bad({ padR: 0.5 }, /padR .* got 0.5/);
+    bad({ padLeft: -1 }, /padL .* non-negative integer, got -1/);
+    bad({ padRight: 0.5 }, /padR .* got 0.5/);
     bad({ k: 501 }, /K must be an integer from 1 to 500, got 501/);
     bad({ k: 0 }, /K must be/);
     bad({ length: 1 }, /length must be 0 \(any\) or an integer ≥ 2, got 1/);
     bad({ length: -2 }, /length must be/);
     bad({ mode: "slow" as "fast" }, /mode must be/);
-    bad({ context: { before: -1, after: 2 } }, /context.before/);
+    bad({ before: -1, after: 2 }, /context.before/);
   });
   it("rejects an index built for another threshold", () => {
     const idx = buildOnIndex(V, 0.5);
@@ -136,8 +136,8 @@ function randomCase(seed: number, big: boolean) {
   const q: ReferenceQuery = {
     cells,
     threshold,
-    padL: int(3) === 0 ? 0 : int(4),
-    padR: int(2) === 0 ? 0 : int(4),
+    padLeft: int(3) === 0 ? 0 : int(4),
+    padRight: int(2) === 0 ? 0 : int(4),
     mode: r() < 0.5 ? "fast" : "precise",
     length: r() < 0.75 ? 0 : 2 + int(4),
     k: r() < 0.2 ? 1 + int(5) : r() < 0.5 ? 50 : 500,
@@ -147,13 +147,9 @@ function randomCase(seed: number, big: boolean) {
   return { raw: { data: raw, steps: T, cells: D } as StateMatrix, transform, q, r };
 }
 
-function toQuery(q: ReferenceQuery): MatchQuery {
-  return { ...q, context: { before: q.before ?? 3, after: q.after ?? 20 } };
-}
-
 function randomShards(raw: StateMatrix, q: ReferenceQuery, transform: Transform, r: () => number): Shard[] {
   const T = raw.steps;
-  const halo = shardHalo({ padL: q.padL, padR: q.padR, before: q.before ?? 3, after: q.after ?? 20 });
+  const halo = shardHalo(planMatch(q, T, raw.cells));
   const cuts = new Set<number>();
   const n = Math.floor(r() * Math.min(T, 6));
   for (let i = 0; i < n; i++) cuts.add(1 + Math.floor(r() * (T - 1)));
@@ -175,9 +171,9 @@ describe("match equals the reference implementation", () => {
     for (let seed = 1; seed <= 3000; seed++) {
       const { raw, transform, q, r } = randomCase(seed, false);
       const expected = referenceMatch(applyTransform(raw, transform), q);
-      const got = match({ matrix: raw, transform }, toQuery(q));
+      const got = match({ matrix: raw, transform }, q);
       expect(got, `seed ${seed}`).toEqual(expected);
-      const sharded = matchSharded(randomShards(raw, q, transform, r), toQuery(q));
+      const sharded = matchSharded(randomShards(raw, q, transform, r), q);
       expect(sharded, `seed ${seed} sharded`).toEqual(expected);
     }
   });
@@ -189,9 +185,9 @@ describe("match equals the reference implementation", () => {
       q.mode = seed % 4 === 0 ? "precise" : "fast";
       if (seed % 5 !== 0) q.length = 0;
       const expected = referenceMatch(applyTransform(raw, transform), q);
-      const got = match({ matrix: raw, transform }, toQuery(q));
+      const got = match({ matrix: raw, transform }, q);
       expect(got, `seed ${seed}`).toEqual(expected);
-      expect(matchSharded(randomShards(raw, q, transform, r), toQuery(q)), `seed ${seed} sharded`).toEqual(expected);
+      expect(matchSharded(randomShards(raw, q, transform, r), q), `seed ${seed} sharded`).toEqual(expected);
       const scored = Object.values(expected.histograms.all).reduce((a, b) => a + b, 0);
       if (q.mode === "fast" && scored === 1000) crossed++;
     }
@@ -230,7 +226,7 @@ describe("the distributed protocol (shard ranges, stored partials, two fast roun
       const { raw, transform, q, r } = randomCase(seed, false);
       const expected = referenceMatch(applyTransform(raw, transform), q);
       const shardSteps = 1 + Math.floor(r() * Math.max(1, raw.steps / 2));
-      expect(distributed(raw, transform, toQuery(q), shardSteps, r() < 0.5 ? 1 : 7), `seed ${seed}`).toEqual(expected);
+      expect(distributed(raw, transform, q, shardSteps, r() < 0.5 ? 1 : 7), `seed ${seed}`).toEqual(expected);
     }
   });
 
@@ -239,7 +235,7 @@ describe("the distributed protocol (shard ranges, stored partials, two fast roun
       const { raw, transform, q, r } = randomCase(seed, true);
       q.mode = seed % 3 === 0 ? "precise" : "fast";
       const expected = referenceMatch(applyTransform(raw, transform), q);
-      expect(distributed(raw, transform, toQuery(q), 200 + Math.floor(r() * 800), 64), `seed ${seed}`).toEqual(expected);
+      expect(distributed(raw, transform, q, 200 + Math.floor(r() * 800), 64), `seed ${seed}`).toEqual(expected);
     }
   });
 

@@ -3,7 +3,7 @@ import { popcount32 } from "./bits";
 import { LengthHistograms, ranksBefore } from "./collect";
 import { buildOnIndex, type OnIndex } from "./on-index";
 import type { StateMatrix, Transform } from "./matrix";
-import { FAST_CANDIDATES, planMatch, type MatchHit, type MatchPlan, type MatchQuery, type MatchResult } from "./query";
+import { FAST_CANDIDATES, MATCH_DEFAULTS, planMatch, type MatchHit, type MatchPlan, type MatchQuery, type MatchResult } from "./query";
 import { canHarvestFast, harvestFast } from "./fast-whole";
 import {
   contextCounts,
@@ -37,11 +37,28 @@ function isIndex(s: MatchSource): s is OnIndex {
 export function match(source: MatchSource, query: MatchQuery): MatchResult {
   const index = isIndex(source)
     ? source
-    : buildOnIndex(source.matrix, query.threshold ?? 0.3, { transform: source.transform ?? "none" });
+    : buildOnIndex(source.matrix, query.threshold ?? MATCH_DEFAULTS.threshold, { transform: source.transform ?? "none" });
+  return matchSharded([wholeShard(index)], query);
+}
+
+/**
+ * `match` for a query already planned against this source (`planMatch`), so a caller that
+ * validated the query first does not plan it twice. The index must be built at the plan's threshold.
+ */
+export function matchPlanned(index: OnIndex, plan: MatchPlan): MatchResult {
+  const shards = [wholeShard(index)];
+  checkShards(shards);
+  if (index.totalSteps !== plan.totalSteps || index.cells !== plan.cellCount || index.threshold !== plan.threshold) {
+    throw new AppError("INTERNAL", `the plan is for ${plan.totalSteps} × ${plan.cellCount} at threshold ${plan.threshold}, the index holds ${index.totalSteps} × ${index.cells} at ${index.threshold}`);
+  }
+  return runPlanned(shards, plan);
+}
+
+function wholeShard(index: OnIndex): Shard {
   if (index.origin !== 0 || index.steps !== index.totalSteps) {
     throw new AppError("BAD_INPUT", `the index holds steps [${index.origin}, ${index.origin + index.steps}) of ${index.totalSteps}; use matchSharded for shards`);
   }
-  return matchSharded([{ index, start: 0, end: index.totalSteps }], query);
+  return { index, start: 0, end: index.totalSteps };
 }
 
 /**
@@ -54,6 +71,15 @@ export function match(source: MatchSource, query: MatchQuery): MatchResult {
  *   1,000 candidates with n ≥ n*, and the first 1,000 of their union are the global first 1,000.
  */
 export function matchSharded(shards: readonly Shard[], query: MatchQuery): MatchResult {
+  checkShards(shards);
+  const first = shards[0]!.index;
+  if (query.threshold !== undefined && Number.isFinite(query.threshold) && Math.fround(query.threshold) !== first.threshold) {
+    throw new AppError("BAD_INPUT", `the index was built for threshold ${first.threshold}, the query asks for ${Math.fround(query.threshold)}`);
+  }
+  return runPlanned(shards, planMatch({ ...query, threshold: query.threshold ?? first.threshold }, first.totalSteps, first.cells));
+}
+
+function checkShards(shards: readonly Shard[]): void {
   if (shards.length === 0) throw new AppError("BAD_INPUT", "no shards");
   const first = shards[0]!.index;
   const T = first.totalSteps;
@@ -65,10 +91,9 @@ export function matchSharded(shards: readonly Shard[], query: MatchQuery): Match
     at = sh.end;
   }
   if (at !== T) throw new AppError("INTERNAL", `shards end at ${at}, the source has ${T} steps`);
-  if (query.threshold !== undefined && Number.isFinite(query.threshold) && Math.fround(query.threshold) !== first.threshold) {
-    throw new AppError("BAD_INPUT", `the index was built for threshold ${first.threshold}, the query asks for ${Math.fround(query.threshold)}`);
-  }
-  const plan = planMatch({ ...query, threshold: query.threshold ?? first.threshold }, T, first.cells);
+}
+
+function runPlanned(shards: readonly Shard[], plan: MatchPlan): MatchResult {
   if (plan.mode === "precise") {
     const merger = new PreciseMerger(plan);
     for (const sh of shards) merger.add(scanShard(sh.index, plan, sh, { kind: "precise" }));

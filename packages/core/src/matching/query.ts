@@ -1,25 +1,31 @@
 import { AppError } from "../errors";
 
-export type MatchMode = "fast" | "precise";
+export const MATCH_MODES = ["fast", "precise"] as const;
+export type MatchMode = (typeof MATCH_MODES)[number];
 
-/** A match query (matching.md, Inputs). Defaults follow the Select view and the CLI. */
+/**
+ * A match query (matching.md, Inputs): the one declaration of its fields. The server's query
+ * schema `satisfies` this type and adds which source to scan (dataset and source name); job
+ * payloads, saved hypotheses and the browser's query are that schema or inferred from it.
+ * Omitted fields take {@link MATCH_DEFAULTS} (the Select view's and the CLI's defaults).
+ */
 export interface MatchQuery {
   /** S: distinct cell indices in [0, D), at least one. */
   cells: ArrayLike<number>;
-  /** ℓ: compared as fround(ℓ). Default 0.3. */
+  /** ℓ: compared as fround(ℓ). */
   threshold?: number;
-  /** Steps that must be off before a match. Default 1. */
-  padL?: number;
-  /** Steps that must be off after a match. Default 0. */
-  padR?: number;
-  /** Default `fast`. */
+  /** matching.md's padL: steps that must be off before a match. */
+  padLeft?: number;
+  /** matching.md's padR: steps that must be off after a match. */
+  padRight?: number;
   mode?: MatchMode;
-  /** 0 (default): any run of length ≥ 2; L ≥ 2: only maximal runs of exactly L steps. */
+  /** 0: any run of length ≥ 2; L ≥ 2: only maximal runs of exactly L steps. */
   length?: number;
-  /** K: results wanted, 1..500, default 50. */
+  /** K: results wanted, 1..{@link MAX_K}. */
   k?: number;
-  /** `counts` context per result: count[t] for t in [pos − before, pos + after). Default 3 / 20. */
-  context?: { before: number; after: number };
+  /** `counts` context per result: count[t] for t in [pos − before, pos + after). */
+  before?: number;
+  after?: number;
 }
 
 export interface MatchHit {
@@ -41,6 +47,17 @@ export interface MatchResult {
 
 export const MAX_K = 500;
 export const DEFAULT_K = 50;
+/** What an omitted field of a {@link MatchQuery} means. */
+export const MATCH_DEFAULTS = {
+  threshold: 0.3,
+  padLeft: 1,
+  padRight: 0,
+  mode: "fast",
+  length: 0,
+  k: DEFAULT_K,
+  before: 3,
+  after: 20,
+} as const satisfies Required<Omit<MatchQuery, "cells">>;
 /** `fast` stops harvesting once this many candidates are held and scores only this many. */
 export const FAST_CANDIDATES = 1000;
 /** Bound on the counts context, so a query cannot ask for an unbounded array per result. */
@@ -87,26 +104,27 @@ export function planMatch(query: MatchQuery, totalSteps: number, cellCount: numb
     sorted[i] = c;
   }
   sorted.sort();
-  const threshold = query.threshold ?? 0.3;
+  const d = MATCH_DEFAULTS;
+  const threshold = query.threshold ?? d.threshold;
   if (typeof threshold !== "number" || !Number.isFinite(threshold)) {
     throw new AppError("BAD_INPUT", `threshold must be a finite number, got ${threshold}`);
   }
-  const padL = nonNegInt(query.padL ?? 1, "padL (padding before)");
-  const padR = nonNegInt(query.padR ?? 0, "padR (padding after)");
-  const mode = query.mode ?? "fast";
+  const padL = nonNegInt(query.padLeft ?? d.padLeft, "padL (padding before)");
+  const padR = nonNegInt(query.padRight ?? d.padRight, "padR (padding after)");
+  const mode = query.mode ?? d.mode;
   if (mode !== "fast" && mode !== "precise") {
     throw new AppError("BAD_INPUT", `mode must be "fast" or "precise", got ${String(mode)}`);
   }
-  const length = query.length ?? 0;
+  const length = query.length ?? d.length;
   if (!Number.isInteger(length) || length < 0 || length === 1) {
     throw new AppError("BAD_INPUT", `length must be 0 (any) or an integer ≥ 2, got ${length}`);
   }
-  const topK = query.k ?? DEFAULT_K;
+  const topK = query.k ?? d.k;
   if (!Number.isInteger(topK) || topK < 1 || topK > MAX_K) {
     throw new AppError("BAD_INPUT", `K must be an integer from 1 to ${MAX_K}, got ${topK}`);
   }
-  const before = nonNegInt(query.context?.before ?? 3, "context.before");
-  const after = nonNegInt(query.context?.after ?? 20, "context.after");
+  const before = nonNegInt(query.before ?? d.before, "counts context before");
+  const after = nonNegInt(query.after ?? d.after, "counts context after");
   if (before + after > MAX_CONTEXT) {
     throw new AppError("BAD_INPUT", `counts context of ${before + after} steps exceeds ${MAX_CONTEXT}`);
   }

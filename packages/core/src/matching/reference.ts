@@ -3,19 +3,10 @@
  * against. Quadratic and allocation-happy on purpose; not exported from the package.
  */
 import type { StateMatrix } from "./matrix";
-import type { MatchHit, MatchResult } from "./query";
+import { MATCH_DEFAULTS, type MatchHit, type MatchQuery, type MatchResult } from "./query";
 
-export interface ReferenceQuery {
-  cells: number[];
-  threshold: number;
-  padL: number;
-  padR: number;
-  mode: "fast" | "precise";
-  length: number;
-  k: number;
-  before?: number;
-  after?: number;
-}
+/** A {@link MatchQuery} with every field but the context given. */
+export type ReferenceQuery = Required<Omit<MatchQuery, "cells" | "before" | "after">> & Pick<MatchQuery, "before" | "after"> & { cells: number[] };
 
 /** `V` already holds transformed values (fround(tanh(raw)) for tanh sources). */
 export function referenceMatch(V: StateMatrix, q: ReferenceQuery): MatchResult {
@@ -46,7 +37,7 @@ export function referenceMatch(V: StateMatrix, q: ReferenceQuery): MatchResult {
         const key = `${p},${L}`;
         if (lengthOk && !seen.has(key)) {
           seen.add(key);
-          const b = n - (q.padL > 0 ? countOr0(p - 1) : 0) - (q.padR > 0 ? countOr0(p + L) : 0);
+          const b = n - (q.padLeft > 0 ? countOr0(p - 1) : 0) - (q.padRight > 0 ? countOr0(p + L) : 0);
           cands.push({ p, L, n, b, order: cands.length });
         }
       } else t++;
@@ -65,8 +56,8 @@ export function referenceMatch(V: StateMatrix, q: ReferenceQuery): MatchResult {
     for (let c = 0; c < D; c++) {
       let ok = true;
       for (let t = p; t < p + L; t++) if (!on(t, c)) ok = false;
-      for (let t = p - q.padL; t < p; t++) if (t >= 0 && on(t, c)) ok = false;
-      for (let t = p + L; t < p + L + q.padR; t++) if (t < T && on(t, c)) ok = false;
+      for (let t = p - q.padLeft; t < p; t++) if (t >= 0 && on(t, c)) ok = false;
+      for (let t = p + L; t < p + L + q.padRight; t++) if (t < T && on(t, c)) ok = false;
       if (ok) A.push(c);
     }
     const I = A.filter((c) => Sset.has(c)).length;
@@ -84,8 +75,8 @@ export function referenceMatch(V: StateMatrix, q: ReferenceQuery): MatchResult {
 
   // 5. rank and cut
   scored.sort((x, y) => y.I - x.I || x.U - y.U || y.L - x.L || x.p - y.p);
-  const before = q.before ?? 3;
-  const after = q.after ?? 20;
+  const before = q.before ?? MATCH_DEFAULTS.before;
+  const after = q.after ?? MATCH_DEFAULTS.after;
   const results: MatchHit[] = scored.slice(0, q.k).map((s) => {
     const counts: (number | null)[] = [];
     for (let t = s.p - before; t < s.p + after; t++) counts.push(t < 0 || t >= T ? null : count[t]!);

@@ -1,14 +1,13 @@
 import { cookies } from "next/headers";
 import Link from "next/link";
 import { Suspense } from "react";
-import { CollabExplorer } from "@/app/_components/collab/collab-explorer";
-import { CANVAS_WIDTH_COOKIE, DEFAULT_CANVAS_WIDTH, statesUrl } from "@/app/_components/explorer/first-window";
+import { CANVAS_WIDTH_COOKIE, DEFAULT_CANVAS_WIDTH, startFirstWindow, statesUrl } from "@/app/_components/explorer/first-window";
 import { requireUser } from "@/app/_lib/require-user";
 import { createCaller } from "@/server/api/root";
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
 import type { DatasetDetail } from "@/server/services/datasets/schemas";
-import { startFirstWindow } from "./first-window";
+import { TeamExplorer } from "./team-explorer";
 
 type Caller = ReturnType<typeof createCaller>;
 
@@ -58,7 +57,7 @@ export default async function ExplorePage({
         <Link href={`/w/${slug}`} prefetch={false}>Datasets</Link> / <span className="mono">{initialInfo?.name ?? datasetId}</span> / Explore
       </p>
       <Suspense fallback={<div className="explorer-status">Opening the dataset…</div>}>
-        <CollabExplorer workspace={slug} datasetId={datasetId} userId={userId} initialInfo={initialInfo} firstWindow={firstWindow} />
+        <TeamExplorer workspace={slug} datasetId={datasetId} userId={userId} initialInfo={initialInfo} firstWindow={firstWindow} />
       </Suspense>
     </div>
   );

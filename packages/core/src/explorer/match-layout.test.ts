@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { displayToken, fitToken, tokenColumns } from "./match-layout";
+
+const opts = { charPx: 7, padPx: 8, minPx: 16, maxPx: 92 };
+
+describe("tokenColumns", () => {
+  it("sizes each column for the longest token any row shows there", () => {
+    const rows = [
+      ["(", "the", "cat"],
+      ["a", "elephant", undefined],
+    ];
+    const l = tokenColumns(2, 3, (r, c) => rows[r]![c], opts);
+    expect(Array.from(l.w)).toEqual([16, 8 * 7 + 8, 3 * 7 + 8]);
+    expect(Array.from(l.x)).toEqual([0, 16, 16 + 64, 16 + 64 + 29]);
+    expect(l.chars[1]).toBe(8);
+  });
+  it("caps very long tokens, which are then cut", () => {
+    const l = tokenColumns(1, 1, () => "x".repeat(40), opts);
+    expect(l.w[0]).toBe(92);
+    expect(fitToken("x".repeat(40), l.chars[0]!)).toBe("x".repeat(11) + "…");
+  });
+  it("a 3/20 context of single characters fits in well under 500 px", () => {
+    const l = tokenColumns(50, 23, () => "(", opts);
+    expect(l.x[23]).toBe(23 * 16);
+  });
+});
+
+describe("displayToken / fitToken", () => {
+  it("makes whitespace visible and keeps short tokens whole", () => {
+    expect(displayToken("\n")).toBe("⏎");
+    expect(displayToken(" ")).toBe("␣");
+    expect(fitToken("cat", 3)).toBe("cat");
+    expect(fitToken("kitten", 3)).toBe("ki…");
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Layout of the Match view's aligned result text: one column per context step, as wide as the
+ * longest token any row shows there (within bounds), so every row's text reads whole and the
+ * columns stay aligned at the match start.
+ */
+
+/** How a token is written in the views: newline and space made visible. */
+export function displayToken(tok: string): string {
+  return tok === "\n" ? "⏎" : tok === " " ? "␣" : tok === "\t" ? "⇥" : tok;
+}
+
+export interface ColumnLayout {
+  /** Left edge of each column, and the total width after the last. */
+  x: Float64Array;
+  /** Width of each column. */
+  w: Float64Array;
+  /** Characters a column shows before it cuts a token with "…". */
+  chars: Uint16Array;
+}
+
+/**
+ * Column widths for `columns` context steps: `cellText(row, col)` is the token a row shows there
+ * (undefined: none). Width = longest shown token × `charPx` + `padPx`, within [minPx, maxPx].
+ */
+export function tokenColumns(
+  rows: number,
+  columns: number,
+  cellText: (row: number, col: number) => string | undefined,
+  opts: { charPx: number; padPx: number; minPx: number; maxPx: number },
+): ColumnLayout {
+  const { charPx, padPx, minPx, maxPx } = opts;
+  const w = new Float64Array(columns);
+  const chars = new Uint16Array(columns);
+  const x = new Float64Array(columns + 1);
+  for (let c = 0; c < columns; c++) {
+    let longest = 1;
+    for (let r = 0; r < rows; r++) {
+      const t = cellText(r, c);
+      if (t !== undefined) longest = Math.max(longest, [...displayToken(t)].length);
+    }
+    w[c] = Math.max(minPx, Math.min(maxPx, Math.ceil(longest * charPx + padPx)));
+    chars[c] = Math.max(1, Math.floor((w[c]! - padPx) / charPx));
+    x[c + 1] = x[c]! + w[c]!;
+  }
+  return { x, w, chars };
+}
+
+/** `tok` as shown in a column of `chars` characters: whole, or cut with "…". */
+export function fitToken(tok: string, chars: number): string {
+  const s = [...displayToken(tok)];
+  return s.length <= chars ? s.join("") : s.slice(0, Math.max(1, chars - 1)).join("") + "…";
+}

@@ -1,0 +1,31 @@
+/**
+ * Match jobs, enqueued by server/services/matching (`matches.ts` queues a run, `sharded.ts` its
+ * shards). The payload's query is the service's match query schema, in canonical form.
+ */
+import { z } from "zod";
+import { ZMatchInput, ZMatchKey } from "@/server/services/matching/schemas";
+import { defineJob, type JobPayload } from "./define";
+
+/** One match query: the canonical query and its result key. */
+export const MATCH_RUN_JOB = defineJob("match:run", z.object({ key: ZMatchKey, query: ZMatchInput }));
+
+/**
+ * One time-range shard of a match query over a source larger than a worker's budget, in one
+ * round ("levels" and "collect": fast mode's two rounds; "precise"). Enqueued by the fan-out and
+ * by the merge of round 1, in the transaction that records them.
+ */
+export const MATCH_SHARD_JOB = defineJob(
+  "match:shard",
+  z.object({
+    key: ZMatchKey,
+    runId: z.string().min(1).max(64),
+    round: z.enum(["levels", "collect", "precise"]),
+    shard: z.number().int().min(0),
+    start: z.number().int().min(0),
+    end: z.number().int().min(1),
+    /** Fast mode's stop level n* (collect round), else 0. */
+    minLevel: z.number().int().min(0),
+    query: ZMatchInput,
+  }),
+);
+export type ShardJobPayload = JobPayload<typeof MATCH_SHARD_JOB>;

@@ -1,0 +1,93 @@
+import { expect, test, type Page } from "@playwright/test";
+import { signInDemo } from "./helpers";
+
+/**
+ * The Select and Match views as a researcher reads them, at 1440 px on the demo datasets: the
+ * parens `depth` track (0–6) spreads over its own colour scale with a legend, the result rows
+ * show the whole 3/20 context's text with the heatmaps beside it (and a cue that more is to the
+ * right), token text stays readable on the dark end of `map=count`, track names are whole, and
+ * the fifty result links fetch nothing in the background.
+ */
+async function demoDataset(page: Page, name: RegExp): Promise<string> {
+  await page.goto("/w/demo");
+  const link = page.getByRole("link", { name });
+  await expect(link).toContainText("steps", { timeout: 90_000 });
+  const href = (await link.getAttribute("href"))!;
+  return href.replace(/\/$/, "");
+}
+
+const distinctFills = (page: Page, selector: string) =>
+  page.locator(selector).evaluateAll((els) => new Set(els.map((e) => getComputedStyle(e).fill)).size);
+
+test("parens depth on its own scale, the whole result text at 1440 px, readable map=count, no prefetch", async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await signInDemo(page);
+  const parens = await demoDataset(page, /parens \(demo\)/);
+  const prefetches: string[] = [];
+  page.on("request", (r) => {
+    if (r.headers()["next-router-prefetch"]) prefetches.push(r.url());
+  });
+
+  // a brush where cells are on throughout (padding 0): the match runs on them, mapped by depth
+  await page.goto(`${parens}/explore?s0=states1&tr=depth&tr=surprisal&b=22-26&pad=0,0&run=1&map=depth`);
+  await expect(page.getByTestId("line-plot").first()).toBeVisible();
+
+  // Select view: the depth track uses more than two colours, and its legend shows 0…6
+  await expect.poll(() => distinctFills(page, "[data-testid=track-depth] rect")).toBeGreaterThan(2);
+  const legend = page.getByTestId("track-legends").getByTestId("legend-depth");
+  await expect(legend.getByTestId("legend-min")).toHaveText("0");
+  await expect(legend.getByTestId("legend-max")).toHaveText("6");
+  // track names whole, inside the plot's left edge
+  const name = page.locator("[data-testid=track-surprisal] text.track-name");
+  // (the <title> tooltip inside adds "surprisal (scalar)")
+  await expect(name).toHaveText(/^surprisal(?!…)/);
+  const svgBox = (await page.getByTestId("meta-tracks").boundingBox())!;
+  expect((await name.boundingBox())!.x).toBeGreaterThanOrEqual(svgBox.x);
+
+  // Match view: the depth heatmap has more than two fills
+  await expect(page.getByTestId("match-count")).toHaveText("50", { timeout: 60_000 });
+  await expect.poll(() => distinctFills(page, "[data-testid=heatmap-depth] svg rect")).toBeGreaterThan(2);
+  await expect(page.getByTestId("heatmap-depth").getByTestId("legend-max")).toHaveText("6");
+
+  // the first row's 23 tokens (3 before, 20 after) are all drawn inside the visible results
+  const scroll = (await page.getByTestId("results-scroll").boundingBox())!;
+  const row = page.getByTestId("result-row-0");
+  await expect(row.getByTestId("result-token")).toHaveCount(23);
+  await expect.poll(async () => (await row.getByTestId("result-token").allTextContents()).filter((t) => t !== "·").length).toBe(23);
+  const rowBox = (await row.boundingBox())!;
+  expect(rowBox.x).toBeGreaterThanOrEqual(scroll.x);
+  expect(rowBox.x + rowBox.width).toBeLessThanOrEqual(scroll.x + scroll.width);
+  // the heatmaps beside it go on to the right: a visible cue that scrolls there
+  await expect(page.getByTestId("results-more")).toBeVisible();
+  await page.getByTestId("match-view").screenshot({ path: "test-results/match-parens-1440.png" });
+
+  // map=count: text on the darkest blue is white (by the background's luminance)
+  await page.getByLabel("Map a heatmap onto the tokens").selectOption("count");
+  const darkest = await page.getByTestId("result-tokens").locator("g[data-testid^=result-row] g").evaluateAll((gs) => {
+    const lum = (c: string) => {
+      const m = /rgb\((\d+), (\d+), (\d+)/.exec(c);
+      return m ? (Number(m[1]) + Number(m[2]) + Number(m[3])) / 3 : 255;
+    };
+    let best: { bg: number; text: string } | null = null;
+    for (const g of gs) {
+      const rect = g.querySelector("rect");
+      const text = g.querySelector("text");
+      if (!rect || !text) continue;
+      const bg = lum(getComputedStyle(rect).fill);
+      if (!best || bg < best.bg) best = { bg, text: getComputedStyle(text).fill };
+    }
+    return best;
+  });
+  expect(darkest).not.toBeNull();
+  expect(darkest!.bg).toBeLessThan(120);
+  expect(darkest!.text).toBe("rgb(255, 255, 255)");
+
+  // fifty result links in view, none of them prefetched: Next.js starts the prefetch of a link
+  // that enters the viewport from an idle callback, so two idle periods later it would have begun
+  for (const i of [0, 25, 49]) {
+    await page.getByTestId(`result-link-${i}`).scrollIntoViewIfNeeded();
+    await page.evaluate(() => new Promise<void>((r) => requestIdleCallback(() => requestIdleCallback(() => r()))));
+  }
+  expect(prefetches.filter((u) => u.includes("/explore"))).toEqual([]);
+});

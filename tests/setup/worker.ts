@@ -1,0 +1,32 @@
+/**
+ * An in-process worker for integration tests: a graphile-worker runner on the test database with
+ * the real task list. Tests compose the whole system, so this harness may import `workers/`;
+ * nothing under `server/` or `packages/` may (lint rule).
+ */
+import { run, type Logger, type Runner, type TaskList } from "graphile-worker";
+import type { MatchEngine } from "../../server/services/matching/engine";
+import { taskList } from "../../workers/tasks";
+import type { TestDatabase } from "./db";
+
+export interface TestWorkerOptions {
+  /** Default: the engine `taskList` makes from the environment. */
+  engine?: MatchEngine;
+  concurrency?: number;
+  /** New jobs arrive by LISTEN/NOTIFY at once; polling only finds retries that came due. */
+  pollInterval?: number;
+  logger?: Logger;
+  /** Replace or wrap tasks (e.g. a handler that dies on its first attempt). */
+  wrap?: (tasks: TaskList) => TaskList;
+}
+
+export async function startTestWorker(t: TestDatabase, opts: TestWorkerOptions = {}): Promise<Runner> {
+  const tasks = taskList(t.db, ...(opts.engine ? [opts.engine] : []));
+  return run({
+    connectionString: t.url,
+    concurrency: opts.concurrency ?? 1,
+    noHandleSignals: true,
+    pollInterval: opts.pollInterval ?? 200,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    taskList: opts.wrap ? opts.wrap(tasks) : tasks,
+  });
+}
