@@ -26,16 +26,13 @@ import fs from "node:fs";
 import os from "node:os";
 import { chromium, type Browser, type BrowserContext } from "@playwright/test";
 import { mulberry32 as rng } from "@statescope/core";
-import { createDb, pgPool, type Db } from "@/server/db/client";
-import { ensureDatabase } from "@/server/db/embedded";
-import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
-import { resetEnvCache } from "@/server/env";
+import { pgPool, type Db } from "@/server/db/client";
 import { DEMO_LOGIN, DEMO_WORKSPACE, seedDemo } from "@/server/services/seed";
 import { createTrack, StreamingTrackWriter } from "@/server/services/datasets/writer";
 import { TOKEN_CHUNK_ROWS, writeTokenChunk, writeVocabulary } from "@/server/storage/dataset-store";
 import { CHROMIUM_ARGS } from "../chromium-args";
 import { writeGeneratedSource } from "./generated-source";
-import { runBench } from "./run";
+import { benchDatabase, pct, row, runBench } from "./run";
 import { startWeb, stopWeb } from "./web-server";
 
 const args = process.argv.slice(2);
@@ -197,12 +194,7 @@ async function openOnce(ctx: BrowserContext, url: string, profile = false): Prom
   }
 }
 
-function pct(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-}
 const f0 = (x: number) => x.toFixed(0);
-const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
 
 /** Median end of the request that carried `proc` (relative to navigation start), or NaN. */
 function reqAt(samples: Sample[], proc: string, which: "start" | "end"): number {
@@ -211,15 +203,10 @@ function reqAt(samples: Sample[], proc: string, which: "start" | "end"): number 
 }
 
 async function main() {
-  await ensurePrismaClient(log);
-  const handle = await ensureDatabase({ dataDir: DATA_DIR, preferredPort: PG_PORT, log });
-  process.env.DATABASE_URL = handle.url;
-  resetEnvCache();
-  const db = createDb(handle.url);
+  const { handle, db } = await benchDatabase(DATA_DIR, PG_PORT, log);
   let web: ChildProcess | undefined;
   let browser: Browser | undefined;
   try {
-    await migrate(handle.url, log);
     const datasetId = await ensureDataset(db);
     log("starting the web app (production build)…");
     web = await startWeb({ url: handle.url, port: PORT, dataDir: DATA_DIR, log });

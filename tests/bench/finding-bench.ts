@@ -20,10 +20,7 @@ import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import { chromium, type Browser } from "@playwright/test";
-import { createDb, pgPool, type Db } from "@/server/db/client";
-import { ensureDatabase } from "@/server/db/embedded";
-import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
-import { resetEnvCache } from "@/server/env";
+import { pgPool, type Db } from "@/server/db/client";
 import { readStates } from "@/server/services/datasets/datasets";
 import { DEMO_LOGIN, DEMO_WORKSPACE, seedDemo } from "@/server/services/seed";
 import { createTrack, StreamingTrackWriter } from "@/server/services/datasets/writer";
@@ -35,7 +32,7 @@ import { TOKEN_CHUNK_ROWS, writeTokenChunk, writeVocabulary } from "@/server/sto
 import { findingPage, resetPageCache } from "../../app/f/_lib/pages";
 import { CHROMIUM_ARGS } from "../chromium-args";
 import { writeGeneratedSource } from "./generated-source";
-import { runBench } from "./run";
+import { benchDatabase, pct, row, runBench } from "./run";
 import { startWeb, stopWeb } from "./web-server";
 
 const args = process.argv.slice(2);
@@ -84,12 +81,7 @@ async function ensureDataset(db: Db): Promise<string> {
   return ds.id;
 }
 
-function pct(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-}
 const f0 = (x: number) => x.toFixed(0);
-const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
 
 async function time<T>(n: number, f: () => Promise<T>): Promise<{ ms: number[]; last: T }> {
   const ms: number[] = [];
@@ -104,15 +96,10 @@ async function time<T>(n: number, f: () => Promise<T>): Promise<{ ms: number[]; 
 }
 
 async function main() {
-  await ensurePrismaClient(log);
-  const handle = await ensureDatabase({ dataDir: DATA_DIR, preferredPort: PG_PORT, log });
-  process.env.DATABASE_URL = handle.url;
-  resetEnvCache();
-  const db = createDb(handle.url);
+  const { handle, db } = await benchDatabase(DATA_DIR, PG_PORT, log);
   let web: ChildProcess | undefined;
   let browser: Browser | undefined;
   try {
-    await migrate(handle.url, log);
     const datasetId = await ensureDataset(db);
     const ws = await db.workspace.findUniqueOrThrow({ where: { slug: DEMO_WORKSPACE.slug }, select: { id: true } });
     const user = await db.user.findUniqueOrThrow({ where: { email: DEMO_LOGIN.email }, select: { id: true } });

@@ -42,7 +42,7 @@ import { canonicalQuery, ZMatchInput, type MatchInput, type MatchOutcome } from 
 import { readStateWindow, type SourceLayout } from "@/server/storage/dataset-store";
 import { mulberry32 as rng } from "@statescope/core";
 import { writeGeneratedSource } from "./generated-source";
-import { runBench } from "./run";
+import { pct, row, runBench } from "./run";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -143,12 +143,7 @@ function peakRssOf(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-function pct(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-}
 const f1 = (x: number) => x.toFixed(1);
-const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
 
 async function main() {
   await ensurePrismaClient(log);

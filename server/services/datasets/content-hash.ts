@@ -15,12 +15,14 @@ import type { Queryable } from "@/server/storage/dataset-store";
 /** Chunks read per query: bounded memory for sources of any size. */
 const BATCH = 8;
 
-function field(h: Hash, v: string | number | null): void {
-  const s = v === null ? "\u0000null" : String(v);
-  const b = Buffer.from(s, "utf8");
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(b.length);
-  h.update(len).update(b);
+/** Each value length-prefixed (so "ab","c" and "a","bc" hash apart). */
+function fields(h: Hash, ...vs: (string | number | null)[]): void {
+  for (const v of vs) {
+    const b = Buffer.from(v === null ? "\u0000null" : String(v), "utf8");
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(b.length);
+    h.update(len).update(b);
+  }
 }
 
 async function chunks(q: Queryable, h: Hash, table: "StateChunk" | "TokenChunk" | "MetaChunk", key: string, id: string, column: "data" | "weights" = "data"): Promise<void> {
@@ -40,38 +42,27 @@ export async function datasetContentHash(q: Queryable, datasetId: string): Promi
   const ds = await q.query<{ steps: number; separator: string }>('select "steps", "separator" from "Dataset" where "id" = $1', [datasetId]);
   const d = ds.rows[0];
   if (!d) throw new Error(`dataset ${datasetId} does not exist`);
-  field(h, "statescope-dataset/v1");
-  field(h, d.steps);
-  field(h, d.separator);
+  fields(h, "statescope-dataset/v1", d.steps, d.separator);
   await chunks(q, h, "TokenChunk", "datasetId", datasetId);
   const vocab = await q.query<{ tokenId: number; token: string }>('select "tokenId", "token" from "VocabEntry" where "datasetId" = $1 order by "tokenId"', [datasetId]);
-  field(h, vocab.rows.length);
-  for (const v of vocab.rows) {
-    field(h, v.tokenId);
-    field(h, v.token);
-  }
+  fields(h, vocab.rows.length);
+  for (const v of vocab.rows) fields(h, v.tokenId, v.token);
   const sources = await q.query<{ id: string; name: string; transform: string; steps: number; cells: number }>(
     'select "id", "name", "transform", "steps", "cells" from "DatasetSource" where "datasetId" = $1 order by "name"',
     [datasetId],
   );
-  field(h, sources.rows.length);
+  fields(h, sources.rows.length);
   for (const s of sources.rows) {
-    field(h, s.name);
-    field(h, s.transform);
-    field(h, s.steps);
-    field(h, s.cells);
+    fields(h, s.name, s.transform, s.steps, s.cells);
     await chunks(q, h, "StateChunk", "sourceId", s.id);
   }
   const tracks = await q.query<{ id: string; name: string; kind: string; width: number; labels: unknown; hasWeights: boolean }>(
     'select "id", "name", "kind", "width", "labels", "hasWeights" from "MetaTrack" where "datasetId" = $1 order by "name"',
     [datasetId],
   );
-  field(h, tracks.rows.length);
+  fields(h, tracks.rows.length);
   for (const t of tracks.rows) {
-    field(h, t.name);
-    field(h, t.kind);
-    field(h, t.width);
-    field(h, t.labels === null ? null : JSON.stringify(t.labels));
+    fields(h, t.name, t.kind, t.width, t.labels === null ? null : JSON.stringify(t.labels));
     await chunks(q, h, "MetaChunk", "trackId", t.id);
     if (t.hasWeights) await chunks(q, h, "MetaChunk", "trackId", t.id, "weights");
   }
