@@ -38,8 +38,13 @@ export const ZEnv = z.object({
   SYNC_COMPACT_ROWS: z.coerce.number().int().min(2).max(1_000_000).default(1000),
   /** URL browsers use to reach the sync server; defaults to ws://<page host>:SYNC_PORT. */
   SYNC_PUBLIC_URL: z.string().url().optional(),
-  /** Public base URL of the web app (invite links). Defaults to http://localhost:PORT. */
+  /** Public base URL of the web app (invite links). Defaults to the origin of the request. */
   PUBLIC_URL: z.string().url().optional(),
+  /**
+   * A reverse proxy we run sits in front of the web server and sets x-forwarded-host/-proto/-for:
+   * believe those headers (see server/http/request-origin.ts). Off: they could come from anyone.
+   */
+  TRUST_PROXY: ZBool.default(false),
   /** next-auth secret; generated and kept in the data dir when unset. */
   AUTH_SECRET: z.string().min(16).optional(),
   AUTH_GITHUB_ID: z.string().min(1).optional(),

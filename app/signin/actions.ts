@@ -1,6 +1,7 @@
 "use server";
 import { AuthError } from "next-auth";
 import { signIn } from "@/server/auth";
+import { safeCallbackPath } from "@/server/http/callback-path";
 
 export interface SignInState {
   error?: string;
@@ -8,17 +9,12 @@ export interface SignInState {
   email?: string;
 }
 
-/** Only same-site relative paths; anything else lands on the workspace list. */
-function safeRedirect(v: FormDataEntryValue | null): string {
-  return typeof v === "string" && v.startsWith("/") && !v.startsWith("//") ? v : "/w";
-}
-
 export async function signInWithPassword(_prev: SignInState, form: FormData): Promise<SignInState> {
   const email = String(form.get("email") ?? "").trim();
   const password = String(form.get("password") ?? "");
   if (!email || !password) return { error: "enter your email and password", email };
   try {
-    await signIn("credentials", { email, password, redirectTo: safeRedirect(form.get("redirectTo")) });
+    await signIn("credentials", { email, password, redirectTo: safeCallbackPath(form.get("redirectTo")) });
     return {};
   } catch (e) {
     // Without this catch a wrong password would show Next's error page (stack-notes).
@@ -30,5 +26,5 @@ export async function signInWithPassword(_prev: SignInState, form: FormData): Pr
 }
 
 export async function signInWithGitHub(form: FormData): Promise<void> {
-  await signIn("github", { redirectTo: safeRedirect(form.get("redirectTo")) });
+  await signIn("github", { redirectTo: safeCallbackPath(form.get("redirectTo")) });
 }

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { currentUserId } from "@/server/auth";
+import { safeCallbackPath, signInUrl } from "@/server/http/callback-path";
 import { env, githubAuthEnabled } from "@/server/env";
 import { signInWithGitHub } from "./actions";
 import { SignInForm } from "./sign-in-form";
@@ -9,7 +10,7 @@ export const dynamic = "force-dynamic";
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const sp = await searchParams;
-  const redirectTo = sp.callbackUrl?.startsWith("/") ? sp.callbackUrl : "/w";
+  const redirectTo = safeCallbackPath(sp.callbackUrl);
   if (await currentUserId()) redirect(redirectTo);
   return (
     <main className="page narrow">
@@ -24,7 +25,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         ) : null}
       </div>
       <p className="muted">
-        New here? <Link href={`/signup?callbackUrl=${encodeURIComponent(redirectTo)}`}>Create an account</Link>.
+        New here? <Link href={signInUrl(redirectTo, "/signup")}>Create an account</Link>.
       </p>
     </main>
   );

@@ -1,13 +1,14 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { currentUserId } from "@/server/auth";
+import { safeCallbackPath, signInUrl } from "@/server/http/callback-path";
 import { SignUpForm } from "./sign-up-form";
 
 export const dynamic = "force-dynamic";
 
 export default async function SignUpPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const sp = await searchParams;
-  const redirectTo = sp.callbackUrl?.startsWith("/") ? sp.callbackUrl : "/w";
+  const redirectTo = safeCallbackPath(sp.callbackUrl);
   if (await currentUserId()) redirect(redirectTo);
   return (
     <main className="page narrow">
@@ -16,7 +17,7 @@ export default async function SignUpPage({ searchParams }: { searchParams: Promi
         <SignUpForm redirectTo={redirectTo} />
       </div>
       <p className="muted">
-        Already have an account? <Link href={`/signin?callbackUrl=${encodeURIComponent(redirectTo)}`}>Sign in</Link>.
+        Already have an account? <Link href={signInUrl(redirectTo)}>Sign in</Link>.
       </p>
     </main>
   );

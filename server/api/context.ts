@@ -1,5 +1,6 @@
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
+import { publicBaseUrl, requestOrigin as requestOriginOf } from "@/server/http/request-origin";
 import type { Context } from "./trpc";
 
 /** Build the tRPC context for a request: the database and the signed-in user, if any. */
@@ -11,7 +12,8 @@ export async function createContext(req: Request, userId: string | null): Promis
     const exists = await client.user.findUnique({ where: { id: userId }, select: { id: true } });
     if (exists) actor = { userId };
   }
-  const requestOrigin = new URL(req.url).origin;
-  const publicUrl = env().PUBLIC_URL ?? requestOrigin;
+  const e = env();
+  const requestOrigin = requestOriginOf(req, { trustProxy: e.TRUST_PROXY });
+  const publicUrl = publicBaseUrl(req, { trustProxy: e.TRUST_PROXY, publicUrl: e.PUBLIC_URL });
   return { db: client, actor, publicUrl, requestOrigin };
 }

@@ -4,10 +4,12 @@
  * signals the whole foreground group — reaches web, worker and sync but not
  * the database: the launcher stops the database last, after the others have
  * closed their connections. If the launcher dies, the IPC channel closes and
- * the database stops too.
+ * the database stops too. If PostgreSQL dies, it is started again on the same
+ * port and data dir; the other processes' pools and LISTEN clients reconnect.
  */
 import { ensureDatabase } from "@/server/db/embedded";
 import { dataDir, env } from "@/server/env";
+import { Supervisor } from "./supervise";
 
 export type HostMessage = { type: "ready"; url: string; kind: "shared" | "owned" } | { type: "error"; message: string };
 
@@ -26,10 +28,23 @@ async function main() {
     process.disconnect?.();
     return;
   }
+  const cluster = handle.cluster;
+  const supervisor = cluster
+    ? new Supervisor(
+        "postgres",
+        async () => {
+          await cluster.start();
+          return { pid: cluster.pid, exited: cluster.exited };
+        },
+        { log: (l) => console.log(l) },
+      )
+    : undefined;
+  await supervisor?.start();
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    supervisor?.stop();
     await handle.stop();
     process.exit(0);
   };

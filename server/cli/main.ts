@@ -7,6 +7,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { AppError, CLIENT_ERROR_CODES, isAppError, MATCH_DEFAULTS } from "@statescope/core";
 import type { Db } from "@/server/db/client";
+import { exitAfterFlush } from "./exit";
 import { prepare } from "./runtime";
 
 interface CommandSpec {
@@ -522,4 +523,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+main(process.argv.slice(2)).then(exitAfterFlush);

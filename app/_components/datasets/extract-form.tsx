@@ -1,48 +1,25 @@
 "use client";
 import { useState, type FormEvent } from "react";
+import { postExtract } from "./post-extract";
 
 interface Sending {
   label: string;
   percent: number;
 }
 
-/** POSTs form data with upload progress; resolves with the new dataset id or rejects with the server's message. */
-function post(slug: string, data: FormData, onProgress: (percent: number) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", `/api/w/${encodeURIComponent(slug)}/datasets/extract`);
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) onProgress(Math.round((e.loaded / e.total) * 100));
-    };
-    xhr.onload = () => {
-      let body: { datasetId?: string; error?: { message?: string } } = {};
-      try {
-        body = JSON.parse(xhr.responseText) as typeof body;
-      } catch {
-        /* not JSON */
-      }
-      if (xhr.status >= 200 && xhr.status < 300 && body.datasetId) resolve(body.datasetId);
-      else reject(new Error(body.error?.message ?? `the upload failed (HTTP ${xhr.status})`));
-    };
-    xhr.onerror = () => reject(new Error("the upload was interrupted: check your connection and try again"));
-    xhr.send(data);
-  });
-}
-
 /**
  * "Bring your model": weights (.safetensors) + vocab.json + a text, run by a
- * worker job into a new dataset; or one of the demo corpora.
+ * worker job into a new dataset (the demo corpora: ./add-demo.tsx).
  */
 export function ExtractForm({ slug, onStarted }: { slug: string; onStarted: (datasetId: string) => void }) {
   const [sending, setSending] = useState<Sending | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [demo, setDemo] = useState<"parens" | "c-code">("parens");
 
   const submit = async (data: FormData, label: string, reset?: () => void) => {
     setError(null);
     setSending({ label, percent: 0 });
     try {
-      const id = await post(slug, data, (percent) => setSending({ label, percent }));
+      const id = await postExtract(slug, data, (percent) => setSending({ label, percent }));
       reset?.();
       onStarted(id);
     } catch (e) {
@@ -56,12 +33,6 @@ export function ExtractForm({ slug, onStarted }: { slug: string; onStarted: (dat
     e.preventDefault();
     const form = e.currentTarget;
     void submit(new FormData(form), "Uploading the model", () => form.reset());
-  };
-
-  const onDemo = () => {
-    const data = new FormData();
-    data.set("demo", demo);
-    void submit(data, "Queuing the demo");
   };
 
   return (
@@ -128,18 +99,6 @@ export function ExtractForm({ slug, onStarted }: { slug: string; onStarted: (dat
           <button type="submit" disabled={sending !== null}>Run the model</button>
         </div>
       </form>
-      <div className="row" style={{ marginTop: 14 }}>
-        <div>
-          <label htmlFor="extract-demo">…or pick a demo corpus</label>
-          <select id="extract-demo" value={demo} onChange={(e) => setDemo(e.target.value as "parens" | "c-code")}>
-            <option value="parens">parens: nested brackets, 1-layer LSTM (depth track)</option>
-            <option value="c-code">c-code: C-like text, 2-layer char LSTM (comment/string/brace tracks)</option>
-          </select>
-        </div>
-        <button type="button" className="secondary" onClick={onDemo} disabled={sending !== null}>
-          Add demo dataset
-        </button>
-      </div>
       {sending ? (
         <p>
           {sending.label}… {sending.percent}% <progress max={100} value={sending.percent} aria-label="Model upload progress" />

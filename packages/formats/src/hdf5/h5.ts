@@ -1,17 +1,23 @@
 import { open as fsOpen, stat, type FileHandle } from "node:fs/promises";
 import { resolve as resolvePath, basename } from "node:path";
-import h5wasm from "h5wasm/node";
 import { AppError } from "@statescope/core";
 import { DTYPE_BYTES, decodeToFloat32, decodeToInt32, type NumericDtype } from "../npy/dtype";
 import { checkRowRange, rowSize, type NumericArray } from "../npy/numeric-array";
 import { inspectObjectHeader, readSuperblock, type Superblock } from "./object-header";
 
-type H5Module = Awaited<typeof h5wasm.ready>;
+type H5Lib = (typeof import("h5wasm/node"))["default"];
+type H5Module = Awaited<H5Lib["ready"]>;
+type H5File = InstanceType<H5Lib["File"]>;
 
-let modulePromise: Promise<H5Module> | null = null;
-function h5module(): Promise<H5Module> {
-  modulePromise ??= h5wasm.ready;
-  return modulePromise;
+/**
+ * h5wasm is loaded on first use: importing it compiles its WebAssembly, which took 1–9 s
+ * (machine load), and a process that never opens an HDF5 file (the web server, a worker
+ * restarted by the launcher) should not wait for it.
+ */
+let libPromise: Promise<{ lib: H5Lib; mod: H5Module }> | null = null;
+function h5lib(): Promise<{ lib: H5Lib; mod: H5Module }> {
+  libPromise ??= import("h5wasm/node").then(async ({ default: lib }) => ({ lib, mod: await lib.ready }));
+  return libPromise;
 }
 
 /** One entry of {@link Hdf5File.list}; links are reported, never followed. */
@@ -40,7 +46,7 @@ export class Hdf5File {
     /** Names the file in messages, e.g. `states.h5`. */
     readonly label: string,
     readonly path: string,
-    private file: InstanceType<typeof h5wasm.File> | null,
+    private file: H5File | null,
     private readonly mod: H5Module,
     private fh: FileHandle | null,
     private readonly sb: Superblock,
@@ -59,10 +65,10 @@ export class Hdf5File {
     const fh = await fsOpen(abs, "r");
     try {
       const sb = await readSuperblock(fh, label);
-      const mod = await h5module();
-      let file: InstanceType<typeof h5wasm.File>;
+      const { lib, mod } = await h5lib();
+      let file: H5File;
       try {
-        file = new h5wasm.File(abs, "r");
+        file = new lib.File(abs, "r");
       } catch (e) {
         throw new AppError("BAD_INPUT", `${label}: cannot open as HDF5 (${firstLine(e)})`);
       }

@@ -2,14 +2,12 @@ import { cookies } from "next/headers";
 import Link from "next/link";
 import { Suspense } from "react";
 import { CANVAS_WIDTH_COOKIE, DEFAULT_CANVAS_WIDTH, startFirstWindow, statesUrl } from "@/app/_components/explorer/first-window";
-import { requireUser } from "@/app/_lib/require-user";
-import { createCaller } from "@/server/api/root";
-import { db } from "@/server/db/client";
-import { env } from "@/server/env";
+import { requireUser, searchParamsOf, withQuery } from "@/app/_lib/require-user";
+import { clientErrorMessage, serverCaller, type ServerCaller } from "@/app/_lib/server-caller";
 import type { DatasetDetail } from "@/server/services/datasets/schemas";
 import { TeamExplorer } from "./team-explorer";
 
-type Caller = ReturnType<typeof createCaller>;
+type Caller = ServerCaller;
 
 /**
  * The dataset's details are read here, through the same tRPC procedure (and its workspace check)
@@ -17,19 +15,14 @@ type Caller = ReturnType<typeof createCaller>;
  * reads stream in with the page (npm run bench:explorer-open). Any failure is left to the client,
  * which shows it with its own query.
  */
-async function prefetchInfo(caller: Caller, slug: string, datasetId: string): Promise<DatasetDetail | null> {
+async function prefetchInfo(caller: Caller, slug: string, datasetId: string): Promise<{ info: DatasetDetail | null; problem?: string }> {
   try {
     const d = await caller.dataset.get({ workspace: slug, datasetId });
-    return d.status === "READY" ? d : null;
-  } catch {
-    return null;
+    return { info: d.status === "READY" ? d : null };
+  } catch (e) {
+    // a dataset that does not exist (or is not readable) is said at once, without connecting first
+    return { info: null, problem: clientErrorMessage(e) };
   }
-}
-
-function queryOf(sp: Record<string, string | string[] | undefined>): URLSearchParams {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(sp)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) q.append(k, x);
-  return q;
 }
 
 export default async function ExplorePage({
@@ -40,12 +33,24 @@ export default async function ExplorePage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { slug, datasetId } = await params;
-  const userId = await requireUser(`/w/${slug}/datasets/${datasetId}/explore`);
-  const caller = createCaller({ db: db(), actor: { userId }, publicUrl: env().PUBLIC_URL ?? "http://localhost" });
-  const initialInfo = await prefetchInfo(caller, slug, datasetId);
+  const sp = await searchParams;
+  const userId = await requireUser(withQuery(`/w/${slug}/datasets/${datasetId}/explore`, sp));
+  const caller = await serverCaller(userId);
+  const prefetched = await prefetchInfo(caller, slug, datasetId);
+  if (prefetched.problem) {
+    return (
+      <div className="explore-page">
+        <p className="crumbs">
+          <Link href={`/w/${slug}`} prefetch={false}>Datasets</Link> / <span className="mono">{datasetId}</span> / Explore
+        </p>
+        <p className="error" role="alert" data-testid="explorer-error">{prefetched.problem}</p>
+      </div>
+    );
+  }
+  const initialInfo = prefetched.info;
   const measured = Number((await cookies()).get(CANVAS_WIDTH_COOKIE)?.value);
   const width = Number.isFinite(measured) && measured >= 200 && measured <= 10_000 ? measured : DEFAULT_CANVAS_WIDTH;
-  const firstWindow = initialInfo ? startFirstWindow(caller, slug, initialInfo, queryOf(await searchParams), width) : null;
+  const firstWindow = initialInfo ? startFirstWindow(caller, slug, initialInfo, searchParamsOf(sp), width) : null;
   return (
     <div className="explore-page">
       {/* React puts these in <head>: the browser fetches the first window's states while it loads the scripts,

@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killTrial, startLauncher, TARGETS, type Launcher } from "../../tests/setup/launcher";
+
+// `npm start` under kill -9: one trial per part here; a soak run repeats killTrial many times.
+describe("npm start supervision", () => {
+  let l: Launcher;
+  beforeAll(async () => {
+    l = await startLauncher();
+  }, 900_000);
+  afterAll(async () => {
+    await l?.stop();
+  }, 60_000);
+
+  for (const target of TARGETS) {
+    it(`kill -9 ${target}: the others keep serving, ${target} is back within 10 s, nothing else restarts`, { timeout: 60_000 }, async () => {
+      const trial = await killTrial(l, target);
+      expect(trial.backMs, l.output().slice(-4000)).toBeLessThan(10_000);
+      expect(Object.values(trial.othersServing).every(Boolean), JSON.stringify(trial.othersServing)).toBe(true);
+      expect(Object.keys(trial.othersServing).sort()).toEqual(TARGETS.filter((t) => t !== target).sort());
+      // postgres coming back must not have needed a restart of web, worker or sync: they reconnected
+      expect(trial.restarted).toEqual([target]);
+      expect(trial.listeners.before.length).toBeGreaterThan(0);
+      expect(trial.listeners.after).toEqual(trial.listeners.before);
+    });
+  }
+
+  it("logs each crash and restart", () => {
+    for (const t of ["web", "worker", "sync"]) expect(l.output()).toMatch(new RegExp(`\\[start\\]\\s+${t} killed by SIGKILL; restarting in \\d+ ms`));
+    expect(l.output()).toMatch(/postgres killed by SIGKILL; restarting in \d+ ms/);
+    expect(l.output()).toMatch(/postgres restarted \(pid \d+\)/);
+  });
+});
