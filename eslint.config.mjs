@@ -29,6 +29,16 @@ export default tseslint.config(
     },
   },
   {
+    // a committed .only silently skips every other test (CI also refuses it: forbidOnly, allowOnly)
+    files: ["**/*.test.ts", "**/*.e2e.ts"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        ...["describe", "it", "test"].map((object) => ({ object, property: "only", message: "remove .only before committing" })),
+      ],
+    },
+  },
+  {
     files: ["**/*.cjs"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

@@ -19,6 +19,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: process.env.CI ? 1 : 0,
+  // a committed test.only would silently skip every other test
+  forbidOnly: !!process.env.CI,
   reporter: [["list"]],
   outputDir: "test-results",
   use: {

@@ -13,6 +13,8 @@ export default defineConfig({
     ],
   },
   test: {
+    // a committed .only would silently skip every other test (vitest's default, stated)
+    allowOnly: !process.env.CI,
     projects: [
       {
         extends: true,
@@ -20,6 +22,9 @@ export default defineConfig({
           name: "unit",
           include: ["packages/**/*.test.ts", "server/**/*.test.ts", "workers/**/*.test.ts", "tests/contracts/**/*.test.ts", "app/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
+          // a hang guard, not a speed check (benchmarks measure speed): second-long tests take
+          // several times longer on a machine shared by several test runs
+          testTimeout: 30_000,
         },
       },
       {

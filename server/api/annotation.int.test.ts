@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { categoricalColor } from "@statescope/core";
 import { callerFor, collabFixture, trpcError, type CollabFixture } from "../../tests/fixtures/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { MAX_CSV_BYTES } from "../services/collab/schemas";
+import { MAX_CSV_BYTES } from "../services/records/schemas";
 
 let t: TestDatabase;
 let fx: CollabFixture;

@@ -6,7 +6,7 @@
  * signal and should refetch what they show.
  */
 import pg from "pg";
-import { EVENTS_CHANNEL, ZRecordEvent, type RecordEvent } from "@/server/services/collab/schemas";
+import { EVENTS_CHANNEL, ZRecordEvent, type RecordEvent } from "@/server/services/records/schemas";
 
 export type HubMessage = { event: RecordEvent } | { reconnected: true };
 export type Listener = (m: HubMessage) => void;

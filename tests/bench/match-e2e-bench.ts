@@ -1,6 +1,6 @@
 /**
- * `npm run bench:match-e2e`: issue 4's "end to end through tRPC + queue +
- * worker" figure.
+ * `npm run bench:match-e2e`: a match query's latency end to end through tRPC,
+ * the queue and a worker.
  *
  *   tsx tests/bench/match-e2e-bench.ts [--steps 1000000] [--queries 20]
  *

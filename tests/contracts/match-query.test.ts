@@ -9,7 +9,7 @@ import type { z } from "zod";
 import { MATCH_DEFAULTS, MAX_K, type MatchQuery } from "@statescope/core";
 import type { MatchInput as ExplorerMatchInput } from "@/app/_components/explorer/data-source";
 import { MATCH_RUN_JOB, MATCH_SHARD_JOB } from "@/server/jobs/match";
-import { ZFreezeOptions } from "@/server/services/collab/schemas";
+import { ZFreezeOptions } from "@/server/services/records/schemas";
 import { canonicalQuery, matchKey, ZMatchInput, ZMatchQuery } from "@/server/services/matching/schemas";
 
 type ServerQuery = z.output<typeof ZMatchQuery>;

@@ -186,7 +186,10 @@ test("presence in the plot, follow, spotlight, notes, viewer read-only, removal"
   await b.getByTestId("notes-text").press("End");
   await b.getByTestId("notes-text").pressSequentially(" HACKED");
   await expect(b.getByTestId("notes-text")).toHaveValue("Cell 2 tracks commas. Agreed. HACKED"); // B's own copy changed…
-  await a.waitForTimeout(1500);
+  // a round trip proves the server has read that write: B's presence, sent on the same socket
+  // after it, reaches A (the server handles one socket's frames in order)
+  await brush(b, 253, 256);
+  await expect(a.locator(`[data-name="${B.name}"] [data-testid=presence-brush]`)).toHaveAttribute("data-from", "253");
   await expect(a.getByTestId("notes-text")).toHaveValue("Cell 2 tracks commas. Agreed."); // …A's did not
   // and A's writes still reach B
   await a.getByTestId("notes-text").press("End");

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:match` — in-process match query benchmark (issue 4).
+ * `npm run bench:match` — in-process match query benchmark.
  *
  *   tsx packages/core/bench/match-bench.ts [--queries 24] [--numpy-queries 6] [--no-numpy]
  *                                          [--big | --only-big] [--big-steps 100000000] [--big-shard 4000000]

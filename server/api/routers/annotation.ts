@@ -1,5 +1,5 @@
 import { z } from "zod";
-import * as annotations from "@/server/services/collab/annotations";
+import * as annotations from "@/server/services/records/annotations";
 import {
   ZAnnotation,
   ZAnnotationCreate,
@@ -11,7 +11,7 @@ import {
   ZCsvImport,
   ZCsvImportResult,
   ZRecordId,
-} from "@/server/services/collab/schemas";
+} from "@/server/services/records/schemas";
 import { ZDatasetId } from "@/server/services/datasets/schemas";
 import { router, workspaceProcedure } from "../trpc";
 

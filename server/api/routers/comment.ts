@@ -1,5 +1,5 @@
 import { z } from "zod";
-import * as comments from "@/server/services/collab/comments";
+import * as comments from "@/server/services/records/comments";
 import {
   ZComment,
   ZCreateThread,
@@ -14,7 +14,7 @@ import {
   ZThreadDetail,
   ZThreadsInput,
   ZThreadSummary,
-} from "@/server/services/collab/schemas";
+} from "@/server/services/records/schemas";
 import { router, workspaceProcedure } from "../trpc";
 
 export const commentRouter = router({

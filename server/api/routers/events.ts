@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { env } from "@/server/env";
 import { processEventHub } from "@/server/realtime/event-hub";
-import { datasetEvents, inboxEvents, requireHubUrl } from "@/server/services/collab/live";
+import { datasetEvents, inboxEvents, requireHubUrl } from "@/server/services/records/live";
 import { ZDatasetId } from "@/server/services/datasets/schemas";
 import { router, workspaceProcedure } from "../trpc";
 

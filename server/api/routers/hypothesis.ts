@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { env } from "@/server/env";
-import * as hypotheses from "@/server/services/collab/hypotheses";
+import * as hypotheses from "@/server/services/records/hypotheses";
 import {
   ZHypothesisCreate,
   ZHypothesisDetail,
@@ -9,7 +9,7 @@ import {
   ZHypothesisUpdate,
   ZHypothesisVersion,
   ZRecordId,
-} from "@/server/services/collab/schemas";
+} from "@/server/services/records/schemas";
 import { matchServing } from "@/server/services/matching/serving";
 import { router, workspaceProcedure } from "../trpc";
 

@@ -28,7 +28,7 @@ import {
   type TokensOutput,
   type TrackSummary,
 } from "./schemas";
-import { annotationTrackSummary } from "@/server/services/collab/annotations";
+import { annotationTrackSummary } from "@/server/services/records/annotations";
 import { scanMatches } from "./regex-scan";
 
 const LIST_SELECT = {

@@ -1,12 +1,12 @@
 /**
- * Meta track rows by step range, for the explorer (issue 5): the tracks under the tokens and the
+ * Meta track rows by step range, for the explorer: the tracks under the tokens and the
  * Match view's heatmaps. Kept apart from datasets.ts so the two can evolve independently.
  */
 import { AppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import { readMetaWindow, readVocabulary } from "@/server/storage/dataset-store";
 import { MAX_STATE_WINDOW, type MetaWindowInput, type MetaWindowOutput } from "./schemas-meta";
-import { readAnnotationTrack } from "@/server/services/collab/annotations";
+import { readAnnotationTrack } from "@/server/services/records/annotations";
 
 const b64 = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
 

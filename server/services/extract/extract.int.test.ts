@@ -70,6 +70,7 @@ describe("extractDataset", () => {
     const model = loadRnnModel(readSafetensors(weights).tensors);
     const tok = tokenize(input.text, parseVocab(JSON.parse(vocabText)), { level: "char" });
     const ref = runRnn(model, tok.ids);
+    expect(ref.sources.map((s) => s.name)).toEqual(["states1", "output1"]);
     for (const src of ref.sources) {
       const stored = await readStates(t.db, workspaceId, { datasetId: out.datasetId, source: src.name, from: 0, to: 1500 }, 10_000);
       expect(stored.values).toEqual(src.data);

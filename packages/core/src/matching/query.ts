@@ -112,7 +112,7 @@ export function planMatch(query: MatchQuery, totalSteps: number, cellCount: numb
   const padL = nonNegInt(query.padLeft ?? d.padLeft, "padL (padding before)");
   const padR = nonNegInt(query.padRight ?? d.padRight, "padR (padding after)");
   const mode = query.mode ?? d.mode;
-  if (mode !== "fast" && mode !== "precise") {
+  if (!MATCH_MODES.includes(mode)) {
     throw new AppError("BAD_INPUT", `mode must be "fast" or "precise", got ${String(mode)}`);
   }
   const length = query.length ?? d.length;

@@ -92,9 +92,12 @@ describe("runRnn", () => {
     const m = loadRnnModel(lstmDict({ layers: 2, H: 6, V: 7 }));
     const ids = Array.from({ length: 50 }, (_, i) => (i * 3) % 7);
     const ref = runRnn(m, ids, { kernel: "js", inputTable: "never", chunkSteps: 50 });
+    expect(ref.sources.map((s) => s.name)).toEqual(["states1", "output1", "states2", "output2"]);
     for (const opts of [{ kernel: "simd" as const, inputTable: "always" as const, chunkSteps: 7 }, { kernel: "js" as const, inputTable: "always" as const, chunkSteps: 1 }]) {
       const r = runRnn(m, ids, opts);
+      expect(r.sources.map((s) => s.name)).toEqual(ref.sources.map((s) => s.name));
       r.sources.forEach((s, i) => {
+        expect(s.data).toHaveLength(ref.sources[i]!.data.length);
         const want = ref.sources[i]!.data;
         s.data.forEach((v, j) => expect(Math.abs(v - want[j]!)).toBeLessThan(1e-6));
       });

@@ -1,4 +1,4 @@
-/** Helpers shared by the collaboration services: member refs, dataset scoping, record events. */
+/** Helpers shared by the record services: member refs, dataset scoping, record events. */
 import { AppError } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import { Prisma } from "@/prisma/generated/client";

@@ -18,6 +18,7 @@ import {
   ZFreezeOptions,
   ZFrozenResult,
   ZHypothesisCreate,
+  ZHypothesisFields,
   ZHypothesisListInput,
   ZHypothesisSnapshot,
   ZHypothesisUpdate,
@@ -170,23 +171,11 @@ export async function createHypothesis(db: Db, workspaceId: string, userId: stri
   return getHypothesis(db, workspaceId, id);
 }
 
-function fieldData(f: HypothesisFields) {
-  return {
-    name: f.name,
-    description: f.description,
-    source: f.source,
-    start: f.start,
-    end: f.end,
-    padLeft: f.padLeft,
-    padRight: f.padRight,
-    threshold: f.threshold,
-    cells: f.cells,
-    addedCells: f.addedCells,
-    excludedCells: f.excludedCells,
-    mode: f.mode,
-    length: f.length,
-    tags: f.tags,
-  };
+const FIELD_KEYS = Object.keys(ZHypothesisFields.shape) as (keyof HypothesisFields)[];
+
+/** The stored columns of the editable fields, without the request's other keys (dataset, freeze options). */
+function fieldData(f: HypothesisFields): HypothesisFields {
+  return Object.fromEntries(FIELD_KEYS.map((k) => [k, f[k]])) as HypothesisFields;
 }
 
 function frozenJson(f: FrozenResult) {

@@ -1,7 +1,7 @@
 /**
- * Request and response schemas of the collaboration use cases: hypotheses, annotations,
- * comments, mentions and live record events. Shared by services, routers and tests; every string
- * and array is bounded.
+ * Request and response schemas of the durable records: hypotheses, annotations, comments,
+ * mentions and live record events. Shared by services, routers and tests; every string and
+ * array is bounded.
  */
 import { z } from "zod";
 import { ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
@@ -115,9 +115,8 @@ export const ZHypothesisListInput = z.object({
 export const ZFrozenResult = z.object({
   /** The match result key (same as `match.run`'s). */
   key: z.string(),
-  k: z.number().int(),
-  before: z.number().int(),
-  after: z.number().int(),
+  /** The rest of the query the results were frozen with. */
+  ...ZFreezeOptions.shape,
   frozenAt: z.date(),
   result: ZMatchResult,
 });
