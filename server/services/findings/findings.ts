@@ -14,7 +14,7 @@ import { AppError, packStates, unpackStates, type FindingData, type SnapshotAuth
 import { Prisma } from "@/prisma/generated/client";
 import type { Db } from "@/server/db/client";
 import { ROLE_RANK, type Actor } from "@/server/services/authz";
-import { handleOf, isUniqueViolation } from "@/server/services/collab/common";
+import { handleOf, isUniqueViolation } from "@/server/services/records/common";
 import type { Role } from "@/server/services/schemas";
 import { parseInput } from "@/server/services/validate";
 import { newFindingId } from "./ids";

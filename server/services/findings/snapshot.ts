@@ -26,7 +26,7 @@ import { getDataset, readStates, readTokens } from "@/server/services/datasets/d
 import { readMetaEncoded } from "@/server/services/datasets/meta-window";
 import type { TrackSummary } from "@/server/services/datasets/schemas";
 import { canonicalQuery, type CanonicalQuery, type MatchResultOut } from "@/server/services/matching/schemas";
-import { checkCells } from "@/server/services/collab/common";
+import { checkCells } from "@/server/services/records/common";
 import type { ZFindingViewInput } from "./schemas";
 
 /** Context columns of a match row: the Match view's defaults (3 before, 20 after). */
