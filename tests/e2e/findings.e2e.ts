@@ -55,6 +55,13 @@ test("publish → read signed out → v2 → embed → SVG download → private 
   test.setTimeout(600_000);
   await page.setViewportSize({ width: 1600, height: 1100 });
   await signInDemo(page);
+  // the data's citation, entered on the dataset's page, is pinned by the findings published from it
+  await page.goto(`/w/demo/datasets/${datasetId}`);
+  await page.getByTestId("dataset-about-edit").click();
+  await page.getByTestId("dataset-citation-input").fill("Books corpus, tokenised by the lab (2026).");
+  await page.getByTestId("dataset-about-save").click();
+  await expect(page.getByTestId("dataset-citation")).toHaveText("Books corpus, tokenised by the lab (2026).");
+  await expect(page.getByTestId("dataset-about")).toContainText(/sha256:[0-9a-f]{64}/);
   await page.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}`);
   await expect(page.getByTestId("line-plot").first()).toBeVisible();
 
@@ -78,6 +85,7 @@ test("publish → read signed out → v2 → embed → SVG download → private 
   await expect(r.getByTestId("finding-title")).toHaveText("Cells that open a phrase");
   await expect(r.getByTestId("finding-authors")).toHaveText("Demo researcher");
   await expect(r.getByTestId("finding-abstract").locator("strong")).toHaveText("together");
+  await expect(r.getByTestId("dataset-citation")).toHaveText("Books corpus, tokenised by the lab (2026).");
   await expect(r.getByTestId("finding-select").locator("svg.finding-figure")).toBeVisible();
   await expect(r.getByTestId("finding-match").locator("svg.finding-figure")).toBeVisible();
   await expect(r.getByTestId("finding-select").locator(`g.tok[data-t="${s1}"] text`)).toHaveText(tokenAt(s1));

@@ -1,5 +1,6 @@
 export * from "./errors";
 export * from "./random";
+export * from "./html-text";
 export * from "./matching/matrix";
 export * from "./matching/on-index";
 export * from "./matching/query";

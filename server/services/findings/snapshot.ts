@@ -6,6 +6,7 @@
 import {
   AppError,
   applyManualEdits,
+  htmlToText,
   SNAPSHOT_CONTEXT_BEFORE,
   SNAPSHOT_FORMAT,
   SNAPSHOT_MAX_STATE_BYTES,
@@ -37,22 +38,6 @@ export const ROW_AFTER = 20;
 export type MatchRunner = (q: CanonicalQuery) => Promise<MatchResultOut>;
 
 type View = z.output<typeof ZFindingViewInput>;
-
-/** LSTMVis descriptions may hold HTML: the snapshot keeps their text. */
-export function htmlToText(s: string): string {
-  return s
-    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, "")
-    .replace(/<br\s*\/?>|<\/p>/gi, "\n")
-    .replace(/<[^>]*>/g, "")
-    .replace(/&nbsp;/g, " ")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, "&")
-    .replace(/[ \t]+\n/g, "\n")
-    .trim();
-}
 
 function decode(kind: "f32" | "i32", b64: string): number[] {
   const buf = Buffer.from(b64, "base64");
