@@ -94,8 +94,16 @@ test("publish → read signed out → v2 → embed → SVG download → private 
   await expect(r.locator(".select-view path.hl")).toHaveCount(1);
   await r.locator('.match-view .heatmap rect[data-r="0"]').nth(4).hover();
   await expect(r.getByTestId("finding-tooltip")).toContainText("cells on");
+  // the result first, its cells-on count once, then the tracks
+  expect(await r.getByTestId("finding-tooltip").innerText()).toMatch(/^#1 · step \d+ .*\d+\/\d+ cells on · pos: (?!.*cells on)/);
   await expect(r.locator(".match-view rect.hl").first()).toBeAttached();
   await r.screenshot({ path: "test-results/finding-page-1440.png", fullPage: true });
+  await r.screenshot({ path: "test-results/finding-page-1440-top.png" });
+  for (const [q, file] of [["figure.png?view=both&width=two&scale=2", "finding-figure-two@2x.png"], ["figure.png?view=select&width=one&scale=4", "finding-figure-select-one@4x.png"], ["figure.svg?view=both&width=two", "finding-figure-two.svg"]]) {
+    const got = await r.request.get(`${v1}/${q}`);
+    expect(got.status()).toBe(200);
+    (await import("node:fs")).writeFileSync(`test-results/${file}`, await got.body());
+  }
   const v1Figure = await r.evaluate(async (u) => (await fetch(u)).text(), `${v1}/figure.svg?view=both&width=two`);
 
   // the downloaded SVG parses as XML and holds the brushed tokens as text

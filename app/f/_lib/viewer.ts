@@ -128,9 +128,11 @@ export function findingViewer(): void {
         g.appendChild(hl);
         const c = g.querySelector(`[data-r="${r}"][data-k="${k}"]`);
         const text = c?.getAttribute("data-tip") ?? c?.querySelector("title")?.textContent;
-        if (text) tips.push(text);
+        // the result text's tip already says how many cells are on: the count heatmap's would repeat it
+        if (text && g.getAttribute("data-name") !== "count") tips.push(text);
       });
-      return show(tips.reverse().join(" · "), e);
+      // the result (rank, step, token, cells on) first, then the tracks
+      return show(tips.join(" · "), e);
     }
     if (!target?.closest?.(".chip")) {
       highlight(null, null);
