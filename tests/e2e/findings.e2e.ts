@@ -80,6 +80,9 @@ test("publish → read signed out → v2 → embed → SVG download → private 
   // a reader without an account
   const reader = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
   const r = await reader.newPage();
+  // the pages' CSP (script-src 'self', no inline script) must not block anything they do
+  const refused: string[] = [];
+  r.on("console", (m) => void (/Content Security Policy/i.test(m.text()) && refused.push(m.text())));
   const res = await r.goto(v1);
   expect(res?.status()).toBe(200);
   await expect(r.getByTestId("finding-title")).toHaveText("Cells that open a phrase");
@@ -104,6 +107,11 @@ test("publish → read signed out → v2 → embed → SVG download → private 
     expect(got.status()).toBe(200);
     (await import("node:fs")).writeFileSync(`test-results/${file}`, await got.body());
   }
+  // zoom in place (the viewer fetches the page at the next zoom and swaps the Select view)
+  await r.getByRole("link", { name: "Zoom in" }).click();
+  await expect(r.locator("#zoom-controls")).toContainText("45 px/step");
+  await expect(r).toHaveURL(/zoom=45/);
+  await expect(r.getByTestId("finding-select").locator(`g.tok[data-t="${s1}"] text`)).toHaveText(tokenAt(s1));
   const v1Figure = await r.evaluate(async (u) => (await fetch(u)).text(), `${v1}/figure.svg?view=both&width=two`);
 
   // the downloaded SVG parses as XML and holds the brushed tokens as text
@@ -172,5 +180,6 @@ test("publish → read signed out → v2 → embed → SVG download → private 
   const gone = await r.goto(v1);
   expect(gone?.status()).toBe(410);
   await expect(r.getByTestId("tombstone")).toContainText("withdrawn by the authors on");
+  expect(refused).toEqual([]);
   await reader.close();
 });

@@ -45,10 +45,26 @@ const VIEWER_JS = `(${findingViewer.toString()})();\n`;
 const SECURITY = { "x-content-type-options": "nosniff", "referrer-policy": "strict-origin-when-cross-origin" } as const;
 const NO_FRAMES = { "content-security-policy": "frame-ancestors 'none'", "x-frame-options": "DENY" } as const;
 
+/**
+ * The pages' policy: their one script is /f/assets/viewer.js, styles and fonts are inline (data:
+ * fonts), figures are inline SVG. Only the embed may be framed, by any site.
+ */
+export function pagePolicy(frameable: boolean): string {
+  return `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors ${frameable ? "*" : "'none'"}`;
+}
+
 function htmlResponse(body: string, status: number, headers: Record<string, string> = {}, frameable = false): Response {
   return new Response(body, {
     status,
-    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache", vary: "cookie", ...SECURITY, ...(frameable ? { "content-security-policy": "frame-ancestors *" } : NO_FRAMES), ...headers },
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-cache",
+      vary: "cookie",
+      ...SECURITY,
+      ...(frameable ? {} : { "x-frame-options": "DENY" }),
+      "content-security-policy": pagePolicy(frameable),
+      ...headers,
+    },
   });
 }
 

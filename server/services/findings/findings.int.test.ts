@@ -2,7 +2,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetPageCache } from "../../../app/f/_lib/pages";
-import { FINDING_ROUTES, serveFinding } from "../../../app/f/_lib/serve";
+import { FINDING_ROUTES, pagePolicy, serveFinding } from "../../../app/f/_lib/serve";
 import { callerFor, collabFixture, trpcError, type CollabFixture } from "../../../tests/fixtures/collab";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
 import { MatchEngine } from "../matching/engine";
@@ -129,7 +129,8 @@ describe("publishing", () => {
     const r = await get(`/f/${out.findingId}`);
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toBe("text/html; charset=utf-8");
-    expect(r.headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
+    expect(r.headers.get("content-security-policy")).toBe(pagePolicy(false));
+    expect(pagePolicy(false)).toMatch(/script-src 'self';.*object-src 'none';.*frame-ancestors 'none'$/);
     const page = await r.text();
     expect(page).toContain("Editor, Grace Hopper");
     expect(page).toContain("<strong>together</strong>");
@@ -245,7 +246,8 @@ describe("embedding", () => {
     const priv = await publish({ visibility: "WORKSPACE" });
     expect((await q(`${ORIGIN}/f/${priv.findingId}`)).status).toBe(404);
     const embed = await get(`/f/${out.findingId}/embed?theme=dark`);
-    expect(embed.headers.get("content-security-policy")).toBe("frame-ancestors *");
+    expect(embed.headers.get("content-security-policy")).toBe(pagePolicy(true));
+    expect(pagePolicy(true)).toMatch(/script-src 'self';.*frame-ancestors \*$/);
     expect(embed.headers.get("x-frame-options")).toBeNull();
     expect(await embed.text()).toContain('fill="#0f1419"');
     expect((await get(`/f/${out.findingId}`)).headers.get("x-frame-options")).toBe("DENY");
