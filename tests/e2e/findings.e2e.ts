@@ -136,6 +136,13 @@ test("publish → read signed out → v2 → embed → SVG download → private 
   const v2 = await publishFromDialog(page, "Cells that open a phrase (revised)", { version: true });
   expect(v2).toBe(`/f/${id}/v2`);
 
+  // for a member, "Open in workspace" restores the published view (brush, selection)
+  await page.goto(v2);
+  await page.getByTestId("open-in-workspace").click();
+  await expect(page.getByTestId("brush")).toHaveAttribute("data-from", String(s2));
+  await expect(page.getByTestId("brush")).toHaveAttribute("data-to", String(s2 + 3));
+  await expect(page.getByTestId("selected-count").first()).not.toHaveText("0 cells");
+
   await r.goto(v1);
   await expect(r.getByTestId("not-latest")).toContainText("this is not the latest version");
   await expect(r.getByTestId("finding-select").locator(`g.tok[data-t="${s1}"]`)).toBeVisible();
