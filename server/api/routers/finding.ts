@@ -22,7 +22,7 @@ export const findingRouter = router({
   publish: workspaceProcedure("EDITOR")
     .input(ZPublishInput)
     .output(ZPublishOutput)
-    .mutation(({ ctx, input }) => findings.publishFinding(ctx.db, ctx.actor, access(ctx), input, workerMatchRunner(ctx.db, ctx.access.workspace.id, () => matchServing(env())), ctx.publicUrl)),
+    .mutation(({ ctx, input }) => findings.publishFinding(ctx.db, ctx.actor, access(ctx), input, workerMatchRunner(ctx.db, ctx.access.workspace.id, () => matchServing(ctx.pubsub, env())), ctx.publicUrl)),
 
   /** The workspace's findings this member may see, newest first (filter by dataset or hypothesis). */
   list: workspaceProcedure("VIEWER")

@@ -88,7 +88,7 @@ describe("publishing", () => {
   });
 
   it("publishes from a hypothesis; editing it and publishing again makes v2 while v1's figures, CSV and JSON keep their bytes", async () => {
-    const as = callerFor(t.db);
+    const as = callerFor(t);
     const h = await as(fx.users.editor).hypothesis.create({
       workspace: fx.ws,
       datasetId: fx.datasetId,
@@ -202,7 +202,7 @@ describe("who sees what", () => {
     const out = await publish();
     const viewerErr = await withdrawFinding(t.db, { userId: fx.users.viewer }, { workspaceId: fx.workspaceId, role: "VIEWER" }, out.findingId, ORIGIN).catch((e: unknown) => e);
     expect(String(viewerErr)).toMatch(/managed by its authors and the workspace's OWNERs/);
-    const as = callerFor(t.db);
+    const as = callerFor(t);
     const w = await as(fx.users.owner).finding.withdraw({ workspace: fx.ws, id: out.findingId });
     expect(w.withdrawnAt).toBeInstanceOf(Date);
     for (const p of ["", "/v1", "/embed", "/figure.svg", "/v1/matches.csv"]) {
@@ -216,7 +216,7 @@ describe("who sees what", () => {
   });
 
   it("viewers cannot publish; a dataset of another workspace is not found", async () => {
-    const as = callerFor(t.db);
+    const as = callerFor(t);
     const e = await trpcError(as(fx.users.viewer).finding.publish({ workspace: fx.ws, datasetId: fx.datasetId, title: "x", view: { layers: [{ source: "states::states1", cells: [0] }], brush: [3, 5] } }));
     expect(e.code).toBe("FORBIDDEN");
     const other = await collabFixture(t.db, "elsewhere");
@@ -292,7 +292,7 @@ function anonymousRouteFiles(): string[] {
 describe("anonymous routes expose nothing beyond the snapshot", () => {
   it("enumerates every route; an unlisted finding's routes carry none of the workspace's other data; a private one is 404 everywhere", async () => {
     expect(anonymousRouteFiles()).toEqual(["f/[...path]/route.ts", "oembed/route.ts", "p/[slug]/route.ts"]);
-    const as = callerFor(t.db);
+    const as = callerFor(t);
     await as(fx.users.editor).hypothesis.create({ workspace: fx.ws, datasetId: fx.datasetId, name: "SECRET-HYPOTHESIS", description: "SECRET-NOTE", source: "states::states1", start: 30, end: 33, padLeft: 1, padRight: 0, threshold: 0.3, cells: [2] });
     await t.db.dataset.update({ where: { id: fx.datasetId }, data: { citation: "Data: Lab (2026)." } });
     await t.db.workspace.update({ where: { id: fx.workspaceId }, data: { name: "SECRET-WORKSPACE-NAME" } });
