@@ -156,10 +156,12 @@ describe("persistence", () => {
     await synced(a.provider);
     for (let i = 0; i < 30; i++) a.map.set(`k${i}`, i);
     a.text.insert(0, "survives a restart");
-    // let the last edit reach the server before it stops (a client-side detail, not the server's bound)
-    await new Promise((r) => setTimeout(r, 100));
+    // the server has the last edit before it stops: another member in the room sees it
+    const w = client(s.port, room, "watcher");
+    await expect.poll(() => w.text.toString(), { timeout: 5000 }).toBe("survives a restart");
     await stopServer(s.server);
     a.provider.destroy();
+    w.provider.destroy();
     expect((await rows(room)).n).toBeGreaterThan(0);
 
     const s2 = await startServer();
@@ -174,11 +176,10 @@ describe("persistence", () => {
     const room = "ws:w1:idle";
     const a = client(s.port, room, "alice");
     await synced(a.provider);
-    for (const word of ["here", "still "]) {
+    for (const [i, word] of ["here", "still "].entries()) {
       a.text.insert(0, word);
-      await new Promise((r) => setTimeout(r, 60)); // separate batches
+      await expect.poll(async () => (await rows(room)).n, { timeout: 5000 }).toBe(i + 1); // separate batches
     }
-    await expect.poll(async () => (await rows(room)).n, { timeout: 2000 }).toBe(2);
     expect(s.server.loadedRooms().get(room)).toBe(1);
     a.provider.destroy();
     await expect.poll(() => s.server.loadedRooms().get(room), { timeout: 1000 }).toBe(0);

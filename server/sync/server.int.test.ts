@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION } from "@statescope/collab";
+import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer, seedMembers } from "../../tests/setup/sync-server";
+import { createTestSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
 import { signSyncToken } from "../services/sync-tokens";
 import { CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, type SyncServer } from "./server";
 
@@ -88,10 +88,10 @@ describe("read-only members", () => {
     await expect.poll(() => viewerDoc.getMap("view").get("threshold"), { timeout: 5000 }).toBe(0.5);
     viewerDoc.getMap("view").set("threshold", 0.9);
     viewerDoc.getMap("view").set("hijack", true);
-    // give a write every chance to arrive, then check it did not
-    editorDoc.getMap("view").set("ping", 1);
-    await expect.poll(() => viewerDoc.getMap("view").get("ping"), { timeout: 5000 }).toBe(1);
-    await new Promise((r) => setTimeout(r, 300));
+    // a round trip proves the server has read those writes: the viewer's presence, sent on the
+    // same socket after them, reaches the editor (the server handles one socket's frames in order)
+    viewer.awareness.setLocalState(presenceAt(77));
+    await expect.poll(() => (editor.awareness.getStates().get(viewerDoc.clientID) as Presence | undefined)?.view?.position, { timeout: 5000 }).toBe(77);
     expect(editorDoc.getMap("view").get("threshold")).toBe(0.5);
     expect(editorDoc.getMap("view").get("hijack")).toBeUndefined();
     editor.destroy();
