@@ -165,6 +165,7 @@ test("publish → read signed out → v2 → embed → SVG download → private 
   const frame = host.frameLocator("iframe[title]");
   await expect(frame.getByTestId("embed-figure").first()).toBeVisible();
   await expect(frame.locator(".select-view").first()).toBeAttached();
+  await host.screenshot({ path: "test-results/finding-embed.png" });
   // only the embed may be framed: the page itself refuses (frame-ancestors 'none')
   await expect.poll(() => host.frame({ name: "page" })?.url()).toMatch(/^chrome-error:/);
   site.close();
@@ -187,6 +188,7 @@ test("publish → read signed out → v2 → embed → SVG download → private 
   const gone = await r.goto(v1);
   expect(gone?.status()).toBe(410);
   await expect(r.getByTestId("tombstone")).toContainText("withdrawn by the authors on");
+  await r.screenshot({ path: "test-results/finding-tombstone.png" });
   expect(refused).toEqual([]);
   await reader.close();
 });
