@@ -22,3 +22,4 @@ export * from "./figures/snapshot";
 export * from "./figures/svg";
 export * from "./figures/theme";
 export * from "./figures/figure";
+export * from "./csv-safety";
