@@ -20,7 +20,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["packages/**/*.test.ts", "server/**/*.test.ts", "workers/**/*.test.ts", "tests/contracts/**/*.test.ts"],
+          include: ["packages/**/*.test.ts", "server/**/*.test.ts", "workers/**/*.test.ts", "tests/contracts/**/*.test.ts", "app/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
           // a hang guard, not a speed check (benchmarks measure speed): second-long tests take
           // several times longer on a machine shared by several test runs

@@ -5,6 +5,7 @@ import { authRouter } from "./routers/auth";
 import { commentRouter } from "./routers/comment";
 import { datasetRouter } from "./routers/dataset";
 import { eventsRouter } from "./routers/events";
+import { findingRouter } from "./routers/finding";
 import { hypothesisRouter } from "./routers/hypothesis";
 import { inviteRouter } from "./routers/invite";
 import { matchRouter } from "./routers/match";
@@ -25,6 +26,7 @@ export const appRouter = router({
   comment: commentRouter,
   events: eventsRouter,
   analysis: analysisRouter,
+  finding: findingRouter,
 });
 
 export type AppRouter = typeof appRouter;

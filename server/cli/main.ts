@@ -50,9 +50,9 @@ const COMMANDS: Record<string, CommandSpec> = {
     text: (o) => `created workspace ${String(o.slug)} (id ${String(o.workspaceId)}), owner ${String(o.ownerEmail)}`,
   },
   import: {
-    usage: "statescope import <folder-or-archive> --workspace SLUG [--owner EMAIL] [--name NAME] [--json]",
-    summary: "import an LSTMVis project or NumPy folder (or a .zip/.tar.gz of one) as a new dataset; progress on stderr",
-    options: { workspace: { type: "string" }, owner: { type: "string" }, name: { type: "string" } },
+    usage: 'statescope import <folder-or-archive> --workspace SLUG [--owner EMAIL] [--name NAME] [--description "…"] [--citation "…"] [--json]',
+    summary: "import an LSTMVis project or NumPy folder (or a .zip/.tar.gz of one) as a new dataset; progress on stderr; --citation says how to cite the data on findings",
+    options: { workspace: { type: "string" }, owner: { type: "string" }, name: { type: "string" }, description: { type: "string" }, citation: { type: "string" } },
     async run({ db, values, positionals, note }) {
       const path = await import("node:path");
       const { env } = await import("@/server/env");
@@ -74,6 +74,11 @@ const COMMANDS: Record<string, CommandSpec> = {
           },
         ),
       );
+      const meta = { ...(typeof values.description === "string" ? { description: values.description } : {}), ...(typeof values.citation === "string" ? { citation: values.citation } : {}) };
+      if (Object.keys(meta).length > 0) {
+        const { updateDatasetMeta } = await import("@/server/services/findings/findings");
+        await updateDatasetMeta(db, { workspaceId: ws.workspaceId, role: "OWNER" }, { datasetId: out.datasetId, ...meta });
+      }
       return { ...out, workspaceCreated: ws.workspaceCreated };
     },
     text: (o) => `imported dataset ${String(o.name)} (id ${String(o.datasetId)}): ${String(o.steps)} steps${(o.warnings as string[]).map((w) => `\nwarning: ${w}`).join("")}`,
@@ -264,7 +269,138 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   ...ANALYZE_COMMANDS,
+  "finding publish": {
+    usage:
+      'statescope finding publish --dataset ID --source NAME --brush A-B [--cells 1,2] [--threshold T] [--pad L,R] [--mode fast|precise] [--length L] --title "…" [--text-file notes.md] [--visibility unlisted|public|workspace|private] [--finding ID] --workspace SLUG [--owner EMAIL] [--json]',
+    summary: "publish a view as a finding (or, with --finding, its next version): the brush is half-open [A, B); cells default to the selection rule's at the threshold",
+    options: {
+      dataset: { type: "string" },
+      source: { type: "string" },
+      brush: { type: "string" },
+      cells: { type: "string" },
+      threshold: { type: "string" },
+      pad: { type: "string" },
+      mode: { type: "string" },
+      length: { type: "string" },
+      title: { type: "string" },
+      "text-file": { type: "string" },
+      visibility: { type: "string" },
+      finding: { type: "string" },
+      workspace: { type: "string" },
+      owner: { type: "string" },
+    },
+    async run({ db, values }) {
+      const path = await import("node:path");
+      const { readFile } = await import("node:fs/promises");
+      const { env } = await import("@/server/env");
+      const { MatchEngine } = await import("@/server/services/matching/engine");
+      const { publishFinding } = await import("@/server/services/findings/findings");
+      const { inProcessMatchRunner } = await import("@/server/services/findings/match-runners");
+      const brushRaw = required(values, "brush");
+      const brush = /^(\d{1,12})-(\d{1,12})$/.exec(brushRaw);
+      if (!brush) throw new AppError("BAD_INPUT", `--brush must be A-B, the half-open step range [A, B) (e.g. 120-128), got ${JSON.stringify(brushRaw)}`);
+      const padRaw = typeof values.pad === "string" ? values.pad : "1,0";
+      const pad = /^\d{1,2},\d{1,2}$/.test(padRaw) ? (padRaw.split(",").map(Number) as [number, number]) : null;
+      if (!pad) throw new AppError("BAD_INPUT", `--pad must be LEFT,RIGHT (two whole numbers, at most 20), got ${JSON.stringify(padRaw)}`);
+      const threshold = typeof values.threshold === "string" ? Number(values.threshold) : 0.3;
+      if (!Number.isFinite(threshold) || (typeof values.threshold === "string" && !/^-?\d+(\.\d+)?$/.test(values.threshold))) throw new AppError("BAD_INPUT", `--threshold must be a number, got ${JSON.stringify(values.threshold)}`);
+      const mode = typeof values.mode === "string" ? values.mode : "fast";
+      if (mode !== "fast" && mode !== "precise") throw new AppError("BAD_INPUT", `--mode must be fast or precise, got ${JSON.stringify(mode)}`);
+      const length = typeof values.length === "string" ? (/^\d{1,9}$/.test(values.length) ? Number(values.length) : NaN) : 0;
+      if (Number.isNaN(length)) throw new AppError("BAD_INPUT", `--length must be a whole number (0 = any), got ${JSON.stringify(values.length)}`);
+      const visRaw = typeof values.visibility === "string" ? values.visibility : undefined;
+      if (visRaw !== undefined && !["unlisted", "public", "workspace", "private"].includes(visRaw)) throw new AppError("BAD_INPUT", `--visibility must be unlisted, public, workspace or private, got ${JSON.stringify(visRaw)}`);
+      const cells = typeof values.cells === "string" ? parseCells(values.cells) : undefined;
+      let abstract = "";
+      if (typeof values["text-file"] === "string") {
+        const p = path.resolve(env().STATESCOPE_CWD ?? process.cwd(), values["text-file"]);
+        try {
+          abstract = await readFile(p, "utf8");
+        } catch (e) {
+          throw new AppError("BAD_INPUT", `--text-file ${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        }
+      }
+      const slug = required(values, "workspace");
+      const ws = await db.workspace.findUnique({ where: { slug }, select: { id: true } });
+      if (!ws) throw new AppError("BAD_INPUT", `workspace "${slug}" does not exist`);
+      const owner = typeof values.owner === "string" ? values.owner : undefined;
+      const author = await datasetCreator(db, ws.id, owner);
+      if (!author) throw new AppError("BAD_INPUT", owner ? `no user with the email ${owner}` : `workspace "${slug}" has no owner to publish as: pass --owner EMAIL`);
+      const membership = await db.membership.findUnique({ where: { workspaceId_userId: { workspaceId: ws.id, userId: author } }, select: { role: true } });
+      if (!membership) throw new AppError("BAD_INPUT", `${owner} is not a member of workspace "${slug}"`);
+      const e = env();
+      const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+      const engine = new MatchEngine(e.MATCH_CACHE_BYTES, { shardSteps: e.MATCH_SHARD_STEPS });
+      return publishFinding(
+        db,
+        { userId: author },
+        { workspaceId: ws.id, role: membership.role },
+        {
+          datasetId: required(values, "dataset"),
+          title: required(values, "title"),
+          abstract,
+          ...(typeof values.finding === "string" ? { findingId: values.finding } : {}),
+          ...(visRaw ? { visibility: visRaw.toUpperCase() as "UNLISTED" | "PUBLIC" | "WORKSPACE" | "PRIVATE" } : {}),
+          view: {
+            layers: [{ source: required(values, "source"), threshold, ...(cells ? { cells } : {}) }],
+            brush: [Number(brush[1]), Number(brush[2])],
+            pad,
+            match: { layer: 0, mode, length },
+          },
+        },
+        inProcessMatchRunner(db, engine),
+        publicUrl,
+      );
+    },
+    text: (o) => `published ${String(o.url)} (finding ${String(o.findingId)}, version ${String(o.version)})`,
+  },
+  export: {
+    usage: "statescope export --finding ID[@vN] --format svg|png|csv|json|bibtex|csl [--view select|match|both] [--width one|two] [--scale 2|4] [--theme light|dark] [--rows N] --out FILE [--json]",
+    summary: "write a finding's figure, match results or citation to FILE: the same bytes its URL serves (latest version unless @vN)",
+    options: {
+      finding: { type: "string" },
+      format: { type: "string" },
+      view: { type: "string" },
+      width: { type: "string" },
+      scale: { type: "string" },
+      theme: { type: "string" },
+      rows: { type: "string" },
+      out: { type: "string" },
+    },
+    async run({ db, values }) {
+      const path = await import("node:path");
+      const { writeFile } = await import("node:fs/promises");
+      const { env } = await import("@/server/env");
+      const { readFinding } = await import("@/server/services/findings/findings");
+      const { fileParams, findingFile } = await import("@/server/services/findings/files");
+      const ref = /^([0-9a-z]{12})(?:@v([1-9]\d{0,8}))?$/.exec(required(values, "finding"));
+      if (!ref) throw new AppError("BAD_INPUT", `--finding must be a finding id, optionally with @vN (e.g. 7k2m9x4q8t3z@v2), got ${JSON.stringify(values.finding)}`);
+      const formats = { svg: "figure.svg", png: "figure.png", csv: "matches.csv", json: "matches.json", bibtex: "cite.bib", csl: "cite.json" } as const;
+      const format = required(values, "format");
+      if (!(format in formats)) throw new AppError("BAD_INPUT", `--format must be ${Object.keys(formats).join(", ")}, got ${JSON.stringify(format)}`);
+      const out = path.resolve(env().STATESCOPE_CWD ?? process.cwd(), required(values, "out"));
+      const read = await readFinding(db, "admin", ref[1]!, ref[2] ? Number(ref[2]) : undefined);
+      if (read.status === "not-found") throw new AppError("NOT_FOUND", `finding ${ref[1]}${ref[2] ? ` has no version ${ref[2]}` : " does not exist"}`);
+      if (read.status === "withdrawn") throw new AppError("CONFLICT", `finding ${ref[1]} was withdrawn by the authors on ${read.withdrawnAt.toISOString().slice(0, 10)}`);
+      const e = env();
+      const file = await findingFile(read, formats[format as keyof typeof formats], fileParams((k) => values[k] as string | undefined), { publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`, accessed: new Date() });
+      try {
+        await writeFile(out, file.body);
+      } catch (err) {
+        throw new AppError("BAD_INPUT", `--out ${out}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      }
+      return { path: out, bytes: file.body.length, contentType: file.contentType };
+    },
+    text: (o) => `wrote ${String(o.bytes)} bytes (${String(o.contentType)}) to ${String(o.path)}`,
+  },
 };
+
+/** "3,17,42" → [3, 17, 42], or a BAD_INPUT naming the flag. */
+function parseCells(raw: string): number[] {
+  const parts = raw.split(",").map((c) => c.trim());
+  if (parts.some((c) => !/^\d{1,9}$/.test(c))) throw new AppError("BAD_INPUT", `--cells must be a comma-separated list of cell indices, got ${JSON.stringify(raw)}`);
+  return parts.map(Number);
+}
 
 /** The user a CLI-made dataset is attributed to: --owner, else the workspace's first owner. */
 async function datasetCreator(db: Db, workspaceId: string, ownerEmail: string | undefined): Promise<string | null> {

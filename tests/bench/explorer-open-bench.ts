@@ -21,23 +21,19 @@
  *    start. Navigation timing and the resource timings (tRPC, the states route) give the breakdown.
  *    Chromium runs with CHROMIUM_ARGS (tests/chromium-args.ts), which turn off its own UI work.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
-import { resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { chromium, type Browser, type BrowserContext } from "@playwright/test";
 import { mulberry32 as rng } from "@statescope/core";
-import { createDb, pgPool, type Db } from "@/server/db/client";
-import { ensureDatabase } from "@/server/db/embedded";
-import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
-import { resetEnvCache } from "@/server/env";
+import { pgPool, type Db } from "@/server/db/client";
 import { DEMO_LOGIN, DEMO_WORKSPACE, seedDemo } from "@/server/services/seed";
 import { createTrack, StreamingTrackWriter } from "@/server/services/datasets/writer";
 import { TOKEN_CHUNK_ROWS, writeTokenChunk, writeVocabulary } from "@/server/storage/dataset-store";
 import { CHROMIUM_ARGS } from "../chromium-args";
 import { writeGeneratedSource } from "./generated-source";
-import { runBench } from "./run";
+import { benchDatabase, pct, row, runBench } from "./run";
+import { startWeb, stopWeb } from "./web-server";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -58,7 +54,6 @@ const PORT = Number(process.env.BENCH_PORT ?? 3160);
 const PG_PORT = Number(process.env.BENCH_PG_PORT ?? 54560);
 const BUDGET_MS = 1500;
 const MARK = "statescope:first-window";
-const ROOT = resolve(import.meta.dirname, "..", "..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? (fs.existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 
@@ -139,33 +134,6 @@ async function ensureDataset(db: Db): Promise<string> {
   return ds.id;
 }
 
-/** `npm run start:web` on the bench database: builds when sources changed, then `next start`. */
-function startWeb(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/cli/launch.ts", "web"], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOSTNAME: "127.0.0.1", STATESCOPE_DATA_DIR: DATA_DIR, NEXT_TELEMETRY_DISABLED: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  const lines = (s: NodeJS.ReadableStream) => createInterface({ input: s }).on("line", (l) => /build|error|fail|warn/i.test(l) && log(`web: ${l}`));
-  lines(child.stdout!);
-  lines(child.stderr!);
-  return new Promise((ok, fail) => {
-    const until = Date.now() + 15 * 60_000;
-    const poll = async () => {
-      if (child.exitCode !== null) return fail(new Error(`the web app exited (${child.exitCode})`));
-      try {
-        if ((await fetch(`http://127.0.0.1:${PORT}/api/trpc/health`)).status < 500) return ok(child);
-      } catch {
-        /* not up yet */
-      }
-      if (Date.now() > until) return fail(new Error("the web app did not answer within 15 minutes"));
-      setTimeout(() => void poll(), 500);
-    };
-    void poll();
-  });
-}
-
 interface Sample {
   firstWindow: number;
   ttfb: number;
@@ -226,12 +194,7 @@ async function openOnce(ctx: BrowserContext, url: string, profile = false): Prom
   }
 }
 
-function pct(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-}
 const f0 = (x: number) => x.toFixed(0);
-const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
 
 /** Median end of the request that carried `proc` (relative to navigation start), or NaN. */
 function reqAt(samples: Sample[], proc: string, which: "start" | "end"): number {
@@ -240,18 +203,13 @@ function reqAt(samples: Sample[], proc: string, which: "start" | "end"): number 
 }
 
 async function main() {
-  await ensurePrismaClient(log);
-  const handle = await ensureDatabase({ dataDir: DATA_DIR, preferredPort: PG_PORT, log });
-  process.env.DATABASE_URL = handle.url;
-  resetEnvCache();
-  const db = createDb(handle.url);
+  const { handle, db } = await benchDatabase(DATA_DIR, PG_PORT, log);
   let web: ChildProcess | undefined;
   let browser: Browser | undefined;
   try {
-    await migrate(handle.url, log);
     const datasetId = await ensureDataset(db);
     log("starting the web app (production build)…");
-    web = await startWeb(handle.url);
+    web = await startWeb({ url: handle.url, port: PORT, dataDir: DATA_DIR, log });
     browser = await chromium.launch({ ...(CHROMIUM ? { executablePath: CHROMIUM } : {}), args: CHROMIUM_ARGS });
     const base = `http://127.0.0.1:${PORT}`;
     const login = await browser.newContext({ baseURL: base });
@@ -334,11 +292,7 @@ async function main() {
     }
   } finally {
     await browser?.close();
-    if (web && web.exitCode === null) {
-      const exited = new Promise((ok) => web!.once("exit", ok));
-      process.kill(-web.pid!, "SIGTERM");
-      await exited;
-    }
+    await stopWeb(web);
     await db.$disconnect();
     await handle.stop();
   }

@@ -15,7 +15,7 @@ export function runBench(main: () => Promise<void>): void {
   );
 }
 
-/** The q-quantile of xs (nearest rank). */
+/** The q-quantile (0–1) of `xs`, nearest rank. */
 export function pct(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
@@ -23,3 +23,21 @@ export function pct(xs: number[], q: number): number {
 
 /** One row of a Markdown table. */
 export const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
+
+/**
+ * The benchmark's database: the embedded PostgreSQL in `dataDir` (started, or the one already
+ * running there), migrated, with DATABASE_URL pointing at it for the services.
+ */
+export async function benchDatabase(dataDir: string, port: number, log: (line: string) => void) {
+  const { ensurePrismaClient, migrate } = await import("@/server/cli/runtime");
+  const { ensureDatabase } = await import("@/server/db/embedded");
+  const { resetEnvCache } = await import("@/server/env");
+  const { createDb } = await import("@/server/db/client");
+  await ensurePrismaClient(log);
+  const handle = await ensureDatabase({ dataDir, preferredPort: port, log });
+  process.env.DATABASE_URL = handle.url;
+  resetEnvCache();
+  const db = createDb(handle.url);
+  await migrate(handle.url, log);
+  return { handle, db };
+}

@@ -4,15 +4,11 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback } from "react";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { DatasetAbout } from "../findings/dataset-about";
 import { MiniHistogram } from "./histogram";
 import { TokenStream } from "./token-stream";
 
 const fmt = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toExponential(2) : v.toFixed(3));
-
-/** Descriptions may hold HTML (LSTMVis allowed it); we show their text only. */
-function plainText(html: string): string {
-  return html.replace(/<[^>]*>/g, "").replace(/&nbsp;/g, " ").replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
-}
 
 export function DatasetView({ slug, datasetId }: { slug: string; datasetId: string }) {
   const trpc = useTRPC();
@@ -20,6 +16,7 @@ export function DatasetView({ slug, datasetId }: { slug: string; datasetId: stri
   const pathname = usePathname();
   const sp = useSearchParams();
   const ds = useQuery(trpc.dataset.get.queryOptions({ workspace: slug, datasetId }));
+  const ws = useQuery(trpc.workspace.get.queryOptions({ workspace: slug }));
 
   const position = Math.max(0, Number(sp.get("pos") ?? 0) || 0);
   const query = sp.get("q") ?? "";
@@ -56,7 +53,6 @@ export function DatasetView({ slug, datasetId }: { slug: string; datasetId: stri
         <div className="row" style={{ alignItems: "center" }}>
           <div>
             <h2 id="ds-heading" style={{ margin: 0 }} data-testid="dataset-name">{d.name}</h2>
-            {d.description && d.description !== d.name ? <p className="muted">{plainText(d.description)}</p> : null}
           </div>
           <Link className="button" href={`/w/${slug}/datasets/${datasetId}/explore`} style={{ flex: "0 0 auto" }}>Open in explorer</Link>
         </div>
@@ -72,6 +68,16 @@ export function DatasetView({ slug, datasetId }: { slug: string; datasetId: stri
           </details>
         ) : null}
       </section>
+
+      <DatasetAbout
+        key={`${d.description}\u0000${d.citation}`}
+        slug={slug}
+        datasetId={datasetId}
+        description={d.description}
+        citation={d.citation}
+        contentHash={d.contentHash}
+        canEdit={ws.data?.role === "OWNER" || ws.data?.role === "EDITOR"}
+      />
 
       <section className="card" aria-labelledby="sources-heading">
         <h2 id="sources-heading" style={{ marginTop: 0 }}>Sources</h2>

@@ -1,11 +1,7 @@
-import { stepsThatFit } from "@statescope/core";
+import { GUTTER, RIGHT, stepsThatFit } from "@statescope/core";
 
-/** Left gutter (axis labels, track names) shared by every row of the Select view, so steps line up. */
-export const GUTTER = 64;
-/** Right margin for the threshold tag. */
-export const RIGHT = 48;
-export const TOKEN_H = 26;
-export const PLOT_H = 200;
+// The views' geometry is shared with the figure renderer (packages/core/src/figures/layout.ts).
+export { GUTTER, PLOT_H, RIGHT, TOKEN_H } from "@statescope/core";
 
 /** The width of a Select view `width` pixels wide left for the steps (core's window helpers take this). */
 export function plotWidth(width: number): number {

@@ -1,7 +1,7 @@
 "use client";
 import { memo, useCallback, useLayoutEffect, useMemo, useRef } from "react";
 import { flushSync } from "react-dom";
-import { rawCutoff, type StateMatrix, type Transform } from "@statescope/core";
+import { faintOpacity, PLOT_PAD_BOTTOM, PLOT_PAD_TOP, plotTicks, plotY, rawCutoff, selectedOpacity, tickLabel, VIEW_COLORS, type StateMatrix, type Transform } from "@statescope/core";
 import { GUTTER } from "./layout";
 
 interface LinePlotProps {
@@ -24,8 +24,8 @@ interface LinePlotProps {
   label: string;
 }
 
-export const PAD_TOP = 8;
-export const PAD_BOTTOM = 8;
+export const PAD_TOP = PLOT_PAD_TOP;
+export const PAD_BOTTOM = PLOT_PAD_BOTTOM;
 
 export function setupCanvas(c: HTMLCanvasElement, w: number, h: number): CanvasRenderingContext2D | null {
   const dpr = window.devicePixelRatio || 1;
@@ -75,10 +75,8 @@ export const LinePlot = memo(function LinePlot(p: LinePlotProps) {
   const { window: m, transform, domain, zoom, width, height } = p;
   const tanh = transform === "tanh";
   const innerH = height - PAD_TOP - PAD_BOTTOM;
-  const y = useCallback(
-    (v: number) => PAD_TOP + ((domain[1] - Math.max(domain[0], Math.min(domain[1], v))) / (domain[1] - domain[0])) * innerH,
-    [domain, innerH],
-  );
+  // the same scale as the published figures (packages/core/src/figures/layout.ts)
+  const y = useMemo(() => plotY(domain, height), [domain, height]);
   const invY = useCallback((py: number) => domain[1] - ((py - PAD_TOP) / innerH) * (domain[1] - domain[0]), [domain, innerH]);
 
   useLayoutEffect(() => {
@@ -87,8 +85,8 @@ export const LinePlot = memo(function LinePlot(p: LinePlotProps) {
     const ctx = setupCanvas(c, width, height);
     if (!ctx) return;
     ctx.lineWidth = 1;
-    ctx.strokeStyle = "#334155";
-    ctx.globalAlpha = Math.min(0.5, Math.max(0.03, 1 / Math.sqrt(Math.max(1, m.cells))));
+    ctx.strokeStyle = VIEW_COLORS.faint;
+    ctx.globalAlpha = faintOpacity(m.cells);
     for (let cell = 0; cell < m.cells; cell++) {
       ctx.beginPath();
       traceCell(ctx, m, cell, tanh, GUTTER, zoom, y);
@@ -103,15 +101,15 @@ export const LinePlot = memo(function LinePlot(p: LinePlotProps) {
     if (!ctx) return;
     ctx.lineJoin = "round";
     ctx.lineWidth = 1.6;
-    ctx.strokeStyle = "#2f6fde";
-    ctx.globalAlpha = p.selected.length > 40 ? 0.55 : 0.9;
+    ctx.strokeStyle = VIEW_COLORS.selected;
+    ctx.globalAlpha = selectedOpacity(p.selected.length);
     ctx.beginPath();
     for (const cell of p.selected) if (cell !== p.hovered) traceCell(ctx, m, cell, tanh, GUTTER, zoom, y);
     ctx.stroke();
     if (p.hovered !== null && p.hovered < m.cells) {
       ctx.globalAlpha = 1;
       ctx.lineWidth = 2.6;
-      ctx.strokeStyle = "#e8590c";
+      ctx.strokeStyle = VIEW_COLORS.hover;
       ctx.beginPath();
       traceCell(ctx, m, p.hovered, tanh, GUTTER, zoom, y);
       ctx.stroke();
@@ -156,7 +154,7 @@ export const LinePlot = memo(function LinePlot(p: LinePlotProps) {
 
   const ty = y(p.threshold);
   const plotW = GUTTER + m.steps * zoom;
-  const ticks = domain[0] < 0 ? [domain[0], domain[0] / 2, 0, domain[1] / 2, domain[1]] : [0, domain[1] / 2, domain[1]];
+  const ticks = plotTicks(domain);
   const b = p.brush;
   return (
     <div className="lineplot" style={{ height: p.height, width: p.width }} data-testid="line-plot" data-cut={cut ?? "none"}>
@@ -198,7 +196,7 @@ export const LinePlot = memo(function LinePlot(p: LinePlotProps) {
             <g key={v}>
               <line x1={GUTTER - 4} x2={GUTTER} y1={y(v)} y2={y(v)} />
               <text x={GUTTER - 6} y={y(v)} dy="0.32em" textAnchor="end">
-                {Math.abs(v) < 1e-9 ? "0" : v.toFixed(Math.abs(v) >= 10 ? 0 : 1)}
+                {tickLabel(v)}
               </text>
             </g>
           ))}

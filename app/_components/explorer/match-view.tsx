@@ -8,7 +8,10 @@ import {
   displayToken,
   encodeViewState,
   fitToken,
+  HEATMAP_W,
   MATCH_DEFAULTS,
+  MATCH_ROW_H,
+  MATCH_TOKEN_COLUMNS,
   matchResultsCsv,
   rawCutoff,
   scalarColor,
@@ -25,10 +28,10 @@ import { ScaleLegend } from "./scale-legend";
 import type { ExplorerSlots, Update } from "./slots";
 import { useMatch } from "./use-match";
 
-const ROW_H = 20;
-const HM_W = 7;
-/** Result text columns: 10.5px monospace (≈ 6.4 px a character), one column per context step. */
-const TOKEN_COLUMNS = { charPx: 6.4, padPx: 8, minPx: 16, maxPx: 96 };
+// the Match view's geometry, shared with the figure renderer (packages/core/src/figures/layout.ts)
+const ROW_H = MATCH_ROW_H;
+const HM_W = HEATMAP_W;
+const TOKEN_COLUMNS = MATCH_TOKEN_COLUMNS;
 
 interface RowData {
   start: number;

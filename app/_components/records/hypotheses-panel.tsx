@@ -5,6 +5,7 @@ import { hypothesisFromView, hypothesisViewState, type HypothesisView } from "@s
 import { DEFAULT_K, type ExplorerViewState } from "@statescope/core";
 import type { ExplorerView } from "@/app/_components/explorer/slots";
 import { computeSelection } from "@/app/_components/explorer/select-view";
+import { PublishButton } from "@/app/_components/findings/publish-dialog";
 import { useTRPC } from "@/app/_lib/trpc";
 import { explorerKey, useRecords } from "./records-context";
 import { FrozenEvidence } from "@/app/_components/analysis/frozen-evidence";
@@ -104,6 +105,17 @@ export function HypothesesPanel({ view }: { view: ExplorerView }) {
         >
           Save as hypothesis
         </WriteButton>
+        <PublishButton
+          workspace={c.workspace}
+          datasetId={c.datasetId}
+          userId={c.userId}
+          canWrite={c.canWrite && current.ok}
+          label="Publish view"
+          className="secondary small"
+          title="Publish the current view (all layers) as a citable finding"
+          testId="publish-view"
+          source={() => ({ kind: "view", state: view.state, selections: view.selections, title: current.ok ? summary(current.view) : "" })}
+        />
         {!current.ok && c.canWrite && <span className="muted hint">{current.reason}</span>}
       </div>
       {saving && current.ok && <SaveForm view={view} hv={current.view} onDone={() => setSaving(false)} />}
@@ -265,6 +277,7 @@ function HypothesisItem({ h, view, isCurrent, onTag, threadIds }: { h: Hypo; vie
         <button type="button" className="ghost small" disabled={!c.canComment} onClick={() => c.setDraft({ kind: "hypothesis", hypothesisId: h.id, name: h.name })}>Comment</button>
         <WriteButton className="ghost small" onClick={() => setMode(mode === "edit" ? "idle" : "edit")} data-testid="hypothesis-edit">Edit</WriteButton>
         <button type="button" className="ghost small" onClick={() => setMode(mode === "history" ? "idle" : "history")}>History</button>
+        <PublishButton workspace={c.workspace} datasetId={c.datasetId} userId={c.userId} canWrite={c.canWrite} source={() => ({ kind: "hypothesis", hypothesisId: h.id, title: h.name, abstract: h.description })} testId="hypothesis-publish" />
         {canDelete ? (
           <button type="button" className="ghost small danger-text" onClick={() => setMode("delete")} data-testid="hypothesis-delete">Delete</button>
         ) : (

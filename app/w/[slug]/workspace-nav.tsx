@@ -6,6 +6,7 @@ export function WorkspaceNav({ slug }: { slug: string }) {
   const path = usePathname();
   const tabs = [
     { href: `/w/${slug}`, label: "Datasets" },
+    { href: `/w/${slug}/findings`, label: "Findings" },
     { href: `/w/${slug}/members`, label: "Members" },
   ];
   return (

@@ -1,5 +1,6 @@
 export * from "./errors";
 export * from "./random";
+export * from "./html-text";
 export * from "./matching/matrix";
 export * from "./matching/on-index";
 export * from "./matching/query";
@@ -16,6 +17,11 @@ export * from "./explorer/initial-window";
 export * from "./explorer/colors";
 export * from "./explorer/match-layout";
 export * from "./explorer/export-csv";
+export * from "./figures/layout";
+export * from "./figures/snapshot";
+export * from "./figures/svg";
+export * from "./figures/theme";
+export * from "./figures/figure";
 export * from "./csv-safety";
 // issue 16: analysis (cell search, evidence for a match, threshold guidance, layer comparison)
 export * from "./analysis/rows";

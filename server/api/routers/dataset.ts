@@ -66,8 +66,9 @@ export const datasetRouter = router({
     .output(ZImportProgress)
     .mutation(({ ctx, input }) => datasets.cancelImport(ctx.db, ctx.access.workspace.id, input.datasetId)),
 
+  /** CONFLICT naming the dataset's published findings unless `confirmFindings` (they stay published). */
   delete: workspaceProcedure("EDITOR")
-    .input(ZDatasetRef)
+    .input(ZDatasetRef.extend({ confirmFindings: z.boolean().default(false) }))
     .output(z.void())
-    .mutation(({ ctx, input }) => datasets.deleteDataset(ctx.db, ctx.access.workspace.id, ctx.access.role, input.datasetId)),
+    .mutation(({ ctx, input }) => datasets.deleteDataset(ctx.db, ctx.access.workspace.id, ctx.access.role, input.datasetId, { confirmFindings: input.confirmFindings })),
 });

@@ -6,7 +6,7 @@
 import { AppError, labelName } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import { readMetaWindow } from "@/server/storage/dataset-store";
-import { annotationTrackName, annotationTrackSummary, annotationTrackWindow } from "@/server/services/records/annotations";
+import { annotationTrackName, annotationTrackSummary, annotationTrackWindows } from "@/server/services/records/annotations";
 
 export type AnalysisTrack =
   | {
@@ -67,7 +67,7 @@ export async function describeTrack(db: Db, datasetId: string, track: string): P
 export async function readAnalysisTrack(db: Db, datasetId: string, steps: number, track: string): Promise<AnalysisTrack> {
   const d = await describeTrack(db, datasetId, track);
   if (d.version !== null) {
-    const values = await annotationTrackWindow(db, datasetId, 0, steps);
+    const values = (await annotationTrackWindows(db, datasetId, [[0, steps]]))[0]!;
     return { name: track, kind: "discrete", values, labels: d.labels!, version: d.version };
   }
   const t = await db.metaTrack.findUniqueOrThrow({

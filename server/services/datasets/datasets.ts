@@ -74,6 +74,8 @@ export async function getDataset(db: Db, workspaceId: string, datasetId: string)
     select: {
       ...LIST_SELECT,
       description: true,
+      citation: true,
+      contentHash: true,
       regexSearch: true,
       separator: true,
       report: true,
@@ -114,10 +116,19 @@ export async function cancelImport(db: Db, workspaceId: string, datasetId: strin
  * Deletes a dataset with all its data. A READY dataset may be pinned by
  * findings, so only an OWNER deletes it; EDITORs clean up failed or running imports.
  */
-export async function deleteDataset(db: Db, workspaceId: string, role: Role, datasetId: string): Promise<void> {
+export async function deleteDataset(db: Db, workspaceId: string, role: Role, datasetId: string, opts: { confirmFindings?: boolean } = {}): Promise<void> {
   const ds = await findDataset(db, workspaceId, datasetId);
   if (ds.status === "READY" && ROLE_RANK[role] < ROLE_RANK.OWNER) {
     throw new AppError("FORBIDDEN", `dataset ${datasetId} is READY: only an OWNER of the workspace can delete it`);
+  }
+  // Published findings keep working from their snapshots, but the owner should know which they are.
+  const published = await db.finding.findMany({ where: { datasetId, withdrawnAt: null }, orderBy: { createdAt: "asc" }, select: { id: true, title: true } });
+  if (published.length > 0 && !opts.confirmFindings) {
+    const names = published.map((f) => `"${f.title}" (/f/${f.id})`).join(", ");
+    throw new AppError(
+      "CONFLICT",
+      `dataset ${datasetId} has ${published.length} published finding${published.length === 1 ? "" : "s"}: ${names}. They stay published (their snapshots do not need the dataset) but can no longer be opened in the workspace; confirm to delete the dataset anyway`,
+    );
   }
   // The dataset's realtime room (shared notes, spotlight) goes with it; SyncUpdate has no foreign key.
   await db.$transaction([

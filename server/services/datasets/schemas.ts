@@ -98,6 +98,9 @@ export const ZDatasetListItem = z.object({
 export type DatasetListItem = z.infer<typeof ZDatasetListItem>;
 
 export const ZDatasetDetail = ZDatasetListItem.extend({
+  /** How to cite the data (shown on findings); the SHA-256 of its stored content. */
+  citation: z.string(),
+  contentHash: z.string().nullable(),
   description: z.string(),
   regexSearch: z.boolean(),
   separator: z.string(),

@@ -8,6 +8,7 @@ import { AppError, isAppError, MATCH_DEFAULTS, type Transform } from "@statescop
 import { pgPool, type Db } from "@/server/db/client";
 import { BitIndexWriter } from "@/server/storage/bit-index-store";
 import { metaChunkRows, stateChunkRows, writeMetaChunk, writeStateChunk, type Queryable } from "@/server/storage/dataset-store";
+import { datasetContentHash } from "./content-hash";
 import { ValueHistogram } from "./histogram";
 import type { ImportReport, ImportResult } from "./schemas";
 
@@ -137,10 +138,12 @@ export async function writeDataset(
     progress("finishing", 99);
     signal.throwIfAborted();
     await writing;
+    // which data this is, whatever it is called: findings cite it (issue 17)
+    const contentHash = await datasetContentHash(pgPool(db), id);
     // The status flip is conditional: a cancel that raced the last chunk wins.
     const flipped = await db.dataset.updateMany({
       where: { id, status: "IMPORTING", cancelRequested: false },
-      data: { status: "READY", readyAt: new Date(), report, phase: "done", percent: 100 },
+      data: { status: "READY", readyAt: new Date(), report, phase: "done", percent: 100, contentHash },
     });
     if (flipped.count !== 1) throw cancelled(id, target.what);
     opts.onProgress?.("finishing", 100);

@@ -260,7 +260,7 @@ export async function annotationTrackSummary(db: Db, datasetId: string, imported
 }
 
 /** Steps [from, to) of the track per range: category index per step, 0 = none, latest annotation wins. Two queries in all. */
-async function annotationTrackWindows(db: Db, datasetId: string, ranges: readonly (readonly [number, number])[]): Promise<Int32Array[]> {
+export async function annotationTrackWindows(db: Db, datasetId: string, ranges: readonly (readonly [number, number])[]): Promise<Int32Array[]> {
   const cats = await db.annotationCategory.findMany({ where: { datasetId }, orderBy: CATEGORY_ORDER, select: { id: true } });
   const index = new Map(cats.map((c, i) => [c.id, i + 1]));
   const rows = await db.annotation.findMany({

@@ -29,6 +29,11 @@ describe("displayToken / fitToken", () => {
   it("makes whitespace visible and keeps short tokens whole", () => {
     expect(displayToken("\n")).toBe("⏎");
     expect(displayToken(" ")).toBe("␣");
+    // character-level dictionaries name them (words.dict "<space> 3")
+    expect(displayToken("<space>")).toBe("␣");
+    expect(displayToken("<nl>")).toBe("⏎");
+    expect(displayToken("<tab>")).toBe("⇥");
+    expect(displayToken("toString")).toBe("toString");
     expect(fitToken("cat", 3)).toBe("cat");
     expect(fitToken("kitten", 3)).toBe("ki…");
   });

@@ -4,9 +4,19 @@
  * columns stay aligned at the match start.
  */
 
-/** How a token is written in the views: newline and space made visible. */
+/** Whitespace tokens, as characters and as LSTMVis dictionaries name them, and their visible marks. */
+const WHITESPACE_MARKS: ReadonlyMap<string, string> = new Map([
+  ["\n", "⏎"],
+  [" ", "␣"],
+  ["\t", "⇥"],
+  ["<nl>", "⏎"],
+  ["<space>", "␣"],
+  ["<tab>", "⇥"],
+]);
+
+/** How a token is written in the views (and figures): newline, space and tab made visible. */
 export function displayToken(tok: string): string {
-  return tok === "\n" ? "⏎" : tok === " " ? "␣" : tok === "\t" ? "⇥" : tok;
+  return WHITESPACE_MARKS.get(tok) ?? tok;
 }
 
 export interface ColumnLayout {
