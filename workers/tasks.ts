@@ -8,10 +8,11 @@ import { ANALYSIS_JOB } from "@/server/jobs/analysis";
 import { DATASET_EXTRACT_JOB, DATASET_IMPORT_JOB } from "@/server/jobs/datasets";
 import type { JobDefinition } from "@/server/jobs/define";
 import { PURGE_INVITES_JOB } from "@/server/jobs/invites";
-import { MATCH_RUN_JOB, MATCH_SHARD_JOB } from "@/server/jobs/match";
+import { MATCH_INDEX_JOB, MATCH_RUN_JOB, MATCH_SHARD_JOB } from "@/server/jobs/match";
 import { runAnalysisJob } from "./analysis-run";
 import { runDatasetExtractJob } from "./dataset-extract";
 import { runDatasetImportJob } from "./dataset-import";
+import { runMatchIndexJob } from "./match-index";
 import { runMatchJob } from "./match-run";
 import { runMatchShardJob } from "./match-shard";
 import type { z } from "zod";
@@ -41,6 +42,7 @@ export function taskList(
     task(MATCH_SHARD_JOB, (payload, helpers) =>
       runMatchShardJob(db, engine, payload, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }, helpers.logger),
     ),
+    task(MATCH_INDEX_JOB, (payload, helpers) => runMatchIndexJob(db, engine, payload, helpers.logger)),
     task(PURGE_INVITES_JOB, async (_p, helpers) => {
       const n = await purgeDeadInvites(db);
       helpers.logger.info(`purged ${n} dead invite link(s)`);

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { ZMatchInput, ZMatchKey } from "@/server/services/matching/schemas";
+import { ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
 import { defineJob, type JobPayload } from "./define";
 
 /** One match query: the canonical query and its result key. */
@@ -29,3 +30,11 @@ export const MATCH_SHARD_JOB = defineJob(
   }),
 );
 export type ShardJobPayload = JobPayload<typeof MATCH_SHARD_JOB>;
+
+/**
+ * Persist the on/off bit index of a source at a threshold (float32), queued after a match query
+ * that had to read the floats because none was persisted there (job key per source and
+ * threshold: one queued build; the build itself runs under an advisory lock and skips an index
+ * that exists, so it happens once).
+ */
+export const MATCH_INDEX_JOB = defineJob("match:index", z.object({ datasetId: ZDatasetId, source: ZSourceName, threshold: z.number().finite() }));

@@ -46,7 +46,6 @@ function bytesOf(a: Uint32Array): Buffer {
  * or not at all, and the source row is only locked (FOR KEY SHARE) at the very end, so deleting
  * the dataset meanwhile is not held up. `parent: "first"` (the import, which writes outside one
  * transaction and deletes everything on failure) inserts it before the first chunk.
- * With `keep`, also assembles the whole index's row bits (for a caller that matches at once).
  */
 export class BitIndexWriter {
   readonly id = randomUUID();
@@ -56,7 +55,6 @@ export class BitIndexWriter {
   private fill = 0;
   private index = 0;
   private parentWritten = false;
-  readonly rows: Uint32Array | null;
   private written = 0;
 
   constructor(
@@ -66,12 +64,11 @@ export class BitIndexWriter {
     readonly cells: number,
     readonly threshold: number,
     transform: Transform,
-    private readonly opts: { keep?: boolean; parent: "first" | "last" },
+    private readonly opts: { parent: "first" | "last" },
   ) {
     this.W = Math.ceil(cells / 32);
     this.cut = rawCutoff(threshold, transform);
     this.chunk = new Uint32Array(Math.min(BIT_CHUNK_STEPS, Math.max(1, steps)) * this.W);
-    this.rows = opts.keep ? new Uint32Array(steps * this.W) : null;
   }
 
   /** Appends whole rows (a multiple of `cells` values). */
@@ -114,7 +111,6 @@ export class BitIndexWriter {
       bytesOf(rows),
       bytesOf(cols),
     ]);
-    this.rows?.set(rows, this.written * this.W);
     this.written += this.fill;
     this.fill = 0;
   }

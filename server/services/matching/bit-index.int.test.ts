@@ -1,9 +1,10 @@
 /**
  * The persisted on/off bit index (issue 15) on a real Postgres: written by the dataset writer at
- * the default threshold, built once for a new threshold when two workers need it at the same
- * time (one builds under the advisory lock, the other waits and reads it), and a dataset deleted
- * while its index is being built (the build fails with NOT_FOUND, the delete is not held up,
- * nothing is left behind).
+ * the default threshold; at a new threshold, the query is answered from the floats first and a
+ * follow-up `match:index` job persists the index afterwards, once (two builds at the same time:
+ * one builds under the advisory lock, the other waits and finds it); and a dataset deleted while
+ * its index is being built (the build fails with NOT_FOUND, the delete is not held up, nothing is
+ * left behind).
  */
 import type { Runner } from "graphile-worker";
 import pg from "pg";
@@ -90,41 +91,74 @@ describe("persisted bit index", () => {
     expect(engine.stats).toEqual({ persistedBuilds: 0, persistedLoads: 1 });
   });
 
-  it("is built once when two workers need a new threshold at the same time, and both answer", { timeout: 120_000 }, async () => {
+  it("answers a new threshold from the floats without waiting for its index, which a follow-up job then builds exactly once", { timeout: 180_000 }, async () => {
     const steps = 2 * BIT_CHUNK_STEPS + 700; // three bit chunks
     const cells = 6;
     const { datasetId, data } = await makeDataset("concurrent", steps, cells, 2);
     const src = await findSource(t.db, null, datasetId, "h");
+    const indexAt = async (thr: number) =>
+      (await pgPool(t.db).query<{ n: number }>(`select count(*)::int as n from "SourceBitIndex" where "sourceId" = $1 and "threshold" = $2::real`, [src.id, Math.fround(thr)])).rows[0]!.n;
     // budgets that keep the source whole (no shards) but too big to keep decoded
     const engines = [new MatchEngine(2 * 2 ** 20), new MatchEngine(2 * 2 ** 20)];
     const runners: Runner[] = [];
+    const admin = new pg.Client({ connectionString: t.url });
+    await admin.connect();
+    const buildsWaiting = async () => (await admin.query(`select 1 from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'BitIndexChunk' and not l.granted`)).rowCount ?? 0;
     try {
-      for (const engine of engines) runners.push(await startTestWorker(t, { engine, concurrency: 1, pollInterval: 500 }));
+      for (const engine of engines) runners.push(await startTestWorker(t, { engine, concurrency: 1, pollInterval: 200 }));
+      // every write of bit chunks waits for this lock: an answer that waited for the index could not come
+      await admin.query("begin");
+      await admin.query(`lock table "BitIndexChunk" in share mode`);
       const as = createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId }, publicUrl: "http://app.test" });
       const queries = [
         { cells: [0, 2, 3], threshold: 0.05, mode: "precise" as const },
         { cells: [1, 4], threshold: 0.05, mode: "fast" as const },
       ];
       const outs = await Promise.all(queries.map((q) => as.match.run({ workspace: "bits", datasetId, source: "h", ...q, padLeft: 1, padRight: 0, k: 50 })));
-      outs.forEach((out, i) => {
+      for (const [i, out] of outs.entries()) {
         expect(out.status).toBe("done");
         if (out.status === "done") expect(out.result).toEqual(reference(data, steps, cells, queries[i]!));
-      });
-      // whichever workers ran the two jobs, the index was built once
+        expect(await t.db.matchResult.count({ where: { key: out.key } })).toBe(1);
+      }
+      expect(await indexAt(0.05)).toBe(0);
+      // the follow-up job is writing the index now (held up by the lock), after both answers
+      for (let i = 0; (await buildsWaiting()) === 0; i++) {
+        if (i > 3000) throw new Error("no match:index job ever tried to write the index");
+        await new Promise((ok) => setTimeout(ok, 20));
+      }
+      expect(await indexAt(0.05)).toBe(0);
+      await admin.query("commit");
+      for (let i = 0; ; i++) {
+        const left = await pgPool(t.db).query(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'match:index'`);
+        if ((await indexAt(0.05)) === 1 && left.rows[0].n === 0) break;
+        if (i > 3000) throw new Error("the index at 0.05 never appeared, or its jobs never ended");
+        await new Promise((ok) => setTimeout(ok, 20));
+      }
+      // whichever workers ran the two answers and their follow-up jobs, the index was built once
       expect(engines[0]!.stats.persistedBuilds + engines[1]!.stats.persistedBuilds).toBe(1);
     } finally {
+      await admin.end();
       for (const r of runners) await r.stop();
     }
-    // two engines (two workers' caches, two connections) asking at the same moment: one builds
-    // under the advisory lock, the other waits for it and reads what was committed
+    expect(await indexAt(0.05)).toBe(1);
+    // a fresh worker now reads the persisted index, with the same results
+    const fresh = new MatchEngine(2 * 2 ** 20);
+    const q05 = { cells: [0, 2, 3], threshold: 0.05, mode: "precise" as const };
+    const again = await fresh.run(t.db, canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q05, padLeft: 1, padRight: 0, k: 50 })));
+    expect(again.result).toEqual(reference(data, steps, cells, q05));
+    expect(again.indexFromFloats).toBe(false);
+    expect(fresh.stats).toEqual({ persistedBuilds: 0, persistedLoads: 1 });
+
+    // two engines (two workers, two connections) building at the same moment: one builds under
+    // the advisory lock, the other waits for it and finds what was committed
     const pair = [new MatchEngine(2 * 2 ** 20), new MatchEngine(2 * 2 ** 20)];
+    const builds = await Promise.all(pair.map((e) => e.buildPersisted(t.db, src, -0.1)));
+    expect(builds.map((b) => b.built).sort()).toEqual([false, true]);
+    expect(builds[0]!.ref).toEqual(builds[1]!.ref);
     const q = { cells: [0, 5], threshold: -0.1, mode: "precise" as const };
-    const runs = await Promise.all(pair.map((e) => e.run(t.db, canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q, padLeft: 1, padRight: 0, k: 50 })))));
-    for (const r of runs) expect(r.result).toEqual(reference(data, steps, cells, q));
-    expect(pair.map((e) => e.stats).sort((a, b) => b.persistedBuilds - a.persistedBuilds)).toEqual([
-      { persistedBuilds: 1, persistedLoads: 0 },
-      { persistedBuilds: 0, persistedLoads: 1 },
-    ]);
+    const read = await pair[0]!.run(t.db, canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q, padLeft: 1, padRight: 0, k: 50 })));
+    expect(read.result).toEqual(reference(data, steps, cells, q));
+    expect(read.indexFromFloats).toBe(false);
     expect(await bitIndexThresholds(pgPool(t.db), src.id)).toEqual([Math.fround(-0.1), Math.fround(0.05), Math.fround(0.3)]);
     const chunks = await pgPool(t.db).query(`select count(*)::int as n from "BitIndexChunk" c join "SourceBitIndex" i on i."id" = c."indexId" where i."sourceId" = $1`, [src.id]);
     expect(chunks.rows[0].n).toBe(9); // three chunks per threshold
@@ -135,9 +169,7 @@ describe("persisted bit index", () => {
     const steps = 200_000;
     const { datasetId } = await makeDataset("deleted", steps, 4, 3);
     const src = await findSource(t.db, null, datasetId, "h");
-    const engine = new MatchEngine(2 * 2 ** 20); // whole source, not kept decoded
-    const q = canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", cells: [0, 1], threshold: 0.11, mode: "precise", padLeft: 1, padRight: 0, k: 50 }));
-    const prepared = await engine.prepare(t.db, q);
+    const engine = new MatchEngine(2 * 2 ** 20);
     const admin = new pg.Client({ connectionString: t.url });
     await admin.connect();
     let running: Promise<unknown> | undefined;
@@ -145,7 +177,7 @@ describe("persisted bit index", () => {
       // the build's first write of bit chunks waits for this lock: by then it has read floats and is mid-way
       await admin.query("begin");
       await admin.query(`lock table "BitIndexChunk" in share mode`);
-      running = engine.runPrepared(t.db, prepared).then(
+      running = engine.buildPersisted(t.db, src, 0.11).then(
         () => null,
         (e: unknown) => e,
       );

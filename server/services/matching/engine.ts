@@ -3,9 +3,10 @@
  * in order of preference, from this worker's byte-bounded LRU; from the persisted bit index
  * (server/storage/bit-index-store.ts: the row bits plus the query's k columns, ~T·D/8 bytes
  * instead of the T·D·4 of the floats); for a source small enough to keep decoded, from its floats
- * in memory; otherwise it is built once for all workers: the first worker that needs it takes an
- * advisory lock on (source, threshold), streams the float32 chunks into bit chunks and commits
- * them as one persisted index, while other workers wait on the lock and then read it.
+ * in memory; otherwise from the floats, streamed chunk by chunk, as before there were persisted
+ * indices (`MatchRun.indexFromFloats`: the caller then queues `match:index`, whose job persists
+ * the index at that threshold after the answer — `buildPersisted`, once for all workers: under an
+ * advisory lock on (source, threshold), and only if no other worker committed it meanwhile).
  * A source longer than `shardStepsFor` steps is handled in time-range shards: `rangeIndex` reads
  * one shard's rows (the shard jobs of ./sharded.ts, or `run` shard after shard).
  */
@@ -67,6 +68,11 @@ export interface MatchRun {
   result: MatchResultOut;
   computeMs: number;
   indexMs: number;
+  /**
+   * This run read the floats of a whole source too big to keep decoded because no index was
+   * persisted at its threshold: the caller should queue `match:index` (after answering).
+   */
+  indexFromFloats: boolean;
 }
 
 /**
@@ -123,9 +129,10 @@ export class MatchEngine {
   /**
    * The cached index of a whole source at a threshold with the columns of `cells` filled in; its
    * row bits are complete unless it was read from a persisted index (`rowBlocks`), whose rows are
-   * read when a query needs them (`fillRows`).
+   * read when a query needs them (`fillRows`). `fromFloats`: this call streamed the floats of a
+   * source too big to keep decoded, as no index was persisted at this threshold.
    */
-  private async entry(db: Db, src: SourceRow, threshold: number, cells?: ArrayLike<number>): Promise<{ key: string; entry: CachedIndex }> {
+  private async entry(db: Db, src: SourceRow, threshold: number, cells?: ArrayLike<number>): Promise<{ key: string; entry: CachedIndex; fromFloats?: true }> {
     const thr = Math.fround(threshold);
     const key = `index:${src.id}:${thr}`;
     const hit = this.cache.get(key);
@@ -139,7 +146,7 @@ export class MatchEngine {
     const decoded = this.cache.get(srcKey);
     if (decoded?.kind === "source") return { key, entry: this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform }), null) };
 
-    let ref = await findBitIndex(pgPool(db), src.id, thr);
+    const ref = await findBitIndex(pgPool(db), src.id, thr);
     if (!ref && bytes <= this.cache.budget / 2) {
       // Small enough to keep decoded: the next threshold on this source skips Postgres.
       const data = await readWholeSource(pgPool(db), src);
@@ -147,12 +154,9 @@ export class MatchEngine {
       return { key, entry: this.keep(key, buildOnIndex({ data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform }), null) };
     }
     if (!ref) {
-      const built = await this.buildPersisted(db, src, thr, true);
-      if (built.rows) {
-        const index = onIndexFromBits({ totalSteps: src.steps, origin: 0, steps: src.steps, cells: src.cells, threshold: thr, transform: src.transform, rows: built.rows, cols: columnsOfRows(built.rows, src.steps, src.cells) });
-        return { key, entry: this.keep(key, index, built.ref) };
-      }
-      ref = built.ref;
+      // Answered from the floats, as fast as without persisted indices; writing the index here
+      // too would hold this answer up (the caller queues `match:index` instead).
+      return { key, entry: this.keep(key, await this.streamIndex(db, src, thr, 0, src.steps, true), null), fromFloats: true };
     }
     this.stats.persistedLoads++;
     // Both arrays are allocated whole; pages never written (rows and columns no query read) take no memory.
@@ -243,12 +247,13 @@ export class MatchEngine {
   }
 
   /**
-   * Builds and persists the index of a source at `thr` once for all workers: under an advisory
-   * lock on (source, threshold), if no other worker committed it meanwhile, streams the float32
-   * chunks into bit chunks in one transaction. Returns the persisted index (and, with `keep`
-   * when this call built it, its row bits). A dataset deleted meanwhile ends in NOT_FOUND.
+   * Builds and persists the index of a source at `thr` once for all workers (the `match:index`
+   * job): under an advisory lock on (source, threshold), if no other worker committed it
+   * meanwhile, streams the float32 chunks into bit chunks in one transaction. Returns the
+   * persisted index and whether this call built it. A dataset deleted meanwhile ends in NOT_FOUND.
    */
-  async buildPersisted(db: Db, src: SourceRow, thr: number, keep: boolean): Promise<{ ref: BitIndexRef; rows: Uint32Array | null }> {
+  async buildPersisted(db: Db, src: SourceRow, threshold: number): Promise<{ ref: BitIndexRef; built: boolean }> {
+    const thr = Math.fround(threshold);
     const pool = pgPool(db);
     const c = await pool.connect();
     let broken: Error | undefined;
@@ -257,18 +262,18 @@ export class MatchEngine {
       await c.query("select pg_advisory_lock(hashtext($1), $2)", [k1, k2]);
       try {
         const done = await findBitIndex(c, src.id, thr);
-        if (done) return { ref: done, rows: null };
+        if (done) return { ref: done, built: false };
         await c.query("begin");
         try {
           await c.query("set local synchronous_commit = off");
-          const w = new BitIndexWriter(c, src.id, src.steps, src.cells, thr, src.transform, { keep, parent: "last" });
+          const w = new BitIndexWriter(c, src.id, src.steps, src.cells, thr, src.transform, { parent: "last" });
           await forEachStateChunk(pool, src, async (from, rows) => {
             await w.push(rows.subarray(0, (Math.min(src.steps, from + rows.length / src.cells) - from) * src.cells));
           });
           const ref = await w.end();
           await c.query("commit");
           this.stats.persistedBuilds++;
-          return { ref, rows: w.rows };
+          return { ref, built: true };
         } catch (e) {
           await c.query("rollback").catch((r: unknown) => (broken = r instanceof Error ? r : new Error(String(r))));
           const still = await pool.query(`select 1 from "DatasetSource" where "id" = $1`, [src.id]);
@@ -297,16 +302,16 @@ export class MatchEngine {
     const decoded = this.cache.get(`source:${src.id}`);
     if (decoded?.kind === "source") return this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform, from, to }), null).index;
     const ref = await findBitIndex(pgPool(db), src.id, thr);
-    if (!ref) return this.keep(key, await this.streamIndex(db, src, thr, from, to), null).index;
+    if (!ref) return this.keep(key, await this.streamIndex(db, src, thr, from, to, false), null).index;
     const rows = await readBitRows(pgPool(db), ref, src.cells, from, to);
     const index = onIndexFromBits({ totalSteps: src.steps, origin: from, steps: to - from, cells: src.cells, threshold: thr, transform: src.transform, rows, cols: columnsOfRows(rows, to - from, src.cells) });
     return this.keep(key, index, ref).index;
   }
 
-  /** Builds the index of rows [from, to) from Postgres chunk by chunk (the float32 rows never exist whole). */
-  private async streamIndex(db: Db, src: SourceRow, thr: number, from: number, to: number): Promise<OnIndex> {
+  /** Builds the index of rows [from, to) from Postgres chunk by chunk (the float32 rows never exist whole); `runs`: with its run table. */
+  private async streamIndex(db: Db, src: SourceRow, thr: number, from: number, to: number, runs: boolean): Promise<OnIndex> {
     const cells = src.cells;
-    const builder = createOnIndexBuilder({ steps: to - from, cells, threshold: thr, transform: src.transform, origin: from, totalSteps: src.steps, runs: false });
+    const builder = createOnIndexBuilder({ steps: to - from, cells, threshold: thr, transform: src.transform, origin: from, totalSteps: src.steps, runs });
     await forEachStateChunk(
       pgPool(db),
       src,
@@ -339,14 +344,14 @@ export class MatchEngine {
   async runPrepared(db: Db, { src, plan }: PreparedMatch): Promise<MatchRun> {
     if (src.steps > this.shardStepsFor(src.cells)) return this.runShards(db, src, plan);
     const t0 = performance.now();
-    const { key, entry } = await this.entry(db, src, plan.threshold, plan.cells);
+    const { key, entry, fromFloats } = await this.entry(db, src, plan.threshold, plan.cells);
     const index = entry.index;
     // a fast query reads only its candidates' rows; finding them needs only the columns
     await this.fillRows(db, key, entry, entry.rowBlocks ? fastRowRanges(index, plan) : null);
     const t1 = performance.now();
     const result = matchPlanned(index, plan);
     const t2 = performance.now();
-    return { result, computeMs: t2 - t1, indexMs: t1 - t0 };
+    return { result, computeMs: t2 - t1, indexMs: t1 - t0, indexFromFloats: fromFloats === true };
   }
 
   private async runShards(db: Db, src: SourceRow, plan: MatchPlan): Promise<MatchRun> {
@@ -377,7 +382,7 @@ export class MatchEngine {
       await pass({ kind: "collect", minLevel }, (p) => merger.add(p));
       result = merger.finish();
     }
-    return { result, computeMs, indexMs };
+    return { result, computeMs, indexMs, indexFromFloats: false };
   }
 }
 

@@ -7,8 +7,8 @@ import { AppError, planMatch } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
 import { enqueue } from "@/server/jobs/enqueue";
-import { MATCH_RUN_JOB } from "@/server/jobs/match";
-import type { MatchEngine } from "./engine";
+import { MATCH_INDEX_JOB, MATCH_RUN_JOB } from "@/server/jobs/match";
+import type { MatchEngine, MatchRun, PreparedMatch } from "./engine";
 import type { MatchNotifier } from "./notifier";
 import { startShardedMatch } from "./sharded";
 import { canonicalQuery, matchKey, ZMatchInput, ZMatchResult, type CanonicalQuery, type MatchInput, type MatchOutcome, type MatchResultOut } from "./schemas";
@@ -44,8 +44,10 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
     const hit = await stored(db, key);
     if (hit) return hit;
     if (serving.spendPerJob) await spend(db, serving.spendPerJob);
-    const { result, computeMs } = await serving.inline.engine.runPrepared(db, { src, plan });
+    const run = await serving.inline.engine.runPrepared(db, { src, plan });
+    const { result, computeMs } = run;
     await storeResult(db, key, q, result, computeMs);
+    await requestIndex(db, { src, plan }, run);
     return { status: "done", key, cached: false, computeMs, result };
   }
   const sub = await serving.notifier.subscribe(key);
@@ -102,8 +104,21 @@ export async function computeAndStore(db: Db, engine: MatchEngine, key: string, 
     await startShardedMatch(db, key, query, prepared, shardSteps);
     return "sharded";
   }
-  const { result, computeMs } = await engine.runPrepared(db, prepared);
-  return (await storeResult(db, key, query, result, computeMs)) ? "stored" : "existed";
+  const run = await engine.runPrepared(db, prepared);
+  const stored = await storeResult(db, key, query, run.result, run.computeMs);
+  await requestIndex(db, prepared, run);
+  return stored ? "stored" : "existed";
+}
+
+/**
+ * After a query answered from the floats (no index persisted at its threshold), queues the job
+ * that persists one, so later queries at this threshold read ~1/32 of the bytes. Job key per
+ * (source, float32 threshold): askers meanwhile share the queued job.
+ */
+async function requestIndex(db: Db, { src, plan }: PreparedMatch, run: MatchRun): Promise<void> {
+  if (!run.indexFromFloats) return;
+  const threshold = Math.fround(plan.threshold);
+  await enqueue(MATCH_INDEX_JOB, { datasetId: src.datasetId, source: src.name, threshold }, { db, jobKey: `match-index:${src.id}:${threshold}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
 }
 
 /** Stores a computed result under its key, exactly once (ON CONFLICT DO NOTHING: a retried or concurrent run never makes a second row). */
