@@ -6,7 +6,7 @@ import { run } from "graphile-worker";
 import { createDb, pgPool } from "@/server/db/client";
 import { workerHeartbeat } from "@/server/jobs/heartbeat";
 import { env } from "@/server/env";
-import { CRONTAB, taskList } from "./tasks";
+import { abandonedJobHandler, CRONTAB, taskList } from "./tasks";
 
 async function main() {
   const e = env();
@@ -17,6 +17,7 @@ async function main() {
     intervalMs: e.WORKER_HEARTBEAT_MS,
     deadAfterMs: e.WORKER_DEAD_AFTER_MS,
     log: (m) => console.log(`worker: ${m}`),
+    onAbandoned: abandonedJobHandler(db),
   });
   const runner = await run({
     connectionString: e.DATABASE_URL,

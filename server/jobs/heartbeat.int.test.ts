@@ -105,7 +105,7 @@ describe("worker heartbeat", () => {
       const released: string[] = [];
       const end = Date.now() + 2_000;
       while (Date.now() < end) {
-        released.push(...(await releaseDeadWorkers(pool, 600)));
+        released.push(...(await releaseDeadWorkers(pool, 600)).pools);
         await sleep(100);
       }
       expect(released).toEqual([]);

@@ -23,6 +23,8 @@ export interface HeartbeatOptions {
   deadAfterMs?: number;
   /** Told about each released pool (and about failed beats). */
   log?: (message: string) => void;
+  /** Called for each released job that has no attempt left, so its record does not wait forever. */
+  onAbandoned?: (job: AbandonedJob) => Promise<void>;
 }
 
 export const HEARTBEAT_DEFAULTS = { intervalMs: 5_000, deadAfterMs: 60_000 } as const;
@@ -32,8 +34,8 @@ export interface WorkerHeartbeat {
   events: WorkerEvents;
   /** The pool's id once the runner made it. */
   poolId(): string | undefined;
-  /** One sweep now: releases dead pools' locks, returns their ids. */
-  sweep(): Promise<string[]>;
+  /** One sweep now: releases dead pools' locks (and reports their jobs that have no attempt left). */
+  sweep(): Promise<Released>;
   /** Stops beating and removes this pool's row (a graceful stop leaves nothing to sweep). */
   stop(): Promise<void>;
 }
@@ -55,16 +57,53 @@ const DEAD_POOLS_SQL = `with holders as (
   where h.since < now() - $1 * interval '1 millisecond'
     and not exists (select 1 from "WorkerHeartbeat" b where b."poolId" = h.id and b."beatAt" > ${NOW_UTC} - $1 * interval '1 millisecond')`;
 
+/** A job whose worker died on its last attempt: graphile-worker will not run it again. */
+export interface AbandonedJob {
+  id: string;
+  task: string;
+  payload: unknown;
+}
+
+export interface Released {
+  /** Pools found dead, whose locks were released. */
+  pools: string[];
+  /** Their jobs that had no attempt left (each family marks its record failed, see workers/tasks.ts). */
+  abandoned: AbandonedJob[];
+}
+
 /** Finds pools that hold locks but stopped beating, releases their jobs, forgets them. */
-export async function releaseDeadWorkers(pool: pg.Pool, deadAfterMs: number): Promise<string[]> {
+export async function releaseDeadWorkers(pool: pg.Pool, deadAfterMs: number): Promise<Released> {
   const dead = (await pool.query<{ id: string }>(DEAD_POOLS_SQL, [deadAfterMs])).rows.map((r) => r.id);
-  if (dead.length > 0) await pool.query("select graphile_worker.force_unlock_workers($1::text[])", [dead]);
+  let abandoned: AbandonedJob[] = [];
+  if (dead.length > 0) {
+    const c = await pool.connect();
+    try {
+      await c.query("begin");
+      // the job's log says why it stopped; a job with attempts left runs again at once
+      const jobs = await c.query<{ id: string; task: string; payload: unknown; left: boolean }>(
+        `update graphile_worker._private_jobs j
+            set last_error = 'the worker running this job stopped (pool ' || j.locked_by || ' missed its heartbeat)'
+           from graphile_worker._private_tasks t
+          where t.id = j.task_id and j.locked_by = any($1::text[])
+          returning j.id::text as id, t.identifier as task, j.payload, j.attempts < j.max_attempts as left`,
+        [dead],
+      );
+      await c.query("select graphile_worker.force_unlock_workers($1::text[])", [dead]);
+      await c.query("commit");
+      abandoned = jobs.rows.filter((j) => !j.left).map(({ id, task, payload }) => ({ id, task, payload }));
+    } catch (e) {
+      await c.query("rollback").catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
   // rows of pools gone for good (released now, or stopped holding anything) are housekeeping only
   await pool.query(`delete from "WorkerHeartbeat" where "beatAt" < ${NOW_UTC} - 10 * $1 * interval '1 millisecond' or "poolId" = any($2::text[])`, [
     deadAfterMs,
     dead,
   ]);
-  return dead;
+  return { pools: dead, abandoned };
 }
 
 /** Beats for the runner's pool and sweeps dead pools, on one unref'd timer. */
@@ -78,10 +117,14 @@ export function workerHeartbeat(pool: pg.Pool, opts: HeartbeatOptions = {}): Wor
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
-  const sweep = async (): Promise<string[]> => {
-    const dead = await releaseDeadWorkers(pool, deadAfterMs);
-    if (dead.length > 0) log(`released the jobs of ${dead.length} dead worker pool(s): ${dead.join(", ")}`);
-    return dead;
+  const sweep = async (): Promise<Released> => {
+    const released = await releaseDeadWorkers(pool, deadAfterMs);
+    if (released.pools.length > 0) log(`released the jobs of ${released.pools.length} dead worker pool(s): ${released.pools.join(", ")}`);
+    for (const job of released.abandoned) {
+      log(`job ${job.id} (${job.task}) lost its worker on its last attempt`);
+      await opts.onAbandoned?.(job).catch((e: unknown) => log(`job ${job.id} (${job.task}): ${e instanceof Error ? e.message : String(e)}`));
+    }
+    return released;
   };
   const tick = (): void => {
     if (stopped || !id) return;

@@ -72,6 +72,18 @@ async function discard(db: Db, datasetId: string, dropRow: boolean, message: str
 }
 
 /**
+ * Fails a dataset still IMPORTING whose import or extraction job can no longer run (its worker
+ * died on the job's last attempt): what was written is removed and the dataset shows `message`
+ * instead of a progress bar that never moves. A dataset that finished meanwhile is left alone.
+ */
+export async function failAbandonedDataset(db: Db, datasetId: string, message: string): Promise<boolean> {
+  const row = await db.dataset.findUnique({ where: { id: datasetId }, select: { status: true } });
+  if (row?.status !== "IMPORTING") return false;
+  await discard(db, datasetId, false, message);
+  return true;
+}
+
+/**
  * Runs `body` against a new (or the given pending) dataset row and flips it
  * to READY with `report` when it returns. Any failure or cancellation removes
  * what was written (a row created here is deleted; a pending row stays FAILED
