@@ -39,15 +39,17 @@ export function taskList(db: Db, engine: MatchEngine = new MatchEngine(env().MAT
       const n = await purgeDeadInvites(db);
       helpers.logger.info(`purged ${n} dead invite link(s)`);
     }),
-    task(DATASET_IMPORT_JOB, (payload, helpers) => runDatasetImportJob(db, payload, helpers.logger)),
+    task(DATASET_IMPORT_JOB, (payload, helpers) =>
+      runDatasetImportJob(db, payload, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }, helpers.logger),
+    ),
     task(DATASET_EXTRACT_JOB, (payload, helpers) => runDatasetExtractJob(db, payload, helpers.logger)),
   ]);
 }
 
 /**
  * What a job that lost its worker on its last attempt leaves behind (see server/jobs/heartbeat.ts):
- * imports and extractions run once, so their dataset is marked FAILED with the reason instead of
- * showing progress forever. Match jobs retry (3 attempts) and their waiters time out on their own.
+ * an import or extraction killed DATASET_JOB_ATTEMPTS times marks its dataset FAILED with the
+ * reason instead of showing progress forever. Match waiters time out on their own.
  */
 export function abandonedJobHandler(db: Db): (job: AbandonedJob) => Promise<void> {
   const datasetJobs: Record<string, { def: JobDefinition<typeof DATASET_IMPORT_JOB.payload | typeof DATASET_EXTRACT_JOB.payload>; what: string }> = {

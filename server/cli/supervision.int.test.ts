@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkComments, commentLoad, LAUNCHER_AUTH_SECRET, seedCommenter, type Commenter } from "../../tests/setup/durability";
 import { killTrial, startLauncher, TARGETS, type Launcher } from "../../tests/setup/launcher";
 
 // `npm start` under kill -9: one trial per part here; a soak run repeats killTrial many times.
 describe("npm start supervision", () => {
   let l: Launcher;
+  let commenter: Commenter | undefined;
   beforeAll(async () => {
-    l = await startLauncher();
+    l = await startLauncher({ env: { AUTH_SECRET: LAUNCHER_AUTH_SECRET } });
   }, 900_000);
   afterAll(async () => {
+    await commenter?.close();
     await l?.stop();
   }, 60_000);
 
@@ -29,4 +32,22 @@ describe("npm start supervision", () => {
     expect(l.output()).toMatch(/postgres killed by SIGKILL; restarting in \d+ ms/);
     expect(l.output()).toMatch(/postgres restarted \(pid \d+\)/);
   });
+
+  // the fast variant of `npm run test:soak`'s durability trials: one kill per target
+  for (const target of ["web", "postgres"] as const) {
+    it(`kill -9 ${target} while a member posts comments at 100/s: every acknowledged comment is stored exactly once`, { timeout: 120_000 }, async () => {
+      commenter ??= await seedCommenter(l, "durable");
+      const run = `fast-${target}`;
+      const load = commentLoad(l, commenter, run, 100);
+      await new Promise((r) => setTimeout(r, 1_500));
+      const trial = await killTrial(l, target);
+      expect(trial.backMs, l.output().slice(-4000)).toBeLessThan(10_000);
+      await new Promise((r) => setTimeout(r, 1_500));
+      const sent = await load.stop();
+      const check = await checkComments(commenter, run, sent.acknowledged);
+      expect(sent.abandoned).toBe(0);
+      expect(check).toEqual({ acknowledged: sent.sent, lost: 0, duplicated: 0 });
+      expect(sent.sent).toBeGreaterThan(250);
+    });
+  }
 });

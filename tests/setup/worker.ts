@@ -3,7 +3,7 @@
  * the real task list. Tests compose the whole system, so this harness may import `workers/`;
  * nothing under `server/` or `packages/` may (lint rule).
  */
-import { run, type Logger, type Runner, type TaskList } from "graphile-worker";
+import { run, type Logger, type Runner, type TaskList, type WorkerEvents } from "graphile-worker";
 import type { MatchEngine } from "../../server/services/matching/engine";
 import { taskList } from "../../workers/tasks";
 import type { TestDatabase } from "./db";
@@ -17,6 +17,8 @@ export interface TestWorkerOptions {
   logger?: Logger;
   /** Replace or wrap tasks (e.g. a handler that dies on its first attempt). */
   wrap?: (tasks: TaskList) => TaskList;
+  /** graphile-worker's event emitter, e.g. a `workerHeartbeat(...).events`. */
+  events?: WorkerEvents;
 }
 
 export async function startTestWorker(t: TestDatabase, opts: TestWorkerOptions = {}): Promise<Runner> {
@@ -27,6 +29,7 @@ export async function startTestWorker(t: TestDatabase, opts: TestWorkerOptions =
     noHandleSignals: true,
     pollInterval: opts.pollInterval ?? 200,
     ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.events ? { events: opts.events } : {}),
     taskList: opts.wrap ? opts.wrap(tasks) : tasks,
   });
 }

@@ -1,0 +1,164 @@
+/**
+ * Durability under kill -9, against a real launcher (tests/setup/launcher.ts): a member posts
+ * comments through the web process's tRPC endpoint at a steady rate, retrying each one with its
+ * idempotency key until it is acknowledged (HTTP 200) or the run ends, while a part is killed.
+ * Afterwards every acknowledged comment must be in the database exactly once.
+ * Used by the supervision test (one trial per target) and by `npm run test:soak` (many).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encode } from "next-auth/jwt";
+import { createDb, type Db } from "../../server/db/client";
+import { importDataset } from "../../server/services/datasets/import";
+import { createThread } from "../../server/services/records/comments";
+import { createUser } from "../../server/services/users";
+import { createWorkspace } from "../../server/services/workspaces";
+import { makeLstmVisProject } from "../fixtures/formats/projects";
+import type { Launcher } from "./launcher";
+
+/** The launcher's AUTH_SECRET: pass it in `startLauncher({ env: { AUTH_SECRET } })` to sign sessions. */
+export const LAUNCHER_AUTH_SECRET = "durability-secret-durability-secret-0123";
+
+export interface Commenter {
+  db: Db;
+  userId: string;
+  workspaceId: string;
+  workspace: string;
+  datasetId: string;
+  threadId: string;
+  /** Cookie header of a signed-in session (a next-auth JWT, as the sign-in page would set). */
+  cookie: string;
+  close(): Promise<void>;
+}
+
+/** A user with a workspace, a small dataset and a thread to reply to, in the launcher's database. */
+export async function seedCommenter(l: Launcher, slug: string): Promise<Commenter> {
+  const db = createDb(l.databaseUrl);
+  const tmp = await mkdtemp(join(tmpdir(), "durability-"));
+  try {
+    const email = `${slug}@durability.test`;
+    const user = await createUser(db, { email, password: "password1", name: "Durable" });
+    const ws = await createWorkspace(db, user.userId, { slug });
+    const fx = await makeLstmVisProject(join(tmp, "p"), { n: 40 });
+    const { datasetId } = await importDataset(db, { workspaceId: ws.workspaceId, userId: user.userId, path: fx.dir, name: "durable" });
+    const thread = await createThread(db, ws.workspaceId, user.userId, {
+      datasetId,
+      anchor: { kind: "range", source: "states1", start: 0, end: 4 },
+      body: "replies arrive here",
+      idempotencyKey: `${slug}-thread`,
+    });
+    const salt = "authjs.session-token";
+    const jwt = await encode({ token: { sub: user.userId, email, name: "Durable" }, secret: LAUNCHER_AUTH_SECRET, salt });
+    return {
+      db,
+      userId: user.userId,
+      workspaceId: ws.workspaceId,
+      workspace: slug,
+      datasetId,
+      threadId: thread.id,
+      cookie: `${salt}=${jwt}`,
+      close: () => db.$disconnect(),
+    };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+export interface CommentLoad {
+  /** Stop sending new comments, finish retrying the open ones (up to `drainMs`), and report. */
+  stop(drainMs?: number): Promise<{ sent: number; acknowledged: string[]; abandoned: number }>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Posts `comment.reply` at `perSecond`, each with its own idempotency key, retrying a comment
+ * (same key, backoff 100 ms → 2 s) on a network error or a 5xx until it is acknowledged.
+ */
+export function commentLoad(l: Launcher, c: Commenter, run: string, perSecond = 100): CommentLoad {
+  const acknowledged: string[] = [];
+  const open = new Set<Promise<void>>();
+  let sent = 0;
+  let abandoned = 0;
+  let sending = true;
+  let drainUntil = Number.POSITIVE_INFINITY;
+
+  const post = async (key: string): Promise<void> => {
+    let wait = 100;
+    for (;;) {
+      try {
+        const r = await fetch(`${l.webUrl}/api/trpc/comment.reply`, {
+          method: "POST",
+          headers: { "content-type": "application/json", cookie: c.cookie, origin: l.webUrl },
+          body: JSON.stringify({ json: { workspace: c.workspace, threadId: c.threadId, body: `durable ${key}`, idempotencyKey: key } }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        const text = await r.text();
+        if (r.status === 200) {
+          acknowledged.push(key);
+          return;
+        }
+        // a 4xx is the server refusing this comment for good: a bug in the trial, not a crash to ride out
+        if (r.status < 500) throw new Error(`comment ${key}: HTTP ${r.status}: ${text.slice(0, 300)}`);
+      } catch (e) {
+        if (e instanceof Error && e.message.startsWith(`comment ${key}:`)) throw e;
+        // connection refused / reset / timed out: the web process or the database is down, retry
+      }
+      if (Date.now() > drainUntil) {
+        abandoned++;
+        return;
+      }
+      await sleep(wait);
+      wait = Math.min(2_000, wait * 2);
+    }
+  };
+
+  let failure: unknown;
+  const sender = (async () => {
+    const start = Date.now();
+    while (sending) {
+      const due = Math.floor(((Date.now() - start) / 1000) * perSecond);
+      while (sent < due && sending) {
+        const p = post(`${run}-${sent++}`).catch((e: unknown) => {
+          failure ??= e;
+        });
+        open.add(p);
+        void p.finally(() => open.delete(p));
+      }
+      await sleep(5);
+    }
+  })();
+
+  return {
+    async stop(drainMs = 30_000) {
+      sending = false;
+      await sender;
+      drainUntil = Date.now() + drainMs;
+      while (open.size > 0) await Promise.race(open);
+      if (failure) throw failure;
+      return { sent, acknowledged, abandoned };
+    },
+  };
+}
+
+export interface CommentCheck {
+  acknowledged: number;
+  /** Acknowledged but not stored. */
+  lost: number;
+  /** Stored more than once. */
+  duplicated: number;
+}
+
+/** Compares what was acknowledged with what the database holds for this run. */
+export async function checkComments(c: Commenter, run: string, acknowledged: readonly string[]): Promise<CommentCheck> {
+  const rows = await c.db.comment.findMany({
+    where: { authorId: c.userId, idempotencyKey: { startsWith: `${run}-` } },
+    select: { idempotencyKey: true, body: true },
+  });
+  const stored = new Set(rows.map((r) => r.idempotencyKey));
+  // the body names the key, so one comment stored twice under any key shows as two rows of one body
+  const duplicated = rows.length - new Set(rows.map((r) => r.body)).size;
+  const lost = acknowledged.filter((k) => !stored.has(k)).length;
+  return { acknowledged: acknowledged.length, lost, duplicated };
+}
