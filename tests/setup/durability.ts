@@ -15,7 +15,7 @@ import { createThread } from "../../server/services/records/comments";
 import { createUser } from "../../server/services/users";
 import { createWorkspace } from "../../server/services/workspaces";
 import { makeLstmVisProject } from "../fixtures/formats/projects";
-import type { Launcher } from "./launcher";
+import { killTrial, serving, type Launcher, type Target } from "./launcher";
 
 /** The launcher's AUTH_SECRET: pass it in `startLauncher({ env: { AUTH_SECRET } })` to sign sessions. */
 export const LAUNCHER_AUTH_SECRET = "durability-secret-durability-secret-0123";
@@ -161,4 +161,50 @@ export async function checkComments(c: Commenter, run: string, acknowledged: rea
   const duplicated = rows.length - new Set(rows.map((r) => r.body)).size;
   const lost = acknowledged.filter((k) => !stored.has(k)).length;
   return { acknowledged: acknowledged.length, lost, duplicated };
+}
+
+export interface CommentKillTrial extends CommentCheck {
+  sent: number;
+  /** Comments still unacknowledged when the run gave up on them (retried for 30 s after the end). */
+  abandoned: number;
+  /** ms from the kill until every killed part served again (Infinity: not within 20 s). */
+  backMs: number;
+}
+
+/**
+ * Comments at `perSecond` for `beforeMs`, kill -9 of `targets` (together), comments until
+ * `afterMs` after they are back, then the check. One target goes through `killTrial` (which also
+ * checks that the others kept serving).
+ */
+export async function commentKillTrial(
+  l: Launcher,
+  c: Commenter,
+  targets: readonly Target[],
+  run: string,
+  o: { perSecond?: number; beforeMs?: number; afterMs?: number } = {},
+): Promise<CommentKillTrial> {
+  const load = commentLoad(l, c, run, o.perSecond ?? 100);
+  await sleep(o.beforeMs ?? 1_500);
+  let backMs: number;
+  if (targets.length === 1) {
+    const trial = await killTrial(l, targets[0]!);
+    backMs = Object.values(trial.othersServing).every(Boolean) ? trial.backMs : Number.POSITIVE_INFINITY;
+  } else {
+    const pids = l.pids();
+    const t0 = Date.now();
+    for (const t of targets) process.kill(pids[t], "SIGKILL");
+    backMs = Number.POSITIVE_INFINITY;
+    while (Date.now() - t0 < 20_000) {
+      const up = await Promise.all(targets.map((t) => serving(l, t, 2_000)));
+      if (up.every(Boolean)) {
+        backMs = Date.now() - t0;
+        break;
+      }
+      await sleep(100);
+    }
+  }
+  await sleep(o.afterMs ?? 1_500);
+  const sent = await load.stop();
+  const check = await checkComments(c, run, sent.acknowledged);
+  return { ...check, sent: sent.sent, abandoned: sent.abandoned, backMs };
 }
