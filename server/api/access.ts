@@ -72,6 +72,21 @@ export const PROCEDURE_ACCESS = {
 
 export type ProcedurePath = keyof typeof PROCEDURE_ACCESS;
 
+/**
+ * Mutations a VIEWER may call, each for a reason; every other workspace mutation needs EDITOR or
+ * more (the matrix test checks it), so lowering a write takes two edits here, not one.
+ */
+export const VIEWER_MUTATIONS: Readonly<Record<string, string>> = {
+  "comment.createThread": "commenting is how viewers take part",
+  "comment.reply": "commenting is how viewers take part",
+  "comment.edit": "their own comments only (service rule)",
+  "comment.delete": "their own comments only (service rule)",
+  "comment.setResolved": "threads they started only (service rule)",
+  "comment.markRead": "their own inbox",
+  "match.run": "a read: runs or reads a cached match query",
+  "sync.token": "joining the room read-only (the sync server refuses a viewer's document updates)",
+};
+
 /** Route handlers under app/api/w/[slug]/… (method + path). */
 export const ROUTE_ACCESS = {
   "POST /api/w/[slug]/datasets/upload": "EDITOR",

@@ -12,7 +12,7 @@ import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { startTestWorker } from "../../tests/setup/worker";
 import { resetEnvCache } from "../env";
 import type { Role } from "../services/schemas";
-import { PROCEDURE_ACCESS, type Access, type ProcedurePath } from "./access";
+import { PROCEDURE_ACCESS, VIEWER_MUTATIONS, type Access, type ProcedurePath } from "./access";
 import { appRouter, createCaller } from "./root";
 
 let t: TestDatabase;
@@ -159,6 +159,15 @@ describe("authorization matrix", () => {
     const procs = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: { auth?: string; role?: Role } } }>;
     const built = Object.fromEntries(Object.entries(procs).map(([p, d]) => [p, d._def.meta?.auth === "workspace" ? d._def.meta.role : d._def.meta?.auth]));
     expect(built).toEqual(PROCEDURE_ACCESS);
+  });
+
+  it("every workspace mutation needs EDITOR or more, except the viewer mutations listed with their reason", () => {
+    const procs = appRouter._def.procedures as unknown as Record<string, { _def: { type: string; meta?: { role?: Role } } }>;
+    const viewerWrites = Object.entries(procs)
+      .filter(([, d]) => d._def.type === "mutation" && d._def.meta?.role === "VIEWER")
+      .map(([p]) => p)
+      .sort();
+    expect(viewerWrites).toEqual(Object.keys(VIEWER_MUTATIONS).sort());
   });
 
   it("each procedure refuses every role below its minimum (FORBIDDEN), a member of another workspace (FORBIDDEN) and a signed-out caller (UNAUTHORIZED)", async () => {
