@@ -4,6 +4,9 @@
  * out) and, as the owner of another workspace, with this workspace's ids (NOT_FOUND / FORBIDDEN).
  * Two workspaces, each with an owner, editors, a viewer and its own records.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { TRPCError } from "@trpc/server";
 import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +15,7 @@ import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { startTestWorker } from "../../tests/setup/worker";
 import { resetEnvCache } from "../env";
 import type { Role } from "../services/schemas";
-import { PROCEDURE_ACCESS, VIEWER_MUTATIONS, type Access, type ProcedurePath } from "./access";
+import { PROCEDURE_ACCESS, ROUTE_ACCESS, VIEWER_MUTATIONS, type Access, type ProcedurePath } from "./access";
 import { appRouter, createCaller } from "./root";
 
 let t: TestDatabase;
@@ -222,5 +225,27 @@ describe("authorization matrix", () => {
       if (got === "FORBIDDEN" || got === "UNAUTHORIZED") wrong.push(`${path} as ${access}: ${got}`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it("every workspace route handler is in the table and is built with exactly its role", () => {
+    const root = fileURLToPath(new URL("../../app/api/w", import.meta.url));
+    const found: Record<string, string> = {};
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name === "route.ts") {
+          const src = readFileSync(p, "utf8");
+          const url = `/api/w/${path.relative(root, path.dirname(p)).split(path.sep).join("/")}`;
+          for (const m of src.matchAll(/export (?:async function|const) (GET|POST|PUT|PATCH|DELETE)\b/g)) {
+            // the handler's role: workspaceRoute("ROLE", …) or requireRole(…, "ROLE")
+            const role = /workspaceRoute\(\s*"(VIEWER|EDITOR|OWNER)"/.exec(src)?.[1] ?? /requireRole\([^;]*?"(VIEWER|EDITOR|OWNER)"\s*\)/.exec(src)?.[1] ?? "none";
+            found[`${m[1]} ${url}`] = role;
+          }
+        }
+      }
+    };
+    walk(root);
+    expect(found).toEqual(ROUTE_ACCESS);
   });
 });
