@@ -44,7 +44,7 @@ export async function seedCommenter(l: Launcher, slug: string): Promise<Commente
     const { datasetId } = await importDataset(db, { workspaceId: ws.workspaceId, userId: user.userId, path: fx.dir, name: "durable" });
     const thread = await createThread(db, ws.workspaceId, user.userId, {
       datasetId,
-      anchor: { kind: "range", source: "states1", start: 0, end: 4 },
+      anchor: { kind: "range", source: "states::states1", start: 0, end: 4 },
       body: "replies arrive here",
       idempotencyKey: `${slug}-thread`,
     });
