@@ -26,6 +26,8 @@ export interface Commenter {
   workspaceId: string;
   workspace: string;
   datasetId: string;
+  /** A second dataset (another realtime room). */
+  otherDatasetId: string;
   threadId: string;
   /** Cookie header of a signed-in session (a next-auth JWT, as the sign-in page would set). */
   cookie: string;
@@ -42,6 +44,7 @@ export async function seedCommenter(l: Launcher, slug: string): Promise<Commente
     const ws = await createWorkspace(db, user.userId, { slug });
     const fx = await makeLstmVisProject(join(tmp, "p"), { n: 40 });
     const { datasetId } = await importDataset(db, { workspaceId: ws.workspaceId, userId: user.userId, path: fx.dir, name: "durable" });
+    const other = await importDataset(db, { workspaceId: ws.workspaceId, userId: user.userId, path: fx.dir, name: "durable 2" });
     const thread = await createThread(db, ws.workspaceId, user.userId, {
       datasetId,
       anchor: { kind: "range", source: "states::states1", start: 0, end: 4 },
@@ -56,6 +59,7 @@ export async function seedCommenter(l: Launcher, slug: string): Promise<Commente
       workspaceId: ws.workspaceId,
       workspace: slug,
       datasetId,
+      otherDatasetId: other.datasetId,
       threadId: thread.id,
       cookie: `${salt}=${jwt}`,
       close: () => db.$disconnect(),

@@ -4,12 +4,13 @@
  * duplicated, crashes — where every "lost", "duplicated" and "crashes" must be 0 (exit 1 otherwise).
  *
  *   npm run test:soak                      # 20 trials per target, 1,000 hostile archives
- *   npm run test:soak -- --trials 3 --files 100
+ *   npm run test:soak -- --trials 3 --files 100 --frames 3000
  *
  * Targets: comments posted at 100/s (each retried with its idempotency key until acknowledged)
  * while web, PostgreSQL, or both are killed with SIGKILL; imports killed at a random point in the
  * worker (each must end READY exactly once: retried from nothing after the worker's heartbeat
- * lapses); every other part must keep serving and the killed one be back within 10 s.
+ * lapses); every other part must keep serving and the killed one be back within 10 s. Then 30,000
+ * malformed realtime frames into one room: nothing merged, another room's p99 ≤ 100 ms.
  * The worker's heartbeat runs at 0.5 s / dead after 3 s here (defaults 5 s / 60 s) so a trial takes
  * seconds; the mechanism is the same.
  */
@@ -20,8 +21,10 @@ import { parseArgs } from "node:util";
 import { startImportFromUpload } from "../../server/services/datasets/datasets";
 import { makeLstmVisProject } from "../fixtures/formats/projects";
 import { commentKillTrial, LAUNCHER_AUTH_SECRET, seedCommenter, type Commenter } from "../setup/durability";
-import { killTrial, startLauncher, type Launcher, type Target } from "../setup/launcher";
+import { killTrial, serving, startLauncher, type Launcher, type Target } from "../setup/launcher";
+import { roomName } from "@statescope/collab";
 import { fuzzFiles } from "./file-fuzz";
+import { syncFlood } from "./sync-flood";
 
 interface Row {
   target: string;
@@ -107,6 +110,32 @@ async function counts(c: Commenter, datasetId: string) {
   };
 }
 
+/** Malformed frames into one room of the launcher's sync process while another room is measured. */
+async function floodRow(l: Launcher, c: Commenter, frames: number): Promise<Row> {
+  const attacked = roomName(c.workspaceId, c.datasetId);
+  const other = roomName(c.workspaceId, c.otherDatasetId);
+  const r = await syncFlood({
+    syncUrl: l.syncUrl,
+    secret: LAUNCHER_AUTH_SECRET,
+    frames,
+    attacker: { user: c.userId, workspace: c.workspaceId, room: attacked, role: "OWNER" },
+    observer: { user: c.userId, workspace: c.workspaceId, room: attacked, role: "OWNER" },
+    writer: { user: c.userId, workspace: c.workspaceId, room: other, role: "OWNER" },
+    reader: { user: c.userId, workspace: c.workspaceId, room: other, role: "OWNER" },
+  });
+  const stored = await c.db.syncUpdate.count({ where: { room: attacked } });
+  const up = await serving(l, "sync");
+  return {
+    target: "sync (malformed frames into one room)",
+    trials: r.framesSent,
+    acknowledged: 0,
+    lost: 0,
+    duplicated: r.merged + stored,
+    crashes: (up ? 0 : 1) + (r.p99 <= 100 ? 0 : 1),
+    note: `${r.connections} connection(s); other room p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms (${r.samples} updates); merged ${r.merged + stored}`,
+  };
+}
+
 async function fileRow(cases: number): Promise<Row> {
   const t0 = Date.now();
   const r = await fuzzFiles({ cases, seed: 20261203 });
@@ -131,9 +160,12 @@ function table(rows: Row[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { trials: { type: "string", default: "20" }, files: { type: "string", default: "1000" } } });
+  const { values } = parseArgs({
+    options: { trials: { type: "string", default: "20" }, files: { type: "string", default: "1000" }, frames: { type: "string", default: "30000" } },
+  });
   const trials = Number(values.trials);
   const files = Number(values.files);
+  const frames = Number(values.frames);
   const t0 = Date.now();
   const rows: Row[] = [];
   log(`starting npm start (production build; the first run builds it)`);
@@ -145,6 +177,7 @@ async function main(): Promise<void> {
     rows.push(await commentRow(l, c, ["postgres"], trials));
     rows.push(await commentRow(l, c, ["web", "postgres"], trials));
     rows.push(await importRow(l, c, trials));
+    rows.push(await floodRow(l, c, frames));
   } finally {
     await c?.close();
     await l.stop();
