@@ -4,6 +4,7 @@ import { createCaller } from "@/server/api/root";
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { publicBaseUrl, requestOrigin } from "@/server/http/request-origin";
+import { processPubSub } from "@/server/pubsub/process";
 
 export type ServerCaller = ReturnType<typeof createCaller>;
 
@@ -16,7 +17,7 @@ export async function serverCaller(userId: string): Promise<ServerCaller> {
   // next start serves plain HTTP; the scheme and host a proxy saw come from its headers (TRUST_PROXY)
   const req = { url: "http://localhost/", headers: await headers() };
   const s = { trustProxy: e.TRUST_PROXY, publicUrl: e.PUBLIC_URL };
-  return createCaller({ db: db(), actor: { userId }, publicUrl: publicBaseUrl(req, s), requestOrigin: requestOrigin(req, s) });
+  return createCaller({ db: db(), pubsub: processPubSub(), actor: { userId }, publicUrl: publicBaseUrl(req, s), requestOrigin: requestOrigin(req, s) });
 }
 
 /** The message of an error the API answers to a caller (not found, forbidden, bad input), else undefined. */

@@ -11,7 +11,7 @@ let as: ReturnType<typeof callerFor>;
 beforeAll(async () => {
   t = await freshDatabase();
   fx = await collabFixture(t.db, "annot");
-  as = callerFor(t.db);
+  as = callerFor(t);
 });
 afterAll(async () => {
   await t.drop();

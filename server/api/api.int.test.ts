@@ -13,7 +13,7 @@ afterAll(async () => {
   await t.drop();
 });
 
-const as = (userId: string | null) => createCaller({ db: t.db, actor: userId ? { userId } : null, publicUrl: "http://app.test" });
+const as = (userId: string | null) => createCaller({ db: t.db, pubsub: t.pubsub, actor: userId ? { userId } : null, publicUrl: "http://app.test" });
 
 async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
   const e = await p.then(

@@ -35,7 +35,7 @@ beforeAll(async () => {
   a = await collabFixture(t.db, "matrix-a");
   b = await collabFixture(t.db, "matrix-b");
   runner = await startTestWorker(t);
-  const owner = callerFor(t.db)(a.users.owner);
+  const owner = callerFor(t)(a.users.owner);
   const w = { workspace: a.ws, datasetId: a.datasetId };
   const h = await owner.hypothesis.create({ ...w, name: "h", source: SOURCE, start: 1, end: 4, padLeft: 0, padRight: 0, cells: [0], threshold: 0.3 });
   const cat = await owner.annotation.createCategory({ ...w, name: "noun" });
@@ -155,7 +155,7 @@ async function outcome(p: Promise<unknown>): Promise<string> {
   }
 }
 
-const as = (userId: string | null) => createCaller({ db: t.db, actor: userId ? { userId } : null, publicUrl: "http://app.test" });
+const as = (userId: string | null) => createCaller({ db: t.db, pubsub: t.pubsub, actor: userId ? { userId } : null, publicUrl: "http://app.test" });
 
 describe("authorization matrix", () => {
   it("every procedure is in the access table, built with exactly its access", () => {

@@ -10,7 +10,7 @@ let as: ReturnType<typeof callerFor>;
 beforeAll(async () => {
   t = await freshDatabase();
   fx = await collabFixture(t.db, "talk");
-  as = callerFor(t.db);
+  as = callerFor(t);
 });
 afterAll(async () => {
   await t.drop();

@@ -13,8 +13,8 @@ import { callerFor, collabFixture, type CollabFixture } from "../../tests/fixtur
 import { makeLstmVisProject } from "../../tests/fixtures/formats/projects";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { resetEnvCache } from "../env";
-import { processEventHub } from "../realtime/event-hub";
-import { notifyRecord } from "../services/records/common";
+import { LISTENER_APPLICATION_NAME } from "../pubsub/pg";
+import { notifyRecord, RECORD_EVENTS } from "../services/records/common";
 import { importDataset } from "../services/datasets/import";
 import { createWorkspace } from "../services/workspaces";
 import { appRouter, createCaller } from "./root";
@@ -31,7 +31,7 @@ beforeAll(async () => {
   process.env.DATABASE_URL = t.url;
   resetEnvCache();
   fx = await collabFixture(t.db, "live");
-  as = callerFor(t.db);
+  as = callerFor(t);
   // Another workspace (the outsider's) with its own dataset: its events must not leak.
   tmp = await mkdtemp(join(tmpdir(), "events-int-"));
   const ws = await createWorkspace(t.db, fx.users.outsider, { slug: "secret" });
@@ -39,7 +39,6 @@ beforeAll(async () => {
   otherWs = { workspaceId: ws.workspaceId, datasetId: (await importDataset(t.db, { workspaceId: ws.workspaceId, userId: fx.users.outsider, path: p.dir })).datasetId };
 });
 afterAll(async () => {
-  await processEventHub(t.url).close();
   await t.drop();
   await fx?.cleanup();
   await rm(tmp, { recursive: true, force: true });
@@ -100,13 +99,13 @@ function collect<T>(start: (signal: AbortSignal) => Promise<AsyncIterable<T>>, o
   };
 }
 
-const subscribeAs = (userId: string) => (signal: AbortSignal) => Promise.resolve(createCaller({ db: t.db, actor: { userId }, publicUrl: "http://app.test" }, { signal }));
+const subscribeAs = (userId: string) => (signal: AbortSignal) => Promise.resolve(createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId }, publicUrl: "http://app.test" }, { signal }));
 
-/** Wait until the process hub has `n` subscribers (a subscription starts listening asynchronously). */
+/** Wait until the pub/sub has `n` subscribers of record events (a subscription starts listening asynchronously). */
 async function hubSubscribers(n: number) {
-  const hub = processEventHub(t.url);
-  for (let i = 0; i < 500 && (hub.subscriberCount < n || !hub.connected); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(hub.subscriberCount).toBeGreaterThanOrEqual(n);
+  const hub = t.pubsub;
+  for (let i = 0; i < 500 && (hub.subscribers(RECORD_EVENTS) < n || !hub.connected); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(hub.subscribers(RECORD_EVENTS)).toBeGreaterThanOrEqual(n);
   expect(hub.connected).toBe(true);
 }
 
@@ -217,7 +216,7 @@ describe("live record events", () => {
     await hubSubscribers(1);
     const admin = new pg.Client({ connectionString: t.url });
     await admin.connect();
-    const killed = await admin.query("select pg_terminate_backend(pid) as ok from pg_stat_activity where query = 'listen statescope_events' and pid <> pg_backend_pid()");
+    const killed = await admin.query("select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1 and datname = current_database()", [LISTENER_APPLICATION_NAME]);
     await admin.end();
     expect(killed.rowCount).toBe(1);
     await s.until((e) => e.kind === "resync", 10_000);
@@ -239,7 +238,7 @@ describe("SSE over HTTP (the fetch adapter the Next route handler uses)", () => 
           req: request,
           router: appRouter,
           // As app/api/trpc/[trpc]/route.ts, with the session resolved to a fixed member.
-          createContext: async () => ({ db: t.db, actor: { userId: req.headers["x-user"] as string }, publicUrl: "http://app.test" }),
+          createContext: async () => ({ db: t.db, pubsub: t.pubsub, actor: { userId: req.headers["x-user"] as string }, publicUrl: "http://app.test" }),
         });
         res.writeHead(response.status, Object.fromEntries(response.headers));
         if (!response.body) return res.end();
@@ -282,9 +281,8 @@ describe("SSE over HTTP (the fetch adapter the Next route handler uses)", () => 
     ac.abort();
     await reader.cancel().catch(() => undefined);
     // The server ends the subscription when the client goes away (no listener leaks).
-    const hub = processEventHub(t.url);
-    for (let i = 0; i < 200 && hub.subscriberCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(hub.subscriberCount).toBe(0);
+    for (let i = 0; i < 200 && t.pubsub.subscribers(RECORD_EVENTS) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(t.pubsub.subscribers(RECORD_EVENTS)).toBe(0);
 
     // A non-member gets an error response, not a stream of someone else's events.
     const refused = await fetch(`${base}/api/trpc/events.onDataset?input=${input}`, { headers: { accept: "text/event-stream", "x-user": fx.users.outsider } });

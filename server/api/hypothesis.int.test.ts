@@ -18,7 +18,7 @@ beforeAll(async () => {
   process.env.MATCH_WAIT_MS = "20000";
   resetEnvCache();
   fx = await collabFixture(t.db);
-  as = callerFor(t.db);
+  as = callerFor(t);
   runner = await startTestWorker(t, { engine: new MatchEngine(16 * 2 ** 20), pollInterval: 60_000 });
 });
 afterAll(async () => {

@@ -81,7 +81,7 @@ afterAll(async () => {
   resetEnvCache();
 });
 
-const as = (id: string) => createCaller({ db: t.db, actor: { userId: id }, publicUrl: "http://app.test" });
+const as = (id: string) => createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId: id }, publicUrl: "http://app.test" });
 const SOURCE = "states::states1";
 
 function states1() {

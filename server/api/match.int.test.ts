@@ -51,7 +51,7 @@ afterAll(async () => {
   resetEnvCache();
 });
 
-const as = (id: string) => createCaller({ db: t.db, actor: { userId: id }, publicUrl: "http://app.test" });
+const as = (id: string) => createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId: id }, publicUrl: "http://app.test" });
 const base = { workspace: "mlab", source: "states::states1" } as const;
 
 /** states1 of the fixture (4 cells), tanh-transformed as the source says. */

@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 const as = (userId: string, requestOrigin = "http://lab.example:3000") =>
-  createCaller({ db: t.db, actor: { userId }, publicUrl: "https://public.example", requestOrigin });
+  createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId }, publicUrl: "https://public.example", requestOrigin });
 
 async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
   const e = await p.then(

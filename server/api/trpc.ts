@@ -11,11 +11,14 @@ import { AppError } from "@statescope/core";
 import superjson from "superjson";
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
+import type { PubSub } from "@/server/pubsub/pubsub";
 import { requireRole, type Actor, type WorkspaceAccess } from "@/server/services/authz";
 import { ZSlug, type Role } from "@/server/services/schemas";
 
 export interface Context {
   db: Db;
+  /** The process's pub/sub (live events, match completions). */
+  pubsub: PubSub;
   actor: Actor | null;
   publicUrl: string;
   /** Origin the request was made to (the browser's view of the host), when there is a request. */

@@ -17,21 +17,47 @@ export interface WorkspaceAccess {
   role: Role;
 }
 
+/** One (workspace, user) pair whose membership is asked about. */
+export interface MemberKey {
+  workspaceId: string;
+  userId: string;
+}
+
+/**
+ * The current roles of many (workspace, user) pairs, in order, null for a non-member: one query
+ * however many pairs (the sync process re-checks every open socket this way). The one place that
+ * reads memberships for authorization.
+ */
+export async function memberRoles(db: Db, keys: readonly MemberKey[]): Promise<(Role | null)[]> {
+  if (keys.length === 0) return [];
+  const users = new Map<string, Set<string>>();
+  for (const k of keys) {
+    const set = users.get(k.workspaceId) ?? new Set<string>();
+    set.add(k.userId);
+    users.set(k.workspaceId, set);
+  }
+  const rows = await db.membership.findMany({
+    where: { OR: [...users].map(([workspaceId, ids]) => ({ workspaceId, userId: { in: [...ids] } })) },
+    select: { workspaceId: true, userId: true, role: true },
+  });
+  const role = new Map(rows.map((r) => [`${r.workspaceId}\u0000${r.userId}`, r.role]));
+  return keys.map((k) => role.get(`${k.workspaceId}\u0000${k.userId}`) ?? null);
+}
+
+/** A member's current role in a workspace, or null when they are not a member. */
+export async function memberRole(db: Db, workspaceId: string, userId: string): Promise<Role | null> {
+  return (await memberRoles(db, [{ workspaceId, userId }]))[0]!;
+}
+
 /** The caller's access to the workspace `slug`, or an error saying why not. */
 export async function requireRole(db: Db, actor: Actor, slug: string, minimum: Role): Promise<WorkspaceAccess> {
   const workspace = await db.workspace.findUnique({ where: { slug }, select: { id: true, slug: true, name: true } });
   if (!workspace) throw new AppError("NOT_FOUND", `workspace "${slug}" does not exist`);
-  const membership = await db.membership.findUnique({
-    where: { workspaceId_userId: { workspaceId: workspace.id, userId: actor.userId } },
-    select: { role: true },
-  });
+  const role = await memberRole(db, workspace.id, actor.userId);
   // Non-members learn no more than that they are not members.
-  if (!membership) throw new AppError("FORBIDDEN", `you are not a member of workspace "${slug}"`);
-  if (ROLE_RANK[membership.role] < ROLE_RANK[minimum]) {
-    throw new AppError(
-      "FORBIDDEN",
-      `this needs the ${minimum} role in workspace "${slug}"; you are ${membership.role}`,
-    );
+  if (!role) throw new AppError("FORBIDDEN", `you are not a member of workspace "${slug}"`);
+  if (ROLE_RANK[role] < ROLE_RANK[minimum]) {
+    throw new AppError("FORBIDDEN", `this needs the ${minimum} role in workspace "${slug}"; you are ${role}`);
   }
-  return { workspace, role: membership.role };
+  return { workspace, role };
 }

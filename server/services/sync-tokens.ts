@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { AppError } from "@statescope/core";
-import { colorFor, roomName } from "@statescope/collab";
+import { colorFor, roomName, ZPresenceUser } from "@statescope/collab";
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
 import type { Actor, WorkspaceAccess } from "./authz";
@@ -20,10 +20,16 @@ export const ZSyncClaims = z.object({
   /** room name */
   r: z.string().min(1).max(200),
   role: ZRole,
+  /** display name others see in presence (the sync server never takes it from the client) */
+  n: ZPresenceUser.shape.name,
+  /** the member's colour, #rrggbb */
+  c: ZPresenceUser.shape.color,
   /** expiry, seconds since the epoch */
   exp: z.number().int(),
 });
 export type SyncClaims = z.infer<typeof ZSyncClaims>;
+/** What a token is signed from; the name and colour default to the user id and its colour (tests, tools). */
+export type SyncClaimsInput = Omit<SyncClaims, "exp" | "n" | "c"> & Partial<Pick<SyncClaims, "n" | "c">>;
 
 export const SYNC_TOKEN_TTL_SECONDS = 60;
 
@@ -31,8 +37,8 @@ function mac(secret: string, body: string): string {
   return createHmac("sha256", secret).update(body).digest("base64url");
 }
 
-export function signSyncToken(secret: string, claims: Omit<SyncClaims, "exp">, now = Date.now()): string {
-  const full: SyncClaims = { ...claims, exp: Math.floor(now / 1000) + SYNC_TOKEN_TTL_SECONDS };
+export function signSyncToken(secret: string, claims: SyncClaimsInput, now = Date.now()): string {
+  const full: SyncClaims = ZSyncClaims.parse({ n: claims.u, c: colorFor(claims.u), ...claims, exp: Math.floor(now / 1000) + SYNC_TOKEN_TTL_SECONDS });
   const body = Buffer.from(JSON.stringify(full)).toString("base64url");
   return `${body}.${mac(secret, body)}`;
 }
@@ -101,15 +107,10 @@ export async function issueRoomTicket(
   const user = await db.user.findUnique({ where: { id: actor.userId }, select: { id: true, name: true, email: true } });
   if (!user) throw new AppError("UNAUTHENTICATED", "your account no longer exists: sign in again");
   const room = roomName(access.workspace.id, dataset.id);
-  const token = signSyncToken(settings.secret, { u: user.id, w: access.workspace.id, r: room, role: access.role }, now);
-  return {
-    room,
-    token,
-    url: syncUrlFor(settings),
-    expiresInSeconds: SYNC_TOKEN_TTL_SECONDS,
-    role: access.role,
-    user: { id: user.id, name: user.name?.trim() || user.email.split("@")[0]!, color: (await workspaceMemberColors(db, access.workspace.id))[user.id] ?? colorFor(user.id) },
-  };
+  // the identity others see in presence: signed into the token, so the sync server takes it from there
+  const me = { id: user.id, name: (user.name?.trim() || user.email.split("@")[0]!).slice(0, 200), color: (await workspaceMemberColors(db, access.workspace.id))[user.id] ?? colorFor(user.id) };
+  const token = signSyncToken(settings.secret, { u: me.id, w: access.workspace.id, r: room, role: access.role, n: me.name, c: me.color }, now);
+  return { room, token, url: syncUrlFor(settings), expiresInSeconds: SYNC_TOKEN_TTL_SECONDS, role: access.role, user: me };
 }
 
 /**

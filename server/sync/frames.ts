@@ -7,6 +7,12 @@
  */
 import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
+import { readAwarenessEntries } from "./presence-gate";
+
+/** Close code for a socket whose frames are refused (malformed, or presence that is not presence). */
+export const CLOSE_MALFORMED = 4400;
+/** Close code for a socket that sends presence far faster than the rate the server passes on. */
+export const CLOSE_TOO_FAST = 4429;
 
 export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
@@ -40,14 +46,8 @@ export function inspectFrame(frame: Uint8Array): FrameInfo | { problem: string }
     if (type === MESSAGE_AWARENESS) {
       const payload = decoding.readVarUint8Array(d);
       if (decoding.hasContent(d)) return { problem: "trailing bytes after the awareness message" };
-      const a = decoding.createDecoder(payload);
-      const n = decoding.readVarUint(a);
-      for (let i = 0; i < n; i++) {
-        decoding.readVarUint(a); // client id
-        decoding.readVarUint(a); // clock
-        JSON.parse(decoding.readVarString(a)); // state
-      }
-      if (decoding.hasContent(a)) return { problem: "trailing bytes in the awareness update" };
+      // the entries' structure and UTF-8 here; their JSON is read by the room, with its bounds
+      readAwarenessEntries(payload);
       return { type: "awareness" };
     }
     return { problem: `unknown message type ${type}` };

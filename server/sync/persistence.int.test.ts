@@ -4,17 +4,13 @@
  * restarts, idle unloading, compaction and the crash bound of a real process
  * killed with SIGKILL.
  */
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
+import { COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer } from "../../tests/setup/sync-server";
+import { createTestSyncServer, presenceAt, seedMembers, spawnSyncProcess } from "../../tests/setup/sync-server";
 import { signSyncToken } from "../services/sync-tokens";
 import type { PgBackendOptions } from "./pg-backend";
 import type { SyncServer } from "./server";
@@ -26,6 +22,7 @@ const providers: WebsocketProvider[] = [];
 
 beforeAll(async () => {
   t = await freshDatabase();
+  await seedMembers(t.db, "w1", { alice: "EDITOR", bob: "EDITOR", carol: "EDITOR", observer: "EDITOR", watcher: "EDITOR" });
 });
 afterAll(async () => {
   for (const p of providers) p.destroy();
@@ -58,6 +55,13 @@ function client(port: number, room: string, user: string) {
   return { doc, provider, map: doc.getMap("view"), text: doc.getText("notes") };
 }
 
+/** How many entries of the "log" array a room's stored updates hold. */
+async function storedEdits(room: string): Promise<number> {
+  const doc = new Y.Doc();
+  for (const r of await t.db.syncUpdate.findMany({ where: { room }, orderBy: { id: "asc" }, select: { data: true } })) Y.applyUpdate(doc, r.data);
+  return doc.getArray("log").length;
+}
+
 const synced = (p: WebsocketProvider) => expect.poll(() => p.synced, { timeout: 10_000 }).toBe(true);
 
 async function rows(room: string): Promise<{ n: number; compacted: number }> {
@@ -67,12 +71,11 @@ async function rows(room: string): Promise<{ n: number; compacted: number }> {
 
 describe("two sync processes on one database", () => {
   it("converge documents and presence, including a room loaded later and a client leaving", async () => {
-    const logs: string[] = [];
-    const s1 = await startServer({ log: (l) => logs.push(l) });
+    const s1 = await startServer();
     const s2 = await startServer();
     const room = "ws:w1:relay";
     const a = client(s1.port, room, "alice");
-    a.provider.awareness.setLocalStateField("user", { name: "alice" });
+    a.provider.awareness.setLocalState(presenceAt(1));
     await synced(a.provider);
     a.map.set("threshold", 0.3);
     a.text.insert(0, "hello");
@@ -81,10 +84,11 @@ describe("two sync processes on one database", () => {
     const b = client(s2.port, room, "bob");
     await synced(b.provider);
     await expect.poll(() => b.map.get("threshold"), { timeout: 5000 }).toBe(0.3);
-    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as { user?: { name: string } } | undefined)?.user?.name, { timeout: 5000 }).toBe("alice");
+    // the name is the one the server knows (the token's), whatever the client put in its state
+    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as Presence | undefined)?.user.name, { timeout: 5000 }).toBe("alice");
 
     // concurrent edits on both processes
-    b.provider.awareness.setLocalStateField("user", { name: "bob" });
+    b.provider.awareness.setLocalState(presenceAt(2));
     for (let i = 0; i < 20; i++) {
       a.text.insert(a.text.length, "a");
       b.text.insert(0, "b");
@@ -93,22 +97,15 @@ describe("two sync processes on one database", () => {
     b.map.set("position", 99);
     await expect.poll(() => a.map.get("position"), { timeout: 5000 }).toBe(99);
     await expect.poll(() => a.text.toString() === b.text.toString() && a.text.length === 45, { timeout: 5000 }).toBe(true);
-    await expect.poll(() => (a.provider.awareness.getStates().get(b.doc.clientID) as { user?: { name: string } } | undefined)?.user?.name, { timeout: 5000 }).toBe("bob");
+    await expect.poll(() => (a.provider.awareness.getStates().get(b.doc.clientID) as Presence | undefined)?.user.name, { timeout: 5000 }).toBe("bob");
 
-    // Presence larger than a NOTIFY payload as plain base64 (1,000 selected cells) is deflated and still relayed;
-    // one that does not fit even deflated goes in parts (here 5); past the largest relayed size it is dropped
-    // (and logged) without disturbing what follows.
+    // Presence larger than a NOTIFY payload as plain base64 (1,000 selected cells) is deflated and still relayed.
+    // (Larger ones, in parts, and the largest relayed size: the relay's contract suite, contract.int.test.ts.)
     const cells = Array.from({ length: 1000 }, (_, i) => i * 3);
-    a.provider.awareness.setLocalStateField("cells", cells);
-    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as { cells?: number[] } | undefined)?.cells?.length, { timeout: 5000 }).toBe(1000);
-    const big = randomBytes(24_000).toString("base64");
-    a.provider.awareness.setLocalStateField("junk", big);
-    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as { junk?: string } | undefined)?.junk === big, { timeout: 5000 }).toBe(true);
-    a.provider.awareness.setLocalStateField("junk", randomBytes(400_000).toString("base64"));
-    await expect.poll(() => logs.some((l) => /presence update of \d+ bytes is too large to relay/.test(l)), { timeout: 5000 }).toBe(true);
-    a.provider.awareness.setLocalStateField("junk", null);
-    a.provider.awareness.setLocalStateField("user", { name: "alice again" });
-    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as { user?: { name: string } } | undefined)?.user?.name, { timeout: 5000 }).toBe("alice again");
+    a.provider.awareness.setLocalState(presenceAt(1, cells));
+    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as Presence | undefined)?.view?.cells.length, { timeout: 5000 }).toBe(1000);
+    a.provider.awareness.setLocalState(presenceAt(77));
+    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as Presence | undefined)?.view?.position, { timeout: 5000 }).toBe(77);
 
     // A leaves process 1: process 2 relays the removal to B long before the 30 s awareness timeout.
     const aId = a.doc.clientID;
@@ -118,7 +115,7 @@ describe("two sync processes on one database", () => {
 
     // Process 1 shuts down: its remaining clients' presence disappears on process 2 at once too.
     const c = client(s1.port, room, "carol");
-    c.provider.awareness.setLocalStateField("user", { name: "carol" });
+    c.provider.awareness.setLocalState(presenceAt(3));
     await expect.poll(() => b.provider.awareness.getStates().has(c.doc.clientID), { timeout: 5000 }).toBe(true);
     c.provider.shouldConnect = false; // no reconnect to the stopped server
     await stopServer(s1.server);
@@ -159,10 +156,12 @@ describe("persistence", () => {
     await synced(a.provider);
     for (let i = 0; i < 30; i++) a.map.set(`k${i}`, i);
     a.text.insert(0, "survives a restart");
-    // let the last edit reach the server before it stops (a client-side detail, not the server's bound)
-    await new Promise((r) => setTimeout(r, 100));
+    // the server has the last edit before it stops: another member in the room sees it
+    const w = client(s.port, room, "watcher");
+    await expect.poll(() => w.text.toString(), { timeout: 5000 }).toBe("survives a restart");
     await stopServer(s.server);
     a.provider.destroy();
+    w.provider.destroy();
     expect((await rows(room)).n).toBeGreaterThan(0);
 
     const s2 = await startServer();
@@ -177,11 +176,10 @@ describe("persistence", () => {
     const room = "ws:w1:idle";
     const a = client(s.port, room, "alice");
     await synced(a.provider);
-    for (const word of ["here", "still "]) {
+    for (const [i, word] of ["here", "still "].entries()) {
       a.text.insert(0, word);
-      await new Promise((r) => setTimeout(r, 60)); // separate batches
+      await expect.poll(async () => (await rows(room)).n, { timeout: 5000 }).toBe(i + 1); // separate batches
     }
-    await expect.poll(async () => (await rows(room)).n, { timeout: 2000 }).toBe(2);
     expect(s.server.loadedRooms().get(room)).toBe(1);
     a.provider.destroy();
     await expect.poll(() => s.server.loadedRooms().get(room), { timeout: 1000 }).toBe(0);
@@ -222,23 +220,7 @@ describe("persistence", () => {
 
 describe("crash bound", () => {
   it("a sync process killed with SIGKILL loses at most its last batch (every update older than 100 ms survives), and its clients' presence leaves the other processes within seconds", async () => {
-    const root = fileURLToPath(new URL("../..", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/sync/main.ts")], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: t.url, AUTH_SECRET: SECRET, SYNC_PORT: "0", SYNC_HOST: "127.0.0.1", SYNC_FLUSH_MS: "20" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on("data", (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once("exit", (code) => reject(new Error(`sync process exited (${code}): ${out}`)));
-    });
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    const { child, port, exited } = await spawnSyncProcess(t.url, SECRET, { SYNC_FLUSH_MS: "20" });
     try {
       const room = "ws:w1:crash";
       const a = client(port, room, "alice");
@@ -249,7 +231,7 @@ describe("crash bound", () => {
       const other = await startServer();
       const watcher = client(other.port, room, "watcher");
       await synced(watcher.provider);
-      a.provider.awareness.setLocalStateField("user", { name: "alice" });
+      a.provider.awareness.setLocalState(presenceAt(1));
       await expect.poll(() => watcher.provider.awareness.getStates().has(a.doc.clientID), { timeout: 5000 }).toBe(true);
       const seenAt = new Map<number, number>();
       observer.doc.getArray<number>("log").observe((ev) => {
@@ -258,19 +240,17 @@ describe("crash bound", () => {
       });
       const arr = a.doc.getArray<number>("log");
       let sent = 0;
+      const tick = setInterval(() => arr.push([sent++]), 2);
       let killedAt = 0;
-      await new Promise<void>((resolve) => {
-        const tick = setInterval(() => {
-          arr.push([sent++]);
-          if (sent === 300) {
-            // crash in the middle of the stream of edits
-            clearInterval(tick);
-            killedAt = performance.now();
-            child.kill("SIGKILL");
-            resolve();
-          }
-        }, 2);
-      });
+      try {
+        // Crash in the middle of the stream of edits, once the server has accepted 250 and committed 200 of them
+        // (read back from the table), however fast this machine is today.
+        await expect.poll(async () => seenAt.size >= 250 && (await storedEdits(room)) >= 200, { timeout: 40_000, interval: 50 }).toBe(true);
+      } finally {
+        killedAt = performance.now();
+        child.kill("SIGKILL");
+        clearInterval(tick);
+      }
       await exited;
       a.provider.destroy();
       observer.provider.destroy();
@@ -290,10 +270,10 @@ describe("crash bound", () => {
       console.log(`crash bound: ${sent} sent, ${seenAt.size} accepted by the server, ${got.size} stored, ${lost.length} lost (accepted ${lost.length ? `${age(lost[lost.length - 1]!).toFixed(0)}–${age(lost[0]!).toFixed(0)}` : "-"} ms before the kill)`);
       expect(lost.filter((i) => age(i) > 100)).toEqual([]);
       // what was stored is a prefix of what was sent: nothing in the middle is missing
-      expect(got.size).toBeGreaterThan(200);
+      expect(got.size).toBeGreaterThanOrEqual(200);
       expect([...got].every((i) => i < got.size)).toBe(true);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
-  }, 60_000);
+  }, 90_000);
 });

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
+import { COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer } from "../../tests/setup/sync-server";
+import { createTestSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
 import { signSyncToken } from "../services/sync-tokens";
 import type { SyncServer } from "./server";
 
@@ -22,6 +22,7 @@ let t: TestDatabase;
 
 beforeAll(async () => {
   t = await freshDatabase();
+  await seedMembers(t.db, "w1", { ada: "EDITOR", bo: "EDITOR" });
   server = createTestSyncServer(t.url, SECRET);
   port = await server.listen(0, "127.0.0.1");
 });
@@ -45,13 +46,13 @@ describe("presence across a reconnect", () => {
     const memberDoc = new Y.Doc();
     const watcher = provider("ada", watcherDoc);
     const member = provider("bo", memberDoc);
-    const seen = () => watcher.awareness.getStates().get(memberDoc.clientID) as { name?: string; n?: number } | undefined;
+    const seen = () => (watcher.awareness.getStates().get(memberDoc.clientID) as Presence | undefined)?.view;
     // The socket goes away without a goodbye (the server closed it, the network dropped): only
     // the room's bookkeeping can withdraw the presence (a polite client would withdraw it itself).
     const drop = () => (member.ws as unknown as WebSocket).terminate();
     try {
-      member.awareness.setLocalState({ name: "bo", n: 1 });
-      await expect.poll(() => seen()?.n, { timeout: 5000 }).toBe(1);
+      member.awareness.setLocalState(presenceAt(1));
+      await expect.poll(() => seen()?.position, { timeout: 5000 }).toBe(1);
 
       // the socket goes; the others stop seeing the member
       drop();
@@ -61,11 +62,11 @@ describe("presence across a reconnect", () => {
       const announce = ({ status }: { status: string }) => {
         if (status !== "connected") return;
         member.off("status", announce);
-        member.awareness.setLocalState({ ...member.awareness.getLocalState(), n: 2 });
+        member.awareness.setLocalState(presenceAt(2));
       };
       member.on("status", announce);
       member.connect();
-      await expect.poll(() => seen()?.n, { timeout: 5000 }).toBe(2);
+      await expect.poll(() => seen()?.position, { timeout: 5000 }).toBe(2);
 
       // and goes again: the presence goes with the socket, well before the awareness timeout
       const t0 = Date.now();

@@ -2,6 +2,9 @@
  * Rooms: one Yjs document and one awareness per room, the y-websocket
  * protocol with the room's sockets, persistence and relay through a
  * {@link SyncBackend}, and unloading once a room has been empty for a while.
+ * Presence from a socket passes the gate (presence-gate.ts) before the room
+ * applies it, and every path a frame takes is contained: an error closes the
+ * socket that sent it, never the process.
  *
  * Our own version of `@y/websocket-server/utils`, which keeps its documents
  * and persistence in module-level singletons (two servers in one process
@@ -14,8 +17,20 @@ import * as syncProtocol from "y-protocols/sync";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as encoding from "lib0/encoding";
 import * as decoding from "lib0/decoding";
+import { MAX_PRESENCE_BYTES, presenceFromClient, readPresence, type PresenceUser } from "@statescope/collab";
 import type { RoomLink, SyncBackend } from "./backend";
-import { MESSAGE_AWARENESS, MESSAGE_SYNC } from "./frames";
+import { CLOSE_MALFORMED, CLOSE_TOO_FAST, MESSAGE_AWARENESS, MESSAGE_SYNC } from "./frames";
+import {
+  checkRelayedPresence,
+  encodeAwarenessEntries,
+  MAX_CLIENTS_PER_SOCKET,
+  PRESENCE_BURST,
+  PRESENCE_FLOOD_ALLOWANCE,
+  PRESENCE_RATE,
+  readAwarenessEntries,
+  TokenBucket,
+  type AwarenessEntry,
+} from "./presence-gate";
 
 /** Transaction / awareness origin of updates that came from another process (broadcast, never stored again). */
 const RELAYED = Symbol("relayed");
@@ -28,6 +43,7 @@ const LEFT = Symbol("left");
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 const PING_MS = 30_000;
 
+
 export interface RoomsOptions {
   backend: SyncBackend;
   /** How long a room stays loaded after its last client left. */
@@ -35,12 +51,37 @@ export interface RoomsOptions {
   log: (line: string) => void;
 }
 
+/** Who a socket is, from the room token: what the others see in its presence. */
+export type RoomMember = PresenceUser;
+
+/** How a room reports a socket's misbehaviour to the server that admitted it. */
+export interface SocketGuard {
+  /** A refused frame or entry; a few of them close the socket. */
+  strike(problem: string): void;
+  /** Close the socket now with `code` and a reason the page shows. */
+  refuse(code: number, reason: string): void;
+}
+
+/** One socket in a room. */
+interface Conn {
+  member: RoomMember;
+  guard: SocketGuard;
+  /** Awareness client ids this socket speaks for. */
+  ids: Set<number>;
+  /** Presence updates applied at PRESENCE_RATE… */
+  rate: TokenBucket;
+  /** …and those sent faster, before the socket is closed. */
+  flood: TokenBucket;
+  /** The newest over-rate entry per client, applied when the rate allows. */
+  held: Map<number, AwarenessEntry>;
+  heldTimer: NodeJS.Timeout | null;
+}
+
 interface Room {
   name: string;
   doc: Y.Doc;
   awareness: awarenessProtocol.Awareness;
-  /** Socket → awareness client ids it controls. */
-  conns: Map<WebSocket, Set<number>>;
+  conns: Map<WebSocket, Conn>;
   link: RoomLink | null;
   ready: Promise<void>;
   idleTimer: NodeJS.Timeout | null;
@@ -55,7 +96,7 @@ interface Room {
 
 export interface Rooms {
   /** Attach an admitted socket to a room (loading the room first). Rejects if the room cannot be loaded. */
-  join(socket: WebSocket, name: string): Promise<void>;
+  join(socket: WebSocket, name: string, member: RoomMember, guard: SocketGuard): Promise<void>;
   /** Names and client counts of loaded rooms. */
   loaded(): Map<string, number>;
   /** Flush and unload every room. */
@@ -124,16 +165,9 @@ export function createRooms(opts: RoomsOptions): Rooms {
     });
 
     awareness.on("update", ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
-      const ids = room.conns.get(origin as WebSocket);
-      if (ids) {
-        for (const id of added) ids.add(id);
-        // A client that reconnects keeps its id and the room still knows its clock, so its state
-        // comes back as "updated", not "added": it is this socket's now (withdrawn when it closes).
-        for (const id of updated) ids.add(id);
-        for (const id of removed) ids.delete(id);
-      }
       // Our clients' changes and departures go to the other processes; their own timeouts they detect themselves.
-      const relay = ids !== undefined || origin === LEFT;
+      // (Which socket speaks for which client is the gate's business: see admitPresence.)
+      const relay = room.conns.has(origin as WebSocket) || origin === LEFT;
       for (const list of [added, updated, removed]) {
         for (const id of list) {
           room.awarenessOut.add(id);
@@ -146,10 +180,20 @@ export function createRooms(opts: RoomsOptions): Rooms {
     room.ready = opts.backend
       .open(name, {
         applyRelayed: (update) => Y.applyUpdate(doc, update, RELAYED),
-        applyRelayedAwareness: (update) => awarenessProtocol.applyAwarenessUpdate(awareness, update, RELAYED),
+        applyRelayedAwareness: (update) => {
+          const checked = checkRelayedPresence(update);
+          if (!checked) return;
+          // a client that moved to another process (a newer state from there) is no longer spoken for
+          // by a socket of ours that has not noticed it is gone
+          for (const e of readAwarenessEntries(checked)) {
+            if (e.json === "null" || (awareness.meta.get(e.clientId)?.clock ?? -1) >= e.clock) continue;
+            for (const c of room.conns.values()) c.ids.delete(e.clientId);
+          }
+          awarenessProtocol.applyAwarenessUpdate(awareness, checked, RELAYED);
+        },
         dropRelayedClients: (ids) => awarenessProtocol.removeAwarenessStates(awareness, ids, RELAYED),
         localAwareness: () => {
-          const ids = [...room.conns.values()].flatMap((s) => [...s]).filter((id) => awareness.states.has(id));
+          const ids = [...room.conns.values()].flatMap((c) => [...c.ids]).filter((id) => awareness.states.has(id));
           return ids.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(awareness, ids) : null;
         },
       })
@@ -176,20 +220,57 @@ export function createRooms(opts: RoomsOptions): Rooms {
       const from = room.outboxFrom;
       room.outbox = [];
       room.outboxFrom = new Set();
-      const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-      const message = syncMessage((e) => syncProtocol.writeUpdate(e, merged));
-      // A socket that sent everything in this batch already has it.
-      const skip = from.size === 1 ? [...from][0] : undefined;
-      for (const socket of room.conns.keys()) if (socket !== skip) send(socket, message);
+      try {
+        const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+        const message = syncMessage((e) => syncProtocol.writeUpdate(e, merged));
+        // A socket that sent everything in this batch already has it.
+        const skip = from.size === 1 ? [...from][0] : undefined;
+        for (const socket of room.conns.keys()) if (socket !== skip) send(socket, message);
+      } catch (e) {
+        // each update was applied to the document already: clients get them with their next sync
+        opts.log(`room ${room.name}: broadcasting ${updates.length} update(s) failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
+    // One encoding for every socket. (A room that shows presence only to some members — a
+    // classroom's students to its instructors — would encode once per audience here.)
     if (room.awarenessOut.size > 0) {
-      const message = awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(room.awareness, [...room.awarenessOut]));
+      const update = encodePresence(room, [...room.awarenessOut]);
       room.awarenessOut.clear();
-      for (const socket of room.conns.keys()) send(socket, message);
+      if (update) {
+        const message = awarenessMessage(update);
+        for (const socket of room.conns.keys()) send(socket, message);
+      }
     }
     if (room.awarenessRelay.size > 0) {
-      room.link?.publishAwareness(awarenessProtocol.encodeAwarenessUpdate(room.awareness, [...room.awarenessRelay]));
+      const update = encodePresence(room, [...room.awarenessRelay]);
       room.awarenessRelay.clear();
+      if (update) room.link?.publishAwareness(update);
+    }
+  }
+
+  /**
+   * The awareness update of `ids`. A state that cannot be encoded (the gate lets none in; this is
+   * the last line) is removed and the socket speaking for it closed, instead of failing for all.
+   */
+  function encodePresence(room: Room, ids: number[]): Uint8Array | null {
+    try {
+      return awarenessProtocol.encodeAwarenessUpdate(room.awareness, ids);
+    } catch {
+      const fine = ids.filter((id) => {
+        try {
+          awarenessProtocol.encodeAwarenessUpdate(room.awareness, [id]);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      const bad = ids.filter((id) => !fine.includes(id));
+      opts.log(`room ${room.name}: presence of client(s) ${bad.join(", ")} could not be encoded; removed`);
+      for (const conn of room.conns.values()) {
+        if (bad.some((id) => conn.ids.has(id))) conn.guard.refuse(CLOSE_MALFORMED, "your presence could not be sent to the others");
+      }
+      for (const id of bad) room.awareness.states.delete(id);
+      return fine.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(room.awareness, fine) : null;
     }
   }
 
@@ -232,14 +313,95 @@ export function createRooms(opts: RoomsOptions): Rooms {
   }
 
   function leave(room: Room, socket: WebSocket): void {
-    const ids = room.conns.get(socket);
-    if (!ids) return;
+    const conn = room.conns.get(socket);
+    if (!conn) return;
     room.conns.delete(socket);
-    awarenessProtocol.removeAwarenessStates(room.awareness, [...ids], LEFT);
+    if (conn.heldTimer) clearTimeout(conn.heldTimer);
+    awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.ids], LEFT);
     if (room.conns.size === 0) scheduleUnload(room);
   }
 
-  async function join(socket: WebSocket, name: string): Promise<void> {
+  /** The user a client id's presence belongs to now: a socket of ours, or the stamped state relayed from another process. */
+  function ownerOf(room: Room, clientId: number): string | null {
+    for (const c of room.conns.values()) if (c.ids.has(clientId)) return c.member.id;
+    return readPresence(room.awareness.states.get(clientId))?.user.id ?? null;
+  }
+
+  /**
+   * A socket's awareness update through the gate (presence-gate.ts): only its own client, each
+   * state bounded, schema-checked and given the member's identity, at most PRESENCE_RATE a second.
+   */
+  function admitPresence(room: Room, socket: WebSocket, conn: Conn, update: Uint8Array): void {
+    const now: AwarenessEntry[] = [];
+    for (const e of readAwarenessEntries(update, MAX_PRESENCE_BYTES)) {
+      const mine = conn.ids.has(e.clientId);
+      // y-websocket clients send back every update they receive: same clock, nothing new
+      if (!mine && (room.awareness.meta.get(e.clientId)?.clock ?? -1) >= e.clock) continue;
+      if (e.oversize) return conn.guard.refuse(CLOSE_MALFORMED, `presence state refused: ${e.bytes} bytes; the limit is ${MAX_PRESENCE_BYTES}`);
+      let json = "null";
+      if (e.json !== "null") {
+        const r = presenceFromClient(e.json, conn.member);
+        if (!r.ok && r.hostile) return conn.guard.refuse(CLOSE_MALFORMED, r.problem);
+        if (!r.ok) {
+          conn.guard.strike(r.problem);
+          continue;
+        }
+        json = JSON.stringify(r.presence);
+      }
+      if (!mine) {
+        const owner = ownerOf(room, e.clientId);
+        if (owner !== null && owner !== conn.member.id) {
+          conn.guard.strike(`presence for client ${e.clientId}, which is another member's`);
+          continue;
+        }
+        if (conn.ids.size >= MAX_CLIENTS_PER_SOCKET) {
+          conn.guard.strike(`presence for a second client (${e.clientId}) on one connection`);
+          continue;
+        }
+        // the member's own client: new, or back through this socket (a reconnect)
+        for (const c of room.conns.values()) c.ids.delete(e.clientId);
+        conn.ids.add(e.clientId);
+      }
+      const entry = { clientId: e.clientId, clock: e.clock, json };
+      if (conn.rate.take()) now.push(entry);
+      else hold(room, socket, conn, entry);
+    }
+    if (now.length > 0) awarenessProtocol.applyAwarenessUpdate(room.awareness, encodeAwarenessEntries(now), socket);
+  }
+
+  /** An update over the rate: kept (the newest per client) until the rate allows; a flood closes the socket. */
+  function hold(room: Room, socket: WebSocket, conn: Conn, entry: AwarenessEntry): void {
+    if (!conn.flood.take()) {
+      conn.guard.refuse(CLOSE_TOO_FAST, `too many presence updates: at most ${PRESENCE_RATE} per second`);
+      return;
+    }
+    const prev = conn.held.get(entry.clientId);
+    if (!prev || prev.clock < entry.clock) conn.held.set(entry.clientId, entry);
+    releaseHeld(room, socket, conn);
+  }
+
+  function releaseHeld(room: Room, socket: WebSocket, conn: Conn): void {
+    if (conn.heldTimer || conn.held.size === 0) return;
+    conn.heldTimer = setTimeout(() => {
+      conn.heldTimer = null;
+      if (room.conns.get(socket) !== conn) return;
+      const due: AwarenessEntry[] = [];
+      for (const [id, e] of conn.held) {
+        if (!conn.rate.take()) break;
+        due.push(e);
+        conn.held.delete(id);
+      }
+      try {
+        if (due.length > 0) awarenessProtocol.applyAwarenessUpdate(room.awareness, encodeAwarenessEntries(due), socket);
+      } catch (e) {
+        opts.log(`room ${room.name}: held presence could not be applied: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      releaseHeld(room, socket, conn);
+    }, conn.rate.waitMs());
+    conn.heldTimer.unref();
+  }
+
+  async function join(socket: WebSocket, name: string, member: RoomMember, guard: SocketGuard): Promise<void> {
     for (let pending = unloading.get(name); pending; pending = unloading.get(name)) await pending;
     let room = rooms.get(name);
     if (!room) {
@@ -251,10 +413,21 @@ export function createRooms(opts: RoomsOptions): Rooms {
       room.idleTimer = null;
     }
     const r = room;
-    r.conns.set(socket, new Set());
+    const conn: Conn = {
+      member,
+      guard,
+      ids: new Set(),
+      rate: new TokenBucket(PRESENCE_BURST, PRESENCE_RATE),
+      flood: new TokenBucket(PRESENCE_FLOOD_ALLOWANCE, PRESENCE_RATE),
+      held: new Map(),
+      heldTimer: null,
+    };
+    r.conns.set(socket, conn);
     let alive = true;
     const ping = setInterval(() => {
       if (!alive) return void socket.terminate();
+      // ping() throws on a socket that is closing; its close event stops this timer
+      if (socket.readyState !== socket.OPEN) return;
       alive = false;
       socket.ping();
     }, PING_MS);
@@ -288,11 +461,13 @@ export function createRooms(opts: RoomsOptions): Rooms {
           syncProtocol.readSyncMessage(decoder, reply, r.doc, socket);
           if (encoding.length(reply) > 1) send(socket, encoding.toUint8Array(reply));
         } else if (type === MESSAGE_AWARENESS) {
-          awarenessProtocol.applyAwarenessUpdate(r.awareness, decoding.readVarUint8Array(decoder), socket);
+          admitPresence(r, socket, conn, decoding.readVarUint8Array(decoder));
         }
       } catch (e) {
-        // frames.ts has already refused anything undecodable; this is a Yjs-level failure
-        opts.log(`room ${name}: a frame could not be applied: ${e instanceof Error ? e.message : String(e)}`);
+        // frames.ts has already refused anything undecodable: whatever fails here, only this socket goes
+        const why = e instanceof Error ? e.message : String(e);
+        opts.log(`room ${name}: a frame from user ${member.id} could not be applied (${why}): closing that connection`);
+        guard.refuse(CLOSE_MALFORMED, `a frame could not be applied: ${why}`);
       }
     });
     send(socket, syncMessage((e) => syncProtocol.writeSyncStep1(e, r.doc)));
@@ -309,7 +484,8 @@ export function createRooms(opts: RoomsOptions): Rooms {
       for (const r of all) {
         if (r.idleTimer) clearTimeout(r.idleTimer);
         // Tell the other processes our clients are gone now rather than after their 30 s timeout.
-        const ids = [...r.conns.values()].flatMap((set) => [...set]);
+        const ids = [...r.conns.values()].flatMap((c) => [...c.ids]);
+        for (const c of r.conns.values()) if (c.heldTimer) clearTimeout(c.heldTimer);
         for (const s of r.conns.keys()) s.terminate();
         r.conns.clear();
         if (ids.length > 0) awarenessProtocol.removeAwarenessStates(r.awareness, ids, LEFT);

@@ -1,40 +1,46 @@
 /**
  * The realtime server: the y-websocket protocol over `ws`, admitting a socket
- * only with a valid room token (`?token=` on the upgrade URL). A refused
- * client is accepted and closed at once with 4401 (no/invalid token) or 4403
- * (token for another room) and a reason, before any document bytes, because
+ * only with a valid room token (`?token=` on the upgrade URL) of a current
+ * member whose role is still the token's. A refused client is accepted and
+ * closed at once with 4401 (no/invalid token) or 4403 (token for another room,
+ * not a member, role changed) and a reason, before any document bytes, because
  * a browser cannot read the HTTP status of a refused upgrade; a page speaking
  * another schema version (`?v=`) gets 4426 and "reload the page". Admitted
- * sockets join a room (rooms.ts), which a backend (pg-backend.ts) persists
- * and relays between sync processes.
+ * sockets join a room (rooms.ts) as the member the token names (the identity
+ * others see in their presence), which a backend (backend.ts: storage + relay)
+ * persists and relays between sync processes.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AppError, isAppError } from "@statescope/core";
 import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION } from "@statescope/collab";
+import type { MemberKey } from "@/server/services/authz";
+import type { Role } from "@/server/services/schemas";
 import type { SyncClaims } from "@/server/services/sync-tokens";
 import type { SyncBackend } from "./backend";
-import { inspectFrame } from "./frames";
-import { createRooms } from "./rooms";
+import { CLOSE_MALFORMED, inspectFrame } from "./frames";
+import { createRooms, type SocketGuard } from "./rooms";
 
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 
 export interface SyncServerOptions {
-  /** Storage and relay of rooms (pg-backend.ts); closed with the server. */
+  /** Storage and relay of rooms (backend.ts; pg-backend.ts in the sync process); closed with the server. */
   backend: SyncBackend;
   /** How long an empty room stays loaded before it is written out and released (default 30 s). */
   idleMs?: number;
   /** Verify the token for `room`; throw AppError UNAUTHENTICATED/FORBIDDEN to refuse. */
   authorize(token: string | null, room: string): Promise<SyncClaims>;
-  log?: (line: string) => void;
   /**
-   * Re-checked for every open socket's member every `recheckMs` (default 2000): false closes it
-   * with 4403, so a revoked member is gone within that period. A failing check keeps the socket.
+   * Current roles (null: not a member) of many members in one call (authz.memberRoles). A socket
+   * is admitted only while its member's role is the token's, and every open socket is re-checked
+   * every `recheckMs` (default 2000), so a removed or demoted member is gone within that period.
+   * A failing re-check keeps the sockets; a failing check at admission refuses with 1011 (retry).
    */
-  recheck?(claims: SyncClaims): Promise<boolean>;
+  memberRoles(keys: readonly MemberKey[]): Promise<(Role | null)[]>;
   recheckMs?: number;
+  log?: (line: string) => void;
   /** Largest accepted frame in bytes. */
   maxPayload?: number;
 }
@@ -66,20 +72,49 @@ export function schemaRefusal(version: string | null): string | null {
   return `this page is out of date (${theirs}, the server speaks ${COLLAB_SCHEMA_VERSION}): reload the page`;
 }
 
+/** A check that could not be made (the database is away): the client should retry, not give up. */
+class Unavailable extends Error {}
+
+const memberKey = (c: SyncClaims) => `${c.w}\u0000${c.u}`;
+
+/** A close reason within the protocol's 123 bytes (`ws` throws on a longer one), cut at a character. */
+export function closeReason(reason: string): string {
+  let out = "";
+  let bytes = 0;
+  for (const ch of reason) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > 123) break;
+    out += ch;
+  }
+  return out;
+}
+
 /** Malformed frames a socket may send before it is closed (others in the room are unaffected). */
 export const MAX_MALFORMED_FRAMES = 3;
-export const CLOSE_MALFORMED = 4400;
 
 /**
- * Every frame is checked (see frames.ts) before y-websocket sees it: malformed frames are
- * dropped and, after a few, the socket is closed; a read-only member's (VIEWER's) document
- * writes (sync step 2 and updates) are dropped, so nothing they send is merged or broadcast,
- * while they may still ask for the document (step 1) and send presence (awareness).
- * Installed before setupWSConnection registers its message listener.
+ * Every frame is checked (see frames.ts) before the room sees it: malformed frames are dropped
+ * and, after a few (counted with the presence entries the room refuses), the socket is closed;
+ * a read-only member's (VIEWER's) document writes (sync step 2 and updates) are dropped, so
+ * nothing they send is merged or broadcast, while they may still ask for the document (step 1)
+ * and send presence (awareness). Installed before the room registers its message listener.
+ * Returns how the room reports what it refuses.
  */
-function guardFrames(socket: WebSocket, opts: { readOnly: boolean; log: (l: string) => void; who: string }): void {
+export function guardFrames(socket: WebSocket, opts: { readOnly: boolean; log: (l: string) => void; who: string }): SocketGuard {
   const on = socket.on.bind(socket);
   let malformed = 0;
+  const guard: SocketGuard = {
+    strike(problem) {
+      malformed++;
+      opts.log(`dropped a malformed frame from ${opts.who}: ${problem}`);
+      if (malformed === MAX_MALFORMED_FRAMES) guard.refuse(CLOSE_MALFORMED, "too many malformed frames");
+    },
+    refuse(code, reason) {
+      if (socket.readyState !== socket.OPEN) return;
+      opts.log(`closing the connection of ${opts.who} (${code}): ${reason}`);
+      socket.close(code, closeReason(reason));
+    },
+  };
   socket.on = ((event: string, listener: (...args: unknown[]) => void) => {
     if (event !== "message") return on(event as "message", listener);
     return on("message", (data: ArrayBuffer | Buffer, isBinary: boolean) => {
@@ -89,16 +124,12 @@ function guardFrames(socket: WebSocket, opts: { readOnly: boolean; log: (l: stri
       // y-websocket sets binaryType "arraybuffer"; accept Buffers too
       const frame = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       const info = inspectFrame(frame);
-      if ("problem" in info) {
-        malformed++;
-        opts.log(`dropped a malformed frame from ${opts.who}: ${info.problem}`);
-        if (malformed >= MAX_MALFORMED_FRAMES) socket.close(CLOSE_MALFORMED, "too many malformed frames");
-        return;
-      }
+      if ("problem" in info) return guard.strike(info.problem);
       if (opts.readOnly && (info.type === "sync-step2" || info.type === "sync-update")) return;
       listener(data, isBinary);
     });
   }) as typeof socket.on;
+  return guard;
 }
 
 export function createSyncServer(opts: SyncServerOptions): SyncServer {
@@ -114,54 +145,56 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
   const rooms = createRooms({ backend: opts.backend, idleMs: opts.idleMs ?? 30_000, log });
 
   /**
-   * One timer for all sockets: every `recheckMs` each distinct (workspace, user, role) is checked
-   * once, however many tabs that member has open.
+   * One timer and one membership query for all sockets: every `recheckMs` the current role of
+   * each distinct (workspace, user) with an open socket is read at once.
    */
   const watched = new Map<WebSocket, { claims: SyncClaims; room: string }>();
   let rechecking = false;
-  const recheckTimer = opts.recheck
-    ? setInterval(() => {
-        if (rechecking || watched.size === 0) return;
-        rechecking = true;
-        const groups = new Map<string, { claims: SyncClaims; sockets: WebSocket[] }>();
-        for (const [socket, w] of watched) {
-          const key = `${w.claims.w}\u0000${w.claims.u}\u0000${w.claims.role}`;
-          const g = groups.get(key);
-          if (g) g.sockets.push(socket);
-          else groups.set(key, { claims: w.claims, sockets: [socket] });
-        }
-        void Promise.all(
-          [...groups.values()].map(({ claims, sockets }) =>
-            opts.recheck!(claims)
-              .catch((e: unknown) => {
-                // A database hiccup must not disconnect everyone: keep the sockets and check again next time.
-                log(`membership recheck failed (${e instanceof Error ? e.message : String(e)}); will retry`);
-                return true;
-              })
-              .then((ok) => {
-                if (ok) return;
-                for (const socket of sockets) {
-                  if (socket.readyState !== socket.OPEN) continue;
-                  log(`closing user ${claims.u} in ${watched.get(socket)?.room ?? "?"}: no longer a member`);
-                  socket.close(CLOSE_FORBIDDEN, "your access to this workspace was revoked");
-                }
-              }),
-          ),
-        ).finally(() => (rechecking = false));
-      }, opts.recheckMs ?? 2000)
-    : null;
-  recheckTimer?.unref();
+  const recheckTimer = setInterval(() => {
+    if (rechecking || watched.size === 0) return;
+    rechecking = true;
+    const sockets = [...watched];
+    const keys = new Map<string, MemberKey>();
+    for (const [, w] of sockets) keys.set(memberKey(w.claims), { workspaceId: w.claims.w, userId: w.claims.u });
+    opts
+      .memberRoles([...keys.values()])
+      .then(
+        (roles) => {
+          const now = new Map([...keys.keys()].map((k, i) => [k, roles[i] ?? null]));
+          for (const [socket, w] of sockets) {
+            const role = now.get(memberKey(w.claims)) ?? null;
+            if (role === w.claims.role || socket.readyState !== socket.OPEN) continue;
+            log(`closing user ${w.claims.u} in ${w.room}: ${role ? `role is now ${role}` : "no longer a member"}`);
+            socket.close(CLOSE_FORBIDDEN, "your access to this workspace was revoked");
+          }
+        },
+        // A database hiccup must not disconnect everyone: keep the sockets and check again next time.
+        (e: unknown) => log(`membership recheck failed (${e instanceof Error ? e.message : String(e)}); will retry`),
+      )
+      .finally(() => (rechecking = false));
+  }, opts.recheckMs ?? 2000);
+  recheckTimer.unref();
 
-  function watchMembership(socket: WebSocket, claims: SyncClaims, room: string): void {
-    watched.set(socket, { claims, room });
-    socket.once("close", () => watched.delete(socket));
+  /**
+   * Admission beyond the token: the token lives a minute, a membership can end or change in
+   * that time. Refuses (AppError FORBIDDEN) a member removed or whose role is no longer the token's.
+   */
+  async function admit(claims: SyncClaims): Promise<void> {
+    let role: Role | null;
+    try {
+      [role = null] = await opts.memberRoles([{ workspaceId: claims.w, userId: claims.u }]);
+    } catch (e) {
+      throw new Unavailable(`could not check your membership (${e instanceof Error ? e.message : String(e)}): retrying`);
+    }
+    if (!role) throw new AppError("FORBIDDEN", "you are not a member of this workspace any more");
+    if (role !== claims.role) throw new AppError("FORBIDDEN", `your role in this workspace is now ${role}: reconnect with a new token`);
   }
 
   /** Accept-and-close: the browser sees the code and reason; the client never gets document bytes. */
   function refuse(socket: WebSocket, code: number, reason: string): void {
     // Resume so the client's closing handshake can be read; drop the socket if it never answers.
     socket.resume();
-    socket.close(code, reason.slice(0, 120));
+    socket.close(code, closeReason(reason));
     setTimeout(() => socket.terminate(), 2000).unref();
   }
 
@@ -177,29 +210,37 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
       refuse(socket, CLOSE_SCHEMA_MISMATCH, stale);
       return;
     }
-    // Hold frames that arrive while we authorize; y-websocket's handler attaches later.
+    // Hold frames that arrive while we authorize; the room's handler attaches later.
     socket.pause();
-    opts
-      .authorize(token, room)
-      .then((claims) => {
-        if (socket.readyState !== socket.OPEN) return;
-        log(`user ${claims.u} joined ${room} as ${claims.role}`);
-        guardFrames(socket, { readOnly: claims.role === "VIEWER", log, who: `user ${claims.u}` });
-        if (opts.recheck) watchMembership(socket, claims, room);
-        return rooms.join(socket, room).then(
-          () => socket.resume(),
-          (e: unknown) => {
-            log(`room ${room} could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
-            refuse(socket, 1011, "the room could not be loaded: try again shortly");
-          },
-        );
-      })
-      .catch((e: unknown) => {
+    void (async () => {
+      let claims: SyncClaims;
+      try {
+        claims = await opts.authorize(token, room);
+        await admit(claims);
+      } catch (e) {
+        if (e instanceof Unavailable) {
+          log(`refused a connection to ${room} for now: ${e.message}`);
+          return refuse(socket, 1011, e.message);
+        }
         const app = isAppError(e) ? e : new AppError("INTERNAL", "authorization failed");
         const code = app.code === "FORBIDDEN" ? CLOSE_FORBIDDEN : CLOSE_UNAUTHENTICATED;
         log(`refused a connection to ${room}: ${app.message}`);
-        refuse(socket, code, app.message);
-      });
+        return refuse(socket, code, app.message);
+      }
+      if (socket.readyState !== socket.OPEN) return;
+      log(`user ${claims.u} joined ${room} as ${claims.role}`);
+      const guard = guardFrames(socket, { readOnly: claims.role === "VIEWER", log, who: `user ${claims.u}` });
+      watched.set(socket, { claims, room });
+      socket.once("close", () => watched.delete(socket));
+      try {
+        // who the others see: the token's identity, never what the client puts in its presence
+        await rooms.join(socket, room, { id: claims.u, name: claims.n, color: claims.c, role: claims.role }, guard);
+        socket.resume();
+      } catch (e) {
+        log(`room ${room} could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+        refuse(socket, 1011, "the room could not be loaded: try again shortly");
+      }
+    })();
   });
 
   return {
@@ -211,7 +252,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
     },
     loadedRooms: () => rooms.loaded(),
     async close() {
-      if (recheckTimer) clearInterval(recheckTimer);
+      clearInterval(recheckTimer);
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((resolve) => wss.close(() => httpServer.close(() => resolve())));
       await rooms.close();

@@ -35,6 +35,7 @@ import { selectCells } from "@statescope/core";
 import { createDb, pgPool, type Db } from "@/server/db/client";
 import { ensureDatabase } from "@/server/db/embedded";
 import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
+import { createPgPubSub } from "@/server/pubsub/pg";
 import { resetEnvCache } from "@/server/env";
 import { appRouter, type AppRouter } from "@/server/api/root";
 import { MatchEngine } from "@/server/services/matching/engine";
@@ -159,6 +160,8 @@ async function main() {
   let worker: ChildProcess | undefined;
   let server: http.Server | undefined;
   const db = createDb(handle.url);
+  // the web side's pub/sub: its LISTEN connection opens with the first match.run
+  const pubsub = createPgPubSub({ connectionString: handle.url });
   try {
     await migrate(handle.url, log);
     const { userId, datasetId, src } = await ensureDataset(db);
@@ -168,7 +171,7 @@ async function main() {
 
     worker = await startWorker(handle.url);
     log(`worker process ${worker.pid} ready`);
-    const handler = createHTTPHandler({ router: appRouter, createContext: () => ({ db, actor: { userId }, publicUrl: "http://bench.test" }) });
+    const handler = createHTTPHandler({ router: appRouter, createContext: () => ({ db, pubsub, actor: { userId }, publicUrl: "http://bench.test" }) });
     server = http.createServer((req, res) => void handler(req, res));
     await new Promise<void>((ok) => server!.listen(0, "127.0.0.1", ok));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -263,8 +266,7 @@ async function main() {
       await exited;
     }
     await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
-    // The web side's LISTEN connection (created by the first match.run).
-    await (globalThis as { __statescopeMatchNotifier?: { close(): Promise<void> } }).__statescopeMatchNotifier?.close();
+    await pubsub.close();
     await db.$disconnect();
     await handle.stop();
   }

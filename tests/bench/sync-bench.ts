@@ -162,7 +162,8 @@ function connectRaw(port: number, room: string, id: number, proc: number, rec: R
     ws.once("message", () => ok());
     ws.once("close", (code, reason) => fail(new Error(`reader ${id} closed: ${code} ${reason.toString()}`)));
   });
-  ws.on("open", () => awareness.setLocalState({ user: { id: `reader-${id}` } }));
+  // a presence state as the explorer sends one (the server replaces `user` with the token's identity)
+  ws.on("open", () => awareness.setLocalState({ schemaVersion: COLLAB_SCHEMA_VERSION, user: { id: `reader-${id}`, name: `reader ${id}`, color: "#1f77b4", role: "EDITOR" }, view: null, following: null }));
   ws.on("message", (data: Buffer) => rec.frame(data, proc, procOf));
   return { ws, awareness, ready };
 }

@@ -180,6 +180,8 @@ test("two members: hypotheses, comments with markers and mentions, labels; the v
 
   // opening the hypothesis restores its view: range, padding, threshold and the same cells
   await b.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent("states::states1")}&pos=250&t0=0.9`);
+  // loaded, and without a brush (before the plot is there, "no brush" proves nothing)
+  await expect(b.locator("[data-testid=token][data-step='250']")).toBeVisible();
   await expect(b.getByTestId("brush")).toHaveCount(0);
   await b.getByTestId("collab-tab-hypotheses").click();
   await b.getByTestId("hypothesis-item").filter({ hasText: "Cells that track nesting" }).getByRole("button", { name: "Open" }).click();

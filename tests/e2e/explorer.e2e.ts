@@ -100,7 +100,9 @@ test("brush, threshold, precise match, open a result, reproduce by URL", async (
   const cellsThere = await page.locator("[data-testid=cell-list] .chip:not(.excluded)").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
   expect(cellsThere).toEqual(cells);
   await expect(page.getByTestId("match-results")).toBeVisible();
-  await page.waitForTimeout(400); // the URL is written 150 ms after the last change
+  // the link opened the whole view: the URL also asks for the match to run (the page keeps it
+  // in the URL; a new page with this URL runs it)
+  await expect(page).toHaveURL(/[?&]run=1(&|$)/);
   const url = page.url();
 
   // the link reproduces the view in a new page

@@ -3,10 +3,14 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { createDb, type Db } from "../../server/db/client";
+import { createPgPubSub } from "../../server/pubsub/pg";
+import type { PubSub } from "../../server/pubsub/pubsub";
 
 export interface TestDatabase {
   url: string;
   db: Db;
+  /** Pub/sub on this database, as a process has one (its LISTEN connection opens on the first subscription). */
+  pubsub: PubSub;
   drop(): Promise<void>;
 }
 
@@ -21,10 +25,13 @@ export async function freshDatabase(): Promise<TestDatabase> {
   u.pathname = `/${name}`;
   const url = u.toString();
   const db = createDb(url);
+  const pubsub = createPgPubSub({ connectionString: url });
   return {
     url,
     db,
+    pubsub,
     async drop() {
+      await pubsub.close();
       await db.$disconnect();
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();

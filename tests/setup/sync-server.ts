@@ -1,20 +1,92 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
+import { createDb, type Db } from "@/server/db/client";
+import { memberRoles } from "@/server/services/authz";
+import type { Role } from "@/server/services/schemas";
+import { verifyRoomToken } from "@/server/services/sync-tokens";
 import { createPgBackend, type PgBackendOptions } from "@/server/sync/pg-backend";
 import { createSyncServer, type SyncServer, type SyncServerOptions } from "@/server/sync/server";
-import { verifyRoomToken } from "@/server/services/sync-tokens";
 
 /**
- * A sync server for tests: Postgres persistence on `url` and the real admission rule
- * (verifyRoomToken with `secret`), plus whatever the test sets (idle unload, recheck, backend options).
+ * A sync server for tests: Postgres persistence on `url` and the real admission rules (the
+ * token through verifyRoomToken with `secret`, the member's current role through
+ * authz.memberRoles on the same database), plus whatever the test sets (idle unload, recheck
+ * period, backend options). Members must exist: see seedMembers.
  */
 export function createTestSyncServer(
   url: string,
   secret: string,
-  o: Partial<Omit<SyncServerOptions, "backend" | "authorize">> & { backend?: Partial<PgBackendOptions> } = {},
+  o: Partial<Omit<SyncServerOptions, "backend" | "authorize" | "memberRoles">> & { backend?: Partial<PgBackendOptions> } = {},
 ): SyncServer {
   const { backend, ...rest } = o;
-  return createSyncServer({
+  const db = createDb(url);
+  const server = createSyncServer({
     ...rest,
     backend: createPgBackend({ connectionString: url, ...backend }),
     authorize: async (token, room) => verifyRoomToken(secret, token, room),
+    memberRoles: (keys) => memberRoles(db, keys),
   });
+  return {
+    ...server,
+    async close() {
+      await server.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+/**
+ * Users (ids as given, emails `<id>@sync.test`) who are members of workspace `workspaceId` (created
+ * with that id when missing) with the given roles: what the sync server's admission checks.
+ */
+export async function seedMembers(db: Db, workspaceId: string, members: Record<string, Role>): Promise<void> {
+  await db.workspace.upsert({ where: { id: workspaceId }, create: { id: workspaceId, slug: `sync-${workspaceId.toLowerCase()}`, name: workspaceId }, update: {} });
+  for (const [userId, role] of Object.entries(members)) {
+    await db.user.upsert({ where: { id: userId }, create: { id: userId, email: `${userId.toLowerCase()}@sync.test`, name: userId }, update: {} });
+    await db.membership.upsert({ where: { workspaceId_userId: { workspaceId, userId } }, create: { workspaceId, userId, role }, update: { role } });
+  }
+}
+
+/**
+ * A presence (awareness) state as the explorer sends it, at `position` with `cells` selected. Its
+ * `user` is whatever the client claims (here a placeholder): the server replaces it.
+ */
+export function presenceAt(position: number, cells: number[] = [3, 17]): Presence {
+  return {
+    schemaVersion: COLLAB_SCHEMA_VERSION,
+    user: { id: "client-says", name: "client says", color: "#000000", role: "VIEWER" },
+    view: { source: "states::states1", position, window: 60, brush: [position, position + 3], padding: [1, 0], threshold: 0.3, cells },
+    following: null,
+  };
+}
+
+/** The real sync process (`server/sync/main.ts`, as `npm run start:sync` runs it) on `url`, on a free port. */
+export interface SyncProcess {
+  child: ChildProcess;
+  port: number;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+}
+
+export async function spawnSyncProcess(url: string, secret: string, env: Record<string, string> = {}): Promise<SyncProcess> {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/sync/main.ts")], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url, AUTH_SECRET: secret, SYNC_PORT: "0", SYNC_HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  let out = "";
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`sync process exited (${code}): ${out}`)));
+  });
+  return { child, port, exited };
 }

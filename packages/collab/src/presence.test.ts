@@ -76,14 +76,15 @@ describe("LocalPresence", () => {
         return view(i);
       });
     }
-    // the first change goes out at once (the previous send was long enough ago only if > interval)
-    await new Promise((r) => setTimeout(r, PRESENCE_INTERVAL_MS * 3));
+    // the first change goes out at once (the previous send was long enough ago only if > interval),
+    // the last one an interval later
+    await expect.poll(() => (aw.getLocalState() as Presence).view?.position).toBe(199);
     expect(sent).toBeLessThanOrEqual(3);
     expect(computed).toBeLessThanOrEqual(3); // the view is computed only when sent
-    expect((aw.getLocalState() as Presence).view?.position).toBe(199);
 
     const n = sent;
     local.setView(() => view(199)); // same view again
+    // nothing to wait for: a send that should not happen is given two intervals to happen
     await new Promise((r) => setTimeout(r, PRESENCE_INTERVAL_MS * 2));
     expect(sent).toBe(n);
 
@@ -94,10 +95,22 @@ describe("LocalPresence", () => {
   });
 });
 
+/** A batch scheduler the test runs by hand: `flush` runs the batches scheduled so far, in order. */
+function manualBatches() {
+  const pending: Array<() => void> = [];
+  return {
+    batch: (run: () => void) => void pending.push(run),
+    flush: () => {
+      for (const run of pending.splice(0)) run();
+    },
+  };
+}
+
 describe("PeerStore batching", () => {
-  it("re-reads once per batch however many members moved", async () => {
+  it("re-reads once per batch however many members moved", () => {
     const ours = new Awareness(new Y.Doc());
-    const store = new PeerStore((run) => setTimeout(run, 10));
+    const batches = manualBatches();
+    const store = new PeerStore(batches.batch);
     let notified = 0;
     store.subscribe(() => notified++);
     store.attach(ours, "me");
@@ -108,16 +121,17 @@ describe("PeerStore batching", () => {
     });
     const before = notified;
     expect(store.getSnapshot()).toHaveLength(0); // not read yet
-    await new Promise((r) => setTimeout(r, 30));
+    batches.flush();
     expect(notified - before).toBe(1);
     expect(store.getSnapshot()).toHaveLength(5);
   });
 });
 
 describe("PeerStore re-attached while a batch is pending", () => {
-  it("does not lose a change that arrives between the two attachments' batches", async () => {
+  it("does not lose a change that arrives between the two attachments' batches", () => {
     const ours = new Awareness(new Y.Doc());
-    const store = new PeerStore((run) => setTimeout(run, 10));
+    const batches = manualBatches();
+    const store = new PeerStore(batches.batch);
     store.attach(ours, "me");
     const ada = new Awareness(new Y.Doc());
     ada.setLocalState({ schemaVersion: COLLAB_SCHEMA_VERSION, user: user("ada", "Ada"), view: view(1), following: null } satisfies Presence);
@@ -125,7 +139,7 @@ describe("PeerStore re-attached while a batch is pending", () => {
     store.attach(ours, "me"); // e.g. our role changed: attached again with the new identity
     ada.setLocalState({ schemaVersion: COLLAB_SCHEMA_VERSION, user: user("ada", "Ada"), view: view(2), following: null } satisfies Presence);
     relay(ada, ours);
-    await new Promise((r) => setTimeout(r, 40));
+    batches.flush(); // the first attachment's batch, then the second's
     expect(store.getSnapshot().map((p) => p.view?.position)).toEqual([2]);
   });
 });

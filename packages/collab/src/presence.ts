@@ -3,7 +3,8 @@
  * the other members' states read through `readPresence` (anything else on the wire is ignored).
  */
 import type { Awareness } from "y-protocols/awareness";
-import { COLLAB_SCHEMA_VERSION, readPresence, type Presence, type PresenceUser, type SharedView } from "./index";
+import { fitPresence } from "./presence-wire";
+import { COLLAB_SCHEMA_VERSION, readPresence, type PresenceUser, type SharedView } from "./schema";
 
 /** Presence is sent at most this often (≤ 20 updates/s); the last change always goes out. */
 export const PRESENCE_INTERVAL_MS = 50;
@@ -74,7 +75,8 @@ export class LocalPresence {
 
   private flush(): void {
     if (!this.awareness || !this.me) return;
-    const state: Presence = { schemaVersion: COLLAB_SCHEMA_VERSION, user: this.me, view: this.currentView(), following: this.following };
+    // within the server's bound, so an unusually large selection is trimmed rather than refused
+    const state = fitPresence({ schemaVersion: COLLAB_SCHEMA_VERSION, user: this.me, view: this.currentView(), following: this.following });
     const json = JSON.stringify(state);
     if (json === this.lastJson) return;
     this.lastJson = json;

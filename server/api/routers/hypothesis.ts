@@ -10,12 +10,13 @@ import {
   ZHypothesisVersion,
   ZRecordId,
 } from "@/server/services/records/schemas";
+import type { PubSub } from "@/server/pubsub/pubsub";
 import { matchServing } from "@/server/services/matching/serving";
 import { router, workspaceProcedure } from "../trpc";
 
 const ZRef = z.object({ id: ZRecordId });
-/** Only a save with `freezeResults` needs the match service (and its LISTEN connection). */
-const serving = () => matchServing(env());
+/** Only a save with `freezeResults` needs the match service. */
+const serving = (pubsub: PubSub) => () => matchServing(pubsub, env());
 
 export const hypothesisRouter = router({
   /** Hypotheses of a dataset, most recently changed first; filter by tag and/or author. */
@@ -32,13 +33,13 @@ export const hypothesisRouter = router({
   create: workspaceProcedure("EDITOR")
     .input(ZHypothesisCreate)
     .output(ZHypothesisDetail)
-    .mutation(({ ctx, input }) => hypotheses.createHypothesis(ctx.db, ctx.access.workspace.id, ctx.actor.userId, input, serving)),
+    .mutation(({ ctx, input }) => hypotheses.createHypothesis(ctx.db, ctx.access.workspace.id, ctx.actor.userId, input, serving(ctx.pubsub))),
 
   /** Optimistic concurrency: CONFLICT (naming the current version) unless `expectedVersion` is current. */
   update: workspaceProcedure("EDITOR")
     .input(ZHypothesisUpdate)
     .output(ZHypothesisDetail)
-    .mutation(({ ctx, input }) => hypotheses.updateHypothesis(ctx.db, ctx.access.workspace.id, ctx.actor.userId, input, serving)),
+    .mutation(({ ctx, input }) => hypotheses.updateHypothesis(ctx.db, ctx.access.workspace.id, ctx.actor.userId, input, serving(ctx.pubsub))),
 
   /** Its author or a workspace OWNER. */
   delete: workspaceProcedure("EDITOR")

@@ -10,11 +10,11 @@ export const matchRouter = router({
   run: workspaceProcedure("VIEWER")
     .input(ZMatchInput)
     .output(ZMatchOutcome)
-    .mutation(({ ctx, input }) => runMatch(ctx.db, ctx.access.workspace.id, input, matchServing(env()))),
+    .mutation(({ ctx, input }) => runMatch(ctx.db, ctx.access.workspace.id, input, matchServing(ctx.pubsub, env()))),
 
   /** Long-poll for a pending result. */
   result: workspaceProcedure("VIEWER")
     .input(z.object({ key: ZMatchKey }))
     .output(ZMatchOutcome)
-    .query(({ ctx, input }) => matchResult(ctx.db, ctx.access.workspace.id, input.key, matchServing(env()))),
+    .query(({ ctx, input }) => matchResult(ctx.db, ctx.access.workspace.id, input.key, matchServing(ctx.pubsub, env()))),
 });

@@ -41,7 +41,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const as = (userId: string) => createCaller({ db: t.db, actor: { userId }, publicUrl: "http://app.test" });
+const as = (userId: string) => createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId }, publicUrl: "http://app.test" });
 
 /** Row counts of every dataset table. */
 async function counts() {

@@ -26,7 +26,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const caller = () => createCaller({ db: t.db, actor: { userId }, publicUrl: "http://app.test" });
+const caller = () => createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId }, publicUrl: "http://app.test" });
 const int32 = (b64: string) => new Int32Array(Uint8Array.from(Buffer.from(b64, "base64")).buffer);
 
 describe("dataset.meta", () => {

@@ -1,96 +1,66 @@
 /**
- * Completion signals for match jobs over Postgres LISTEN/NOTIFY: the worker
- * stores the result, then notifies its key on channel `statescope_match`
- * (payload `<key>` or `<key> error <message>`); waiting requests in any web
+ * Completion signals for match jobs: the worker stores the result, then publishes its key on
+ * MATCH_DONE (with the reason when the query cannot succeed); waiting requests in any web
  * process wake at once instead of polling.
  */
-import pg from "pg";
+import { z } from "zod";
 import { AppError } from "@statescope/core";
+import { publish } from "@/server/pubsub/pg";
+import { defineChannel, type PubSub } from "@/server/pubsub/pubsub";
+import { ZMatchKey } from "./schemas";
 
-export const MATCH_CHANNEL = "statescope_match";
+/** Longest failure reason sent to the waiters (a message, not a log). */
+const MAX_ERROR_CHARS = 1000;
 
-type Waiter = { resolve: () => void; reject: (e: AppError) => void };
+export const MATCH_DONE = defineChannel("statescope_match", z.object({ key: ZMatchKey, error: z.string().max(MAX_ERROR_CHARS).optional() }));
 
-export class MatchNotifier {
-  private client: pg.Client | null = null;
-  private connecting: Promise<void> | null = null;
-  private readonly waiters = new Map<string, Set<Waiter>>();
-
-  constructor(private readonly connectionString: string) {}
-
-  private async connect(): Promise<void> {
-    if (this.client) return;
-    this.connecting ??= (async () => {
-      const c = new pg.Client({ connectionString: this.connectionString });
-      c.on("notification", (n) => this.dispatch(n.payload ?? ""));
-      c.on("error", () => {
-        // Lost connection: the next wait reconnects; current waiters fall back to their timeout.
-        this.client = null;
-        this.connecting = null;
-      });
-      await c.connect();
-      await c.query(`listen ${MATCH_CHANNEL}`);
-      this.client = c;
-    })();
-    try {
-      await this.connecting;
-    } finally {
-      this.connecting = null;
-    }
-  }
-
-  private dispatch(payload: string): void {
-    const sp = payload.indexOf(" ");
-    const key = sp < 0 ? payload : payload.slice(0, sp);
-    const set = this.waiters.get(key);
-    if (!set) return;
-    this.waiters.delete(key);
-    const failed = sp >= 0 && payload.slice(sp + 1).startsWith("error ");
-    for (const w of set) {
-      if (failed) w.reject(new AppError("INTERNAL", `the match job failed: ${payload.slice(sp + 7)}`));
-      else w.resolve();
-    }
-  }
-
-  /**
-   * Subscribe to `key` before checking for its result (so a notify between the
-   * check and the wait is not lost); `wait` resolves true when notified, false on timeout.
-   */
-  async subscribe(key: string): Promise<{ wait(timeoutMs: number): Promise<boolean>; cancel(): void }> {
-    await this.connect();
-    let waiter!: Waiter;
-    const done = new Promise<void>((resolve, reject) => (waiter = { resolve, reject }));
-    const set = this.waiters.get(key) ?? new Set<Waiter>();
-    set.add(waiter);
-    this.waiters.set(key, set);
-    const cancel = () => {
-      const s = this.waiters.get(key);
-      s?.delete(waiter);
-      if (s && s.size === 0) this.waiters.delete(key);
-    };
-    return {
-      cancel,
-      async wait(timeoutMs: number) {
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
-        try {
-          return await Promise.race([done.then(() => true as const), timeout]);
-        } finally {
-          clearTimeout(timer);
-          cancel();
-        }
-      },
-    };
-  }
-
-  async close(): Promise<void> {
-    await this.client?.end().catch(() => undefined);
-    this.client = null;
-  }
+export interface MatchWait {
+  /** Resolves true when the job signalled, false on timeout; rejects with the job's error. */
+  wait(timeoutMs: number): Promise<boolean>;
+  cancel(): void;
 }
 
-/** Send the completion signal (worker side). */
-export async function notifyMatch(q: Pick<pg.Pool, "query">, key: string, error?: string): Promise<void> {
-  const payload = error ? `${key} error ${error.slice(0, 7000)}` : key;
-  await q.query("select pg_notify($1, $2)", [MATCH_CHANNEL, payload]);
+export interface MatchNotifier {
+  /** Subscribe to `key` before checking for its result, so a signal between the check and the wait is not lost. */
+  subscribe(key: string): Promise<MatchWait>;
+}
+
+/**
+ * Waits for match signals on the process's pub/sub. After a lost connection a waiter does not
+ * hear a signal sent meanwhile: it falls back to its timeout ("pending"), and the client's
+ * long-poll finds the stored result.
+ */
+export function matchNotifier(pubsub: PubSub): MatchNotifier {
+  return {
+    async subscribe(key) {
+      let settle!: { resolve: () => void; reject: (e: AppError) => void };
+      const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      done.catch(() => undefined); // a failure nobody waits for any more is not unhandled
+      const unsubscribe = await pubsub.subscribe(MATCH_DONE, {
+        message: (m) => {
+          if (m.key !== key) return;
+          if (m.error === undefined) settle.resolve();
+          else settle.reject(new AppError("INTERNAL", `the match job failed: ${m.error}`));
+        },
+      });
+      return {
+        cancel: unsubscribe,
+        async wait(timeoutMs) {
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+          try {
+            return await Promise.race([done.then(() => true as const), timeout]);
+          } finally {
+            clearTimeout(timer);
+            unsubscribe();
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Send the completion signal (worker side; inside a transaction it goes out at commit). */
+export async function notifyMatch(q: Parameters<typeof publish>[0], key: string, error?: string): Promise<void> {
+  await publish(q, MATCH_DONE, error === undefined ? { key } : { key, error: error.slice(0, MAX_ERROR_CHARS) });
 }

@@ -39,7 +39,7 @@ import { findSource } from "@/server/services/datasets/datasets";
 import { enqueueAll } from "@/server/jobs/enqueue";
 import { MATCH_SHARD_JOB, type ShardJobPayload } from "@/server/jobs/match";
 import type { MatchEngine, PreparedMatch } from "./engine";
-import { MATCH_CHANNEL } from "./notifier";
+import { notifyMatch } from "./notifier";
 import type { CanonicalQuery } from "./schemas";
 
 type Round = ShardJobPayload["round"];
@@ -218,7 +218,7 @@ async function completeRound(c: pg.PoolClient, p: ShardJobPayload, run: RunRow, 
     [p.key, p.query.datasetId, p.query.source, JSON.stringify(p.query), JSON.stringify(result), computeMs],
   );
   await c.query(`delete from "MatchShardRun" where "key" = $1`, [p.key]); // partials cascade
-  await c.query("select pg_notify($1, $2)", [MATCH_CHANNEL, p.key]); // delivered at commit
+  await notifyMatch(c, p.key); // delivered at commit
   return "merged";
 }
 
@@ -229,6 +229,6 @@ async function completeRound(c: pg.PoolClient, p: ShardJobPayload, run: RunRow, 
 export async function abandonShardedMatch(db: Db, p: Pick<ShardJobPayload, "key" | "runId">, message: string): Promise<void> {
   await inTransaction(db, async (c) => {
     const r = await c.query(`delete from "MatchShardRun" where "key" = $1 and "runId" = $2`, [p.key, p.runId]);
-    if (r.rowCount !== 0) await c.query("select pg_notify($1, $2)", [MATCH_CHANNEL, `${p.key} error ${message.slice(0, 7000)}`]);
+    if (r.rowCount !== 0) await notifyMatch(c, p.key, message);
   });
 }

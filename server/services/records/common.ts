@@ -2,7 +2,9 @@
 import { AppError } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import { Prisma } from "@/prisma/generated/client";
-import { EVENTS_CHANNEL, ZRecordEvent, type RecordEvent, type UserRef } from "./schemas";
+import { publish } from "@/server/pubsub/pg";
+import { defineChannel } from "@/server/pubsub/pubsub";
+import { ZRecordEvent, type RecordEvent, type UserRef } from "./schemas";
 
 /** A Prisma transaction client or the client itself. */
 export type Tx = Prisma.TransactionClient | Db;
@@ -29,14 +31,16 @@ export async function datasetIn(db: Tx, workspaceId: string, datasetId: string, 
   return ds;
 }
 
+/** Live record events: what changed, never the record itself (subscribers read it with their own rights). */
+export const RECORD_EVENTS = defineChannel("statescope_events", ZRecordEvent);
+
 /**
- * Queue a record event on channel `statescope_events`. Called inside the write's transaction:
- * Postgres delivers NOTIFY only when that transaction commits (and drops it on rollback), so a
- * listener never hears of a record it cannot read yet.
+ * Queue a record event. Called inside the write's transaction: Postgres delivers NOTIFY only when
+ * that transaction commits (and drops it on rollback), so a listener never hears of a record it
+ * cannot read yet.
  */
 export async function notifyRecord(tx: Tx, event: RecordEvent): Promise<void> {
-  const payload = JSON.stringify(ZRecordEvent.parse(event));
-  await tx.$executeRaw`select pg_notify(${EVENTS_CHANNEL}, ${payload})`;
+  await publish(tx, RECORD_EVENTS, event);
 }
 
 /** True for a unique-constraint violation (Prisma P2002 or Postgres 23505 through the adapter). */

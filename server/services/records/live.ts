@@ -1,12 +1,14 @@
 /**
  * The live streams behind `events.onDataset` and `events.onInbox`: committed record events of
- * one dataset (or the caller's mentions) from the process's event hub. Membership is checked
+ * one dataset (or the caller's mentions) from the process's pub/sub. Membership is checked
  * again at most every few seconds while events flow; a removed member's stream ends with FORBIDDEN.
  */
 import { AppError } from "@statescope/core";
 import type { Db } from "@/server/db/client";
-import { hubMessages, type EventHub } from "@/server/realtime/event-hub";
-import { datasetIn } from "./common";
+import type { PubSub } from "@/server/pubsub/pubsub";
+import { channelMessages } from "@/server/pubsub/stream";
+import { memberRole } from "../authz";
+import { datasetIn, RECORD_EVENTS } from "./common";
 import { inboxItem } from "./comments";
 import type { DatasetEvent, InboxEvent } from "./schemas";
 
@@ -21,20 +23,19 @@ function membershipGuard(db: Db, workspaceId: string, userId: string) {
   return async () => {
     if (Date.now() - checkedAt < RECHECK_MS) return;
     checkedAt = Date.now();
-    const m = await db.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } }, select: { role: true } });
-    if (!m) throw new AppError("FORBIDDEN", "you are no longer a member of this workspace");
+    if (!(await memberRole(db, workspaceId, userId))) throw new AppError("FORBIDDEN", "you are no longer a member of this workspace");
   };
 }
 
-export async function* datasetEvents(db: Db, hub: EventHub, workspaceId: string, userId: string, datasetId: string, signal: AbortSignal | undefined): AsyncGenerator<DatasetStreamEvent> {
+export async function* datasetEvents(db: Db, pubsub: PubSub, workspaceId: string, userId: string, datasetId: string, signal: AbortSignal | undefined): AsyncGenerator<DatasetStreamEvent> {
   await datasetIn(db, workspaceId, datasetId, false);
   const guard = membershipGuard(db, workspaceId, userId);
-  for await (const m of hubMessages(hub, signal)) {
-    if ("reconnected" in m) {
+  for await (const m of channelMessages(pubsub, RECORD_EVENTS, signal)) {
+    if ("resync" in m) {
       yield { kind: "resync" };
       continue;
     }
-    const e = m.event;
+    const e = m.message;
     // Mentions are personal: they go to the mentioned member's inbox stream only.
     if (e.workspaceId !== workspaceId || e.datasetId !== datasetId || e.kind === "mention") continue;
     await guard();
@@ -43,14 +44,14 @@ export async function* datasetEvents(db: Db, hub: EventHub, workspaceId: string,
   }
 }
 
-export async function* inboxEvents(db: Db, hub: EventHub, workspaceId: string, userId: string, signal: AbortSignal | undefined): AsyncGenerator<InboxStreamEvent> {
+export async function* inboxEvents(db: Db, pubsub: PubSub, workspaceId: string, userId: string, signal: AbortSignal | undefined): AsyncGenerator<InboxStreamEvent> {
   const guard = membershipGuard(db, workspaceId, userId);
-  for await (const m of hubMessages(hub, signal)) {
-    if ("reconnected" in m) {
+  for await (const m of channelMessages(pubsub, RECORD_EVENTS, signal)) {
+    if ("resync" in m) {
       yield { op: "resync" };
       continue;
     }
-    const e = m.event;
+    const e = m.message;
     if (e.kind !== "mention" || e.workspaceId !== workspaceId || e.userId !== userId) continue;
     await guard();
     if (e.op === "created") {
@@ -59,9 +60,4 @@ export async function* inboxEvents(db: Db, hub: EventHub, workspaceId: string, u
     } else if (e.op === "deleted") yield { op: "deleted", id: e.id };
     else yield { op: "read" };
   }
-}
-
-export function requireHubUrl(url: string | undefined): string {
-  if (!url) throw new AppError("INTERNAL", "DATABASE_URL is not set: live events need the database");
-  return url;
 }

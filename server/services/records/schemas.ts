@@ -322,7 +322,6 @@ export const ZMarkRead = z.object({
 // ---------------------------------------------------------------------------
 // Live record events (contract 2)
 
-export const EVENTS_CHANNEL = "statescope_events";
 /**
  * Record kinds: "annotation" covers categories, ranges and CSV imports (invalidate every
  * annotation query and the "annotations" track); "comment" covers threads and comments

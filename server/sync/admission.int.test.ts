@@ -1,0 +1,91 @@
+/**
+ * Admission checks the member's current role, not only the token: a token lives a minute, and a
+ * membership can end or change within it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
+import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
+import { createTestSyncServer, seedMembers } from "../../tests/setup/sync-server";
+import { signSyncToken } from "../services/sync-tokens";
+import { CLOSE_FORBIDDEN, type SyncServer } from "./server";
+
+const SECRET = "admission-secret-admission-secret-admission";
+const V = String(COLLAB_SCHEMA_VERSION);
+let t: TestDatabase;
+let server: SyncServer;
+let port = 0;
+
+beforeAll(async () => {
+  t = await freshDatabase();
+  await seedMembers(t.db, "w1", { owner: "OWNER", demoted: "EDITOR", removed: "EDITOR" });
+  server = createTestSyncServer(t.url, SECRET);
+  port = await server.listen(0, "127.0.0.1");
+});
+afterAll(async () => {
+  await server.close();
+  await t.drop();
+});
+
+/** Connect with `token`; resolves with how the server closed the socket, or "admitted" at the first document bytes. */
+function attempt(room: string, token: string): Promise<{ code: number; reason: string; bytes: number } | "admitted"> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/${room}?token=${token}&v=${V}`);
+    let bytes = 0;
+    ws.on("message", (d: Buffer) => {
+      bytes += d.length;
+      resolve("admitted");
+      ws.close();
+    });
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString(), bytes }));
+  });
+}
+
+describe("sync admission", () => {
+  it("refuses a demoted editor's still-valid EDITOR token (no write gets in), and admits them with a new token as a viewer", async () => {
+    const room = "ws:w1:demoted";
+    const stale = signSyncToken(SECRET, { u: "demoted", w: "w1", r: room, role: "EDITOR" });
+    expect(await attempt(room, stale)).toBe("admitted");
+    await t.db.membership.update({ where: { workspaceId_userId: { workspaceId: "w1", userId: "demoted" } }, data: { role: "VIEWER" } });
+    expect(await attempt(room, stale)).toEqual({ code: CLOSE_FORBIDDEN, reason: "your role in this workspace is now VIEWER: reconnect with a new token", bytes: 0 });
+
+    // and the write they try with it reaches nobody
+    const ownerDoc = new Y.Doc();
+    const owner = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, ownerDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: signSyncToken(SECRET, { u: "owner", w: "w1", r: room, role: "OWNER" }), v: V } });
+    const writerDoc = new Y.Doc();
+    writerDoc.getMap("view").set("written-by-demoted", true);
+    const writer = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, writerDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, shouldReconnect: () => false, params: { token: stale, v: V } });
+    let refused = false;
+    writer.on("connection-close", () => (refused = true));
+    try {
+      await expect.poll(() => owner.synced, { timeout: 5000 }).toBe(true);
+      // the writer is through: refused, or (were the token enough) synced with its edit sent
+      await expect.poll(() => refused || writer.synced, { timeout: 5000 }).toBe(true);
+      ownerDoc.getMap("view").set("marker", 1);
+      // the owner's own edit went round the server and back to a fresh reader; the demoted write did not
+      const check = new Y.Doc();
+      const reader = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, check, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: signSyncToken(SECRET, { u: "owner", w: "w1", r: room, role: "OWNER" }), v: V } });
+      await expect.poll(() => check.getMap("view").get("marker"), { timeout: 5000 }).toBe(1);
+      expect(check.getMap("view").get("written-by-demoted")).toBeUndefined();
+      reader.destroy();
+    } finally {
+      owner.destroy();
+      writer.destroy();
+    }
+
+    const fresh = signSyncToken(SECRET, { u: "demoted", w: "w1", r: room, role: "VIEWER" });
+    expect(await attempt(room, fresh)).toBe("admitted");
+  });
+
+  it("refuses a removed member's still-valid token", async () => {
+    const room = "ws:w1:removed";
+    const token = signSyncToken(SECRET, { u: "removed", w: "w1", r: room, role: "EDITOR" });
+    expect(await attempt(room, token)).toBe("admitted");
+    await t.db.membership.delete({ where: { workspaceId_userId: { workspaceId: "w1", userId: "removed" } } });
+    expect(await attempt(room, token)).toEqual({ code: CLOSE_FORBIDDEN, reason: "you are not a member of this workspace any more", bytes: 0 });
+    // nor a token for a workspace they never belonged to
+    expect(await attempt("ws:w2:x", signSyncToken(SECRET, { u: "owner", w: "w2", r: "ws:w2:x", role: "OWNER" }))).toMatchObject({ code: CLOSE_FORBIDDEN, bytes: 0 });
+  });
+});

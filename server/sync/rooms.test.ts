@@ -1,0 +1,86 @@
+/**
+ * Rooms at unit level: real sockets and the room logic, with storage and relay in memory (their
+ * contract suite proves them equal to the Postgres ones; the sync server's own integration
+ * tests run on Postgres). Two room sets on one hub are two sync processes.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket, { WebSocketServer } from "ws";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
+import { presenceAt } from "../../tests/setup/sync-server";
+import { createMemoryHub } from "../pubsub/memory";
+import { createMemoryBackend } from "./memory-backend";
+import { createRooms, type Rooms } from "./rooms";
+import { guardFrames } from "./server";
+import { createMemoryStorage } from "./storage";
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((o) => o.close()));
+});
+
+/** A "process": rooms on a memory backend, each socket joining as the user named in its URL. */
+async function syncProcess(hub: ReturnType<typeof createMemoryHub>, storage: ReturnType<typeof createMemoryStorage>, idleMs = 30_000): Promise<{ port: number; rooms: Rooms }> {
+  const rooms = createRooms({ backend: createMemoryBackend(hub, { storage, flushMs: 5 }), idleMs, log: () => undefined });
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  wss.on("connection", (socket, req) => {
+    const u = new URL(req.url ?? "/", "http://x");
+    const user = u.searchParams.get("user")!;
+    const guard = guardFrames(socket, { readOnly: false, log: () => undefined, who: user });
+    socket.pause();
+    void rooms.join(socket, decodeURIComponent(u.pathname.slice(1)), { id: user, name: user.toUpperCase(), color: "#1f77b4", role: "EDITOR" }, guard).then(() => socket.resume());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  open.push({
+    async close() {
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((r) => wss.close(() => server.close(() => r())));
+      await rooms.close();
+    },
+  });
+  return { port: (server.address() as AddressInfo).port, rooms };
+}
+
+function client(port: number, room: string, user: string) {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { user, v: String(COLLAB_SCHEMA_VERSION) } });
+  open.push({ close: async () => provider.destroy() });
+  return { doc, provider };
+}
+
+describe("rooms on an in-memory backend", () => {
+  it("two processes converge a room's document and relay presence with the server's identity", async () => {
+    const hub = createMemoryHub();
+    const storage = createMemoryStorage(hub);
+    const [p1, p2] = [await syncProcess(hub, storage), await syncProcess(hub, storage)];
+    const a = client(p1.port, "r", "ada");
+    a.doc.getMap("view").set("threshold", 0.3);
+    a.provider.awareness.setLocalState(presenceAt(4));
+    const b = client(p2.port, "r", "bo");
+    await expect.poll(() => b.doc.getMap("view").get("threshold"), { timeout: 5000 }).toBe(0.3);
+    b.doc.getText("notes").insert(0, "from bo");
+    await expect.poll(() => a.doc.getText("notes").toString(), { timeout: 5000 }).toBe("from bo");
+    await expect.poll(() => (b.provider.awareness.getStates().get(a.doc.clientID) as Presence | undefined)?.user, { timeout: 5000 }).toEqual({ id: "ada", name: "ADA", color: "#1f77b4", role: "EDITOR" });
+  }, 30_000);
+
+  it("writes out, compacts and unloads an idle room, and loads it back on the next join", async () => {
+    const hub = createMemoryHub();
+    const storage = createMemoryStorage(hub);
+    const p = await syncProcess(hub, storage, 50);
+    const a = client(p.port, "idle", "ada");
+    // two edits stored as two updates (the second waits for the first to be stored)
+    for (const [i, w] of ["one ", "two "].entries()) {
+      a.doc.getText("notes").insert(0, w);
+      await expect.poll(async () => (await storage.load("idle")).length, { timeout: 5000 }).toBe(i + 1);
+    }
+    a.provider.destroy();
+    await expect.poll(() => p.rooms.loaded().has("idle"), { timeout: 3000 }).toBe(false);
+    expect(await storage.load("idle")).toHaveLength(1);
+    const b = client(p.port, "idle", "bo");
+    await expect.poll(() => b.doc.getText("notes").toString(), { timeout: 5000 }).toBe("two one ");
+  }, 30_000);
+});
