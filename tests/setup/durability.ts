@@ -71,22 +71,25 @@ export async function seedCommenter(l: Launcher, slug: string): Promise<Commente
 
 export interface CommentLoad {
   /** Stop sending new comments, finish retrying the open ones (up to `drainMs`), and report. */
-  stop(drainMs?: number): Promise<{ sent: number; acknowledged: string[]; abandoned: number }>;
+  stop(drainMs?: number): Promise<{ sent: number; acknowledged: string[]; abandoned: number; perSecond: number }>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Posts `comment.reply` at `perSecond`, each with its own idempotency key, retrying a comment
- * (same key, backoff 100 ms → 2 s) on a network error or a 5xx until it is acknowledged.
+ * `clients` members' browsers posting `comment.reply`, together `perSecond` when the server keeps
+ * up: each client sends its next comment when the previous one was acknowledged (HTTP 200), paced
+ * to perSecond / clients, and retries an unanswered one with the same idempotency key (a network
+ * error or a 5xx: backoff 100 ms → 2 s) — as a page's outbox does. A 4xx fails the run.
  */
-export function commentLoad(l: Launcher, c: Commenter, run: string, perSecond = 100): CommentLoad {
+export function commentLoad(l: Launcher, c: Commenter, run: string, perSecond = 100, clients = 10): CommentLoad {
   const acknowledged: string[] = [];
-  const open = new Set<Promise<void>>();
   let sent = 0;
   let abandoned = 0;
   let sending = true;
   let drainUntil = Number.POSITIVE_INFINITY;
+  const t0 = Date.now();
+  let tEnd = 0;
 
   const post = async (key: string): Promise<void> => {
     let wait = 100;
@@ -118,30 +121,25 @@ export function commentLoad(l: Launcher, c: Commenter, run: string, perSecond = 
     }
   };
 
-  let failure: unknown;
-  const sender = (async () => {
-    const start = Date.now();
-    while (sending) {
-      const due = Math.floor(((Date.now() - start) / 1000) * perSecond);
-      while (sent < due && sending) {
-        const p = post(`${run}-${sent++}`).catch((e: unknown) => {
-          failure ??= e;
-        });
-        open.add(p);
-        void p.finally(() => open.delete(p));
-      }
-      await sleep(5);
+  const client = async (n: number): Promise<void> => {
+    const interval = (1000 * clients) / perSecond;
+    for (let i = 0; sending; i++) {
+      const due = t0 + i * interval + (n * interval) / clients;
+      if (due > Date.now()) await sleep(due - Date.now());
+      if (!sending) break;
+      sent++;
+      await post(`${run}-${n}-${i}`);
     }
-  })();
+  };
+  const all = Promise.all(Array.from({ length: clients }, (_, n) => client(n)));
 
   return {
     async stop(drainMs = 30_000) {
       sending = false;
-      await sender;
-      drainUntil = Date.now() + drainMs;
-      while (open.size > 0) await Promise.race(open);
-      if (failure) throw failure;
-      return { sent, acknowledged, abandoned };
+      tEnd = Date.now();
+      drainUntil = tEnd + drainMs;
+      await all;
+      return { sent, acknowledged, abandoned, perSecond: acknowledged.length / ((tEnd - t0) / 1000) };
     },
   };
 }
@@ -169,6 +167,8 @@ export async function checkComments(c: Commenter, run: string, acknowledged: rea
 
 export interface CommentKillTrial extends CommentCheck {
   sent: number;
+  /** Acknowledged comments per second over the trial (the offered rate when the server keeps up). */
+  perSecond: number;
   /** Comments still unacknowledged when the run gave up on them (retried for 30 s after the end). */
   abandoned: number;
   /** ms from the kill until every killed part served again (Infinity: not within 20 s). */
@@ -210,5 +210,5 @@ export async function commentKillTrial(
   await sleep(o.afterMs ?? 1_500);
   const sent = await load.stop();
   const check = await checkComments(c, run, sent.acknowledged);
-  return { ...check, sent: sent.sent, abandoned: sent.abandoned, backMs };
+  return { ...check, sent: sent.sent, abandoned: sent.abandoned, perSecond: sent.perSecond, backMs };
 }

@@ -6,7 +6,7 @@
  *   npm run test:soak                      # 20 trials per target, 1,000 hostile archives
  *   npm run test:soak -- --trials 3 --files 100 --frames 3000
  *
- * Targets: comments posted at 100/s (each retried with its idempotency key until acknowledged)
+ * Targets: comments posted at up to 100/s by 10 clients (each retried with its idempotency key until acknowledged)
  * while web, PostgreSQL, or both are killed with SIGKILL; imports killed at a random point in the
  * worker (each must end READY exactly once: retried from nothing after the worker's heartbeat
  * lapses); every other part must keep serving and the killed one be back within 10 s. Then 30,000
@@ -42,16 +42,20 @@ const log = (m: string) => process.stderr.write(`[soak] ${m}\n`);
 async function commentRow(l: Launcher, c: Commenter, targets: Target[], trials: number): Promise<Row> {
   const row: Row = { target: `${targets.join(" + ")} (comments 100/s)`, trials, acknowledged: 0, lost: 0, duplicated: 0, crashes: 0, note: "" };
   let slowest = 0;
+  let unacknowledged = 0;
+  let rate = 0;
   for (let i = 0; i < trials; i++) {
     const t = await commentKillTrial(l, c, targets, `soak-${targets.join("-")}-${i}`);
     row.acknowledged += t.acknowledged;
-    row.lost += t.lost + t.abandoned;
+    row.lost += t.lost;
+    unacknowledged += t.abandoned;
+    rate += t.perSecond / trials;
     row.duplicated += t.duplicated;
     if (!(t.backMs < 10_000)) row.crashes++;
     slowest = Math.max(slowest, t.backMs);
-    log(`${row.target} #${i + 1}: sent ${t.sent}, acknowledged ${t.acknowledged}, lost ${t.lost}, abandoned ${t.abandoned}, duplicated ${t.duplicated}, back in ${t.backMs} ms`);
+    log(`${row.target} #${i + 1}: sent ${t.sent}, acknowledged ${t.acknowledged} (${t.perSecond.toFixed(0)}/s), lost ${t.lost}, unacknowledged after 30 s of retries ${t.abandoned}, duplicated ${t.duplicated}, back in ${t.backMs} ms`);
   }
-  row.note = `slowest return ${slowest} ms`;
+  row.note = `${rate.toFixed(0)} acknowledged/s on average; slowest return ${slowest} ms; ${unacknowledged} never acknowledged`;
   return row;
 }
 
