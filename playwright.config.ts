@@ -54,6 +54,8 @@ export default defineConfig({
       SYNC_HOST: "127.0.0.1",
       STATESCOPE_DATA_DIR: ".test-data/e2e",
       EMBEDDED_PG_PORT: process.env.E2E_PG_PORT ?? "54500",
+      // small enough that tests can stream past it (edge.e2e.ts); every fixture is far below
+      UPLOAD_MAX_BYTES: String(32 * 1024 * 1024),
     },
   },
 });

@@ -1,6 +1,6 @@
 "use server";
 import { AuthError } from "next-auth";
-import { signIn } from "@/server/auth";
+import { signIn, SignInLimited } from "@/server/auth";
 import { safeCallbackPath } from "@/server/http/callback-path";
 
 export interface SignInState {
@@ -18,6 +18,7 @@ export async function signInWithPassword(_prev: SignInState, form: FormData): Pr
     return {};
   } catch (e) {
     // Without this catch a wrong password would show Next's error page (stack-notes).
+    if (e instanceof SignInLimited) return { error: e.reason, email };
     if (e instanceof AuthError) {
       return { error: e.type === "CredentialsSignin" ? "wrong email or password" : `sign-in failed (${e.type}); try again`, email };
     }

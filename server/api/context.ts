@@ -1,10 +1,10 @@
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
-import { publicBaseUrl, requestOrigin as requestOriginOf } from "@/server/http/request-origin";
+import { clientAddress, publicBaseUrl, requestOrigin as requestOriginOf } from "@/server/http/request-origin";
 import { processPubSub } from "@/server/pubsub/process";
 import type { Context } from "./trpc";
 
-/** Build the tRPC context for a request: the database, the process's pub/sub and the signed-in user, if any. */
+/** Build the tRPC context for a request: the database, the process's pub/sub, the signed-in user (if any) and who is calling from where. */
 export async function createContext(req: Request, userId: string | null): Promise<Context> {
   const client = db();
   let actor: Context["actor"] = null;
@@ -16,5 +16,5 @@ export async function createContext(req: Request, userId: string | null): Promis
   const e = env();
   const requestOrigin = requestOriginOf(req, { trustProxy: e.TRUST_PROXY });
   const publicUrl = publicBaseUrl(req, { trustProxy: e.TRUST_PROXY, publicUrl: e.PUBLIC_URL });
-  return { db: client, pubsub: processPubSub(), actor, publicUrl, requestOrigin };
+  return { db: client, pubsub: processPubSub(), actor, publicUrl, requestOrigin, clientAddress: clientAddress(req) };
 }

@@ -13,7 +13,9 @@ import { z } from "zod";
 import type { Db } from "@/server/db/client";
 import type { PubSub } from "@/server/pubsub/pubsub";
 import { requireRole, type Actor, type WorkspaceAccess } from "@/server/services/authz";
+import { refund, spend, type Spend } from "@/server/services/rate-limits";
 import { ZSlug, type Role } from "@/server/services/schemas";
+import { genericMessage, isClientSafe, requestIdFor, toTRPCError } from "./errors";
 
 export interface Context {
   db: Db;
@@ -23,12 +25,16 @@ export interface Context {
   publicUrl: string;
   /** Origin the request was made to (the browser's view of the host), when there is a request. */
   requestOrigin?: string;
+  /** The client's address (server/http/request-origin.ts), when there is a request. */
+  clientAddress?: string;
 }
 
 export interface Meta {
   /** Which kind of procedure this is; the router audit test reads it. */
   auth: "public" | "user" | "workspace";
   role?: Role;
+  /** Largest request body this procedure accepts (default: `MAX_BODY_BYTES` in server/http/trpc-handler.ts). */
+  maxBodyBytes?: number;
 }
 
 const t = initTRPC.context<Context>().meta<Meta>().create({
@@ -36,24 +42,17 @@ const t = initTRPC.context<Context>().meta<Meta>().create({
   // Subscriptions over SSE: a ping keeps proxies from closing a quiet stream; the client
   // reconnects (with a fresh request, so auth is checked again) when it hears nothing for 40 s.
   sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
-  errorFormatter({ shape, error }) {
+  // Every error a client receives passes here: internal text (a TypeError from a malformed body,
+  // a driver error) is replaced by a generic message with a request id, and logged under that id.
+  errorFormatter({ shape, error, path }) {
     const cause = error.cause;
-    return { ...shape, data: { ...shape.data, appCode: cause instanceof AppError ? cause.code : undefined } };
+    const { stack: _stack, ...data } = shape.data;
+    const appCode = cause instanceof AppError ? cause.code : undefined;
+    if (isClientSafe(error)) return { ...shape, data: { ...data, appCode } };
+    const requestId = requestIdFor(error.code, `tRPC ${path ?? "?"}`, cause ?? error);
+    return { ...shape, message: genericMessage(error.code, requestId), data: { ...data, appCode, requestId } };
   },
 });
-
-const HTTP_CODE: Record<AppError["code"], TRPCError["code"]> = {
-  BAD_INPUT: "BAD_REQUEST",
-  UNAUTHENTICATED: "UNAUTHORIZED",
-  FORBIDDEN: "FORBIDDEN",
-  NOT_FOUND: "NOT_FOUND",
-  CONFLICT: "CONFLICT",
-  TOO_LARGE: "PAYLOAD_TOO_LARGE",
-  UNSUPPORTED: "BAD_REQUEST",
-  INTERNAL: "INTERNAL_SERVER_ERROR",
-};
-
-const toTRPCError = (app: AppError) => new TRPCError({ code: HTTP_CODE[app.code], message: app.message, cause: app });
 
 /** A subscription's stream, with service errors raised while it runs mapped like any other. */
 async function* mapStreamErrors<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
@@ -73,6 +72,21 @@ const mapErrors = t.middleware(async ({ next, type }) => {
   if (res.ok && type === "subscription" && isAsyncIterable(res.data)) return { ...res, data: mapStreamErrors(res.data) };
   return res;
 });
+
+/**
+ * Rate limits (server/services/rate-limits.ts) spent before the procedure runs: over a limit the
+ * caller gets TOO_MANY_REQUESTS with Retry-After. `failuresOnly`: a call that succeeds gives its
+ * points back, so only failed attempts count (wrong invite tokens, not redeemed ones).
+ */
+export function rateLimited(spends: (ctx: Context) => Spend[], opts: { failuresOnly?: boolean } = {}) {
+  return t.middleware(async ({ ctx, next }) => {
+    const list = spends(ctx);
+    await spend(ctx.db, list);
+    const res = await next();
+    if (res.ok && opts.failuresOnly) await refund(ctx.db, list);
+    return res;
+  });
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -47,7 +47,7 @@ function sourceFingerprint(): string {
     }
   };
   for (const d of ["app", "server", "packages", "prisma"]) walk(path.join(ROOT, d));
-  for (const f of ["next.config.js", "package-lock.json", "tsconfig.json", "package.json"]) {
+  for (const f of ["next.config.js", "proxy.ts", "package-lock.json", "tsconfig.json", "package.json"]) {
     const p = path.join(ROOT, f);
     if (fs.existsSync(p)) h.update(`${f}:${fs.statSync(p).size}:${fs.statSync(p).mtimeMs}\n`);
   }
@@ -67,9 +67,9 @@ function tsxArgs(entry: string, watch: boolean): string[] {
   return ["--import", "tsx", ...(watch ? ["--watch"] : []), path.join(ROOT, entry)];
 }
 
+// Next.js behind our front (server/http/web-server.ts), which sets X-Forwarded-* from the socket.
 function spawnWeb(dev: boolean): Managed {
-  const e = env();
-  const args = [NEXT_CLI, dev ? "dev" : "start", "-p", String(e.PORT), "-H", e.HOSTNAME];
+  const args = [...tsxArgs("server/http/web-server.ts", false), ...(dev ? ["--dev"] : [])];
   return startManaged("web", process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_ENV: dev ? "development" : "production" } });
 }
 

@@ -4,6 +4,7 @@
  * partial file removed as soon as it passes the limit).
  */
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import { AppError } from "@statescope/core";
@@ -37,36 +38,90 @@ function formatBytes(n: number): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
+/**
+ * `body` with a size limit enforced while it streams: past `maxBytes` the stream fails with
+ * `tooLarge()` and reading stops, so nothing ever holds more than the limit. A declared
+ * Content-Length over the limit fails at once, before a byte is read.
+ *
+ * The source is left alone rather than cancelled: cancelling a request's body destroys its
+ * socket, and the answer saying why could not be sent. The answer closes the connection instead
+ * (`CLOSE_CONNECTION`), which stops the sender.
+ */
+export function limitStream(
+  body: ReadableStream<Uint8Array>,
+  opts: { maxBytes: number; tooLarge: () => Error; declaredBytes?: number | undefined; onEnd?: () => void },
+): ReadableStream<Uint8Array> {
+  const { maxBytes, tooLarge, declaredBytes } = opts;
+  if (declaredBytes !== undefined && declaredBytes > maxBytes) return new ReadableStream({ start: (c) => c.error(tooLarge()) });
+  const reader = body.getReader();
+  let total = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      const { done, value } = await reader.read();
+      if (done) {
+        opts.onEnd?.();
+        return c.close();
+      }
+      total += value.byteLength;
+      if (total > maxBytes) {
+        reader.releaseLock();
+        c.error(tooLarge());
+      } else c.enqueue(value);
+    },
+    cancel() {
+      reader.releaseLock();
+    },
+  });
+}
+
+/** Response headers for an answer given before the request's body was read to its end. */
+export const CLOSE_CONNECTION = { connection: "close" } as const;
+
+/** The Content-Length a request declares, when it declares a sane one. */
+export function declaredLength(headers: Headers): number | undefined {
+  const v = headers.get("content-length");
+  return v !== null && /^\d{1,16}$/.test(v) ? Number(v) : undefined;
+}
+
 export async function receiveUpload(
   body: ReadableStream<Uint8Array> | null,
   opts: { dir: string; maxBytes: number; fileName: string; declaredBytes?: number },
 ): Promise<ReceivedUpload> {
   if (!body) throw new AppError("BAD_INPUT", "the upload is empty: choose a .zip or .tar.gz file");
   const ext = archiveExtension(opts.fileName);
-  if (opts.declaredBytes !== undefined && opts.declaredBytes > opts.maxBytes) {
-    throw new AppError("TOO_LARGE", `"${opts.fileName}" is ${formatBytes(opts.declaredBytes)}; uploads are limited to ${formatBytes(opts.maxBytes)} (UPLOAD_MAX_BYTES)`);
-  }
+  const limited = limitStream(body, {
+    maxBytes: opts.maxBytes,
+    declaredBytes: opts.declaredBytes,
+    tooLarge: () =>
+      new AppError(
+        "TOO_LARGE",
+        opts.declaredBytes !== undefined && opts.declaredBytes > opts.maxBytes
+          ? `"${opts.fileName}" is ${formatBytes(opts.declaredBytes)}; uploads are limited to ${formatBytes(opts.maxBytes)} (UPLOAD_MAX_BYTES)`
+          : `"${opts.fileName}" is larger than the upload limit of ${formatBytes(opts.maxBytes)} (UPLOAD_MAX_BYTES)`,
+      ),
+  });
   fs.mkdirSync(opts.dir, { recursive: true });
   const file = path.join(opts.dir, `${Date.now()}-${randomBytes(6).toString("hex")}${ext}`);
   const out = fs.createWriteStream(file, { flags: "wx" });
+  // A write still in flight when the upload is cut off fails once the stream is destroyed; the
+  // error is expected then, and must not become an uncaught exception that takes the process down.
+  let writeError: Error | null = null;
+  out.on("error", (e) => (writeError ??= e));
   let bytes = 0;
-  const reader = body.getReader();
+  const reader = limited.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       bytes += value.byteLength;
-      if (bytes > opts.maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw new AppError("TOO_LARGE", `"${opts.fileName}" is larger than the upload limit of ${formatBytes(opts.maxBytes)} (UPLOAD_MAX_BYTES)`);
-      }
-      if (!out.write(value)) await new Promise<void>((r) => out.once("drain", () => r()));
+      if (!out.write(value)) await once(out, "drain");
+      if (writeError) throw writeError;
     }
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     if (bytes === 0) throw new AppError("BAD_INPUT", `"${opts.fileName}" is empty`);
     return { path: file, bytes, fileName: opts.fileName };
   } catch (e) {
-    out.destroy();
+    if (!out.closed) await new Promise<void>((r) => out.destroy().once("close", () => r()));
     await fs.promises.rm(file, { force: true });
     throw e;
   }

@@ -1,6 +1,7 @@
 /** Workspaces and their members. */
 import { memberColors } from "@statescope/collab";
 import { AppError } from "@statescope/core";
+import type { Prisma } from "@/prisma/generated/client";
 import type { Db } from "@/server/db/client";
 import { requireRole, type Actor } from "./authz";
 import { ZName, ZSlug, type Member, type Role, type WorkspaceSummary } from "./schemas";
@@ -70,29 +71,48 @@ export async function listMembers(db: Db, workspaceId: string): Promise<Member[]
   return rows.map((r) => ({ userId: r.user.id, email: r.user.email, name: r.user.name, role: r.role, joinedAt: r.createdAt }));
 }
 
-async function ownerCount(db: Db, workspaceId: string): Promise<number> {
-  return db.membership.count({ where: { workspaceId, role: "OWNER" } });
-}
-
-export async function changeRole(db: Db, workspaceId: string, userId: string, role: Role): Promise<Member> {
-  const m = await db.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } }, select: { role: true } });
-  if (!m) throw new AppError("NOT_FOUND", `user ${userId} is not a member of this workspace`);
-  if (m.role === "OWNER" && role !== "OWNER" && (await ownerCount(db, workspaceId)) <= 1) {
-    throw new AppError("BAD_INPUT", "a workspace needs at least one owner: make someone else OWNER first");
-  }
-  const r = await db.membership.update({
-    where: { workspaceId_userId: { workspaceId, userId } },
-    data: { role },
-    select: memberSelect,
+/**
+ * Runs a membership change that could take away an owner with the workspace row locked (FOR
+ * UPDATE): changes in one workspace wait for each other, so the owners counted are the owners
+ * when the change is written, and two owners demoting themselves (or each other) at the same
+ * moment cannot both succeed. `by` (the acting owner, when there is one) must still be an owner
+ * once the lock is held: an owner demoted a moment ago no longer acts as one.
+ */
+async function withOwnersLocked<T>(db: Db, workspaceId: string, by: string | undefined, fn: (tx: Prisma.TransactionClient, owners: number) => Promise<T>): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await tx.$queryRaw`select id from "Workspace" where id = ${workspaceId} for update`;
+    if (by !== undefined) {
+      const acting = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId: by } }, select: { role: true } });
+      if (acting?.role !== "OWNER") throw new AppError("FORBIDDEN", `this needs the OWNER role in the workspace; you are ${acting?.role ?? "no longer a member"}`);
+    }
+    const owners = await tx.membership.count({ where: { workspaceId, role: "OWNER" } });
+    return fn(tx, owners);
   });
-  return { userId: r.user.id, email: r.user.email, name: r.user.name, role: r.role, joinedAt: r.createdAt };
 }
 
-export async function removeMember(db: Db, workspaceId: string, userId: string): Promise<void> {
-  const m = await db.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } }, select: { role: true } });
-  if (!m) throw new AppError("NOT_FOUND", `user ${userId} is not a member of this workspace`);
-  if (m.role === "OWNER" && (await ownerCount(db, workspaceId)) <= 1) {
-    throw new AppError("BAD_INPUT", "the last owner cannot be removed: make someone else OWNER first");
-  }
-  await db.membership.delete({ where: { workspaceId_userId: { workspaceId, userId } } });
+export async function changeRole(db: Db, workspaceId: string, userId: string, role: Role, opts: { by?: string } = {}): Promise<Member> {
+  return withOwnersLocked(db, workspaceId, opts.by, async (tx, owners) => {
+    const m = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } }, select: { role: true } });
+    if (!m) throw new AppError("NOT_FOUND", `user ${userId} is not a member of this workspace`);
+    if (m.role === "OWNER" && role !== "OWNER" && owners <= 1) {
+      throw new AppError("BAD_INPUT", "a workspace needs at least one owner: make someone else OWNER first");
+    }
+    const r = await tx.membership.update({
+      where: { workspaceId_userId: { workspaceId, userId } },
+      data: { role },
+      select: memberSelect,
+    });
+    return { userId: r.user.id, email: r.user.email, name: r.user.name, role: r.role, joinedAt: r.createdAt };
+  });
+}
+
+export async function removeMember(db: Db, workspaceId: string, userId: string, opts: { by?: string } = {}): Promise<void> {
+  await withOwnersLocked(db, workspaceId, opts.by, async (tx, owners) => {
+    const m = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } }, select: { role: true } });
+    if (!m) throw new AppError("NOT_FOUND", `user ${userId} is not a member of this workspace`);
+    if (m.role === "OWNER" && owners <= 1) {
+      throw new AppError("BAD_INPUT", "the last owner cannot be removed: make someone else OWNER first");
+    }
+    await tx.membership.delete({ where: { workspaceId_userId: { workspaceId, userId } } });
+  });
 }

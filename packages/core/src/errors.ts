@@ -12,6 +12,7 @@ export type AppErrorCode =
   | "CONFLICT"
   | "TOO_LARGE"
   | "UNSUPPORTED"
+  | "TOO_MANY_REQUESTS"
   | "INTERNAL";
 
 /** Codes that mean "the caller sent something wrong": CLI exit 2, never retried. */
@@ -30,7 +31,12 @@ export class AppError extends Error {
   constructor(
     readonly code: AppErrorCode,
     message: string,
-    readonly options: { retryable?: boolean; cause?: unknown } = {},
+    readonly options: {
+      retryable?: boolean;
+      cause?: unknown;
+      /** TOO_MANY_REQUESTS: seconds until the caller may try again (HTTP `Retry-After`). */
+      retryAfterSeconds?: number;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
   }

@@ -16,3 +16,4 @@ export * from "./explorer/initial-window";
 export * from "./explorer/colors";
 export * from "./explorer/match-layout";
 export * from "./explorer/export-csv";
+export * from "./csv-safety";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import * as annotations from "@/server/services/records/annotations";
 import {
+  MAX_CSV_BYTES,
   ZAnnotation,
   ZAnnotationCreate,
   ZAnnotationList,
@@ -54,6 +55,8 @@ export const annotationRouter = router({
 
   /** All rows or none; errors name line and column. */
   importCsv: workspaceProcedure("EDITOR")
+    // the CSV travels as a JSON string: up to 3 UTF-8 bytes per character, plus escapes
+    .meta({ auth: "workspace", maxBodyBytes: 4 * MAX_CSV_BYTES })
     .input(ZCsvImport)
     .output(ZCsvImportResult)
     .mutation(({ ctx, input }) => annotations.importAnnotationsCsv(ctx.db, ctx.access.workspace.id, ctx.actor.userId, input)),

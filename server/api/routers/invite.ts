@@ -2,7 +2,8 @@ import { z } from "zod";
 import * as invites from "@/server/services/invites";
 import { ZInviteCreated, ZInvitePreview, ZInviteToken, ZRole } from "@/server/services/schemas";
 import { env } from "@/server/env";
-import { publicProcedure, router, userProcedure, workspaceProcedure } from "../trpc";
+import { LIMITS } from "@/server/services/rate-limits";
+import { publicProcedure, rateLimited, router, userProcedure, workspaceProcedure } from "../trpc";
 
 export const inviteRouter = router({
   create: workspaceProcedure("OWNER")
@@ -31,6 +32,15 @@ export const inviteRouter = router({
     .query(({ ctx, input }) => invites.previewInvite(ctx.db, input.token)),
 
   accept: userProcedure
+    .use(
+      rateLimited(
+        (ctx) => [
+          [LIMITS.inviteRedeemUser, ctx.actor?.userId ?? ""],
+          [LIMITS.inviteRedeemAddress, ctx.clientAddress ?? "unknown"],
+        ],
+        { failuresOnly: true },
+      ),
+    )
     .input(z.object({ token: ZInviteToken }))
     .output(z.object({ workspaceSlug: z.string(), role: ZRole }))
     .mutation(({ ctx, input }) => invites.acceptInvite(ctx.db, ctx.actor, input.token)),

@@ -3,6 +3,7 @@ import { env } from "@/server/env";
 import { matchResult, runMatch } from "@/server/services/matching/matches";
 import { ZMatchInput, ZMatchKey, ZMatchOutcome } from "@/server/services/matching/schemas";
 import { matchServing } from "@/server/services/matching/serving";
+import { LIMITS } from "@/server/services/rate-limits";
 import { router, workspaceProcedure } from "../trpc";
 
 export const matchRouter = router({
@@ -10,7 +11,9 @@ export const matchRouter = router({
   run: workspaceProcedure("VIEWER")
     .input(ZMatchInput)
     .output(ZMatchOutcome)
-    .mutation(({ ctx, input }) => runMatch(ctx.db, ctx.access.workspace.id, input, matchServing(ctx.pubsub, env()))),
+    .mutation(({ ctx, input }) =>
+      runMatch(ctx.db, ctx.access.workspace.id, input, { ...matchServing(ctx.pubsub, env()), spendPerJob: [[LIMITS.matchJobsUser, ctx.actor.userId]] }),
+    ),
 
   /** Long-poll for a pending result. */
   result: workspaceProcedure("VIEWER")

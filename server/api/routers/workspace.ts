@@ -30,10 +30,10 @@ export const workspaceRouter = router({
   changeRole: workspaceProcedure("OWNER")
     .input(z.object({ userId: ZUserId, role: ZRole }))
     .output(ZMember)
-    .mutation(({ ctx, input }) => workspaces.changeRole(ctx.db, ctx.access.workspace.id, input.userId, input.role)),
+    .mutation(({ ctx, input }) => workspaces.changeRole(ctx.db, ctx.access.workspace.id, input.userId, input.role, { by: ctx.actor.userId })),
 
   removeMember: workspaceProcedure("OWNER")
     .input(z.object({ userId: ZUserId }))
     .output(z.void())
-    .mutation(({ ctx, input }) => workspaces.removeMember(ctx.db, ctx.access.workspace.id, input.userId)),
+    .mutation(({ ctx, input }) => workspaces.removeMember(ctx.db, ctx.access.workspace.id, input.userId, { by: ctx.actor.userId })),
 });

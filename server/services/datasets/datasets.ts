@@ -29,7 +29,7 @@ import {
   type TrackSummary,
 } from "./schemas";
 import { annotationTrackSummary } from "@/server/services/records/annotations";
-import { scanMatches } from "./regex-scan";
+import { regexScanPool, type RegexScanPool } from "./regex-scan";
 
 const LIST_SELECT = {
   id: true,
@@ -140,9 +140,6 @@ export async function readTokens(db: Db, workspaceId: string | null, input: { da
   return { from: input.from, to: input.to, ids: Array.from(ids), tokens: Array.from(ids, (id) => tokenText(vocab, id)) };
 }
 
-/** Character-level dictionaries name whitespace tokens; search sees the characters. */
-const CHAR_TOKENS: Record<string, string> = { "<space>": " ", "<nl>": "\n", "<tab>": "\t" };
-
 /** Largest token stream searched in one request (the text is built in memory). */
 const MAX_SEARCH_STEPS = 20_000_000;
 /** Matches counted before counting stops. */
@@ -152,25 +149,13 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Last index i with a[i] <= v (a ascending, a[0] = 0 <= v). */
-function floorIndex(a: Int32Array, v: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (a[mid]! <= v) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /**
  * Searches the token stream as text: tokens joined with the dataset's
  * separator (space for word-level, nothing for character-level data).
  * Phrase search matches whole tokens on word-level data; regex search is for
  * datasets with `regex_search` (character level). Returns step ranges.
  */
-export async function searchTokens(db: Db, workspaceId: string, input: SearchInput): Promise<SearchOutput> {
+export async function searchTokens(db: Db, workspaceId: string, input: SearchInput, scans: RegexScanPool = regexScanPool()): Promise<SearchOutput> {
   const ds = await findReadyDataset(db, workspaceId, input.datasetId);
   if (input.mode === "regex" && !ds.regexSearch) {
     throw new AppError("BAD_INPUT", `dataset ${ds.id} is word-level: regex search is for character-level datasets (etc.regex_search), use phrase search`);
@@ -178,10 +163,10 @@ export async function searchTokens(db: Db, workspaceId: string, input: SearchInp
   if (ds.steps > MAX_SEARCH_STEPS) throw new AppError("TOO_LARGE", `dataset ${ds.id} has ${ds.steps} steps: search handles at most ${MAX_SEARCH_STEPS}`);
   if (ds.steps === 0 || input.from >= ds.steps) return { total: 0, countLimit: COUNT_LIMIT, matches: [] };
 
-  let re: RegExp;
   const flags = input.ignoreCase ? "giu" : "gu";
+  const pattern = input.mode === "regex" ? input.query : escapeRegExp(input.mode === "phrase" && ds.separator ? input.query.trim().split(/\s+/).join(ds.separator) : input.query);
   try {
-    re = new RegExp(input.mode === "regex" ? input.query : escapeRegExp(input.mode === "phrase" && ds.separator ? input.query.trim().split(/\s+/).join(ds.separator) : input.query), flags);
+    new RegExp(pattern, flags); // a syntax error is answered here, before any work
   } catch (e) {
     throw new AppError("BAD_INPUT", `invalid regular expression ${JSON.stringify(input.query)}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -189,41 +174,18 @@ export async function searchTokens(db: Db, workspaceId: string, input: SearchInp
   const pool = pgPool(db);
   const ids = await readTokenIds(pool, ds.id, ds.steps, 0, ds.steps);
   const vocab = await readVocabulary(pool, ds.id);
-  const charLevel = ds.separator === "";
-  const starts = new Int32Array(ids.length);
-  const ends = new Int32Array(ids.length);
-  const parts: string[] = new Array<string>(ids.length);
-  let pos = 0;
-  for (let t = 0; t < ids.length; t++) {
-    let s = tokenText(vocab, ids[t]!);
-    if (charLevel) s = CHAR_TOKENS[s] ?? s;
-    parts[t] = s;
-    starts[t] = pos;
-    pos += s.length;
-    ends[t] = pos;
-    pos += ds.separator.length;
-  }
-  const text = parts.join(ds.separator);
-
-  const wholeTokens = input.mode === "phrase" && !charLevel;
-  const matches: SearchOutput["matches"] = [];
-  let total = 0;
-  re.lastIndex = starts[input.from]!;
-  // with a time limit: a user's pattern can backtrack for ever (regex-scan.ts)
-  scanMatches(re, text, (a, len) => {
-    if (len === 0) {
-      re.lastIndex = a + 1;
-      return true;
-    }
-    const from = floorIndex(starts, a);
-    const last = floorIndex(starts, a + len - 1);
-    if (wholeTokens && (starts[from] !== a || ends[last] !== a + len)) {
-      re.lastIndex = a + 1;
-      return true;
-    }
-    total++;
-    if (matches.length < input.limit) matches.push({ from, to: last + 1 });
-    return total < COUNT_LIMIT;
+  // the text is built and searched in a worker thread, with a time limit (regex-scan.ts)
+  const { total, matches } = await scans.scan({
+    ids,
+    vocabIds: Int32Array.from(vocab.keys()),
+    vocabTokens: [...vocab.values()],
+    separator: ds.separator,
+    pattern,
+    flags,
+    from: input.from,
+    limit: input.limit,
+    wholeTokens: input.mode === "phrase" && ds.separator !== "",
+    countLimit: COUNT_LIMIT,
   });
   return { total, countLimit: COUNT_LIMIT, matches };
 }

@@ -8,6 +8,26 @@ export const ZDatasetName = z.string().trim().min(1).max(200);
 /** A source name exactly as printed by `import --json` (`states::states1`, a NumPy stem). */
 export const ZSourceName = z.string().min(1).max(300);
 
+/** Most cells one request may name. */
+export const MAX_CELLS = 4096;
+/**
+ * Cell indices as every request names them: whole numbers ≥ 0, at most MAX_CELLS, each once (a
+ * repeated cell only repeats its data in the answer: 3,000 copies of one cell made a 32 MB one).
+ */
+export const ZCellList = z
+  .array(z.number().int("cells are integers").min(0, "cells are ≥ 0"))
+  .max(MAX_CELLS, `at most ${MAX_CELLS} cells`)
+  .superRefine((cells, ctx) => {
+    const seen = new Set<number>();
+    for (const c of cells) {
+      if (seen.has(c)) {
+        ctx.addIssue({ code: "custom", message: `cell ${c} is listed more than once: name each cell once` });
+        return;
+      }
+      seen.add(c);
+    }
+  });
+
 /** The `import --json` shape (and the job's result). */
 export const ZImportResult = z.object({
   datasetId: z.string(),
@@ -133,7 +153,7 @@ export const ZStatesInput = z
     from: z.number().int().min(0),
     to: z.number().int().min(1),
     /** Cell indices (0-based), in the order wanted; all cells when omitted. */
-    cells: z.array(z.number().int().min(0)).min(1).max(4096).optional(),
+    cells: ZCellList.min(1, "select at least one cell").optional(),
   })
   .refine((v) => v.to > v.from && v.to - v.from <= MAX_STATE_WINDOW, { message: `need from < to and at most ${MAX_STATE_WINDOW} steps` });
 export type StatesInput = z.infer<typeof ZStatesInput>;

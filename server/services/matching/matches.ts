@@ -13,10 +13,13 @@ import type { MatchNotifier } from "./notifier";
 import { startShardedMatch } from "./sharded";
 import { canonicalQuery, matchKey, ZMatchInput, ZMatchResult, type CanonicalQuery, type MatchInput, type MatchOutcome } from "./schemas";
 import { parseInput } from "../validate";
+import { spend, type Spend } from "../rate-limits";
 
 export interface MatchServing {
   notifier: MatchNotifier;
   waitMs: number;
+  /** Rate limits spent before a query that is not in the store is queued (the asker's job budget). */
+  spendPerJob?: readonly Spend[];
 }
 
 type Done = Extract<MatchOutcome, { status: "done" }>;
@@ -38,6 +41,7 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
   try {
     const hit = await stored(db, key);
     if (hit) return hit;
+    if (serving.spendPerJob) await spend(db, serving.spendPerJob);
     // The job key collapses concurrent askers onto one queued job. (If the job is already
     // running, graphile-worker queues a second one, which finds the stored row and only signals.)
     await enqueue(MATCH_RUN_JOB, { key, query: q }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });

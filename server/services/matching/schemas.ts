@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { MATCH_DEFAULTS, MATCH_MODES, MAX_K, type MatchQuery } from "@statescope/core";
-import { ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
+import { ZCellList, ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
 
 const d = MATCH_DEFAULTS;
 
@@ -11,7 +11,7 @@ const d = MATCH_DEFAULTS;
  * built from it or inferred; the type-level test in ./query-contract.test.ts keeps it equal to core's type.
  */
 export const ZMatchQuery = z.object({
-  cells: z.array(z.number().int()).min(1, "select at least one cell").max(4096),
+  cells: ZCellList.min(1, "select at least one cell"),
   threshold: z.number().finite("threshold must be a finite number").default(d.threshold),
   padLeft: z.number().int().min(0, "padding must be ≥ 0").max(10_000).default(d.padLeft),
   padRight: z.number().int().min(0, "padding must be ≥ 0").max(10_000).default(d.padRight),

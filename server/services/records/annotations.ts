@@ -7,7 +7,7 @@
  * CSV import: the later row).
  */
 import { randomBytes } from "node:crypto";
-import { AppError, categoricalColor } from "@statescope/core";
+import { AppError, categoricalColor, restoreCsvFormula } from "@statescope/core";
 import type { z } from "zod";
 import type { Db } from "@/server/db/client";
 import type { TrackSummary } from "@/server/services/datasets/schemas";
@@ -177,7 +177,8 @@ export async function importAnnotationsCsv(db: Db, workspaceId: string, userId: 
       errors.push(`line ${r.line}: ${r.fields.length} fields, the header has ${cols.length}`);
       continue;
     }
-    const get = (name: string) => (col(name) < 0 ? "" : r.fields[col(name)]!);
+    // text fields come back as they were before the export neutralised them (csv.ts)
+    const get = (name: string) => (col(name) < 0 ? "" : restoreCsvFormula(r.fields[col(name)]!));
     const int = (name: string) => {
       const s = get(name).trim();
       if (!/^\d+$/.test(s)) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { restoreCsvFormula } from "@statescope/core";
 import { CsvSyntaxError, formatCsv, parseCsv } from "./csv";
 
 describe("CSV", () => {
@@ -36,5 +37,14 @@ describe("CSV", () => {
     expect(err('a,b\n1,2\n3,x"y')).toMatch(/^line 3: a quote inside unquoted field 2/);
     expect(err('a\n"q"x')).toMatch(/^line 2: unexpected text after a closing quote/);
     expect(() => parseCsv("a\nb\nc\n", 2)).toThrow(/line 3: more than 2 records/);
+  });
+
+  it("writes strings as neutralised text and numbers as numbers, and parses back what was written", () => {
+    const rows = [
+      [0, -0.3, "=1+2", "-0.3", "@SUM(A1)", "'=quoted", "\tTAB"],
+    ];
+    const text = formatCsv(rows);
+    expect(text).toBe('0,-0.3,\'=1+2,-0.3,\'@SUM(A1),\'\'=quoted,\'\tTAB\n');
+    expect(parseCsv(text)[0]!.fields.map(restoreCsvFormula)).toEqual(rows[0]!.map(String));
   });
 });

@@ -1,7 +1,10 @@
 /**
  * RFC 4180 CSV: fields separated by commas, quoted with `"` when they hold a comma, quote or
  * line break (`""` inside quotes is one quote); lines end with LF or CRLF. Pure functions.
+ * Text fields are written neutralised against formula injection (`neutralizeCsvFormula`);
+ * readers of text columns undo it with `restoreCsvFormula`.
  */
+import { neutralizeCsvFormula } from "@statescope/core";
 
 export interface CsvRow {
   /** 1-based line number where the record starts (a quoted field may span lines). */
@@ -81,7 +84,7 @@ function quote(v: string): string {
   return /[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
 }
 
-/** Format records as CSV (LF line ends, a final newline). */
+/** Format records as CSV (LF line ends, a final newline); strings are text fields, numbers are written as numbers. */
 export function formatCsv(rows: readonly (readonly (string | number)[])[]): string {
-  return rows.map((r) => r.map((v) => quote(String(v))).join(",")).join("\n") + "\n";
+  return rows.map((r) => r.map((v) => quote(typeof v === "number" ? String(v) : neutralizeCsvFormula(v))).join(",")).join("\n") + "\n";
 }

@@ -4,7 +4,7 @@
  * array is bounded.
  */
 import { z } from "zod";
-import { ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
+import { ZCellList, ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
 import { ZMatchInput, ZMatchQuery, ZMatchResult, type MatchInput } from "@/server/services/matching/schemas";
 
 export const ZRecordId = z.string().trim().min(1, "id is empty").max(64, "id is longer than 64 characters");
@@ -13,8 +13,7 @@ export const ZRecordId = z.string().trim().min(1, "id is empty").max(64, "id is 
 export const ZUserRef = z.object({ id: z.string(), name: z.string().nullable(), handle: z.string() });
 export type UserRef = z.infer<typeof ZUserRef>;
 
-const ZCell = z.number().int("cells are integers").min(0, "cells are ≥ 0");
-const ZCells = z.array(ZCell).max(4096, "at most 4096 cells");
+const ZCells = ZCellList;
 const ZStep = z.number().int("token positions are integers").min(0, "token positions are ≥ 0");
 
 // ---------------------------------------------------------------------------

@@ -1,3 +1,4 @@
-import { handlers } from "@/server/auth";
+import { authPost, handlers } from "@/server/auth";
 
-export const { GET, POST } = handlers;
+export const { GET } = handlers;
+export { authPost as POST };

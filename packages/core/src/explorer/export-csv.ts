@@ -1,4 +1,5 @@
-/** CSV export of match results (RFC 4180 quoting). */
+/** CSV export of match results (RFC 4180 quoting; text fields neutralised against formula injection). */
+import { neutralizeCsvFormula } from "../csv-safety";
 
 export interface CsvMatchRow {
   pos: number;
@@ -9,8 +10,8 @@ export interface CsvMatchRow {
   text: string;
 }
 
-function cell(v: string | number): string {
-  const s = String(v);
+function cell(v: string): string {
+  const s = neutralizeCsvFormula(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

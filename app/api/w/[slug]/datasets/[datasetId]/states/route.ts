@@ -10,10 +10,7 @@
  * to parse and decode on the page's main thread. Errors are JSON, as from the upload routes.
  */
 import { AppError } from "@statescope/core";
-import { errorResponse } from "@/app/_lib/route-errors";
-import { currentUserId } from "@/server/auth";
-import { db } from "@/server/db/client";
-import { requireRole } from "@/server/services/authz";
+import { workspaceRoute } from "@/server/http/workspace-route";
 import { readStates } from "@/server/services/datasets/datasets";
 import { ZStatesInput } from "@/server/services/datasets/schemas";
 
@@ -23,27 +20,19 @@ function intParam(q: URLSearchParams, name: string): number {
   return Number(v);
 }
 
-export async function GET(req: Request, { params }: { params: Promise<{ slug: string; datasetId: string }> }) {
-  const { slug, datasetId } = await params;
-  try {
-    const userId = await currentUserId();
-    if (!userId) throw new AppError("UNAUTHENTICATED", "you are not signed in: sign in and try again");
-    const q = new URL(req.url).searchParams;
-    const parsed = ZStatesInput.safeParse({ datasetId, source: q.get("source") ?? "", from: intParam(q, "from"), to: intParam(q, "to") });
-    if (!parsed.success) throw new AppError("BAD_INPUT", parsed.error.issues.map((i) => `${i.path.join(".") || "window"}: ${i.message}`).join("; "));
-    const access = await requireRole(db(), { userId }, slug, "VIEWER");
-    const w = await readStates(db(), access.workspace.id, parsed.data);
-    return new Response(new Uint8Array(w.values.buffer as ArrayBuffer, w.values.byteOffset, w.values.byteLength), {
-      headers: {
-        "content-type": "application/octet-stream",
-        // a stored source never changes; private: it is one member's read
-        "cache-control": "private, max-age=3600",
-        "x-statescope-cells": String(w.cellCount),
-        "x-statescope-from": String(w.from),
-        "x-statescope-to": String(w.to),
-      },
-    });
-  } catch (e) {
-    return errorResponse(e, "states read");
-  }
-}
+export const GET = workspaceRoute<{ slug: string; datasetId: string }>("VIEWER", "states read", async ({ req, params, db, access }) => {
+  const q = new URL(req.url).searchParams;
+  const parsed = ZStatesInput.safeParse({ datasetId: params.datasetId, source: q.get("source") ?? "", from: intParam(q, "from"), to: intParam(q, "to") });
+  if (!parsed.success) throw new AppError("BAD_INPUT", parsed.error.issues.map((i) => `${i.path.join(".") || "window"}: ${i.message}`).join("; "));
+  const w = await readStates(db, access.workspace.id, parsed.data);
+  return new Response(new Uint8Array(w.values.buffer as ArrayBuffer, w.values.byteOffset, w.values.byteLength), {
+    headers: {
+      "content-type": "application/octet-stream",
+      // a stored source never changes; private: it is one member's read
+      "cache-control": "private, max-age=3600",
+      "x-statescope-cells": String(w.cellCount),
+      "x-statescope-from": String(w.from),
+      "x-statescope-to": String(w.to),
+    },
+  });
+});

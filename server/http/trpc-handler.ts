@@ -1,0 +1,80 @@
+/**
+ * The tRPC endpoint (/api/trpc/*): the session, the Origin check for cookie-authenticated writes,
+ * a body limit enforced while the body streams in (small; larger only for a procedure that says
+ * so in its meta, and only for signed-in callers), and `Retry-After` on rate-limited answers.
+ */
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { AppError, isAppError } from "@statescope/core";
+import { createContext } from "@/server/api/context";
+import { toTRPCError } from "@/server/api/errors";
+import { appRouter } from "@/server/api/root";
+import type { Meta } from "@/server/api/trpc";
+import { currentUserId } from "@/server/auth";
+import { env } from "@/server/env";
+import { CLOSE_CONNECTION, declaredLength, limitStream } from "@/server/services/uploads";
+import { assertSameOrigin } from "./same-origin";
+
+/** Largest tRPC request body from a signed-in user, unless a procedure's meta allows more. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Largest tRPC request body from a signed-out client (sign-up, invite preview). */
+export const ANONYMOUS_MAX_BODY_BYTES = 64 * 1024;
+
+const ENDPOINT = "/api/trpc";
+const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: Meta } } | undefined>;
+
+/** The body limit of a request to `path` (e.g. "a.b,c.d" for a batch): the largest its procedures allow. */
+export function bodyLimitFor(pathname: string, signedIn: boolean): number {
+  if (!signedIn) return ANONYMOUS_MAX_BODY_BYTES;
+  const names = decodeURIComponent(pathname.slice(ENDPOINT.length + 1)).split(",");
+  return Math.max(MAX_BODY_BYTES, ...names.map((n) => procedures[n]?._def.meta?.maxBodyBytes ?? 0));
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
+}
+
+export async function handleTrpc(req: Request): Promise<Response> {
+  const userId = await currentUserId();
+  let request = req;
+  let bodyRead = !req.body;
+  if (req.body) {
+    const url = new URL(req.url);
+    const limit = bodyLimitFor(url.pathname, userId !== null);
+    const tooLarge = () =>
+      new AppError(
+        "TOO_LARGE",
+        `the request body is larger than ${formatBytes(limit)}${userId ? "" : " (the limit before sign-in)"}: send less at once`,
+      );
+    request = new Request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: limitStream(req.body, { maxBytes: limit, tooLarge, declaredBytes: declaredLength(req.headers), onEnd: () => (bodyRead = true) }),
+      duplex: "half",
+      signal: req.signal,
+    } as RequestInit);
+  }
+  const response = await fetchRequestHandler({
+    endpoint: ENDPOINT,
+    req: request,
+    router: appRouter,
+    createContext: async () => {
+      // only requests that carry a session can be forged with it
+      if (userId) {
+        try {
+          const e = env();
+          assertSameOrigin(req, { trustProxy: e.TRUST_PROXY, publicUrl: e.PUBLIC_URL });
+        } catch (e) {
+          throw isAppError(e) ? toTRPCError(e) : e;
+        }
+      }
+      return createContext(req, userId);
+    },
+    responseMeta({ errors }) {
+      const wait = Math.max(0, ...errors.map((e) => (isAppError(e.cause) ? (e.cause.options.retryAfterSeconds ?? 0) : 0)));
+      return wait > 0 ? { headers: { "retry-after": String(Math.ceil(wait)) } } : {};
+    },
+  });
+  // answered before the body was read to its end (too large, refused): stop the sender
+  if (!bodyRead) for (const [k, v] of Object.entries(CLOSE_CONNECTION)) response.headers.set(k, v);
+  return response;
+}

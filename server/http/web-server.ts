@@ -1,0 +1,50 @@
+/**
+ * The web process: Next.js behind a small front in the same process (a Next.js custom server).
+ *
+ * `next start` believes a client's X-Forwarded-For / -Proto / -Host (it only fills them in when
+ * they are missing), so a client could pick its own address for the rate limits and its own
+ * scheme for HSTS. This front replaces them on every request with what the socket says (or the
+ * trusted proxies, see TRUST_PROXY) before Next.js sees the request, and drops the headers only
+ * Next.js itself may send. It costs no extra hop: the same process, the same socket.
+ *
+ * Usage (the launcher does this): node --import tsx server/http/web-server.ts [--dev]
+ */
+import http from "node:http";
+import path from "node:path";
+import next from "next";
+import { env } from "@/server/env";
+import { applyForwarded } from "./request-origin";
+
+async function main(): Promise<void> {
+  const dev = process.argv.includes("--dev");
+  const e = env();
+  const server = http.createServer();
+  const app = next({ dev, dir: path.resolve(import.meta.dirname, "..", ".."), hostname: e.HOSTNAME, port: e.PORT, httpServer: server });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  server.on("request", (req, res) => {
+    applyForwarded(req, e.TRUST_PROXY);
+    void handle(req, res);
+  });
+  // dev only: Next's hot reload uses a WebSocket on this server
+  if (dev) server.on("upgrade", (req) => applyForwarded(req, e.TRUST_PROXY));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(e.PORT, e.HOSTNAME, () => resolve());
+  });
+  console.log(`ready on http://${e.HOSTNAME}:${e.PORT} (${dev ? "development" : "production"}; TRUST_PROXY=${e.TRUST_PROXY})`);
+  const stop = () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 5_000).unref();
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
