@@ -239,7 +239,7 @@ describe("authorization matrix", () => {
           const url = `/api/w/${path.relative(root, path.dirname(p)).split(path.sep).join("/")}`;
           for (const m of src.matchAll(/export (?:async function|const) (GET|POST|PUT|PATCH|DELETE)\b/g)) {
             // the handler's role: workspaceRoute("ROLE", …) or requireRole(…, "ROLE")
-            const role = /workspaceRoute\(\s*"(VIEWER|EDITOR|OWNER)"/.exec(src)?.[1] ?? /requireRole\([^;]*?"(VIEWER|EDITOR|OWNER)"\s*\)/.exec(src)?.[1] ?? "none";
+            const role = /workspaceRoute(?:<[^>]*>)?\(\s*"(VIEWER|EDITOR|OWNER)"/.exec(src)?.[1] ?? /requireRole\([^;]*?"(VIEWER|EDITOR|OWNER)"\s*\)/.exec(src)?.[1] ?? "none";
             found[`${m[1]} ${url}`] = role;
           }
         }
