@@ -15,7 +15,7 @@ import { createThread } from "../../server/services/records/comments";
 import { createUser } from "../../server/services/users";
 import { createWorkspace } from "../../server/services/workspaces";
 import { makeLstmVisProject } from "../fixtures/formats/projects";
-import { killTrial, serving, type Launcher, type Target } from "./launcher";
+import { killTrial, serving, TARGETS, type Launcher, type Target } from "./launcher";
 
 /** The launcher's AUTH_SECRET: pass it in `startLauncher({ env: { AUTH_SECRET } })` to sign sessions. */
 export const LAUNCHER_AUTH_SECRET = "durability-secret-durability-secret-0123";
@@ -187,6 +187,12 @@ export async function commentKillTrial(
   run: string,
   o: { perSecond?: number; beforeMs?: number; afterMs?: number } = {},
 ): Promise<CommentKillTrial> {
+  // each trial starts from a serving system (PostgreSQL's crash recovery can outlast the last trial)
+  const settleEnd = Date.now() + 120_000;
+  while (!(await Promise.all(TARGETS.map((t) => serving(l, t, 5_000)))).every(Boolean)) {
+    if (Date.now() > settleEnd) throw new Error(`not every part serves 120 s after the last trial:\n${l.output().slice(-3000)}`);
+    await sleep(500);
+  }
   const load = commentLoad(l, c, run, o.perSecond ?? 100);
   await sleep(o.beforeMs ?? 1_500);
   let backMs: number;

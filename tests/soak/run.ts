@@ -21,7 +21,7 @@ import { parseArgs } from "node:util";
 import { startImportFromUpload } from "../../server/services/datasets/datasets";
 import { makeLstmVisProject } from "../fixtures/formats/projects";
 import { commentKillTrial, LAUNCHER_AUTH_SECRET, seedCommenter, type Commenter } from "../setup/durability";
-import { killTrial, serving, startLauncher, type Launcher, type Target } from "../setup/launcher";
+import { killTrial, serving, startLauncher, TARGETS, type Launcher, type Target } from "../setup/launcher";
 import { roomName } from "@statescope/collab";
 import { fuzzFiles } from "./file-fuzz";
 import { syncFlood } from "./sync-flood";
@@ -67,6 +67,7 @@ async function importRow(l: Launcher, c: Commenter, trials: number): Promise<Row
     const want = await counts(c, (await startAndWait(c, (await makeLstmVisProject(join(tmp, "ref"), { n: 3_000 })).dir)).datasetId);
     let midway = 0;
     for (let i = 0; i < trials; i++) {
+      while (!(await Promise.all(TARGETS.map((t) => serving(l, t, 5_000)))).every(Boolean)) await sleep(500);
       const upload = (await makeLstmVisProject(join(tmp, `u${i}`), { n: 3_000 })).dir;
       const { datasetId } = await startImportFromUpload(c.db, { workspaceId: c.workspaceId, userId: c.userId, filePath: upload, name: `soak ${i}` });
       row.acknowledged++;
