@@ -5,6 +5,7 @@
  *
  *   npm run test:soak                      # 20 trials per target, 1,000 hostile archives
  *   npm run test:soak -- --trials 3 --files 100 --frames 3000
+ *   npm run test:soak -- --only imports,files      # some rows: web,postgres,both,imports,sync,files
  *
  * Targets: comments posted at up to 100/s by 10 clients (each retried with its idempotency key until acknowledged)
  * while web, PostgreSQL, or both are killed with SIGKILL; imports killed at a random point in the
@@ -59,19 +60,27 @@ async function commentRow(l: Launcher, c: Commenter, targets: Target[], trials: 
   return row;
 }
 
-/** Imports of a small project; the worker is killed 0–2 s after each is queued. */
+/** Steps of each soak import: long enough (seconds) that a kill can land while it writes. */
+const IMPORT_STEPS = 300_000;
+
+/** Imports of a project; the worker is killed at a random point while each one writes. */
 async function importRow(l: Launcher, c: Commenter, trials: number): Promise<Row> {
   const row: Row = { target: "worker (imports, kill at a random point)", trials, acknowledged: 0, lost: 0, duplicated: 0, crashes: 0, note: "" };
   const tmp = await mkdtemp(join(tmpdir(), "soak-imports-"));
   try {
-    const want = await counts(c, (await startAndWait(c, (await makeLstmVisProject(join(tmp, "ref"), { n: 3_000 })).dir)).datasetId);
+    const want = await counts(c, (await startAndWait(c, (await makeLstmVisProject(join(tmp, "ref"), { n: IMPORT_STEPS })).dir)).datasetId);
     let midway = 0;
     for (let i = 0; i < trials; i++) {
       while (!(await Promise.all(TARGETS.map((t) => serving(l, t, 5_000)))).every(Boolean)) await sleep(500);
-      const upload = (await makeLstmVisProject(join(tmp, `u${i}`), { n: 3_000 })).dir;
+      const upload = (await makeLstmVisProject(join(tmp, `u${i}`), { n: IMPORT_STEPS })).dir;
       const { datasetId } = await startImportFromUpload(c.db, { workspaceId: c.workspaceId, userId: c.userId, filePath: upload, name: `soak ${i}` });
       row.acknowledged++;
-      await sleep(Math.floor(Math.random() * 2_000));
+      // a random point of the import: once it is writing, 0–1.5 s in (or whenever it ends first)
+      for (let end = Date.now() + 60_000; Date.now() < end; await sleep(50)) {
+        const d = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, percent: true } });
+        if (d?.status !== "IMPORTING" || d.percent > 0) break;
+      }
+      await sleep(Math.floor(Math.random() * 1_500));
       const before = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, percent: true } });
       const trial = await killTrial(l, "worker");
       if (before?.status === "IMPORTING" && before.percent > 0) midway++;
@@ -166,8 +175,14 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { trials: { type: "string", default: "20" }, files: { type: "string", default: "1000" }, frames: { type: "string", default: "30000" } },
+    options: {
+      trials: { type: "string", default: "20" },
+      files: { type: "string", default: "1000" },
+      frames: { type: "string", default: "30000" },
+      only: { type: "string", default: "web,postgres,both,imports,sync,files" },
+    },
   });
+  const only = new Set(values.only.split(","));
   const trials = Number(values.trials);
   const files = Number(values.files);
   const frames = Number(values.frames);
@@ -178,16 +193,16 @@ async function main(): Promise<void> {
   let c: Commenter | undefined;
   try {
     c = await seedCommenter(l, "soak");
-    rows.push(await commentRow(l, c, ["web"], trials));
-    rows.push(await commentRow(l, c, ["postgres"], trials));
-    rows.push(await commentRow(l, c, ["web", "postgres"], trials));
-    rows.push(await importRow(l, c, trials));
-    rows.push(await floodRow(l, c, frames));
+    if (only.has("web")) rows.push(await commentRow(l, c, ["web"], trials));
+    if (only.has("postgres")) rows.push(await commentRow(l, c, ["postgres"], trials));
+    if (only.has("both")) rows.push(await commentRow(l, c, ["web", "postgres"], trials));
+    if (only.has("imports")) rows.push(await importRow(l, c, trials));
+    if (only.has("sync")) rows.push(await floodRow(l, c, frames));
   } finally {
     await c?.close();
     await l.stop();
   }
-  rows.push(await fileRow(files));
+  if (only.has("files")) rows.push(await fileRow(files));
   const bad = rows.some((r) => r.lost || r.duplicated || r.crashes);
   process.stdout.write(`\n${table(rows)}\n\n${bad ? "FAILED" : "all zero"} — ${((Date.now() - t0) / 60_000).toFixed(1)} min\n`);
   process.exitCode = bad ? 1 : 0;
