@@ -71,7 +71,7 @@ export async function seedCommenter(l: Launcher, slug: string): Promise<Commente
 
 export interface CommentLoad {
   /** Stop sending new comments, finish retrying the open ones (up to `drainMs`), and report. */
-  stop(drainMs?: number): Promise<{ sent: number; acknowledged: string[]; abandoned: number; perSecond: number }>;
+  stop(drainMs?: number): Promise<{ sent: number; acknowledged: string[]; ackedAt: number[]; abandoned: number; perSecond: number }>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,6 +84,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export function commentLoad(l: Launcher, c: Commenter, run: string, perSecond = 100, clients = 10): CommentLoad {
   const acknowledged: string[] = [];
+  const ackedAt: number[] = [];
   let sent = 0;
   let abandoned = 0;
   let sending = true;
@@ -104,6 +105,7 @@ export function commentLoad(l: Launcher, c: Commenter, run: string, perSecond = 
         const text = await r.text();
         if (r.status === 200) {
           acknowledged.push(key);
+          ackedAt.push(Date.now());
           return;
         }
         // a 4xx is the server refusing this comment for good: a bug in the trial, not a crash to ride out
@@ -139,7 +141,7 @@ export function commentLoad(l: Launcher, c: Commenter, run: string, perSecond = 
       tEnd = Date.now();
       drainUntil = tEnd + drainMs;
       await all;
-      return { sent, acknowledged, abandoned, perSecond: acknowledged.length / ((tEnd - t0) / 1000) };
+      return { sent, acknowledged, ackedAt, abandoned, perSecond: acknowledged.length / ((tEnd - t0) / 1000) };
     },
   };
 }
@@ -173,6 +175,9 @@ export interface CommentKillTrial extends CommentCheck {
   abandoned: number;
   /** ms from the kill until every killed part served again (Infinity: not within 20 s). */
   backMs: number;
+  /** Comments acknowledged before the kill, and after the killed parts served again. */
+  ackedBefore: number;
+  ackedAfter: number;
 }
 
 /**
@@ -196,6 +201,7 @@ export async function commentKillTrial(
   const load = commentLoad(l, c, run, o.perSecond ?? 100);
   await sleep(o.beforeMs ?? 1_500);
   let backMs: number;
+  const killedAt = Date.now();
   if (targets.length === 1) {
     const trial = await killTrial(l, targets[0]!);
     backMs = Object.values(trial.othersServing).every(Boolean) ? trial.backMs : Number.POSITIVE_INFINITY;
@@ -216,5 +222,14 @@ export async function commentKillTrial(
   await sleep(o.afterMs ?? 1_500);
   const sent = await load.stop();
   const check = await checkComments(c, run, sent.acknowledged);
-  return { ...check, sent: sent.sent, abandoned: sent.abandoned, perSecond: sent.perSecond, backMs };
+  const backAt = killedAt + backMs;
+  return {
+    ...check,
+    sent: sent.sent,
+    abandoned: sent.abandoned,
+    perSecond: sent.perSecond,
+    backMs,
+    ackedBefore: sent.ackedAt.filter((t) => t < killedAt).length,
+    ackedAfter: sent.ackedAt.filter((t) => t > backAt).length,
+  };
 }
