@@ -194,8 +194,11 @@ export async function commentKillTrial(
 ): Promise<CommentKillTrial> {
   // each trial starts from a serving system (PostgreSQL's crash recovery can outlast the last trial)
   const settleEnd = Date.now() + 120_000;
-  while (!(await Promise.all(TARGETS.map((t) => serving(l, t, 5_000)))).every(Boolean)) {
-    if (Date.now() > settleEnd) throw new Error(`not every part serves 120 s after the last trial:\n${l.output().slice(-3000)}`);
+  for (;;) {
+    const up = await Promise.all(TARGETS.map((t) => serving(l, t, 5_000)));
+    if (up.every(Boolean)) break;
+    const down = TARGETS.filter((_, i) => !up[i]).join(", ");
+    if (Date.now() > settleEnd) throw new Error(`${down} not serving 120 s after the last trial:\n${l.output().replace(/^.*invites:purge.*\n/gm, "").slice(-3000)}`);
     await sleep(500);
   }
   const load = commentLoad(l, c, run, o.perSecond ?? 100);
