@@ -208,7 +208,10 @@ async function main(): Promise<void> {
   process.exitCode = bad ? 1 : 0;
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-});
+// exit once the output is written: a client's keep-alive socket or timer must not hold the run open
+main()
+  .catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => process.stdout.write("", () => process.exit()));
