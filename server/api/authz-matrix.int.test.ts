@@ -23,7 +23,7 @@ let a: CollabFixture;
 let b: CollabFixture;
 let runner: Runner;
 /** Records of workspace A that the inputs name. */
-let ids: { hypothesis: string; category: string; annotation: string; thread: string; comment: string; invite: string; matchKey: string };
+let ids: { hypothesis: string; category: string; annotation: string; thread: string; comment: string; invite: string; matchKey: string; analysisKey: string; finding: string };
 const saved = { url: process.env.DATABASE_URL, wait: process.env.MATCH_WAIT_MS, secret: process.env.AUTH_SECRET };
 
 beforeAll(async () => {
@@ -45,6 +45,8 @@ beforeAll(async () => {
   const invites = await owner.invite.list({ workspace: a.ws });
   const ran = await owner.match.run({ ...w, source: SOURCE, cells: [0, 2], threshold: 0.3 });
   if (ran.status !== "done") throw new Error(`the fixture's match did not finish: ${JSON.stringify(ran)}`);
+  const search = await owner.analysis.cells({ ...w, source: SOURCE, track: "pos", label: "NOUN" });
+  const published = await owner.finding.publish({ ...w, hypothesisId: h.id, title: "matrix finding" });
   expect(inv.token.length).toBeGreaterThan(10);
   ids = {
     hypothesis: h.id,
@@ -54,6 +56,8 @@ beforeAll(async () => {
     comment: th.comments[0]!.id,
     invite: invites[0]!.id,
     matchKey: ran.key,
+    analysisKey: search.key,
+    finding: published.findingId,
   };
 }, 180_000);
 
@@ -97,6 +101,7 @@ const INPUTS: Record<ProcedurePath, (() => Record<string, unknown>) | null> = {
   "dataset.search": () => ({ datasetId: a.datasetId, query: "the" }),
   "dataset.states": () => ({ datasetId: a.datasetId, source: SOURCE, from: 0, to: 10 }),
   "dataset.meta": () => ({ datasetId: a.datasetId, track: "pos", from: 0, to: 5 }),
+  "dataset.windows": () => ({ datasetId: a.datasetId, source: SOURCE, cells: [0, 1], ranges: [[0, 4]], tracks: ["pos"] }),
   "dataset.importProgress": () => ({ datasetId: a.datasetId }),
   "dataset.cancelImport": () => ({ datasetId: a.datasetId }),
   "dataset.delete": () => ({ datasetId: a.otherDatasetId }),
@@ -124,6 +129,17 @@ const INPUTS: Record<ProcedurePath, (() => Record<string, unknown>) | null> = {
   "comment.edit": () => ({ commentId: ids.comment, body: "x", idempotencyKey: "matrix-cross-3" }),
   "comment.delete": () => ({ commentId: ids.comment, idempotencyKey: "matrix-cross-4" }),
   "comment.setResolved": () => ({ threadId: ids.thread, resolved: true, idempotencyKey: "matrix-cross-5" }),
+  "analysis.cells": () => ({ datasetId: a.datasetId, source: SOURCE, track: "pos", label: "NOUN" }),
+  "analysis.guide": () => ({ datasetId: a.datasetId, source: SOURCE, cells: [0], brush: [1, 4] }),
+  "analysis.compare": () => ({ datasetId: a.datasetId, sourceA: SOURCE, sourceB: SOURCE, top: 5 }),
+  "analysis.partners": () => ({ datasetId: a.datasetId, source: SOURCE, cell: 0, other: SOURCE }),
+  "analysis.status": () => ({ key: ids.analysisKey }),
+  "analysis.evidence": () => ({ datasetId: a.datasetId, source: SOURCE, track: "pos", ranges: [{ pos: 1, length: 3 }] }),
+  "finding.publish": () => ({ datasetId: a.datasetId, hypothesisId: ids.hypothesis, title: "cross" }),
+  "finding.list": () => ({ datasetId: a.datasetId }),
+  "finding.setVisibility": () => ({ id: ids.finding, visibility: "PUBLIC" }),
+  "finding.withdraw": () => ({ id: ids.finding }),
+  "finding.datasetMeta": () => ({ datasetId: a.datasetId, citation: "x" }),
   "events.onDataset": () => ({ datasetId: a.datasetId }),
   "events.onInbox": null,
 };
@@ -216,7 +232,7 @@ describe("authorization matrix", () => {
     const wrong: string[] = [];
     const at: Record<Role, string> = { VIEWER: a.users.viewer, EDITOR: a.users.editor2, OWNER: a.users.owner };
     // not the destructive ones, and not those with a rule on the record (another member's comment: see access.ts)
-    const recordRule = new Set(["comment.edit", "comment.setResolved"]);
+    const recordRule = new Set(["comment.edit", "comment.setResolved", "finding.setVisibility", "finding.withdraw"]);
     const paths = (Object.keys(PROCEDURE_ACCESS) as ProcedurePath[]).filter((p) => !/delete|remove|revoke|cancel/.test(p) && !recordRule.has(p));
     for (const path of paths) {
       const access: Access = PROCEDURE_ACCESS[path];
