@@ -70,11 +70,22 @@ export async function seedCommenter(l: Launcher, slug: string): Promise<Commente
 }
 
 export interface CommentLoad {
+  /** Comments acknowledged so far. */
+  acked(): number;
   /** Stop sending new comments, finish retrying the open ones (up to `drainMs`), and report. */
   stop(drainMs?: number): Promise<{ sent: number; acknowledged: string[]; ackedAt: number[]; abandoned: number; perSecond: number }>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `ok` every 50 ms; throws naming `what` after `ms`. */
+async function until(ok: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
 
 /**
  * `clients` members' browsers posting `comment.reply`, together `perSecond` when the server keeps
@@ -136,6 +147,7 @@ export function commentLoad(l: Launcher, c: Commenter, run: string, perSecond = 
   const all = Promise.all(Array.from({ length: clients }, (_, n) => client(n)));
 
   return {
+    acked: () => ackedAt.length,
     async stop(drainMs = 30_000) {
       sending = false;
       tEnd = Date.now();
@@ -202,7 +214,10 @@ export async function commentKillTrial(
     await sleep(500);
   }
   const load = commentLoad(l, c, run, o.perSecond ?? 100);
+  // the kill comes once comments are being acknowledged (at least beforeMs, and ≥ 3 acks: a loaded
+  // machine may take longer than beforeMs for its first), so every trial spans the kill
   await sleep(o.beforeMs ?? 1_500);
+  await until(() => load.acked() >= 3, 60_000, "3 comments acknowledged before the kill");
   let backMs: number;
   const killedAt = Date.now();
   if (targets.length === 1) {
@@ -223,6 +238,11 @@ export async function commentKillTrial(
     }
   }
   await sleep(o.afterMs ?? 1_500);
+  // and it ends once comments are acknowledged again after the return (bounded when a part never came back)
+  if (Number.isFinite(backMs)) {
+    const ackedAtReturn = load.acked();
+    await until(() => load.acked() >= ackedAtReturn + 3, 60_000, "3 comments acknowledged after the return").catch(() => undefined);
+  }
   const sent = await load.stop();
   const check = await checkComments(c, run, sent.acknowledged);
   const backAt = killedAt + backMs;
