@@ -1,0 +1,58 @@
+/**
+ * Snapshot formats: a format-1 snapshot stored before format 2 (evidence) renders exactly as it
+ * did. The fixture holds a format-1 document's bytes and its states; the digests were taken with
+ * the format-1 code (main 8b0e55a), so any change to what a v1 snapshot renders fails here.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { unpackStates, type FindingData } from "@statescope/core";
+import { describe, expect, it } from "vitest";
+import { embedPage, findingPage } from "../../../app/f/_lib/pages";
+import { matchesCsv, matchesJson } from "./exports";
+import { figureFile } from "./render";
+import { ZFindingSnapshot } from "./schemas";
+
+const sha = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
+
+function storedV1(): { bytes: Buffer; data: FindingData } {
+  const f = JSON.parse(readFileSync(join(__dirname, "fixtures", "finding-v1.json"), "utf8")) as { snapshot: string; states: string };
+  const bytes = Buffer.from(f.snapshot, "utf8");
+  const snapshot = ZFindingSnapshot.parse(JSON.parse(f.snapshot));
+  return { bytes, data: { snapshot, states: unpackStates(snapshot, Buffer.from(f.states, "base64")) } };
+}
+
+describe("a stored format-1 snapshot", () => {
+  it("still reads and renders byte-identically: page, embed, figures, matches.csv and matches.json", async () => {
+    const { bytes, data } = storedV1();
+    expect(data.snapshot.format).toBe(1);
+    const publishedAt = new Date("2026-11-05T10:00:00Z");
+    const read = {
+      status: "ok" as const,
+      id: "7k2m9x4q8t3z",
+      version: 1,
+      latestVersion: 1,
+      visibility: "UNLISTED" as const,
+      publishedAt,
+      snapshotHash: sha(bytes),
+      data,
+      versions: [{ version: 1, title: data.snapshot.title, publishedAt }],
+      member: null,
+    };
+    const ref = { id: read.id, version: 1, publishedAt, url: "https://s.example/f/7k2m9x4q8t3z/v1", snapshotHash: read.snapshotHash };
+    const out = {
+      page: sha(await findingPage(read, { publicUrl: "https://s.example", path: "/f/7k2m9x4q8t3z/v1", zoom: 10, accessed: new Date("2026-12-03T12:00:00Z") })),
+      embed: sha(await embedPage(read, { publicUrl: "https://s.example", theme: "auto" })),
+      figure: sha(await figureFile(read.snapshotHash, data, { view: "both", width: "two" }, "svg")),
+      csv: sha(matchesCsv(data.snapshot)),
+      json: sha(matchesJson(data.snapshot, ref)),
+    };
+    expect(out).toEqual({
+      page: "d20b78947a37c50032298fe0dbdb224193b93b4ba7095a2a725aec801aeb4d28",
+      embed: "86f5450f9c5df7a1756368b921d8531c0bfcfbe3a146234926701492d0fd03b3",
+      figure: "fc4b39ca62cf3f05937e5ffe7c05c5a03a25d74a1c529a1851432977c4046b36",
+      csv: "f96969043f9a3649c3b9bf5da98cd49bd0cc0ba704896c3e4ae2f9576b91f8ce",
+      json: "c5cd4b0800c6302bdc216f427d6efbff1586510bef78f0d86ce240efffe22dbb",
+    });
+  });
+});
