@@ -55,4 +55,25 @@ describe("a stored format-1 snapshot", () => {
       json: "c5cd4b0800c6302bdc216f427d6efbff1586510bef78f0d86ce240efffe22dbb",
     });
   });
+
+  it("format 2 adds evidence: tables after the results in matches.csv, an evidence field in matches.json; readers refuse a newer format", () => {
+    const { data } = storedV1();
+    const s = structuredClone(data.snapshot);
+    s.format = 2;
+    s.match!.evidence = [
+      { kind: "discrete", track: "depth tag", matchedSteps: 12, matchedDefined: 10, definedSteps: 80, labels: [{ label: "deep", matched: 8, total: 20, share: 0.8, base: 0.25, lift: 3.2 }, { label: "=flat", matched: 2, total: 60, share: 0.2, base: 0.75, lift: 0.2667 }] },
+      { kind: "scalar", track: "depth", matchedSteps: 12, matchedDefined: 12, definedSteps: 80, mean: 2.5, baseMean: 1.25, histogram: { edges: [0, 1, 2, 3], matched: [0, 2, 10], overall: [30, 30, 20] } },
+    ];
+    const header = "evidence_track,kind,matched_steps,label,share,base,lift,mean,base_mean\r\n";
+    expect(matchesCsv(s)).toBe(
+      matchesCsv(data.snapshot) +
+        `\r\n${header}depth tag,discrete,12,deep,0.8,0.25,3.2,,\r\ndepth tag,discrete,12,'=flat,0.2,0.75,0.2667,,\r\n` +
+        `\r\n${header}depth,scalar,12,,,,,2.5,1.25\r\n`,
+    );
+    const ref = { id: "7k2m9x4q8t3z", version: 1, publishedAt: new Date(0), url: "https://s.example/f/7k2m9x4q8t3z/v1", snapshotHash: "ab".repeat(32) };
+    expect((JSON.parse(matchesJson(s, ref)) as { evidence: unknown }).evidence).toEqual(s.match!.evidence);
+    expect(JSON.parse(matchesJson(data.snapshot, ref))).not.toHaveProperty("evidence");
+    expect(ZFindingSnapshot.parse(JSON.parse(JSON.stringify(s)))).toEqual(s);
+    expect(() => ZFindingSnapshot.parse({ ...s, format: 3 })).toThrow(/reads snapshots up to format 2/);
+  });
 });
