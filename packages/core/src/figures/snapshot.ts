@@ -7,6 +7,7 @@
  * the brush (all cells of each layer, at most {@link SNAPSHOT_MAX_STATE_BYTES} in total), the
  * tracks over that window, and the top-K match rows with their context (K ≤ {@link SNAPSHOT_MAX_ROWS}).
  */
+import type { DiscreteEvidence, LabelEvidence, ScalarEvidence } from "../analysis/evidence";
 import type { Transform } from "../matching/matrix";
 
 /**
@@ -94,33 +95,14 @@ export interface SnapshotMatchRow {
   tracks: (number | null)[][];
 }
 
-/** One label's share of the matched steps against its share of the whole source. */
-export interface SnapshotLabelEvidence {
-  label: string;
-  matched: number;
-  total: number;
-  share: number | null;
-  base: number | null;
-  lift: number | null;
-}
-
 /**
  * Evidence of the match results on one discrete or scalar track of the dataset (issue 16), as the
  * analysis service computes it for the results' ranges: labels' shares against their base rates,
- * or a scalar's mean inside the matches against its mean overall.
+ * or a scalar's mean inside the matches against its mean overall. Labels are named, not numbered.
  */
 export type SnapshotEvidence =
-  | { kind: "discrete"; track: string; matchedSteps: number; matchedDefined: number; definedSteps: number; labels: SnapshotLabelEvidence[] }
-  | {
-      kind: "scalar";
-      track: string;
-      matchedSteps: number;
-      matchedDefined: number;
-      definedSteps: number;
-      mean: number | null;
-      baseMean: number | null;
-      histogram: { edges: number[]; matched: number[]; overall: number[] };
-    };
+  | (Omit<DiscreteEvidence, "labels"> & { track: string; labels: (Omit<LabelEvidence, "id"> & { label: string })[] })
+  | (ScalarEvidence & { track: string });
 
 export interface SnapshotMatch {
   /** Index into `layers` of the layer the query ran on. */
