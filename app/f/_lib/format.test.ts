@@ -8,10 +8,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { unpackStates, type FindingData } from "@statescope/core";
 import { describe, expect, it } from "vitest";
-import { embedPage, findingPage } from "../../../app/f/_lib/pages";
-import { matchesCsv, matchesJson } from "./exports";
-import { figureFile } from "./render";
-import { ZFindingSnapshot } from "./schemas";
+import { embedPage, findingPage } from "./pages";
+import { matchesCsv, matchesJson } from "@/server/services/findings/exports";
+import { figureFile } from "@/server/services/findings/render";
+import { ZFindingSnapshot } from "@/server/services/findings/schemas";
 
 const sha = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
 

@@ -1,16 +1,16 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resetPageCache } from "../../../app/f/_lib/pages";
-import { FINDING_ROUTES, pagePolicy, serveFinding } from "../../../app/f/_lib/serve";
+import { resetPageCache } from "./pages";
+import { FINDING_ROUTES, pagePolicy, serveFinding } from "./serve";
 import { callerFor, collabFixture, trpcError, type CollabFixture } from "../../../tests/fixtures/collab";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
-import { evidenceOnAllTracks } from "../analysis/evidence";
-import { MatchEngine } from "../matching/engine";
-import { deleteDataset } from "../datasets/datasets";
-import { publishFinding, readFinding, resetFindingCaches, setFindingVisibility, withdrawFinding } from "./findings";
-import { inProcessMatchRunner } from "./match-runners";
-import type { PublishInput } from "./schemas";
+import { evidenceOnAllTracks } from "@/server/services/analysis/evidence";
+import { MatchEngine } from "@/server/services/matching/engine";
+import { deleteDataset } from "@/server/services/datasets/datasets";
+import { publishFinding, readFinding, resetFindingCaches, setFindingVisibility, withdrawFinding } from "@/server/services/findings/findings";
+import { inProcessMatchRunner } from "@/server/services/findings/match-runners";
+import type { PublishInput } from "@/server/services/findings/schemas";
 
 let t: TestDatabase;
 let fx: CollabFixture;
