@@ -50,6 +50,10 @@ export const ZEnv = z.object({
   AUTH_GITHUB_ID: z.string().min(1).optional(),
   AUTH_GITHUB_SECRET: z.string().min(1).optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** How often a worker process beats its heartbeat row and releases the jobs of dead workers. */
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** A worker silent this long while holding a job is dead: its jobs are retried (graphile-worker alone waits 4 h). */
+  WORKER_DEAD_AFTER_MS: z.coerce.number().int().min(300).max(3_600_000).default(60_000),
   /** Largest accepted upload (bytes); larger uploads are refused while streaming. */
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(4 * 1024 ** 3),
   /** Bytes of decoded sources and on/off indices a worker keeps in memory (LRU). */

@@ -3,7 +3,8 @@
  * Progress and the cancel flag travel through the dataset row (the service
  * writes phase/percent every 250 ms and stops when `cancelRequested` is set).
  * Client errors (bad upload, cancel) are final: the service already marked
- * the dataset FAILED with the message, so the job ends without a retry.
+ * the dataset FAILED with the message, so the job ends without a retry. A
+ * killed worker's attempt is retried from nothing (server/jobs/datasets.ts).
  */
 import { rm } from "node:fs/promises";
 import { isAppError } from "@statescope/core";
@@ -17,7 +18,14 @@ interface Logger {
   error(message: string): void;
 }
 
-export async function runDatasetImportJob(db: Db, payload: JobPayload<typeof DATASET_IMPORT_JOB>, logger: Logger): Promise<void> {
+export async function runDatasetImportJob(
+  db: Db,
+  payload: JobPayload<typeof DATASET_IMPORT_JOB>,
+  job: { attempts: number; maxAttempts: number },
+  logger: Logger,
+): Promise<void> {
+  // the upload stays until the import ends for good: a retry (after a killed worker) reads it again
+  let ended = job.attempts >= job.maxAttempts;
   try {
     const out = await importDataset(db, {
       workspaceId: payload.workspaceId,
@@ -27,14 +35,16 @@ export async function runDatasetImportJob(db: Db, payload: JobPayload<typeof DAT
       ...(payload.name ? { name: payload.name } : {}),
     });
     logger.info(`dataset ${out.datasetId} imported: ${out.steps} steps, ${out.sources.length} source(s)`);
+    ended = true;
   } catch (e) {
     if (isAppError(e) && !e.retryable) {
       logger.error(`dataset ${payload.datasetId}: ${e.message}`);
+      ended = true;
       return;
     }
-    // Unexpected: the dataset is FAILED already (imports run once, maxAttempts 1); keep the error in the job log.
+    // Unexpected: the dataset is FAILED already (a retry finds it so and ends); keep the error in the job log.
     throw e;
   } finally {
-    if (payload.deleteAfter) await rm(payload.path, { recursive: true, force: true }).catch(() => undefined);
+    if (payload.deleteAfter && ended) await rm(payload.path, { recursive: true, force: true }).catch(() => undefined);
   }
 }

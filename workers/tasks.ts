@@ -5,6 +5,8 @@ import { env } from "@/server/env";
 import { MatchEngine } from "@/server/services/matching/engine";
 import { AnalysisEngine } from "@/server/services/analysis/engine";
 import { ANALYSIS_JOB } from "@/server/jobs/analysis";
+import { failAbandonedDataset } from "@/server/services/datasets/writer";
+import type { AbandonedJob } from "@/server/jobs/heartbeat";
 import { DATASET_EXTRACT_JOB, DATASET_IMPORT_JOB } from "@/server/jobs/datasets";
 import type { JobDefinition } from "@/server/jobs/define";
 import { PURGE_INVITES_JOB } from "@/server/jobs/invites";
@@ -47,9 +49,31 @@ export function taskList(
       const n = await purgeDeadInvites(db);
       helpers.logger.info(`purged ${n} dead invite link(s)`);
     }),
-    task(DATASET_IMPORT_JOB, (payload, helpers) => runDatasetImportJob(db, payload, helpers.logger)),
+    task(DATASET_IMPORT_JOB, (payload, helpers) =>
+      runDatasetImportJob(db, payload, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }, helpers.logger),
+    ),
     task(DATASET_EXTRACT_JOB, (payload, helpers) => runDatasetExtractJob(db, payload, helpers.logger)),
   ]);
+}
+
+/**
+ * What a job that lost its worker on its last attempt leaves behind (see server/jobs/heartbeat.ts):
+ * an import or extraction killed DATASET_JOB_ATTEMPTS times marks its dataset FAILED with the
+ * reason instead of showing progress forever. Match waiters time out on their own.
+ */
+export function abandonedJobHandler(db: Db): (job: AbandonedJob) => Promise<void> {
+  const datasetJobs: Record<string, { def: JobDefinition<typeof DATASET_IMPORT_JOB.payload | typeof DATASET_EXTRACT_JOB.payload>; what: string }> = {
+    [DATASET_IMPORT_JOB.name]: { def: DATASET_IMPORT_JOB, what: "import" },
+    [DATASET_EXTRACT_JOB.name]: { def: DATASET_EXTRACT_JOB, what: "extraction" },
+  };
+  return async (job) => {
+    const family = datasetJobs[job.task];
+    if (!family) return;
+    const parsed = family.def.payload.safeParse(job.payload);
+    if (!parsed.success) return;
+    const id = parsed.data.datasetId;
+    await failAbandonedDataset(db, id, `dataset ${id}: the worker running its ${family.what} stopped (it was killed or crashed); start the ${family.what} again`);
+  };
 }
 
 /** Cron schedule (graphile-worker crontab syntax). */

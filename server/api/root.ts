@@ -32,7 +32,5 @@ export const appRouter = router({
 export type AppRouter = typeof appRouter;
 export const createCaller = createCallerFactory(appRouter);
 
-/** Procedures reachable without a session. Adding one here is a reviewed decision. */
-export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set(["health", "auth.signUp", "invite.preview"]);
-/** Procedures for any signed-in user that are deliberately not scoped to one workspace. */
-export const USER_PROCEDURES: ReadonlySet<string> = new Set(["workspace.list", "workspace.create", "invite.accept"]);
+/** Public and user-scoped procedures come from the one access table (server/api/access.ts). */
+export { PUBLIC_PROCEDURES, USER_PROCEDURES } from "./access";

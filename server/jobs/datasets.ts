@@ -1,12 +1,16 @@
 /**
  * Dataset jobs: imports (server/services/datasets) and model extractions (server/services/extract).
- * Both are enqueued with maxAttempts 1: a bad upload or model never succeeds on a retry, and the
- * service already marked the dataset FAILED with the message.
+ * A bad upload or model never succeeds on a retry: the service marks the dataset FAILED with the
+ * message and the job ends. Only a run that never ended (its worker was killed) is retried, from
+ * nothing (writeDataset clears what the killed run wrote), up to DATASET_JOB_ATTEMPTS; when the
+ * last attempt is killed too, the dataset turns FAILED with the reason (workers/tasks.ts).
  */
 import { z } from "zod";
 import { ZDatasetId, ZDatasetName } from "@/server/services/datasets/schemas";
 import { ZDemoCorpus, ZExtractSettings } from "@/server/services/extract/schemas";
 import { defineJob } from "./define";
+
+export const DATASET_JOB_ATTEMPTS = 3;
 
 const ZDatasetOwner = z.object({
   datasetId: ZDatasetId,

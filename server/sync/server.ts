@@ -118,6 +118,9 @@ export function guardFrames(socket: WebSocket, opts: { readOnly: boolean; log: (
   socket.on = ((event: string, listener: (...args: unknown[]) => void) => {
     if (event !== "message") return on(event as "message", listener);
     return on("message", (data: ArrayBuffer | Buffer, isBinary: boolean) => {
+      // a socket being closed is done: what it queued before (a flood of thousands of frames) is not
+      // inspected, logged or merged, so it cannot hold the process up for the other rooms
+      if (socket.readyState !== socket.OPEN) return;
       // y-websocket sets binaryType "arraybuffer"; accept Buffers too
       const frame = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       const info = inspectFrame(frame);

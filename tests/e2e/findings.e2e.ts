@@ -100,6 +100,11 @@ test("publish → read signed out → v2 → embed → SVG download → private 
   // the result first, its cells-on count once, then the tracks
   expect(await r.getByTestId("finding-tooltip").innerText()).toMatch(/^#1 · step \d+ .*\d+\/\d+ cells on · pos: (?!.*cells on)/);
   await expect(r.locator(".match-view rect.hl").first()).toBeAttached();
+  // snapshot format 2: the results' evidence, a table per track (the discrete pos track: label, share, base rate, lift)
+  const pos = r.getByTestId("finding-evidence").locator('[data-testid="evidence-track"][data-track="pos"]');
+  await expect(pos.locator("thead")).toHaveText(/label\s*share\s*base rate\s*lift/);
+  await expect(pos.locator("tbody tr").first()).toContainText(/%.*%.*×/);
+  await r.getByTestId("finding-evidence").screenshot({ path: "test-results/finding-evidence.png" });
   await r.screenshot({ path: "test-results/finding-page-1440.png", fullPage: true });
   await r.screenshot({ path: "test-results/finding-page-1440-top.png" });
   for (const [q, file] of [["figure.png?view=both&width=two&scale=2", "finding-figure-two@2x.png"], ["figure.png?view=select&width=one&scale=4", "finding-figure-select-one@4x.png"], ["figure.svg?view=both&width=two", "finding-figure-two.svg"]]) {

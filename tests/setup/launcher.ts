@@ -42,10 +42,16 @@ export function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Thrown from a check to stop waiting at once (other errors count as "not yet"). */
+class GiveUp extends Error {}
+
 async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = await check().catch(() => undefined);
+    const v = await check().catch((e: unknown) => {
+      if (e instanceof GiveUp) throw e;
+      return undefined;
+    });
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
@@ -106,7 +112,8 @@ export async function startLauncher(opts: { readyTimeoutMs?: number; env?: Recor
   };
   try {
     await until("the launcher to start web, worker, sync and PostgreSQL", opts.readyTimeoutMs ?? 600_000, async () => {
-      if (child.exitCode !== null) throw new Error(`the launcher exited (${child.exitCode}):\n${out.slice(-3000)}`);
+      // a launcher that exited will not come up: say why now, not after the timeout
+      if (child.exitCode !== null) throw new GiveUp(`the launcher exited (${child.exitCode}):\n${out.slice(-3000)}`);
       const p = pids();
       if (!p.web || !p.worker || !p.sync || !p.postgres) return undefined;
       for (const t of TARGETS) if (!(await serving(launcher, t))) return undefined;

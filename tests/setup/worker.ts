@@ -3,7 +3,7 @@
  * the real task list. Tests compose the whole system, so this harness may import `workers/`;
  * nothing under `server/` or `packages/` may (lint rule).
  */
-import { run, type Logger, type Runner, type TaskList } from "graphile-worker";
+import { run, type Logger, type Runner, type TaskList, type WorkerEvents } from "graphile-worker";
 import type { AnalysisEngine } from "../../server/services/analysis/engine";
 import type { MatchEngine } from "../../server/services/matching/engine";
 import { taskList } from "../../workers/tasks";
@@ -20,6 +20,8 @@ export interface TestWorkerOptions {
   logger?: Logger;
   /** Replace or wrap tasks (e.g. a handler that dies on its first attempt). */
   wrap?: (tasks: TaskList) => TaskList;
+  /** graphile-worker's event emitter, e.g. a `workerHeartbeat(...).events`. */
+  events?: WorkerEvents;
 }
 
 export async function startTestWorker(t: TestDatabase, opts: TestWorkerOptions = {}): Promise<Runner> {
@@ -30,6 +32,7 @@ export async function startTestWorker(t: TestDatabase, opts: TestWorkerOptions =
     noHandleSignals: true,
     pollInterval: opts.pollInterval ?? 200,
     ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.events ? { events: opts.events } : {}),
     taskList: opts.wrap ? opts.wrap(tasks) : tasks,
   });
 }

@@ -5,7 +5,7 @@
  * public list. Everything shows without JavaScript; /f/assets/viewer.js adds hover linking,
  * tooltips, copy buttons and zoom in place.
  */
-import { encodeViewState, GlyphSet, renderFigure, SCREEN_ZOOM, displayToken, type ExplorerViewState, type FindingSnapshot } from "@statescope/core";
+import { encodeViewState, GlyphSet, renderFigure, SCREEN_ZOOM, displayToken, type ExplorerViewState, type FindingSnapshot, type SnapshotEvidence } from "@statescope/core";
 import { citationBibtex, citationCslJson } from "@/server/services/findings/exports";
 import type { FindingRead } from "@/server/services/findings/findings";
 import { versionRef } from "@/server/services/findings/files";
@@ -82,6 +82,22 @@ footer{max-width:1180px;margin:0 auto;padding:0 24px 32px;color:var(--muted);fon
 .list .meta{color:var(--muted);font-size:.85rem}
 @media (max-width:700px){main{padding:16px}h1{font-size:1.4rem}}
 `;
+
+/** Format ≥ 2 only (evidence tables), so a format-1 page keeps its bytes. */
+const EVIDENCE_CSS = `
+.evidence{display:flex;flex-wrap:wrap;gap:14px 28px;padding:0 16px 6px;align-items:flex-start}
+.evidence figure{margin:0;min-width:260px}
+.evidence figcaption{font-weight:600;font-size:.9rem;margin:0 0 4px}
+.evidence figcaption .caption{font-weight:400}
+.evidence table{border-collapse:collapse;font-size:.85rem;font-variant-numeric:tabular-nums}
+.evidence th,.evidence td{padding:2px 10px 2px 0;text-align:right;border-bottom:1px solid var(--line)}
+.evidence th{color:var(--muted);font-weight:500}
+.evidence th:first-child,.evidence td:first-child{text-align:left}
+.evidence td.hi{font-weight:700}
+`;
+
+/** Labels of a discrete track a finding page lists (the rest are in matches.csv). */
+const EVIDENCE_LABELS = 12;
 
 function document_(opts: { title: string; head?: Raw; body: Raw; css?: string; fontCss?: string; script?: boolean; bodyClass?: string }): string {
   return (
@@ -259,6 +275,8 @@ ${s.layers.map((_, li) => cellsOf(li))}
 <div class="scroll">${raw(match.svg)}</div></section>`
     : html`<section class="view"><header><h2>Match view</h2><span class="caption">published without match results (no cells were selected)</span></header></section>`;
 
+  const evidence = s.match?.evidence ? evidenceSection(s.match.evidence, s.match.rows.length) : "";
+
   const params = html`<section class="view" aria-labelledby="data-h"><header><h2 id="data-h">Data and parameters</h2></header><dl class="facts">
 <dt>Dataset</dt><dd>${s.dataset.name} · ${s.dataset.steps.toLocaleString("en-US")} steps</dd>
 ${s.dataset.description ? html`<dt>Description</dt><dd>${s.dataset.description}</dd>` : ""}
@@ -279,9 +297,32 @@ ${actions}
 ${s.abstract.trim() ? html`<article class="abstract" data-testid="finding-abstract">${raw(markdownToHtml(s.abstract))}</article>` : ""}
 ${selectSection}
 ${matchSection}
-${params}
+${evidence}${params}
 </main><footer>Published with Statescope. This page shows a snapshot fixed when version ${read.version} was published; it does not change when the dataset does.</footer>`;
-  return document_({ title: `${s.title} — Statescope finding`, head, body, fontCss, script: true });
+  return document_({ title: `${s.title} — Statescope finding`, head, body, fontCss, script: true, ...(s.match?.evidence ? { css: PAGE_CSS + EVIDENCE_CSS } : {}) });
+}
+
+const pct = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(1)}%`);
+const times = (x: number | null) => (x === null ? "—" : `${x.toFixed(2)}×`);
+const mean = (x: number | null) => (x === null ? "—" : Number(x.toPrecision(4)).toString());
+
+/** Evidence of the match results per track (format ≥ 2): labels' shares against base rates, scalars' means. */
+function evidenceSection(evidence: readonly SnapshotEvidence[], results: number): Raw {
+  const tables = evidence.map((e) => {
+    const head = html`<figcaption>${e.track} <span class="caption">${e.matchedSteps.toLocaleString("en-US")} matched step${e.matchedSteps === 1 ? "" : "s"}</span></figcaption>`;
+    if (e.kind === "scalar") {
+      return html`<figure data-testid="evidence-track" data-track="${e.track}">${head}<table><thead><tr><th>mean</th><th>value</th></tr></thead><tbody>
+<tr><td>inside the matches</td><td class="hi">${mean(e.mean)}</td></tr><tr><td>overall</td><td>${mean(e.baseMean)}</td></tr></tbody></table></figure>`;
+    }
+    const shown = e.labels.filter((l) => l.matched > 0).sort((a, b) => b.matched - a.matched || a.label.localeCompare(b.label));
+    const more = shown.length - EVIDENCE_LABELS;
+    return html`<figure data-testid="evidence-track" data-track="${e.track}">${head}<table><thead><tr><th>label</th><th title="share of the matched steps">share</th><th title="share of all steps">base rate</th><th>lift</th></tr></thead><tbody>
+${shown.slice(0, EVIDENCE_LABELS).map((l) => html`<tr><td>${l.label}</td><td>${pct(l.share)}</td><td>${pct(l.base)}</td><td class="${l.lift !== null && l.lift >= 1.5 ? "hi" : ""}">${times(l.lift)}</td></tr>`)}
+${shown.length === 0 ? html`<tr><td colspan="4">no labelled step in the matches</td></tr>` : ""}</tbody></table>${more > 0 ? html`<p class="caption">${more} more label${more === 1 ? "" : "s"} in matches.csv</p>` : ""}</figure>`;
+  });
+  return html`<section class="view" aria-labelledby="evidence-h" data-testid="finding-evidence"><header><h2 id="evidence-h">Evidence</h2><span class="caption">over the steps of the ${results} result${results === 1 ? "" : "s"}, against the whole source (lift = share ÷ base rate)</span></header>
+<div class="evidence">${tables.length ? tables : html`<p class="caption">The dataset has no discrete or scalar track.</p>`}</div></section>
+`;
 }
 
 const EMBED_CSS = `

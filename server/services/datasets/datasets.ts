@@ -12,7 +12,7 @@ import { ROLE_RANK } from "@/server/services/authz";
 import { enqueue } from "@/server/jobs/enqueue";
 import type { Role } from "@/server/services/schemas";
 import { readStateWindow, readTokenIds, readVocabulary } from "@/server/storage/dataset-store";
-import { DATASET_IMPORT_JOB } from "@/server/jobs/datasets";
+import { DATASET_IMPORT_JOB, DATASET_JOB_ATTEMPTS } from "@/server/jobs/datasets";
 import { createPendingDataset } from "./import";
 import {
   MAX_STATE_WINDOW,
@@ -269,7 +269,7 @@ export async function startImportFromUpload(
     await enqueue(
       DATASET_IMPORT_JOB,
       { datasetId, workspaceId: input.workspaceId, userId: input.userId, path: input.filePath, ...(input.name ? { name: input.name } : {}), deleteAfter: true },
-      { db, maxAttempts: 1, jobKey: `dataset:import:${datasetId}` },
+      { db, maxAttempts: DATASET_JOB_ATTEMPTS, jobKey: `dataset:import:${datasetId}` },
     );
   } catch (e) {
     await db.dataset.deleteMany({ where: { id: datasetId } });

@@ -64,13 +64,32 @@ async function discard(db: Db, datasetId: string, dropRow: boolean, message: str
   }
   // Children first in one transaction; chunks cascade from sources/tracks.
   await db.$transaction([
+    ...writtenData(db, datasetId),
+    db.datasetModel.deleteMany({ where: { datasetId } }),
+    db.dataset.updateMany({ where: { id: datasetId }, data: { status: "FAILED", error: message, report: undefined, phase: "failed" } }),
+  ]);
+}
+
+/** Deletes of what an import or extraction writes (not the stored model an extraction reads). */
+function writtenData(db: Db, datasetId: string) {
+  return [
     db.datasetSource.deleteMany({ where: { datasetId } }),
     db.metaTrack.deleteMany({ where: { datasetId } }),
     db.tokenChunk.deleteMany({ where: { datasetId } }),
     db.vocabEntry.deleteMany({ where: { datasetId } }),
-    db.datasetModel.deleteMany({ where: { datasetId } }),
-    db.dataset.updateMany({ where: { id: datasetId }, data: { status: "FAILED", error: message, report: undefined, phase: "failed" } }),
-  ]);
+  ];
+}
+
+/**
+ * Fails a dataset still IMPORTING whose import or extraction job can no longer run (its worker
+ * died on the job's last attempt): what was written is removed and the dataset shows `message`
+ * instead of a progress bar that never moves. A dataset that finished meanwhile is left alone.
+ */
+export async function failAbandonedDataset(db: Db, datasetId: string, message: string): Promise<boolean> {
+  const row = await db.dataset.findUnique({ where: { id: datasetId }, select: { status: true } });
+  if (row?.status !== "IMPORTING") return false;
+  await discard(db, datasetId, false, message);
+  return true;
 }
 
 /**
@@ -91,6 +110,8 @@ export async function writeDataset(
     const row = await db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, workspaceId: true } });
     if (!row || row.workspaceId !== target.workspaceId) throw new AppError("NOT_FOUND", `dataset ${datasetId} does not exist`);
     if (row.status !== "IMPORTING") throw new AppError("CONFLICT", `dataset ${datasetId} is ${row.status}, not IMPORTING: it cannot be imported into`);
+    // a retry after the worker was killed mid-write starts from nothing (no-op on a first attempt)
+    await db.$transaction(writtenData(db, datasetId));
   } else {
     datasetId = await createPendingDataset(db, { workspaceId: target.workspaceId, userId: target.userId, name: target.name });
   }

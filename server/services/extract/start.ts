@@ -4,7 +4,7 @@
  * pending dataset, and the `dataset:extract` job runs the model.
  */
 import { pgPool, type Db } from "@/server/db/client";
-import { DATASET_EXTRACT_JOB } from "@/server/jobs/datasets";
+import { DATASET_EXTRACT_JOB, DATASET_JOB_ATTEMPTS } from "@/server/jobs/datasets";
 import { enqueue } from "@/server/jobs/enqueue";
 import { createPendingDataset } from "../datasets/writer";
 import { DEMOS, demoFiles } from "./demo";
@@ -52,7 +52,7 @@ export async function startExtraction(db: Db, input: StartExtractionInput): Prom
     await enqueue(
       DATASET_EXTRACT_JOB,
       { datasetId, workspaceId: input.workspaceId, userId: input.userId, ...settings, ...(input.demo ? { demo: input.demo } : {}) },
-      { db, maxAttempts: 1, jobKey: `dataset:extract:${datasetId}` },
+      { db, maxAttempts: DATASET_JOB_ATTEMPTS, jobKey: `dataset:extract:${datasetId}` },
     );
   } catch (e) {
     await db.dataset.deleteMany({ where: { id: datasetId } });

@@ -4,7 +4,7 @@
  * and the day it is accessed), shared by the /f routes and `statescope export`, so both serve
  * the same bytes.
  */
-import { matchResultsCsv, type FindingSnapshot } from "@statescope/core";
+import { evidenceCsv, matchResultsCsv, type FindingSnapshot } from "@statescope/core";
 
 export interface VersionRef {
   id: string;
@@ -20,15 +20,19 @@ function matchedText(s: FindingSnapshot, r: NonNullable<FindingSnapshot["match"]
   return r.tokens.slice(a, a + r.length).map((t) => t ?? "").join(s.dataset.separator);
 }
 
-/** The match results as CSV (RFC 4180): rank, position, length, I, U, Jaccard, text, and the query. */
+/**
+ * The match results as CSV (RFC 4180): rank, position, length, I, U, Jaccard, text, and the query;
+ * from format 2, each track's evidence table follows after a blank line (as the Match view exports it).
+ */
 export function matchesCsv(s: FindingSnapshot): string {
   const m = s.match;
   if (!m) return matchResultsCsv([], { source: s.layers[0]?.source ?? "", cells: [], threshold: s.layers[0]?.threshold ?? 0 });
   const source = s.layers[m.layer]?.source ?? "";
-  return matchResultsCsv(
+  const results = matchResultsCsv(
     m.rows.map((r) => ({ pos: r.pos, length: r.length, I: r.I, U: r.U, text: matchedText(s, r) })),
     { source, cells: m.cells, threshold: m.threshold },
   );
+  return results + (m.evidence ?? []).map((e) => "\r\n" + evidenceCsv(e)).join("");
 }
 
 /** The match results as JSON: the query, the rows with their text and context counts, the length histograms. */
@@ -53,6 +57,8 @@ export function matchesJson(s: FindingSnapshot, ref: VersionRef): string {
         }))
       : [],
     histograms: m?.histograms ?? { all: {}, strict: {} },
+    // format 2: the results' evidence per track (format 1 keeps its bytes: no field)
+    ...(m?.evidence ? { evidence: m.evidence } : {}),
   };
   return JSON.stringify(out, null, 2) + "\n";
 }

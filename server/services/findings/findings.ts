@@ -208,6 +208,11 @@ async function summaries(db: Db, actor: Actor, role: Role, rows: FindingRow[], p
 /** The workspace's findings this member may see, newest first. */
 export async function listFindings(db: Db, actor: Actor, access: { workspaceId: string; role: Role }, raw: unknown, publicUrl: string): Promise<FindingSummary[]> {
   const input = parseInput(ZFindingListInput, raw, "finding list request");
+  // a filter naming another workspace's dataset or hypothesis is NOT_FOUND, as every other id is
+  if (input.datasetId && !(await db.dataset.findFirst({ where: { id: input.datasetId, workspaceId: access.workspaceId }, select: { id: true } })))
+    throw new AppError("NOT_FOUND", `dataset ${input.datasetId} not found in this workspace`);
+  if (input.hypothesisId && !(await db.hypothesis.findFirst({ where: { id: input.hypothesisId, dataset: { workspaceId: access.workspaceId } }, select: { id: true } })))
+    throw new AppError("NOT_FOUND", `hypothesis ${input.hypothesisId} not found in this workspace`);
   const rows = await db.finding.findMany({
     where: {
       workspaceId: access.workspaceId,

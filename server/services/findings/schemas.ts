@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { MAX_LAYERS, SNAPSHOT_FORMAT, SNAPSHOT_MAX_ROWS, SNAPSHOT_MAX_STEPS, type FindingSnapshot } from "@statescope/core";
+import { ZEvidence } from "@/server/services/analysis/schemas";
 import { ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
 import { ZFindingId } from "./ids";
 
@@ -26,7 +27,7 @@ export const ZFindingTitle = z.string().trim().min(1, "title is empty").max(300,
 export const ZFindingAbstract = z.string().max(20_000, "the text is longer than 20000 characters");
 
 // ---------------------------------------------------------------------------
-// The snapshot document (format 1)
+// The snapshot document (format 1; format 2 adds match.evidence)
 
 const ZSnapshotTrack = z.object({
   name: ZName,
@@ -101,6 +102,7 @@ export const ZFindingSnapshot = z.object({
       tracks: z.array(ZName).max(32),
       rows: z.array(ZSnapshotRow).max(SNAPSHOT_MAX_ROWS),
       histograms: z.object({ all: z.record(z.string(), z.number()), strict: z.record(z.string(), z.number()) }),
+      evidence: z.array(ZEvidence).optional(),
     })
     .nullable(),
 }) satisfies z.ZodType<FindingSnapshot>;

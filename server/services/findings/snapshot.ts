@@ -22,6 +22,7 @@ import {
 } from "@statescope/core";
 import { z } from "zod";
 import { pgPool, type Db } from "@/server/db/client";
+import { evidenceOnAllTracks } from "@/server/services/analysis/evidence";
 import { datasetContentHash } from "@/server/services/datasets/content-hash";
 import { getDataset, readStates, readTokens } from "@/server/services/datasets/datasets";
 import { readMetaEncoded } from "@/server/services/datasets/meta-window";
@@ -192,6 +193,7 @@ export async function buildSnapshot(
         tracks: hm.map((t) => t.name),
         rows,
         histograms: result.histograms,
+        evidence: await evidenceOnAllTracks(db, datasetId, ml.source, result.results.map((r) => ({ pos: r.pos, length: r.length }))),
       };
     }
   }

@@ -7,10 +7,14 @@
  * the brush (all cells of each layer, at most {@link SNAPSHOT_MAX_STATE_BYTES} in total), the
  * tracks over that window, and the top-K match rows with their context (K ≤ {@link SNAPSHOT_MAX_ROWS}).
  */
+import type { DiscreteEvidence, LabelEvidence, ScalarEvidence } from "../analysis/evidence";
 import type { Transform } from "../matching/matrix";
 
-/** Version of the snapshot document. Readers accept every version up to this one. */
-export const SNAPSHOT_FORMAT = 1;
+/**
+ * Version of the snapshot document. Readers accept every version up to this one; a stored
+ * snapshot keeps its format and its bytes. 2: the match carries its evidence on every track.
+ */
+export const SNAPSHOT_FORMAT = 2;
 /** Longest window of steps a snapshot holds (brush, padding and context included). */
 export const SNAPSHOT_MAX_STEPS = 256;
 /** Steps after the brush (and its right padding) a snapshot keeps, window size permitting. */
@@ -91,6 +95,15 @@ export interface SnapshotMatchRow {
   tracks: (number | null)[][];
 }
 
+/**
+ * Evidence of the match results on one discrete or scalar track of the dataset (issue 16), as the
+ * analysis service computes it for the results' ranges: labels' shares against their base rates,
+ * or a scalar's mean inside the matches against its mean overall. Labels are named, not numbered.
+ */
+export type SnapshotEvidence =
+  | (Omit<DiscreteEvidence, "labels"> & { track: string; labels: (Omit<LabelEvidence, "id"> & { label: string })[] })
+  | (ScalarEvidence & { track: string });
+
 export interface SnapshotMatch {
   /** Index into `layers` of the layer the query ran on. */
   layer: number;
@@ -108,6 +121,8 @@ export interface SnapshotMatch {
   tracks: string[];
   rows: SnapshotMatchRow[];
   histograms: { all: Record<string, number>; strict: Record<string, number> };
+  /** Format ≥ 2: the results' evidence on every discrete and scalar track (absent in format 1). */
+  evidence?: SnapshotEvidence[];
 }
 
 export interface FindingSnapshot {

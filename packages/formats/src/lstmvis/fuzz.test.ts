@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "@statescope/core";
 import { makeTar, makeZip } from "../../../../tests/fixtures/formats/archives";
+import { mutate } from "../../../../tests/fixtures/formats/mutate";
 import { DEFAULT_YML, makeLstmVisProject, WORDS_DICT } from "../../../../tests/fixtures/formats/projects";
 import { extractArchive } from "../archive/archive";
 import { parseDict } from "../dict/dict";
@@ -12,31 +13,6 @@ import { encodeNpy, NpyFile } from "../npy/npy";
 import { scanSource } from "./dataset-reader";
 import { openLstmVisProject, parseLstmYml } from "./project";
 import { mulberry32 as prng } from "@statescope/core";
-
-/** One mutation: flip bytes, truncate, insert junk or duplicate a slice. */
-function mutate(src: Buffer, rnd: () => number): Buffer {
-  const pick = (n: number) => Math.floor(rnd() * n);
-  const b = Buffer.from(src);
-  switch (pick(4)) {
-    case 0: {
-      const flips = 1 + pick(8);
-      for (let i = 0; i < flips; i++) b[pick(b.length)] = pick(256);
-      return b;
-    }
-    case 1:
-      return b.subarray(0, pick(b.length));
-    case 2: {
-      const at = pick(b.length);
-      const junk = Buffer.from(Array.from({ length: 1 + pick(16) }, () => pick(256)));
-      return Buffer.concat([b.subarray(0, at), junk, b.subarray(at)]);
-    }
-    default: {
-      const at = pick(b.length);
-      const len = pick(Math.min(64, b.length - at));
-      return Buffer.concat([b.subarray(0, at), b.subarray(at, at + len), b.subarray(at)]);
-    }
-  }
-}
 
 /** Runs `fn`; it must succeed or throw AppError — anything else fails with the case id. */
 async function expectCleanOutcome(id: string, fn: () => Promise<unknown> | unknown): Promise<"ok" | "rejected"> {

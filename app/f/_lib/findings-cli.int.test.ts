@@ -2,12 +2,12 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveFinding } from "../../app/f/_lib/serve";
-import { makeLstmVisProject } from "../../tests/fixtures/formats/projects";
-import { runCli } from "../../tests/setup/cli";
-import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createUser } from "../services/users";
-import { createWorkspace } from "../services/workspaces";
+import { serveFinding } from "./serve";
+import { makeLstmVisProject } from "../../../tests/fixtures/formats/projects";
+import { runCli } from "../../../tests/setup/cli";
+import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
+import { createUser } from "@/server/services/users";
+import { createWorkspace } from "@/server/services/workspaces";
 
 let t: TestDatabase;
 let tmp: string;

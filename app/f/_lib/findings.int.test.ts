@@ -1,15 +1,16 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resetPageCache } from "../../../app/f/_lib/pages";
-import { FINDING_ROUTES, pagePolicy, serveFinding } from "../../../app/f/_lib/serve";
+import { resetPageCache } from "./pages";
+import { FINDING_ROUTES, pagePolicy, serveFinding } from "./serve";
 import { callerFor, collabFixture, trpcError, type CollabFixture } from "../../../tests/fixtures/collab";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
-import { MatchEngine } from "../matching/engine";
-import { deleteDataset } from "../datasets/datasets";
-import { publishFinding, readFinding, resetFindingCaches, setFindingVisibility, withdrawFinding } from "./findings";
-import { inProcessMatchRunner } from "./match-runners";
-import type { PublishInput } from "./schemas";
+import { evidenceOnAllTracks } from "@/server/services/analysis/evidence";
+import { MatchEngine } from "@/server/services/matching/engine";
+import { deleteDataset } from "@/server/services/datasets/datasets";
+import { publishFinding, readFinding, resetFindingCaches, setFindingVisibility, withdrawFinding } from "@/server/services/findings/findings";
+import { inProcessMatchRunner } from "@/server/services/findings/match-runners";
+import type { PublishInput } from "@/server/services/findings/schemas";
 
 let t: TestDatabase;
 let fx: CollabFixture;
@@ -73,6 +74,32 @@ describe("publishing", () => {
     expect(read.data.snapshot.layers[0]!.selected).toEqual([0, 2]);
     expect(read.data.states[0]!.length).toBe((read.data.snapshot.window.to - 6) * 4);
     expect(read.data.snapshot.match?.rows.length).toBeGreaterThan(0);
+  });
+
+  it("format 2: the match carries evidenceOnAllTracks of its results' ranges; matches.csv/.json and the page show it", async () => {
+    const out = await publish();
+    const read = await readFinding(t.db, null, out.findingId);
+    if (read.status !== "ok") throw new Error(read.status);
+    const s = read.data.snapshot;
+    expect(s.format).toBe(2);
+    const m = s.match!;
+    const evidence = m.evidence!;
+    expect(evidence.length).toBeGreaterThan(0);
+    const ranges = m.rows.map((r) => ({ pos: r.pos, length: r.length }));
+    expect(evidence).toEqual(await evidenceOnAllTracks(t.db, fx.datasetId, "states::states1", ranges));
+    expect(evidence.some((e) => e.matchedSteps > 0)).toBe(true);
+    const csv = (await bytes(`/f/${out.findingId}/v1/matches.csv`)).toString();
+    const tables = csv.split("\r\n\r\n");
+    expect(tables).toHaveLength(1 + evidence.length);
+    tables.slice(1).forEach((tb, i) => {
+      expect(tb.startsWith("evidence_track,kind,matched_steps,label,share,base,lift,mean,base_mean\r\n"), evidence[i]!.track).toBe(true);
+      expect(tb).toContain(`,${evidence[i]!.kind},${evidence[i]!.matchedSteps},`);
+    });
+    const json = JSON.parse((await bytes(`/f/${out.findingId}/v1/matches.json`)).toString()) as { evidence: unknown };
+    expect(json.evidence).toEqual(evidence);
+    const page = (await bytes(`/f/${out.findingId}/v1`)).toString();
+    expect(page).toContain('data-testid="finding-evidence"');
+    for (const e of evidence) expect(page).toContain(`data-track="${e.track}"`);
   });
 
   it("takes the selection rule's cells when none are given, and refuses a brush too long to pin", async () => {

@@ -1,0 +1,129 @@
+/**
+ * Who may call what: the one table of every tRPC procedure's, route handler's and sync action's
+ * minimum access. The routers build each procedure with a role; `server/api/authz-matrix.int.test.ts`
+ * fails when a procedure's role differs from this table (or one is missing here), and calls every
+ * procedure and route with each role below its minimum (FORBIDDEN) and with another workspace's
+ * ids (NOT_FOUND / FORBIDDEN). Changing a row is a reviewed decision; SECURITY.md describes it.
+ *
+ * Some VIEWER procedures have a rule on the record too (enforced in the service, tested in the
+ * collaboration tests): a member edits and deletes their own comments and resolves the threads
+ * they started; EDITORs and OWNERs resolve any thread.
+ */
+import type { Role } from "@/server/services/schemas";
+
+/** "public": no session; "user": any signed-in user, not scoped to a workspace; else the minimum role in the workspace. */
+export type Access = "public" | "user" | Role;
+
+export const PROCEDURE_ACCESS = {
+  health: "public",
+  "auth.signUp": "public",
+  "invite.preview": "public",
+  "workspace.list": "user",
+  "workspace.create": "user",
+  "invite.accept": "user",
+
+  "workspace.get": "VIEWER",
+  "workspace.members": "VIEWER",
+  "workspace.rename": "OWNER",
+  "workspace.changeRole": "OWNER",
+  "workspace.removeMember": "OWNER",
+  "invite.create": "OWNER",
+  "invite.list": "OWNER",
+  "invite.revoke": "OWNER",
+  "sync.token": "VIEWER",
+
+  "dataset.list": "VIEWER",
+  "dataset.get": "VIEWER",
+  "dataset.tokens": "VIEWER",
+  "dataset.search": "VIEWER",
+  "dataset.states": "VIEWER",
+  "dataset.meta": "VIEWER",
+  "dataset.windows": "VIEWER",
+  "dataset.importProgress": "VIEWER",
+  "dataset.cancelImport": "EDITOR",
+  "dataset.delete": "EDITOR",
+  "match.run": "VIEWER",
+  "match.result": "VIEWER",
+
+  "hypothesis.list": "VIEWER",
+  "hypothesis.get": "VIEWER",
+  "hypothesis.versions": "VIEWER",
+  "hypothesis.create": "EDITOR",
+  "hypothesis.update": "EDITOR",
+  "hypothesis.delete": "EDITOR",
+  "annotation.categories": "VIEWER",
+  "annotation.list": "VIEWER",
+  "annotation.exportCsv": "VIEWER",
+  "annotation.createCategory": "EDITOR",
+  "annotation.create": "EDITOR",
+  "annotation.delete": "EDITOR",
+  "annotation.importCsv": "EDITOR",
+  "comment.threads": "VIEWER",
+  "comment.thread": "VIEWER",
+  "comment.inbox": "VIEWER",
+  "comment.markRead": "VIEWER",
+  "comment.createThread": "VIEWER",
+  "comment.reply": "VIEWER",
+  "comment.edit": "VIEWER",
+  "comment.delete": "VIEWER",
+  "comment.setResolved": "VIEWER",
+  "analysis.cells": "VIEWER",
+  "analysis.guide": "VIEWER",
+  "analysis.compare": "VIEWER",
+  "analysis.partners": "VIEWER",
+  "analysis.status": "VIEWER",
+  "analysis.evidence": "VIEWER",
+  "finding.publish": "EDITOR",
+  "finding.list": "VIEWER",
+  "finding.setVisibility": "VIEWER",
+  "finding.withdraw": "VIEWER",
+  "finding.datasetMeta": "EDITOR",
+  "events.onDataset": "VIEWER",
+  "events.onInbox": "VIEWER",
+} as const satisfies Record<string, Access>;
+
+export type ProcedurePath = keyof typeof PROCEDURE_ACCESS;
+
+/**
+ * Mutations a VIEWER may call, each for a reason; every other workspace mutation needs EDITOR or
+ * more (the matrix test checks it), so lowering a write takes two edits here, not one.
+ */
+export const VIEWER_MUTATIONS: Readonly<Record<string, string>> = {
+  "comment.createThread": "commenting is how viewers take part",
+  "comment.reply": "commenting is how viewers take part",
+  "comment.edit": "their own comments only (service rule)",
+  "comment.delete": "their own comments only (service rule)",
+  "comment.setResolved": "threads they started only (service rule)",
+  "comment.markRead": "their own inbox",
+  "match.run": "a read: runs or reads a cached match query",
+  "analysis.cells": "a read: computes (or reads the cached) statistics of the dataset, stores nothing members see",
+  "analysis.guide": "a read, like analysis.cells",
+  "analysis.compare": "a read, like analysis.cells",
+  "analysis.partners": "a read, like analysis.cells",
+  "analysis.evidence": "a read sent as POST only because its ranges do not fit a URL",
+  "finding.setVisibility": "its authors only (service rule: a member named as an author, or a workspace OWNER unless private)",
+  "finding.withdraw": "its authors only (service rule, as finding.setVisibility)",
+  "sync.token": "joining the room read-only (the sync server refuses a viewer's document updates)",
+};
+
+/** Route handlers under app/api/w/[slug]/… (method + path). */
+export const ROUTE_ACCESS = {
+  "POST /api/w/[slug]/datasets/upload": "EDITOR",
+  "POST /api/w/[slug]/datasets/extract": "EDITOR",
+  "GET /api/w/[slug]/datasets/[datasetId]/states": "VIEWER",
+} as const satisfies Record<string, Role>;
+
+/** The realtime room of a dataset (server/sync): joining it, and changing the shared document. */
+export const SYNC_ACCESS = {
+  /** Connect, receive the document and everyone's presence, publish one's own presence. */
+  join: "VIEWER",
+  /** Send document updates (view, markers, notes, spotlight): a viewer's are refused. */
+  write: "EDITOR",
+} as const satisfies Record<string, Role>;
+
+const byAccess = (a: Access) => new Set(Object.entries(PROCEDURE_ACCESS).flatMap(([p, x]) => (x === a ? [p] : [])));
+
+/** Procedures reachable without a session. */
+export const PUBLIC_PROCEDURES: ReadonlySet<string> = byAccess("public");
+/** Procedures for any signed-in user that are deliberately not scoped to one workspace. */
+export const USER_PROCEDURES: ReadonlySet<string> = byAccess("user");

@@ -1,0 +1,217 @@
+/**
+ * `npm run test:soak`: kill trials against a real `npm start` (production build, embedded
+ * PostgreSQL) and the hostile-file volume fuzz, then one table — trials, acknowledged, lost,
+ * duplicated, crashes — where every "lost", "duplicated" and "crashes" must be 0 (exit 1 otherwise).
+ *
+ *   npm run test:soak                      # 20 trials per target, 1,000 hostile archives
+ *   npm run test:soak -- --trials 3 --files 100 --frames 3000
+ *   npm run test:soak -- --only imports,files      # some rows: web,postgres,both,imports,sync,files
+ *
+ * Targets: comments posted at up to 100/s by 10 clients (each retried with its idempotency key until acknowledged)
+ * while web, PostgreSQL, or both are killed with SIGKILL; imports killed at a random point in the
+ * worker (each must end READY exactly once: retried from nothing after the worker's heartbeat
+ * lapses); every other part must keep serving and the killed one be back within 10 s. Then 30,000
+ * malformed realtime frames into one room: nothing merged, another room's p99 ≤ 100 ms.
+ * The worker's heartbeat runs at 0.5 s / dead after 3 s here (defaults 5 s / 60 s) so a trial takes
+ * seconds; the mechanism is the same.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startImportFromUpload } from "../../server/services/datasets/datasets";
+import { makeLstmVisProject } from "../fixtures/formats/projects";
+import { commentKillTrial, LAUNCHER_AUTH_SECRET, seedCommenter, type Commenter } from "../setup/durability";
+import { killTrial, serving, startLauncher, TARGETS, type Launcher, type Target } from "../setup/launcher";
+import { roomName } from "@statescope/collab";
+import { fuzzFiles } from "./file-fuzz";
+import { syncFlood } from "./sync-flood";
+
+interface Row {
+  target: string;
+  trials: number;
+  acknowledged: number;
+  lost: number;
+  duplicated: number;
+  crashes: number;
+  note: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (m: string) => process.stderr.write(`[soak] ${m}\n`);
+
+async function commentRow(l: Launcher, c: Commenter, targets: Target[], trials: number): Promise<Row> {
+  const row: Row = { target: `${targets.join(" + ")} (comments 100/s)`, trials, acknowledged: 0, lost: 0, duplicated: 0, crashes: 0, note: "" };
+  let slowest = 0;
+  let unacknowledged = 0;
+  let rate = 0;
+  for (let i = 0; i < trials; i++) {
+    const t = await commentKillTrial(l, c, targets, `soak-${targets.join("-")}-${i}`);
+    row.acknowledged += t.acknowledged;
+    row.lost += t.lost;
+    unacknowledged += t.abandoned;
+    rate += t.perSecond / trials;
+    row.duplicated += t.duplicated;
+    if (!(t.backMs < 10_000)) row.crashes++;
+    slowest = Math.max(slowest, t.backMs);
+    log(`${row.target} #${i + 1}: sent ${t.sent}, acknowledged ${t.acknowledged} (${t.perSecond.toFixed(0)}/s), lost ${t.lost}, unacknowledged after 30 s of retries ${t.abandoned}, duplicated ${t.duplicated}, back in ${t.backMs} ms`);
+  }
+  row.note = `${rate.toFixed(0)} acknowledged/s on average; slowest return ${slowest} ms; ${unacknowledged} never acknowledged`;
+  return row;
+}
+
+/** Steps of each soak import: long enough (seconds) that a kill can land while it writes. */
+const IMPORT_STEPS = 300_000;
+
+/** Imports of a project; the worker is killed at a random point while each one writes. */
+async function importRow(l: Launcher, c: Commenter, trials: number): Promise<Row> {
+  const row: Row = { target: "worker (imports, kill at a random point)", trials, acknowledged: 0, lost: 0, duplicated: 0, crashes: 0, note: "" };
+  const tmp = await mkdtemp(join(tmpdir(), "soak-imports-"));
+  try {
+    const want = await counts(c, (await startAndWait(c, (await makeLstmVisProject(join(tmp, "ref"), { n: IMPORT_STEPS })).dir)).datasetId);
+    let midway = 0;
+    for (let i = 0; i < trials; i++) {
+      while (!(await Promise.all(TARGETS.map((t) => serving(l, t, 5_000)))).every(Boolean)) await sleep(500);
+      const upload = (await makeLstmVisProject(join(tmp, `u${i}`), { n: IMPORT_STEPS })).dir;
+      const { datasetId } = await startImportFromUpload(c.db, { workspaceId: c.workspaceId, userId: c.userId, filePath: upload, name: `soak ${i}` });
+      row.acknowledged++;
+      // a random point of the import: once it is writing, 0–1.5 s in (or whenever it ends first)
+      for (let end = Date.now() + 60_000; Date.now() < end; await sleep(50)) {
+        const d = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, percent: true } });
+        if (d?.status !== "IMPORTING" || d.percent > 0) break;
+      }
+      await sleep(Math.floor(Math.random() * 1_500));
+      const before = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, percent: true } });
+      const trial = await killTrial(l, "worker");
+      if (before?.status === "IMPORTING" && before.percent > 0) midway++;
+      if (!(trial.backMs < 10_000) || !Object.values(trial.othersServing).every(Boolean)) row.crashes++;
+      const status = await waitFinal(c, datasetId, 120_000);
+      const got = await counts(c, datasetId);
+      if (status !== "READY") row.lost++;
+      else if (JSON.stringify(got) !== JSON.stringify(want)) row.duplicated++;
+      log(`import #${i + 1}: ${status}, ${JSON.stringify(got)}`);
+    }
+    row.note = `${midway} kill(s) landed mid-import`;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return row;
+}
+
+async function startAndWait(c: Commenter, dir: string): Promise<{ datasetId: string }> {
+  const r = await startImportFromUpload(c.db, { workspaceId: c.workspaceId, userId: c.userId, filePath: dir, name: "soak reference" });
+  const status = await waitFinal(c, r.datasetId, 120_000);
+  if (status !== "READY") throw new Error(`the reference import ended ${status}`);
+  return r;
+}
+
+async function waitFinal(c: Commenter, datasetId: string, ms: number): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const d = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true } }).catch(() => null);
+    if (d && d.status !== "IMPORTING") return d.status;
+    if (Date.now() > end) return d?.status ?? "MISSING";
+    await sleep(200);
+  }
+}
+
+async function counts(c: Commenter, datasetId: string) {
+  return {
+    vocab: await c.db.vocabEntry.count({ where: { datasetId } }),
+    sources: await c.db.datasetSource.count({ where: { datasetId } }),
+    tracks: await c.db.metaTrack.count({ where: { datasetId } }),
+    tokenChunks: await c.db.tokenChunk.count({ where: { datasetId } }),
+  };
+}
+
+/** Malformed frames into one room of the launcher's sync process while another room is measured. */
+async function floodRow(l: Launcher, c: Commenter, frames: number): Promise<Row> {
+  const attacked = roomName(c.workspaceId, c.datasetId);
+  const other = roomName(c.workspaceId, c.otherDatasetId);
+  const r = await syncFlood({
+    syncUrl: l.syncUrl,
+    secret: LAUNCHER_AUTH_SECRET,
+    frames,
+    attacker: { user: c.userId, workspace: c.workspaceId, room: attacked, role: "OWNER" },
+    observer: { user: c.userId, workspace: c.workspaceId, room: attacked, role: "OWNER" },
+    writer: { user: c.userId, workspace: c.workspaceId, room: other, role: "OWNER" },
+    reader: { user: c.userId, workspace: c.workspaceId, room: other, role: "OWNER" },
+  });
+  const stored = await c.db.syncUpdate.count({ where: { room: attacked } });
+  const up = await serving(l, "sync");
+  return {
+    target: "sync (malformed frames into one room)",
+    trials: r.framesSent,
+    acknowledged: 0,
+    lost: 0,
+    duplicated: r.merged + stored,
+    crashes: (up ? 0 : 1) + (r.p99 <= 100 ? 0 : 1),
+    note: `${r.connections} connection(s); other room p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms (${r.samples} updates); merged ${r.merged + stored}`,
+  };
+}
+
+async function fileRow(cases: number): Promise<Row> {
+  const t0 = Date.now();
+  const r = await fuzzFiles({ cases, seed: 20261203 });
+  for (const w of r.wrongErrors) log(`hostile file: ${w}`);
+  return {
+    target: "hostile archives / HDF5 (parser process)",
+    trials: r.cases,
+    acknowledged: r.ok + r.rejected,
+    lost: 0,
+    duplicated: 0,
+    crashes: r.crashes.length + r.timeouts.length + r.wrongErrors.length,
+    note: `${r.rejected} clear errors, ${r.ok} read fine, ${r.wrongErrors.length} unclear errors, ${r.timeouts.length} hangs, ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  };
+}
+
+function table(rows: Row[]): string {
+  const head = ["target", "trials", "acknowledged", "lost", "duplicated", "crashes", "note"];
+  const cells = rows.map((r) => [r.target, r.trials, r.acknowledged, r.lost, r.duplicated, r.crashes, r.note].map(String));
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => (i >= 1 && i <= 5 ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join(" | ")} |`;
+  return [line(head), `|${w.map((n, i) => (i >= 1 && i <= 5 ? `${"-".repeat(n + 1)}:` : "-".repeat(n + 2))).join("|")}|`, ...cells.map(line)].join("\n");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      trials: { type: "string", default: "20" },
+      files: { type: "string", default: "1000" },
+      frames: { type: "string", default: "30000" },
+      only: { type: "string", default: "web,postgres,both,imports,sync,files" },
+    },
+  });
+  const only = new Set(values.only.split(","));
+  const trials = Number(values.trials);
+  const files = Number(values.files);
+  const frames = Number(values.frames);
+  const t0 = Date.now();
+  const rows: Row[] = [];
+  log(`starting npm start (production build; the first run builds it)`);
+  const l = await startLauncher({ env: { AUTH_SECRET: LAUNCHER_AUTH_SECRET, WORKER_HEARTBEAT_MS: "500", WORKER_DEAD_AFTER_MS: "3000" } });
+  let c: Commenter | undefined;
+  try {
+    c = await seedCommenter(l, "soak");
+    if (only.has("web")) rows.push(await commentRow(l, c, ["web"], trials));
+    if (only.has("postgres")) rows.push(await commentRow(l, c, ["postgres"], trials));
+    if (only.has("both")) rows.push(await commentRow(l, c, ["web", "postgres"], trials));
+    if (only.has("imports")) rows.push(await importRow(l, c, trials));
+    if (only.has("sync")) rows.push(await floodRow(l, c, frames));
+  } finally {
+    await c?.close();
+    await l.stop();
+  }
+  if (only.has("files")) rows.push(await fileRow(files));
+  const bad = rows.some((r) => r.lost || r.duplicated || r.crashes);
+  process.stdout.write(`\n${table(rows)}\n\n${bad ? "FAILED" : "all zero"} — ${((Date.now() - t0) / 60_000).toFixed(1)} min\n`);
+  process.exitCode = bad ? 1 : 0;
+}
+
+// exit once the output is written: a client's keep-alive socket or timer must not hold the run open
+main()
+  .catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => process.stdout.write("", () => process.exit()));
