@@ -310,9 +310,12 @@ test("an editor's records: edit with history, tag filter, a retried reply posts 
   const file = await (await download).path();
   expect(fs.readFileSync(file, "utf8")).toContain("noun phrase");
   // a long list scrolls inside the panel and leaves the explorer's layout alone
+  // (the canvas, then the analysis tools, then the Match view, each right below the one before)
   const canvas = (await page.locator(".explorer-canvas").boundingBox())!;
+  const tools = (await page.getByTestId("analysis-tools").boundingBox())!;
   const match = (await page.getByTestId("match-view").boundingBox())!;
-  expect(match.y - (canvas.y + canvas.height)).toBeLessThan(20);
+  expect(tools.y - (canvas.y + canvas.height)).toBeLessThan(20);
+  expect(match.y - (tools.y + tools.height)).toBeLessThan(20);
   await page.screenshot({ path: "test-results/collab-labels.png", fullPage: true });
 
   // delete the hypothesis (after a confirmation)
