@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TRPCError } from "@trpc/server";
 import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { directAuc, pearson, spearman } from "../../packages/core/src/analysis/reference";
@@ -17,6 +16,7 @@ import { MatchEngine } from "../services/matching/engine";
 import { createUser } from "../services/users";
 import { createWorkspace } from "../services/workspaces";
 import { createCaller } from "./root";
+import { trpcError } from "../../tests/fixtures/collab";
 
 /*
  * A hand-made dataset (NumPy folder): 12 steps, source `s` with 3 cells (transform none; cell 2
@@ -91,11 +91,6 @@ async function settle(first: Status): Promise<Status> {
   return s;
 }
 
-async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(() => null, (x: unknown) => x);
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
 
 describe("cell search", () => {
   it("a label against the rest: AUC and point-biserial equal the direct computation, the unlabelled step is excluded", async () => {

@@ -1,9 +1,9 @@
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { createUser } from "../services/users";
 import { appRouter, createCaller, PUBLIC_PROCEDURES, USER_PROCEDURES } from "./root";
 import { WORKSPACE_MIDDLEWARES } from "./trpc";
+import { trpcError } from "../../tests/fixtures/collab";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -15,14 +15,6 @@ afterAll(async () => {
 
 const as = (userId: string | null) => createCaller({ db: t.db, pubsub: t.pubsub, actor: userId ? { userId } : null, publicUrl: "http://app.test" });
 
-async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
 
 describe("router audit", () => {
   it("runs the workspace authorization middleware on every procedure that is not explicitly public or user-level", () => {

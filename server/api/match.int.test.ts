@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TRPCError } from "@trpc/server";
 import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTransform } from "@statescope/core";
@@ -18,6 +17,7 @@ import { MatchEngine } from "../services/matching/engine";
 import { computeAndStore, runMatch } from "../services/matching/matches";
 import type { MatchNotifier } from "../services/matching/notifier";
 import { canonicalQuery, matchKey, ZMatchInput } from "../services/matching/schemas";
+import { trpcError } from "../../tests/fixtures/collab";
 
 let t: TestDatabase;
 let tmp: string;
@@ -66,11 +66,6 @@ function states1() {
   return applyTransform({ data, steps: STEPS, cells: 4 }, "tanh");
 }
 
-async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(() => null, (x: unknown) => x);
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
 
 describe("match serving", () => {
   it("runs through tRPC, the queue and a worker, equals the spec reference, and is answered from the store the second time", async () => {

@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PALETTE, roomName } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
@@ -6,6 +5,7 @@ import { resetEnvCache } from "../env";
 import { createUser } from "../services/users";
 import { verifySyncToken } from "../services/sync-tokens";
 import { createCaller } from "./root";
+import { trpcError } from "../../tests/fixtures/collab";
 
 const SECRET = "sync-router-secret-sync-router-secret";
 let t: TestDatabase;
@@ -25,14 +25,6 @@ afterAll(async () => {
 const as = (userId: string, requestOrigin = "http://lab.example:3000") =>
   createCaller({ db: t.db, pubsub: t.pubsub, actor: { userId }, publicUrl: "https://public.example", requestOrigin });
 
-async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
 
 describe("sync.token", () => {
   it("issues a ticket for a dataset of the workspace: room, verified role, browser URL and presence identity", async () => {
