@@ -9,10 +9,15 @@
  * collaboration tests): a member edits and deletes their own comments and resolves the threads
  * they started; EDITORs and OWNERs resolve any thread.
  */
+import type { ClassRole } from "@/server/services/classroom/schemas";
 import type { Role } from "@/server/services/schemas";
 
-/** "public": no session; "user": any signed-in user, not scoped to a workspace; else the minimum role in the workspace. */
-export type Access = "public" | "user" | Role;
+/**
+ * "public": no session; "user": any signed-in user, not scoped to a workspace; "session": a
+ * participant of a classroom session (its minimum session role is in SESSION_ACCESS); else the
+ * minimum role in the workspace.
+ */
+export type Access = "public" | "user" | "session" | Role;
 
 export const PROCEDURE_ACCESS = {
   health: "public",
@@ -80,7 +85,50 @@ export const PROCEDURE_ACCESS = {
   "finding.datasetMeta": "EDITOR",
   "events.onDataset": "VIEWER",
   "events.onInbox": "VIEWER",
+
+  "classroom.start": "EDITOR",
+  "classroom.join": "public",
+  "classroom.state": "session",
+  "classroom.ticket": "session",
+  "classroom.lock": "session",
+  "classroom.remove": "session",
+  "classroom.present": "session",
+  "classroom.promote": "session",
+  "classroom.end": "session",
 } as const satisfies Record<string, Access>;
+
+/**
+ * Classroom procedures (access "session"): the minimum role inside the session, from the caller's
+ * session credential (a guest) or their account's participant. Workspace roles count only when
+ * joining (an EDITOR/OWNER joins as TA).
+ */
+export const SESSION_ACCESS = {
+  "classroom.state": "STUDENT",
+  "classroom.ticket": "STUDENT",
+  "classroom.lock": "TA",
+  "classroom.remove": "TA",
+  "classroom.present": "TA",
+  "classroom.promote": "INSTRUCTOR",
+  "classroom.end": "INSTRUCTOR",
+} as const satisfies Record<string, ClassRole>;
+
+/**
+ * What a classroom participant's session credential reaches besides the classroom procedures:
+ * exploring the session's dataset (reads and match runs), as a VIEWER of that one dataset — any
+ * other dataset id, workspace, procedure or route refuses it (server/api/classroom-authz.int.test.ts
+ * calls every procedure and route as a guest).
+ */
+export const CLASSROOM_DATA: ReadonlySet<string> = new Set([
+  "dataset.get",
+  "dataset.tokens",
+  "dataset.search",
+  "dataset.states",
+  "dataset.meta",
+  "dataset.windows",
+  "match.run",
+  "match.result",
+  "GET /api/w/[slug]/datasets/[datasetId]/states",
+]);
 
 export type ProcedurePath = keyof typeof PROCEDURE_ACCESS;
 
@@ -120,6 +168,19 @@ export const SYNC_ACCESS = {
   /** Send document updates (view, markers, notes, spotlight): a viewer's are refused. */
   write: "EDITOR",
 } as const satisfies Record<string, Role>;
+
+/**
+ * A classroom session's room (`class:<id>`): the sync role each session role gets
+ * (services/classroom/sessions.ts `syncRoleOf`). Students are read-only listeners (their document
+ * updates are dropped) whose presence reaches the instructor and TAs only; the presenter — whoever
+ * holds the role, a student too — writes the shared view.
+ */
+export const CLASS_SYNC_ROLES = {
+  INSTRUCTOR: "OWNER",
+  TA: "EDITOR",
+  presenter: "EDITOR",
+  STUDENT: "VIEWER",
+} as const satisfies Record<ClassRole | "presenter", Role>;
 
 const byAccess = (a: Access) => new Set(Object.entries(PROCEDURE_ACCESS).flatMap(([p, x]) => (x === a ? [p] : [])));
 

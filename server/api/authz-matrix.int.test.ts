@@ -23,7 +23,7 @@ let a: CollabFixture;
 let b: CollabFixture;
 let runner: Runner;
 /** Records of workspace A that the inputs name. */
-let ids: { hypothesis: string; category: string; annotation: string; thread: string; comment: string; invite: string; matchKey: string; analysisKey: string; finding: string };
+let ids: { hypothesis: string; category: string; annotation: string; thread: string; comment: string; invite: string; matchKey: string; analysisKey: string; finding: string; session: string; participant: string };
 const saved = { url: process.env.DATABASE_URL, wait: process.env.MATCH_WAIT_MS, secret: process.env.AUTH_SECRET };
 
 beforeAll(async () => {
@@ -47,6 +47,8 @@ beforeAll(async () => {
   if (ran.status !== "done") throw new Error(`the fixture's match did not finish: ${JSON.stringify(ran)}`);
   const search = await owner.analysis.cells({ ...w, source: SOURCE, track: "pos", label: "NOUN" });
   const published = await owner.finding.publish({ ...w, hypothesisId: h.id, title: "matrix finding" });
+  const cls = await owner.classroom.start(w);
+  const instructor = await t.db.classParticipant.findFirstOrThrow({ where: { sessionId: cls.sessionId }, select: { id: true } });
   expect(inv.token.length).toBeGreaterThan(10);
   ids = {
     hypothesis: h.id,
@@ -58,6 +60,8 @@ beforeAll(async () => {
     matchKey: ran.key,
     analysisKey: search.key,
     finding: published.findingId,
+    session: cls.sessionId,
+    participant: instructor.id,
   };
 }, 180_000);
 
@@ -142,6 +146,16 @@ const INPUTS: Record<ProcedurePath, (() => Record<string, unknown>) | null> = {
   "finding.datasetMeta": () => ({ datasetId: a.datasetId, citation: "x" }),
   "events.onDataset": () => ({ datasetId: a.datasetId }),
   "events.onInbox": null,
+  // classroom procedures: their session roles are proven in classroom-authz.int.test.ts
+  "classroom.start": () => ({ datasetId: a.datasetId }),
+  "classroom.join": null,
+  "classroom.state": () => ({ sessionId: ids.session }),
+  "classroom.ticket": () => ({ sessionId: ids.session }),
+  "classroom.lock": () => ({ sessionId: ids.session, locked: true }),
+  "classroom.remove": () => ({ sessionId: ids.session, participantId: ids.participant }),
+  "classroom.present": () => ({ sessionId: ids.session, participantId: null }),
+  "classroom.promote": () => ({ sessionId: ids.session, participantId: ids.participant }),
+  "classroom.end": () => ({ sessionId: ids.session }),
 };
 
 const RANK: Record<Role, number> = { VIEWER: 1, EDITOR: 2, OWNER: 3 };
@@ -203,7 +217,8 @@ describe("authorization matrix", () => {
           ["VIEWER", a.users.viewer],
           ["EDITOR", a.users.editor],
         ];
-        for (const [role, user] of members) if (RANK[role] < RANK[access]) tries.push([role, user, "FORBIDDEN"]);
+        // a classroom procedure: the workspace's members are not participants of its session
+        for (const [role, user] of members) if (access === "session" || RANK[role] < RANK[access]) tries.push([role, user, "FORBIDDEN"]);
       }
       for (const [who, user, want] of tries) {
         const got = await outcome(call(as(user), path, input));
@@ -216,7 +231,7 @@ describe("authorization matrix", () => {
   it("no procedure reaches another workspace's records: its owner, in its own workspace, with our ids gets NOT_FOUND or FORBIDDEN", async () => {
     const wrong: string[] = [];
     // destructive ones last, so a leak in one cannot hide another
-    const paths = (Object.keys(INPUTS) as ProcedurePath[]).filter((p) => INPUTS[p]).sort((x, y) => Number(/delete|remove|revoke/.test(x)) - Number(/delete|remove|revoke/.test(y)));
+    const paths = (Object.keys(INPUTS) as ProcedurePath[]).filter((p) => INPUTS[p]).sort((x, y) => Number(/delete|remove|revoke|end$/.test(x)) - Number(/delete|remove|revoke|end$/.test(y)));
     for (const path of paths) {
       const got = await outcome(call(as(b.users.owner), path, { workspace: b.ws, ...INPUTS[path]!() }));
       if (got !== "NOT_FOUND" && got !== "FORBIDDEN") wrong.push(`${path}: ${got}`);
@@ -233,10 +248,11 @@ describe("authorization matrix", () => {
     const at: Record<Role, string> = { VIEWER: a.users.viewer, EDITOR: a.users.editor2, OWNER: a.users.owner };
     // not the destructive ones, and not those with a rule on the record (another member's comment: see access.ts)
     const recordRule = new Set(["comment.edit", "comment.setResolved", "finding.setVisibility", "finding.withdraw"]);
-    const paths = (Object.keys(PROCEDURE_ACCESS) as ProcedurePath[]).filter((p) => !/delete|remove|revoke|cancel/.test(p) && !recordRule.has(p));
+    const paths = (Object.keys(PROCEDURE_ACCESS) as ProcedurePath[]).filter((p) => !/delete|remove|revoke|cancel|end$/.test(p) && !recordRule.has(p));
     for (const path of paths) {
       const access: Access = PROCEDURE_ACCESS[path];
-      if (access === "public" || access === "user") continue;
+      // classroom procedures' session roles: classroom-authz.int.test.ts
+      if (access === "public" || access === "user" || access === "session") continue;
       const got = await outcome(call(as(at[access]), path, { workspace: a.ws, ...(INPUTS[path]?.() ?? {}) }));
       if (got === "FORBIDDEN" || got === "UNAUTHORIZED") wrong.push(`${path} as ${access}: ${got}`);
     }

@@ -2,10 +2,11 @@ import { db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { clientAddress, publicBaseUrl, requestOrigin as requestOriginOf } from "@/server/http/request-origin";
 import { processPubSub } from "@/server/pubsub/process";
+import { classCredentialFromCookies } from "@/server/services/classroom/credential";
 import type { Context } from "./trpc";
 
 /** Build the tRPC context for a request: the database, the process's pub/sub, the signed-in user (if any) and who is calling from where. */
-export async function createContext(req: Request, userId: string | null): Promise<Context> {
+export async function createContext(req: Request, userId: string | null, resHeaders?: Headers): Promise<Context> {
   const client = db();
   let actor: Context["actor"] = null;
   if (userId) {
@@ -16,5 +17,15 @@ export async function createContext(req: Request, userId: string | null): Promis
   const e = env();
   const requestOrigin = requestOriginOf(req, { trustProxy: e.TRUST_PROXY });
   const publicUrl = publicBaseUrl(req, { trustProxy: e.TRUST_PROXY, publicUrl: e.PUBLIC_URL });
-  return { db: client, pubsub: processPubSub(), actor, publicUrl, requestOrigin, clientAddress: clientAddress(req) };
+  return {
+    db: client,
+    pubsub: processPubSub(),
+    actor,
+    publicUrl,
+    requestOrigin,
+    clientAddress: clientAddress(req),
+    // a classroom participant's session credential (guests have nothing else)
+    classroom: classCredentialFromCookies(e.AUTH_SECRET, req.headers.get("cookie")),
+    setCookie: resHeaders ? (c) => resHeaders.append("set-cookie", c) : undefined,
+  };
 }

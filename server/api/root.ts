@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { analysisRouter } from "./routers/analysis";
 import { annotationRouter } from "./routers/annotation";
+import { classroomRouter } from "./routers/classroom";
 import { authRouter } from "./routers/auth";
 import { commentRouter } from "./routers/comment";
 import { datasetRouter } from "./routers/dataset";
@@ -27,6 +28,7 @@ export const appRouter = router({
   events: eventsRouter,
   analysis: analysisRouter,
   finding: findingRouter,
+  classroom: classroomRouter,
 });
 
 export type AppRouter = typeof appRouter;

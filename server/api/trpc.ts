@@ -13,8 +13,12 @@ import { z } from "zod";
 import type { Db } from "@/server/db/client";
 import type { PubSub } from "@/server/pubsub/pubsub";
 import { requireRole, type Actor, type WorkspaceAccess } from "@/server/services/authz";
+import type { ClassCredential } from "@/server/services/classroom/credential";
+import { ZSessionRef, type ClassRole } from "@/server/services/classroom/schemas";
+import { classroomDataAccess, requireParticipant, type Participant } from "@/server/services/classroom/sessions";
 import { refund, spend, type Spend } from "@/server/services/rate-limits";
 import { ZSlug, type Role } from "@/server/services/schemas";
+import { CLASSROOM_DATA } from "./access";
 import { genericMessage, isClientSafe, requestIdFor, toTRPCError } from "./errors";
 
 export interface Context {
@@ -27,12 +31,18 @@ export interface Context {
   requestOrigin?: string;
   /** The client's address (server/http/request-origin.ts), when there is a request. */
   clientAddress?: string;
+  /** A classroom session credential the request carries (verified; services/classroom/credential.ts). */
+  classroom?: ClassCredential | null;
+  /** Adds a Set-Cookie header to the response (absent for server-side callers). */
+  setCookie?: (cookie: string) => void;
 }
 
 export interface Meta {
   /** Which kind of procedure this is; the router audit test reads it. */
-  auth: "public" | "user" | "workspace";
+  auth: "public" | "user" | "workspace" | "session";
   role?: Role;
+  /** A classroom procedure's minimum role inside the session. */
+  classRole?: ClassRole;
   /** Largest request body this procedure accepts (default: `MAX_BODY_BYTES` in server/http/trpc-handler.ts). */
   maxBodyBytes?: number;
 }
@@ -107,14 +117,32 @@ export const ZWorkspaceRef = z.object({ workspace: ZSlug });
  * can check that every workspace procedure runs exactly this function.
  */
 export function workspaceAuthorization(minimum: Role) {
-  return t.middleware(async ({ ctx, next, getRawInput }) => {
-    if (!ctx.actor) throw new TRPCError({ code: "UNAUTHORIZED", message: "you are not signed in: sign in and try again" });
+  return t.middleware(async ({ ctx, next, getRawInput, path }) => {
     const raw = await getRawInput();
+    // A classroom participant (a guest, or a signed-in student who is not a member) explores the
+    // session's dataset with their session credential: only the procedures in CLASSROOM_DATA, only
+    // that dataset (`onlyDataset`), and only where membership does not already answer.
+    const guest = minimum === "VIEWER" && CLASSROOM_DATA.has(path) && ctx.classroom ? await guestAccess(ctx, raw) : null;
+    if (!ctx.actor && !guest) throw new TRPCError({ code: "UNAUTHORIZED", message: "you are not signed in: sign in and try again" });
     const ref = ZWorkspaceRef.safeParse(raw);
     if (!ref.success) throw new TRPCError({ code: "BAD_REQUEST", message: "missing or invalid `workspace` (a workspace slug)" });
-    const access: WorkspaceAccess = await requireRole(ctx.db, ctx.actor, ref.data.workspace, minimum);
-    return next({ ctx: { ...ctx, actor: ctx.actor, access } });
+    if (guest && !ctx.actor) return next({ ctx: { ...ctx, actor: { userId: `participant:${guest.participantId}` }, access: guest } });
+    let access: WorkspaceAccess;
+    try {
+      access = await requireRole(ctx.db, ctx.actor!, ref.data.workspace, minimum);
+    } catch (e) {
+      if (!guest) throw e;
+      access = guest;
+    }
+    return next({ ctx: { ...ctx, actor: ctx.actor!, access } });
   });
+}
+
+/** The session credential's access to the dataset the input names, or null. */
+async function guestAccess(ctx: Context, raw: unknown): Promise<WorkspaceAccess | null> {
+  const r = raw as { workspace?: unknown; datasetId?: unknown } | null;
+  if (typeof r?.workspace !== "string" || (r.datasetId !== undefined && typeof r.datasetId !== "string")) return null;
+  return classroomDataAccess(ctx.db, ctx.classroom ?? null, r.workspace, r.datasetId as string | undefined);
 }
 
 const byRole = {
@@ -131,3 +159,19 @@ export const WORKSPACE_MIDDLEWARES: ReadonlySet<unknown> = new Set(
 export function workspaceProcedure(minimum: Role) {
   return t.procedure.use(mapErrors).use(byRole[minimum]).meta({ auth: "workspace", role: minimum }).input(ZWorkspaceRef);
 }
+
+/**
+ * A classroom procedure: input carries `sessionId`; the caller must be a participant of that
+ * session (by session credential or account) with at least `minimum` role; `ctx.participant` is who.
+ */
+export function sessionProcedure(minimum: ClassRole) {
+  const authorize = t.middleware(async ({ ctx, next, getRawInput }) => {
+    const ref = ZSessionRef.safeParse(await getRawInput());
+    if (!ref.success) throw new TRPCError({ code: "BAD_REQUEST", message: "missing or invalid `sessionId`" });
+    const participant: Participant = await requireParticipant(ctx.db, { userId: ctx.actor?.userId ?? null, credential: ctx.classroom ?? null }, ref.data.sessionId, minimum);
+    return next({ ctx: { ...ctx, participant } });
+  });
+  return t.procedure.use(mapErrors).use(authorize).meta({ auth: "session", classRole: minimum }).input(ZSessionRef);
+}
+
+

@@ -11,6 +11,7 @@ import { appRouter } from "@/server/api/root";
 import type { Meta } from "@/server/api/trpc";
 import { currentUserId } from "@/server/auth";
 import { env } from "@/server/env";
+import { CLASS_COOKIE } from "@/server/services/classroom/credential";
 import { CLOSE_CONNECTION, declaredLength, limitStream } from "@/server/services/uploads";
 import { assertSameOrigin } from "./same-origin";
 
@@ -32,6 +33,8 @@ export function bodyLimitFor(pathname: string, signedIn: boolean): number {
 function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
 }
+
+const hasClassCredential = (req: Request) => (req.headers.get("cookie") ?? "").includes(`${CLASS_COOKIE}=`);
 
 export async function handleTrpc(req: Request): Promise<Response> {
   const userId = await currentUserId();
@@ -57,9 +60,9 @@ export async function handleTrpc(req: Request): Promise<Response> {
     endpoint: ENDPOINT,
     req: request,
     router: appRouter,
-    createContext: async () => {
-      // only requests that carry a session can be forged with it
-      if (userId) {
+    createContext: async ({ resHeaders }) => {
+      // only requests that carry a session (or a classroom credential) can be forged with it
+      if (userId || hasClassCredential(req)) {
         try {
           const e = env();
           assertSameOrigin(req, { trustProxy: e.TRUST_PROXY, publicUrl: e.PUBLIC_URL });
@@ -67,7 +70,7 @@ export async function handleTrpc(req: Request): Promise<Response> {
           throw isAppError(e) ? toTRPCError(e) : e;
         }
       }
-      return createContext(req, userId);
+      return createContext(req, userId, resHeaders);
     },
     responseMeta({ errors }) {
       const wait = Math.max(0, ...errors.map((e) => (isAppError(e.cause) ? (e.cause.options.retryAfterSeconds ?? 0) : 0)));

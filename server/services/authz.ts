@@ -15,6 +15,12 @@ export interface Actor {
 export interface WorkspaceAccess {
   workspace: { id: string; slug: string; name: string };
   role: Role;
+  /**
+   * Set for a classroom participant's session credential (services/classroom): the access reaches
+   * this one dataset of the workspace only, and only the procedures access.ts lists in CLASSROOM_DATA.
+   */
+  onlyDataset?: string;
+  participantId?: string;
 }
 
 /** One (workspace, user) pair whose membership is asked about. */

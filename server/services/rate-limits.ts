@@ -44,6 +44,13 @@ export const LIMITS = {
   inviteRedeemAddress: defineRateLimit({ name: "invite:address", points: 60, windowSeconds: 10 * MINUTE, what: "failed invite redemptions from your network" }),
   /** Match queries that were not in the result store (each one is a worker job). */
   matchJobsUser: defineRateLimit({ name: "match:user", points: 300, windowSeconds: 10 * MINUTE, what: "new match queries" }),
+  /**
+   * Classroom joins, per session (never per address: a whole class joins from one school's
+   * address): a flood of joins to one session is cut off here.
+   */
+  classJoinSession: defineRateLimit({ name: "class:join+session", points: 3000, windowSeconds: 10 * MINUTE, what: "joins to this session" }),
+  /** Wrong join codes from one network: guessing codes, not joining (a right code costs nothing). */
+  classJoinMissAddress: defineRateLimit({ name: "class:miss+address", points: 100, windowSeconds: 10 * MINUTE, what: "unknown join codes from your network" }),
 } as const;
 
 /** One counter to spend on: a limit and the subject it counts for. */

@@ -1,7 +1,7 @@
-/** The sync process (`npm run start:sync`): realtime rooms for workspace members. */
+/** The sync process (`npm run start:sync`): realtime rooms for workspace members and classroom sessions. */
 import { createDb } from "@/server/db/client";
 import { env } from "@/server/env";
-import { memberRoles } from "@/server/services/authz";
+import { roomRoles } from "@/server/services/classroom/sync";
 import { verifyRoomToken } from "@/server/services/sync-tokens";
 import { createPgBackend } from "./pg-backend";
 import { createSyncServer } from "./server";
@@ -24,8 +24,9 @@ async function main() {
     idleMs: e.SYNC_IDLE_UNLOAD_MS,
     log: (l) => console.log(l),
     authorize: async (token, room) => verifyRoomToken(secret, token, room),
-    // checked when a socket is admitted and every 2 s for all open sockets (one query)
-    memberRoles: (keys) => memberRoles(db, keys),
+    // checked when a socket is admitted and every 2 s for all open sockets (one query per kind of room):
+    // workspace members, and classroom participants (removed or session ended: gone within 2 s)
+    memberRoles: (keys) => roomRoles(db, keys),
   });
   const port = await server.listen(e.SYNC_PORT, e.SYNC_HOST);
   console.log(`sync server listening on ws://${e.SYNC_HOST}:${port} (process ${backend.origin}; updates written at most ${e.SYNC_FLUSH_MS} ms after they arrive)`);

@@ -17,7 +17,7 @@ import * as syncProtocol from "y-protocols/sync";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as encoding from "lib0/encoding";
 import * as decoding from "lib0/decoding";
-import { MAX_PRESENCE_BYTES, presenceFromClient, readPresence, type PresenceUser } from "@statescope/collab";
+import { isClassRoom, MAX_PRESENCE_BYTES, presenceFromClient, readPresence, type PresenceUser } from "@statescope/collab";
 import type { RoomLink, SyncBackend } from "./backend";
 import { CLOSE_MALFORMED, CLOSE_TOO_FAST, MESSAGE_AWARENESS, MESSAGE_SYNC } from "./frames";
 import {
@@ -92,6 +92,13 @@ interface Room {
   awarenessOut: Set<number>;
   awarenessRelay: Set<number>;
   flushScheduled: boolean;
+  /**
+   * A classroom session's room: students' presence (role VIEWER, stamped by the server) goes to
+   * the instructor and TAs only, never fanned out to every student (that fan-out is quadratic).
+   * `students` are the awareness clients last seen as students (so their departure is filtered too).
+   */
+  classroom: boolean;
+  students: Set<number>;
 }
 
 export interface Rooms {
@@ -150,6 +157,8 @@ export function createRooms(opts: RoomsOptions): Rooms {
       awarenessOut: new Set(),
       awarenessRelay: new Set(),
       flushScheduled: false,
+      classroom: isClassRoom(name),
+      students: new Set(),
     };
     const scheduleBroadcast = () => {
       if (room.flushScheduled) return;
@@ -231,14 +240,22 @@ export function createRooms(opts: RoomsOptions): Rooms {
         opts.log(`room ${room.name}: broadcasting ${updates.length} update(s) failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    // One encoding for every socket. (A room that shows presence only to some members — a
-    // classroom's students to its instructors — would encode once per audience here.)
+    // One encoding per audience: everyone, and in a classroom the staff alone for students' presence.
     if (room.awarenessOut.size > 0) {
-      const update = encodePresence(room, [...room.awarenessOut]);
+      const ids = [...room.awarenessOut];
       room.awarenessOut.clear();
-      if (update) {
-        const message = awarenessMessage(update);
+      const students = room.classroom ? ids.filter((id) => isStudent(room, id)) : [];
+      const everyone = students.length > 0 ? ids.filter((id) => !room.students.has(id)) : ids;
+      for (const id of ids) if (!room.awareness.states.has(id)) room.students.delete(id);
+      const all = everyone.length > 0 ? encodePresence(room, everyone) : null;
+      if (all) {
+        const message = awarenessMessage(all);
         for (const socket of room.conns.keys()) send(socket, message);
+      }
+      const staffOnly = students.length > 0 ? encodePresence(room, students) : null;
+      if (staffOnly) {
+        const message = awarenessMessage(staffOnly);
+        for (const [socket, conn] of room.conns) if (conn.member.role !== "VIEWER") send(socket, message);
       }
     }
     if (room.awarenessRelay.size > 0) {
@@ -246,6 +263,16 @@ export function createRooms(opts: RoomsOptions): Rooms {
       room.awarenessRelay.clear();
       if (update) room.link?.publishAwareness(update);
     }
+  }
+
+  /** A classroom student's awareness client (their stamped role is VIEWER), remembered until they leave. */
+  function isStudent(room: Room, id: number): boolean {
+    const state = room.awareness.states.get(id) as { user?: { role?: unknown } } | undefined;
+    if (state) {
+      if (state.user?.role === "VIEWER") room.students.add(id);
+      else room.students.delete(id);
+    }
+    return room.students.has(id);
   }
 
   /**
@@ -471,8 +498,9 @@ export function createRooms(opts: RoomsOptions): Rooms {
       }
     });
     send(socket, syncMessage((e) => syncProtocol.writeSyncStep1(e, r.doc)));
-    const states = r.awareness.getStates();
-    if (states.size > 0) send(socket, awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(r.awareness, [...states.keys()])));
+    // a classroom student sees the staff's presence only
+    const present = [...r.awareness.getStates().keys()].filter((id) => !(r.classroom && member.role === "VIEWER" && isStudent(r, id)));
+    if (present.length > 0) send(socket, awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(r.awareness, present)));
   }
 
   return {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
 import { createDb, type Db } from "@/server/db/client";
-import { memberRoles } from "@/server/services/authz";
+import { roomRoles } from "@/server/services/classroom/sync";
 import type { Role } from "@/server/services/schemas";
 import { verifyRoomToken } from "@/server/services/sync-tokens";
 import { createPgBackend, type PgBackendOptions } from "@/server/sync/pg-backend";
@@ -12,7 +12,7 @@ import { createSyncServer, type SyncServer, type SyncServerOptions } from "@/ser
 /**
  * A sync server for tests: Postgres persistence on `url` and the real admission rules (the
  * token through verifyRoomToken with `secret`, the member's current role through
- * authz.memberRoles on the same database), plus whatever the test sets (idle unload, recheck
+ * classroom/sync.ts roomRoles: members, or classroom participants, on the same database), plus whatever the test sets (idle unload, recheck
  * period, backend options). Members must exist: see seedMembers.
  */
 export function createTestSyncServer(
@@ -26,7 +26,7 @@ export function createTestSyncServer(
     ...rest,
     backend: createPgBackend({ connectionString: url, ...backend }),
     authorize: async (token, room) => verifyRoomToken(secret, token, room),
-    memberRoles: (keys) => memberRoles(db, keys),
+    memberRoles: (keys) => roomRoles(db, keys),
   });
   return {
     ...server,

@@ -38,6 +38,18 @@ export function roomName(workspaceId: string, datasetId: string): string {
   return `ws:${workspaceId}:${datasetId}`;
 }
 
+/**
+ * Realtime room of a classroom session: one writer (the presenter, and the staff) and many
+ * read-only students, whose presence goes to the staff only (the sync server filters it).
+ */
+export function classRoomName(sessionId: string): string {
+  return `class:${sessionId}`;
+}
+
+export function isClassRoom(room: string): boolean {
+  return room.startsWith("class:");
+}
+
 const ZInt = z.number().int().nonnegative();
 
 /** Longest explorer query a shared view carries (a longer one is left out; the fields remain). */

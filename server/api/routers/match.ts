@@ -19,5 +19,5 @@ export const matchRouter = router({
   result: workspaceProcedure("VIEWER")
     .input(z.object({ key: ZMatchKey }))
     .output(ZMatchOutcome)
-    .query(({ ctx, input }) => matchResult(ctx.db, ctx.access.workspace.id, input.key, matchServing(ctx.pubsub, env()))),
+    .query(({ ctx, input }) => matchResult(ctx.db, ctx.access.workspace.id, input.key, matchServing(ctx.pubsub, env()), ctx.access.onlyDataset)),
 });

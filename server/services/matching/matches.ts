@@ -69,19 +69,20 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
 }
 
 /** Long-poll for a result that was "pending". */
-export async function matchResult(db: Db, workspaceId: string, key: string, serving: MatchServing): Promise<MatchOutcome> {
+export async function matchResult(db: Db, workspaceId: string, key: string, serving: MatchServing, onlyDataset?: string): Promise<MatchOutcome> {
   const sub = await serving.notifier.subscribe(key);
   try {
     const hit = await db.matchResult.findUnique({ where: { key }, select: { datasetId: true } });
     if (hit) {
-      const ds = await db.dataset.findFirst({ where: { id: hit.datasetId, workspaceId }, select: { id: true } });
+      // a classroom participant's access reaches one dataset only (WorkspaceAccess.onlyDataset)
+      const ds = onlyDataset && hit.datasetId !== onlyDataset ? null : await db.dataset.findFirst({ where: { id: hit.datasetId, workspaceId }, select: { id: true } });
       if (!ds) throw new AppError("NOT_FOUND", "no such match result in this workspace");
       return (await stored(db, key))!;
     }
     await sub.wait(serving.waitMs);
     const row = await db.matchResult.findUnique({ where: { key }, select: { datasetId: true } });
     if (!row) return { status: "pending", key };
-    const ds = await db.dataset.findFirst({ where: { id: row.datasetId, workspaceId }, select: { id: true } });
+    const ds = onlyDataset && row.datasetId !== onlyDataset ? null : await db.dataset.findFirst({ where: { id: row.datasetId, workspaceId }, select: { id: true } });
     if (!ds) throw new AppError("NOT_FOUND", "no such match result in this workspace");
     return { ...(await stored(db, key))!, cached: false };
   } finally {

@@ -1,7 +1,8 @@
 /**
  * A window of one source's states as raw bytes: GET ?source=…&from=…&to=… answers the float32
  * little-endian values of steps [from, to), all cells, row-major, with the shape in headers
- * (`x-statescope-cells`, `x-statescope-from`, `x-statescope-to`). VIEWER role.
+ * (`x-statescope-cells`, `x-statescope-from`, `x-statescope-to`). VIEWER role, or a classroom
+ * participant's session credential for this dataset (access.ts CLASSROOM_DATA).
  *
  * The same read as tRPC `dataset.states`, which carries base64 in JSON: this one exists for the
  * explorer's windows, because a plain URL can be preloaded from the page's <head> (the explore
@@ -35,4 +36,4 @@ export const GET = workspaceRoute<{ slug: string; datasetId: string }>("VIEWER",
       "x-statescope-to": String(w.to),
     },
   });
-});
+}, { classroomData: true });

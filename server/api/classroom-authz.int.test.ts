@@ -1,0 +1,200 @@
+/**
+ * Classroom sessions' authorization, through every procedure and the states route: a guest's
+ * session credential reaches the session's dataset (CLASSROOM_DATA) and its own session's
+ * procedures, nothing else of the workspace; session roles (SESSION_ACCESS) hold; removing a
+ * guest or ending the session revokes the credential at once; joins are limited per session and
+ * wrong codes per address, never joins per address.
+ */
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collabFixture, type CollabFixture } from "../../tests/fixtures/collab";
+import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
+import { resetEnvCache } from "../env";
+import { verifyClassCredential, type ClassCredential } from "../services/classroom/credential";
+import { JOIN_ALPHABET, normalizeJoinCode } from "../services/classroom/codes";
+import { CLASS_ROLE_RANK, type ClassRole } from "../services/classroom/schemas";
+import { syncRoleOf } from "../services/classroom/sessions";
+import { participantSyncRoles } from "../services/classroom/sync";
+import { CLASS_SYNC_ROLES, CLASSROOM_DATA, PROCEDURE_ACCESS, SESSION_ACCESS, type ProcedurePath } from "./access";
+import { createCaller } from "./root";
+
+const SECRET = "classroom-secret-classroom-secret-cls";
+const SOURCE = "states::states1";
+let t: TestDatabase;
+let a: CollabFixture;
+let b: CollabFixture;
+let session: { sessionId: string; code: string };
+const saved = { url: process.env.DATABASE_URL, secret: process.env.AUTH_SECRET };
+
+beforeAll(async () => {
+  t = await freshDatabase();
+  process.env.DATABASE_URL = t.url;
+  process.env.AUTH_SECRET = SECRET;
+  resetEnvCache();
+  a = await collabFixture(t.db, "class-a");
+  b = await collabFixture(t.db, "class-b");
+  session = await member(a.users.owner).classroom.start({ workspace: a.ws, datasetId: a.datasetId, title: "RNNs 101" });
+}, 180_000);
+
+afterAll(async () => {
+  await t?.drop();
+  await a?.cleanup();
+  await b?.cleanup();
+  for (const [k, v] of [["DATABASE_URL", saved.url], ["AUTH_SECRET", saved.secret]] as const) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  resetEnvCache();
+});
+
+let address = 0;
+const caller = (o: { userId?: string; credential?: ClassCredential | null; from?: string } = {}) =>
+  createCaller({ db: t.db, pubsub: t.pubsub, actor: o.userId ? { userId: o.userId } : null, publicUrl: "http://app.test", clientAddress: o.from ?? "10.0.0.1", classroom: o.credential ?? null });
+const member = (userId: string) => caller({ userId });
+
+async function guest(name: string, code = session.code) {
+  const j = await caller().classroom.join({ code, name });
+  return { ...j, c: verifyClassCredential(SECRET, j.credential)!, as: caller({ credential: verifyClassCredential(SECRET, j.credential) }) };
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "ok";
+  } catch (e) {
+    return e instanceof TRPCError ? e.code : `threw ${String(e)}`;
+  }
+}
+
+type Caller = ReturnType<typeof createCaller>;
+const call = (c: Caller, path: string, input: unknown) =>
+  (path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], c) as (i: unknown) => Promise<unknown>)(input);
+
+/** Valid inputs of the procedures a guest may call, on dataset `ds`. */
+const dataInputs = (ds: string): Partial<Record<ProcedurePath, Record<string, unknown>>> => ({
+  "dataset.get": { datasetId: ds },
+  "dataset.tokens": { datasetId: ds, from: 0, to: 10 },
+  "dataset.search": { datasetId: ds, query: "the" },
+  "dataset.states": { datasetId: ds, source: SOURCE, from: 0, to: 10 },
+  "dataset.meta": { datasetId: ds, track: "pos", from: 0, to: 5 },
+  "dataset.windows": { datasetId: ds, source: SOURCE, cells: [0, 1], ranges: [[0, 4]], tracks: ["pos"] },
+  "match.run": { datasetId: ds, source: SOURCE, cells: [0, 2], threshold: 0.3 },
+});
+
+describe("classroom sessions", () => {
+  it("join codes: 7 characters without look-alikes; typed codes are normalised", () => {
+    expect(session.code).toMatch(new RegExp(`^[${JOIN_ALPHABET}]{7}$`));
+    for (const ch of "0O1IL5S2Z8B") expect(JOIN_ALPHABET).not.toContain(ch);
+    expect(normalizeJoinCode(` ${session.code.slice(0, 3).toLowerCase()}-${session.code.slice(3)} `)).toBe(session.code);
+    expect(normalizeJoinCode("ABC")).toBeNull();
+  });
+
+  it("a guest joins by code with a name and gets a signed credential for that session only", async () => {
+    const g = await guest("Ada Guest");
+    expect(g.role).toBe("STUDENT");
+    expect(g.c.s).toBe(session.sessionId);
+    const st = await g.as.classroom.state({ sessionId: session.sessionId });
+    expect(st.me).toMatchObject({ name: "Ada Guest", role: "STUDENT", guest: true });
+    expect(st.participants).toEqual([]); // students do not see the list
+    expect(st.archivePath).toBeNull();
+    // a forged or tampered credential is nothing
+    expect(verifyClassCredential(SECRET, g.credential.replace(/.$/, (c) => (c === "A" ? "B" : "A")))).toBeNull();
+    expect(verifyClassCredential("another-secret-another-secret-xx", g.credential)).toBeNull();
+    expect(await code(caller().classroom.join({ code: session.code }))).toBe("BAD_REQUEST"); // a guest needs a name
+  });
+
+  it("a guest's credential reaches the session's dataset and nothing else: every procedure called as a guest", async () => {
+    const g = await guest("Grace Guest");
+    const wrong: string[] = [];
+    const mine = await g.as.match.run({ workspace: a.ws, ...dataInputs(a.datasetId)["match.run"] } as never);
+    const inputs = { ...dataInputs(a.datasetId), "match.result": { key: mine.key } };
+    for (const path of Object.keys(PROCEDURE_ACCESS) as ProcedurePath[]) {
+      const access = PROCEDURE_ACCESS[path];
+      if (access === "public") continue;
+      let want: string;
+      let input: Record<string, unknown>;
+      if (access === "session") {
+        // their own session: students' procedures only
+        const min = SESSION_ACCESS[path as keyof typeof SESSION_ACCESS] as ClassRole;
+        want = CLASS_ROLE_RANK[min] <= CLASS_ROLE_RANK.STUDENT ? "ok" : "FORBIDDEN";
+        input = { sessionId: session.sessionId, participantId: g.participantId, locked: true };
+      } else if (CLASSROOM_DATA.has(path) && inputs[path]) {
+        want = "ok";
+        input = { workspace: a.ws, ...inputs[path] };
+      } else {
+        want = "UNAUTHORIZED";
+        input = { workspace: a.ws, datasetId: a.datasetId, id: "x", key: "x".repeat(64) };
+      }
+      const got = path === "events.onDataset" || path === "events.onInbox" ? await code(Promise.resolve(call(g.as, path, input)).then((it) => (it as AsyncIterable<unknown>)[Symbol.asyncIterator]().next())) : await code(call(g.as, path, input));
+      if (got !== want) wrong.push(`${path}: ${got}, want ${want}`);
+    }
+    expect(wrong).toEqual([]);
+    // the same procedures on another dataset of the workspace, or in another workspace, refuse it
+    for (const [path, input] of Object.entries(dataInputs(a.otherDatasetId))) {
+      expect(`${path}: ${await code(call(g.as, path, { workspace: a.ws, ...input }))}`).toBe(`${path}: UNAUTHORIZED`);
+    }
+    for (const [path, input] of Object.entries(dataInputs(b.datasetId))) {
+      expect(`${path}: ${await code(call(g.as, path, { workspace: b.ws, ...input }))}`).toBe(`${path}: UNAUTHORIZED`);
+    }
+    // a match result of another dataset of the same workspace, by key: NOT_FOUND
+    const other = await member(a.users.owner).match.run({ workspace: a.ws, ...dataInputs(a.otherDatasetId)["match.run"] } as never);
+    expect(await code(g.as.match.result({ workspace: a.ws, key: other.key }))).toBe("NOT_FOUND");
+    // the states route (a route handler: next-auth needs the Next runtime) is proven in tests/e2e/classroom.e2e.ts
+  });
+
+  it("session roles: students read, TAs moderate, the instructor ends; other workspaces' members are not participants", async () => {
+    const g = await guest("Student S");
+    expect(await code(g.as.classroom.lock({ sessionId: session.sessionId, locked: true }))).toBe("FORBIDDEN");
+    expect(await code(g.as.classroom.present({ sessionId: session.sessionId, participantId: g.participantId }))).toBe("FORBIDDEN");
+    // a workspace EDITOR joins as TA; a member of another workspace as a student
+    const ta = await member(a.users.editor).classroom.join({ code: session.code });
+    expect(ta.role).toBe("TA");
+    expect((await member(b.users.owner).classroom.join({ code: session.code })).role).toBe("STUDENT");
+    expect(await code(member(a.users.viewer).classroom.state({ sessionId: session.sessionId }))).toBe("FORBIDDEN"); // not joined
+    expect(await code(member(a.users.editor).classroom.end({ sessionId: session.sessionId }))).toBe("FORBIDDEN"); // TA
+    expect(await code(member(a.users.editor).classroom.present({ sessionId: session.sessionId, participantId: g.participantId }))).toBe("ok");
+    // the presenter (a student now) writes the shared view on the sync server; students read
+    expect(await participantSyncRoles(t.db, [{ workspaceId: `class:${session.sessionId}`, userId: g.participantId }])).toEqual(["EDITOR"]);
+    const staff = await member(a.users.editor).classroom.state({ sessionId: session.sessionId });
+    expect(staff.presenter?.id).toBe(g.participantId);
+    expect(staff.participants.map((p) => p.role)).toContain("INSTRUCTOR");
+    await member(a.users.owner).classroom.present({ sessionId: session.sessionId, participantId: null });
+    expect(await participantSyncRoles(t.db, [{ workspaceId: `class:${session.sessionId}`, userId: g.participantId }, { workspaceId: "class:other", userId: g.participantId }])).toEqual(["VIEWER", null]);
+    for (const r of ["INSTRUCTOR", "TA", "STUDENT"] as const) expect(syncRoleOf({ id: "x", role: r }, null)).toBe(CLASS_SYNC_ROLES[r]);
+    expect(syncRoleOf({ id: "x", role: "STUDENT" }, "x")).toBe(CLASS_SYNC_ROLES.presenter);
+  });
+
+  it("removing a guest, locking and ending revoke at once", async () => {
+    const g = await guest("Removed R");
+    await member(a.users.owner).classroom.remove({ sessionId: session.sessionId, participantId: g.participantId });
+    expect(await code(g.as.classroom.state({ sessionId: session.sessionId }))).toBe("FORBIDDEN");
+    expect(await code(g.as.dataset.get({ workspace: a.ws, datasetId: a.datasetId }))).toBe("UNAUTHORIZED");
+    expect(await participantSyncRoles(t.db, [{ workspaceId: `class:${session.sessionId}`, userId: g.participantId }])).toEqual([null]);
+    await member(a.users.owner).classroom.lock({ sessionId: session.sessionId, locked: true });
+    expect(await code(caller().classroom.join({ code: session.code, name: "Late L" }))).toBe("FORBIDDEN");
+    await member(a.users.owner).classroom.lock({ sessionId: session.sessionId, locked: false });
+    const h = await guest("Ended E");
+    const s2 = await member(a.users.owner).classroom.start({ workspace: a.ws, datasetId: a.datasetId });
+    await member(a.users.owner).classroom.end({ sessionId: session.sessionId });
+    expect(await code(h.as.classroom.state({ sessionId: session.sessionId }))).toBe("FORBIDDEN");
+    expect(await code(h.as.dataset.get({ workspace: a.ws, datasetId: a.datasetId }))).toBe("UNAUTHORIZED");
+    expect(await code(caller().classroom.join({ code: session.code, name: "After A" }))).toBe("CONFLICT");
+    // a credential of one session is nothing in another
+    expect(await code(h.as.classroom.state({ sessionId: s2.sessionId }))).toBe("FORBIDDEN");
+    session = s2;
+  });
+
+  it("a whole class joins from one address; wrong codes from one address are limited", { timeout: 120_000 }, async () => {
+    const school = "192.0.2.7";
+    const joined = await Promise.all(Array.from({ length: 150 }, (_, i) => caller({ from: school }).classroom.join({ code: session.code, name: `Student ${i}` })));
+    expect(new Set(joined.map((j) => j.participantId)).size).toBe(150);
+    const attacker = `198.51.100.${++address}`;
+    const tries: string[] = [];
+    for (let i = 0; i < 105; i++) tries.push(await code(caller({ from: attacker }).classroom.join({ code: "QQQQQQQ", name: "x" })));
+    expect(tries.slice(0, 100).every((c) => c === "NOT_FOUND")).toBe(true);
+    expect(tries.slice(100)).toEqual(Array(5).fill("TOO_MANY_REQUESTS"));
+    // once over, even the right code is refused from that address (no oracle), while the school still joins
+    expect(await code(caller({ from: attacker }).classroom.join({ code: session.code, name: "x" }))).toBe("TOO_MANY_REQUESTS");
+    expect(await code(caller({ from: school }).classroom.join({ code: session.code, name: "One more" }))).toBe("ok");
+  });
+});

@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { AppError } from "@statescope/core";
+import { env } from "@/server/env";
+import { classCookie } from "@/server/services/classroom/credential";
+import { ZJoined, ZJoinSession, ZParticipantId, ZSessionState, ZStartedSession, ZStartSession } from "@/server/services/classroom/schemas";
+import * as sessions from "@/server/services/classroom/sessions";
+import { issueClassTicket } from "@/server/services/classroom/sync";
+import { ZRoomTicket } from "@/server/services/sync-tokens";
+import { publicProcedure, router, sessionProcedure, workspaceProcedure } from "../trpc";
+
+function secret(): string {
+  const s = env().AUTH_SECRET;
+  if (!s) throw new AppError("INTERNAL", "AUTH_SECRET is not configured");
+  return s;
+}
+
+const ok = z.object({ ok: z.literal(true) });
+
+export const classroomRouter = router({
+  /** Start a live class on a dataset: the caller is its instructor and presenter. */
+  start: workspaceProcedure("EDITOR")
+    .input(ZStartSession)
+    .output(ZStartedSession)
+    .mutation(({ ctx, input }) => sessions.startSession(ctx.db, ctx.actor, ctx.access, input)),
+
+  /** Join by code (guests with a name, or signed in); sets the session credential cookie. */
+  join: publicProcedure
+    .input(ZJoinSession)
+    .output(ZJoined)
+    .mutation(async ({ ctx, input }) => {
+      const joined = await sessions.joinSession(ctx.db, { userId: ctx.actor?.userId ?? null, clientAddress: ctx.clientAddress ?? "unknown" }, input, secret());
+      ctx.setCookie?.(classCookie(joined.credential, (ctx.requestOrigin ?? ctx.publicUrl).startsWith("https:")));
+      return joined;
+    }),
+
+  /** The session as the caller sees it (students: no participant list). */
+  state: sessionProcedure("STUDENT")
+    .output(ZSessionState)
+    .query(({ ctx }) => sessions.sessionState(ctx.db, ctx.participant)),
+
+  /** A short-lived token for the session's realtime room (a fresh one before every reconnect). */
+  ticket: sessionProcedure("STUDENT")
+    .output(ZRoomTicket)
+    .mutation(({ ctx }) => {
+      const e = env();
+      return issueClassTicket(ctx.participant, { secret: secret(), publicUrl: e.SYNC_PUBLIC_URL, requestOrigin: ctx.requestOrigin ?? ctx.publicUrl, syncPort: e.SYNC_PORT });
+    }),
+
+  lock: sessionProcedure("TA")
+    .input(z.object({ locked: z.boolean() }))
+    .output(ok)
+    .mutation(async ({ ctx, input }) => (await sessions.setLocked(ctx.db, ctx.participant, input.locked), { ok: true as const })),
+
+  remove: sessionProcedure("TA")
+    .input(z.object({ participantId: ZParticipantId }))
+    .output(ok)
+    .mutation(async ({ ctx, input }) => (await sessions.removeParticipant(ctx.db, ctx.participant, input.participantId), { ok: true as const })),
+
+  /** Hand the presenter role to a participant, or take it back (null). */
+  present: sessionProcedure("TA")
+    .input(z.object({ participantId: ZParticipantId.nullable() }))
+    .output(ok)
+    .mutation(async ({ ctx, input }) => (await sessions.setPresenter(ctx.db, ctx.participant, input.participantId), { ok: true as const })),
+
+  promote: sessionProcedure("INSTRUCTOR")
+    .input(z.object({ participantId: ZParticipantId }))
+    .output(ok)
+    .mutation(async ({ ctx, input }) => (await sessions.promote(ctx.db, ctx.participant, input.participantId), { ok: true as const })),
+
+  end: sessionProcedure("INSTRUCTOR")
+    .output(ok)
+    .mutation(async ({ ctx }) => (await sessions.endSession(ctx.db, ctx.participant), { ok: true as const })),
+});

@@ -1,0 +1,241 @@
+/**
+ * Classroom sessions (issue 18): start, join by code, who is who inside a session, and the
+ * instructor's controls (lock, remove, hand over the presenter role, promote, end).
+ *
+ * A participant is resolved from the caller: their session credential (credential.ts) when it
+ * names this session, else their account's participant row. Removed participants and ended
+ * sessions resolve to nothing, so every procedure, route and socket that goes through here stops
+ * working for them at once. Roles inside a session: INSTRUCTOR (who started it), TA (a workspace
+ * EDITOR/OWNER who joins, or a promoted student) and STUDENT.
+ */
+import { AppError } from "@statescope/core";
+import type { Db } from "@/server/db/client";
+import { ROLE_RANK, memberRole, type Actor, type WorkspaceAccess } from "@/server/services/authz";
+import { isUniqueViolation } from "@/server/services/records/common";
+import { LIMITS, retryAfter, spend } from "@/server/services/rate-limits";
+import type { Role } from "@/server/services/schemas";
+import { signClassCredential, type ClassCredential } from "./credential";
+import { newArchiveToken, newJoinCode, normalizeJoinCode } from "./codes";
+import { CLASS_ROLE_RANK, type ClassRole, type SessionState } from "./schemas";
+
+/** Who is calling: a signed-in user, a session credential, both or neither. */
+export interface ClassCaller {
+  userId: string | null;
+  credential: ClassCredential | null;
+}
+
+export interface Participant {
+  id: string;
+  sessionId: string;
+  userId: string | null;
+  name: string;
+  role: ClassRole;
+  session: { id: string; workspaceId: string; datasetId: string; presenterId: string | null; locked: boolean; endedAt: Date | null };
+}
+
+const participantSelect = {
+  id: true,
+  sessionId: true,
+  userId: true,
+  name: true,
+  role: true,
+  removedAt: true,
+  session: { select: { id: true, workspaceId: true, datasetId: true, presenterId: true, locked: true, endedAt: true } },
+} as const;
+
+/** Start a session on a dataset of the workspace; the caller (an EDITOR or OWNER) is its instructor. */
+export async function startSession(db: Db, actor: Actor, access: WorkspaceAccess, input: { datasetId: string; title?: string }): Promise<{ sessionId: string; code: string }> {
+  const ds = await db.dataset.findFirst({ where: { id: input.datasetId, workspaceId: access.workspace.id }, select: { id: true, name: true, status: true } });
+  if (!ds) throw new AppError("NOT_FOUND", `dataset ${input.datasetId} does not exist in workspace "${access.workspace.slug}"`);
+  if (ds.status !== "READY") throw new AppError("CONFLICT", `dataset “${ds.name}” is not ready (${ds.status.toLowerCase()}): start the session once its import is done`);
+  const user = await db.user.findUnique({ where: { id: actor.userId }, select: { name: true, email: true } });
+  const name = (user?.name?.trim() || user?.email.split("@")[0] || "Instructor").slice(0, 60);
+  // a code collision (1 in billions per live session) is retried with a fresh code
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const s = await db.classSession.create({
+        data: {
+          workspaceId: access.workspace.id,
+          datasetId: ds.id,
+          code: newJoinCode(),
+          title: input.title?.trim() || `Class on ${ds.name}`,
+          createdById: actor.userId,
+          archiveToken: newArchiveToken(),
+          participants: { create: { userId: actor.userId, name, role: "INSTRUCTOR" } },
+        },
+        select: { id: true, code: true, participants: { select: { id: true } } },
+      });
+      // the instructor presents until they hand it over
+      await db.classSession.update({ where: { id: s.id }, data: { presenterId: s.participants[0]!.id } });
+      return { sessionId: s.id, code: s.code };
+    } catch (e) {
+      if (!isUniqueViolation(e) || attempt >= 4) throw e;
+    }
+  }
+}
+
+/**
+ * Join a session by its code: a guest with a display name, or a signed-in user (a workspace
+ * EDITOR/OWNER joins as TA). Limits: joins per session (a flood to one code is cut off), and
+ * unknown codes per client address — never joins per address, since a whole class shares one.
+ */
+export async function joinSession(
+  db: Db,
+  caller: { userId: string | null; clientAddress: string },
+  input: { code: string; name?: string },
+  secret: string,
+): Promise<{ sessionId: string; participantId: string; role: ClassRole; credential: string }> {
+  const missSpend = [[LIMITS.classJoinMissAddress, caller.clientAddress]] as const;
+  const wait = await retryAfter(db, missSpend);
+  if (wait > 0) throw new AppError("TOO_MANY_REQUESTS", `too many unknown join codes from your network: try again in ${wait} s`, { retryAfterSeconds: wait });
+  const code = normalizeJoinCode(input.code);
+  const session = code ? await db.classSession.findUnique({ where: { code }, select: { id: true, workspaceId: true, locked: true, endedAt: true } }) : null;
+  if (!session) {
+    await spend(db, missSpend);
+    throw new AppError("NOT_FOUND", `no class session has the code “${input.code.slice(0, 12)}”: check the code on the projector`);
+  }
+  if (session.endedAt) throw new AppError("CONFLICT", "this class session has ended");
+  await spend(db, [[LIMITS.classJoinSession, session.id]]);
+  let participant: { id: string; role: ClassRole; removedAt: Date | null };
+  if (caller.userId) {
+    const existing = await db.classParticipant.findUnique({ where: { sessionId_userId: { sessionId: session.id, userId: caller.userId } }, select: { id: true, role: true, removedAt: true } });
+    if (existing) participant = existing;
+    else {
+      if (session.locked) throw new AppError("FORBIDDEN", "this class session is locked: ask the instructor to let you in");
+      const role = await memberRole(db, session.workspaceId, caller.userId);
+      const user = await db.user.findUnique({ where: { id: caller.userId }, select: { name: true, email: true } });
+      if (!user) throw new AppError("UNAUTHENTICATED", "your account no longer exists: sign in again");
+      const staff = role !== null && ROLE_RANK[role] >= ROLE_RANK.EDITOR;
+      participant = await db.classParticipant
+        .create({
+          data: { sessionId: session.id, userId: caller.userId, name: (input.name ?? (user.name?.trim() || user.email.split("@")[0]!)).slice(0, 60), role: staff ? "TA" : "STUDENT" },
+          select: { id: true, role: true, removedAt: true },
+        })
+        .catch(async (e: unknown) => {
+          // two tabs joining at once: the other one created it
+          if (!isUniqueViolation(e)) throw e;
+          return db.classParticipant.findUniqueOrThrow({ where: { sessionId_userId: { sessionId: session.id, userId: caller.userId! } }, select: { id: true, role: true, removedAt: true } });
+        });
+    }
+  } else {
+    if (!input.name) throw new AppError("BAD_INPUT", "enter a name the class will see");
+    if (session.locked) throw new AppError("FORBIDDEN", "this class session is locked: ask the instructor to let you in");
+    participant = await db.classParticipant.create({ data: { sessionId: session.id, name: input.name, role: "STUDENT" }, select: { id: true, role: true, removedAt: true } });
+  }
+  if (participant.removedAt) throw new AppError("FORBIDDEN", "the instructor removed you from this class session");
+  return { sessionId: session.id, participantId: participant.id, role: participant.role, credential: signClassCredential(secret, { s: session.id, p: participant.id }) };
+}
+
+/** The caller's participant in a session, or null (not in it, removed, or the session ended). */
+export async function findParticipant(db: Db, caller: ClassCaller, sessionId: string): Promise<Participant | null> {
+  let row = null;
+  if (caller.credential?.s === sessionId) row = await db.classParticipant.findUnique({ where: { id: caller.credential.p }, select: participantSelect });
+  if (!row && caller.userId) row = await db.classParticipant.findUnique({ where: { sessionId_userId: { sessionId, userId: caller.userId } }, select: participantSelect });
+  if (!row || row.sessionId !== sessionId || row.removedAt || row.session.endedAt) return null;
+  return { id: row.id, sessionId: row.sessionId, userId: row.userId, name: row.name, role: row.role, session: row.session };
+}
+
+/** The caller's participant with at least `minimum` role; UNAUTHENTICATED without any identity, else FORBIDDEN. */
+export async function requireParticipant(db: Db, caller: ClassCaller, sessionId: string, minimum: ClassRole): Promise<Participant> {
+  if (!caller.userId && !caller.credential) throw new AppError("UNAUTHENTICATED", "join the class session with its code first");
+  const p = await findParticipant(db, caller, sessionId);
+  if (!p) {
+    const s = await db.classSession.findUnique({ where: { id: sessionId }, select: { endedAt: true } });
+    throw new AppError("FORBIDDEN", s?.endedAt ? "this class session has ended" : "you are not in this class session (or were removed): join it with its code");
+  }
+  if (CLASS_ROLE_RANK[p.role] < CLASS_ROLE_RANK[minimum]) {
+    throw new AppError("FORBIDDEN", `only ${minimum === "INSTRUCTOR" ? "the instructor" : "the instructor and TAs"} can do this (you are a ${p.role.toLowerCase()})`);
+  }
+  return p;
+}
+
+const view = (p: { id: string; name: string; role: ClassRole; userId: string | null }) => ({ id: p.id, name: p.name, role: p.role, guest: p.userId === null });
+
+/** The session as the participant sees it. */
+export async function sessionState(db: Db, p: Participant): Promise<SessionState> {
+  const s = await db.classSession.findUniqueOrThrow({
+    where: { id: p.sessionId },
+    select: { id: true, title: true, code: true, locked: true, endedAt: true, presenterId: true, archiveToken: true, datasetId: true, workspace: { select: { slug: true } }, dataset: { select: { name: true } } },
+  });
+  const staff = p.role !== "STUDENT";
+  const [students, participants, presenter] = await Promise.all([
+    db.classParticipant.count({ where: { sessionId: s.id, role: "STUDENT", removedAt: null } }),
+    staff
+      ? db.classParticipant.findMany({ where: { sessionId: s.id, removedAt: null }, select: { id: true, name: true, role: true, userId: true }, orderBy: [{ role: "asc" }, { joinedAt: "asc" }], take: 2000 })
+      : Promise.resolve([]),
+    s.presenterId ? db.classParticipant.findUnique({ where: { id: s.presenterId }, select: { id: true, name: true, role: true, userId: true } }) : Promise.resolve(null),
+  ]);
+  return {
+    id: s.id,
+    title: s.title,
+    workspace: s.workspace.slug,
+    datasetId: s.datasetId,
+    datasetName: s.dataset.name,
+    code: s.code,
+    locked: s.locked,
+    endedAt: s.endedAt,
+    me: view(p),
+    presenter: presenter ? view(presenter) : null,
+    students,
+    participants: participants.map(view),
+    archivePath: staff || s.endedAt ? `/c/a/${s.archiveToken}` : null,
+  };
+}
+
+export async function setLocked(db: Db, p: Participant, locked: boolean): Promise<void> {
+  await db.classSession.update({ where: { id: p.sessionId }, data: { locked } });
+}
+
+async function target(db: Db, p: Participant, participantId: string) {
+  const t = await db.classParticipant.findFirst({ where: { id: participantId, sessionId: p.sessionId, removedAt: null }, select: { id: true, role: true } });
+  if (!t) throw new AppError("NOT_FOUND", `participant ${participantId} is not in this session`);
+  return t;
+}
+
+/** Remove a participant (not the instructor; a TA removes students only): their credential and sockets stop working. */
+export async function removeParticipant(db: Db, p: Participant, participantId: string): Promise<void> {
+  const t = await target(db, p, participantId);
+  if (t.role === "INSTRUCTOR" || (t.role === "TA" && p.role !== "INSTRUCTOR")) throw new AppError("FORBIDDEN", `a ${p.role.toLowerCase()} cannot remove a ${t.role.toLowerCase()}`);
+  await db.$transaction([
+    db.classParticipant.update({ where: { id: t.id }, data: { removedAt: new Date() } }),
+    db.classSession.updateMany({ where: { id: p.sessionId, presenterId: t.id }, data: { presenterId: null } }),
+  ]);
+}
+
+/** Hand the presenter role to a participant (a TA or a student: "show us what you found"), or take it back (null). */
+export async function setPresenter(db: Db, p: Participant, participantId: string | null): Promise<void> {
+  if (participantId !== null) await target(db, p, participantId);
+  await db.classSession.update({ where: { id: p.sessionId }, data: { presenterId: participantId } });
+}
+
+/** Make a student a TA (can present and moderate). */
+export async function promote(db: Db, p: Participant, participantId: string): Promise<void> {
+  const t = await target(db, p, participantId);
+  if (t.role !== "STUDENT") throw new AppError("CONFLICT", `participant ${participantId} is a ${t.role.toLowerCase()} already`);
+  await db.classParticipant.update({ where: { id: t.id }, data: { role: "TA" } });
+}
+
+export async function endSession(db: Db, p: Participant): Promise<void> {
+  await db.classSession.updateMany({ where: { id: p.sessionId, endedAt: null }, data: { endedAt: new Date(), presenterId: null } });
+}
+
+/**
+ * A participant's access to the session's dataset, as a workspace VIEWER restricted to that one
+ * dataset (`onlyDataset`): the explorer's reads and match runs accept it (access.ts CLASSROOM_DATA),
+ * nothing else does. Null when the credential names no active participant of a live session of
+ * this workspace on this dataset.
+ */
+export async function classroomDataAccess(db: Db, credential: ClassCredential | null, slug: string, datasetId: string | undefined): Promise<WorkspaceAccess | null> {
+  if (!credential) return null;
+  const p = await findParticipant(db, { userId: null, credential }, credential.s);
+  if (!p || (datasetId !== undefined && datasetId !== p.session.datasetId)) return null;
+  const ws = await db.workspace.findUnique({ where: { id: p.session.workspaceId }, select: { id: true, slug: true, name: true } });
+  if (!ws || ws.slug !== slug) return null;
+  return { workspace: ws, role: "VIEWER", onlyDataset: p.session.datasetId, participantId: p.id };
+}
+
+/** Sync role of a participant: the instructor OWNER, TAs and the presenter EDITOR (they write the shared view), students VIEWER (read-only). */
+export function syncRoleOf(p: { id: string; role: ClassRole }, presenterId: string | null): Role {
+  if (p.role === "INSTRUCTOR") return "OWNER";
+  return p.role === "TA" || p.id === presenterId ? "EDITOR" : "VIEWER";
+}
