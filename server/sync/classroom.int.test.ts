@@ -1,0 +1,110 @@
+/**
+ * A classroom session's room over real sockets: the presenter's writes reach every student, a
+ * student's writes are dropped, students' presence reaches the instructor only (never another
+ * student), and a removed student's socket is closed by the membership re-check.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { classRoomName, COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
+import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
+import { createTestSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
+import { syncRoleOf } from "../services/classroom/sessions";
+import { signSyncToken } from "../services/sync-tokens";
+import type { SyncServer } from "./server";
+
+const SECRET = "classroom-sync-secret-classroom-sync";
+let t: TestDatabase;
+let server: SyncServer;
+let port = 0;
+let room = "";
+const ids: Record<string, string> = {};
+const cleanup: (() => void)[] = [];
+
+beforeAll(async () => {
+  t = await freshDatabase();
+  await seedMembers(t.db, "wc", { teacher: "OWNER" });
+  const ds = await t.db.dataset.create({ data: { workspaceId: "wc", name: "d", status: "READY" }, select: { id: true } });
+  const s = await t.db.classSession.create({
+    data: {
+      workspaceId: "wc",
+      datasetId: ds.id,
+      code: "ACDEFGH",
+      title: "t",
+      archiveToken: "archive-token",
+      participants: { create: [{ userId: "teacher", name: "Teacher", role: "INSTRUCTOR" }, { name: "Ann", role: "STUDENT" }, { name: "Bob", role: "STUDENT" }] },
+    },
+    select: { id: true, participants: { select: { id: true, name: true } } },
+  });
+  for (const p of s.participants) ids[p.name] = p.id;
+  room = classRoomName(s.id);
+  server = createTestSyncServer(t.url, SECRET, { recheckMs: 200 });
+  port = await server.listen(0, "127.0.0.1");
+});
+afterAll(async () => {
+  for (const c of cleanup) c();
+  await server.close();
+  await t.drop();
+});
+
+function join(name: string) {
+  const role = syncRoleOf({ id: ids[name]!, role: name === "Teacher" ? "INSTRUCTOR" : "STUDENT" }, null);
+  const token = signSyncToken(SECRET, { u: ids[name]!, w: room, r: room, role, n: name });
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token, v: String(COLLAB_SCHEMA_VERSION) } });
+  cleanup.push(() => provider.destroy());
+  return { doc, provider };
+}
+
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Whose presence a client sees (the others', as the server stamped them). */
+const names = (p: WebsocketProvider) => [...p.awareness.getStates()].filter(([id]) => id !== p.awareness.clientID).map(([, s]) => (s as Presence).user.name).sort();
+
+describe("classroom room", () => {
+  it("one writer, many read-only listeners; students' presence goes to the staff only", async () => {
+    const teacher = join("Teacher");
+    const ann = join("Ann");
+    const bob = join("Bob");
+    await until(() => teacher.provider.synced && ann.provider.synced && bob.provider.synced, "all synced");
+    teacher.provider.awareness.setLocalState(presenceAt(10));
+    ann.provider.awareness.setLocalState(presenceAt(20));
+    bob.provider.awareness.setLocalState(presenceAt(30));
+    await until(() => names(teacher.provider).length === 2, "the teacher sees both students");
+    expect(names(teacher.provider)).toEqual(["Ann", "Bob"]);
+    // the presenter's view reaches the students
+    teacher.doc.getMap("view").set("position", 42);
+    await until(() => ann.doc.getMap("view").get("position") === 42 && bob.doc.getMap("view").get("position") === 42, "the presenter's write");
+    // a student's write is dropped (never merged, never broadcast); the next presenter write still arrives
+    ann.doc.getMap("view").set("position", 666);
+    teacher.doc.getMap("view").set("position", 43);
+    await until(() => bob.doc.getMap("view").get("position") === 43, "the second presenter write");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(teacher.doc.getMap("view").get("position")).toBe(43);
+    // a student sees the teacher's presence, never another student's — including after presence changes
+    bob.provider.awareness.setLocalState(presenceAt(31));
+    await until(() => (teacher.provider.awareness.getStates().get(bob.doc.clientID) as Presence | undefined)?.view?.position === 31, "Bob's move reaching the teacher");
+    expect(names(ann.provider)).toEqual(["Teacher"]);
+    expect(names(bob.provider)).toEqual(["Teacher"]);
+    // a late student gets the staff's presence only
+    const late = join("Ann");
+    await until(() => late.provider.synced && names(late.provider).includes("Teacher"), "the late joiner's first presence");
+    expect(names(late.provider)).toEqual(["Teacher"]);
+    late.provider.destroy();
+  });
+
+  it("a removed student's socket is closed by the re-check", async () => {
+    const bob = join("Bob");
+    const closed = new Promise<number>((r) => bob.provider.on("connection-close", (e) => r((e as { code: number } | null)?.code ?? 0)));
+    await until(() => bob.provider.synced, "Bob synced");
+    await t.db.classParticipant.update({ where: { id: ids.Bob! }, data: { removedAt: new Date() } });
+    expect(await closed).toBe(4403);
+  });
+});
