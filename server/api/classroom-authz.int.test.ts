@@ -96,7 +96,6 @@ describe("classroom sessions", () => {
     const st = await g.as.classroom.state({ sessionId: session.sessionId });
     expect(st.me).toMatchObject({ name: "Ada Guest", role: "STUDENT", guest: true });
     expect(st.participants).toEqual([]); // students do not see the list
-    expect(st.archivePath).toBeNull();
     // a forged or tampered credential is nothing
     expect(verifyClassCredential(SECRET, g.credential.replace(/.$/, (c) => (c === "A" ? "B" : "A")))).toBeNull();
     expect(verifyClassCredential("another-secret-another-secret-xx", g.credential)).toBeNull();

@@ -12,7 +12,7 @@ import "./room.css";
  * The realtime room around one dataset's explorer: connects, keeps our presence and the others'
  * presence, and shows the bar (who is here, follow, spotlight, notes) above the explorer.
  */
-export function DatasetRoom({ workspace, datasetId, children }: { workspace: string; datasetId: string; children: ReactNode }) {
+export function DatasetRoom({ workspace, datasetId, actions, children }: { workspace: string; datasetId: string; actions?: (canEdit: boolean) => ReactNode; children: ReactNode }) {
   // the room connects once the explorer has shown its first window (after-first-window.ts)
   const room = useRoom(workspace, datasetId, useAfterFirstWindow());
   const [plumbing] = useState<RoomPlumbing>(() => ({ local: new LocalPresence(), peers: new PeerStore(nextFrame) }));
@@ -26,7 +26,7 @@ export function DatasetRoom({ workspace, datasetId, children }: { workspace: str
   useEffect(() => () => plumbing.local.dispose(), [plumbing]);
   return (
     <PresenceProvider plumbing={plumbing}>
-      <RoomBar room={room} plumbing={plumbing} />
+      <RoomBar room={room} plumbing={plumbing} actions={actions} />
       {children}
     </PresenceProvider>
   );

@@ -1,8 +1,9 @@
 "use client";
-import { useEffect, useRef, useState } from "react";
-import { readSpotlight, ROOT, writeSpotlight, type Peer, type PresenceUser, type Spotlight } from "@statescope/collab";
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import { writeSpotlight, type Peer, type PresenceUser } from "@statescope/collab";
 import { NotesPanel } from "./notes-panel";
-import { describeView, initials, navigateToView, queryOf } from "./presence";
+import { describeView, initials, navigateToView } from "./presence";
+import { useFollowView, usePresentation, usePresenting } from "./presenter";
 import { usePeers, type RoomPlumbing } from "./room-context";
 import { SpotlightBanner } from "./spotlight-banner";
 import type { Room } from "./use-room";
@@ -30,14 +31,15 @@ function statusOf(room: Room | null, here: number): { cls: string; text: string 
  * the follow chip (Esc stops), the spotlight ("show everyone this view"), team notes, and why the
  * room closed when it did.
  */
-export function RoomBar({ room, plumbing }: { room: Room | null; plumbing: RoomPlumbing }) {
+export function RoomBar({ room, plumbing, actions }: { room: Room | null; plumbing: RoomPlumbing; actions?: (canEdit: boolean) => ReactNode }) {
   const peers = usePeers();
   const me = room?.me ?? null;
   const [following, setFollowing] = useState<{ id: string; name: string } | null>(null);
   const [menu, setMenu] = useState<string | null>(null);
   const [notesOpen, setNotesOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
-  const [spotlight, setSpotlight] = useState<Spotlight | null>(null);
+  // the spotlight is presenter mode (presenter.ts): the presenter keeps it current in the shared document
+  const spotlight = usePresentation(room?.doc);
   const menuRef = useRef<HTMLDivElement>(null);
   const live = room?.phase.kind === "live";
   const stopped = room?.phase.kind === "stopped" ? room.phase : null;
@@ -48,19 +50,14 @@ export function RoomBar({ room, plumbing }: { room: Room | null; plumbing: RoomP
   // our presence says whom we follow, so they see it
   useEffect(() => plumbing.local.setFollowing(following?.id ?? null), [plumbing, following]);
 
-  // follow: navigate to the leader's view whenever it changes
+  // follow: the presentation when we follow its presenter, else the leader's presence; one follow engine (presenter.ts)
   const leader = following ? peers.find((p) => p.user.id === following.id) : undefined;
-  const leaderQuery = leader?.view ? queryOf(leader.view) : null;
+  useFollowView(following && leader ? (spotlight?.by.id === following.id ? spotlight : leader.view) : null);
   useEffect(() => {
-    if (!following) return;
-    if (!leader) {
-      setFollowing(null);
-      setNotice(`${following.name} left the room: you stopped following.`);
-      return;
-    }
-    if (leader.view) navigateToView(leader.view, "replace");
-    // leaderQuery carries the view's identity (the peer objects are rebuilt on any presence change)
-  }, [following, leaderQuery, leader === undefined]);
+    if (!following || leader) return;
+    setFollowing(null);
+    setNotice(`${following.name} left the room: you stopped following.`);
+  }, [following, leader === undefined]);
 
   // a click outside an open avatar menu closes it
   useEffect(() => {
@@ -86,16 +83,6 @@ export function RoomBar({ room, plumbing }: { room: Room | null; plumbing: RoomP
     return () => document.removeEventListener("keydown", onKey, true);
   }, [following, menu]);
 
-  // the spotlight lives in the shared document
-  useEffect(() => {
-    if (!room) return;
-    const m = room.doc.getMap(ROOT.view);
-    const read = () => setSpotlight(readSpotlight(room.doc));
-    m.observe(read);
-    read();
-    return () => m.unobserve(read);
-  }, [room?.doc]);
-
   const follow = (p: { id: string; name: string }) => {
     setMenu(null);
     setFollowing(p);
@@ -113,6 +100,7 @@ export function RoomBar({ room, plumbing }: { room: Room | null; plumbing: RoomP
   const status = statusOf(room, peers.length);
   const canShow = editor && live && room?.canEdit;
   const mySpotlight = spotlight && me && spotlight.by.id === me.id;
+  usePresenting(room?.doc, plumbing.local, me, !!mySpotlight && !!canShow);
 
   return (
     <div className="collab" data-testid="collab">
@@ -205,6 +193,7 @@ export function RoomBar({ room, plumbing }: { room: Room | null; plumbing: RoomP
             Show everyone this view
           </button>
         )}
+        {actions?.(!!canShow)}
         <button type="button" className={`secondary small${notesOpen ? " on" : ""}`} onClick={() => setNotesOpen(!notesOpen)} aria-expanded={notesOpen} data-testid="notes-toggle">
           Team notes
         </button>

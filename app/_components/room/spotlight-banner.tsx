@@ -4,8 +4,8 @@ import type { Peer, PresenceUser, SharedView, Spotlight } from "@statescope/coll
 import { describeView, navigateToView } from "./presence";
 
 /**
- * "Show everyone this view": the banner for the spotlight in the shared document. It shows the
- * presenter's current view (their presence) while they are here and disappears when they leave;
+ * "Show everyone this view": the banner for the spotlight (presenter mode, presenter.ts) in the
+ * shared document. It shows the presenter's current view while they are here and disappears when they leave;
  * Follow is offered unless we already follow them; only the presenter or a workspace OWNER may
  * clear it (`canClear`).
  */
@@ -39,7 +39,8 @@ export function SpotlightBanner({
   }
   // the presenter left (or is not here yet): nothing to show
   if (!presenter || dismissed === spotlight.at) return null;
-  const view: SharedView = presenter.view ?? spotlight;
+  // the presenter keeps the presentation current while they present (presenter.ts)
+  const view: SharedView = spotlight;
   const followed = following === spotlight.by.id;
   return (
     <div className="collab-banner spotlight" role="status" data-testid="spotlight-banner" data-position={view.position}>

@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import * as Y from "yjs";
 import { Awareness } from "y-protocols/awareness";
 import { WebsocketProvider } from "y-websocket";
@@ -30,7 +30,7 @@ export interface Room {
   notice: string | null;
 }
 
-interface TokenOut {
+export interface TokenOut {
   room: string;
   token: string;
   url: string;
@@ -57,7 +57,18 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 10_000];
  */
 export function useRoom(workspace: string, datasetId: string, enabled = true): Room | null {
   const client = useTRPCClient();
+  return useTicketRoom(`${workspace}/${datasetId}`, () => client.sync.token.mutate({ workspace, datasetId }), enabled, "workspace");
+}
+
+/**
+ * A realtime room whose tickets come from `ticket` (a workspace dataset's room, or a classroom
+ * session's: `classroom.ticket`); `key` names the room (a new key connects anew); `where` names
+ * what one is removed from in the messages.
+ */
+export function useTicketRoom(key: string, ticket: () => Promise<TokenOut>, enabled = true, where: "workspace" | "class session" = "workspace"): Room | null {
   const [room, setRoom] = useState<Room | null>(null);
+  const ticketRef = useRef(ticket);
+  ticketRef.current = ticket;
 
   useEffect(() => {
     if (!enabled) return;
@@ -96,13 +107,13 @@ export function useRoom(workspace: string, datasetId: string, enabled = true): R
       set({ phase: { kind: "connecting" } });
       let t: TokenOut;
       try {
-        t = await client.sync.token.mutate({ workspace, datasetId });
+        t = await ticketRef.current();
       } catch (e) {
         const code = trpcCode(e);
         if (code === "FORBIDDEN" || code === "NOT_FOUND") {
           return everLive
-            ? stop(CLOSE_FORBIDDEN, "You were removed from this workspace", `${lastReason ?? errorMessage(e)}. Ask an owner to invite you again.`, false)
-            : stop(CLOSE_FORBIDDEN, "You cannot join this dataset's room", errorMessage(e), false);
+            ? stop(CLOSE_FORBIDDEN, `You were removed from this ${where}`, where === "workspace" ? `${lastReason ?? errorMessage(e)}. Ask an owner to invite you again.` : errorMessage(e), false)
+            : stop(CLOSE_FORBIDDEN, `You cannot join this ${where === "workspace" ? "dataset's room" : where}`, errorMessage(e), false);
         }
         if (code === "UNAUTHORIZED") return stop(CLOSE_UNAUTHENTICATED, "You are signed out", "Sign in again to work together.", true);
         return retry(`could not get a realtime token: ${errorMessage(e)}`);
@@ -159,7 +170,7 @@ export function useRoom(workspace: string, datasetId: string, enabled = true): R
         refusals++;
         if (refusals >= 2) {
           return code === CLOSE_FORBIDDEN
-            ? stop(code, everLive ? "You were removed from this workspace" : "You cannot join this dataset's room", why, false)
+            ? stop(code, everLive ? `You were removed from this ${where}` : `You cannot join this ${where === "workspace" ? "dataset's room" : where}`, why, false)
             : stop(code, "The realtime server did not accept this session", `${why}. Reload the page.`, true);
         }
         void connect();
@@ -177,7 +188,7 @@ export function useRoom(workspace: string, datasetId: string, enabled = true): R
       awareness.destroy();
       doc.destroy();
     };
-  }, [client, workspace, datasetId, enabled]);
+  }, [key, enabled, where]);
 
   return room;
 }

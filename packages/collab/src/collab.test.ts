@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { checkSchema, colorFor, COLLAB_SCHEMA_VERSION, memberColors, notesText, PALETTE, readPresence, readSpotlight, ROOT, writeSpotlight } from "./index";
+import { checkSchema, colorFor, COLLAB_SCHEMA_VERSION, memberColors, notesText, PALETTE, readClassControls, readPresence, readSpotlight, ROOT, writeClassControls, writeSpotlight } from "./index";
 
 const view = { source: "states::states1", position: 10, window: 60, brush: [12, 16] as [number, number], padding: [1, 0] as [number, number], threshold: 0.3, cells: [3, 17] };
 const user = { id: "u1", name: "Ada", color: "#1f77b4", role: "EDITOR" as const };
@@ -36,6 +36,38 @@ describe("collab schema", () => {
     notesText(a).insert(0, "depth cells: 3, 17");
     Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
     expect(notesText(b).toString()).toBe("depth cells: 3, 17");
+  });
+
+  it("a presenter's move writes only what changed: a few bytes per update, not the whole view", () => {
+    const a = new Y.Doc();
+    const b = new Y.Doc();
+    const sizes: number[] = [];
+    a.on("update", (u: Uint8Array) => {
+      sizes.push(u.length);
+      Y.applyUpdate(b, u);
+    });
+    const cells = Array.from({ length: 200 }, (_, i) => i * 3);
+    writeSpotlight(a, { ...view, cells, query: "x".repeat(500), by: { id: "u1", name: "Ada" }, at: 1 });
+    writeSpotlight(a, { ...view, cells, query: "x".repeat(500), position: 11, by: { id: "u1", name: "Ada" }, at: 1 });
+    expect(sizes[0]).toBeGreaterThan(800);
+    expect(sizes[1]).toBeLessThan(60);
+    expect(readSpotlight(b)).toMatchObject({ position: 11, cells, query: "x".repeat(500) });
+    // a field the new view lacks is gone, not left over
+    writeSpotlight(a, { ...view, position: 12, by: { id: "u1", name: "Ada" }, at: 1 });
+    expect(readSpotlight(b)?.query).toBeUndefined();
+    expect(sizes.length).toBe(3);
+    // unchanged: nothing is sent
+    writeSpotlight(a, { ...view, position: 12, by: { id: "u1", name: "Ada" }, at: 1 });
+    expect(sizes.length).toBe(3);
+  });
+
+  it("classroom controls default to nothing and round-trip", () => {
+    const a = new Y.Doc();
+    expect(readClassControls(a)).toEqual({ recall: 0, audience: 0 });
+    writeClassControls(a, { recall: 5, audience: 300 });
+    const b = new Y.Doc();
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    expect(readClassControls(b)).toEqual({ recall: 5, audience: 300 });
   });
 
   it("gives each user a stable palette colour", () => {

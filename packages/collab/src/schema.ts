@@ -27,10 +27,15 @@ export const CLOSE_SCHEMA_MISMATCH = 4426;
 export const ROOT = {
   /** Y.Map: { schemaVersion } */
   meta: "meta",
-  /** Y.Map: the spotlight — a view one member shows to everyone (an instructor's "look here"). */
+  /**
+   * Y.Map: the presentation — the view one member shows to everyone, kept current by its presenter
+   * while they present: a team's spotlight, a classroom's presenter mode (one mechanism).
+   */
   view: "view",
   /** Y.Text: the team's shared notes for this dataset. */
   notes: "notes",
+  /** Y.Map: a classroom session's controls, written by its staff: { recall, audience } (see ZClassControls). */
+  classroom: "classroom",
 } as const;
 
 /** Realtime room of a dataset. The sync server derives the same name from a token's claims. */
@@ -120,12 +125,39 @@ export function readSpotlight(doc: Y.Doc): Spotlight | null {
   return r.success ? r.data : null;
 }
 
-/** Replace the spotlight in one transaction (or clear it with null). */
+/**
+ * Replace the spotlight (the presentation) in one transaction, or clear it with null. Only the
+ * fields that changed are written, so a presenter moving 10 times a second sends a few bytes each
+ * time (a position), not the whole view.
+ */
 export function writeSpotlight(doc: Y.Doc, value: Spotlight | null): void {
   const m = doc.getMap(ROOT.view);
   doc.transact(() => {
-    m.clear();
-    if (value) for (const [k, v] of Object.entries(ZSpotlight.parse(value))) m.set(k, v);
+    if (!value) return m.clear();
+    const next = ZSpotlight.parse(value) as Record<string, unknown>;
+    for (const k of [...m.keys()]) if (!(k in next)) m.delete(k);
+    for (const [k, v] of Object.entries(next)) if (v !== undefined && JSON.stringify(m.get(k)) !== JSON.stringify(v)) m.set(k, v);
+  });
+}
+
+/** A classroom's controls: when staff last brought everyone back, and how many students are here. */
+export const ZClassControls = z.object({
+  /** ms since the epoch of the last "bring everyone back": a detached student returns when it changes. */
+  recall: z.number().default(0),
+  /** Students connected, as the staff's page counts them from presence (students see no one else's). */
+  audience: z.number().int().nonnegative().default(0),
+});
+export type ClassControls = z.infer<typeof ZClassControls>;
+
+export function readClassControls(doc: Y.Doc): ClassControls {
+  const r = ZClassControls.safeParse(doc.getMap(ROOT.classroom).toJSON());
+  return r.success ? r.data : { recall: 0, audience: 0 };
+}
+
+export function writeClassControls(doc: Y.Doc, patch: Partial<ClassControls>): void {
+  const m = doc.getMap(ROOT.classroom);
+  doc.transact(() => {
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined && m.get(k) !== v) m.set(k, v);
   });
 }
 

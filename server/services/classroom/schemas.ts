@@ -54,8 +54,6 @@ export const ZSessionState = z.object({
   students: z.number().int(),
   /** Everyone in the session, for instructors and TAs; empty for students. */
   participants: z.array(ZParticipantView),
-  /** The read-only archive link's path (/c/a/<token>), for everyone once the session ended, for staff always. */
-  archivePath: z.string().nullable(),
 });
 export type SessionState = z.infer<typeof ZSessionState>;
 

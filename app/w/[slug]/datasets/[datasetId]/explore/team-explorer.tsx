@@ -1,6 +1,7 @@
 "use client";
 import { useMemo } from "react";
 import { useAnalysisSlots } from "@/app/_components/analysis/analysis-slots";
+import { StartClassButton } from "@/app/_components/classroom/start-class";
 import type { ExplorerSlots } from "@/app/_components/explorer/slots";
 import type { FirstWindow } from "@/app/_components/explorer/first-window";
 import { ServerExplorer } from "@/app/_components/explorer/server-explorer";
@@ -44,7 +45,7 @@ export function TeamExplorer({
   );
   return (
     <RecordsProvider workspace={workspace} datasetId={datasetId} userId={userId}>
-      <DatasetRoom workspace={workspace} datasetId={datasetId}>
+      <DatasetRoom workspace={workspace} datasetId={datasetId} actions={(canEdit) => <StartClassButton workspace={workspace} datasetId={datasetId} enabled={canEdit} />}>
         <ServerExplorer workspace={workspace} datasetId={datasetId} initialInfo={initialInfo} firstWindow={firstWindow} slots={slots} />
       </DatasetRoom>
     </RecordsProvider>
