@@ -1,0 +1,321 @@
+/**
+ * `npm run bench:classroom`: issue 18's scale figures for one class session.
+ *
+ *   tsx tests/bench/classroom-bench.ts [--seconds 60] [--students 300,1000] [--hz 10] [--two-process 1000]
+ *
+ * Processes: the embedded PostgreSQL (.test-data/bench-classroom, BENCH_PG_PORT), real sync
+ * processes (`server/sync/main.ts`, as `npm run start:sync`), the app's tRPC stack in a web process
+ * (classroom-web.ts), and this process: the presenter (a y-websocket client with a Y.Doc that
+ * writes the presentation, as the presenter's page does) and N simulated students — protocol-level
+ * sockets without a Y.Doc, each joining as a guest exactly as a browser does (tRPC
+ * `classroom.join` → credential cookie → `classroom.ticket` → the class room's socket) and sending
+ * its presence once a second (following, where).
+ *
+ * Per scenario: all N students join at once while the presenter already presents at --hz view
+ * updates/s (join time = first join request → last socket admitted; latencies during the joins are
+ * kept apart), then --seconds of steady presenting. Latency = the presenter's local write of view
+ * update k → the frame carrying it arriving at a student's socket (its query holds a marker);
+ * delivered = received / (students × updates sent). Also: what the presenter sees of the students'
+ * presence, what a student sees of others' (the server sends students' presence to staff only),
+ * the sync process's CPU and memory.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import { resolve } from "node:path";
+import WebSocket from "ws";
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { classRoomName, COLLAB_SCHEMA_VERSION, writeSpotlight } from "@statescope/collab";
+import { createDb, type Db } from "@/server/db/client";
+import { ensureDatabase } from "@/server/db/embedded";
+import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
+import { startSession, endSession, findParticipant } from "@/server/services/classroom/sessions";
+import { signSyncToken } from "@/server/services/sync-tokens";
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+const SECONDS = Number(opt("--seconds", "60"));
+const SIZES = opt("--students", "300,1000").split(",").map(Number).filter((n) => n > 0);
+const HZ = Number(opt("--hz", "10"));
+const TWO_PROCESS = Number(opt("--two-process", "1000"));
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const SECRET = randomBytes(24).toString("base64url");
+const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Proc {
+  child: ChildProcess;
+  port: number;
+}
+
+async function spawnProc(script: string, env: Record<string, string>, ready: RegExp, name: string): Promise<Proc> {
+  const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env, NODE_ENV: "production" }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const port = await new Promise<number>((ok, fail) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.length > 100_000) out = out.slice(-10_000);
+      const m = ready.exec(out);
+      if (m) ok(Number(m[1]));
+    });
+    child.once("exit", (code) => fail(new Error(`${name} exited (${code}): ${out}`)));
+  });
+  log(`${name}: pid ${child.pid}, port ${port}`);
+  return { child, port };
+}
+
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
+}
+function pct(xs: number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
+}
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "–");
+const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
+
+const MARK_OPEN = Buffer.from("#@");
+const MARK_CLOSE = Buffer.from("@#");
+
+/** Latencies of presenter updates, split by whether the update was sent while students were joining. */
+class Recorder {
+  sent = new Map<number, { at: number; joining: boolean }>();
+  joining: number[] = [];
+  steady: number[] = [];
+  steadySent = 0;
+  frame(buf: Buffer): number {
+    const now = performance.now();
+    let n = 0;
+    for (let i = buf.indexOf(MARK_OPEN); i >= 0; ) {
+      const j = buf.indexOf(MARK_CLOSE, i + 2);
+      if (j < 0) break;
+      const s = this.sent.get(Number(buf.toString("latin1", i + 2, j)));
+      if (s) {
+        (s.joining ? this.joining : this.steady).push(now - s.at);
+        if (!s.joining) n++;
+      }
+      i = buf.indexOf(MARK_OPEN, j + 2);
+    }
+    return n;
+  }
+}
+
+interface Student {
+  ws: WebSocket;
+  awareness: awarenessProtocol.Awareness;
+  timer: NodeJS.Timeout;
+  /** Others' presence states this student has seen at most at once. */
+  maxOthers: number;
+}
+
+async function post<T>(web: number, proc: string, input: unknown, cookie?: string): Promise<{ body: T; cookie: string | null }> {
+  const r = await fetch(`http://127.0.0.1:${web}/api/trpc/${proc}`, { method: "POST", headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) }, body: JSON.stringify({ json: input }) });
+  const body = (await r.json()) as { result?: { data: { json: T } }; error?: { json?: { message?: string } } };
+  if (!r.ok || !body.result) throw new Error(`${proc}: HTTP ${r.status} ${body.error?.json?.message ?? ""}`);
+  return { body: body.result.data.json, cookie: r.headers.getSetCookie()[0]?.split(";")[0] ?? null };
+}
+
+/** One guest: join by code, ticket, socket; resolves when the server sent the first document bytes. */
+async function joinStudent(i: number, web: number, code: string, syncPort: number, sessionId: string, presenterId: string, rec: Recorder, received: number[]): Promise<Student> {
+  const joined = await post<{ sessionId: string }>(web, "classroom.join", { code, name: `Student ${i}` });
+  const ticket = await post<{ token: string; room: string }>(web, "classroom.ticket", { sessionId }, joined.cookie!);
+  const ws = new WebSocket(`ws://127.0.0.1:${syncPort}/${encodeURIComponent(ticket.body.room)}?token=${encodeURIComponent(ticket.body.token)}&v=${COLLAB_SCHEMA_VERSION}`);
+  const awareness = new awarenessProtocol.Awareness(new Y.Doc());
+  const student: Student = { ws, awareness, timer: setInterval(() => undefined, 1 << 30), maxOthers: 0 };
+  clearInterval(student.timer);
+  await new Promise<void>((ok, fail) => {
+    ws.once("message", () => ok());
+    ws.once("close", (c, r) => fail(new Error(`student ${i} closed: ${c} ${r.toString()}`)));
+    ws.once("error", fail);
+  });
+  ws.on("message", (data: Buffer) => {
+    received[i]! += rec.frame(data);
+    if (data[0] === 1) {
+      try {
+        const d = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        decoding.readVarUint(d);
+        awarenessProtocol.applyAwarenessUpdate(awareness, decoding.readVarUint8Array(d), "server");
+        student.maxOthers = Math.max(student.maxOthers, awareness.getStates().size - (awareness.getLocalState() ? 1 : 0));
+      } catch {
+        /* not ours to judge */
+      }
+    }
+  });
+  // presence once a second, as a student's page sends it: following the presenter, where they are
+  let pos = i % 400;
+  const send = () => {
+    if (ws.readyState !== ws.OPEN) return;
+    awareness.setLocalState({
+      schemaVersion: COLLAB_SCHEMA_VERSION,
+      user: { id: "x", name: "x", color: "#000000", role: "VIEWER" },
+      view: { source: "states::states1", position: pos++, window: 60, brush: null, padding: [0, 0], threshold: 0.3, cells: [1, 2, 3] },
+      following: presenterId,
+    });
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(awareness, [awareness.clientID]));
+    ws.send(encoding.toUint8Array(e));
+  };
+  send();
+  student.timer = setInterval(send, 1000);
+  return student;
+}
+
+interface Result {
+  name: string;
+  students: number;
+  joinMs: number;
+  joinP99: number;
+  steady: number[];
+  expected: number;
+  presenterSees: number;
+  studentsSeeMax: number;
+  presenceRate: number;
+  cpu: string;
+  rss: string;
+}
+
+async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof startSession>[2]; datasetId: string }, web: Proc, syncs: Proc[], n: number): Promise<Result> {
+  const name = `${n} students${syncs.length > 1 ? ` on ${syncs.length} sync processes (presenter on the first)` : ""}`;
+  const { sessionId, code } = await startSession(db, { userId: ctx.userId }, ctx.access, { datasetId: ctx.datasetId, title: name });
+  const me = (await findParticipant(db, { userId: ctx.userId, credential: null }, sessionId))!;
+  const room = classRoomName(sessionId);
+  // the presenter: the instructor's page (a Y.Doc through y-websocket), OWNER in the class room
+  const doc = new Y.Doc();
+  const presenter = new WebsocketProvider(`ws://127.0.0.1:${syncs[0]!.port}`, room, doc, {
+    WebSocketPolyfill: WebSocket as never,
+    disableBc: true,
+    params: { token: signSyncToken(SECRET, { u: me.id, w: room, r: room, role: "OWNER", n: "Instructor" }), v: String(COLLAB_SCHEMA_VERSION) },
+  });
+  await new Promise<void>((ok) => (presenter.synced ? ok() : presenter.once("sync", () => ok())));
+  presenter.awareness.setLocalState({ schemaVersion: COLLAB_SCHEMA_VERSION, user: { id: "x", name: "x", color: "#000000", role: "OWNER" }, view: null, following: null });
+  let presenceUpdates = 0;
+  presenter.awareness.on("update", ({ added, updated }: { added: number[]; updated: number[] }, origin: unknown) => {
+    if (origin !== "local") presenceUpdates += added.length + updated.length;
+  });
+  const rec = new Recorder();
+  let seq = 0;
+  let joining = true;
+  const at = Date.now();
+  const tick = setInterval(() => {
+    seq++;
+    rec.sent.set(seq, { at: performance.now(), joining });
+    if (!joining) rec.steadySent++;
+    writeSpotlight(doc, { source: "states::states1", position: seq, window: 60, brush: [seq, seq + 3], padding: [0, 0], threshold: 0.3, cells: [1, 2, 3], query: `s0=states%3A%3Astates1&pos=${seq}&k=#@${seq}@#`, by: { id: me.id, name: "Instructor" }, at });
+  }, 1000 / HZ);
+  await sleep(1000);
+  // every student joins at once, while the presenter presents
+  const received = new Array<number>(n).fill(0);
+  const t0 = performance.now();
+  const students = await Promise.all(Array.from({ length: n }, (_, i) => joinStudent(i, web.port, code, syncs[i % syncs.length]!.port, sessionId, me.id, rec, received)));
+  const joinMs = performance.now() - t0;
+  log(`${name}: all joined in ${joinMs.toFixed(0)} ms`);
+  await sleep(2000); // presence settles; updates sent before this were "during joins"
+  joining = false;
+  const cpu0 = syncs.map((p) => cpuSeconds(p.child.pid!));
+  const w0 = performance.now();
+  presenceUpdates = 0;
+  await sleep(SECONDS * 1000);
+  joining = true; // stop counting new steady updates
+  const wall = (performance.now() - w0) / 1000;
+  const presenceRate = presenceUpdates / wall;
+  await sleep(1500); // the last updates arrive
+  clearInterval(tick);
+  const cpu = syncs.map((p, i) => `${(((cpuSeconds(p.child.pid!) - cpu0[i]!) / wall) * 100).toFixed(0)}%`).join(" + ");
+  const rss = syncs.map((p) => `${rssMb(p.child.pid!).toFixed(0)} MB`).join(" + ");
+  const presenterSees = [...presenter.awareness.getStates().values()].filter((s) => (s as { user?: { role?: string } }).user?.role === "VIEWER").length;
+  const studentsSeeMax = Math.max(...students.map((s) => s.maxOthers));
+  for (const s of students) {
+    clearInterval(s.timer);
+    s.ws.close();
+    s.awareness.destroy();
+  }
+  presenter.destroy();
+  await endSession(db, me);
+  const joinSamples = rec.joining;
+  return { name, students: n, joinMs, joinP99: pct(joinSamples, 0.99), steady: rec.steady, expected: rec.steadySent * n, presenterSees, studentsSeeMax, presenceRate, cpu, rss };
+}
+
+async function main() {
+  await ensurePrismaClient(log);
+  const handle = await ensureDatabase({ dataDir: resolve(ROOT, ".test-data/bench-classroom"), preferredPort: Number(process.env.BENCH_PG_PORT ?? 54660), log });
+  const procs: Proc[] = [];
+  try {
+    await migrate(handle.url, log);
+    const db = createDb(handle.url);
+    const user = await db.user.upsert({ where: { email: "instructor@classroom.bench" }, create: { email: "instructor@classroom.bench", name: "Instructor" }, update: {}, select: { id: true } });
+    const ws = await db.workspace.upsert({ where: { slug: "bench-classroom" }, create: { slug: "bench-classroom", name: "classroom bench" }, update: {}, select: { id: true, slug: true, name: true } });
+    await db.membership.upsert({ where: { workspaceId_userId: { workspaceId: ws.id, userId: user.id } }, create: { workspaceId: ws.id, userId: user.id, role: "OWNER" }, update: {} });
+    const ds = (await db.dataset.findFirst({ where: { workspaceId: ws.id }, select: { id: true } })) ?? (await db.dataset.create({ data: { workspaceId: ws.id, name: "bench", status: "READY" }, select: { id: true } }));
+    // earlier runs' rooms and rate-limit counters
+    await db.syncUpdate.deleteMany({ where: { room: { startsWith: "class:" } } });
+    await db.rateLimitBucket.deleteMany({ where: { key: { startsWith: "class:" } } });
+    const env = { DATABASE_URL: handle.url, AUTH_SECRET: SECRET, SYNC_HOST: "127.0.0.1" };
+    const web = await spawnProc("tests/bench/classroom-web.ts", { ...env, SYNC_PORT: "1" }, /listening on http:\/\/127\.0\.0\.1:(\d+)/, "web");
+    procs.push(web);
+    const a = await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, "sync A");
+    procs.push(a);
+    const ctx = { userId: user.id, access: { workspace: ws, role: "OWNER" as const }, datasetId: ds.id };
+    process.setMaxListeners(0);
+    const results: Result[] = [];
+    for (const n of SIZES) results.push(await scenario(db, ctx, web, [a], n));
+    if (TWO_PROCESS > 0) {
+      const b = await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, "sync B");
+      procs.push(b);
+      results.push(await scenario(db, ctx, web, [a, b], TWO_PROCESS));
+    }
+    await db.$disconnect();
+    console.log(`Statescope classroom benchmark — node ${process.version}; presenter ${HZ} view updates/s; ${SECONDS} s steady after all students joined; students are protocol-level guests (join → ticket → socket, presence 1/s) in the bench process; sync and web in their own processes`);
+    console.log("latency = presenter's local write of a view update → the frame carrying it at a student's socket; targets: p99 ≤ 30 ms (300), ≤ 60 ms (1,000), 100% delivered, 1,000 joined ≤ 5 s");
+    console.log("");
+    console.log(row(["scenario", "joined in", "p99 during joins", "steady deliveries", "p50 ms", "p90 ms", "p99 ms", "max ms", "presenter sees", "a student sees", "presence at presenter", "sync CPU", "sync RSS"]));
+    console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
+    for (const r of results) {
+      const missing = r.expected - r.steady.length;
+      console.log(
+        row([
+          r.name,
+          `${(r.joinMs / 1000).toFixed(2)} s`,
+          f1(r.joinP99),
+          `${r.steady.length}/${r.expected} (${((100 * r.steady.length) / Math.max(1, r.expected)).toFixed(2)}%${missing > 0 ? `, ${missing} missing` : ""})`,
+          f1(pct(r.steady, 0.5)),
+          f1(pct(r.steady, 0.9)),
+          f1(pct(r.steady, 0.99)),
+          f1(pct(r.steady, 1)),
+          `${r.presenterSees}/${r.students} students`,
+          `${r.studentsSeeMax} other(s)`,
+          `${r.presenceRate.toFixed(0)} updates/s`,
+          r.cpu,
+          r.rss,
+        ]),
+      );
+    }
+    console.log("");
+    console.log(`bench process RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB; machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+  } finally {
+    await Promise.all(procs.map((p) => new Promise<void>((ok) => (p.child.exitCode !== null ? ok() : (p.child.once("exit", () => ok()), p.child.kill("SIGTERM"))))));
+    await handle.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

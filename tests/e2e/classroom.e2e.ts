@@ -1,0 +1,139 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { importDemoProject, signInDemo } from "./helpers";
+
+/**
+ * A live class through the real app and sync server: the instructor (the demo owner) starts a
+ * session from the dataset's room bar and gets a code, a link and a QR code; two guests join by
+ * code (the form and the link) and one signed-in student who is not a member of the workspace;
+ * students follow the presenter, one detaches and returns, the instructor brings everyone back;
+ * guests reach the session's dataset and nothing else (tRPC and the states route, directly);
+ * the instructor ends the session and the students are told.
+ */
+const SOURCE = "states::states1";
+let datasetId = "";
+let otherDatasetId = "";
+
+test.beforeAll(async () => {
+  datasetId = await importDemoProject(400, "class_books");
+  otherDatasetId = await importDemoProject(60, "class_other");
+});
+
+async function jumpTo(page: Page, step: number) {
+  await page.getByLabel("Jump to position").fill(String(step));
+  await page.getByLabel("Jump to position").press("Enter");
+}
+
+async function student(browser: Browser, width = 1440): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => {
+    throw e;
+  });
+  return page;
+}
+
+test("instructor + three students: join by code, follow, detach/return, bring back, guest scope, end", async ({ browser, page: teacher }) => {
+  test.setTimeout(300_000);
+  await teacher.setViewportSize({ width: 1440, height: 1000 });
+  await signInDemo(teacher);
+  await teacher.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent(SOURCE)}`);
+  await expect(teacher.getByTestId("class-start")).toBeEnabled({ timeout: 30_000 });
+  await teacher.getByTestId("class-start").click();
+  await expect(teacher.getByTestId("presenter-screen")).toBeVisible();
+  const code = (await teacher.getByTestId("class-code-value").textContent())!.trim();
+  expect(code).toMatch(/^[ACDEFGHJKMNPQRTUVWXY34679]{7}$/);
+  await expect(teacher.getByTestId("class-qr").locator("svg")).toBeVisible();
+  await expect(teacher.getByTestId("class-presenting")).toBeVisible();
+  const sessionUrl = teacher.url();
+
+  // guest 1 types the code (lower case, with a space) on /c
+  const g1 = await student(browser);
+  await g1.goto("/c");
+  await g1.getByTestId("class-code").fill(`${code.slice(0, 3).toLowerCase()} ${code.slice(3)}`);
+  await g1.getByTestId("class-name").fill("Gina Guest");
+  await g1.getByTestId("class-join-submit").click();
+  await expect(g1.getByTestId("student-screen")).toBeVisible();
+  // guest 2 opens the link (the QR code's target), on a phone
+  const g2 = await student(browser, 390);
+  await g2.goto(`/c/${code}`);
+  await g2.getByTestId("class-name").fill("Gus Guest");
+  await g2.getByTestId("class-join-submit").click();
+  await expect(g2.getByTestId("student-screen")).toBeVisible();
+  // a signed-in student with an account but no membership in the workspace
+  const s3 = await student(browser);
+  const email = `sam-${Date.now().toString(36)}@e2e.test`;
+  await s3.goto("/signup");
+  await s3.getByLabel("Name (optional)").fill("Sam Signed");
+  await s3.getByLabel("Email").fill(email);
+  await s3.getByLabel(/^Password/).fill("sam-password-1");
+  await s3.getByRole("button", { name: "Create account" }).click();
+  await expect(s3).toHaveURL(/\/w$/);
+  await s3.goto(`/c/${code}`);
+  await expect(s3.getByText("You join with your account.")).toBeVisible();
+  await s3.getByTestId("class-join-submit").click();
+  await expect(s3.getByTestId("student-screen")).toBeVisible();
+  const students = [g1, g2, s3];
+
+  // the instructor sees three students, all following; students see a count, no one else's presence
+  await expect(teacher.getByTestId("class-students")).toContainText("3 students here");
+  await expect(teacher.getByTestId("class-detached")).toHaveText("everyone follows");
+  for (const s of students) await expect(s.getByTestId("class-audience")).toHaveText("3 in class");
+
+  // students follow the presenter
+  await jumpTo(teacher, 250);
+  await expect(teacher.getByTestId("window-label")).toContainText("steps 247–");
+  for (const s of students) {
+    await expect(s.getByTestId("class-following")).toContainText("Following Demo researcher");
+    await expect(s.getByTestId("window-label")).toContainText("steps 247–");
+  }
+  await teacher.screenshot({ path: "test-results/classroom-presenter-1440.png" });
+  await g1.screenshot({ path: "test-results/classroom-student-1440.png" });
+  await g2.screenshot({ path: "test-results/classroom-student-phone.png", fullPage: true });
+
+  // Gina detaches (explores on her own), and returns in one click
+  await jumpTo(g1, 40);
+  await expect(g1.getByTestId("class-detached-me")).toBeVisible();
+  await expect(g1.getByTestId("window-label")).toContainText("steps 37–");
+  await expect(teacher.getByTestId("class-detached")).toContainText("1 exploring on their own: Gina Guest");
+  await jumpTo(teacher, 300);
+  await expect(g1.getByTestId("window-label")).toContainText("steps 37–"); // detached: stays
+  await expect(g2.getByTestId("window-label")).toContainText("steps 297–");
+  await g1.getByTestId("class-return").click();
+  await expect(g1.getByTestId("window-label")).toContainText("steps 297–");
+  await expect(teacher.getByTestId("class-detached")).toHaveText("everyone follows");
+
+  // Gus and Sam detach; the instructor brings everyone back
+  await jumpTo(g2, 100);
+  await jumpTo(s3, 120);
+  await expect(teacher.getByTestId("class-detached")).toContainText("2 exploring on their own");
+  await teacher.screenshot({ path: "test-results/classroom-presenter-detached-1440.png" });
+  await teacher.getByTestId("class-bring-back").click();
+  for (const s of students) await expect(s.getByTestId("window-label")).toContainText("steps 297–");
+  await expect(teacher.getByTestId("class-detached")).toHaveText("everyone follows");
+
+  // a guest reaches the session's dataset and nothing else: tRPC and the states route, directly
+  const states = (ds: string) => g1.request.get(`/api/w/demo/datasets/${ds}/states?source=${encodeURIComponent(SOURCE)}&from=0&to=4`);
+  expect((await states(datasetId)).status()).toBe(200);
+  expect((await states(otherDatasetId)).status()).toBe(401);
+  const q = (proc: string, input: unknown) => g1.request.get(`/api/trpc/${proc}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
+  expect((await q("dataset.get", { workspace: "demo", datasetId })).status()).toBe(200);
+  expect((await q("dataset.get", { workspace: "demo", datasetId: otherDatasetId })).status()).toBe(401);
+  expect((await q("dataset.list", { workspace: "demo" })).status()).toBe(401);
+  expect((await q("hypothesis.list", { workspace: "demo", datasetId })).status()).toBe(401);
+  expect((await q("comment.threads", { workspace: "demo", datasetId })).status()).toBe(401);
+  expect((await q("workspace.members", { workspace: "demo" })).status()).toBe(401);
+  const post = (proc: string, input: unknown) => g1.request.post(`/api/trpc/${proc}`, { data: { json: input }, headers: { origin: new URL(g1.url()).origin } });
+  expect((await post("sync.token", { workspace: "demo", datasetId })).status()).toBe(401);
+  expect((await post("classroom.end", { sessionId: new URL(sessionUrl).pathname.split("/").pop() })).status()).toBe(403);
+  // the signed-in student is no member either: the workspace's pages refuse them
+  await s3.goto(`/w/demo/datasets/${datasetId}/explore`);
+  await expect(s3.getByRole("alert")).toContainText('you are not a member of workspace "demo"');
+  await s3.goto(sessionUrl);
+  await expect(s3.getByTestId("student-screen")).toBeVisible();
+
+  // the instructor ends the session: the students are told
+  teacher.once("dialog", (d) => void d.accept());
+  await teacher.getByTestId("class-end").click();
+  for (const s of [g1, g2]) await expect(s.getByTestId("class-ended")).toBeVisible({ timeout: 20_000 });
+  expect((await states(datasetId)).status()).toBe(401);
+});
