@@ -94,6 +94,10 @@ export const PROCEDURE_ACCESS = {
   "classroom.remove": "session",
   "classroom.present": "session",
   "classroom.promote": "session",
+  "classroom.pose": "session",
+  "classroom.tasks": "session",
+  "classroom.answer": "session",
+  "classroom.reveal": "session",
   "classroom.end": "session",
 } as const satisfies Record<string, Access>;
 
@@ -109,6 +113,10 @@ export const SESSION_ACCESS = {
   "classroom.remove": "TA",
   "classroom.present": "TA",
   "classroom.promote": "INSTRUCTOR",
+  "classroom.pose": "TA",
+  "classroom.tasks": "STUDENT",
+  "classroom.answer": "STUDENT",
+  "classroom.reveal": "TA",
   "classroom.end": "INSTRUCTOR",
 } as const satisfies Record<string, ClassRole>;
 

@@ -115,8 +115,9 @@ describe("classroom sessions", () => {
       if (access === "session") {
         // their own session: students' procedures only
         const min = SESSION_ACCESS[path as keyof typeof SESSION_ACCESS] as ClassRole;
-        want = CLASS_ROLE_RANK[min] <= CLASS_ROLE_RANK.STUDENT ? "ok" : "FORBIDDEN";
-        input = { sessionId: session.sessionId, participantId: g.participantId, locked: true };
+        // past the session check: answering a task that does not exist is NOT_FOUND
+        want = CLASS_ROLE_RANK[min] > CLASS_ROLE_RANK.STUDENT ? "FORBIDDEN" : path === "classroom.answer" ? "NOT_FOUND" : "ok";
+        input = { sessionId: session.sessionId, participantId: g.participantId, locked: true, taskId: "no-such-task", choice: 0, kind: "POLL", prompt: "x", options: ["a", "b"] };
       } else if (CLASSROOM_DATA.has(path) && inputs[path]) {
         want = "ok";
         input = { workspace: a.ws, ...inputs[path] };
@@ -161,6 +162,48 @@ describe("classroom sessions", () => {
     expect(await participantSyncRoles(t.db, [{ workspaceId: `class:${session.sessionId}`, userId: g.participantId }, { workspaceId: "class:other", userId: g.participantId }])).toEqual(["VIEWER", null]);
     for (const r of ["INSTRUCTOR", "TA", "STUDENT"] as const) expect(syncRoleOf({ id: "x", role: r }, null)).toBe(CLASS_SYNC_ROLES[r]);
     expect(syncRoleOf({ id: "x", role: "STUDENT" }, "x")).toBe(CLASS_SYNC_ROLES.presenter);
+  });
+
+  it("tasks: posed by staff, answered once per student (again replaces), aggregate live for staff, revealed to students; polls", async () => {
+    const staff = member(a.users.owner);
+    const sid = session.sessionId;
+    const ann = await guest("Ann Answer");
+    const bob = await guest("Bob Answer");
+    expect(await code(ann.as.classroom.pose({ sessionId: sid, kind: "VIEW", prompt: "x" }))).toBe("FORBIDDEN");
+    const { taskId } = await staff.classroom.pose({ sessionId: sid, kind: "VIEW", prompt: "Brush a range where a cell tracks nesting depth" });
+    const answer = { sessionId: sid, taskId, source: SOURCE, range: [10, 20] as [number, number], cells: [3, 1, 3], threshold: 0.3, text: "cell 3!" };
+    await ann.as.classroom.answer(answer);
+    await ann.as.classroom.answer(answer); // a retried request
+    await ann.as.classroom.answer({ ...answer, range: [12, 22] }); // a changed mind replaces it
+    await bob.as.classroom.answer({ ...answer, range: [300, 310], cells: [1, 3], text: "" });
+    expect(await code(bob.as.classroom.answer({ ...answer, range: [390, 401] }))).toBe("BAD_REQUEST");
+    expect(await t.db.classAnswer.count({ where: { taskId } })).toBe(2);
+    // students: their own answer, no aggregate, nobody else's answers
+    let mine = (await ann.as.classroom.tasks({ sessionId: sid })).find((x) => x.id === taskId)!;
+    expect(mine.mine).toMatchObject({ range: [12, 22], cells: [1, 3], text: "cell 3!" });
+    expect(mine.aggregate).toBeNull();
+    expect(mine.answers).toEqual([]);
+    // staff: the aggregate and the list, live
+    const seen = (await staff.classroom.tasks({ sessionId: sid })).find((x) => x.id === taskId)!;
+    expect(seen.aggregate).toMatchObject({ answers: 2, agreement: { cells: [1, 3], count: 2 } });
+    expect(seen.aggregate!.cells).toEqual([{ cell: 1, count: 2 }, { cell: 3, count: 2 }]);
+    expect(seen.answers.map((x) => x.name).sort()).toEqual(["Ann Answer", "Bob Answer"]);
+    expect(await code(ann.as.classroom.reveal({ sessionId: sid, taskId }))).toBe("FORBIDDEN");
+    await staff.classroom.reveal({ sessionId: sid, taskId });
+    mine = (await ann.as.classroom.tasks({ sessionId: sid })).find((x) => x.id === taskId)!;
+    expect(mine.aggregate?.answers).toBe(2);
+    expect(mine.answers).toEqual([]); // revealed as an aggregate, not as names
+    // a poll
+    const poll = await staff.classroom.pose({ sessionId: sid, kind: "POLL", prompt: "Which gate saturates first?", options: ["input", "forget", "output"] });
+    await ann.as.classroom.answer({ sessionId: sid, taskId: poll.taskId, choice: 1 });
+    await bob.as.classroom.answer({ sessionId: sid, taskId: poll.taskId, choice: 1 });
+    expect(await code(bob.as.classroom.answer({ sessionId: sid, taskId: poll.taskId, choice: 3 }))).toBe("BAD_REQUEST");
+    expect((await staff.classroom.tasks({ sessionId: sid })).find((x) => x.id === poll.taskId)!.aggregate!.votes).toEqual([0, 2, 0]);
+    // another session's task is not answerable from here
+    const other = await staff.classroom.start({ workspace: a.ws, datasetId: a.datasetId });
+    const foreign = await staff.classroom.pose({ sessionId: other.sessionId, kind: "POLL", prompt: "x", options: ["a", "b"] });
+    expect(await code(ann.as.classroom.answer({ sessionId: sid, taskId: foreign.taskId, choice: 0 }))).toBe("NOT_FOUND");
+    expect(await code(ann.as.classroom.answer({ sessionId: other.sessionId, taskId: foreign.taskId, choice: 0 }))).toBe("FORBIDDEN");
   });
 
   it("removing a guest, locking and ending revoke at once", async () => {

@@ -69,3 +69,56 @@ ALTER TABLE "ClassParticipant" ADD CONSTRAINT "ClassParticipant_sessionId_fkey" 
 
 -- AddForeignKey
 ALTER TABLE "ClassParticipant" ADD CONSTRAINT "ClassParticipant_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- CreateEnum
+CREATE TYPE "ClassTaskKind" AS ENUM ('VIEW', 'POLL');
+
+-- CreateTable
+CREATE TABLE "ClassTask" (
+    "id" TEXT NOT NULL,
+    "sessionId" TEXT NOT NULL,
+    "kind" "ClassTaskKind" NOT NULL,
+    "prompt" TEXT NOT NULL,
+    "options" TEXT[],
+    "closesAt" TIMESTAMP(3),
+    "revealedAt" TIMESTAMP(3),
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "ClassTask_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "ClassAnswer" (
+    "id" TEXT NOT NULL,
+    "taskId" TEXT NOT NULL,
+    "participantId" TEXT NOT NULL,
+    "source" TEXT,
+    "start" INTEGER,
+    "end" INTEGER,
+    "cells" INTEGER[],
+    "threshold" DOUBLE PRECISION,
+    "choice" INTEGER,
+    "text" TEXT NOT NULL DEFAULT '',
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "ClassAnswer_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "ClassTask_sessionId_createdAt_idx" ON "ClassTask"("sessionId", "createdAt");
+
+-- CreateIndex
+CREATE INDEX "ClassAnswer_participantId_idx" ON "ClassAnswer"("participantId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "ClassAnswer_taskId_participantId_key" ON "ClassAnswer"("taskId", "participantId");
+
+-- AddForeignKey
+ALTER TABLE "ClassTask" ADD CONSTRAINT "ClassTask_sessionId_fkey" FOREIGN KEY ("sessionId") REFERENCES "ClassSession"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "ClassAnswer" ADD CONSTRAINT "ClassAnswer_taskId_fkey" FOREIGN KEY ("taskId") REFERENCES "ClassTask"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "ClassAnswer" ADD CONSTRAINT "ClassAnswer_participantId_fkey" FOREIGN KEY ("participantId") REFERENCES "ClassParticipant"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { AppError } from "@statescope/core";
 import { env } from "@/server/env";
 import { classCookie } from "@/server/services/classroom/credential";
-import { ZJoined, ZJoinSession, ZParticipantId, ZSessionState, ZStartedSession, ZStartSession } from "@/server/services/classroom/schemas";
+import { ZAnswer, ZAnswerView, ZJoined, ZJoinSession, ZParticipantId, ZPoseTask, ZSessionState, ZStartedSession, ZStartSession, ZTaskView } from "@/server/services/classroom/schemas";
+import * as tasks from "@/server/services/classroom/tasks";
 import * as sessions from "@/server/services/classroom/sessions";
 import { issueClassTicket } from "@/server/services/classroom/sync";
 import { ZRoomTicket } from "@/server/services/sync-tokens";
@@ -66,6 +67,29 @@ export const classroomRouter = router({
     .input(z.object({ participantId: ZParticipantId }))
     .output(ok)
     .mutation(async ({ ctx, input }) => (await sessions.promote(ctx.db, ctx.participant, input.participantId), { ok: true as const })),
+
+  /** Pose a question (answer with a view) or a quick poll to the class. */
+  pose: sessionProcedure("TA")
+    .input(ZPoseTask)
+    .output(z.object({ taskId: z.string() }))
+    .mutation(({ ctx, input }) => tasks.poseTask(ctx.db, ctx.participant, input)),
+
+  /** The session's tasks with the caller's answers; staff see every answer and the aggregate, students once revealed. */
+  tasks: sessionProcedure("STUDENT")
+    .output(z.array(ZTaskView))
+    .query(({ ctx }) => tasks.listTasks(ctx.db, ctx.participant)),
+
+  /** Answer a task; answering again replaces the answer (a retried request stores one). */
+  answer: sessionProcedure("STUDENT")
+    .input(ZAnswer)
+    .output(ZAnswerView)
+    .mutation(({ ctx, input }) => tasks.submitAnswer(ctx.db, ctx.participant, input)),
+
+  /** Show a task's aggregate to the students. */
+  reveal: sessionProcedure("TA")
+    .input(z.object({ taskId: z.string().min(1).max(64) }))
+    .output(ok)
+    .mutation(async ({ ctx, input }) => (await tasks.revealTask(ctx.db, ctx.participant, input.taskId), { ok: true as const })),
 
   end: sessionProcedure("INSTRUCTOR")
     .output(ok)

@@ -59,3 +59,65 @@ export type SessionState = z.infer<typeof ZSessionState>;
 
 export const ZSessionRef = z.object({ sessionId: ZSessionId });
 export const ZSessionTarget = ZSessionRef.extend({ participantId: ZParticipantId });
+
+export const ZPoseTask = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("VIEW"), prompt: z.string().trim().min(1, "write the question").max(500), seconds: z.number().int().min(10).max(3600).optional() }),
+  z.object({
+    kind: z.literal("POLL"),
+    prompt: z.string().trim().min(1, "write the question").max(500),
+    options: z.array(z.string().trim().min(1).max(120)).min(2, "a poll needs at least two choices").max(8),
+    seconds: z.number().int().min(10).max(3600).optional(),
+  }),
+]);
+
+/** An answer: a view (range, cells, threshold, taken from the student's view in one click) or a poll choice; optional text. */
+export const ZAnswer = z.object({
+  taskId: z.string().min(1).max(64),
+  source: z.string().min(1).max(200).optional(),
+  range: z.tuple([z.number().int().nonnegative(), z.number().int().positive()]).optional(),
+  cells: z.array(z.number().int().nonnegative()).max(256).optional(),
+  threshold: z.number().finite().optional(),
+  choice: z.number().int().nonnegative().max(7).optional(),
+  text: z.string().trim().max(500).optional(),
+});
+export type Answer = z.infer<typeof ZAnswer>;
+
+export const ZAggregate = z.object({
+  answers: z.number().int(),
+  cells: z.array(z.object({ cell: z.number().int(), count: z.number().int() })),
+  density: z.array(z.number().int()),
+  agreement: z.object({ cells: z.array(z.number().int()), count: z.number().int() }).nullable(),
+  votes: z.array(z.number().int()),
+});
+
+export const ZAnswerView = z.object({
+  id: z.string(),
+  participantId: z.string(),
+  name: z.string(),
+  source: z.string().nullable(),
+  range: z.tuple([z.number(), z.number()]).nullable(),
+  cells: z.array(z.number()),
+  threshold: z.number().nullable(),
+  choice: z.number().nullable(),
+  text: z.string(),
+});
+export type AnswerView = z.infer<typeof ZAnswerView>;
+
+export const ZTaskView = z.object({
+  id: z.string(),
+  kind: z.enum(["VIEW", "POLL"]),
+  prompt: z.string(),
+  options: z.array(z.string()),
+  closesAt: z.date().nullable(),
+  revealed: z.boolean(),
+  createdAt: z.date(),
+  /** The caller's own answer. */
+  mine: ZAnswerView.nullable(),
+  /** Staff always; students once revealed. */
+  aggregate: ZAggregate.nullable(),
+  /** Every answer with its author: staff only. */
+  answers: z.array(ZAnswerView),
+  /** Students in the session (for "12 of 30 answered"). */
+  students: z.number().int(),
+});
+export type TaskView = z.infer<typeof ZTaskView>;
