@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { importDemoProject, signInDemo } from "./helpers";
+import { brush, importDemoProject, signInDemo } from "./helpers";
 
 /**
  * A live class through the real app and sync server: the instructor (the demo owner) starts a
@@ -110,6 +110,55 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   await teacher.getByTestId("class-bring-back").click();
   for (const s of students) await expect(s.getByTestId("window-label")).toContainText("steps 297–");
   await expect(teacher.getByTestId("class-detached")).toHaveText("everyone follows");
+
+  // a task: posed by the instructor, answered by all three with their views, the aggregate appears live, then revealed
+  await teacher.getByTestId("pose-prompt").fill("Brush a range where some cell switches on");
+  await teacher.getByTestId("pose-submit").click();
+  await expect(teacher.getByTestId("staff-answer-count")).toHaveText("0 of 3 answered");
+  const ranges: Array<[number, number]> = [[300, 304], [301, 305], [310, 313]];
+  for (const [i, s] of students.entries()) {
+    await expect(s.getByTestId("student-task")).toContainText("Brush a range where some cell switches on");
+    await brush(s, ranges[i]![0], ranges[i]![1]);
+    await expect(s.getByTestId("class-detached-me")).toBeVisible();
+    await s.getByTestId("answer-submit").click();
+    await expect(s.getByTestId("my-answer")).toContainText(`tokens ${ranges[i]![0]}–${ranges[i]![1] - 1}`);
+    await expect(s.getByTestId("revealed")).toHaveCount(0);
+  }
+  await expect(teacher.getByTestId("staff-answer-count")).toHaveText("3 of 3 answered");
+  await expect(teacher.getByTestId("class-aggregate")).toHaveAttribute("data-answers", "3");
+  await expect(teacher.getByTestId("class-density")).toBeVisible();
+  await expect(teacher.getByTestId("answer-Gina Guest")).toBeVisible();
+  await teacher.screenshot({ path: "test-results/classroom-presenter-task-1440.png" });
+  await teacher.getByTestId("task-reveal").click();
+  for (const s of students) await expect(s.getByTestId("revealed")).toContainText("What the class answered (3)");
+  await g1.screenshot({ path: "test-results/classroom-student-revealed-1440.png" });
+
+  // spotlight one answer (anonymised) on everyone's screen: everyone back first
+  await teacher.getByTestId("class-bring-back").click();
+  await teacher.getByTestId("answer-Sam Signed").getByTestId("answer-spotlight").click();
+  await expect(teacher.getByTestId("class-spotlighting")).toHaveText("● Everyone sees a student's answer");
+  for (const s of students) {
+    await expect(s.getByTestId("class-following")).toContainText("Everyone sees a student's answer");
+    await expect(s.getByTestId("window-label")).toContainText("steps 302–");
+  }
+  await teacher.getByTestId("class-resume").click();
+  for (const s of students) await expect(s.getByTestId("class-following")).toContainText("Following Demo researcher");
+
+  // a quick poll
+  await teacher.getByTestId("pose-kind").selectOption("POLL");
+  await teacher.getByTestId("pose-prompt").fill("Which gate saturates first?");
+  await teacher.getByTestId("pose-options").fill("input\nforget\noutput");
+  await teacher.getByTestId("pose-submit").click();
+  for (const [i, s] of students.entries()) {
+    await expect(s.getByTestId("student-task")).toContainText("Which gate saturates first?");
+    await s.getByTestId(`poll-option-${i === 2 ? 2 : 1}`).click();
+    await expect(s.getByTestId("my-answer")).toBeVisible();
+  }
+  await expect(teacher.getByTestId("poll-bar-1")).toHaveAttribute("data-count", "2");
+  await expect(teacher.getByTestId("poll-bar-2")).toHaveAttribute("data-count", "1");
+  await teacher.getByTestId("task-reveal").click();
+  await expect(g2.getByTestId("revealed").getByTestId("poll-bar-1")).toHaveAttribute("data-count", "2");
+  await g2.screenshot({ path: "test-results/classroom-student-poll-phone.png", fullPage: true });
 
   // a guest reaches the session's dataset and nothing else: tRPC and the states route, directly
   const states = (ds: string) => g1.request.get(`/api/w/demo/datasets/${ds}/states?source=${encodeURIComponent(SOURCE)}&from=0&to=4`);

@@ -2,7 +2,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { LocalPresence, PeerStore, readClassControls, ROOT, writeClassControls, type ClassControls, type Peer } from "@statescope/collab";
+import { LocalPresence, PeerStore, readClassControls, ROOT, writeClassControls, writeSpotlight, type ClassControls, type Peer } from "@statescope/collab";
 import type { ExplorerSlots } from "@/app/_components/explorer/slots";
 import { ServerExplorer } from "@/app/_components/explorer/server-explorer";
 import { nextFrame } from "@/app/_components/room/presence";
@@ -10,12 +10,13 @@ import { useFollowView, usePresentation, usePresenting } from "@/app/_components
 import { PresenceProvider, PublishView, usePeers, type RoomPlumbing } from "@/app/_components/room/room-context";
 import { useTicketRoom, type Room } from "@/app/_components/room/use-room";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
-import type { SessionState } from "@/server/services/classroom/schemas";
+import type { AnswerView, SessionState } from "@/server/services/classroom/schemas";
+import { StaffTasks, StudentTask } from "./tasks";
 import "@/app/_components/room/room.css";
 
 /** The classroom controls in the shared document (bring everyone back, the audience count). */
 function useClassControls(room: Room | null): ClassControls {
-  const [c, setC] = useState<ClassControls>({ recall: 0, audience: 0 });
+  const [c, setC] = useState<ClassControls>({ recall: 0, audience: 0, tasks: 0 });
   useEffect(() => {
     if (!room) return;
     const m = room.doc.getMap(ROOT.classroom);
@@ -97,10 +98,10 @@ export function ClassSession({ initial, joinUrl, qrSvg }: { initial: SessionStat
   );
 }
 
-/** Presenting: when we hold the presenter role, our view is the room's presentation. */
-function usePresenterRole(s: SessionState, room: Room | null, plumbing: RoomPlumbing): boolean {
+/** Presenting: when we hold the presenter role, our view is the room's presentation (unless `paused`: an answer is in the spotlight). */
+function usePresenterRole(s: SessionState, room: Room | null, plumbing: RoomPlumbing, paused = false): boolean {
   const presenting = s.presenter?.id === s.me.id;
-  usePresenting(room?.doc, plumbing.local, room?.me ?? null, presenting && !!room?.canEdit);
+  usePresenting(room?.doc, plumbing.local, room?.me ?? null, presenting && !paused && !!room?.canEdit);
   return presenting;
 }
 
@@ -123,7 +124,25 @@ function StaffBar({ s, room, plumbing, joinUrl, qrSvg }: { s: SessionState; room
   const qc = useQueryClient();
   const router = useRouter();
   const peers = usePeers();
-  const presenting = usePresenterRole(s, room, plumbing);
+  // an answer in the spotlight: the presentation shows it (anonymised unless the staff chose names) until we resume
+  const [spot, setSpot] = useState<{ answer: AnswerView; named: boolean } | null>(null);
+  const presenting = usePresenterRole(s, room, plumbing, spot !== null);
+  const controls = useClassControls(room);
+  useEffect(() => {
+    if (!spot || !room?.canEdit || !spot.answer.range || !spot.answer.source) return;
+    const [start, end] = spot.answer.range;
+    writeSpotlight(room.doc, {
+      source: spot.answer.source,
+      position: Math.max(0, start - 8),
+      window: 60,
+      brush: [start, end],
+      padding: [0, 0],
+      threshold: spot.answer.threshold ?? 0.3,
+      cells: spot.answer.cells,
+      by: { id: `answer:${spot.answer.id}`, name: spot.named ? spot.answer.name : "a student" },
+      at: Date.now(),
+    });
+  }, [spot, room]);
   const [projecting, setProjecting] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const students = peers.filter((p) => p.user.role === "VIEWER");
@@ -172,7 +191,16 @@ function StaffBar({ s, room, plumbing, joinUrl, qrSvg }: { s: SessionState; room
           Bring everyone back
         </button>
         <span className="spacer" />
-        {presenting ? (
+        {spot ? (
+          <>
+            <span className="class-presenting" data-testid="class-spotlighting">
+              ● Everyone sees {spot.named ? `${spot.answer.name}'s` : "a student's"} answer
+            </span>
+            <button type="button" className="small" onClick={() => setSpot(null)} data-testid="class-resume">
+              Back to my view
+            </button>
+          </>
+        ) : presenting ? (
           <span className="class-presenting" data-testid="class-presenting">● You are presenting: students see your view</span>
         ) : (
           <>
@@ -218,6 +246,7 @@ function StaffBar({ s, room, plumbing, joinUrl, qrSvg }: { s: SessionState; room
           {problem}
         </p>
       )}
+      <StaffTasks sessionId={s.id} room={room} stamp={controls.tasks} onSpotlight={(answer, named) => setSpot({ answer, named })} />
       <Roster s={s} peers={students} onRemove={(id) => act(() => client.classroom.remove.mutate({ sessionId: s.id, participantId: id }))} />
       {projecting && (
         <div className="class-projector" role="dialog" aria-label="Join code" onClick={() => setProjecting(false)} data-testid="class-projector">
@@ -302,7 +331,11 @@ function StudentBar({ s, room, plumbing }: { s: SessionState; room: Room | null;
   if (presenting) line = <span className="class-presenting" data-testid="class-presenting">● You are presenting: the class sees your view</span>;
   else if (!presentation) line = <span data-testid="class-following">Waiting for {s.presenter?.name ?? "the presenter"} to show a view…</span>;
   else if (following)
-    line = (
+    line = presentation.by.id.startsWith("answer:") ? (
+      <span data-testid="class-following">
+        Everyone sees <strong>{presentation.by.name === "a student" ? "a student's" : `${presentation.by.name}'s`}</strong> answer — interact with the view to explore on your own
+      </span>
+    ) : (
       <span data-testid="class-following">
         Following <strong>{presentation.by.name}</strong> — interact with the view to explore on your own
       </span>
@@ -332,6 +365,7 @@ function StudentBar({ s, room, plumbing }: { s: SessionState; room: Room | null;
         <Status room={room} />
       </div>
       <div className="class-controls">{line}</div>
+      <StudentTask sessionId={s.id} stamp={controls.tasks} local={plumbing.local} />
     </div>
   );
 }

@@ -146,12 +146,14 @@ export const ZClassControls = z.object({
   recall: z.number().default(0),
   /** Students connected, as the staff's page counts them from presence (students see no one else's). */
   audience: z.number().int().nonnegative().default(0),
+  /** ms since the epoch of the staff's last change to the tasks (posed, revealed): students read them again. */
+  tasks: z.number().default(0),
 });
 export type ClassControls = z.infer<typeof ZClassControls>;
 
 export function readClassControls(doc: Y.Doc): ClassControls {
   const r = ZClassControls.safeParse(doc.getMap(ROOT.classroom).toJSON());
-  return r.success ? r.data : { recall: 0, audience: 0 };
+  return r.success ? r.data : { recall: 0, audience: 0, tasks: 0 };
 }
 
 export function writeClassControls(doc: Y.Doc, patch: Partial<ClassControls>): void {
