@@ -98,6 +98,8 @@ export const PROCEDURE_ACCESS = {
   "classroom.tasks": "session",
   "classroom.answer": "session",
   "classroom.reveal": "session",
+  "classroom.step": "session",
+  "classroom.archive": "public",
   "classroom.end": "session",
 } as const satisfies Record<string, Access>;
 
@@ -117,6 +119,8 @@ export const SESSION_ACCESS = {
   "classroom.tasks": "STUDENT",
   "classroom.answer": "STUDENT",
   "classroom.reveal": "TA",
+  /** the current presenter only (service rule) */
+  "classroom.step": "STUDENT",
   "classroom.end": "INSTRUCTOR",
 } as const satisfies Record<string, ClassRole>;
 
@@ -168,6 +172,15 @@ export const ROUTE_ACCESS = {
   "POST /api/w/[slug]/datasets/extract": "EDITOR",
   "GET /api/w/[slug]/datasets/[datasetId]/states": "VIEWER",
 } as const satisfies Record<string, Role>;
+
+/**
+ * Reached with a secret in the URL, not a session: a class session's archive (`classroom.archive`,
+ * the page /c/a/<token> and its CSV route /c/a/<token>/answers.csv). The token is 128 random bits.
+ */
+export const TOKEN_ROUTES = {
+  "GET /c/a/[token]": "archive token",
+  "GET /c/a/[token]/answers.csv": "archive token; the answers once the class ended",
+} as const;
 
 /** The realtime room of a dataset (server/sync): joining it, and changing the shared document. */
 export const SYNC_ACCESS = {

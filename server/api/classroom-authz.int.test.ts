@@ -15,6 +15,7 @@ import { JOIN_ALPHABET, normalizeJoinCode } from "../services/classroom/codes";
 import { CLASS_ROLE_RANK, type ClassRole } from "../services/classroom/schemas";
 import { syncRoleOf } from "../services/classroom/sessions";
 import { participantSyncRoles } from "../services/classroom/sync";
+import { answersCsv } from "../services/classroom/archive";
 import { CLASS_SYNC_ROLES, CLASSROOM_DATA, PROCEDURE_ACCESS, SESSION_ACCESS, type ProcedurePath } from "./access";
 import { createCaller } from "./root";
 
@@ -116,8 +117,8 @@ describe("classroom sessions", () => {
         // their own session: students' procedures only
         const min = SESSION_ACCESS[path as keyof typeof SESSION_ACCESS] as ClassRole;
         // past the session check: answering a task that does not exist is NOT_FOUND
-        want = CLASS_ROLE_RANK[min] > CLASS_ROLE_RANK.STUDENT ? "FORBIDDEN" : path === "classroom.answer" ? "NOT_FOUND" : "ok";
-        input = { sessionId: session.sessionId, participantId: g.participantId, locked: true, taskId: "no-such-task", choice: 0, kind: "POLL", prompt: "x", options: ["a", "b"] };
+        want = CLASS_ROLE_RANK[min] > CLASS_ROLE_RANK.STUDENT ? "FORBIDDEN" : path === "classroom.answer" ? "NOT_FOUND" : path === "classroom.step" ? "FORBIDDEN" : "ok";
+        input = { sessionId: session.sessionId, participantId: g.participantId, locked: true, taskId: "no-such-task", choice: 0, kind: "POLL", prompt: "x", options: ["a", "b"], view: { source: SOURCE, position: 0, window: 10, brush: null, padding: [0, 0], threshold: 0.3, cells: [] } };
       } else if (CLASSROOM_DATA.has(path) && inputs[path]) {
         want = "ok";
         input = { workspace: a.ws, ...inputs[path] };
@@ -204,6 +205,34 @@ describe("classroom sessions", () => {
     const foreign = await staff.classroom.pose({ sessionId: other.sessionId, kind: "POLL", prompt: "x", options: ["a", "b"] });
     expect(await code(ann.as.classroom.answer({ sessionId: sid, taskId: foreign.taskId, choice: 0 }))).toBe("NOT_FOUND");
     expect(await code(ann.as.classroom.answer({ sessionId: other.sessionId, taskId: foreign.taskId, choice: 0 }))).toBe("FORBIDDEN");
+  });
+
+  it("the archive: the presenter's timeline and the results behind an unguessable link; CSV once ended; a student cannot write the timeline", async () => {
+    const staff = member(a.users.owner);
+    const s = await staff.classroom.start({ workspace: a.ws, datasetId: a.datasetId, title: "Archive class" });
+    const j = await caller().classroom.join({ code: s.code, name: "=HYPERLINK(\"x\")" });
+    const g = caller({ credential: verifyClassCredential(SECRET, j.credential) });
+    const v = (position: number) => ({ source: SOURCE, position, window: 60, brush: [position, position + 4] as [number, number], padding: [0, 0] as [number, number], threshold: 0.3, cells: [1, 2] });
+    await staff.classroom.step({ sessionId: s.sessionId, view: v(10) });
+    await t.db.classStep.updateMany({ where: { sessionId: s.sessionId }, data: { at: new Date(Date.now() - 5000) } }); // settled a while ago
+    await staff.classroom.step({ sessionId: s.sessionId, view: v(20) });
+    await staff.classroom.step({ sessionId: s.sessionId, view: v(25) }); // still moving: replaces the step
+    expect(await code(g.classroom.step({ sessionId: s.sessionId, view: v(99) }))).toBe("FORBIDDEN");
+    const hidden = await staff.classroom.pose({ sessionId: s.sessionId, kind: "POLL", prompt: "secret?", options: ["a", "b"] });
+    await g.classroom.answer({ sessionId: s.sessionId, taskId: hidden.taskId, choice: 1, text: "+cmd" });
+    const st = await g.classroom.state({ sessionId: s.sessionId });
+    const token = st.archivePath.split("/").pop()!;
+    let arch = await caller().classroom.archive({ token });
+    expect(arch.steps.map((x) => x.view.position)).toEqual([10, 25]);
+    expect(arch.tasks).toEqual([]); // not revealed yet, class still running
+    await expect(answersCsv(t.db, token)).rejects.toThrow(/once the class has ended/);
+    await staff.classroom.end({ sessionId: s.sessionId });
+    arch = await caller().classroom.archive({ token });
+    expect(arch.tasks.map((x) => x.aggregate.votes)).toEqual([[0, 1]]);
+    const { csv } = await answersCsv(t.db, token);
+    expect(csv.split("\n")[1]).toContain(`,"'=HYPERLINK(""x"")",`);
+    expect(csv.split("\n")[1]).toContain(",'+cmd,");
+    expect(await code(caller().classroom.archive({ token: "x".repeat(22) }))).toBe("NOT_FOUND");
   });
 
   it("removing a guest, locking and ending revoke at once", async () => {

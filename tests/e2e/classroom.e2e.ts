@@ -176,7 +176,7 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   expect((await post("classroom.end", { sessionId: new URL(sessionUrl).pathname.split("/").pop() })).status()).toBe(403);
   // the signed-in student is no member either: the workspace's pages refuse them
   await s3.goto(`/w/demo/datasets/${datasetId}/explore`);
-  await expect(s3.getByRole("alert")).toContainText('you are not a member of workspace "demo"');
+  await expect(s3.getByText('you are not a member of workspace "demo"')).toBeVisible();
   await s3.goto(sessionUrl);
   await expect(s3.getByTestId("student-screen")).toBeVisible();
 

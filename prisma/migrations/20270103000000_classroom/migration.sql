@@ -122,3 +122,20 @@ ALTER TABLE "ClassAnswer" ADD CONSTRAINT "ClassAnswer_taskId_fkey" FOREIGN KEY (
 
 -- AddForeignKey
 ALTER TABLE "ClassAnswer" ADD CONSTRAINT "ClassAnswer_participantId_fkey" FOREIGN KEY ("participantId") REFERENCES "ClassParticipant"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- CreateTable
+CREATE TABLE "ClassStep" (
+    "id" TEXT NOT NULL,
+    "sessionId" TEXT NOT NULL,
+    "by" TEXT NOT NULL,
+    "view" JSONB NOT NULL,
+    "at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "ClassStep_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "ClassStep_sessionId_at_idx" ON "ClassStep"("sessionId", "at");
+
+-- AddForeignKey
+ALTER TABLE "ClassStep" ADD CONSTRAINT "ClassStep_sessionId_fkey" FOREIGN KEY ("sessionId") REFERENCES "ClassSession"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -4,6 +4,8 @@ import { env } from "@/server/env";
 import { classCookie } from "@/server/services/classroom/credential";
 import { ZAnswer, ZAnswerView, ZJoined, ZJoinSession, ZParticipantId, ZPoseTask, ZSessionState, ZStartedSession, ZStartSession, ZTaskView } from "@/server/services/classroom/schemas";
 import * as tasks from "@/server/services/classroom/tasks";
+import { readArchive, recordStep, ZArchive } from "@/server/services/classroom/archive";
+import { ZSharedView } from "@statescope/collab";
 import * as sessions from "@/server/services/classroom/sessions";
 import { issueClassTicket } from "@/server/services/classroom/sync";
 import { ZRoomTicket } from "@/server/services/sync-tokens";
@@ -90,6 +92,18 @@ export const classroomRouter = router({
     .input(z.object({ taskId: z.string().min(1).max(64) }))
     .output(ok)
     .mutation(async ({ ctx, input }) => (await tasks.revealTask(ctx.db, ctx.participant, input.taskId), { ok: true as const })),
+
+  /** The presenter's settled view, a step of the timeline the archive replays (the presenter only: service rule). */
+  step: sessionProcedure("STUDENT")
+    .input(z.object({ view: ZSharedView }))
+    .output(ok)
+    .mutation(async ({ ctx, input }) => (await recordStep(ctx.db, ctx.participant, input.view), { ok: true as const })),
+
+  /** A session's archive by its unguessable link: timeline, tasks and their results (revealed ones while the class runs). */
+  archive: publicProcedure
+    .input(z.object({ token: z.string().min(10).max(64) }))
+    .output(ZArchive)
+    .query(({ ctx, input }) => readArchive(ctx.db, input.token)),
 
   end: sessionProcedure("INSTRUCTOR")
     .output(ok)

@@ -54,6 +54,8 @@ export const ZSessionState = z.object({
   students: z.number().int(),
   /** Everyone in the session, for instructors and TAs; empty for students. */
   participants: z.array(ZParticipantView),
+  /** The read-only archive link's path (/c/a/<token>): everyone keeps it; it works after the class and the credentials expired. */
+  archivePath: z.string(),
 });
 export type SessionState = z.infer<typeof ZSessionState>;
 

@@ -155,7 +155,7 @@ const view = (p: { id: string; name: string; role: ClassRole; userId: string | n
 export async function sessionState(db: Db, p: Participant): Promise<SessionState> {
   const s = await db.classSession.findUniqueOrThrow({
     where: { id: p.sessionId },
-    select: { id: true, title: true, code: true, locked: true, endedAt: true, presenterId: true, datasetId: true, workspace: { select: { slug: true } }, dataset: { select: { name: true } } },
+    select: { id: true, title: true, code: true, locked: true, endedAt: true, presenterId: true, archiveToken: true, datasetId: true, workspace: { select: { slug: true } }, dataset: { select: { name: true } } },
   });
   const staff = p.role !== "STUDENT";
   const [students, participants, presenter] = await Promise.all([
@@ -178,6 +178,7 @@ export async function sessionState(db: Db, p: Participant): Promise<SessionState
     presenter: presenter ? view(presenter) : null,
     students,
     participants: participants.map(view),
+    archivePath: `/c/a/${s.archiveToken}`,
   };
 }
 
