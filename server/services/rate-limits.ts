@@ -46,7 +46,8 @@ export const LIMITS = {
   matchJobsUser: defineRateLimit({ name: "match:user", points: 300, windowSeconds: 10 * MINUTE, what: "new match queries" }),
   /**
    * Classroom joins, per session (never per address: a whole class joins from one school's
-   * address): a flood of joins to one session is cut off here.
+   * address): a flood of joins to one session is cut off here. Counted from the session's
+   * participants (services/classroom/sessions.ts), not a bucket row every join would queue on.
    */
   classJoinSession: defineRateLimit({ name: "class:join+session", points: 3000, windowSeconds: 10 * MINUTE, what: "joins to this session" }),
   /** Wrong join codes from one network: guessing codes, not joining (a right code costs nothing). */

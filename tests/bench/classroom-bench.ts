@@ -130,9 +130,14 @@ async function post<T>(web: number, proc: string, input: unknown, cookie?: strin
 }
 
 /** One guest: join by code, ticket, socket; resolves when the server sent the first document bytes. */
+/** When the last student finished each stage of joining (ms after the first join request). */
+const stages = { joined: 0, ticket: 0, socket: 0, t0: 0 };
+
 async function joinStudent(i: number, web: number, code: string, syncPort: number, sessionId: string, presenterId: string, rec: Recorder, received: number[]): Promise<Student> {
   const joined = await post<{ sessionId: string }>(web, "classroom.join", { code, name: `Student ${i}` });
+  stages.joined = Math.max(stages.joined, performance.now() - stages.t0);
   const ticket = await post<{ token: string; room: string }>(web, "classroom.ticket", { sessionId }, joined.cookie!);
+  stages.ticket = Math.max(stages.ticket, performance.now() - stages.t0);
   const ws = new WebSocket(`ws://127.0.0.1:${syncPort}/${encodeURIComponent(ticket.body.room)}?token=${encodeURIComponent(ticket.body.token)}&v=${COLLAB_SCHEMA_VERSION}`);
   const awareness = new awarenessProtocol.Awareness(new Y.Doc());
   const student: Student = { ws, awareness, timer: setInterval(() => undefined, 1 << 30), maxOthers: 0 };
@@ -142,6 +147,7 @@ async function joinStudent(i: number, web: number, code: string, syncPort: numbe
     ws.once("close", (c, r) => fail(new Error(`student ${i} closed: ${c} ${r.toString()}`)));
     ws.once("error", fail);
   });
+  stages.socket = Math.max(stages.socket, performance.now() - stages.t0);
   ws.on("message", (data: Buffer) => {
     received[i]! += rec.frame(data);
     if (data[0] === 1) {
@@ -221,9 +227,10 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   // every student joins at once, while the presenter presents
   const received = new Array<number>(n).fill(0);
   const t0 = performance.now();
+  Object.assign(stages, { joined: 0, ticket: 0, socket: 0, t0 });
   const students = await Promise.all(Array.from({ length: n }, (_, i) => joinStudent(i, web.port, code, syncs[i % syncs.length]!.port, sessionId, me.id, rec, received)));
   const joinMs = performance.now() - t0;
-  log(`${name}: all joined in ${joinMs.toFixed(0)} ms`);
+  log(`${name}: all joined in ${joinMs.toFixed(0)} ms (last join answer ${stages.joined.toFixed(0)} ms, last ticket ${stages.ticket.toFixed(0)} ms, last socket admitted ${stages.socket.toFixed(0)} ms)`);
   await sleep(2000); // presence settles; updates sent before this were "during joins"
   joining = false;
   const cpu0 = syncs.map((p) => cpuSeconds(p.child.pid!));
