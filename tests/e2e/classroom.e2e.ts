@@ -120,6 +120,9 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
     await expect(s.getByTestId("student-task")).toContainText("Brush a range where some cell switches on");
     await brush(s, ranges[i]![0], ranges[i]![1]);
     await expect(s.getByTestId("class-detached-me")).toBeVisible();
+    // and picks cell 1 by hand (the brush's own cells depend on the data)
+    await s.getByPlaceholder("add cell #").fill("1");
+    await s.getByPlaceholder("add cell #").press("Enter");
     await s.getByTestId("answer-submit").click();
     await expect(s.getByTestId("my-answer")).toContainText(`tokens ${ranges[i]![0]}–${ranges[i]![1] - 1}`);
     await expect(s.getByTestId("revealed")).toHaveCount(0);
@@ -128,6 +131,11 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   await expect(teacher.getByTestId("class-aggregate")).toHaveAttribute("data-answers", "3");
   await expect(teacher.getByTestId("class-density")).toBeVisible();
   await expect(teacher.getByTestId("answer-Gina Guest")).toBeVisible();
+  await expect(teacher.getByTestId("cell-bar-1")).toHaveAttribute("data-count", "3");
+  await expect(teacher.getByTestId("class-agreement")).toContainText("of 3 chose the same cells");
+  // an answer becomes a hypothesis of the workspace
+  await teacher.getByTestId("answer-Gina Guest").getByTestId("answer-keep").click();
+  await expect(teacher.getByTestId("answer-Gina Guest").getByTestId("answer-saved")).toHaveText("saved as a hypothesis");
   await teacher.screenshot({ path: "test-results/classroom-presenter-task-1440.png" });
   await teacher.getByTestId("task-reveal").click();
   for (const s of students) await expect(s.getByTestId("revealed")).toContainText("What the class answered (3)");
@@ -185,4 +193,23 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   await teacher.getByTestId("class-end").click();
   for (const s of [g1, g2]) await expect(s.getByTestId("class-ended")).toBeVisible({ timeout: 20_000 });
   expect((await states(datasetId)).status()).toBe(401);
+
+  // the archive: a link the guests keep, which works without their (now useless) credential
+  const archiveHref = (await g1.getByTestId("class-archive-link").getAttribute("href"))!;
+  const reader = await student(browser);
+  await reader.goto(archiveHref);
+  await expect(reader.getByTestId("class-archive")).toBeVisible();
+  await expect(reader.getByTestId("archive-task")).toHaveCount(2);
+  await expect(reader.getByTestId("archive-step")).toContainText("step 1 of");
+  const first = await reader.getByTestId("archive-step-view").textContent();
+  await reader.getByTestId("archive-play").click();
+  await expect(reader.getByTestId("archive-step")).toContainText("step 2 of");
+  expect(await reader.getByTestId("archive-step-view").textContent()).not.toBe(first);
+  await reader.screenshot({ path: "test-results/classroom-archive-1440.png", fullPage: true });
+  const csv = await reader.request.get(`${archiveHref}/answers.csv`);
+  expect(csv.status()).toBe(200);
+  const text = await csv.text();
+  expect(text.split("\n")[0]).toBe("task,kind,question,participant,source,start,end,cells,threshold,choice,text,answered_at");
+  expect(text).toContain("Gina Guest");
+  expect(text).toContain("forget");
 });

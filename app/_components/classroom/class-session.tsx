@@ -72,6 +72,12 @@ export function ClassSession({ initial, joinUrl, qrSvg }: { initial: SessionStat
         <div className="card class-join" data-testid="class-ended">
           <h1>{s.title}</h1>
           <p>This class session has ended. Thank you for taking part!</p>
+          <p>
+            Keep the class&apos;s archive (the presenter&apos;s steps and the results):{" "}
+            <a href={s.archivePath} data-testid="class-archive-link">
+              open the archive
+            </a>
+          </p>
         </div>
       </div>
     );
@@ -100,10 +106,31 @@ export function ClassSession({ initial, joinUrl, qrSvg }: { initial: SessionStat
 
 /** Presenting: when we hold the presenter role, our view is the room's presentation (unless `paused`: an answer is in the spotlight). */
 function usePresenterRole(s: SessionState, room: Room | null, plumbing: RoomPlumbing, paused = false): boolean {
+  const client = useTRPCClient();
   const presenting = s.presenter?.id === s.me.id;
-  usePresenting(room?.doc, plumbing.local, room?.me ?? null, presenting && !paused && !!room?.canEdit);
+  const active = presenting && !paused && !!room?.canEdit;
+  usePresenting(room?.doc, plumbing.local, room?.me ?? null, active);
+  // the archive's timeline: each view the presenter settles on (STEP_SETTLE_MS without a change)
+  useEffect(() => {
+    if (!active) return;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = plumbing.local.onView(() => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        const view = plumbing.local.currentView();
+        if (view) client.classroom.step.mutate({ sessionId: s.id, view }).catch(() => undefined);
+      }, STEP_SETTLE_MS);
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
+  }, [active, plumbing, client, s.id]);
   return presenting;
 }
+
+/** A presenter's view that stays this long is a step of the archive's timeline. */
+const STEP_SETTLE_MS = 800;
 
 function Status({ room }: { room: Room | null }) {
   const ph = room?.phase;
@@ -246,7 +273,7 @@ function StaffBar({ s, room, plumbing, joinUrl, qrSvg }: { s: SessionState; room
           {problem}
         </p>
       )}
-      <StaffTasks sessionId={s.id} room={room} stamp={controls.tasks} onSpotlight={(answer, named) => setSpot({ answer, named })} />
+      <StaffTasks sessionId={s.id} workspace={s.workspace} datasetId={s.datasetId} room={room} stamp={controls.tasks} onSpotlight={(answer, named) => setSpot({ answer, named })} />
       <Roster s={s} peers={students} onRemove={(id) => act(() => client.classroom.remove.mutate({ sessionId: s.id, participantId: id }))} />
       {projecting && (
         <div className="class-projector" role="dialog" aria-label="Join code" onClick={() => setProjecting(false)} data-testid="class-projector">

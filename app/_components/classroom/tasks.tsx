@@ -68,7 +68,21 @@ const describeAnswer = (a: AnswerView, t: TaskView) =>
   t.kind === "POLL" ? (t.options[a.choice ?? -1] ?? "?") : `${a.range ? `tokens ${a.range[0]}–${a.range[1] - 1}` : "no range"} · cells ${a.cells.slice(0, 6).join(", ")}${a.cells.length > 6 ? "…" : ""} · threshold ${a.threshold ?? "?"}`;
 
 /** The staff's panel: pose a question or a poll, watch answers arrive, reveal, spotlight an answer on everyone's screen. */
-export function StaffTasks({ sessionId, room, stamp, onSpotlight }: { sessionId: string; room: Room | null; stamp: number; onSpotlight: (a: AnswerView, named: boolean) => void }) {
+export function StaffTasks({
+  sessionId,
+  workspace,
+  datasetId,
+  room,
+  stamp,
+  onSpotlight,
+}: {
+  sessionId: string;
+  workspace: string;
+  datasetId: string;
+  room: Room | null;
+  stamp: number;
+  onSpotlight: (a: AnswerView, named: boolean) => void;
+}) {
   const client = useTRPCClient();
   const tasks = useTasks(sessionId, stamp, true);
   const [kind, setKind] = useState<"VIEW" | "POLL">("VIEW");
@@ -76,6 +90,17 @@ export function StaffTasks({ sessionId, room, stamp, onSpotlight }: { sessionId:
   const [options, setOptions] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const [named, setNamed] = useState(false);
+  const [saved, setSaved] = useState<Record<string, string>>({});
+  /** An answer becomes a hypothesis of the workspace (an EDITOR's right: a TA who is not one is refused, and told). */
+  const keep = async (a: AnswerView, prompt: string) => {
+    if (!a.range || !a.source || a.threshold === null) return;
+    try {
+      await client.hypothesis.create.mutate({ workspace, datasetId, name: `${a.name}: ${prompt}`.slice(0, 120), source: a.source, start: a.range[0], end: a.range[1], padLeft: 0, padRight: 0, cells: a.cells, threshold: a.threshold, description: a.text });
+      setSaved((x) => ({ ...x, [a.id]: "saved as a hypothesis" }));
+    } catch (e) {
+      setSaved((x) => ({ ...x, [a.id]: errorMessage(e) }));
+    }
+  };
   const bump = () => room && writeClassControls(room.doc, { tasks: Date.now() });
   const pose = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -148,6 +173,13 @@ export function StaffTasks({ sessionId, room, stamp, onSpotlight }: { sessionId:
                     <button type="button" className="ghost small" onClick={() => onSpotlight(a, named)} disabled={!a.range} data-testid="answer-spotlight">
                       Spotlight
                     </button>
+                    {saved[a.id] ? (
+                      <span className="muted" data-testid="answer-saved">{saved[a.id]}</span>
+                    ) : (
+                      <button type="button" className="ghost small" onClick={() => keep(a, current.prompt)} disabled={!a.range || a.cells.length === 0} title={a.cells.length === 0 ? "an answer without cells cannot be a hypothesis" : "Save this answer as a hypothesis of the workspace"} data-testid="answer-keep">
+                        Save as hypothesis
+                      </button>
+                    )}
                   </li>
                 ))}
               </ul>
