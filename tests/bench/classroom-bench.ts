@@ -21,7 +21,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import os from "node:os";
 import { resolve } from "node:path";
 import WebSocket from "ws";
@@ -31,11 +30,10 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { classRoomName, COLLAB_SCHEMA_VERSION, writeSpotlight } from "@statescope/collab";
-import { createDb, type Db } from "@/server/db/client";
-import { ensureDatabase } from "@/server/db/embedded";
-import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
+import type { Db } from "@/server/db/client";
 import { startSession, endSession, findParticipant } from "@/server/services/classroom/sessions";
 import { signSyncToken } from "@/server/services/sync-tokens";
+import { benchDatabase, cpuSecondsOf, pct, row, rssMbOf, runBench } from "./run";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -73,20 +71,7 @@ async function spawnProc(script: string, env: Record<string, string>, ready: Reg
   return { child, port };
 }
 
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-function rssMb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
-}
-function pct(xs: number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = Float64Array.from(xs).sort();
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-}
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "–");
-const row = (cols: (string | number)[]) => "| " + cols.map(String).join(" | ") + " |";
 
 const MARK_OPEN = Buffer.from("#@");
 const MARK_CLOSE = Buffer.from("@#");
@@ -233,7 +218,7 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   log(`${name}: all joined in ${joinMs.toFixed(0)} ms (last join answer ${stages.joined.toFixed(0)} ms, last ticket ${stages.ticket.toFixed(0)} ms, last socket admitted ${stages.socket.toFixed(0)} ms)`);
   await sleep(2000); // presence settles; updates sent before this were "during joins"
   joining = false;
-  const cpu0 = syncs.map((p) => cpuSeconds(p.child.pid!));
+  const cpu0 = syncs.map((p) => cpuSecondsOf(p.child.pid!));
   const w0 = performance.now();
   presenceUpdates = 0;
   await sleep(SECONDS * 1000);
@@ -242,8 +227,8 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   const presenceRate = presenceUpdates / wall;
   await sleep(1500); // the last updates arrive
   clearInterval(tick);
-  const cpu = syncs.map((p, i) => `${(((cpuSeconds(p.child.pid!) - cpu0[i]!) / wall) * 100).toFixed(0)}%`).join(" + ");
-  const rss = syncs.map((p) => `${rssMb(p.child.pid!).toFixed(0)} MB`).join(" + ");
+  const cpu = syncs.map((p, i) => `${(((cpuSecondsOf(p.child.pid!) - cpu0[i]!) / wall) * 100).toFixed(0)}%`).join(" + ");
+  const rss = syncs.map((p) => `${rssMbOf(p.child.pid!).toFixed(0)} MB`).join(" + ");
   const presenterSees = [...presenter.awareness.getStates().values()].filter((s) => (s as { user?: { role?: string } }).user?.role === "VIEWER").length;
   const studentsSeeMax = Math.max(...students.map((s) => s.maxOthers));
   for (const s of students) {
@@ -258,12 +243,9 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
 }
 
 async function main() {
-  await ensurePrismaClient(log);
-  const handle = await ensureDatabase({ dataDir: resolve(ROOT, ".test-data/bench-classroom"), preferredPort: Number(process.env.BENCH_PG_PORT ?? 54660), log });
+  const { handle, db } = await benchDatabase(resolve(ROOT, ".test-data/bench-classroom"), Number(process.env.BENCH_PG_PORT ?? 54660), log);
   const procs: Proc[] = [];
   try {
-    await migrate(handle.url, log);
-    const db = createDb(handle.url);
     const user = await db.user.upsert({ where: { email: "instructor@classroom.bench" }, create: { email: "instructor@classroom.bench", name: "Instructor" }, update: {}, select: { id: true } });
     const ws = await db.workspace.upsert({ where: { slug: "bench-classroom" }, create: { slug: "bench-classroom", name: "classroom bench" }, update: {}, select: { id: true, slug: true, name: true } });
     await db.membership.upsert({ where: { workspaceId_userId: { workspaceId: ws.id, userId: user.id } }, create: { workspaceId: ws.id, userId: user.id, role: "OWNER" }, update: {} });
@@ -319,10 +301,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runBench(main);

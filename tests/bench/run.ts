@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { exitAfterFlush } from "@/server/cli/exit";
 
 /**
@@ -19,6 +20,17 @@ export function runBench(main: () => Promise<void>): void {
 export function pct(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export function cpuSecondsOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** A process's resident memory in MB, from /proc. */
+export function rssMbOf(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
 }
 
 /** One row of a Markdown table. */

@@ -65,3 +65,18 @@ export function JoinForm({ code: initialCode, signedIn }: { code: string; signed
     </form>
   );
 }
+
+/** A class page that cannot be shown: what went wrong and where to go. */
+export function ClassMessage({ title, message, testId, children }: { title: string; message: string; testId: string; children?: React.ReactNode }) {
+  return (
+    <div className="class-join-page">
+      <div className="card class-join">
+        <h1>{title}</h1>
+        <p className="error" role="alert" data-testid={testId}>
+          {message}
+        </p>
+        {children}
+      </div>
+    </div>
+  );
+}

@@ -1,4 +1,5 @@
 import { ArchiveView } from "@/app/_components/classroom/archive-view";
+import { ClassMessage } from "@/app/_components/classroom/join-form";
 import { clientErrorMessage, sessionCaller } from "@/app/_lib/server-caller";
 import "@/app/_components/classroom/classroom.css";
 
@@ -9,15 +10,6 @@ export default async function ArchivePage({ params }: { params: Promise<{ token:
     const archive = await (await sessionCaller(null)).classroom.archive({ token });
     return <ArchiveView archive={archive} token={token} />;
   } catch (e) {
-    return (
-      <div className="class-join-page">
-        <div className="card class-join">
-          <h1>Class archive</h1>
-          <p className="error" role="alert" data-testid="archive-error">
-            {clientErrorMessage(e) ?? "the archive could not be read: try again"}
-          </p>
-        </div>
-      </div>
-    );
+    return <ClassMessage title="Class archive" message={clientErrorMessage(e) ?? "the archive could not be read: try again"} testId="archive-error" />;
   }
 }

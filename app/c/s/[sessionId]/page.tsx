@@ -1,6 +1,7 @@
 import Link from "next/link";
 import QRCode from "qrcode";
 import { ClassSession } from "@/app/_components/classroom/class-session";
+import { ClassMessage } from "@/app/_components/classroom/join-form";
 import { clientErrorMessage, pageBaseUrl, sessionCaller } from "@/app/_lib/server-caller";
 import { currentUserId } from "@/server/auth";
 import "@/app/_components/classroom/classroom.css";
@@ -18,15 +19,9 @@ export default async function ClassSessionPage({ params }: { params: Promise<{ s
     state = await caller.classroom.state({ sessionId });
   } catch (e) {
     return (
-      <div className="class-join-page">
-        <div className="card class-join">
-          <h1>Class session</h1>
-          <p className="error" role="alert" data-testid="class-error">
-            {clientErrorMessage(e) ?? "this class session could not be opened: try again"}
-          </p>
-          <Link href="/c">Join a class with its code</Link>
-        </div>
-      </div>
+      <ClassMessage title="Class session" message={clientErrorMessage(e) ?? "this class session could not be opened: try again"} testId="class-error">
+        <Link href="/c">Join a class with its code</Link>
+      </ClassMessage>
     );
   }
   const staff = state.me.role !== "STUDENT";
