@@ -48,7 +48,9 @@ export function ClassSession({ initial, joinUrl, qrSvg }: { initial: SessionStat
   });
   const s = state.data ?? initial;
   const room = useTicketRoom(`class:${initial.id}`, () => client.classroom.ticket.mutate({ sessionId: initial.id }), true, "class session");
-  const [plumbing] = useState<RoomPlumbing>(() => ({ local: new LocalPresence(), peers: new PeerStore(nextFrame) }));
+  // a student's presence (following or not, where) goes to the staff about once a second: following a
+  // presenter moves their view 10 times a second, and a thousand of them would flood the staff otherwise
+  const [plumbing] = useState<RoomPlumbing>(() => ({ local: new LocalPresence(staff ? undefined : STUDENT_PRESENCE_MS), peers: new PeerStore(nextFrame) }));
   const stopped = room?.phase.kind === "stopped";
   useEffect(() => {
     plumbing.local.bind(stopped ? null : (room?.awareness ?? null), room?.me ?? null);
@@ -103,6 +105,9 @@ export function ClassSession({ initial, joinUrl, qrSvg }: { initial: SessionStat
     </PresenceProvider>
   );
 }
+
+/** How often a student's presence goes out at most. */
+const STUDENT_PRESENCE_MS = 1000;
 
 /** Presenting: when we hold the presenter role, our view is the room's presentation (unless `paused`: an answer is in the spotlight). */
 function usePresenterRole(s: SessionState, room: Room | null, plumbing: RoomPlumbing, paused = false): boolean {

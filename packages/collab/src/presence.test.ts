@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
 import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from "y-protocols/awareness";
 import { COLLAB_SCHEMA_VERSION, LocalPresence, PeerStore, PRESENCE_INTERVAL_MS, type Presence, type PresenceUser, type SharedView } from "./index";
@@ -92,6 +92,31 @@ describe("LocalPresence", () => {
     expect((aw.getLocalState() as Presence).following).toBe("ada");
     expect(local.currentView()?.position).toBe(199);
     local.dispose();
+  });
+
+  it("a classroom student's longer interval: following a presenter at 10 moves a second sends one state a second", () => {
+    vi.useFakeTimers();
+    try {
+      const aw = new Awareness(new Y.Doc());
+      let sent = 0;
+      aw.on("update", (_: unknown, origin: unknown) => {
+        if (origin === "local") sent++;
+      });
+      const local = new LocalPresence(1000);
+      local.bind(aw, user("me"));
+      vi.advanceTimersByTime(5000);
+      sent = 0;
+      for (let i = 0; i < 30; i++) {
+        local.setView(() => view(i));
+        vi.advanceTimersByTime(100); // 3 s of a presenter moving 10 times a second
+      }
+      expect(sent).toBeLessThanOrEqual(4);
+      vi.advanceTimersByTime(1000);
+      expect((aw.getLocalState() as Presence).view?.position).toBe(29); // the last move always goes out
+      local.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

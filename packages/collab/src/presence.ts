@@ -19,7 +19,8 @@ export interface Peer {
 
 /**
  * Our own awareness state. The explorer reports its view on every change; this sends it at most
- * every PRESENCE_INTERVAL_MS (the view is computed only when sent) and never sends an unchanged
+ * every `intervalMs` (default PRESENCE_INTERVAL_MS; a classroom's students send once a second, since
+ * following a presenter moves them 10 times a second) (the view is computed only when sent) and never sends an unchanged
  * state twice.
  */
 export class LocalPresence {
@@ -32,6 +33,8 @@ export class LocalPresence {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private viewListeners = new Set<() => void>();
 
+  constructor(private readonly intervalMs = PRESENCE_INTERVAL_MS) {}
+
   bind(awareness: Awareness | null, me: PresenceUser | null): void {
     this.awareness = awareness;
     this.me = me;
@@ -42,7 +45,7 @@ export class LocalPresence {
   setView(view: (() => SharedView | null) | null): void {
     this.view = view;
     for (const l of this.viewListeners) l();
-    const wait = this.lastSent + PRESENCE_INTERVAL_MS - Date.now();
+    const wait = this.lastSent + this.intervalMs - Date.now();
     if (wait <= 0) this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => {
