@@ -191,7 +191,7 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   // the instructor ends the session: the students are told
   teacher.once("dialog", (d) => void d.accept());
   await teacher.getByTestId("class-end").click();
-  for (const s of [g1, g2]) await expect(s.getByTestId("class-ended")).toBeVisible({ timeout: 20_000 });
+  for (const s of [g1, g2, teacher]) await expect(s.getByTestId("class-ended")).toBeVisible({ timeout: 20_000 });
   expect((await states(datasetId)).status()).toBe(401);
 
   // the archive: a link the guests keep, which works without their (now useless) credential

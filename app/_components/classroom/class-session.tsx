@@ -1,6 +1,5 @@
 "use client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { LocalPresence, PeerStore, readClassControls, ROOT, writeClassControls, writeSpotlight, type ClassControls, type Peer } from "@statescope/collab";
 import type { ExplorerSlots } from "@/app/_components/explorer/slots";
@@ -154,7 +153,6 @@ function StaffBar({ s, room, plumbing, joinUrl, qrSvg }: { s: SessionState; room
   const trpc = useTRPC();
   const client = useTRPCClient();
   const qc = useQueryClient();
-  const router = useRouter();
   const peers = usePeers();
   // an answer in the spotlight: the presentation shows it (anonymised unless the staff chose names) until we resume
   const [spot, setSpot] = useState<{ answer: AnswerView; named: boolean } | null>(null);
@@ -265,7 +263,7 @@ function StaffBar({ s, room, plumbing, joinUrl, qrSvg }: { s: SessionState; room
             type="button"
             className="danger small"
             onClick={() => {
-              if (window.confirm("End the session for everyone?")) void act(async () => (await client.classroom.end.mutate({ sessionId: s.id }), router.refresh()));
+              if (window.confirm("End the session for everyone?")) void act(() => client.classroom.end.mutate({ sessionId: s.id }));
             }}
             data-testid="class-end"
           >
