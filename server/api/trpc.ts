@@ -173,5 +173,3 @@ export function sessionProcedure(minimum: ClassRole) {
   });
   return t.procedure.use(mapErrors).use(authorize).meta({ auth: "session", classRole: minimum }).input(ZSessionRef);
 }
-
-
