@@ -209,3 +209,5 @@ const byAccess = (a: Access) => new Set(Object.entries(PROCEDURE_ACCESS).flatMap
 export const PUBLIC_PROCEDURES: ReadonlySet<string> = byAccess("public");
 /** Procedures for any signed-in user that are deliberately not scoped to one workspace. */
 export const USER_PROCEDURES: ReadonlySet<string> = byAccess("user");
+/** Classroom procedures: scoped to one session, by session role (SESSION_ACCESS). */
+export const SESSION_PROCEDURES: ReadonlySet<string> = byAccess("session");

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { createUser } from "../services/users";
-import { appRouter, createCaller, PUBLIC_PROCEDURES, USER_PROCEDURES } from "./root";
-import { WORKSPACE_MIDDLEWARES } from "./trpc";
+import { appRouter, createCaller, PUBLIC_PROCEDURES, SESSION_PROCEDURES, USER_PROCEDURES } from "./root";
+import { SESSION_MIDDLEWARES, WORKSPACE_MIDDLEWARES } from "./trpc";
 import { trpcError } from "../../tests/fixtures/collab";
 
 let t: TestDatabase;
@@ -29,6 +29,9 @@ describe("router audit", () => {
         if (def.meta?.auth !== "public") offenders.push(`${name}: listed as public but built as ${def.meta?.auth}`);
       } else if (USER_PROCEDURES.has(name)) {
         if (def.meta?.auth !== "user") offenders.push(`${name}: listed as user-level but built as ${def.meta?.auth}`);
+      } else if (SESSION_PROCEDURES.has(name)) {
+        // a classroom procedure: the session authorization middleware instead (classroom-authz.int.test.ts)
+        if (def.meta?.auth !== "session" || !def.middlewares.some((m) => SESSION_MIDDLEWARES.has(m))) offenders.push(`${name}: no session authorization middleware`);
       } else if (!hasWorkspaceAuth || def.meta?.auth !== "workspace") {
         offenders.push(`${name}: no workspace authorization middleware`);
       }

@@ -35,4 +35,4 @@ export type AppRouter = typeof appRouter;
 export const createCaller = createCallerFactory(appRouter);
 
 /** Public and user-scoped procedures come from the one access table (server/api/access.ts). */
-export { PUBLIC_PROCEDURES, USER_PROCEDURES } from "./access";
+export { PUBLIC_PROCEDURES, SESSION_PROCEDURES, USER_PROCEDURES } from "./access";

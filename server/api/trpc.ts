@@ -160,16 +160,31 @@ export function workspaceProcedure(minimum: Role) {
   return t.procedure.use(mapErrors).use(byRole[minimum]).meta({ auth: "workspace", role: minimum }).input(ZWorkspaceRef);
 }
 
-/**
- * A classroom procedure: input carries `sessionId`; the caller must be a participant of that
- * session (by session credential or account) with at least `minimum` role; `ctx.participant` is who.
- */
-export function sessionProcedure(minimum: ClassRole) {
-  const authorize = t.middleware(async ({ ctx, next, getRawInput }) => {
+/** The classroom session authorization middleware: the caller's participant with at least `minimum` role. */
+function sessionAuthorization(minimum: ClassRole) {
+  return t.middleware(async ({ ctx, next, getRawInput }) => {
     const ref = ZSessionRef.safeParse(await getRawInput());
     if (!ref.success) throw new TRPCError({ code: "BAD_REQUEST", message: "missing or invalid `sessionId`" });
     const participant: Participant = await requireParticipant(ctx.db, { userId: ctx.actor?.userId ?? null, credential: ctx.classroom ?? null }, ref.data.sessionId, minimum);
     return next({ ctx: { ...ctx, participant } });
   });
-  return t.procedure.use(mapErrors).use(authorize).meta({ auth: "session", classRole: minimum }).input(ZSessionRef);
+}
+
+const byClassRole = {
+  STUDENT: sessionAuthorization("STUDENT"),
+  TA: sessionAuthorization("TA"),
+  INSTRUCTOR: sessionAuthorization("INSTRUCTOR"),
+} as const;
+
+/** Marker the audit test looks for on every classroom procedure. */
+export const SESSION_MIDDLEWARES: ReadonlySet<unknown> = new Set(
+  Object.values(byClassRole).flatMap((b) => (b as unknown as { _middlewares: unknown[] })._middlewares),
+);
+
+/**
+ * A classroom procedure: input carries `sessionId`; the caller must be a participant of that
+ * session (by session credential or account) with at least `minimum` role; `ctx.participant` is who.
+ */
+export function sessionProcedure(minimum: ClassRole) {
+  return t.procedure.use(mapErrors).use(byClassRole[minimum]).meta({ auth: "session", classRole: minimum }).input(ZSessionRef);
 }
