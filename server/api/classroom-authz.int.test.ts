@@ -200,6 +200,11 @@ describe("classroom sessions", () => {
     await bob.as.classroom.answer({ sessionId: sid, taskId: poll.taskId, choice: 1 });
     expect(await code(bob.as.classroom.answer({ sessionId: sid, taskId: poll.taskId, choice: 3 }))).toBe("BAD_REQUEST");
     expect((await staff.classroom.tasks({ sessionId: sid })).find((x) => x.id === poll.taskId)!.aggregate!.votes).toEqual([0, 2, 0]);
+    // a timed question stops taking answers when its time is up
+    const timed = await staff.classroom.pose({ sessionId: sid, kind: "POLL", prompt: "quick!", options: ["a", "b"], seconds: 10 });
+    expect(await code(ann.as.classroom.answer({ sessionId: sid, taskId: timed.taskId, choice: 0 }))).toBe("ok");
+    await t.db.classTask.update({ where: { id: timed.taskId }, data: { closesAt: new Date(Date.now() - 1) } });
+    expect(await code(bob.as.classroom.answer({ sessionId: sid, taskId: timed.taskId, choice: 0 }))).toBe("CONFLICT");
     // another session's task is not answerable from here
     const other = await staff.classroom.start({ workspace: a.ws, datasetId: a.datasetId });
     const foreign = await staff.classroom.pose({ sessionId: other.sessionId, kind: "POLL", prompt: "x", options: ["a", "b"] });

@@ -64,6 +64,13 @@ export function AggregateView({ task, agg }: { task: TaskView; agg: Aggregate })
   );
 }
 
+/** When a timed question stops taking answers. */
+function Closes({ at }: { at: Date | null }) {
+  if (!at) return null;
+  const closed = at.getTime() < Date.now();
+  return <span className={closed ? "class-closed" : "muted"}>{closed ? "answers closed" : `answers until ${at.toLocaleTimeString("en-GB")}`}</span>;
+}
+
 const describeAnswer = (a: AnswerView, t: TaskView) =>
   t.kind === "POLL" ? (t.options[a.choice ?? -1] ?? "?") : `${a.range ? `tokens ${a.range[0]}–${a.range[1] - 1}` : "no range"} · cells ${a.cells.slice(0, 6).join(", ")}${a.cells.length > 6 ? "…" : ""} · threshold ${a.threshold ?? "?"}`;
 
@@ -88,6 +95,7 @@ export function StaffTasks({
   const [kind, setKind] = useState<"VIEW" | "POLL">("VIEW");
   const [prompt, setPrompt] = useState("");
   const [options, setOptions] = useState("");
+  const [seconds, setSeconds] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const [named, setNamed] = useState(false);
   const [saved, setSaved] = useState<Record<string, string>>({});
@@ -107,9 +115,11 @@ export function StaffTasks({
     setProblem(null);
     try {
       const opts = options.split("\n").map((o) => o.trim()).filter(Boolean);
-      await client.classroom.pose.mutate(kind === "POLL" ? { sessionId, kind, prompt, options: opts } : { sessionId, kind, prompt });
+      const timed = seconds.trim() ? { seconds: Number(seconds) } : {};
+      await client.classroom.pose.mutate(kind === "POLL" ? { sessionId, kind, prompt, options: opts, ...timed } : { sessionId, kind, prompt, ...timed });
       setPrompt("");
       setOptions("");
+      setSeconds("");
       bump();
       await tasks.refetch();
     } catch (err) {
@@ -126,6 +136,7 @@ export function StaffTasks({
         </select>
         <input value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="e.g. Brush a range where some cell tracks nesting depth" maxLength={500} required aria-label="Question" data-testid="pose-prompt" />
         {kind === "POLL" && <textarea value={options} onChange={(e) => setOptions(e.target.value)} placeholder={"one choice per line\ninput gate\nforget gate"} rows={3} aria-label="Choices, one per line" data-testid="pose-options" />}
+        <input type="number" min={10} max={3600} value={seconds} onChange={(e) => setSeconds(e.target.value)} placeholder="time limit (s)" aria-label="Time limit in seconds (optional)" className="class-seconds" data-testid="pose-seconds" />
         <button type="submit" className="small" data-testid="pose-submit">
           Ask the class
         </button>
@@ -142,6 +153,7 @@ export function StaffTasks({
             <span className="muted" data-testid="staff-answer-count">
               {current.aggregate.answers} of {current.students} answered
             </span>
+            <Closes at={current.closesAt} />
             <span className="spacer" />
             {current.revealed ? (
               <span className="muted" data-testid="task-revealed">shown to the class</span>
@@ -217,6 +229,7 @@ export function StudentTask({ sessionId, stamp, local }: { sessionId: string; st
     <section className="class-task-card student" aria-label="Question from the instructor" data-testid="student-task" data-task={task.id}>
       <div className="class-task-head">
         <strong>{task.prompt}</strong>
+        <Closes at={task.closesAt} />
         {task.mine && (
           <span className="class-mine" data-testid="my-answer">
             Your answer: {describeAnswer(task.mine, task)}
