@@ -17,7 +17,8 @@
  * update k → the frame carrying it arriving at a student's socket (its query holds a marker);
  * delivered = received / (students × updates sent). Also: what the presenter sees of the students'
  * presence, what a student sees of others' (the server sends students' presence to staff only),
- * the sync process's CPU and memory.
+ * every student answering one task at once (tRPC `classroom.answer` → PostgreSQL) and how many of
+ * the answers the staff's aggregate then counts, the sync process's CPU and memory.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -32,6 +33,7 @@ import { WebsocketProvider } from "y-websocket";
 import { classRoomName, COLLAB_SCHEMA_VERSION, writeSpotlight } from "@statescope/collab";
 import type { Db } from "@/server/db/client";
 import { startSession, endSession, findParticipant } from "@/server/services/classroom/sessions";
+import { listTasks, poseTask } from "@/server/services/classroom/tasks";
 import { signSyncToken } from "@/server/services/sync-tokens";
 import { benchDatabase, cpuSecondsOf, pct, row, rssMbOf, runBench } from "./run";
 
@@ -100,6 +102,7 @@ class Recorder {
 }
 
 interface Student {
+  cookie: string;
   ws: WebSocket;
   awareness: awarenessProtocol.Awareness;
   timer: NodeJS.Timeout;
@@ -125,7 +128,7 @@ async function joinStudent(i: number, web: number, code: string, syncPort: numbe
   stages.ticket = Math.max(stages.ticket, performance.now() - stages.t0);
   const ws = new WebSocket(`ws://127.0.0.1:${syncPort}/${encodeURIComponent(ticket.body.room)}?token=${encodeURIComponent(ticket.body.token)}&v=${COLLAB_SCHEMA_VERSION}`);
   const awareness = new awarenessProtocol.Awareness(new Y.Doc());
-  const student: Student = { ws, awareness, timer: setInterval(() => undefined, 1 << 30), maxOthers: 0 };
+  const student: Student = { cookie: joined.cookie!, ws, awareness, timer: setInterval(() => undefined, 1 << 30), maxOthers: 0 };
   clearInterval(student.timer);
   await new Promise<void>((ok, fail) => {
     ws.once("message", () => ok());
@@ -176,6 +179,9 @@ interface Result {
   presenterSees: number;
   studentsSeeMax: number;
   presenceRate: number;
+  /** All N answers to one task: sent at once → all answered; stored and in the staff's aggregate. */
+  answersMs: number;
+  answersStored: number;
   cpu: string;
   rss: string;
 }
@@ -229,6 +235,15 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   clearInterval(tick);
   const cpu = syncs.map((p, i) => `${(((cpuSecondsOf(p.child.pid!) - cpu0[i]!) / wall) * 100).toFixed(0)}%`).join(" + ");
   const rss = syncs.map((p) => `${rssMbOf(p.child.pid!).toFixed(0)} MB`).join(" + ");
+  // every student answers one task at once (tRPC → PostgreSQL), then the staff's aggregate counts them
+  const task = await poseTask(db, me, { kind: "VIEW", prompt: "Brush a range where some cell tracks nesting depth" });
+  const a0 = performance.now();
+  await Promise.all(
+    students.map((st, i) => post(web.port, "classroom.answer", { sessionId, taskId: task.taskId, source: "states::states1", range: [i % 50, (i % 50) + 4], cells: [i % 7, 3], threshold: 0.3 }, st.cookie)),
+  );
+  const answersMs = performance.now() - a0;
+  const answersStored = (await listTasks(db, me)).find((t) => t.id === task.taskId)?.aggregate?.answers ?? 0;
+  log(`${name}: ${n} answers in ${answersMs.toFixed(0)} ms, ${answersStored} in the aggregate`);
   const presenterSees = [...presenter.awareness.getStates().values()].filter((s) => (s as { user?: { role?: string } }).user?.role === "VIEWER").length;
   const studentsSeeMax = Math.max(...students.map((s) => s.maxOthers));
   for (const s of students) {
@@ -239,7 +254,7 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   presenter.destroy();
   await endSession(db, me);
   const joinSamples = rec.joining;
-  return { name, students: n, joinMs, joinP99: pct(joinSamples, 0.99), steady: rec.steady, expected: rec.steadySent * n, presenterSees, studentsSeeMax, presenceRate, cpu, rss };
+  return { name, students: n, joinMs, joinP99: pct(joinSamples, 0.99), steady: rec.steady, expected: rec.steadySent * n, presenterSees, studentsSeeMax, presenceRate, answersMs, answersStored, cpu, rss };
 }
 
 async function main() {
@@ -269,10 +284,10 @@ async function main() {
     }
     await db.$disconnect();
     console.log(`Statescope classroom benchmark — node ${process.version}; presenter ${HZ} view updates/s; ${SECONDS} s steady after all students joined; students are protocol-level guests (join → ticket → socket, presence 1/s) in the bench process; sync and web in their own processes`);
-    console.log("latency = presenter's local write of a view update → the frame carrying it at a student's socket; targets: p99 ≤ 30 ms (300), ≤ 60 ms (1,000), 100% delivered, 1,000 joined ≤ 5 s");
+    console.log("latency = presenter's local write of a view update → the frame carrying it at a student's socket; targets: p99 ≤ 30 ms (300), ≤ 60 ms (1,000), 100% delivered, 1,000 joined ≤ 5 s, 1,000 answers ≤ 2 s all stored and aggregated");
     console.log("");
-    console.log(row(["scenario", "joined in", "p99 during joins", "steady deliveries", "p50 ms", "p90 ms", "p99 ms", "max ms", "presenter sees", "a student sees", "presence at presenter", "sync CPU", "sync RSS"]));
-    console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
+    console.log(row(["scenario", "joined in", "p99 during joins", "steady deliveries", "p50 ms", "p90 ms", "p99 ms", "max ms", "presenter sees", "a student sees", "presence at presenter", "N answers", "sync CPU", "sync RSS"]));
+    console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
     for (const r of results) {
       const missing = r.expected - r.steady.length;
       console.log(
@@ -288,6 +303,7 @@ async function main() {
           `${r.presenterSees}/${r.students} students`,
           `${r.studentsSeeMax} other(s)`,
           `${r.presenceRate.toFixed(0)} updates/s`,
+          `${(r.answersMs / 1000).toFixed(2)} s, ${r.answersStored} stored`,
           r.cpu,
           r.rss,
         ]),
