@@ -264,7 +264,8 @@ async function main() {
     const user = await db.user.upsert({ where: { email: "instructor@classroom.bench" }, create: { email: "instructor@classroom.bench", name: "Instructor" }, update: {}, select: { id: true } });
     const ws = await db.workspace.upsert({ where: { slug: "bench-classroom" }, create: { slug: "bench-classroom", name: "classroom bench" }, update: {}, select: { id: true, slug: true, name: true } });
     await db.membership.upsert({ where: { workspaceId_userId: { workspaceId: ws.id, userId: user.id } }, create: { workspaceId: ws.id, userId: user.id, role: "OWNER" }, update: {} });
-    const ds = (await db.dataset.findFirst({ where: { workspaceId: ws.id }, select: { id: true } })) ?? (await db.dataset.create({ data: { workspaceId: ws.id, name: "bench", status: "READY" }, select: { id: true } }));
+    // a dataset row only (the students send views of it; nothing here reads its tensors)
+    const ds = (await db.dataset.findFirst({ where: { workspaceId: ws.id }, select: { id: true } })) ?? (await db.dataset.create({ data: { workspaceId: ws.id, name: "bench", status: "READY", steps: 1000 }, select: { id: true } }));
     // earlier runs' rooms and rate-limit counters
     await db.syncUpdate.deleteMany({ where: { room: { startsWith: "class:" } } });
     await db.rateLimitBucket.deleteMany({ where: { key: { startsWith: "class:" } } });
