@@ -6,9 +6,10 @@
  * k columns (a substring per cell and chunk). Pure data access, like ./dataset-store.ts.
  */
 import { randomUUID } from "node:crypto";
+import type { PoolClient } from "pg";
 import { columnsOfRows, encodeOnRows, rawCutoff, type Transform } from "@statescope/core";
 import { readRows, type Queryable } from "./dataset-store";
-import { copyOut, int4, literal, type CopyTarget } from "./pg-copy";
+import { copyOut, CopyIn, int4, literal, type CopyTarget } from "./pg-copy";
 
 /** Steps per bit chunk: a multiple of 32 (column words of consecutive chunks concatenate), 5.3 MB of row bits for 650 cells. */
 export const BIT_CHUNK_STEPS = 65_536;
@@ -46,7 +47,9 @@ function bytesOf(a: Uint32Array): Buffer {
  * chunks (their foreign key is checked at commit): inside one transaction the index appears whole
  * or not at all, and the source row is only locked (FOR KEY SHARE) at the very end, so deleting
  * the dataset meanwhile is not held up. `parent: "first"` (the import, which writes outside one
- * transaction and deletes everything on failure) inserts it before the first chunk.
+ * transaction and deletes everything on failure) inserts it before the first chunk. `copy`: `q`
+ * is a connection of this writer's own, and the chunks stream through one `COPY … FROM STDIN`
+ * (encoding the next block overlaps Postgres storing this one).
  */
 export class BitIndexWriter {
   readonly id = randomUUID();
@@ -57,6 +60,7 @@ export class BitIndexWriter {
   private index = 0;
   private parentWritten = false;
   private written = 0;
+  private stream: CopyIn | null = null;
 
   constructor(
     private readonly q: Queryable,
@@ -65,8 +69,9 @@ export class BitIndexWriter {
     readonly cells: number,
     readonly threshold: number,
     transform: Transform,
-    private readonly opts: { parent: "first" | "last" },
+    private readonly opts: { parent: "first" | "last"; copy?: boolean },
   ) {
+    if (opts.copy && !("release" in q)) throw new Error("BitIndexWriter: copy needs a connection of its own, not a pool");
     this.W = Math.ceil(cells / 32);
     this.cut = rawCutoff(threshold, transform);
     this.chunk = new Uint32Array(Math.min(BIT_CHUNK_STEPS, Math.max(1, steps)) * this.W);
@@ -105,13 +110,14 @@ export class BitIndexWriter {
     if (this.opts.parent === "first") await this.writeParent();
     const rows = this.chunk.subarray(0, this.fill * this.W);
     const cols = columnsOfRows(rows, this.fill, this.cells);
-    await this.q.query('insert into "BitIndexChunk" ("indexId", "index", "steps", "rows", "cols") values ($1, $2, $3, $4, $5)', [
-      this.id,
-      this.index++,
-      this.fill,
-      bytesOf(rows),
-      bytesOf(cols),
-    ]);
+    const values = [this.id, this.index++, this.fill, bytesOf(rows), bytesOf(cols)];
+    if (this.opts.copy) {
+      this.stream ??= new CopyIn(this.q as PoolClient, "BitIndexChunk", ["indexId", "index", "steps", "rows", "cols"], ["text", "int4", "int4", "bytea", "bytea"]);
+      // copied when queued: this.chunk is refilled at once
+      await this.stream.row(values);
+    } else {
+      await this.q.query('insert into "BitIndexChunk" ("indexId", "index", "steps", "rows", "cols") values ($1, $2, $3, $4, $5)', values);
+    }
     this.written += this.fill;
     this.fill = 0;
   }
@@ -120,8 +126,14 @@ export class BitIndexWriter {
   async end(): Promise<BitIndexRef> {
     await this.flush();
     if (this.written !== this.steps) throw new Error(`bit index of source ${this.sourceId}: got ${this.written} of ${this.steps} steps`);
+    await this.stream?.end();
     await this.writeParent();
     return { id: this.id, chunkSteps: BIT_CHUNK_STEPS };
+  }
+
+  /** Cancels a `copy` writer's stream (nothing of it is stored); the connection can be used again. */
+  async abort(reason: string): Promise<void> {
+    await this.stream?.abort(reason);
   }
 }
 

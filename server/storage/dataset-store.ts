@@ -9,6 +9,7 @@
  */
 import { endianness } from "node:os";
 import type pg from "pg";
+import { CopyIn } from "./pg-copy";
 
 if (endianness() !== "LE") throw new Error("dataset storage assumes a little-endian host (chunks are stored as float32/int32 LE)");
 
@@ -78,6 +79,36 @@ export async function readRows<R extends object>(q: Queryable, text: string, val
 export async function writeStateChunk(q: Queryable, sourceId: string, index: number, cells: number, rows: Float32Array): Promise<void> {
   if (rows.length % cells !== 0) throw new RangeError(`state chunk ${index}: ${rows.length} values is not a multiple of ${cells} cells`);
   await q.query('insert into "StateChunk" ("sourceId", "index", "rows", "data") values ($1, $2, $3, $4)', [sourceId, index, rows.length / cells, asBuffer(rows)]);
+}
+
+/**
+ * The state chunks of one source streamed through one `COPY … FROM STDIN (FORMAT binary)` on a
+ * connection of their own (the import: see ./DESIGN.md, "Bulk writes and reads"). Nothing is
+ * visible before `end()`; a failure or `abort()` stores none of them.
+ */
+export class StateChunkCopy {
+  private readonly copy: CopyIn;
+  constructor(
+    client: pg.PoolClient,
+    readonly sourceId: string,
+    readonly cells: number,
+  ) {
+    this.copy = new CopyIn(client, "StateChunk", ["sourceId", "index", "rows", "data"], ["text", "int4", "int4", "bytea"]);
+  }
+
+  /** Queues chunk `index` (whole rows; copied, so `rows` may be reused at once). */
+  put(index: number, rows: Float32Array): Promise<void> {
+    if (rows.length % this.cells !== 0) throw new RangeError(`state chunk ${index}: ${rows.length} values is not a multiple of ${this.cells} cells`);
+    return this.copy.row([this.sourceId, index, rows.length / this.cells, asBuffer(rows)]);
+  }
+
+  end(): Promise<number> {
+    return this.copy.end();
+  }
+
+  abort(reason: string): Promise<void> {
+    return this.copy.abort(reason);
+  }
 }
 
 export async function writeTokenChunk(q: Queryable, datasetId: string, index: number, ids: Int32Array): Promise<void> {
