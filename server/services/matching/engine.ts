@@ -264,17 +264,20 @@ export class MatchEngine {
         const done = await findBitIndex(c, src.id, thr);
         if (done) return { ref: done, built: false };
         await c.query("begin");
+        let w: BitIndexWriter | undefined;
         try {
           await c.query("set local synchronous_commit = off");
-          const w = new BitIndexWriter(c, src.id, src.steps, src.cells, thr, src.transform, { parent: "last" });
+          w = new BitIndexWriter(c, src.id, src.steps, src.cells, thr, src.transform, { parent: "last", copy: true });
           await forEachStateChunk(pool, src, async (from, rows) => {
-            await w.push(rows.subarray(0, (Math.min(src.steps, from + rows.length / src.cells) - from) * src.cells));
+            await w!.push(rows.subarray(0, (Math.min(src.steps, from + rows.length / src.cells) - from) * src.cells));
           });
           const ref = await w.end();
           await c.query("commit");
           this.stats.persistedBuilds++;
           return { ref, built: true };
         } catch (e) {
+          // a COPY still open on c would hold the rollback up behind it
+          await w?.abort("the index build failed").catch(() => undefined);
           await c.query("rollback").catch((r: unknown) => (broken = r instanceof Error ? r : new Error(String(r))));
           const still = await pool.query(`select 1 from "DatasetSource" where "id" = $1`, [src.id]);
           if (still.rowCount === 0) throw new AppError("NOT_FOUND", `dataset ${src.datasetId}: source ${src.name} was deleted while its index at threshold ${Number(thr.toPrecision(7))} was being built`, { cause: e });
