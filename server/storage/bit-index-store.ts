@@ -144,12 +144,13 @@ function checkChunks(ref: BitIndexRef, first: number, last: number, got: number)
 /**
  * Row bits of steps [from, to) (W words per step), from the chunks that hold them. Read through
  * `COPY … TO STDOUT (FORMAT binary)`: a precise query reads all of them (84 MB at 1M × 650), which
- * a normal query result carries as hex text (168 MB, decoded again here).
+ * a normal query result carries as hex text (168 MB, decoded again here). Written into `into` when given.
  */
-export async function readBitRows(q: CopyTarget, ref: BitIndexRef, cells: number, from: number, to: number): Promise<Uint32Array> {
+export async function readBitRows(q: CopyTarget, ref: BitIndexRef, cells: number, from: number, to: number, into?: Uint32Array): Promise<Uint32Array> {
   const W = Math.ceil(cells / 32);
   const S = ref.chunkSteps;
-  const out = new Uint32Array((to - from) * W);
+  if (into && into.length !== (to - from) * W) throw new RangeError(`bit index ${ref.id}: ${into.length} words given for steps [${from}, ${to})`);
+  const out = into ?? new Uint32Array((to - from) * W);
   if (to <= from) return out;
   for (const n of [from, to, S, W]) if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`bit index ${ref.id}: bad step range [${from}, ${to})`);
   const first = Math.floor(from / S);
@@ -158,7 +159,7 @@ export async function readBitRows(q: CopyTarget, ref: BitIndexRef, cells: number
   // no order by: each piece says where it goes, and sorting 84 MB of sliced bits spilled to disk (+1 s)
   const lo = `greatest(${from}, "index" * ${S})`;
   const hi = `least(${to}, "index" * ${S} + "steps")`;
-  const bytes = new Uint8Array(out.buffer);
+  const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   let got = 0;
   await copyOut(
     q,

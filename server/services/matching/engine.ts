@@ -234,7 +234,7 @@ export class MatchEngine {
     else for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) mark(Math.floor(a / ROW_BLOCK), Math.ceil(b / ROW_BLOCK));
     if (want.length === 0) return;
     try {
-      if (ranges === null && want.length === 1) index.rows.set(await readBitRows(pgPool(db), entry.ref!, index.cells, 0, T));
+      if (ranges === null && want.length === 1) await readBitRows(pgPool(db), entry.ref!, index.cells, 0, T, index.rows);
       else await readBitRowRanges(pgPool(db), entry.ref!, index.cells, want, index.rows);
     } catch (e) {
       for (const [a, b] of want) blocks.fill(0, Math.floor(a / ROW_BLOCK), Math.ceil(b / ROW_BLOCK));
