@@ -167,10 +167,11 @@ export async function writeDataset(
     }
     return c;
   };
-  const releaseAll = async (destroy: boolean) => {
+  // closed, not pooled again: their session settings (and any COPY still open) end with them
+  const closeAll = async () => {
     const all = [...clients.values()];
     clients.clear();
-    for (const c of await Promise.allSettled(all)) if (c.status === "fulfilled") c.value.release(destroy);
+    for (const c of await Promise.allSettled(all)) if (c.status === "fulfilled") c.value.release(true);
   };
 
   try {
@@ -192,12 +193,12 @@ export async function writeDataset(
     const err = signal.aborted && isAppError(signal.reason) ? signal.reason : e;
     const message = err instanceof Error ? err.message : String(err);
     await writing;
-    await releaseAll(true);
+    await closeAll();
     await discard(db, id, ownRow, message);
     throw isAppError(err) ? err : new AppError("INTERNAL", `dataset ${id}: ${target.what} failed: ${message}`, { cause: err });
   } finally {
     opts.signal?.removeEventListener("abort", onOuterAbort);
-    await releaseAll(true);
+    await closeAll();
   }
 }
 
