@@ -4,6 +4,18 @@
  * row exactly when it is committed. Compaction merges, in one transaction under an advisory lock
  * per room, the rows it read into the newest of them (`compacted = true`) and deletes exactly the
  * others: a row committed after the read (ids are not commit-ordered) stays.
+ *
+ * That statement commits without waiting for the WAL to reach the disk (`synchronous_commit` off
+ * for it alone), and the append resolves only after a durable commit that started later (a
+ * "WAL barrier": WAL is flushed in order, so it covers every commit before it). The relay must
+ * not wait for the disk: Postgres serialises the commits of all transactions that NOTIFY (one
+ * cluster-wide lock, held until the commit is done, WAL flush included), so with a durable
+ * commit every announcement of every sync process queued behind each fsync, and one slow fsync
+ * (a checkpoint, a busy disk) held every other process's deliveries for hundreds of
+ * milliseconds. Now the lock is held for the commit without the flush, and the flushes are
+ * shared: one barrier at a time per process covers all the appends committed before it began.
+ * If the database crashes before the barrier, the append rejects and the caller writes the
+ * update again (appending an update twice is harmless: Yjs updates are idempotent).
  */
 import pg from "pg";
 import { mergeLog, type RoomStorage } from "./storage";
@@ -18,19 +30,49 @@ function bytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** A durable commit of a transaction with an id: Postgres flushes the WAL up to it, and so every commit before it. */
+const WAL_BARRIER = "SELECT pg_current_xact_id()";
+
 export function createPgStorage({ pool, origin }: PgStorageOptions): RoomStorage {
+  let barrier: Promise<void> | null = null;
+  let nextBarrier: Promise<void> | null = null;
+  /** Resolves once everything committed before this call is on disk: the running barrier may have started too early, so the next one. */
+  function durable(): Promise<void> {
+    if (!barrier) {
+      barrier = pool.query(WAL_BARRIER).then(
+        () => void (barrier = null),
+        (e: unknown) => {
+          barrier = null;
+          throw e;
+        },
+      );
+      return barrier;
+    }
+    nextBarrier ??= barrier
+      .catch(() => undefined)
+      .then(() => {
+        nextBarrier = null;
+        return durable();
+      });
+    return nextBarrier;
+  }
+
   return {
     async load(room) {
       const r = await pool.query<{ data: Buffer }>(`SELECT data FROM "SyncUpdate" WHERE room = $1 ORDER BY id`, [room]);
       return r.rows.map((row) => bytes(row.data));
     },
     async append(room, update, announce) {
-      // A data-modifying WITH runs whether or not the query reads it: one statement, one commit.
+      // A data-modifying WITH runs whether or not the query reads it: one statement, one commit,
+      // which does not wait for the WAL flush (set_config(…, true): this transaction only; the
+      // insert reads it, so it is always evaluated).
       await pool.query(
-        `WITH ins AS (INSERT INTO "SyncUpdate" (room, data, origin) VALUES ($1, $2, $3))
+        `WITH async AS (SELECT set_config('synchronous_commit', 'off', true)),
+              ins AS (INSERT INTO "SyncUpdate" (room, data, origin) SELECT $1::text, $2::bytea, $3::text FROM async)
          SELECT pg_notify(c, p) FROM unnest($4::text[], $5::text[]) AS t(c, p)`,
         [room, Buffer.from(update.buffer, update.byteOffset, update.byteLength), origin, announce.map((n) => n.channel), announce.map((n) => n.payload)],
       );
+      await durable();
     },
     async compact(room) {
       const client = await pool.connect();

@@ -1,8 +1,10 @@
 /**
  * `npm run bench:sync`: issue 7's propagation-latency figures for one room.
  *
- *   tsx tests/bench/sync-bench.ts [--seconds 10] [--editors 30] [--readers 300] [--edit-hz 5] [--write-hz 20] [--profile DIR]
+ *   tsx tests/bench/sync-bench.ts [--seconds 10] [--editors 30] [--readers 300] [--edit-hz 5] [--write-hz 20] [--only 1,2,3] [--profile DIR]
  *
+ * `--only` runs just the numbered scenarios below (e.g. `--only 3`: the two-process one).
+ * BENCH_PG_PORT: the embedded PostgreSQL's port when it has to be started (default 54640).
  * Starts (or reuses) the embedded PostgreSQL in .test-data/bench-sync and
  * spawns real sync processes (`node --import tsx server/sync/main.ts`, the
  * same entry `npm run start:sync` runs, with their Postgres persistence and
@@ -47,6 +49,8 @@ const EDITORS = opt("--editors", 30);
 const READERS = opt("--readers", 300);
 const EDIT_HZ = opt("--edit-hz", 5);
 const WRITE_HZ = opt("--write-hz", 20);
+const ONLY = args.includes("--only") ? new Set(args[args.indexOf("--only") + 1]!.split(",").map(Number)) : null;
+const runs = (n: number) => !ONLY || ONLY.has(n);
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const SECRET = randomBytes(24).toString("base64url");
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
@@ -314,7 +318,7 @@ async function scenario(
 
 async function main() {
   await ensurePrismaClient(log);
-  const handle = await ensureDatabase({ dataDir: resolve(ROOT, ".test-data/bench-sync"), preferredPort: 54640, log });
+  const handle = await ensureDatabase({ dataDir: resolve(ROOT, ".test-data/bench-sync"), preferredPort: Number(process.env.BENCH_PG_PORT ?? 54640), log });
   const procs: SyncProc[] = [];
   try {
     await migrate(handle.url, log);
@@ -334,12 +338,16 @@ async function main() {
     const results: Result[] = [];
     const one = await startSync(handle.url, "A");
     procs.push(one);
-    results.push(...(await scenario(`${EDITORS} co-editors`, [one], { editors: EDITORS, readers: 0 }, EDIT_HZ, 50)));
-    results.push(...(await scenario(`1 writer, ${READERS} readers`, [one], { editors: 1, readers: READERS }, WRITE_HZ, 30, "raw")));
-    results.push(...(await scenario(`1 writer, ${READERS} readers, each with a Y.Doc in this process`, [one], { editors: 1, readers: READERS }, WRITE_HZ)));
-    const two = await startSync(handle.url, "B");
-    procs.push(two);
-    results.push(...(await scenario(`${EDITORS} co-editors on 2 processes`, [one, two], { editors: EDITORS, readers: 0 }, EDIT_HZ, 50)));
+    if (runs(1)) results.push(...(await scenario(`${EDITORS} co-editors`, [one], { editors: EDITORS, readers: 0 }, EDIT_HZ, 50)));
+    if (runs(2)) {
+      results.push(...(await scenario(`1 writer, ${READERS} readers`, [one], { editors: 1, readers: READERS }, WRITE_HZ, 30, "raw")));
+      results.push(...(await scenario(`1 writer, ${READERS} readers, each with a Y.Doc in this process`, [one], { editors: 1, readers: READERS }, WRITE_HZ)));
+    }
+    if (runs(3)) {
+      const two = await startSync(handle.url, "B");
+      procs.push(two);
+      results.push(...(await scenario(`${EDITORS} co-editors on 2 processes`, [one, two], { editors: EDITORS, readers: 0 }, EDIT_HZ, 50)));
+    }
 
     console.log(
       `Statescope sync benchmark — node ${process.version}, ${SECONDS} s per scenario after 1 s warm-up; editors ${EDIT_HZ} edits/s each, ` +
