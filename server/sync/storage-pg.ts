@@ -30,8 +30,12 @@ function bytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** A durable commit of a transaction with an id: Postgres flushes the WAL up to it, and so every commit before it. */
-const WAL_BARRIER = "SELECT pg_current_xact_id()";
+/**
+ * A durable commit of a transaction that wrote WAL: Postgres flushes the WAL up to it, and so every
+ * commit before it. (A transaction that only takes an id writes no WAL and is not flushed; this one
+ * writes a transactional logical-decoding message, which anyone may, and which no table keeps.)
+ */
+const WAL_BARRIER = "SELECT pg_logical_emit_message(true, 'statescope_sync', '')";
 
 export function createPgStorage({ pool, origin }: PgStorageOptions): RoomStorage {
   let barrier: Promise<void> | null = null;
