@@ -92,3 +92,37 @@ describe("Postgres room storage on a slow disk", () => {
     }
   });
 });
+
+describe("Postgres room storage where the WAL barrier is refused", () => {
+  it("says so once, and from then on stores every append with a durable commit", async () => {
+    const role = `sync_${randomBytes(3).toString("hex")}`;
+    // a role that may write the table but not run the barrier's function (function rights are per database)
+    await t.db.$executeRawUnsafe(`CREATE ROLE ${role} LOGIN PASSWORD 'pw'`);
+    await t.db.$executeRawUnsafe(`GRANT ALL ON "SyncUpdate" TO ${role}`);
+    await t.db.$executeRawUnsafe(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+    await t.db.$executeRawUnsafe(`REVOKE EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text, boolean) FROM PUBLIC`);
+    const u = new URL(t.url);
+    u.username = role;
+    u.password = "pw";
+    const pool = new pg.Pool({ connectionString: u.toString(), max: 2 });
+    const logs: string[] = [];
+    try {
+      const storage = createPgStorage({ pool, origin: "no-barrier", log: (l) => logs.push(l) });
+      const room = `ws:refused:${randomBytes(4).toString("hex")}`;
+      await expect(storage.append(room, update("first"), [])).rejects.toThrow(/permission denied/);
+      await storage.append(room, update("second"), []);
+      const t0 = performance.now();
+      await storage.append(room, update("third"), []);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(FLUSH_DELAY_MS * 0.9); // a durable commit (this database's slow disk)
+      expect(logs.filter((l) => /refuses SELECT pg_logical_emit_message.*appends commit durably from now on/.test(l))).toHaveLength(1);
+      // the first append was committed before its barrier failed: the caller writes it again, which is harmless
+      expect(await storage.load(room)).toHaveLength(3);
+    } finally {
+      await pool.end();
+      await t.db.$executeRawUnsafe(`GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text, boolean) TO PUBLIC`);
+      await t.db.$executeRawUnsafe(`REVOKE ALL ON "SyncUpdate" FROM ${role}`);
+      await t.db.$executeRawUnsafe(`REVOKE USAGE ON ALL SEQUENCES IN SCHEMA public FROM ${role}`);
+      await t.db.$executeRawUnsafe(`DROP ROLE ${role}`);
+    }
+  });
+});

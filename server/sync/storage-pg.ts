@@ -24,6 +24,7 @@ export interface PgStorageOptions {
   pool: pg.Pool;
   /** Written to `SyncUpdate.origin`: which process stored a row. */
   origin: string;
+  log?: (line: string) => void;
 }
 
 function bytes(b: Buffer): Uint8Array {
@@ -37,7 +38,12 @@ function bytes(b: Buffer): Uint8Array {
  */
 const WAL_BARRIER = "SELECT pg_logical_emit_message(true, 'statescope_sync', '')";
 
-export function createPgStorage({ pool, origin }: PgStorageOptions): RoomStorage {
+/** Errors of a database where the barrier cannot run (EXECUTE revoked, no such function). */
+const BARRIER_UNAVAILABLE = new Set(["42501", "42883"]);
+
+export function createPgStorage({ pool, origin, log = () => undefined }: PgStorageOptions): RoomStorage {
+  /** False on a database that refuses the barrier: appends then commit durably (and the relay waits for the disk). */
+  let flushLater = true;
   let barrier: Promise<void> | null = null;
   let nextBarrier: Promise<void> | null = null;
   /** Resolves once everything committed before this call is on disk: the running barrier may have started too early, so the next one. */
@@ -47,6 +53,11 @@ export function createPgStorage({ pool, origin }: PgStorageOptions): RoomStorage
         () => void (barrier = null),
         (e: unknown) => {
           barrier = null;
+          const code = (e as { code?: unknown }).code;
+          if (flushLater && typeof code === "string" && BARRIER_UNAVAILABLE.has(code)) {
+            flushLater = false;
+            log(`sync storage: this database refuses ${WAL_BARRIER} (${e instanceof Error ? e.message : String(e)}): appends commit durably from now on, and relayed updates wait for the disk`);
+          }
           throw e;
         },
       );
@@ -69,14 +80,15 @@ export function createPgStorage({ pool, origin }: PgStorageOptions): RoomStorage
     async append(room, update, announce) {
       // A data-modifying WITH runs whether or not the query reads it: one statement, one commit,
       // which does not wait for the WAL flush (set_config(…, true): this transaction only; the
-      // insert reads it, so it is always evaluated).
+      // insert reads it, so it is always evaluated); the barrier after it does.
+      const later = flushLater;
       await pool.query(
-        `WITH async AS (SELECT set_config('synchronous_commit', 'off', true)),
+        `WITH async AS (SELECT set_config('synchronous_commit', coalesce($6, current_setting('synchronous_commit')), true)),
               ins AS (INSERT INTO "SyncUpdate" (room, data, origin) SELECT $1::text, $2::bytea, $3::text FROM async)
          SELECT pg_notify(c, p) FROM unnest($4::text[], $5::text[]) AS t(c, p)`,
-        [room, Buffer.from(update.buffer, update.byteOffset, update.byteLength), origin, announce.map((n) => n.channel), announce.map((n) => n.payload)],
+        [room, Buffer.from(update.buffer, update.byteOffset, update.byteLength), origin, announce.map((n) => n.channel), announce.map((n) => n.payload), later ? "off" : null],
       );
-      await durable();
+      if (later) await durable();
     },
     async compact(room) {
       const client = await pool.connect();
