@@ -121,7 +121,7 @@ export function uploadFilePath(dir: string, fileName: string): string {
  * Writes `stream` to `file` ("wx": a new file; "a": appended), honouring back-pressure; returns
  * the bytes written. On failure the file is closed (what was written stays) and the error thrown.
  */
-export async function streamToFile(stream: ReadableStream<Uint8Array>, file: string, flags: "wx" | "a"): Promise<number> {
+export async function streamToFile(stream: ReadableStream<Uint8Array>, file: string, flags: "wx" | "a", signal?: AbortSignal): Promise<number> {
   const out = fs.createWriteStream(file, { flags });
   // A write still in flight when the upload is cut off fails once the stream is destroyed; the
   // error is expected then, and must not become an uncaught exception that takes the process down.
@@ -129,9 +129,17 @@ export async function streamToFile(stream: ReadableStream<Uint8Array>, file: str
   out.on("error", (e) => (writeError ??= e));
   let bytes = 0;
   const reader = stream.getReader();
+  // a client that goes away mid-body may leave the read pending forever: the request's signal ends it
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new AppError("BAD_INPUT", "the connection closed before the body ended"));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = signal ? await Promise.race([reader.read(), aborted]) : await reader.read();
       if (done) break;
       bytes += value.byteLength;
       if (!out.write(value)) await once(out, "drain");
@@ -140,8 +148,11 @@ export async function streamToFile(stream: ReadableStream<Uint8Array>, file: str
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     return bytes;
   } catch (e) {
+    reader.releaseLock();
     // keep what was written (a resumable upload continues from it) unless the file itself failed
     if (!out.closed) await new Promise<void>((r) => (writeError ? out.destroy() : out.end()).once("close", () => r()));
     throw e;
+  } finally {
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
   }
 }

@@ -220,7 +220,7 @@ export const OPERATIONS: readonly Operation[] = [
     handler: async (ctx, { params }) => {
       const h = ZUploadOffset.safeParse({ "upload-offset": ctx.req.headers.get("upload-offset") ?? undefined });
       if (!h.success) throw new AppError("BAD_INPUT", "missing or invalid Upload-Offset header (the byte offset the chunk starts at)");
-      const out = await appendUpload(ctx.db, { workspaceId: wsId(ctx), userId: ctx.token.userId, uploadId: params.uploadId }, h.data["upload-offset"], ctx.req.body, declaredLength(ctx.req.headers));
+      const out = await appendUpload(ctx.db, { workspaceId: wsId(ctx), userId: ctx.token.userId, uploadId: params.uploadId }, h.data["upload-offset"], ctx.req.body, declaredLength(ctx.req.headers), ctx.req.signal);
       return Response.json(out, { status: 200, headers: { "upload-offset": String(out.received) } });
     },
   }),

@@ -73,6 +73,7 @@ export async function appendUpload(
   offset: number,
   body: ReadableStream<Uint8Array> | null,
   declaredBytes: number | undefined,
+  signal?: AbortSignal,
 ): Promise<UploadStatus> {
   const row = await findUpload(db, ref.workspaceId, ref.userId, ref.uploadId);
   if (row.datasetId) throw new AppError("CONFLICT", `upload ${row.id} is complete (dataset ${row.datasetId})`);
@@ -90,7 +91,7 @@ export async function appendUpload(
     });
     let failure: unknown = null;
     try {
-      await streamToFile(limited, row.path, "a");
+      await streamToFile(limited, row.path, "a", signal);
     } catch (e) {
       failure = e;
     }
