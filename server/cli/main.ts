@@ -49,6 +49,41 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
     text: (o) => `created workspace ${String(o.slug)} (id ${String(o.workspaceId)}), owner ${String(o.ownerEmail)}`,
   },
+  "token create": {
+    usage: "statescope token create --email EMAIL --name NAME --scope read|write [--workspace SLUG] [--expires-days N] [--json]",
+    summary: "create a personal API token for a user (shown once; for `--server` and the HTTP API)",
+    options: { email: { type: "string" }, name: { type: "string" }, scope: { type: "string" }, workspace: { type: "string" }, "expires-days": { type: "string" } },
+    async run({ db, values }) {
+      const { findUserByEmail } = await import("@/server/services/users");
+      const { createToken } = await import("@/server/services/tokens/tokens");
+      const { ZTokenCreate } = await import("@/server/services/tokens/schemas");
+      const { parseInput } = await import("@/server/services/validate");
+      const email = required(values, "email");
+      const user = await findUserByEmail(db, email);
+      if (!user) throw new AppError("BAD_INPUT", `no user with the email ${email}: create it first with \`statescope user create\``);
+      const days = values["expires-days"];
+      if (typeof days === "string" && !/^\d{1,5}$/.test(days)) throw new AppError("BAD_INPUT", `--expires-days must be a whole number of days, got ${JSON.stringify(days)}`);
+      const input = parseInput(
+        ZTokenCreate,
+        { name: required(values, "name"), scope: required(values, "scope"), ...(typeof values.workspace === "string" ? { workspace: values.workspace } : {}), ...(typeof days === "string" ? { expiresInDays: Number(days) } : {}) },
+        "token",
+      );
+      const t = await createToken(db, user.userId, input);
+      return { tokenId: t.tokenId, token: t.token, scope: t.scope, workspace: t.workspace, expiresAt: t.expiresAt?.toISOString() ?? null };
+    },
+    text: (o) => `${String(o.token)}\n(token ${String(o.tokenId)}, ${String(o.scope)}, ${o.workspace ? `workspace ${String(o.workspace)}` : "all workspaces"}, ${o.expiresAt ? `expires ${String(o.expiresAt)}` : "no expiry"}; shown only now)`,
+  },
+  "token revoke": {
+    usage: "statescope token revoke --id TOKEN_ID [--json]",
+    summary: "revoke an API token at once (its next request is refused)",
+    options: { id: { type: "string" } },
+    async run({ db, values }) {
+      const { revokeToken } = await import("@/server/services/tokens/tokens");
+      const r = await revokeToken(db, null, required(values, "id"));
+      return { tokenId: r.tokenId, revokedAt: r.revokedAt.toISOString() };
+    },
+    text: (o) => `revoked token ${String(o.tokenId)}`,
+  },
   import: {
     usage: 'statescope import <folder-or-archive> --workspace SLUG [--owner EMAIL] [--name NAME] [--description "…"] [--citation "…"] [--json]',
     summary: "import an LSTMVis project or NumPy folder (or a .zip/.tar.gz of one) as a new dataset; progress on stderr; --citation says how to cite the data on findings",
