@@ -50,7 +50,7 @@ function operationObject(op: Operation): ZodOpenApiOperationObject {
     responses: {
       [String(op.status)]: {
         description: "ok",
-        content: { "application/json": { schema: op.response } },
+        content: { [op.responseContentType ?? "application/json"]: { schema: op.response } },
         ...(op.responseHeaders ? { headers: op.responseHeaders } : {}),
       },
       ...errors,

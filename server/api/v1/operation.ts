@@ -46,6 +46,8 @@ export interface Operation<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   responseHeaders?: z.ZodObject;
   status: 200 | 201 | 202;
   response: O;
+  /** The answer's media type when it is not JSON (the handler returns a Response). */
+  responseContentType?: string;
   handler: (ctx: ApiContext, input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> }) => Promise<z.input<O> | Response>;
 }
 

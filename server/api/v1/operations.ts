@@ -16,6 +16,15 @@ import { matchResult, runMatch } from "@/server/services/matching/matches";
 import { ZMatchInput, ZMatchKey, ZMatchOutcome } from "@/server/services/matching/schemas";
 import { matchServing } from "@/server/services/matching/serving";
 import { multipartFile } from "@/server/services/multipart";
+import { matchEvidence } from "@/server/services/analysis/evidence";
+import { analysisStatus, requestAnalysis, type AnalysisRequest } from "@/server/services/analysis/requests";
+import { ZAnalysisKey, ZAnalysisStatus, ZCellSearchInput, ZCompareInput, ZEvidence, ZEvidenceInput, ZGuideInput, ZPartnersInput } from "@/server/services/analysis/schemas";
+import { startExtractionFromForm } from "@/server/services/extract/form";
+import * as findings from "@/server/services/findings/findings";
+import { FILE_NAMES, fileParams, findingFile } from "@/server/services/findings/files";
+import { ZFindingId } from "@/server/services/findings/ids";
+import { workerMatchRunner } from "@/server/services/findings/match-runners";
+import { ZFindingSummary, ZPublishInput, ZPublishOutput } from "@/server/services/findings/schemas";
 import { LIMITS } from "@/server/services/rate-limits";
 import * as hypotheses from "@/server/services/records/hypotheses";
 import { ZHypothesisCreate, ZHypothesisDetail, ZHypothesisSummary } from "@/server/services/records/schemas";
@@ -74,9 +83,26 @@ const ZUploadStatus = z.object({
 });
 const ZUploadOffset = z.object({ "upload-offset": z.coerce.number().int().min(0).meta({ description: "the byte offset this chunk starts at (the upload's `received`)" }) });
 
+const ZAnalysisBody = z.discriminatedUnion("kind", [
+  ZCellSearchInput.omit({ datasetId: true }).extend({ kind: z.literal("cells") }),
+  ZGuideInput.omit({ datasetId: true }).extend({ kind: z.literal("guide") }),
+  ZCompareInput.omit({ datasetId: true }).extend({ kind: z.literal("compare") }),
+  ZPartnersInput.omit({ datasetId: true }).extend({ kind: z.literal("partners") }),
+]);
+
+const ZFileQuery = z.object({
+  version: z.coerce.number().int().min(1).optional().meta({ description: "a version (default: the latest)" }),
+  view: z.string().max(20).optional(),
+  width: z.string().max(20).optional(),
+  theme: z.string().max(20).optional(),
+  rows: z.string().max(20).optional(),
+  scale: z.string().max(20).optional(),
+});
+
 const uploadDir = () => path.join(dataDir(), "uploads");
 const serving = (ctx: ApiContext) => matchServing(ctx.pubsub, ctx.env);
 const wsId = (ctx: ApiContext) => ctx.access.workspace.id;
+const memberAccess = (ctx: ApiContext) => ({ workspaceId: wsId(ctx), role: ctx.access.role });
 
 export const OPERATIONS: readonly Operation[] = [
   defineOperation({
@@ -178,6 +204,115 @@ export const OPERATIONS: readonly Operation[] = [
     response: ZHypothesisDetail,
     handler: (ctx, { params, body }) =>
       hypotheses.createHypothesis(ctx.db, wsId(ctx), ctx.token.userId, { ...body, datasetId: params.datasetId }, () => serving(ctx)),
+  }),
+  defineOperation({
+    route: "POST /api/v1/workspaces/{slug}/datasets/{datasetId}/evidence",
+    operationId: "matchEvidence",
+    tag: "analysis",
+    summary: "Evidence for matched ranges on a track: label shares vs base rates (lift), or a scalar's mean inside vs overall",
+    params: ZDatasetPath,
+    body: ZEvidenceInput.omit({ datasetId: true }),
+    status: 200,
+    response: ZEvidence,
+    handler: (ctx, { params, body }) => matchEvidence(ctx.db, wsId(ctx), { ...body, datasetId: params.datasetId }),
+  }),
+  defineOperation({
+    route: "POST /api/v1/workspaces/{slug}/datasets/{datasetId}/analyses",
+    operationId: "requestAnalysis",
+    tag: "analysis",
+    summary: "Request an analysis (cell search, threshold guidance, layer comparison, a cell's partners): its result, or its progress and a key to poll",
+    params: ZDatasetPath,
+    body: ZAnalysisBody,
+    status: 200,
+    response: ZAnalysisStatus,
+    handler: (ctx, { params, body }) => {
+      const { kind, ...input } = body;
+      return requestAnalysis(ctx.db, wsId(ctx), { kind, input: { ...input, datasetId: params.datasetId } } as AnalysisRequest);
+    },
+  }),
+  defineOperation({
+    route: "GET /api/v1/workspaces/{slug}/analyses/{key}",
+    operationId: "getAnalysis",
+    tag: "analysis",
+    summary: "Progress, then the result, of a requested analysis",
+    params: ZWorkspacePath.extend({ key: ZAnalysisKey }),
+    status: 200,
+    response: ZAnalysisStatus,
+    handler: (ctx, { params }) => analysisStatus(ctx.db, wsId(ctx), params.key),
+  }),
+  defineOperation({
+    route: "POST /api/v1/workspaces/{slug}/extractions",
+    operationId: "startExtraction",
+    tag: "datasets",
+    summary: "Run a PyTorch LSTM/GRU (safetensors + vocab.json) over a text as a job; the new dataset's id at once",
+    description:
+      "multipart/form-data: `weights` (.safetensors), `vocab` (vocab.json), `text` (a file) or `textPaste`, `tokenizer` (char|word), optional `arch` (lstm|gru), `prefixes`, `unknown`, `name`, `gates` (true); or only `demo` (parens|c-code).",
+    params: ZWorkspacePath,
+    streamed: {
+      contentType: "multipart/form-data",
+      description: "the model, its vocabulary and the text",
+      schema: z.object({
+        weights: z.string().meta({ format: "binary" }),
+        vocab: z.string().meta({ format: "binary" }),
+        text: z.string().meta({ format: "binary" }).optional(),
+        textPaste: z.string().optional(),
+        tokenizer: z.enum(["char", "word"]),
+        arch: z.enum(["lstm", "gru"]).optional(),
+        prefixes: z.string().optional(),
+        unknown: z.string().optional(),
+        name: z.string().optional(),
+        gates: z.enum(["true", "false"]).optional(),
+        demo: z.enum(["parens", "c-code"]).optional(),
+      }),
+    },
+    status: 202,
+    response: z.object({ datasetId: z.string() }),
+    handler: (ctx) => startExtractionFromForm(ctx.db, ctx.req, { workspaceId: wsId(ctx), userId: ctx.token.userId, maxBytes: ctx.env.UPLOAD_MAX_BYTES }),
+  }),
+  defineOperation({
+    route: "GET /api/v1/workspaces/{slug}/findings",
+    operationId: "listFindings",
+    tag: "findings",
+    summary: "The workspace's findings the token's user may see, newest first",
+    params: ZWorkspacePath,
+    query: ZPageQuery.extend({ datasetId: ZDatasetId.optional() }),
+    status: 200,
+    response: page(ZFindingSummary),
+    handler: async (ctx, { query }) =>
+      paginate(await findings.listFindings(ctx.db, { userId: ctx.token.userId }, memberAccess(ctx), { limit: 500, ...(query.datasetId ? { datasetId: query.datasetId } : {}) }, ctx.publicUrl), query),
+  }),
+  defineOperation({
+    route: "POST /api/v1/workspaces/{slug}/findings",
+    operationId: "publishFinding",
+    tag: "findings",
+    summary: "Publish a view or a hypothesis as a finding (or, with findingId, its next version); runs the match if needed",
+    params: ZWorkspacePath,
+    body: ZPublishInput,
+    status: 201,
+    response: ZPublishOutput,
+    handler: (ctx, { body }) =>
+      findings.publishFinding(ctx.db, { userId: ctx.token.userId }, memberAccess(ctx), body, workerMatchRunner(ctx.db, wsId(ctx), () => serving(ctx)), ctx.publicUrl),
+  }),
+  defineOperation({
+    route: "GET /api/v1/workspaces/{slug}/findings/{findingId}/files/{file}",
+    operationId: "getFindingFile",
+    tag: "findings",
+    summary: "A finding's figure (SVG/PNG), match results (CSV/JSON) or citation (BibTeX/CSL): the same bytes as its public URL",
+    params: ZWorkspacePath.extend({ findingId: ZFindingId, file: z.enum(FILE_NAMES) }),
+    query: ZFileQuery,
+    status: 200,
+    response: z.string().meta({ format: "binary" }),
+    responseContentType: "application/octet-stream",
+    handler: async (ctx, { params, query }) => {
+      const read = await findings.readFinding(ctx.db, { userId: ctx.token.userId }, params.findingId, query.version);
+      // a finding of another workspace is not found here, even a public one (its URL serves it)
+      if (read.status === "not-found" || (read.status === "ok" && read.member?.workspaceSlug !== ctx.access.workspace.slug)) {
+        throw new AppError("NOT_FOUND", `no finding ${params.findingId}${query.version ? ` version ${query.version}` : ""} in this workspace`);
+      }
+      if (read.status === "withdrawn") throw new AppError("CONFLICT", `finding ${params.findingId} was withdrawn by the authors on ${read.withdrawnAt.toISOString().slice(0, 10)}`);
+      const file = await findingFile(read, params.file, fileParams((k) => query[k as keyof typeof query] as string | undefined), { publicUrl: ctx.publicUrl, accessed: new Date() });
+      return new Response(new Uint8Array(file.body), { headers: { "content-type": file.contentType, "content-disposition": `attachment; filename="${file.filename}"` } });
+    },
   }),
   defineOperation({
     route: "POST /api/v1/workspaces/{slug}/uploads",
