@@ -126,6 +126,7 @@ export const API_ACCESS = {
   "GET /api/v1/workspaces/{slug}/datasets": { role: "VIEWER", scope: "read" },
   "POST /api/v1/workspaces/{slug}/datasets": { role: "EDITOR", scope: "write" },
   "GET /api/v1/workspaces/{slug}/datasets/{datasetId}": { role: "VIEWER", scope: "read" },
+  "PATCH /api/v1/workspaces/{slug}/datasets/{datasetId}": { role: "EDITOR", scope: "write" },
   "GET /api/v1/workspaces/{slug}/datasets/{datasetId}/states": { role: "VIEWER", scope: "read" },
   "POST /api/v1/workspaces/{slug}/datasets/{datasetId}/matches": { role: "VIEWER", scope: "read" },
   "GET /api/v1/workspaces/{slug}/matches/{key}": { role: "VIEWER", scope: "read" },

@@ -24,7 +24,7 @@ import * as findings from "@/server/services/findings/findings";
 import { FILE_NAMES, fileParams, findingFile } from "@/server/services/findings/files";
 import { ZFindingId } from "@/server/services/findings/ids";
 import { workerMatchRunner } from "@/server/services/findings/match-runners";
-import { ZFindingSummary, ZPublishInput, ZPublishOutput } from "@/server/services/findings/schemas";
+import { ZDatasetMeta, ZDatasetMetaInput, ZFindingSummary, ZPublishInput, ZPublishOutput } from "@/server/services/findings/schemas";
 import { LIMITS } from "@/server/services/rate-limits";
 import * as hypotheses from "@/server/services/records/hypotheses";
 import { ZHypothesisCreate, ZHypothesisDetail, ZHypothesisSummary } from "@/server/services/records/schemas";
@@ -147,6 +147,17 @@ export const OPERATIONS: readonly Operation[] = [
     status: 200,
     response: ZDatasetDetail,
     handler: (ctx, { params }) => datasets.getDataset(ctx.db, wsId(ctx), params.datasetId),
+  }),
+  defineOperation({
+    route: "PATCH /api/v1/workspaces/{slug}/datasets/{datasetId}",
+    operationId: "updateDatasetMeta",
+    tag: "datasets",
+    summary: "Set a dataset's description and how to cite it (shown on findings)",
+    params: ZDatasetPath,
+    body: ZDatasetMetaInput.omit({ datasetId: true }),
+    status: 200,
+    response: ZDatasetMeta,
+    handler: (ctx, { params, body }) => findings.updateDatasetMeta(ctx.db, memberAccess(ctx), { ...body, datasetId: params.datasetId }),
   }),
   defineOperation({
     route: "GET /api/v1/workspaces/{slug}/datasets/{datasetId}/states",
