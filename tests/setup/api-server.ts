@@ -3,7 +3,7 @@
  * for integration tests: the client address comes from the socket, as the web process's front
  * writes it (server/http/web-server.ts). `/api/openapi.json` is served too.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 import { handleApi, type ApiDeps } from "../../server/api/v1/dispatch";
@@ -15,8 +15,10 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export async function startApiServer(deps: () => ApiDeps): Promise<ApiServer> {
+/** `onRequest`: sees each request first, e.g. to count its body's bytes or cut its connection. */
+export async function startApiServer(deps: () => ApiDeps, opts: { onRequest?: (req: IncomingMessage) => void } = {}): Promise<ApiServer> {
   const server = createServer((req, res) => {
+    opts.onRequest?.(req);
     void (async () => {
       req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "unknown";
       const request = incomingMessageToRequest(req, res, { maxBodySize: null });

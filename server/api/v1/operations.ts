@@ -72,7 +72,7 @@ const ZStatesQuery = z.object({
 const ZUploadCreate = z.object({
   fileName: z.string().trim().min(1).max(255).meta({ description: "the archive's name: .zip, .tar.gz, .tgz or .tar" }),
   size: z.number().int().min(1).meta({ description: "the archive's size in bytes" }),
-  name: z.string().trim().max(200).optional().meta({ description: "the dataset's name (default: the file name)" }),
+  name: z.string().trim().max(200).optional().meta({ description: "the dataset's name (default: the project's own name, else the archive's)" }),
 });
 const ZUploadStatus = z.object({
   uploadId: z.string(),

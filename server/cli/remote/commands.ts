@@ -39,6 +39,7 @@ export async function waitForDataset(client: ApiClient, datasetId: string, what:
 /** The fields of a local import's (or extraction's) result, from the dataset's stored report. */
 function importResult(d: DatasetDetail): Record<string, unknown> {
   if (!d.report) throw new AppError("INTERNAL", `dataset ${d.id} is ready but has no import report`);
+  // (the sources' min/max are as stored: the server keeps them to 16 significant digits)
   const { datasetId, name, steps, vocabularySize, sources, metaTracks, warnings } = d.report;
   return { datasetId, name, steps, vocabularySize, sources, metaTracks, warnings, workspaceCreated: false };
 }
@@ -55,8 +56,6 @@ export async function remoteImport(
   } catch {
     throw new AppError("BAD_INPUT", `${target} does not exist`);
   }
-  // the dataset gets the name a local import gives it: the folder's or the archive's file name
-  const name = o.name ?? path.basename(target);
   let tmp: string | null = null;
   try {
     let archive = target;
@@ -66,7 +65,8 @@ export async function remoteImport(
       note(`packing ${target}`);
       await packFolder(target, archive);
     }
-    const datasetId = await uploadArchive(client, archive, { name, note });
+    // without --name the import names the dataset as a local import does (the project's own name, else the file's)
+    const datasetId = await uploadArchive(client, archive, { name: o.name, note });
     const d = await waitForDataset(client, datasetId, "importing", note);
     const meta = { ...(o.description !== undefined ? { description: o.description } : {}), ...(o.citation !== undefined ? { citation: o.citation } : {}) };
     if (Object.keys(meta).length > 0) await client.json("PATCH", client.ws(`/datasets/${datasetId}`), { json: meta });

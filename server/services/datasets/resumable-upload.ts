@@ -43,7 +43,8 @@ export async function createUpload(
   fs.mkdirSync(opts.dir, { recursive: true });
   const file = uploadFilePath(opts.dir, input.fileName);
   await fs.promises.writeFile(file, new Uint8Array(0), { flag: "wx" });
-  const name = (input.name ?? "").trim() || input.fileName.replace(/\.(zip|tar\.gz|tgz|tar)$/i, "") || "dataset";
+  // empty: the import names the dataset (the project's own name, else the file's), as a local import does
+  const name = (input.name ?? "").trim();
   const row = await db.apiUpload.create({
     data: { workspaceId: input.workspaceId, userId: input.userId, tokenId: input.tokenId, fileName: input.fileName, name: name.slice(0, 200), totalBytes: BigInt(input.totalBytes), path: file },
   });
@@ -104,7 +105,7 @@ export async function appendUpload(
     const updated = await db.apiUpload.update({ where: { id: row.id }, data: { received: BigInt(size) } });
     if (failure) throw failure;
     if (size < Number(row.totalBytes)) return status(updated);
-    const { datasetId } = await startImportFromUpload(db, { workspaceId: ref.workspaceId, userId: ref.userId, filePath: row.path, name: row.name });
+    const { datasetId } = await startImportFromUpload(db, { workspaceId: ref.workspaceId, userId: ref.userId, filePath: row.path, name: row.name || undefined });
     return status(await db.apiUpload.update({ where: { id: row.id }, data: { datasetId } }));
   } finally {
     busy.delete(row.id);
