@@ -15,7 +15,8 @@ import { startApiServer, type ApiServer } from "../../tests/setup/api-server";
 import { runCli } from "../../tests/setup/cli";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { startTestWorker } from "../../tests/setup/worker";
-import { env, resetEnvCache } from "../env";
+import { setTestEnv } from "../../tests/setup/test-env";
+import { env } from "../env";
 import { createToken } from "../services/tokens/tokens";
 import { createUser } from "../services/users";
 import { createWorkspace } from "../services/workspaces";
@@ -29,7 +30,7 @@ let readToken: string;
 /** Set by a test: cut the next PATCH's connection after this many body bytes arrived. */
 let cutNextPatchAfter: number | null = null;
 const patches: Array<{ offset: number; bytes: number; cut: boolean }> = [];
-const saved = { url: process.env.DATABASE_URL, dir: process.env.STATESCOPE_DATA_DIR };
+let restoreEnv: () => void;
 
 function watch(req: IncomingMessage): void {
   if (req.method !== "PATCH") return;
@@ -51,9 +52,7 @@ function watch(req: IncomingMessage): void {
 beforeAll(async () => {
   t = await freshDatabase();
   tmp = await mkdtemp(path.join(tmpdir(), "remote-cli-"));
-  process.env.DATABASE_URL = t.url;
-  process.env.STATESCOPE_DATA_DIR = path.join(tmp, "data");
-  resetEnvCache();
+  restoreEnv = setTestEnv({ DATABASE_URL: t.url, STATESCOPE_DATA_DIR: path.join(tmp, "data") });
   const user = (await createUser(t.db, { email: "lab@remote.test", password: "password1" })).userId;
   await createWorkspace(t.db, user, { slug: "lab" });
   writeToken = (await createToken(t.db, user, { name: "cli", scope: "write", workspace: "lab" })).token;
@@ -69,11 +68,7 @@ afterAll(async () => {
   await runner?.stop();
   await t?.drop();
   await rm(tmp, { recursive: true, force: true });
-  for (const [k, v] of [["DATABASE_URL", saved.url], ["STATESCOPE_DATA_DIR", saved.dir]] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  resetEnvCache();
+  restoreEnv?.();
 });
 
 const local = (args: string[]) => runCli(t.url, [...args, "--json"], tmp);

@@ -16,6 +16,7 @@ import { makeLstmVisProject } from "../../../tests/fixtures/formats/projects";
 import { startApiServer, type ApiServer } from "../../../tests/setup/api-server";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
 import { startTestWorker } from "../../../tests/setup/worker";
+import { setTestEnv } from "../../../tests/setup/test-env";
 import { env, resetEnvCache } from "../../env";
 import { importDataset } from "../../services/datasets/import";
 import { createToken, revokeToken } from "../../services/tokens/tokens";
@@ -29,15 +30,12 @@ let runner: Runner;
 let tmp: string;
 let archive: Buffer;
 let localHash: string;
-const saved = { url: process.env.DATABASE_URL, rate: process.env.API_RATE_LIMIT_PER_MINUTE, dir: process.env.STATESCOPE_DATA_DIR };
+let restoreEnv: () => void;
 
 beforeAll(async () => {
   t = await freshDatabase();
   tmp = await mkdtemp(join(tmpdir(), "api-v1-"));
-  process.env.DATABASE_URL = t.url;
-  process.env.STATESCOPE_DATA_DIR = join(tmp, "data");
-  process.env.API_RATE_LIMIT_PER_MINUTE = "1000";
-  resetEnvCache();
+  restoreEnv = setTestEnv({ DATABASE_URL: t.url, STATESCOPE_DATA_DIR: join(tmp, "data"), API_RATE_LIMIT_PER_MINUTE: "1000" });
   a = await collabFixture(t.db, "api-a");
   b = await collabFixture(t.db, "api-b");
   runner = await startTestWorker(t);
@@ -57,11 +55,7 @@ afterAll(async () => {
   await a?.cleanup();
   await b?.cleanup();
   await rm(tmp, { recursive: true, force: true });
-  for (const [k, v] of [["DATABASE_URL", saved.url], ["API_RATE_LIMIT_PER_MINUTE", saved.rate], ["STATESCOPE_DATA_DIR", saved.dir]] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  resetEnvCache();
+  restoreEnv?.();
 });
 
 async function token(userId: string, scope: "read" | "write", workspace?: string): Promise<string> {

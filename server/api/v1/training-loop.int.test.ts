@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiServer, type ApiServer } from "../../../tests/setup/api-server";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
 import { startTestWorker } from "../../../tests/setup/worker";
-import { env, resetEnvCache } from "../../env";
+import { setTestEnv } from "../../../tests/setup/test-env";
+import { env } from "../../env";
 import { createToken } from "../../services/tokens/tokens";
 import { createUser } from "../../services/users";
 import { createWorkspace } from "../../services/workspaces";
@@ -34,14 +35,12 @@ let api: ApiServer;
 let runner: Runner;
 let tmp: string;
 let token: string;
-const saved = { url: process.env.DATABASE_URL, dir: process.env.STATESCOPE_DATA_DIR };
+let restoreEnv: () => void;
 
 beforeAll(async () => {
   t = await freshDatabase();
   tmp = await mkdtemp(path.join(tmpdir(), "training-loop-"));
-  process.env.DATABASE_URL = t.url;
-  process.env.STATESCOPE_DATA_DIR = tmp;
-  resetEnvCache();
+  restoreEnv = setTestEnv({ DATABASE_URL: t.url, STATESCOPE_DATA_DIR: tmp });
   const user = (await createUser(t.db, { email: "trainer@lab.test", password: "password1" })).userId;
   await createWorkspace(t.db, user, { slug: "lab" });
   token = (await createToken(t.db, user, { name: "training server", scope: "write", workspace: "lab" })).token;
@@ -54,11 +53,7 @@ afterAll(async () => {
   await runner?.stop();
   await t?.drop();
   await rm(tmp, { recursive: true, force: true });
-  for (const [k, v] of [["DATABASE_URL", saved.url], ["STATESCOPE_DATA_DIR", saved.dir]] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  resetEnvCache();
+  restoreEnv?.();
 });
 
 /** Sends a recorded request as it was (headers in their order, body bytes), with our token and host. */
