@@ -148,9 +148,10 @@ export async function streamToFile(stream: ReadableStream<Uint8Array>, file: str
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     return bytes;
   } catch (e) {
-    reader.releaseLock();
-    // keep what was written (a resumable upload continues from it) unless the file itself failed
-    if (!out.closed) await new Promise<void>((r) => (writeError ? out.destroy() : out.end()).once("close", () => r()));
+    // an append keeps what was written (a resumable upload continues from it) unless the file itself
+    // failed; a new file is dropped by the caller, so it is closed at once
+    const keep = flags === "a" && !writeError;
+    if (!out.closed) await new Promise<void>((r) => (keep ? out.end() : out.destroy()).once("close", () => r()));
     throw e;
   } finally {
     if (onAbort) signal?.removeEventListener("abort", onAbort);
