@@ -24,6 +24,7 @@ export * from "./figures/theme";
 export * from "./figures/figure";
 export * from "./csv-safety";
 // issue 16: analysis (cell search, evidence for a match, threshold guidance, layer comparison)
+export * from "./analysis/kernels";
 export * from "./analysis/rows";
 export * from "./analysis/ranks";
 export * from "./analysis/prepare";

@@ -1,5 +1,6 @@
 import { AppError } from "../errors";
 import type { StateMatrix } from "../matching/matrix";
+import { kernelArray, kernelLayout, kernelMatrixOf } from "./kernels";
 import { extractColumns } from "./rows";
 import { midranks2, RankScratch } from "./ranks";
 
@@ -24,9 +25,10 @@ export interface PreparedSource {
   srr: Float64Array | null;
 }
 
-/** Bytes a prepared source holds (the cache's accounting). */
+/** Bytes a prepared source holds (the cache's accounting): kernel memories, with their scratch, when it is prepared in them. */
 export function preparedBytes(steps: number, cells: number, ranks: boolean): number {
-  return steps * cells * (ranks ? 8 : 4) + cells * (ranks ? 24 : 16);
+  const matrix = steps > 0 && cells > 0 ? Math.ceil(kernelLayout(steps, cells).bytes / 65536) * 65536 : 0;
+  return matrix * (ranks ? 2 : 1) + cells * (ranks ? 24 : 16);
 }
 
 /** Cells ranked together: their columns are gathered in one pass over the rows. */
@@ -54,7 +56,9 @@ export class SourcePreparer {
     if (values.data.length !== steps * cells) throw new RangeError(`prepare: ${steps} × ${cells} values need ${steps * cells}, got ${values.data.length}`);
     this.mean = new Float64Array(cells);
     this.sxx = new Float64Array(cells);
-    this.ranks = opts.ranks ? new Uint32Array(steps * cells) : null;
+    // ranks beside values in a kernel memory go into one too (cell search's SIMD sums read both)
+    const kernels = kernelMatrixOf(values.data, steps, cells) !== null;
+    this.ranks = opts.ranks ? ((kernels ? kernelArray(Uint32Array, steps, cells) : null) ?? new Uint32Array(steps * cells)) : null;
     this.srr = opts.ranks ? new Float64Array(cells) : null;
     this.scratch = opts.ranks ? new RankScratch(steps) : null;
     const b = Math.min(BLOCK, cells);

@@ -1,5 +1,6 @@
 import { AppError } from "../errors";
 import type { StateMatrix, Transform } from "../matching/matrix";
+import { kernelArray, kernelMatrixOf } from "./kernels";
 
 /**
  * The values the explorer shows (the source's transform applied), row-major like the stored
@@ -16,6 +17,8 @@ export interface RowsBuilderOptions {
   select?: ArrayLike<number>;
   /** V = fround(tanh(raw)) or V = raw, as matching.md defines it. */
   transform: Transform;
+  /** Keep the rows in a kernel memory when possible (see ./kernels: cell search's SIMD sums, shared with threads). */
+  kernels?: boolean;
 }
 
 /** Collects a source's rows (its stored chunks, streamed in step order), transformed, keeping the selected columns. */
@@ -32,7 +35,7 @@ export class RowsBuilder {
     this.sel = opts.select ? Uint32Array.from(opts.select) : null;
     for (const c of this.sel ?? []) if (c >= sourceCells) throw new AppError("BAD_INPUT", `rows: the source has ${sourceCells} cells, cell ${c} was selected`);
     this.width = this.sel ? this.sel.length : sourceCells;
-    this.out = new Float32Array(steps * this.width);
+    this.out = (opts.kernels ? kernelArray(Float32Array, steps, this.width) : null) ?? new Float32Array(steps * this.width);
   }
 
   /** Appends whole rows (a multiple of the source's cells). */
@@ -65,8 +68,8 @@ export class RowsBuilder {
 }
 
 /** The transformed values of a whole matrix (tests, small sources); a copy. */
-export function transformedRows(m: StateMatrix, transform: Transform, select?: ArrayLike<number>): StateMatrix {
-  const b = new RowsBuilder({ steps: m.steps, sourceCells: m.cells, transform, ...(select ? { select } : {}) });
+export function transformedRows(m: StateMatrix, transform: Transform, select?: ArrayLike<number>, opts: { kernels?: boolean } = {}): StateMatrix {
+  const b = new RowsBuilder({ steps: m.steps, sourceCells: m.cells, transform, ...(select ? { select } : {}), ...opts });
   if (m.steps > 0) b.push(m.data);
   return b.finish();
 }
@@ -81,10 +84,10 @@ export function extractColumns(m: StateMatrix, cells: ArrayLike<number>, out: Fl
   return out;
 }
 
-/** The rows at the given steps only (ascending, distinct), compacted: for tracks with missing steps. */
+/** The rows at the given steps only (ascending, distinct), compacted: for tracks with missing steps. In a kernel memory when `m` is. */
 export function restrictRows(m: StateMatrix, keep: Uint32Array): StateMatrix {
   const { steps, cells: D, data } = m;
-  const out = new Float32Array(keep.length * D);
+  const out = (kernelMatrixOf(data, steps, D) ? kernelArray(Float32Array, keep.length, D) : null) ?? new Float32Array(keep.length * D);
   for (let i = 0; i < keep.length; i++) {
     const t = keep[i]!;
     if (t >= steps || (i > 0 && t <= keep[i - 1]!)) throw new RangeError(`restrict: steps must be ascending, distinct and < ${steps}`);
