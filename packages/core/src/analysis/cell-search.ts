@@ -65,9 +65,11 @@ export class CellSearch {
   private readonly syy: number = 0;
   private kernel: KernelPlan | null = null;
 
+  /** `kernels: false` runs the JavaScript loop even when the source is in kernel memories (benchmarks compare them). */
   constructor(
     private readonly p: PreparedSource,
     private readonly target: CellSearchTarget,
+    opts: { kernels?: boolean } = {},
   ) {
     const { steps: n, cells } = p.values;
     this.n = n;
@@ -120,7 +122,7 @@ export class CellSearch {
       this.syy = syy;
       this.total = n;
     }
-    this.kernel = this.plan();
+    this.kernel = opts.kernels === false ? null : this.plan();
   }
 
   /** Writes the row groups (and, for a scalar, the weights cy / dy) into both kernel matrices' scratch; null when the JavaScript loop runs. */
