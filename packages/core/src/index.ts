@@ -26,6 +26,7 @@ export * from "./csv-safety";
 // issue 16: analysis (cell search, evidence for a match, threshold guidance, layer comparison)
 export * from "./analysis/kernels";
 export * from "./analysis/rows";
+export * from "./analysis/histograms";
 export * from "./analysis/ranks";
 export * from "./analysis/prepare";
 export * from "./analysis/cell-search";

@@ -4,7 +4,7 @@
  * Spearman ρ), computed on the values the explorer shows (the source's transform). Steps where
  * the track is missing are left out and counted. See packages/core `CellSearch` for the formulas.
  */
-import { AppError, extractColumns, prepareSource, rankCells, restrictRows, type CellSearchTarget, type CellStats, type PreparedSource, type StateMatrix } from "@statescope/core";
+import { AppError, columnHistograms, prepareSource, rankCells, restrictRows, type CellSearchTarget, type CellStats, type PreparedSource, type StateMatrix } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import type { AnalysisEngine, AnalysisSource, Progress } from "./engine";
 import type { CellScore, CellSearchResult } from "./schemas";
@@ -102,45 +102,27 @@ async function scoreInBlocks(db: Db, engine: AnalysisEngine, src: AnalysisSource
 
 /**
  * Value histograms of the top cells: per label (discrete) or with the track's mean per bin
- * (scalar). `values` holds the defined steps, row-major; `column(i)` is top cell i's column in it.
+ * (scalar). `values` holds the defined steps, row-major; `column(i)` is top cell i's column in it;
+ * `extent`: the columns' min and max when known (a prepared source's).
  */
-function histograms(values: StateMatrix, column: (i: number) => number, track: AnalysisTrack, t: Target, top: number[]): CellSearchResult["histograms"] {
+function histograms(values: StateMatrix, column: (i: number) => number, track: AnalysisTrack, t: Target, top: number[], extent?: { min: Float64Array; max: Float64Array }): CellSearchResult["histograms"] {
   const n = values.steps;
-  // the top cells' columns, in one pass over the rows
-  const data = extractColumns(values, top.map((_, i) => column(i)));
   const B = HISTOGRAM_BINS;
   // per defined step, once: its label's row (−1: a label past the first HISTOGRAM_LABELS), or the scalar's value
   const labels = track.kind === "discrete" ? track.labels.slice(0, HISTOGRAM_LABELS) : [];
   const rowOf = new Map(labels.map((l, i) => [l.id, i] as const));
   const row = new Int16Array(n);
-  const y = new Float64Array(track.kind === "scalar" ? n : 0);
+  const y = track.kind === "scalar" ? new Float64Array(n) : null;
   for (let i = 0; i < n; i++) {
     const v = track.values[t.keep ? t.keep[i]! : i]!;
-    if (track.kind === "discrete") row[i] = rowOf.get(v) ?? -1;
-    else y[i] = v;
+    if (y) y[i] = v;
+    else row[i] = rowOf.get(v) ?? -1;
   }
   const rows = track.kind === "discrete" ? labels.length : 1;
+  const hs = columnHistograms(values, top.map((_, i) => column(i)), row, rows, B, y, extent);
   return top.map((c, ci) => {
-    const o = ci * n;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const v = data[o + i]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    if (hi === lo) hi = lo + 1;
-    const scale = B / (hi - lo);
+    const { lo, hi, counts, sums } = hs[ci]!;
     const edges = Array.from({ length: B + 1 }, (_, b) => lo + ((hi - lo) * b) / B);
-    const counts = new Uint32Array(rows * B);
-    const sums = new Float64Array(B);
-    for (let i = 0; i < n; i++) {
-      const r = row[i]!;
-      if (r < 0) continue;
-      const b = Math.min(B - 1, ((data[o + i]! - lo) * scale) | 0);
-      counts[r * B + b]!++;
-      if (track.kind === "scalar") sums[b]! += y[i]!;
-    }
     const table = Array.from({ length: rows }, (_, r) => Array.from(counts.subarray(r * B, (r + 1) * B)));
     if (track.kind === "discrete") return { cell: c, edges, counts: table };
     return { cell: c, edges, counts: table, trackMean: table[0]!.map((k, b) => (k > 0 ? sums[b]! / k : null)) };
@@ -190,11 +172,11 @@ export async function computeCellSearch(
  */
 export async function searchPrepared(engine: AnalysisEngine, prep: PreparedSource, track: AnalysisTrack, t: Target, label: string | null, progress: Progress): Promise<CellSearchResult> {
   const stats = await scoreAll(engine, prep, t.target, progress, "scoring every cell", 0.8, 0.2);
-  return resultOf(stats, track, t, label, prep.values, (c) => c);
+  return resultOf(stats, track, t, label, prep.values, (c) => c, prep);
 }
 
-/** The result: all cells by strength, the top cells' histograms from `values` (top cell c at column `column(c, i)`). */
-function resultOf(stats: CellStats, track: AnalysisTrack, t: Target, label: string | null, values: StateMatrix, column: (c: number, i: number) => number): CellSearchResult {
+/** The result: all cells by strength, the top cells' histograms from `values` (top cell c at column `column(c, i)`; `extent`: per cell min and max of a prepared source). */
+function resultOf(stats: CellStats, track: AnalysisTrack, t: Target, label: string | null, values: StateMatrix, column: (c: number, i: number) => number, extent?: { min: Float64Array; max: Float64Array }): CellSearchResult {
   const order = rankCells(stats);
   const top = order.slice(0, HISTOGRAM_CELLS);
   return {
@@ -206,7 +188,7 @@ function resultOf(stats: CellStats, track: AnalysisTrack, t: Target, label: stri
     ...(stats.kind === "discrete" ? { positives: stats.positives, negatives: stats.negatives } : {}),
     cells: order.map((c) => scoreOf(stats, c)),
     ...(track.kind === "discrete" ? { labels: track.labels.slice(0, HISTOGRAM_LABELS).map((l) => l.label) } : {}),
-    histograms: histograms(values, (i) => column(top[i]!, i), track, t, top),
+    histograms: histograms(values, (i) => column(top[i]!, i), track, t, top, extent),
   };
 }
 

@@ -7,9 +7,13 @@
 import { CellSearch, type CellSearchTarget, type CellStats, type PreparedSource } from "@statescope/core";
 import type { KernelPool } from "./kernel-pool";
 
-/** Rows between progress reports: the JavaScript loop (on the event loop's thread), the kernels (threads). */
+/**
+ * Rows between progress reports: the JavaScript loop (on the event loop's thread), the kernels
+ * (threads; every step waits for the slowest thread, so steps are long: a label's rows at 1M steps
+ * are one step, a scalar's two).
+ */
 const JS_ROWS_PER_STEP = 1 << 15;
-const KERNEL_ROWS_PER_STEP = 1 << 17;
+const KERNEL_ROWS_PER_STEP = 1 << 19;
 
 export async function scoreCells(prep: PreparedSource, target: CellSearchTarget, pool: KernelPool | null, progress: (fraction: number) => Promise<void> = async () => undefined): Promise<CellStats> {
   const s = new CellSearch(prep, target);
