@@ -277,7 +277,7 @@ async function main(): Promise<void> {
       const [s, ms] = (await timeAsync(() => engine.score(sub, { kind: "scalar", y }))) as [Extract<CellStats, { kind: "scalar" }>, number];
       const n = np?.level;
       const check = n ? `r ${agree("level r", s.r, n.r)}, ρ ${agree("level rho", s.rho, n.rho)}` : "skipped";
-      levelLine = [`scalar \`level\`, ${T - k.length} steps missing: search on the restricted source`, 1, "", "", f1(ms), "", "", n ? f1(n.ms[0]!) : "–", n ? `${(n.ms[0]! / ms).toFixed(1)}×` : "–", check];
+      levelLine = [`scalar \`level\`, ${T - k.length} steps missing: search on the restricted source`, 1, "", "", f1(ms), "", "", "", n ? f1(n.ms[0]!) : "–", n ? `${(n.ms[0]! / ms).toFixed(1)}×` : "–", check];
       // the threads let go of the restricted copy's memories
       await engine.pool?.close();
     }
@@ -288,6 +288,8 @@ async function main(): Promise<void> {
       return p.finish();
     });
     sampleRss();
+    // the end of the worker's preparation: threads started, kernels warmed up
+    const [, warmMs] = await timeAsync(() => engine.warm(prep));
 
     // ---- cell search ----
     console.log(`cell search… load average ${load()}`);
@@ -303,19 +305,29 @@ async function main(): Promise<void> {
       const one: number[] = [];
       const many: number[] = [];
       const whole: number[] = [];
+      const jsCpu: number[] = [];
+      const manyCpu: number[] = [];
+      const cpu = (since: NodeJS.CpuUsage) => {
+        const u = process.cpuUsage(since);
+        return (u.user + u.system) / 1000;
+      };
       let stats = want;
       for (let i = 0; i < RUNS; i++) {
+        let c = process.cpuUsage();
         js.push(time(() => searchJs(prep, target))[1]);
+        jsCpu.push(cpu(c));
         const [s1, ms1] = await timeAsync(() => scoreCells(prep, target, null));
         sameAsJs(`${name} (kernels, this thread)`, s1, want);
         one.push(ms1);
+        c = process.cpuUsage();
         const [s2, ms2] = await timeAsync(() => engine.score(prep, target));
+        manyCpu.push(cpu(c));
         sameAsJs(`${name} (kernels, ${THREADS} threads)`, s2, want);
         many.push(ms2);
         stats = s2;
         if (job) whole.push((await timeAsync(() => searchPrepared(engine, prep, job.track, targetOf(job.track, job.label, T), job.label, noProgress)))[1]);
       }
-      return { stats, js, one, many, whole };
+      return { stats, js, one, many, whole, cpu: `${f1(pct(jsCpu, 0.5))} → ${f1(pct(manyCpu, 0.5))}` };
     };
     const labelTrack: AnalysisTrack = { name: "label", kind: "discrete", values: tracks.label, labels: labels.map((id) => ({ id, label: String(id) })), version: null };
     const half = mulberry32(50);
@@ -331,7 +343,7 @@ async function main(): Promise<void> {
         : job.track === labelTrack ? "skipped" : "(no NumPy run: a random label)";
       const top = rankCells(s, 3).map((c) => `${c} (${s.auc[c]!.toFixed(3)})`).join(", ");
       const what = job.track === labelTrack ? `label ${job.label}` : "random label";
-      lines.push([`${what} (${((s.positives / T) * 100).toFixed(0)} % of steps): AUC + r_pb, all cells`, RUNS, f1(pct(m.js, 0.5)), f1(pct(m.one, 0.5)), f1(pct(m.many, 0.5)), f1(pct(m.many, 0.95)), f1(pct(m.whole, 0.5)), n ? f1(pct(n.ms, 0.5)) : "–", n ? `${(pct(n.ms, 0.5) / pct(m.many, 0.5)).toFixed(1)}×` : "–", `${check}; top ${top}`]);
+      lines.push([`${what} (${((s.positives / T) * 100).toFixed(0)} % of steps): AUC + r_pb, all cells`, RUNS, f1(pct(m.js, 0.5)), f1(pct(m.one, 0.5)), f1(pct(m.many, 0.5)), f1(pct(m.many, 0.95)), m.cpu, f1(pct(m.whole, 0.5)), n ? f1(pct(n.ms, 0.5)) : "–", n ? `${(pct(n.ms, 0.5) / pct(m.many, 0.5)).toFixed(1)}×` : "–", `${check}; top ${top}`]);
     }
     {
       const m = await measure("depth", { kind: "scalar", y: tracks.depth }, null);
@@ -339,16 +351,16 @@ async function main(): Promise<void> {
       const n = np?.depth;
       const check = n ? `r ${agree("depth r", s.r, n.r)}, ρ ${agree("depth rho", s.rho, n.rho)}` : "skipped";
       const top = rankCells(s, 3).map((c) => `${c} (${s.r[c]!.toFixed(3)})`).join(", ");
-      lines.push(["scalar `depth` (integer, ties): Pearson + Spearman, all cells", RUNS, f1(pct(m.js, 0.5)), f1(pct(m.one, 0.5)), f1(pct(m.many, 0.5)), f1(pct(m.many, 0.95)), "", n ? f1(pct(n.ms, 0.5)) : "–", n ? `${(pct(n.ms, 0.5) / pct(m.many, 0.5)).toFixed(1)}×` : "–", `${check}; top ${top}`]);
+      lines.push(["scalar `depth` (integer, ties): Pearson + Spearman, all cells", RUNS, f1(pct(m.js, 0.5)), f1(pct(m.one, 0.5)), f1(pct(m.many, 0.5)), f1(pct(m.many, 0.95)), m.cpu, "", n ? f1(pct(n.ms, 0.5)) : "–", n ? `${(pct(n.ms, 0.5) / pct(m.many, 0.5)).toFixed(1)}×` : "–", `${check}; top ${top}`]);
     }
     if (levelLine) lines.push(levelLine);
     // the threads let go of the source's memories (the ranks are dropped below)
     await engine.pool?.close();
     const searchTable = () => {
-      console.log(row(["cell search (after preparation)", "runs", "JavaScript loop p50 ms (before)", "kernels, this thread p50 ms", `kernels, ${THREADS} threads p50 ms (the worker)`, `${THREADS} threads p95 ms`, "whole job in memory p50 ms (+ ranking, histograms)", "NumPy p50 ms", "NumPy / ours", "agreement with NumPy; top 3"]));
-      console.log(row(["---", "---", "---", "---", "---", "---", "---", "---", "---", "---"]));
+      console.log(row(["cell search (after preparation)", "runs", "JavaScript loop p50 ms (before)", "kernels, this thread p50 ms", `kernels, ${THREADS} threads p50 ms (the worker)`, `${THREADS} threads p95 ms`, "CPU ms p50, JavaScript loop → the worker (all threads)", "whole job in memory p50 ms (+ ranking, histograms)", "NumPy p50 ms", "NumPy / ours", "agreement with NumPy; top 3"]));
+      console.log(row(["---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---"]));
       for (const l of lines) console.log(row(l));
-      console.log(`first search after preparation (starts the ${THREADS} threads): ${f1(firstMs)} ms`);
+      console.log(`end of preparation: ${THREADS} kernel threads started and warmed up in ${f1(warmMs)} ms; the first search after it: ${f1(firstMs)} ms`);
     };
     if (SEARCH_ONLY) {
       console.log(`\nload average while reporting: ${load()}\n`);

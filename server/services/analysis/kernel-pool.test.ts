@@ -82,4 +82,14 @@ describe("cell search on kernel threads", () => {
     expect(runs).toBe(3);
     for (const [got, t] of [[a, targets[0]], [b, targets[1]], [c, targets[2]]] as const) expect(stats(got!)).toEqual(stats(await scoreCells(js, t!, null)));
   });
+
+  it("warming a freshly prepared source starts the engine's threads on it and leaves its scratch free", async () => {
+    const engine = new AnalysisEngine(2 ** 30, { threads: 2 });
+    pools.push(engine.pool!);
+    expect(engine.pool!.running).toBe(0);
+    await engine.warm(shared);
+    expect(engine.pool!.running).toBe(2);
+    const want = await scoreCells(js, targets[1]!, null);
+    expect(stats(await engine.score(shared, targets[1]!))).toEqual(stats(want));
+  });
 });
