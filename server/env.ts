@@ -76,6 +76,11 @@ export const ZEnv = z.object({
    * blocks of cells read from the database, without being kept.
    */
   ANALYSIS_CACHE_BYTES: z.coerce.number().int().positive().default(6 * 1024 ** 3),
+  /**
+   * Threads a worker runs cell search's SIMD kernels on (each a block of cells, all sharing the
+   * prepared source); 0 runs them on the worker's own thread. Default: the machine's parallelism.
+   */
+  ANALYSIS_THREADS: z.coerce.number().int().min(0).max(256).optional(),
   /** How long one `match.run` / `match.result` call waits for the worker before answering "pending". */
   MATCH_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   INVITE_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
