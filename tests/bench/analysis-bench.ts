@@ -15,8 +15,8 @@
  *    most rows a label's rank sums ever visit), against `depth`, and against `level` (which first
  *    prepares the source restricted to its defined steps: reported on its own line). Per label, the
  *    runs alternate: the JavaScript loop (main before the kernels), the SIMD kernels on this thread,
- *    and the worker's path (kernels on the analysis engine's threads, `--threads`, default the
- *    machine's parallelism), also with ranking and the top cells' histograms (the job's whole
+ *    and the worker's path (kernels on the analysis engine's threads, `--threads`, default 1 as in
+ *    the worker), also with ranking and the top cells' histograms (the job's whole
  *    computation once the source is in memory). Kernel results must equal the JavaScript loop's bit
  *    for bit, or the bench fails.
  * 4. Threshold guidance for selections of 5, 10 and 20 cells (picked by the Select view's rule on a
@@ -31,7 +31,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -72,8 +72,8 @@ import { runBench } from "./run";
 const T = opt("--steps", 1_000_000);
 const D = opt("--cells", 650);
 const RUNS = opt("--runs", 5);
-/** Kernel threads of the analysis engine (0: the kernels run on this thread). */
-const THREADS = opt("--threads", availableParallelism());
+/** Kernel threads of the analysis engine (the worker's default 1; 0: the kernels run on this thread). */
+const THREADS = opt("--threads", 1);
 /** Only the preparation and the cell search against each label and `depth` (a quick re-run of the headline numbers). */
 const SEARCH_ONLY = flag("--search-only");
 const TOLERANCE = 1e-6;

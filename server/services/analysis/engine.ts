@@ -54,12 +54,12 @@ export class AnalysisEngine {
   private readonly building = new Map<string, Promise<Entry>>();
   /** Per prepared source, the cell search running on it (its kernel scratch holds one at a time). */
   private readonly searches = new WeakMap<PreparedSource, Promise<unknown>>();
-  /** `threads`: kernel threads per cell search (default: the machine's available parallelism; 0: none). */
+  /** `threads`: kernel threads per cell search (default 1, see ANALYSIS_THREADS; 0: the kernels run on this thread). */
   constructor(
     readonly budget: number,
     opts: { threads?: number } = {},
   ) {
-    this.pool = opts.threads === 0 ? null : new KernelPool(opts.threads);
+    this.pool = opts.threads === 0 ? null : new KernelPool(opts.threads ?? 1);
     this.cache = new ByteLru<Entry>(budget, (e) => this.pool?.release(kernelMemories(e.prep)));
   }
 
