@@ -36,7 +36,7 @@ function task<S extends z.ZodType>(def: JobDefinition<S>, handler: (payload: z.o
 export function taskList(
   db: Db,
   engine: MatchEngine = new MatchEngine(env().MATCH_CACHE_BYTES, { shardSteps: env().MATCH_SHARD_STEPS }),
-  analysis: AnalysisEngine = new AnalysisEngine(env().ANALYSIS_CACHE_BYTES),
+  analysis: AnalysisEngine = new AnalysisEngine(env().ANALYSIS_CACHE_BYTES, { threads: env().ANALYSIS_THREADS }),
 ): TaskList {
   return Object.fromEntries([
     task(ANALYSIS_JOB, (payload, helpers) => runAnalysisJob(db, analysis, payload, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }, helpers.logger)),

@@ -20,7 +20,7 @@ async function analyzeRemote({ client, note }: RemoteContext, req: AnalysisReque
 async function engine() {
   const { env } = await import("@/server/env");
   const { AnalysisEngine } = await import("@/server/services/analysis/engine");
-  return new AnalysisEngine(env().ANALYSIS_CACHE_BYTES);
+  return new AnalysisEngine(env().ANALYSIS_CACHE_BYTES, { threads: env().ANALYSIS_THREADS });
 }
 
 /** Runs (or reads from the store) one analysis; progress lines go to stderr. */
