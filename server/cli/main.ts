@@ -251,7 +251,7 @@ const COMMANDS: Record<string, CommandSpec> = {
         "match query",
       );
       const engine = new MatchEngine(env().MATCH_CACHE_BYTES, { shardSteps: env().MATCH_SHARD_STEPS });
-      const prepared = await engine.prepare(db, canonicalQuery(input));
+      const prepared = await engine.prepare(db, null, canonicalQuery(input));
       const evidenceOf = typeof values.track === "string" ? await trackEvidence(db, input, values.track) : null;
       const timingsMs: number[] = [];
       let last: Awaited<ReturnType<typeof engine.run>> | undefined;

@@ -47,7 +47,7 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
     const run = await serving.inline.engine.runPrepared(db, { src, plan });
     const { result, computeMs } = run;
     await storeResult(db, key, q, result, computeMs);
-    await requestIndex(db, { src, plan }, run);
+    await requestIndex(db, workspaceId, { src, plan }, run);
     return { status: "done", key, cached: false, computeMs, result };
   }
   const sub = await serving.notifier.subscribe(key);
@@ -57,7 +57,7 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
     if (serving.spendPerJob) await spend(db, serving.spendPerJob);
     // The job key collapses concurrent askers onto one queued job. (If the job is already
     // running, graphile-worker queues a second one, which finds the stored row and only signals.)
-    await enqueue(MATCH_RUN_JOB, { key, query: q }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+    await enqueue(MATCH_RUN_JOB, { key, query: q, workspaceId }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
     const notified = await sub.wait(serving.waitMs);
     const now = await stored(db, key);
     if (now) return { ...now, cached: false };
@@ -94,19 +94,19 @@ export async function matchResult(db: Db, workspaceId: string, key: string, serv
  * longer than the engine's shard budget is fanned out to shard jobs instead ("sharded": the
  * merging shard job stores and signals).
  */
-export async function computeAndStore(db: Db, engine: MatchEngine, key: string, query: CanonicalQuery): Promise<"stored" | "existed" | "sharded"> {
+export async function computeAndStore(db: Db, engine: MatchEngine, workspaceId: string, key: string, query: CanonicalQuery): Promise<"stored" | "existed" | "sharded"> {
   if (matchKey(query) !== key) throw new AppError("BAD_INPUT", "match job payload: key does not match the query");
   const exists = await db.matchResult.findUnique({ where: { key }, select: { key: true } });
   if (exists) return "existed";
-  const prepared = await engine.prepare(db, query);
+  const prepared = await engine.prepare(db, workspaceId, query);
   const shardSteps = engine.shardStepsFor(prepared.src.cells);
   if (prepared.src.steps > shardSteps) {
-    await startShardedMatch(db, key, query, prepared, shardSteps);
+    await startShardedMatch(db, workspaceId, key, query, prepared, shardSteps);
     return "sharded";
   }
   const run = await engine.runPrepared(db, prepared);
   const stored = await storeResult(db, key, query, run.result, run.computeMs);
-  await requestIndex(db, prepared, run);
+  await requestIndex(db, workspaceId, prepared, run);
   return stored ? "stored" : "existed";
 }
 
@@ -115,10 +115,10 @@ export async function computeAndStore(db: Db, engine: MatchEngine, key: string, 
  * that persists one, so later queries at this threshold read ~1/32 of the bytes. Job key per
  * (source, float32 threshold): askers meanwhile share the queued job.
  */
-async function requestIndex(db: Db, { src, plan }: PreparedMatch, run: MatchRun): Promise<void> {
+async function requestIndex(db: Db, workspaceId: string, { src, plan }: PreparedMatch, run: MatchRun): Promise<void> {
   if (!run.indexFromFloats) return;
   const threshold = Math.fround(plan.threshold);
-  await enqueue(MATCH_INDEX_JOB, { datasetId: src.datasetId, source: src.name, threshold }, { db, jobKey: `match-index:${src.id}:${threshold}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+  await enqueue(MATCH_INDEX_JOB, { datasetId: src.datasetId, source: src.name, threshold, workspaceId }, { db, jobKey: `match-index:${src.id}:${threshold}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
 }
 
 /** Stores a computed result under its key, exactly once (ON CONFLICT DO NOTHING: a retried or concurrent run never makes a second row). */
