@@ -5,7 +5,7 @@
  *
  *   npm run test:soak                      # 20 trials per target, 1,000 hostile archives
  *   npm run test:soak -- --trials 3 --files 100 --frames 3000
- *   npm run test:soak -- --only imports,files      # some rows: web,postgres,both,imports,sync,files
+ *   npm run test:soak -- --only imports,files      # some rows: web,postgres,both,imports,match,extract,sync,files
  *
  * Targets: comments posted at up to 100/s by 10 clients (each retried with its idempotency key until acknowledged)
  * while web, PostgreSQL, or both are killed with SIGKILL; imports killed at a random point in the
@@ -20,6 +20,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startImportFromUpload } from "../../server/services/datasets/datasets";
+import { startDemoExtraction } from "../../server/services/extract/start";
+import { MatchEngine } from "../../server/services/matching/engine";
+import { canonicalQuery, ZMatchInput } from "../../server/services/matching/schemas";
+import { pgPool } from "../../server/db/client";
 import { makeLstmVisProject } from "../fixtures/formats/projects";
 import { commentKillTrial, LAUNCHER_AUTH_SECRET, seedCommenter, type Commenter } from "../setup/durability";
 import { killTrial, serving, startLauncher, TARGETS, type Launcher, type Target } from "../setup/launcher";
@@ -64,14 +68,14 @@ async function commentRow(l: Launcher, c: Commenter, targets: Target[], trials: 
 const IMPORT_STEPS = 300_000;
 
 /** Imports of a project; the worker is killed at a random point while each one writes. */
-async function importRow(l: Launcher, c: Commenter, trials: number): Promise<Row> {
+async function importRow(l: Launcher, c: Commenter, trials: number, big: BigDataset): Promise<Row> {
   const row: Row = { target: "worker (imports, kill at a random point)", trials, acknowledged: 0, lost: 0, duplicated: 0, crashes: 0, note: "" };
   const tmp = await mkdtemp(join(tmpdir(), "soak-imports-"));
   try {
-    const want = await counts(c, (await startAndWait(c, (await makeLstmVisProject(join(tmp, "ref"), { n: IMPORT_STEPS })).dir)).datasetId);
+    const want = await counts(c, await big());
     let midway = 0;
     for (let i = 0; i < trials; i++) {
-      while (!(await Promise.all(TARGETS.map((t) => serving(l, t, 5_000)))).every(Boolean)) await sleep(500);
+      await allServing(l);
       const upload = (await makeLstmVisProject(join(tmp, `u${i}`), { n: IMPORT_STEPS })).dir;
       const { datasetId } = await startImportFromUpload(c.db, { workspaceId: c.workspaceId, userId: c.userId, filePath: upload, name: `soak ${i}` });
       row.acknowledged++;
@@ -95,6 +99,134 @@ async function importRow(l: Launcher, c: Commenter, trials: number): Promise<Row
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+  return row;
+}
+
+type BigDataset = () => Promise<string>;
+
+/** The reference dataset of IMPORT_STEPS steps (imported once, on first use): imports compare with it, matches run on it. */
+function bigDataset(c: Commenter): BigDataset {
+  let id: Promise<string> | undefined;
+  return () =>
+    (id ??= (async () => {
+      const tmp = await mkdtemp(join(tmpdir(), "soak-ref-"));
+      try {
+        return (await startAndWait(c, (await makeLstmVisProject(join(tmp, "ref"), { n: IMPORT_STEPS })).dir)).datasetId;
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    })());
+}
+
+async function allServing(l: Launcher): Promise<void> {
+  while (!(await Promise.all(TARGETS.map((t) => serving(l, t, 5_000)))).every(Boolean)) await sleep(500);
+}
+
+/** One tRPC call over HTTP as the commenter's browser makes it; the parsed `json` answer, or throws with the server's message. */
+async function trpc<T>(l: Launcher, c: Commenter, path: string, input: Record<string, unknown>, mutation: boolean): Promise<T> {
+  const body = JSON.stringify({ json: input });
+  const r = await fetch(mutation ? `${l.webUrl}/api/trpc/${path}` : `${l.webUrl}/api/trpc/${path}?input=${encodeURIComponent(body)}`, {
+    method: mutation ? "POST" : "GET",
+    headers: { "content-type": "application/json", cookie: c.cookie, origin: l.webUrl },
+    ...(mutation ? { body } : {}),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const j = (await r.json()) as { result?: { data: { json: T } }; error?: { json: { message: string } } };
+  if (!j.result) throw new Error(`${path}: HTTP ${r.status}: ${j.error?.json.message ?? "no answer"}`);
+  return j.result.data.json;
+}
+
+type MatchAnswer = { status: "pending"; key: string } | { status: "done"; key: string; result: unknown };
+
+/**
+ * Match queries through the web and the worker (MATCH_INLINE_VALUES=0 here), the worker killed
+ * once the query's job is running (plus 0–300 ms). The page's view: match.run, then match.result
+ * long-polls, must end with the result (equal to the same query run without a kill) within 120 s
+ * — an error counts as lost, still "pending" then as a crash (a spinner forever) — and the
+ * store holds exactly one row for the query.
+ */
+async function matchRow(l: Launcher, c: Commenter, trials: number, big: BigDataset): Promise<Row> {
+  const row: Row = { target: "worker (match jobs, killed while running)", trials, acknowledged: 0, lost: 0, duplicated: 0, crashes: 0, note: "" };
+  const datasetId = await big();
+  const pool = pgPool(c.db);
+  const engine = new MatchEngine(256 * 2 ** 20);
+  let midway = 0;
+  let slowest = 0;
+  for (let i = 0; i < trials; i++) {
+    await allServing(l);
+    const input = { datasetId, source: "states::states1", cells: [0, 1, 2, 3], threshold: Number((0.05 + 0.017 * i).toFixed(3)), mode: "precise" as const };
+    const t0 = Date.now();
+    const asked = trpc<MatchAnswer>(l, c, "match.run", { workspace: c.workspace, ...input }, true);
+    asked.catch(() => undefined);
+    // the kill lands while the worker runs the query's job
+    let running = false;
+    for (const end = Date.now() + 30_000; Date.now() < end && !running; await sleep(20)) {
+      const j = await pool.query(`select 1 from graphile_worker.jobs where task_identifier = 'match:run' and locked_at is not null and payload->'query'->>'threshold' = $1`, [
+        String(input.threshold),
+      ]);
+      running = j.rowCount !== 0;
+    }
+    await sleep(Math.floor(Math.random() * 300));
+    const still = await pool.query(`select 1 from graphile_worker.jobs where task_identifier = 'match:run' and locked_at is not null and payload->'query'->>'threshold' = $1`, [
+      String(input.threshold),
+    ]);
+    if (running && still.rowCount !== 0) midway++;
+    const trial = await killTrial(l, "worker");
+    if (!(trial.backMs < 10_000) || !Object.values(trial.othersServing).every(Boolean)) row.crashes++;
+    let out: MatchAnswer | "error" = "error";
+    let why = "";
+    try {
+      out = await asked;
+      for (const end = t0 + 120_000; out.status === "pending" && Date.now() < end; ) {
+        out = await trpc<MatchAnswer>(l, c, "match.result", { workspace: c.workspace, key: out.key }, false);
+      }
+    } catch (e) {
+      why = e instanceof Error ? e.message : String(e);
+    }
+    slowest = Math.max(slowest, Date.now() - t0);
+    if (out === "error") row.lost++;
+    else if (out.status === "pending") row.crashes++;
+    else {
+      row.acknowledged++;
+      const rows = await c.db.matchResult.count({ where: { key: out.key } });
+      const want = (await engine.run(c.db, canonicalQuery(ZMatchInput.parse(input)))).result;
+      if (rows !== 1 || JSON.stringify(out.result) !== JSON.stringify(want)) row.duplicated++;
+    }
+    log(`match #${i + 1}: ${out === "error" ? `error: ${why}` : out.status} after ${Date.now() - t0} ms`);
+  }
+  row.note = `${midway} kill(s) landed while the job ran; slowest answer ${slowest} ms`;
+  return row;
+}
+
+/** Demo extractions (the parens model over its text); the worker is killed at a random point while each one runs. */
+async function extractRow(l: Launcher, c: Commenter, trials: number): Promise<Row> {
+  const row: Row = { target: "worker (extractions, kill at a random point)", trials, acknowledged: 0, lost: 0, duplicated: 0, crashes: 0, note: "" };
+  const extract = async (name: string) => (await startDemoExtraction(c.db, { workspaceId: c.workspaceId, userId: c.userId, corpus: "parens", name })).datasetId;
+  const ref = await extract("soak extraction reference");
+  if ((await waitFinal(c, ref, 300_000)) !== "READY") throw new Error("the reference extraction did not end READY");
+  const want = await counts(c, ref);
+  let midway = 0;
+  for (let i = 0; i < trials; i++) {
+    await allServing(l);
+    const datasetId = await extract(`soak extraction ${i}`);
+    row.acknowledged++;
+    for (let end = Date.now() + 60_000; Date.now() < end; await sleep(50)) {
+      const d = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, percent: true } });
+      if (d?.status !== "IMPORTING" || d.percent > 0) break;
+    }
+    await sleep(Math.floor(Math.random() * 1_500));
+    const before = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, percent: true } });
+    const trial = await killTrial(l, "worker");
+    if (before?.status === "IMPORTING" && before.percent > 0) midway++;
+    if (!(trial.backMs < 10_000) || !Object.values(trial.othersServing).every(Boolean)) row.crashes++;
+    const status = await waitFinal(c, datasetId, 120_000);
+    const got = await counts(c, datasetId);
+    if (status === "IMPORTING") row.crashes++;
+    else if (status !== "READY") row.lost++;
+    else if (JSON.stringify(got) !== JSON.stringify(want)) row.duplicated++;
+    log(`extraction #${i + 1}: ${status}, ${JSON.stringify(got)}`);
+  }
+  row.note = `${midway} kill(s) landed mid-extraction`;
   return row;
 }
 
@@ -179,7 +311,7 @@ async function main(): Promise<void> {
       trials: { type: "string", default: "20" },
       files: { type: "string", default: "1000" },
       frames: { type: "string", default: "30000" },
-      only: { type: "string", default: "web,postgres,both,imports,sync,files" },
+      only: { type: "string", default: "web,postgres,both,imports,match,extract,sync,files" },
     },
   });
   const only = new Set(values.only.split(","));
@@ -189,14 +321,20 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const rows: Row[] = [];
   log(`starting npm start (production build; the first run builds it)`);
-  const l = await startLauncher({ env: { AUTH_SECRET: LAUNCHER_AUTH_SECRET, WORKER_HEARTBEAT_MS: "500", WORKER_DEAD_AFTER_MS: "3000" } });
+  // every match query goes through the queue and the worker (none answered inline by the web), long-polls of 2 s
+  const l = await startLauncher({
+    env: { AUTH_SECRET: LAUNCHER_AUTH_SECRET, WORKER_HEARTBEAT_MS: "500", WORKER_DEAD_AFTER_MS: "3000", MATCH_INLINE_VALUES: "0", MATCH_WAIT_MS: "2000" },
+  });
   let c: Commenter | undefined;
   try {
     c = await seedCommenter(l, "soak");
+    const big = bigDataset(c);
     if (only.has("web")) rows.push(await commentRow(l, c, ["web"], trials));
     if (only.has("postgres")) rows.push(await commentRow(l, c, ["postgres"], trials));
     if (only.has("both")) rows.push(await commentRow(l, c, ["web", "postgres"], trials));
-    if (only.has("imports")) rows.push(await importRow(l, c, trials));
+    if (only.has("imports")) rows.push(await importRow(l, c, trials, big));
+    if (only.has("match")) rows.push(await matchRow(l, c, trials, big));
+    if (only.has("extract")) rows.push(await extractRow(l, c, trials));
     if (only.has("sync")) rows.push(await floodRow(l, c, frames));
   } finally {
     await c?.close();

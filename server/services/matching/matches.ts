@@ -4,7 +4,7 @@
  * = result key, so concurrent askers share it) and wait for its notification.
  */
 import { AppError, planMatch } from "@statescope/core";
-import type { Db } from "@/server/db/client";
+import { pgPool, type Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
 import { enqueue } from "@/server/jobs/enqueue";
 import { MATCH_INDEX_JOB, MATCH_RUN_JOB } from "@/server/jobs/match";
@@ -59,9 +59,11 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
     // running, graphile-worker queues a second one, which finds the stored row and only signals.)
     await enqueue(MATCH_RUN_JOB, { key, query: q, workspaceId }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
     const notified = await sub.wait(serving.waitMs);
+    const failure = await jobFailure(db, key);
     const now = await stored(db, key);
     if (now) return { ...now, cached: false };
     if (notified) throw new AppError("INTERNAL", "the match job finished without a result");
+    if (failure) throw failed(failure);
     return { status: "pending", key };
   } finally {
     sub.cancel();
@@ -79,7 +81,9 @@ export async function matchResult(db: Db, workspaceId: string, key: string, serv
       return (await stored(db, key))!;
     }
     await sub.wait(serving.waitMs);
+    const failure = await jobFailure(db, key);
     const row = await db.matchResult.findUnique({ where: { key }, select: { datasetId: true } });
+    if (!row && failure) throw failed(failure);
     if (!row) return { status: "pending", key };
     const ds = await db.dataset.findFirst({ where: { id: row.datasetId, workspaceId }, select: { id: true } });
     if (!ds) throw new AppError("NOT_FOUND", "no such match result in this workspace");
@@ -87,6 +91,28 @@ export async function matchResult(db: Db, workspaceId: string, key: string, serv
   } finally {
     sub.cancel();
   }
+}
+
+const failed = (reason: string) => new AppError("INTERNAL", `the match job failed: ${reason}; run the query again`);
+
+/**
+ * Why no result will come for `key` any more, or null while its job may still produce one. A
+ * waiter that missed the job's signal (it failed between two long-polls, or its worker was killed
+ * on its last attempt) learns it here instead of polling "pending" forever. Call before reading
+ * the result: a job that completes in between has stored its result by then.
+ */
+async function jobFailure(db: Db, key: string): Promise<string | null> {
+  const pool = pgPool(db);
+  const job = (
+    await pool.query<{ gaveUp: boolean; lastError: string | null }>(
+      `select attempts >= max_attempts and locked_at is null as "gaveUp", last_error as "lastError" from graphile_worker.jobs where key = $1`,
+      [`match:${key}`],
+    )
+  ).rows[0];
+  if (job) return job.gaveUp ? (job.lastError ?? "it failed on every attempt") : null;
+  // no job: it ended — with a result, with a hopeless query (signalled), or handing over to its shards
+  const sharded = await pool.query(`select 1 from "MatchShardRun" where "key" = $1`, [key]);
+  return sharded.rowCount === 0 ? "it ended without a result" : null;
 }
 
 /**
