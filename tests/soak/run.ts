@@ -8,12 +8,16 @@
  *   npm run test:soak -- --only imports,files      # some rows: web,postgres,both,imports,match,extract,sync-kill,sync,files
  *
  * Targets: comments posted at up to 100/s by 10 clients (each retried with its idempotency key until acknowledged)
- * while web, PostgreSQL, or both are killed with SIGKILL; imports killed at a random point in the
- * worker (each must end READY exactly once: retried from nothing after the worker's heartbeat
- * lapses); every other part must keep serving and the killed one be back within 10 s. Then 30,000
+ * while web, PostgreSQL, or both are killed with SIGKILL; the worker killed at a random point of
+ * imports and extractions (each must end READY exactly once: retried from nothing after the
+ * worker's heartbeat lapses) and while it runs match queries (the page's match.run / match.result
+ * must end with the right result, one stored row, never "pending" forever); the sync process killed
+ * while a member writes 200 Yjs updates/s (every update accepted more than 100 ms before the kill
+ * survives); every other part must keep serving and the killed one be back within 10 s. Then 30,000
  * malformed realtime frames into one room: nothing merged, another room's p99 ≤ 100 ms.
  * The worker's heartbeat runs at 0.5 s / dead after 3 s here (defaults 5 s / 60 s) so a trial takes
- * seconds; the mechanism is the same.
+ * seconds; the mechanism is the same. Match queries all go through the worker here
+ * (MATCH_INLINE_VALUES=0), and their long-polls last 2 s (MATCH_WAIT_MS).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
