@@ -1,5 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useState } from "react";
 import Link from "next/link";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 import { AddDemoDataset } from "./add-demo";
@@ -14,12 +15,27 @@ export function DatasetsPanel({ slug }: { slug: string }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const ws = useQuery(trpc.workspace.get.queryOptions({ workspace: slug }));
+  // Datasets this page started (upload, extraction, demo) that the list has not shown yet: a refetch
+  // that failed or raced the start must not leave the new row missing until a reload.
+  const [started, setStarted] = useState<readonly string[]>([]);
   const list = useQuery({
     ...trpc.dataset.list.queryOptions({ workspace: slug }),
-    // While an import runs, follow its progress.
-    refetchInterval: (q) => (q.state.data?.some((d) => d.status === "IMPORTING") ? 700 : false),
+    // While an import runs, or a started one is not listed yet, follow its progress.
+    refetchInterval: (q) => {
+      const data = q.state.data;
+      if (!data) return false;
+      const missing = started.some((id) => !data.some((d) => d.id === id));
+      return missing || data.some((d) => d.status === "IMPORTING") ? 700 : false;
+    },
   });
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.dataset.list.queryKey() });
+  const onStarted = useCallback(
+    (datasetId: string) => {
+      setStarted((ids) => (ids.includes(datasetId) ? ids : [...ids, datasetId]));
+      void qc.invalidateQueries({ queryKey: trpc.dataset.list.queryKey() });
+    },
+    [qc, trpc],
+  );
   const cancel = useMutation(trpc.dataset.cancelImport.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(trpc.dataset.delete.mutationOptions({ onSuccess: refresh }));
   const canEdit = ws.data?.role === "OWNER" || ws.data?.role === "EDITOR";
@@ -64,7 +80,7 @@ export function DatasetsPanel({ slug }: { slug: string }) {
         <div className="empty" data-testid="datasets-empty">
           <h2>No datasets in this workspace yet</h2>
           <p>A dataset is a token stream with the hidden states a recurrent model produced while reading it.</p>
-          {canEdit ? <AddDemoDataset slug={slug} prominent onStarted={() => void refresh()} /> : null}
+          {canEdit ? <AddDemoDataset slug={slug} prominent onStarted={onStarted} /> : null}
           <p>
             {canEdit
               ? "Or bring your own: upload an LSTMVis project folder (lstm.yml + HDF5 + .dict files) or a NumPy folder below, run your model over a text (Run your model),"
@@ -74,9 +90,9 @@ export function DatasetsPanel({ slug }: { slug: string }) {
           <pre>npx statescope import path/to/project --workspace {slug}</pre>
         </div>
       ) : null}
-      {canEdit ? <UploadDropZone slug={slug} onStarted={() => void refresh()} /> : null}
-      {canEdit ? <ExtractForm slug={slug} onStarted={() => void refresh()} /> : null}
-      {canEdit && list.data && list.data.length > 0 ? <AddDemoDataset slug={slug} prominent={false} onStarted={() => void refresh()} /> : null}
+      {canEdit ? <UploadDropZone slug={slug} onStarted={onStarted} /> : null}
+      {canEdit ? <ExtractForm slug={slug} onStarted={onStarted} /> : null}
+      {canEdit && list.data && list.data.length > 0 ? <AddDemoDataset slug={slug} prominent={false} onStarted={onStarted} /> : null}
     </section>
   );
 }
