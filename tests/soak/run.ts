@@ -72,39 +72,55 @@ async function commentRow(l: Launcher, c: Commenter, targets: Target[], trials: 
 /** Steps of each soak import: long enough (seconds) that a kill can land while it writes. */
 const IMPORT_STEPS = 300_000;
 
+/**
+ * Dataset jobs started by `start`, the worker killed at a random point while each one runs (once it
+ * is writing, 0–1.5 s in, or whenever it ends first): each must end READY with the rows of `want`
+ * exactly — lost when it ends otherwise, a crash when it still runs after 120 s (a progress bar forever).
+ */
+async function datasetJobRow(l: Launcher, c: Commenter, o: { target: string; what: string; trials: number; want: Counts; start: (i: number) => Promise<string> }): Promise<Row> {
+  const row: Row = { target: o.target, trials: o.trials, acknowledged: 0, lost: 0, duplicated: 0, crashes: 0, note: "" };
+  let midway = 0;
+  for (let i = 0; i < o.trials; i++) {
+    await allServing(l);
+    const datasetId = await o.start(i);
+    row.acknowledged++;
+    for (let end = Date.now() + 60_000; Date.now() < end; await sleep(50)) {
+      const d = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, percent: true } });
+      if (d?.status !== "IMPORTING" || d.percent > 0) break;
+    }
+    await sleep(Math.floor(Math.random() * 1_500));
+    const before = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, percent: true } });
+    const trial = await killTrial(l, "worker");
+    if (before?.status === "IMPORTING" && before.percent > 0) midway++;
+    if (!(trial.backMs < 10_000) || !Object.values(trial.othersServing).every(Boolean)) row.crashes++;
+    const status = await waitFinal(c, datasetId, 120_000);
+    const got = await counts(c, datasetId);
+    if (status === "IMPORTING") row.crashes++;
+    else if (status !== "READY") row.lost++;
+    else if (JSON.stringify(got) !== JSON.stringify(o.want)) row.duplicated++;
+    log(`${o.what} #${i + 1}: ${status}, ${JSON.stringify(got)}`);
+  }
+  row.note = `${midway} kill(s) landed mid-${o.what}`;
+  return row;
+}
+
 /** Imports of a project; the worker is killed at a random point while each one writes. */
 async function importRow(l: Launcher, c: Commenter, trials: number, big: BigDataset): Promise<Row> {
-  const row: Row = { target: "worker (imports, kill at a random point)", trials, acknowledged: 0, lost: 0, duplicated: 0, crashes: 0, note: "" };
   const tmp = await mkdtemp(join(tmpdir(), "soak-imports-"));
   try {
-    const want = await counts(c, await big());
-    let midway = 0;
-    for (let i = 0; i < trials; i++) {
-      await allServing(l);
-      const upload = (await makeLstmVisProject(join(tmp, `u${i}`), { n: IMPORT_STEPS })).dir;
-      const { datasetId } = await startImportFromUpload(c.db, { workspaceId: c.workspaceId, userId: c.userId, filePath: upload, name: `soak ${i}` });
-      row.acknowledged++;
-      // a random point of the import: once it is writing, 0–1.5 s in (or whenever it ends first)
-      for (let end = Date.now() + 60_000; Date.now() < end; await sleep(50)) {
-        const d = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, percent: true } });
-        if (d?.status !== "IMPORTING" || d.percent > 0) break;
-      }
-      await sleep(Math.floor(Math.random() * 1_500));
-      const before = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, percent: true } });
-      const trial = await killTrial(l, "worker");
-      if (before?.status === "IMPORTING" && before.percent > 0) midway++;
-      if (!(trial.backMs < 10_000) || !Object.values(trial.othersServing).every(Boolean)) row.crashes++;
-      const status = await waitFinal(c, datasetId, 120_000);
-      const got = await counts(c, datasetId);
-      if (status !== "READY") row.lost++;
-      else if (JSON.stringify(got) !== JSON.stringify(want)) row.duplicated++;
-      log(`import #${i + 1}: ${status}, ${JSON.stringify(got)}`);
-    }
-    row.note = `${midway} kill(s) landed mid-import`;
+    return await datasetJobRow(l, c, {
+      target: "worker (imports, kill at a random point)",
+      what: "import",
+      trials,
+      want: await counts(c, await big()),
+      start: async (i) => {
+        const upload = (await makeLstmVisProject(join(tmp, `u${i}`), { n: IMPORT_STEPS })).dir;
+        return (await startImportFromUpload(c.db, { workspaceId: c.workspaceId, userId: c.userId, filePath: upload, name: `soak ${i}` })).datasetId;
+      },
+    });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-  return row;
 }
 
 type BigDataset = () => Promise<string>;
@@ -199,34 +215,10 @@ async function matchRow(l: Launcher, c: Commenter, trials: number, big: BigDatas
 
 /** Demo extractions (the parens model over its text); the worker is killed at a random point while each one runs. */
 async function extractRow(l: Launcher, c: Commenter, trials: number): Promise<Row> {
-  const row: Row = { target: "worker (extractions, kill at a random point)", trials, acknowledged: 0, lost: 0, duplicated: 0, crashes: 0, note: "" };
   const extract = async (name: string) => (await startDemoExtraction(c.db, { workspaceId: c.workspaceId, userId: c.userId, corpus: "parens", name })).datasetId;
   const ref = await extract("soak extraction reference");
   if ((await waitFinal(c, ref, 300_000)) !== "READY") throw new Error("the reference extraction did not end READY");
-  const want = await counts(c, ref);
-  let midway = 0;
-  for (let i = 0; i < trials; i++) {
-    await allServing(l);
-    const datasetId = await extract(`soak extraction ${i}`);
-    row.acknowledged++;
-    for (let end = Date.now() + 60_000; Date.now() < end; await sleep(50)) {
-      const d = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, percent: true } });
-      if (d?.status !== "IMPORTING" || d.percent > 0) break;
-    }
-    await sleep(Math.floor(Math.random() * 1_500));
-    const before = await c.db.dataset.findUnique({ where: { id: datasetId }, select: { status: true, percent: true } });
-    const trial = await killTrial(l, "worker");
-    if (before?.status === "IMPORTING" && before.percent > 0) midway++;
-    if (!(trial.backMs < 10_000) || !Object.values(trial.othersServing).every(Boolean)) row.crashes++;
-    const status = await waitFinal(c, datasetId, 120_000);
-    const got = await counts(c, datasetId);
-    if (status === "IMPORTING") row.crashes++;
-    else if (status !== "READY") row.lost++;
-    else if (JSON.stringify(got) !== JSON.stringify(want)) row.duplicated++;
-    log(`extraction #${i + 1}: ${status}, ${JSON.stringify(got)}`);
-  }
-  row.note = `${midway} kill(s) landed mid-extraction`;
-  return row;
+  return datasetJobRow(l, c, { target: "worker (extractions, kill at a random point)", what: "extraction", trials, want: await counts(c, ref), start: (i) => extract(`soak extraction ${i}`) });
 }
 
 async function startAndWait(c: Commenter, dir: string): Promise<{ datasetId: string }> {
@@ -245,6 +237,8 @@ async function waitFinal(c: Commenter, datasetId: string, ms: number): Promise<s
     await sleep(200);
   }
 }
+
+type Counts = Awaited<ReturnType<typeof counts>>;
 
 async function counts(c: Commenter, datasetId: string) {
   return {
