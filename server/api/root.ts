@@ -10,6 +10,7 @@ import { hypothesisRouter } from "./routers/hypothesis";
 import { inviteRouter } from "./routers/invite";
 import { matchRouter } from "./routers/match";
 import { syncRouter } from "./routers/sync";
+import { tokenRouter } from "./routers/token";
 import { workspaceRouter } from "./routers/workspace";
 import { createCallerFactory, publicProcedure, router } from "./trpc";
 
@@ -27,6 +28,7 @@ export const appRouter = router({
   events: eventsRouter,
   analysis: analysisRouter,
   finding: findingRouter,
+  token: tokenRouter,
 });
 
 export type AppRouter = typeof appRouter;
