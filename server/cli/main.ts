@@ -243,7 +243,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       const { env } = await import("@/server/env");
       const { input, repeat } = await matchArgs(values);
       const engine = new MatchEngine(env().MATCH_CACHE_BYTES, { shardSteps: env().MATCH_SHARD_STEPS });
-      const prepared = await engine.prepare(db, canonicalQuery(input));
+      const prepared = await engine.prepare(db, null, canonicalQuery(input));
       const evidenceOf = typeof values.track === "string" ? await trackEvidence(db, input, values.track) : null;
       const timingsMs: number[] = [];
       let last: Awaited<ReturnType<typeof engine.run>> | undefined;

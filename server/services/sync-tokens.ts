@@ -121,5 +121,7 @@ export function verifyRoomToken(secret: string, token: string | null, room: stri
   if (!token) throw new AppError("UNAUTHENTICATED", "no realtime token: reload the page to get one");
   const claims = verifySyncToken(secret, token, now);
   if (claims.r !== room) throw new AppError("FORBIDDEN", "this token is for another room");
+  // the membership checked at admission is the token's workspace: it must be the room's
+  if (!room.startsWith(roomName(claims.w, ""))) throw new AppError("FORBIDDEN", "this token is for another workspace's room");
   return claims;
 }

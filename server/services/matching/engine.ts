@@ -329,14 +329,14 @@ export class MatchEngine {
   }
 
   /** Loads the query's source and plans the query against its shape (a bad query fails here, before any state is read). */
-  async prepare(db: Db, q: CanonicalQuery): Promise<PreparedMatch> {
-    const src = await findSource(db, null, q.datasetId, q.source);
+  async prepare(db: Db, workspaceId: string | null, q: CanonicalQuery): Promise<PreparedMatch> {
+    const src = await findSource(db, workspaceId, q.datasetId, q.source);
     return { src, plan: planMatch(q, src.steps, src.cells) };
   }
 
   /** Runs a query in this process: {@link prepare} then {@link runPrepared}. */
   async run(db: Db, q: CanonicalQuery): Promise<MatchRun> {
-    return this.runPrepared(db, await this.prepare(db, q));
+    return this.runPrepared(db, await this.prepare(db, null, q));
   }
 
   /**
