@@ -76,8 +76,21 @@ export const ZEnv = z.object({
    * blocks of cells read from the database, without being kept.
    */
   ANALYSIS_CACHE_BYTES: z.coerce.number().int().positive().default(6 * 1024 ** 3),
+  /**
+   * Threads a worker runs cell search's SIMD kernels on (each a block of cells, all sharing the
+   * prepared source); 0 runs them on the worker's own thread. Default 1 (off the event loop): the
+   * sums are bound by memory bandwidth, and on a shared 2-core machine two threads were slower
+   * (`npm run bench:analysis -- --threads 2`); more may pay on a machine with idle cores.
+   */
+  ANALYSIS_THREADS: z.coerce.number().int().min(0).max(256).optional(),
   /** How long one `match.run` / `match.result` call waits for the worker before answering "pending". */
   MATCH_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
+  /** Requests one API token may make per minute (/api/v1); over it the answer is 429 with Retry-After. */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** The `statescope` CLI talks to this server over HTTP instead of the local database (same as --server). */
+  STATESCOPE_SERVER: z.string().url().optional(),
+  /** The API token the CLI sends with --server (same as --token). */
+  STATESCOPE_TOKEN: z.string().optional(),
   INVITE_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
   STATESCOPE_SEED_DEMO: ZBool.default(true),
   CHROMIUM_PATH: z.string().optional(),

@@ -12,6 +12,11 @@ import { makeLstmVisProject } from "../tests/fixtures/formats/projects";
 import { startTestWorker } from "../tests/setup/worker";
 import { createUser } from "../server/services/users";
 import { createWorkspace } from "../server/services/workspaces";
+import { enqueue } from "../server/jobs/enqueue";
+import { MATCH_RUN_JOB } from "../server/jobs/match";
+import { matchResult } from "../server/services/matching/matches";
+import { MATCH_DONE, matchNotifier } from "../server/services/matching/notifier";
+import { canonicalQuery, matchKey, ZMatchInput } from "../server/services/matching/schemas";
 import { abandonedJobHandler } from "./tasks";
 
 let t: TestDatabase;
@@ -67,6 +72,31 @@ describe("jobs whose worker died", () => {
       ["match:probe", null, true],
     ]);
     expect(jobs.rows[0]!.last_error).toMatch(/pool pool-killed missed its heartbeat/);
+  });
+
+  it("a match query whose job lost its worker on the last attempt answers the failure to its waiters and to every later long-poll, never 'pending' forever", async () => {
+    await pgPool(t.db).query("delete from graphile_worker._private_jobs");
+    const owner = (await createUser(t.db, { email: "om@abandon.test", password: "password1", name: "O" })).userId;
+    const ws = await createWorkspace(t.db, owner, { slug: "abandon-match" });
+    const { datasetId } = await importDataset(t.db, { workspaceId: ws.workspaceId, userId: owner, path: (await makeLstmVisProject(join(tmp, "m"))).dir });
+    const q = canonicalQuery(ZMatchInput.parse({ datasetId, source: "states::states1", cells: [0, 1], threshold: 0.3 }));
+    const key = matchKey(q);
+    await enqueue(MATCH_RUN_JOB, { key, query: q, workspaceId: ws.workspaceId }, { db: t.db, jobKey: `match:${key}`, maxAttempts: 3 });
+    const serving = { notifier: matchNotifier(t.pubsub), waitMs: 10_000 };
+    // a page long-polling while the worker dies
+    const polling = matchResult(t.db, ws.workspaceId, key, serving);
+    polling.catch(() => undefined);
+    await expect.poll(() => t.pubsub.subscribers(MATCH_DONE), { timeout: 5_000 }).toBeGreaterThan(0);
+    await lockedByDeadPool("match:run", "pool-killed-match");
+    const hb = workerHeartbeat(pgPool(t.db), { intervalMs: 100, deadAfterMs: 1_000, onAbandoned: abandonedJobHandler(t.db) });
+    expect((await hb.sweep()).abandoned.map((j) => j.task)).toEqual(["match:run"]);
+    await hb.stop();
+    // told at once by the abandonment signal, or (when the poll's LISTEN was not active yet) by the job's state at its timeout
+    await expect(polling).rejects.toThrow(/the match job failed: (the worker running it stopped on its last attempt|.*missed its heartbeat)/);
+    // the next long-poll does not wait for a signal that will never come
+    const t0 = Date.now();
+    await expect(matchResult(t.db, ws.workspaceId, key, { ...serving, waitMs: 300 })).rejects.toThrow(/the match job failed: .*missed its heartbeat.*; run the query again/);
+    expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
   it("a dataset that finished before its worker died is left alone", async () => {

@@ -15,7 +15,7 @@ import type { MatchEngine } from "@/server/services/matching/engine";
 export async function runMatchIndexJob(db: Db, engine: MatchEngine, payload: JobPayload<typeof MATCH_INDEX_JOB>, logger: Logger): Promise<void> {
   const tag = `bit index of ${payload.datasetId}/${payload.source} at ${Number(payload.threshold.toPrecision(7))}`;
   try {
-    const src = await findSource(db, null, payload.datasetId, payload.source);
+    const src = await findSource(db, payload.workspaceId, payload.datasetId, payload.source);
     const t0 = performance.now();
     const { built } = await engine.buildPersisted(db, src, payload.threshold);
     logger.info(built ? `${tag}: built in ${Math.round(performance.now() - t0)} ms` : `${tag}: exists`);

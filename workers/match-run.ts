@@ -16,7 +16,7 @@ import { notifyMatch } from "@/server/services/matching/notifier";
 
 export async function runMatchJob(db: Db, engine: MatchEngine, payload: JobPayload<typeof MATCH_RUN_JOB>, logger: Logger): Promise<void> {
   try {
-    const outcome = await computeAndStore(db, engine, payload.key, payload.query);
+    const outcome = await computeAndStore(db, engine, payload.workspaceId, payload.key, payload.query);
     logger.info(`match ${payload.key.slice(0, 12)} ${outcome} (cache ${(engine.cache.bytesUsed / 2 ** 20).toFixed(0)} MiB)`);
     // a sharded query is signalled by the shard job that merges it
     if (outcome !== "sharded") await notifyMatch(pgPool(db), payload.key);

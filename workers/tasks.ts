@@ -11,6 +11,9 @@ import { DATASET_EXTRACT_JOB, DATASET_IMPORT_JOB } from "@/server/jobs/datasets"
 import type { JobDefinition } from "@/server/jobs/define";
 import { PURGE_INVITES_JOB } from "@/server/jobs/invites";
 import { MATCH_INDEX_JOB, MATCH_RUN_JOB, MATCH_SHARD_JOB } from "@/server/jobs/match";
+import { pgPool } from "@/server/db/client";
+import { notifyMatch } from "@/server/services/matching/notifier";
+import { abandonShardedMatch } from "@/server/services/matching/sharded";
 import { runAnalysisJob } from "./analysis-run";
 import { runDatasetExtractJob } from "./dataset-extract";
 import { runDatasetImportJob } from "./dataset-import";
@@ -36,7 +39,7 @@ function task<S extends z.ZodType>(def: JobDefinition<S>, handler: (payload: z.o
 export function taskList(
   db: Db,
   engine: MatchEngine = new MatchEngine(env().MATCH_CACHE_BYTES, { shardSteps: env().MATCH_SHARD_STEPS }),
-  analysis: AnalysisEngine = new AnalysisEngine(env().ANALYSIS_CACHE_BYTES),
+  analysis: AnalysisEngine = new AnalysisEngine(env().ANALYSIS_CACHE_BYTES, { threads: env().ANALYSIS_THREADS }),
 ): TaskList {
   return Object.fromEntries([
     task(ANALYSIS_JOB, (payload, helpers) => runAnalysisJob(db, analysis, payload, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }, helpers.logger)),
@@ -59,14 +62,26 @@ export function taskList(
 /**
  * What a job that lost its worker on its last attempt leaves behind (see server/jobs/heartbeat.ts):
  * an import or extraction killed DATASET_JOB_ATTEMPTS times marks its dataset FAILED with the
- * reason instead of showing progress forever. Match waiters time out on their own.
+ * reason instead of showing progress forever; a match query's waiters are told at once (a later
+ * long-poll reads the job's failure, server/services/matching/matches.ts).
  */
 export function abandonedJobHandler(db: Db): (job: AbandonedJob) => Promise<void> {
   const datasetJobs: Record<string, { def: JobDefinition<typeof DATASET_IMPORT_JOB.payload | typeof DATASET_EXTRACT_JOB.payload>; what: string }> = {
     [DATASET_IMPORT_JOB.name]: { def: DATASET_IMPORT_JOB, what: "import" },
     [DATASET_EXTRACT_JOB.name]: { def: DATASET_EXTRACT_JOB, what: "extraction" },
   };
+  const reason = "the worker running it stopped on its last attempt (it was killed or crashed)";
   return async (job) => {
+    if (job.task === MATCH_RUN_JOB.name) {
+      const p = MATCH_RUN_JOB.payload.safeParse(job.payload);
+      if (p.success) await notifyMatch(pgPool(db), p.data.key, reason);
+      return;
+    }
+    if (job.task === MATCH_SHARD_JOB.name) {
+      const p = MATCH_SHARD_JOB.payload.safeParse(job.payload);
+      if (p.success) await abandonShardedMatch(db, p.data, reason);
+      return;
+    }
     const family = datasetJobs[job.task];
     if (!family) return;
     const parsed = family.def.payload.safeParse(job.payload);

@@ -13,6 +13,7 @@ export async function TopBar() {
     <header className="top">
       <Link href="/" className="brand" prefetch={false}>Statescope</Link>
       {session?.user ? <Link href="/w" prefetch={false}>Workspaces</Link> : null}
+      {session?.user ? <Link href="/settings/tokens" prefetch={false}>API tokens</Link> : null}
       <span className="spacer" />
       {session?.user ? (
         <>

@@ -26,6 +26,9 @@ export const PROCEDURE_ACCESS = {
   "workspace.list": "user",
   "workspace.create": "user",
   "invite.accept": "user",
+  "token.list": "user",
+  "token.create": "user",
+  "token.revoke": "user",
 
   "workspace.get": "VIEWER",
   "workspace.members": "VIEWER",
@@ -181,6 +184,40 @@ export const TOKEN_ROUTES = {
   "GET /c/a/[token]": "archive token",
   "GET /c/a/[token]/answers.csv": "archive token; the answers once the class ended",
 } as const;
+
+/**
+ * The HTTP API (/api/v1, personal API tokens as `Authorization: Bearer ssc_…`): each operation's
+ * minimum role in the workspace and the token scope it needs. A token acts with its user's current
+ * role, never more; a read token may read (matches and searches included), a write token may also
+ * upload, extract and write records. Tokens never create workspaces (no such operation).
+ */
+export const API_ACCESS = {
+  "GET /api/v1/workspaces/{slug}/datasets": { role: "VIEWER", scope: "read" },
+  "POST /api/v1/workspaces/{slug}/datasets": { role: "EDITOR", scope: "write" },
+  "GET /api/v1/workspaces/{slug}/datasets/{datasetId}": { role: "VIEWER", scope: "read" },
+  "PATCH /api/v1/workspaces/{slug}/datasets/{datasetId}": { role: "EDITOR", scope: "write" },
+  "GET /api/v1/workspaces/{slug}/datasets/{datasetId}/states": { role: "VIEWER", scope: "read" },
+  "POST /api/v1/workspaces/{slug}/datasets/{datasetId}/matches": { role: "VIEWER", scope: "read" },
+  "GET /api/v1/workspaces/{slug}/matches/{key}": { role: "VIEWER", scope: "read" },
+  "GET /api/v1/workspaces/{slug}/datasets/{datasetId}/hypotheses": { role: "VIEWER", scope: "read" },
+  "POST /api/v1/workspaces/{slug}/datasets/{datasetId}/hypotheses": { role: "EDITOR", scope: "write" },
+  "POST /api/v1/workspaces/{slug}/datasets/{datasetId}/evidence": { role: "VIEWER", scope: "read" },
+  "POST /api/v1/workspaces/{slug}/datasets/{datasetId}/analyses": { role: "VIEWER", scope: "read" },
+  "GET /api/v1/workspaces/{slug}/analyses/{key}": { role: "VIEWER", scope: "read" },
+  "POST /api/v1/workspaces/{slug}/extractions": { role: "EDITOR", scope: "write" },
+  "GET /api/v1/workspaces/{slug}/findings": { role: "VIEWER", scope: "read" },
+  "POST /api/v1/workspaces/{slug}/findings": { role: "EDITOR", scope: "write" },
+  "GET /api/v1/workspaces/{slug}/findings/{findingId}/files/{file}": { role: "VIEWER", scope: "read" },
+  "POST /api/v1/workspaces/{slug}/uploads": { role: "EDITOR", scope: "write" },
+  "GET /api/v1/workspaces/{slug}/uploads/{uploadId}": { role: "EDITOR", scope: "write" },
+  "PATCH /api/v1/workspaces/{slug}/uploads/{uploadId}": { role: "EDITOR", scope: "write" },
+} as const satisfies Record<string, ApiAccess>;
+
+export interface ApiAccess {
+  role: Role;
+  scope: "read" | "write";
+}
+export type ApiRoute = keyof typeof API_ACCESS;
 
 /** The realtime room of a dataset (server/sync): joining it, and changing the shared document. */
 export const SYNC_ACCESS = {

@@ -15,7 +15,11 @@ import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { startTestWorker } from "../../tests/setup/worker";
 import { resetEnvCache } from "../env";
 import type { Role } from "../services/schemas";
-import { PROCEDURE_ACCESS, ROUTE_ACCESS, VIEWER_MUTATIONS, type Access, type ProcedurePath } from "./access";
+import { createToken } from "../services/tokens/tokens";
+import { createUser } from "../services/users";
+import { API_ACCESS, PROCEDURE_ACCESS, ROUTE_ACCESS, VIEWER_MUTATIONS, type Access, type ProcedurePath } from "./access";
+import { handleApi } from "./v1/dispatch";
+import { OPERATIONS } from "./v1/operations";
 import { appRouter, createCaller } from "./root";
 
 let t: TestDatabase;
@@ -90,6 +94,9 @@ const INPUTS: Record<ProcedurePath, (() => Record<string, unknown>) | null> = {
   "workspace.list": null,
   "workspace.create": null,
   "invite.accept": null,
+  "token.list": null,
+  "token.create": null,
+  "token.revoke": null,
   "workspace.get": null,
   "workspace.members": null,
   "workspace.rename": null,
@@ -285,5 +292,40 @@ describe("authorization matrix", () => {
     };
     walk(root);
     expect(found).toEqual(ROUTE_ACCESS);
+  });
+
+  it("every /api/v1 operation is in the table; each refuses a token below its role or scope (403), a non-member's token (404), none (401), and passes at exactly its minimum", { timeout: 120_000 }, async () => {
+    expect(OPERATIONS.map((o) => o.route).sort()).toEqual(Object.keys(API_ACCESS).sort());
+    const deps = { db: t.db, pubsub: t.pubsub, env: (await import("../env")).env() };
+    const tok = async (user: string, scope: "read" | "write", workspace?: string) => (await createToken(t.db, user, { name: "matrix", scope, ...(workspace ? { workspace } : {}) })).token;
+    const values: Record<string, string> = { slug: a.ws, datasetId: a.datasetId, key: ids.matchKey, uploadId: "nope", findingId: ids.finding, file: "cite.bib" };
+    const status = async (route: string, token: string | null) => {
+      const [method, template] = route.split(" ") as [string, string];
+      const url = `http://app.test${template.replace(/\{(\w+)\}/g, (_, n: string) => values[n]!)}`;
+      const res = await handleApi(new Request(url, { method, headers: token ? { authorization: `Bearer ${token}` } : {} }), deps);
+      return res.status;
+    };
+    // a viewer of its own: the procedures above promote a.users.viewer (workspace.changeRole)
+    const viewer = (await createUser(t.db, { email: "api-viewer@matrix-a.test", password: "password1" })).userId;
+    await t.db.membership.create({ data: { workspaceId: a.workspaceId, userId: viewer, role: "VIEWER" } });
+    const at: Record<Role, string> = { VIEWER: viewer, EDITOR: a.users.editor2, OWNER: a.users.owner };
+    const wrong: string[] = [];
+    for (const [route, need] of Object.entries(API_ACCESS)) {
+      const tries: Array<[string, string | null, (s: number) => boolean, string]> = [
+        ["no token", null, (s) => s === 401, "401"],
+        ["owner of another workspace", await tok(b.users.owner, "write"), (s) => s === 404, "404"],
+        ["owner of another workspace, token for it", await tok(b.users.owner, "write", b.ws), (s) => s === 404, "404"],
+        [`${need.role} at exactly its minimum`, await tok(at[need.role], need.scope), (s) => s !== 401 && s !== 403, "not 401/403"],
+      ];
+      if (need.scope === "write") tries.push([`${need.role} with a read token`, await tok(at[need.role], "read"), (s) => s === 403, "403"]);
+      for (const [role, user] of [["VIEWER", viewer], ["EDITOR", a.users.editor]] as const) {
+        if (RANK[role] < RANK[need.role]) tries.push([role, await tok(user, "write"), (s) => s === 403, "403"]);
+      }
+      for (const [who, token, ok, want] of tries) {
+        const got = await status(route, token);
+        if (!ok(got)) wrong.push(`${route} as ${who}: ${got}, want ${want}`);
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });

@@ -32,6 +32,7 @@ let t: TestDatabase;
 let tmp: string;
 let datasetId: string;
 let userId: string;
+let workspaceId: string;
 const runners: Runner[] = [];
 const logs: string[] = [];
 /** Shard jobs to fail on their first attempt: `${round}:${shard}` → before or after the real handler. */
@@ -63,6 +64,7 @@ beforeAll(async () => {
   userId = (await createUser(t.db, { email: "s@shard.test", password: "password1" })).userId;
   const ws = await createWorkspace(t.db, userId, { slug: "slab" });
   const fx = await makeLstmVisProject(join(tmp, "p"), { n: STEPS });
+  workspaceId = ws.workspaceId;
   datasetId = (await importDataset(t.db, { workspaceId: ws.workspaceId, userId, path: fx.dir })).datasetId;
   const logger = new Logger(() => (_level, message) => logs.push(message));
   for (let i = 0; i < 2; i++) {
@@ -196,7 +198,7 @@ describe("sharded match serving", () => {
 
       // a duplicate of a finished shard job (a retry arriving after the merge) does nothing
       const q = canonicalQuery(ZMatchInput.parse({ datasetId, source: SOURCE, ...input }));
-      const dup: ShardJobPayload = { key: out.key, runId: "gone", round: "collect", shard: 0, start: 0, end: SHARD_STEPS, minLevel: 1, query: q };
+      const dup: ShardJobPayload = { key: out.key, runId: "gone", round: "collect", shard: 0, start: 0, end: SHARD_STEPS, minLevel: 1, query: q, workspaceId };
       expect(await runMatchShard(t.db, new MatchEngine(2 ** 20, { shardSteps: SHARD_STEPS }), dup)).toBe("stale");
       expect(await t.db.matchResult.count({ where: { key: out.key } })).toBe(1);
     } finally {

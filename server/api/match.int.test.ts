@@ -23,6 +23,7 @@ let t: TestDatabase;
 let tmp: string;
 let datasetId: string;
 let userId: string;
+let workspaceId: string;
 let outsiderId: string;
 let runner: Runner;
 const STEPS = 400;
@@ -42,6 +43,7 @@ beforeAll(async () => {
   outsiderId = outsider.userId;
   const ws = await createWorkspace(t.db, userId, { slug: "mlab" });
   const fx = await makeLstmVisProject(join(tmp, "p"), { n: STEPS });
+  workspaceId = ws.workspaceId;
   datasetId = (await importDataset(t.db, { workspaceId: ws.workspaceId, userId, path: fx.dir })).datasetId;
   runner = await startTestWorker(t, { engine: new MatchEngine(64 * 2 ** 20), concurrency: 2, pollInterval: 60_000 });
 });
@@ -99,10 +101,18 @@ describe("match serving", () => {
     const q = canonicalQuery(input);
     const key = matchKey(q);
     const engine = new MatchEngine(2 ** 20);
-    const outcomes = await Promise.all([computeAndStore(t.db, engine, key, q), computeAndStore(t.db, engine, key, q)]);
+    const outcomes = await Promise.all([computeAndStore(t.db, engine, workspaceId, key, q), computeAndStore(t.db, engine, workspaceId, key, q)]);
     expect(outcomes.filter((o) => o === "stored")).toHaveLength(1);
-    expect(await computeAndStore(t.db, engine, key, q)).toBe("existed");
+    expect(await computeAndStore(t.db, engine, workspaceId, key, q)).toBe("existed");
     expect(await t.db.matchResult.count({ where: { key } })).toBe(1);
+  });
+
+  it("a match job looks its source up in the workspace it names: another workspace's dataset is NOT_FOUND, nothing is stored", async () => {
+    const other = await createWorkspace(t.db, outsiderId, { slug: "mother" });
+    const q = canonicalQuery(ZMatchInput.parse({ datasetId, source: "states::states1", cells: [0, 2], threshold: 0.35, mode: "precise" }));
+    const key = matchKey(q);
+    await expect(computeAndStore(t.db, new MatchEngine(2 ** 20), other.workspaceId, key, q)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await t.db.matchResult.count({ where: { key } })).toBe(0);
   });
 
   it("refuses bad queries with messages that name the problem", async () => {

@@ -158,7 +158,7 @@ describe("procedures with rate limits", () => {
     const q = (threshold: number) => ({ datasetId, source: "states::states1", cells: [0, 1], threshold });
     // one query answered from the store (computed here, as a worker would)
     const stored = canonicalQuery(ZMatchInput.parse(q(0.2)));
-    await computeAndStore(t.db, new MatchEngine(2 ** 20), matchKey(stored), stored);
+    await computeAndStore(t.db, new MatchEngine(2 ** 20), ws.workspaceId, matchKey(stored), stored);
     for (let i = 0; i < 5; i++) expect((await runMatch(t.db, ws.workspaceId, q(0.2), serving)).status).toBe("done");
     // two new ones are queued (no worker runs here: they stay pending), the third is refused
     expect((await runMatch(t.db, ws.workspaceId, q(0.3), serving)).status).toBe("pending");

@@ -11,6 +11,7 @@ import { hypothesisRouter } from "./routers/hypothesis";
 import { inviteRouter } from "./routers/invite";
 import { matchRouter } from "./routers/match";
 import { syncRouter } from "./routers/sync";
+import { tokenRouter } from "./routers/token";
 import { workspaceRouter } from "./routers/workspace";
 import { createCallerFactory, publicProcedure, router } from "./trpc";
 
@@ -29,6 +30,7 @@ export const appRouter = router({
   analysis: analysisRouter,
   finding: findingRouter,
   classroom: classroomRouter,
+  token: tokenRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -6,17 +6,25 @@
  */
 import { AppError } from "@statescope/core";
 import type { Db } from "@/server/db/client";
-import type { CommandSpec } from "./command";
+import type { CommandSpec, RemoteContext } from "./command";
+import type { AnalysisRequest } from "@/server/services/analysis/requests";
+
+/** The same request on a server (`--server`): its result, polled to the end. */
+async function analyzeRemote({ client, note }: RemoteContext, req: AnalysisRequest): Promise<unknown> {
+  const { remoteAnalysis } = await import("./remote/commands");
+  const { datasetId, ...input } = req.input;
+  return remoteAnalysis(client, datasetId, { kind: req.kind, ...input }, note);
+}
 
 /** Sources prepared by this process (the CLI runs one query, so one engine per run). */
 async function engine() {
   const { env } = await import("@/server/env");
   const { AnalysisEngine } = await import("@/server/services/analysis/engine");
-  return new AnalysisEngine(env().ANALYSIS_CACHE_BYTES);
+  return new AnalysisEngine(env().ANALYSIS_CACHE_BYTES, { threads: env().ANALYSIS_THREADS });
 }
 
 /** Runs (or reads from the store) one analysis; progress lines go to stderr. */
-async function analyze(db: Db, req: import("@/server/services/analysis/requests").AnalysisRequest, note: (l: string) => void) {
+async function analyze(db: Db, req: AnalysisRequest, note: (l: string) => void) {
   const { canonicalAnalysis } = await import("@/server/services/analysis/requests");
   const { runAnalysis } = await import("@/server/services/analysis/run");
   const { analysisKey } = await import("@/server/services/analysis/schemas");
@@ -53,15 +61,8 @@ export const ANALYZE_COMMANDS: Record<string, CommandSpec> = {
     usage: "statescope analyze cells --dataset ID --source NAME --track TRACK [--label LABEL] [--top 10] [--json]",
     summary: "rank the cells of a source by association with a track: AUC and point-biserial r for a label (required for a discrete track) against the rest, Pearson r and Spearman ρ for a scalar",
     options: { dataset: { type: "string" }, source: { type: "string" }, track: { type: "string" }, label: { type: "string" }, top: { type: "string" } },
-    async run({ db, values, note }) {
-      const { ZCellSearchResult } = await import("@/server/services/analysis/schemas");
-      const top = topOption(values, 10, 1_000_000);
-      const label = typeof values.label === "string" ? values.label : null;
-      const r = ZCellSearchResult.parse(
-        await analyze(db, { kind: "cells", input: { datasetId: requiredString(values, "dataset"), source: requiredString(values, "source"), track: requiredString(values, "track"), label } }, note),
-      );
-      return { track: r.track, label: r.label, kind: r.kind, excluded: r.excluded, cells: r.cells.slice(0, top) };
-    },
+    run: ({ db, values, note }) => cells(values, (req) => analyze(db, req, note)),
+    remote: (ctx) => cells(ctx.values, (req) => analyzeRemote(ctx, req)),
     text: (o) => {
       const cells = o.cells as Array<{ cell: number; auc?: number | null; pointBiserial?: number | null; r?: number | null; rho?: number | null }>;
       const discrete = o.kind === "discrete";
@@ -75,19 +76,8 @@ export const ANALYZE_COMMANDS: Record<string, CommandSpec> = {
     usage: "statescope analyze compare --dataset ID --source NAME --other NAME [--cell C] [--top 50] [--json]",
     summary: "the most correlated cell pairs of two sources (sampled, the top pairs exact), or with --cell that cell's partners in the other source (exact)",
     options: { dataset: { type: "string" }, source: { type: "string" }, other: { type: "string" }, cell: { type: "string" }, top: { type: "string" } },
-    async run({ db, values, note }) {
-      const { ZCompareResult, ZPartnersResult } = await import("@/server/services/analysis/schemas");
-      const datasetId = requiredString(values, "dataset");
-      const source = requiredString(values, "source");
-      const other = requiredString(values, "other");
-      if (typeof values.cell === "string") {
-        if (!/^\d{1,9}$/.test(values.cell)) throw new AppError("BAD_INPUT", `--cell must be a cell index, got ${JSON.stringify(values.cell)}`);
-        const top = topOption(values, 10, 1_000_000);
-        const r = ZPartnersResult.parse(await analyze(db, { kind: "partners", input: { datasetId, source, cell: Number(values.cell), other } }, note));
-        return { ...r, partners: r.partners.slice(0, top) };
-      }
-      return ZCompareResult.parse(await analyze(db, { kind: "compare", input: { datasetId, sourceA: source, sourceB: other, top: topOption(values, 50, 200) } }, note));
-    },
+    run: ({ db, values, note }) => compare(values, (req) => analyze(db, req, note)),
+    remote: (ctx) => compare(ctx.values, (req) => analyzeRemote(ctx, req)),
     text: (o) => {
       if (Array.isArray(o.partners)) {
         const rows = (o.partners as Array<{ cell: number; r: number | null }>).map((p) => `${p.cell}\t${fmt(p.r)}`);
@@ -102,6 +92,30 @@ export const ANALYZE_COMMANDS: Record<string, CommandSpec> = {
     },
   },
 };
+
+type Runner = (req: AnalysisRequest) => Promise<unknown>;
+
+async function cells(values: Record<string, string | boolean | undefined>, run: Runner): Promise<Record<string, unknown>> {
+  const { ZCellSearchResult } = await import("@/server/services/analysis/schemas");
+  const top = topOption(values, 10, 1_000_000);
+  const label = typeof values.label === "string" ? values.label : null;
+  const r = ZCellSearchResult.parse(await run({ kind: "cells", input: { datasetId: requiredString(values, "dataset"), source: requiredString(values, "source"), track: requiredString(values, "track"), label } }));
+  return { track: r.track, label: r.label, kind: r.kind, excluded: r.excluded, cells: r.cells.slice(0, top) };
+}
+
+async function compare(values: Record<string, string | boolean | undefined>, run: Runner): Promise<Record<string, unknown>> {
+  const { ZCompareResult, ZPartnersResult } = await import("@/server/services/analysis/schemas");
+  const datasetId = requiredString(values, "dataset");
+  const source = requiredString(values, "source");
+  const other = requiredString(values, "other");
+  if (typeof values.cell === "string") {
+    if (!/^\d{1,9}$/.test(values.cell)) throw new AppError("BAD_INPUT", `--cell must be a cell index, got ${JSON.stringify(values.cell)}`);
+    const top = topOption(values, 10, 1_000_000);
+    const r = ZPartnersResult.parse(await run({ kind: "partners", input: { datasetId, source, cell: Number(values.cell), other } }));
+    return { ...r, partners: r.partners.slice(0, top) };
+  }
+  return ZCompareResult.parse(await run({ kind: "compare", input: { datasetId, sourceA: source, sourceB: other, top: topOption(values, 50, 200) } }));
+}
 
 /**
  * `match --track`: reads (and so checks) the track before the match runs, and returns the function

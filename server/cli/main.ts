@@ -12,7 +12,14 @@ import type { CommandSpec } from "./command";
 import { exitAfterFlush } from "./exit";
 import { prepare } from "./runtime";
 
-const COMMON = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
+const COMMON = {
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  // against a server through its HTTP API instead of the local database (or STATESCOPE_SERVER / STATESCOPE_TOKEN)
+  server: { type: "string" },
+  token: { type: "string" },
+  workspace: { type: "string" },
+} as const;
 
 function required(values: Record<string, string | boolean | undefined>, name: string): string {
   const v = values[name];
@@ -49,6 +56,41 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
     text: (o) => `created workspace ${String(o.slug)} (id ${String(o.workspaceId)}), owner ${String(o.ownerEmail)}`,
   },
+  "token create": {
+    usage: "statescope token create --email EMAIL --name NAME --scope read|write [--workspace SLUG] [--expires-days N] [--json]",
+    summary: "create a personal API token for a user (shown once; for `--server` and the HTTP API)",
+    options: { email: { type: "string" }, name: { type: "string" }, scope: { type: "string" }, workspace: { type: "string" }, "expires-days": { type: "string" } },
+    async run({ db, values }) {
+      const { findUserByEmail } = await import("@/server/services/users");
+      const { createToken } = await import("@/server/services/tokens/tokens");
+      const { ZTokenCreate } = await import("@/server/services/tokens/schemas");
+      const { parseInput } = await import("@/server/services/validate");
+      const email = required(values, "email");
+      const user = await findUserByEmail(db, email);
+      if (!user) throw new AppError("BAD_INPUT", `no user with the email ${email}: create it first with \`statescope user create\``);
+      const days = values["expires-days"];
+      if (typeof days === "string" && !/^\d{1,5}$/.test(days)) throw new AppError("BAD_INPUT", `--expires-days must be a whole number of days, got ${JSON.stringify(days)}`);
+      const input = parseInput(
+        ZTokenCreate,
+        { name: required(values, "name"), scope: required(values, "scope"), ...(typeof values.workspace === "string" ? { workspace: values.workspace } : {}), ...(typeof days === "string" ? { expiresInDays: Number(days) } : {}) },
+        "token",
+      );
+      const t = await createToken(db, user.userId, input);
+      return { tokenId: t.tokenId, token: t.token, scope: t.scope, workspace: t.workspace, expiresAt: t.expiresAt?.toISOString() ?? null };
+    },
+    text: (o) => `${String(o.token)}\n(token ${String(o.tokenId)}, ${String(o.scope)}, ${o.workspace ? `workspace ${String(o.workspace)}` : "all workspaces"}, ${o.expiresAt ? `expires ${String(o.expiresAt)}` : "no expiry"}; shown only now)`,
+  },
+  "token revoke": {
+    usage: "statescope token revoke --id TOKEN_ID [--json]",
+    summary: "revoke an API token at once (its next request is refused)",
+    options: { id: { type: "string" } },
+    async run({ db, values }) {
+      const { revokeToken } = await import("@/server/services/tokens/tokens");
+      const r = await revokeToken(db, null, required(values, "id"));
+      return { tokenId: r.tokenId, revokedAt: r.revokedAt.toISOString() };
+    },
+    text: (o) => `revoked token ${String(o.tokenId)}`,
+  },
   import: {
     usage: 'statescope import <folder-or-archive> --workspace SLUG [--owner EMAIL] [--name NAME] [--description "…"] [--citation "…"] [--json]',
     summary: "import an LSTMVis project or NumPy folder (or a .zip/.tar.gz of one) as a new dataset; progress on stderr; --citation says how to cite the data on findings",
@@ -81,6 +123,16 @@ const COMMANDS: Record<string, CommandSpec> = {
       }
       return { ...out, workspaceCreated: ws.workspaceCreated };
     },
+    async remote({ client, values, positionals, note }) {
+      const path = await import("node:path");
+      const { env } = await import("@/server/env");
+      const { remoteImport } = await import("./remote/commands");
+      const target = positionals[0];
+      if (!target || positionals.length > 1) throw new AppError("BAD_INPUT", "expected exactly one folder or archive to import");
+      localOnly(values, "owner", "the dataset belongs to the token's user");
+      const str = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
+      return remoteImport(client, path.resolve(env().STATESCOPE_CWD ?? process.cwd(), target), { name: str("name"), description: str("description"), citation: str("citation") }, note);
+    },
     text: (o) => `imported dataset ${String(o.name)} (id ${String(o.datasetId)}): ${String(o.steps)} steps${(o.warnings as string[]).map((w) => `\nwarning: ${w}`).join("")}`,
   },
   extract: {
@@ -102,39 +154,11 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
     async run({ db, values, positionals, note }) {
       const path = await import("node:path");
-      const { readFile } = await import("node:fs/promises");
-      const { env } = await import("@/server/env");
       const { extractDataset, formatEta } = await import("@/server/services/extract/extract");
-      const { parsePrefixMapping } = await import("@/server/services/extract/schemas");
-      if (positionals.length > 0) throw new AppError("BAD_INPUT", `unexpected argument ${JSON.stringify(positionals[0])}; files are given with --weights, --vocab and --text`);
-      const tokenizer = required(values, "tokenizer");
-      if (tokenizer !== "char" && tokenizer !== "word") throw new AppError("BAD_INPUT", `--tokenizer must be char or word, got ${JSON.stringify(tokenizer)}`);
-      const arch = typeof values.arch === "string" ? values.arch : undefined;
-      if (arch !== undefined && arch !== "lstm" && arch !== "gru") throw new AppError("BAD_INPUT", `--arch must be lstm or gru, got ${JSON.stringify(arch)}`);
-      let prefixes: ReturnType<typeof parsePrefixMapping> | undefined;
-      if (typeof values.prefixes === "string") {
-        try {
-          prefixes = parsePrefixMapping(values.prefixes);
-        } catch (e) {
-          throw new AppError("BAD_INPUT", `--prefixes: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      }
-      const cwd = env().STATESCOPE_CWD ?? process.cwd();
-      const file = async (name: string, encoding?: "utf8") => {
-        const p = path.resolve(cwd, required(values, name));
-        try {
-          return { path: p, data: await readFile(p, encoding) };
-        } catch (e) {
-          throw new AppError("BAD_INPUT", `--${name} ${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-        }
-      };
-      const weights = await file("weights");
-      const vocab = await file("vocab", "utf8");
-      const text = await file("text", "utf8");
+      const { tokenizer, arch, prefixes, weights, vocab, text, name } = await extractInputs(values, positionals);
       const owner = typeof values.owner === "string" ? values.owner : undefined;
       const ws = await resolveWorkspace(db, required(values, "workspace"), owner, note);
       const creatorId = await datasetCreator(db, ws.workspaceId, owner);
-      const name = typeof values.name === "string" ? values.name : path.basename(text.path).replace(/\.[^.]*$/, "");
       const out = await interruptible(note, (signal, progress) =>
         extractDataset(
           db,
@@ -144,8 +168,8 @@ const COMMANDS: Record<string, CommandSpec> = {
             name,
             weights: weights.data as Uint8Array,
             weightsName: path.basename(weights.path),
-            vocab: vocab.data as string,
-            text: text.data as string,
+            vocab: vocab.data.toString("utf8"),
+            text: text.data.toString("utf8"),
             tokenizer,
             ...(arch ? { arch } : {}),
             ...(prefixes ? { prefixes } : {}),
@@ -160,6 +184,24 @@ const COMMANDS: Record<string, CommandSpec> = {
       );
       return { ...out, workspaceCreated: ws.workspaceCreated };
     },
+    async remote({ client, values, positionals, note }) {
+      const path = await import("node:path");
+      const { remoteExtract } = await import("./remote/commands");
+      localOnly(values, "owner", "the dataset belongs to the token's user");
+      const { tokenizer, weights, vocab, text, name } = await extractInputs(values, positionals);
+      const form = new FormData();
+      const file = (f: { path: string; data: Buffer }) => new Blob([new Uint8Array(f.data)]);
+      form.append("name", name);
+      form.append("tokenizer", tokenizer);
+      if (typeof values.arch === "string") form.append("arch", values.arch);
+      if (typeof values.prefixes === "string") form.append("prefixes", values.prefixes);
+      if (typeof values.unknown === "string") form.append("unknown", values.unknown);
+      if (values.gates === true) form.append("gates", "true");
+      form.append("weights", file(weights), path.basename(weights.path));
+      form.append("vocab", file(vocab), path.basename(vocab.path));
+      form.append("text", file(text), path.basename(text.path));
+      return remoteExtract(client, form, note);
+    },
     text: (o) => `extracted dataset ${String(o.name)} (id ${String(o.datasetId)}): ${String(o.steps)} steps${(o.warnings as string[]).map((w) => `\nwarning: ${w}`).join("")}`,
   },
   states: {
@@ -168,33 +210,14 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: { dataset: { type: "string" }, source: { type: "string" }, from: { type: "string" }, to: { type: "string" }, cells: { type: "string" }, transform: { type: "string" } },
     async run({ db, values }) {
       const { readStates } = await import("@/server/services/datasets/datasets");
-      const int = (name: string) => {
-        const raw = required(values, name);
-        if (!/^\d{1,12}$/.test(raw)) throw new AppError("BAD_INPUT", `--${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
-        return Number(raw);
-      };
-      const transform = typeof values.transform === "string" ? values.transform : "none";
-      if (transform !== "none" && transform !== "tanh") throw new AppError("BAD_INPUT", `--transform must be none or tanh, got ${JSON.stringify(transform)}`);
-      let cells: number[] | undefined;
-      if (typeof values.cells === "string") {
-        const parts = values.cells.split(",").map((c) => c.trim());
-        if (parts.some((c) => !/^\d{1,9}$/.test(c))) throw new AppError("BAD_INPUT", `--cells must be a comma-separated list of cell indices, got ${JSON.stringify(values.cells)}`);
-        cells = parts.map(Number);
-      }
+      const q = statesArgs(values);
       // The CLI prints what was asked for: no per-request window limit beyond memory sanity.
-      const w = await readStates(db, null, { datasetId: required(values, "dataset"), source: required(values, "source"), from: int("from"), to: int("to"), cells }, 1_000_000);
-      const width = w.cells ? w.cells.length : w.cellCount;
-      const rows: Array<Array<number | null>> = [];
-      for (let t = 0; t < w.to - w.from; t++) {
-        const row = new Array<number | null>(width);
-        for (let i = 0; i < width; i++) {
-          const v = w.values[t * width + i]!;
-          const x = transform === "tanh" ? Math.fround(Math.tanh(v)) : v;
-          row[i] = Number.isNaN(x) ? null : x;
-        }
-        rows.push(row);
-      }
-      return { source: w.source, from: w.from, to: w.to, cells: w.cells ?? Array.from({ length: w.cellCount }, (_, i) => i), values: rows };
+      return statesOutput(await readStates(db, null, q, 1_000_000), q.transform);
+    },
+    async remote({ client, values }) {
+      const { remoteStates } = await import("./remote/commands");
+      const q = statesArgs(values);
+      return statesOutput(await remoteStates(client, q), q.transform);
     },
     text: (o) => (o.values as Array<Array<number | null>>).map((r, i) => `${Number(o.from) + i}\t${r.map((v) => (v === null ? "NaN" : String(v))).join("\t")}`).join("\n"),
   },
@@ -216,42 +239,11 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
     async run({ db, values }) {
       const { MatchEngine } = await import("@/server/services/matching/engine");
-      const { canonicalQuery, ZMatchInput } = await import("@/server/services/matching/schemas");
-      const d = MATCH_DEFAULTS;
-      const { parseInput } = await import("@/server/services/validate");
+      const { canonicalQuery } = await import("@/server/services/matching/schemas");
       const { env } = await import("@/server/env");
-      const num = (name: string, fallback: string, re = /^-?\d+(\.\d+)?(e-?\d+)?$/i) => {
-        const raw = typeof values[name] === "string" ? (values[name] as string) : fallback;
-        if (!re.test(raw)) throw new AppError("BAD_INPUT", `--${name} must be a number, got ${JSON.stringify(raw)}`);
-        return Number(raw);
-      };
-      const cellsRaw = required(values, "cells");
-      const cellParts = cellsRaw.split(",").map((c) => c.trim());
-      if (cellParts.some((c) => !/^\d{1,9}$/.test(c))) throw new AppError("BAD_INPUT", `--cells must be a comma-separated list of cell indices, got ${JSON.stringify(cellsRaw)}`);
-      const padRaw = typeof values.pad === "string" ? values.pad : `${d.padLeft},${d.padRight}`;
-      const pad = /^\d{1,5},\d{1,5}$/.test(padRaw) ? padRaw.split(",").map(Number) : null;
-      if (!pad) throw new AppError("BAD_INPUT", `--pad must be LEFT,RIGHT (two non-negative integers), got ${JSON.stringify(padRaw)}`);
-      const mode = typeof values.mode === "string" ? values.mode : d.mode;
-      if (mode !== "fast" && mode !== "precise") throw new AppError("BAD_INPUT", `--mode must be fast or precise, got ${JSON.stringify(mode)}`);
-      const repeat = num("repeat", "1", /^\d{1,6}$/);
-      if (repeat < 1) throw new AppError("BAD_INPUT", "--repeat must be at least 1");
-      const input = parseInput(
-        ZMatchInput,
-        {
-          datasetId: required(values, "dataset"),
-          source: required(values, "source"),
-          cells: cellParts.map(Number),
-          threshold: num("threshold", String(d.threshold)),
-          padLeft: pad[0],
-          padRight: pad[1],
-          mode,
-          length: num("length", String(d.length), /^\d{1,9}$/),
-          k: num("k", String(d.k), /^\d{1,9}$/),
-        },
-        "match query",
-      );
+      const { input, repeat } = await matchArgs(values);
       const engine = new MatchEngine(env().MATCH_CACHE_BYTES, { shardSteps: env().MATCH_SHARD_STEPS });
-      const prepared = await engine.prepare(db, canonicalQuery(input));
+      const prepared = await engine.prepare(db, null, canonicalQuery(input));
       const evidenceOf = typeof values.track === "string" ? await trackEvidence(db, input, values.track) : null;
       const timingsMs: number[] = [];
       let last: Awaited<ReturnType<typeof engine.run>> | undefined;
@@ -260,6 +252,11 @@ const COMMANDS: Record<string, CommandSpec> = {
         timingsMs.push(Number((last.indexMs + last.computeMs).toFixed(3)));
       }
       return { results: last!.result.results, histograms: last!.result.histograms, timingsMs, ...(evidenceOf ? { evidence: evidenceOf(last!.result.results) } : {}) };
+    },
+    async remote({ client, values }) {
+      const { remoteMatch } = await import("./remote/commands");
+      const { input, repeat, track } = await matchArgs(values);
+      return remoteMatch(client, input, { repeat, track });
     },
     text: (o) => {
       const rows = o.results as Array<{ pos: number; length: number; I: number; U: number }>;
@@ -290,36 +287,11 @@ const COMMANDS: Record<string, CommandSpec> = {
       owner: { type: "string" },
     },
     async run({ db, values }) {
-      const path = await import("node:path");
-      const { readFile } = await import("node:fs/promises");
       const { env } = await import("@/server/env");
       const { MatchEngine } = await import("@/server/services/matching/engine");
       const { publishFinding } = await import("@/server/services/findings/findings");
       const { inProcessMatchRunner } = await import("@/server/services/findings/match-runners");
-      const brushRaw = required(values, "brush");
-      const brush = /^(\d{1,12})-(\d{1,12})$/.exec(brushRaw);
-      if (!brush) throw new AppError("BAD_INPUT", `--brush must be A-B, the half-open step range [A, B) (e.g. 120-128), got ${JSON.stringify(brushRaw)}`);
-      const padRaw = typeof values.pad === "string" ? values.pad : "1,0";
-      const pad = /^\d{1,2},\d{1,2}$/.test(padRaw) ? (padRaw.split(",").map(Number) as [number, number]) : null;
-      if (!pad) throw new AppError("BAD_INPUT", `--pad must be LEFT,RIGHT (two whole numbers, at most 20), got ${JSON.stringify(padRaw)}`);
-      const threshold = typeof values.threshold === "string" ? Number(values.threshold) : 0.3;
-      if (!Number.isFinite(threshold) || (typeof values.threshold === "string" && !/^-?\d+(\.\d+)?$/.test(values.threshold))) throw new AppError("BAD_INPUT", `--threshold must be a number, got ${JSON.stringify(values.threshold)}`);
-      const mode = typeof values.mode === "string" ? values.mode : "fast";
-      if (mode !== "fast" && mode !== "precise") throw new AppError("BAD_INPUT", `--mode must be fast or precise, got ${JSON.stringify(mode)}`);
-      const length = typeof values.length === "string" ? (/^\d{1,9}$/.test(values.length) ? Number(values.length) : NaN) : 0;
-      if (Number.isNaN(length)) throw new AppError("BAD_INPUT", `--length must be a whole number (0 = any), got ${JSON.stringify(values.length)}`);
-      const visRaw = typeof values.visibility === "string" ? values.visibility : undefined;
-      if (visRaw !== undefined && !["unlisted", "public", "workspace", "private"].includes(visRaw)) throw new AppError("BAD_INPUT", `--visibility must be unlisted, public, workspace or private, got ${JSON.stringify(visRaw)}`);
-      const cells = typeof values.cells === "string" ? parseCells(values.cells) : undefined;
-      let abstract = "";
-      if (typeof values["text-file"] === "string") {
-        const p = path.resolve(env().STATESCOPE_CWD ?? process.cwd(), values["text-file"]);
-        try {
-          abstract = await readFile(p, "utf8");
-        } catch (e) {
-          throw new AppError("BAD_INPUT", `--text-file ${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-        }
-      }
+      const input = await publishArgs(values);
       const slug = required(values, "workspace");
       const ws = await db.workspace.findUnique({ where: { slug }, select: { id: true } });
       if (!ws) throw new AppError("BAD_INPUT", `workspace "${slug}" does not exist`);
@@ -335,22 +307,14 @@ const COMMANDS: Record<string, CommandSpec> = {
         db,
         { userId: author },
         { workspaceId: ws.id, role: membership.role },
-        {
-          datasetId: required(values, "dataset"),
-          title: required(values, "title"),
-          abstract,
-          ...(typeof values.finding === "string" ? { findingId: values.finding } : {}),
-          ...(visRaw ? { visibility: visRaw.toUpperCase() as "UNLISTED" | "PUBLIC" | "WORKSPACE" | "PRIVATE" } : {}),
-          view: {
-            layers: [{ source: required(values, "source"), threshold, ...(cells ? { cells } : {}) }],
-            brush: [Number(brush[1]), Number(brush[2])],
-            pad,
-            match: { layer: 0, mode, length },
-          },
-        },
+        input,
         inProcessMatchRunner(db, engine),
         publicUrl,
       );
+    },
+    async remote({ client, values }) {
+      localOnly(values, "owner", "the finding is published as the token's user");
+      return client.json("POST", client.ws("/findings"), { json: await publishArgs(values) });
     },
     text: (o) => `published ${String(o.url)} (finding ${String(o.findingId)}, version ${String(o.version)})`,
   },
@@ -368,22 +332,16 @@ const COMMANDS: Record<string, CommandSpec> = {
       out: { type: "string" },
     },
     async run({ db, values }) {
-      const path = await import("node:path");
       const { writeFile } = await import("node:fs/promises");
       const { env } = await import("@/server/env");
       const { readFinding } = await import("@/server/services/findings/findings");
       const { fileParams, findingFile } = await import("@/server/services/findings/files");
-      const ref = /^([0-9a-z]{12})(?:@v([1-9]\d{0,8}))?$/.exec(required(values, "finding"));
-      if (!ref) throw new AppError("BAD_INPUT", `--finding must be a finding id, optionally with @vN (e.g. 7k2m9x4q8t3z@v2), got ${JSON.stringify(values.finding)}`);
-      const formats = { svg: "figure.svg", png: "figure.png", csv: "matches.csv", json: "matches.json", bibtex: "cite.bib", csl: "cite.json" } as const;
-      const format = required(values, "format");
-      if (!(format in formats)) throw new AppError("BAD_INPUT", `--format must be ${Object.keys(formats).join(", ")}, got ${JSON.stringify(format)}`);
-      const out = path.resolve(env().STATESCOPE_CWD ?? process.cwd(), required(values, "out"));
-      const read = await readFinding(db, "admin", ref[1]!, ref[2] ? Number(ref[2]) : undefined);
-      if (read.status === "not-found") throw new AppError("NOT_FOUND", `finding ${ref[1]}${ref[2] ? ` has no version ${ref[2]}` : " does not exist"}`);
-      if (read.status === "withdrawn") throw new AppError("CONFLICT", `finding ${ref[1]} was withdrawn by the authors on ${read.withdrawnAt.toISOString().slice(0, 10)}`);
+      const { id, version, file: name, out } = await exportArgs(values);
+      const read = await readFinding(db, "admin", id, version);
+      if (read.status === "not-found") throw new AppError("NOT_FOUND", `finding ${id}${version ? ` has no version ${version}` : " does not exist"}`);
+      if (read.status === "withdrawn") throw new AppError("CONFLICT", `finding ${id} was withdrawn by the authors on ${read.withdrawnAt.toISOString().slice(0, 10)}`);
       const e = env();
-      const file = await findingFile(read, formats[format as keyof typeof formats], fileParams((k) => values[k] as string | undefined), { publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`, accessed: new Date() });
+      const file = await findingFile(read, name, fileParams((k) => values[k] as string | undefined), { publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`, accessed: new Date() });
       try {
         await writeFile(out, file.body);
       } catch (err) {
@@ -391,9 +349,179 @@ const COMMANDS: Record<string, CommandSpec> = {
       }
       return { path: out, bytes: file.body.length, contentType: file.contentType };
     },
+    async remote({ client, values }) {
+      const { fileParams } = await import("@/server/services/findings/files");
+      const { remoteExport } = await import("./remote/commands");
+      const { id, version, file, out } = await exportArgs(values);
+      fileParams((k) => values[k] as string | undefined); // checked here, as locally, before anything is sent
+      const params = Object.fromEntries(["view", "width", "theme", "rows", "scale"].flatMap((k) => (typeof values[k] === "string" ? [[k, values[k] as string]] : [])));
+      return remoteExport(client, { id, version, file, params }, out);
+    },
     text: (o) => `wrote ${String(o.bytes)} bytes (${String(o.contentType)}) to ${String(o.path)}`,
   },
 };
+
+/** The flags of `states`, checked. */
+function statesArgs(values: Record<string, string | boolean | undefined>) {
+  const int = (name: string) => {
+    const raw = required(values, name);
+    if (!/^\d{1,12}$/.test(raw)) throw new AppError("BAD_INPUT", `--${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+    return Number(raw);
+  };
+  const transform = typeof values.transform === "string" ? values.transform : "none";
+  if (transform !== "none" && transform !== "tanh") throw new AppError("BAD_INPUT", `--transform must be none or tanh, got ${JSON.stringify(transform)}`);
+  const cells = typeof values.cells === "string" ? parseCells(values.cells) : undefined;
+  return { datasetId: required(values, "dataset"), source: required(values, "source"), from: int("from"), to: int("to"), cells, transform } as const;
+}
+
+/** `states`' result: one row per step, NaN as null. */
+function statesOutput(w: { source: string; from: number; to: number; cells: number[] | null; cellCount: number; values: ArrayLike<number> }, transform: "none" | "tanh") {
+  const width = w.cells ? w.cells.length : w.cellCount;
+  const rows: Array<Array<number | null>> = [];
+  for (let t = 0; t < w.to - w.from; t++) {
+    const row = new Array<number | null>(width);
+    for (let i = 0; i < width; i++) {
+      const v = w.values[t * width + i]!;
+      const x = transform === "tanh" ? Math.fround(Math.tanh(v)) : v;
+      row[i] = Number.isNaN(x) ? null : x;
+    }
+    rows.push(row);
+  }
+  return { source: w.source, from: w.from, to: w.to, cells: w.cells ?? Array.from({ length: w.cellCount }, (_, i) => i), values: rows };
+}
+
+/** The flags of `match`, checked into the match input (the same schema the server parses). */
+async function matchArgs(values: Record<string, string | boolean | undefined>) {
+  const { ZMatchInput } = await import("@/server/services/matching/schemas");
+  const { parseInput } = await import("@/server/services/validate");
+  const d = MATCH_DEFAULTS;
+  const num = (name: string, fallback: string, re = /^-?\d+(\.\d+)?(e-?\d+)?$/i) => {
+    const raw = typeof values[name] === "string" ? (values[name] as string) : fallback;
+    if (!re.test(raw)) throw new AppError("BAD_INPUT", `--${name} must be a number, got ${JSON.stringify(raw)}`);
+    return Number(raw);
+  };
+  const cells = parseCells(required(values, "cells"));
+  const padRaw = typeof values.pad === "string" ? values.pad : `${d.padLeft},${d.padRight}`;
+  const pad = /^\d{1,5},\d{1,5}$/.test(padRaw) ? padRaw.split(",").map(Number) : null;
+  if (!pad) throw new AppError("BAD_INPUT", `--pad must be LEFT,RIGHT (two non-negative integers), got ${JSON.stringify(padRaw)}`);
+  const mode = typeof values.mode === "string" ? values.mode : d.mode;
+  if (mode !== "fast" && mode !== "precise") throw new AppError("BAD_INPUT", `--mode must be fast or precise, got ${JSON.stringify(mode)}`);
+  const repeat = num("repeat", "1", /^\d{1,6}$/);
+  if (repeat < 1) throw new AppError("BAD_INPUT", "--repeat must be at least 1");
+  const input = parseInput(
+    ZMatchInput,
+    {
+      datasetId: required(values, "dataset"),
+      source: required(values, "source"),
+      cells,
+      threshold: num("threshold", String(d.threshold)),
+      padLeft: pad[0],
+      padRight: pad[1],
+      mode,
+      length: num("length", String(d.length), /^\d{1,9}$/),
+      k: num("k", String(d.k), /^\d{1,9}$/),
+    },
+    "match query",
+  );
+  return { input, repeat, track: typeof values.track === "string" ? values.track : undefined };
+}
+
+/** The flags of `finding publish`, checked into the publish input (the same schema the server parses). */
+async function publishArgs(values: Record<string, string | boolean | undefined>) {
+  const path = await import("node:path");
+  const { readFile } = await import("node:fs/promises");
+  const { env } = await import("@/server/env");
+  const brushRaw = required(values, "brush");
+  const brush = /^(\d{1,12})-(\d{1,12})$/.exec(brushRaw);
+  if (!brush) throw new AppError("BAD_INPUT", `--brush must be A-B, the half-open step range [A, B) (e.g. 120-128), got ${JSON.stringify(brushRaw)}`);
+  const padRaw = typeof values.pad === "string" ? values.pad : "1,0";
+  const pad = /^\d{1,2},\d{1,2}$/.test(padRaw) ? (padRaw.split(",").map(Number) as [number, number]) : null;
+  if (!pad) throw new AppError("BAD_INPUT", `--pad must be LEFT,RIGHT (two whole numbers, at most 20), got ${JSON.stringify(padRaw)}`);
+  const threshold = typeof values.threshold === "string" ? Number(values.threshold) : 0.3;
+  if (!Number.isFinite(threshold) || (typeof values.threshold === "string" && !/^-?\d+(\.\d+)?$/.test(values.threshold))) throw new AppError("BAD_INPUT", `--threshold must be a number, got ${JSON.stringify(values.threshold)}`);
+  const mode = typeof values.mode === "string" ? values.mode : "fast";
+  if (mode !== "fast" && mode !== "precise") throw new AppError("BAD_INPUT", `--mode must be fast or precise, got ${JSON.stringify(mode)}`);
+  const length = typeof values.length === "string" ? (/^\d{1,9}$/.test(values.length) ? Number(values.length) : NaN) : 0;
+  if (Number.isNaN(length)) throw new AppError("BAD_INPUT", `--length must be a whole number (0 = any), got ${JSON.stringify(values.length)}`);
+  const visRaw = typeof values.visibility === "string" ? values.visibility : undefined;
+  if (visRaw !== undefined && !["unlisted", "public", "workspace", "private"].includes(visRaw)) throw new AppError("BAD_INPUT", `--visibility must be unlisted, public, workspace or private, got ${JSON.stringify(visRaw)}`);
+  const cells = typeof values.cells === "string" ? parseCells(values.cells) : undefined;
+  let abstract = "";
+  if (typeof values["text-file"] === "string") {
+    const p = path.resolve(env().STATESCOPE_CWD ?? process.cwd(), values["text-file"]);
+    try {
+      abstract = await readFile(p, "utf8");
+    } catch (e) {
+      throw new AppError("BAD_INPUT", `--text-file ${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+  return {
+    datasetId: required(values, "dataset"),
+    title: required(values, "title"),
+    abstract,
+    ...(typeof values.finding === "string" ? { findingId: values.finding } : {}),
+    ...(visRaw ? { visibility: visRaw.toUpperCase() as "UNLISTED" | "PUBLIC" | "WORKSPACE" | "PRIVATE" } : {}),
+    view: {
+      layers: [{ source: required(values, "source"), threshold, ...(cells ? { cells } : {}) }],
+      brush: [Number(brush[1]), Number(brush[2])] as [number, number],
+      pad,
+      match: { layer: 0, mode: mode as "fast" | "precise", length },
+    },
+  };
+}
+
+/** The flags of `export`, checked: the finding (and version), the file it names, where to write it. */
+async function exportArgs(values: Record<string, string | boolean | undefined>) {
+  const path = await import("node:path");
+  const { env } = await import("@/server/env");
+  const ref = /^([0-9a-z]{12})(?:@v([1-9]\d{0,8}))?$/.exec(required(values, "finding"));
+  if (!ref) throw new AppError("BAD_INPUT", `--finding must be a finding id, optionally with @vN (e.g. 7k2m9x4q8t3z@v2), got ${JSON.stringify(values.finding)}`);
+  const formats = { svg: "figure.svg", png: "figure.png", csv: "matches.csv", json: "matches.json", bibtex: "cite.bib", csl: "cite.json" } as const;
+  const format = required(values, "format");
+  if (!(format in formats)) throw new AppError("BAD_INPUT", `--format must be ${Object.keys(formats).join(", ")}, got ${JSON.stringify(format)}`);
+  const out = path.resolve(env().STATESCOPE_CWD ?? process.cwd(), required(values, "out"));
+  return { id: ref[1]!, version: ref[2] ? Number(ref[2]) : undefined, file: formats[format as keyof typeof formats], out };
+}
+
+/** The flags and files of `extract`, checked (the local and the remote run read them alike). */
+async function extractInputs(values: Record<string, string | boolean | undefined>, positionals: string[]) {
+  const path = await import("node:path");
+  const { readFile } = await import("node:fs/promises");
+  const { env } = await import("@/server/env");
+  const { parsePrefixMapping } = await import("@/server/services/extract/schemas");
+  if (positionals.length > 0) throw new AppError("BAD_INPUT", `unexpected argument ${JSON.stringify(positionals[0])}; files are given with --weights, --vocab and --text`);
+  const tokenizer = required(values, "tokenizer");
+  if (tokenizer !== "char" && tokenizer !== "word") throw new AppError("BAD_INPUT", `--tokenizer must be char or word, got ${JSON.stringify(tokenizer)}`);
+  const arch = typeof values.arch === "string" ? values.arch : undefined;
+  if (arch !== undefined && arch !== "lstm" && arch !== "gru") throw new AppError("BAD_INPUT", `--arch must be lstm or gru, got ${JSON.stringify(arch)}`);
+  let prefixes: ReturnType<typeof parsePrefixMapping> | undefined;
+  if (typeof values.prefixes === "string") {
+    try {
+      prefixes = parsePrefixMapping(values.prefixes);
+    } catch (e) {
+      throw new AppError("BAD_INPUT", `--prefixes: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const cwd = env().STATESCOPE_CWD ?? process.cwd();
+  const file = async (name: string) => {
+    const p = path.resolve(cwd, required(values, name));
+    try {
+      return { path: p, data: await readFile(p) };
+    } catch (e) {
+      throw new AppError("BAD_INPUT", `--${name} ${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  };
+  const weights = await file("weights");
+  const vocab = await file("vocab");
+  const text = await file("text");
+  const name = typeof values.name === "string" ? values.name : path.basename(text.path).replace(/\.[^.]*$/, "");
+  return { tokenizer, arch, prefixes, weights, vocab, text, name } as const;
+}
+
+/** An option that only means something locally: refused with --server, saying why. */
+function localOnly(values: Record<string, string | boolean | undefined>, name: string, why: string): void {
+  if (values[name] !== undefined) throw new AppError("BAD_INPUT", `--${name} is for local runs: with --server, ${why}`);
+}
 
 /** "3,17,42" → [3, 17, 42], or a BAD_INPUT naming the flag. */
 function parseCells(raw: string): number[] {
@@ -466,6 +594,11 @@ function helpText(): string {
     "Exit codes: 0 success, 2 bad input, 1 failure.",
     "Database: DATABASE_URL, else the embedded PostgreSQL in STATESCOPE_DATA_DIR (default .data),",
     "reusing the server `npm start` runs there.",
+    "",
+    "Against a server instead: add --server URL --workspace SLUG and an API token (--token ssc_… or,",
+    "better, STATESCOPE_TOKEN; STATESCOPE_SERVER for --server) to import, extract, states, match,",
+    "analyze, finding publish and export: same output and exit codes. user, workspace and token",
+    "commands are local administration.",
   ];
   return lines.join("\n");
 }
@@ -500,15 +633,23 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const note = (l: string) => process.stderr.write(`${l}\n`);
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const positionals = parsed.positionals.slice(keyWords);
+  const commandName = words.slice(0, keyWords).join(" ");
   let stop: (() => Promise<void>) | undefined;
   let db: Db | undefined;
   try {
-    const { database } = await prepare({ log: note, sink: process.stderr });
-    stop = () => database.stop();
-    const { createDb } = await import("@/server/db/client");
-    db = createDb(database.url);
-    const values = parsed.values as Record<string, string | boolean | undefined>;
-    const out = await spec.run({ db, values, positionals: parsed.positionals.slice(keyWords), note });
+    const remote = await remoteClient(commandName, spec, values);
+    let out: Record<string, unknown>;
+    if (remote) out = await spec.remote!({ client: remote, values, positionals, note });
+    else {
+      if (values.workspace !== undefined && !("workspace" in spec.options)) throw new AppError("BAD_INPUT", `--workspace is for \`${commandName} --server …\` only; usage: ${spec.usage}`);
+      const { database } = await prepare({ log: note, sink: process.stderr });
+      stop = () => database.stop();
+      const { createDb } = await import("@/server/db/client");
+      db = createDb(database.url);
+      out = await spec.run({ db, values, positionals, note });
+    }
     process.stdout.write((json ? JSON.stringify(out) : spec.text(out)) + "\n");
     return 0;
   } catch (e) {
@@ -518,6 +659,30 @@ async function main(argv: string[]): Promise<number> {
     await db?.$disconnect().catch(() => undefined);
     await stop?.().catch(() => undefined);
   }
+}
+
+/**
+ * With `--server` (or STATESCOPE_SERVER): the HTTP API client the command runs against, after
+ * checking the command has a remote form and the token and workspace are given; else null.
+ */
+async function remoteClient(name: string, spec: CommandSpec, values: Record<string, string | boolean | undefined>) {
+  const { env } = await import("@/server/env");
+  const server = typeof values.server === "string" ? values.server : env().STATESCOPE_SERVER;
+  if (server === undefined) {
+    if (values.token !== undefined) throw new AppError("BAD_INPUT", "--token is used with --server URL (or STATESCOPE_SERVER) only");
+    return null;
+  }
+  if (!spec.remote) {
+    // STATESCOPE_SERVER in the environment leaves the administration commands local; an explicit --server does not
+    if (typeof values.server !== "string") return null;
+    throw new AppError("BAD_INPUT", `\`${name}\` is local administration: run it on the server's machine, without --server`);
+  }
+  const token = typeof values.token === "string" ? values.token : env().STATESCOPE_TOKEN;
+  if (!token) throw new AppError("BAD_INPUT", "--server needs an API token: --token ssc_… or STATESCOPE_TOKEN (create one under Settings → API tokens, or with `statescope token create`)");
+  const workspace = values.workspace;
+  if (typeof workspace !== "string" || workspace.length === 0) throw new AppError("BAD_INPUT", `with --server, pass --workspace SLUG (the workspace the data lives in); usage: ${spec.usage}`);
+  const { ApiClient } = await import("./remote/client");
+  return new ApiClient(server, token, workspace);
 }
 
 main(process.argv.slice(2)).then(exitAfterFlush);

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { Supervisor, type Run } from "./supervise";
+import { STABLE_AFTER_MS, Supervisor, type Run } from "./supervise";
 
 /** A real child process that exits with `code` after `ms`. */
 function child(code: number, ms: number): Run {
@@ -30,6 +30,20 @@ describe("Supervisor", () => {
     const after = starts;
     await new Promise((r) => setTimeout(r, 300));
     expect(starts).toBe(after); // stopped: no more restarts
+  });
+
+  it("restarts at once a process that had been running for a while, however often that happens", { timeout: 30_000 }, async () => {
+    const lines: string[] = [];
+    const s = new Supervisor("steady", () => child(0, 60_000), { log: (l) => lines.push(l) });
+    await s.start();
+    for (let i = 1; i <= 2; i++) {
+      await new Promise((r) => setTimeout(r, STABLE_AFTER_MS + 200));
+      process.kill(s.current!.pid!, "SIGKILL");
+      await until(() => s.restarts === i);
+    }
+    s.stop();
+    process.kill(s.current!.pid!, "SIGKILL");
+    expect(lines.filter((l) => l.includes("restarting"))).toEqual(["steady killed by SIGKILL; restarting in 0 ms", "steady killed by SIGKILL; restarting in 0 ms"]);
   });
 
   it("keeps trying when a restart itself fails", { timeout: 20_000 }, async () => {

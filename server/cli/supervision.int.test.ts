@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commentKillTrial, LAUNCHER_AUTH_SECRET, seedCommenter, type Commenter } from "../../tests/setup/durability";
 import { killTrial, startLauncher, TARGETS, type Launcher } from "../../tests/setup/launcher";
 import { middlewareBypassDifferences } from "../../tests/setup/middleware-bypass";
+import { routeMatrixFailures } from "../../tests/setup/route-matrix";
 
 // `npm start` under kill -9: one trial per part here; a soak run repeats killTrial many times.
 describe("npm start supervision", () => {
@@ -47,6 +48,11 @@ describe("npm start supervision", () => {
       expect(trial.ackedAfter).toBeGreaterThan(0);
     });
   }
+
+  // not supervision, but this is the one production server the integration tests start: the authorization matrix's route handlers over HTTP
+  it("every route handler refuses each role below its minimum (403), another workspace's owner and ids (403/404), a signed-out caller (401)", { timeout: 120_000 }, async () => {
+    expect(await routeMatrixFailures(l)).toEqual([]);
+  });
 
   // not supervision, but this is the one production server (`next start`) the integration tests start
   it("the known Next.js middleware-bypass request shapes (x-middleware-subrequest and friends) change no answer", { timeout: 120_000 }, async () => {

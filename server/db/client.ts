@@ -13,8 +13,49 @@ export type Db = PrismaClient;
 const poolHolder = globalThis as unknown as { __statescopePools?: WeakMap<Db, pg.Pool> };
 const pools = (poolHolder.__statescopePools ??= new WeakMap<Db, pg.Pool>());
 
+/**
+ * The pool checked out `client`: if its connection dies while it is out (PostgreSQL killed or
+ * restarted), it leaves the pool at once, and its holder's own release later is a no-op.
+ */
+function dropWhenDead(client: pg.PoolClient): pg.PoolClient {
+  const release = client.release.bind(client);
+  let released = false;
+  const onEnd = () => {
+    if (released) return;
+    released = true;
+    release(new Error("the connection ended while checked out"));
+  };
+  client.once("end", onEnd);
+  client.release = (err?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    client.removeListener("end", onEnd);
+    release(err);
+  };
+  return client;
+}
+
+/**
+ * node-postgres' pool, where a checked-out connection that dies is dropped by the pool itself.
+ * Prisma's transaction manager (6.19, engineType "client") ends a failed transaction by sending
+ * ROLLBACK and only then releasing the connection: on a dead connection ROLLBACK throws and the
+ * connection is never released. Each PostgreSQL kill under load leaked one connection per open
+ * transaction until all were gone and every query waited forever (server/db/client.int.test.ts).
+ */
+class HealingPool extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
+  override connect(callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): Promise<pg.PoolClient> | void {
+    if (!callback) return super.connect().then(dropWhenDead);
+    super.connect((err, client) => {
+      const c = client && !err ? dropWhenDead(client) : client;
+      callback(err, c, (e) => c?.release(e as Error | boolean | undefined));
+    });
+  }
+}
+
 export function createDb(url: string): Db {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new HealingPool({ connectionString: url, max: 10 });
   // An idle connection dropped by the server must not crash the process (the adapter adds its own listener once connected).
   pool.on("error", () => undefined);
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });

@@ -7,8 +7,14 @@ import { ZMatchInput, ZMatchKey } from "@/server/services/matching/schemas";
 import { ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
 import { defineJob, type JobPayload } from "./define";
 
+/**
+ * The workspace the query was asked in (checked by the web before queueing): every job of the
+ * match path looks its source up within it, so no payload can reach another workspace's data.
+ */
+const ZJobWorkspace = z.string().min(1).max(64);
+
 /** One match query: the canonical query and its result key. */
-export const MATCH_RUN_JOB = defineJob("match:run", z.object({ key: ZMatchKey, query: ZMatchInput }));
+export const MATCH_RUN_JOB = defineJob("match:run", z.object({ key: ZMatchKey, query: ZMatchInput, workspaceId: ZJobWorkspace }));
 
 /**
  * One time-range shard of a match query over a source larger than a worker's budget, in one
@@ -27,6 +33,7 @@ export const MATCH_SHARD_JOB = defineJob(
     /** Fast mode's stop level n* (collect round), else 0. */
     minLevel: z.number().int().min(0),
     query: ZMatchInput,
+    workspaceId: ZJobWorkspace,
   }),
 );
 export type ShardJobPayload = JobPayload<typeof MATCH_SHARD_JOB>;
@@ -37,4 +44,7 @@ export type ShardJobPayload = JobPayload<typeof MATCH_SHARD_JOB>;
  * threshold: one queued build; the build itself runs under an advisory lock and skips an index
  * that exists, so it happens once).
  */
-export const MATCH_INDEX_JOB = defineJob("match:index", z.object({ datasetId: ZDatasetId, source: ZSourceName, threshold: z.number().finite() }));
+export const MATCH_INDEX_JOB = defineJob(
+  "match:index",
+  z.object({ datasetId: ZDatasetId, source: ZSourceName, threshold: z.number().finite(), workspaceId: ZJobWorkspace }),
+);

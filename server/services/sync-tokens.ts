@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { AppError } from "@statescope/core";
-import { colorFor, roomName, ZPresenceUser } from "@statescope/collab";
+import { colorFor, isClassRoom, roomName, ZPresenceUser } from "@statescope/collab";
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
 import type { Actor, WorkspaceAccess } from "./authz";
@@ -121,5 +121,9 @@ export function verifyRoomToken(secret: string, token: string | null, room: stri
   if (!token) throw new AppError("UNAUTHENTICATED", "no realtime token: reload the page to get one");
   const claims = verifySyncToken(secret, token, now);
   if (claims.r !== room) throw new AppError("FORBIDDEN", "this token is for another room");
+  // the membership checked at admission is the token's workspace: it must be the room's (a class
+  // room's token names the class room itself as its workspace: membership = its participants)
+  const inScope = isClassRoom(claims.w) ? room === claims.w : room.startsWith(roomName(claims.w, ""));
+  if (!inScope) throw new AppError("FORBIDDEN", "this token is for another workspace's room");
   return claims;
 }

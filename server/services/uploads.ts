@@ -102,27 +102,58 @@ export async function receiveUpload(
   });
   fs.mkdirSync(opts.dir, { recursive: true });
   const file = path.join(opts.dir, `${Date.now()}-${randomBytes(6).toString("hex")}${ext}`);
-  const out = fs.createWriteStream(file, { flags: "wx" });
+  try {
+    const bytes = await streamToFile(limited, file, "wx");
+    if (bytes === 0) throw new AppError("BAD_INPUT", `"${opts.fileName}" is empty`);
+    return { path: file, bytes, fileName: opts.fileName };
+  } catch (e) {
+    await fs.promises.rm(file, { force: true });
+    throw e;
+  }
+}
+
+/** A fresh file name for an upload of `fileName` under `dir` (its archive extension kept). */
+export function uploadFilePath(dir: string, fileName: string): string {
+  return path.join(dir, `${Date.now()}-${randomBytes(6).toString("hex")}${archiveExtension(fileName)}`);
+}
+
+/**
+ * Writes `stream` to `file` ("wx": a new file; "a": appended), honouring back-pressure; returns
+ * the bytes written. On failure the file is closed (what was written stays) and the error thrown.
+ */
+export async function streamToFile(stream: ReadableStream<Uint8Array>, file: string, flags: "wx" | "a", signal?: AbortSignal): Promise<number> {
+  const out = fs.createWriteStream(file, { flags });
   // A write still in flight when the upload is cut off fails once the stream is destroyed; the
   // error is expected then, and must not become an uncaught exception that takes the process down.
   let writeError: Error | null = null;
   out.on("error", (e) => (writeError ??= e));
   let bytes = 0;
-  const reader = limited.getReader();
+  const reader = stream.getReader();
+  // a client that goes away mid-body may leave the read pending forever: the request's signal ends it
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new AppError("BAD_INPUT", "the connection closed before the body ended"));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = signal ? await Promise.race([reader.read(), aborted]) : await reader.read();
       if (done) break;
       bytes += value.byteLength;
       if (!out.write(value)) await once(out, "drain");
       if (writeError) throw writeError;
     }
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    if (bytes === 0) throw new AppError("BAD_INPUT", `"${opts.fileName}" is empty`);
-    return { path: file, bytes, fileName: opts.fileName };
+    return bytes;
   } catch (e) {
-    if (!out.closed) await new Promise<void>((r) => out.destroy().once("close", () => r()));
-    await fs.promises.rm(file, { force: true });
+    // an append keeps what was written (a resumable upload continues from it) unless the file itself
+    // failed; a new file is dropped by the caller, so it is closed at once
+    const keep = flags === "a" && !writeError;
+    if (!out.closed) await new Promise<void>((r) => (keep ? out.end() : out.destroy()).once("close", () => r()));
     throw e;
+  } finally {
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
   }
 }

@@ -9,6 +9,7 @@
  */
 import { endianness } from "node:os";
 import type pg from "pg";
+import { copyOut, CopyIn, int4, literal, type CopyTarget } from "./pg-copy";
 
 if (endianness() !== "LE") throw new Error("dataset storage assumes a little-endian host (chunks are stored as float32/int32 LE)");
 
@@ -78,6 +79,36 @@ export async function readRows<R extends object>(q: Queryable, text: string, val
 export async function writeStateChunk(q: Queryable, sourceId: string, index: number, cells: number, rows: Float32Array): Promise<void> {
   if (rows.length % cells !== 0) throw new RangeError(`state chunk ${index}: ${rows.length} values is not a multiple of ${cells} cells`);
   await q.query('insert into "StateChunk" ("sourceId", "index", "rows", "data") values ($1, $2, $3, $4)', [sourceId, index, rows.length / cells, asBuffer(rows)]);
+}
+
+/**
+ * The state chunks of one source streamed through one `COPY … FROM STDIN (FORMAT binary)` on a
+ * connection of their own (the import: see ./DESIGN.md, "Bulk writes and reads"). Nothing is
+ * visible before `end()`; a failure or `abort()` stores none of them.
+ */
+export class StateChunkCopy {
+  private readonly copy: CopyIn;
+  constructor(
+    client: pg.PoolClient,
+    readonly sourceId: string,
+    readonly cells: number,
+  ) {
+    this.copy = new CopyIn(client, "StateChunk", ["sourceId", "index", "rows", "data"], ["text", "int4", "int4", "bytea"]);
+  }
+
+  /** Queues chunk `index` (whole rows; copied, so `rows` may be reused at once). */
+  put(index: number, rows: Float32Array): Promise<void> {
+    if (rows.length % this.cells !== 0) throw new RangeError(`state chunk ${index}: ${rows.length} values is not a multiple of ${this.cells} cells`);
+    return this.copy.row([this.sourceId, index, rows.length / this.cells, asBuffer(rows)]);
+  }
+
+  end(): Promise<number> {
+    return this.copy.end();
+  }
+
+  abort(reason: string): Promise<void> {
+    return this.copy.abort(reason);
+  }
 }
 
 export async function writeTokenChunk(q: Queryable, datasetId: string, index: number, ids: Int32Array): Promise<void> {
@@ -222,9 +253,11 @@ export async function readStateWindows(q: Queryable, src: SourceLayout, ranges: 
  * chunk, `rows` row-major float32), fetching `batch` chunks per query so
  * memory stays bounded. For column scans in workers. `from`/`to` limit the
  * visit to the chunks overlapping steps [from, to) (whole chunks are visited).
+ * Read through `COPY … TO STDOUT (FORMAT binary)`: the floats arrive as bytes,
+ * not as hex text twice their size.
  */
 export async function forEachStateChunk(
-  q: Queryable,
+  q: CopyTarget,
   src: SourceLayout,
   visit: (from: number, rows: Float32Array) => void | Promise<void>,
   opts: { batch?: number; signal?: AbortSignal; from?: number; to?: number } = {},
@@ -238,20 +271,22 @@ export async function forEachStateChunk(
   for (let first = Math.floor(from / src.chunkRows); first < end; first += batch) {
     opts.signal?.throwIfAborted();
     const last = Math.min(end, first + batch) - 1;
+    const rows: { index: number; data: Float32Array }[] = [];
     // ordered here, not by Postgres, whose sort of `batch` whole chunks (21 MB at 650 cells) spills to disk past work_mem
-    const rows = await readRows<{ index: number; data: Buffer }>(q, 'select "index", "data" from "StateChunk" where "sourceId" = $1 and "index" between $2 and $3', [
-      src.id,
-      first,
-      last,
-    ]);
+    await copyOut(q, `select "index", "data" from "StateChunk" where "sourceId" = ${literal(src.id)} and "index" between ${first} and ${last}`, ([index, data]) => {
+      // copied out of the receive buffer (and aligned for Float32Array)
+      const values = new Float32Array(data!.length >> 2);
+      new Uint8Array(values.buffer).set(data!.subarray(0, values.byteLength));
+      rows.push({ index: int4(index!), data: values });
+    });
     if (rows.length !== last - first + 1) throw new Error(`source ${src.id}: chunks ${first}..${last} are incomplete (${rows.length} found)`);
     rows.sort((a, b) => a.index - b.index);
-    for (const row of rows) await visit(row.index * src.chunkRows, float32Of(row.data));
+    for (const row of rows) await visit(row.index * src.chunkRows, row.data);
   }
 }
 
 /** The whole source as one row-major Float32Array (steps × cells): for workers. */
-export async function readWholeSource(q: Queryable, src: SourceLayout, signal?: AbortSignal): Promise<Float32Array> {
+export async function readWholeSource(q: CopyTarget, src: SourceLayout, signal?: AbortSignal): Promise<Float32Array> {
   const out = new Float32Array(src.steps * src.cells);
   await forEachStateChunk(q, src, (from, rows) => out.set(rows.subarray(0, Math.min(rows.length, out.length - from * src.cells)), from * src.cells), signal ? { signal } : {});
   return out;

@@ -27,7 +27,7 @@ export function createPgBackend(opts: PgBackendOptions): SyncBackend {
   const pubsub = createPgPubSub({ connectionString: opts.connectionString, pool, log });
   const relay = createRelay(pubsub, { origin: opts.origin, log });
   return createBackend({
-    storage: createPgStorage({ pool, origin: relay.origin }),
+    storage: createPgStorage({ pool, origin: relay.origin, log }),
     relay,
     flushMs: opts.flushMs,
     compactRows: opts.compactRows,

@@ -5,8 +5,10 @@
  *
  * Updates: a process announces each batch it stores with `announce`, whose notifications the
  * storage sends in the same statement as the row, so the others hear of it exactly when it is
- * committed. The bytes ride along: as base64, deflated when that is smaller, and over several
- * numbered parts (delivered together) when even that does not fit one 8000-byte notification.
+ * committed — and no later: the commit does not wait for the disk (storage-pg.ts), because
+ * Postgres delivers the notifications of all processes one commit at a time. The bytes ride
+ * along: as base64, deflated when that is smaller, and over several numbered parts (delivered
+ * together) when even that does not fit one 8000-byte notification.
  * A batch too large for MAX_PARTS is announced without its bytes: the others re-read the room.
  *
  * Presence travels the same way on its own channel, published at once (it is not stored); an

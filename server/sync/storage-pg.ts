@@ -4,6 +4,18 @@
  * row exactly when it is committed. Compaction merges, in one transaction under an advisory lock
  * per room, the rows it read into the newest of them (`compacted = true`) and deletes exactly the
  * others: a row committed after the read (ids are not commit-ordered) stays.
+ *
+ * That statement commits without waiting for the WAL to reach the disk (`synchronous_commit` off
+ * for it alone), and the append resolves only after a durable commit that started later (a
+ * "WAL barrier": WAL is flushed in order, so it covers every commit before it). The relay must
+ * not wait for the disk: Postgres serialises the commits of all transactions that NOTIFY (one
+ * cluster-wide lock, held until the commit is done, WAL flush included), so with a durable
+ * commit every announcement of every sync process queued behind each fsync, and one slow fsync
+ * (a checkpoint, a busy disk) held every other process's deliveries for hundreds of
+ * milliseconds. Now the lock is held for the commit without the flush, and the flushes are
+ * shared: one barrier at a time per process covers all the appends committed before it began.
+ * If the database crashes before the barrier, the append rejects and the caller writes the
+ * update again (appending an update twice is harmless: Yjs updates are idempotent).
  */
 import pg from "pg";
 import { mergeLog, type RoomStorage } from "./storage";
@@ -12,25 +24,71 @@ export interface PgStorageOptions {
   pool: pg.Pool;
   /** Written to `SyncUpdate.origin`: which process stored a row. */
   origin: string;
+  log?: (line: string) => void;
 }
 
 function bytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-export function createPgStorage({ pool, origin }: PgStorageOptions): RoomStorage {
+/**
+ * A durable commit of a transaction that wrote WAL: Postgres flushes the WAL up to it, and so every
+ * commit before it. (A transaction that only takes an id writes no WAL and is not flushed; this one
+ * writes a transactional logical-decoding message, which anyone may, and which no table keeps.)
+ */
+const WAL_BARRIER = "SELECT pg_logical_emit_message(true, 'statescope_sync', '')";
+
+/** Errors of a database where the barrier cannot run (EXECUTE revoked, no such function). */
+const BARRIER_UNAVAILABLE = new Set(["42501", "42883"]);
+
+export function createPgStorage({ pool, origin, log = () => undefined }: PgStorageOptions): RoomStorage {
+  /** False on a database that refuses the barrier: appends then commit durably (and the relay waits for the disk). */
+  let flushLater = true;
+  let barrier: Promise<void> | null = null;
+  let nextBarrier: Promise<void> | null = null;
+  /** Resolves once everything committed before this call is on disk: the running barrier may have started too early, so the next one. */
+  function durable(): Promise<void> {
+    if (!barrier) {
+      barrier = pool.query(WAL_BARRIER).then(
+        () => void (barrier = null),
+        (e: unknown) => {
+          barrier = null;
+          const code = (e as { code?: unknown }).code;
+          if (flushLater && typeof code === "string" && BARRIER_UNAVAILABLE.has(code)) {
+            flushLater = false;
+            log(`sync storage: this database refuses ${WAL_BARRIER} (${e instanceof Error ? e.message : String(e)}): appends commit durably from now on, and relayed updates wait for the disk`);
+          }
+          throw e;
+        },
+      );
+      return barrier;
+    }
+    nextBarrier ??= barrier
+      .catch(() => undefined)
+      .then(() => {
+        nextBarrier = null;
+        return durable();
+      });
+    return nextBarrier;
+  }
+
   return {
     async load(room) {
       const r = await pool.query<{ data: Buffer }>(`SELECT data FROM "SyncUpdate" WHERE room = $1 ORDER BY id`, [room]);
       return r.rows.map((row) => bytes(row.data));
     },
     async append(room, update, announce) {
-      // A data-modifying WITH runs whether or not the query reads it: one statement, one commit.
+      // A data-modifying WITH runs whether or not the query reads it: one statement, one commit,
+      // which does not wait for the WAL flush (set_config(…, true): this transaction only; the
+      // insert reads it, so it is always evaluated); the barrier after it does.
+      const later = flushLater;
       await pool.query(
-        `WITH ins AS (INSERT INTO "SyncUpdate" (room, data, origin) VALUES ($1, $2, $3))
+        `WITH async AS (SELECT set_config('synchronous_commit', coalesce($6, current_setting('synchronous_commit')), true)),
+              ins AS (INSERT INTO "SyncUpdate" (room, data, origin) SELECT $1::text, $2::bytea, $3::text FROM async)
          SELECT pg_notify(c, p) FROM unnest($4::text[], $5::text[]) AS t(c, p)`,
-        [room, Buffer.from(update.buffer, update.byteOffset, update.byteLength), origin, announce.map((n) => n.channel), announce.map((n) => n.payload)],
+        [room, Buffer.from(update.buffer, update.byteOffset, update.byteLength), origin, announce.map((n) => n.channel), announce.map((n) => n.payload), later ? "off" : null],
       );
+      if (later) await durable();
     },
     async compact(room) {
       const client = await pool.connect();

@@ -11,9 +11,12 @@ export interface RoomStorage {
   /** The room's stored updates, oldest first (the document is their merge); [] for a new room. */
   load(room: string): Promise<Uint8Array[]>;
   /**
-   * Append one update. `announce` is published exactly when the update is stored, in one
-   * delivery, and never for an update that was not (the relay's way of telling the other
-   * processes). Rejects, having stored and announced nothing, when the write fails.
+   * Append one update. `announce` is published exactly when the update is committed (a load
+   * finds it from then on), in one delivery, and never for an update that was not (the relay's
+   * way of telling the other processes); it does not wait for the disk. Resolves once the update
+   * is durable. Rejects when the write fails: before the commit having stored and announced
+   * nothing; after it (the database went away before the update reached its disk) the update may
+   * or may not survive, so the caller appends it again (Yjs updates are idempotent).
    */
   append(room: string, update: Uint8Array, announce: readonly Notification[]): Promise<void>;
   /**

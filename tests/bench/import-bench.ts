@@ -109,12 +109,14 @@ async function main() {
       const before = await size();
       const rssBefore = process.resourceUsage().maxRSS;
       let shown = -1;
+      let shownPhase = "";
       const t0 = performance.now();
       const out = await importDataset(db, { workspaceId: ws.id, userId: null, path: DIR }, {
         onProgress: (phase, percent) => {
           const p = Math.floor(percent / 10) * 10;
-          if (p !== shown) {
+          if (p !== shown || phase !== shownPhase) {
             shown = p;
+            shownPhase = phase;
             log(`${phase} ${p}% (${((performance.now() - t0) / 1000).toFixed(0)} s, rss ${mb(process.memoryUsage().rss / 1024)})`);
           }
         },

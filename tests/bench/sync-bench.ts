@@ -1,8 +1,13 @@
 /**
  * `npm run bench:sync`: issue 7's propagation-latency figures for one room.
  *
- *   tsx tests/bench/sync-bench.ts [--seconds 10] [--editors 30] [--readers 300] [--edit-hz 5] [--write-hz 20] [--profile DIR]
+ *   tsx tests/bench/sync-bench.ts [--seconds 10] [--editors 30] [--readers 300] [--edit-hz 5] [--write-hz 20] [--only 1,2,3] [--flush-delay-ms 0] [--profile DIR]
  *
+ * `--only` runs just the numbered scenarios below (e.g. `--only 3`: the two-process one).
+ * `--flush-delay-ms N` makes every WAL flush of the bench database wait N ms first (Postgres's
+ * `commit_delay`, every commit): a slower disk, such as a network volume or one busy with a
+ * checkpoint, to see what of the latency waits for the disk.
+ * BENCH_PG_PORT: the embedded PostgreSQL's port when it has to be started (default 54640).
  * Starts (or reuses) the embedded PostgreSQL in .test-data/bench-sync and
  * spawns real sync processes (`node --import tsx server/sync/main.ts`, the
  * same entry `npm run start:sync` runs, with their Postgres persistence and
@@ -17,7 +22,11 @@
  * 2. readers: one writer at `--write-hz`, N protocol-level readers (presence, no Y.Doc:
  *    see connectRaw), then the same with a Y.Doc per reader, for information;
  * 3. two processes: N editors split over two sync processes, relayed through
- *    Postgres (NOTIFY + read by id); latency split by same/other process.
+ *    Postgres (the NOTIFY sent with each stored batch carries it); latency split by same/other process;
+ * 4. relay hop: the Postgres storage and relay of two "processes" in this process, each storing a
+ *    batch every SYNC_FLUSH_MS (20 ms, a room's busiest) without waiting for earlier commits;
+ *    latency = append called → the other relay hands the update over (no sockets, no Y.Doc: the
+ *    part of scenario 3 that goes through Postgres, measured without the clients' CPU).
  *
  * Prints p50/p90/p99/max per scenario and the sync processes' RSS.
  */
@@ -36,6 +45,10 @@ import { createDb } from "@/server/db/client";
 import { ensureDatabase } from "@/server/db/embedded";
 import { ensurePrismaClient, migrate } from "@/server/cli/runtime";
 import { signSyncToken } from "@/server/services/sync-tokens";
+import { createPgPubSub } from "@/server/pubsub/pg";
+import { createRelay, type RelayPeer } from "@/server/sync/relay";
+import { createPgStorage } from "@/server/sync/storage-pg";
+import pg from "pg";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -47,6 +60,9 @@ const EDITORS = opt("--editors", 30);
 const READERS = opt("--readers", 300);
 const EDIT_HZ = opt("--edit-hz", 5);
 const WRITE_HZ = opt("--write-hz", 20);
+const ONLY = args.includes("--only") ? new Set(args[args.indexOf("--only") + 1]!.split(",").map(Number)) : null;
+const runs = (n: number) => !ONLY || ONLY.has(n);
+const FLUSH_DELAY_MS = opt("--flush-delay-ms", 0);
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const SECRET = randomBytes(24).toString("base64url");
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
@@ -312,13 +328,71 @@ async function scenario(
   ];
 }
 
+/** Scenario 4: the relay hop through Postgres alone (see the header). */
+async function relayHop(url: string, room: string): Promise<Result[]> {
+  const PERIOD_MS = 20;
+  const pools = [0, 1].map(() => new pg.Pool({ connectionString: url, max: 8 }));
+  const ends = pools.map((pool) => createPgPubSub({ connectionString: url, pool }));
+  const relays = ends.map((end, i) => createRelay(end, { origin: `bench-hop-${i}-${randomBytes(2).toString("hex")}` }));
+  const storages = pools.map((pool, i) => createPgStorage({ pool, origin: relays[i]!.origin }));
+  const rec = new Recorder();
+  const peer = (proc: number): RelayPeer => ({
+    update: (u) => rec.frame(Buffer.from(u.buffer, u.byteOffset, u.byteLength), proc, (id) => id),
+    reload: () => undefined,
+    presence: () => undefined,
+    dropClients: () => undefined,
+    localPresence: () => null,
+  });
+  try {
+    const joined = await Promise.all(relays.map((r, i) => r.join(room, peer(i))));
+    // the pools' connections are open: opening one is not what this measures
+    await Promise.all(pools.map((p) => Promise.all(Array.from({ length: 8 }, () => p.query("SELECT 1")))));
+    const writes: Promise<void>[] = [];
+    const write = async (record: boolean, ms: number) => {
+      rec.recording = record;
+      const until = performance.now() + ms;
+      for (let seq = 0; performance.now() < until; ) {
+        for (const i of [0, 1]) {
+          const v = i * SEQ_SPAN + ++seq;
+          const doc = new Y.Doc();
+          doc.getMap("bench").set(keyOf(v), 1);
+          const u = Y.encodeStateAsUpdate(doc);
+          rec.sent.set(v, performance.now());
+          if (record) rec.expected++;
+          writes.push(storages[i]!.append(room, u, joined[i]!.announce(u)).catch((e: unknown) => void log(`relay hop: append failed: ${String(e)}`)));
+        }
+        await sleep(PERIOD_MS);
+      }
+    };
+    await write(false, 1000);
+    await write(true, SECONDS * 1000);
+    await Promise.all(writes);
+    await sleep(1000);
+    rec.recording = false;
+  } finally {
+    await Promise.all(relays.map((r) => r.close()));
+    await Promise.all(ends.map((e) => e.close()));
+    await Promise.all(pools.map((p) => p.end()));
+  }
+  return [{ scenario: `relay hop: 2 storages + relays, a batch every ${PERIOD_MS} ms each → the other relay`, samples: rec.cross, expected: rec.expected, rss: "–", cpu: "–" }];
+}
+
 async function main() {
   await ensurePrismaClient(log);
-  const handle = await ensureDatabase({ dataDir: resolve(ROOT, ".test-data/bench-sync"), preferredPort: 54640, log });
+  const handle = await ensureDatabase({ dataDir: resolve(ROOT, ".test-data/bench-sync"), preferredPort: Number(process.env.BENCH_PG_PORT ?? 54640), log });
   const procs: SyncProc[] = [];
   try {
     await migrate(handle.url, log);
     const db = createDb(handle.url);
+    // (ALTER DATABASE … SET applies to the connections opened afterwards: the sync processes')
+    const dbName = new URL(handle.url).pathname.slice(1);
+    if (FLUSH_DELAY_MS > 0) {
+      await db.$executeRawUnsafe(`ALTER DATABASE "${dbName}" SET commit_delay = ${Math.min(Math.round(FLUSH_DELAY_MS * 1000), 100_000)}`);
+      await db.$executeRawUnsafe(`ALTER DATABASE "${dbName}" SET commit_siblings = 0`);
+    } else {
+      await db.$executeRawUnsafe(`ALTER DATABASE "${dbName}" RESET commit_delay`);
+      await db.$executeRawUnsafe(`ALTER DATABASE "${dbName}" RESET commit_siblings`);
+    }
     const user = await db.user.upsert({ where: { email: "bench@sync.test" }, create: { email: "bench@sync.test", name: "bench" }, update: {}, select: { id: true } });
     const ws = await db.workspace.upsert({ where: { slug: "bench-sync" }, create: { slug: "bench-sync", name: "sync bench" }, update: {}, select: { id: true } });
     await db.membership.upsert({
@@ -332,18 +406,24 @@ async function main() {
     Object.assign(member, { workspaceId: ws.id, userId: user.id });
     process.setMaxListeners(0); // every y-websocket provider adds an exit listener
     const results: Result[] = [];
-    const one = await startSync(handle.url, "A");
-    procs.push(one);
-    results.push(...(await scenario(`${EDITORS} co-editors`, [one], { editors: EDITORS, readers: 0 }, EDIT_HZ, 50)));
-    results.push(...(await scenario(`1 writer, ${READERS} readers`, [one], { editors: 1, readers: READERS }, WRITE_HZ, 30, "raw")));
-    results.push(...(await scenario(`1 writer, ${READERS} readers, each with a Y.Doc in this process`, [one], { editors: 1, readers: READERS }, WRITE_HZ)));
-    const two = await startSync(handle.url, "B");
-    procs.push(two);
-    results.push(...(await scenario(`${EDITORS} co-editors on 2 processes`, [one, two], { editors: EDITORS, readers: 0 }, EDIT_HZ, 50)));
+    const one = runs(1) || runs(2) || runs(3) ? await startSync(handle.url, "A") : null;
+    if (one) procs.push(one);
+    if (one && runs(1)) results.push(...(await scenario(`${EDITORS} co-editors`, [one], { editors: EDITORS, readers: 0 }, EDIT_HZ, 50)));
+    if (one && runs(2)) {
+      results.push(...(await scenario(`1 writer, ${READERS} readers`, [one], { editors: 1, readers: READERS }, WRITE_HZ, 30, "raw")));
+      results.push(...(await scenario(`1 writer, ${READERS} readers, each with a Y.Doc in this process`, [one], { editors: 1, readers: READERS }, WRITE_HZ)));
+    }
+    if (one && runs(3)) {
+      const two = await startSync(handle.url, "B");
+      procs.push(two);
+      results.push(...(await scenario(`${EDITORS} co-editors on 2 processes`, [one, two], { editors: EDITORS, readers: 0 }, EDIT_HZ, 50)));
+    }
+    if (runs(4)) results.push(...(await relayHop(handle.url, `ws:${member.workspaceId}:relay-hop-${randomBytes(3).toString("hex")}`)));
 
     console.log(
       `Statescope sync benchmark — node ${process.version}, ${SECONDS} s per scenario after 1 s warm-up; editors ${EDIT_HZ} edits/s each, ` +
-        `the single writer ${WRITE_HZ} edits/s; sync processes: node --import tsx server/sync/main.ts with Postgres persistence (SYNC_FLUSH_MS default)`,
+        `the single writer ${WRITE_HZ} edits/s; sync processes: node --import tsx server/sync/main.ts with Postgres persistence (SYNC_FLUSH_MS default)` +
+        (FLUSH_DELAY_MS > 0 ? `; every WAL flush delayed ${FLUSH_DELAY_MS} ms (commit_delay)` : ""),
     );
     console.log(
       "latency = local Y.Map set of a new key → key observed in another client's Y.Doc (all Y.Docs decoded by the bench process), " +

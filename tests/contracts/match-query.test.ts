@@ -40,9 +40,9 @@ describe("one match query", () => {
 
   it("the job payload accepts every query the API accepts (K up to MAX_K) and bounds the padding", () => {
     const q = canonicalQuery(ZMatchInput.parse({ datasetId: "d", source: "s", cells: [2, 1], k: MAX_K, padLeft: 10_000 }));
-    expect(MATCH_RUN_JOB.payload.parse({ key: matchKey(q), query: q }).query).toEqual(q);
+    expect(MATCH_RUN_JOB.payload.parse({ key: matchKey(q), query: q, workspaceId: "w" }).query).toEqual(q);
     expect(() => ZMatchInput.parse({ datasetId: "d", source: "s", cells: [1], k: MAX_K + 1 })).toThrow(/K is at most 500/);
-    expect(() => MATCH_RUN_JOB.payload.parse({ key: matchKey(q), query: { ...q, padRight: 10_001 } })).toThrow();
+    expect(() => MATCH_RUN_JOB.payload.parse({ key: matchKey(q), query: { ...q, padRight: 10_001 }, workspaceId: "w" })).toThrow();
   });
 
   it("keeps the result key of a query stable (stored results and frozen hypotheses are found by it)", () => {

@@ -34,6 +34,12 @@ export interface Commenter {
   close(): Promise<void>;
 }
 
+/** Cookie header of a signed-in session of this user against the launcher (a next-auth JWT, as the sign-in page would set). */
+export async function sessionCookie(userId: string, email: string, name: string): Promise<string> {
+  const salt = "authjs.session-token";
+  return `${salt}=${await encode({ token: { sub: userId, email, name }, secret: LAUNCHER_AUTH_SECRET, salt })}`;
+}
+
 /** A user with a workspace, a small dataset and a thread to reply to, in the launcher's database. */
 export async function seedCommenter(l: Launcher, slug: string): Promise<Commenter> {
   const db = createDb(l.databaseUrl);
@@ -51,8 +57,6 @@ export async function seedCommenter(l: Launcher, slug: string): Promise<Commente
       body: "replies arrive here",
       idempotencyKey: `${slug}-thread`,
     });
-    const salt = "authjs.session-token";
-    const jwt = await encode({ token: { sub: user.userId, email, name: "Durable" }, secret: LAUNCHER_AUTH_SECRET, salt });
     return {
       db,
       userId: user.userId,
@@ -61,7 +65,7 @@ export async function seedCommenter(l: Launcher, slug: string): Promise<Commente
       datasetId,
       otherDatasetId: other.datasetId,
       threadId: thread.id,
-      cookie: `${salt}=${jwt}`,
+      cookie: await sessionCookie(user.userId, email, "Durable"),
       close: () => db.$disconnect(),
     };
   } finally {

@@ -136,7 +136,8 @@ async function withDb<T>(l: Launcher, f: (c: pg.Client) => Promise<T>): Promise<
   try {
     return await f(c);
   } finally {
-    await c.end().catch(() => undefined);
+    // ending a client whose server was killed under it need not settle: do not wait for it
+    void c.end().catch(() => undefined);
   }
 }
 
@@ -146,6 +147,18 @@ async function withDb<T>(l: Launcher, f: (c: pg.Client) => Promise<T>): Promise<
  * and its Prisma pool); sync: answers on its port; postgres: accepts a query.
  */
 export async function serving(l: Launcher, t: Target, timeoutMs = 3000): Promise<boolean> {
+  // a probe answers within its time, whatever hangs under it (a soak run once waited forever here
+  // in a web + PostgreSQL trial: no step of the PostgreSQL probe after connecting had a bound)
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs + 500)));
+  try {
+    return await Promise.race([probe(l, t, timeoutMs), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function probe(l: Launcher, t: Target, timeoutMs: number): Promise<boolean> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     if (t === "web") {

@@ -38,7 +38,8 @@ export interface FloodResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function member(syncUrl: string, secret: string, m: FloodMember) {
+/** A realtime member of `m.room` on the sync server at `syncUrl` (a y-websocket provider, as the page has). */
+export function member(syncUrl: string, secret: string, m: FloodMember) {
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(syncUrl.replace(/^http/, "ws"), m.room, doc, {
     WebSocketPolyfill: WebSocket as never,
@@ -48,7 +49,7 @@ function member(syncUrl: string, secret: string, m: FloodMember) {
   return { doc, provider };
 }
 
-async function synced(p: WebsocketProvider): Promise<void> {
+export async function synced(p: WebsocketProvider): Promise<void> {
   const end = Date.now() + 20_000;
   while (!p.synced) {
     if (Date.now() > end) throw new Error("a flood client did not sync within 20 s");

@@ -24,7 +24,9 @@ export * from "./figures/theme";
 export * from "./figures/figure";
 export * from "./csv-safety";
 // issue 16: analysis (cell search, evidence for a match, threshold guidance, layer comparison)
+export * from "./analysis/kernels";
 export * from "./analysis/rows";
+export * from "./analysis/histograms";
 export * from "./analysis/ranks";
 export * from "./analysis/prepare";
 export * from "./analysis/cell-search";

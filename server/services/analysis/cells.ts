@@ -4,21 +4,19 @@
  * Spearman ρ), computed on the values the explorer shows (the source's transform). Steps where
  * the track is missing are left out and counted. See packages/core `CellSearch` for the formulas.
  */
-import { AppError, CellSearch, extractColumns, prepareSource, rankCells, restrictRows, type CellSearchTarget, type CellStats, type PreparedSource, type StateMatrix } from "@statescope/core";
+import { AppError, columnHistograms, prepareSource, rankCells, restrictRows, type CellSearchTarget, type CellStats, type PreparedSource, type StateMatrix } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import type { AnalysisEngine, AnalysisSource, Progress } from "./engine";
 import type { CellScore, CellSearchResult } from "./schemas";
 import { labelIds, readAnalysisTrack, type AnalysisTrack } from "./tracks";
 
-/** Rows visited between progress reports. */
-const ROWS_PER_STEP = 1 << 15;
 /** Top cells that get value histograms. */
 export const HISTOGRAM_CELLS = 20;
 const HISTOGRAM_BINS = 24;
 /** At most this many labels get a histogram row each. */
 const HISTOGRAM_LABELS = 12;
 
-interface Target {
+export interface Target {
   target: CellSearchTarget;
   /** The defined steps (ascending), or null when every step is defined. */
   keep: Uint32Array | null;
@@ -26,7 +24,7 @@ interface Target {
 }
 
 /** The statistic's target over the defined steps (compacted when some are missing). */
-function targetOf(track: AnalysisTrack, label: string | null, steps: number): Target {
+export function targetOf(track: AnalysisTrack, label: string | null, steps: number): Target {
   const values = track.values;
   let keep: number[] | null = null;
   if (track.kind === "scalar") {
@@ -65,11 +63,9 @@ function scoreOf(stats: CellStats, c: number): CellScore {
     : { cell: c, r: clean(stats.r[c]!), rho: clean(stats.rho[c]!) };
 }
 
-/** Scores a prepared source's cells, reporting progress between blocks of rows. */
-async function scoreAll(prep: PreparedSource, target: CellSearchTarget, progress: Progress, phase: string, from: number, span: number): Promise<CellStats> {
-  const s = new CellSearch(prep, target);
-  while (s.run(ROWS_PER_STEP) < s.total) await progress(phase, from + (span * s.rowsDone) / s.total);
-  return s.finish();
+/** Scores a prepared source's cells (the engine's kernels and threads when it holds the source), reporting progress between blocks of rows. */
+function scoreAll(engine: AnalysisEngine, prep: PreparedSource, target: CellSearchTarget, progress: Progress, phase: string, from: number, span: number): Promise<CellStats> {
+  return engine.score(prep, target, (f) => progress(phase, from + span * f));
 }
 
 /**
@@ -90,7 +86,7 @@ async function scoreInBlocks(db: Db, engine: AnalysisEngine, src: AnalysisSource
     const cells = Array.from({ length: Math.min(block, D - c0) }, (_, i) => c0 + i);
     const read = await engine.readRows(db, src, cells);
     const rows = t.keep ? restrictRows(read, t.keep) : read;
-    const part = await scoreAll(prepareSource(rows, { ranks: true }), t.target, progress, `scoring cells ${c0}–${c0 + cells.length - 1} of ${D}`, c0 / D, cells.length / D);
+    const part = await scoreAll(engine, prepareSource(rows, { ranks: true }), t.target, progress, `scoring cells ${c0}–${c0 + cells.length - 1} of ${D}`, c0 / D, cells.length / D);
     if (part.kind === "discrete" && merged.kind === "discrete") {
       merged.positives = part.positives;
       merged.negatives = part.negatives;
@@ -106,45 +102,27 @@ async function scoreInBlocks(db: Db, engine: AnalysisEngine, src: AnalysisSource
 
 /**
  * Value histograms of the top cells: per label (discrete) or with the track's mean per bin
- * (scalar). `values` holds the defined steps, row-major; `column(i)` is top cell i's column in it.
+ * (scalar). `values` holds the defined steps, row-major; `column(i)` is top cell i's column in it;
+ * `extent`: the columns' min and max when known (a prepared source's).
  */
-function histograms(values: StateMatrix, column: (i: number) => number, track: AnalysisTrack, t: Target, top: number[]): CellSearchResult["histograms"] {
+function histograms(values: StateMatrix, column: (i: number) => number, track: AnalysisTrack, t: Target, top: number[], extent?: { min: Float64Array; max: Float64Array }): CellSearchResult["histograms"] {
   const n = values.steps;
-  // the top cells' columns, in one pass over the rows
-  const data = extractColumns(values, top.map((_, i) => column(i)));
   const B = HISTOGRAM_BINS;
   // per defined step, once: its label's row (−1: a label past the first HISTOGRAM_LABELS), or the scalar's value
   const labels = track.kind === "discrete" ? track.labels.slice(0, HISTOGRAM_LABELS) : [];
   const rowOf = new Map(labels.map((l, i) => [l.id, i] as const));
   const row = new Int16Array(n);
-  const y = new Float64Array(track.kind === "scalar" ? n : 0);
+  const y = track.kind === "scalar" ? new Float64Array(n) : null;
   for (let i = 0; i < n; i++) {
     const v = track.values[t.keep ? t.keep[i]! : i]!;
-    if (track.kind === "discrete") row[i] = rowOf.get(v) ?? -1;
-    else y[i] = v;
+    if (y) y[i] = v;
+    else row[i] = rowOf.get(v) ?? -1;
   }
   const rows = track.kind === "discrete" ? labels.length : 1;
+  const hs = columnHistograms(values, top.map((_, i) => column(i)), row, rows, B, y, extent);
   return top.map((c, ci) => {
-    const o = ci * n;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const v = data[o + i]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    if (hi === lo) hi = lo + 1;
-    const scale = B / (hi - lo);
+    const { lo, hi, counts, sums } = hs[ci]!;
     const edges = Array.from({ length: B + 1 }, (_, b) => lo + ((hi - lo) * b) / B);
-    const counts = new Uint32Array(rows * B);
-    const sums = new Float64Array(B);
-    for (let i = 0; i < n; i++) {
-      const r = row[i]!;
-      if (r < 0) continue;
-      const b = Math.min(B - 1, ((data[o + i]! - lo) * scale) | 0);
-      counts[r * B + b]!++;
-      if (track.kind === "scalar") sums[b]! += y[i]!;
-    }
     const table = Array.from({ length: rows }, (_, r) => Array.from(counts.subarray(r * B, (r + 1) * B)));
     if (track.kind === "discrete") return { cell: c, edges, counts: table };
     return { cell: c, edges, counts: table, trackMean: table[0]!.map((k, b) => (k > 0 ? sums[b]! / k : null)) };
@@ -173,39 +151,44 @@ export async function computeCellSearch(
   const t = targetOf(track, q.label, src.steps);
   const n = src.steps - t.excluded;
   if (n < 2) throw new AppError("BAD_INPUT", `track ${JSON.stringify(q.track)} is defined at ${n} step${n === 1 ? "" : "s"} of source ${src.name}: nothing to compare`);
-  let prepareMs = 0;
-  let stats: CellStats;
-  let prep: PreparedSource | null = null;
   const inMemory = engine.fits(src, true) && (!t.keep || engine.fits({ ...src, steps: n }, true));
   if (inMemory) {
     const p = t.keep
       ? await engine.restricted(db, src, t.keep, `${q.track}:${q.trackVersion ?? ""}`, (ph, f) => progress(ph, 0.8 * f))
       : await engine.prepared(db, src, { ranks: true, progress: (ph, f) => progress(ph, 0.8 * f) });
-    prep = p.prep;
-    prepareMs = p.prepareMs;
-    stats = await scoreAll(prep, t.target, progress, "scoring every cell", 0.8, 0.2);
-  } else {
-    stats = await scoreInBlocks(db, engine, src, t, progress);
+    return { result: await searchPrepared(engine, p.prep, track, t, q.label, progress), prepareMs: p.prepareMs };
   }
+  const stats = await scoreInBlocks(db, engine, src, t, progress);
+  // the top cells' values are read once more (the blocks are gone)
+  const top = rankCells(stats, HISTOGRAM_CELLS);
+  const rows = await engine.readRows(db, src, top, progress, "reading the top cells");
+  return { result: resultOf(stats, track, t, q.label, t.keep ? restrictRows(rows, t.keep) : rows, (_c, i) => i), prepareMs: 0 };
+}
+
+/**
+ * Cell search on a source the engine holds, prepared (restricted to the track's defined steps
+ * when some are missing): every cell scored (the engine's kernels and threads), ranked, and the top
+ * cells' histograms. The worker's in-memory path; `npm run bench:analysis` times it.
+ */
+export async function searchPrepared(engine: AnalysisEngine, prep: PreparedSource, track: AnalysisTrack, t: Target, label: string | null, progress: Progress): Promise<CellSearchResult> {
+  const stats = await scoreAll(engine, prep, t.target, progress, "scoring every cell", 0.8, 0.2);
+  return resultOf(stats, track, t, label, prep.values, (c) => c, prep);
+}
+
+/** The result: all cells by strength, the top cells' histograms from `values` (top cell c at column `column(c, i)`; `extent`: per cell min and max of a prepared source). */
+function resultOf(stats: CellStats, track: AnalysisTrack, t: Target, label: string | null, values: StateMatrix, column: (c: number, i: number) => number, extent?: { min: Float64Array; max: Float64Array }): CellSearchResult {
   const order = rankCells(stats);
   const top = order.slice(0, HISTOGRAM_CELLS);
-  // blocks: the top cells' values are read once more (the blocks are gone)
-  let hist: { values: StateMatrix; column: (i: number) => number };
-  if (prep) hist = { values: prep.values, column: (i) => top[i]! };
-  else {
-    const rows = await engine.readRows(db, src, top, progress, "reading the top cells");
-    hist = { values: t.keep ? restrictRows(rows, t.keep) : rows, column: (i) => i };
-  }
-  const result: CellSearchResult = {
-    track: q.track,
-    label: q.label,
+  return {
+    track: track.name,
+    label,
     kind: stats.kind,
     excluded: t.excluded,
-    steps: n,
+    steps: values.steps,
     ...(stats.kind === "discrete" ? { positives: stats.positives, negatives: stats.negatives } : {}),
     cells: order.map((c) => scoreOf(stats, c)),
     ...(track.kind === "discrete" ? { labels: track.labels.slice(0, HISTOGRAM_LABELS).map((l) => l.label) } : {}),
-    histograms: histograms(hist.values, hist.column, track, t, top),
+    histograms: histograms(values, (i) => column(top[i]!, i), track, t, top, extent),
   };
-  return { result, prepareMs };
 }
+

@@ -5,9 +5,13 @@
  * comparison and partners query on that source. Concurrent requests for the same preparation wait
  * for one build. A source whose preparation does not fit the budget is never cached: cell search
  * then prepares it in blocks of cells, one pass over the stored chunks per block.
+ * Whole sources are kept in kernel memories (shared WebAssembly memories, see packages/core
+ * `kernels`) so cell search's sums run as SIMD kernels on the engine's threads ({@link KernelPool}),
+ * which share them rather than copy them; a source dropped from the cache is released from them.
  */
 import {
   AppError,
+  kernelMatrixOf,
   preparedBytes,
   prepareSource,
   restrictRows,
@@ -15,6 +19,8 @@ import {
   SlotHistograms,
   SourcePreparer,
   thresholdGrid,
+  type CellSearchTarget,
+  type CellStats,
   type PreparedSource,
   type StateMatrix,
   type ThresholdGrid,
@@ -23,6 +29,8 @@ import { pgPool, type Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
 import { ByteLru } from "@/server/services/matching/byte-lru";
 import { forEachStateChunk } from "@/server/storage/dataset-store";
+import { KernelPool } from "./kernel-pool";
+import { scoreCells } from "./score";
 
 export type AnalysisSource = Awaited<ReturnType<typeof findSource>>;
 
@@ -41,9 +49,29 @@ const CELLS_PER_STEP = 16;
 
 export class AnalysisEngine {
   readonly cache: ByteLru<Entry>;
+  /** Threads for cell search's kernels (null: they run on this thread). */
+  readonly pool: KernelPool | null;
   private readonly building = new Map<string, Promise<Entry>>();
-  constructor(readonly budget: number) {
-    this.cache = new ByteLru<Entry>(budget);
+  /** Per prepared source, the cell search running on it (its kernel scratch holds one at a time). */
+  private readonly searches = new WeakMap<PreparedSource, Promise<unknown>>();
+  /** `threads`: kernel threads per cell search (default 1, see ANALYSIS_THREADS; 0: the kernels run on this thread). */
+  constructor(
+    readonly budget: number,
+    opts: { threads?: number } = {},
+  ) {
+    this.pool = opts.threads === 0 ? null : new KernelPool(opts.threads ?? 1);
+    this.cache = new ByteLru<Entry>(budget, (e) => this.pool?.release(kernelMemories(e.prep)));
+  }
+
+  /**
+   * Scores every cell of a prepared source against a target (see {@link scoreCells}); searches on
+   * the same source run one after the other, each with the kernels and all threads.
+   */
+  async score(prep: PreparedSource, target: CellSearchTarget, progress?: (fraction: number) => Promise<void>): Promise<CellStats> {
+    const before = this.searches.get(prep) ?? Promise.resolve();
+    const run = before.catch(() => undefined).then(() => scoreCells(prep, target, this.pool, progress));
+    this.searches.set(prep, run);
+    return run;
   }
 
   /** Does a whole prepared source (with ranks or not) fit this engine's memory? */
@@ -51,9 +79,22 @@ export class AnalysisEngine {
     return preparedBytes(src.steps, src.cells, ranks) <= this.budget;
   }
 
-  /** The source's transformed values (all cells or `select`), row-major, streamed from its stored chunks. */
+  /**
+   * Part of a preparation: starts the kernel threads on the prepared source and runs a small
+   * search on them (a label on every 64th step, ~1.5 % of a search's rows), so the first real
+   * search pays neither the threads' start nor the kernels' first, unoptimised runs.
+   */
+  async warm(prep: PreparedSource): Promise<void> {
+    const n = prep.values.steps;
+    if (!this.pool || !prep.ranks || n < 2) return;
+    const positive = new Uint8Array(n);
+    for (let t = 0; t < n; t += 64) positive[t] = 1;
+    await this.score(prep, { kind: "label", positive });
+  }
+
+  /** The source's transformed values (all cells, in a kernel memory, or `select`), row-major, streamed from its stored chunks. */
   async readRows(db: Db, src: AnalysisSource, select: number[] | null, progress: Progress = noProgress, phase = "reading the source"): Promise<StateMatrix> {
-    const b = new RowsBuilder({ steps: src.steps, sourceCells: src.cells, transform: src.transform, ...(select ? { select } : {}) });
+    const b = new RowsBuilder({ steps: src.steps, sourceCells: src.cells, transform: src.transform, ...(select ? { select } : { kernels: true }) });
     let last = 0;
     await forEachStateChunk(pgPool(db), src, async (from, rows) => {
       b.push(rows.subarray(0, Math.min(rows.length, (src.steps - from) * src.cells)));
@@ -80,6 +121,7 @@ export class AnalysisEngine {
       // a source prepared without ranks keeps its values; only the ranks are added
       const values = hit?.prep.values ?? (await this.readRows(db, src, null, progress));
       const prep = await prepareStepwise(values, opts.ranks, progress, "ranking each cell's values");
+      await this.warm(prep);
       const e: Entry = { prep, slots: hit?.slots ?? null };
       this.cache.set(key, e, preparedBytes(src.steps, src.cells, opts.ranks));
       return e;
@@ -100,6 +142,7 @@ export class AnalysisEngine {
     const entry = await this.once(key, async () => {
       const full = this.fits(src, false) ? (await this.prepared(db, src, { ranks: false, progress })).prep.values : await this.readRows(db, src, null, progress);
       const prep = await prepareStepwise(restrictRows(full, keep), true, progress, "ranking each cell's values where the track is defined");
+      await this.warm(prep);
       const e: Entry = { prep, slots: null };
       this.cache.set(key, e, preparedBytes(keep.length, src.cells, true));
       return e;
@@ -136,6 +179,12 @@ export class AnalysisEngine {
     this.building.set(key, p);
     return p;
   }
+}
+
+/** The kernel memories a prepared source's values and ranks live in (none when they are ordinary arrays). */
+function kernelMemories(p: PreparedSource): WebAssembly.Memory[] {
+  const { steps, cells } = p.values;
+  return [kernelMatrixOf(p.values.data, steps, cells), p.ranks ? kernelMatrixOf(p.ranks, steps, cells) : null].flatMap((m) => (m ? [m.memory] : []));
 }
 
 /** {@link SourcePreparer} a block of cells at a time, reporting progress between blocks. */

@@ -11,6 +11,8 @@ import { createUser } from "../users";
 import { createWorkspace } from "../workspaces";
 import { readStates, searchTokens, startImportFromUpload } from "./datasets";
 import { importDataset } from "./import";
+import { datasetContentHash } from "./content-hash";
+import { pgPool } from "../../db/client";
 import { DATASET_JOB_ATTEMPTS } from "@/server/jobs/datasets";
 
 let t: TestDatabase;
@@ -120,6 +122,9 @@ describe("importDataset", () => {
     expect(h.edges[64]).toBeCloseTo(s1.max, 12);
     expect(detail.metaTracks[2]).toMatchObject({ name: "topk", kind: "wordvec", width: 2, hasWeights: true });
     expect(detail.report).toMatchObject({ truncation: null, unknownIds: { count: 0 }, format: "lstmvis" });
+    // hashed while written (sources in name order, not the project's), the same as reading it all back
+    const { contentHash } = await t.db.dataset.findUniqueOrThrow({ where: { id: out.datasetId }, select: { contentHash: true } });
+    expect(contentHash).toBe(await datasetContentHash(pgPool(t.db), out.datasetId));
 
     const tokens = await as(viewerId).dataset.tokens({ workspace: "lab", datasetId: out.datasetId, from: 5, to: 9 });
     expect(tokens.tokens).toEqual([5, 6, 7, 8].map((t) => WORDS[fx.ids[t]! - 1]));

@@ -12,7 +12,8 @@ import { AppError } from "@statescope/core";
 import { extractArchive, locateProjectRoot, openDataset, scanSource, type DatasetReader, type ExtractResult } from "@statescope/formats";
 import type { Db } from "@/server/db/client";
 import { dataDir } from "@/server/env";
-import { TOKEN_CHUNK_ROWS, writeStateChunk, writeTokenChunk, writeVocabulary } from "@/server/storage/dataset-store";
+import { StateChunkCopy, TOKEN_CHUNK_ROWS, writeTokenChunk, writeVocabulary } from "@/server/storage/dataset-store";
+import { ContentHasher, namesInHashOrder } from "./content-hash";
 import { ValueHistogram } from "./histogram";
 import type { ImportReport, ImportResult } from "./schemas";
 import { createPendingDataset, createSource, createTrack, defaultIndexWriter, finishSource, StreamingTrackWriter, writeDataset } from "./writer";
@@ -98,6 +99,10 @@ export async function importDataset(db: Db, input: ImportInput, opts: ImportOpti
       });
 
       const conn = await connection();
+      // the bit index streams on a second connection beside the floats (each holds a COPY)
+      const bitsConn = await connection("index");
+      // the content hash is fed as the data goes by (reading 2.6 GB back took as long as writing it)
+      const hasher = new ContentHasher(plan.steps, separator);
 
       // Progress weights: states dominate; tokens and meta count by values written.
       const work = {
@@ -115,13 +120,20 @@ export async function importDataset(db: Db, input: ImportInput, opts: ImportOpti
       for (let from = 0, index = 0; from < plan.steps; from += TOKEN_CHUNK_ROWS, index++) {
         signal.throwIfAborted();
         const to = Math.min(plan.steps, from + TOKEN_CHUNK_ROWS);
-        await writeTokenChunk(conn, id, index, await reader.readTokenIds(from, to));
+        const ids = await reader.readTokenIds(from, to);
+        hasher.bytes(ids);
+        await writeTokenChunk(conn, id, index, ids);
         done += to - from;
         progress("tokens", pct());
       }
+      hasher.vocabulary(plan.vocabulary.entries);
 
       const sourceSummaries: ImportResult["sources"] = [];
-      for (const [ordinal, src] of plan.sources.entries()) {
+      hasher.sources(plan.sources.length);
+      // written in the content hash's order (the ordinal keeps the project's)
+      for (const name of await namesInHashOrder(conn, plan.sources.map((s) => s.name))) {
+        const ordinal = plan.sources.findIndex((s) => s.name === name);
+        const src = plan.sources[ordinal]!;
         const { id: sourceId, chunkRows } = await createSource(db, id, {
           ordinal,
           name: src.name,
@@ -132,18 +144,24 @@ export async function importDataset(db: Db, input: ImportInput, opts: ImportOpti
           steps: plan.steps,
           cells: src.cells,
         });
+        hasher.source({ name: src.name, transform: src.transform, steps: plan.steps, cells: src.cells });
         const scanRows = chunkRows * Math.max(1, Math.floor(SCAN_BYTES / (chunkRows * src.cells * 4)));
         const hist = new ValueHistogram();
-        const bits = defaultIndexWriter(conn, sourceId, plan.steps, src.cells, src.transform);
+        // Both streams queue a slice and return while Postgres stores it: reading and encoding the
+        // next slice overlaps the writes. On failure writeDataset closes the connections, which
+        // ends the COPYs without storing anything.
+        const chunks = new StateChunkCopy(conn, sourceId, src.cells);
+        const bits = defaultIndexWriter(bitsConn, sourceId, plan.steps, src.cells, src.transform, { copy: true });
         const stats = await scanSource(reader, src.name, {
           chunkRows: scanRows,
           signal,
           onChunk: async (from, to, rows) => {
             hist.add(rows);
+            hasher.bytes(rows);
             // scanRows is a multiple of chunkRows, so every slice starts on a chunk boundary.
             for (let a = from; a < to; a += chunkRows) {
               const b = Math.min(to, a + chunkRows);
-              await writeStateChunk(conn, sourceId, a / chunkRows, src.cells, rows.subarray((a - from) * src.cells, (b - from) * src.cells));
+              await chunks.put(a / chunkRows, rows.subarray((a - from) * src.cells, (b - from) * src.cells));
               done += (b - a) * src.cells;
               progress("sources", pct());
               signal.throwIfAborted();
@@ -151,9 +169,10 @@ export async function importDataset(db: Db, input: ImportInput, opts: ImportOpti
             await bits.push(rows);
           },
         });
+        await chunks.end();
         await bits.end();
         await finishSource(db, sourceId, stats, hist);
-        sourceSummaries.push({ name: src.name, steps: plan.steps, cells: src.cells, transform: src.transform, min: stats.min, max: stats.max });
+        sourceSummaries[ordinal] = { name: src.name, steps: plan.steps, cells: src.cells, transform: src.transform, min: stats.min, max: stats.max };
       }
 
       for (const [ordinal, track] of plan.metaTracks.entries()) {
@@ -200,7 +219,7 @@ export async function importDataset(db: Db, input: ImportInput, opts: ImportOpti
         truncation: truncated ? { wordSequenceLength: plan.wordSequenceLength, steps: plan.steps } : null,
         unknownIds: { count: plan.unknownIds.count, distinct: plan.unknownIds.distinct, examples: [...plan.unknownIds.examples] },
       };
-      return { result, report };
+      return { result, report, contentHash: await hasher.finish(conn, id) };
     } finally {
       await reader?.close().catch(() => undefined);
       await extracted?.cleanup().catch(() => undefined);

@@ -5,6 +5,7 @@
  * tracks that cut rows into storage chunks as they arrive.
  */
 import { AppError, isAppError, MATCH_DEFAULTS, type Transform } from "@statescope/core";
+import type { PoolClient } from "pg";
 import { pgPool, type Db } from "@/server/db/client";
 import { BitIndexWriter } from "@/server/storage/bit-index-store";
 import { metaChunkRows, stateChunkRows, writeMetaChunk, writeStateChunk, type Queryable } from "@/server/storage/dataset-store";
@@ -21,14 +22,19 @@ export async function createPendingDataset(db: Db, input: { workspaceId: string;
   return row.id;
 }
 
-export type PooledClient = Queryable & { release(destroy?: boolean): void };
+/** The bulk connections of a write: "data" for chunks, "index" for a bit index streamed beside them (each can hold a COPY). */
+export type BulkConnection = "data" | "index";
 
 export interface WriteContext {
   datasetId: string;
   /** Aborted on cancel (outer signal or the row's cancel flag); its reason is the AppError to throw. */
   signal: AbortSignal;
-  /** One pooled connection for bulk writes (synchronous_commit off), checked out on first use. */
-  connection(): Promise<Queryable>;
+  /**
+   * A pooled connection of this write for bulk writes (synchronous_commit off), checked out on
+   * first use. On failure it is closed, not returned to the pool: a COPY still open on it dies
+   * with it, storing nothing.
+   */
+  connection(which?: BulkConnection): Promise<PoolClient>;
   /** Reports progress; written to the row at most every `progressIntervalMs` (`label` is what the row shows, default `phase`). */
   progress(phase: string, percent: number, label?: string): void;
 }
@@ -102,7 +108,8 @@ export async function writeDataset(
   db: Db,
   target: WriteTarget,
   opts: WriteOptions,
-  body: (ctx: WriteContext) => Promise<{ result: ImportResult; report: ImportReport }>,
+  /** `contentHash`: the dataset's content hash computed while writing (else it is read back, {@link datasetContentHash}). */
+  body: (ctx: WriteContext) => Promise<{ result: ImportResult; report: ImportReport; contentHash?: string }>,
 ): Promise<ImportResult> {
   let datasetId = target.datasetId;
   const ownRow = !datasetId;
@@ -143,24 +150,37 @@ export async function writeDataset(
       });
   };
 
-  let client: PooledClient | undefined;
-  const connection = async (): Promise<Queryable> => {
-    if (client) return client;
-    // Bulk writes on one connection without waiting for WAL flushes: a crash
-    // mid-write loses nothing that matters (the dataset is redone anyway).
-    const conn = await pgPool(db).connect();
-    client = conn;
-    await conn.query("set synchronous_commit = off");
-    return conn;
+  const clients = new Map<BulkConnection, Promise<PoolClient>>();
+  const connection = (which: BulkConnection = "data"): Promise<PoolClient> => {
+    let c = clients.get(which);
+    if (!c) {
+      // Bulk writes without waiting for WAL flushes: a crash mid-write loses nothing that matters
+      // (the dataset is redone anyway), and the READY flip below is a normal commit, which flushes
+      // the WAL up to itself, so every chunk written before it is durable once READY is.
+      c = pgPool(db)
+        .connect()
+        .then(async (conn) => {
+          await conn.query("set synchronous_commit = off");
+          return conn;
+        });
+      clients.set(which, c);
+    }
+    return c;
+  };
+  // closed, not pooled again: their session settings (and any COPY still open) end with them
+  const closeAll = async () => {
+    const all = [...clients.values()];
+    clients.clear();
+    for (const c of await Promise.allSettled(all)) if (c.status === "fulfilled") c.value.release(true);
   };
 
   try {
-    const { result, report } = await body({ datasetId: id, signal, connection, progress });
+    const { result, report, contentHash: streamed } = await body({ datasetId: id, signal, connection, progress });
     progress("finishing", 99);
     signal.throwIfAborted();
     await writing;
-    // which data this is, whatever it is called: findings cite it (issue 17)
-    const contentHash = await datasetContentHash(pgPool(db), id);
+    // which data this is, whatever it is called: findings cite it (issue 17); an import hashes while it writes
+    const contentHash = streamed ?? (await datasetContentHash(pgPool(db), id));
     // The status flip is conditional: a cancel that raced the last chunk wins.
     const flipped = await db.dataset.updateMany({
       where: { id, status: "IMPORTING", cancelRequested: false },
@@ -173,13 +193,12 @@ export async function writeDataset(
     const err = signal.aborted && isAppError(signal.reason) ? signal.reason : e;
     const message = err instanceof Error ? err.message : String(err);
     await writing;
-    client?.release(true);
-    client = undefined;
+    await closeAll();
     await discard(db, id, ownRow, message);
     throw isAppError(err) ? err : new AppError("INTERNAL", `dataset ${id}: ${target.what} failed: ${message}`, { cause: err });
   } finally {
     opts.signal?.removeEventListener("abort", onOuterAbort);
-    client?.release(true);
+    await closeAll();
   }
 }
 
@@ -224,8 +243,8 @@ export async function finishSource(db: Db, sourceId: string, stats: SourceStats,
  * the first match at that threshold reads bits instead of floats. Other thresholds are built by
  * the first worker that needs them (server/services/matching/engine.ts).
  */
-export function defaultIndexWriter(conn: Queryable, sourceId: string, steps: number, cells: number, transform: Transform): BitIndexWriter {
-  return new BitIndexWriter(conn, sourceId, steps, cells, MATCH_DEFAULTS.threshold, transform, { parent: "first" });
+export function defaultIndexWriter(conn: Queryable, sourceId: string, steps: number, cells: number, transform: Transform, opts: { copy?: boolean } = {}): BitIndexWriter {
+  return new BitIndexWriter(conn, sourceId, steps, cells, MATCH_DEFAULTS.threshold, transform, { parent: "first", ...opts });
 }
 
 /**

@@ -24,3 +24,17 @@ describe("ByteLru", () => {
     expect(c.bytesUsed).toBe(8);
   });
 });
+
+describe("ByteLru onEvict", () => {
+  it("hands over each value the budget pushes out or refuses, not a replaced key's", () => {
+    const gone: string[] = [];
+    const c = new ByteLru<string>(100, (v) => gone.push(v));
+    c.set("a", "A", 60);
+    c.set("a", "A2", 50);
+    c.set("b", "B", 50);
+    expect(gone).toEqual([]);
+    c.set("c", "C", 40); // pushes out a (least recent)
+    c.set("huge", "H", 101);
+    expect(gone).toEqual(["A2", "H"]);
+  });
+});

@@ -7,7 +7,11 @@ export class ByteLru<V> {
   private readonly map = new Map<string, { value: V; bytes: number }>();
   private used = 0;
 
-  constructor(readonly budget: number) {}
+  /** `onEvict`: called with each value the budget pushes out (or refuses), e.g. to free what it holds elsewhere. */
+  constructor(
+    readonly budget: number,
+    private readonly onEvict?: (value: V) => void,
+  ) {}
 
   get(key: string): V | undefined {
     const e = this.map.get(key);
@@ -24,12 +28,17 @@ export class ByteLru<V> {
       this.used -= old.bytes;
       this.map.delete(key);
     }
-    if (bytes > this.budget) return;
+    if (bytes > this.budget) {
+      this.onEvict?.(value);
+      return;
+    }
     while (this.used + bytes > this.budget) {
       const oldest = this.map.keys().next();
       if (oldest.done) break;
-      this.used -= this.map.get(oldest.value)!.bytes;
+      const e = this.map.get(oldest.value)!;
+      this.used -= e.bytes;
       this.map.delete(oldest.value);
+      this.onEvict?.(e.value);
     }
     this.map.set(key, { value, bytes });
     this.used += bytes;

@@ -234,7 +234,7 @@ export class MatchEngine {
     else for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) mark(Math.floor(a / ROW_BLOCK), Math.ceil(b / ROW_BLOCK));
     if (want.length === 0) return;
     try {
-      if (ranges === null && want.length === 1) index.rows.set(await readBitRows(pgPool(db), entry.ref!, index.cells, 0, T));
+      if (ranges === null && want.length === 1) await readBitRows(pgPool(db), entry.ref!, index.cells, 0, T, index.rows);
       else await readBitRowRanges(pgPool(db), entry.ref!, index.cells, want, index.rows);
     } catch (e) {
       for (const [a, b] of want) blocks.fill(0, Math.floor(a / ROW_BLOCK), Math.ceil(b / ROW_BLOCK));
@@ -264,17 +264,20 @@ export class MatchEngine {
         const done = await findBitIndex(c, src.id, thr);
         if (done) return { ref: done, built: false };
         await c.query("begin");
+        let w: BitIndexWriter | undefined;
         try {
           await c.query("set local synchronous_commit = off");
-          const w = new BitIndexWriter(c, src.id, src.steps, src.cells, thr, src.transform, { parent: "last" });
+          w = new BitIndexWriter(c, src.id, src.steps, src.cells, thr, src.transform, { parent: "last", copy: true });
           await forEachStateChunk(pool, src, async (from, rows) => {
-            await w.push(rows.subarray(0, (Math.min(src.steps, from + rows.length / src.cells) - from) * src.cells));
+            await w!.push(rows.subarray(0, (Math.min(src.steps, from + rows.length / src.cells) - from) * src.cells));
           });
           const ref = await w.end();
           await c.query("commit");
           this.stats.persistedBuilds++;
           return { ref, built: true };
         } catch (e) {
+          // a COPY still open on c would hold the rollback up behind it
+          await w?.abort("the index build failed").catch(() => undefined);
           await c.query("rollback").catch((r: unknown) => (broken = r instanceof Error ? r : new Error(String(r))));
           const still = await pool.query(`select 1 from "DatasetSource" where "id" = $1`, [src.id]);
           if (still.rowCount === 0) throw new AppError("NOT_FOUND", `dataset ${src.datasetId}: source ${src.name} was deleted while its index at threshold ${Number(thr.toPrecision(7))} was being built`, { cause: e });
@@ -326,14 +329,14 @@ export class MatchEngine {
   }
 
   /** Loads the query's source and plans the query against its shape (a bad query fails here, before any state is read). */
-  async prepare(db: Db, q: CanonicalQuery): Promise<PreparedMatch> {
-    const src = await findSource(db, null, q.datasetId, q.source);
+  async prepare(db: Db, workspaceId: string | null, q: CanonicalQuery): Promise<PreparedMatch> {
+    const src = await findSource(db, workspaceId, q.datasetId, q.source);
     return { src, plan: planMatch(q, src.steps, src.cells) };
   }
 
   /** Runs a query in this process: {@link prepare} then {@link runPrepared}. */
   async run(db: Db, q: CanonicalQuery): Promise<MatchRun> {
-    return this.runPrepared(db, await this.prepare(db, q));
+    return this.runPrepared(db, await this.prepare(db, null, q));
   }
 
   /**

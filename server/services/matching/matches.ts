@@ -4,7 +4,7 @@
  * = result key, so concurrent askers share it) and wait for its notification.
  */
 import { AppError, planMatch } from "@statescope/core";
-import type { Db } from "@/server/db/client";
+import { pgPool, type Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
 import { enqueue } from "@/server/jobs/enqueue";
 import { MATCH_INDEX_JOB, MATCH_RUN_JOB } from "@/server/jobs/match";
@@ -47,7 +47,7 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
     const run = await serving.inline.engine.runPrepared(db, { src, plan });
     const { result, computeMs } = run;
     await storeResult(db, key, q, result, computeMs);
-    await requestIndex(db, { src, plan }, run);
+    await requestIndex(db, workspaceId, { src, plan }, run);
     return { status: "done", key, cached: false, computeMs, result };
   }
   const sub = await serving.notifier.subscribe(key);
@@ -57,11 +57,13 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
     if (serving.spendPerJob) await spend(db, serving.spendPerJob);
     // The job key collapses concurrent askers onto one queued job. (If the job is already
     // running, graphile-worker queues a second one, which finds the stored row and only signals.)
-    await enqueue(MATCH_RUN_JOB, { key, query: q }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+    await enqueue(MATCH_RUN_JOB, { key, query: q, workspaceId }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
     const notified = await sub.wait(serving.waitMs);
+    const failure = await jobFailure(db, key);
     const now = await stored(db, key);
     if (now) return { ...now, cached: false };
     if (notified) throw new AppError("INTERNAL", "the match job finished without a result");
+    if (failure) throw failed(failure);
     return { status: "pending", key };
   } finally {
     sub.cancel();
@@ -80,7 +82,9 @@ export async function matchResult(db: Db, workspaceId: string, key: string, serv
       return (await stored(db, key))!;
     }
     await sub.wait(serving.waitMs);
+    const failure = await jobFailure(db, key);
     const row = await db.matchResult.findUnique({ where: { key }, select: { datasetId: true } });
+    if (!row && failure) throw failed(failure);
     if (!row) return { status: "pending", key };
     const ds = onlyDataset && row.datasetId !== onlyDataset ? null : await db.dataset.findFirst({ where: { id: row.datasetId, workspaceId }, select: { id: true } });
     if (!ds) throw new AppError("NOT_FOUND", "no such match result in this workspace");
@@ -90,24 +94,46 @@ export async function matchResult(db: Db, workspaceId: string, key: string, serv
   }
 }
 
+const failed = (reason: string) => new AppError("INTERNAL", `the match job failed: ${reason}; run the query again`);
+
+/**
+ * Why no result will come for `key` any more, or null while its job may still produce one. A
+ * waiter that missed the job's signal (it failed between two long-polls, or its worker was killed
+ * on its last attempt) learns it here instead of polling "pending" forever. Call before reading
+ * the result: a job that completes in between has stored its result by then.
+ */
+async function jobFailure(db: Db, key: string): Promise<string | null> {
+  const pool = pgPool(db);
+  const job = (
+    await pool.query<{ gaveUp: boolean; lastError: string | null }>(
+      `select attempts >= max_attempts and locked_at is null as "gaveUp", last_error as "lastError" from graphile_worker.jobs where key = $1`,
+      [`match:${key}`],
+    )
+  ).rows[0];
+  if (job) return job.gaveUp ? (job.lastError ?? "it failed on every attempt") : null;
+  // no job: it ended — with a result, with a hopeless query (signalled), or handing over to its shards
+  const sharded = await pool.query(`select 1 from "MatchShardRun" where "key" = $1`, [key]);
+  return sharded.rowCount === 0 ? "it ended without a result" : null;
+}
+
 /**
  * Worker side: compute and store (exactly one row per key); the caller then signals. A source
  * longer than the engine's shard budget is fanned out to shard jobs instead ("sharded": the
  * merging shard job stores and signals).
  */
-export async function computeAndStore(db: Db, engine: MatchEngine, key: string, query: CanonicalQuery): Promise<"stored" | "existed" | "sharded"> {
+export async function computeAndStore(db: Db, engine: MatchEngine, workspaceId: string, key: string, query: CanonicalQuery): Promise<"stored" | "existed" | "sharded"> {
   if (matchKey(query) !== key) throw new AppError("BAD_INPUT", "match job payload: key does not match the query");
   const exists = await db.matchResult.findUnique({ where: { key }, select: { key: true } });
   if (exists) return "existed";
-  const prepared = await engine.prepare(db, query);
+  const prepared = await engine.prepare(db, workspaceId, query);
   const shardSteps = engine.shardStepsFor(prepared.src.cells);
   if (prepared.src.steps > shardSteps) {
-    await startShardedMatch(db, key, query, prepared, shardSteps);
+    await startShardedMatch(db, workspaceId, key, query, prepared, shardSteps);
     return "sharded";
   }
   const run = await engine.runPrepared(db, prepared);
   const stored = await storeResult(db, key, query, run.result, run.computeMs);
-  await requestIndex(db, prepared, run);
+  await requestIndex(db, workspaceId, prepared, run);
   return stored ? "stored" : "existed";
 }
 
@@ -116,10 +142,10 @@ export async function computeAndStore(db: Db, engine: MatchEngine, key: string, 
  * that persists one, so later queries at this threshold read ~1/32 of the bytes. Job key per
  * (source, float32 threshold): askers meanwhile share the queued job.
  */
-async function requestIndex(db: Db, { src, plan }: PreparedMatch, run: MatchRun): Promise<void> {
+async function requestIndex(db: Db, workspaceId: string, { src, plan }: PreparedMatch, run: MatchRun): Promise<void> {
   if (!run.indexFromFloats) return;
   const threshold = Math.fround(plan.threshold);
-  await enqueue(MATCH_INDEX_JOB, { datasetId: src.datasetId, source: src.name, threshold }, { db, jobKey: `match-index:${src.id}:${threshold}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+  await enqueue(MATCH_INDEX_JOB, { datasetId: src.datasetId, source: src.name, threshold, workspaceId }, { db, jobKey: `match-index:${src.id}:${threshold}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
 }
 
 /** Stores a computed result under its key, exactly once (ON CONFLICT DO NOTHING: a retried or concurrent run never makes a second row). */

@@ -83,6 +83,7 @@ async function addShardJobs(c: pg.PoolClient, payloads: ShardJobPayload[]): Prom
  */
 export async function startShardedMatch(
   db: Db,
+  workspaceId: string,
   key: string,
   q: CanonicalQuery,
   { src }: PreparedMatch,
@@ -108,7 +109,7 @@ export async function startShardedMatch(
     if (r.rowCount === 0) return "running";
     await addShardJobs(
       c,
-      ranges.map((range, shard) => ({ key, runId, round, shard, start: range.start, end: range.end, minLevel: 0, query: q })),
+      ranges.map((range, shard) => ({ key, runId, round, shard, start: range.start, end: range.end, minLevel: 0, query: q, workspaceId })),
     );
     return "started";
   });
@@ -135,7 +136,7 @@ export async function runMatchShard(db: Db, engine: MatchEngine, p: ShardJobPayl
   const pool = pgPool(db);
   const live = await pool.query(`select 1 from "MatchShardRun" where "key" = $1 and "runId" = $2 and "round" = $3`, [p.key, p.runId, p.round]);
   if (live.rowCount === 0) return "stale";
-  const src = await findSource(db, null, p.query.datasetId, p.query.source);
+  const src = await findSource(db, p.workspaceId, p.query.datasetId, p.query.source);
   const plan = planMatch(p.query, src.steps, src.cells);
   if (p.end > src.steps || p.start >= p.end) throw new AppError("BAD_INPUT", `shard [${p.start}, ${p.end}) lies outside source ${src.name}'s ${src.steps} steps`);
 
@@ -204,7 +205,7 @@ async function completeRound(c: pg.PoolClient, p: ShardJobPayload, run: RunRow, 
     await c.query(`delete from "MatchShardPartial" where "key" = $1 and "round" = 'levels'`, [p.key]);
     await addShardJobs(
       c,
-      parts.map((part, shard) => ({ key: p.key, runId: p.runId, round: "collect", shard, start: part.start, end: part.end, minLevel, query: p.query })),
+      parts.map((part, shard) => ({ key: p.key, runId: p.runId, round: "collect", shard, start: part.start, end: part.end, minLevel, query: p.query, workspaceId: p.workspaceId })),
     );
     return "next-round";
   }

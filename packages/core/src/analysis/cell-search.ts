@@ -1,4 +1,5 @@
 import { AppError } from "../errors";
+import { callKernel, cellBlocks, kernelMatrixOf, type KernelCall, type KernelMatrix } from "./kernels";
 import type { PreparedSource } from "./prepare";
 import { midranks2, RankScratch } from "./ranks";
 
@@ -15,6 +16,21 @@ export type CellStats =
   | { kind: "discrete"; positives: number; negatives: number; auc: Float64Array; pointBiserial: Float64Array }
   | { kind: "scalar"; r: Float64Array; rho: Float64Array };
 
+/** Kernel matrices whose scratch a cell search is using (one search at a time per matrix). */
+const busy = new WeakSet<WebAssembly.Memory>();
+
+/** The kernel path's state: both matrices, with this search's row groups (and weights) in their scratch. */
+interface KernelPlan {
+  x: KernelMatrix;
+  r: KernelMatrix;
+  /** Groups in all, and how many of them hold four rows (the rest hold one). */
+  groups: number;
+  full: number;
+  done: number;
+  /** Groups per `ranksU32` chunk: Σ of that many groups' doubled ranks stays below 2³². */
+  chunk: number;
+}
+
 /**
  * Scores every cell of a prepared source against a target in one pass over the target's rows
  * (resumable: `run` takes a number of rows, so a worker can report progress in between):
@@ -23,7 +39,11 @@ export type CellStats =
  *   over the rows of whichever class is smaller: R₊ = n(n+1)/2 − R₋); and the point-biserial
  *   correlation r_pb = (Σ₊ V − n₊ V̄) / √(Sxx · n₊ n₋ / n) (Pearson's r with a 0/1 variable);
  * - scalar: Pearson r = Σ V·(y − ȳ) / √(Sxx · Syy) and Spearman ρ, Pearson's r of the mid-ranks.
- * Rows are added four at a time into per-cell accumulators (each row is contiguous).
+ * Rows are added four at a time into per-cell accumulators (each row is contiguous). When the
+ * source's values and ranks live in kernel memories (see ./kernels) the sums run as WebAssembly
+ * SIMD kernels, here ({@link run}) or on worker threads that split the cells ({@link calls}), with
+ * the same doubles as the JavaScript loop; otherwise (or while another search holds the memories'
+ * scratch) the JavaScript loop runs.
  */
 export class CellSearch {
   private readonly n: number;
@@ -43,10 +63,13 @@ export class CellSearch {
   private readonly dy: Float64Array = new Float64Array(0);
   private readonly syyR: number = 0;
   private readonly syy: number = 0;
+  private kernel: KernelPlan | null = null;
 
+  /** `kernels: false` runs the JavaScript loop even when the source is in kernel memories (benchmarks compare them). */
   constructor(
     private readonly p: PreparedSource,
     private readonly target: CellSearchTarget,
+    opts: { kernels?: boolean } = {},
   ) {
     const { steps: n, cells } = p.values;
     this.n = n;
@@ -99,14 +122,86 @@ export class CellSearch {
       this.syy = syy;
       this.total = n;
     }
+    this.kernel = opts.kernels === false ? null : this.plan();
+  }
+
+  /** Writes the row groups (and, for a scalar, the weights cy / dy) into both kernel matrices' scratch; null when the JavaScript loop runs. */
+  private plan(): KernelPlan | null {
+    const { values, ranks } = this.p;
+    const x = kernelMatrixOf(values.data, values.steps, values.cells);
+    const r = ranks ? kernelMatrixOf(ranks, values.steps, values.cells) : null;
+    if (!x || !r || busy.has(x.memory) || busy.has(r.memory)) return null;
+    busy.add(x.memory);
+    busy.add(r.memory);
+    const D = values.cells;
+    const stride = D * 4;
+    const L = this.total;
+    const full = Math.floor(L / 4);
+    const groups = full + (L - 4 * full);
+    // the same bytes at the same offsets in both memories (same layout)
+    const ox = new Uint32Array(x.memory.buffer, x.groups, groups * 4);
+    const rowAt = this.target.kind === "label" ? (i: number) => this.list[i]! : (i: number) => i;
+    for (let i = 0; i < 4 * full; i++) ox[i] = rowAt(i) * stride;
+    for (let g = full, i = 4 * full; g < groups; g++, i++) ox.set([rowAt(i) * stride, x.zeroRow, x.zeroRow, x.zeroRow], 4 * g);
+    new Uint32Array(r.memory.buffer, r.groups, groups * 4).set(ox);
+    if (this.target.kind === "scalar") {
+      for (const [m, w] of [[r, this.cy], [x, this.dy]] as const) {
+        const out = new Float64Array(m.memory.buffer, m.weights, groups * 4);
+        out.set(w.subarray(0, 4 * full));
+        for (let g = full, i = 4 * full; g < groups; g++, i++) out.set([w[i]!, 0, 0, 0], 4 * g);
+      }
+    }
+    for (const m of [x, r]) {
+      new Float64Array(m.memory.buffer, m.acc64, D).fill(0);
+      new Uint32Array(m.memory.buffer, m.acc32, D).fill(0);
+    }
+    // a group adds at most 4 doubled ranks ≤ 2n each
+    const chunk = Math.max(1, Math.floor(0xffffffff / (8 * this.n)));
+    return { x, r, groups, full, done: 0, chunk };
+  }
+
+  /** Whether the sums run as kernels ({@link calls} gives them); false: call {@link run}. */
+  get kernels(): boolean {
+    return this.kernel !== null;
   }
 
   get rowsDone(): number {
     return this.done;
   }
 
-  /** Visits the next `count` rows; returns how many are done (of {@link total}). */
+  /**
+   * The kernel calls that visit the next `count` rows (marked done), one list per block of cells:
+   * run each list in order, the lists in any order or at once on threads sharing the memories
+   * (they write disjoint accumulators). Null on the JavaScript path.
+   */
+  calls(count: number, parts: number): KernelCall[][] | null {
+    const k = this.kernel;
+    if (!k) return null;
+    const g0 = k.done;
+    const g1 = Math.min(k.groups, g0 + Math.ceil(Math.max(0, count) / 4));
+    k.done = g1;
+    this.done = g1 <= k.full ? 4 * g1 : 4 * k.full + (g1 - k.full);
+    const { x, r } = k;
+    return cellBlocks(this.p.values.cells, parts).map(([c0, c1]): KernelCall[] =>
+      this.target.kind === "label"
+        ? [
+            { memory: r.memory, fn: "ranksU32", args: [r.groups, g0, g1, c0, c1, r.acc32, r.acc64, k.chunk] },
+            { memory: x.memory, fn: "sumF32", args: [x.groups, g0, g1, c0, c1, x.acc64] },
+          ]
+        : [
+            { memory: r.memory, fn: "dotU32", args: [r.groups, g0, g1, c0, c1, r.acc64, r.weights] },
+            { memory: x.memory, fn: "dotF32", args: [x.groups, g0, g1, c0, c1, x.acc64, x.weights] },
+          ],
+    );
+  }
+
+  /** Visits the next `count` rows on this thread; returns how many are done (of {@link total}). */
   run(count: number): number {
+    const calls = this.calls(count, 1);
+    if (calls) {
+      for (const c of calls[0]!) callKernel(c);
+      return this.done;
+    }
     const end = Math.min(this.total, this.done + Math.max(0, count));
     const D = this.p.values.cells;
     const x = this.p.values.data;
@@ -166,10 +261,25 @@ export class CellSearch {
     return end;
   }
 
+  /** Gives the kernel matrices' scratch back (done by {@link finish}; call it when a search is abandoned). */
+  release(): void {
+    const k = this.kernel;
+    if (!k) return;
+    this.kernel = null;
+    busy.delete(k.x.memory);
+    busy.delete(k.r.memory);
+  }
+
   finish(): CellStats {
     if (this.done !== this.total) throw new RangeError(`cell search: ${this.done} of ${this.total} rows were visited`);
     const { n, p, acc1, acc2 } = this;
     const D = p.values.cells;
+    const k = this.kernel;
+    if (k) {
+      acc1.set(new Float64Array(k.r.memory.buffer, k.r.acc64, D));
+      acc2.set(new Float64Array(k.x.memory.buffer, k.x.acc64, D));
+      this.release();
+    }
     if (this.target.kind === "label") {
       const { nP, nN, complement } = this;
       const auc = new Float64Array(D);

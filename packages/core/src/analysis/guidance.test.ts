@@ -117,4 +117,30 @@ describe("cell distributions", () => {
     const h = gridHistograms(cols, new SlotHistograms(cols, g01), [0], [0, 0]);
     expect(cellDistributions(h, g01, 10).cells[0]!.overall).toEqual([2, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
   });
+
+  it("many scattered cells (swept four at a time): the floor and the slot counts equal one pass in cell order, NaN included", () => {
+    const r = mulberry32(8);
+    const T = 97;
+    const D = 60;
+    const data = Float32Array.from({ length: T * D }, () => (r() < 0.03 ? NaN : Math.round(r() * 20) / 20));
+    const m = { data, steps: T, cells: D };
+    for (const cells of [[3, 59, 17, 40, 8, 33, 21, 50, 1], [12, 44, 5, 30, 57], [9, 2, 41, 26]]) {
+      const want = Float32Array.from({ length: T }, (_, t) => {
+        let lo = data[t * D + cells[0]!]!;
+        for (const c of cells.slice(1)) if (data[t * D + c]! < lo) lo = data[t * D + c]!;
+        return lo;
+      });
+      expect(Array.from(selectionFloor(m, cells))).toEqual(Array.from(want));
+      const slots = new SlotHistograms(m, g01);
+      slots.ensure(cells);
+      for (const c of cells) {
+        const direct = new Array<number>(12).fill(0);
+        for (let t = 0; t < T; t++) {
+          const v = data[t * D + c]!;
+          if (!Number.isNaN(v)) direct[slots.slotOf(v)]!++;
+        }
+        expect(Array.from(slots.overall(c))).toEqual(direct);
+      }
+    }
+  });
 });

@@ -107,13 +107,27 @@ export function selectionFloor(m: StateMatrix, cells: ArrayLike<number>, out: Fl
   const { steps: T, cells: D, data } = m;
   const sel = Uint32Array.from(cells);
   const k = sel.length;
-  for (let t = 0, row = 0; t < T; t++, row += D) {
-    let lo = data[row + sel[0]!]!;
-    for (let i = 1; i < k; i++) {
-      const v = data[row + sel[i]!]!;
-      if (v < lo) lo = v;
+  // four cells a sweep over the rows, each read by its own load at a fixed stride (see
+  // extractColumns); a sweep continues the running minimum in cell order, so a NaN counts exactly
+  // as in one pass (only as the first cell's value); a short last group repeats its last cell
+  for (let i = 0; i < k; i += 4) {
+    const c0 = sel[i]!;
+    const c1 = sel[Math.min(i + 1, k - 1)]!;
+    const c2 = sel[Math.min(i + 2, k - 1)]!;
+    const c3 = sel[Math.min(i + 3, k - 1)]!;
+    const first = i === 0;
+    for (let t = 0, row = 0; t < T; t++, row += D) {
+      let lo = first ? data[row + c0]! : out[t]!;
+      const v0 = data[row + c0]!;
+      const v1 = data[row + c1]!;
+      const v2 = data[row + c2]!;
+      const v3 = data[row + c3]!;
+      if (!first && v0 < lo) lo = v0;
+      if (v1 < lo) lo = v1;
+      if (v2 < lo) lo = v2;
+      if (v3 < lo) lo = v3;
+      out[t] = lo;
     }
-    out[t] = lo;
   }
   return out;
 }
@@ -222,10 +236,26 @@ export class SlotHistograms {
     const S = this.g.count + 1;
     const { steps: T, cells: D, data } = this.values;
     const { grid, g0, step, counts } = this;
-    for (let t = 0, row = 0; t < T; t++, row += D) {
-      for (let i = 0; i < todo.length; i++) {
-        const v = data[row + todo[i]!]!;
-        if (v === v) counts[todo[i]! * S + firstAbove(grid, g0, step, v)]!++;
+    // four cells a sweep over the rows (see selectionFloor), then one at a time
+    let i = 0;
+    for (; i + 3 < todo.length; i += 4) {
+      const [c0, c1, c2, c3] = [todo[i]!, todo[i + 1]!, todo[i + 2]!, todo[i + 3]!];
+      for (let t = 0, row = 0; t < T; t++, row += D) {
+        const v0 = data[row + c0]!;
+        const v1 = data[row + c1]!;
+        const v2 = data[row + c2]!;
+        const v3 = data[row + c3]!;
+        if (v0 === v0) counts[c0 * S + firstAbove(grid, g0, step, v0)]!++;
+        if (v1 === v1) counts[c1 * S + firstAbove(grid, g0, step, v1)]!++;
+        if (v2 === v2) counts[c2 * S + firstAbove(grid, g0, step, v2)]!++;
+        if (v3 === v3) counts[c3 * S + firstAbove(grid, g0, step, v3)]!++;
+      }
+    }
+    for (; i < todo.length; i++) {
+      const c = todo[i]!;
+      for (let t = 0, p = c; t < T; t++, p += D) {
+        const v = data[p]!;
+        if (v === v) counts[c * S + firstAbove(grid, g0, step, v)]!++;
       }
     }
     for (const c of todo) this.ready[c] = 1;

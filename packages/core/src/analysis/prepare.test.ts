@@ -25,6 +25,17 @@ describe("rows", () => {
     expect(Array.from(restrictRows(m, Uint32Array.of(0, 2)).data)).toEqual([0, 10, 20, 2, 12, 22]);
     expect(() => restrictRows(m, Uint32Array.of(2, 1))).toThrow("ascending");
   });
+
+  it("scattered columns (four a pass, then the rest) and adjacent ones (one pass) hold the same values", () => {
+    const T = 11;
+    const D = 100;
+    const big = { data: Float32Array.from({ length: T * D }, (_, i) => i), steps: T, cells: D };
+    for (const cells of [[99, 0, 50, 7, 64, 3, 98], [40, 41, 42, 43, 44], [5, 36]]) {
+      const want = cells.flatMap((c) => Array.from({ length: T }, (_, t) => t * D + c));
+      expect(Array.from(extractColumns(big, cells))).toEqual(want);
+    }
+    expect(() => extractColumns(big, [3, 100])).toThrow("cell 100 is not one of the 100 cells");
+  });
 });
 
 describe("source preparation", () => {

@@ -1,5 +1,6 @@
 import { AppError } from "../errors";
 import type { StateMatrix } from "../matching/matrix";
+import { kernelArray, kernelLayout, kernelMatrixOf } from "./kernels";
 import { extractColumns } from "./rows";
 import { midranks2, RankScratch } from "./ranks";
 
@@ -18,15 +19,19 @@ export interface PreparedSource {
   mean: Float64Array;
   /** Per cell: Σ_t (V − mean)². */
   sxx: Float64Array;
+  /** Per cell: the smallest and largest V (the top cells' histograms span them). */
+  min: Float64Array;
+  max: Float64Array;
   /** Doubled mid-ranks (see {@link midranks2}), row-major like `values`; null when prepared without ranks. */
   ranks: Uint32Array | null;
   /** Per cell: Σ_t (r2 − (n + 1))², the doubled ranks' centred sum of squares (ties lower it). */
   srr: Float64Array | null;
 }
 
-/** Bytes a prepared source holds (the cache's accounting). */
+/** Bytes a prepared source holds (the cache's accounting): kernel memories, with their scratch, when it is prepared in them. */
 export function preparedBytes(steps: number, cells: number, ranks: boolean): number {
-  return steps * cells * (ranks ? 8 : 4) + cells * (ranks ? 24 : 16);
+  const matrix = steps > 0 && cells > 0 ? Math.ceil(kernelLayout(steps, cells).bytes / 65536) * 65536 : 0;
+  return matrix * (ranks ? 2 : 1) + cells * (ranks ? 40 : 32);
 }
 
 /** Cells ranked together: their columns are gathered in one pass over the rows. */
@@ -40,6 +45,8 @@ const BLOCK = 32;
 export class SourcePreparer {
   private readonly mean: Float64Array;
   private readonly sxx: Float64Array;
+  private readonly min: Float64Array;
+  private readonly max: Float64Array;
   private readonly ranks: Uint32Array | null;
   private readonly srr: Float64Array | null;
   private readonly scratch: RankScratch | null;
@@ -54,7 +61,11 @@ export class SourcePreparer {
     if (values.data.length !== steps * cells) throw new RangeError(`prepare: ${steps} × ${cells} values need ${steps * cells}, got ${values.data.length}`);
     this.mean = new Float64Array(cells);
     this.sxx = new Float64Array(cells);
-    this.ranks = opts.ranks ? new Uint32Array(steps * cells) : null;
+    this.min = new Float64Array(cells);
+    this.max = new Float64Array(cells);
+    // ranks beside values in a kernel memory go into one too (cell search's SIMD sums read both)
+    const kernels = kernelMatrixOf(values.data, steps, cells) !== null;
+    this.ranks = opts.ranks ? ((kernels ? kernelArray(Uint32Array, steps, cells) : null) ?? new Uint32Array(steps * cells)) : null;
     this.srr = opts.ranks ? new Float64Array(cells) : null;
     this.scratch = opts.ranks ? new RankScratch(steps) : null;
     const b = Math.min(BLOCK, cells);
@@ -79,7 +90,16 @@ export class SourcePreparer {
         const col = cols.subarray(j * n, (j + 1) * n);
         // two passes: the centred sum of squares keeps its precision for near-constant cells
         let s = 0;
-        for (let t = 0; t < n; t++) s += col[t]!;
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (let t = 0; t < n; t++) {
+          const v = col[t]!;
+          s += v;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        this.min[c0 + j] = lo;
+        this.max[c0 + j] = hi;
         const m = n > 0 ? s / n : 0;
         let q = 0;
         for (let t = 0; t < n; t++) {
@@ -111,7 +131,7 @@ export class SourcePreparer {
 
   finish(): PreparedSource {
     if (this.done !== this.values.cells) throw new RangeError(`prepare: ${this.done} of ${this.values.cells} cells were prepared`);
-    return { values: this.values, mean: this.mean, sxx: this.sxx, ranks: this.ranks, srr: this.srr };
+    return { values: this.values, mean: this.mean, sxx: this.sxx, min: this.min, max: this.max, ranks: this.ranks, srr: this.srr };
   }
 }
 

@@ -1,5 +1,6 @@
 import { AppError } from "../errors";
 import type { StateMatrix, Transform } from "../matching/matrix";
+import { kernelArray, kernelMatrixOf } from "./kernels";
 
 /**
  * The values the explorer shows (the source's transform applied), row-major like the stored
@@ -16,6 +17,8 @@ export interface RowsBuilderOptions {
   select?: ArrayLike<number>;
   /** V = fround(tanh(raw)) or V = raw, as matching.md defines it. */
   transform: Transform;
+  /** Keep the rows in a kernel memory when possible (see ./kernels: cell search's SIMD sums, shared with threads). */
+  kernels?: boolean;
 }
 
 /** Collects a source's rows (its stored chunks, streamed in step order), transformed, keeping the selected columns. */
@@ -32,7 +35,7 @@ export class RowsBuilder {
     this.sel = opts.select ? Uint32Array.from(opts.select) : null;
     for (const c of this.sel ?? []) if (c >= sourceCells) throw new AppError("BAD_INPUT", `rows: the source has ${sourceCells} cells, cell ${c} was selected`);
     this.width = this.sel ? this.sel.length : sourceCells;
-    this.out = new Float32Array(steps * this.width);
+    this.out = (opts.kernels ? kernelArray(Float32Array, steps, this.width) : null) ?? new Float32Array(steps * this.width);
   }
 
   /** Appends whole rows (a multiple of the source's cells). */
@@ -65,26 +68,62 @@ export class RowsBuilder {
 }
 
 /** The transformed values of a whole matrix (tests, small sources); a copy. */
-export function transformedRows(m: StateMatrix, transform: Transform, select?: ArrayLike<number>): StateMatrix {
-  const b = new RowsBuilder({ steps: m.steps, sourceCells: m.cells, transform, ...(select ? { select } : {}) });
+export function transformedRows(m: StateMatrix, transform: Transform, select?: ArrayLike<number>, opts: { kernels?: boolean } = {}): StateMatrix {
+  const b = new RowsBuilder({ steps: m.steps, sourceCells: m.cells, transform, ...(select ? { select } : {}), ...opts });
   if (m.steps > 0) b.push(m.data);
   return b.finish();
 }
 
-/** The given cells' values cell-major (`out[i · steps + t]`), in one pass over the rows. */
+/** Cells within this many of each other are read in one pass over the rows (they share a few cache lines per row). */
+const NEAR_CELLS = 32;
+
+/**
+ * The given cells' values cell-major (`out[i · steps + t]`). Nearby cells (a block of adjacent
+ * ones) in one pass over the rows; scattered ones (e.g. the top cells of a search) four columns a
+ * pass, each read by its own load at a fixed stride, which the processor prefetches (a single
+ * pass touching a cache line per cell per row waited on memory about three times as long).
+ */
 export function extractColumns(m: StateMatrix, cells: ArrayLike<number>, out: Float32Array = new Float32Array(cells.length * m.steps)): Float32Array {
   const { data, steps: T, cells: D } = m;
   const k = cells.length;
-  for (let i = 0; i < k; i++) if (!(cells[i]! >= 0 && cells[i]! < D)) throw new RangeError(`columns: cell ${cells[i]} is not one of the ${D} cells`);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < k; i++) {
+    const c = cells[i]!;
+    if (!(c >= 0 && c < D)) throw new RangeError(`columns: cell ${c} is not one of the ${D} cells`);
+    lo = Math.min(lo, c);
+    hi = Math.max(hi, c);
+  }
   if (out.length < k * T) throw new RangeError(`columns: out holds ${out.length} values, need ${k * T}`);
-  for (let t = 0, row = 0; t < T; t++, row += D) for (let i = 0; i < k; i++) out[i * T + t] = data[row + cells[i]!]!;
+  if (hi - lo < NEAR_CELLS) {
+    for (let t = 0, row = 0; t < T; t++, row += D) for (let i = 0; i < k; i++) out[i * T + t] = data[row + cells[i]!]!;
+    return out;
+  }
+  let i = 0;
+  for (; i + 3 < k; i += 4) {
+    const [c0, c1, c2, c3] = [cells[i]!, cells[i + 1]!, cells[i + 2]!, cells[i + 3]!];
+    const o0 = i * T;
+    const o1 = o0 + T;
+    const o2 = o1 + T;
+    const o3 = o2 + T;
+    for (let t = 0, row = 0; t < T; t++, row += D) {
+      out[o0 + t] = data[row + c0]!;
+      out[o1 + t] = data[row + c1]!;
+      out[o2 + t] = data[row + c2]!;
+      out[o3 + t] = data[row + c3]!;
+    }
+  }
+  for (; i < k; i++) {
+    const o = i * T;
+    for (let t = 0, p = cells[i]!; t < T; t++, p += D) out[o + t] = data[p]!;
+  }
   return out;
 }
 
-/** The rows at the given steps only (ascending, distinct), compacted: for tracks with missing steps. */
+/** The rows at the given steps only (ascending, distinct), compacted: for tracks with missing steps. In a kernel memory when `m` is. */
 export function restrictRows(m: StateMatrix, keep: Uint32Array): StateMatrix {
   const { steps, cells: D, data } = m;
-  const out = new Float32Array(keep.length * D);
+  const out = (kernelMatrixOf(data, steps, D) ? kernelArray(Float32Array, keep.length, D) : null) ?? new Float32Array(keep.length * D);
   for (let i = 0; i < keep.length; i++) {
     const t = keep[i]!;
     if (t >= steps || (i > 0 && t <= keep[i - 1]!)) throw new RangeError(`restrict: steps must be ascending, distinct and < ${steps}`);

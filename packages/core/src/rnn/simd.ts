@@ -1,7 +1,7 @@
 /**
  * A WebAssembly SIMD kernel for the recurrent runtime, assembled here from
- * bytes (no toolchain, no dependency; ~300 bytes, so synchronous compilation
- * is allowed even on a browser's main thread).
+ * bytes (see ../wasm-asm; ~300 bytes, so synchronous compilation is allowed
+ * even on a browser's main thread).
  *
  *   mv(w, x, y, groups, kbytes):  y[r] += Σ_k w[r·K + k] · x[k]   for r < 4·groups
  *
@@ -11,73 +11,7 @@
  * accumulator: rounding stays at float32-product level instead of growing with
  * the row length, which keeps us well inside the 1e-5 tolerance.
  */
-
-const SIMD = 0xfd;
-const OP = {
-  block: 0x02,
-  loop: 0x03,
-  end: 0x0b,
-  br_if: 0x0d,
-  local_get: 0x20,
-  local_set: 0x21,
-  local_tee: 0x22,
-  f64_load: 0x2b,
-  f64_store: 0x39,
-  i32_const: 0x41,
-  i32_eqz: 0x45,
-  i32_ne: 0x47,
-  i32_lt_u: 0x49,
-  i32_add: 0x6a,
-  i32_sub: 0x6b,
-  f64_add: 0xa0,
-} as const;
-// SIMD sub-opcodes (LEB128-encoded after 0xfd)
-const V = {
-  load: 0x00,
-  const: 0x0c,
-  shuffle: 0x0d,
-  f64x2_extract_lane: 0x21,
-  f64x2_promote_low_f32x4: 0x5f,
-  f32x4_add: 0xe4,
-  f32x4_mul: 0xe6,
-  f64x2_add: 0xf0,
-} as const;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function str(s: string): number[] {
-  return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
+import { HEADER, I32, OP, section, sleb, SIMD, str, uleb, V, V128, vec } from "../wasm-asm";
 
 function buildModule(): Uint8Array<ArrayBuffer> {
   // params: w 0, x 1, y 2, groups 3, kbytes 4; locals: i32 r1 5, r2 6, r3 7, k 8, addr 9; v128 a0-a3 10-13, x0-x3 14-17, p 18
@@ -137,12 +71,10 @@ function buildModule(): Uint8Array<ArrayBuffer> {
   c.push(OP.end); // block
   c.push(OP.end); // function
 
-  const I32 = 0x7f;
-  const V128 = 0x7b;
   const locals = vec([[5, I32], [9, V128]]);
   const body = [...locals, ...c];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...HEADER,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0x00]])), // type 0: (i32×5) -> ()
     ...section(2, vec([[...str("env"), ...str("memory"), 0x02, 0x00, 0x01]])), // import env.memory, min 1 page
     ...section(3, vec([[0]])),

@@ -1,16 +1,24 @@
 /**
  * `npm run bench:analysis` — issue 16's numbers, in process, side by side with NumPy on the same data.
  *
- *   tsx packages/core/bench/analysis-bench.ts [--steps 1000000] [--cells 650] [--runs 5] [--no-numpy] [--clean]
+ *   node --expose-gc --import tsx tests/bench/analysis-bench.ts [--steps 1000000] [--cells 650] [--runs 5]
+ *     [--threads N] [--search-only] [--no-numpy] [--clean]
  *
  * 1. The source is bench:match's generated 1,000,000 × 650 float32 source (per-cell AR(1) squashed to
  *    (−1, 1), cached in the temp dir), read as a `tanh` source (the default transform). Tracks are made
  *    from some of its cells plus noise: a discrete track with labels 0/1/2 (from cells 17 and 123), an
  *    integer-valued scalar `depth` (cell 42: heavy ties) and a scalar `level` (cell 99) with 2 % of
  *    its steps missing (NaN).
- * 2. The one-time per-source preparation: read + tanh (row-major, as stored), then per-cell mid-ranks.
- * 3. Cell search against one label (each of the three), against `depth`, and against `level` (which
- *    first prepares the source restricted to its defined steps: reported on its own line).
+ * 2. The one-time per-source preparation, as the worker does it: read + tanh (row-major, as stored)
+ *    into a kernel memory, then per-cell mid-ranks into another.
+ * 3. Cell search against one label (each of the three, plus a random label on half of the steps: the
+ *    most rows a label's rank sums ever visit), against `depth`, and against `level` (which first
+ *    prepares the source restricted to its defined steps: reported on its own line). Per label, the
+ *    runs alternate: the JavaScript loop (main before the kernels), the SIMD kernels on this thread,
+ *    and the worker's path (kernels on the analysis engine's threads, `--threads`, default 1 as in
+ *    the worker), also with ranking and the top cells' histograms (the job's whole
+ *    computation once the source is in memory). Kernel results must equal the JavaScript loop's bit
+ *    for bit, or the bench fails.
  * 4. Threshold guidance for selections of 5, 10 and 20 cells (picked by the Select view's rule on a
  *    brushed range): the per-selection computation and the per-update lookup while a threshold is dragged.
   *    (`--search-only` stops here, after steps 2 and 3 without `level`.)
@@ -50,14 +58,22 @@ import {
   type CellStats,
   type PreparedSource,
   type StateMatrix,
-} from "../src/index";
-import { mulberry32 } from "../src/random";
-import { f1, flag, opt, pct, row, sampleRss, time } from "./bench-kit";
-import { cachedSourceFile, forEachRowBlock, SourceGenerator } from "./source-generator";
+  mulberry32,
+  type CellSearchTarget,
+} from "@statescope/core";
+import { searchPrepared, targetOf } from "@/server/services/analysis/cells";
+import { AnalysisEngine } from "@/server/services/analysis/engine";
+import { scoreCells } from "@/server/services/analysis/score";
+import type { AnalysisTrack } from "@/server/services/analysis/tracks";
+import { f1, flag, opt, pct, row, sampleRss, time } from "../../packages/core/bench/bench-kit";
+import { cachedSourceFile, forEachRowBlock, SourceGenerator } from "../../packages/core/bench/source-generator";
+import { runBench } from "./run";
 
 const T = opt("--steps", 1_000_000);
 const D = opt("--cells", 650);
 const RUNS = opt("--runs", 5);
+/** Kernel threads of the analysis engine (the worker's default 1; 0: the kernels run on this thread). */
+const THREADS = opt("--threads", 1);
 /** Only the preparation and the cell search against each label and `depth` (a quick re-run of the headline numbers). */
 const SEARCH_ONLY = flag("--search-only");
 const TOLERANCE = 1e-6;
@@ -118,7 +134,7 @@ function cachedLayerB(fileA: string): string {
 }
 
 function readRows(file: string): StateMatrix {
-  const b = new RowsBuilder({ steps: T, sourceCells: D, transform: "tanh" });
+  const b = new RowsBuilder({ steps: T, sourceCells: D, transform: "tanh", kernels: true });
   forEachRowBlock(file, D, ROWS, (_from, block) => b.push(block));
   return b.finish();
 }
@@ -192,14 +208,31 @@ function agree(what: string, ours: Float64Array, theirs: (number | null)[]): str
   return `max |Δ| ${worst.toExponential(1)}`;
 }
 
-function search(p: PreparedSource, target: ConstructorParameters<typeof CellSearch>[1]): CellStats {
-  const s = new CellSearch(p, target);
+/** The JavaScript loop on this thread (cell search before the kernels). */
+function searchJs(p: PreparedSource, target: CellSearchTarget): CellStats {
+  const s = new CellSearch(p, target, { kernels: false });
   s.run(s.total);
   return s.finish();
 }
 
-function main(): void {
-  console.log(`Statescope analysis benchmark — node ${process.version}, ${T.toLocaleString("en")} × ${D}, tanh source; load average ${load()}`);
+async function timeAsync<V>(f: () => Promise<V>): Promise<[V, number]> {
+  const t = performance.now();
+  const v = await f();
+  return [v, performance.now() - t];
+}
+
+/** Kernel results must be the JavaScript loop's doubles (NaN where it has NaN). */
+function sameAsJs(what: string, got: CellStats, want: CellStats): void {
+  const a = got.kind === "discrete" ? [got.auc, got.pointBiserial] : got.kind === "scalar" ? [got.r, got.rho] : [];
+  const b = want.kind === "discrete" ? [want.auc, want.pointBiserial] : [want.r, want.rho];
+  const differ = a.some((xs, i) => xs.some((x, c) => x !== b[i]![c]! && !(Number.isNaN(x) && Number.isNaN(b[i]![c]!))));
+  if (got.kind !== want.kind || differ) failures.push(`${what}: the kernels' result differs from the JavaScript loop's`);
+}
+
+const noProgress = async () => undefined;
+
+async function main(): Promise<void> {
+  console.log(`Statescope analysis benchmark — node ${process.version}, ${T.toLocaleString("en")} × ${D}, tanh source, ${THREADS} kernel thread(s); load average ${load()}`);
   const a = cachedSourceFile(T, D, 7);
   const fileB = cachedLayerB(a.file);
   const tracks = makeTracks(a.file);
@@ -208,6 +241,8 @@ function main(): void {
   const probe = [0.1, 0.3, 0.5, 0.7];
   const dir = mkdtempSync(join(tmpdir(), "statescope-analysis-bench-"));
   const labels = [0, 1, 2];
+  // the worker's analysis engine: its kernel threads (the cache is not used: the bench prepares itself)
+  const engine = new AnalysisEngine(0, { threads: THREADS });
   let np: NumpyCells | null = null;
   try {
     if (!flag("--no-numpy")) {
@@ -229,7 +264,8 @@ function main(): void {
     // the track with missing steps first: its restricted copy is freed before the full ranks are
     // built, so the two preparations are never in memory together (peak ≈ 3 × the source)
     let restrictMs = 0;
-    const levelLine = SEARCH_ONLY ? null : (() => {
+    let levelLine: (string | number)[] | null = null;
+    if (!SEARCH_ONLY) {
       const keep: number[] = [];
       for (let t = 0; t < T; t++) if (!Number.isNaN(tracks.level[t]!)) keep.push(t);
       const k = Uint32Array.from(keep);
@@ -237,11 +273,14 @@ function main(): void {
       restrictMs = ms1;
       sampleRss();
       const y = Float32Array.from(k, (t) => tracks.level[t]!);
-      const [s, ms] = time(() => search(sub, { kind: "scalar", y }) as Extract<CellStats, { kind: "scalar" }>);
+      await engine.score(sub, { kind: "scalar", y }); // starts the threads, warms up
+      const [s, ms] = (await timeAsync(() => engine.score(sub, { kind: "scalar", y }))) as [Extract<CellStats, { kind: "scalar" }>, number];
       const n = np?.level;
       const check = n ? `r ${agree("level r", s.r, n.r)}, ρ ${agree("level rho", s.rho, n.rho)}` : "skipped";
-      return [`scalar \`level\`, ${T - k.length} steps missing: search on the restricted source`, 1, f1(ms), "", n ? f1(n.ms[0]!) : "–", n ? `${(n.ms[0]! / ms).toFixed(1)}×` : "–", check];
-    })();
+      levelLine = [`scalar \`level\`, ${T - k.length} steps missing: search on the restricted source`, 1, "", "", f1(ms), "", "", "", n ? f1(n.ms[0]!) : "–", n ? `${(n.ms[0]! / ms).toFixed(1)}×` : "–", check];
+      // the threads let go of the restricted copy's memories
+      await engine.pool?.close();
+    }
     gc();
     const [prep, ranksMs] = time(() => {
       const p = new SourcePreparer(values, { ranks: true });
@@ -249,42 +288,80 @@ function main(): void {
       return p.finish();
     });
     sampleRss();
+    // the end of the worker's preparation: threads started, kernels warmed up
+    const [, warmMs] = await timeAsync(() => engine.warm(prep));
 
     // ---- cell search ----
+    console.log(`cell search… load average ${load()}`);
     const lines: (string | number)[][] = [];
-    const pos = new Uint8Array(T);
-    for (const L of labels) {
-      for (let t = 0; t < T; t++) pos[t] = tracks.label[t] === L ? 1 : 0;
-      let stats: CellStats | undefined;
-      const ms: number[] = [];
-      search(prep, { kind: "label", positive: pos }); // warm-up (JIT), not counted
+    let firstMs = 0;
+    /** Alternating runs of the three ways (and the whole in-memory job) against one target. */
+    const measure = async (name: string, target: CellSearchTarget, job: { track: AnalysisTrack; label: string } | null) => {
+      const want = searchJs(prep, target); // also warms the JavaScript loop up
+      const [, coldMs] = await timeAsync(() => engine.score(prep, target));
+      if (!firstMs) firstMs = coldMs;
+      await scoreCells(prep, target, null);
+      const js: number[] = [];
+      const one: number[] = [];
+      const many: number[] = [];
+      const whole: number[] = [];
+      const jsCpu: number[] = [];
+      const manyCpu: number[] = [];
+      const cpu = (since: NodeJS.CpuUsage) => {
+        const u = process.cpuUsage(since);
+        return (u.user + u.system) / 1000;
+      };
+      let stats = want;
       for (let i = 0; i < RUNS; i++) {
-        const [s, t] = time(() => search(prep, { kind: "label", positive: pos }));
-        stats = s;
-        ms.push(t);
+        let c = process.cpuUsage();
+        js.push(time(() => searchJs(prep, target))[1]);
+        jsCpu.push(cpu(c));
+        const [s1, ms1] = await timeAsync(() => scoreCells(prep, target, null));
+        sameAsJs(`${name} (kernels, this thread)`, s1, want);
+        one.push(ms1);
+        c = process.cpuUsage();
+        const [s2, ms2] = await timeAsync(() => engine.score(prep, target));
+        manyCpu.push(cpu(c));
+        sameAsJs(`${name} (kernels, ${THREADS} threads)`, s2, want);
+        many.push(ms2);
+        stats = s2;
+        if (job) whole.push((await timeAsync(() => searchPrepared(engine, prep, job.track, targetOf(job.track, job.label, T), job.label, noProgress)))[1]);
       }
-      const s = stats as Extract<CellStats, { kind: "discrete" }>;
-      const n = np?.labels[String(L)];
-      const check = n ? `AUC ${agree(`label ${L} AUC`, s.auc, n.auc)}, r_pb ${agree(`label ${L} point-biserial`, s.pointBiserial, n.pointBiserial)}` : "skipped";
+      return { stats, js, one, many, whole, cpu: `${f1(pct(jsCpu, 0.5))} → ${f1(pct(manyCpu, 0.5))}` };
+    };
+    const labelTrack: AnalysisTrack = { name: "label", kind: "discrete", values: tracks.label, labels: labels.map((id) => ({ id, label: String(id) })), version: null };
+    const half = mulberry32(50);
+    const halfTrack: AnalysisTrack = { name: "half", kind: "discrete", values: Int32Array.from({ length: T }, () => (half() < 0.5 ? 1 : 0)), labels: [{ id: 0, label: "rest" }, { id: 1, label: "half" }], version: null };
+    const jobs = [...labels.map((L) => ({ track: labelTrack, label: String(L) })), { track: halfTrack, label: "half" }];
+    for (const job of jobs) {
+      const target = targetOf(job.track, job.label, T).target;
+      const m = await measure(`label ${job.label}`, target, job);
+      const s = m.stats as Extract<CellStats, { kind: "discrete" }>;
+      const n = job.track === labelTrack ? np?.labels[job.label] : undefined;
+      const check = n
+        ? `AUC ${agree(`label ${job.label} AUC`, s.auc, n.auc)}, r_pb ${agree(`label ${job.label} point-biserial`, s.pointBiserial, n.pointBiserial)}`
+        : job.track === labelTrack ? "skipped" : "(no NumPy run: a random label)";
       const top = rankCells(s, 3).map((c) => `${c} (${s.auc[c]!.toFixed(3)})`).join(", ");
-      lines.push([`label ${L} (${((s.positives / T) * 100).toFixed(0)} % of steps): AUC + r_pb, all cells`, ms.length, f1(pct(ms, 0.5)), f1(pct(ms, 0.95)), n ? f1(pct(n.ms, 0.5)) : "–", n ? `${(pct(n.ms, 0.5) / pct(ms, 0.5)).toFixed(1)}×` : "–", `${check}; top ${top}`]);
+      const what = job.track === labelTrack ? `label ${job.label}` : "random label";
+      lines.push([`${what} (${((s.positives / T) * 100).toFixed(0)} % of steps): AUC + r_pb, all cells`, RUNS, f1(pct(m.js, 0.5)), f1(pct(m.one, 0.5)), f1(pct(m.many, 0.5)), f1(pct(m.many, 0.95)), m.cpu, f1(pct(m.whole, 0.5)), n ? f1(pct(n.ms, 0.5)) : "–", n ? `${(pct(n.ms, 0.5) / pct(m.many, 0.5)).toFixed(1)}×` : "–", `${check}; top ${top}`]);
     }
     {
-      const ms: number[] = [];
-      let stats: CellStats | undefined;
-      search(prep, { kind: "scalar", y: tracks.depth });
-      for (let i = 0; i < RUNS; i++) {
-        const [s, t] = time(() => search(prep, { kind: "scalar", y: tracks.depth }));
-        stats = s;
-        ms.push(t);
-      }
-      const s = stats as Extract<CellStats, { kind: "scalar" }>;
+      const m = await measure("depth", { kind: "scalar", y: tracks.depth }, null);
+      const s = m.stats as Extract<CellStats, { kind: "scalar" }>;
       const n = np?.depth;
       const check = n ? `r ${agree("depth r", s.r, n.r)}, ρ ${agree("depth rho", s.rho, n.rho)}` : "skipped";
       const top = rankCells(s, 3).map((c) => `${c} (${s.r[c]!.toFixed(3)})`).join(", ");
-      lines.push(["scalar `depth` (integer, ties): Pearson + Spearman, all cells", ms.length, f1(pct(ms, 0.5)), f1(pct(ms, 0.95)), n ? f1(pct(n.ms, 0.5)) : "–", n ? `${(pct(n.ms, 0.5) / pct(ms, 0.5)).toFixed(1)}×` : "–", `${check}; top ${top}`]);
+      lines.push(["scalar `depth` (integer, ties): Pearson + Spearman, all cells", RUNS, f1(pct(m.js, 0.5)), f1(pct(m.one, 0.5)), f1(pct(m.many, 0.5)), f1(pct(m.many, 0.95)), m.cpu, "", n ? f1(pct(n.ms, 0.5)) : "–", n ? `${(pct(n.ms, 0.5) / pct(m.many, 0.5)).toFixed(1)}×` : "–", `${check}; top ${top}`]);
     }
     if (levelLine) lines.push(levelLine);
+    // the threads let go of the source's memories (the ranks are dropped below)
+    await engine.pool?.close();
+    const searchTable = () => {
+      console.log(row(["cell search (after preparation)", "runs", "JavaScript loop p50 ms (before)", "kernels, this thread p50 ms", `kernels, ${THREADS} threads p50 ms (the worker)`, `${THREADS} threads p95 ms`, "CPU ms p50, JavaScript loop → the worker (all threads)", "whole job in memory p50 ms (+ ranking, histograms)", "NumPy p50 ms", "NumPy / ours", "agreement with NumPy; top 3"]));
+      console.log(row(["---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---"]));
+      for (const l of lines) console.log(row(l));
+      console.log(`end of preparation: ${THREADS} kernel threads started and warmed up in ${f1(warmMs)} ms; the first search after it: ${f1(firstMs)} ms`);
+    };
     if (SEARCH_ONLY) {
       console.log(`\nload average while reporting: ${load()}\n`);
       console.log(row(["one-time preparation", "ours s"]));
@@ -292,9 +369,7 @@ function main(): void {
       console.log(row(["read + tanh (V row-major)", f1(valuesMs / 1000)]));
       console.log(row(["per-cell mid-ranks + moments", f1(ranksMs / 1000)]));
       console.log("");
-      console.log(row(["cell search (after preparation)", "runs", "p50 ms", "p95 ms", "NumPy p50 ms", "NumPy / ours", "agreement with NumPy; top 3"]));
-      console.log(row(["---", "---", "---", "---", "---", "---", "---"]));
-      for (const l of lines) console.log(row(l));
+      searchTable();
       console.log(`\npeak RSS: node ${sampleRss().toFixed(0)} MB`);
       return;
     }
@@ -393,9 +468,7 @@ function main(): void {
     console.log(row([`per-track: restricted to the ${tracks.level.filter((v) => !Number.isNaN(v)).length.toLocaleString("en")} defined steps of \`level\``, f1(restrictMs / 1000), np ? f1(np.level.prepareMs / 1000) : "–"]));
     console.log(`prepared source: ${((T * D * 8) / 2 ** 30).toFixed(2)} GiB (V float32 + doubled ranks uint32, row-major)`);
     console.log("");
-    console.log(row(["cell search (after preparation)", "runs", "p50 ms", "p95 ms", "NumPy p50 ms", "NumPy / ours", "agreement with NumPy; top 3"]));
-    console.log(row(["---", "---", "---", "---", "---", "---", "---"]));
-    for (const l of lines) console.log(row(l));
+    searchTable();
     console.log("");
     console.log(row(["threshold guidance (1M steps)", "runs", "per selection p50 ms", "per threshold update", "NumPy (direct, one threshold) ms", "agreement"]));
     console.log(row(["---", "---", "---", "---", "---", "---"]));
@@ -416,16 +489,14 @@ function main(): void {
     console.log("");
     console.log(`peak RSS: node ${sampleRss().toFixed(0)} MB${np ? `, NumPy ${np.peakRssMB.toFixed(0)} MB (cells) / ${npPairs?.peakRssMB.toFixed(0)} MB (pairs)` : ""}`);
   } finally {
+    await engine.pool?.close();
     rmSync(dir, { recursive: true, force: true });
     if (flag("--clean")) {
       rmSync(a.file, { force: true });
       rmSync(fileB, { force: true });
     }
   }
-  if (failures.length) {
-    console.error(`FAILED: results differ from the reference:\n${failures.join("\n")}`);
-    process.exitCode = 1;
-  }
+  if (failures.length) throw new Error(`FAILED: results differ from the reference:\n${failures.join("\n")}`);
 }
 
-main();
+runBench(main);
