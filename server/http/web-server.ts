@@ -13,12 +13,15 @@ import http from "node:http";
 import path from "node:path";
 import next from "next";
 import { env } from "@/server/env";
+import { lingerOnClose } from "./linger";
 import { applyForwarded } from "./request-origin";
 
 async function main(): Promise<void> {
   const dev = process.argv.includes("--dev");
   const e = env();
   const server = http.createServer();
+  // an answer given before the body was read (413 …) reaches the client: see linger.ts
+  server.on("connection", (socket) => lingerOnClose(socket));
   const app = next({ dev, dir: path.resolve(import.meta.dirname, "..", ".."), hostname: e.HOSTNAME, port: e.PORT, httpServer: server });
   await app.prepare();
   const handle = app.getRequestHandler();
