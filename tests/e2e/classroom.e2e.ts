@@ -37,8 +37,10 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   await teacher.setViewportSize({ width: 1440, height: 1000 });
   await signInDemo(teacher);
   await teacher.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent(SOURCE)}`);
-  await expect(teacher.getByTestId("class-start")).toBeEnabled({ timeout: 30_000 });
-  await teacher.getByTestId("class-start").click();
+  // while the page streams in, React keeps a second, hidden copy of it (a `<div hidden>` segment)
+  const start = teacher.locator("[data-testid=class-start]:visible");
+  await expect(start).toBeEnabled({ timeout: 30_000 });
+  await start.click();
   await expect(teacher.getByTestId("presenter-screen")).toBeVisible();
   const code = (await teacher.getByTestId("class-code-value").textContent())!.trim();
   expect(code).toMatch(/^[ACDEFGHJKMNPQRTUVWXY34679]{7}$/);
@@ -86,6 +88,8 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
     await expect(s.getByTestId("class-following")).toContainText("Following Demo researcher");
     await expect(s.getByTestId("window-label")).toContainText("steps 247–");
   }
+  // the presenter stays here: a view held for STEP_SETTLE_MS (800 ms) is a step of the archive's timeline
+  await teacher.waitForTimeout(1_200);
   await teacher.screenshot({ path: "test-results/classroom-presenter-1440.png" });
   await g1.screenshot({ path: "test-results/classroom-student-1440.png" });
   await g2.screenshot({ path: "test-results/classroom-student-phone.png", fullPage: true });
