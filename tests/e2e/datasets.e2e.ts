@@ -79,4 +79,11 @@ test("a started import shows up even when the list refresh right after the uploa
   await page.getByTestId("upload-input").setInputFiles({ name: `${name}.zip`, mimeType: "application/zip", buffer: makeZip([{ name: "../outside.txt", data: "x" }]) });
   await expect(page.getByTestId(`dataset-${name}`).locator(".error")).toContainText("outside.txt", { timeout: 30_000 });
   expect(dropped).toBe(2);
+  // dismissed, it is gone, and the list stops polling for it
+  await page.getByTestId(`dataset-${name}`).getByRole("button", { name: "Dismiss" }).click();
+  await expect(page.getByTestId(`dataset-${name}`)).toHaveCount(0);
+  let polls = 0;
+  page.on("request", (r) => void (/dataset\.list/.test(r.url()) && (polls += 1)));
+  await page.waitForTimeout(2_500);
+  expect(polls).toBe(0);
 });

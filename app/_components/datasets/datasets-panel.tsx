@@ -1,6 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import Link from "next/link";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 import { AddDemoDataset } from "./add-demo";
@@ -28,6 +28,11 @@ export function DatasetsPanel({ slug }: { slug: string }) {
       return missing || data.some((d) => d.status === "IMPORTING") ? 700 : false;
     },
   });
+  // once listed, a started dataset is followed like any other (and may be dismissed without the list polling on for it)
+  useEffect(() => {
+    const data = list.data;
+    if (data && started.some((id) => data.some((d) => d.id === id))) setStarted((ids) => ids.filter((id) => !data.some((d) => d.id === id)));
+  }, [list.data, started]);
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.dataset.list.queryKey() });
   const onStarted = useCallback(
     (datasetId: string) => {
