@@ -8,8 +8,8 @@
  * browser shows "the connection was reset" instead of "the file is larger than the limit", and a
  * script's fetch fails with EPIPE / ECONNRESET. So, as HTTP servers do (RFC 9112 §9.6, "lingering
  * close"): after the answer, send FIN, stop reading (the rest of the body waits in the client's
- * buffers, so it cannot stream on), and close the socket only after `LINGER_MS`, or as soon as the
- * client closes its side.
+ * buffers, so it cannot stream on), and close the socket after `LINGER_MS`. (Not reading, the
+ * socket does not see the client's own close; the timer ends it either way.)
  */
 import type { Socket } from "node:net";
 
@@ -28,6 +28,5 @@ export function lingerOnClose(socket: Socket, ms = LINGER_MS): void {
     const timer = setTimeout(() => this.destroy(), ms);
     timer.unref();
     this.once("close", () => clearTimeout(timer));
-    this.once("end", () => this.destroy());
   };
 }
