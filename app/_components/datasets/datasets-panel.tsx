@@ -1,6 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import Link from "next/link";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 import { AddDemoDataset } from "./add-demo";
@@ -34,13 +34,10 @@ export function DatasetsPanel({ slug }: { slug: string }) {
     if (data && started.some((id) => data.some((d) => d.id === id))) setStarted((ids) => ids.filter((id) => !data.some((d) => d.id === id)));
   }, [list.data, started]);
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.dataset.list.queryKey() });
-  const onStarted = useCallback(
-    (datasetId: string) => {
-      setStarted((ids) => (ids.includes(datasetId) ? ids : [...ids, datasetId]));
-      void qc.invalidateQueries({ queryKey: trpc.dataset.list.queryKey() });
-    },
-    [qc, trpc],
-  );
+  const onStarted = (datasetId: string) => {
+    setStarted((ids) => (ids.includes(datasetId) ? ids : [...ids, datasetId]));
+    void refresh();
+  };
   const cancel = useMutation(trpc.dataset.cancelImport.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(trpc.dataset.delete.mutationOptions({ onSuccess: refresh }));
   const canEdit = ws.data?.role === "OWNER" || ws.data?.role === "EDITOR";
