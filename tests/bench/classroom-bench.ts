@@ -1,7 +1,7 @@
 /**
  * `npm run bench:classroom`: issue 18's scale figures for one class session.
  *
- *   tsx tests/bench/classroom-bench.ts [--seconds 60] [--students 300,1000] [--hz 10] [--two-process 1000] [--profile DIR] [--code DIR]
+ *   tsx tests/bench/classroom-bench.ts [--seconds 60] [--students 300,1000] [--hz 10] [--two-process 1000] [--profile DIR] [--web-code DIR]
  *
  * (`--students 1000 --two-process 0` runs one scenario; `--two-process 1000 --students ""` only the two-process one.)
  *
@@ -55,8 +55,8 @@ const TWO_PROCESS = Number(opt("--two-process", "1000"));
 /** Write a V8 CPU profile of each server process into this folder (open them in Chrome's DevTools). */
 const PROFILE = opt("--profile", "");
 const ROOT = resolve(import.meta.dirname, "..", "..");
-/** Run the web and sync processes from another checkout (e.g. main's, side by side); the students, presenter and report stay this one's. */
-const CODE = resolve(opt("--code", ROOT));
+/** Run the web process (join, ticket, answers) from another checkout, e.g. main's, side by side; sync, students and report stay this one's. */
+const WEB_CODE = resolve(opt("--web-code", ROOT));
 const SECRET = randomBytes(24).toString("base64url");
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,8 +66,8 @@ interface Proc {
   port: number;
 }
 
-async function spawnProc(script: string, env: Record<string, string>, ready: RegExp, name: string): Promise<Proc> {
-  const child = spawn(process.execPath, [...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${resolve(PROFILE, name.replace(/\W+/g, "-"))}`] : []), "--import", "tsx", resolve(CODE, script)], { cwd: CODE, env: { ...process.env, ...env, NODE_ENV: "production" }, stdio: ["ignore", "pipe", "pipe"] });
+async function spawnProc(script: string, env: Record<string, string>, ready: RegExp, name: string, code = ROOT): Promise<Proc> {
+  const child = spawn(process.execPath, [...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${resolve(PROFILE, name.replace(/\W+/g, "-"))}`] : []), "--import", "tsx", resolve(code, script)], { cwd: code, env: { ...process.env, ...env, NODE_ENV: "production" }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const port = await new Promise<number>((ok, fail) => {
@@ -302,7 +302,7 @@ async function main() {
     await db.syncUpdate.deleteMany({ where: { room: { startsWith: "class:" } } });
     await db.rateLimitBucket.deleteMany({ where: { key: { startsWith: "class:" } } });
     const env = { DATABASE_URL: handle.url, AUTH_SECRET: SECRET, SYNC_HOST: "127.0.0.1" };
-    const web = await spawnProc("tests/bench/classroom-web.ts", { ...env, SYNC_PORT: "1" }, /listening on http:\/\/127\.0\.0\.1:(\d+)/, "web");
+    const web = await spawnProc("tests/bench/classroom-web.ts", { ...env, SYNC_PORT: "1" }, /listening on http:\/\/127\.0\.0\.1:(\d+)/, "web", WEB_CODE);
     procs.push(web);
     const a = await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, "sync A");
     procs.push(a);
@@ -316,7 +316,7 @@ async function main() {
       results.push(await scenario(db, ctx, web, [a, b], TWO_PROCESS));
     }
     await db.$disconnect();
-    console.log(`Statescope classroom benchmark${CODE === ROOT ? "" : ` (web and sync from ${CODE})`} — node ${process.version}; presenter ${HZ} view updates/s; ${SECONDS} s steady after all students joined; students are protocol-level guests (join → ticket → socket, presence 1/s) in the bench process; sync and web in their own processes`);
+    console.log(`Statescope classroom benchmark${WEB_CODE === ROOT ? "" : ` (web process from ${WEB_CODE})`} — node ${process.version}; presenter ${HZ} view updates/s; ${SECONDS} s steady after all students joined; students are protocol-level guests (join → ticket → socket, presence 1/s) in the bench process; sync and web in their own processes`);
     console.log("latency = presenter's local write of a view update → the frame carrying it at a student's socket; targets: p99 ≤ 30 ms (300), ≤ 60 ms (1,000), 100% delivered, 1,000 joined ≤ 5 s, 1,000 answers ≤ 2 s all stored and aggregated");
     console.log("");
     console.log(row(["scenario", "joined in", "p99 during joins", "steady deliveries", "p50 ms", "p90 ms", "p99 ms", "max ms", "presenter sees", "a student sees", "presence at presenter", "N answers aggregated", "sync CPU", "sync RSS"]));
