@@ -26,7 +26,7 @@ describe("createOnRowsEncoder", () => {
     }
   });
 
-  it("grows its memory for a larger block after a smaller one", () => {
+  it("encodes a block larger than its memory slice (several slices), before and after small ones", () => {
     const enc = createOnRowsEncoder();
     for (const steps of [2, 2000, 3]) {
       const block = new Float32Array(steps * 650).map((_, i) => Math.sin(i));

@@ -106,11 +106,14 @@ function simdModule(): WebAssembly.Module | null {
   return compiled;
 }
 
+/** Bytes of floats the SIMD encoder takes into its memory at a time (a state chunk of 650 cells: 2.6 MB). */
+const SLICE_BYTES = 4 * 1024 * 1024;
+
 /** `encodeOnRows(block, cells, cut, out)`: writes ceil(cells/32) words per row of `block` into `out`. */
 export type OnRowsEncoder = (block: Float32Array, cells: number, cut: number, out: Uint32Array) => void;
 
 /**
- * An encoder with its own WebAssembly memory (grown to the largest block seen), or the JavaScript
+ * An encoder with its own WebAssembly memory (~4 MB: blocks go through it in slices), or the JavaScript
  * `encodeOnRows` when this runtime has no WebAssembly SIMD. One per index build or writer.
  */
 export function createOnRowsEncoder(): OnRowsEncoder {
@@ -123,18 +126,16 @@ export function createOnRowsEncoder(): OnRowsEncoder {
     const n = block.length / cells;
     if (!Number.isInteger(n)) throw new RangeError(`row bits: ${block.length} values is not a whole number of ${cells}-cell rows`);
     if (out.length < n * W) throw new RangeError(`row bits: ${out.length} words for ${n} rows of ${W}`);
-    if (n === 0) return;
-    // the floats, 128 bytes of slack (the last word's loads run past the block), then the words
-    const srcBytes = block.length * 4;
-    const outAt = Math.ceil((srcBytes + 128) / 16) * 16;
-    const need = outAt + n * W * 4;
-    if (need > 2 ** 31) {
-      encodeOnRows(block, cells, cut, out);
-      return;
-    }
+    // at most SLICE_BYTES of floats at a time: the memory stays small whatever the block
+    const per = Math.max(1, Math.floor(SLICE_BYTES / (cells * 4)));
+    const outAt = Math.ceil((per * cells * 4 + 128) / 16) * 16; // the floats, 128 bytes of slack (the last word's loads run past them), the words
+    const need = outAt + per * W * 4;
     if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-    new Float32Array(memory.buffer, 0, block.length).set(block);
-    enc(0, n, cells, cut, outAt);
-    out.set(new Uint32Array(memory.buffer, outAt, n * W));
+    for (let r0 = 0; r0 < n; r0 += per) {
+      const m = Math.min(per, n - r0);
+      new Float32Array(memory.buffer, 0, m * cells).set(block.subarray(r0 * cells, (r0 + m) * cells));
+      enc(0, m, cells, cut, outAt);
+      out.set(new Uint32Array(memory.buffer, outAt, m * W), r0 * W);
+    }
   };
 }
