@@ -293,8 +293,7 @@ export class MatchEngine {
           // a COPY still open on c would hold the rollback up behind it
           await w?.abort("the index build failed").catch(() => undefined);
           await c.query("rollback").catch((r: unknown) => (broken = r instanceof Error ? r : new Error(String(r))));
-          const still = await pool.query(`select 1 from "DatasetSource" where "id" = $1`, [src.id]);
-          if (still.rowCount === 0) throw new AppError("NOT_FOUND", `dataset ${src.datasetId}: source ${src.name} was deleted while its index at threshold ${Number(thr.toPrecision(7))} was being built`, { cause: e });
+          await this.notDeleted(db, src, `its index at threshold ${Number(thr.toPrecision(7))} was being built`, e);
           throw e;
         }
       } finally {
@@ -304,6 +303,12 @@ export class MatchEngine {
       // a session whose unlock or rollback failed is not returned to the pool (its lock dies with it)
       c.release(broken);
     }
+  }
+
+  /** After a failed read of a source: NOT_FOUND (not retryable) when the source is gone. */
+  private async notDeleted(db: Db, src: SourceRow, what: string, cause: unknown): Promise<void> {
+    const still = await pgPool(db).query(`select 1 from "DatasetSource" where "id" = $1`, [src.id]);
+    if (still.rowCount === 0) throw new AppError("NOT_FOUND", `dataset ${src.datasetId}: source ${src.name} was deleted while ${what}`, { cause });
   }
 
   /**
@@ -333,17 +338,23 @@ export class MatchEngine {
   private async streamIndex(db: Db, src: SourceRow, thr: number, from: number, to: number, columns: boolean): Promise<OnIndex> {
     const cells = src.cells;
     const builder = createOnIndexBuilder({ steps: to - from, cells, threshold: thr, transform: src.transform, origin: from, totalSteps: src.steps, runs: false, columns });
-    await scanStateChunks(
-      pgPool(db),
-      src,
-      (start, rows) => {
-        const a = Math.max(from, start);
-        const b = Math.min(to, start + rows.length / cells);
-        if (b > a) builder.pushAt(a - from, rows.subarray((a - start) * cells, (b - start) * cells));
-      },
-      // two backends read and detoast at once (measured: one COPY moves ~0.8 GB/s, about what this thread encodes)
-      { from, to, streams: SCAN_STREAMS },
-    );
+    try {
+      await scanStateChunks(
+        pgPool(db),
+        src,
+        (start, rows) => {
+          const a = Math.max(from, start);
+          const b = Math.min(to, start + rows.length / cells);
+          if (b > a) builder.pushAt(a - from, rows.subarray((a - start) * cells, (b - start) * cells));
+        },
+        // two backends read and detoast at once (one COPY moves ~0.8 GB/s from the page cache)
+        { from, to, streams: SCAN_STREAMS },
+      );
+    } catch (e) {
+      // each stream reads its own snapshot: a dataset deleted between them leaves chunks missing
+      await this.notDeleted(db, src, `a match at threshold ${Number(thr.toPrecision(7))} was reading its floats`, e);
+      throw e;
+    }
     return builder.finish();
   }
 
