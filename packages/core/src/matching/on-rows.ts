@@ -126,8 +126,8 @@ export function createOnRowsEncoder(): OnRowsEncoder {
     const n = block.length / cells;
     if (!Number.isInteger(n)) throw new RangeError(`row bits: ${block.length} values is not a whole number of ${cells}-cell rows`);
     if (out.length < n * W) throw new RangeError(`row bits: ${out.length} words for ${n} rows of ${W}`);
-    // at most SLICE_BYTES of floats at a time: the memory stays small whatever the block
-    const per = Math.max(1, Math.floor(SLICE_BYTES / (cells * 4)));
+    // at most SLICE_BYTES of floats at a time (the memory grows to the largest slice seen, ≤ ~4 MB)
+    const per = Math.max(1, Math.min(n, Math.floor(SLICE_BYTES / (cells * 4))));
     const outAt = Math.ceil((per * cells * 4 + 128) / 16) * 16; // the floats, 128 bytes of slack (the last word's loads run past them), the words
     const need = outAt + per * W * 4;
     if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
