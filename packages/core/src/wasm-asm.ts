@@ -107,3 +107,23 @@ export function vec(items: number[][]): number[] {
 
 /** The module header (magic and version 1). */
 export const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/**
+ * A module compiled on first use from `build()`, or null when this runtime cannot (no
+ * WebAssembly, no SIMD, or a content policy that forbids compiling): callers then fall back to
+ * their JavaScript loop.
+ */
+export function lazyModule(build: () => Uint8Array<ArrayBuffer>): () => WebAssembly.Module | null {
+  let compiled: WebAssembly.Module | null | undefined;
+  return () => {
+    if (compiled === undefined) {
+      try {
+        const bytes = build();
+        compiled = typeof WebAssembly === "object" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+      } catch {
+        compiled = null;
+      }
+    }
+    return compiled;
+  };
+}

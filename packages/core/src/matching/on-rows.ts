@@ -4,7 +4,7 @@
  * kernel (issue 15): it is the inner loop of every index built from floats (650M comparisons at
  * 1M × 650: ~2.4 s in JavaScript, more than Postgres needs to stream those floats; 0.5 s in SIMD).
  */
-import { F32, HEADER, I32, OP, section, sleb, SIMD, str, uleb, V, V128, vec } from "../wasm-asm";
+import { F32, HEADER, I32, lazyModule, OP, section, sleb, SIMD, str, uleb, V, V128, vec } from "../wasm-asm";
 
 /**
  * The on/off row bits of a block of rows: `out` gets ceil(cells/32) words per row, bit c&31 of
@@ -92,19 +92,7 @@ function buildModule(): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes);
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
-function simdModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      const bytes = buildModule();
-      compiled = typeof WebAssembly === "object" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+const simdModule = lazyModule(buildModule);
 
 /** Bytes of floats the SIMD encoder takes into its memory at a time (a state chunk of 650 cells: 2.6 MB). */
 const SLICE_BYTES = 4 * 1024 * 1024;
