@@ -162,23 +162,17 @@ export async function readBitRows(q: CopyTarget, ref: BitIndexRef, cells: number
   const hi = `least(${to}, "index" * ${S} + "steps")`;
   const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   let got = 0;
-  const read = (a: number, b: number) =>
-    copyOut(
-      q,
-      `select "index", substring("rows" from (${lo} - "index" * ${S}) * ${W * 4} + 1 for (${hi} - ${lo}) * ${W * 4})
-         from "BitIndexChunk" where "indexId" = ${literal(ref.id)} and "index" between ${a} and ${b}`,
-      ([index, bits]) => {
-        const at = (Math.max(from, int4(index!) * S) - from) * W * 4;
-        if (!bits || at + bits.length > bytes.length) throw new Error(`bit index ${ref.id}: chunk ${int4(index!)} does not fit steps [${from}, ${to})`);
-        bytes.set(bits, at);
-        got++;
-      },
-    );
-  // from a pool, two halves on two connections: two backends read and detoast at once (a cold
-  // precise query reads all 84 MB of rows at 1M × 650 before it can score)
-  const mid = first + Math.ceil((last - first + 1) / 2);
-  if ("release" in q || last === first) await read(first, last);
-  else await Promise.all([read(first, mid - 1), read(mid, last)]);
+  await copyOut(
+    q,
+    `select "index", substring("rows" from (${lo} - "index" * ${S}) * ${W * 4} + 1 for (${hi} - ${lo}) * ${W * 4})
+       from "BitIndexChunk" where "indexId" = ${literal(ref.id)} and "index" between ${first} and ${last}`,
+    ([index, bits]) => {
+      const at = (Math.max(from, int4(index!) * S) - from) * W * 4;
+      if (!bits || at + bits.length > bytes.length) throw new Error(`bit index ${ref.id}: chunk ${int4(index!)} does not fit steps [${from}, ${to})`);
+      bytes.set(bits, at);
+      got++;
+    },
+  );
   checkChunks(ref, first, last, got);
   return out;
 }

@@ -56,8 +56,12 @@ type CachedIndex = {
   filling: { cols: Promise<unknown>; rows: Promise<unknown> };
 };
 
-/** Concurrent COPY streams of a float scan (`scanStateChunks`). */
-const SCAN_STREAMS = 2;
+/**
+ * Concurrent COPY streams of a float scan (`scanStateChunks`). One: on this 2-core machine a second
+ * stream made the scan slower (4.2 vs 3.2 s for 1M × 650; node-postgres's receive of each stream
+ * costs node CPU the backends need: 3.9 vs 2.2 s of it).
+ */
+const SCAN_STREAMS = 1;
 
 /** Steps per block of row bits read on demand from a persisted index. */
 const ROW_BLOCK = 64;
@@ -347,11 +351,10 @@ export class MatchEngine {
           const b = Math.min(to, start + rows.length / cells);
           if (b > a) builder.pushAt(a - from, rows.subarray((a - start) * cells, (b - start) * cells));
         },
-        // two backends read and detoast at once (one COPY moves ~0.8 GB/s from the page cache)
         { from, to, streams: SCAN_STREAMS },
       );
     } catch (e) {
-      // each stream reads its own snapshot: a dataset deleted between them leaves chunks missing
+      // a dataset deleted before the scan began (or between two streams' snapshots) leaves chunks missing
       await this.notDeleted(db, src, `a match at threshold ${Number(thr.toPrecision(7))} was reading its floats`, e);
       throw e;
     }
