@@ -9,8 +9,11 @@ import { WebsocketProvider } from "y-websocket";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { createTestSyncServer, seedMembers } from "../../tests/setup/sync-server";
-import { signSyncToken } from "../services/sync-tokens";
-import { CLOSE_FORBIDDEN, type SyncServer } from "./server";
+import { createDb } from "../db/client";
+import { memberRoles, type MemberKey } from "../services/authz";
+import { signSyncToken, verifyRoomToken } from "../services/sync-tokens";
+import { createPgBackend } from "./pg-backend";
+import { ADMISSION_GATHER_MS, CLOSE_FORBIDDEN, createSyncServer, type SyncServer } from "./server";
 
 const SECRET = "admission-secret-admission-secret-admission";
 const V = String(COLLAB_SCHEMA_VERSION);
@@ -87,5 +90,49 @@ describe("sync admission", () => {
     expect(await attempt(room, token)).toEqual({ code: CLOSE_FORBIDDEN, reason: "you are not a member of this workspace any more", bytes: 0 });
     // nor a token for a workspace they never belonged to
     expect(await attempt("ws:w2:x", signSyncToken(SECRET, { u: "owner", w: "w2", r: "ws:w2:x", role: "OWNER" }))).toMatchObject({ code: CLOSE_FORBIDDEN, bytes: 0 });
+  });
+});
+
+describe("sync admission under a crowd", () => {
+  it("sockets arriving together share membership queries, and each still gets its own answer", { timeout: 60_000 }, async () => {
+    const crowd = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`crowd-${i}`, "VIEWER" as const]));
+    await seedMembers(t.db, "w3", crowd);
+    const db = createDb(t.url);
+    const asked: number[] = [];
+    const startedAt: number[] = [];
+    const crowded = createSyncServer({
+      backend: createPgBackend({ connectionString: t.url }),
+      recheckMs: 60_000, // only admissions are counted here
+      authorize: async (token, room) => verifyRoomToken(SECRET, token, room),
+      // the real query, counted
+      memberRoles: (keys: readonly MemberKey[]) => {
+        asked.push(keys.length);
+        startedAt.push(performance.now());
+        return memberRoles(db, keys);
+      },
+    });
+    const crowdPort = await crowded.listen(0, "127.0.0.1");
+    try {
+      const room = "ws:w3:lecture";
+      const tryJoin = (user: string) =>
+        new Promise<string>((resolve) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${crowdPort}/${room}?token=${signSyncToken(SECRET, { u: user, w: "w3", r: room, role: "VIEWER" })}&v=${V}`);
+          ws.once("message", () => (resolve("admitted"), ws.close()));
+          ws.once("close", (code) => resolve(String(code)));
+        });
+      // 80 members and one stranger (not a member of w3) at once
+      const got = await Promise.all([...Object.keys(crowd), "stranger"].map(tryJoin));
+      expect(got.filter((g) => g === "admitted")).toHaveLength(80);
+      expect(got.at(-1)).toBe(String(CLOSE_FORBIDDEN));
+      // one query per socket before: 81 queries of one member each
+      expect(asked.reduce((a, b) => a + b, 0)).toBe(81);
+      expect(asked.length).toBeLessThanOrEqual(27);
+      // queries start at most every ADMISSION_GATHER_MS (timers fire a little early at times)
+      const gaps = startedAt.slice(1).map((at, i) => at - startedAt[i]!);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(ADMISSION_GATHER_MS - 2);
+    } finally {
+      await crowded.close();
+      await db.$disconnect();
+    }
   });
 });

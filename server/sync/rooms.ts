@@ -17,7 +17,7 @@ import * as syncProtocol from "y-protocols/sync";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as encoding from "lib0/encoding";
 import * as decoding from "lib0/decoding";
-import { isClassRoom, MAX_PRESENCE_BYTES, presenceFromClient, readPresence, type PresenceUser } from "@statescope/collab";
+import { isClassRoom, MAX_PRESENCE_BYTES, MESSAGE_ROLE, presenceFromClient, readPresence, type PresenceUser } from "@statescope/collab";
 import type { RoomLink, SyncBackend } from "./backend";
 import { CLOSE_MALFORMED, CLOSE_TOO_FAST, MESSAGE_AWARENESS, MESSAGE_SYNC } from "./frames";
 import {
@@ -104,6 +104,14 @@ interface Room {
 export interface Rooms {
   /** Attach an admitted socket to a room (loading the room first). Rejects if the room cannot be loaded. */
   join(socket: WebSocket, name: string, member: RoomMember, guard: SocketGuard): Promise<void>;
+  /**
+   * The member on `socket` in room `name` has a new role, on this connection: their presence is
+   * stamped with it from their next update, the page is told (a MESSAGE_ROLE frame, after which it
+   * re-sends its presence), and a new writer is asked for what it has that the room lacks (as a
+   * reconnect's sync would). In a classroom, a student who becomes staff gets the students'
+   * presence. False when the socket is not (yet) in the room.
+   */
+  changeRole(socket: WebSocket, name: string, role: RoomMember["role"]): boolean;
   /** Names and client counts of loaded rooms. */
   loaded(): Map<string, number>;
   /** Flush and unload every room. */
@@ -119,6 +127,13 @@ function send(socket: WebSocket, message: Uint8Array): void {
   socket.send(message, (err) => {
     if (err) socket.terminate();
   });
+}
+
+function roleMessage(role: RoomMember["role"]): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MESSAGE_ROLE);
+  encoding.writeVarString(e, role);
+  return encoding.toUint8Array(e);
 }
 
 function syncMessage(write: (e: encoding.Encoder) => void): Uint8Array {
@@ -503,8 +518,27 @@ export function createRooms(opts: RoomsOptions): Rooms {
     if (present.length > 0) send(socket, awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(r.awareness, present)));
   }
 
+  function changeRole(socket: WebSocket, name: string, role: RoomMember["role"]): boolean {
+    const room = rooms.get(name);
+    const conn = room?.conns.get(socket);
+    if (!room || !conn) return false;
+    const was = conn.member.role;
+    conn.member = { ...conn.member, role };
+    send(socket, roleMessage(role));
+    if (role !== "VIEWER") {
+      send(socket, syncMessage((e) => syncProtocol.writeSyncStep1(e, room.doc)));
+      if (room.classroom && was === "VIEWER") {
+        const students = [...room.awareness.getStates().keys()].filter((id) => !conn.ids.has(id) && isStudent(room, id));
+        const update = students.length > 0 ? encodePresence(room, students) : null;
+        if (update) send(socket, awarenessMessage(update));
+      }
+    }
+    return true;
+  }
+
   return {
     join,
+    changeRole,
     loaded: () => new Map([...rooms].map(([n, r]) => [n, r.conns.size])),
     async close() {
       const all = [...rooms.values()];
