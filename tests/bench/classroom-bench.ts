@@ -1,7 +1,7 @@
 /**
  * `npm run bench:classroom`: issue 18's scale figures for one class session.
  *
- *   tsx tests/bench/classroom-bench.ts [--seconds 60] [--students 300,1000] [--hz 10] [--two-process 1000] [--baseline 1]
+ *   tsx tests/bench/classroom-bench.ts [--seconds 60] [--students 300,1000] [--hz 10] [--two-process 1000] [--baseline 1] [--code DIR]
  *
  * Processes: the embedded PostgreSQL (.test-data/bench-classroom, BENCH_PG_PORT), real sync
  * processes (`server/sync/main.ts`, as `npm run start:sync`), the app's tRPC stack in a web process
@@ -18,7 +18,14 @@
  * delivered = received / (students × updates sent). Also: what the presenter sees of the students'
  * presence, what a student sees of others' (the server sends students' presence to staff only),
  * every student answering one task at once (tRPC `classroom.answer` → PostgreSQL) and how many of
- * the answers the staff's aggregate then counts, the sync process's CPU and memory.
+ * the answers the staff's aggregate then counts, the sync process's CPU and memory, and the worst
+ * per-second event-loop delay of the sync process(es) and of this process (loop-probe.ts): a tail
+ * spent in the server's loop shows there, one spent receiving in this process in the other.
+ *
+ * The floor (unless `--baseline 0`): before each size, the same students as plain sockets and the
+ * same presenter rate through a bare websocket broadcast (ws-broadcast.ts, its own process); the
+ * table prints the class room's p99 ÷ the floor's. `--code DIR` also runs each single-process
+ * scenario against the sync server of the checkout DIR (e.g. main), side by side in one run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -47,6 +54,8 @@ const SECONDS = Number(opt("--seconds", "60"));
 const SIZES = opt("--students", "300,1000").split(",").map(Number).filter((n) => n > 0);
 const HZ = Number(opt("--hz", "10"));
 const TWO_PROCESS = Number(opt("--two-process", "1000"));
+/** Also run every single-process scenario against the sync server of another checkout (before/after in one run). */
+const CODE = opt("--code", "");
 /** Also measure a bare websocket broadcast to the same number of students (the floor; `--baseline 0` skips it). */
 const BASELINE = opt("--baseline", "1") !== "0";
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -61,9 +70,9 @@ interface Proc {
   loop: { at: number; p99: number; max: number }[];
 }
 
-async function spawnProc(script: string, env: Record<string, string>, ready: RegExp, name: string): Promise<Proc> {
-  const child = spawn(process.execPath, ["--import", "tsx", "--import", resolve(ROOT, "tests/bench/loop-probe.ts"), resolve(ROOT, script)], {
-    cwd: ROOT,
+async function spawnProc(script: string, env: Record<string, string>, ready: RegExp, name: string, root = ROOT): Promise<Proc> {
+  const child = spawn(process.execPath, ["--import", "tsx", "--import", resolve(ROOT, "tests/bench/loop-probe.ts"), resolve(root, script)], {
+    cwd: root,
     env: { ...process.env, ...env, NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -273,8 +282,8 @@ async function bareBroadcast(server: Proc, n: number): Promise<Floor> {
   return { students: n, samples: rec.steady, expected: rec.steadySent * n, serverLoop: loopText(serverLoop), benchLoop: loopText(benchLoop) };
 }
 
-async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof startSession>[2]; datasetId: string }, web: Proc, syncs: Proc[], n: number): Promise<Result> {
-  const name = `${n} students${syncs.length > 1 ? ` on ${syncs.length} sync processes (presenter on the first)` : ""}`;
+async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof startSession>[2]; datasetId: string }, web: Proc, syncs: Proc[], n: number, label = ""): Promise<Result> {
+  const name = `${n} students${syncs.length > 1 ? ` on ${syncs.length} sync processes (presenter on the first)` : ""}${label}`;
   const { sessionId, code } = await startSession(db, { userId: ctx.userId }, ctx.access, { datasetId: ctx.datasetId, title: name });
   const me = (await findParticipant(db, { userId: ctx.userId, credential: null }, sessionId))!;
   const room = classRoomName(sessionId);
@@ -371,9 +380,12 @@ async function main() {
     const results: Result[] = [];
     const floors = new Map<number, Floor>();
     // side by side: the floor for N students, then the class room with N students
+    const before = CODE ? await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, `sync (${CODE})`, resolve(CODE)) : null;
+    if (before) procs.push(before);
     for (const n of SIZES) {
       if (floor) floors.set(n, await bareBroadcast(floor, n));
-      results.push(await scenario(db, ctx, web, [a], n));
+      if (before) results.push(await scenario(db, ctx, web, [before], n, `, sync server of ${CODE}`));
+      results.push(await scenario(db, ctx, web, [a], n, before ? ", this tree's sync server" : ""));
     }
     if (TWO_PROCESS > 0) {
       const b = await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, "sync B");
