@@ -79,6 +79,16 @@ class Unavailable extends Error {}
 
 const memberKey = (c: SyncClaims) => `${c.w}\u0000${c.u}`;
 
+/** The re-check runs in this many slices of the members (see createSyncServer). */
+export const RECHECK_SLICES = 8;
+
+/** A member's re-check slice: all their sockets in one (FNV-1a of the member key). */
+function sliceOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % RECHECK_SLICES;
+}
+
 /** A close reason within the protocol's 123 bytes (`ws` throws on a longer one), cut at a character. */
 export function closeReason(reason: string): string {
   let out = "";
@@ -197,15 +207,21 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
   const rooms = createRooms({ backend: opts.backend, idleMs: opts.idleMs ?? 30_000, log });
 
   /**
-   * One timer and one membership query for all sockets: every `recheckMs` the current role of
-   * each distinct (workspace, user) with an open socket is read at once.
+   * One timer for all sockets, the members in RECHECK_SLICES slices: every `recheckMs` /
+   * RECHECK_SLICES the current roles of one slice's distinct (workspace, user) with an open socket
+   * are read in one query, so each is re-checked every `recheckMs` and a class of 1,000 costs eight
+   * small queries spread over the period instead of one large one (a stall of the loop that
+   * delivers the presenter's updates, every period).
    */
-  const watched = new Map<WebSocket, { claims: SyncClaims; room: string; frames: { readOnly: boolean } }>();
-  let rechecking = false;
+  const watched = new Map<WebSocket, { claims: SyncClaims; room: string; frames: { readOnly: boolean }; slice: number }>();
+  const rechecking = new Set<number>();
+  let tick = 0;
   const recheckTimer = setInterval(() => {
-    if (rechecking || watched.size === 0) return;
-    rechecking = true;
-    const sockets = [...watched];
+    const slice = tick++ % RECHECK_SLICES;
+    if (rechecking.has(slice) || watched.size === 0) return;
+    const sockets = [...watched].filter(([, w]) => w.slice === slice);
+    if (sockets.length === 0) return;
+    rechecking.add(slice);
     const keys = new Map<string, MemberKey>();
     for (const [, w] of sockets) keys.set(memberKey(w.claims), { workspaceId: w.claims.w, userId: w.claims.u });
     opts
@@ -231,8 +247,8 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
         // A database hiccup must not disconnect everyone: keep the sockets and check again next time.
         (e: unknown) => log(`membership recheck failed (${e instanceof Error ? e.message : String(e)}); will retry`),
       )
-      .finally(() => (rechecking = false));
-  }, opts.recheckMs ?? 2000);
+      .finally(() => rechecking.delete(slice));
+  }, (opts.recheckMs ?? 2000) / RECHECK_SLICES);
   recheckTimer.unref();
 
   /**
@@ -292,7 +308,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
       log(`user ${claims.u} joined ${room} as ${claims.role}`);
       const frames = { readOnly: claims.role === "VIEWER", log, who: `user ${claims.u}` };
       const guard = guardFrames(socket, frames);
-      watched.set(socket, { claims, room, frames });
+      watched.set(socket, { claims, room, frames, slice: sliceOf(memberKey(claims)) });
       socket.once("close", () => watched.delete(socket));
       try {
         // who the others see: the token's identity, never what the client puts in its presence
