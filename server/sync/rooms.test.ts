@@ -116,3 +116,27 @@ describe("broadcast framing", () => {
     for (const list of got) expect(list.map((b) => b.toString("hex"))).toEqual(want.map((b) => b.toString("hex")));
   });
 });
+
+describe("relayed batches", () => {
+  it("students on another process see every presenter move of a merged batch, not only the last", async () => {
+    const hub = createMemoryHub();
+    const storage = createMemoryStorage(hub);
+    const [p1, p2] = [await syncProcess(hub, storage), await syncProcess(hub, storage)];
+    const presenter = client(p1.port, "class", "ada");
+    await expect.poll(() => presenter.provider.synced, { timeout: 5000 }).toBe(true);
+    // a protocol-level student on the other process: the bytes of every frame it gets
+    const seen: string[] = [];
+    const student = new WebSocket(`ws://127.0.0.1:${p2.port}/class?user=bo`);
+    open.push({ close: async () => student.terminate() });
+    student.on("message", (d: Buffer) => seen.push(d.toString("latin1")));
+    await expect.poll(() => seen.length, { timeout: 5000 }).toBeGreaterThan(0);
+    const view = presenter.doc.getMap("view");
+    view.set("query", "#@0@#");
+    await expect.poll(() => seen.join("").includes("#@0@#"), { timeout: 5000 }).toBe(true);
+    // two moves within one write batch (the backend stores and relays them merged), each overwriting the other
+    view.set("query", "#@1@#");
+    view.set("query", "#@2@#");
+    await expect.poll(() => seen.join("").includes("#@2@#"), { timeout: 5000 }).toBe(true);
+    expect(seen.join("").includes("#@1@#")).toBe(true);
+  }, 30_000);
+});

@@ -99,6 +99,8 @@ interface Room {
   awarenessOut: Set<number>;
   awarenessRelay: Set<number>;
   relayTimer: NodeJS.Timeout | null;
+  /** The live relayed batch being applied (broadcast as it came: see applyRelayed). */
+  relayedBatch: Uint8Array | null;
   flushScheduled: boolean;
   /**
    * A classroom session's room: students' presence (role VIEWER, stamped by the server) goes to
@@ -229,6 +231,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
       awarenessOut: new Set(),
       awarenessRelay: new Set(),
       relayTimer: null,
+      relayedBatch: null,
       flushScheduled: false,
       classroom: isClassRoom(name),
       students: new Set(),
@@ -240,7 +243,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
     };
 
     doc.on("update", (update: Uint8Array, origin: unknown) => {
-      room.outbox.push(update);
+      room.outbox.push(origin === RELAYED && room.relayedBatch ? room.relayedBatch : update);
       room.outboxFrom.add(origin);
       scheduleBroadcast();
       if (origin !== RELAYED && origin !== LOADED) room.link?.store(update);
@@ -261,7 +264,18 @@ export function createRooms(opts: RoomsOptions): Rooms {
 
     room.ready = opts.backend
       .open(name, {
-        applyRelayed: (update) => Y.applyUpdate(doc, update, RELAYED),
+        // A relayed batch is forwarded to our sockets as it came, not as the update the document
+        // emits: that one is taken after garbage collection, and a batch holding two presenter
+        // moves that overwrite the same keys (20 ms of updates, merged) would reach this
+        // process's students as the last move only — the others' students saw both.
+        applyRelayed: (update, live) => {
+          room.relayedBatch = live ? update : null;
+          try {
+            Y.applyUpdate(doc, update, RELAYED);
+          } finally {
+            room.relayedBatch = null;
+          }
+        },
         applyRelayedAwareness: (update) => {
           const checked = checkRelayedPresence(update);
           if (!checked) return;
