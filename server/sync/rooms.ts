@@ -267,9 +267,12 @@ export function createRooms(opts: RoomsOptions): Rooms {
         // A relayed batch is forwarded to our sockets as it came, not as the update the document
         // emits: that one is taken after garbage collection, and a batch holding two presenter
         // moves that overwrite the same keys (20 ms of updates, merged) would reach this
-        // process's students as the last move only — the others' students saw both.
+        // process's students as the last move only — the others' students saw both. Not when the
+        // document holds updates that waited for a missing one (batches are written concurrently
+        // and may arrive out of order): this batch may complete them, and only the emitted update
+        // carries what they add.
         applyRelayed: (update, live) => {
-          room.relayedBatch = live ? update : null;
+          room.relayedBatch = live && doc.store.pendingStructs === null && doc.store.pendingDs === null ? update : null;
           try {
             Y.applyUpdate(doc, update, RELAYED);
           } finally {
