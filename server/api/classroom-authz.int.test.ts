@@ -143,6 +143,47 @@ describe("classroom sessions", () => {
     // the states route (a route handler: next-auth needs the Next runtime) is proven in tests/e2e/classroom.e2e.ts
   });
 
+  it("a guest sees the dataset as imported: the members' annotations, hypotheses and comments reach them through no procedure", async () => {
+    const owner = member(a.users.owner);
+    const w = { workspace: a.ws, datasetId: a.datasetId };
+    // the members' records of the session's dataset, each carrying a word no guest may read
+    const cat = await owner.annotation.createCategory({ ...w, name: "secret-label-kappa", color: "#aa3300" });
+    await owner.annotation.create({ ...w, categoryId: cat.id, start: 2, end: 6, note: "secret-note-kappa" });
+    await owner.hypothesis.create({ ...w, name: "secret-hypothesis-kappa", source: SOURCE, start: 1, end: 4, padLeft: 0, padRight: 0, cells: [0], threshold: 0.3 });
+    await owner.comment.createThread({ ...w, anchor: { kind: "range", source: SOURCE, start: 0, end: 4 }, body: "secret-comment-kappa", idempotencyKey: "class-secret-thread" });
+    const mine = await owner.dataset.get(w);
+    const track = mine.metaTracks.find((x) => x.labels?.some((l) => l.label === "secret-label-kappa"));
+    expect(track?.name).toBe("annotations"); // members see their track
+    expect((await owner.dataset.meta({ ...w, track: track!.name, from: 0, to: 8 })).data).toBeTruthy();
+
+    const g = await guest("Nosy Guest");
+    const ga = { ...w };
+    const seen: string[] = [];
+    const read = async (path: string, input: Record<string, unknown>) => {
+      const out = await code(Promise.resolve(call(g.as, path, { ...ga, ...input })).then((o) => seen.push(`${path}: ${JSON.stringify(o)}`)));
+      return out;
+    };
+    // every read a guest's credential reaches, with the members' track named where a read takes one
+    const detail = await g.as.dataset.get(ga);
+    expect(detail.metaTracks.map((x) => x.name)).toEqual(mine.metaTracks.filter((x) => x !== track).map((x) => x.name));
+    expect(detail.metaTracks.length).toBeGreaterThan(0); // the imported tracks stay
+    seen.push(JSON.stringify(detail));
+    for (const [path, input] of Object.entries(dataInputs(a.datasetId))) expect(`${path}: ${await read(path, input)}`).toBe(`${path}: ok`);
+    expect(await read("dataset.meta", { track: "annotations", from: 0, to: 8 })).toBe("BAD_REQUEST");
+    expect(await read("dataset.windows", { source: SOURCE, cells: [0], ranges: [[0, 8]], tracks: ["annotations"] })).toBe("BAD_REQUEST");
+    for (const path of ["hypothesis.list", "comment.threads", "annotation.list", "annotation.categories", "annotation.exportCsv"]) {
+      expect(`${path}: ${await read(path, {})}`).toBe(`${path}: UNAUTHORIZED`);
+    }
+    // the session's own procedures and its archive carry none of it either
+    seen.push(JSON.stringify(await g.as.classroom.state({ sessionId: session.sessionId })));
+    seen.push(JSON.stringify(await g.as.classroom.tasks({ sessionId: session.sessionId })));
+    const token = (await g.as.classroom.state({ sessionId: session.sessionId })).archivePath.split("/").pop()!;
+    seen.push(JSON.stringify(await caller().classroom.archive({ token })));
+    const all = seen.join("\n");
+    expect(all.length).toBeGreaterThan(1000);
+    expect(all).not.toMatch(/kappa/);
+  });
+
   it("session roles: students read, TAs moderate, the instructor ends; other workspaces' members are not participants", async () => {
     const g = await guest("Student S");
     expect(await code(g.as.classroom.lock({ sessionId: session.sessionId, locked: true }))).toBe("FORBIDDEN");
