@@ -162,6 +162,7 @@ const INPUTS: Record<ProcedurePath, (() => Record<string, unknown>) | null> = {
   "classroom.remove": () => ({ sessionId: ids.session, participantId: ids.participant }),
   "classroom.present": () => ({ sessionId: ids.session, participantId: null }),
   "classroom.promote": () => ({ sessionId: ids.session, participantId: ids.participant }),
+  "classroom.demote": () => ({ sessionId: ids.session, participantId: ids.participant }),
   "classroom.pose": () => ({ sessionId: ids.session, kind: "POLL", prompt: "x?", options: ["a", "b"] }),
   "classroom.tasks": () => ({ sessionId: ids.session }),
   "classroom.answer": () => ({ sessionId: ids.session, taskId: "x", choice: 0 }),

@@ -206,6 +206,41 @@ describe("classroom sessions", () => {
     expect(syncRoleOf({ id: "x", role: "STUDENT" }, "x")).toBe(CLASS_SYNC_ROLES.presenter);
   });
 
+  it("promote and demote: a promoted guest presents and moderates (not more), a demoted TA is a student again", async () => {
+    const sid = session.sessionId;
+    const owner = member(a.users.owner);
+    const g = await guest("Pat Promoted");
+    const other = await guest("Oli Other");
+    const poll = { sessionId: sid, kind: "POLL" as const, prompt: "which?", options: ["a", "b"] };
+    const syncRole = async () => (await participantSyncRoles(t.db, [{ workspaceId: `class:${sid}`, userId: g.participantId }]))[0];
+    expect(await code(g.as.classroom.pose(poll))).toBe("FORBIDDEN");
+    expect(await code(member(a.users.editor).classroom.promote({ sessionId: sid, participantId: g.participantId }))).toBe("FORBIDDEN"); // a TA
+    await owner.classroom.promote({ sessionId: sid, participantId: g.participantId });
+    const st = await g.as.classroom.state({ sessionId: sid });
+    expect(st.me.role).toBe("TA");
+    expect(st.participants.map((p) => p.name)).toContain("Oli Other"); // staff see who is here
+    expect(await syncRole()).toBe("EDITOR"); // writes the shared view
+    // a TA presents and moderates
+    expect(await code(g.as.classroom.present({ sessionId: sid, participantId: g.participantId }))).toBe("ok");
+    const task = await g.as.classroom.pose(poll);
+    expect(await code(g.as.classroom.reveal({ sessionId: sid, taskId: task.taskId }))).toBe("ok");
+    expect(await code(g.as.classroom.lock({ sessionId: sid, locked: false }))).toBe("ok");
+    expect(await code(g.as.classroom.remove({ sessionId: sid, participantId: other.participantId }))).toBe("ok");
+    // not the instructor's controls, and still a guest: nothing of the workspace beyond the dataset
+    expect(await code(g.as.classroom.end({ sessionId: sid }))).toBe("FORBIDDEN");
+    expect(await code(g.as.classroom.demote({ sessionId: sid, participantId: g.participantId }))).toBe("FORBIDDEN");
+    expect(await code(g.as.dataset.list({ workspace: a.ws }))).toBe("UNAUTHORIZED");
+    expect(await code(owner.classroom.promote({ sessionId: sid, participantId: g.participantId }))).toBe("CONFLICT");
+    await owner.classroom.present({ sessionId: sid, participantId: null });
+    await owner.classroom.demote({ sessionId: sid, participantId: g.participantId });
+    expect((await g.as.classroom.state({ sessionId: sid })).me.role).toBe("STUDENT");
+    expect(await syncRole()).toBe("VIEWER");
+    expect(await code(g.as.classroom.pose(poll))).toBe("FORBIDDEN");
+    expect(await code(owner.classroom.demote({ sessionId: sid, participantId: g.participantId }))).toBe("CONFLICT");
+    const instructor = (await owner.classroom.state({ sessionId: sid })).me.id;
+    expect(await code(owner.classroom.demote({ sessionId: sid, participantId: instructor }))).toBe("CONFLICT");
+  });
+
   it("tasks: posed by staff, answered once per student (again replaces), aggregate live for staff, revealed to students; polls", async () => {
     const staff = member(a.users.owner);
     const sid = session.sessionId;

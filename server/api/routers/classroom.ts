@@ -65,10 +65,17 @@ export const classroomRouter = router({
     .output(ok)
     .mutation(async ({ ctx, input }) => (await sessions.setPresenter(ctx.db, ctx.participant, input.participantId), { ok: true as const })),
 
+  /** Make a student a TA (they present and moderate). */
   promote: sessionProcedure("INSTRUCTOR")
     .input(z.object({ participantId: ZParticipantId }))
     .output(ok)
     .mutation(async ({ ctx, input }) => (await sessions.promote(ctx.db, ctx.participant, input.participantId), { ok: true as const })),
+
+  /** Make a TA a student again. */
+  demote: sessionProcedure("INSTRUCTOR")
+    .input(z.object({ participantId: ZParticipantId }))
+    .output(ok)
+    .mutation(async ({ ctx, input }) => (await sessions.demote(ctx.db, ctx.participant, input.participantId), { ok: true as const })),
 
   /** Pose a question (answer with a view) or a quick poll to the class. */
   pose: sessionProcedure("TA")
