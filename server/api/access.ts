@@ -104,6 +104,7 @@ export const PROCEDURE_ACCESS = {
   "classroom.reveal": "session",
   "classroom.step": "session",
   "classroom.archive": "public",
+  "classroom.archiveFrame": "public",
   "classroom.end": "session",
 } as const satisfies Record<string, Access>;
 
@@ -179,8 +180,9 @@ export const ROUTE_ACCESS = {
 } as const satisfies Record<string, Role>;
 
 /**
- * Reached with a secret in the URL, not a session: a class session's archive (`classroom.archive`,
- * the page /c/a/<token> and its CSV route /c/a/<token>/answers.csv). The token is 128 random bits.
+ * Reached with a secret in the URL, not a session: a class session's archive (`classroom.archive`;
+ * `classroom.archiveFrame`, the window of the session's dataset one recorded step showed; the page
+ * /c/a/<token> and its CSV route /c/a/<token>/answers.csv). The token is 128 random bits.
  */
 export const TOKEN_ROUTES = {
   "GET /c/a/[token]": "archive token",

@@ -169,6 +169,7 @@ const INPUTS: Record<ProcedurePath, (() => Record<string, unknown>) | null> = {
   "classroom.reveal": () => ({ sessionId: ids.session, taskId: "x" }),
   "classroom.step": () => ({ sessionId: ids.session, view: { source: SOURCE, position: 0, window: 10, brush: null, padding: [0, 0], threshold: 0.3, cells: [] } }),
   "classroom.archive": null,
+  "classroom.archiveFrame": null,
   "classroom.end": () => ({ sessionId: ids.session }),
 };
 

@@ -7,7 +7,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collabFixture, type CollabFixture } from "../../tests/fixtures/collab";
+import { collabFixture, STEPS, type CollabFixture } from "../../tests/fixtures/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { resetEnvCache } from "../env";
 import { verifyClassCredential, type ClassCredential } from "../services/classroom/credential";
@@ -15,7 +15,7 @@ import { JOIN_ALPHABET, normalizeJoinCode } from "../services/classroom/codes";
 import { CLASS_ROLE_RANK, type ClassRole } from "../services/classroom/schemas";
 import { syncRoleOf } from "../services/classroom/sessions";
 import { participantSyncRoles } from "../services/classroom/sync";
-import { answersCsv } from "../services/classroom/archive";
+import { ARCHIVE_FRAME_STEPS, answersCsv, frameRange } from "../services/classroom/archive";
 import { CLASS_SYNC_ROLES, CLASSROOM_DATA, PROCEDURE_ACCESS, SESSION_ACCESS, type ProcedurePath } from "./access";
 import { createCaller } from "./root";
 
@@ -314,6 +314,20 @@ describe("classroom sessions", () => {
     expect(csv.split("\n")[1]).toContain(`,"'=HYPERLINK(""x"")",`);
     expect(csv.split("\n")[1]).toContain(",'+cmd,");
     expect(await code(caller().classroom.archive({ token: "x".repeat(22) }))).toBe("NOT_FOUND");
+    // each step is drawn from the window it showed, read by the link alone (no credential, class over)
+    const frame = await caller().classroom.archiveFrame({ token, step: 1 });
+    expect([frame.states.from, frame.states.to, frame.tokens.length]).toEqual([25, 85, 60]);
+    const theirs = await staff.dataset.states({ workspace: a.ws, datasetId: a.datasetId, source: SOURCE, from: 25, to: 85 });
+    expect(frame.states.data).toBe(theirs.data);
+    expect(frame.states.cellCount).toBe(theirs.cellCount);
+    expect(frame.tokens).toEqual((await staff.dataset.tokens({ workspace: a.ws, datasetId: a.datasetId, from: 25, to: 85 })).tokens);
+    expect((await caller().classroom.archiveFrame({ token, step: 0 })).states.from).toBe(10);
+    expect(await code(caller().classroom.archiveFrame({ token, step: 2 }))).toBe("NOT_FOUND");
+    expect(await code(caller().classroom.archiveFrame({ token: "x".repeat(22), step: 0 }))).toBe("NOT_FOUND");
+    // bounded: a zoomed-out view is drawn around its brush, within the source
+    expect(frameRange({ position: 0, window: 100_000, brush: [5000, 5010] }, 1_000_000)).toEqual([5000 - 123, 5000 - 123 + ARCHIVE_FRAME_STEPS]);
+    expect(frameRange({ position: 390, window: 60, brush: null }, STEPS)).toEqual([STEPS - 60, STEPS]);
+    expect(frameRange({ position: 0, window: 900, brush: null }, STEPS)).toEqual([0, ARCHIVE_FRAME_STEPS]);
   });
 
   it("removing a guest, locking and ending revoke at once", async () => {

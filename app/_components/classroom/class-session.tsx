@@ -446,18 +446,21 @@ function StudentBar({ s, room, plumbing, controls }: { s: SessionState; room: Ro
 /** The join code, link and QR code full screen, to project; Escape, the button or a click closes it. */
 function Projector({ joinUrl, code, qrSvg, onClose }: { joinUrl: string; code: string; qrSvg: string | null; onClose: () => void }) {
   const close = useRef<HTMLButtonElement>(null);
+  const closeNow = useRef(onClose);
+  closeNow.current = onClose;
+  // once, while open: focus the close button, Escape closes, focus returns to what opened it
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
     close.current?.focus();
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") onClose();
+      if (e.key === "Escape") closeNow.current();
     };
     document.addEventListener("keydown", onKey);
     return () => {
       document.removeEventListener("keydown", onKey);
       opener?.focus?.();
     };
-  }, [onClose]);
+  }, []);
   return (
     <div className="class-projector" role="dialog" aria-modal="true" aria-label="Join code" onClick={onClose} data-testid="class-projector">
       <div>
