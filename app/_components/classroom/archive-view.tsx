@@ -30,9 +30,13 @@ export function ArchiveView({ archive, token }: { archive: Archive; token: strin
   const go = (to: number) => setI(Math.max(0, Math.min(n - 1, to)));
   useEffect(() => {
     if (!playing) return;
-    const t = setInterval(() => setI((x) => (x + 1 < n ? x + 1 : (setPlaying(false), x))), PLAY_MS);
+    const t = setInterval(() => setI((x) => Math.min(x + 1, n - 1)), PLAY_MS);
     return () => clearInterval(t);
   }, [playing, n]);
+  // the replay stops on the last step (and the button offers to replay it)
+  useEffect(() => {
+    if (playing && i >= n - 1) setPlaying(false);
+  }, [playing, i, n]);
   const togglePlay = () => {
     if (playing) return setPlaying(false);
     if (i === n - 1) setI(0);
@@ -135,7 +139,7 @@ function cellsText(cells: readonly number[]): string {
 }
 
 /** Pixels per step at least (fewer steps are drawn on a narrow screen, around the brush) and at most. */
-const MIN_ZOOM = 5;
+const MIN_ZOOM = 14;
 const MAX_ZOOM = 30;
 const none = () => undefined;
 
@@ -186,7 +190,7 @@ function StepFrame({ token, index, steps }: { token: string; index: number; step
   return (
     <div
       ref={ref}
-      className={`class-frame read-only${current ? "" : " stale"}`}
+      className={`class-frame explorer select-view read-only${current ? "" : " stale"}`}
       data-testid="archive-frame"
       data-step={current ? index : ""}
       data-from={geo?.origin ?? ""}

@@ -153,13 +153,16 @@ function usePresenterRole(s: SessionState, room: Room | null, plumbing: RoomPlum
   useEffect(() => {
     if (!active) return;
     let timer: ReturnType<typeof setTimeout> | null = null;
-    const off = plumbing.local.onView(() => {
+    const settle = () => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         const view = plumbing.local.currentView();
         if (view) client.classroom.step.mutate({ sessionId: s.id, view }).catch(() => undefined);
       }, STEP_SETTLE_MS);
-    });
+    };
+    const off = plumbing.local.onView(settle);
+    // taking the presenter role (back) on an unchanged view is a step too: the class now sees it
+    settle();
     return () => {
       off();
       if (timer) clearTimeout(timer);
