@@ -49,7 +49,7 @@ export interface EnsureDatabaseOptions {
  * Settings of the embedded server for bulk imports (a 1M × 650 source writes 2.7 GB of table
  * and 2.8 GB of WAL; see server/storage/DESIGN.md, "Bulk writes and reads"):
  * - `max_wal_size`: a checkpoint starts every max_wal_size / (1 + checkpoint_completion_target)
- *   of WAL — with the default 1 GB every ~530 MB, five times in one import, each writing and
+ *   of WAL — with the default 1 GB every ~530 MB, 5–6 times in one import, each writing and
  *   fsyncing what the import had just dirtied while it still writes. 8 GB lets an import of that
  *   size run between timed checkpoints. The cost: up to 8 GB of WAL files on disk, and a crash
  *   replays up to that much WAL on restart. Durability is unchanged (WAL is flushed as before).
