@@ -26,23 +26,18 @@ describe("ValueHistogram", () => {
   });
 
   it("matches direct counting on values away from bin edges", () => {
+    // 64 bins over [-1, 1): every value lies within 0.3 bin widths of its bin's centre, farther
+    // from an edge than the fine bins' resolution (1/256 of the magnitude)
     const values = new Float32Array(200_000);
-    let x = 12345;
     for (let i = 0; i < values.length; i++) {
-      x = (x * 1103515245 + 12345) >>> 0;
-      // bin centres ± 0.3 bin widths: far from any edge (64 bins over [-1, 1))
-      const bin = x % 64;
-      values[i] = -1 + (bin + 0.5 + ((x >>> 8) % 60 - 30) / 100) / 32;
+      const bin = (i * 37) % 64;
+      values[i] = -1 + (bin + 0.5 + (((i * 7) % 61) - 30) / 100) / 32;
     }
     const h = new ValueHistogram();
     h.add(values.subarray(0, 70_000));
     h.add(values.subarray(70_000));
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of values) {
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-    }
-    expect(h.finish(min, max).counts).toEqual(direct(values, min, max, 64));
+    const counts = h.finish(-1, 1).counts;
+    expect(counts).toEqual(direct(values, -1, 1, 64));
+    expect(counts.every((c) => c > 3000)).toBe(true);
   });
 });
