@@ -9,7 +9,7 @@ import { createContext } from "@/server/api/context";
 import { toTRPCError } from "@/server/api/errors";
 import { appRouter } from "@/server/api/root";
 import type { Meta } from "@/server/api/trpc";
-import { currentUserId } from "@/server/auth";
+import { sessionUserId } from "@/server/auth/session";
 import { env } from "@/server/env";
 import { CLASS_COOKIE } from "@/server/services/classroom/credential";
 import { CLOSE_CONNECTION, declaredLength, limitStream } from "@/server/services/uploads";
@@ -37,7 +37,7 @@ function formatBytes(n: number): string {
 const hasClassCredential = (req: Request) => (req.headers.get("cookie") ?? "").includes(`${CLASS_COOKIE}=`);
 
 export async function handleTrpc(req: Request): Promise<Response> {
-  const userId = await currentUserId();
+  const userId = await sessionUserId(req);
   let request = req;
   let bodyRead = !req.body;
   if (req.body) {

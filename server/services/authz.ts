@@ -32,7 +32,7 @@ export interface MemberKey {
 /**
  * The current roles of many (workspace, user) pairs, in order, null for a non-member: one query
  * however many pairs (the sync process re-checks every open socket this way). The one place that
- * reads memberships for authorization.
+ * reads memberships for authorization, with `requireRole` (the same rows, joined to the workspace's slug).
  */
 export async function memberRoles(db: Db, keys: readonly MemberKey[]): Promise<(Role | null)[]> {
   if (keys.length === 0) return [];
@@ -55,11 +55,14 @@ export async function memberRole(db: Db, workspaceId: string, userId: string): P
   return (await memberRoles(db, [{ workspaceId, userId }]))[0]!;
 }
 
-/** The caller's access to the workspace `slug`, or an error saying why not. */
+/** The caller's access to the workspace `slug`, or an error saying why not. One query: it runs before every workspace procedure. */
 export async function requireRole(db: Db, actor: Actor, slug: string, minimum: Role): Promise<WorkspaceAccess> {
-  const workspace = await db.workspace.findUnique({ where: { slug }, select: { id: true, slug: true, name: true } });
-  if (!workspace) throw new AppError("NOT_FOUND", `workspace "${slug}" does not exist`);
-  const role = await memberRole(db, workspace.id, actor.userId);
+  const [found] = await db.$queryRaw<{ id: string; slug: string; name: string; role: Role | null }[]>`
+    SELECT w.id, w.slug, w.name, m.role::text AS role
+      FROM "Workspace" w LEFT JOIN "Membership" m ON m."workspaceId" = w.id AND m."userId" = ${actor.userId}
+     WHERE w.slug = ${slug}`;
+  if (!found) throw new AppError("NOT_FOUND", `workspace "${slug}" does not exist`);
+  const { role, ...workspace } = found;
   // Non-members learn no more than that they are not members.
   if (!role) throw new AppError("FORBIDDEN", `you are not a member of workspace "${slug}"`);
   if (ROLE_RANK[role] < ROLE_RANK[minimum]) {

@@ -12,7 +12,7 @@
  * measures for `seconds`: acknowledged/s, latency p50/p99 (first attempt → HTTP 200), and the CPU
  * the web process and PostgreSQL spent per acknowledged comment.
  * `--code DIR`: start the launcher of another checkout (e.g. main's, for a before/after pair).
- * `--cpu-prof DIR`: the launched processes write V8 CPU profiles into DIR when they stop.
+ * `--cpu-prof DIR`: the web process writes a V8 CPU profile into DIR when it stops (cpu-profile-hook.mjs).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -54,7 +54,11 @@ async function main() {
   const { startLauncher } = (await import(path.join(CODE, "tests", "setup", "launcher.ts"))) as typeof LauncherModule;
   if (PROFILE) fs.mkdirSync(PROFILE, { recursive: true });
   const env: Record<string, string> = { AUTH_SECRET: LAUNCHER_AUTH_SECRET };
-  if (PROFILE) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${PROFILE}`.trim();
+  if (PROFILE) {
+    env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --import ${path.join(ROOT, "tests", "bench", "cpu-profile-hook.mjs")}`.trim();
+    env.BENCH_CPU_PROF_DIR = PROFILE;
+    env.BENCH_CPU_PROF_MATCH = "web-server.ts";
+  }
   process.stderr.write(`[bench] starting npm start of ${CODE} (a production build first if its sources changed)…\n`);
   const l = await startLauncher({ env });
   try {
