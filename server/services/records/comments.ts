@@ -283,9 +283,9 @@ events AS (
   UNION ALL
   SELECT json_build_object('workspaceId', $1::text, 'datasetId', thread."datasetId", 'kind', 'mention', 'id', mentioned.id, 'op', 'created', 'userId', mentioned."userId"), 1
     FROM thread, mentioned),
-notified AS (SELECT count(pg_notify($11, e::text)) AS n FROM (SELECT e FROM events ORDER BY n) AS ordered)
+notified AS (SELECT pg_notify($11, e::text) FROM (SELECT e FROM events ORDER BY n) AS ordered)
 SELECT (SELECT id FROM thread) AS thread, (SELECT id FROM prior) AS prior, (SELECT "threadId" FROM prior) AS "priorThread",
-       (SELECT id FROM ins) AS inserted, (SELECT n FROM notified) AS notified,
+       (SELECT id FROM ins) AS inserted, (SELECT count(*) FROM notified) AS notified,
        (SELECT json_build_object('id', id, 'name', name, 'email', email) FROM "User" WHERE id = $3) AS author`;
 
 interface ReplyRow {
