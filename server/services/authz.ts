@@ -3,7 +3,7 @@
  * through (the tRPC middleware calls `requireRole`).
  */
 import { AppError } from "@statescope/core";
-import type { Db } from "@/server/db/client";
+import { pgPool, type Db } from "@/server/db/client";
 import type { Role } from "./schemas";
 
 export const ROLE_RANK: Record<Role, number> = { VIEWER: 1, EDITOR: 2, OWNER: 3 };
@@ -57,10 +57,14 @@ export async function memberRole(db: Db, workspaceId: string, userId: string): P
 
 /** The caller's access to the workspace `slug`, or an error saying why not. One query: it runs before every workspace procedure. */
 export async function requireRole(db: Db, actor: Actor, slug: string, minimum: Role): Promise<WorkspaceAccess> {
-  const [found] = await db.$queryRaw<{ id: string; slug: string; name: string; role: Role | null }[]>`
-    SELECT w.id, w.slug, w.name, m.role::text AS role
-      FROM "Workspace" w LEFT JOIN "Membership" m ON m."workspaceId" = w.id AND m."userId" = ${actor.userId}
-     WHERE w.slug = ${slug}`;
+  // node-postgres, not Prisma: a third of a reply's CPU went to Prisma's query pipeline (#14)
+  const { rows } = await pgPool(db).query<{ id: string; slug: string; name: string; role: Role | null }>(
+    `SELECT w.id, w.slug, w.name, m.role::text AS role
+       FROM "Workspace" w LEFT JOIN "Membership" m ON m."workspaceId" = w.id AND m."userId" = $1
+      WHERE w.slug = $2`,
+    [actor.userId, slug],
+  );
+  const found = rows[0];
   if (!found) throw new AppError("NOT_FOUND", `workspace "${slug}" does not exist`);
   const { role, ...workspace } = found;
   // Non-members learn no more than that they are not members.
