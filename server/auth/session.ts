@@ -41,7 +41,7 @@ export function createSessionReader(opts: { max?: number } = {}): SessionReader 
       known.delete(key);
       return null;
     }
-    let payload: Awaited<ReturnType<typeof decode>>;
+    let payload: { sub?: unknown; exp?: unknown } | null;
     try {
       payload = await decode({ token, secret, salt });
     } catch {
