@@ -97,12 +97,14 @@ export const PROCEDURE_ACCESS = {
   "classroom.remove": "session",
   "classroom.present": "session",
   "classroom.promote": "session",
+  "classroom.demote": "session",
   "classroom.pose": "session",
   "classroom.tasks": "session",
   "classroom.answer": "session",
   "classroom.reveal": "session",
   "classroom.step": "session",
   "classroom.archive": "public",
+  "classroom.archiveFrame": "public",
   "classroom.end": "session",
 } as const satisfies Record<string, Access>;
 
@@ -118,6 +120,7 @@ export const SESSION_ACCESS = {
   "classroom.remove": "TA",
   "classroom.present": "TA",
   "classroom.promote": "INSTRUCTOR",
+  "classroom.demote": "INSTRUCTOR",
   "classroom.pose": "TA",
   "classroom.tasks": "STUDENT",
   "classroom.answer": "STUDENT",
@@ -177,8 +180,9 @@ export const ROUTE_ACCESS = {
 } as const satisfies Record<string, Role>;
 
 /**
- * Reached with a secret in the URL, not a session: a class session's archive (`classroom.archive`,
- * the page /c/a/<token> and its CSV route /c/a/<token>/answers.csv). The token is 128 random bits.
+ * Reached with a secret in the URL, not a session: a class session's archive (`classroom.archive`;
+ * `classroom.archiveFrame`, the window of the session's dataset one recorded step showed; the page
+ * /c/a/<token> and its CSV route /c/a/<token>/answers.csv). The token is 128 random bits.
  */
 export const TOKEN_ROUTES = {
   "GET /c/a/[token]": "archive token",

@@ -162,12 +162,14 @@ const INPUTS: Record<ProcedurePath, (() => Record<string, unknown>) | null> = {
   "classroom.remove": () => ({ sessionId: ids.session, participantId: ids.participant }),
   "classroom.present": () => ({ sessionId: ids.session, participantId: null }),
   "classroom.promote": () => ({ sessionId: ids.session, participantId: ids.participant }),
+  "classroom.demote": () => ({ sessionId: ids.session, participantId: ids.participant }),
   "classroom.pose": () => ({ sessionId: ids.session, kind: "POLL", prompt: "x?", options: ["a", "b"] }),
   "classroom.tasks": () => ({ sessionId: ids.session }),
   "classroom.answer": () => ({ sessionId: ids.session, taskId: "x", choice: 0 }),
   "classroom.reveal": () => ({ sessionId: ids.session, taskId: "x" }),
   "classroom.step": () => ({ sessionId: ids.session, view: { source: SOURCE, position: 0, window: 10, brush: null, padding: [0, 0], threshold: 0.3, cells: [] } }),
   "classroom.archive": null,
+  "classroom.archiveFrame": null,
   "classroom.end": () => ({ sessionId: ids.session }),
 };
 

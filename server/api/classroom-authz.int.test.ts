@@ -7,7 +7,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collabFixture, type CollabFixture } from "../../tests/fixtures/collab";
+import { collabFixture, STEPS, type CollabFixture } from "../../tests/fixtures/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { resetEnvCache } from "../env";
 import { verifyClassCredential, type ClassCredential } from "../services/classroom/credential";
@@ -15,7 +15,7 @@ import { JOIN_ALPHABET, normalizeJoinCode } from "../services/classroom/codes";
 import { CLASS_ROLE_RANK, type ClassRole } from "../services/classroom/schemas";
 import { syncRoleOf } from "../services/classroom/sessions";
 import { participantSyncRoles } from "../services/classroom/sync";
-import { answersCsv } from "../services/classroom/archive";
+import { ARCHIVE_FRAME_STEPS, answersCsv, frameRange } from "../services/classroom/archive";
 import { CLASS_SYNC_ROLES, CLASSROOM_DATA, PROCEDURE_ACCESS, SESSION_ACCESS, type ProcedurePath } from "./access";
 import { createCaller } from "./root";
 
@@ -143,6 +143,47 @@ describe("classroom sessions", () => {
     // the states route (a route handler: next-auth needs the Next runtime) is proven in tests/e2e/classroom.e2e.ts
   });
 
+  it("a guest sees the dataset as imported: the members' annotations, hypotheses and comments reach them through no procedure", async () => {
+    const owner = member(a.users.owner);
+    const w = { workspace: a.ws, datasetId: a.datasetId };
+    // the members' records of the session's dataset, each carrying a word no guest may read
+    const cat = await owner.annotation.createCategory({ ...w, name: "secret-label-kappa", color: "#aa3300" });
+    await owner.annotation.create({ ...w, categoryId: cat.id, start: 2, end: 6, note: "secret-note-kappa" });
+    await owner.hypothesis.create({ ...w, name: "secret-hypothesis-kappa", source: SOURCE, start: 1, end: 4, padLeft: 0, padRight: 0, cells: [0], threshold: 0.3 });
+    await owner.comment.createThread({ ...w, anchor: { kind: "range", source: SOURCE, start: 0, end: 4 }, body: "secret-comment-kappa", idempotencyKey: "class-secret-thread" });
+    const mine = await owner.dataset.get(w);
+    const track = mine.metaTracks.find((x) => x.labels?.some((l) => l.label === "secret-label-kappa"));
+    expect(track?.name).toBe("annotations"); // members see their track
+    expect((await owner.dataset.meta({ ...w, track: track!.name, from: 0, to: 8 })).data).toBeTruthy();
+
+    const g = await guest("Nosy Guest");
+    const ga = { ...w };
+    const seen: string[] = [];
+    const read = async (path: string, input: Record<string, unknown>) => {
+      const out = await code(Promise.resolve(call(g.as, path, { ...ga, ...input })).then((o) => seen.push(`${path}: ${JSON.stringify(o)}`)));
+      return out;
+    };
+    // every read a guest's credential reaches, with the members' track named where a read takes one
+    const detail = await g.as.dataset.get(ga);
+    expect(detail.metaTracks.map((x) => x.name)).toEqual(mine.metaTracks.filter((x) => x !== track).map((x) => x.name));
+    expect(detail.metaTracks.length).toBeGreaterThan(0); // the imported tracks stay
+    seen.push(JSON.stringify(detail));
+    for (const [path, input] of Object.entries(dataInputs(a.datasetId))) expect(`${path}: ${await read(path, input)}`).toBe(`${path}: ok`);
+    expect(await read("dataset.meta", { track: "annotations", from: 0, to: 8 })).toBe("BAD_REQUEST");
+    expect(await read("dataset.windows", { source: SOURCE, cells: [0], ranges: [[0, 8]], tracks: ["annotations"] })).toBe("BAD_REQUEST");
+    for (const path of ["hypothesis.list", "comment.threads", "annotation.list", "annotation.categories", "annotation.exportCsv"]) {
+      expect(`${path}: ${await read(path, {})}`).toBe(`${path}: UNAUTHORIZED`);
+    }
+    // the session's own procedures and its archive carry none of it either
+    seen.push(JSON.stringify(await g.as.classroom.state({ sessionId: session.sessionId })));
+    seen.push(JSON.stringify(await g.as.classroom.tasks({ sessionId: session.sessionId })));
+    const token = (await g.as.classroom.state({ sessionId: session.sessionId })).archivePath.split("/").pop()!;
+    seen.push(JSON.stringify(await caller().classroom.archive({ token })));
+    const all = seen.join("\n");
+    expect(all.length).toBeGreaterThan(1000);
+    expect(all).not.toMatch(/kappa/);
+  });
+
   it("session roles: students read, TAs moderate, the instructor ends; other workspaces' members are not participants", async () => {
     const g = await guest("Student S");
     expect(await code(g.as.classroom.lock({ sessionId: session.sessionId, locked: true }))).toBe("FORBIDDEN");
@@ -163,6 +204,41 @@ describe("classroom sessions", () => {
     expect(await participantSyncRoles(t.db, [{ workspaceId: `class:${session.sessionId}`, userId: g.participantId }, { workspaceId: "class:other", userId: g.participantId }])).toEqual(["VIEWER", null]);
     for (const r of ["INSTRUCTOR", "TA", "STUDENT"] as const) expect(syncRoleOf({ id: "x", role: r }, null)).toBe(CLASS_SYNC_ROLES[r]);
     expect(syncRoleOf({ id: "x", role: "STUDENT" }, "x")).toBe(CLASS_SYNC_ROLES.presenter);
+  });
+
+  it("promote and demote: a promoted guest presents and moderates (not more), a demoted TA is a student again", async () => {
+    const sid = session.sessionId;
+    const owner = member(a.users.owner);
+    const g = await guest("Pat Promoted");
+    const other = await guest("Oli Other");
+    const poll = { sessionId: sid, kind: "POLL" as const, prompt: "which?", options: ["a", "b"] };
+    const syncRole = async () => (await participantSyncRoles(t.db, [{ workspaceId: `class:${sid}`, userId: g.participantId }]))[0];
+    expect(await code(g.as.classroom.pose(poll))).toBe("FORBIDDEN");
+    expect(await code(member(a.users.editor).classroom.promote({ sessionId: sid, participantId: g.participantId }))).toBe("FORBIDDEN"); // a TA
+    await owner.classroom.promote({ sessionId: sid, participantId: g.participantId });
+    const st = await g.as.classroom.state({ sessionId: sid });
+    expect(st.me.role).toBe("TA");
+    expect(st.participants.map((p) => p.name)).toContain("Oli Other"); // staff see who is here
+    expect(await syncRole()).toBe("EDITOR"); // writes the shared view
+    // a TA presents and moderates
+    expect(await code(g.as.classroom.present({ sessionId: sid, participantId: g.participantId }))).toBe("ok");
+    const task = await g.as.classroom.pose(poll);
+    expect(await code(g.as.classroom.reveal({ sessionId: sid, taskId: task.taskId }))).toBe("ok");
+    expect(await code(g.as.classroom.lock({ sessionId: sid, locked: false }))).toBe("ok");
+    expect(await code(g.as.classroom.remove({ sessionId: sid, participantId: other.participantId }))).toBe("ok");
+    // not the instructor's controls, and still a guest: nothing of the workspace beyond the dataset
+    expect(await code(g.as.classroom.end({ sessionId: sid }))).toBe("FORBIDDEN");
+    expect(await code(g.as.classroom.demote({ sessionId: sid, participantId: g.participantId }))).toBe("FORBIDDEN");
+    expect(await code(g.as.dataset.list({ workspace: a.ws }))).toBe("UNAUTHORIZED");
+    expect(await code(owner.classroom.promote({ sessionId: sid, participantId: g.participantId }))).toBe("CONFLICT");
+    await owner.classroom.present({ sessionId: sid, participantId: null });
+    await owner.classroom.demote({ sessionId: sid, participantId: g.participantId });
+    expect((await g.as.classroom.state({ sessionId: sid })).me.role).toBe("STUDENT");
+    expect(await syncRole()).toBe("VIEWER");
+    expect(await code(g.as.classroom.pose(poll))).toBe("FORBIDDEN");
+    expect(await code(owner.classroom.demote({ sessionId: sid, participantId: g.participantId }))).toBe("CONFLICT");
+    const instructor = (await owner.classroom.state({ sessionId: sid })).me.id;
+    expect(await code(owner.classroom.demote({ sessionId: sid, participantId: instructor }))).toBe("CONFLICT");
   });
 
   it("tasks: posed by staff, answered once per student (again replaces), aggregate live for staff, revealed to students; polls", async () => {
@@ -238,6 +314,20 @@ describe("classroom sessions", () => {
     expect(csv.split("\n")[1]).toContain(`,"'=HYPERLINK(""x"")",`);
     expect(csv.split("\n")[1]).toContain(",'+cmd,");
     expect(await code(caller().classroom.archive({ token: "x".repeat(22) }))).toBe("NOT_FOUND");
+    // each step is drawn from the window it showed, read by the link alone (no credential, class over)
+    const frame = await caller().classroom.archiveFrame({ token, step: 1 });
+    expect([frame.states.from, frame.states.to, frame.tokens.length]).toEqual([25, 85, 60]);
+    const theirs = await staff.dataset.states({ workspace: a.ws, datasetId: a.datasetId, source: SOURCE, from: 25, to: 85 });
+    expect(frame.states.data).toBe(theirs.data);
+    expect(frame.states.cellCount).toBe(theirs.cellCount);
+    expect(frame.tokens).toEqual((await staff.dataset.tokens({ workspace: a.ws, datasetId: a.datasetId, from: 25, to: 85 })).tokens);
+    expect((await caller().classroom.archiveFrame({ token, step: 0 })).states.from).toBe(10);
+    expect(await code(caller().classroom.archiveFrame({ token, step: 2 }))).toBe("NOT_FOUND");
+    expect(await code(caller().classroom.archiveFrame({ token: "x".repeat(22), step: 0 }))).toBe("NOT_FOUND");
+    // bounded: a zoomed-out view is drawn around its brush, within the source
+    expect(frameRange({ position: 0, window: 100_000, brush: [5000, 5010] }, 1_000_000)).toEqual([5000 - 123, 5000 - 123 + ARCHIVE_FRAME_STEPS]);
+    expect(frameRange({ position: 390, window: 60, brush: null }, STEPS)).toEqual([STEPS - 60, STEPS]);
+    expect(frameRange({ position: 0, window: 900, brush: null }, STEPS)).toEqual([0, ARCHIVE_FRAME_STEPS]);
   });
 
   it("removing a guest, locking and ending revoke at once", async () => {

@@ -23,6 +23,18 @@ export interface WorkspaceAccess {
   participantId?: string;
 }
 
+/**
+ * Who reads a dataset: its workspace's members, or a classroom's participants through their session
+ * credential (`onlyDataset`). The class sees the dataset as imported: the members' own records
+ * (the "annotations" track of their labels; hypotheses and comments are not reachable at all)
+ * stay inside the workspace, since a student may not "see anything else of the workspace".
+ */
+export type Audience = "members" | "class";
+
+export function audienceOf(access: WorkspaceAccess): Audience {
+  return access.onlyDataset === undefined ? "members" : "class";
+}
+
 /** One (workspace, user) pair whose membership is asked about. */
 export interface MemberKey {
   workspaceId: string;

@@ -6,8 +6,10 @@ import { brush, importDemoProject, signInDemo } from "./helpers";
  * session from the dataset's room bar and gets a code, a link and a QR code; two guests join by
  * code (the form and the link) and one signed-in student who is not a member of the workspace;
  * students follow the presenter, one detaches and returns, the instructor brings everyone back;
- * guests reach the session's dataset and nothing else (tRPC and the states route, directly);
- * the instructor ends the session and the students are told.
+ * the instructor promotes a guest to TA, who presents to the class, and makes her a student again
+ * (her screen changes without a reload); guests reach the session's dataset and nothing else
+ * (tRPC and the states route, directly), and none of the members' labels on it;
+ * the instructor ends the session, the students are told, and the archive draws each step.
  */
 const SOURCE = "states::states1";
 let datasetId = "";
@@ -32,10 +34,18 @@ async function student(browser: Browser, width = 1440): Promise<Page> {
   return page;
 }
 
-test("instructor + three students: join by code, follow, detach/return, bring back, guest scope, end", async ({ browser, page: teacher }) => {
-  test.setTimeout(300_000);
+test("instructor + three students: join by code, follow, detach/return, bring back, promote, guest scope, end, archive replay", async ({ browser, page: teacher }) => {
+  test.setTimeout(420_000);
   await teacher.setViewportSize({ width: 1440, height: 1000 });
   await signInDemo(teacher);
+  // the members label a range of the dataset: their label is the workspace's, not the class's
+  const trpcPost = async (proc: string, input: unknown) => {
+    const r = await teacher.request.post(`/api/trpc/${proc}`, { data: { json: input }, headers: { origin: new URL(teacher.url()).origin } });
+    expect(r.status(), `${proc}: ${await r.text()}`).toBe(200);
+    return ((await r.json()) as { result: { data: { json: { id: string } } } }).result.data.json;
+  };
+  const label = await trpcPost("annotation.createCategory", { workspace: "demo", datasetId, name: "tutor-label-zeta", color: "#aa3300" });
+  await trpcPost("annotation.create", { workspace: "demo", datasetId, categoryId: label.id, start: 250, end: 260, note: "members only" });
   await teacher.goto(`/w/demo/datasets/${datasetId}/explore?s0=${encodeURIComponent(SOURCE)}`);
   // while the page streams in, React keeps a second, hidden copy of it (a `<div hidden>` segment)
   const start = teacher.locator("[data-testid=class-start]:visible");
@@ -46,6 +56,14 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   expect(code).toMatch(/^[ACDEFGHJKMNPQRTUVWXY34679]{7}$/);
   await expect(teacher.getByTestId("class-qr").locator("svg")).toBeVisible();
   await expect(teacher.getByTestId("class-presenting")).toBeVisible();
+  // the code, large for the projector, by keyboard: Enter opens it, Escape closes it, focus comes back
+  await teacher.getByTestId("class-code-chip").focus();
+  await teacher.keyboard.press("Enter");
+  await expect(teacher.getByTestId("class-projector")).toBeVisible();
+  await expect(teacher.getByTestId("class-projector-close")).toBeFocused();
+  await teacher.keyboard.press("Escape");
+  await expect(teacher.getByTestId("class-projector")).toHaveCount(0);
+  await expect(teacher.getByTestId("class-code-chip")).toBeFocused();
   const sessionUrl = teacher.url();
 
   // guest 1 types the code (lower case, with a space) on /c
@@ -115,6 +133,33 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   for (const s of students) await expect(s.getByTestId("window-label")).toContainText("steps 297–");
   await expect(teacher.getByTestId("class-detached")).toHaveText("everyone follows");
 
+  // the instructor makes Gina a TA from the roster: her page becomes a presenter screen, no reload
+  await teacher.getByTestId("class-roster-toggle").click();
+  await teacher.getByTestId("roster-Gina Guest").getByTestId("roster-promote").click();
+  await expect(g1.getByTestId("presenter-screen")).toBeVisible({ timeout: 20_000 });
+  await expect(g1.getByTestId("class-role-notice")).toContainText("The instructor made you a TA");
+  await expect(teacher.getByTestId("roster-Gina Guest")).toContainText("ta · guest");
+  // a TA presents: she takes over, the class follows her ("show us what you found")
+  await expect(g1.getByTestId("class-status")).toHaveText("Live", { timeout: 20_000 });
+  await g1.getByTestId("class-take-over").click();
+  await expect(g1.getByTestId("class-presenting")).toBeVisible();
+  await jumpTo(g1, 150);
+  for (const s of [g2, s3]) {
+    await expect(s.getByTestId("class-following")).toContainText("Following Gina Guest");
+    await expect(s.getByTestId("window-label")).toContainText("steps 147–");
+  }
+  await g1.waitForTimeout(1_200); // a step of the timeline, by the TA
+  await g1.screenshot({ path: "test-results/classroom-ta-1440.png" });
+  // the instructor takes the presenter role back and makes Gina a student again: she follows
+  await teacher.getByTestId("class-take-over").click();
+  for (const s of [g2, s3]) await expect(s.getByTestId("class-following")).toContainText("Following Demo researcher");
+  await teacher.getByTestId("roster-Gina Guest").getByTestId("roster-demote").click();
+  await expect(g1.getByTestId("student-screen")).toBeVisible({ timeout: 20_000 });
+  await expect(g1.getByTestId("class-role-notice")).toContainText("student in this class again");
+  await expect(g1.getByTestId("class-following")).toContainText("Following Demo researcher");
+  for (const s of students) await expect(s.getByTestId("window-label")).toContainText("steps 297–");
+  await expect(teacher.getByTestId("class-detached")).toHaveText("everyone follows");
+
   // a task: posed by the instructor, answered by all three with their views, the aggregate appears live, then revealed
   await teacher.getByTestId("pose-prompt").fill("Brush a range where some cell switches on");
   await teacher.getByTestId("pose-submit").click();
@@ -172,6 +217,21 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   await expect(g2.getByTestId("revealed").getByTestId("poll-bar-1")).toHaveAttribute("data-count", "2");
   await g2.screenshot({ path: "test-results/classroom-student-poll-phone.png", fullPage: true });
 
+  // the members' label does not reach the class: not on a student's page, not through any read
+  await expect(teacher.getByRole("checkbox", { name: /^annotations/ })).toHaveCount(1);
+  for (const s of [g1, s3]) {
+    await expect(s.getByRole("checkbox", { name: /^pos/ })).toHaveCount(1); // the dataset's own tracks stay
+    await expect(s.getByRole("checkbox", { name: /^annotations/ })).toHaveCount(0);
+  }
+  const guestReads = [
+    await g1.request.get(`/api/trpc/dataset.get?input=${encodeURIComponent(JSON.stringify({ json: { workspace: "demo", datasetId } }))}`),
+    await g1.request.get(`/api/trpc/dataset.meta?input=${encodeURIComponent(JSON.stringify({ json: { workspace: "demo", datasetId, track: "annotations", from: 240, to: 270 } }))}`),
+    await g1.request.get(`/api/trpc/dataset.windows?input=${encodeURIComponent(JSON.stringify({ json: { workspace: "demo", datasetId, source: SOURCE, cells: [0], ranges: [[240, 270]], tracks: ["annotations"] } }))}`),
+    await g1.request.get(`/api/trpc/annotation.list?input=${encodeURIComponent(JSON.stringify({ json: { workspace: "demo", datasetId } }))}`),
+  ];
+  expect(guestReads.map((r) => r.status())).toEqual([200, 400, 400, 401]);
+  for (const r of guestReads) expect(await r.text()).not.toContain("tutor-label-zeta");
+
   // a guest reaches the session's dataset and nothing else: tRPC and the states route, directly
   const states = (ds: string) => g1.request.get(`/api/w/demo/datasets/${ds}/states?source=${encodeURIComponent(SOURCE)}&from=0&to=4`);
   expect((await states(datasetId)).status()).toBe(200);
@@ -209,10 +269,46 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   await expect(reader.getByTestId("archive-step-view")).toContainText("Demo researcher viewing token");
   const steps = Number(/of (\d+)/.exec((await reader.getByTestId("archive-step").textContent())!)![1]);
   expect(steps).toBeGreaterThanOrEqual(2);
+  // each step is drawn as the class saw it: the window it showed (from its position), all cells' lines
+  const frame = reader.getByTestId("archive-frame");
+  const stepView = async () => (await reader.getByTestId("archive-step-view").textContent()) ?? "";
+  const position = async () => /viewing token ([\d,]+)/.exec(await stepView())![1]!.replace(/,/g, "");
+  const inked = () =>
+    frame.locator("canvas").first().evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let k = 3; k < d.length; k += 4) if (d[k]! > 0) n++;
+      return n;
+    });
+  await expect(frame).toHaveAttribute("data-step", "0");
+  await expect(frame).toHaveAttribute("data-from", await position());
+  await expect(frame.getByTestId("line-plot").locator("svg")).toHaveAttribute("aria-label", /^states::states1: \d+ cells over \d+ steps/);
+  await expect(frame.locator(`[data-testid=token][data-step="${await position()}"]`)).toBeVisible();
+  expect(await inked()).toBeGreaterThan(2000);
+  // the keyboard steps through (→), to the step the TA presented, drawn from its own window
+  let sawTa = false;
+  for (let k = 1; k < steps && !sawTa; k++) {
+    await reader.keyboard.press("ArrowRight");
+    await expect(reader.getByTestId("archive-step")).toHaveText(`step ${k + 1} of ${steps}`);
+    await expect(frame).toHaveAttribute("data-step", String(k));
+    await expect(frame).toHaveAttribute("data-from", await position());
+    sawTa = (await stepView()).startsWith("Gina Guest viewing token 147");
+  }
+  expect(sawTa).toBe(true);
+  await expect(frame.locator('[data-testid=token][data-step="147"]')).toBeVisible();
+  await reader.keyboard.press("Home");
+  await expect(frame).toHaveAttribute("data-step", "0");
   await reader.getByTestId("archive-play").click();
   await expect(reader.getByTestId("archive-step")).toHaveText(`step ${steps} of ${steps}`, { timeout: 30_000 });
   await expect(reader.getByTestId("archive-step-view")).toContainText("viewing token 297 on states::states1");
+  await expect(frame).toHaveAttribute("data-step", String(steps - 1));
+  await expect(frame).toHaveAttribute("data-from", "297");
+  expect(await inked()).toBeGreaterThan(2000);
   await reader.screenshot({ path: "test-results/classroom-archive-1440.png", fullPage: true });
+  const phone = await student(browser, 390);
+  await phone.goto(archiveHref);
+  await expect(phone.getByTestId("archive-frame")).toHaveAttribute("data-step", "0");
+  await phone.screenshot({ path: "test-results/classroom-archive-phone.png", fullPage: true });
   const csv = await reader.request.get(`${archiveHref}/answers.csv`);
   expect(csv.status()).toBe(200);
   const text = await csv.text();

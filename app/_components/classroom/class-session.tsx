@@ -15,7 +15,7 @@ import "@/app/_components/room/room.css";
 
 /** The classroom controls in the shared document (bring everyone back, the audience count). */
 function useClassControls(room: Room | null): ClassControls {
-  const [c, setC] = useState<ClassControls>({ recall: 0, audience: 0, tasks: 0 });
+  const [c, setC] = useState<ClassControls>({ recall: 0, audience: 0, tasks: 0, roles: 0 });
   useEffect(() => {
     if (!room) return;
     const m = room.doc.getMap(ROOT.classroom);
@@ -37,15 +37,16 @@ export function ClassSession({ initial, joinUrl, qrSvg }: { initial: SessionStat
   const trpc = useTRPC();
   const client = useTRPCClient();
   const qc = useQueryClient();
-  const staff = initial.me.role !== "STUDENT";
   const state = useQuery({
     ...trpc.classroom.state.queryOptions({ sessionId: initial.id }),
     initialData: initial,
-    // staff see who joined; students learn of a new presenter when their room reconnects (below)
-    refetchInterval: staff ? 5000 : false,
+    // staff see who joined; students read it again when the staff change who is who (below)
+    refetchInterval: (q) => ((q.state.data ?? initial).me.role !== "STUDENT" ? 5000 : false),
     retry: false,
   });
   const s = state.data ?? initial;
+  // the current role, not the page's first: a promoted student gets the presenter screen at once
+  const staff = s.me.role !== "STUDENT";
   const room = useTicketRoom(`class:${initial.id}`, () => client.classroom.ticket.mutate({ sessionId: initial.id }), true, "class session");
   // a student's presence (following or not, where) goes to the staff about once a second: following a
   // presenter moves their view 10 times a second, and a thousand of them would flood the staff otherwise
@@ -61,6 +62,18 @@ export function ClassSession({ initial, joinUrl, qrSvg }: { initial: SessionStat
   useEffect(() => {
     void qc.invalidateQueries({ queryKey: trpc.classroom.state.queryKey({ sessionId: initial.id }) });
   }, [role, stopped, qc, trpc, initial.id]);
+  // the staff changed who is who (promoted, demoted, a new presenter): everyone reads the session
+  // again, a class spread over a second and a half rather than all in the same millisecond
+  const controls = useClassControls(room);
+  const seenRoles = useRef<number | null>(null);
+  useEffect(() => {
+    const first = seenRoles.current === null;
+    seenRoles.current = controls.roles;
+    if (first || controls.roles === 0) return;
+    const t = setTimeout(() => void qc.invalidateQueries({ queryKey: trpc.classroom.state.queryKey({ sessionId: initial.id }) }), Math.random() * 1500);
+    return () => clearTimeout(t);
+  }, [controls.roles, qc, trpc, initial.id]);
+  const notice = useRoleNotice(s.me.role);
 
   const slots = useMemo<ExplorerSlots>(
     () => ({ publish: (v) => <PublishView state={v.state} steps={v.visible[1] - v.visible[0]} cells={v.selections[v.activeLayer] ?? null} /> }),
@@ -96,13 +109,35 @@ export function ClassSession({ initial, joinUrl, qrSvg }: { initial: SessionStat
   return (
     <PresenceProvider plumbing={plumbing}>
       <div className="class-page" data-testid={staff ? "presenter-screen" : "student-screen"} data-role={s.me.role}>
-        {staff ? <StaffBar s={s} room={room} plumbing={plumbing} joinUrl={joinUrl} qrSvg={qrSvg} /> : <StudentBar s={s} room={room} plumbing={plumbing} />}
+        {notice && (
+          <p className={`class-notice ${notice.kind}`} role="status" data-testid="class-role-notice">
+            {notice.text}
+          </p>
+        )}
+        {staff ? (
+          <StaffBar s={s} room={room} plumbing={plumbing} controls={controls} joinUrl={joinUrl} qrSvg={qrSvg} />
+        ) : (
+          <StudentBar s={s} room={room} plumbing={plumbing} controls={controls} />
+        )}
         <div className="class-explorer">
           <ServerExplorer workspace={s.workspace} datasetId={s.datasetId} initialInfo={null} slots={slots} />
         </div>
       </div>
     </PresenceProvider>
   );
+}
+
+/** What changed when our role in the session changes while we are here (shown until the next change). */
+function useRoleNotice(role: SessionState["me"]["role"]): { kind: "up" | "down"; text: string } | null {
+  const prev = useRef(role);
+  const [notice, setNotice] = useState<{ kind: "up" | "down"; text: string } | null>(null);
+  useEffect(() => {
+    if (role === prev.current) return;
+    prev.current = role;
+    if (role === "TA") setNotice({ kind: "up", text: "The instructor made you a TA: you can present, pose questions and polls, bring everyone back and moderate." });
+    else if (role === "STUDENT") setNotice({ kind: "down", text: "You are a student in this class again: you follow the presenter." });
+  }, [role]);
+  return notice;
 }
 
 /** How often a student's presence goes out at most. */
@@ -118,13 +153,16 @@ function usePresenterRole(s: SessionState, room: Room | null, plumbing: RoomPlum
   useEffect(() => {
     if (!active) return;
     let timer: ReturnType<typeof setTimeout> | null = null;
-    const off = plumbing.local.onView(() => {
+    const settle = () => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         const view = plumbing.local.currentView();
         if (view) client.classroom.step.mutate({ sessionId: s.id, view }).catch(() => undefined);
       }, STEP_SETTLE_MS);
-    });
+    };
+    const off = plumbing.local.onView(settle);
+    // taking the presenter role (back) on an unchanged view is a step too: the class now sees it
+    settle();
     return () => {
       off();
       if (timer) clearTimeout(timer);
@@ -149,7 +187,7 @@ function Status({ room }: { room: Room | null }) {
 }
 
 /** The presenter screen's bar: code and QR to project, presenting, who follows, controls. */
-function StaffBar({ s, room, plumbing, joinUrl, qrSvg }: { s: SessionState; room: Room | null; plumbing: RoomPlumbing; joinUrl: string; qrSvg: string | null }) {
+function StaffBar({ s, room, plumbing, controls, joinUrl, qrSvg }: { s: SessionState; room: Room | null; plumbing: RoomPlumbing; controls: ClassControls; joinUrl: string; qrSvg: string | null }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const qc = useQueryClient();
@@ -157,7 +195,6 @@ function StaffBar({ s, room, plumbing, joinUrl, qrSvg }: { s: SessionState; room
   // an answer in the spotlight: the presentation shows it (anonymised unless the staff chose names) until we resume
   const [spot, setSpot] = useState<{ answer: AnswerView; named: boolean } | null>(null);
   const presenting = usePresenterRole(s, room, plumbing, spot !== null);
-  const controls = useClassControls(room);
   useEffect(() => {
     if (!spot || !room?.canEdit || !spot.answer.range || !spot.answer.source) return;
     const [start, end] = spot.answer.range;
@@ -183,10 +220,12 @@ function StaffBar({ s, room, plumbing, joinUrl, qrSvg }: { s: SessionState; room
   useEffect(() => {
     if (room && canEdit) writeClassControls(room.doc, { audience: students.length });
   }, [room, canEdit, students.length]);
-  const act = async (f: () => Promise<unknown>) => {
+  /** A control; `roles`: it changed who is who, so everyone's page reads the session again. */
+  const act = async (f: () => Promise<unknown>, roles = false) => {
     setProblem(null);
     try {
       await f();
+      if (roles && room?.canEdit) writeClassControls(room.doc, { roles: Date.now() });
       await qc.invalidateQueries({ queryKey: trpc.classroom.state.queryKey({ sessionId: s.id }) });
     } catch (e) {
       setProblem(errorMessage(e));
@@ -235,7 +274,7 @@ function StaffBar({ s, room, plumbing, joinUrl, qrSvg }: { s: SessionState; room
         ) : (
           <>
             <span className="muted" data-testid="class-presenter">{s.presenter ? `${s.presenter.name} presents` : "nobody presents"}</span>
-            <button type="button" className="small" onClick={() => act(() => client.classroom.present.mutate({ sessionId: s.id, participantId: s.me.id }))} data-testid="class-take-over">
+            <button type="button" className="small" onClick={() => act(() => client.classroom.present.mutate({ sessionId: s.id, participantId: s.me.id }), true)} data-testid="class-take-over">
               Present
             </button>
           </>
@@ -244,7 +283,7 @@ function StaffBar({ s, room, plumbing, joinUrl, qrSvg }: { s: SessionState; room
           <span className="muted">Hand over to</span>
           <select
             value=""
-            onChange={(e) => e.target.value && act(() => client.classroom.present.mutate({ sessionId: s.id, participantId: e.target.value }))}
+            onChange={(e) => e.target.value && act(() => client.classroom.present.mutate({ sessionId: s.id, participantId: e.target.value }), true)}
             data-testid="class-hand-over"
           >
             <option value="">…</option>
@@ -277,27 +316,23 @@ function StaffBar({ s, room, plumbing, joinUrl, qrSvg }: { s: SessionState; room
         </p>
       )}
       <StaffTasks sessionId={s.id} workspace={s.workspace} datasetId={s.datasetId} room={room} stamp={controls.tasks} onSpotlight={(answer, named) => setSpot({ answer, named })} />
-      <Roster s={s} peers={students} onRemove={(id) => act(() => client.classroom.remove.mutate({ sessionId: s.id, participantId: id }))} />
-      {projecting && (
-        <div className="class-projector" role="dialog" aria-label="Join code" onClick={() => setProjecting(false)} data-testid="class-projector">
-          <div>
-            <p>Join at</p>
-            <p className="mono big-url">{joinUrl}</p>
-            <p className="mono big-code">{s.code}</p>
-            {qrSvg && <span className="class-qr large" role="img" aria-label={`QR code for ${joinUrl}`} dangerouslySetInnerHTML={{ __html: qrSvg }} />}
-            <p className="muted">Click anywhere to close</p>
-          </div>
-        </div>
-      )}
+      <Roster
+        s={s}
+        peers={students}
+        onRemove={(id) => act(() => client.classroom.remove.mutate({ sessionId: s.id, participantId: id }))}
+        onRole={(id, ta) => act(() => (ta ? client.classroom.promote : client.classroom.demote).mutate({ sessionId: s.id, participantId: id }), true)}
+      />
+      {projecting && <Projector joinUrl={joinUrl} code={s.code} qrSvg={qrSvg} onClose={() => setProjecting(false)} />}
     </div>
   );
 }
 
 /** Who is in the class (from the session; presence says who is connected and following). */
-function Roster({ s, peers, onRemove }: { s: SessionState; peers: readonly Peer[]; onRemove: (id: string) => void }) {
+function Roster({ s, peers, onRemove, onRole }: { s: SessionState; peers: readonly Peer[]; onRemove: (id: string) => void; onRole: (id: string, ta: boolean) => void }) {
   const [open, setOpen] = useState(false);
   const here = new Map(peers.map((p) => [p.user.id, p]));
   const students = s.participants.filter((p) => p.role === "STUDENT");
+  const instructor = s.me.role === "INSTRUCTOR";
   return (
     <details className="class-roster" open={open} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
       <summary data-testid="class-roster-toggle">Participants ({s.participants.length})</summary>
@@ -308,6 +343,18 @@ function Roster({ s, peers, onRemove }: { s: SessionState; peers: readonly Peer[
             <li key={p.id} data-testid={`roster-${p.name}`}>
               <span>{p.name}</span> <span className="role">{p.role.toLowerCase()}{p.guest ? " · guest" : ""}</span>{" "}
               {p.role === "STUDENT" && <span className="muted">{live ? (live.following === s.presenter?.id ? "following" : "exploring on their own") : "not connected"}</span>}
+              {instructor && p.role !== "INSTRUCTOR" && (
+                <button
+                  type="button"
+                  className="ghost small"
+                  onClick={() => onRole(p.id, p.role === "STUDENT")}
+                  aria-label={p.role === "STUDENT" ? `Make ${p.name} a TA` : `Make ${p.name} a student again`}
+                  title={p.role === "STUDENT" ? "A TA can present, pose questions and polls, bring everyone back and moderate" : undefined}
+                  data-testid={p.role === "STUDENT" ? "roster-promote" : "roster-demote"}
+                >
+                  {p.role === "STUDENT" ? "make TA" : "make student"}
+                </button>
+              )}
               {p.role === "STUDENT" && (
                 <button type="button" className="ghost small" onClick={() => onRemove(p.id)} aria-label={`Remove ${p.name}`}>
                   remove
@@ -327,10 +374,9 @@ function Roster({ s, peers, onRemove }: { s: SessionState; peers: readonly Peer[
  * own — any interaction with the explorer detaches; "Return to presenter" or the instructor's
  * "bring everyone back" re-attaches.
  */
-function StudentBar({ s, room, plumbing }: { s: SessionState; room: Room | null; plumbing: RoomPlumbing }) {
+function StudentBar({ s, room, plumbing, controls }: { s: SessionState; room: Room | null; plumbing: RoomPlumbing; controls: ClassControls }) {
   const presenting = usePresenterRole(s, room, plumbing);
   const presentation = usePresentation(room?.doc);
-  const controls = useClassControls(room);
   const [detached, setDetached] = useState(false);
   const following = !presenting && !detached;
   useFollowView(following ? presentation : null);
@@ -396,6 +442,41 @@ function StudentBar({ s, room, plumbing }: { s: SessionState; room: Room | null;
       </div>
       <div className="class-controls">{line}</div>
       <StudentTask sessionId={s.id} stamp={controls.tasks} local={plumbing.local} />
+    </div>
+  );
+}
+
+/** The join code, link and QR code full screen, to project; Escape, the button or a click closes it. */
+function Projector({ joinUrl, code, qrSvg, onClose }: { joinUrl: string; code: string; qrSvg: string | null; onClose: () => void }) {
+  const close = useRef<HTMLButtonElement>(null);
+  const closeNow = useRef(onClose);
+  closeNow.current = onClose;
+  // once, while open: focus the close button, Escape closes, focus returns to what opened it
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    close.current?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") closeNow.current();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      opener?.focus?.();
+    };
+  }, []);
+  return (
+    <div className="class-projector" role="dialog" aria-modal="true" aria-label="Join code" onClick={onClose} data-testid="class-projector">
+      <div>
+        <p>Join at</p>
+        <p className="mono big-url">{joinUrl}</p>
+        <p className="mono big-code">{code}</p>
+        {qrSvg && <span className="class-qr large" role="img" aria-label={`QR code for ${joinUrl}`} dangerouslySetInnerHTML={{ __html: qrSvg }} />}
+        <p>
+          <button type="button" ref={close} className="secondary" onClick={onClose} data-testid="class-projector-close">
+            Close (Esc)
+          </button>
+        </p>
+      </div>
     </div>
   );
 }

@@ -63,11 +63,11 @@ describe("collab schema", () => {
 
   it("classroom controls default to nothing and round-trip", () => {
     const a = new Y.Doc();
-    expect(readClassControls(a)).toEqual({ recall: 0, audience: 0, tasks: 0 });
+    expect(readClassControls(a)).toEqual({ recall: 0, audience: 0, tasks: 0, roles: 0 });
     writeClassControls(a, { recall: 5, audience: 300 });
     const b = new Y.Doc();
     Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
-    expect(readClassControls(b)).toEqual({ recall: 5, audience: 300, tasks: 0 });
+    expect(readClassControls(b)).toEqual({ recall: 5, audience: 300, tasks: 0, roles: 0 });
   });
 
   it("gives each user a stable palette colour", () => {

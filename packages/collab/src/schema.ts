@@ -23,6 +23,13 @@ export const COLLAB_SCHEMA_VERSION = 1;
 /** Close code for a client speaking another schema version. */
 export const CLOSE_SCHEMA_MISMATCH = 4426;
 
+/**
+ * A frame the sync server sends when it changed a client's role in a room without closing the
+ * socket (a classroom participant made presenter, or handing it back): message type
+ * MESSAGE_ROLE then the new role as a varString. y-websocket uses types 0–3.
+ */
+export const MESSAGE_ROLE = 5;
+
 /** Root names of the shared document. */
 export const ROOT = {
   /** Y.Map: { schemaVersion } */
@@ -34,7 +41,7 @@ export const ROOT = {
   view: "view",
   /** Y.Text: the team's shared notes for this dataset. */
   notes: "notes",
-  /** Y.Map: a classroom session's controls, written by its staff: { recall, audience } (see ZClassControls). */
+  /** Y.Map: a classroom session's controls, written by its staff: { recall, audience, tasks, roles } (see ZClassControls). */
   classroom: "classroom",
 } as const;
 
@@ -148,12 +155,18 @@ export const ZClassControls = z.object({
   audience: z.number().int().nonnegative().default(0),
   /** ms since the epoch of the staff's last change to the tasks (posed, revealed): students read them again. */
   tasks: z.number().default(0),
+  /**
+   * ms since the epoch of the staff's last change to who is who (a student promoted or made a
+   * student again, the presenter role handed over): participants read the session again, so a
+   * promoted student's screen becomes a presenter screen without a reload.
+   */
+  roles: z.number().default(0),
 });
 export type ClassControls = z.infer<typeof ZClassControls>;
 
 export function readClassControls(doc: Y.Doc): ClassControls {
   const r = ZClassControls.safeParse(doc.getMap(ROOT.classroom).toJSON());
-  return r.success ? r.data : { recall: 0, audience: 0, tasks: 0 };
+  return r.success ? r.data : { recall: 0, audience: 0, tasks: 0, roles: 0 };
 }
 
 export function writeClassControls(doc: Y.Doc, patch: Partial<ClassControls>): void {

@@ -4,7 +4,7 @@ import { env } from "@/server/env";
 import { classCookie } from "@/server/services/classroom/credential";
 import { ZAnswer, ZAnswerView, ZJoined, ZJoinSession, ZParticipantId, ZPoseTask, ZSessionState, ZStartedSession, ZStartSession, ZTaskView } from "@/server/services/classroom/schemas";
 import * as tasks from "@/server/services/classroom/tasks";
-import { readArchive, recordStep, ZArchive } from "@/server/services/classroom/archive";
+import { ARCHIVE_MAX_STEPS, readArchive, readArchiveFrame, recordStep, ZArchive, ZArchiveFrame } from "@/server/services/classroom/archive";
 import { ZSharedView } from "@statescope/collab";
 import * as sessions from "@/server/services/classroom/sessions";
 import { issueClassTicket } from "@/server/services/classroom/sync";
@@ -65,10 +65,17 @@ export const classroomRouter = router({
     .output(ok)
     .mutation(async ({ ctx, input }) => (await sessions.setPresenter(ctx.db, ctx.participant, input.participantId), { ok: true as const })),
 
+  /** Make a student a TA (they present and moderate). */
   promote: sessionProcedure("INSTRUCTOR")
     .input(z.object({ participantId: ZParticipantId }))
     .output(ok)
     .mutation(async ({ ctx, input }) => (await sessions.promote(ctx.db, ctx.participant, input.participantId), { ok: true as const })),
+
+  /** Make a TA a student again. */
+  demote: sessionProcedure("INSTRUCTOR")
+    .input(z.object({ participantId: ZParticipantId }))
+    .output(ok)
+    .mutation(async ({ ctx, input }) => (await sessions.demote(ctx.db, ctx.participant, input.participantId), { ok: true as const })),
 
   /** Pose a question (answer with a view) or a quick poll to the class. */
   pose: sessionProcedure("TA")
@@ -104,6 +111,12 @@ export const classroomRouter = router({
     .input(z.object({ token: z.string().min(10).max(64) }))
     .output(ZArchive)
     .query(({ ctx, input }) => readArchive(ctx.db, input.token)),
+
+  /** What one step of an archive's timeline showed (its window's tokens and values), to draw it. */
+  archiveFrame: publicProcedure
+    .input(z.object({ token: z.string().min(10).max(64), step: z.number().int().min(0).max(ARCHIVE_MAX_STEPS - 1) }))
+    .output(ZArchiveFrame)
+    .query(({ ctx, input }) => readArchiveFrame(ctx.db, input.token, input.step)),
 
   end: sessionProcedure("INSTRUCTOR")
     .output(ok)

@@ -15,6 +15,7 @@ import {
 import { readMetaEncoded } from "@/server/services/datasets/meta-window";
 import { ZMetaWindowInput, ZMetaWindowOutput, ZWindowsInput, ZWindowsOutput } from "@/server/services/datasets/schemas-meta";
 import { readWindows } from "@/server/services/datasets/windows";
+import { audienceOf } from "@/server/services/authz";
 import { router, workspaceProcedure } from "../trpc";
 
 const ZDatasetRef = z.object({ datasetId: ZDatasetId });
@@ -27,7 +28,7 @@ export const datasetRouter = router({
   get: workspaceProcedure("VIEWER")
     .input(ZDatasetRef)
     .output(ZDatasetDetail)
-    .query(({ ctx, input }) => datasets.getDataset(ctx.db, ctx.access.workspace.id, input.datasetId)),
+    .query(({ ctx, input }) => datasets.getDataset(ctx.db, ctx.access.workspace.id, input.datasetId, audienceOf(ctx.access))),
 
   tokens: workspaceProcedure("VIEWER")
     .input(ZTokensInput)
@@ -48,13 +49,13 @@ export const datasetRouter = router({
   meta: workspaceProcedure("VIEWER")
     .input(ZMetaWindowInput)
     .output(ZMetaWindowOutput)
-    .query(({ ctx, input }) => readMetaEncoded(ctx.db, ctx.access.workspace.id, input)),
+    .query(({ ctx, input }) => readMetaEncoded(ctx.db, ctx.access.workspace.id, input, audienceOf(ctx.access))),
 
   // the Match view's result rows: tokens, selected cells and tracks of many ranges in one request
   windows: workspaceProcedure("VIEWER")
     .input(ZWindowsInput)
     .output(ZWindowsOutput)
-    .query(({ ctx, input }) => readWindows(ctx.db, ctx.access.workspace.id, input)),
+    .query(({ ctx, input }) => readWindows(ctx.db, ctx.access.workspace.id, input, audienceOf(ctx.access))),
 
   importProgress: workspaceProcedure("VIEWER")
     .input(ZDatasetRef)

@@ -1,6 +1,6 @@
 /**
  * Classroom sessions (issue 18): start, join by code, who is who inside a session, and the
- * instructor's controls (lock, remove, hand over the presenter role, promote, end).
+ * instructor's controls (lock, remove, hand over the presenter role, promote and demote, end).
  *
  * A participant is resolved from the caller: their session credential (credential.ts) when it
  * names this session, else their account's participant row. Removed participants and ended
@@ -246,6 +246,13 @@ export async function promote(db: Db, p: Participant, participantId: string): Pr
   const t = await target(db, p, participantId);
   if (t.role !== "STUDENT") throw new AppError("CONFLICT", `participant ${participantId} is a ${t.role.toLowerCase()} already`);
   await db.classParticipant.update({ where: { id: t.id }, data: { role: "TA" } });
+}
+
+/** Make a TA a student again (a promoted student, or a workspace editor who joined as TA). */
+export async function demote(db: Db, p: Participant, participantId: string): Promise<void> {
+  const t = await target(db, p, participantId);
+  if (t.role !== "TA") throw new AppError("CONFLICT", `participant ${participantId} is a ${t.role.toLowerCase()}, not a TA`);
+  await db.classParticipant.update({ where: { id: t.id }, data: { role: "STUDENT" } });
 }
 
 export async function endSession(db: Db, p: Participant): Promise<void> {

@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { AppError } from "@statescope/core";
 import { roomName } from "@statescope/collab";
 import { pgPool, type Db } from "@/server/db/client";
-import { ROLE_RANK } from "@/server/services/authz";
+import { ROLE_RANK, type Audience } from "@/server/services/authz";
 import { enqueue } from "@/server/jobs/enqueue";
 import type { Role } from "@/server/services/schemas";
 import { readStateWindow, readTokenIds, readVocabulary } from "@/server/storage/dataset-store";
@@ -67,7 +67,7 @@ export async function listDatasets(db: Db, workspaceId: string): Promise<Dataset
   return db.dataset.findMany({ where: { workspaceId }, orderBy: { createdAt: "desc" }, take: 500, select: LIST_SELECT });
 }
 
-export async function getDataset(db: Db, workspaceId: string, datasetId: string): Promise<DatasetDetail> {
+export async function getDataset(db: Db, workspaceId: string, datasetId: string, audience: Audience = "members"): Promise<DatasetDetail> {
   await findDataset(db, workspaceId, datasetId);
   const ds = await db.dataset.findUniqueOrThrow({
     where: { id: datasetId },
@@ -90,12 +90,13 @@ export async function getDataset(db: Db, workspaceId: string, datasetId: string)
     ...ds,
     report: ds.report === null ? null : ZImportReport.parse(ds.report),
     sources: ds.sources.map((s) => ({ ...s, transform: s.transform === "tanh" ? "tanh" : "none", histogram: ZHistogram.parse(s.histogram) })),
-    metaTracks: await withAnnotationTrack(db, datasetId, ds.metaTracks.map(({ min, max, ...t }) => ZTrackSummary.parse({ ...t, range: t.range ?? (min !== null && max !== null ? [min, max] : null) }))),
+    metaTracks: await withAnnotationTrack(db, datasetId, ds.metaTracks.map(({ min, max, ...t }) => ZTrackSummary.parse({ ...t, range: t.range ?? (min !== null && max !== null ? [min, max] : null) })), audience),
   };
 }
 
-/** The imported tracks plus the members' "annotations" track once it has a category. */
-async function withAnnotationTrack(db: Db, datasetId: string, tracks: TrackSummary[]): Promise<TrackSummary[]> {
+/** The imported tracks plus, for members, their "annotations" track once it has a category. */
+async function withAnnotationTrack(db: Db, datasetId: string, tracks: TrackSummary[], audience: Audience): Promise<TrackSummary[]> {
+  if (audience !== "members") return tracks;
   const annotations = await annotationTrackSummary(db, datasetId, tracks.map((t) => t.name));
   return annotations ? [...tracks, annotations] : tracks;
 }

@@ -6,11 +6,12 @@ import { AppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import { readMetaWindows, readVocabulary, type StepRange } from "@/server/storage/dataset-store";
 import { MAX_STATE_WINDOW, type MetaWindowInput, type MetaWindowOutput } from "./schemas-meta";
+import type { Audience } from "@/server/services/authz";
 import { readAnnotationTrack } from "@/server/services/records/annotations";
 
 const b64 = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
 
-export async function readMetaEncoded(db: Db, workspaceId: string, input: MetaWindowInput): Promise<MetaWindowOutput> {
+export async function readMetaEncoded(db: Db, workspaceId: string, input: MetaWindowInput, audience: Audience = "members"): Promise<MetaWindowOutput> {
   const ds = await db.dataset.findUnique({ where: { id: input.datasetId }, select: { id: true, workspaceId: true, status: true, steps: true } });
   if (!ds || ds.workspaceId !== workspaceId) throw new AppError("NOT_FOUND", `dataset ${input.datasetId} does not exist`);
   if (ds.status !== "READY") throw new AppError("CONFLICT", `dataset ${ds.id} is not ready: it has no data to read`);
@@ -18,16 +19,16 @@ export async function readMetaEncoded(db: Db, workspaceId: string, input: MetaWi
   const to = Math.min(input.to, ds.steps);
   if (from >= to) throw new AppError("BAD_INPUT", `dataset ${ds.id} has ${ds.steps} steps: [${input.from}, ${input.to}) is out of range`);
   if (to - from > MAX_STATE_WINDOW) throw new AppError("TOO_LARGE", `at most ${MAX_STATE_WINDOW} steps per request, asked for ${to - from}`);
-  return (await readTrackWindows(db, ds, input.track, [[from, to]]))[0]!;
+  return (await readTrackWindows(db, ds, input.track, [[from, to]], audience))[0]!;
 }
 
 /**
  * A track's rows over step ranges inside the READY dataset `ds` (checked by the caller), encoded
  * for the API: an imported track from its chunks (one query for all ranges), the members'
- * "annotations" track from the Annotation rows.
+ * "annotations" track from the Annotation rows (for members only: to a class it does not exist).
  */
-export async function readTrackWindows(db: Db, ds: { id: string; steps: number }, name: string, ranges: readonly StepRange[]): Promise<MetaWindowOutput[]> {
-  const annotations = await readAnnotationTrack(db, ds, name, ranges);
+export async function readTrackWindows(db: Db, ds: { id: string; steps: number }, name: string, ranges: readonly StepRange[], audience: Audience = "members"): Promise<MetaWindowOutput[]> {
+  const annotations = audience === "members" ? await readAnnotationTrack(db, ds, name, ranges) : null;
   if (annotations) return annotations;
   const track = await db.metaTrack.findUnique({
     where: { datasetId_name: { datasetId: ds.id, name } },

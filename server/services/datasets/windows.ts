@@ -5,6 +5,7 @@
  */
 import { AppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
+import type { Audience } from "@/server/services/authz";
 import { readStateWindows, readTokenIdWindows, readVocabulary } from "@/server/storage/dataset-store";
 import { findSource, tokenText } from "./datasets";
 import { readTrackWindows } from "./meta-window";
@@ -12,7 +13,7 @@ import type { WindowsInput, WindowsOutput } from "./schemas-meta";
 
 const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
 
-export async function readWindows(db: Db, workspaceId: string, input: WindowsInput): Promise<WindowsOutput> {
+export async function readWindows(db: Db, workspaceId: string, input: WindowsInput, audience: Audience = "members"): Promise<WindowsOutput> {
   const src = await findSource(db, workspaceId, input.datasetId, input.source);
   const where = `dataset ${src.datasetId}: source ${src.name}`;
   for (const c of input.cells) if (c >= src.cells) throw new AppError("BAD_INPUT", `${where} has ${src.cells} cells, the request selected cell ${c}`);
@@ -24,7 +25,7 @@ export async function readWindows(db: Db, workspaceId: string, input: WindowsInp
   const [ids, states, tracks] = await Promise.all([
     readTokenIdWindows(pool, ds.id, ds.steps, input.ranges),
     readStateWindows(pool, src, input.ranges, input.cells),
-    Promise.all(input.tracks.map((name) => readTrackWindows(db, ds, name, input.ranges))),
+    Promise.all(input.tracks.map((name) => readTrackWindows(db, ds, name, input.ranges, audience))),
   ]);
   const vocab = await readVocabulary(pool, ds.id, ids.flatMap((w) => Array.from(w)));
   return { tokens: ids.map((w) => Array.from(w, (id) => tokenText(vocab, id))), states: states.map(b64), tracks };
