@@ -3,15 +3,30 @@
  * before; otherwise queue one job per distinct query (graphile-worker job key
  * = result key, so concurrent askers share it) and wait for its notification.
  */
-import { AppError, planMatch } from "@statescope/core";
+import { AppError, planMatch, resultRows } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
-import { findSource } from "@/server/services/datasets/datasets";
+import { findSource, type FoundSource } from "@/server/services/datasets/datasets";
+import { ZWindowsInput } from "@/server/services/datasets/schemas-meta";
+import { readSourceWindows } from "@/server/services/datasets/windows";
 import { enqueue } from "@/server/jobs/enqueue";
 import { MATCH_INDEX_JOB, MATCH_RUN_JOB } from "@/server/jobs/match";
 import type { MatchEngine, MatchRun, PreparedMatch } from "./engine";
 import type { MatchNotifier } from "./notifier";
 import { startShardedMatch } from "./sharded";
-import { canonicalQuery, matchKey, ZMatchInput, ZMatchResult, type CanonicalQuery, type MatchInput, type MatchOutcome, type MatchResultOut } from "./schemas";
+import {
+  canonicalQuery,
+  matchKey,
+  ZMatchInput,
+  ZMatchResult,
+  ZMatchRunInput,
+  type CanonicalQuery,
+  type MatchInput,
+  type MatchOutcome,
+  type MatchQueryInput,
+  type MatchResultOut,
+  type MatchRunInput,
+  type MatchRunOutcome,
+} from "./schemas";
 import { parseInput } from "../validate";
 import { spend, type Spend } from "../rate-limits";
 
@@ -34,7 +49,28 @@ async function stored(db: Db, key: string): Promise<Done | null> {
 
 export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, serving: MatchServing): Promise<MatchOutcome> {
   const input = parseInput(ZMatchInput, raw, "match query");
-  const src = await findSource(db, workspaceId, input.datasetId, input.source);
+  return runOn(db, workspaceId, await findSource(db, workspaceId, input.datasetId, input.source), input, serving);
+}
+
+/**
+ * {@link runMatch}, and with `rows` the result rows' windows too (what `dataset.windows` answers
+ * for the ranges core's `resultRows` lays out), so the Match view draws a click from one request
+ * instead of a match and then a read. Rows the read refuses or fails on (an unknown track, more
+ * values than one read allows) are left out: the view then reads them itself and shows why.
+ */
+export async function runMatchWithRows(db: Db, workspaceId: string, raw: MatchRunInput, serving: MatchServing): Promise<MatchRunOutcome> {
+  const { rows, ...query } = parseInput(ZMatchRunInput, raw, "match query");
+  const src = await findSource(db, workspaceId, query.datasetId, query.source);
+  const out = await runOn(db, workspaceId, src, query, serving);
+  if (!rows || out.status !== "done" || out.result.results.length === 0) return out;
+  const ranges = resultRows(out.result.results, rows, src.datasetSteps).map((r) => r.range);
+  const read = ZWindowsInput.safeParse({ datasetId: src.datasetId, source: src.name, cells: query.cells, ranges, tracks: rows.tracks });
+  if (!read.success) return out;
+  const windows = await readSourceWindows(db, src, read.data).catch(() => null);
+  return windows ? { ...out, rows: { ranges, windows } } : out;
+}
+
+async function runOn(db: Db, workspaceId: string, src: FoundSource, input: MatchQueryInput, serving: MatchServing): Promise<MatchOutcome> {
   const q = canonicalQuery(input);
   // Validate against the source's shape here, so bad queries never reach the queue.
   const plan = planMatch(q, src.steps, src.cells);
