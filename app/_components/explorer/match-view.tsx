@@ -317,7 +317,6 @@ function ResultsInner(p: ResultsProps) {
   };
 
   const heatmaps: { name: string; title: string }[] = [{ name: "count", title: drill !== null ? `cell ${drill}` : "match count" }, ...hmTracks.map((t) => ({ name: t.name, title: t.name }))];
-  const hmW = C * HM_W;
   const cols = useMemo(
     () => tokenColumns(results.length, C, (i, col) => rows[i]!.tokens?.[rows[i]!.start + col - Math.max(0, rows[i]!.start)], TOKEN_COLUMNS),
     // the rows' tokens arrive together: re-measure when they do
@@ -482,7 +481,7 @@ function ResultsInner(p: ResultsProps) {
                   color={(i, col) => colorOf(h.name, i, col)}
                   alignCol={m.before}
                   hover={hover}
-                  onHover={(row, col, e) => setHover(row === null ? null : { row, col: col!, x: e.clientX, y: e.clientY })}
+                  onHover={(row, col, e) => setHover({ row, col, x: e.clientX, y: e.clientY })}
                 />
               </div>
             ))}
@@ -554,7 +553,7 @@ function HeatmapCanvas({
   color: (row: number, col: number) => string | null;
   alignCol: number;
   hover: { row: number; col: number } | null;
-  onHover: (row: number | null, col: number | null, e: PointerEvent<HTMLCanvasElement>) => void;
+  onHover: (row: number, col: number, e: PointerEvent<HTMLCanvasElement>) => void;
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const w = columns * HM_W;
