@@ -27,6 +27,7 @@ import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
 import { chromium, type Browser, type BrowserContext } from "@playwright/test";
+import { mulberry32 as rng } from "@statescope/core";
 import { DEMO_LOGIN, DEMO_WORKSPACE } from "@/server/services/seed";
 import { CHROMIUM_ARGS } from "../chromium-args";
 import { ensureExplorerDataset, EXPLORER_BENCH } from "./generated-source";
