@@ -20,7 +20,11 @@ export type BundledProcess = keyof typeof ENTRIES;
 /** Where the bundles go: beside the production build, which is rebuilt output too (not in git). */
 export const BUNDLE_DIR = path.join(ROOT, ".next", "statescope-processes");
 
-/** Bundles every process; returns each one's file. Throws when esbuild fails (the caller falls back to tsx). */
+/**
+ * Bundles every process; returns each one's file. Throws when esbuild fails (the caller falls back
+ * to tsx). A file is replaced by a rename, and only when it changed: another launcher of the same
+ * folder (`npm run start:web` beside `start:worker`) may be restarting a process from it right now.
+ */
 export async function bundleProcesses(): Promise<Record<BundledProcess, string>> {
   const { build } = await import("esbuild");
   fs.mkdirSync(BUNDLE_DIR, { recursive: true });
@@ -28,7 +32,7 @@ export async function bundleProcesses(): Promise<Record<BundledProcess, string>>
   await Promise.all(
     (Object.keys(ENTRIES) as BundledProcess[]).map(async (name) => {
       const outfile = path.join(BUNDLE_DIR, `${name}.mjs`);
-      await build({
+      const r = await build({
         absWorkingDir: ROOT,
         entryPoints: [ENTRIES[name]],
         bundle: true,
@@ -41,7 +45,15 @@ export async function bundleProcesses(): Promise<Record<BundledProcess, string>>
         outfile,
         logLevel: "silent",
         sourcemap: "linked",
+        write: false,
       });
+      // the map first: a process started from the new bundle finds its map
+      for (const f of [...r.outputFiles].sort((a, b) => Number(b.path.endsWith(".map")) - Number(a.path.endsWith(".map")))) {
+        if (fs.existsSync(f.path) && fs.readFileSync(f.path).equals(f.contents)) continue;
+        const tmp = `${f.path}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, f.contents);
+        fs.renameSync(tmp, f.path);
+      }
       out[name] = outfile;
     }),
   );
