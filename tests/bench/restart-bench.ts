@@ -10,7 +10,11 @@
  *
  * `--modes tsx` runs the processes through the TypeScript loader instead (STATESCOPE_BUNDLE=0, how
  * `npm start` ran them before): one launcher per mode, one after the other, for a side-by-side.
+ * Besides the wall time (which grows with the machine's load), the CPU time the restarted process
+ * had used once it served again (web, worker, sync; read from /proc right after): what a loaded
+ * machine must find for a restart.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { killTrial, serving, startLauncher, TARGETS, type Launcher, type Target } from "../setup/launcher";
 
@@ -22,6 +26,13 @@ async function allServing(l: Launcher): Promise<void> {
     if ((await Promise.all(TARGETS.map((t) => serving(l, t, 5_000)))).every(Boolean)) return;
   }
   throw new Error("not every part served again within 120 s");
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  // fields 14 and 15 of stat (utime, stime), counted after the command's closing parenthesis; in clock ticks (100 Hz)
+  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -48,6 +59,7 @@ async function main(): Promise<void> {
     const l = await startLauncher({ env: { STATESCOPE_BUNDLE: mode === "bundled" ? "1" : "0", WORKER_HEARTBEAT_MS: "500", WORKER_DEAD_AFTER_MS: "3000" } });
     const times: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t, []]));
     const othersDown: Record<string, number> = Object.fromEntries(targets.map((t) => [t, 0]));
+    const cpu: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t, []]));
     try {
       if (mode === "bundled" && !/bundled in \d+ ms/.test(l.output())) throw new Error(`the launcher did not bundle its processes:\n${l.output().slice(-2000)}`);
       for (let i = 0; i < trials; i++) {
@@ -55,8 +67,9 @@ async function main(): Promise<void> {
           await allServing(l);
           const r = await killTrial(l, t);
           times[t]!.push(r.backMs);
+          if (t !== "postgres") cpu[t]!.push(cpuSeconds(l.pids()[t]));
           if (!Object.values(r.othersServing).every(Boolean)) othersDown[t]!++;
-          log(`${mode} ${t} #${i + 1}: back in ${r.backMs} ms; others serving: ${JSON.stringify(r.othersServing)}`);
+          log(`${mode} ${t} #${i + 1}: back in ${r.backMs} ms${t !== "postgres" ? `, ${cpu[t]!.at(-1)!.toFixed(2)} s of CPU` : ""}; others serving: ${JSON.stringify(r.othersServing)}`);
         }
       }
     } finally {
@@ -64,10 +77,12 @@ async function main(): Promise<void> {
     }
     for (const t of targets) {
       const xs = times[t]!;
-      rows.push(`| ${mode} | ${t} | ${xs.length} | ${quantile(xs, 0.5)} | ${Math.max(...xs)} | ${xs.filter((x) => !(x < 10_000)).length} | ${othersDown[t]} |`);
+      const c = cpu[t]!;
+      const cpuCell = c.length ? `${quantile(c, 0.5).toFixed(2)} / ${Math.max(...c).toFixed(2)}` : "–";
+      rows.push(`| ${mode} | ${t} | ${xs.length} | ${quantile(xs, 0.5)} | ${Math.max(...xs)} | ${cpuCell} | ${xs.filter((x) => !(x < 10_000)).length} | ${othersDown[t]} |`);
     }
   }
-  process.stdout.write(`\n| mode | killed | kills | p50 ms | max ms | over 10 s | others stopped serving |\n|---|---|--:|--:|--:|--:|--:|\n${rows.join("\n")}\n`);
+  process.stdout.write(`\n| mode | killed | kills | p50 ms | max ms | CPU s at serving, p50 / max | over 10 s | others stopped serving |\n|---|---|--:|--:|--:|--:|--:|--:|\n${rows.join("\n")}\n`);
 }
 
 main()
