@@ -52,3 +52,17 @@ describe("the Prisma client's pool after its connections die inside transactions
     expect(pool.waitingCount).toBe(0);
   });
 });
+
+describe("a checked-out connection's errors", () => {
+  it("an error event on a connection that is out of the pool does not throw (and graphile-worker finds the handlers)", async () => {
+    const pool = pgPool(t.db);
+    const client = await pool.connect();
+    try {
+      // With no listener an EventEmitter throws its 'error': in a server, an uncaught exception.
+      expect(() => client.emit("error", new Error("connection reset"))).not.toThrow();
+    } finally {
+      client.release();
+    }
+    expect(pool.listeners("connect").length).toBeGreaterThan(0);
+  });
+});

@@ -58,6 +58,9 @@ export function createDb(url: string): Db {
   const pool = new HealingPool({ connectionString: url, max: 10 });
   // An idle connection dropped by the server must not crash the process (the adapter adds its own listener once connected).
   pool.on("error", () => undefined);
+  // …nor one that dies while checked out (pg's pool listens only to idle ones). Its holder's query still
+  // rejects, and dropWhenDead takes it out of the pool. graphile-worker checks for this listener too.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(client, pool);
   return client;

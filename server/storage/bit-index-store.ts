@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { PoolClient } from "pg";
-import { columnsOfRows, encodeOnRows, rawCutoff, type Transform } from "@statescope/core";
+import { columnsOfRows, createOnRowsEncoder, rawCutoff, type Transform } from "@statescope/core";
 import { readRows, type Queryable } from "./dataset-store";
 import { copyOut, CopyIn, int4, literal, type CopyTarget } from "./pg-copy";
 
@@ -61,6 +61,7 @@ export class BitIndexWriter {
   private parentWritten = false;
   private written = 0;
   private stream: CopyIn | null = null;
+  private readonly encode = createOnRowsEncoder();
 
   constructor(
     private readonly q: Queryable,
@@ -86,7 +87,7 @@ export class BitIndexWriter {
     while (off < n) {
       const take = Math.min(n - off, chunkRows - this.fill);
       // cut null: no float32 value is on at this threshold, the bits stay 0
-      if (this.cut !== null) encodeOnRows(block.subarray(off * cells, (off + take) * cells), cells, this.cut, this.chunk.subarray(this.fill * W, (this.fill + take) * W));
+      if (this.cut !== null) this.encode(block.subarray(off * cells, (off + take) * cells), cells, this.cut, this.chunk.subarray(this.fill * W, (this.fill + take) * W));
       else this.chunk.fill(0, this.fill * W, (this.fill + take) * W);
       this.fill += take;
       off += take;

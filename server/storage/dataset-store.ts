@@ -285,6 +285,48 @@ export async function forEachStateChunk(
   }
 }
 
+/**
+ * Streams the chunks of a source overlapping steps [from, to) through ONE `COPY … TO STDOUT`,
+ * handing each to `visit(first step, rows)` as it arrives, in no particular order: decoding a chunk
+ * here overlaps Postgres reading the next (a whole-source scan is bound by the slower of the two,
+ * not their sum). `rows` is valid only during the call (it may view the receive buffer).
+ * `streams` > 1 (with a pool) splits the chunks into that many COPYs read at once.
+ */
+export async function scanStateChunks(
+  q: CopyTarget,
+  src: SourceLayout,
+  visit: (from: number, rows: Float32Array) => void,
+  opts: { from?: number; to?: number; streams?: number } = {},
+): Promise<void> {
+  const from = opts.from ?? 0;
+  const to = opts.to ?? src.steps;
+  checkRange(`source ${src.id}`, src.steps, from, to);
+  const first = Math.floor(from / src.chunkRows);
+  const last = Math.floor((to - 1) / src.chunkRows);
+  const streams = "release" in q ? 1 : Math.max(1, Math.min(opts.streams ?? 1, last - first + 1));
+  // Several streams (a pool only): one COPY per consecutive share of the chunks, each on its own
+  // connection, so several backends read and detoast at once while this thread encodes.
+  const per = Math.ceil((last - first + 1) / streams);
+  await Promise.all(Array.from({ length: streams }, (_, i) => scanChunkRange(q, src, first + i * per, Math.min(last, first + (i + 1) * per - 1), visit)));
+}
+
+async function scanChunkRange(q: CopyTarget, src: SourceLayout, first: number, last: number, visit: (from: number, rows: Float32Array) => void): Promise<void> {
+  if (last < first) return;
+  let scratch = new Float32Array(0);
+  const got = await copyOut(q, `select "index", "data" from "StateChunk" where "sourceId" = ${literal(src.id)} and "index" between ${first} and ${last}`, ([index, data]) => {
+    const n = data!.length >> 2;
+    let rows: Float32Array;
+    if (data!.byteOffset % 4 === 0) rows = new Float32Array(data!.buffer, data!.byteOffset, n);
+    else {
+      if (scratch.length < n) scratch = new Float32Array(n);
+      rows = scratch.subarray(0, n);
+      new Uint8Array(rows.buffer, 0, n * 4).set(data!.subarray(0, n * 4));
+    }
+    visit(int4(index!) * src.chunkRows, rows);
+  });
+  if (got !== last - first + 1) throw new Error(`source ${src.id}: chunks ${first}..${last} are incomplete (${got} found)`);
+}
+
 /** The whole source as one row-major Float32Array (steps × cells): for workers. */
 export async function readWholeSource(q: CopyTarget, src: SourceLayout, signal?: AbortSignal): Promise<Float32Array> {
   const out = new Float32Array(src.steps * src.cells);

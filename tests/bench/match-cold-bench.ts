@@ -5,11 +5,11 @@
  * shared buffers). The OS page cache holds the cluster's files unless `--evict` drops them
  * first (`dd iflag=nocache`, for this cluster's files only), so the query reads from disk.
  *
- *   tsx tests/bench/match-cold-bench.ts [--steps 1000000] [--queries 3] [--evict] [--code DIR] [--indexed-only]
+ *   tsx tests/bench/match-cold-bench.ts [--steps 1000000] [--queries 3] [--evict] [--code DIR] [--indexed-only | --never-only]
  *
  * Cases: fast and precise, each at ℓ = 0.3 (the dataset's default threshold, whose on/off index
  * the import persists) and at thresholds never asked before (any persisted index at them is
- * deleted before each query; `--indexed-only` skips those, which take minutes). Selections are picked like the Select view's (5–20 cells).
+ * deleted before each query; `--indexed-only` skips those, `--never-only` runs only those). Selections are picked like the Select view's (5–20 cells).
  * Every result is compared with the reference — core's `match` over the whole float32 source
  * read from its chunks — and the bench FAILS (exit 1) when one differs.
  * `--code DIR` runs the queries with another checkout's code (e.g. main's, for a before/after
@@ -35,7 +35,7 @@ const opt = (name: string, dflt: string) => {
 const STEPS = Number(opt("--steps", "1000000"));
 const QUERIES = Number(opt("--queries", "3"));
 const EVICT = args.includes("--evict");
-const KINDS = args.includes("--indexed-only") ? (["indexed"] as const) : (["indexed", "never asked"] as const);
+const KINDS = args.includes("--indexed-only") ? (["indexed"] as const) : args.includes("--never-only") ? (["never asked"] as const) : (["indexed", "never asked"] as const);
 const HERE = import.meta.dirname;
 const ROOT = path.resolve(HERE, "..", "..");
 const CODE = path.resolve(opt("--code", ROOT));

@@ -7,6 +7,7 @@
 
 /** Value types. */
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
 
@@ -30,11 +31,15 @@ export const OP = {
   i32_const: 0x41,
   i32_eqz: 0x45,
   i32_ne: 0x47,
+  i32_gt_s: 0x4a,
   i32_lt_u: 0x49,
+  i32_ge_s: 0x4e,
   i32_ge_u: 0x4f,
   i32_add: 0x6a,
   i32_sub: 0x6b,
+  i32_mul: 0x6c,
   i32_and: 0x71,
+  i32_or: 0x72,
   i32_shl: 0x74,
   f64_add: 0xa0,
   f64_mul: 0xa2,
@@ -49,10 +54,13 @@ export const V = {
   store: 0x0b,
   const: 0x0c,
   shuffle: 0x0d,
+  f32x4_splat: 0x13,
   f64x2_splat: 0x14,
   f64x2_extract_lane: 0x21,
+  f32x4_ge: 0x46,
   load64_zero: 0x5d,
   f64x2_promote_low_f32x4: 0x5f,
+  i32x4_bitmask: 0xa4,
   i32x4_add: 0xae,
   f32x4_add: 0xe4,
   f32x4_mul: 0xe6,
@@ -99,3 +107,23 @@ export function vec(items: number[][]): number[] {
 
 /** The module header (magic and version 1). */
 export const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/**
+ * A module compiled on first use from `build()`, or null when this runtime cannot (no
+ * WebAssembly, no SIMD, or a content policy that forbids compiling): callers then fall back to
+ * their JavaScript loop.
+ */
+export function lazyModule(build: () => Uint8Array<ArrayBuffer>): () => WebAssembly.Module | null {
+  let compiled: WebAssembly.Module | null | undefined;
+  return () => {
+    if (compiled === undefined) {
+      try {
+        const bytes = build();
+        compiled = typeof WebAssembly === "object" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+      } catch {
+        compiled = null;
+      }
+    }
+    return compiled;
+  };
+}

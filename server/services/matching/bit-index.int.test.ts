@@ -202,4 +202,19 @@ describe("persisted bit index", () => {
     const others = await pgPool(t.db).query(`select count(*)::int as n from "BitIndexChunk" c left join "SourceBitIndex" i on i."id" = c."indexId" where i."id" is null`);
     expect(others.rows[0].n).toBe(0);
   });
+
+  it("answers NOT_FOUND when the dataset is deleted while a query at a never-asked threshold streams its floats", { timeout: 60_000 }, async () => {
+    const steps = 5000;
+    const cells = 300; // 4.9 MB of floats: more than half the engine's budget, so they are streamed, not kept
+    const { datasetId } = await makeDataset("streamed", steps, cells, 4);
+    const engine = new MatchEngine(4 * 2 ** 20);
+    const q = canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", cells: [1, 2], threshold: 0.21, mode: "precise", padLeft: 1, padRight: 0, k: 50 }));
+    // planned against the source, then the dataset goes before the floats are read
+    const prepared = await engine.prepare(t.db, null, q);
+    await t.db.dataset.delete({ where: { id: datasetId } });
+    await expect(engine.runPrepared(t.db, prepared)).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringMatching(/source h was deleted while a match at threshold 0\.21 was reading its floats/),
+    });
+  });
 });

@@ -15,6 +15,7 @@ import {
   buildOnIndex,
   columnsOfRows,
   createOnIndexBuilder,
+  fillColumnsFromRows,
   FastCollectMerger,
   FastLevelsMerger,
   fastRowRanges,
@@ -33,7 +34,7 @@ import {
 import { pgPool, type Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
 import { BitIndexWriter, findBitIndex, readBitColumns, readBitRowRanges, readBitRows, type BitIndexRef } from "@/server/storage/bit-index-store";
-import { forEachStateChunk, readWholeSource } from "@/server/storage/dataset-store";
+import { forEachStateChunk, readWholeSource, scanStateChunks } from "@/server/storage/dataset-store";
 import { ByteLru } from "./byte-lru";
 import type { CanonicalQuery, MatchResultOut } from "./schemas";
 
@@ -48,9 +49,19 @@ type CachedIndex = {
   rowBlocks: Uint8Array | null;
   ref: BitIndexRef | null;
   bytes: number;
-  /** Reads into this entry's arrays, one after another (concurrent queries wait for each other's reads). */
-  filling: Promise<unknown>;
+  /**
+   * Reads into this entry's columns and rows, each one after another (concurrent queries wait for
+   * each other's reads of the same array; a column read and a row read run at once).
+   */
+  filling: { cols: Promise<unknown>; rows: Promise<unknown> };
 };
+
+/**
+ * Concurrent COPY streams of a float scan (`scanStateChunks`). One: on this 2-core machine a second
+ * stream made the scan slower (4.2 vs 3.2 s for 1M × 650; node-postgres's receive of each stream
+ * costs node CPU the backends need: 3.9 vs 2.2 s of it).
+ */
+const SCAN_STREAMS = 1;
 
 /** Steps per block of row bits read on demand from a persisted index. */
 const ROW_BLOCK = 64;
@@ -121,9 +132,7 @@ export class MatchEngine {
    * when omitted) and all row bits filled in: from the cache, the persisted bit index, or built now.
    */
   async index(db: Db, src: SourceRow, threshold: number, cells?: ArrayLike<number>): Promise<OnIndex> {
-    const { key, entry } = await this.entry(db, src, threshold, cells);
-    await this.fillRows(db, key, entry, null);
-    return entry.index;
+    return (await this.entry(db, src, threshold, cells, true)).entry.index;
   }
 
   /**
@@ -132,12 +141,14 @@ export class MatchEngine {
    * read when a query needs them (`fillRows`). `fromFloats`: this call streamed the floats of a
    * source too big to keep decoded, as no index was persisted at this threshold.
    */
-  private async entry(db: Db, src: SourceRow, threshold: number, cells?: ArrayLike<number>): Promise<{ key: string; entry: CachedIndex; fromFloats?: true }> {
+  private async entry(db: Db, src: SourceRow, threshold: number, cells?: ArrayLike<number>, allRows = false): Promise<{ key: string; entry: CachedIndex; fromFloats?: true }> {
     const thr = Math.fround(threshold);
     const key = `index:${src.id}:${thr}`;
+    // the columns and (when all are wanted: precise) the rows of a persisted index, read at once
+    const fill = (entry: CachedIndex) => Promise.all([this.fillColumns(db, key, entry, cells), allRows ? this.fillRows(db, key, entry, null) : undefined]);
     const hit = this.cache.get(key);
     if (hit?.kind === "index") {
-      await this.fillColumns(db, key, hit, cells);
+      await fill(hit);
       return { key, entry: hit };
     }
 
@@ -156,22 +167,27 @@ export class MatchEngine {
     if (!ref) {
       // Answered from the floats, as fast as without persisted indices; writing the index here
       // too would hold this answer up (the caller queues `match:index` instead).
-      return { key, entry: this.keep(key, await this.streamIndex(db, src, thr, 0, src.steps, true), null), fromFloats: true };
+      // Rows only: the query's k columns come from them (transposing all 650 would cost ~1 s per 1M steps).
+      const index = await this.streamIndex(db, src, thr, 0, src.steps, false);
+      const entry: CachedIndex = { kind: "index", index, loaded: new Uint8Array(src.cells), rowBlocks: null, ref: null, bytes: index.rows.byteLength, filling: idle() };
+      this.cache.set(key, entry, entry.bytes);
+      await this.fillColumns(db, key, entry, cells);
+      return { key, entry, fromFloats: true };
     }
     this.stats.persistedLoads++;
     // Both arrays are allocated whole; pages never written (rows and columns no query read) take no memory.
     const rows = new Uint32Array(src.steps * Math.ceil(src.cells / 32));
     const cols = new Uint32Array(src.cells * Math.ceil(src.steps / 32));
     const index = onIndexFromBits({ totalSteps: src.steps, origin: 0, steps: src.steps, cells: src.cells, threshold: thr, transform: src.transform, rows, cols });
-    const entry: CachedIndex = { kind: "index", index, loaded: new Uint8Array(src.cells), rowBlocks: new Uint8Array(Math.ceil(src.steps / ROW_BLOCK)), ref, bytes: 0, filling: Promise.resolve() };
+    const entry: CachedIndex = { kind: "index", index, loaded: new Uint8Array(src.cells), rowBlocks: new Uint8Array(Math.ceil(src.steps / ROW_BLOCK)), ref, bytes: 0, filling: idle() };
     this.cache.set(key, entry, entry.bytes);
-    await this.fillColumns(db, key, entry, cells);
+    await fill(entry);
     return { key, entry };
   }
 
   private keep(key: string, index: OnIndex, ref: BitIndexRef | null): CachedIndex {
     const bytes = indexBytes(index);
-    const entry: CachedIndex = { kind: "index", index, loaded: null, rowBlocks: null, ref, bytes, filling: Promise.resolve() };
+    const entry: CachedIndex = { kind: "index", index, loaded: null, rowBlocks: null, ref, bytes, filling: idle() };
     this.cache.set(key, entry, bytes);
     return entry;
   }
@@ -181,17 +197,17 @@ export class MatchEngine {
     if (this.cache.get(key) === entry) this.cache.set(key, entry, entry.bytes);
   }
 
-  /** Runs `fill` after the entry's earlier reads (so two queries never read the same bits at once). */
-  private serially(entry: CachedIndex, fill: () => Promise<void>): Promise<void> {
-    const next = entry.filling.then(fill, fill);
-    entry.filling = next.catch(() => undefined);
+  /** Runs `fill` after the entry's earlier reads of the same array (so two queries never read the same bits at once). */
+  private serially(entry: CachedIndex, which: "cols" | "rows", fill: () => Promise<void>): Promise<void> {
+    const next = entry.filling[which].then(fill, fill);
+    entry.filling[which] = next.catch(() => undefined);
     return next;
   }
 
   /** Reads the persisted columns of the cells in `cells` that this cached index does not hold yet. */
   private fillColumns(db: Db, key: string, entry: CachedIndex, cells: ArrayLike<number> | undefined): Promise<void> {
     if (!entry.loaded) return Promise.resolve();
-    return this.serially(entry, () => this.readColumns(db, key, entry, cells));
+    return this.serially(entry, "cols", () => this.readColumns(db, key, entry, cells));
   }
 
   private async readColumns(db: Db, key: string, entry: CachedIndex, cells: ArrayLike<number> | undefined): Promise<void> {
@@ -200,7 +216,9 @@ export class MatchEngine {
     const want = cells ? Array.from(cells) : Array.from({ length: index.cells }, (_, c) => c);
     const missing = want.filter((c) => loaded[c] === 0);
     if (missing.length === 0) return;
-    await readBitColumns(pgPool(db), entry.ref!, index.steps, missing, index.cols);
+    // an index streamed from the floats holds all rows: its columns are cut from them
+    if (entry.ref) await readBitColumns(pgPool(db), entry.ref, index.steps, missing, index.cols);
+    else fillColumnsFromRows(index, missing);
     for (const c of missing) loaded[c] = 1;
     this.account(key, entry, missing.length * index.colWords * 4);
   }
@@ -211,7 +229,7 @@ export class MatchEngine {
    */
   private fillRows(db: Db, key: string, entry: CachedIndex, ranges: [number, number][] | null): Promise<void> {
     if (!entry.rowBlocks) return Promise.resolve();
-    return this.serially(entry, () => this.readRowBlocks(db, key, entry, ranges));
+    return this.serially(entry, "rows", () => this.readRowBlocks(db, key, entry, ranges));
   }
 
   private async readRowBlocks(db: Db, key: string, entry: CachedIndex, ranges: [number, number][] | null): Promise<void> {
@@ -279,8 +297,7 @@ export class MatchEngine {
           // a COPY still open on c would hold the rollback up behind it
           await w?.abort("the index build failed").catch(() => undefined);
           await c.query("rollback").catch((r: unknown) => (broken = r instanceof Error ? r : new Error(String(r))));
-          const still = await pool.query(`select 1 from "DatasetSource" where "id" = $1`, [src.id]);
-          if (still.rowCount === 0) throw new AppError("NOT_FOUND", `dataset ${src.datasetId}: source ${src.name} was deleted while its index at threshold ${Number(thr.toPrecision(7))} was being built`, { cause: e });
+          await this.notDeleted(db, src, `its index at threshold ${Number(thr.toPrecision(7))} was being built`, e);
           throw e;
         }
       } finally {
@@ -290,6 +307,12 @@ export class MatchEngine {
       // a session whose unlock or rollback failed is not returned to the pool (its lock dies with it)
       c.release(broken);
     }
+  }
+
+  /** After a failed read of a source: NOT_FOUND (not retryable) when the source is gone. */
+  private async notDeleted(db: Db, src: SourceRow, what: string, cause: unknown): Promise<void> {
+    const still = await pgPool(db).query(`select 1 from "DatasetSource" where "id" = $1`, [src.id]);
+    if (still.rowCount === 0) throw new AppError("NOT_FOUND", `dataset ${src.datasetId}: source ${src.name} was deleted while ${what}`, { cause });
   }
 
   /**
@@ -305,26 +328,36 @@ export class MatchEngine {
     const decoded = this.cache.get(`source:${src.id}`);
     if (decoded?.kind === "source") return this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform, from, to }), null).index;
     const ref = await findBitIndex(pgPool(db), src.id, thr);
-    if (!ref) return this.keep(key, await this.streamIndex(db, src, thr, from, to, false), null).index;
+    if (!ref) return this.keep(key, await this.streamIndex(db, src, thr, from, to, true), null).index;
     const rows = await readBitRows(pgPool(db), ref, src.cells, from, to);
     const index = onIndexFromBits({ totalSteps: src.steps, origin: from, steps: to - from, cells: src.cells, threshold: thr, transform: src.transform, rows, cols: columnsOfRows(rows, to - from, src.cells) });
     return this.keep(key, index, ref).index;
   }
 
-  /** Builds the index of rows [from, to) from Postgres chunk by chunk (the float32 rows never exist whole); `runs`: with its run table. */
-  private async streamIndex(db: Db, src: SourceRow, thr: number, from: number, to: number, runs: boolean): Promise<OnIndex> {
+  /**
+   * Builds the index of rows [from, to) from Postgres chunk by chunk as they stream in (the float32
+   * rows never exist whole; encoding overlaps the read). No run table: it costs about as much as
+   * the bits to build and a cold answer is waiting. `columns`: fill every cell's column bits too.
+   */
+  private async streamIndex(db: Db, src: SourceRow, thr: number, from: number, to: number, columns: boolean): Promise<OnIndex> {
     const cells = src.cells;
-    const builder = createOnIndexBuilder({ steps: to - from, cells, threshold: thr, transform: src.transform, origin: from, totalSteps: src.steps, runs });
-    await forEachStateChunk(
-      pgPool(db),
-      src,
-      (start, rows) => {
-        const a = Math.max(from, start);
-        const b = Math.min(to, start + rows.length / cells);
-        if (b > a) builder.push(rows.subarray((a - start) * cells, (b - start) * cells));
-      },
-      { from, to },
-    );
+    const builder = createOnIndexBuilder({ steps: to - from, cells, threshold: thr, transform: src.transform, origin: from, totalSteps: src.steps, runs: false, columns });
+    try {
+      await scanStateChunks(
+        pgPool(db),
+        src,
+        (start, rows) => {
+          const a = Math.max(from, start);
+          const b = Math.min(to, start + rows.length / cells);
+          if (b > a) builder.pushAt(a - from, rows.subarray((a - start) * cells, (b - start) * cells));
+        },
+        { from, to, streams: SCAN_STREAMS },
+      );
+    } catch (e) {
+      // a dataset deleted before the scan began (or between two streams' snapshots) leaves chunks missing
+      await this.notDeleted(db, src, `a match at threshold ${Number(thr.toPrecision(7))} was reading its floats`, e);
+      throw e;
+    }
     return builder.finish();
   }
 
@@ -347,7 +380,7 @@ export class MatchEngine {
   async runPrepared(db: Db, { src, plan }: PreparedMatch): Promise<MatchRun> {
     if (src.steps > this.shardStepsFor(src.cells)) return this.runShards(db, src, plan);
     const t0 = performance.now();
-    const { key, entry, fromFloats } = await this.entry(db, src, plan.threshold, plan.cells);
+    const { key, entry, fromFloats } = await this.entry(db, src, plan.threshold, plan.cells, plan.mode === "precise");
     const index = entry.index;
     // a fast query reads only its candidates' rows; finding them needs only the columns
     await this.fillRows(db, key, entry, entry.rowBlocks ? fastRowRanges(index, plan) : null);
@@ -387,6 +420,10 @@ export class MatchEngine {
     }
     return { result, computeMs, indexMs, indexFromFloats: false };
   }
+}
+
+function idle(): CachedIndex["filling"] {
+  return { cols: Promise.resolve(), rows: Promise.resolve() };
 }
 
 function indexBytes(i: OnIndex): number {

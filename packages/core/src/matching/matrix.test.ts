@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { rawCutoff } from "./matrix";
-import { buildOnIndex, createOnIndexBuilder, isOnAt } from "./on-index";
+import { buildOnIndex, createOnIndexBuilder, fillColumnsFromRows, isOnAt } from "./on-index";
 
 describe("rawCutoff", () => {
   it("agrees with fround(tanh(x)) >= fround(ℓ) on values around the cut", () => {
@@ -50,6 +50,33 @@ describe("OnIndex", () => {
         expect(isOnAt(whole, t, c)).toBe(on);
         expect(((whole.cols[c * whole.colWords + (t >>> 5)]! >>> (t & 31)) & 1) === 1).toBe(on);
       }
+    }
+  });
+
+  it("takes blocks in any order (pushAt) and fills chosen columns from rows alone", () => {
+    const steps = 200;
+    const cells = 40;
+    const data = new Float32Array(steps * cells);
+    for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.61) * 1.5;
+    const whole = buildOnIndex({ data, steps, cells }, 0.2, { transform: "tanh" });
+    const b = createOnIndexBuilder({ steps, cells, threshold: 0.2, transform: "tanh", runs: false });
+    for (const [a, z] of [[150, 200], [0, 37], [96, 150], [37, 96]] as const) b.pushAt(a, data.subarray(a * cells, z * cells));
+    const any = b.finish();
+    expect(any.rows).toEqual(whole.rows);
+    expect(any.cols).toEqual(whole.cols);
+    expect(() => createOnIndexBuilder({ steps, cells, threshold: 0.2 }).pushAt(190, data.subarray(0, 20 * cells))).toThrow(/exceeds/);
+
+    const r = createOnIndexBuilder({ steps, cells, threshold: 0.2, transform: "tanh", columns: false });
+    r.push(data);
+    const rowsOnly = r.finish();
+    expect(rowsOnly.rows).toEqual(whole.rows);
+    expect(rowsOnly.cols.every((w) => w === 0)).toBe(true);
+    const chosen = [0, 5, 31, 32, 39];
+    fillColumnsFromRows(rowsOnly, chosen);
+    for (let c = 0; c < cells; c++) {
+      const col = Array.from(rowsOnly.cols.subarray(c * whole.colWords, (c + 1) * whole.colWords));
+      const want = chosen.includes(c) ? Array.from(whole.cols.subarray(c * whole.colWords, (c + 1) * whole.colWords)) : col.map(() => 0);
+      expect(col, `cell ${c}`).toEqual(want);
     }
   });
 });

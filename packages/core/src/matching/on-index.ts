@@ -1,6 +1,9 @@
 import { AppError } from "../errors";
 import { ctz32, popcount32 } from "./bits";
+import { createOnRowsEncoder } from "./on-rows";
 import { assertStateMatrix, rawCutoff, type StateMatrix, type Transform } from "./matrix";
+
+export { createOnRowsEncoder, encodeOnRows, type OnRowsEncoder } from "./on-rows";
 
 /**
  * The on/off bits of one source (or one time-range shard of it) at one threshold: what every
@@ -175,6 +178,8 @@ function sortByLengthDesc(offsets: Int32Array, cell: Uint16Array, length: Uint16
 export interface OnIndexBuilder {
   /** Appends rows (row-major, `cells` values per row). */
   push(block: Float32Array): void;
+  /** Puts rows at local row `row` (blocks in any order, never overlapping; don't mix with `push`). */
+  pushAt(row: number, block: Float32Array): void;
   finish(): OnIndex;
 }
 
@@ -190,6 +195,12 @@ export function createOnIndexBuilder(opts: {
    * costs about as much as the bits to build; a cold path that must answer soon skips it.
    */
   runs?: boolean;
+  /**
+   * Fill the column bits (default true). Without them the index holds only rows; a caller fills
+   * the columns its queries select with `fillColumnsFromRows` (a cold query on 650 cells needs
+   * 5–20 of them, and transposing all costs ~1 s per 1M steps).
+   */
+  columns?: boolean;
 }): OnIndexBuilder {
   const { steps, cells } = opts;
   const transform = opts.transform ?? "none";
@@ -208,18 +219,26 @@ export function createOnIndexBuilder(opts: {
   const rows = new Uint32Array(steps * W);
   const cols = new Uint32Array(cells * CW);
   let filled = 0;
+  let next = 0;
+  const encode = createOnRowsEncoder();
+  const pushAt = (row: number, block: Float32Array): void => {
+    if (block.length % cells !== 0) {
+      throw new AppError("BAD_INPUT", `index block of ${block.length} values is not a whole number of ${cells}-cell rows`);
+    }
+    const n = block.length / cells;
+    if (!Number.isInteger(row) || row < 0 || row + n > steps || filled + n > steps) throw new AppError("BAD_INPUT", `index block of rows [${row}, ${row + n}) exceeds the ${steps} rows announced`);
+    if (cut !== null) {
+      encode(block, cells, cut, rows.subarray(row * W, (row + n) * W));
+      // column words shared with a neighbouring block are OR-ed, so blocks may come in any order
+      if (opts.columns !== false) transposeInto(rows, W, cols, CW, row, row + n, cells);
+    }
+    filled += n;
+  };
   return {
+    pushAt,
     push(block: Float32Array): void {
-      if (block.length % cells !== 0) {
-        throw new AppError("BAD_INPUT", `index block of ${block.length} values is not a whole number of ${cells}-cell rows`);
-      }
-      const n = block.length / cells;
-      if (filled + n > steps) throw new AppError("BAD_INPUT", `index blocks exceed the ${steps} rows announced`);
-      if (cut !== null) {
-        encodeOnRows(block, cells, cut, rows.subarray(filled * W, (filled + n) * W));
-        transposeInto(rows, W, cols, CW, filled, filled + n, cells);
-      }
-      filled += n;
+      pushAt(next, block);
+      next += block.length / cells;
     },
     finish(): OnIndex {
       if (filled !== steps) throw new AppError("BAD_INPUT", `index got ${filled} of ${steps} rows`);
@@ -227,28 +246,6 @@ export function createOnIndexBuilder(opts: {
       return { totalSteps, origin, steps, cells, threshold, transform, rowWords: W, rows, colWords: CW, cols, runs };
     },
   };
-}
-
-/**
- * The on/off row bits of a block of rows: `out` gets ceil(cells/32) words per row, bit c&31 of
- * word c>>5 set iff value ≥ `cut` (the raw cutoff of `rawCutoff`; NaN is never on).
- */
-export function encodeOnRows(block: Float32Array, cells: number, cut: number, out: Uint32Array): void {
-  const W = Math.ceil(cells / 32);
-  const n = block.length / cells;
-  if (out.length < n * W) throw new RangeError(`row bits: ${out.length} words for ${n} rows of ${W}`);
-  for (let r = 0; r < n; r++) {
-    const src = r * cells;
-    const rowBase = r * W;
-    for (let w = 0; w < W; w++) {
-      const c0 = w << 5;
-      const c1 = Math.min(c0 + 32, cells);
-      let word = 0;
-      // NaN >= cut is false: NaN is never on
-      for (let c = c0; c < c1; c++) word |= +(block[src + c]! >= cut) << (c - c0);
-      out[rowBase + w] = word;
-    }
-  }
 }
 
 /**
@@ -261,6 +258,28 @@ export function columnsOfRows(rows: Uint32Array, steps: number, cells: number): 
   const cols = new Uint32Array(cells * CW);
   if (steps > 0) transposeInto(rows, W, cols, CW, 0, steps, cells);
   return cols;
+}
+
+/**
+ * Fills the column bits of `cells` from the row bits (for an index built without columns): T word
+ * reads per cell.
+ */
+export function fillColumnsFromRows(index: OnIndex, cells: ArrayLike<number>): void {
+  const { rows, cols, rowWords: W, colWords: CW, steps } = index;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    if (!Number.isInteger(c) || c < 0 || c >= index.cells) throw new AppError("BAD_INPUT", `cell ${c} is outside the index's ${index.cells} cells`);
+    const w = c >>> 5;
+    const bit = c & 31;
+    const out = c * CW;
+    for (let blk = 0; blk < CW; blk++) {
+      const t0 = blk << 5;
+      const t1 = Math.min(steps, t0 + 32);
+      let word = 0;
+      for (let t = t0, at = t0 * W + w; t < t1; t++, at += W) word |= ((rows[at]! >>> bit) & 1) << (t - t0);
+      cols[out + blk] = word;
+    }
+  }
 }
 
 /**

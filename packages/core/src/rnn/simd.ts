@@ -11,7 +11,7 @@
  * accumulator: rounding stays at float32-product level instead of growing with
  * the row length, which keeps us well inside the 1e-5 tolerance.
  */
-import { HEADER, I32, OP, section, sleb, SIMD, str, uleb, V, V128, vec } from "../wasm-asm";
+import { HEADER, I32, lazyModule, OP, section, sleb, SIMD, str, uleb, V, V128, vec } from "../wasm-asm";
 
 function buildModule(): Uint8Array<ArrayBuffer> {
   // params: w 0, x 1, y 2, groups 3, kbytes 4; locals: i32 r1 5, r2 6, r3 7, k 8, addr 9; v128 a0-a3 10-13, x0-x3 14-17, p 18
@@ -86,20 +86,8 @@ function buildModule(): Uint8Array<ArrayBuffer> {
 
 export type MatVecKernel = (w: number, x: number, y: number, groups: number, kbytes: number) => void;
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** The compiled module, or null when this runtime lacks WebAssembly SIMD. */
-function simdModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      const bytes = buildModule();
-      compiled = typeof WebAssembly === "object" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+const simdModule = lazyModule(buildModule);
 
 export function simdAvailable(): boolean {
   return simdModule() !== null;
