@@ -9,8 +9,11 @@ import { WebsocketProvider } from "y-websocket";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { createTestSyncServer, seedMembers } from "../../tests/setup/sync-server";
-import { signSyncToken } from "../services/sync-tokens";
-import { CLOSE_FORBIDDEN, type SyncServer } from "./server";
+import { createDb } from "../db/client";
+import { memberRoles, type MemberKey } from "../services/authz";
+import { signSyncToken, verifyRoomToken } from "../services/sync-tokens";
+import { createPgBackend } from "./pg-backend";
+import { ADMISSION_GATHER_MS, CLOSE_FORBIDDEN, createSyncServer, RECHECK_SLICES, type SyncServer } from "./server";
 
 const SECRET = "admission-secret-admission-secret-admission";
 const V = String(COLLAB_SCHEMA_VERSION);
@@ -87,5 +90,81 @@ describe("sync admission", () => {
     expect(await attempt(room, token)).toEqual({ code: CLOSE_FORBIDDEN, reason: "you are not a member of this workspace any more", bytes: 0 });
     // nor a token for a workspace they never belonged to
     expect(await attempt("ws:w2:x", signSyncToken(SECRET, { u: "owner", w: "w2", r: "ws:w2:x", role: "OWNER" }))).toMatchObject({ code: CLOSE_FORBIDDEN, bytes: 0 });
+  });
+});
+
+/** A sync server whose membership queries (the real ones) are recorded: how many members each asked about, and which. */
+async function countedServer(recheckMs: number) {
+  const db = createDb(t.url);
+  const asked: { at: number; keys: string[] }[] = [];
+  const server = createSyncServer({
+    backend: createPgBackend({ connectionString: t.url }),
+    recheckMs,
+    authorize: async (token, room) => verifyRoomToken(SECRET, token, room),
+    memberRoles: (keys: readonly MemberKey[]) => {
+      asked.push({ at: performance.now(), keys: keys.map((k) => k.userId) });
+      return memberRoles(db, keys);
+    },
+  });
+  const port = await server.listen(0, "127.0.0.1");
+  const room = "ws:w3:lecture";
+  /** Connect as `user`: "admitted" at the first document bytes (the socket stays open unless `leave`), else the close code. */
+  const tryJoin = (user: string, leave = true) =>
+    new Promise<string>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/${room}?token=${signSyncToken(SECRET, { u: user, w: "w3", r: room, role: "VIEWER" })}&v=${V}`);
+      ws.once("message", () => (resolve("admitted"), leave && ws.close()));
+      ws.once("close", (code) => resolve(String(code)));
+    });
+  return {
+    asked,
+    tryJoin,
+    async close() {
+      await server.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+const crowd = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`crowd-${i}`, "VIEWER" as const]));
+
+describe("sync admission and re-check under a crowd", () => {
+  beforeAll(() => seedMembers(t.db, "w3", crowd));
+
+  it("sockets arriving together share membership queries, and each still gets its own answer", { timeout: 60_000 }, async () => {
+    const s = await countedServer(60_000); // only admissions are counted here
+    try {
+      // 80 members and one stranger (not a member of w3) at once
+      const got = await Promise.all([...Object.keys(crowd), "stranger"].map((u) => s.tryJoin(u)));
+      expect(got.filter((g) => g === "admitted")).toHaveLength(80);
+      expect(got.at(-1)).toBe(String(CLOSE_FORBIDDEN));
+      // one query per socket before: 81 queries of one member each
+      expect(s.asked.reduce((a, b) => a + b.keys.length, 0)).toBe(81);
+      expect(s.asked.length).toBeLessThanOrEqual(27);
+      // queries start at most every ADMISSION_GATHER_MS (timers fire a little early at times)
+      const gaps = s.asked.slice(1).map((q, i) => q.at - s.asked[i]!.at);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(ADMISSION_GATHER_MS - 2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("the re-check reads the members in slices spread over the period, each member once per period", { timeout: 60_000 }, async () => {
+    const period = 800;
+    const s = await countedServer(period);
+    try {
+      const got = await Promise.all(Object.keys(crowd).map((u) => s.tryJoin(u, false)));
+      expect(got.every((g) => g === "admitted")).toBe(true);
+      const from = s.asked.length;
+      await new Promise((r) => setTimeout(r, 2 * period + 100));
+      const rechecks = s.asked.slice(from);
+      // before: one query of all 80 members every period
+      expect(Math.max(...rechecks.map((q) => q.keys.length))).toBeLessThan(80);
+      expect(rechecks.length).toBeGreaterThanOrEqual(RECHECK_SLICES);
+      // within any one period every member was checked
+      const lastPeriod = rechecks.filter((q) => q.at >= rechecks.at(-1)!.at - period + 50);
+      expect(new Set(lastPeriod.flatMap((q) => q.keys)).size).toBe(80);
+    } finally {
+      await s.close();
+    }
   });
 });

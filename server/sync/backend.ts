@@ -18,8 +18,11 @@ import type { RoomStorage } from "./storage";
 
 /** What the backend calls on a loaded room. */
 export interface RoomPeer {
-  /** Apply a document update written by another process (broadcast locally, not stored again). */
-  applyRelayed(update: Uint8Array): void;
+  /**
+   * Apply a document update written by another process (broadcast locally, not stored again).
+   * `live`: it just arrived through the relay (one batch of that process), rather than re-read.
+   */
+  applyRelayed(update: Uint8Array, live?: boolean): void;
   /** Apply an awareness update from another process's clients. */
   applyRelayedAwareness(update: Uint8Array): void;
   /** Remove the presence of clients relayed from a process that is gone (not relayed again). */
@@ -188,7 +191,7 @@ export function createBackend(opts: BackendOptions): SyncBackend {
         // Joined first, so every update stored after the read below is announced to us.
         const joined = await relay.join(room, {
           update(update) {
-            peer.applyRelayed(update);
+            peer.applyRelayed(update, true);
             if (entry) entry.rows++;
           },
           reload: () => void (entry && reload(entry, peer)),

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { classRoomName, COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
+import * as decoding from "lib0/decoding";
+import { classRoomName, COLLAB_SCHEMA_VERSION, MESSAGE_ROLE, type Presence } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { createTestSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
 import { syncRoleOf } from "../services/classroom/sessions";
@@ -19,6 +20,7 @@ let t: TestDatabase;
 let server: SyncServer;
 let port = 0;
 let room = "";
+let sessionId = "";
 const ids: Record<string, string> = {};
 const cleanup: (() => void)[] = [];
 
@@ -38,6 +40,7 @@ beforeAll(async () => {
     select: { id: true, participants: { select: { id: true, name: true } } },
   });
   for (const p of s.participants) ids[p.name] = p.id;
+  sessionId = s.id;
   room = classRoomName(s.id);
   server = createTestSyncServer(t.url, SECRET, { recheckMs: 200 });
   port = await server.listen(0, "127.0.0.1");
@@ -97,7 +100,42 @@ describe("classroom room", () => {
     const late = join("Ann");
     await until(() => late.provider.synced && names(late.provider).includes("Teacher"), "the late joiner's first presence");
     expect(names(late.provider)).toEqual(["Teacher"]);
-    late.provider.destroy();
+    for (const p of [late, teacher, ann, bob]) p.provider.destroy();
+  });
+
+  it("a student made presenter writes on the same connection, and hands the role back without a reconnect", async () => {
+    const teacher = join("Teacher");
+    const ann = join("Ann");
+    const bob = join("Bob");
+    let annClosed: number | null = null;
+    ann.provider.on("connection-close", (e) => (annClosed = (e as { code: number } | null)?.code ?? 0));
+    const told: string[] = [];
+    ann.provider.messageHandlers[MESSAGE_ROLE] = (_reply, d) => void told.push(decoding.readVarString(d));
+    await until(() => teacher.provider.synced && ann.provider.synced && bob.provider.synced, "all synced");
+    teacher.provider.awareness.setLocalState(presenceAt(10));
+    ann.provider.awareness.setLocalState(presenceAt(20));
+    bob.provider.awareness.setLocalState(presenceAt(30));
+    await until(() => names(teacher.provider).length === 2 && names(ann.provider).length === 1, "the teacher sees both students, Ann the teacher");
+    expect(names(ann.provider)).toEqual(["Teacher"]);
+
+    await t.db.classSession.update({ where: { id: sessionId }, data: { presenterId: ids.Ann } });
+    await until(() => told.includes("EDITOR"), "Ann told she may write");
+    // the presenter's writes reach everyone; as staff now, Ann gets the students' presence
+    ann.doc.getMap("view").set("position", 77);
+    await until(() => bob.doc.getMap("view").get("position") === 77 && teacher.doc.getMap("view").get("position") === 77, "Ann's write as presenter");
+    await until(() => names(ann.provider).includes("Bob"), "Bob's presence reaching Ann");
+
+    // handed back: read-only again on the same socket
+    await t.db.classSession.update({ where: { id: sessionId }, data: { presenterId: null } });
+    await until(() => told.at(-1) === "VIEWER", "Ann told she is a student again");
+    ann.doc.getMap("view").set("position", 78);
+    teacher.doc.getMap("view").set("marker", 1);
+    await until(() => bob.doc.getMap("view").get("marker") === 1, "the teacher's marker");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(bob.doc.getMap("view").get("position")).toBe(77);
+    expect(teacher.doc.getMap("view").get("position")).toBe(77);
+    expect(annClosed).toBeNull();
+    for (const p of [teacher, ann, bob]) p.provider.destroy();
   });
 
   it("a removed student's socket is closed by the re-check", async () => {

@@ -13,7 +13,7 @@ import { COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
 import { presenceAt } from "../../tests/setup/sync-server";
 import { createMemoryHub } from "../pubsub/memory";
 import { createMemoryBackend } from "./memory-backend";
-import { createRooms, type Rooms } from "./rooms";
+import { createRooms, sendToAll, type Rooms } from "./rooms";
 import { guardFrames } from "./server";
 import { createMemoryStorage } from "./storage";
 
@@ -82,5 +82,61 @@ describe("rooms on an in-memory backend", () => {
     expect(await storage.load("idle")).toHaveLength(1);
     const b = client(p.port, "idle", "bo");
     await expect.poll(() => b.doc.getText("notes").toString(), { timeout: 5000 }).toBe("two one ");
+  }, 30_000);
+});
+
+describe("broadcast framing", () => {
+  it("a message framed once reaches every socket byte for byte, at every length encoding, in order with ordinary sends", async () => {
+    const server = http.createServer();
+    const wss = new WebSocketServer({ server });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    open.push({ close: () => new Promise<void>((r) => (wss.clients.forEach((c) => c.terminate()), wss.close(() => server.close(() => r())))) });
+    const port = (server.address() as AddressInfo).port;
+    const got: Buffer[][] = [[], [], []];
+    await Promise.all(
+      got.map(
+        (list) =>
+          new Promise<void>((ok) => {
+            const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+            ws.on("message", (d: Buffer) => list.push(d));
+            ws.on("open", () => ok());
+          }),
+      ),
+    );
+    await expect.poll(() => wss.clients.size).toBe(3);
+    // 7-bit, 16-bit and 64-bit lengths, and their edges
+    const sizes = [0, 1, 125, 126, 65_535, 65_536, 200_000];
+    const payloads = sizes.map((n, i) => Uint8Array.from({ length: n }, (_, k) => (k * 31 + i) & 255));
+    for (const p of payloads) {
+      sendToAll(wss.clients, p);
+      for (const s of wss.clients) s.send(Buffer.from("after"));
+    }
+    const want = payloads.flatMap((p) => [Buffer.from(p), Buffer.from("after")]);
+    await expect.poll(() => got.map((l) => l.length)).toEqual([want.length, want.length, want.length]);
+    for (const list of got) expect(list.map((b) => b.toString("hex"))).toEqual(want.map((b) => b.toString("hex")));
+  });
+});
+
+describe("relayed batches", () => {
+  it("students on another process see every presenter move of a merged batch, not only the last", async () => {
+    const hub = createMemoryHub();
+    const storage = createMemoryStorage(hub);
+    const [p1, p2] = [await syncProcess(hub, storage), await syncProcess(hub, storage)];
+    const presenter = client(p1.port, "class", "ada");
+    await expect.poll(() => presenter.provider.synced, { timeout: 5000 }).toBe(true);
+    // a protocol-level student on the other process: the bytes of every frame it gets
+    const seen: string[] = [];
+    const student = new WebSocket(`ws://127.0.0.1:${p2.port}/class?user=bo`);
+    open.push({ close: async () => student.terminate() });
+    student.on("message", (d: Buffer) => seen.push(d.toString("latin1")));
+    await expect.poll(() => seen.length, { timeout: 5000 }).toBeGreaterThan(0);
+    const view = presenter.doc.getMap("view");
+    view.set("query", "#@0@#");
+    await expect.poll(() => seen.join("").includes("#@0@#"), { timeout: 5000 }).toBe(true);
+    // two moves within one write batch (the backend stores and relays them merged), each overwriting the other
+    view.set("query", "#@1@#");
+    view.set("query", "#@2@#");
+    await expect.poll(() => seen.join("").includes("#@2@#"), { timeout: 5000 }).toBe(true);
+    expect(seen.join("").includes("#@1@#")).toBe(true);
   }, 30_000);
 });

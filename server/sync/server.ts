@@ -14,7 +14,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AppError, isAppError } from "@statescope/core";
-import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION } from "@statescope/collab";
+import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION, isClassRoom } from "@statescope/collab";
 import type { MemberKey } from "@/server/services/authz";
 import type { Role } from "@/server/services/schemas";
 import type { SyncClaims } from "@/server/services/sync-tokens";
@@ -35,8 +35,10 @@ export interface SyncServerOptions {
   /**
    * Current roles (null: not a member) of many members in one call (authz.memberRoles). A socket
    * is admitted only while its member's role is the token's, and every open socket is re-checked
-   * every `recheckMs` (default 2000), so a removed or demoted member is gone within that period.
+   * every `recheckMs` (default 2000), so a removed or demoted member is gone within that period
+   * (in a classroom's room a participant whose role changed keeps the socket: see the re-check).
    * A failing re-check keeps the sockets; a failing check at admission refuses with 1011 (retry).
+   * Admissions arriving together share calls (see batchedRoles).
    */
   memberRoles(keys: readonly MemberKey[]): Promise<(Role | null)[]>;
   recheckMs?: number;
@@ -77,6 +79,16 @@ class Unavailable extends Error {}
 
 const memberKey = (c: SyncClaims) => `${c.w}\u0000${c.u}`;
 
+/** The re-check runs in this many slices of the members (see createSyncServer). */
+export const RECHECK_SLICES = 8;
+
+/** A member's re-check slice: all their sockets in one (FNV-1a of the member key). */
+function sliceOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % RECHECK_SLICES;
+}
+
 /** A close reason within the protocol's 123 bytes (`ws` throws on a longer one), cut at a character. */
 export function closeReason(reason: string): string {
   let out = "";
@@ -89,6 +101,55 @@ export function closeReason(reason: string): string {
   return out;
 }
 
+/** The most members one admission query asks about. */
+const MAX_ADMISSION_BATCH = 1000;
+/** Admission queries start at most this often; the checks arriving in between go together. */
+export const ADMISSION_GATHER_MS = 25;
+
+/**
+ * One member's role through `memberRoles`, with the checks that arrive together sharing a call:
+ * one call is in flight at a time, and calls start at most every ADMISSION_GATHER_MS; the checks
+ * that come in meanwhile go together in the next. A lone join waits for nothing; a class of 1,000
+ * joining within seconds costs a few dozen queries, not one per socket (each of which also held
+ * the event loop that delivers the presenter's updates).
+ */
+export function batchedRoles(memberRoles: SyncServerOptions["memberRoles"], gatherMs = ADMISSION_GATHER_MS): (key: MemberKey) => Promise<Role | null> {
+  let waiting: { key: MemberKey; ok: (role: Role | null) => void; fail: (e: unknown) => void }[] = [];
+  let busy = false;
+  let lastStart = -Infinity;
+  let timer: NodeJS.Timeout | null = null;
+  const run = () => {
+    if (busy || timer || waiting.length === 0) return;
+    const wait = lastStart + gatherMs - Date.now();
+    if (wait > 0) {
+      timer = setTimeout(() => {
+        timer = null;
+        run();
+      }, wait);
+      return;
+    }
+    busy = true;
+    lastStart = Date.now();
+    const batch = waiting.slice(0, MAX_ADMISSION_BATCH);
+    waiting = waiting.slice(batch.length);
+    Promise.resolve()
+      .then(() => memberRoles(batch.map((b) => b.key)))
+      .then(
+        (roles) => batch.forEach((b, i) => b.ok(roles[i] ?? null)),
+        (e: unknown) => batch.forEach((b) => b.fail(e)),
+      )
+      .finally(() => {
+        busy = false;
+        run();
+      });
+  };
+  return (key) =>
+    new Promise((ok, fail) => {
+      waiting.push({ key, ok, fail });
+      run();
+    });
+}
+
 /** Malformed frames a socket may send before it is closed (others in the room are unaffected). */
 export const MAX_MALFORMED_FRAMES = 3;
 
@@ -97,8 +158,9 @@ export const MAX_MALFORMED_FRAMES = 3;
  * and, after a few (counted with the presence entries the room refuses), the socket is closed;
  * a read-only member's (VIEWER's) document writes (sync step 2 and updates) are dropped, so
  * nothing they send is merged or broadcast, while they may still ask for the document (step 1)
- * and send presence (awareness). Installed before the room registers its message listener.
- * Returns how the room reports what it refuses.
+ * and send presence (awareness). `opts.readOnly` is read for every frame: the server flips it
+ * when it changes the socket's role in place. Installed before the room registers its message
+ * listener. Returns how the room reports what it refuses.
  */
 export function guardFrames(socket: WebSocket, opts: { readOnly: boolean; log: (l: string) => void; who: string }): SocketGuard {
   const on = socket.on.bind(socket);
@@ -145,15 +207,21 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
   const rooms = createRooms({ backend: opts.backend, idleMs: opts.idleMs ?? 30_000, log });
 
   /**
-   * One timer and one membership query for all sockets: every `recheckMs` the current role of
-   * each distinct (workspace, user) with an open socket is read at once.
+   * One timer for all sockets, the members in RECHECK_SLICES slices: every `recheckMs` /
+   * RECHECK_SLICES the current roles of one slice's distinct (workspace, user) with an open socket
+   * are read in one query, so each is re-checked every `recheckMs` and a class of 1,000 costs eight
+   * small queries spread over the period instead of one large one (a stall of the loop that
+   * delivers the presenter's updates, every period).
    */
-  const watched = new Map<WebSocket, { claims: SyncClaims; room: string }>();
-  let rechecking = false;
+  const watched = new Map<WebSocket, { claims: SyncClaims; room: string; frames: { readOnly: boolean }; slice: number }>();
+  const rechecking = new Set<number>();
+  let tick = 0;
   const recheckTimer = setInterval(() => {
-    if (rechecking || watched.size === 0) return;
-    rechecking = true;
-    const sockets = [...watched];
+    const slice = tick++ % RECHECK_SLICES;
+    if (rechecking.has(slice) || watched.size === 0) return;
+    const sockets = [...watched].filter(([, w]) => w.slice === slice);
+    if (sockets.length === 0) return;
+    rechecking.add(slice);
     const keys = new Map<string, MemberKey>();
     for (const [, w] of sockets) keys.set(memberKey(w.claims), { workspaceId: w.claims.w, userId: w.claims.u });
     opts
@@ -164,6 +232,14 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
           for (const [socket, w] of sockets) {
             const role = now.get(memberKey(w.claims)) ?? null;
             if (role === w.claims.role || socket.readyState !== socket.OPEN) continue;
+            // a classroom participant made presenter (or handing it back) stays connected: the new
+            // role applies to this socket's next frame, and the page is told (rooms.changeRole)
+            if (role !== null && isClassRoom(w.room) && rooms.changeRole(socket, w.room, role)) {
+              log(`user ${w.claims.u} in ${w.room} is now ${role} (changed on the open connection)`);
+              w.claims = { ...w.claims, role };
+              w.frames.readOnly = role === "VIEWER";
+              continue;
+            }
             log(`closing user ${w.claims.u} in ${w.room}: ${role ? `role is now ${role}` : "no longer a member"}`);
             socket.close(CLOSE_FORBIDDEN, "your access to this workspace was revoked");
           }
@@ -171,18 +247,19 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
         // A database hiccup must not disconnect everyone: keep the sockets and check again next time.
         (e: unknown) => log(`membership recheck failed (${e instanceof Error ? e.message : String(e)}); will retry`),
       )
-      .finally(() => (rechecking = false));
-  }, opts.recheckMs ?? 2000);
+      .finally(() => rechecking.delete(slice));
+  }, (opts.recheckMs ?? 2000) / RECHECK_SLICES);
   recheckTimer.unref();
 
   /**
    * Admission beyond the token: the token lives a minute, a membership can end or change in
    * that time. Refuses (AppError FORBIDDEN) a member removed or whose role is no longer the token's.
    */
+  const roleOf = batchedRoles(opts.memberRoles);
   async function admit(claims: SyncClaims): Promise<void> {
     let role: Role | null;
     try {
-      [role = null] = await opts.memberRoles([{ workspaceId: claims.w, userId: claims.u }]);
+      role = await roleOf({ workspaceId: claims.w, userId: claims.u });
     } catch (e) {
       throw new Unavailable(`could not check your membership (${e instanceof Error ? e.message : String(e)}): retrying`);
     }
@@ -229,8 +306,9 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
       }
       if (socket.readyState !== socket.OPEN) return;
       log(`user ${claims.u} joined ${room} as ${claims.role}`);
-      const guard = guardFrames(socket, { readOnly: claims.role === "VIEWER", log, who: `user ${claims.u}` });
-      watched.set(socket, { claims, room });
+      const frames = { readOnly: claims.role === "VIEWER", log, who: `user ${claims.u}` };
+      const guard = guardFrames(socket, frames);
+      watched.set(socket, { claims, room, frames, slice: sliceOf(memberKey(claims)) });
       socket.once("close", () => watched.delete(socket));
       try {
         // who the others see: the token's identity, never what the client puts in its presence

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:classroom`: issue 18's scale figures for one class session.
  *
- *   tsx tests/bench/classroom-bench.ts [--seconds 60] [--students 300,1000] [--hz 10] [--two-process 1000]
+ *   tsx tests/bench/classroom-bench.ts [--seconds 60] [--students 300,1000] [--hz 10] [--two-process 1000] [--baseline 1] [--code DIR]
  *
  * Processes: the embedded PostgreSQL (.test-data/bench-classroom, BENCH_PG_PORT), real sync
  * processes (`server/sync/main.ts`, as `npm run start:sync`), the app's tRPC stack in a web process
@@ -18,11 +18,19 @@
  * delivered = received / (students × updates sent). Also: what the presenter sees of the students'
  * presence, what a student sees of others' (the server sends students' presence to staff only),
  * every student answering one task at once (tRPC `classroom.answer` → PostgreSQL) and how many of
- * the answers the staff's aggregate then counts, the sync process's CPU and memory.
+ * the answers the staff's aggregate then counts, the sync process's CPU and memory, and the worst
+ * per-second event-loop delay of the sync process(es) and of this process (loop-probe.ts): a tail
+ * spent in the server's loop shows there, one spent receiving in this process in the other.
+ *
+ * The floor (unless `--baseline 0`): before each size, the same students as plain sockets and the
+ * same presenter rate through a bare websocket broadcast (ws-broadcast.ts, its own process); the
+ * table prints the class room's p99 ÷ the floor's. `--code DIR` also runs each single-process
+ * scenario against the sync server of the checkout DIR (e.g. main), side by side in one run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { resolve } from "node:path";
 import WebSocket from "ws";
 import * as decoding from "lib0/decoding";
@@ -46,6 +54,10 @@ const SECONDS = Number(opt("--seconds", "60"));
 const SIZES = opt("--students", "300,1000").split(",").map(Number).filter((n) => n > 0);
 const HZ = Number(opt("--hz", "10"));
 const TWO_PROCESS = Number(opt("--two-process", "1000"));
+/** Also run every single-process scenario against the sync server of another checkout (before/after in one run). */
+const CODE = opt("--code", "");
+/** Also measure a bare websocket broadcast to the same number of students (the floor; `--baseline 0` skips it). */
+const BASELINE = opt("--baseline", "1") !== "0";
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const SECRET = randomBytes(24).toString("base64url");
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
@@ -54,15 +66,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Proc {
   child: ChildProcess;
   port: number;
+  /** The process's event-loop delay, one sample a second (loop-probe.ts). */
+  loop: { at: number; p99: number; max: number }[];
 }
 
-async function spawnProc(script: string, env: Record<string, string>, ready: RegExp, name: string): Promise<Proc> {
-  const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env, NODE_ENV: "production" }, stdio: ["ignore", "pipe", "pipe"] });
+async function spawnProc(script: string, env: Record<string, string>, ready: RegExp, name: string, root = ROOT): Promise<Proc> {
+  const child = spawn(process.execPath, ["--import", "tsx", "--import", resolve(ROOT, "tests/bench/loop-probe.ts"), resolve(root, script)], {
+    cwd: root,
+    env: { ...process.env, ...env, NODE_ENV: "production" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
+  const loop: Proc["loop"] = [];
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const port = await new Promise<number>((ok, fail) => {
+    let pending = "";
     child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
+      pending += d.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        const l = /^loop-delay ([\d.]+) ([\d.]+)$/.exec(line);
+        if (l) loop.push({ at: performance.now(), p99: Number(l[1]), max: Number(l[2]) });
+        else out += line + "\n";
+      }
       if (out.length > 100_000) out = out.slice(-10_000);
       const m = ready.exec(out);
       if (m) ok(Number(m[1]));
@@ -70,7 +97,13 @@ async function spawnProc(script: string, env: Record<string, string>, ready: Reg
     child.once("exit", (code) => fail(new Error(`${name} exited (${code}): ${out}`)));
   });
   log(`${name}: pid ${child.pid}, port ${port}`);
-  return { child, port };
+  return { child, port, loop };
+}
+
+/** The worst per-second event-loop delay (p99, max; ms) of `p` between `from` and `to` (performance.now()). */
+function loopDelay(p: Proc, from: number, to: number): { p99: number; max: number } {
+  const s = p.loop.filter((x) => x.at > from && x.at <= to + 1000);
+  return { p99: Math.max(0, ...s.map((x) => x.p99)), max: Math.max(0, ...s.map((x) => x.max)) };
 }
 
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "–");
@@ -184,10 +217,73 @@ interface Result {
   answersStored: number;
   cpu: string;
   rss: string;
+  /** Worst per-second event-loop delay during the steady phase: the server process(es), this process. */
+  serverLoop: string;
+  benchLoop: string;
 }
 
-async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof startSession>[2]; datasetId: string }, web: Proc, syncs: Proc[], n: number): Promise<Result> {
-  const name = `${n} students${syncs.length > 1 ? ` on ${syncs.length} sync processes (presenter on the first)` : ""}`;
+const loopText = (d: { p99: number; max: number }) => `${f1(d.p99)} / ${f1(d.max)}`;
+
+/** This process's event-loop delay (the students' sockets and the latency clock live here). */
+const benchLoopDelay = monitorEventLoopDelay({ resolution: 1 });
+benchLoopDelay.enable();
+
+interface Floor {
+  students: number;
+  samples: number[];
+  expected: number;
+  serverLoop: string;
+  benchLoop: string;
+}
+
+/**
+ * The floor: the same N students (plain sockets, in this process) and the same presenter rate,
+ * through a bare websocket broadcast (ws-broadcast.ts) instead of the class room: one frame of
+ * the presenter's update size sent as is to every socket, nothing else.
+ */
+async function bareBroadcast(server: Proc, n: number): Promise<Floor> {
+  const rec = new Recorder();
+  const url = `ws://127.0.0.1:${server.port}`;
+  const students = await Promise.all(
+    Array.from({ length: n }, () => {
+      const ws = new WebSocket(`${url}/student`);
+      return new Promise<WebSocket>((ok, fail) => {
+        ws.once("message", () => ok(ws));
+        ws.once("error", fail);
+      });
+    }),
+  );
+  for (const ws of students) ws.on("message", (data: Buffer) => rec.frame(data));
+  const presenter = new WebSocket(`${url}/presenter`);
+  await new Promise((ok, fail) => (presenter.once("open", ok), presenter.once("error", fail)));
+  // about the size of the class room's frame for one view update (a Yjs update of the changed keys)
+  const pad = "x".repeat(120);
+  let seq = 0;
+  let steady = false;
+  const tick = setInterval(() => {
+    seq++;
+    rec.sent.set(seq, { at: performance.now(), joining: !steady });
+    if (steady) rec.steadySent++;
+    presenter.send(Buffer.from(`pos=${seq}&k=#@${seq}@#&${pad}`));
+  }, 1000 / HZ);
+  await sleep(2000);
+  steady = true;
+  benchLoopDelay.reset();
+  const w0 = performance.now();
+  await sleep(SECONDS * 1000);
+  steady = false;
+  const benchLoop = { p99: benchLoopDelay.percentile(99) / 1e6, max: benchLoopDelay.max / 1e6 };
+  const serverLoop = loopDelay(server, w0, performance.now());
+  await sleep(1500);
+  clearInterval(tick);
+  presenter.close();
+  for (const ws of students) ws.close();
+  log(`bare broadcast, ${n} students: p99 ${f1(pct(rec.steady, 0.99))} ms`);
+  return { students: n, samples: rec.steady, expected: rec.steadySent * n, serverLoop: loopText(serverLoop), benchLoop: loopText(benchLoop) };
+}
+
+async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof startSession>[2]; datasetId: string }, web: Proc, syncs: Proc[], n: number, label = ""): Promise<Result> {
+  const name = `${n} students${syncs.length > 1 ? ` on ${syncs.length} sync processes (presenter on the first)` : ""}${label}`;
   const { sessionId, code } = await startSession(db, { userId: ctx.userId }, ctx.access, { datasetId: ctx.datasetId, title: name });
   const me = (await findParticipant(db, { userId: ctx.userId, credential: null }, sessionId))!;
   const room = classRoomName(sessionId);
@@ -227,8 +323,11 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   const cpu0 = syncs.map((p) => cpuSecondsOf(p.child.pid!));
   const w0 = performance.now();
   presenceUpdates = 0;
+  benchLoopDelay.reset();
   await sleep(SECONDS * 1000);
   joining = true; // stop counting new steady updates
+  const benchLoop = loopText({ p99: benchLoopDelay.percentile(99) / 1e6, max: benchLoopDelay.max / 1e6 });
+  const serverLoop = syncs.map((p) => loopText(loopDelay(p, w0, performance.now()))).join(" + ");
   const wall = (performance.now() - w0) / 1000;
   const presenceRate = presenceUpdates / wall;
   await sleep(1500); // the last updates arrive
@@ -254,7 +353,7 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   presenter.destroy();
   await endSession(db, me);
   const joinSamples = rec.joining;
-  return { name, students: n, joinMs, joinP99: pct(joinSamples, 0.99), steady: rec.steady, expected: rec.steadySent * n, presenterSees, studentsSeeMax, presenceRate, answersMs, answersStored, cpu, rss };
+  return { name, students: n, joinMs, joinP99: pct(joinSamples, 0.99), steady: rec.steady, expected: rec.steadySent * n, presenterSees, studentsSeeMax, presenceRate, answersMs, answersStored, cpu, rss, serverLoop, benchLoop };
 }
 
 async function main() {
@@ -276,19 +375,30 @@ async function main() {
     procs.push(a);
     const ctx = { userId: user.id, access: { workspace: ws, role: "OWNER" as const }, datasetId: ds.id };
     process.setMaxListeners(0);
+    const floor = BASELINE ? await spawnProc("tests/bench/ws-broadcast.ts", {}, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, "bare broadcast") : null;
+    if (floor) procs.push(floor);
     const results: Result[] = [];
-    for (const n of SIZES) results.push(await scenario(db, ctx, web, [a], n));
+    const floors = new Map<number, Floor>();
+    // side by side: the floor for N students, then the class room with N students
+    const before = CODE ? await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, `sync (${CODE})`, resolve(CODE)) : null;
+    if (before) procs.push(before);
+    for (const n of SIZES) {
+      if (floor) floors.set(n, await bareBroadcast(floor, n));
+      if (before) results.push(await scenario(db, ctx, web, [before], n, `, sync server of ${CODE}`));
+      results.push(await scenario(db, ctx, web, [a], n, before ? ", this tree's sync server" : ""));
+    }
     if (TWO_PROCESS > 0) {
       const b = await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, "sync B");
       procs.push(b);
+      if (floor && !floors.has(TWO_PROCESS)) floors.set(TWO_PROCESS, await bareBroadcast(floor, TWO_PROCESS));
       results.push(await scenario(db, ctx, web, [a, b], TWO_PROCESS));
     }
     await db.$disconnect();
     console.log(`Statescope classroom benchmark — node ${process.version}; presenter ${HZ} view updates/s; ${SECONDS} s steady after all students joined; students are protocol-level guests (join → ticket → socket, presence 1/s) in the bench process; sync and web in their own processes`);
     console.log("latency = presenter's local write of a view update → the frame carrying it at a student's socket; targets: p99 ≤ 30 ms (300), ≤ 60 ms (1,000), 100% delivered, 1,000 joined ≤ 5 s, 1,000 answers ≤ 2 s all stored and aggregated");
     console.log("");
-    console.log(row(["scenario", "joined in", "p99 during joins", "steady deliveries", "p50 ms", "p90 ms", "p99 ms", "max ms", "presenter sees", "a student sees", "presence at presenter", "N answers", "sync CPU", "sync RSS"]));
-    console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
+    console.log(row(["scenario", "joined in", "p99 during joins", "steady deliveries", "p50 ms", "p90 ms", "p99 ms", "max ms", "p99 ÷ bare broadcast's", "presenter sees", "a student sees", "presence at presenter", "N answers", "sync CPU", "sync RSS", "sync loop delay p99 / max ms", "bench loop delay p99 / max ms"]));
+    console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
     for (const r of results) {
       const missing = r.expected - r.steady.length;
       console.log(
@@ -301,14 +411,27 @@ async function main() {
           f1(pct(r.steady, 0.9)),
           f1(pct(r.steady, 0.99)),
           f1(pct(r.steady, 1)),
+          floors.has(r.students) ? (pct(r.steady, 0.99) / pct(floors.get(r.students)!.samples, 0.99)).toFixed(2) : "–",
           `${r.presenterSees}/${r.students} students`,
           `${r.studentsSeeMax} other(s)`,
           `${r.presenceRate.toFixed(0)} updates/s`,
           `${(r.answersMs / 1000).toFixed(2)} s, ${r.answersStored} stored`,
           r.cpu,
           r.rss,
+          r.serverLoop,
+          r.benchLoop,
         ]),
       );
+    }
+    if (floors.size > 0) {
+      console.log("");
+      console.log("the floor: a bare websocket broadcast (tests/bench/ws-broadcast.ts, its own process) of a frame of the same size at the same rate to the same number of plain sockets in this process");
+      console.log("");
+      console.log(row(["students", "deliveries", "p50 ms", "p90 ms", "p99 ms", "max ms", "server loop delay p99 / max ms", "bench loop delay p99 / max ms"]));
+      console.log(row(["---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
+      for (const f of floors.values()) {
+        console.log(row([f.students, `${f.samples.length}/${f.expected} (${((100 * f.samples.length) / Math.max(1, f.expected)).toFixed(2)}%)`, f1(pct(f.samples, 0.5)), f1(pct(f.samples, 0.9)), f1(pct(f.samples, 0.99)), f1(pct(f.samples, 1)), f.serverLoop, f.benchLoop]));
+      }
     }
     console.log("");
     console.log(`bench process RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB; machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);

@@ -3,7 +3,8 @@ import { useEffect, useRef, useState } from "react";
 import * as Y from "yjs";
 import { Awareness } from "y-protocols/awareness";
 import { WebsocketProvider } from "y-websocket";
-import { checkSchema, CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION, type PresenceUser } from "@statescope/collab";
+import * as decoding from "lib0/decoding";
+import { checkSchema, CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION, MESSAGE_ROLE, ZPresenceUser, type PresenceUser } from "@statescope/collab";
 import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
 
 /** Close codes of our sync server (server/sync/server.ts). */
@@ -26,7 +27,7 @@ export interface Room {
   me: PresenceUser | null;
   /** Writes are accepted (EDITOR/OWNER) and the room is live. */
   canEdit: boolean;
-  /** Set when the server changed our role while we were here (closed with 4403, rejoined). */
+  /** Set when the server changed our role while we were here (told on the open socket, or closed with 4403 and rejoined). */
   notice: string | null;
 }
 
@@ -153,6 +154,16 @@ export function useTicketRoom(key: string, ticket: () => Promise<TokenOut>, enab
           set({ phase: { kind: "live", synced: true } });
         });
         provider.on("closed", ({ code, reason }) => onClosed(code, reason));
+        // a classroom's server changes a participant's role on the open socket (made presenter, or
+        // handing it back): writes are accepted from now on (or no longer), and our presence is sent
+        // again so the others see the new role
+        provider.messageHandlers[MESSAGE_ROLE] = (_reply, decoder) => {
+          const role = ZPresenceUser.shape.role.safeParse(decoding.readVarString(decoder));
+          if (!role.success || !current.me || current.me.role === role.data) return;
+          set({ me: { ...current.me, role: role.data }, notice: `Your role in this ${where} is now ${role.data}.` });
+          const mine = awareness.getLocalState();
+          if (mine) awareness.setLocalState({ ...mine });
+        };
       } else {
         provider.params = params;
       }

@@ -23,6 +23,13 @@ export const COLLAB_SCHEMA_VERSION = 1;
 /** Close code for a client speaking another schema version. */
 export const CLOSE_SCHEMA_MISMATCH = 4426;
 
+/**
+ * A frame the sync server sends when it changed a client's role in a room without closing the
+ * socket (a classroom participant made presenter, or handing it back): message type
+ * MESSAGE_ROLE then the new role as a varString. y-websocket uses types 0–3.
+ */
+export const MESSAGE_ROLE = 5;
+
 /** Root names of the shared document. */
 export const ROOT = {
   /** Y.Map: { schemaVersion } */
