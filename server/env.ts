@@ -93,6 +93,8 @@ export const ZEnv = z.object({
   STATESCOPE_TOKEN: z.string().optional(),
   INVITE_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
   STATESCOPE_SEED_DEMO: ZBool.default(true),
+  /** `npm start` runs web, worker and sync from esbuild bundles (server/cli/bundle.ts); 0: through the tsx loader. */
+  STATESCOPE_BUNDLE: ZBool.default(true),
   CHROMIUM_PATH: z.string().optional(),
   /** Serve /bench/* pages (generated data for `npm run bench:ui`) in production builds too. */
   STATESCOPE_BENCH_PAGES: ZBool.default(false),

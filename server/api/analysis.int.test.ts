@@ -9,6 +9,12 @@ import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { startTestWorker } from "../../tests/setup/worker";
 import { resetEnvCache } from "../env";
 import { computeCellSearch } from "../services/analysis/cells";
+import { evidenceOnAllTracks } from "../services/analysis/evidence";
+import { canonicalAnalysis } from "../services/analysis/requests";
+import { executeAnalysis, runAnalysis } from "../services/analysis/run";
+import { analysisKey } from "../services/analysis/schemas";
+import { ANALYSIS_JOB } from "../jobs/analysis";
+import { enqueue } from "../jobs/enqueue";
 import { AnalysisEngine } from "../services/analysis/engine";
 import { findSource } from "../services/datasets/datasets";
 import { importDataset } from "../services/datasets/import";
@@ -192,6 +198,26 @@ describe("cell search", () => {
     const s = await settle(await as(ownerId).analysis.cells({ ...ws, datasetId, source: "s", track: "lab", label: "comment" }));
     expect((await trpcError(as(outsiderId).analysis.cells({ ...ws, datasetId, source: "s", track: "lab", label: "comment" }))).code).toBe("FORBIDDEN");
     expect((await trpcError(as(outsiderId).analysis.status({ ...ws, key: s.key }))).code).toBe("FORBIDDEN");
+  });
+
+  it("an analysis job looks its sources up in the workspace it names: another workspace's dataset is NOT_FOUND, nothing is stored, no retry", async () => {
+    const other = await createWorkspace(t.db, outsiderId, { slug: "aother" });
+    const a = await canonicalAnalysis(t.db, null, { kind: "cells", input: { datasetId, source: "u", track: "depth" } });
+    const key = analysisKey(a);
+    // the running worker gets a job naming workspace B and A's dataset: it ends at once (not retried) and stores nothing
+    const jobKey = `analysis:${key}`;
+    await enqueue(ANALYSIS_JOB, { key, analysis: a, workspaceId: other.workspaceId }, { db: t.db, jobKey, maxAttempts: 3 });
+    const left = async () => (await t.db.$queryRaw<{ n: number }[]>`select count(*)::int as n from graphile_worker.jobs where key = ${jobKey}`)[0]!.n;
+    await expect.poll(left, { timeout: 30_000 }).toBe(0);
+    expect(await t.db.analysisResult.count({ where: { key } })).toBe(0);
+    await expect(runAnalysis(t.db, new AnalysisEngine(2 ** 20), other.workspaceId, key, a)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(executeAnalysis(t.db, new AnalysisEngine(2 ** 20), other.workspaceId, a, async () => undefined)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await t.db.analysisResult.count({ where: { key } })).toBe(0);
+    // and the evidence frozen with a hypothesis or published in a finding
+    await expect(evidenceOnAllTracks(t.db, other.workspaceId, datasetId, "s", [{ pos: 0, length: 2 }])).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // the same query in its own workspace is computed
+    const own = await t.db.workspace.findUniqueOrThrow({ where: { slug: "alab" }, select: { id: true } });
+    expect(await runAnalysis(t.db, new AnalysisEngine(2 ** 20), own.id, key, a)).toBe("done");
   });
 });
 

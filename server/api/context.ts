@@ -3,6 +3,7 @@ import { env } from "@/server/env";
 import { clientAddress, publicBaseUrl, requestOrigin as requestOriginOf } from "@/server/http/request-origin";
 import { processPubSub } from "@/server/pubsub/process";
 import { classCredentialFromCookies } from "@/server/services/classroom/credential";
+import { userExists } from "@/server/services/users";
 import type { Context } from "./trpc";
 
 /** Build the tRPC context for a request: the database, the process's pub/sub, the signed-in user (if any) and who is calling from where. */
@@ -11,8 +12,7 @@ export async function createContext(req: Request, userId: string | null, resHead
   let actor: Context["actor"] = null;
   if (userId) {
     // A JWT can outlive its user (e.g. a reset database): treat that as signed out.
-    const exists = await client.user.findUnique({ where: { id: userId }, select: { id: true } });
-    if (exists) actor = { userId };
+    if (await userExists(client, userId)) actor = { userId };
   }
   const e = env();
   const requestOrigin = requestOriginOf(req, { trustProxy: e.TRUST_PROXY });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyTransform } from "@statescope/core";
+import { applyTransform, resultRows } from "@statescope/core";
 import { referenceMatch } from "../../packages/core/src/matching/reference";
 import { makeLstmVisProject, stateValue } from "../../tests/fixtures/formats/projects";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
@@ -134,6 +134,29 @@ describe("match serving", () => {
     }
     const outsider = await trpcError(as(outsiderId).match.run(q));
     expect(outsider.code).toBe("FORBIDDEN");
+  });
+
+  it("brings the result rows' windows along when asked: the same as dataset.windows over the view's ranges, left out when unreadable", async () => {
+    const caller = as(userId);
+    const tracks = (await caller.dataset.get({ workspace: "mlab", datasetId })).metaTracks.filter((m) => m.kind !== "wordvec").map((m) => m.name);
+    expect(tracks.length).toBeGreaterThan(0);
+    const query = { ...base, datasetId, cells: [2, 0], threshold: 0.3, mode: "fast" as const, k: 15 };
+    for (const view of [{ before: 3, after: 20, align: "start" as const }, { before: 5, after: 8, align: "end" as const }]) {
+      const out = await caller.match.run({ ...query, rows: { ...view, tracks } });
+      if (out.status !== "done") throw new Error(`expected a result, got ${out.status}`);
+      expect(out.result.results.length).toBeGreaterThan(0);
+      const ranges = resultRows(out.result.results, view, STEPS).map((r) => r.range);
+      expect(out.rows?.ranges).toEqual(ranges);
+      // cells in the order asked (the view's order), not the canonical one
+      expect(out.rows?.windows).toEqual(await caller.dataset.windows({ workspace: "mlab", datasetId, source: base.source, cells: [2, 0], ranges, tracks }));
+    }
+    // without `rows`, or with rows that cannot be read, the match answers alone
+    const plain = await caller.match.run(query);
+    expect(plain).toMatchObject({ status: "done", cached: true });
+    expect(plain).not.toHaveProperty("rows");
+    const unknown = await caller.match.run({ ...query, rows: { before: 3, after: 20, align: "start", tracks: ["no-such-track"] } });
+    expect(unknown).toMatchObject({ status: "done" });
+    expect(unknown).not.toHaveProperty("rows");
   });
 
   it("answers a query over a small source in the web process, without the queue, and stores it", async () => {

@@ -31,7 +31,7 @@ async function analyze(db: Db, req: AnalysisRequest, note: (l: string) => void) 
   const a = await canonicalAnalysis(db, null, req);
   const key = analysisKey(a);
   let shown = "";
-  const outcome = await runAnalysis(db, await engine(), key, a, {
+  const outcome = await runAnalysis(db, await engine(), null, key, a, {
     onProgress: (phase, percent) => {
       const line = `analyzing: ${phase} ${Math.floor(percent)}%`;
       if (line !== shown) note((shown = line));

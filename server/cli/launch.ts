@@ -17,6 +17,7 @@ import { prefixer, runStep, startManaged, stopAll, type Managed } from "./proces
 import { ensurePrismaClient, prepare, ROOT } from "./runtime";
 import { exitAfterFlush } from "./exit";
 import { Supervisor } from "./supervise";
+import { bundleProcesses, ENTRIES, type BundledProcess } from "./bundle";
 
 type Mode = "start" | "dev" | "web" | "worker" | "sync" | "migrate" | "generate";
 const MODES: Mode[] = ["start", "dev", "web", "worker", "sync", "migrate", "generate"];
@@ -67,14 +68,34 @@ function tsxArgs(entry: string, watch: boolean): string[] {
   return ["--import", "tsx", ...(watch ? ["--watch"] : []), path.join(ROOT, entry)];
 }
 
+/** The bundles of `npm start` (see bundle.ts); undefined: run through tsx (dev, or bundling failed). */
+let bundles: Record<BundledProcess, string> | undefined;
+
+/** How to run one process: its bundle with plain node, else its TypeScript entry through tsx. */
+function processArgs(name: BundledProcess, dev: boolean): string[] {
+  const file = dev ? undefined : bundles?.[name];
+  return file ? ["--enable-source-maps", file] : tsxArgs(ENTRIES[name], dev);
+}
+
+async function prepareBundles(): Promise<void> {
+  if (!env().STATESCOPE_BUNDLE) return;
+  const t0 = Date.now();
+  try {
+    bundles = await bundleProcesses();
+    log(`web, worker and sync bundled in ${Date.now() - t0} ms (they start without the TypeScript loader)`);
+  } catch (e) {
+    log(`bundling failed, running web, worker and sync through tsx instead: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 // Next.js behind our front (server/http/web-server.ts), which sets X-Forwarded-* from the socket.
 function spawnWeb(dev: boolean): Managed {
-  const args = [...tsxArgs("server/http/web-server.ts", false), ...(dev ? ["--dev"] : [])];
+  const args = [...processArgs("web", dev), "--dir", ROOT, ...(dev ? ["--dev"] : [])];
   return startManaged("web", process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_ENV: dev ? "development" : "production" } });
 }
 
-const spawnWorker = (dev: boolean) => startManaged("worker", process.execPath, tsxArgs("workers/main.ts", dev), { cwd: ROOT, env: process.env });
-const spawnSync = (dev: boolean) => startManaged("sync", process.execPath, tsxArgs("server/sync/main.ts", dev), { cwd: ROOT, env: process.env });
+const spawnWorker = (dev: boolean) => startManaged("worker", process.execPath, processArgs("worker", dev), { cwd: ROOT, env: process.env });
+const spawnSync = (dev: boolean) => startManaged("sync", process.execPath, processArgs("sync", dev), { cwd: ROOT, env: process.env });
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
@@ -143,7 +164,10 @@ async function main(): Promise<void> {
     if (seeded && seeded.datasetsQueued.length > 0) log(`demo datasets queued: ${seeded.datasetsQueued.join(", ")} (the worker computes their states now)`);
     if (seeded?.datasetsError) log(`demo datasets not seeded: ${seeded.datasetsError}`);
     await db.$disconnect();
-    if (!dev) await ensureBuild();
+    if (!dev) {
+      await ensureBuild();
+      await prepareBundles();
+    }
     await keep("web", () => spawnWeb(dev));
     await keep("worker", () => spawnWorker(dev));
     await keep("sync", () => spawnSync(dev));
@@ -157,11 +181,14 @@ async function main(): Promise<void> {
       log("press Ctrl-C to stop");
     });
   } else if (mode === "web") {
-    if (!dev) await ensureBuild();
+    await ensureBuild();
+    await prepareBundles();
     await keep("web", () => spawnWeb(false));
   } else if (mode === "worker") {
+    await prepareBundles();
     await keep("worker", () => spawnWorker(false));
   } else {
+    await prepareBundles();
     await keep("sync", () => spawnSync(false));
   }
 }

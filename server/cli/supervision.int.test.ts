@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commentKillTrial, LAUNCHER_AUTH_SECRET, seedCommenter, type Commenter } from "../../tests/setup/durability";
 import { killTrial, startLauncher, TARGETS, type Launcher } from "../../tests/setup/launcher";
@@ -28,6 +29,16 @@ describe("npm start supervision", () => {
       expect(trial.listeners.after).toEqual(trial.listeners.before);
     });
   }
+
+  it("runs web, worker and sync from their bundles (server/cli/bundle.ts), without the TypeScript loader, restarts included", () => {
+    expect(l.output()).toMatch(/\[start\]\s+web, worker and sync bundled in \d+ ms/);
+    const pids = l.pids();
+    for (const t of ["web", "worker", "sync"] as const) {
+      const argv = readFileSync(`/proc/${pids[t]}/cmdline`, "utf8").split("\0");
+      expect(argv.join(" ")).not.toMatch(/tsx/);
+      expect(argv.some((a) => a.endsWith(`statescope-processes/${t}.mjs`)), argv.join(" ")).toBe(true);
+    }
+  });
 
   it("logs each crash and restart", () => {
     for (const t of ["web", "worker", "sync"]) expect(l.output()).toMatch(new RegExp(`\\[start\\]\\s+${t} killed by SIGKILL; restarting in \\d+ ms`));

@@ -17,6 +17,8 @@ export interface PgClusterOptions {
   port: number;
   user: string;
   password: string;
+  /** Server settings given on the command line (`-c name=value`): they win over postgresql.conf. */
+  settings?: Readonly<Record<string, string>>;
   /** Run initdb/postgres as this user (root must); undefined: as ourselves. */
   runAs?: RunAs;
   log?: (line: string) => void;
@@ -143,7 +145,8 @@ export class PgCluster {
     if (this.pid) return;
     await this.stopOrphan();
     const tail = new Tail();
-    const child = spawn(this.o.bins.postgres, ["-D", this.o.dir, "-p", String(this.o.port)], {
+    const settings = Object.entries(this.o.settings ?? {}).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
+    const child = spawn(this.o.bins.postgres, ["-D", this.o.dir, "-p", String(this.o.port), ...settings], {
       ...(this.o.runAs ? { uid: this.o.runAs.uid, gid: this.o.runAs.gid } : {}),
       env: { ...process.env, LC_MESSAGES: "C" },
       stdio: ["ignore", "pipe", "pipe"],

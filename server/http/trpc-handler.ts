@@ -9,7 +9,7 @@ import { createContext } from "@/server/api/context";
 import { toTRPCError } from "@/server/api/errors";
 import { appRouter } from "@/server/api/root";
 import type { Meta } from "@/server/api/trpc";
-import { currentUserId } from "@/server/auth";
+import { createSessionReader } from "@/server/auth/session";
 import { env } from "@/server/env";
 import { CLASS_COOKIE } from "@/server/services/classroom/credential";
 import { CLOSE_CONNECTION, declaredLength, limitStream } from "@/server/services/uploads";
@@ -21,6 +21,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const ANONYMOUS_MAX_BODY_BYTES = 64 * 1024;
 
 const ENDPOINT = "/api/trpc";
+/** Who is signed in: the session cookie, each token decrypted once (server/auth/session.ts). */
+const readSession = createSessionReader();
 const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: Meta } } | undefined>;
 
 /** The body limit of a request to `path` (e.g. "a.b,c.d" for a batch): the largest its procedures allow. */
@@ -37,7 +39,7 @@ function formatBytes(n: number): string {
 const hasClassCredential = (req: Request) => (req.headers.get("cookie") ?? "").includes(`${CLASS_COOKIE}=`);
 
 export async function handleTrpc(req: Request): Promise<Response> {
-  const userId = await currentUserId();
+  const userId = await readSession(req);
   let request = req;
   let bodyRead = !req.body;
   if (req.body) {

@@ -7,7 +7,9 @@
  * trusted proxies, see TRUST_PROXY) before Next.js sees the request, and drops the headers only
  * Next.js itself may send. It costs no extra hop: the same process, the same socket.
  *
- * Usage (the launcher does this): node --import tsx server/http/web-server.ts [--dev]
+ * Usage (the launcher does this): node --import tsx server/http/web-server.ts [--dir APP_DIR] [--dev]
+ * (`npm start` runs its bundle instead, server/cli/bundle.ts; --dir names the app's folder, which
+ * the bundle's own location does not tell).
  */
 import http from "node:http";
 import path from "node:path";
@@ -18,11 +20,13 @@ import { applyForwarded } from "./request-origin";
 
 async function main(): Promise<void> {
   const dev = process.argv.includes("--dev");
+  const at = process.argv.indexOf("--dir");
+  const dir = at > 0 && process.argv[at + 1] ? path.resolve(process.argv[at + 1]!) : path.resolve(import.meta.dirname, "..", "..");
   const e = env();
   const server = http.createServer();
   // an answer given before the body was read (413 …) reaches the client: see linger.ts
   server.on("connection", (socket) => lingerOnClose(socket));
-  const app = next({ dev, dir: path.resolve(import.meta.dirname, "..", ".."), hostname: e.HOSTNAME, port: e.PORT, httpServer: server });
+  const app = next({ dev, dir, hostname: e.HOSTNAME, port: e.PORT, httpServer: server });
   await app.prepare();
   const handle = app.getRequestHandler();
   server.on("request", (req, res) => {

@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 import { ZAnalysisKey, ZAnalysisQuery } from "@/server/services/analysis/schemas";
-import { defineJob, type JobPayload } from "./define";
+import { defineJob, ZJobWorkspace, type JobPayload } from "./define";
 
-/** One analysis: the canonical query and its result key. */
-export const ANALYSIS_JOB = defineJob("analysis:run", z.object({ key: ZAnalysisKey, analysis: ZAnalysisQuery }));
+/** One analysis: the canonical query, its result key, and the workspace it was asked in (its sources are looked up there). */
+export const ANALYSIS_JOB = defineJob("analysis:run", z.object({ key: ZAnalysisKey, analysis: ZAnalysisQuery, workspaceId: ZJobWorkspace }));
 export type AnalysisJobPayload = JobPayload<typeof ANALYSIS_JOB>;

@@ -3,7 +3,7 @@
  * `enqueue` parses the payload before it is queued and the worker parses it again before the
  * handler runs (a job may have been queued by an older version), both with this schema.
  */
-import type { z } from "zod";
+import { z } from "zod";
 
 export interface JobDefinition<S extends z.ZodType = z.ZodType> {
   readonly name: string;
@@ -16,3 +16,10 @@ export function defineJob<S extends z.ZodType>(name: string, payload: S): JobDef
 
 /** What a handler receives: the parsed payload. */
 export type JobPayload<D extends JobDefinition> = z.output<D["payload"]>;
+
+/**
+ * The workspace a job was asked in (checked by the web before queueing): every job that reads a
+ * dataset (match, analysis) looks its sources up within it, so no payload can reach another
+ * workspace's data.
+ */
+export const ZJobWorkspace = z.string().min(1).max(64);

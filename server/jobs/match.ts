@@ -5,13 +5,7 @@
 import { z } from "zod";
 import { ZMatchInput, ZMatchKey } from "@/server/services/matching/schemas";
 import { ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
-import { defineJob, type JobPayload } from "./define";
-
-/**
- * The workspace the query was asked in (checked by the web before queueing): every job of the
- * match path looks its source up within it, so no payload can reach another workspace's data.
- */
-const ZJobWorkspace = z.string().min(1).max(64);
+import { defineJob, ZJobWorkspace, type JobPayload } from "./define";
 
 /** One match query: the canonical query and its result key. */
 export const MATCH_RUN_JOB = defineJob("match:run", z.object({ key: ZMatchKey, query: ZMatchInput, workspaceId: ZJobWorkspace }));

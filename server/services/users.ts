@@ -1,7 +1,7 @@
 /** Accounts: sign-up with an argon2id password hash, credential checks. */
 import { hash, verify } from "@node-rs/argon2";
 import { AppError } from "@statescope/core";
-import type { Db } from "@/server/db/client";
+import { pgPool, type Db } from "@/server/db/client";
 import { ZSignUp, type SignUp, type UserOut } from "./schemas";
 import { parseInput } from "./validate";
 
@@ -50,4 +50,13 @@ export async function getUser(db: Db, userId: string): Promise<UserOut> {
   const u = await db.user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true } });
   if (!u) throw new AppError("UNAUTHENTICATED", "your account no longer exists; sign in again");
   return { userId: u.id, email: u.email, name: u.name };
+}
+
+/**
+ * Whether a user (a session's subject) still exists: a session can outlive its user (a reset
+ * database). Every tRPC call asks, so through node-postgres rather than Prisma's query pipeline.
+ */
+export async function userExists(db: Db, userId: string): Promise<boolean> {
+  const r = await pgPool(db).query(`SELECT 1 FROM "User" WHERE id = $1`, [userId]);
+  return r.rowCount === 1;
 }

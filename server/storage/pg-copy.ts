@@ -38,6 +38,20 @@ const COPY_DONE = Buffer.from([0x63, 0, 0, 0, 4]); // 'c'
  */
 export const COPY_HIGH_WATER = 8 * 1024 * 1024;
 
+/**
+ * Makes Postgres store each row of a COPY as it arrives. Without it, a COPY into a plain table
+ * collects rows into a multi-insert buffer flushed at 1,000 rows or 64 KB of input — but the byte
+ * count reads the text format's line buffer, which the binary format never fills, so a binary
+ * COPY of 2.6 MB state chunks held up to 1,000 of them (2.6 GB) in the server process and stored
+ * them only at the end: the backend received for the whole import, then wrote for another 26 s
+ * (measured, 1M × 650), and nothing overlapped the client's work. A WHERE clause with a volatile
+ * function is one of the documented conditions under which COPY inserts row by row (the others —
+ * a BEFORE trigger, a volatile column default — would change the table); for rows of megabytes the
+ * multi-insert's saving (one WAL record for several small heap tuples) is nil: their TOAST chunks
+ * are inserted one by one either way. `random() >= 0` holds for every row.
+ */
+export const ROW_AT_A_TIME = "where random() >= 0";
+
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -73,7 +87,8 @@ export class CopyIn implements pg.Submittable {
     private readonly types: readonly CopyType[],
   ) {
     if (columns.length !== types.length) throw new Error(`COPY ${table}: ${columns.length} columns, ${types.length} types`);
-    this.text = `copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(", ")}) from stdin (format binary)`;
+    // ROW_AT_A_TIME: Postgres stores each row as it arrives (see there).
+    this.text = `copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(", ")}) from stdin (format binary) ${ROW_AT_A_TIME}`;
     this.started = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.finished = new Promise((resolve, reject) => (this.finish = { resolve, reject }));
     // rejections are reported by row()/end(); never an unhandled one

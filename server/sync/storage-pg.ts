@@ -18,6 +18,7 @@
  * update again (appending an update twice is harmless: Yjs updates are idempotent).
  */
 import pg from "pg";
+import { createWalBarrier } from "@/server/db/wal-barrier";
 import { mergeLog, type RoomStorage } from "./storage";
 
 export interface PgStorageOptions {
@@ -31,46 +32,8 @@ function bytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/**
- * A durable commit of a transaction that wrote WAL: Postgres flushes the WAL up to it, and so every
- * commit before it. (A transaction that only takes an id writes no WAL and is not flushed; this one
- * writes a transactional logical-decoding message, which anyone may, and which no table keeps.)
- */
-const WAL_BARRIER = "SELECT pg_logical_emit_message(true, 'statescope_sync', '')";
-
-/** Errors of a database where the barrier cannot run (EXECUTE revoked, no such function). */
-const BARRIER_UNAVAILABLE = new Set(["42501", "42883"]);
-
 export function createPgStorage({ pool, origin, log = () => undefined }: PgStorageOptions): RoomStorage {
-  /** False on a database that refuses the barrier: appends then commit durably (and the relay waits for the disk). */
-  let flushLater = true;
-  let barrier: Promise<void> | null = null;
-  let nextBarrier: Promise<void> | null = null;
-  /** Resolves once everything committed before this call is on disk: the running barrier may have started too early, so the next one. */
-  function durable(): Promise<void> {
-    if (!barrier) {
-      barrier = pool.query(WAL_BARRIER).then(
-        () => void (barrier = null),
-        (e: unknown) => {
-          barrier = null;
-          const code = (e as { code?: unknown }).code;
-          if (flushLater && typeof code === "string" && BARRIER_UNAVAILABLE.has(code)) {
-            flushLater = false;
-            log(`sync storage: this database refuses ${WAL_BARRIER} (${e instanceof Error ? e.message : String(e)}): appends commit durably from now on, and relayed updates wait for the disk`);
-          }
-          throw e;
-        },
-      );
-      return barrier;
-    }
-    nextBarrier ??= barrier
-      .catch(() => undefined)
-      .then(() => {
-        nextBarrier = null;
-        return durable();
-      });
-    return nextBarrier;
-  }
+  const barrier = createWalBarrier(pool, (why) => log(`sync storage: ${why}: appends commit durably from now on, and relayed updates wait for the disk`));
 
   return {
     async load(room) {
@@ -81,14 +44,14 @@ export function createPgStorage({ pool, origin, log = () => undefined }: PgStora
       // A data-modifying WITH runs whether or not the query reads it: one statement, one commit,
       // which does not wait for the WAL flush (set_config(…, true): this transaction only; the
       // insert reads it, so it is always evaluated); the barrier after it does.
-      const later = flushLater;
+      const later = barrier.commitSetting;
       await pool.query(
         `WITH async AS (SELECT set_config('synchronous_commit', coalesce($6, current_setting('synchronous_commit')), true)),
               ins AS (INSERT INTO "SyncUpdate" (room, data, origin) SELECT $1::text, $2::bytea, $3::text FROM async)
          SELECT pg_notify(c, p) FROM unnest($4::text[], $5::text[]) AS t(c, p)`,
-        [room, Buffer.from(update.buffer, update.byteOffset, update.byteLength), origin, announce.map((n) => n.channel), announce.map((n) => n.payload), later ? "off" : null],
+        [room, Buffer.from(update.buffer, update.byteOffset, update.byteLength), origin, announce.map((n) => n.channel), announce.map((n) => n.payload), later],
       );
-      if (later) await durable();
+      if (later) await barrier.durable();
     },
     async compact(room) {
       const client = await pool.connect();

@@ -3,20 +3,27 @@
  * on the PRODUCTION page (the explorer with its team panel, as `npm start` serves it: production
  * build, web + worker + sync, the seeded demo datasets).
  *
- *   tsx tests/bench/click-bench.ts [--clicks 12] [--code DIR]
+ *   tsx tests/bench/click-bench.ts [--clicks 12] [--code DIR] [--steps T]
  *
  * 1. Starts the app like `npm start` from checkout DIR (default: this one) with its own data dir
  *    (DIR/.test-data/bench-click, BENCH_PORT / BENCH_SYNC_PORT / BENCH_PG_PORT) and waits until the
- *    worker has extracted the parens demo (20,000 steps × 32 cells).
+ *    worker has extracted the demos (the parens demo: 20,000 steps × 32 cells). With `--steps T`
+ *    it runs on bench:explorer-open's database instead (.test-data/bench-open of the bench's
+ *    own checkout, kept), writing its dataset there once — T × 650 with tokens and a track
+ *    (generated-source.ts) — and clicks there: a source too big for the web process, so every
+ *    query takes the queue and a worker.
  * 2. Signs in as the demo user; for each click opens the explorer at a new brushed range and a new
- *    threshold (so every query is new to the result store and the browser), waits for the
- *    selection, then clicks Fast (or Precise). The first click per mode is not counted (it warms
- *    the route, the worker and the JIT): warm numbers.
+ *    threshold (parens) or with a new set of pinned cells at the default threshold 0.3, whose
+ *    index the import wrote (--steps) — so every query is new to the result store and the
+ *    browser — waits for the selection, then clicks Fast (or Precise). The first click per mode
+ *    is not counted (it warms the route, the worker, its index and the JIT): warm numbers.
  * 3. Figure: the click event's timestamp → the frame after the last result row is in the DOM
  *    with every row's text (a MutationObserver sees row #n−1 of the n results and no "·"
  *    placeholder of a token still loading, then requestAnimationFrame + setTimeout, i.e. after
  *    that frame was painted). Breakdown from resource timing: click → match request
- *    sent, the request (server: validation, queue or in-process match, store), response → drawn.
+ *    sent, the requests (match.run — server: validation, queue or in-process match, store, and
+ *    the rows' windows when it brings them — and a dataset.windows read of the rows if one
+ *    follows), last response → drawn.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -34,18 +41,23 @@ const opt = (name: string, dflt: string) => {
   return i >= 0 ? args[i + 1]! : dflt;
 };
 const CLICKS = Number(opt("--clicks", "12"));
+/** 0: the parens demo; else the generated T × 650 dataset. */
+const STEPS = Number(opt("--steps", "0"));
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const CODE = path.resolve(opt("--code", ROOT));
 const PORT = Number(process.env.BENCH_PORT ?? 3170);
 const SYNC_PORT = Number(process.env.BENCH_SYNC_PORT ?? 1370);
 const PG_PORT = Number(process.env.BENCH_PG_PORT ?? 54570);
-const DATA_DIR = path.join(CODE, ".test-data", "bench-click");
+// the big dataset lives in bench:explorer-open's data dir of this checkout (written once, shared by both benches and by every --code)
+const DATA_DIR = STEPS ? path.join(ROOT, ".test-data", "bench-open") : path.join(CODE, ".test-data", "bench-click");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? (fs.existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
-const BUDGET_MS = 100;
+// issue 15: p50 ≤ 100 ms on small datasets, ≤ 250 ms at 1M × 650 warm
+const BUDGET_MS = STEPS ? 250 : 100;
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 
 function startApp(): ChildProcess {
-  fs.rmSync(DATA_DIR, { recursive: true, force: true });
+  // a fresh database for the demo; the big dataset's is kept (writing it takes minutes)
+  if (!STEPS) fs.rmSync(DATA_DIR, { recursive: true, force: true });
   const child = spawn(process.execPath, ["--import", "tsx", "server/cli/launch.ts", "start"], {
     cwd: CODE,
     env: {
@@ -77,18 +89,36 @@ async function until<T>(what: string, f: () => Promise<T | null>, ms: number): P
   }
 }
 
-/** The parens demo's dataset id once the worker has extracted it. */
-async function parensReady(): Promise<string | null> {
+const databaseUrl = () => {
   const state = JSON.parse(fs.readFileSync(path.join(DATA_DIR, "postgres.json"), "utf8")) as { port: number };
-  const c = new pg.Client({ connectionString: `postgresql://postgres:statescope@127.0.0.1:${state.port}/statescope` });
+  return `postgresql://postgres:statescope@127.0.0.1:${state.port}/statescope`;
+};
+
+/** The parens demo's dataset id once the worker has extracted every demo (no extraction competes with the clicks). */
+async function parensReady(): Promise<string | null> {
+  const c = new pg.Client({ connectionString: databaseUrl() });
   await c.connect();
   try {
     const r = await c.query<{ id: string; status: string }>(`select d."id", d."status" from "Dataset" d join "DatasetModel" m on m."datasetId" = d."id" where m."demo" = 'parens'`);
     const row = r.rows[0];
     if (row?.status === "FAILED") throw new Error("the parens demo failed to extract");
-    return row?.status === "READY" ? row.id : null;
+    const busy = await c.query(`select 1 from "Dataset" where "status" = 'IMPORTING'`);
+    return row?.status === "READY" && busy.rowCount === 0 ? row.id : null;
   } finally {
     await c.end();
+  }
+}
+
+/** The generated T × 650 dataset (written on first use) and 2 × (clicks + 1) selections made like the Select view's. */
+async function bigDataset(): Promise<{ datasetId: string; selections: number[][] }> {
+  const { createDb } = await import("@/server/db/client");
+  const { ensureExplorerDataset, pickMatchQueries } = await import("./generated-source");
+  const db = createDb(databaseUrl());
+  try {
+    const { datasetId, src } = await ensureExplorerDataset(db, STEPS, log);
+    return { datasetId, selections: await pickMatchQueries(db, src, 2 * (CLICKS + 1), 0.3) };
+  } finally {
+    await db.$disconnect();
   }
 }
 
@@ -102,16 +132,10 @@ interface Sample {
 
 async function clickOnce(page: Page, url: string, button: "run-fast" | "run-precise"): Promise<Sample | null> {
   await page.goto(url);
-  const count = page.getByTestId("selected-count").first();
-  await count.waitFor({ timeout: 60_000 });
-  try {
-    await page.waitForFunction(() => {
-      const t = document.querySelector("[data-testid=selected-count]")?.textContent ?? "";
-      return /\d/.test(t) && !/^0 cells/.test(t.trim());
-    }, null, { timeout: 15_000 });
-  } catch {
-    return null; // no cell selected at this brush: the caller tries another position
-  }
+  // the Match view says which cells the brush selected, or that it selected none
+  await page.waitForFunction(() => /\d+ cells? of|select cells first/.test(document.querySelector("[data-testid=match-view]")?.textContent ?? ""), null, { timeout: 60_000 });
+  const none = await page.evaluate(() => /select cells first/.test(document.querySelector("[data-testid=match-view]")?.textContent ?? ""));
+  if (none) return null; // no cell selected at this brush: the caller tries another position
   const run = page.getByTestId(button);
   await run.waitFor();
   if (await run.isDisabled()) return null;
@@ -141,7 +165,7 @@ async function clickOnce(page: Page, url: string, button: "run-fast" | "run-prec
   await page.waitForFunction(() => (window as unknown as { __drawn: number | null }).__drawn !== null, null, { timeout: 120_000, polling: 20 });
   return page.evaluate(() => {
     const w = window as unknown as { __click: number; __drawn: number; __rows: number };
-    const req = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((e) => e.name.includes("/api/trpc/") && e.name.includes("match.run") && e.startTime >= w.__click - 1);
+    const req = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((e) => e.name.includes("/api/trpc/") && /match\.run|dataset\.windows/.test(e.name) && e.startTime >= w.__click - 1);
     const first = req[0];
     const last = req[req.length - 1];
     return {
@@ -174,8 +198,10 @@ async function main() {
     });
     const exited = new Promise<never>((_, fail) => app!.once("exit", (code) => fail(new Error(`the app exited (${code})`))));
     await Promise.race([exited, until("the web app", async () => ((await fetch(`http://127.0.0.1:${PORT}/api/trpc/health`)).status < 500 ? true : null), 20 * 60_000)]);
-    const datasetId = await Promise.race([exited, until("the parens demo", parensReady, 10 * 60_000)]);
-    log(`parens demo ready: ${datasetId}`);
+    const parens = await Promise.race([exited, until("the parens demo", parensReady, 10 * 60_000)]);
+    log(`parens demo ready: ${parens}`);
+    const big = STEPS ? await Promise.race([exited, bigDataset()]) : null;
+    const datasetId = big?.datasetId ?? parens;
     browser = await chromium.launch({ ...(CHROMIUM ? { executablePath: CHROMIUM } : {}), args: CHROMIUM_ARGS });
     const ctx = await browser.newContext({ baseURL: `http://127.0.0.1:${PORT}`, viewport: { width: 1440, height: 1000 } });
     const page = await ctx.newPage();
@@ -194,7 +220,9 @@ async function main() {
         if (pos > 19_000) pos -= 18_500;
         n++;
         const threshold = (0.3 + 0.002 * n).toFixed(3);
-        const url = `/w/demo/datasets/${datasetId}/explore?s0=states1&b=${pos}-${pos + 3}&t0=${threshold}`;
+        const url = big
+          ? `/w/demo/datasets/${datasetId}/explore?s0=states&pos=${pos}&b=${pos}-${pos + 3}&c0=${big.selections[(n - 1) % big.selections.length]!.join(",")}`
+          : `/w/demo/datasets/${datasetId}/explore?s0=states1&b=${pos}-${pos + 3}&t0=${threshold}`;
         const s = await clickOnce(page, url, button);
         if (!s) continue;
         samples.push(s);
@@ -215,11 +243,12 @@ async function main() {
       await gone;
     }
   }
-  console.log(`Statescope click → drawn benchmark — parens demo (20,000 × 32), warm, Chromium (1440 × 1000), production build of ${CODE === ROOT ? "this checkout" : CODE}`);
+  const what = STEPS ? `${STEPS.toLocaleString("en")} × 650 (generated, tokens + pos track; queue + worker), pinned cells at 0.3` : "parens demo (20,000 × 32)";
+  console.log(`Statescope click → drawn benchmark — ${what}, warm, Chromium (1440 × 1000), production build of ${CODE === ROOT ? "this checkout" : CODE}`);
   console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")} (1 / 5 / 15 min) at the end`);
   console.log("figure: click event → the frame after the last result row is in the DOM with every row's text (painted); each click a new query (new brush and threshold)");
   console.log("");
-  console.log(row(["button", "clicks", "click → drawn p50 / p95 ms", `p50 ≤ ${BUDGET_MS} ms`, "click → request sent p50", "request p50", "response → drawn p50", "rows"]));
+  console.log(row(["button", "clicks", "click → drawn p50 / p95 ms", `p50 ≤ ${BUDGET_MS} ms`, "click → request sent p50", "requests p50", "last response → drawn p50", "rows"]));
   console.log(row(["---", "---:", "---:", "---", "---:", "---:", "---:", "---:"]));
   for (const l of table) console.log(l);
 }

@@ -2,7 +2,7 @@
  * `npm run bench:explorer-open`: issue 5's "opening the explorer on a 1M-step dataset shows the
  * first window in ≤ 1.5 s", measured in Chromium against the production build.
  *
- *   tsx tests/bench/explorer-open-bench.ts [--steps 1000000] [--cold 5] [--warm 10]
+ *   tsx tests/bench/explorer-open-bench.ts [--steps 1000000] [--cold 5] [--warm 10] [--code DIR]
  *
  * 1. Starts (or reuses) the embedded PostgreSQL in .test-data/bench-open, migrates it, seeds the
  *    demo login and makes sure a READY dataset "bench-open-<T>x650" exists in the demo workspace:
@@ -11,6 +11,7 @@
  *    dataset writer (StreamingSourceWriter / StreamingTrackWriter / token chunks), which is what
  *    an import writes, minus reading HDF5. It is reused by name on re-runs.
  * 2. Starts the web app like `npm run start:web` (production build, rebuilt when sources changed)
+ *    from checkout DIR (default: this one: `--code` compares two versions on one database)
  *    on that database.
  * 3. Signs in once, then opens /w/demo/datasets/<id>/explore?pos=P at random positions P:
  *    - cold: a new browser context per open (empty HTTP cache: the JS bundles are fetched and
@@ -23,15 +24,13 @@
  */
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 import os from "node:os";
 import { chromium, type Browser, type BrowserContext } from "@playwright/test";
 import { mulberry32 as rng } from "@statescope/core";
-import { pgPool, type Db } from "@/server/db/client";
-import { DEMO_LOGIN, DEMO_WORKSPACE, seedDemo } from "@/server/services/seed";
-import { createTrack, StreamingTrackWriter } from "@/server/services/datasets/writer";
-import { TOKEN_CHUNK_ROWS, writeTokenChunk, writeVocabulary } from "@/server/storage/dataset-store";
+import { DEMO_LOGIN, DEMO_WORKSPACE } from "@/server/services/seed";
 import { CHROMIUM_ARGS } from "../chromium-args";
-import { writeGeneratedSource } from "./generated-source";
+import { ensureExplorerDataset, EXPLORER_BENCH } from "./generated-source";
 import { benchDatabase, pct, row, runBench } from "./run";
 import { startWeb, stopWeb } from "./web-server";
 
@@ -45,10 +44,8 @@ const COLD = opt("--cold", 5);
 const WARM = opt("--warm", 10);
 /** --profile: also record a CPU profile of one cold open and print the functions with the most self time. */
 const PROFILE = args.includes("--profile");
-const CELLS = 650;
-const VOCAB = 10_000;
-const SOURCE = "states";
-const DATASET = `bench-open-${STEPS}x${CELLS}`;
+const CODE = args.includes("--code") ? path.resolve(args[args.indexOf("--code") + 1]!) : undefined;
+const { cells: CELLS, source: SOURCE } = EXPLORER_BENCH;
 const DATA_DIR = ".test-data/bench-open";
 const PORT = Number(process.env.BENCH_PORT ?? 3160);
 const PG_PORT = Number(process.env.BENCH_PG_PORT ?? 54560);
@@ -56,83 +53,6 @@ const BUDGET_MS = 1500;
 const MARK = "statescope:first-window";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? (fs.existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
-
-const SYLLABLES = ["ka", "to", "ri", "men", "sa", "lo", "ve", "dan", "po", "tri", "el", "us", "or", "an", "is", "qu", "ber", "ni", "ca", "do"];
-const POS = ["DET", "NOUN", "VERB", "ADJ", "ADP", "PRON", "ADV", "PUNCT", "NUM", "CONJ"];
-
-/** Word i of the vocabulary: common words short, like a real one. */
-function word(i: number): string {
-  if (i === 0) return "<eos>";
-  let s = "";
-  let x = i;
-  do {
-    s += SYLLABLES[x % SYLLABLES.length];
-    x = Math.floor(x / SYLLABLES.length);
-  } while (x > 0);
-  return s;
-}
-
-/** The demo workspace's READY bench dataset (written once, reused by name). */
-async function ensureDataset(db: Db): Promise<string> {
-  await seedDemo(db);
-  const ws = await db.workspace.findUniqueOrThrow({ where: { slug: DEMO_WORKSPACE.slug }, select: { id: true } });
-  const user = await db.user.findUniqueOrThrow({ where: { email: DEMO_LOGIN.email }, select: { id: true } });
-  const found = await db.dataset.findFirst({
-    where: { workspaceId: ws.id, name: DATASET, status: "READY" },
-    select: { id: true, steps: true, sources: { select: { cells: true } } },
-  });
-  if (found && found.steps === STEPS && found.sources[0]?.cells === CELLS) {
-    log(`reusing dataset ${DATASET} (${found.id})`);
-    return found.id;
-  }
-  await db.dataset.deleteMany({ where: { workspaceId: ws.id, name: DATASET } });
-  const ds = await db.dataset.create({
-    data: { workspaceId: ws.id, createdById: user.id, name: DATASET, format: "numpy", phase: "bench", steps: STEPS, vocabularySize: VOCAB, separator: " " },
-    select: { id: true },
-  });
-  const conn = await pgPool(db).connect();
-  const t0 = performance.now();
-  const secs = () => ((performance.now() - t0) / 1000).toFixed(0);
-  try {
-    await conn.query("set synchronous_commit = off");
-    await writeVocabulary(conn, ds.id, Array.from({ length: VOCAB }, (_, id) => ({ id, token: word(id) })));
-    // Zipf(1) ids by inverse CDF over the harmonic numbers; POS follows the id (a stand-in for a tagger)
-    const cdf = new Float64Array(VOCAB);
-    for (let i = 0, s = 0; i < VOCAB; i++) cdf[i] = s += 1 / (i + 1);
-    const r = rng(11);
-    const track = await createTrack(db, ds.id, { ordinal: 0, name: "pos", kind: "discrete", width: 1, labels: POS.map((label, id) => ({ id, label })), range: null, hasWeights: false });
-    const tw = new StreamingTrackWriter(conn, track.id, "discrete", 1, track.chunkRows, false);
-    for (let from = 0, index = 0; from < STEPS; from += TOKEN_CHUNK_ROWS, index++) {
-      const ids = new Int32Array(Math.min(TOKEN_CHUNK_ROWS, STEPS - from));
-      const pos = new Int32Array(ids.length);
-      for (let t = 0; t < ids.length; t++) {
-        const u = r() * cdf[VOCAB - 1]!;
-        let lo = 0;
-        let hi = VOCAB - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (cdf[mid]! < u) lo = mid + 1;
-          else hi = mid;
-        }
-        ids[t] = lo;
-        pos[t] = lo === 0 ? 7 : lo % POS.length;
-      }
-      await writeTokenChunk(conn, ds.id, index, ids);
-      await tw.push(pos);
-    }
-    await tw.end();
-    log(`tokens and pos track written (${secs()} s)`);
-    await writeGeneratedSource(db, conn, ds.id, { name: SOURCE, type: "states", steps: STEPS, cells: CELLS }, log, secs);
-  } catch (e) {
-    await db.dataset.deleteMany({ where: { id: ds.id } });
-    throw e;
-  } finally {
-    conn.release();
-  }
-  await db.dataset.update({ where: { id: ds.id }, data: { status: "READY", readyAt: new Date(), phase: "done", percent: 100 } });
-  log(`wrote ${((STEPS * CELLS * 4) / 2 ** 30).toFixed(2)} GiB of states in ${secs()} s`);
-  return ds.id;
-}
 
 interface Sample {
   firstWindow: number;
@@ -207,9 +127,9 @@ async function main() {
   let web: ChildProcess | undefined;
   let browser: Browser | undefined;
   try {
-    const datasetId = await ensureDataset(db);
+    const { datasetId } = await ensureExplorerDataset(db, STEPS, log);
     log("starting the web app (production build)…");
-    web = await startWeb({ url: handle.url, port: PORT, dataDir: DATA_DIR, log });
+    web = await startWeb({ url: handle.url, port: PORT, dataDir: DATA_DIR, log, code: CODE });
     browser = await chromium.launch({ ...(CHROMIUM ? { executablePath: CHROMIUM } : {}), args: CHROMIUM_ARGS });
     const base = `http://127.0.0.1:${PORT}`;
     const login = await browser.newContext({ baseURL: base });
@@ -258,7 +178,7 @@ async function main() {
     for (let i = 0; i < WARM; i++) warm.push(await openOnce(ctx, urlAt(freshPos())));
     await ctx.close();
 
-    console.log(`Statescope explorer open benchmark — ${STEPS.toLocaleString("en")} steps × ${CELLS} cells (+ tokens, pos track), Chromium ${browser.version()}, 1600×1000, production build`);
+    console.log(`Statescope explorer open benchmark — ${STEPS.toLocaleString("en")} steps × ${CELLS} cells (+ tokens, pos track), Chromium ${browser.version()}, 1600×1000, production build of ${CODE ?? "this checkout"}`);
     console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")} (1 / 5 / 15 min) at the end of the run`);
     console.log(`figure: navigation start → "${MARK}" (the frame after the line plot and tokens of the first window are drawn); budget ${BUDGET_MS} ms`);
     console.log(`first open after the server started: ${f0(first.firstWindow)} ms (not counted)`);

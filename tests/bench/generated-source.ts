@@ -7,8 +7,9 @@
 import type { PoolClient } from "pg";
 import { selectCells } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
-import { createSource, finishSource, StreamingSourceWriter } from "@/server/services/datasets/writer";
-import { readStateWindow, type SourceLayout } from "@/server/storage/dataset-store";
+import { DEMO_LOGIN, DEMO_WORKSPACE, seedDemo } from "@/server/services/seed";
+import { createSource, createTrack, finishSource, StreamingSourceWriter, StreamingTrackWriter } from "@/server/services/datasets/writer";
+import { readStateWindow, TOKEN_CHUNK_ROWS, writeTokenChunk, writeVocabulary, type SourceLayout } from "@/server/storage/dataset-store";
 import { SourceGenerator } from "../../packages/core/bench/source-generator";
 import { mulberry32 as rng } from "../../packages/core/src/random";
 
@@ -130,4 +131,93 @@ export async function pickMatchQueries(db: Db, src: SourceLayout, n: number, thr
 export function withoutMatchSettings(e: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { MATCH_CACHE_BYTES: _c, MATCH_SHARD_STEPS: _s, ...rest } = e;
   return rest;
+}
+
+/** The explorer benches' dataset (see {@link ensureExplorerDataset}). */
+export const EXPLORER_BENCH = { source: "states", cells: 650, vocabulary: 10_000 } as const;
+const VOCAB = EXPLORER_BENCH.vocabulary;
+const SYLLABLES = ["ka", "to", "ri", "men", "sa", "lo", "ve", "dan", "po", "tri", "el", "us", "or", "an", "is", "qu", "ber", "ni", "ca", "do"];
+const POS = ["DET", "NOUN", "VERB", "ADJ", "ADP", "PRON", "ADV", "PUNCT", "NUM", "CONJ"];
+
+/** Word i of the vocabulary: common words short, like a real one. */
+function word(i: number): string {
+  if (i === 0) return "<eos>";
+  let s = "";
+  let x = i;
+  do {
+    s += SYLLABLES[x % SYLLABLES.length];
+    x = Math.floor(x / SYLLABLES.length);
+  } while (x > 0);
+  return s;
+}
+
+/**
+ * A READY dataset "bench-open-<T>x650" in the demo workspace, as an explorer shows a real one
+ * (bench:explorer-open, bench:click --steps): T tokens of a 10,000-word vocabulary (Zipf ids),
+ * a discrete "pos" track, and source "states" of T × 650 float32 from the AR(1) generator with
+ * its default bit index. Written once, reused by name.
+ */
+export async function ensureExplorerDataset(db: Db, steps: number, log: (line: string) => void): Promise<{ datasetId: string; src: SourceLayout }> {
+  const { cells, source } = EXPLORER_BENCH;
+  const name = `bench-open-${steps}x${cells}`;
+  await seedDemo(db);
+  const ws = await db.workspace.findUniqueOrThrow({ where: { slug: DEMO_WORKSPACE.slug }, select: { id: true } });
+  const user = await db.user.findUniqueOrThrow({ where: { email: DEMO_LOGIN.email }, select: { id: true } });
+  const found = await db.dataset.findFirst({
+    where: { workspaceId: ws.id, name, status: "READY" },
+    select: { id: true, steps: true, sources: { select: { id: true, steps: true, cells: true, chunkRows: true } } },
+  });
+  const have = found?.sources[0];
+  if (found && found.steps === steps && have?.cells === cells) {
+    log(`reusing dataset ${name} (${found.id})`);
+    return { datasetId: found.id, src: have };
+  }
+  await db.dataset.deleteMany({ where: { workspaceId: ws.id, name } });
+  const ds = await db.dataset.create({
+    data: { workspaceId: ws.id, createdById: user.id, name, format: "numpy", phase: "bench", steps, vocabularySize: VOCAB, separator: " " },
+    select: { id: true },
+  });
+  const conn = await pgPool(db).connect();
+  const t0 = performance.now();
+  let src: { id: string; chunkRows: number };
+  const secs = () => ((performance.now() - t0) / 1000).toFixed(0);
+  try {
+    await conn.query("set synchronous_commit = off");
+    await writeVocabulary(conn, ds.id, Array.from({ length: VOCAB }, (_, id) => ({ id, token: word(id) })));
+    // Zipf(1) ids by inverse CDF over the harmonic numbers; POS follows the id (a stand-in for a tagger)
+    const cdf = new Float64Array(VOCAB);
+    for (let i = 0, s = 0; i < VOCAB; i++) cdf[i] = s += 1 / (i + 1);
+    const r = rng(11);
+    const track = await createTrack(db, ds.id, { ordinal: 0, name: "pos", kind: "discrete", width: 1, labels: POS.map((label, id) => ({ id, label })), range: null, hasWeights: false });
+    const tw = new StreamingTrackWriter(conn, track.id, "discrete", 1, track.chunkRows, false);
+    for (let from = 0, index = 0; from < steps; from += TOKEN_CHUNK_ROWS, index++) {
+      const ids = new Int32Array(Math.min(TOKEN_CHUNK_ROWS, steps - from));
+      const pos = new Int32Array(ids.length);
+      for (let t = 0; t < ids.length; t++) {
+        const u = r() * cdf[VOCAB - 1]!;
+        let lo = 0;
+        let hi = VOCAB - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (cdf[mid]! < u) lo = mid + 1;
+          else hi = mid;
+        }
+        ids[t] = lo;
+        pos[t] = lo === 0 ? 7 : lo % POS.length;
+      }
+      await writeTokenChunk(conn, ds.id, index, ids);
+      await tw.push(pos);
+    }
+    await tw.end();
+    log(`tokens and pos track written (${secs()} s)`);
+    src = await writeGeneratedSource(db, conn, ds.id, { name: source, type: "states", steps, cells }, log, secs);
+  } catch (e) {
+    await db.dataset.deleteMany({ where: { id: ds.id } });
+    throw e;
+  } finally {
+    conn.release();
+  }
+  await db.dataset.update({ where: { id: ds.id }, data: { status: "READY", readyAt: new Date(), phase: "done", percent: 100 } });
+  log(`wrote ${((steps * cells * 4) / 2 ** 30).toFixed(2)} GiB of states in ${secs()} s`);
+  return { datasetId: ds.id, src: { id: src.id, steps, cells, chunkRows: src.chunkRows } };
 }

@@ -18,7 +18,7 @@
  *      on a second, warmed engine in this process (same code path minus queue/HTTP/store); then
  *      repeated end to end (answered from the store).
  *    The result store is emptied for the dataset at start, so every timed query is new. A result
- *    that differs from the in-process engine's makes the bench FAIL (exit 1).
+ *    that differs from the in-process engine's makes the bench FAIL (exit 1) before it prints a number.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -205,6 +205,8 @@ async function main() {
         ]),
       );
     }
+    // wrong answers are not a benchmark: fail before printing any number
+    if (mismatches > 0) throw new Error(`${mismatches} end-to-end result(s) differ from the in-process engine`);
     const workerPeak = peakRssOf(worker!.pid!);
     const benchPeak = process.resourceUsage().maxRSS / 1024;
     console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")} (1 / 5 / 15 min) at the end`);
@@ -221,7 +223,6 @@ async function main() {
     await db.$disconnect();
     await handle.stop();
   }
-  if (mismatches > 0) throw new Error(`${mismatches} end-to-end result(s) differ from the in-process engine`);
   console.log("every end-to-end result identical to the in-process engine's");
 }
 

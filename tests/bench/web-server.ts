@@ -5,11 +5,14 @@ import { createInterface } from "node:readline";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 
-/** Starts the web app on `port` against database `url`; resolves once /api/trpc/health answers (15 min at most). */
-export function startWeb(opts: { url: string; port: number; dataDir: string; log: (line: string) => void }): Promise<ChildProcess> {
+/**
+ * Starts the web app of checkout `code` (default: this one) on `port` against database `url`;
+ * resolves once /api/trpc/health answers (15 min at most).
+ */
+export function startWeb(opts: { url: string; port: number; dataDir: string; log: (line: string) => void; code?: string }): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/cli/launch.ts", "web"], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: opts.url, PORT: String(opts.port), HOSTNAME: "127.0.0.1", STATESCOPE_DATA_DIR: opts.dataDir, NEXT_TELEMETRY_DISABLED: "1" },
+    cwd: opts.code ?? ROOT,
+    env: { ...process.env, DATABASE_URL: opts.url, PORT: String(opts.port), HOSTNAME: "127.0.0.1", STATESCOPE_DATA_DIR: resolve(opts.dataDir), NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

@@ -85,7 +85,10 @@ test("brush, threshold, precise match, open a result, reproduce by URL", async (
   await expect(page.getByTestId("result-tokens")).toContainText("cat");
   const n = Number(await page.getByTestId("match-count").innerText());
   expect(n).toBeGreaterThan(0);
-  await page.getByTestId("heatmap-count").locator("rect").nth(5).hover();
+  // the first row's cell at the match start (column `before` = 3 of the default context)
+  const heat = page.getByTestId("heatmap-count").locator("canvas");
+  const [cw, rh] = await heat.evaluate((c: HTMLCanvasElement) => [Number(c.dataset.cellW), Number(c.dataset.rowH)]);
+  await heat.hover({ position: { x: 3 * cw! + cw! / 2, y: rh! / 2 } });
   await expect(page.getByTestId("match-tooltip")).toContainText("cells on");
   await page.screenshot({ path: "test-results/explorer.png", fullPage: true });
 

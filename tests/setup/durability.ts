@@ -77,7 +77,7 @@ export interface CommentLoad {
   /** Comments acknowledged so far. */
   acked(): number;
   /** Stop sending new comments, finish retrying the open ones (up to `drainMs`), and report. */
-  stop(drainMs?: number): Promise<{ sent: number; acknowledged: string[]; ackedAt: number[]; abandoned: number; perSecond: number }>;
+  stop(drainMs?: number): Promise<{ sent: number; acknowledged: string[]; ackedAt: number[]; latencyMs: number[]; abandoned: number; perSecond: number }>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -100,6 +100,8 @@ async function until(ok: () => boolean, ms: number, what: string): Promise<void>
 export function commentLoad(l: Launcher, c: Commenter, run: string, perSecond = 100, clients = 10): CommentLoad {
   const acknowledged: string[] = [];
   const ackedAt: number[] = [];
+  /** ms from a comment's first attempt to its acknowledgement, in the order of ackedAt. */
+  const latencyMs: number[] = [];
   let sent = 0;
   let abandoned = 0;
   let sending = true;
@@ -108,6 +110,7 @@ export function commentLoad(l: Launcher, c: Commenter, run: string, perSecond = 
   let tEnd = 0;
 
   const post = async (key: string): Promise<void> => {
+    const first = Date.now();
     let wait = 100;
     for (;;) {
       try {
@@ -121,6 +124,7 @@ export function commentLoad(l: Launcher, c: Commenter, run: string, perSecond = 
         if (r.status === 200) {
           acknowledged.push(key);
           ackedAt.push(Date.now());
+          latencyMs.push(Date.now() - first);
           return;
         }
         // a 4xx is the server refusing this comment for good: a bug in the trial, not a crash to ride out
@@ -157,7 +161,7 @@ export function commentLoad(l: Launcher, c: Commenter, run: string, perSecond = 
       tEnd = Date.now();
       drainUntil = tEnd + drainMs;
       await all;
-      return { sent, acknowledged, ackedAt, abandoned, perSecond: acknowledged.length / ((tEnd - t0) / 1000) };
+      return { sent, acknowledged, ackedAt, latencyMs, abandoned, perSecond: acknowledged.length / ((tEnd - t0) / 1000) };
     },
   };
 }

@@ -69,9 +69,18 @@ export interface SearchHit {
  * A match query as the explorer sends it: the `match.run` input without the dataset (the data
  * source knows it), every field given so the view never relies on the server's defaults.
  */
-export type MatchInput = Required<Omit<inferRouterInputs<AppRouter>["match"]["run"], "workspace" | "datasetId">>;
+export type MatchInput = Required<Omit<inferRouterInputs<AppRouter>["match"]["run"], "workspace" | "datasetId" | "rows">>;
 export type MatchRow = MatchHit;
 export type MatchOutput = MatchResult;
+
+/** The result rows a match should bring along (their layout and heatmap tracks): see {@link ExplorerData.match}. */
+export type MatchRowsRequest = NonNullable<inferRouterInputs<AppRouter>["match"]["run"]["rows"]>;
+
+/** The windows of a match's result rows, read with it: the ranges (`resultRows` in packages/core) and their windows. */
+export interface MatchRows {
+  ranges: [number, number][];
+  windows: RangeWindow[];
+}
 
 /** One step range of {@link ExplorerData.windows}: its tokens, the selected cells' raw values, the tracks' rows. */
 export interface RangeWindow {
@@ -94,7 +103,11 @@ export interface ExplorerData {
    */
   windows(source: string, cells: number[], ranges: readonly (readonly [number, number])[], tracks: string[]): Promise<RangeWindow[]>;
   search(query: string, regex: boolean, limit: number): Promise<SearchHit[]>;
-  match(input: MatchInput): Promise<MatchOutput>;
+  /**
+   * Runs a match. With `rows`, a source may also return the result rows' windows (what
+   * {@link windows} would answer for them), saving the view a second round trip.
+   */
+  match(input: MatchInput, rows?: MatchRowsRequest): Promise<MatchOutput & { rows?: MatchRows }>;
 }
 
 /** {@link ExplorerData.windows} from a source's single-range reads (for data held in memory). */

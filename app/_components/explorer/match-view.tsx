@@ -1,7 +1,7 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { memo, startTransition, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type PointerEvent, type ReactNode } from "react";
 import {
   countColor,
   DEFAULT_K,
@@ -14,6 +14,7 @@ import {
   MATCH_TOKEN_COLUMNS,
   matchResultsCsv,
   rawCutoff,
+  resultRows,
   scalarColor,
   textColorOn,
   tokenColumns,
@@ -22,11 +23,12 @@ import {
   type StateMatrix,
 } from "@statescope/core";
 import { errorMessage } from "@/app/_lib/trpc";
+import { setupCanvas } from "./line-plot";
 import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, type MatchRow, type TrackInfo, type TrackWindow } from "./data-source";
 import { scalarRange, trackLabel } from "./meta-tracks";
 import { ScaleLegend } from "./scale-legend";
 import type { ExplorerSlots, Update } from "./slots";
-import { useMatch } from "./use-match";
+import { heatmapTracks, rowsQuery, startMatch, useMatch } from "./use-match";
 
 // the Match view's geometry, shared with the figure renderer (packages/core/src/figures/layout.ts)
 const ROW_H = MATCH_ROW_H;
@@ -87,10 +89,16 @@ export function MatchView({
           after: MATCH_DEFAULTS.after,
         }
       : null;
+  const qc = useQueryClient();
+  // the result rows as they will be laid out, so their windows can come with the answer
+  const rowsView = { before: m.before, after: m.after, align: m.align, tracks: heatmapTracks(info).map((t) => t.name) };
   const run = (mode: "fast" | "precise", length = m.length) => {
     if (!current) return;
-    update((s) => ({ ...s, match: { ...s.match, mode, length, run: true } }));
-    setInput({ ...current, mode, length });
+    const next = { ...current, mode, length };
+    startMatch(qc, data, next, rowsView);
+    setInput(next);
+    // the whole explorer re-renders for the URL's mode/run: not before the results
+    startTransition(() => update((s) => ({ ...s, match: { ...s.match, mode, length, run: true } })));
   };
   // a link with run=1 re-runs the query once the selection is known
   const autoRan = useRef(false);
@@ -100,7 +108,7 @@ export function MatchView({
       setInput(current);
     }
   }, [m.run, current, input]);
-  const res = useMatch(data, input);
+  const res = useMatch(data, input, rowsView);
   const stale = input && current && JSON.stringify(input) !== JSON.stringify(current);
 
   return (
@@ -209,12 +217,15 @@ type ResultsProps = {
 /**
  * Re-rendering ~5,000 heatmap cells on every threshold drag or step would make the Select view
  * stutter, so results ignore view changes that do not affect them (the row links then keep the
- * window position and zoom of the run; they always carry the match range and cells).
+ * window position and zoom of the run; they always carry the match range, cells, mode and length).
  */
 const Results = memo(ResultsInner, (a, b) => {
   const keys: (keyof ResultsProps)[] = ["data", "info", "input", "results", "histograms", "layerIndex", "aside", "exportMore"];
   if (keys.some((k) => a[k] !== b[k])) return false;
-  return a.state.match === b.state.match && a.state.mask === b.state.mask && a.state.pad === b.state.pad;
+  // mode, length and run come from `input` here: a click's URL update (mode, run) leaves the rows alone
+  const [x, y] = [a.state.match, b.state.match];
+  const sameView = x.before === y.before && x.after === y.after && x.align === y.align && x.map === y.map;
+  return sameView && a.state.mask === b.state.mask && a.state.pad === b.state.pad;
 });
 
 function ResultsInner(p: ResultsProps) {
@@ -224,21 +235,15 @@ function ResultsInner(p: ResultsProps) {
   const k = input.cells.length;
   const Lmax = Math.min(m.after, results.reduce((a, r) => Math.max(a, r.length), 0));
   const C = m.before + m.after;
-  const startOf = (r: MatchRow) => (m.align === "start" ? r.pos - m.before : r.pos + r.length - (m.before + Lmax));
-  const hmTracks = info.tracks.filter((t) => t.kind !== "wordvec");
-  // every row's tokens, states and track rows in one request, drawn in one render when it arrives
-  const ranges = results.map((r) => [Math.max(0, startOf(r)), Math.min(info.steps, startOf(r) + C)] as const);
-  const trackNames = hmTracks.map((t) => t.name);
-  const windows = useQuery({
-    queryKey: ["explorer", data.key, "windows", input.source, input.cells, ranges, trackNames],
-    queryFn: () => data.windows(input.source, input.cells, ranges, trackNames),
-    staleTime: Infinity,
-    enabled: ranges.length > 0 && ranges.every(([a, b]) => b > a),
-  });
+  const hmTracks = heatmapTracks(info);
+  // every row's tokens, states and track rows in one request (usually the match's own), drawn in one render when it arrives
+  const layout = resultRows(results, m, info.steps);
+  const ranges = layout.map((l) => l.range);
+  const windows = useQuery({ ...rowsQuery(data, input, ranges, hmTracks), enabled: ranges.length > 0 && ranges.every(([a, b]) => b > a) });
   // the grid waits for its rows (one render with everything), unless reading them failed: then it shows the counts
   const rowsLoading = windows.isPending && windows.fetchStatus !== "idle";
-  const rows: RowData[] = results.map((r, i) => ({
-    start: startOf(r),
+  const rows: RowData[] = results.map((_, i) => ({
+    start: layout[i]!.start,
     tokens: windows.data?.[i]?.tokens,
     states: windows.data?.[i]?.states,
     tracks: hmTracks.map((_, j) => windows.data?.[i]?.tracks[j]),
@@ -312,7 +317,6 @@ function ResultsInner(p: ResultsProps) {
   };
 
   const heatmaps: { name: string; title: string }[] = [{ name: "count", title: drill !== null ? `cell ${drill}` : "match count" }, ...hmTracks.map((t) => ({ name: t.name, title: t.name }))];
-  const hmW = C * HM_W;
   const cols = useMemo(
     () => tokenColumns(results.length, C, (i, col) => rows[i]!.tokens?.[rows[i]!.start + col - Math.max(0, rows[i]!.start)], TOKEN_COLUMNS),
     // the rows' tokens arrive together: re-measure when they do
@@ -333,6 +337,17 @@ function ResultsInner(p: ResultsProps) {
     });
     return parts.join(" · ");
   }
+  /** The token cell under the pointer (one handler for the whole grid). */
+  const hoverToken = (e: PointerEvent<SVGSVGElement>) => {
+    const box = e.currentTarget.getBoundingClientRect();
+    const row = Math.floor((e.clientY - box.top) / ROW_H);
+    const x = e.clientX - box.left;
+    let col = 0;
+    while (col < C - 1 && cols.x[col + 1]! <= x) col++;
+    const t = row >= 0 && row < results.length ? rows[row]!.start + col : -1;
+    if (t < 0 || t >= info.steps) return;
+    if (hover?.row !== row || hover.col !== col) setHover({ row, col, x: e.clientX, y: e.clientY });
+  };
   const legendOf = (name: string) => {
     if (name === "count") return <ScaleLegend name={name} range={[0, denom]} color={(v) => countColor(v / denom)} unit={drill !== null ? "on" : `of ${k} on`} />;
     const t = hmTracks.find((x) => x.name === name);
@@ -425,7 +440,7 @@ function ResultsInner(p: ResultsProps) {
             <div className="res-tokens">
               <div className="hm-title">{m.align === "start" ? "aligned at the match start" : "aligned at the match end"}</div>
               <div className="hm-legend">{m.map ? legendOf(m.map) : null}</div>
-              <svg width={cols.x[C]} height={results.length * ROW_H} data-testid="result-tokens">
+              <svg width={cols.x[C]} height={results.length * ROW_H} data-testid="result-tokens" onPointerMove={(e) => hoverToken(e)}>
                 {results.map((r, i) => {
                   const row = rows[i]!;
                   return (
@@ -435,22 +450,15 @@ function ResultsInner(p: ResultsProps) {
                         if (t < 0 || t >= info.steps) return null;
                         const tok = row.tokens?.[t - Math.max(0, row.start)];
                         const inMatch = t >= r.pos && t < r.pos + r.length;
-                        const cnt = countAt(i, col);
                         const mapped = m.map ? colorOf(m.map, i, col) : null;
-                        const faded = state.mask && cnt === 0;
+                        const faded = state.mask && countAt(i, col) === 0;
+                        const x = cols.x[col]!;
                         const w = cols.w[col]!;
+                        // ~1,000 of these per run: no per-cell transform or handler, a box only where it is filled
                         return (
-                          <g key={col} transform={`translate(${cols.x[col]},0)`} opacity={faded ? 0.25 : 1} onPointerEnter={(e) => setHover({ row: i, col, x: e.clientX, y: e.clientY })}>
-                            <rect x={0.5} y={2} width={w - 1} height={ROW_H - 4} rx={2} fill={mapped ?? (inMatch ? "#e7effc" : "transparent")} className={inMatch ? "res-tok in" : "res-tok"} />
-                            <text
-                              x={w / 2}
-                              y={ROW_H / 2}
-                              dy="0.34em"
-                              textAnchor="middle"
-                              className={inMatch ? "res-text in" : "res-text"}
-                              style={mapped ? { fill: textColorOn(mapped) } : undefined}
-                              data-testid="result-token"
-                            >
+                          <g key={col} opacity={faded ? 0.25 : undefined}>
+                            {(mapped || inMatch) && <rect x={x + 0.5} y={2} width={w - 1} height={ROW_H - 4} rx={2} fill={mapped ?? "#e7effc"} className={inMatch ? "res-tok in" : "res-tok"} />}
+                            <text x={x + w / 2} y={ROW_H / 2} dy="0.34em" className={inMatch ? "res-text in" : "res-text"} style={mapped ? { fill: textColorOn(mapped) } : undefined} data-testid="result-token">
                               {tok === undefined ? "·" : fitToken(tok, cols.chars[col]!)}
                             </text>
                           </g>
@@ -467,26 +475,14 @@ function ResultsInner(p: ResultsProps) {
               <div key={h.name} className="hm" data-testid={`heatmap-${h.name}`}>
                 <div className="hm-title" title={h.title}>{h.title}</div>
                 <div className="hm-legend">{legendOf(h.name)}</div>
-                <svg width={hmW} height={results.length * ROW_H}>
-                  {results.map((_, i) =>
-                    Array.from({ length: C }, (_, col) => {
-                      const c = colorOf(h.name, i, col);
-                      return c ? (
-                        <rect
-                          key={`${i}-${col}`}
-                          x={col * HM_W}
-                          y={i * ROW_H + 2}
-                          width={HM_W - 0.5}
-                          height={ROW_H - 4}
-                          fill={c}
-                          onPointerEnter={(e) => setHover({ row: i, col, x: e.clientX, y: e.clientY })}
-                        />
-                      ) : null;
-                    }),
-                  )}
-                  {hover && <rect x={hover.col * HM_W - 0.5} y={hover.row * ROW_H + 1} width={HM_W + 0.5} height={ROW_H - 2} className="hm-hover" pointerEvents="none" />}
-                  <line x1={m.before * HM_W - 0.5} x2={m.before * HM_W - 0.5} y1={0} y2={results.length * ROW_H} className="align-line" />
-                </svg>
+                <HeatmapCanvas
+                  rows={results.length}
+                  columns={C}
+                  color={(i, col) => colorOf(h.name, i, col)}
+                  alignCol={m.before}
+                  hover={hover}
+                  onHover={(row, col, e) => setHover({ row, col, x: e.clientX, y: e.clientY })}
+                />
               </div>
             ))}
           </div>
@@ -535,6 +531,61 @@ function ScrollFrame({ children, onPointerLeave }: { children: ReactNode; onPoin
           more ›
         </button>
       )}
+    </div>
+  );
+}
+
+/**
+ * One heatmap of the results: `rows` × `columns` cells of HM_W × ROW_H px drawn on a canvas (a
+ * run draws ~1,000 cells per heatmap: as SVG rects, their style, layout and paint took most of
+ * a click), the hovered cell and the alignment line in an SVG on top. `color` null: no cell.
+ */
+function HeatmapCanvas({
+  rows,
+  columns,
+  color,
+  alignCol,
+  hover,
+  onHover,
+}: {
+  rows: number;
+  columns: number;
+  color: (row: number, col: number) => string | null;
+  alignCol: number;
+  hover: { row: number; col: number } | null;
+  onHover: (row: number, col: number, e: PointerEvent<HTMLCanvasElement>) => void;
+}) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const w = columns * HM_W;
+  const h = rows * ROW_H;
+  // drawn on every render of the results (a few thousand fillRects, well under a millisecond)
+  useLayoutEffect(() => {
+    const ctx = ref.current && setupCanvas(ref.current, w, h);
+    if (!ctx) return;
+    for (let i = 0; i < rows; i++) {
+      for (let col = 0; col < columns; col++) {
+        const c = color(i, col);
+        if (!c) continue;
+        ctx.fillStyle = c;
+        ctx.fillRect(col * HM_W, i * ROW_H + 2, HM_W - 0.5, ROW_H - 4);
+      }
+    }
+  });
+  const move = (e: PointerEvent<HTMLCanvasElement>) => {
+    const box = e.currentTarget.getBoundingClientRect();
+    const row = Math.floor((e.clientY - box.top) / ROW_H);
+    const col = Math.floor((e.clientX - box.left) / HM_W);
+    if (row < 0 || row >= rows || col < 0 || col >= columns || color(row, col) === null) return;
+    if (hover?.row !== row || hover.col !== col) onHover(row, col, e);
+  };
+  return (
+    <div className="hm-canvas" style={{ width: w, height: h }}>
+      {/* sized (for the device's pixel ratio) by setupCanvas */}
+      <canvas ref={ref} onPointerMove={move} data-cell-w={HM_W} data-row-h={ROW_H} />
+      <svg width={w} height={h}>
+        {hover && <rect x={hover.col * HM_W - 0.5} y={hover.row * ROW_H + 1} width={HM_W + 0.5} height={ROW_H - 2} className="hm-hover" />}
+        <line x1={alignCol * HM_W - 0.5} x2={alignCol * HM_W - 0.5} y1={0} y2={h} className="align-line" />
+      </svg>
     </div>
   );
 }

@@ -3,8 +3,9 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
 import type { StateMatrix } from "@statescope/core";
 import { useTRPC, useTRPCClient } from "@/app/_lib/trpc";
-import type { MetaWindowOutput } from "@/server/services/datasets/schemas-meta";
-import { type DatasetInfo, type ExplorerData, type MatchInput, type MatchOutput, type RangeWindow, type TrackKind, type TrackWindow } from "./data-source";
+import type { MetaWindowOutput, WindowsOutput } from "@/server/services/datasets/schemas-meta";
+import type { MatchOutcome } from "@/server/services/matching/schemas";
+import { type DatasetInfo, type ExplorerData, type MatchInput, type MatchOutput, type MatchRows, type MatchRowsRequest, type RangeWindow, type TrackKind, type TrackWindow } from "./data-source";
 import { statesUrl, type FirstWindow } from "./first-window";
 
 function bytesOf(b64: string): ArrayBuffer {
@@ -50,6 +51,15 @@ function decodeTrack(r: MetaWindowOutput): DecodedTrack {
     weights: r.weights ? new Float32Array(bytesOf(r.weights)) : null,
     words: r.words ? new Map(r.words.map((w) => [w.id, w.word] as const)) : null,
   };
+}
+
+/** The windows of `dataset.windows` (or of a match's rows) as the views use them. */
+function decodeWindows(r: WindowsOutput, ranges: readonly (readonly [number, number])[], cells: number): RangeWindow[] {
+  return ranges.map(([from, to], i) => ({
+    tokens: r.tokens[i]!,
+    states: { data: new Float32Array(bytesOf(r.states[i]!)), steps: to - from, cells },
+    tracks: r.tracks.map((t) => decodeTrack(t[i]!)),
+  }));
 }
 
 /**
@@ -164,20 +174,22 @@ export function useServerData(workspace: string, datasetId: string, firstWindow:
           staleTime: 0,
           gcTime: 0,
         });
-        return ranges.map(([from, to], i) => ({
-          tokens: r.tokens[i]!,
-          states: { data: new Float32Array(bytesOf(r.states[i]!)), steps: to - from, cells: cells.length },
-          tracks: r.tracks.map((t) => decodeTrack(t[i]!)),
-        }));
+        return decodeWindows(r, ranges, cells.length);
       },
       async search(query, regex, limit) {
         const r = await qc.fetchQuery(trpc.dataset.search.queryOptions({ workspace, datasetId, query, mode: regex ? "regex" : "phrase", limit }));
         return r.matches.map((m) => ({ pos: m.from, length: m.to - m.from }));
       },
-      async match(input: MatchInput): Promise<MatchOutput> {
-        // The server matcher (tRPC → queue → worker, answered from the result store when repeated);
+      async match(input: MatchInput, rows?: MatchRowsRequest): Promise<MatchOutput & { rows?: MatchRows }> {
+        // The server matcher (in the web process for small sources, else tRPC → queue → worker;
+        // answered from the result store when repeated), with the result rows' windows when asked;
         // a "pending" answer is followed by long-polls until the worker signals the result.
-        let out = await client.match.run.mutate({ workspace, datasetId, ...input });
+        const first = await client.match.run.mutate({ workspace, datasetId, ...input, rows });
+        if (first.status === "done") {
+          const read = first.rows;
+          return read ? { ...first.result, rows: { ranges: read.ranges, windows: decodeWindows(read.windows, read.ranges, input.cells.length) } } : first.result;
+        }
+        let out: MatchOutcome = first;
         while (out.status === "pending") {
           out = await qc.fetchQuery({ ...trpc.match.result.queryOptions({ workspace, key: out.key }), staleTime: 0, gcTime: 0 });
         }

@@ -86,7 +86,7 @@ describe("publishing", () => {
     const evidence = m.evidence!;
     expect(evidence.length).toBeGreaterThan(0);
     const ranges = m.rows.map((r) => ({ pos: r.pos, length: r.length }));
-    expect(evidence).toEqual(await evidenceOnAllTracks(t.db, fx.datasetId, "states::states1", ranges));
+    expect(evidence).toEqual(await evidenceOnAllTracks(t.db, fx.workspaceId, fx.datasetId, "states::states1", ranges));
     expect(evidence.some((e) => e.matchedSteps > 0)).toBe(true);
     const csv = (await bytes(`/f/${out.findingId}/v1/matches.csv`)).toString();
     const tables = csv.split("\r\n\r\n");

@@ -1,18 +1,19 @@
 import { z } from "zod";
 import { env } from "@/server/env";
-import { matchResult, runMatch } from "@/server/services/matching/matches";
-import { ZMatchInput, ZMatchKey, ZMatchOutcome } from "@/server/services/matching/schemas";
+import { matchResult, runMatchWithRows } from "@/server/services/matching/matches";
+import { ZMatchKey, ZMatchOutcome, ZMatchRunInput, ZMatchRunOutcome } from "@/server/services/matching/schemas";
 import { matchServing } from "@/server/services/matching/serving";
+import { audienceOf } from "@/server/services/authz";
 import { LIMITS } from "@/server/services/rate-limits";
 import { router, workspaceProcedure } from "../trpc";
 
 export const matchRouter = router({
-  /** Run a match query; answers from the store, or waits for the worker (up to MATCH_WAIT_MS, then "pending"). */
+  /** Run a match query (with its result rows' windows when asked); answers from the store, or waits for the worker (up to MATCH_WAIT_MS, then "pending"). */
   run: workspaceProcedure("VIEWER")
-    .input(ZMatchInput)
-    .output(ZMatchOutcome)
+    .input(ZMatchRunInput)
+    .output(ZMatchRunOutcome)
     .mutation(({ ctx, input }) =>
-      runMatch(ctx.db, ctx.access.workspace.id, input, { ...matchServing(ctx.pubsub, env()), spendPerJob: [[LIMITS.matchJobsUser, ctx.actor.userId]] }),
+      runMatchWithRows(ctx.db, ctx.access.workspace.id, input, { ...matchServing(ctx.pubsub, env()), spendPerJob: [[LIMITS.matchJobsUser, ctx.actor.userId]] }, audienceOf(ctx.access)),
     ),
 
   /** Long-poll for a pending result. */

@@ -39,9 +39,9 @@ export async function matchEvidence(db: Db, workspaceId: string | null, raw: Evi
   return evidenceOf(track, input.ranges);
 }
 
-/** The evidence of a match's results on every discrete and scalar track of the dataset (frozen with a hypothesis). */
-export async function evidenceOnAllTracks(db: Db, datasetId: string, source: string, ranges: readonly { pos: number; length: number }[]): Promise<Evidence[]> {
-  const src = await findSource(db, null, datasetId, source);
+/** The evidence of a match's results on every discrete and scalar track of a dataset of the workspace (frozen with a hypothesis, published in a finding). */
+export async function evidenceOnAllTracks(db: Db, workspaceId: string, datasetId: string, source: string, ranges: readonly { pos: number; length: number }[]): Promise<Evidence[]> {
+  const src = await findSource(db, workspaceId, datasetId, source);
   const out: Evidence[] = [];
   for (const name of await analysisTrackNames(db, datasetId)) out.push(evidenceOf(await readAnalysisTrack(db, datasetId, src.steps, name), ranges));
   return out;

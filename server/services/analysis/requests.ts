@@ -105,7 +105,7 @@ export async function requestAnalysis(db: Db, workspaceId: string, req: Analysis
     if (row.status === "done") return;
     // a failed run is tried again when asked again (it may have been a lost connection)
     if (row.status === "failed") await tx.analysisResult.update({ where: { key }, data: { status: "running", phase: "queued", percent: 0, error: null } });
-    await enqueue(ANALYSIS_JOB, { key, analysis: a }, { tx, jobKey: `analysis:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+    await enqueue(ANALYSIS_JOB, { key, analysis: a, workspaceId }, { tx, jobKey: `analysis:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
   });
   return (await statusOf(db, key))!;
 }

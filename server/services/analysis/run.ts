@@ -15,23 +15,23 @@ import { analysisKey, type AnalysisQuery } from "./schemas";
 /** Progress rows are written at most this often. */
 const PROGRESS_EVERY_MS = 250;
 
-/** Computes one analysis in this process. */
-export async function executeAnalysis(db: Db, engine: AnalysisEngine, a: AnalysisQuery, progress: Progress): Promise<{ result: unknown; prepareMs: number }> {
+/** Computes one analysis in this process, its sources looked up within `workspaceId` (null: the local CLI, any workspace). */
+export async function executeAnalysis(db: Db, engine: AnalysisEngine, workspaceId: string | null, a: AnalysisQuery, progress: Progress): Promise<{ result: unknown; prepareMs: number }> {
   switch (a.kind) {
     case "cells": {
-      const src = await findSource(db, null, a.query.datasetId, a.query.source);
+      const src = await findSource(db, workspaceId, a.query.datasetId, a.query.source);
       return computeCellSearch(db, engine, src, a.query, progress);
     }
     case "guide": {
-      const src = await findSource(db, null, a.query.datasetId, a.query.source);
+      const src = await findSource(db, workspaceId, a.query.datasetId, a.query.source);
       return computeGuide(db, engine, src, a.query, progress);
     }
     case "compare": {
-      const [x, y] = await Promise.all([findSource(db, null, a.query.datasetId, a.query.sourceA), findSource(db, null, a.query.datasetId, a.query.sourceB)]);
+      const [x, y] = await Promise.all([findSource(db, workspaceId, a.query.datasetId, a.query.sourceA), findSource(db, workspaceId, a.query.datasetId, a.query.sourceB)]);
       return computeCompare(db, engine, x, y, a.query.top, progress);
     }
     case "partners": {
-      const [x, y] = await Promise.all([findSource(db, null, a.query.datasetId, a.query.source), findSource(db, null, a.query.datasetId, a.query.other)]);
+      const [x, y] = await Promise.all([findSource(db, workspaceId, a.query.datasetId, a.query.source), findSource(db, workspaceId, a.query.datasetId, a.query.other)]);
       return computePartners(db, engine, x, y, a.query.cell, progress);
     }
   }
@@ -44,19 +44,26 @@ export async function ensureRow(db: Db, key: string, a: AnalysisQuery): Promise<
 }
 
 /**
- * Computes and stores one analysis unless it is already done. `onProgress` sees every report (the
- * CLI prints them); the row is updated at most every {@link PROGRESS_EVERY_MS}. `lastAttempt`: an
- * error that could succeed on a retry marks the row failed too (the job will not run again).
+ * Computes and stores one analysis unless it is already done, reading only datasets of
+ * `workspaceId` (the workspace the job was asked in; null: the local CLI, any workspace): a query
+ * naming another workspace's dataset is NOT_FOUND before anything is written. `onProgress` sees
+ * every report (the CLI prints them); the row is updated at most every {@link PROGRESS_EVERY_MS}.
+ * `lastAttempt`: an error that could succeed on a retry marks the row failed too (the job will not
+ * run again).
  */
 export async function runAnalysis(
   db: Db,
   engine: AnalysisEngine,
+  workspaceId: string | null,
   key: string,
   a: AnalysisQuery,
   opts: { onProgress?: (phase: string, percent: number) => void; lastAttempt?: boolean } = {},
 ): Promise<"done" | "existed" | "failed"> {
   const onProgress = opts.onProgress;
   if (analysisKey(a) !== key) throw new AppError("BAD_INPUT", "analysis job payload: the key does not match the query");
+  if (workspaceId !== null && (await db.dataset.count({ where: { id: a.query.datasetId, workspaceId } })) === 0) {
+    throw new AppError("NOT_FOUND", `analysis job: dataset ${a.query.datasetId} is not in the workspace the job was asked in`);
+  }
   const row = await ensureRow(db, key, a);
   if (row.status === "done") return "existed";
   let last = 0;
@@ -71,7 +78,7 @@ export async function runAnalysis(
   await db.analysisResult.update({ where: { key }, data: { status: "running", phase: "starting", percent: 0, error: null } });
   const t0 = performance.now();
   try {
-    const { result, prepareMs } = await executeAnalysis(db, engine, a, progress);
+    const { result, prepareMs } = await executeAnalysis(db, engine, workspaceId, a, progress);
     const computeMs = performance.now() - t0 - prepareMs;
     await db.analysisResult.update({ where: { key }, data: { status: "done", phase: "done", percent: 100, result: result as object, computeMs, prepareMs } });
     return "done";

@@ -216,6 +216,7 @@ export async function findSource(db: Db, workspaceId: string | null, datasetId: 
   }
   return { ...src, datasetId: ds.id, datasetSteps: ds.steps, transform: src.transform === "tanh" ? ("tanh" as const) : ("none" as const) };
 }
+export type FoundSource = Awaited<ReturnType<typeof findSource>>;
 
 export interface StateWindow {
   source: string;

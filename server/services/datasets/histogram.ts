@@ -8,6 +8,9 @@
 const SHIFT = 15;
 const FINE_BINS = 1 << (32 - SHIFT);
 
+/** A fine bin of NaN / ±Inf: exponent bits (8 bits above the 8 kept mantissa bits) all set. */
+const nonFinite = (key: number) => ((key >>> 8) & 0xff) === 0xff;
+
 export interface Histogram {
   /** bins + 1 ascending edges from min to max. */
   edges: number[];
@@ -20,15 +23,15 @@ export class ValueHistogram {
   private readonly bits = new Uint32Array(1);
   private readonly asFloat = new Float32Array(this.bits.buffer);
 
-  /** Counts every finite value of `rows`. */
+  /**
+   * Counts every finite value of `rows`. An integer loop over the bit patterns, without a float
+   * test per value (1.84 → 1.48 s for 2.6 GB): NaN and ±Inf land in the fine bins of exponent
+   * 255, which {@link finish} leaves out.
+   */
   add(rows: Float32Array): void {
     const u = new Uint32Array(rows.buffer, rows.byteOffset, rows.length);
     const fine = this.fine;
-    for (let i = 0; i < u.length; i++) {
-      const v = rows[i]!;
-      if (v - v !== 0) continue; // NaN / ±Inf
-      fine[u[i]! >>> SHIFT]!++;
-    }
+    for (let i = 0; i < u.length; i++) fine[u[i]! >>> SHIFT]!++;
   }
 
   /** Re-bins into `bins` equal-width bins over [min, max]. */
@@ -38,12 +41,12 @@ export class ValueHistogram {
     const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? max : min + (span * i) / bins));
     if (!(span > 0)) {
       let total = 0;
-      for (const c of this.fine) total += c;
+      for (let key = 0; key < FINE_BINS; key++) if (!nonFinite(key)) total += this.fine[key]!;
       return { edges: [min, max], counts: [total] };
     }
     for (let key = 0; key < FINE_BINS; key++) {
       const c = this.fine[key]!;
-      if (c === 0) continue;
+      if (c === 0 || nonFinite(key)) continue;
       this.bits[0] = ((key << SHIFT) | (1 << (SHIFT - 1))) >>> 0;
       let v = this.asFloat[0]!;
       if (v < min) v = min;

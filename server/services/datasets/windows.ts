@@ -7,14 +7,23 @@ import { AppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import type { Audience } from "@/server/services/authz";
 import { readStateWindows, readTokenIdWindows, readVocabulary } from "@/server/storage/dataset-store";
-import { findSource, tokenText } from "./datasets";
+import { findSource, tokenText, type FoundSource } from "./datasets";
 import { readTrackWindows } from "./meta-window";
 import type { WindowsInput, WindowsOutput } from "./schemas-meta";
 
 const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
 
 export async function readWindows(db: Db, workspaceId: string, input: WindowsInput, audience: Audience = "members"): Promise<WindowsOutput> {
-  const src = await findSource(db, workspaceId, input.datasetId, input.source);
+  return readSourceWindows(db, await findSource(db, workspaceId, input.datasetId, input.source), input, audience);
+}
+
+/** {@link readWindows} of a source already found (in the caller's workspace). */
+export async function readSourceWindows(
+  db: Db,
+  src: FoundSource,
+  input: Pick<WindowsInput, "cells" | "ranges" | "tracks">,
+  audience: Audience = "members",
+): Promise<WindowsOutput> {
   const where = `dataset ${src.datasetId}: source ${src.name}`;
   for (const c of input.cells) if (c >= src.cells) throw new AppError("BAD_INPUT", `${where} has ${src.cells} cells, the request selected cell ${c}`);
   for (const [from, to] of input.ranges) {

@@ -193,7 +193,7 @@ export async function buildSnapshot(
         tracks: hm.map((t) => t.name),
         rows,
         histograms: result.histograms,
-        evidence: await evidenceOnAllTracks(db, datasetId, ml.source, result.results.map((r) => ({ pos: r.pos, length: r.length }))),
+        evidence: await evidenceOnAllTracks(db, workspaceId, datasetId, ml.source, result.results.map((r) => ({ pos: r.pos, length: r.length }))),
       };
     }
   }

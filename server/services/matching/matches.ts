@@ -3,15 +3,31 @@
  * before; otherwise queue one job per distinct query (graphile-worker job key
  * = result key, so concurrent askers share it) and wait for its notification.
  */
-import { AppError, planMatch } from "@statescope/core";
+import { AppError, planMatch, resultRows } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
-import { findSource } from "@/server/services/datasets/datasets";
+import { findSource, type FoundSource } from "@/server/services/datasets/datasets";
+import { ZWindowsInput } from "@/server/services/datasets/schemas-meta";
+import type { Audience } from "@/server/services/authz";
+import { readSourceWindows } from "@/server/services/datasets/windows";
 import { enqueue } from "@/server/jobs/enqueue";
 import { MATCH_INDEX_JOB, MATCH_RUN_JOB } from "@/server/jobs/match";
 import type { MatchEngine, MatchRun, PreparedMatch } from "./engine";
 import type { MatchNotifier } from "./notifier";
 import { startShardedMatch } from "./sharded";
-import { canonicalQuery, matchKey, ZMatchInput, ZMatchResult, type CanonicalQuery, type MatchInput, type MatchOutcome, type MatchResultOut } from "./schemas";
+import {
+  canonicalQuery,
+  matchKey,
+  ZMatchInput,
+  ZMatchResult,
+  ZMatchRunInput,
+  type CanonicalQuery,
+  type MatchInput,
+  type MatchOutcome,
+  type MatchQueryInput,
+  type MatchResultOut,
+  type MatchRunInput,
+  type MatchRunOutcome,
+} from "./schemas";
 import { parseInput } from "../validate";
 import { spend, type Spend } from "../rate-limits";
 
@@ -34,7 +50,46 @@ async function stored(db: Db, key: string): Promise<Done | null> {
 
 export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, serving: MatchServing): Promise<MatchOutcome> {
   const input = parseInput(ZMatchInput, raw, "match query");
-  const src = await findSource(db, workspaceId, input.datasetId, input.source);
+  const { outcome, storing } = await runOn(db, workspaceId, await findSource(db, workspaceId, input.datasetId, input.source), input, serving);
+  await storing;
+  return outcome;
+}
+
+/**
+ * {@link runMatch}, and with `rows` the result rows' windows too (what `dataset.windows` answers
+ * for the ranges core's `resultRows` lays out), so the Match view draws a click from one request
+ * instead of a match and then a read. Rows the read refuses or fails on (an unknown track, more
+ * values than one read allows) are left out: the view then reads them itself and shows why.
+ */
+export async function runMatchWithRows(
+  db: Db,
+  workspaceId: string,
+  raw: MatchRunInput,
+  serving: MatchServing,
+  audience: Audience = "members",
+): Promise<MatchRunOutcome> {
+  const { rows, ...query } = parseInput(ZMatchRunInput, raw, "match query");
+  const src = await findSource(db, workspaceId, query.datasetId, query.source);
+  const { outcome: out, storing } = await runOn(db, workspaceId, src, query, serving);
+  const readRows = async () => {
+    if (!rows || out.status !== "done" || out.result.results.length === 0) return null;
+    const ranges = resultRows(out.result.results, rows, src.datasetSteps).map((r) => r.range);
+    const read = ZWindowsInput.safeParse({ datasetId: src.datasetId, source: src.name, cells: query.cells, ranges, tracks: rows.tracks });
+    if (!read.success) return null;
+    const windows = await readSourceWindows(db, src, read.data, audience).catch(() => null);
+    return windows && { ranges, windows };
+  };
+  // the rows are read while an answer computed here is being stored
+  const [read] = await Promise.all([readRows(), storing]);
+  return read && out.status === "done" ? { ...out, rows: read } : out;
+}
+
+/**
+ * The outcome of a query, and the store of a result computed in this process (`storing`: await it
+ * before answering; the caller may read the result's rows meanwhile).
+ */
+async function runOn(db: Db, workspaceId: string, src: FoundSource, input: MatchQueryInput, serving: MatchServing): Promise<{ outcome: MatchOutcome; storing: Promise<unknown> }> {
+  const done = (outcome: MatchOutcome) => ({ outcome, storing: Promise.resolve() });
   const q = canonicalQuery(input);
   // Validate against the source's shape here, so bad queries never reach the queue.
   const plan = planMatch(q, src.steps, src.cells);
@@ -42,29 +97,33 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
   if (serving.inline && src.steps * src.cells <= serving.inline.maxValues) {
     // Small source: computing takes well under the queue's round trip, so answer here.
     const hit = await stored(db, key);
-    if (hit) return hit;
+    if (hit) return done(hit);
     if (serving.spendPerJob) await spend(db, serving.spendPerJob);
     const run = await serving.inline.engine.runPrepared(db, { src, plan });
     const { result, computeMs } = run;
-    await storeResult(db, key, q, result, computeMs);
-    await requestIndex(db, workspaceId, { src, plan }, run);
-    return { status: "done", key, cached: false, computeMs, result };
+    const storing = storeResult(db, key, q, result, computeMs).then(() => requestIndex(db, workspaceId, { src, plan }, run));
+    storing.catch(() => undefined); // rejects to the caller, who awaits it; never unhandled meanwhile
+    return { outcome: { status: "done", key, cached: false, computeMs, result }, storing };
   }
   const sub = await serving.notifier.subscribe(key);
   try {
     const hit = await stored(db, key);
-    if (hit) return hit;
+    if (hit) return done(hit);
     if (serving.spendPerJob) await spend(db, serving.spendPerJob);
     // The job key collapses concurrent askers onto one queued job. (If the job is already
     // running, graphile-worker queues a second one, which finds the stored row and only signals.)
     await enqueue(MATCH_RUN_JOB, { key, query: q, workspaceId }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
     const notified = await sub.wait(serving.waitMs);
+    // usually the result is there: one read (jobFailure only when it is not, then read again,
+    // as a job that completes between the two reads has stored its result by then)
+    const ready = notified ? await stored(db, key) : null;
+    if (ready) return done({ ...ready, cached: false });
     const failure = await jobFailure(db, key);
     const now = await stored(db, key);
-    if (now) return { ...now, cached: false };
+    if (now) return done({ ...now, cached: false });
     if (notified) throw new AppError("INTERNAL", "the match job finished without a result");
     if (failure) throw failed(failure);
-    return { status: "pending", key };
+    return done({ status: "pending", key });
   } finally {
     sub.cancel();
   }

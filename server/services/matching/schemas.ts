@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { MATCH_DEFAULTS, MATCH_MODES, MAX_K, type MatchQuery } from "@statescope/core";
 import { ZCellList, ZDatasetId, ZSourceName } from "@/server/services/datasets/schemas";
+import { ZWindowsOutput } from "@/server/services/datasets/schemas-meta";
 
 const d = MATCH_DEFAULTS;
 
@@ -42,11 +43,33 @@ export const ZMatchResult = z.object({
 });
 export type MatchResultOut = z.infer<typeof ZMatchResult>;
 
-export const ZMatchOutcome = z.discriminatedUnion("status", [
-  z.object({ status: z.literal("done"), key: z.string(), cached: z.boolean(), computeMs: z.number(), result: ZMatchResult }),
-  z.object({ status: z.literal("pending"), key: z.string() }),
-]);
+const ZMatchDone = z.object({ status: z.literal("done"), key: z.string(), cached: z.boolean(), computeMs: z.number(), result: ZMatchResult });
+const ZMatchPending = z.object({ status: z.literal("pending"), key: z.string() });
+export const ZMatchOutcome = z.discriminatedUnion("status", [ZMatchDone, ZMatchPending]);
 export type MatchOutcome = z.infer<typeof ZMatchOutcome>;
+
+/**
+ * The result rows a caller wants read with a match: the Match view's row layout (core's
+ * `resultRows`) and the tracks it draws as heatmaps.
+ */
+export const ZMatchRowsRequest = z.object({
+  before: z.number().int().min(0).max(100),
+  after: z.number().int().min(1).max(200),
+  align: z.enum(["start", "end"]),
+  tracks: z.array(z.string().min(1).max(300)).max(64),
+});
+export type MatchRowsRequest = z.infer<typeof ZMatchRowsRequest>;
+
+/** `match.run`: a query, optionally with the result rows to read along (one request per click). */
+export const ZMatchRunInput = ZMatchInput.extend({ rows: ZMatchRowsRequest.optional() });
+export type MatchRunInput = z.input<typeof ZMatchRunInput>;
+
+/** {@link ZMatchOutcome}, a done one with the rows' ranges and their windows when they were asked for and could be read. */
+export const ZMatchRunOutcome = z.discriminatedUnion("status", [
+  ZMatchDone.extend({ rows: z.object({ ranges: z.array(z.tuple([z.number().int(), z.number().int()])), windows: ZWindowsOutput }).optional() }),
+  ZMatchPending,
+]);
+export type MatchRunOutcome = z.infer<typeof ZMatchRunOutcome>;
 
 export const ZMatchKey = z.string().regex(/^[0-9a-f]{64}$/, "not a match result key");
 

@@ -10,13 +10,14 @@
 import { AppError } from "@statescope/core";
 import type { z } from "zod";
 import type { Prisma } from "@/prisma/generated/client";
-import type { Db } from "@/server/db/client";
+import { pgPool, type Db } from "@/server/db/client";
+import { walBarrierOf } from "@/server/db/wal-barrier";
 import { ROLE_RANK } from "@/server/services/authz";
 import { findSource } from "@/server/services/datasets/datasets";
 import type { Role } from "@/server/services/schemas";
 import { parseInput } from "@/server/services/validate";
-import { checkCells, checkRange, datasetIn, isUniqueViolation, notifyRecord, USER_REF_SELECT, userRef, type Tx } from "./common";
-import { resolveMentions } from "./mentions";
+import { checkCells, checkRange, datasetIn, isUniqueViolation, newRecordId, notifyRecord, RECORD_EVENTS, USER_REF_SELECT, userRef, type Tx } from "./common";
+import { parseMentions, resolveMentions } from "./mentions";
 import {
   ZCreateThread,
   ZDeleteComment,
@@ -123,9 +124,11 @@ function threadOut(t: ThreadRow): ThreadSummary {
   };
 }
 
+const threadNotFound = (id: string) => new AppError("NOT_FOUND", `comment thread ${id} does not exist in this workspace`);
+
 async function findThread(db: Tx, workspaceId: string, id: string) {
   const t = await db.commentThread.findUnique({ where: { id }, select: { id: true, workspaceId: true, datasetId: true, createdById: true } });
-  if (!t || t.workspaceId !== workspaceId) throw new AppError("NOT_FOUND", `comment thread ${id} does not exist in this workspace`);
+  if (!t || t.workspaceId !== workspaceId) throw threadNotFound(id);
   return t;
 }
 
@@ -166,17 +169,21 @@ export async function listThreads(db: Db, workspaceId: string, raw: z.input<type
   return rows.map(threadOut);
 }
 
-/** Mention rows for the members `body` mentions (not the author); returns the new mention ids and users. */
-async function addMentions(tx: Tx, workspaceId: string, commentId: string, authorId: string, body: string): Promise<{ id: string; userId: string }[]> {
-  const members = await tx.membership.findMany({ where: { workspaceId }, select: { user: { select: { id: true, email: true } } } });
-  const mentioned = resolveMentions(
+/** The members `body` mentions, not its author, at most MAX_MENTIONS. */
+async function mentionedMembers(db: Tx, workspaceId: string, authorId: string, body: string): Promise<{ id: string; name: string | null; email: string }[]> {
+  const members = await db.membership.findMany({ where: { workspaceId }, select: { user: { select: USER_REF_SELECT } } });
+  return resolveMentions(
     body,
     members.map((m) => m.user),
   )
     .filter((u) => u.id !== authorId)
     .slice(0, MAX_MENTIONS);
+}
+
+/** Mention rows for the members `body` mentions (not the author); returns the new mention ids and users. */
+async function addMentions(tx: Tx, workspaceId: string, commentId: string, authorId: string, body: string): Promise<{ id: string; userId: string }[]> {
   const out: { id: string; userId: string }[] = [];
-  for (const u of mentioned) {
+  for (const u of await mentionedMembers(tx, workspaceId, authorId, body)) {
     const existing = await tx.mention.findUnique({ where: { commentId_userId: { commentId, userId: u.id } }, select: { id: true } });
     if (existing) continue;
     const m = await tx.mention.create({ data: { commentId, userId: u.id }, select: { id: true } });
@@ -246,34 +253,95 @@ export async function createThread(db: Db, workspaceId: string, userId: string, 
   }
 }
 
+/**
+ * A reply in one statement, the hot path of commenting (#14: 100 acknowledged comments/s): the
+ * thread in this workspace, the idempotency check, the insert, the thread's activity time, the
+ * mentions and their events all commit together, with no round trip between them. It commits
+ * without waiting for the disk (so the notify lock it takes is not held through an fsync, see
+ * server/db/wal-barrier.ts) and is acknowledged after the shared WAL barrier.
+ * Rows: `thread` (null: no such thread in this workspace), `prior` (a comment this key already made,
+ * committed before this statement began), `inserted` (the new comment's id; null with neither
+ * above: an attempt with the same key committed meanwhile).
+ */
+const REPLY_SQL = `
+WITH async AS (SELECT set_config('synchronous_commit', coalesce($8, current_setting('synchronous_commit')), true)),
+thread AS (SELECT id, "datasetId" FROM "CommentThread" WHERE id = $2 AND "workspaceId" = $1),
+prior AS (SELECT id, "threadId" FROM "Comment" WHERE "authorId" = $3 AND "idempotencyKey" = $4),
+ins AS (
+  INSERT INTO "Comment" (id, "threadId", "authorId", body, "idempotencyKey", "createdAt")
+  SELECT $5, thread.id, $3, $6, $4, $7::timestamp(3) FROM thread, async WHERE NOT EXISTS (SELECT FROM prior)
+  ON CONFLICT ("authorId", "idempotencyKey") DO NOTHING
+  RETURNING id),
+touched AS (UPDATE "CommentThread" SET "updatedAt" = $7::timestamp(3) WHERE id = (SELECT thread.id FROM thread, ins)),
+mentioned AS (
+  INSERT INTO "Mention" (id, "commentId", "userId", "createdAt")
+  SELECT m.id, ins.id, m."userId", $7::timestamp(3) FROM ins, unnest($9::text[], $10::text[]) AS m(id, "userId")
+  RETURNING id, "userId"),
+events AS (
+  SELECT json_build_object('workspaceId', $1::text, 'datasetId', thread."datasetId", 'kind', 'comment', 'id', ins.id, 'op', 'created', 'threadId', thread.id, 'userId', $3::text) AS e, 0 AS n
+    FROM thread, ins
+  UNION ALL
+  SELECT json_build_object('workspaceId', $1::text, 'datasetId', thread."datasetId", 'kind', 'mention', 'id', mentioned.id, 'op', 'created', 'userId', mentioned."userId"), 1
+    FROM thread, mentioned),
+notified AS (SELECT pg_notify($11, e::text) FROM (SELECT e FROM events ORDER BY n) AS ordered)
+SELECT (SELECT id FROM thread) AS thread, (SELECT id FROM prior) AS prior, (SELECT "threadId" FROM prior) AS "priorThread",
+       (SELECT id FROM ins) AS inserted, (SELECT count(*) FROM notified) AS notified,
+       (SELECT json_build_object('id', id, 'name', name, 'email', email) FROM "User" WHERE id = $3) AS author`;
+
+interface ReplyRow {
+  thread: string | null;
+  prior: string | null;
+  priorThread: string | null;
+  inserted: string | null;
+  author: { id: string; name: string | null; email: string } | null;
+}
+
 export async function reply(db: Db, workspaceId: string, userId: string, raw: z.input<typeof ZReply>): Promise<CommentOut> {
   const input = parseInput(ZReply, raw, "reply");
-  const replay = async () => {
-    const prior = await priorAttempt(db, userId, input.idempotencyKey);
-    if (!prior) return null;
+  const pool = pgPool(db);
+  const barrier = walBarrierOf(pool);
+  const answerPrior = async (prior: { id: string; threadId: string }) => {
     if (prior.threadId !== input.threadId) throw reusedKey();
+    // an attempt's commit may be on its way to the disk still: acknowledge it once it is there
+    await barrier.durable();
     return readComment(db, prior.id);
   };
-  const earlier = await replay();
-  if (earlier) return earlier;
-  const t = await findThread(db, workspaceId, input.threadId);
-  try {
-    const id = await db.$transaction(async (tx) => {
-      const c = await tx.comment.create({ data: { threadId: t.id, authorId: userId, body: input.body, idempotencyKey: input.idempotencyKey }, select: { id: true } });
-      await tx.commentThread.update({ where: { id: t.id }, data: { updatedAt: new Date() } });
-      const mentions = await addMentions(tx, workspaceId, c.id, userId, input.body);
-      await notifyRecord(tx, { workspaceId, datasetId: t.datasetId, kind: "comment", id: c.id, threadId: t.id, op: "created", userId });
-      await notifyMentions(tx, workspaceId, t.datasetId, mentions);
-      return c.id;
-    });
-    return readComment(db, id);
-  } catch (e) {
-    if (isUniqueViolation(e)) {
-      const again = await replay();
-      if (again) return again;
-    }
-    throw e;
+  const mentioned = parseMentions(input.body).length > 0 ? await mentionedMembers(db, workspaceId, userId, input.body) : [];
+  const id = newRecordId();
+  const createdAt = new Date();
+  const r = await pool.query<ReplyRow>(REPLY_SQL, [
+    workspaceId,
+    input.threadId,
+    userId,
+    input.idempotencyKey,
+    id,
+    input.body,
+    createdAt.toISOString().slice(0, -1), // UTC wall time, as Prisma stores DateTime
+    barrier.commitSetting,
+    mentioned.map(() => newRecordId()),
+    mentioned.map((u) => u.id),
+    RECORD_EVENTS.name,
+  ]);
+  const row = r.rows[0]!;
+  if (row.prior) return answerPrior({ id: row.prior, threadId: row.priorThread! });
+  if (!row.thread) throw threadNotFound(input.threadId);
+  if (!row.inserted) {
+    // an attempt with the same key committed after this statement began: answer with its comment
+    const prior = await priorAttempt(db, userId, input.idempotencyKey);
+    if (!prior) throw new Error(`reply ${input.idempotencyKey}: neither stored nor found`);
+    return answerPrior(prior);
   }
+  await barrier.durable();
+  return {
+    id,
+    threadId: input.threadId,
+    author: userRef(row.author),
+    body: input.body,
+    createdAt,
+    editedAt: null,
+    deletedAt: null,
+    mentions: mentioned.map((u) => userRef(u)!),
+  };
 }
 
 /** The author edits their comment; members newly mentioned get a mention, those edited out lose theirs. */

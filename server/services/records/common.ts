@@ -1,10 +1,22 @@
 /** Helpers shared by the record services: member refs, dataset scoping, record events. */
+import { randomBytes } from "node:crypto";
 import { AppError } from "@statescope/core";
 import type { Db } from "@/server/db/client";
 import { Prisma } from "@/prisma/generated/client";
 import { publish } from "@/server/pubsub/pg";
 import { defineChannel } from "@/server/pubsub/pubsub";
 import { ZRecordEvent, type RecordEvent, type UserRef } from "./schemas";
+
+let idCounter = 0;
+
+/**
+ * A new record id for rows written without Prisma (which makes cuids): "c", the time in ms and a
+ * per-process counter (so ids of one process sort in creation order, like cuids), then 64 random bits.
+ */
+export function newRecordId(): string {
+  idCounter = (idCounter + 1) % 36 ** 4;
+  return `c${Date.now().toString(36)}${idCounter.toString(36).padStart(4, "0")}${randomBytes(8).readBigUInt64BE().toString(36).padStart(13, "0")}`;
+}
 
 /** A Prisma transaction client or the client itself. */
 export type Tx = Prisma.TransactionClient | Db;

@@ -125,7 +125,7 @@ async function freezeResults(db: Db, workspaceId: string, datasetId: string, f: 
     }
     out = await matchResult(db, workspaceId, out.key, s);
   }
-  return { key: out.key, ...opts, frozenAt: new Date(), result: out.result, evidence: await evidenceOnAllTracks(db, datasetId, f.source, out.result.results) };
+  return { key: out.key, ...opts, frozenAt: new Date(), result: out.result, evidence: await evidenceOnAllTracks(db, workspaceId, datasetId, f.source, out.result.results) };
 }
 
 async function findHypothesis(db: Db, workspaceId: string, id: string) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayToken, fitToken, tokenColumns } from "./match-layout";
+import { displayToken, fitToken, resultRows, tokenColumns } from "./match-layout";
 
 const opts = { charPx: 7, padPx: 8, minPx: 16, maxPx: 92 };
 
@@ -36,5 +36,28 @@ describe("displayToken / fitToken", () => {
     expect(displayToken("toString")).toBe("toString");
     expect(fitToken("cat", 3)).toBe("cat");
     expect(fitToken("kitten", 3)).toBe("ki…");
+  });
+});
+
+describe("resultRows", () => {
+  const results = [
+    { pos: 10, length: 4 },
+    { pos: 1, length: 2 },
+    { pos: 90, length: 10 },
+  ];
+  it("starts `before` steps ahead of each match, `before + after` wide, clipped to the data", () => {
+    expect(resultRows(results, { before: 3, after: 5, align: "start" }, 100)).toEqual([
+      { start: 7, range: [7, 15] },
+      { start: -2, range: [0, 6] },
+      { start: 87, range: [87, 95] },
+    ]);
+  });
+  it("aligned at the end, every match ends where the longest shown one (≤ after) ends", () => {
+    // longest shown = min(after 5, 10) = 5: a row starts at pos + length − (3 + 5)
+    expect(resultRows(results, { before: 3, after: 5, align: "end" }, 100)).toEqual([
+      { start: 6, range: [6, 14] },
+      { start: -5, range: [0, 3] },
+      { start: 92, range: [92, 100] },
+    ]);
   });
 });

@@ -60,3 +60,26 @@ export function fitToken(tok: string, chars: number): string {
   const s = [...displayToken(tok)];
   return s.length <= chars ? s.join("") : s.slice(0, Math.max(1, chars - 1)).join("") + "…";
 }
+
+/** How the Match view lines its result rows up: context steps before/after the match, aligned at its start or end. */
+export interface ResultRowsView {
+  before: number;
+  after: number;
+  align: "start" | "end";
+}
+
+/**
+ * The step window each result row shows: `before + after` steps, from `before` steps ahead of
+ * the match start ("start"), or placed so that the match ends where the longest shown match ends
+ * ("end"). `start` may be negative (a row near step 0); `range` is its part inside [0, steps),
+ * what the row's tokens, states and tracks are read for. The server reads those rows with a
+ * match (one request) and the view lays them out: both must compute the same ranges.
+ */
+export function resultRows(results: readonly { pos: number; length: number }[], view: ResultRowsView, steps: number): { start: number; range: [number, number] }[] {
+  const width = view.before + view.after;
+  const longest = Math.min(view.after, results.reduce((a, r) => Math.max(a, r.length), 0));
+  return results.map((r) => {
+    const start = view.align === "start" ? r.pos - view.before : r.pos + r.length - (view.before + longest);
+    return { start, range: [Math.max(0, start), Math.min(steps, start + width)] };
+  });
+}
