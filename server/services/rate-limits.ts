@@ -57,7 +57,8 @@ export const LIMITS = {
 /** One counter to spend on: a limit and the subject it counts for. */
 export type Spend = readonly [limit: RateLimit, subject: string];
 
-function bucketKey([limit, subject]: Spend): string {
+/** The stored key of a counter (RateLimitBucket.key): the limit's name and a hash of the subject. */
+export function rateLimitKey([limit, subject]: Spend): string {
   return `${limit.name}:${createHash("sha256").update(subject).digest("hex").slice(0, 32)}`;
 }
 
@@ -121,7 +122,7 @@ const PURGE = `delete from "RateLimitBucket" where key in (select key from "Rate
 export async function spend(db: Db, spends: readonly Spend[], points = 1): Promise<void> {
   if (spends.length === 0) return;
   const pool = pgPool(db);
-  const keys = spends.map(bucketKey);
+  const keys = spends.map(rateLimitKey);
   const limitOf = new Map(keys.map((k, i) => [k, spends[i]![0]]));
   const rows = (
     await pool.query<Bucket & { over: boolean }>(SPEND, [keys, spends.map(([l]) => l.windowSeconds), points, spends.map(([l]) => l.points)])
@@ -134,7 +135,7 @@ export async function spend(db: Db, spends: readonly Spend[], points = 1): Promi
 /** Seconds until none of the counters is over its limit any more (0: none is over now). */
 export async function retryAfter(db: Db, spends: readonly Spend[]): Promise<number> {
   if (spends.length === 0) return 0;
-  const keys = spends.map(bucketKey);
+  const keys = spends.map(rateLimitKey);
   const limitOf = new Map(keys.map((k, i) => [k, spends[i]![0]]));
   const rows = (await pgPool(db).query<Bucket>(READ, [keys])).rows.filter((r) => r.points >= limitOf.get(r.key)!.points);
   return rows.length ? Math.max(1, Math.ceil(Math.max(...rows.map((r) => r.retryAfter)))) : 0;
@@ -143,7 +144,7 @@ export async function retryAfter(db: Db, spends: readonly Spend[]): Promise<numb
 /** Gives back points spent on an attempt that turned out fine (a correct password). */
 export async function refund(db: Db, spends: readonly Spend[], points = 1): Promise<void> {
   if (spends.length === 0) return;
-  await pgPool(db).query(REFUND, [spends.map(bucketKey), points]);
+  await pgPool(db).query(REFUND, [spends.map(rateLimitKey), points]);
 }
 
 /**

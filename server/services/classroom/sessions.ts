@@ -13,7 +13,7 @@ import { AppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import { ROLE_RANK, memberRole, type Actor, type WorkspaceAccess } from "@/server/services/authz";
 import { isUniqueViolation } from "@/server/services/records/common";
-import { LIMITS, retryAfter, spend } from "@/server/services/rate-limits";
+import { LIMITS, rateLimitKey, spend } from "@/server/services/rate-limits";
 import type { Role } from "@/server/services/schemas";
 import { signClassCredential, type ClassCredential } from "./credential";
 import { newArchiveToken, newJoinCode, normalizeJoinCode } from "./codes";
@@ -33,16 +33,6 @@ export interface Participant {
   role: ClassRole;
   session: { id: string; workspaceId: string; datasetId: string; presenterId: string | null; locked: boolean; endedAt: Date | null };
 }
-
-const participantSelect = {
-  id: true,
-  sessionId: true,
-  userId: true,
-  name: true,
-  role: true,
-  removedAt: true,
-  session: { select: { id: true, workspaceId: true, datasetId: true, presenterId: true, locked: true, endedAt: true } },
-} as const;
 
 /** Start a session on a dataset of the workspace; the caller (an EDITOR or OWNER) is its instructor. */
 export async function startSession(db: Db, actor: Actor, access: WorkspaceAccess, input: { datasetId: string; title?: string }): Promise<{ sessionId: string; code: string }> {
@@ -86,19 +76,20 @@ export async function joinSession(
   input: { code: string; name?: string },
   secret: string,
 ): Promise<{ sessionId: string; participantId: string; role: ClassRole; credential: string }> {
-  const missSpend = [[LIMITS.classJoinMissAddress, caller.clientAddress]] as const;
-  const wait = await retryAfter(db, missSpend);
-  if (wait > 0) throw new AppError("TOO_MANY_REQUESTS", `too many unknown join codes from your network: try again in ${wait} s`, { retryAfterSeconds: wait });
   const code = normalizeJoinCode(input.code);
   if (!caller.userId && input.name === undefined) throw new AppError("BAD_INPUT", "enter a name the class will see");
   // a guest joins in one statement (a whole class joins within seconds: every round trip counts)
-  const r = code ? await joinRow(db, code, caller.userId ? null : input.name!) : null;
-  if (!r) {
-    await spend(db, missSpend);
+  const r = await joinRow(db, code, caller.userId ? null : input.name!, caller.clientAddress);
+  if (r.missWait !== null) {
+    const wait = Math.max(1, Math.ceil(r.missWait));
+    throw new AppError("TOO_MANY_REQUESTS", `too many unknown join codes from your network: try again in ${wait} s`, { retryAfterSeconds: wait });
+  }
+  if (!r.id) {
+    await spend(db, [[LIMITS.classJoinMissAddress, caller.clientAddress]]);
     throw new AppError("NOT_FOUND", `no class session has the code “${input.code.slice(0, 12)}”: check the code on the projector`);
   }
-  const session = r;
-  if (session.endedAt) throw new AppError("CONFLICT", "this class session has ended");
+  const sessionId = r.id;
+  if (r.ended) throw new AppError("CONFLICT", "this class session has ended");
   if (r.recent >= LIMITS.classJoinSession.points) {
     const limit = LIMITS.classJoinSession;
     throw new AppError("TOO_MANY_REQUESTS", `too many ${limit.what} (at most ${limit.points} in ${limit.windowSeconds / 60} min): try again in a few minutes`, { retryAfterSeconds: 60 });
@@ -106,23 +97,23 @@ export async function joinSession(
   let participant: { id: string; role: ClassRole; removedAt: Date | null };
   if (r.inserted) participant = { id: r.inserted, role: "STUDENT", removedAt: null };
   else if (caller.userId) {
-    const existing = await db.classParticipant.findUnique({ where: { sessionId_userId: { sessionId: session.id, userId: caller.userId } }, select: { id: true, role: true, removedAt: true } });
+    const existing = await db.classParticipant.findUnique({ where: { sessionId_userId: { sessionId, userId: caller.userId } }, select: { id: true, role: true, removedAt: true } });
     if (existing) participant = existing;
     else {
-      if (session.locked) throw new AppError("FORBIDDEN", "this class session is locked: ask the instructor to let you in");
-      const role = await memberRole(db, session.workspaceId, caller.userId);
+      if (r.locked) throw new AppError("FORBIDDEN", "this class session is locked: ask the instructor to let you in");
+      const role = await memberRole(db, r.workspaceId, caller.userId);
       const user = await db.user.findUnique({ where: { id: caller.userId }, select: { name: true, email: true } });
       if (!user) throw new AppError("UNAUTHENTICATED", "your account no longer exists: sign in again");
       const staff = role !== null && ROLE_RANK[role] >= ROLE_RANK.EDITOR;
       participant = await db.classParticipant
         .create({
-          data: { sessionId: session.id, userId: caller.userId, name: (input.name ?? (user.name?.trim() || user.email.split("@")[0]!)).slice(0, 60), role: staff ? "TA" : "STUDENT" },
+          data: { sessionId, userId: caller.userId, name: (input.name ?? (user.name?.trim() || user.email.split("@")[0]!)).slice(0, 60), role: staff ? "TA" : "STUDENT" },
           select: { id: true, role: true, removedAt: true },
         })
         .catch(async (e: unknown) => {
           // two tabs joining at once: the other one created it
           if (!isUniqueViolation(e)) throw e;
-          return db.classParticipant.findUniqueOrThrow({ where: { sessionId_userId: { sessionId: session.id, userId: caller.userId! } }, select: { id: true, role: true, removedAt: true } });
+          return db.classParticipant.findUniqueOrThrow({ where: { sessionId_userId: { sessionId, userId: caller.userId! } }, select: { id: true, role: true, removedAt: true } });
         });
     }
   } else {
@@ -130,42 +121,74 @@ export async function joinSession(
     throw new AppError("FORBIDDEN", "this class session is locked: ask the instructor to let you in");
   }
   if (participant.removedAt) throw new AppError("FORBIDDEN", "the instructor removed you from this class session");
-  return { sessionId: session.id, participantId: participant.id, role: participant.role, credential: signClassCredential(secret, { s: session.id, p: participant.id }) };
+  return { sessionId, participantId: participant.id, role: participant.role, credential: signClassCredential(secret, { s: sessionId, p: participant.id }) };
 }
 
 /**
- * One round trip: the session by code, its joins in the limit's window, and — for a guest
- * (`guestName`), when the session is live, unlocked and under the limit — the new participant.
- * Joins per session are counted from the participants themselves, not from a rate-limit row that
- * every join of a class would queue on (each waiting for the previous one's commit: ~90 ms a join
- * here, 80 s for 1,000). A read without a lock, so concurrent joins may pass the limit by the few
- * in flight.
+ * One round trip: whether the caller's network is over the unknown-code limit (then nothing else
+ * happens: even the right code is refused, so the limit reveals nothing), the session by code,
+ * its joins in the limit's window, and — for a guest (`guestName`), when the session is live,
+ * unlocked and under the limit — the new participant. Joins per session are counted from the
+ * participants themselves, not from a rate-limit row that every join of a class would queue on
+ * (each waiting for the previous one's commit: ~90 ms a join here, 80 s for 1,000). A read
+ * without a lock, so concurrent joins may pass the limit by the few in flight.
  */
-async function joinRow(db: Db, code: string, guestName: string | null) {
+const JOIN = {
+  name: "class-join",
+  text: `with miss as (
+      select extract(epoch from ("resetAt" - now()))::float8 as wait from "RateLimitBucket" where key = $6 and "resetAt" > now() and points >= $7),
+    s as (select id, "workspaceId", locked, "endedAt" from "ClassSession" where code = $1 and not exists (select 1 from miss)),
+    recent as (select count(*)::int as n from "ClassParticipant" p join s on p."sessionId" = s.id where p."joinedAt" > now() - make_interval(secs => $4)),
+    ins as (
+      insert into "ClassParticipant" (id, "sessionId", name, role)
+      select $2, s.id, $3, 'STUDENT' from s, recent
+      where $3::text is not null and s."endedAt" is null and not s.locked and recent.n < $5
+      returning id)
+    select (select wait from miss) as "missWait", s.id, s."workspaceId", s.locked, s."endedAt" is not null as ended, coalesce(recent.n, 0) as recent, (select id from ins) as inserted
+    from (select 1) one left join s on true left join recent on true`,
+};
+
+async function joinRow(db: Db, code: string | null, guestName: string | null, clientAddress: string) {
   const limit = LIMITS.classJoinSession;
+  const miss = LIMITS.classJoinMissAddress;
+  const values = [code, `p${randomBytes(12).toString("hex")}`, guestName, limit.windowSeconds, limit.points, rateLimitKey([miss, clientAddress]), miss.points];
   const rows = (
-    await pgPool(db).query<{ id: string; workspaceId: string; locked: boolean; endedAt: Date | null; recent: number; inserted: string | null }>(
-      `with s as (select id, "workspaceId", locked, "endedAt" from "ClassSession" where code = $1),
-        recent as (select count(*)::int as n from "ClassParticipant" p join s on p."sessionId" = s.id where p."joinedAt" > now() - make_interval(secs => $4)),
-        ins as (
-          insert into "ClassParticipant" (id, "sessionId", name, role)
-          select $2, s.id, $3, 'STUDENT' from s, recent
-          where $3::text is not null and s."endedAt" is null and not s.locked and recent.n < $5
-          returning id)
-      select s.id, s."workspaceId", s.locked, s."endedAt", recent.n as recent, (select id from ins) as inserted from s, recent`,
-      [code, `p${randomBytes(12).toString("hex")}`, guestName, limit.windowSeconds, limit.points],
-    )
+    await pgPool(db).query<{ missWait: number | null; id: string | null; workspaceId: string; locked: boolean; ended: boolean; recent: number; inserted: string | null }>({ ...JOIN, values })
   ).rows;
-  return rows[0] ?? null;
+  return rows[0]!;
 }
+
+/**
+ * One statement for the participant and their session, by credential or by account: every
+ * classroom request (the ticket, each answer) and every dataset read of a guest runs it, so it
+ * is a prepared node-postgres query, not Prisma (whose per-call work cost more than the query).
+ */
+const PARTICIPANT = {
+  name: "class-participant",
+  text: `select p.id, p."sessionId", p."userId", p.name, p.role::text as role, p."removedAt" is not null as removed, p.id = $2 as "byCredential",
+      s."workspaceId", s."datasetId", s."presenterId", s.locked, s."endedAt" at time zone 'UTC' as "endedAt"
+    from "ClassParticipant" p join "ClassSession" s on s.id = p."sessionId"
+    where p."sessionId" = $1 and (p.id = $2 or p."userId" = $3)`,
+};
+
+type ParticipantRow = { id: string; sessionId: string; userId: string | null; name: string; role: ClassRole; removed: boolean; byCredential: boolean; workspaceId: string; datasetId: string; presenterId: string | null; locked: boolean; endedAt: Date | null };
 
 /** The caller's participant in a session, or null (not in it, removed, or the session ended). */
 export async function findParticipant(db: Db, caller: ClassCaller, sessionId: string): Promise<Participant | null> {
-  let row = null;
-  if (caller.credential?.s === sessionId) row = await db.classParticipant.findUnique({ where: { id: caller.credential.p }, select: participantSelect });
-  if (!row && caller.userId) row = await db.classParticipant.findUnique({ where: { sessionId_userId: { sessionId, userId: caller.userId } }, select: participantSelect });
-  if (!row || row.sessionId !== sessionId || row.removedAt || row.session.endedAt) return null;
-  return { id: row.id, sessionId: row.sessionId, userId: row.userId, name: row.name, role: row.role, session: row.session };
+  const byCredential = caller.credential?.s === sessionId ? caller.credential.p : null;
+  if (!byCredential && !caller.userId) return null;
+  const rows = (await pgPool(db).query<ParticipantRow>({ ...PARTICIPANT, values: [sessionId, byCredential, caller.userId] })).rows;
+  // the credential's participant when there is one (even when removed: it does not fall back to the account's)
+  const row = rows.find((r) => r.byCredential) ?? rows[0];
+  if (!row || row.removed || row.endedAt) return null;
+  return {
+    id: row.id,
+    sessionId: row.sessionId,
+    userId: row.userId,
+    name: row.name,
+    role: row.role,
+    session: { id: row.sessionId, workspaceId: row.workspaceId, datasetId: row.datasetId, presenterId: row.presenterId, locked: row.locked, endedAt: row.endedAt },
+  };
 }
 
 /** The caller's participant with at least `minimum` role; UNAUTHENTICATED without any identity, else FORBIDDEN. */

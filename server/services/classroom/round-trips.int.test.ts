@@ -1,0 +1,135 @@
+/**
+ * A whole class joins and answers within seconds (issue 18: 1,000 joined ≤ 5 s, 1,000 answers ≤ 2 s),
+ * so a guest's hot requests are counted in statements sent to PostgreSQL — each one is a round trip
+ * through a shared pool, and Prisma's nested selects and upserts were several each — and they stay
+ * exact under a whole class at once: one answer per student (a retry or a changed mind replaces it)
+ * and an aggregate that counts each student's last answer.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
+import { createCaller } from "../../api/root";
+import { resetEnvCache } from "../../env";
+import { createUser } from "../users";
+import { createWorkspace } from "../workspaces";
+import { aggregateAnswers } from "./aggregate";
+import { verifyClassCredential } from "./credential";
+
+const SECRET = "classroom-round-trips-secret-round-trips";
+let t: TestDatabase;
+let owner: string;
+let slug: string;
+let datasetId: string;
+const saved = { url: process.env.DATABASE_URL, secret: process.env.AUTH_SECRET };
+
+beforeAll(async () => {
+  t = await freshDatabase();
+  process.env.DATABASE_URL = t.url;
+  process.env.AUTH_SECRET = SECRET;
+  resetEnvCache();
+  owner = (await createUser(t.db, { email: "owner@round-trips.test", password: "password1", name: "Owner" })).userId;
+  slug = "round-trips";
+  const ws = await createWorkspace(t.db, owner, { slug });
+  // a dataset row is enough: answers are checked against its length, nothing reads its tensors
+  datasetId = (await t.db.dataset.create({ data: { workspaceId: ws.workspaceId, name: "class data", status: "READY", steps: 1000 }, select: { id: true } })).id;
+}, 120_000);
+
+afterAll(async () => {
+  await t?.drop();
+  for (const [k, v] of [["DATABASE_URL", saved.url], ["AUTH_SECRET", saved.secret]] as const) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  resetEnvCache();
+});
+
+const caller = (o: { userId?: string; credential?: string; from?: string } = {}) =>
+  createCaller({
+    db: t.db,
+    pubsub: t.pubsub,
+    actor: o.userId ? { userId: o.userId } : null,
+    publicUrl: "http://app.test",
+    clientAddress: o.from ?? "192.0.2.10",
+    classroom: o.credential ? verifyClassCredential(SECRET, o.credential) : null,
+  });
+
+/** Statements sent to PostgreSQL (by Prisma or node-postgres) while `run` runs; nothing else runs meanwhile. */
+async function statements<T>(run: () => Promise<T>): Promise<{ result: T; count: number; sent: string[] }> {
+  const original = pg.Client.prototype.query;
+  const sent: string[] = [];
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const q = args[0] as string | { text?: string };
+    sent.push((typeof q === "string" ? q : (q?.text ?? "?")).replace(/\s+/g, " ").slice(0, 80));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    const result = await run();
+    return { result, count: sent.length, sent };
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+}
+
+describe("a class joining and answering at once", () => {
+  it("a guest's join is one statement, a ticket one, an answer three (participant, task, upsert)", async () => {
+    const s = await caller({ userId: owner }).classroom.start({ workspace: slug, datasetId });
+    const { taskId } = await caller({ userId: owner }).classroom.pose({ sessionId: s.sessionId, kind: "VIEW", prompt: "Brush a range" });
+    const join = await statements(() => caller().classroom.join({ code: s.code, name: "Ada" }));
+    expect(join.sent).toHaveLength(1);
+    const as = caller({ credential: join.result.credential });
+    const ticket = await statements(() => as.classroom.ticket({ sessionId: s.sessionId }));
+    expect(ticket.sent).toHaveLength(1);
+    expect(ticket.result).toMatchObject({ room: `class:${s.sessionId}`, role: "VIEWER", user: { id: join.result.participantId, name: "Ada" } });
+    const answer = { sessionId: s.sessionId, taskId, source: "states::states1", range: [10, 20] as [number, number], cells: [3, 1, 3], threshold: 0.3, text: "cell 3" };
+    const first = await statements(() => as.classroom.answer(answer));
+    expect(first.sent).toHaveLength(3);
+    expect(first.result).toMatchObject({ participantId: join.result.participantId, name: "Ada", range: [10, 20], cells: [1, 3], threshold: 0.3, choice: null, text: "cell 3", source: "states::states1" });
+    // a retried request and a changed mind: still one row, the same id, the last answer
+    const again = await statements(() => as.classroom.answer({ ...answer, range: [12, 30] }));
+    expect(again.sent).toHaveLength(3);
+    expect(again.result.id).toBe(first.result.id);
+    const rows = await t.db.classAnswer.findMany({ where: { taskId }, select: { start: true, end: true, cells: true, text: true } });
+    expect(rows).toEqual([{ start: 12, end: 30, cells: [1, 3], text: "cell 3" }]);
+    // an unknown code is still refused (and counted against the network: a second statement)
+    const miss = await statements(() => caller({ from: "198.51.100.77" }).classroom.join({ code: "QQQQQQQ", name: "x" }).catch((e: Error) => e.message));
+    expect(miss.result).toMatch(/no class session has the code/);
+    expect(miss.sent).toHaveLength(2);
+  });
+
+  it("300 guests join and answer at once, each twice: one answer each, the last one, and the aggregate counts exactly those", { timeout: 120_000 }, async () => {
+    const staff = caller({ userId: owner });
+    const s = await staff.classroom.start({ workspace: slug, datasetId });
+    const poll = await staff.classroom.pose({ sessionId: s.sessionId, kind: "POLL", prompt: "Which gate?", options: ["input", "forget", "output"] });
+    const view = await staff.classroom.pose({ sessionId: s.sessionId, kind: "VIEW", prompt: "Brush a range" });
+    const n = 300;
+    const guests = await Promise.all(Array.from({ length: n }, (_, i) => caller().classroom.join({ code: s.code, name: `Student ${i}` })));
+    expect(new Set(guests.map((g) => g.participantId)).size).toBe(n);
+    // one set of cells a fifth of the class agrees on, the others (at most 4 alike) around it
+    const last = (i: number) => ({ start: (i * 7) % 900, end: ((i * 7) % 900) + 5 + (i % 40), cells: i % 5 === 0 ? [3, 1] : [i % 11, 20 + (i % 7)], choice: i % 3 });
+    await Promise.all(
+      guests.map(async (g, i) => {
+        const as = caller({ credential: g.credential });
+        // a first answer, then the changed mind (sent twice: a retry)
+        await as.classroom.answer({ sessionId: s.sessionId, taskId: view.taskId, source: "states::states1", range: [0, 1], cells: [99], threshold: 0.5 });
+        await as.classroom.answer({ sessionId: s.sessionId, taskId: poll.taskId, choice: (i + 1) % 3 });
+        const l = last(i);
+        const final = { sessionId: s.sessionId, taskId: view.taskId, source: "states::states1", range: [l.start, l.end] as [number, number], cells: l.cells, threshold: 0.3 };
+        await Promise.all([as.classroom.answer(final), as.classroom.answer(final), as.classroom.answer({ sessionId: s.sessionId, taskId: poll.taskId, choice: l.choice })]);
+      }),
+    );
+    expect(await t.db.classAnswer.count({ where: { taskId: view.taskId } })).toBe(n);
+    expect(await t.db.classAnswer.count({ where: { taskId: poll.taskId } })).toBe(n);
+    const tasks = await staff.classroom.tasks({ sessionId: s.sessionId });
+    const expectedView = aggregateAnswers(
+      guests.map((_, i) => ({ start: last(i).start, end: last(i).end, cells: last(i).cells, choice: null })),
+      { steps: 1000 },
+    );
+    const expectedPoll = aggregateAnswers(
+      guests.map((_, i) => ({ start: null, end: null, cells: [], choice: last(i).choice })),
+      { steps: 1000, options: 3 },
+    );
+    expect(tasks.find((x) => x.id === view.taskId)!.aggregate).toEqual(expectedView);
+    expect(tasks.find((x) => x.id === poll.taskId)!.aggregate).toEqual(expectedPoll);
+    expect(tasks.find((x) => x.id === view.taskId)!.answers).toHaveLength(n);
+  });
+});
