@@ -171,6 +171,15 @@ describe("classroom sessions", () => {
     for (const [path, input] of Object.entries(dataInputs(a.datasetId))) expect(`${path}: ${await read(path, input)}`).toBe(`${path}: ok`);
     expect(await read("dataset.meta", { track: "annotations", from: 0, to: 8 })).toBe("BAD_REQUEST");
     expect(await read("dataset.windows", { source: SOURCE, cells: [0], ranges: [[0, 8]], tracks: ["annotations"] })).toBe("BAD_REQUEST");
+    // a match's result rows read along with it (one request per click) leave the members' track out too
+    const withRows = { ...w, ...dataInputs(a.datasetId)["match.run"], rows: { before: 3, after: 20, align: "start", tracks: ["annotations"] } };
+    const ownerRun = await owner.match.run(withRows as never);
+    expect(ownerRun).toMatchObject({ status: "done" });
+    expect((ownerRun as { rows?: { windows: { tracks: unknown[] } } }).rows?.windows.tracks).toHaveLength(1); // members get it
+    const guestRun = await g.as.match.run(withRows as never);
+    expect(guestRun).toMatchObject({ status: "done" });
+    expect(guestRun).not.toHaveProperty("rows");
+    seen.push(JSON.stringify(guestRun));
     for (const path of ["hypothesis.list", "comment.threads", "annotation.list", "annotation.categories", "annotation.exportCsv"]) {
       expect(`${path}: ${await read(path, {})}`).toBe(`${path}: UNAUTHORIZED`);
     }
