@@ -33,50 +33,55 @@ export async function poseTask(db: Db, p: Participant, input: { kind: "VIEW" | "
   return { taskId: t.id };
 }
 
-/** What an answer is checked against: the task (in the caller's session) and its dataset's length. */
-const ANSWERED_TASK = {
-  name: "class-answered-task",
-  text: `select t.id, t.kind::text as kind, cardinality(t.options)::int as options, t."closesAt" is not null and t."closesAt" < now() at time zone 'UTC' as closed, d.steps
-    from "ClassTask" t join "ClassSession" s on s.id = t."sessionId" join "Dataset" d on d.id = s."datasetId"
-    where t.id = $1 and t."sessionId" = $2`,
-};
-
 /**
- * One participant's one answer per task: a retried or changed answer replaces the row (the
- * unique (taskId, participantId) is the idempotency key), in one statement.
+ * An answer in one statement: the task (in the caller's session) and its dataset's length, and —
+ * when the answer fits the task (a choice among a poll's options; a view's range within the
+ * dataset) and answers are still open — the participant's one row per task: a retried or changed
+ * answer replaces it (the unique (taskId, participantId) is the idempotency key). The view's
+ * fields ($4–$7) or the poll's ($8) are stored as the task's kind says; the other kind's are null.
+ * When nothing is stored the task's row (or none) says why (submitAnswer).
  */
-const UPSERT_ANSWER = {
-  name: "class-upsert-answer",
-  text: `insert into "ClassAnswer" as a (id, "taskId", "participantId", source, start, "end", cells, threshold, choice, text, "updatedAt")
-    values ($1, $2, $3, $4, $5, $6, $7::int[], $8, $9, $10, now() at time zone 'UTC')
-    on conflict ("taskId", "participantId") do update set
-      source = excluded.source, start = excluded.start, "end" = excluded."end", cells = excluded.cells, threshold = excluded.threshold,
-      choice = excluded.choice, text = excluded.text, "updatedAt" = excluded."updatedAt"
-    returning a.id`,
+const ANSWER = {
+  name: "class-answer",
+  text: `with t as (
+      select t.id, t.kind::text as kind, cardinality(t.options)::int as options, t."closesAt" is not null and t."closesAt" < now() at time zone 'UTC' as closed, d.steps
+      from "ClassTask" t join "ClassSession" s on s.id = t."sessionId" join "Dataset" d on d.id = s."datasetId"
+      where t.id = $2 and t."sessionId" = $10),
+    ins as (
+      insert into "ClassAnswer" as a (id, "taskId", "participantId", source, start, "end", cells, threshold, choice, text, "updatedAt")
+      select $1, t.id, $3,
+          case when t.kind = 'VIEW' then $4 end, case when t.kind = 'VIEW' then $5::int end, case when t.kind = 'VIEW' then $6::int end,
+          case when t.kind = 'VIEW' then $7::int[] else '{}'::int[] end, case when t.kind = 'VIEW' then $8::float8 end,
+          case when t.kind = 'POLL' then $9::int end, $11, now() at time zone 'UTC'
+        from t
+        where not t.closed and case t.kind
+          when 'POLL' then $9::int is not null and $9::int < t.options
+          else $4::text is not null and $5::int is not null and $6::int is not null and $8::float8 is not null and $5::int < $6::int and $6::int <= t.steps end
+      on conflict ("taskId", "participantId") do update set
+        source = excluded.source, start = excluded.start, "end" = excluded."end", cells = excluded.cells, threshold = excluded.threshold,
+        choice = excluded.choice, text = excluded.text, "updatedAt" = excluded."updatedAt"
+      returning a.id)
+    select t.kind, t.options, t.closed, t.steps, (select id from ins) as "answerId" from t`,
 };
 
 /**
- * Answer a task (again: replaces the previous answer). Two prepared statements, no Prisma: a
- * class answers at once (1,000 answers in seconds), and Prisma's per-call work was most of each.
+ * Answer a task (again: replaces the previous answer). One prepared statement, no Prisma: a class
+ * answers at once (1,000 answers in seconds), and each round trip through the shared pool counts.
  */
 export async function submitAnswer(db: Db, p: Participant, a: Answer): Promise<AnswerView> {
-  const pool = pgPool(db);
-  const task = (await pool.query<{ id: string; kind: "VIEW" | "POLL"; options: number; closed: boolean; steps: number }>({ ...ANSWERED_TASK, values: [a.taskId, p.sessionId] })).rows[0];
+  const cells = [...new Set(a.cells ?? [])].sort((x, y) => x - y);
+  const values = [`a${randomBytes(12).toString("hex")}`, a.taskId, p.id, a.source ?? null, a.range?.[0] ?? null, a.range?.[1] ?? null, cells, a.threshold ?? null, a.choice ?? null, p.sessionId, a.text ?? ""];
+  const task = (await pgPool(db).query<{ kind: "VIEW" | "POLL"; options: number; closed: boolean; steps: number; answerId: string | null }>({ ...ANSWER, values })).rows[0];
   if (!task) throw new AppError("NOT_FOUND", `task ${a.taskId} is not in this session`);
   if (task.closed) throw new AppError("CONFLICT", "time is up for this question: answers are closed");
-  let data: Omit<AnswerView, "id" | "participantId" | "name">;
   if (task.kind === "POLL") {
-    if (a.choice === undefined || a.choice >= task.options) throw new AppError("BAD_INPUT", `choose one of the ${task.options} options`);
-    data = { source: null, range: null, cells: [], threshold: null, choice: a.choice, text: a.text ?? "" };
-  } else {
-    if (!a.source || !a.range || a.threshold === undefined) throw new AppError("BAD_INPUT", "an answer to this question is a view: brush a range first, then submit your view");
-    const [start, end] = a.range;
-    if (start >= end || end > task.steps) throw new AppError("BAD_INPUT", `the range [${start}, ${end}) is not within the dataset's ${task.steps} steps`);
-    data = { source: a.source, range: [start, end], cells: [...new Set(a.cells ?? [])].sort((x, y) => x - y), threshold: a.threshold, choice: null, text: a.text ?? "" };
+    if (a.choice === undefined || a.choice >= task.options || !task.answerId) throw new AppError("BAD_INPUT", `choose one of the ${task.options} options`);
+    return { id: task.answerId, participantId: p.id, name: p.name, source: null, range: null, cells: [], threshold: null, choice: a.choice, text: a.text ?? "" };
   }
-  const values = [`a${randomBytes(12).toString("hex")}`, task.id, p.id, data.source, data.range?.[0] ?? null, data.range?.[1] ?? null, data.cells, data.threshold, data.choice, data.text];
-  const row = (await pool.query<{ id: string }>({ ...UPSERT_ANSWER, values })).rows[0]!;
-  return { id: row.id, participantId: p.id, name: p.name, ...data };
+  if (!a.source || !a.range || a.threshold === undefined) throw new AppError("BAD_INPUT", "an answer to this question is a view: brush a range first, then submit your view");
+  const [start, end] = a.range;
+  if (start >= end || end > task.steps || !task.answerId) throw new AppError("BAD_INPUT", `the range [${start}, ${end}) is not within the dataset's ${task.steps} steps`);
+  return { id: task.answerId, participantId: p.id, name: p.name, source: a.source, range: [start, end], cells, threshold: a.threshold, choice: null, text: a.text ?? "" };
 }
 
 /**
