@@ -9,7 +9,7 @@ import { ZSharedView } from "@statescope/collab";
 import * as sessions from "@/server/services/classroom/sessions";
 import { issueClassTicket } from "@/server/services/classroom/sync";
 import { ZRoomTicket, type TicketSettings } from "@/server/services/sync-tokens";
-import { publicProcedure, router, sessionProcedure, workspaceProcedure } from "../trpc";
+import { publicProcedure, router, sessionProcedure, sessionStatementProcedure, workspaceProcedure } from "../trpc";
 
 function secret(): string {
   const s = env().AUTH_SECRET;
@@ -96,10 +96,10 @@ export const classroomRouter = router({
     .query(({ ctx }) => tasks.listTasks(ctx.db, ctx.participant)),
 
   /** Answer a task; answering again replaces the answer (a retried request stores one). */
-  answer: sessionProcedure("STUDENT")
+  answer: sessionStatementProcedure()
     .input(ZAnswer)
     .output(ZAnswerView)
-    .mutation(({ ctx, input }) => tasks.submitAnswer(ctx.db, ctx.participant, input)),
+    .mutation(({ ctx, input }) => tasks.submitAnswer(ctx.db, ctx.caller, input.sessionId, input)),
 
   /** Show a task's aggregate to the students. */
   reveal: sessionProcedure("TA")
