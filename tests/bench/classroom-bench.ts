@@ -67,8 +67,6 @@ const CODE = opt("--code", "");
 /** Also measure a bare websocket broadcast to the same number of students (the floor; `--baseline 0` skips it). */
 const BASELINE = opt("--baseline", "1") !== "0";
 const ROOT = resolve(import.meta.dirname, "..", "..");
-/** Run the web process at this lower CPU priority (nice), as an experiment: does the sync process wait for the CPU behind it? */
-const WEB_NICE = Number(opt("--web-nice", "0"));
 /** Run the web process (join, ticket, answers) from another checkout, e.g. main's, side by side; sync, students and report stay this one's. */
 const WEB_CODE = resolve(opt("--web-code", ROOT));
 const SECRET = randomBytes(24).toString("base64url");
@@ -84,8 +82,7 @@ interface Proc {
 
 async function spawnProc(script: string, env: Record<string, string>, ready: RegExp, name: string, root = ROOT): Promise<Proc> {
   const profile = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${resolve(PROFILE, name.replace(/\W+/g, "-"))}`] : [];
-  const nice = name === "web" && WEB_NICE > 0 ? ["-n", String(WEB_NICE), process.execPath] : [];
-  const child = spawn(nice.length > 0 ? "nice" : process.execPath, [...nice, ...profile, "--import", "tsx", "--import", resolve(ROOT, "tests/bench/loop-probe.ts"), resolve(root, script)], {
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", "--import", resolve(ROOT, "tests/bench/loop-probe.ts"), resolve(root, script)], {
     cwd: root,
     env: { ...process.env, ...env, NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
