@@ -171,7 +171,8 @@ describe("sync admission and re-check under a crowd", () => {
 
 describe("a batch of admissions", () => {
   it("joins its sockets a few per turn of the event loop, so the presenter's updates are not held behind a whole batch", async () => {
-    const roleOf = batchedRoles(async (keys) => keys.map(() => "VIEWER" as const), 0);
+    // each query answers a millisecond later, as a database does (not within the same turn)
+    const roleOf = batchedRoles(async (keys) => (await new Promise((r) => setTimeout(r, 1)), keys.map(() => "VIEWER" as const)), 0);
     // a turn counter: one setImmediate per turn of the loop, as long as admissions are pending
     let turn = 0;
     let done = false;

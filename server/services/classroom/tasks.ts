@@ -109,19 +109,27 @@ export async function submitAnswer(db: Db, caller: ClassCaller, sessionId: strin
 /**
  * The answers the caller may see, of many tasks in one statement (the staff's screen reads them
  * every second while a class answers): every answer of the `open` tasks (at most 5,000 each), and
- * the caller's own of the others.
+ * the caller's own of the others; per task in the order they came.
  */
 const ANSWERS = {
   name: "class-answers",
-  text: `select a.id, a."taskId", a."participantId", p.name, a.source, a.start, a."end", a.cells, a.threshold, a.choice, a.text
+  text: `select a.id, a."taskId", a."participantId", p.name, a.source, a.start, a."end", a.cells, a.threshold, a.choice, a.text, a."createdAt"
     from unnest($1::text[]) as t(id)
     cross join lateral (select * from "ClassAnswer" x where x."taskId" = t.id order by x."createdAt", x.id limit 5000) a
     join "ClassParticipant" p on p.id = a."participantId"
     union all
-    select a.id, a."taskId", a."participantId", p.name, a.source, a.start, a."end", a.cells, a.threshold, a.choice, a.text
+    select a.id, a."taskId", a."participantId", p.name, a.source, a.start, a."end", a.cells, a.threshold, a.choice, a.text, a."createdAt"
     from "ClassAnswer" a join "ClassParticipant" p on p.id = a."participantId"
-    where a."taskId" = any($2::text[]) and a."participantId" = $3`,
+    where a."taskId" = any($2::text[]) and a."participantId" = $3
+    order by "taskId", "createdAt", id`,
 };
+
+/**
+ * The answers a task's view lists for the staff (the first, in the order they came): the staff's
+ * screen reads the tasks every second while a class answers, and serialising a thousand answers to
+ * show fifty was most of that read's cost. The aggregate counts them all; the archive's CSV lists all.
+ */
+export const LISTED_ANSWERS = 50;
 
 /** The session's tasks, newest first, as the participant sees them. */
 export async function listTasks(db: Db, p: Participant): Promise<TaskView[]> {
@@ -151,7 +159,8 @@ export async function listTasks(db: Db, p: Participant): Promise<TaskView[]> {
       createdAt: t.createdAt,
       mine: mine ? answerView(mine) : null,
       aggregate: open ? aggregateAnswers(rows, { steps, options: t.options.length }) : null,
-      answers: staff ? rows.map(answerView) : [],
+      // the aggregate counts every answer; the list carries what the staff's panel shows
+      answers: staff ? rows.slice(0, LISTED_ANSWERS).map(answerView) : [],
       students,
     };
   });
