@@ -15,7 +15,8 @@ import {
 } from "./cell-major";
 import { columnsOfRows, encodeOnRows } from "./on-index";
 
-const SUB = 1.4e-45; // the smallest float32 subnormal
+const SUB = Math.fround(1.4e-45); // the smallest float32 subnormal
+const SUB2 = Math.fround(3e-39); // a larger one
 const WIDTHS = [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 255, 650];
 const ROWS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1023, 1024, 1025, 1100];
 
@@ -33,16 +34,17 @@ function values(n: number, seed: number): Float32Array {
       : x < 0.07 ? -Infinity
       : x < 0.08 ? SUB
       : x < 0.09 ? -SUB
-      : x < 0.1 ? 3e-39 // a larger subnormal
+      : x < 0.1 ? SUB2
       : x < 0.12 ? 0.3
       : (r() - 0.5) * 3;
   }
   return a;
 }
 
+/** Cuts are float32 values (what `rawCutoff` returns), some equal to values of the block. */
 function cutsFor(block: Float32Array): number[] {
   const some = block.length > 0 ? block[Math.floor(block.length / 2)]! : 0;
-  return [Math.fround(0.3), 0, -0, -0.5, Infinity, -Infinity, SUB, -SUB, 3e-39, Number.isNaN(some) ? 1 : some];
+  return [Math.fround(0.3), 0, -0, -0.5, Infinity, -Infinity, SUB, -SUB, SUB2, Number.isNaN(some) ? 1 : some];
 }
 
 /** The definition, one value at a time: bit c&31 of word (r·W + c>>5) iff block[c·rows + r] ≥ cut. */
@@ -93,6 +95,15 @@ const toCells: [string, Transposer][] = [
   ["SIMD", createRowsToCells()],
 ];
 
+describe("the factories", () => {
+  it("give the WebAssembly SIMD kernels on this runtime (so the SIMD rows below test them, not the JS fallback)", () => {
+    expect(rowEncoders[1]![1]).not.toBe(encodeOnRowsFromCells);
+    expect(columnEncoders[1]![1]).not.toBe(encodeOnColumn);
+    expect(toRows[1]![1]).not.toBe(cellsToRows);
+    expect(toCells[1]![1]).not.toBe(rowsToCells);
+  });
+});
+
 describe.each(rowEncoders)("encodeOnRowsFromCells (%s)", (_, enc) => {
   it("equals the definition and encodeOnRows of the row-major block (widths 1–650, rows 1–1,100, NaN, ±0, ±∞, subnormals, cuts on values)", () => {
     let seed = 1;
@@ -132,6 +143,16 @@ describe.each(rowEncoders)("encodeOnRowsFromCells (%s)", (_, enc) => {
       enc(chunk, n, D, 0.25, got.subarray(r0 * W, (r0 + n) * W));
     }
     expect(diff(got, want)).toBe("same");
+  });
+
+  it("encodes a block wider than one memory slice (whole 32-cell groups per slice), before and after small ones", () => {
+    for (const [rows, cells] of [[3, 5], [1100, 1000], [1, 4000], [2, 2]] as const) {
+      const block = values(rows * cells, rows + cells);
+      const want = naiveRowBits(block, rows, cells, 0.25);
+      const got = new Uint32Array(want.length);
+      enc(block, rows, cells, 0.25, got);
+      expect(diff(got, want), `${rows} × ${cells}`).toBe("same");
+    }
   });
 
   it("rejects a block whose length is not rows × cells, and a short out", () => {

@@ -92,7 +92,14 @@ function buildModule(): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes);
 }
 
-const simdModule = lazyModule(buildModule);
+/**
+ * The compiled kernel (null without SIMD); its export `enc(src, rows, cells, cut, out)` takes byte
+ * offsets into its `env.memory` and reads up to 128 bytes past the last row. One row of n values is
+ * one cell's column bits (`createOnColumnEncoder`).
+ */
+export const onRowsModule = lazyModule(buildModule);
+/** The export of `onRowsModule`. */
+export type OnRowsKernel = (src: number, rows: number, cells: number, cut: number, out: number) => void;
 
 /** Bytes of floats the SIMD encoder takes into its memory at a time (a state chunk of 650 cells: 2.6 MB). */
 const SLICE_BYTES = 4 * 1024 * 1024;
@@ -105,10 +112,10 @@ export type OnRowsEncoder = (block: Float32Array, cells: number, cut: number, ou
  * `encodeOnRows` when this runtime has no WebAssembly SIMD. One per index build or writer.
  */
 export function createOnRowsEncoder(): OnRowsEncoder {
-  const mod = simdModule();
+  const mod = onRowsModule();
   if (mod === null) return encodeOnRows;
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const enc = (new WebAssembly.Instance(mod, { env: { memory } }).exports as { enc: (src: number, rows: number, cells: number, cut: number, out: number) => void }).enc;
+  const enc = (new WebAssembly.Instance(mod, { env: { memory } }).exports as { enc: OnRowsKernel }).enc;
   return (block, cells, cut, out) => {
     const W = Math.ceil(cells / 32);
     const n = block.length / cells;
