@@ -11,7 +11,7 @@
  *   import writes).
  */
 
-import { assembler, F32, I32, kernelModule, lazyModule, OP, V, V128 } from "../wasm-asm";
+import { assembler, F32, I32, kernelModule, lazyModule, OP, uleb, V, V128 } from "../wasm-asm";
 import { onRowsModule, type OnRowsKernel } from "./on-rows";
 
 /** Words of row bits per row: ceil(cells / 32). */
@@ -131,64 +131,80 @@ const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 /** Float lanes → the 16 byte indices of `i8x16.shuffle` (lanes 4–7 are the second operand's). */
 const lanes = (f: readonly number[]): number[] => f.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
 
+/** Rows per block of the row-bits-from-cells kernel: 8 accumulators of 4 rows (two cache lines per cell). */
+const CELLS_BLOCK_ROWS = 32;
+
 /**
  * `cells(src, rows, cells, cut, out, W)`: the row bits of a cell-major block of `rows` × `cells`
  * (cells ≤ 32·words, a slice of a wider block whose rows have W words; `out` points at the slice's
- * first word of row 0). For 16 rows and a group of ≤ 32 cells: each cell's 16 consecutive values
- * are 4 v128 loads (one cache line), compared with the cut; four accumulators, one per 4 rows, take
- * acc = 2·acc − mask (mask = −1 where on) from the group's last cell down to its first, so cell c
- * ends at bit c&31 and a short group leaves the high bits 0. The 16 words are stored lane by lane.
- * The last row block reads past its column (into the next one or 64 bytes of slack) and writes
- * words of up to 15 rows past `rows`: `out` must hold ceil(rows/16)·16 rows.
+ * first word of row 0). For 32 rows and a group of ≤ 32 cells: each cell's 32 consecutive values
+ * are 8 v128 loads (two cache lines), compared with the cut; eight accumulators, one per 4 rows,
+ * take acc = 2·acc − mask (mask = −1 where on) from the group's last cell down to its first, so
+ * cell c ends at bit c&31 and a short group leaves the high bits 0. The 32 words are stored lane by
+ * lane. Groups are the outer loop: 32 columns read front to back, a stream each (measured against
+ * row blocks outer and 4–16 accumulators: a tie or better on 1,024 × 650).
+ * The last row block reads past its column (into the next one, or slack after the block) and
+ * writes words of up to 31 rows past `rows`: `out` must hold ceil(rows/32)·32 rows.
  */
 function buildCellsModule(): Uint8Array<ArrayBuffer> {
   const [SRC, ROWS, CELLS, CUT, OUT, W, R0, WI, N, P, Q, STRIDE, WS, WB, VC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
-  const A = [15, 16, 17, 18];
+  const A = Array.from({ length: CELLS_BLOCK_ROWS / 4 }, (_, i) => 15 + i);
+  const RB = CELLS_BLOCK_ROWS;
   const a = assembler();
   const { get, set, tee, i32, op, simd } = a;
   get(CUT); simd(V.f32x4_splat); set(VC);
   get(ROWS); i32(4); op(OP.i32_mul); set(STRIDE);
   get(W); i32(4); op(OP.i32_mul); set(WB);
   get(CELLS); i32(31); op(OP.i32_add); i32(5); op(OP.i32_shr_u); set(WS);
+  const group = (): void => {
+    // N = min(cells − 32·WI, 32)
+    get(CELLS); get(WI); i32(5); op(OP.i32_shl, OP.i32_sub); tee(N);
+    i32(32); get(N); i32(32); op(OP.i32_lt_s, OP.select); set(N);
+    // P = src + ((32·WI + N − 1)·rows + R0)·4: the group's last cell
+    get(WI); i32(5); op(OP.i32_shl); get(N); op(OP.i32_add); i32(1); op(OP.i32_sub);
+    get(ROWS); op(OP.i32_mul); get(R0); op(OP.i32_add); i32(2); op(OP.i32_shl); get(SRC); op(OP.i32_add); set(P);
+    for (const acc of A) {
+      simd(V.const, ...new Array<number>(16).fill(0));
+      set(acc);
+    }
+    op(OP.loop, 0x40); // cells of the group, last first
+    A.forEach((acc, j) => {
+      get(acc); get(acc); simd(V.i32x4_add);
+      get(P); simd(V.load, 0, ...uleb(16 * j)); get(VC); simd(V.f32x4_ge);
+      simd(V.i32x4_sub); set(acc);
+    });
+    get(P); get(STRIDE); op(OP.i32_sub); set(P);
+    get(N); i32(1); op(OP.i32_sub); tee(N); op(OP.br_if, 0);
+    op(OP.end);
+    // Q = out + (R0·W + WI)·4; the words, one row (W words) apart
+    get(R0); get(W); op(OP.i32_mul); get(WI); op(OP.i32_add); i32(2); op(OP.i32_shl); get(OUT); op(OP.i32_add); set(Q);
+    for (const acc of A) {
+      for (let l = 0; l < 4; l++) {
+        get(Q); get(acc); simd(V.store32_lane, 2, 0, l);
+        get(Q); get(WB); op(OP.i32_add); set(Q);
+      }
+    }
+  };
+  const rowLoop = (inner: () => void): void => {
+    i32(0); set(R0);
+    op(OP.loop, 0x40);
+    inner();
+    get(R0); i32(RB); op(OP.i32_add); tee(R0); get(ROWS); op(OP.i32_lt_u, OP.br_if, 0);
+    op(OP.end);
+  };
+  const wordLoop = (inner: () => void): void => {
+    i32(0); set(WI);
+    op(OP.loop, 0x40);
+    inner();
+    get(WI); i32(1); op(OP.i32_add); tee(WI); get(WS); op(OP.i32_lt_u, OP.br_if, 0);
+    op(OP.end);
+  };
   op(OP.block, 0x40);
   get(ROWS); op(OP.i32_eqz, OP.br_if, 0);
-  op(OP.loop, 0x40); // blocks of 16 rows
-  i32(0); set(WI);
-  op(OP.loop, 0x40); // words (groups of 32 cells)
-  // N = min(cells − 32·WI, 32)
-  get(CELLS); get(WI); i32(5); op(OP.i32_shl, OP.i32_sub); tee(N);
-  i32(32); get(N); i32(32); op(OP.i32_lt_s, OP.select); set(N);
-  // P = src + ((32·WI + N − 1)·rows + R0)·4: the group's last cell
-  get(WI); i32(5); op(OP.i32_shl); get(N); op(OP.i32_add); i32(1); op(OP.i32_sub);
-  get(ROWS); op(OP.i32_mul); get(R0); op(OP.i32_add); i32(2); op(OP.i32_shl); get(SRC); op(OP.i32_add); set(P);
-  for (const acc of A) {
-    simd(V.const, ...new Array<number>(16).fill(0));
-    set(acc);
-  }
-  op(OP.loop, 0x40); // cells of the group, last first
-  A.forEach((acc, j) => {
-    get(acc); get(acc); simd(V.i32x4_add);
-    get(P); simd(V.load, 0, 16 * j); get(VC); simd(V.f32x4_ge);
-    simd(V.i32x4_sub); set(acc);
-  });
-  get(P); get(STRIDE); op(OP.i32_sub); set(P);
-  get(N); i32(1); op(OP.i32_sub); tee(N); op(OP.br_if, 0);
-  op(OP.end);
-  // Q = out + (R0·W + WI)·4; 16 words, one row (W words) apart
-  get(R0); get(W); op(OP.i32_mul); get(WI); op(OP.i32_add); i32(2); op(OP.i32_shl); get(OUT); op(OP.i32_add); set(Q);
-  for (const acc of A) {
-    for (let l = 0; l < 4; l++) {
-      get(Q); get(acc); simd(V.store32_lane, 2, 0, l);
-      get(Q); get(WB); op(OP.i32_add); set(Q);
-    }
-  }
-  get(WI); i32(1); op(OP.i32_add); tee(WI); get(WS); op(OP.i32_lt_u, OP.br_if, 0);
-  op(OP.end); // words
-  get(R0); i32(16); op(OP.i32_add); tee(R0); get(ROWS); op(OP.i32_lt_u, OP.br_if, 0);
-  op(OP.end); // row blocks
+  wordLoop(() => rowLoop(group));
   op(OP.end); // block
   op(OP.end); // function
-  return kernelModule("cells", [I32, I32, I32, F32, I32, I32], [[8, I32], [5, V128]], a.c);
+  return kernelModule("cells", [I32, I32, I32, F32, I32, I32], [[8, I32], [1 + A.length, V128]], a.c);
 }
 
 /**
@@ -258,6 +274,7 @@ const MAX_TRANSPOSE_BYTES = 64 * 1024 * 1024;
 /** The SIMD `encodeOnRowsFromCells` with its own WebAssembly memory, or the JS one without SIMD. */
 export function createOnRowsFromCellsEncoder(): OnRowsFromCellsEncoder {
   const mod = cellsModule();
+  const RB = CELLS_BLOCK_ROWS;
   if (mod === null) return encodeOnRowsFromCells;
   const mem = new Scratch();
   const enc = (new WebAssembly.Instance(mod, { env: { memory: mem.memory } }).exports as {
@@ -270,8 +287,8 @@ export function createOnRowsFromCellsEncoder(): OnRowsFromCellsEncoder {
     if (rows === 0) return;
     // a slice = whole groups of 32 cells, contiguous in the cell-major block
     const perSlice = 32 * Math.max(1, Math.floor(SLICE_BYTES / (rows * 4 * 32)));
-    const outAt = align16(Math.min(perSlice, cells) * rows * 4 + 64); // floats, 64 bytes of slack, words
-    mem.ensure(outAt + Math.ceil(rows / 16) * 16 * W * 4);
+    const outAt = align16(Math.min(perSlice, cells) * rows * 4 + RB * 4); // floats, slack for the last row block's loads, words
+    mem.ensure(outAt + Math.ceil(rows / RB) * RB * W * 4);
     for (let c0 = 0; c0 < cells; c0 += perSlice) {
       const n = Math.min(perSlice, cells - c0);
       mem.f32.set(block.subarray(c0 * rows, (c0 + n) * rows), 0);
@@ -330,7 +347,7 @@ function createTranspose(tile: number): ((block: Float32Array, n1: number, n2: n
 }
 
 /** Tiles (multiples of 4) of the SIMD transposes, measured by `npm run bench:layout` on 1,024 × 650. */
-const TILE_CELLS_TO_ROWS = 64;
+const TILE_CELLS_TO_ROWS = 128;
 const TILE_ROWS_TO_CELLS = 4;
 
 /** The SIMD `cellsToRows` with its own WebAssembly memory, or the JS one without SIMD. */
