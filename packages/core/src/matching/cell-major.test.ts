@@ -145,8 +145,8 @@ describe.each(rowEncoders)("encodeOnRowsFromCells (%s)", (_, enc) => {
     expect(diff(got, want)).toBe("same");
   });
 
-  it("encodes a block wider than one memory slice (whole 32-cell groups per slice), before and after small ones", () => {
-    for (const [rows, cells] of [[3, 5], [1100, 1000], [1, 4000], [2, 2]] as const) {
+  it("encodes blocks wider or longer than one memory slice (32-cell groups × ≤ 1,024 rows per slice), before and after small ones", () => {
+    for (const [rows, cells] of [[3, 5], [1100, 1000], [1, 4000], [5000, 70], [2049, 33], [2, 2]] as const) {
       const block = values(rows * cells, rows + cells);
       const want = naiveRowBits(block, rows, cells, 0.25);
       const got = new Uint32Array(want.length);

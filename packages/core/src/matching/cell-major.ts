@@ -107,8 +107,10 @@ export type OnColumnEncoder = (values: Float32Array, cut: number, out: Uint32Arr
 export type Transposer = (block: Float32Array, rows: number, cells: number, out: Float32Array) => void;
 
 /*
- * The SIMD kernels. Each factory instance owns a WebAssembly memory (about the size of one chunk,
- * twice for the transposes) through which blocks are copied; kernels take byte offsets into it.
+ * The SIMD kernels. Each factory instance owns a WebAssembly memory through which blocks are copied
+ * in slices of ~128 KB (kernels take byte offsets into it): the encoders hold one slice and the row
+ * bits of ≤ 1,024 rows (~0.2 MB at 650 cells), the transposes one slice and the whole output (~2.7 MB
+ * for a 1,024 × 650 chunk). Reuse one instance per scan or writer.
  */
 
 /** A WebAssembly memory with typed views that follow its growth. */
@@ -272,6 +274,8 @@ const transposeModule = lazyModule(buildTransposeModule);
  * cells is 128 KB; measured faster than whole 2.6 MB chunks).
  */
 const SLICE_BYTES = 128 * 1024;
+/** Rows of a cell-major slice at most (a 1,024-row chunk's columns are whole). */
+const SLICE_ROWS = 1024;
 /** Blocks above this go through the JS transpose (the SIMD one holds the whole output). */
 const MAX_TRANSPOSE_BYTES = 64 * 1024 * 1024;
 
@@ -289,16 +293,22 @@ export function createOnRowsFromCellsEncoder(): OnRowsFromCellsEncoder {
     const W = rowWords(cells);
     if (out.length < rows * W) throw new RangeError(`row bits from cells: ${out.length} words for ${rows} rows of ${W}`);
     if (rows === 0) return;
-    // a slice = whole groups of 32 cells, contiguous in the cell-major block
-    const perSlice = 32 * Math.max(1, Math.floor(SLICE_BYTES / (rows * 4 * 32)));
-    const outAt = align16(Math.min(perSlice, cells) * rows * 4 + RB * 4); // floats, slack for the last row block's loads, words
-    mem.ensure(outAt + Math.ceil(rows / RB) * RB * W * 4);
-    for (let c0 = 0; c0 < cells; c0 += perSlice) {
-      const n = Math.min(perSlice, cells - c0);
-      mem.f32.set(block.subarray(c0 * rows, (c0 + n) * rows), 0);
-      enc(0, rows, n, cut, outAt + (c0 >>> 5) * 4, W);
+    // a slice = whole groups of 32 cells × at most SLICE_ROWS rows (a multiple of the kernel's row block)
+    const nr = Math.min(rows, SLICE_ROWS);
+    const perSlice = 32 * Math.max(1, Math.floor(SLICE_BYTES / (nr * 4 * 32)));
+    const outAt = align16(Math.min(perSlice, cells) * nr * 4 + RB * 4); // floats, slack for the last row block's loads, words
+    mem.ensure(outAt + Math.ceil(nr / RB) * RB * W * 4);
+    for (let r0 = 0; r0 < rows; r0 += nr) {
+      const m = Math.min(nr, rows - r0);
+      for (let c0 = 0; c0 < cells; c0 += perSlice) {
+        const n = Math.min(perSlice, cells - c0);
+        // whole columns are one contiguous run; parts of columns (a block over SLICE_ROWS rows) are copied one by one
+        if (m === rows) mem.f32.set(block.subarray(c0 * rows, (c0 + n) * rows), 0);
+        else for (let c = 0; c < n; c++) mem.f32.set(block.subarray((c0 + c) * rows + r0, (c0 + c) * rows + r0 + m), c * m);
+        enc(0, m, n, cut, outAt + (c0 >>> 5) * 4, W);
+      }
+      out.set(mem.u32.subarray(outAt >>> 2, (outAt >>> 2) + m * W), r0 * W);
     }
-    out.set(mem.u32.subarray(outAt >>> 2, (outAt >>> 2) + rows * W));
   };
 }
 
@@ -316,11 +326,15 @@ export function createOnColumnEncoder(): OnColumnEncoder {
     const words = Math.ceil(n / 32);
     if (out.length < words) throw new RangeError(`column bits: ${out.length} words for ${n} values`);
     if (n === 0) return;
-    const outAt = align16(n * 4 + 128); // the kernel's loads run up to 128 bytes past the values
-    mem.ensure(outAt + words * 4);
-    mem.f32.set(values, 0);
-    enc(0, 1, n, cut, outAt);
-    out.set(mem.u32.subarray(outAt >>> 2, (outAt >>> 2) + words));
+    const per = Math.min(n, SLICE_BYTES / 4); // a multiple of 32 values: slices end on word boundaries
+    const outAt = align16(per * 4 + 128); // the kernel's loads run up to 128 bytes past the values
+    mem.ensure(outAt + Math.ceil(per / 32) * 4);
+    for (let r0 = 0; r0 < n; r0 += per) {
+      const m = Math.min(per, n - r0);
+      mem.f32.set(values.subarray(r0, r0 + m), 0);
+      enc(0, 1, m, cut, outAt);
+      out.set(mem.u32.subarray(outAt >>> 2, (outAt >>> 2) + Math.ceil(m / 32)), r0 >>> 5);
+    }
   };
 }
 
