@@ -4,7 +4,7 @@
  * kernel (issue 15): it is the inner loop of every index built from floats (650M comparisons at
  * 1M × 650: ~2.4 s in JavaScript, more than Postgres needs to stream those floats; 0.5 s in SIMD).
  */
-import { F32, HEADER, I32, lazyModule, OP, section, sleb, SIMD, str, uleb, V, V128, vec } from "../wasm-asm";
+import { assembler, F32, I32, kernelModule, lazyModule, OP, sleb, uleb, V, V128 } from "../wasm-asm";
 
 /**
  * The on/off row bits of a block of rows: `out` gets ceil(cells/32) words per row, bit c&31 of
@@ -35,10 +35,7 @@ export function encodeOnRows(block: Float32Array, cells: number, cut: number, ou
 function buildModule(): Uint8Array<ArrayBuffer> {
   // params: src 0, rows 1, cells 2, cut 3 (f32), out 4; locals i32: p 5, left 6, word 7; v128: vc 8
   const [SRC, ROWS, CELLS, CUT, OUT, P, LEFT, WORD, VC] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const c: number[] = [];
-  const get = (i: number) => c.push(OP.local_get, i);
-  const set = (i: number) => c.push(OP.local_set, i);
-  const simd = (op: number, ...imm: number[]) => c.push(SIMD, ...uleb(op), ...imm);
+  const { c, get, set, simd } = assembler();
   get(CUT);
   simd(V.f32x4_splat);
   set(VC);
@@ -79,17 +76,7 @@ function buildModule(): Uint8Array<ArrayBuffer> {
   c.push(OP.end); // block
   c.push(OP.end); // function
 
-  const locals = vec([[3, I32], [1, V128]]);
-  const body = [...locals, ...c];
-  const bytes = [
-    ...HEADER,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [F32], [I32]]), 0x00]])), // (i32, i32, i32, f32, i32) -> ()
-    ...section(2, vec([[...str("env"), ...str("memory"), 0x02, 0x00, 0x01]])), // import env.memory, min 1 page
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...str("enc"), 0x00, 0x00]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ];
-  return new Uint8Array(bytes);
+  return kernelModule("enc", [I32, I32, I32, F32, I32], [[3, I32], [1, V128]], c);
 }
 
 /**
