@@ -130,6 +130,10 @@ function main(): void {
   console.log(row(["kernel", "layout / version", "ms per chunk p50", "p90", "s per 1M steps (p50)"]));
   console.log(row(["---", "---", "---:", "---:", "---:"]));
   for (const [k, v, [p50, p90]] of lines) console.log(row([k, v, p50.toFixed(3), p90.toFixed(3), (p50 * perMillion).toFixed(2)]));
+  const p50 = (i: number): number => lines[i]![2][0];
+  const verdict = (ok: boolean): string => (ok ? "MET" : "NOT MET");
+  console.log(`\ncell-major SIMD row bits ${p50(2).toFixed(3)} ms ≤ row-major SIMD ${p50(0).toFixed(3)} ms: ${verdict(p50(2) <= p50(0))}`);
+  console.log(`transposes ≤ 1 ms per chunk (p50): cells → rows ${p50(8).toFixed(3)}, rows → cells ${p50(10).toFixed(3)}: ${verdict(p50(8) <= 1 && p50(10) <= 1)}`);
 }
 
 main();
