@@ -56,9 +56,9 @@ export function encodeOnRowsFromCells(block: Float32Array, rows: number, cells: 
 
 /**
  * The column bits of one cell's consecutive values: bit r&31 of out[r>>5] set iff values[r] ≥
- * `cut` (a float32 value, as `rawCutoff` gives; NaN never on); exactly ceil(n/32) words are written, bits past n are 0 — the layout of
- * one cell in `OnIndex.cols`. A source chunked by a multiple of 32 steps puts chunk i's words at
- * word i·(chunk rows)/32 of the cell's column.
+ * `cut` (a float32 value, as `rawCutoff` gives; NaN never on). Exactly ceil(n/32) words are
+ * written, bits past n are 0: the layout of one cell in `OnIndex.cols`. A source chunked by a
+ * multiple of 32 steps puts chunk i's words at word i·(chunk rows)/32 of the cell's column.
  */
 export function encodeOnColumn(values: Float32Array, cut: number, out: Uint32Array): void {
   const n = values.length;
@@ -372,7 +372,7 @@ function createTranspose(tile: number): ((block: Float32Array, n1: number, n2: n
   };
 }
 
-/** Tiles (multiples of 4) of the SIMD transposes, measured by `npm run bench:layout` on 1,024 × 650. */
+/** Tiles (multiples of 4) of the SIMD transposes: the best of 4–256 swept on 1,024 × 650 chunks (cells → rows: 32–256 tie). */
 const TILE_CELLS_TO_ROWS = 128;
 const TILE_ROWS_TO_CELLS = 4;
 
