@@ -6,7 +6,8 @@
  * Generates `--chunks` distinct chunks of the matching benchmarks' source (AR(1) + softsign, so
  * on-densities are realistic at ℓ = 0.3), 16 × 2.6 MB by default — more than the L3 cache, as
  * chunks streamed from Postgres are — in both layouts, then times, in ms per chunk (median of
- * `--passes` passes over all chunks, p90 beside it, and the p50 scaled to 1M steps):
+ * `--passes` passes over all chunks, the versions of a kernel taking turns pass by pass; p90 beside
+ * it, and the p50 scaled to 1M steps):
  * - on/off row bits: today's row-major kernel (`createOnRowsEncoder`, SIMD and JS) vs the
  *   cell-major one (`createOnRowsFromCellsEncoder`, SIMD and JS);
  * - column bits of `--k` cells (a fast query) from the cell-major chunk (`createOnColumnEncoder`),
@@ -54,15 +55,20 @@ const cols = new Uint32Array(CELLS * Math.ceil(ROWS / 32));
 const floats = new Float32Array(ROWS * CELLS);
 const sel = Array.from({ length: K }, (_, i) => Math.floor((i * CELLS) / K));
 
-/** [median, p90] ms per chunk of `f(chunk index)` over PASSES passes (one warm-up pass first). */
-function perChunk(f: (i: number) => void): [number, number] {
-  const ms: number[] = [];
+/**
+ * [median, p90] ms per chunk of each `f(chunk index)`: the contenders of one kernel take turns
+ * pass by pass (one warm-up pass first), so a change in the machine's load hits them alike.
+ */
+function perChunk(...fs: ((i: number) => void)[]): [number, number][] {
+  const ms = fs.map((): number[] => []);
   for (let p = -1; p < PASSES; p++) {
-    const t = performance.now();
-    for (let i = 0; i < CHUNKS; i++) f(i);
-    if (p >= 0) ms.push((performance.now() - t) / CHUNKS);
+    fs.forEach((f, k) => {
+      const t = performance.now();
+      for (let i = 0; i < CHUNKS; i++) f(i);
+      if (p >= 0) ms[k]!.push((performance.now() - t) / CHUNKS);
+    });
   }
-  return [pct(ms, 0.5), pct(ms, 0.9)];
+  return ms.map((xs) => [pct(xs, 0.5), pct(xs, 0.9)]);
 }
 
 function same(what: string, a: Uint32Array | Float32Array, b: Uint32Array | Float32Array): void {
@@ -110,19 +116,32 @@ function main(): void {
     for (const c of which) enc(chunk.subarray(c * ROWS, (c + 1) * ROWS), CUT, cols.subarray(c * CW));
   };
   const all = Array.from({ length: CELLS }, (_, c) => c);
+  const [rowSimd, rowJs, cellSimd, cellJs] = perChunk(
+    (i) => simdRows(rowMajor[i]!, CELLS, CUT, bits),
+    (i) => encodeOnRows(rowMajor[i]!, CELLS, CUT, bits),
+    (i) => simdCells(cellMajor[i]!, ROWS, CELLS, CUT, bits),
+    (i) => encodeOnRowsFromCells(cellMajor[i]!, ROWS, CELLS, CUT, bits),
+  );
+  const [kSimd, kJs, allSimd, allJs] = perChunk(columns(simdCol, sel), columns(encodeOnColumn, sel), columns(simdCol, all), columns(encodeOnColumn, all));
+  const [c2rSimd, c2rJs, r2cSimd, r2cJs] = perChunk(
+    (i) => simdC2R(cellMajor[i]!, ROWS, CELLS, floats),
+    (i) => cellsToRows(cellMajor[i]!, ROWS, CELLS, floats),
+    (i) => simdR2C(rowMajor[i]!, ROWS, CELLS, floats),
+    (i) => rowsToCells(rowMajor[i]!, ROWS, CELLS, floats),
+  );
   const lines: [string, string, [number, number]][] = [
-    ["on/off row bits", "row-major, SIMD (today)", perChunk((i) => simdRows(rowMajor[i]!, CELLS, CUT, bits))],
-    ["on/off row bits", "row-major, JS", perChunk((i) => encodeOnRows(rowMajor[i]!, CELLS, CUT, bits))],
-    ["on/off row bits", "cell-major, SIMD", perChunk((i) => simdCells(cellMajor[i]!, ROWS, CELLS, CUT, bits))],
-    ["on/off row bits", "cell-major, JS", perChunk((i) => encodeOnRowsFromCells(cellMajor[i]!, ROWS, CELLS, CUT, bits))],
-    [`column bits of ${K} cells`, "cell-major, SIMD", perChunk(columns(simdCol, sel))],
-    [`column bits of ${K} cells`, "cell-major, JS", perChunk(columns(encodeOnColumn, sel))],
-    [`column bits of all ${CELLS} cells`, "cell-major, SIMD", perChunk(columns(simdCol, all))],
-    [`column bits of all ${CELLS} cells`, "cell-major, JS", perChunk(columns(encodeOnColumn, all))],
-    ["transpose cells → rows", "SIMD", perChunk((i) => simdC2R(cellMajor[i]!, ROWS, CELLS, floats))],
-    ["transpose cells → rows", "JS", perChunk((i) => cellsToRows(cellMajor[i]!, ROWS, CELLS, floats))],
-    ["transpose rows → cells", "SIMD", perChunk((i) => simdR2C(rowMajor[i]!, ROWS, CELLS, floats))],
-    ["transpose rows → cells", "JS", perChunk((i) => rowsToCells(rowMajor[i]!, ROWS, CELLS, floats))],
+    ["on/off row bits", "row-major, SIMD (today)", rowSimd!],
+    ["on/off row bits", "row-major, JS", rowJs!],
+    ["on/off row bits", "cell-major, SIMD", cellSimd!],
+    ["on/off row bits", "cell-major, JS", cellJs!],
+    [`column bits of ${K} cells`, "cell-major, SIMD", kSimd!],
+    [`column bits of ${K} cells`, "cell-major, JS", kJs!],
+    [`column bits of all ${CELLS} cells`, "cell-major, SIMD", allSimd!],
+    [`column bits of all ${CELLS} cells`, "cell-major, JS", allJs!],
+    ["transpose cells → rows", "SIMD", c2rSimd!],
+    ["transpose cells → rows", "JS", c2rJs!],
+    ["transpose rows → cells", "SIMD", r2cSimd!],
+    ["transpose rows → cells", "JS", r2cJs!],
   ];
   console.log(`\n${CHUNKS} chunks of ${ROWS} × ${CELLS} float32 (${((ROWS * CELLS * 4) / 2 ** 20).toFixed(2)} MB each), ${PASSES} passes, ℓ = 0.3`);
   console.log(`SIMD results equal JS on chunk 0 (row bits both layouts, column bits, both transposes).\n`);
