@@ -3,6 +3,7 @@ export * from "./random";
 export * from "./html-text";
 export * from "./matching/matrix";
 export * from "./matching/on-index";
+export * from "./matching/cell-major";
 export * from "./matching/query";
 export * from "./matching/select-cells";
 export * from "./matching/scan";

@@ -32,6 +32,7 @@ export const OP = {
   i32_eqz: 0x45,
   i32_ne: 0x47,
   i32_gt_s: 0x4a,
+  i32_lt_s: 0x48,
   i32_lt_u: 0x49,
   i32_ge_s: 0x4e,
   i32_ge_u: 0x4f,
@@ -41,6 +42,7 @@ export const OP = {
   i32_and: 0x71,
   i32_or: 0x72,
   i32_shl: 0x74,
+  i32_shr_u: 0x76,
   f64_add: 0xa0,
   f64_mul: 0xa2,
   f64_convert_i32_u: 0xb8,
@@ -58,10 +60,12 @@ export const V = {
   f64x2_splat: 0x14,
   f64x2_extract_lane: 0x21,
   f32x4_ge: 0x46,
+  store32_lane: 0x5a,
   load64_zero: 0x5d,
   f64x2_promote_low_f32x4: 0x5f,
   i32x4_bitmask: 0xa4,
   i32x4_add: 0xae,
+  i32x4_sub: 0xb1,
   f32x4_add: 0xe4,
   f32x4_mul: 0xe6,
   f64x2_add: 0xf0,
@@ -107,6 +111,36 @@ export function vec(items: number[][]): number[] {
 
 /** The module header (magic and version 1). */
 export const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/**
+ * A module of one exported function `name` (params → no results) over an imported `env.memory`:
+ * `locals` as [count, type] runs, `code` the body's instructions up to and including its final `end`.
+ */
+export function kernelModule(name: string, params: readonly number[], locals: readonly [number, number][], code: readonly number[]): Uint8Array<ArrayBuffer> {
+  const body = [...vec(locals.map(([n, t]) => [...uleb(n), t])), ...code];
+  return new Uint8Array([
+    ...HEADER,
+    ...section(1, vec([[0x60, ...vec(params.map((p) => [p])), 0x00]])),
+    ...section(2, vec([[...str("env"), ...str("memory"), 0x02, 0x00, 0x01]])), // import env.memory, min 1 page
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...str(name), 0x00, 0x00]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
+
+/** An instruction buffer with the helpers every kernel builder uses. */
+export function assembler() {
+  const c: number[] = [];
+  return {
+    c,
+    get: (i: number) => void c.push(OP.local_get, i),
+    set: (i: number) => void c.push(OP.local_set, i),
+    tee: (i: number) => void c.push(OP.local_tee, i),
+    i32: (n: number) => void c.push(OP.i32_const, ...sleb(n)),
+    op: (...ops: number[]) => void c.push(...ops),
+    simd: (op: number, ...imm: number[]) => void c.push(SIMD, ...uleb(op), ...imm),
+  };
+}
 
 /**
  * A module compiled on first use from `build()`, or null when this runtime cannot (no

@@ -4,7 +4,7 @@
  * kernel (issue 15): it is the inner loop of every index built from floats (650M comparisons at
  * 1M × 650: ~2.4 s in JavaScript, more than Postgres needs to stream those floats; 0.5 s in SIMD).
  */
-import { F32, HEADER, I32, lazyModule, OP, section, sleb, SIMD, str, uleb, V, V128, vec } from "../wasm-asm";
+import { assembler, F32, I32, kernelModule, lazyModule, OP, sleb, uleb, V, V128 } from "../wasm-asm";
 
 /**
  * The on/off row bits of a block of rows: `out` gets ceil(cells/32) words per row, bit c&31 of
@@ -35,10 +35,7 @@ export function encodeOnRows(block: Float32Array, cells: number, cut: number, ou
 function buildModule(): Uint8Array<ArrayBuffer> {
   // params: src 0, rows 1, cells 2, cut 3 (f32), out 4; locals i32: p 5, left 6, word 7; v128: vc 8
   const [SRC, ROWS, CELLS, CUT, OUT, P, LEFT, WORD, VC] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const c: number[] = [];
-  const get = (i: number) => c.push(OP.local_get, i);
-  const set = (i: number) => c.push(OP.local_set, i);
-  const simd = (op: number, ...imm: number[]) => c.push(SIMD, ...uleb(op), ...imm);
+  const { c, get, set, simd } = assembler();
   get(CUT);
   simd(V.f32x4_splat);
   set(VC);
@@ -79,20 +76,17 @@ function buildModule(): Uint8Array<ArrayBuffer> {
   c.push(OP.end); // block
   c.push(OP.end); // function
 
-  const locals = vec([[3, I32], [1, V128]]);
-  const body = [...locals, ...c];
-  const bytes = [
-    ...HEADER,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [F32], [I32]]), 0x00]])), // (i32, i32, i32, f32, i32) -> ()
-    ...section(2, vec([[...str("env"), ...str("memory"), 0x02, 0x00, 0x01]])), // import env.memory, min 1 page
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...str("enc"), 0x00, 0x00]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ];
-  return new Uint8Array(bytes);
+  return kernelModule("enc", [I32, I32, I32, F32, I32], [[3, I32], [1, V128]], c);
 }
 
-const simdModule = lazyModule(buildModule);
+/**
+ * The compiled kernel (null without SIMD); its export `enc(src, rows, cells, cut, out)` takes byte
+ * offsets into its `env.memory` and reads up to 128 bytes past the last row. One row of n values is
+ * one cell's column bits (`createOnColumnEncoder`).
+ */
+export const onRowsModule = lazyModule(buildModule);
+/** The export of `onRowsModule`. */
+export type OnRowsKernel = (src: number, rows: number, cells: number, cut: number, out: number) => void;
 
 /** Bytes of floats the SIMD encoder takes into its memory at a time (a state chunk of 650 cells: 2.6 MB). */
 const SLICE_BYTES = 4 * 1024 * 1024;
@@ -105,10 +99,10 @@ export type OnRowsEncoder = (block: Float32Array, cells: number, cut: number, ou
  * `encodeOnRows` when this runtime has no WebAssembly SIMD. One per index build or writer.
  */
 export function createOnRowsEncoder(): OnRowsEncoder {
-  const mod = simdModule();
+  const mod = onRowsModule();
   if (mod === null) return encodeOnRows;
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const enc = (new WebAssembly.Instance(mod, { env: { memory } }).exports as { enc: (src: number, rows: number, cells: number, cut: number, out: number) => void }).enc;
+  const enc = (new WebAssembly.Instance(mod, { env: { memory } }).exports as { enc: OnRowsKernel }).enc;
   return (block, cells, cut, out) => {
     const W = Math.ceil(cells / 32);
     const n = block.length / cells;
