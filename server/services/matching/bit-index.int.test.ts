@@ -88,7 +88,7 @@ describe("persisted bit index", () => {
       const got = await engine.run(t.db, canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q, padLeft: 1, padRight: 0, k: 50 })));
       expect(got.result).toEqual(reference(data, steps, 40, q));
     }
-    expect(engine.stats).toEqual({ persistedBuilds: 0, persistedLoads: 1 });
+    expect(engine.stats).toEqual({ persistedBuilds: 0, persistedLoads: 1, columnCopyBuilds: 0, columnCopyLoads: 0, floatBytesRead: 0 });
   });
 
   it("answers a new threshold from the floats without waiting for its index, which a follow-up job then builds exactly once", { timeout: 180_000 }, async () => {
@@ -147,7 +147,7 @@ describe("persisted bit index", () => {
     const again = await fresh.run(t.db, canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q05, padLeft: 1, padRight: 0, k: 50 })));
     expect(again.result).toEqual(reference(data, steps, cells, q05));
     expect(again.indexFromFloats).toBe(false);
-    expect(fresh.stats).toEqual({ persistedBuilds: 0, persistedLoads: 1 });
+    expect(fresh.stats).toEqual({ persistedBuilds: 0, persistedLoads: 1, columnCopyBuilds: 0, columnCopyLoads: 0, floatBytesRead: 0 });
 
     // two engines (two workers, two connections) building at the same moment: one builds under
     // the advisory lock, the other waits for it and finds what was committed

@@ -1,0 +1,172 @@
+/**
+ * The cell-major copy of a source's floats (issue 15, server/storage/DESIGN.md "Session 5") on a
+ * real Postgres: written once (two builds at the same time: one writes under the advisory lock, the
+ * other finds it), equal to the row chunks, read by a fast query at a threshold never asked before
+ * for only its k cells (plus its candidates' rows) with results equal to the reference, and a
+ * dataset deleted while its copy is being written ends in NOT_FOUND without holding the delete up.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildOnIndex, match, mulberry32, type MatchResult } from "@statescope/core";
+import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
+import { pgPool } from "../../db/client";
+import { createSource, finishSource, StreamingSourceWriter } from "../datasets/writer";
+import { findSource } from "../datasets/datasets";
+import { createUser } from "../users";
+import { createWorkspace } from "../workspaces";
+import { hasStateColumns, scanStateColumns } from "../../storage/state-columns";
+import { runMatchColumnsJob } from "../../../workers/match-columns";
+import { MatchEngine } from "./engine";
+import { canonicalQuery, ZMatchInput } from "./schemas";
+
+let t: TestDatabase;
+let userId: string;
+let workspaceId: string;
+
+/** A READY dataset with one source of `steps` × `cells` smooth random values, written by the dataset writer. */
+async function makeDataset(name: string, steps: number, cells: number, seed: number): Promise<{ datasetId: string; data: Float32Array }> {
+  const ds = await t.db.dataset.create({ data: { workspaceId, createdById: userId, name, format: "numpy", steps }, select: { id: true } });
+  const { id, chunkRows } = await createSource(t.db, ds.id, { ordinal: 0, name: "h", type: "state", layer: 1, transform: "none", unsigned: false, steps, cells });
+  const r = mulberry32(seed);
+  const data = new Float32Array(steps * cells);
+  const x = new Float64Array(cells);
+  for (let i = 0; i < data.length; i++) {
+    const c = i % cells;
+    x[c] = 0.9 * x[c]! + 0.5 * (r() - 0.5);
+    data[i] = x[c]!;
+  }
+  const conn = await pgPool(t.db).connect();
+  try {
+    const w = new StreamingSourceWriter(conn, id, "h", cells, chunkRows, { steps, transform: "none" });
+    for (let from = 0; from < steps; from += 5000) await w.push(data.subarray(from * cells, Math.min(steps, from + 5000) * cells), from);
+    await finishSource(t.db, id, await w.end(), w.hist);
+  } finally {
+    conn.release();
+  }
+  await t.db.dataset.update({ where: { id: ds.id }, data: { status: "READY", readyAt: new Date() } });
+  return { datasetId: ds.id, data };
+}
+
+type Q = { cells: number[]; threshold: number; mode: "fast" | "precise" };
+const query = (datasetId: string, q: Q) => canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q, padLeft: 1, padRight: 0, k: 50 }));
+function reference(data: Float32Array, steps: number, cells: number, q: Q): MatchResult {
+  return match(buildOnIndex({ data, steps, cells }, q.threshold), { ...q, padLeft: 1, padRight: 0, k: 50 });
+}
+
+beforeAll(async () => {
+  t = await freshDatabase();
+  userId = (await createUser(t.db, { email: "c@columns.test", password: "password1" })).userId;
+  workspaceId = (await createWorkspace(t.db, userId, { slug: "columns" })).workspaceId;
+});
+
+afterAll(async () => {
+  await t.drop();
+});
+
+describe("cell-major copy", () => {
+  // 4,096 rows per chunk at 200 cells: 12 chunks, the last one short
+  const steps = 47_000;
+  const cells = 200;
+  let datasetId: string;
+  let data: Float32Array;
+  beforeAll(async () => {
+    ({ datasetId, data } = await makeDataset("copy", steps, cells, 11));
+  });
+
+  it("is written once by two concurrent builds and holds the rows' values cell by cell", { timeout: 120_000 }, async () => {
+    const src = await findSource(t.db, null, datasetId, "h");
+    expect(await hasStateColumns(pgPool(t.db), src.id)).toBe(false);
+    const pair = [new MatchEngine(4 * 2 ** 20), new MatchEngine(4 * 2 ** 20)];
+    const builds = await Promise.all(pair.map((e) => e.buildColumnCopy(t.db, src)));
+    expect(builds.map((b) => b.built).sort()).toEqual([false, true]);
+    const n = await pgPool(t.db).query(`select count(*)::int as n, sum("rows")::int as rows from "StateColumnChunk" where "sourceId" = $1`, [src.id]);
+    expect(n.rows[0]).toEqual({ n: Math.ceil(steps / src.chunkRows), rows: steps });
+    const want = [0, 7, 199, 64];
+    const got = new Map(want.map((c) => [c, new Float32Array(steps)]));
+    const bytes = await scanStateColumns(pgPool(t.db), src, want, (cell, from, values) => got.get(cell)!.set(values, from));
+    expect(bytes).toBe(want.length * steps * 4);
+    for (const c of want) {
+      const col = new Float32Array(steps);
+      for (let s = 0; s < steps; s++) col[s] = data[s * cells + c]!;
+      expect(got.get(c)).toEqual(col);
+    }
+  });
+
+  it("serves fast queries at never-asked thresholds from k cells and the candidates' rows, exactly as the reference", { timeout: 120_000 }, async () => {
+    const src = await findSource(t.db, null, datasetId, "h");
+    await new MatchEngine(4 * 2 ** 20).buildColumnCopy(t.db, src);
+    const floats = steps * cells * 4;
+    for (const [i, thr] of [0.07, 0.13, -0.02].entries()) {
+      // a budget too small to keep the 37.6 MB of floats: a full scan would read them all
+      const engine = new MatchEngine(4 * 2 ** 20);
+      const q: Q = { cells: [3 + i, 40, 77, 150 - i], threshold: thr, mode: "fast" };
+      const out = await engine.run(t.db, query(datasetId, q));
+      expect(out.result).toEqual(reference(data, steps, cells, q));
+      expect(out.indexFromFloats).toBe(true); // match:index still persists the bits afterwards
+      expect(engine.stats.columnCopyLoads).toBe(1);
+      // k columns (4 × 188 kB) plus the scoring windows of ≤ 1,000 candidates, against 37.6 MB
+      expect(engine.stats.floatBytesRead).toBeGreaterThanOrEqual(4 * steps * 4);
+      expect(engine.stats.floatBytesRead).toBeLessThan(floats / 4);
+
+      // more fast queries on the same entry (other cells, overlapping candidates), then a precise one
+      const q2: Q = { cells: [40, 41, 150 - i, 199], threshold: thr, mode: "fast" };
+      expect((await engine.run(t.db, query(datasetId, q2))).result).toEqual(reference(data, steps, cells, q2));
+      const q3: Q = { cells: [3 + i, 40, 77], threshold: thr, mode: "precise" };
+      expect((await engine.run(t.db, query(datasetId, q3))).result).toEqual(reference(data, steps, cells, q3));
+      const again = { ...q, cells: [3 + i, 77, 100] };
+      expect((await engine.run(t.db, query(datasetId, again))).result).toEqual(reference(data, steps, cells, again));
+    }
+  });
+
+  it("is written by the match:columns job for the sources a worker reads from storage", { timeout: 120_000 }, async () => {
+    const big = await makeDataset("job", 30_000, 100, 12);
+    const small = await makeDataset("small", 2_000, 20, 13);
+    const logs: string[] = [];
+    const logger = { info: (m: string) => logs.push(m), error: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), debug: () => undefined } as never;
+    const engine = new MatchEngine(4 * 2 ** 20);
+    await runMatchColumnsJob(t.db, engine, { datasetId: big.datasetId, workspaceId }, logger);
+    await runMatchColumnsJob(t.db, engine, { datasetId: small.datasetId, workspaceId }, logger);
+    await runMatchColumnsJob(t.db, engine, { datasetId: big.datasetId, workspaceId }, logger);
+    const bigSrc = await findSource(t.db, null, big.datasetId, "h");
+    const smallSrc = await findSource(t.db, null, small.datasetId, "h");
+    expect(await hasStateColumns(pgPool(t.db), bigSrc.id)).toBe(true);
+    // 160 kB of floats: the engine keeps them decoded, a copy would never be read
+    expect(await hasStateColumns(pgPool(t.db), smallSrc.id)).toBe(false);
+    expect(engine.stats.columnCopyBuilds).toBe(1);
+    expect(logs.filter((l) => /cell-major copy of .*: exists/.test(l))).toHaveLength(1);
+  });
+
+  it("fails with NOT_FOUND when the dataset is deleted while its copy is being written, without holding up the delete", { timeout: 120_000 }, async () => {
+    const gone = await makeDataset("deleted", 60_000, 40, 14);
+    const src = await findSource(t.db, null, gone.datasetId, "h");
+    const engine = new MatchEngine(2 * 2 ** 20);
+    const admin = new pg.Client({ connectionString: t.url });
+    await admin.connect();
+    let running: Promise<unknown> | undefined;
+    try {
+      // the copy's COPY waits for this lock
+      await admin.query("begin");
+      await admin.query(`lock table "StateColumnChunk" in share mode`);
+      running = engine.buildColumnCopy(t.db, src).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      for (let i = 0; ; i++) {
+        const r = await admin.query(`select 1 from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'StateColumnChunk' and not l.granted`);
+        if (r.rowCount) break;
+        if (i > 6000) throw new Error("the copy never tried to write");
+        await new Promise((ok) => setTimeout(ok, 10));
+      }
+      const t0 = Date.now();
+      await admin.query(`delete from "Dataset" where "id" = $1`, [gone.datasetId]);
+      await admin.query("commit");
+      expect(Date.now() - t0).toBeLessThan(30_000);
+    } finally {
+      await admin.end();
+    }
+    const err = await running!;
+    expect(err).toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/source h was deleted while its cell-major copy was being written/) });
+    const left = await pgPool(t.db).query(`select count(*)::int as n from "StateColumnChunk" where "sourceId" = $1`, [src.id]);
+    expect(left.rows[0].n).toBe(0);
+  });
+});
