@@ -14,7 +14,7 @@ import { createSource, finishSource, StreamingSourceWriter } from "../datasets/w
 import { findSource } from "../datasets/datasets";
 import { createUser } from "../users";
 import { createWorkspace } from "../workspaces";
-import { hasStateColumns, scanStateColumns } from "../../storage/state-columns";
+import { columnChunkRows, hasStateColumns, scanStateColumns } from "../../storage/state-columns";
 import { runMatchColumnsJob } from "../../../workers/match-columns";
 import { MatchEngine } from "./engine";
 import { canonicalQuery, ZMatchInput } from "./schemas";
@@ -64,9 +64,9 @@ afterAll(async () => {
 });
 
 describe("cell-major copy", () => {
-  // 4,096 rows per chunk at 200 cells: 12 chunks, the last one short
-  const steps = 47_000;
-  const cells = 200;
+  // 1,024 rows per row chunk at 650 cells, 16,384 per chunk of the copy: 3 of them, the last one short
+  const steps = 40_000;
+  const cells = 650;
   let datasetId: string;
   let data: Float32Array;
   beforeAll(async () => {
@@ -80,8 +80,9 @@ describe("cell-major copy", () => {
     const builds = await Promise.all(pair.map((e) => e.buildColumnCopy(t.db, src)));
     expect(builds.map((b) => b.built).sort()).toEqual([false, true]);
     const n = await pgPool(t.db).query(`select count(*)::int as n, sum("rows")::int as rows from "StateColumnChunk" where "sourceId" = $1`, [src.id]);
-    expect(n.rows[0]).toEqual({ n: Math.ceil(steps / src.chunkRows), rows: steps });
-    const want = [0, 7, 199, 64];
+    expect(columnChunkRows(src.chunkRows, cells)).toBe(16_384);
+    expect(n.rows[0]).toEqual({ n: 3, rows: steps });
+    const want = [0, 7, 649, 64];
     const got = new Map(want.map((c) => [c, new Float32Array(steps)]));
     const bytes = await scanStateColumns(pgPool(t.db), src, want, (cell, from, values) => got.get(cell)!.set(values, from));
     expect(bytes).toBe(want.length * steps * 4);
@@ -97,19 +98,19 @@ describe("cell-major copy", () => {
     await new MatchEngine(4 * 2 ** 20).buildColumnCopy(t.db, src);
     const floats = steps * cells * 4;
     for (const [i, thr] of [0.07, 0.13, -0.02].entries()) {
-      // a budget too small to keep the 37.6 MB of floats: a full scan would read them all
-      const engine = new MatchEngine(4 * 2 ** 20);
-      const q: Q = { cells: [3 + i, 40, 77, 150 - i], threshold: thr, mode: "fast" };
+      // a budget too small to keep the 104 MB of floats (a full scan would read them all), big enough for one shard
+      const engine = new MatchEngine(16 * 2 ** 20);
+      const q: Q = { cells: [3 + i, 40, 77, 600 - i], threshold: thr, mode: "fast" };
       const out = await engine.run(t.db, query(datasetId, q));
       expect(out.result).toEqual(reference(data, steps, cells, q));
       expect(out.indexFromFloats).toBe(true); // match:index still persists the bits afterwards
       expect(engine.stats.columnCopyLoads).toBe(1);
-      // k columns (4 × 188 kB) plus the scoring windows of ≤ 1,000 candidates, against 37.6 MB
+      // k columns (4 × 160 kB) plus the scoring windows of ≤ 1,000 candidates, against 104 MB
       expect(engine.stats.floatBytesRead).toBeGreaterThanOrEqual(4 * steps * 4);
       expect(engine.stats.floatBytesRead).toBeLessThan(floats / 4);
 
       // more fast queries on the same entry (other cells, overlapping candidates), then a precise one
-      const q2: Q = { cells: [40, 41, 150 - i, 199], threshold: thr, mode: "fast" };
+      const q2: Q = { cells: [40, 41, 600 - i, 649], threshold: thr, mode: "fast" };
       expect((await engine.run(t.db, query(datasetId, q2))).result).toEqual(reference(data, steps, cells, q2));
       const q3: Q = { cells: [3 + i, 40, 77], threshold: thr, mode: "precise" };
       expect((await engine.run(t.db, query(datasetId, q3))).result).toEqual(reference(data, steps, cells, q3));

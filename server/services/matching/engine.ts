@@ -394,7 +394,7 @@ export class MatchEngine {
       write: async (c, onAbort) => {
         const w = new StateColumnCopy(c, src);
         onAbort(() => w.abort("the copy failed"));
-        await forEachStateChunk(pgPool(db), src, (from, rows) => w.put(from / src.chunkRows, rows));
+        await forEachStateChunk(pgPool(db), src, (from, rows) => w.put(from, rows));
         await w.end();
         return true;
       },
