@@ -8,7 +8,7 @@
  */
 import type pg from "pg";
 import { createRowsToCells } from "@statescope/core";
-import type { Queryable, SourceLayout } from "./dataset-store";
+import { floatViewer, type Queryable, type SourceLayout } from "./dataset-store";
 import { copyOut, CopyIn, int4, literal, type CopyTarget } from "./pg-copy";
 
 /** Whether the source's cell-major copy exists (it is committed whole, so one chunk means all). */
@@ -115,7 +115,7 @@ export async function scanStateColumns(
   const list = Array.from(cells);
   if (list.length === 0) return 0;
   for (const c of list) if (!Number.isInteger(c) || c < 0 || c >= src.cells) throw new RangeError(`source ${src.id} has ${src.cells} cells, cell ${c} was asked for`);
-  let scratch = new Float32Array(0);
+  const floats = floatViewer();
   let bytes = 0;
   const id = literal(src.id);
   const seen = new Map<number, number>(list.map((c) => [c, 0]));
@@ -125,16 +125,9 @@ export async function scanStateColumns(
     `select "index" * (select "rows" from "StateColumnChunk" where "sourceId" = ${id} and "index" = 0), c, substring("data" from c * "rows" * 4 + 1 for "rows" * 4)
        from "StateColumnChunk", unnest(array[${list.join(",")}]::int[]) as c where "sourceId" = ${id}`,
     ([from, cell, data]) => {
-      const n = data!.length >> 2;
-      bytes += n * 4;
-      seen.set(int4(cell!), seen.get(int4(cell!))! + n);
-      let values: Float32Array;
-      if (data!.byteOffset % 4 === 0) values = new Float32Array(data!.buffer, data!.byteOffset, n);
-      else {
-        if (scratch.length < n) scratch = new Float32Array(n);
-        values = scratch.subarray(0, n);
-        new Uint8Array(values.buffer, 0, n * 4).set(data!.subarray(0, n * 4));
-      }
+      const values = floats(data!);
+      bytes += values.byteLength;
+      seen.set(int4(cell!), seen.get(int4(cell!))! + values.length);
       visit(int4(cell!), int4(from!), values);
     },
   );

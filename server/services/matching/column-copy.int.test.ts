@@ -7,10 +7,10 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildOnIndex, match, mulberry32, type MatchResult } from "@statescope/core";
+import { buildOnIndex, match, type MatchResult } from "@statescope/core";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
+import { makeRandomDataset } from "../../../tests/setup/random-dataset";
 import { pgPool } from "../../db/client";
-import { createSource, finishSource, StreamingSourceWriter } from "../datasets/writer";
 import { findSource } from "../datasets/datasets";
 import { createUser } from "../users";
 import { createWorkspace } from "../workspaces";
@@ -25,28 +25,8 @@ let t: TestDatabase;
 let userId: string;
 let workspaceId: string;
 
-/** A READY dataset with one source of `steps` × `cells` smooth random values, written by the dataset writer. */
 async function makeDataset(name: string, steps: number, cells: number, seed: number): Promise<{ datasetId: string; data: Float32Array }> {
-  const ds = await t.db.dataset.create({ data: { workspaceId, createdById: userId, name, format: "numpy", steps }, select: { id: true } });
-  const { id, chunkRows } = await createSource(t.db, ds.id, { ordinal: 0, name: "h", type: "state", layer: 1, transform: "none", unsigned: false, steps, cells });
-  const r = mulberry32(seed);
-  const data = new Float32Array(steps * cells);
-  const x = new Float64Array(cells);
-  for (let i = 0; i < data.length; i++) {
-    const c = i % cells;
-    x[c] = 0.9 * x[c]! + 0.5 * (r() - 0.5);
-    data[i] = x[c]!;
-  }
-  const conn = await pgPool(t.db).connect();
-  try {
-    const w = new StreamingSourceWriter(conn, id, "h", cells, chunkRows, { steps, transform: "none" });
-    for (let from = 0; from < steps; from += 5000) await w.push(data.subarray(from * cells, Math.min(steps, from + 5000) * cells), from);
-    await finishSource(t.db, id, await w.end(), w.hist);
-  } finally {
-    conn.release();
-  }
-  await t.db.dataset.update({ where: { id: ds.id }, data: { status: "READY", readyAt: new Date() } });
-  return { datasetId: ds.id, data };
+  return makeRandomDataset(t, { workspaceId, userId }, name, { steps, cells, seed, phi: 0.9, noise: 0.5 });
 }
 
 type Q = { cells: number[]; threshold: number; mode: "fast" | "precise" };
