@@ -3,6 +3,7 @@
  * x ← phi·x + noise·(u − ½)), written by the dataset writer like an import (its chunks, statistics
  * and default-threshold bit index), for the match engine's integration tests. Returns the values.
  */
+import pg from "pg";
 import { mulberry32 } from "@statescope/core";
 import { pgPool } from "../../server/db/client";
 import { createSource, finishSource, StreamingSourceWriter } from "../../server/services/datasets/writer";
@@ -35,4 +36,38 @@ export async function makeRandomDataset(
   }
   await t.db.dataset.update({ where: { id: ds.id }, data: { status: "READY", readyAt: new Date() } });
   return { datasetId: ds.id, data };
+}
+
+/**
+ * Deletes a dataset while `write` (started here) is about to write to `table`: the table is locked
+ * in SHARE mode first, so the write waits there (mid-way: it has read floats); once it waits, the
+ * dataset is deleted and committed. Returns how long the delete took and what `write` ended with
+ * (its error, or null).
+ */
+export async function deleteWhileWriting(t: TestDatabase, datasetId: string, table: string, write: () => Promise<unknown>): Promise<{ deleteMs: number; outcome: unknown }> {
+  const admin = new pg.Client({ connectionString: t.url });
+  await admin.connect();
+  let running: Promise<unknown> | undefined;
+  let deleteMs: number;
+  try {
+    await admin.query("begin");
+    await admin.query(`lock table "${table}" in share mode`);
+    running = write().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    for (let i = 0; ; i++) {
+      const r = await admin.query(`select 1 from pg_locks l join pg_class c on c.oid = l.relation where c.relname = $1 and not l.granted`, [table]);
+      if (r.rowCount) break;
+      if (i > 6000) throw new Error(`nothing ever tried to write to ${table}`);
+      await new Promise((ok) => setTimeout(ok, 10));
+    }
+    const t0 = Date.now();
+    await admin.query(`delete from "Dataset" where "id" = $1`, [datasetId]);
+    await admin.query("commit");
+    deleteMs = Date.now() - t0;
+  } finally {
+    await admin.end();
+  }
+  return { deleteMs, outcome: await running };
 }

@@ -11,7 +11,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOnIndex, match, type MatchResult } from "@statescope/core";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
-import { makeRandomDataset } from "../../../tests/setup/random-dataset";
+import { deleteWhileWriting, makeRandomDataset } from "../../../tests/setup/random-dataset";
 import { startTestWorker } from "../../../tests/setup/worker";
 import { pgPool } from "../../db/client";
 import { resetEnvCache } from "../../env";
@@ -150,31 +150,9 @@ describe("persisted bit index", () => {
     const { datasetId } = await makeDataset("deleted", steps, 4, 3);
     const src = await findSource(t.db, null, datasetId, "h");
     const engine = new MatchEngine(2 * 2 ** 20);
-    const admin = new pg.Client({ connectionString: t.url });
-    await admin.connect();
-    let running: Promise<unknown> | undefined;
-    try {
-      // the build's first write of bit chunks waits for this lock: by then it has read floats and is mid-way
-      await admin.query("begin");
-      await admin.query(`lock table "BitIndexChunk" in share mode`);
-      running = engine.buildPersisted(t.db, src, 0.11).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      for (let i = 0; ; i++) {
-        const r = await admin.query(`select 1 from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'BitIndexChunk' and not l.granted`);
-        if (r.rowCount) break;
-        if (i > 6000) throw new Error("the index build never tried to write");
-        await new Promise((ok) => setTimeout(ok, 10));
-      }
-      const t0 = Date.now();
-      await admin.query(`delete from "Dataset" where "id" = $1`, [datasetId]);
-      await admin.query("commit");
-      expect(Date.now() - t0).toBeLessThan(30_000);
-    } finally {
-      await admin.end();
-    }
-    const err = await running!;
+    // the build's first write of bit chunks waits on the table lock: by then it has read floats and is mid-way
+    const { deleteMs, outcome: err } = await deleteWhileWriting(t, datasetId, "BitIndexChunk", () => engine.buildPersisted(t.db, src, 0.11));
+    expect(deleteMs).toBeLessThan(30_000);
     expect(err).toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/source h was deleted while its index at threshold 0\.11 was being built/) });
     const left = await pgPool(t.db).query(`select (select count(*) from "SourceBitIndex" where "sourceId" = $1)::int as i, (select count(*) from "BitIndexChunk")::int as c`, [src.id]);
     expect(left.rows[0].i).toBe(0);
