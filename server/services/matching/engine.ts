@@ -40,7 +40,7 @@ import type { PoolClient } from "pg";
 import { pgPool, type Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
 import { BitIndexWriter, findBitIndex, readBitColumns, readBitRowRanges, readBitRows, type BitIndexRef } from "@/server/storage/bit-index-store";
-import { forEachStateChunk, readStateWindows, readWholeSource, scanStateChunks, type SourceLayout } from "@/server/storage/dataset-store";
+import { forEachStateChunk, readStateWindows, readWholeSource, scanStateChunks } from "@/server/storage/dataset-store";
 import { hasStateColumns, scanStateColumns, StateColumnCopy } from "@/server/storage/state-columns";
 import { ByteLru } from "./byte-lru";
 import type { CanonicalQuery, MatchResultOut } from "./schemas";
@@ -61,7 +61,7 @@ type CachedIndex = {
    * whose row bits of every cell are filled; the selected cells' bits around candidates come from
    * their columns). A precise query does not use such an entry (it needs every row).
    */
-  columnCopy?: { full: Uint8Array; layout: SourceLayout };
+  columnCopy?: { full: Uint8Array; layout: SourceRow };
   bytes: number;
   /**
    * Reads into this entry's columns and rows, each one after another (concurrent queries wait for
@@ -312,10 +312,17 @@ export class MatchEngine {
       return;
     }
     const encode = createOnColumnEncoder();
-    this.stats.floatBytesRead += await scanStateColumns(pgPool(db), entry.columnCopy!.layout, cells, (cell, from, values) => {
-      const w = cell * CW + (from >>> 5);
-      encode(values, cut, index.cols.subarray(w, w + Math.ceil(values.length / 32)));
-    });
+    const src = entry.columnCopy!.layout;
+    try {
+      this.stats.floatBytesRead += await scanStateColumns(pgPool(db), src, cells, (cell, from, values) => {
+        const w = cell * CW + (from >>> 5);
+        encode(values, cut, index.cols.subarray(w, w + Math.ceil(values.length / 32)));
+      });
+    } catch (e) {
+      // a dataset deleted after the query found its copy leaves the copy's chunks missing
+      await this.notDeleted(db, src, `a match at threshold ${Number(index.threshold.toPrecision(7))} was reading its cell-major copy`, e);
+      throw e;
+    }
   }
 
   /**
