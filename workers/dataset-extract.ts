@@ -10,6 +10,7 @@ import type { DATASET_EXTRACT_JOB } from "@/server/jobs/datasets";
 import type { JobPayload } from "@/server/jobs/define";
 import { DEMOS } from "@/server/services/extract/demo";
 import { extractDataset, readDatasetModel } from "@/server/services/extract/extract";
+import { queueColumnCopy } from "./match-columns";
 
 interface Logger {
   info(message: string): void;
@@ -41,6 +42,7 @@ export async function runDatasetExtractJob(db: Db, payload: JobPayload<typeof DA
       ...(payload.demo ? { demo: payload.demo, tracks: DEMOS[payload.demo].tracks } : {}),
     });
     logger.info(`dataset ${out.datasetId} extracted: ${out.steps} steps, ${out.sources.length} source(s)`);
+    await queueColumnCopy(db, out.datasetId, payload.workspaceId, logger);
   } catch (e) {
     if (isAppError(e) && !e.retryable) {
       logger.error(`dataset ${payload.datasetId}: ${e.message}`);

@@ -10,6 +10,7 @@ import { startTestWorker } from "../tests/setup/worker";
 import { startImportFromUpload } from "@/server/services/datasets/datasets";
 import { createUser } from "@/server/services/users";
 import { createWorkspace } from "@/server/services/workspaces";
+import { MatchEngine } from "@/server/services/matching/engine";
 
 let t: TestDatabase;
 let tmp: string;
@@ -21,7 +22,8 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "job-ds-"));
   userId = (await createUser(t.db, { email: "w@job.test", password: "password1" })).userId;
   workspaceId = (await createWorkspace(t.db, userId, { slug: "jobs" })).workspaceId;
-  runner = await startTestWorker(t);
+  // a match cache too small to keep any source decoded: every source gets its cell-major copy
+  runner = await startTestWorker(t, { engine: new MatchEngine(1024) });
 });
 afterAll(async () => {
   await runner?.stop();
@@ -46,13 +48,17 @@ async function settled(datasetId: string) {
 }
 
 describe("dataset:import job", () => {
-  it("imports an uploaded archive, then deletes the upload", async () => {
+  it("imports an uploaded archive, then deletes the upload; a match:columns job then writes each source's cell-major copy", async () => {
     const fx = await makeLstmVisProject(join(tmp, "ok"), { n: 50 });
     const file = await upload(fx.dir, "ok.tar.gz");
     const { datasetId } = await startImportFromUpload(t.db, { workspaceId, userId, filePath: file, name: "from upload" });
     expect(await settled(datasetId)).toEqual({ status: "READY", error: null, percent: 100 });
     expect(await t.db.stateChunk.count({ where: { source: { datasetId } } })).toBe(3);
     await expect(stat(file)).rejects.toThrow();
+    for (let i = 0; (await t.db.stateColumnChunk.count({ where: { source: { datasetId } } })) < 3; i++) {
+      if (i > 1500) throw new Error("no cell-major copy was written after the import");
+      await new Promise((ok) => setTimeout(ok, 20));
+    }
   });
 
   it("marks a bad upload FAILED with the message, keeps no data and does not retry", async () => {

@@ -12,6 +12,7 @@ import type { Db } from "@/server/db/client";
 import type { DATASET_IMPORT_JOB } from "@/server/jobs/datasets";
 import type { JobPayload } from "@/server/jobs/define";
 import { importDataset } from "@/server/services/datasets/import";
+import { queueColumnCopy } from "./match-columns";
 
 interface Logger {
   info(message: string): void;
@@ -36,6 +37,7 @@ export async function runDatasetImportJob(
     });
     logger.info(`dataset ${out.datasetId} imported: ${out.steps} steps, ${out.sources.length} source(s)`);
     ended = true;
+    await queueColumnCopy(db, out.datasetId, payload.workspaceId, logger);
   } catch (e) {
     if (isAppError(e) && !e.retryable) {
       logger.error(`dataset ${payload.datasetId}: ${e.message}`);

@@ -10,13 +10,14 @@ import type { AbandonedJob } from "@/server/jobs/heartbeat";
 import { DATASET_EXTRACT_JOB, DATASET_IMPORT_JOB } from "@/server/jobs/datasets";
 import type { JobDefinition } from "@/server/jobs/define";
 import { PURGE_INVITES_JOB } from "@/server/jobs/invites";
-import { MATCH_INDEX_JOB, MATCH_RUN_JOB, MATCH_SHARD_JOB } from "@/server/jobs/match";
+import { MATCH_COLUMNS_JOB, MATCH_INDEX_JOB, MATCH_RUN_JOB, MATCH_SHARD_JOB } from "@/server/jobs/match";
 import { pgPool } from "@/server/db/client";
 import { notifyMatch } from "@/server/services/matching/notifier";
 import { abandonShardedMatch } from "@/server/services/matching/sharded";
 import { runAnalysisJob } from "./analysis-run";
 import { runDatasetExtractJob } from "./dataset-extract";
 import { runDatasetImportJob } from "./dataset-import";
+import { runMatchColumnsJob } from "./match-columns";
 import { runMatchIndexJob } from "./match-index";
 import { runMatchJob } from "./match-run";
 import { runMatchShardJob } from "./match-shard";
@@ -48,6 +49,7 @@ export function taskList(
       runMatchShardJob(db, engine, payload, { attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }, helpers.logger),
     ),
     task(MATCH_INDEX_JOB, (payload, helpers) => runMatchIndexJob(db, engine, payload, helpers.logger)),
+    task(MATCH_COLUMNS_JOB, (payload, helpers) => runMatchColumnsJob(db, engine, payload, helpers.logger)),
     task(PURGE_INVITES_JOB, async (_p, helpers) => {
       const n = await purgeDeadInvites(db);
       helpers.logger.info(`purged ${n} dead invite link(s)`);

@@ -42,3 +42,11 @@ export const MATCH_INDEX_JOB = defineJob(
   "match:index",
   z.object({ datasetId: ZDatasetId, source: ZSourceName, threshold: z.number().finite(), workspaceId: ZJobWorkspace }),
 );
+
+/**
+ * Write the cell-major copy of a dataset's sources (`StateColumnChunk`: what a fast match at a
+ * threshold never asked before reads), queued when an import or extraction is READY (job key per
+ * dataset). Each source's copy is written under an advisory lock and skipped when it exists, so a
+ * repeated or concurrent job never writes it twice; `match:index` writes it too when missing.
+ */
+export const MATCH_COLUMNS_JOB = defineJob("match:columns", z.object({ datasetId: ZDatasetId, workspaceId: ZJobWorkspace }));

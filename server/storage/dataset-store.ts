@@ -310,19 +310,27 @@ export async function scanStateChunks(
   await Promise.all(Array.from({ length: streams }, (_, i) => scanChunkRange(q, src, first + i * per, Math.min(last, first + (i + 1) * per - 1), visit)));
 }
 
+/**
+ * The float32 values of a received field, valid only until the next call: a view of the receive
+ * buffer when it is aligned, else copied into a scratch buffer kept by the returned function.
+ */
+export function floatViewer(): (bytes: Buffer) => Float32Array {
+  let scratch = new Float32Array(0);
+  return (bytes) => {
+    const n = bytes.length >> 2;
+    if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+    if (scratch.length < n) scratch = new Float32Array(n);
+    const out = scratch.subarray(0, n);
+    new Uint8Array(out.buffer, 0, n * 4).set(bytes.subarray(0, n * 4));
+    return out;
+  };
+}
+
 async function scanChunkRange(q: CopyTarget, src: SourceLayout, first: number, last: number, visit: (from: number, rows: Float32Array) => void): Promise<void> {
   if (last < first) return;
-  let scratch = new Float32Array(0);
+  const floats = floatViewer();
   const got = await copyOut(q, `select "index", "data" from "StateChunk" where "sourceId" = ${literal(src.id)} and "index" between ${first} and ${last}`, ([index, data]) => {
-    const n = data!.length >> 2;
-    let rows: Float32Array;
-    if (data!.byteOffset % 4 === 0) rows = new Float32Array(data!.buffer, data!.byteOffset, n);
-    else {
-      if (scratch.length < n) scratch = new Float32Array(n);
-      rows = scratch.subarray(0, n);
-      new Uint8Array(rows.buffer, 0, n * 4).set(data!.subarray(0, n * 4));
-    }
-    visit(int4(index!) * src.chunkRows, rows);
+    visit(int4(index!) * src.chunkRows, floats(data!));
   });
   if (got !== last - first + 1) throw new Error(`source ${src.id}: chunks ${first}..${last} are incomplete (${got} found)`);
 }

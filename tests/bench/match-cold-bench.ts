@@ -10,6 +10,9 @@
  * Cases: fast and precise, each at ℓ = 0.3 (the dataset's default threshold, whose on/off index
  * the import persists) and at thresholds never asked before (any persisted index at them is
  * deleted before each query; `--indexed-only` skips those, `--never-only` runs only those). Selections are picked like the Select view's (5–20 cells).
+ * Before the queries, the source's cell-major copy is written when the code reads one and it is
+ * missing (what the `match:columns` job does after an import; its time is printed): a fast query at
+ * a never-asked threshold reads its k cells there.
  * Every result is compared with the reference — core's `match` over the whole float32 source
  * read from its chunks — and the bench FAILS (exit 1) when one differs.
  * `--code DIR` runs the queries with another checkout's code (e.g. main's, for a before/after
@@ -44,6 +47,9 @@ const INDEXED = 0.3;
 const NEVER = (i: number) => 0.35 + 0.01 * i;
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 
+/** Whether the code under test writes and reads a cell-major copy of the floats (issue 15, session 5). */
+const READS_COLUMNS = fs.existsSync(path.join(CODE, "server", "storage", "state-columns.ts"));
+
 interface ChildOut {
   ms: number;
   indexMs: number;
@@ -52,7 +58,7 @@ interface ChildOut {
   result: MatchResult;
 }
 
-function runChild(spec: object): Promise<ChildOut> {
+function runChild<T = ChildOut>(spec: object): Promise<T> {
   const loader = path.join(CODE, "node_modules", "tsx", "dist", "loader.mjs");
   const child = spawn(process.execPath, ["--import", loader, path.join(HERE, "match-cold-child.ts"), JSON.stringify(spec)], {
     cwd: CODE,
@@ -66,7 +72,7 @@ function runChild(spec: object): Promise<ChildOut> {
   return new Promise((ok, fail) =>
     child.once("exit", (code) => {
       if (code !== 0) return fail(new Error(`cold query process exited ${code}: ${err.trim().slice(-2000)}`));
-      ok(JSON.parse(out.trim().split("\n").pop()!) as ChildOut);
+      ok(JSON.parse(out.trim().split("\n").pop()!) as T);
     }),
   );
 }
@@ -105,6 +111,7 @@ async function main() {
   let db = createDb(handle.url);
   const table: string[] = [];
   let mismatches = 0;
+  let columnsNote = "no cell-major copy (the code under test reads none)";
   try {
     await migrate(handle.url, log);
     const { datasetId, src } = await ensureMatchDataset(db, STEPS, log);
@@ -155,6 +162,12 @@ async function main() {
       }
     }
 
+    if (READS_COLUMNS) {
+      const c = await runChild<{ ms: number; built: boolean; peakRssMB: number }>({ url: handle.url, datasetId, source: MATCH_BENCH.source, build: "columns" });
+      columnsNote = c.built ? `cell-major copy written before the queries in ${f0(c.ms)} ms, peak RSS ${f0(c.peakRssMB)} MB (the match:columns job after an import)` : "cell-major copy present (written by an earlier run)";
+      log(columnsNote);
+    }
+
     for (const mode of ["fast", "precise"] as const) {
       for (const kind of KINDS) {
         const times: ChildOut[] = [];
@@ -191,6 +204,7 @@ async function main() {
   }
   console.log(`Statescope cold match benchmark — ${STEPS.toLocaleString("en")} × ${MATCH_BENCH.cells}, pad (1, 0), K 50, code ${CODE === ROOT ? "this checkout" : CODE}`);
   console.log(`each query: a new process (default MATCH_CACHE_BYTES), PostgreSQL restarted before it; OS page cache ${EVICT ? "EVICTED for the cluster's files (reads hit the disk)" : "warm (the cluster's files were read before)"}`);
+  console.log(`fast at a never-asked threshold: ${READS_COLUMNS ? "its k cells from the source's cell-major copy + its candidates' rows" : "a scan of all the floats"}; ${columnsNote}`);
   console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")} (1 / 5 / 15 min) at the end`);
   console.log("");
   console.log(row(["mode", "threshold", "queries", "first query p50 / max ms", "index load p50 ms", "match p50 ms", "peak RSS MB"]));

@@ -6,10 +6,14 @@
  * (TSX_TSCONFIG_PATH) to measure that code on the same data.
  *
  *   node --import tsx tests/bench/match-cold-child.ts '{"url":…,"datasetId":…,"source":…,"cells":[…],"threshold":0.3,"mode":"fast"}'
+ *
+ * With `"build": "columns"` it writes the source's cell-major copy instead (what the `match:columns`
+ * job does after an import) and prints {ms, built}.
  */
 import { readFileSync } from "node:fs";
 import { createDb, pgPool } from "@/server/db/client";
 import { env } from "@/server/env";
+import { findSource } from "@/server/services/datasets/datasets";
 import { MatchEngine } from "@/server/services/matching/engine";
 import { canonicalQuery, ZMatchInput } from "@/server/services/matching/schemas";
 
@@ -20,13 +24,19 @@ function peakRssMB(): number {
 }
 
 async function main() {
-  const spec = JSON.parse(process.argv[2] ?? "{}") as { url: string; datasetId: string; source: string; cells: number[]; threshold: number; mode: "fast" | "precise" };
+  const spec = JSON.parse(process.argv[2] ?? "{}") as { url: string; datasetId: string; source: string; cells: number[]; threshold: number; mode: "fast" | "precise"; build?: "columns" };
   const db = createDb(spec.url);
   try {
     // connections opened before the clock starts: a worker's pool is open before its first job
     await db.$queryRawUnsafe("select 1");
     await pgPool(db).query("select 1");
     const engine = new MatchEngine(env().MATCH_CACHE_BYTES, { shardSteps: env().MATCH_SHARD_STEPS });
+    if (spec.build === "columns") {
+      const t = performance.now();
+      const { built } = await engine.buildColumnCopy(db, await findSource(db, null, spec.datasetId, spec.source));
+      process.stdout.write(JSON.stringify({ ms: performance.now() - t, built, peakRssMB: peakRssMB() }) + "\n");
+      return;
+    }
     const q = canonicalQuery(ZMatchInput.parse({ datasetId: spec.datasetId, source: spec.source, cells: spec.cells, threshold: spec.threshold, mode: spec.mode, padLeft: 1, padRight: 0, k: 50 }));
     const t0 = performance.now();
     const r = await engine.run(db, q);

@@ -9,13 +9,13 @@
 import type { Runner } from "graphile-worker";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildOnIndex, match, mulberry32, type MatchResult } from "@statescope/core";
+import { buildOnIndex, match, type MatchResult } from "@statescope/core";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
+import { deleteWhileWriting, makeRandomDataset } from "../../../tests/setup/random-dataset";
 import { startTestWorker } from "../../../tests/setup/worker";
 import { pgPool } from "../../db/client";
 import { resetEnvCache } from "../../env";
 import { createCaller } from "../../api/root";
-import { createSource, finishSource, StreamingSourceWriter } from "../datasets/writer";
 import { findSource } from "../datasets/datasets";
 import { createUser } from "../users";
 import { createWorkspace } from "../workspaces";
@@ -28,28 +28,8 @@ let userId: string;
 let workspaceId: string;
 const saved = { url: process.env.DATABASE_URL, inline: process.env.MATCH_INLINE_VALUES, wait: process.env.MATCH_WAIT_MS };
 
-/** A READY dataset with one source of `steps` × `cells` smooth random values, written by the dataset writer. */
 async function makeDataset(name: string, steps: number, cells: number, seed: number): Promise<{ datasetId: string; data: Float32Array }> {
-  const ds = await t.db.dataset.create({ data: { workspaceId, createdById: userId, name, format: "numpy", steps }, select: { id: true } });
-  const { id, chunkRows } = await createSource(t.db, ds.id, { ordinal: 0, name: "h", type: "state", layer: 1, transform: "none", unsigned: false, steps, cells });
-  const r = mulberry32(seed);
-  const data = new Float32Array(steps * cells);
-  const x = new Float64Array(cells);
-  for (let i = 0; i < data.length; i++) {
-    const c = i % cells;
-    x[c] = 0.95 * x[c]! + 0.3 * (r() - 0.5);
-    data[i] = x[c]!;
-  }
-  const conn = await pgPool(t.db).connect();
-  try {
-    const w = new StreamingSourceWriter(conn, id, "h", cells, chunkRows, { steps, transform: "none" });
-    for (let from = 0; from < steps; from += 5000) await w.push(data.subarray(from * cells, Math.min(steps, from + 5000) * cells), from);
-    await finishSource(t.db, id, await w.end(), w.hist);
-  } finally {
-    conn.release();
-  }
-  await t.db.dataset.update({ where: { id: ds.id }, data: { status: "READY", readyAt: new Date() } });
-  return { datasetId: ds.id, data };
+  return makeRandomDataset(t, { workspaceId, userId }, name, { steps, cells, seed });
 }
 
 function reference(data: Float32Array, steps: number, cells: number, q: { cells: number[]; threshold: number; mode: "fast" | "precise" }): MatchResult {
@@ -88,7 +68,7 @@ describe("persisted bit index", () => {
       const got = await engine.run(t.db, canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q, padLeft: 1, padRight: 0, k: 50 })));
       expect(got.result).toEqual(reference(data, steps, 40, q));
     }
-    expect(engine.stats).toEqual({ persistedBuilds: 0, persistedLoads: 1 });
+    expect(engine.stats).toEqual({ persistedBuilds: 0, persistedLoads: 1, columnCopyBuilds: 0, columnCopyLoads: 0, floatBytesRead: 0 });
   });
 
   it("answers a new threshold from the floats without waiting for its index, which a follow-up job then builds exactly once", { timeout: 180_000 }, async () => {
@@ -147,7 +127,7 @@ describe("persisted bit index", () => {
     const again = await fresh.run(t.db, canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q05, padLeft: 1, padRight: 0, k: 50 })));
     expect(again.result).toEqual(reference(data, steps, cells, q05));
     expect(again.indexFromFloats).toBe(false);
-    expect(fresh.stats).toEqual({ persistedBuilds: 0, persistedLoads: 1 });
+    expect(fresh.stats).toEqual({ persistedBuilds: 0, persistedLoads: 1, columnCopyBuilds: 0, columnCopyLoads: 0, floatBytesRead: 0 });
 
     // two engines (two workers, two connections) building at the same moment: one builds under
     // the advisory lock, the other waits for it and finds what was committed
@@ -170,31 +150,9 @@ describe("persisted bit index", () => {
     const { datasetId } = await makeDataset("deleted", steps, 4, 3);
     const src = await findSource(t.db, null, datasetId, "h");
     const engine = new MatchEngine(2 * 2 ** 20);
-    const admin = new pg.Client({ connectionString: t.url });
-    await admin.connect();
-    let running: Promise<unknown> | undefined;
-    try {
-      // the build's first write of bit chunks waits for this lock: by then it has read floats and is mid-way
-      await admin.query("begin");
-      await admin.query(`lock table "BitIndexChunk" in share mode`);
-      running = engine.buildPersisted(t.db, src, 0.11).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      for (let i = 0; ; i++) {
-        const r = await admin.query(`select 1 from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'BitIndexChunk' and not l.granted`);
-        if (r.rowCount) break;
-        if (i > 6000) throw new Error("the index build never tried to write");
-        await new Promise((ok) => setTimeout(ok, 10));
-      }
-      const t0 = Date.now();
-      await admin.query(`delete from "Dataset" where "id" = $1`, [datasetId]);
-      await admin.query("commit");
-      expect(Date.now() - t0).toBeLessThan(30_000);
-    } finally {
-      await admin.end();
-    }
-    const err = await running!;
+    // the build's first write of bit chunks waits on the table lock: by then it has read floats and is mid-way
+    const { deleteMs, outcome: err } = await deleteWhileWriting(t, datasetId, "BitIndexChunk", () => engine.buildPersisted(t.db, src, 0.11));
+    expect(deleteMs).toBeLessThan(30_000);
     expect(err).toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/source h was deleted while its index at threshold 0\.11 was being built/) });
     const left = await pgPool(t.db).query(`select (select count(*) from "SourceBitIndex" where "sourceId" = $1)::int as i, (select count(*) from "BitIndexChunk")::int as c`, [src.id]);
     expect(left.rows[0].i).toBe(0);

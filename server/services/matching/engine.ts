@@ -14,8 +14,12 @@ import {
   AppError,
   buildOnIndex,
   columnsOfRows,
+  createOnColumnEncoder,
   createOnIndexBuilder,
+  createOnRowsEncoder,
+  fastCandidateRanges,
   fillColumnsFromRows,
+  fillRowsFromColumns,
   FastCollectMerger,
   FastLevelsMerger,
   fastRowRanges,
@@ -23,6 +27,7 @@ import {
   onIndexFromBits,
   planMatch,
   planShardRanges,
+  rawCutoff,
   PreciseMerger,
   scanShard,
   shardIndexRange,
@@ -31,10 +36,12 @@ import {
   type ScanPhase,
   type ShardPartial,
 } from "@statescope/core";
+import type { PoolClient } from "pg";
 import { pgPool, type Db } from "@/server/db/client";
 import { findSource } from "@/server/services/datasets/datasets";
 import { BitIndexWriter, findBitIndex, readBitColumns, readBitRowRanges, readBitRows, type BitIndexRef } from "@/server/storage/bit-index-store";
-import { forEachStateChunk, readWholeSource, scanStateChunks } from "@/server/storage/dataset-store";
+import { forEachStateChunk, readStateWindows, readWholeSource, scanStateChunks } from "@/server/storage/dataset-store";
+import { hasStateColumns, scanStateColumns, StateColumnCopy } from "@/server/storage/state-columns";
 import { ByteLru } from "./byte-lru";
 import type { CanonicalQuery, MatchResultOut } from "./schemas";
 
@@ -48,6 +55,13 @@ type CachedIndex = {
   loaded: Uint8Array | null;
   rowBlocks: Uint8Array | null;
   ref: BitIndexRef | null;
+  /**
+   * A fast query's index at a threshold with no persisted bits, from the source's cell-major copy:
+   * columns read per cell from it, row bits only where candidates need them (`full`: the steps
+   * whose row bits of every cell are filled; the selected cells' bits around candidates come from
+   * their columns). A precise query does not use such an entry (it needs every row).
+   */
+  columnCopy?: { full: Uint8Array; layout: SourceRow };
   bytes: number;
   /**
    * Reads into this entry's columns and rows, each one after another (concurrent queries wait for
@@ -110,7 +124,7 @@ function lockKey(sourceId: string, thr: number): [string, number] {
 export class MatchEngine {
   readonly cache: ByteLru<Cached>;
   /** Where this engine's indices came from (for logs and tests): built from floats and persisted, read from a persisted index. */
-  readonly stats = { persistedBuilds: 0, persistedLoads: 0 };
+  readonly stats = { persistedBuilds: 0, persistedLoads: 0, columnCopyBuilds: 0, columnCopyLoads: 0, floatBytesRead: 0 };
   constructor(
     cacheBytes: number,
     private readonly opts: MatchEngineOptions = {},
@@ -125,6 +139,15 @@ export class MatchEngine {
   shardStepsFor(cells: number): number {
     if (this.opts.shardSteps !== undefined) return this.opts.shardSteps;
     return Math.max(4096, Math.floor(this.cache.budget / 2 / indexBytesPerStep(cells)));
+  }
+
+  /**
+   * Whether this engine matches `src` from storage (bits, or streamed floats) rather than from its
+   * floats kept decoded in the cache (sources of at most half the budget): only then does the
+   * source's cell-major copy serve it.
+   */
+  readsFromStorage(src: { steps: number; cells: number }): boolean {
+    return src.steps * src.cells * 4 > this.cache.budget / 2;
   }
 
   /**
@@ -147,7 +170,8 @@ export class MatchEngine {
     // the columns and (when all are wanted: precise) the rows of a persisted index, read at once
     const fill = (entry: CachedIndex) => Promise.all([this.fillColumns(db, key, entry, cells), allRows ? this.fillRows(db, key, entry, null) : undefined]);
     const hit = this.cache.get(key);
-    if (hit?.kind === "index") {
+    // an entry from the cell-major copy holds only some rows: a precise query builds a whole one
+    if (hit?.kind === "index" && !(allRows && hit.columnCopy)) {
       await fill(hit);
       return { key, entry: hit };
     }
@@ -158,11 +182,23 @@ export class MatchEngine {
     if (decoded?.kind === "source") return { key, entry: this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform }), null) };
 
     const ref = await findBitIndex(pgPool(db), src.id, thr);
-    if (!ref && bytes <= this.cache.budget / 2) {
+    if (!ref && !this.readsFromStorage(src)) {
       // Small enough to keep decoded: the next threshold on this source skips Postgres.
       const data = await readWholeSource(pgPool(db), src);
       this.cache.set(srcKey, { kind: "source", data }, bytes);
       return { key, entry: this.keep(key, buildOnIndex({ data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform }), null) };
+    }
+    if (!ref && !allRows && (await hasStateColumns(pgPool(db), src.id))) {
+      // A fast query at a threshold never asked before: its k columns from the cell-major copy, its
+      // candidates' rows from the row chunks (runPrepared), ~1/40 of the floats (DESIGN.md, "Session 5").
+      this.stats.columnCopyLoads++;
+      const rows = new Uint32Array(src.steps * Math.ceil(src.cells / 32));
+      const cols = new Uint32Array(src.cells * Math.ceil(src.steps / 32));
+      const index = onIndexFromBits({ totalSteps: src.steps, origin: 0, steps: src.steps, cells: src.cells, threshold: thr, transform: src.transform, rows, cols });
+      const entry: CachedIndex = { kind: "index", index, loaded: new Uint8Array(src.cells), rowBlocks: null, ref: null, columnCopy: { full: new Uint8Array(src.steps), layout: src }, bytes: 0, filling: idle() };
+      this.cache.set(key, entry, entry.bytes);
+      await this.fillColumns(db, key, entry, cells);
+      return { key, entry, fromFloats: true };
     }
     if (!ref) {
       // Answered from the floats, as fast as without persisted indices; writing the index here
@@ -218,6 +254,7 @@ export class MatchEngine {
     if (missing.length === 0) return;
     // an index streamed from the floats holds all rows: its columns are cut from them
     if (entry.ref) await readBitColumns(pgPool(db), entry.ref, index.steps, missing, index.cols);
+    else if (entry.columnCopy) await this.readCopyColumns(db, entry, missing);
     else fillColumnsFromRows(index, missing);
     for (const c of missing) loaded[c] = 1;
     this.account(key, entry, missing.length * index.colWords * 4);
@@ -264,6 +301,71 @@ export class MatchEngine {
     if (!blocks.includes(0)) entry.rowBlocks = null;
   }
 
+  /** The columns of `cells` at the entry's threshold, encoded from their floats in the cell-major copy. */
+  private async readCopyColumns(db: Db, entry: CachedIndex, cells: number[]): Promise<void> {
+    const { index } = entry;
+    const cut = rawCutoff(index.threshold, index.transform);
+    const CW = index.colWords;
+    if (cut === null) {
+      // no float32 value is on at this threshold: the columns stay 0
+      for (const c of cells) index.cols.fill(0, c * CW, (c + 1) * CW);
+      return;
+    }
+    const encode = createOnColumnEncoder();
+    const src = entry.columnCopy!.layout;
+    try {
+      this.stats.floatBytesRead += await scanStateColumns(pgPool(db), src, cells, (cell, from, values) => {
+        const w = cell * CW + (from >>> 5);
+        encode(values, cut, index.cols.subarray(w, w + Math.ceil(values.length / 32)));
+      });
+    } catch (e) {
+      // a dataset deleted after the query found its copy leaves the copy's chunks missing
+      await this.notDeleted(db, src, `a match at threshold ${Number(index.threshold.toPrecision(7))} was reading its cell-major copy`, e);
+      throw e;
+    }
+  }
+
+  /**
+   * A fast query's rows on an entry from the cell-major copy: the selected cells' bits around each
+   * candidate from their columns (the counts), and every cell's bits where scoring reads them, from
+   * the row chunks of just those steps (one query for all candidates).
+   */
+  private fillCandidateRows(db: Db, key: string, entry: CachedIndex, plan: MatchPlan): Promise<void> {
+    return this.serially(entry, "rows", async () => {
+      const { index } = entry;
+      const full = entry.columnCopy!.full;
+      const parts = fastCandidateRanges(index, plan);
+      const score = parts ? parts.score : [[0, index.steps] as [number, number]];
+      if (parts) fillRowsFromColumns(index, plan.cells, parts.context);
+      // the steps not filled yet, as few ranges as possible
+      const want: [number, number][] = [];
+      for (const [a, b] of [...score].sort((x, y) => x[0] - y[0])) {
+        for (let t = a; t < b; t++) {
+          if (full[t]) continue;
+          const last = want[want.length - 1];
+          if (last && last[1] === t) last[1] = t + 1;
+          else want.push([t, t + 1]);
+        }
+      }
+      if (want.length === 0) return;
+      const W = index.rowWords;
+      const cut = rawCutoff(index.threshold, index.transform);
+      const layout = entry.columnCopy!.layout;
+      const windows = await readStateWindows(pgPool(db), layout, want);
+      const encode = createOnRowsEncoder();
+      let n = 0;
+      want.forEach(([a, b], i) => {
+        const rows = index.rows.subarray(a * W, b * W);
+        if (cut === null) rows.fill(0);
+        else encode(windows[i]!, index.cells, cut, rows);
+        this.stats.floatBytesRead += windows[i]!.byteLength;
+        full.fill(1, a, b);
+        n += b - a;
+      });
+      this.account(key, entry, n * W * 4);
+    });
+  }
+
   /**
    * Builds and persists the index of a source at `thr` once for all workers (the `match:index`
    * job): under an advisory lock on (source, threshold), if no other worker committed it
@@ -272,32 +374,74 @@ export class MatchEngine {
    */
   async buildPersisted(db: Db, src: SourceRow, threshold: number): Promise<{ ref: BitIndexRef; built: boolean }> {
     const thr = Math.fround(threshold);
-    const pool = pgPool(db);
-    const c = await pool.connect();
+    const out = await this.buildOnce(db, src, lockKey(src.id, thr), `its index at threshold ${Number(thr.toPrecision(7))} was being built`, {
+      find: (c) => findBitIndex(c, src.id, thr),
+      write: async (c, onAbort) => {
+        const w = new BitIndexWriter(c, src.id, src.steps, src.cells, thr, src.transform, { parent: "last", copy: true });
+        onAbort(() => w.abort("the index build failed"));
+        await forEachStateChunk(pgPool(db), src, async (from, rows) => {
+          await w.push(rows.subarray(0, (Math.min(src.steps, from + rows.length / src.cells) - from) * src.cells));
+        });
+        return w.end();
+      },
+    });
+    if (out.built) this.stats.persistedBuilds++;
+    return { ref: out.result, built: out.built };
+  }
+
+  /**
+   * Writes the cell-major copy of a source's floats (`StateColumnChunk`, what a fast query at a
+   * threshold never asked before reads) once for all workers: under an advisory lock on the
+   * source, if no other worker committed it meanwhile, transposes every float chunk in one
+   * transaction (the `match:columns` job). A dataset deleted meanwhile ends in NOT_FOUND.
+   */
+  async buildColumnCopy(db: Db, src: SourceRow): Promise<{ built: boolean }> {
+    const out = await this.buildOnce(db, src, [`columns:${src.id}`, 0], "its cell-major copy was being written", {
+      find: async (c) => ((await hasStateColumns(c, src.id)) ? true : null),
+      write: async (c, onAbort) => {
+        const w = new StateColumnCopy(c, src);
+        onAbort(() => w.abort("the copy failed"));
+        await forEachStateChunk(pgPool(db), src, (from, rows) => w.put(from, rows));
+        await w.end();
+        return true;
+      },
+    });
+    if (out.built) this.stats.columnCopyBuilds++;
+    return { built: out.built };
+  }
+
+  /**
+   * Something derived from a source's floats, written once for all workers: under the advisory
+   * lock `lock`, returns what `find` sees committed, else runs `write` on a connection of its own
+   * in one transaction and commits. On failure the COPY is aborted and the transaction rolled back;
+   * a dataset deleted meanwhile ends in NOT_FOUND.
+   */
+  private async buildOnce<R>(
+    db: Db,
+    src: SourceRow,
+    [k1, k2]: [string, number],
+    what: string,
+    step: { find: (c: PoolClient) => Promise<R | null>; write: (c: PoolClient, onAbort: (abort: () => Promise<void>) => void) => Promise<R> },
+  ): Promise<{ result: R; built: boolean }> {
+    const c = await pgPool(db).connect();
     let broken: Error | undefined;
-    const [k1, k2] = lockKey(src.id, thr);
     try {
       await c.query("select pg_advisory_lock(hashtext($1), $2)", [k1, k2]);
       try {
-        const done = await findBitIndex(c, src.id, thr);
-        if (done) return { ref: done, built: false };
+        const done = await step.find(c);
+        if (done !== null) return { result: done, built: false };
         await c.query("begin");
-        let w: BitIndexWriter | undefined;
+        let abort: (() => Promise<void>) | undefined;
         try {
           await c.query("set local synchronous_commit = off");
-          w = new BitIndexWriter(c, src.id, src.steps, src.cells, thr, src.transform, { parent: "last", copy: true });
-          await forEachStateChunk(pool, src, async (from, rows) => {
-            await w!.push(rows.subarray(0, (Math.min(src.steps, from + rows.length / src.cells) - from) * src.cells));
-          });
-          const ref = await w.end();
+          const result = await step.write(c, (a) => (abort = a));
           await c.query("commit");
-          this.stats.persistedBuilds++;
-          return { ref, built: true };
+          return { result, built: true };
         } catch (e) {
           // a COPY still open on c would hold the rollback up behind it
-          await w?.abort("the index build failed").catch(() => undefined);
+          await abort?.().catch(() => undefined);
           await c.query("rollback").catch((r: unknown) => (broken = r instanceof Error ? r : new Error(String(r))));
-          await this.notDeleted(db, src, `its index at threshold ${Number(thr.toPrecision(7))} was being built`, e);
+          await this.notDeleted(db, src, what, e);
           throw e;
         }
       } finally {
@@ -347,6 +491,7 @@ export class MatchEngine {
         pgPool(db),
         src,
         (start, rows) => {
+          this.stats.floatBytesRead += rows.byteLength;
           const a = Math.max(from, start);
           const b = Math.min(to, start + rows.length / cells);
           if (b > a) builder.pushAt(a - from, rows.subarray((a - start) * cells, (b - start) * cells));
@@ -383,7 +528,8 @@ export class MatchEngine {
     const { key, entry, fromFloats } = await this.entry(db, src, plan.threshold, plan.cells, plan.mode === "precise");
     const index = entry.index;
     // a fast query reads only its candidates' rows; finding them needs only the columns
-    await this.fillRows(db, key, entry, entry.rowBlocks ? fastRowRanges(index, plan) : null);
+    if (entry.columnCopy) await this.fillCandidateRows(db, key, entry, plan);
+    else await this.fillRows(db, key, entry, entry.rowBlocks ? fastRowRanges(index, plan) : null);
     const t1 = performance.now();
     const result = matchPlanned(index, plan);
     const t2 = performance.now();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors";
 import { applyTransform, type StateMatrix, type Transform } from "./matrix";
-import { buildOnIndex, columnsOfRows, encodeOnRows, onIndexFromBits, type OnIndex } from "./on-index";
+import { buildOnIndex, columnsOfRows, encodeOnRows, fillRowsFromColumns, onIndexFromBits, type OnIndex } from "./on-index";
 import { rawCutoff } from "./matrix";
-import { fastRowRanges, FastCollectMerger, FastLevelsMerger, match, matchPlanned, matchSharded, PreciseMerger, type Shard } from "./match";
+import { fastCandidateRanges, fastRowRanges, FastCollectMerger, FastLevelsMerger, match, matchPlanned, matchSharded, PreciseMerger, type Shard } from "./match";
 import { planMatch, type MatchQuery, type MatchResult } from "./query";
 import { referenceMatch, type ReferenceQuery } from "./reference";
 import { scanShard, shardHalo, type ShardPartial } from "./scan";
@@ -322,6 +322,31 @@ describe("an index from persisted bits equals the reference", () => {
       }
       if (kept < raw.steps) partial++;
       expect(matchPlanned({ ...full, rows }, plan), `seed ${seed}`).toEqual(expected);
+    }
+    expect(partial).toBeGreaterThan(100);
+  });
+
+  it("in fast mode, from the selected cells' columns and only the scoring rows of fastCandidateRanges (the context from the columns)", { timeout: 120_000 }, () => {
+    let partial = 0;
+    for (let seed = 62_001; seed <= 63_200; seed++) {
+      const { raw, transform, q, r } = randomCase(seed, seed % 25 === 0);
+      q.mode = "fast";
+      const expected = referenceMatch(applyTransform(raw, transform), q);
+      const full = fromBits(raw, q.threshold, transform, 0, raw.steps, q.cells, r);
+      const plan = planMatch(q, raw.steps, raw.cells);
+      const parts = fastCandidateRanges(full, plan)!;
+      // what a reader of k columns holds: all rows empty, then the selected cells around each candidate, all cells where it is scored
+      const part = { ...full, rows: new Uint32Array(full.rows.length) };
+      fillRowsFromColumns(part, plan.cells, parts.context);
+      const W = full.rowWords;
+      let kept = 0;
+      for (const [a, b] of parts.score) {
+        part.rows.set(full.rows.subarray(a * W, b * W), a * W);
+        kept += b - a;
+      }
+      if (kept < raw.steps) partial++;
+      expect(matchPlanned(part, plan), `seed ${seed}`).toEqual(expected);
+      expect(fastRowRanges(full, plan)).toEqual(parts.score.map(([a, b], i) => [Math.min(a, parts.context[i]![0]), Math.max(b, parts.context[i]![1])]));
     }
     expect(partial).toBeGreaterThan(100);
   });

@@ -63,20 +63,35 @@ export function matchPlanned(index: OnIndex, plan: MatchPlan): MatchResult {
  * too large for the fast harvest).
  */
 export function fastRowRanges(index: OnIndex, plan: MatchPlan): [number, number][] | null {
+  const r = fastCandidateRanges(index, plan);
+  if (!r) return null;
+  return r.score.map(([a, b], i) => [Math.min(a, r.context[i]![0]), Math.max(b, r.context[i]![1])]);
+}
+
+/**
+ * {@link fastRowRanges} in its two parts, per candidate: `score`, the steps whose row bits of ALL
+ * cells scoring reads ([p − padL, p + L + padR)), and `context`, the steps whose bits of the
+ * SELECTED cells the result's counts read ([p − before, p + after)); both clipped to [0, T).
+ * Lets a caller that has the selected cells' columns fill the context from them
+ * (`fillRowsFromColumns`) and read all cells only where scoring needs them.
+ */
+export function fastCandidateRanges(index: OnIndex, plan: MatchPlan): { score: [number, number][]; context: [number, number][] } | null {
   if (plan.mode !== "fast") return null;
   wholeShard(index);
   if (!canHarvestFast(index, plan)) return null;
   const h = harvestFast(index, plan);
   const order = orderByBoundary(h.cand, plan.k, FAST_CANDIDATES, h.minLevel);
   const T = plan.totalSteps;
-  const out: [number, number][] = [];
+  const score: [number, number][] = [];
+  const context: [number, number][] = [];
   for (let i = 0; i < order.length; i++) {
     const j = order[i]!;
     const p = h.cand.p[j]!;
     const end = p + h.cand.L[j]!;
-    out.push([Math.max(0, Math.min(p - plan.padL, p - plan.before)), Math.min(T, Math.max(end + plan.padR, p + plan.after))]);
+    score.push([Math.max(0, p - plan.padL), Math.min(T, end + plan.padR)]);
+    context.push([Math.max(0, p - plan.before), Math.min(T, p + plan.after)]);
   }
-  return out;
+  return { score, context };
 }
 
 function wholeShard(index: OnIndex): Shard {

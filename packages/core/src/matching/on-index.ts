@@ -283,6 +283,25 @@ export function fillColumnsFromRows(index: OnIndex, cells: ArrayLike<number>): v
 }
 
 /**
+ * The reverse of {@link fillColumnsFromRows} for some steps: sets the row bits of `cells` at the
+ * steps of `ranges` ([from, to), local rows) from their filled columns. Only sets bits (a row's
+ * other cells keep theirs), so rows filled whole stay exact.
+ */
+export function fillRowsFromColumns(index: OnIndex, cells: ArrayLike<number>, ranges: readonly (readonly [number, number])[]): void {
+  const { rows, cols, rowWords: W, colWords: CW, steps } = index;
+  for (const [from, to] of ranges) {
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > steps) throw new AppError("BAD_INPUT", `rows [${from}, ${to}) are outside the index's ${steps} steps`);
+    for (let i = 0; i < cells.length; i++) {
+      const c = cells[i]!;
+      const col = c * CW;
+      const at = c >>> 5;
+      const bit = 1 << (c & 31);
+      for (let t = from; t < to; t++) if ((cols[col + (t >>> 5)]! >>> (t & 31)) & 1) rows[t * W + at]! |= bit;
+    }
+  }
+}
+
+/**
  * An index from its bits (e.g. read back from storage), without a run table. `cols` may hold
  * only some cells' columns: callers that do so must fill the selected cells' columns before a
  * query reads them (the scan reads only the selected cells' columns, scoring reads rows).
