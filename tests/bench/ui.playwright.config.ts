@@ -42,7 +42,7 @@ export default defineConfig({
           HOSTNAME: "127.0.0.1",
           SYNC_HOST: "127.0.0.1",
           STATESCOPE_DATA_DIR: ".test-data/bench-ui",
-          EMBEDDED_PG_PORT: "54550",
+          EMBEDDED_PG_PORT: process.env.BENCH_PG_PORT ?? "54550",
           STATESCOPE_BENCH_PAGES: "1",
         },
       },

@@ -584,11 +584,13 @@ function HeatmapCanvas({
   useLayoutEffect(() => {
     const ctx = ref.current && setupCanvas(ref.current, w, h);
     if (!ctx) return;
+    let style = "";
     for (let i = 0; i < rows; i++) {
       for (let col = 0; col < columns; col++) {
         const c = color(i, col);
         if (!c) continue;
-        ctx.fillStyle = c;
+        // (setting the same colour again still parses it)
+        if (c !== style) ctx.fillStyle = style = c;
         ctx.fillRect(col * HM_W, i * ROW_H + 2, HM_W - 0.5, ROW_H - 4);
       }
     }

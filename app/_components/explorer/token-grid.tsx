@@ -52,38 +52,41 @@ export function TokenGrid({
   const ref = useRef<HTMLCanvasElement>(null);
   const width = x[columns]!;
   const height = rows * ROW_H;
-  // drawn on every render of the results, like the heatmaps (a few thousand fillText calls: ~1–3 ms)
+  // drawn on every render of the results, like the heatmaps: boxes, then the texts in two passes
+  // (normal, bold) so the canvas parses its font twice, not once per token
   useLayoutEffect(() => {
     const c = ref.current;
     const ctx = c && setupCanvas(c, width, height);
     if (!c || !ctx) return;
+    const cells: (TokenCell | null)[] = new Array(rows * columns);
+    for (let i = 0; i < rows; i++) for (let col = 0; col < columns; col++) cells[i * columns + col] = cell(i, col);
+    let style = "";
+    const fillStyle = (s: string) => {
+      if (s !== style) ctx.fillStyle = style = s;
+    };
+    ctx.lineWidth = 0.8;
+    ctx.strokeStyle = BOX_IN_STROKE;
+    cells.forEach((t, n) => {
+      if (!t || !(t.fill || t.inMatch)) return;
+      const col = n % columns;
+      ctx.globalAlpha = t.faded ? 0.25 : 1;
+      ctx.beginPath();
+      ctx.roundRect(x[col]! + 0.5, Math.floor(n / columns) * ROW_H + 2, w[col]! - 1, ROW_H - 4, 2);
+      fillStyle(t.fill ?? BOX);
+      ctx.fill();
+      if (t.inMatch) ctx.stroke();
+    });
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
-    const normal = `10.5px ${FONT}`;
-    const bold = `600 10.5px ${FONT}`;
-    for (let i = 0; i < rows; i++) {
-      const y = i * ROW_H;
-      for (let col = 0; col < columns; col++) {
-        const t = cell(i, col);
-        if (!t) continue;
-        const cx = x[col]!;
-        const cw = w[col]!;
+    for (const bold of [false, true]) {
+      ctx.font = `${bold ? "600 " : ""}10.5px ${FONT}`;
+      cells.forEach((t, n) => {
+        if (!t || t.inMatch !== bold) return;
+        const col = n % columns;
         ctx.globalAlpha = t.faded ? 0.25 : 1;
-        if (t.fill || t.inMatch) {
-          ctx.beginPath();
-          ctx.roundRect(cx + 0.5, y + 2, cw - 1, ROW_H - 4, 2);
-          ctx.fillStyle = t.fill ?? BOX;
-          ctx.fill();
-          if (t.inMatch) {
-            ctx.lineWidth = 0.8;
-            ctx.strokeStyle = BOX_IN_STROKE;
-            ctx.stroke();
-          }
-        }
-        ctx.font = t.inMatch ? bold : normal;
-        ctx.fillStyle = t.textColor ?? (t.inMatch ? TEXT_IN : TEXT);
-        ctx.fillText(t.text, cx + cw / 2, y + ROW_H / 2);
-      }
+        fillStyle(t.textColor ?? (t.inMatch ? TEXT_IN : TEXT));
+        ctx.fillText(t.text, x[col]! + w[col]! / 2, Math.floor(n / columns) * ROW_H + ROW_H / 2);
+      });
     }
     ctx.globalAlpha = 1;
     c.dataset.drawn = String(rows);
