@@ -204,6 +204,18 @@ describe("match serving", () => {
   });
 });
 
+describe("a queued match's writes", () => {
+  it("the job insert, the spend and the worker's result store commit without waiting for the disk", async () => {
+    const q = { ...base, datasetId, cells: [0, 1, 3], threshold: 0.27, mode: "precise" as const };
+    // the worker runs in this process: its statements are seen too
+    const run = await statements(() => as(userId).match.run(q));
+    expect(run.result).toMatchObject({ status: "done", cached: false });
+    const writes = run.sent.filter((x) => /graphile_worker\.add_job|insert into "MatchResult"|"RateLimitBucket" as b/i.test(x));
+    expect(writes).toHaveLength(3);
+    for (const w of writes) expect(w).toMatch(/set_config\('synchronous_commit', 'off', true\)/);
+  });
+});
+
 /** Statements sent to PostgreSQL (by Prisma or node-postgres) while `run` runs (whitespace collapsed). */
 async function statements<T>(run: () => Promise<T>): Promise<{ result: T; sent: string[] }> {
   const original = pg.Client.prototype.query;

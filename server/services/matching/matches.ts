@@ -165,7 +165,8 @@ async function runOn(db: Db, workspaceId: string, input: MatchQueryInput, servin
     await spent;
     // The job key collapses concurrent askers onto one queued job. (If the job is already
     // running, graphile-worker queues a second one, which finds the stored row and only signals.)
-    await enqueue(MATCH_RUN_JOB, { key, query: q, workspaceId }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
+    // (its asker is waiting: the insert does not wait for the disk, see EnqueueOptions.awaitDisk)
+    await enqueue(MATCH_RUN_JOB, { key, query: q, workspaceId }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3, awaitDisk: false });
     const notified = await sub.wait(serving.waitMs);
     // usually the result is there: one read (jobFailure only when it is not, then read again,
     // as a job that completes between the two reads has stored its result by then)
