@@ -180,7 +180,8 @@ describe("match serving", () => {
   it("a click's match.run is one lookup statement when stored, and a new one writes without waiting for the disk", async () => {
     const ws = await t.db.workspace.findUniqueOrThrow({ where: { slug: "mlab" }, select: { id: true } });
     const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
-    const engine = new MatchEngine(2 ** 20);
+    // as the web process's inline engine (serving.ts): no run tables
+    const engine = new MatchEngine(2 ** 20, { runTables: false });
     const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine }, spendPerJob: [[LIMITS.matchJobsUser, userId]] as const };
     const query = { datasetId, source: "states::states1", cells: [1, 2], mode: "fast" as const, k: 10 };
     // the engine holds the decoded source already (as after the first click on it)
@@ -189,6 +190,13 @@ describe("match serving", () => {
 
     const fresh = await statements(() => runMatchWithRows(t.db, ws.id, { ...query, threshold: 0.25, rows }, serving));
     expect(fresh.result).toMatchObject({ status: "done", cached: false });
+    expect(fresh.result.status === "done" && fresh.result.result).toEqual(referenceMatch(states1(), { cells: [1, 2], threshold: 0.25, padLeft: 1, padRight: 0, mode: "fast", length: 0, k: 10 }));
+    for (const mode of ["fast", "precise"] as const) {
+      for (const threshold of [0.05, 0.4]) {
+        const out = await runMatch(t.db, ws.id, { ...query, cells: [0, 1, 3], mode, threshold, padLeft: 2, padRight: 1 }, serving);
+        expect(out.status === "done" && out.result).toEqual(referenceMatch(states1(), { cells: [0, 1, 3], threshold, padLeft: 2, padRight: 1, mode, length: 0, k: 10 }));
+      }
+    }
     const writes = fresh.sent.filter((q) => /\b(insert|update)\b/i.test(q));
     // the rate-limit spend and the result store: neither waits for a WAL flush (a cache and a counter)
     expect(writes).toHaveLength(2);

@@ -12,7 +12,8 @@ import { dragThreshold, printDrag } from "./threshold-drag";
  * Budget (issue 5): ≤ 16 ms.
  */
 const STEPS = 60;
-const ZOOM = 30;
+// the team panel takes ~450 px of the 1,960 px viewport: 23 px per step shows 60 steps, as the bare page did at 30
+const ZOOM = 23;
 const DATASET_STEPS = 4000;
 
 let datasetId = "";
@@ -40,7 +41,9 @@ test("Select view re-renders within 16 ms after a threshold change on the produc
   await page.goto(`/w/demo/datasets/${datasetId}/explore?s0=states&pos=0&b=12-15&z=${ZOOM}&t0=0.300`);
   const plot = page.getByTestId("line-plot").first();
   await expect(plot).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByTestId("window-label")).toContainText(`steps 0–${STEPS - 1}`);
+  await expect(page.getByTestId("window-label")).toContainText(/steps 0–\d+ of/);
+  const shown = Number(/steps 0–(\d+)/.exec(await page.getByTestId("window-label").innerText())![1]) + 1;
+  expect(shown).toBeGreaterThanOrEqual(STEPS);
   await expect(page.getByTestId("selected-count").first()).not.toHaveText("0 cells");
   // the page as members have it: the team panel has loaded beside the explorer
   await expect(page.getByTestId("collab-panel")).not.toHaveAttribute("aria-busy", "true", { timeout: 60_000 });
@@ -50,7 +53,7 @@ test("Select view re-renders within 16 ms after a threshold change on the produc
     if (i % 10 === 0) counts.add(await page.getByTestId("selected-count").first().innerText());
   });
   const cellCount = await page.getByTestId("selected-count").first().innerText();
-  printDrag(`bench:ui threshold drag, production explorer page (team panel), 650 cells × ${STEPS} steps, ${drag.render.n} renders`, drag);
+  printDrag(`bench:ui threshold drag, production explorer page (team panel), 650 cells × ${shown} steps, ${drag.render.n} renders`, drag);
   console.log(`  selection sizes seen while dragging: ${[...counts].join(", ")} (final ${cellCount})`);
   expect(drag.render.n).toBeGreaterThan(40);
   expect(drag.render.p95).toBeLessThanOrEqual(16);
