@@ -35,6 +35,8 @@ import { heatmapTracks, rowsQuery, startMatch, useMatch } from "./use-match";
 const ROW_H = MATCH_ROW_H;
 const HM_W = HEATMAP_W;
 const TOKEN_COLUMNS = MATCH_TOKEN_COLUMNS;
+/** Length histogram bars shown (22 px each, within 900 px). */
+const HIST_BARS = 40;
 
 interface RowData {
   start: number;
@@ -313,8 +315,11 @@ function ResultsInner(p: ResultsProps) {
     return t.kind === "discrete" ? discreteColor(t, v) : scalarColor(v, scalarRange(t));
   };
 
-  const lengths = [...new Set([...Object.keys(p.histograms.all), ...Object.keys(p.histograms.strict)].map(Number))].sort((a, b) => a - b);
-  const maxAll = Math.max(1, ...lengths.map((L) => p.histograms.all[L] ?? 0));
+  const allLengths = [...new Set([...Object.keys(p.histograms.all), ...Object.keys(p.histograms.strict)].map(Number))].sort((a, b) => a - b);
+  const maxAll = Math.max(1, ...allLengths.map((L) => p.histograms.all[L] ?? 0));
+  // the bars that fit the histogram's 900 px (a precise query over 1M steps has hundreds of
+  // lengths: their ~5 SVG nodes each were drawn outside the clip and cost a third of the click)
+  const lengths = allLengths.slice(0, HIST_BARS);
 
   const downloadCsv = async () => {
     const more = (await p.exportMore?.({ input, results }).catch(() => null)) ?? null;
@@ -416,7 +421,7 @@ function ResultsInner(p: ResultsProps) {
       {lengths.length > 0 && (
         <div className="histogram" data-testid="length-histogram">
           <span className="muted">candidate lengths (all / strict) — click a bar to re-run with that exact length:</span>
-          <svg width={Math.min(900, lengths.length * 22 + 8)} height={64}>
+          <svg width={lengths.length * 22 + 8} height={64}>
             {lengths.map((L, i) => {
               const all = p.histograms.all[L] ?? 0;
               const strict = p.histograms.strict[L] ?? 0;
@@ -432,6 +437,11 @@ function ResultsInner(p: ResultsProps) {
               );
             })}
           </svg>
+          {allLengths.length > lengths.length && (
+            <span className="muted" data-testid="hist-more">
+              and {allLengths.length - lengths.length} longer length{allLengths.length - lengths.length === 1 ? "" : "s"} (set one in “length” above)
+            </span>
+          )}
           {input.length > 0 && (
             <button type="button" className="linkish" onClick={() => p.onLength(0)}>any length</button>
           )}
