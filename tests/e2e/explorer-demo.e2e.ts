@@ -89,6 +89,16 @@ test("parens depth on its own scale, the whole result text at 1440 px, readable 
   await expect(row).toHaveAttribute("data-tokens", "23");
   await expect(row).toHaveText(/^#1, step \d+, length \d+: (\S+ ){0,3}\[\S/);
   await expect(page.getByTestId("result-tokens").locator("canvas")).toHaveAttribute("data-drawn", "50");
+  // each row is a list item that takes focus: the arrow keys move the highlighted token, with its tooltip
+  await row.focus();
+  await expect(page.getByTestId("match-tooltip")).toContainText(/^#1 · step \d+/);
+  const first = await page.getByTestId("match-tooltip").innerText();
+  await page.keyboard.press("ArrowRight");
+  await expect(page.getByTestId("match-tooltip")).not.toHaveText(first);
+  await page.keyboard.press("ArrowDown");
+  await expect(page.getByTestId("result-row-1")).toBeFocused();
+  // the length histogram draws the bars its 900 px show, not hundreds outside its clip
+  expect(await page.locator("[data-testid=length-histogram] g.hbar").count()).toBeLessThanOrEqual(40);
   const rowBox = (await row.boundingBox())!;
   expect(rowBox.x).toBeGreaterThanOrEqual(scroll.x);
   expect(rowBox.x + rowBox.width).toBeLessThanOrEqual(scroll.x + scroll.width);
