@@ -317,8 +317,8 @@ function ResultsInner(p: ResultsProps) {
 
   const allLengths = [...new Set([...Object.keys(p.histograms.all), ...Object.keys(p.histograms.strict)].map(Number))].sort((a, b) => a - b);
   const maxAll = Math.max(1, ...allLengths.map((L) => p.histograms.all[L] ?? 0));
-  // the bars that fit the histogram's 900 px (a precise query over 1M steps has hundreds of
-  // lengths: their ~5 SVG nodes each were drawn outside the clip and cost a third of the click)
+  // the bars that fit the histogram's 900 px (a query over 1M steps can have hundreds of
+  // lengths: ~5 SVG nodes each were rendered outside the clip, where no one could see or click them)
   const lengths = allLengths.slice(0, HIST_BARS);
 
   const downloadCsv = async () => {
