@@ -15,7 +15,7 @@ import type { PubSub } from "@/server/pubsub/pubsub";
 import { requireRole, type Actor, type WorkspaceAccess } from "@/server/services/authz";
 import type { ClassCredential } from "@/server/services/classroom/credential";
 import { ZSessionRef, type ClassRole } from "@/server/services/classroom/schemas";
-import { classroomDataAccess, requireParticipant, type Participant } from "@/server/services/classroom/sessions";
+import { classroomDataAccess, requireParticipant, type ClassCaller, type Participant } from "@/server/services/classroom/sessions";
 import { refund, spend, type Spend } from "@/server/services/rate-limits";
 import { ZSlug, type Role } from "@/server/services/schemas";
 import { CLASSROOM_DATA } from "./access";
@@ -170,6 +170,19 @@ function sessionAuthorization(minimum: ClassRole) {
   });
 }
 
+/**
+ * The classroom session authorization middleware for a procedure whose service checks the
+ * participant inside its own statement (`classroom.answer`: a whole class at once, one round trip
+ * each): the caller's identity for the session, no query here; the service answers exactly as
+ * requireParticipant does for anyone who is not an active participant (STUDENT is every role).
+ */
+const sessionCallerAuthorization = t.middleware(async ({ ctx, next, getRawInput }) => {
+  const ref = ZSessionRef.safeParse(await getRawInput());
+  if (!ref.success) throw new TRPCError({ code: "BAD_REQUEST", message: "missing or invalid `sessionId`" });
+  const caller: ClassCaller = { userId: ctx.actor?.userId ?? null, credential: ctx.classroom ?? null };
+  return next({ ctx: { ...ctx, caller } });
+});
+
 const byClassRole = {
   STUDENT: sessionAuthorization("STUDENT"),
   TA: sessionAuthorization("TA"),
@@ -178,7 +191,7 @@ const byClassRole = {
 
 /** Marker the audit test looks for on every classroom procedure. */
 export const SESSION_MIDDLEWARES: ReadonlySet<unknown> = new Set(
-  Object.values(byClassRole).flatMap((b) => (b as unknown as { _middlewares: unknown[] })._middlewares),
+  [...Object.values(byClassRole), sessionCallerAuthorization].flatMap((b) => (b as unknown as { _middlewares: unknown[] })._middlewares),
 );
 
 /**
@@ -187,4 +200,9 @@ export const SESSION_MIDDLEWARES: ReadonlySet<unknown> = new Set(
  */
 export function sessionProcedure(minimum: ClassRole) {
   return t.procedure.use(mapErrors).use(byClassRole[minimum]).meta({ auth: "session", classRole: minimum }).input(ZSessionRef);
+}
+
+/** A classroom procedure open to every participant whose service checks the participant in its statement: `ctx.caller` is who asks. */
+export function sessionStatementProcedure() {
+  return t.procedure.use(mapErrors).use(sessionCallerAuthorization).meta({ auth: "session", classRole: "STUDENT" }).input(ZSessionRef);
 }

@@ -13,7 +13,7 @@ import { createDb } from "../db/client";
 import { memberRoles, type MemberKey } from "../services/authz";
 import { signSyncToken, verifyRoomToken } from "../services/sync-tokens";
 import { createPgBackend } from "./pg-backend";
-import { ADMISSION_GATHER_MS, CLOSE_FORBIDDEN, createSyncServer, RECHECK_SLICES, type SyncServer } from "./server";
+import { ADMISSION_GATHER_MS, ADMIT_SLICE, batchedRoles, CLOSE_FORBIDDEN, createSyncServer, RECHECK_SLICES, type SyncServer } from "./server";
 
 const SECRET = "admission-secret-admission-secret-admission";
 const V = String(COLLAB_SCHEMA_VERSION);
@@ -166,5 +166,28 @@ describe("sync admission and re-check under a crowd", () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe("a batch of admissions", () => {
+  it("joins its sockets a few per turn of the event loop, so the presenter's updates are not held behind a whole batch", async () => {
+    // each query answers a millisecond later, as a database does (not within the same turn)
+    const roleOf = batchedRoles(async (keys) => (await new Promise((r) => setTimeout(r, 1)), keys.map(() => "VIEWER" as const)), 0);
+    // a turn counter: one setImmediate per turn of the loop, as long as admissions are pending
+    let turn = 0;
+    let done = false;
+    const tick = () => {
+      turn++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const settledAt: number[] = [];
+    await Promise.all(Array.from({ length: 5 * ADMIT_SLICE }, (_, i) => roleOf({ workspaceId: "w1", userId: `u${i}` }).then(() => settledAt.push(turn))));
+    done = true;
+    const perTurn = new Map<number, number>();
+    for (const t of settledAt) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);
+    expect(settledAt).toHaveLength(5 * ADMIT_SLICE);
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(ADMIT_SLICE);
+    expect(perTurn.size).toBeGreaterThanOrEqual(5);
   });
 });

@@ -14,7 +14,7 @@
  */
 import * as Y from "yjs";
 import type { RelayRoom, RoomRelay } from "./relay";
-import type { RoomStorage } from "./storage";
+import { mergeUpdatesYielding, type RoomStorage } from "./storage";
 
 /** What the backend calls on a loaded room. */
 export interface RoomPeer {
@@ -172,7 +172,10 @@ export function createBackend(opts: BackendOptions): SyncBackend {
       const all = await storage.load(entry.room);
       if (entries.get(entry.room) !== entry) return;
       entry.rows = all.length;
-      for (const u of all) peer.applyRelayed(u);
+      if (all.length === 0) return;
+      // one update, merged in any order (applying an out-of-order log one by one is quadratic: storage.ts)
+      const merged = await mergeUpdatesYielding(all);
+      if (entries.get(entry.room) === entry) peer.applyRelayed(merged);
     } catch (e) {
       if (!closed) log(`room ${entry.room}: re-reading the room failed: ${message(e)}`);
     } finally {

@@ -298,11 +298,8 @@ export function createRooms(opts: RoomsOptions): Rooms {
       })
       .then((link) => {
         room.link = link;
-        if (link.stored.length > 0) {
-          doc.transact(() => {
-            for (const u of link.stored) Y.applyUpdate(doc, u, LOADED);
-          }, LOADED);
-        }
+        // merged first: applying a log whose rows are out of causal order one by one is quadratic (storage.ts)
+        if (link.stored.length > 0) Y.applyUpdate(doc, link.stored.length === 1 ? link.stored[0]! : Y.mergeUpdates([...link.stored]), LOADED);
       });
     return room;
   }

@@ -106,6 +106,22 @@ const MAX_ADMISSION_BATCH = 1000;
 /** Admission queries start at most this often; the checks arriving in between go together. */
 export const ADMISSION_GATHER_MS = 25;
 
+/** Admissions settled in one turn of the event loop (see settleInSlices). */
+export const ADMIT_SLICE = 8;
+
+/**
+ * Settle a batch's admissions ADMIT_SLICE at a time, one slice per turn of the event loop: each
+ * admitted socket joins its room then (listeners, the first sync step, the staff's presence), and a
+ * batch of a hundred joining in one turn held back the presenter's updates to everyone already in
+ * the room.
+ */
+async function settleInSlices(settle: (() => void)[]): Promise<void> {
+  for (let i = 0; i < settle.length; i += ADMIT_SLICE) {
+    if (i > 0) await new Promise((r) => setImmediate(r));
+    for (const f of settle.slice(i, i + ADMIT_SLICE)) f();
+  }
+}
+
 /**
  * One member's role through `memberRoles`, with the checks that arrive together sharing a call:
  * one call is in flight at a time, and calls start at most every ADMISSION_GATHER_MS; the checks
@@ -135,8 +151,9 @@ export function batchedRoles(memberRoles: SyncServerOptions["memberRoles"], gath
     Promise.resolve()
       .then(() => memberRoles(batch.map((b) => b.key)))
       .then(
-        (roles) => batch.forEach((b, i) => b.ok(roles[i] ?? null)),
-        (e: unknown) => batch.forEach((b) => b.fail(e)),
+        // the next batch's query need not wait for these sockets to join their rooms
+        (roles) => void settleInSlices(batch.map((b, i) => () => b.ok(roles[i] ?? null))),
+        (e: unknown) => void settleInSlices(batch.map((b) => () => b.fail(e))),
       )
       .finally(() => {
         busy = false;

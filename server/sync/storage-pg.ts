@@ -60,7 +60,7 @@ export function createPgStorage({ pool, origin, log = () => undefined }: PgStora
         await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`statescope_sync:${room}`]);
         const r = await client.query<{ id: string; data: Buffer }>(`SELECT id::text AS id, data FROM "SyncUpdate" WHERE room = $1 ORDER BY id`, [room]);
         if (r.rows.length > 1) {
-          const merged = mergeLog(r.rows.map((row) => bytes(row.data)));
+          const merged = await mergeLog(r.rows.map((row) => bytes(row.data)));
           const last = r.rows[r.rows.length - 1]!.id;
           await client.query(`UPDATE "SyncUpdate" SET data = $1, compacted = true WHERE id = $2::bigint`, [Buffer.from(merged), last]);
           await client.query(`DELETE FROM "SyncUpdate" WHERE id = ANY($1::bigint[])`, [r.rows.slice(0, -1).map((row) => row.id)]);

@@ -1,5 +1,5 @@
 /**
- * Preloaded (`node --import …/loop-probe.ts`) into the processes `npm run bench:classroom` spawns:
+ * Preloaded (`node --import …/loop-probe.ts`) into the processes `npm run bench:classroom` and `bench:sync` spawn:
  * once a second, the process's event-loop delay over that second (p99 and max, ms) on stdout as
  * `loop-delay <p99> <max>`. A delivery waits for every turn of the loop ahead of it, so these say
  * whether a latency tail was spent in the server's loop (GC, a long task) or elsewhere.

@@ -34,6 +34,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import os from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { resolve } from "node:path";
 import WebSocket from "ws";
 import * as encoding from "lib0/encoding";
@@ -67,23 +68,88 @@ const ROOT = resolve(import.meta.dirname, "..", "..");
 const SECRET = randomBytes(24).toString("base64url");
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A delivery slower than this goes into the scenario's stall timeline. */
+const SLOW_MS = 100;
+
+/**
+ * Once a second: this process's event-loop delay (max, ms) and the kernel's dirty + writeback page
+ * cache (MB, /proc/meminfo) — with the sync processes' loop-probe samples, the stall timeline says
+ * whether a latency tail was spent in a sync process, in this (receiving) process, or waiting on the disk.
+ */
+const ownLoop: { at: number; max: number; dirtyMb: number }[] = [];
+{
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  setInterval(() => {
+    let dirtyMb = NaN;
+    try {
+      const m = readFileSync("/proc/meminfo", "utf8");
+      const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(m)?.[1] ?? NaN);
+      dirtyMb = (kb("Dirty") + kb("Writeback")) / 1024;
+    } catch {
+      // not Linux: leave it out
+    }
+    ownLoop.push({ at: performance.now(), max: h.max / 1e6, dirtyMb });
+    h.reset();
+  }, 1000).unref();
+}
+
+/** The seconds of [t0, t1] in which some delivery took > SLOW_MS, with every process's worst loop delay then. */
+function stallTimeline(name: string, rec: Recorder, procs: SyncProc[], t0: number, t1: number): void {
+  if (rec.slow.length === 0) {
+    log(`${name}: no delivery over ${SLOW_MS} ms`);
+    return;
+  }
+  const seconds = new Map<number, { n: number; max: number }>();
+  for (const d of rec.slow) {
+    const s = Math.floor((d.at - t0) / 1000);
+    const e = seconds.get(s) ?? { n: 0, max: 0 };
+    e.n++;
+    e.max = Math.max(e.max, d.ms);
+    seconds.set(s, e);
+  }
+  // a loop sample at `at` covers the second before it
+  const loopAt = (xs: { at: number; max: number }[], s: number) =>
+    Math.max(0, ...xs.filter((x) => x.at > t0 + s * 1000 && x.at <= t0 + (s + 2) * 1000).map((x) => x.max));
+  log(`${name}: deliveries over ${SLOW_MS} ms in ${seconds.size} of ${Math.round((t1 - t0) / 1000)} s (second: count, worst; loop max of ${procs.map((p) => p.name).join(", ")}, bench; dirty+writeback MB)`);
+  for (const [s, e] of [...seconds].sort((a, b) => a[0] - b[0])) {
+    const dirty = ownLoop.filter((x) => x.at > t0 + s * 1000 && x.at <= t0 + (s + 2) * 1000).map((x) => x.dirtyMb);
+    log(
+      `  t=${s}s: ${e.n} slow, worst ${e.max.toFixed(0)} ms; loop ${procs.map((p) => loopAt(p.loop, s).toFixed(0)).join(" / ")} / ${loopAt(ownLoop, s).toFixed(0)} ms; ` +
+        `dirty ${dirty.length ? Math.max(...dirty).toFixed(0) : "–"} MB`,
+    );
+  }
+}
 
 interface SyncProc {
   child: ChildProcess;
   port: number;
+  name: string;
+  /** The process's event-loop delay, one sample a second (loop-probe.ts). */
+  loop: { at: number; max: number }[];
 }
 
 async function startSync(databaseUrl: string, name: string): Promise<SyncProc> {
   // `--profile DIR` writes a V8 CPU profile of each sync process there (open it in Chrome DevTools).
   const profile = args.indexOf("--profile");
   const prof = profile >= 0 ? ["--cpu-prof", "--cpu-prof-dir", resolve(args[profile + 1]!)] : [];
-  const child = spawn(process.execPath, [...prof, "--import", "tsx", resolve(ROOT, "server/sync/main.ts")], {
+  const child = spawn(process.execPath, [...prof, "--import", "tsx", "--import", resolve(ROOT, "tests/bench/loop-probe.ts"), resolve(ROOT, "server/sync/main.ts")], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, AUTH_SECRET: SECRET, SYNC_PORT: "0", SYNC_HOST: "127.0.0.1", NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
+  const loop: SyncProc["loop"] = [];
+  let partial = "";
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stdout!.on("data", (d: Buffer) => {
+    const lines = (partial + d.toString()).split("\n");
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const l = /^loop-delay ([\d.]+) ([\d.]+)$/.exec(line);
+      if (l) loop.push({ at: performance.now(), max: Number(l[2]) });
+    }
+  });
   const port = await new Promise<number>((ok, fail) => {
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
@@ -93,7 +159,7 @@ async function startSync(databaseUrl: string, name: string): Promise<SyncProc> {
     child.once("exit", (code) => fail(new Error(`sync process ${name} exited (${code}): ${out}`)));
   });
   log(`sync process ${name}: pid ${child.pid}, port ${port}`);
-  return { child, port };
+  return { child, port, name, loop };
 }
 
 /** CPU seconds (user + system) a process has used, from /proc. */
@@ -191,6 +257,13 @@ class Recorder {
   cross: number[] = [];
   expected = 0;
   recording = false;
+  /** Deliveries slower than SLOW_MS: arrival time (performance.now()) and latency, for the stall timeline. */
+  slow: { at: number; ms: number }[] = [];
+
+  private add(kind: "same" | "cross", now: number, ms: number): void {
+    this[kind].push(ms);
+    if (ms > SLOW_MS) this.slow.push({ at: now, ms });
+  }
 
   watch(c: Client, procOf: (id: number) => number): void {
     c.doc.getMap<number>("bench").observe((ev) => {
@@ -203,7 +276,7 @@ class Recorder {
         if (from === c.id) continue;
         const at = this.sent.get(v);
         if (at === undefined) continue;
-        (procOf(from) === c.proc ? this.same : this.cross).push(now - at);
+        this.add(procOf(from) === c.proc ? "same" : "cross", now, now - at);
       }
     });
   }
@@ -217,7 +290,7 @@ class Recorder {
       if (j < 0) break;
       const v = Number(buf.toString("latin1", i + 2, j));
       const at = this.sent.get(v);
-      if (at !== undefined) (procOf(Math.floor(v / SEQ_SPAN)) === proc ? this.same : this.cross).push(now - at);
+      if (at !== undefined) this.add(procOf(Math.floor(v / SEQ_SPAN)) === proc ? "same" : "cross", now, now - at);
       i = buf.indexOf(MARK_OPEN, j + 2);
     }
   }
@@ -309,8 +382,10 @@ async function scenario(
   const me0 = process.cpuUsage();
   const t0 = performance.now();
   await drive(rec, editors, hz, n - 1);
-  const wall = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const wall = (t1 - t0) / 1000;
   const meUse = process.cpuUsage(me0);
+  stallTimeline(name, rec, procs, t0, t1);
   const cpu =
     procs.map((p, i) => `${(((cpuSeconds(p.child.pid!) - cpu0[i]!) / wall) * 100).toFixed(0)}%`).join(" + ") +
     ` / ${(((meUse.user + meUse.system) / 1e6 / wall) * 100).toFixed(0)}%`;

@@ -68,6 +68,11 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
 
   // guest 1 types the code (lower case, with a space) on /c
   const g1 = await student(browser);
+  // joining is one request: the session page connects with the ticket the join answered with
+  const g1Tickets: string[] = [];
+  g1.on("request", (r) => {
+    if (/\/api\/trpc\/[^?]*classroom\.ticket/.test(r.url())) g1Tickets.push(r.url());
+  });
   await g1.goto("/c");
   await g1.getByTestId("class-code").fill(`${code.slice(0, 3).toLowerCase()} ${code.slice(3)}`);
   await g1.getByTestId("class-name").fill("Gina Guest");
@@ -106,6 +111,7 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
     await expect(s.getByTestId("class-following")).toContainText("Following Demo researcher");
     await expect(s.getByTestId("window-label")).toContainText("steps 247–");
   }
+  expect(g1Tickets).toEqual([]);
   // the presenter stays here: a view held for STEP_SETTLE_MS (800 ms) is a step of the archive's timeline
   await teacher.waitForTimeout(1_200);
   await teacher.screenshot({ path: "test-results/classroom-presenter-1440.png" });

@@ -11,6 +11,7 @@ import { useTicketRoom, type Room } from "@/app/_components/room/use-room";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
 import type { AnswerView, SessionState } from "@/server/services/classroom/schemas";
 import { StaffTasks, StudentTask } from "./tasks";
+import { takeHandedTicket } from "./ticket-handoff";
 import "@/app/_components/room/room.css";
 
 /** The classroom controls in the shared document (bring everyone back, the audience count). */
@@ -28,7 +29,7 @@ function useClassControls(room: Room | null): ClassControls {
 }
 
 /**
- * A live class session: the realtime room of the session (tickets from `classroom.ticket`), the
+ * A live class session: the realtime room of the session (the join's ticket, then `classroom.ticket`), the
  * explorer on the session's dataset, and above it the presenter screen (staff) or the student
  * bar. Presenter mode is the room's presentation (room/presenter.ts): the presenter writes it,
  * students follow it until they detach, and return in one click or when staff bring everyone back.
@@ -47,7 +48,8 @@ export function ClassSession({ initial, joinUrl, qrSvg }: { initial: SessionStat
   const s = state.data ?? initial;
   // the current role, not the page's first: a promoted student gets the presenter screen at once
   const staff = s.me.role !== "STUDENT";
-  const room = useTicketRoom(`class:${initial.id}`, () => client.classroom.ticket.mutate({ sessionId: initial.id }), true, "class session");
+  // the first ticket is the join's (ticket-handoff.ts) when the page was opened by joining
+  const room = useTicketRoom(`class:${initial.id}`, async () => takeHandedTicket(initial.id) ?? client.classroom.ticket.mutate({ sessionId: initial.id }), true, "class session");
   // a student's presence (following or not, where) goes to the staff about once a second: following a
   // presenter moves their view 10 times a second, and a thousand of them would flood the staff otherwise
   const [plumbing] = useState<RoomPlumbing>(() => ({ local: new LocalPresence(staff ? undefined : STUDENT_PRESENCE_MS), peers: new PeerStore(nextFrame) }));

@@ -2,6 +2,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
+import { handOverTicket } from "./ticket-handoff";
 
 /**
  * Join a class session: the code from the projector (or the link's) and, for a guest, the name
@@ -20,6 +21,8 @@ export function JoinForm({ code: initialCode, signedIn }: { code: string; signed
     setError(null);
     try {
       const j = await client.classroom.join.mutate({ code, ...(name.trim() ? { name: name.trim() } : {}) });
+      // the session page connects with the ticket the join answered with (no second request)
+      handOverTicket(j.sessionId, j.ticket);
       router.push(`/c/s/${j.sessionId}`);
     } catch (err) {
       setError(errorMessage(err));

@@ -179,7 +179,7 @@ export function StaffTasks({
                 <input type="checkbox" checked={named} onChange={(e) => setNamed(e.target.checked)} /> show names when spotlighting
               </label>
               <ul>
-                {current.answers.slice(0, 50).map((a) => (
+                {current.answers.map((a) => (
                   <li key={a.id} data-testid={`answer-${a.name}`}>
                     <strong>{a.name}</strong> <span className="muted">{describeAnswer(a, current)}</span> {a.text && <q>{a.text}</q>}{" "}
                     <button type="button" className="ghost small" onClick={() => onSpotlight(a, named)} disabled={!a.range} data-testid="answer-spotlight">

@@ -8,13 +8,19 @@ import { ARCHIVE_MAX_STEPS, readArchive, readArchiveFrame, recordStep, ZArchive,
 import { ZSharedView } from "@statescope/collab";
 import * as sessions from "@/server/services/classroom/sessions";
 import { issueClassTicket } from "@/server/services/classroom/sync";
-import { ZRoomTicket } from "@/server/services/sync-tokens";
-import { publicProcedure, router, sessionProcedure, workspaceProcedure } from "../trpc";
+import { ZRoomTicket, type TicketSettings } from "@/server/services/sync-tokens";
+import { publicProcedure, router, sessionProcedure, sessionStatementProcedure, workspaceProcedure } from "../trpc";
 
 function secret(): string {
   const s = env().AUTH_SECRET;
   if (!s) throw new AppError("INTERNAL", "AUTH_SECRET is not configured");
   return s;
+}
+
+/** Where and how a participant's sync ticket is signed (the sync server's public address as the caller reaches it). */
+function ticketSettings(ctx: { requestOrigin?: string; publicUrl: string }): TicketSettings {
+  const e = env();
+  return { secret: secret(), publicUrl: e.SYNC_PUBLIC_URL, requestOrigin: ctx.requestOrigin ?? ctx.publicUrl, syncPort: e.SYNC_PORT };
 }
 
 const ok = z.object({ ok: z.literal(true) });
@@ -26,14 +32,18 @@ export const classroomRouter = router({
     .output(ZStartedSession)
     .mutation(({ ctx, input }) => sessions.startSession(ctx.db, ctx.actor, ctx.access, input)),
 
-  /** Join by code (guests with a name, or signed in); sets the session credential cookie. */
+  /**
+   * Join by code (guests with a name, or signed in); sets the session credential cookie. The answer
+   * carries the first ticket to the session's realtime room, so joining is one request (a class of
+   * 1,000 joins at once); later tickets (reconnects, after expiry) come from `ticket`.
+   */
   join: publicProcedure
     .input(ZJoinSession)
     .output(ZJoined)
     .mutation(async ({ ctx, input }) => {
-      const joined = await sessions.joinSession(ctx.db, { userId: ctx.actor?.userId ?? null, clientAddress: ctx.clientAddress ?? "unknown" }, input, secret());
+      const { participant, ...joined } = await sessions.joinSession(ctx.db, { userId: ctx.actor?.userId ?? null, clientAddress: ctx.clientAddress ?? "unknown" }, input, secret());
       ctx.setCookie?.(classCookie(joined.credential, (ctx.requestOrigin ?? ctx.publicUrl).startsWith("https:")));
-      return joined;
+      return { ...joined, ticket: issueClassTicket(participant, ticketSettings(ctx)) };
     }),
 
   /** The session as the caller sees it (students: no participant list). */
@@ -44,10 +54,7 @@ export const classroomRouter = router({
   /** A short-lived token for the session's realtime room (a fresh one before every reconnect). */
   ticket: sessionProcedure("STUDENT")
     .output(ZRoomTicket)
-    .mutation(({ ctx }) => {
-      const e = env();
-      return issueClassTicket(ctx.participant, { secret: secret(), publicUrl: e.SYNC_PUBLIC_URL, requestOrigin: ctx.requestOrigin ?? ctx.publicUrl, syncPort: e.SYNC_PORT });
-    }),
+    .mutation(({ ctx }) => issueClassTicket(ctx.participant, ticketSettings(ctx))),
 
   lock: sessionProcedure("TA")
     .input(z.object({ locked: z.boolean() }))
@@ -89,10 +96,10 @@ export const classroomRouter = router({
     .query(({ ctx }) => tasks.listTasks(ctx.db, ctx.participant)),
 
   /** Answer a task; answering again replaces the answer (a retried request stores one). */
-  answer: sessionProcedure("STUDENT")
+  answer: sessionStatementProcedure()
     .input(ZAnswer)
     .output(ZAnswerView)
-    .mutation(({ ctx, input }) => tasks.submitAnswer(ctx.db, ctx.participant, input)),
+    .mutation(({ ctx, input }) => tasks.submitAnswer(ctx.db, ctx.caller, input.sessionId, input)),
 
   /** Show a task's aggregate to the students. */
   reveal: sessionProcedure("TA")

@@ -1,6 +1,7 @@
 /** Classroom inputs and outputs (every string and array bounded). */
 import { z } from "zod";
 import { ZDatasetId } from "@/server/services/datasets/schemas";
+import { ZRoomTicket } from "@/server/services/sync-tokens";
 
 export const ZClassRole = z.enum(["INSTRUCTOR", "TA", "STUDENT"]);
 export type ClassRole = z.infer<typeof ZClassRole>;
@@ -35,6 +36,8 @@ export const ZJoined = z.object({
   role: ZClassRole,
   /** The session credential (also set as an httpOnly cookie on the web): a bench or tool sends it as that cookie. */
   credential: z.string(),
+  /** The first ticket to the session's realtime room (a later one: `classroom.ticket`). */
+  ticket: ZRoomTicket,
 });
 
 export const ZParticipantView = z.object({ id: z.string(), name: z.string(), role: ZClassRole, guest: z.boolean() });

@@ -75,7 +75,7 @@ export async function joinSession(
   caller: { userId: string | null; clientAddress: string },
   input: { code: string; name?: string },
   secret: string,
-): Promise<{ sessionId: string; participantId: string; role: ClassRole; credential: string }> {
+): Promise<{ sessionId: string; participantId: string; role: ClassRole; credential: string; participant: Participant }> {
   const code = normalizeJoinCode(input.code);
   if (!caller.userId && input.name === undefined) throw new AppError("BAD_INPUT", "enter a name the class will see");
   // a guest joins in one statement (a whole class joins within seconds: every round trip counts)
@@ -94,10 +94,10 @@ export async function joinSession(
     const limit = LIMITS.classJoinSession;
     throw new AppError("TOO_MANY_REQUESTS", `too many ${limit.what} (at most ${limit.points} in ${limit.windowSeconds / 60} min): try again in a few minutes`, { retryAfterSeconds: 60 });
   }
-  let participant: { id: string; role: ClassRole; removedAt: Date | null };
-  if (r.inserted) participant = { id: r.inserted, role: "STUDENT", removedAt: null };
+  let participant: { id: string; name: string; role: ClassRole; removedAt: Date | null };
+  if (r.inserted) participant = { id: r.inserted, name: input.name!, role: "STUDENT", removedAt: null };
   else if (caller.userId) {
-    const existing = await db.classParticipant.findUnique({ where: { sessionId_userId: { sessionId, userId: caller.userId } }, select: { id: true, role: true, removedAt: true } });
+    const existing = await db.classParticipant.findUnique({ where: { sessionId_userId: { sessionId, userId: caller.userId } }, select: { id: true, name: true, role: true, removedAt: true } });
     if (existing) participant = existing;
     else {
       if (r.locked) throw new AppError("FORBIDDEN", "this class session is locked: ask the instructor to let you in");
@@ -108,12 +108,12 @@ export async function joinSession(
       participant = await db.classParticipant
         .create({
           data: { sessionId, userId: caller.userId, name: (input.name ?? (user.name?.trim() || user.email.split("@")[0]!)).slice(0, 60), role: staff ? "TA" : "STUDENT" },
-          select: { id: true, role: true, removedAt: true },
+          select: { id: true, name: true, role: true, removedAt: true },
         })
         .catch(async (e: unknown) => {
           // two tabs joining at once: the other one created it
           if (!isUniqueViolation(e)) throw e;
-          return db.classParticipant.findUniqueOrThrow({ where: { sessionId_userId: { sessionId, userId: caller.userId! } }, select: { id: true, role: true, removedAt: true } });
+          return db.classParticipant.findUniqueOrThrow({ where: { sessionId_userId: { sessionId, userId: caller.userId! } }, select: { id: true, name: true, role: true, removedAt: true } });
         });
     }
   } else {
@@ -121,7 +121,21 @@ export async function joinSession(
     throw new AppError("FORBIDDEN", "this class session is locked: ask the instructor to let you in");
   }
   if (participant.removedAt) throw new AppError("FORBIDDEN", "the instructor removed you from this class session");
-  return { sessionId, participantId: participant.id, role: participant.role, credential: signClassCredential(secret, { s: sessionId, p: participant.id }) };
+  return {
+    sessionId,
+    participantId: participant.id,
+    role: participant.role,
+    credential: signClassCredential(secret, { s: sessionId, p: participant.id }),
+    // who joined, as findParticipant would answer right after: the join's answer carries the first sync ticket
+    participant: {
+      id: participant.id,
+      sessionId,
+      userId: caller.userId,
+      name: participant.name,
+      role: participant.role,
+      session: { id: sessionId, workspaceId: r.workspaceId, datasetId: r.datasetId, presenterId: r.presenterId, locked: r.locked, endedAt: null },
+    },
+  };
 }
 
 /**
@@ -137,14 +151,14 @@ const JOIN = {
   name: "class-join",
   text: `with miss as (
       select extract(epoch from ("resetAt" - now()))::float8 as wait from "RateLimitBucket" where key = $6 and "resetAt" > now() and points >= $7),
-    s as (select id, "workspaceId", locked, "endedAt" from "ClassSession" where code = $1 and not exists (select 1 from miss)),
+    s as (select id, "workspaceId", "datasetId", "presenterId", locked, "endedAt" from "ClassSession" where code = $1 and not exists (select 1 from miss)),
     recent as (select count(*)::int as n from "ClassParticipant" p join s on p."sessionId" = s.id where p."joinedAt" > now() - make_interval(secs => $4)),
     ins as (
       insert into "ClassParticipant" (id, "sessionId", name, role)
       select $2, s.id, $3, 'STUDENT' from s, recent
       where $3::text is not null and s."endedAt" is null and not s.locked and recent.n < $5
       returning id)
-    select (select wait from miss) as "missWait", s.id, s."workspaceId", s.locked, s."endedAt" is not null as ended, coalesce(recent.n, 0) as recent, (select id from ins) as inserted
+    select (select wait from miss) as "missWait", s.id, s."workspaceId", s."datasetId", s."presenterId", s.locked, s."endedAt" is not null as ended, coalesce(recent.n, 0) as recent, (select id from ins) as inserted
     from (select 1) one left join s on true left join recent on true`,
 };
 
@@ -153,7 +167,7 @@ async function joinRow(db: Db, code: string | null, guestName: string | null, cl
   const miss = LIMITS.classJoinMissAddress;
   const values = [code, `p${randomBytes(12).toString("hex")}`, guestName, limit.windowSeconds, limit.points, rateLimitKey([miss, clientAddress]), miss.points];
   const rows = (
-    await pgPool(db).query<{ missWait: number | null; id: string | null; workspaceId: string; locked: boolean; ended: boolean; recent: number; inserted: string | null }>({ ...JOIN, values })
+    await pgPool(db).query<{ missWait: number | null; id: string | null; workspaceId: string; datasetId: string; presenterId: string | null; locked: boolean; ended: boolean; recent: number; inserted: string | null }>({ ...JOIN, values })
   ).rows;
   return rows[0]!;
 }

@@ -5,10 +5,11 @@
  * server's one membership rule covers both kinds of room (`roomRoles`).
  */
 import { classRoomName, colorFor, isClassRoom } from "@statescope/collab";
-import type { Db } from "@/server/db/client";
+import { pgPool, type Db } from "@/server/db/client";
 import { memberRoles, type MemberKey } from "@/server/services/authz";
 import type { Role } from "@/server/services/schemas";
 import { signSyncToken, SYNC_TOKEN_TTL_SECONDS, syncUrlFor, type RoomTicket, type TicketSettings } from "@/server/services/sync-tokens";
+import type { ClassRole } from "./schemas";
 import { syncRoleOf, type Participant } from "./sessions";
 
 export function issueClassTicket(p: Participant, settings: TicketSettings, now = Date.now()): RoomTicket {
@@ -19,18 +20,29 @@ export function issueClassTicket(p: Participant, settings: TicketSettings, now =
   return { room, token, url: syncUrlFor(settings), expiresInSeconds: SYNC_TOKEN_TTL_SECONDS, role, user: me };
 }
 
+/**
+ * The participants' rows the sync roles are decided from, in one prepared statement: the sync
+ * server asks at every admission (a class of 1,000 joining: batched, still dozens of calls) and
+ * re-checks every open socket every 2 s, on the event loop that delivers the presenter's updates,
+ * where Prisma's per-call work (query compiler, nested select) cost more than the query.
+ */
+const SYNC_ROLES = {
+  name: "class-sync-roles",
+  text: `select p.id, p.role::text as role, p."sessionId", p."removedAt" is not null as removed, s."presenterId", s."endedAt" is not null as ended
+    from "ClassParticipant" p join "ClassSession" s on s.id = p."sessionId"
+    where p.id = any($1::text[])`,
+};
+
 /** Current sync roles of participants (keys whose workspace is a class room), null when removed or the session ended. */
 export async function participantSyncRoles(db: Db, keys: readonly MemberKey[]): Promise<(Role | null)[]> {
   if (keys.length === 0) return [];
-  const rows = await db.classParticipant.findMany({
-    where: { id: { in: [...new Set(keys.map((k) => k.userId))] } },
-    select: { id: true, role: true, removedAt: true, sessionId: true, session: { select: { presenterId: true, endedAt: true } } },
-  });
+  const ids = [...new Set(keys.map((k) => k.userId))];
+  const rows = (await pgPool(db).query<{ id: string; role: ClassRole; sessionId: string; removed: boolean; presenterId: string | null; ended: boolean }>({ ...SYNC_ROLES, values: [ids] })).rows;
   const byId = new Map(rows.map((r) => [r.id, r]));
   return keys.map((k) => {
     const r = byId.get(k.userId);
-    if (!r || r.removedAt || r.session.endedAt || classRoomName(r.sessionId) !== k.workspaceId) return null;
-    return syncRoleOf(r, r.session.presenterId);
+    if (!r || r.removed || r.ended || classRoomName(r.sessionId) !== k.workspaceId) return null;
+    return syncRoleOf(r, r.presenterId);
   });
 }
 
