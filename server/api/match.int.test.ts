@@ -14,7 +14,9 @@ import { createUser } from "../services/users";
 import { createWorkspace } from "../services/workspaces";
 import { startTestWorker } from "../../tests/setup/worker";
 import { MatchEngine } from "../services/matching/engine";
-import { computeAndStore, runMatch } from "../services/matching/matches";
+import { computeAndStore, runMatch, runMatchWithRows } from "../services/matching/matches";
+import { LIMITS } from "../services/rate-limits";
+import pg from "pg";
 import type { MatchNotifier } from "../services/matching/notifier";
 import { canonicalQuery, matchKey, ZMatchInput } from "../services/matching/schemas";
 import { trpcError } from "../../tests/fixtures/collab";
@@ -174,4 +176,66 @@ describe("match serving", () => {
     // a source larger than the limit still goes to the queue
     await expect(runMatch(t.db, ws.id, { ...input, threshold: 0.46 }, { ...serving, inline: { ...serving.inline, maxValues: STEPS * 4 - 1 } })).rejects.toThrow(/went to the queue/);
   });
+
+  it("a click's match.run is one lookup statement when stored, and a new one writes without waiting for the disk", async () => {
+    const ws = await t.db.workspace.findUniqueOrThrow({ where: { slug: "mlab" }, select: { id: true } });
+    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
+    // as the web process's inline engine (serving.ts): no run tables
+    const engine = new MatchEngine(2 ** 20, { runTables: false });
+    const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine }, spendPerJob: [[LIMITS.matchJobsUser, userId]] as const };
+    const query = { datasetId, source: "states::states1", cells: [1, 2], mode: "fast" as const, k: 10 };
+    // the engine holds the decoded source already (as after the first click on it)
+    await runMatch(t.db, ws.id, { ...query, threshold: 0.2 }, serving);
+    const rows = { before: 3, after: 20, align: "start" as const, tracks: [] };
+
+    const fresh = await statements(() => runMatchWithRows(t.db, ws.id, { ...query, threshold: 0.25, rows }, serving));
+    expect(fresh.result).toMatchObject({ status: "done", cached: false });
+    expect(fresh.result.status === "done" && fresh.result.result).toEqual(referenceMatch(states1(), { cells: [1, 2], threshold: 0.25, padLeft: 1, padRight: 0, mode: "fast", length: 0, k: 10 }));
+    for (const mode of ["fast", "precise"] as const) {
+      for (const threshold of [0.05, 0.4]) {
+        const out = await runMatch(t.db, ws.id, { ...query, cells: [0, 1, 3], mode, threshold, padLeft: 2, padRight: 1 }, serving);
+        expect(out.status === "done" && out.result).toEqual(referenceMatch(states1(), { cells: [0, 1, 3], threshold, padLeft: 2, padRight: 1, mode, length: 0, k: 10 }));
+      }
+    }
+    const writes = fresh.sent.filter((q) => /\b(insert|update)\b/i.test(q));
+    // the rate-limit spend and the result store: neither waits for a WAL flush (a cache and a counter)
+    expect(writes).toHaveLength(2);
+    for (const w of writes) expect(w).toMatch(/set_config\('synchronous_commit', 'off', true\)/);
+    // source, dataset and store in one statement before the computation
+    expect(fresh.sent[0]).toMatch(/FROM "Dataset" d LEFT JOIN "DatasetSource"/);
+    expect(fresh.sent.filter((q) => /"DatasetSource"|"MatchResult"/.test(q) && !/insert/i.test(q))).toHaveLength(1);
+
+    const again = await statements(() => runMatch(t.db, ws.id, { ...query, threshold: 0.25 }, serving));
+    expect(again.result).toMatchObject({ status: "done", cached: true, key: fresh.result.status === "done" ? fresh.result.key : "" });
+    expect(again.sent).toHaveLength(1);
+    expect(await t.db.matchResult.count({ where: { key: again.result.status === "done" ? again.result.key : "" } })).toBe(1);
+  });
 });
+
+describe("a queued match's writes", () => {
+  it("the job insert, the spend and the worker's result store commit without waiting for the disk", async () => {
+    const q = { ...base, datasetId, cells: [0, 1, 3], threshold: 0.27, mode: "precise" as const };
+    // the worker runs in this process: its statements are seen too
+    const run = await statements(() => as(userId).match.run(q));
+    expect(run.result).toMatchObject({ status: "done", cached: false });
+    const writes = run.sent.filter((x) => /graphile_worker\.add_job|insert into "MatchResult"|"RateLimitBucket" as b/i.test(x));
+    expect(writes).toHaveLength(3);
+    for (const w of writes) expect(w).toMatch(/set_config\('synchronous_commit', 'off', true\)/);
+  });
+});
+
+/** Statements sent to PostgreSQL (by Prisma or node-postgres) while `run` runs (whitespace collapsed). */
+async function statements<T>(run: () => Promise<T>): Promise<{ result: T; sent: string[] }> {
+  const original = pg.Client.prototype.query;
+  const sent: string[] = [];
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const q = args[0] as string | { text?: string };
+    sent.push((typeof q === "string" ? q : (q?.text ?? "?")).replace(/\s+/g, " "));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    return { result: await run(), sent };
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+}

@@ -23,7 +23,14 @@ export type JobSpec = Pick<TaskSpec, "queueName" | "runAt" | "maxAttempts" | "pr
 /** Where the job is inserted: the caller's transaction, or a database's pool. */
 export type JobTarget = { tx: pg.ClientBase | Prisma.TransactionClient; db?: never } | { db: Db; tx?: never };
 
-export type EnqueueOptions = JobTarget & JobSpec & { jobKey?: string };
+/**
+ * `awaitDisk: false` (with `{ db }` only): the insert commits without waiting for its WAL flush —
+ * for a job someone is waiting on right now (a match query), which a database crash would fail
+ * anyway: its asker gets an error and asks again. Everything else keeps the durable default.
+ */
+export type CommitSpec = { awaitDisk?: boolean };
+
+export type EnqueueOptions = JobTarget & JobSpec & CommitSpec & { jobKey?: string };
 
 /** Queues one job; `jobKey` replaces (or, with `jobKeyMode`, keeps) a queued job of the same key. */
 export async function enqueue<S extends z.ZodType>(def: JobDefinition<S>, payload: z.input<S>, opts: EnqueueOptions): Promise<void> {
@@ -35,13 +42,14 @@ export async function enqueue<S extends z.ZodType>(def: JobDefinition<S>, payloa
 export async function enqueueAll<S extends z.ZodType>(
   def: JobDefinition<S>,
   jobs: readonly { payload: z.input<S>; jobKey?: string }[],
-  opts: JobTarget & JobSpec,
+  opts: JobTarget & JobSpec & CommitSpec,
 ): Promise<void> {
   if (jobs.length === 0) return;
   const payloads = jobs.map((j) => JSON.stringify(def.payload.parse(j.payload)));
-  const sql = `select graphile_worker.add_job($1::text, payload => x.p, queue_name => $2::text, run_at => $3::timestamptz,
+  const async = opts.db && opts.awaitDisk === false;
+  const sql = `${async ? "with async as (select set_config('synchronous_commit', 'off', true)) " : ""}select graphile_worker.add_job($1::text, payload => x.p, queue_name => $2::text, run_at => $3::timestamptz,
                  max_attempts => $4::int, job_key => x.k, priority => $5::int, job_key_mode => $6::text)
-               from unnest($7::json[], $8::text[]) as x(p, k)`;
+               from unnest($7::json[], $8::text[]) as x(p, k)${async ? ", async" : ""}`;
   const params = [
     def.name,
     opts.queueName ?? null,

@@ -1,7 +1,10 @@
 /**
  * Rate limits shared by every web process: fixed-window counters in PostgreSQL (table
  * RateLimitBucket), spent with one atomic upsert, so two processes behind a load balancer count
- * together and a restart forgets nothing.
+ * together and a restart of the web process forgets nothing. A spend commits without waiting for
+ * the disk (`synchronous_commit` off for that statement: every other process sees it at once, and
+ * a match click no longer waits for an fsync); a crash of PostgreSQL itself may forget the last
+ * fraction of a second of counts (its WAL writer flushes every 200 ms).
  *
  * A limit is declared once with `defineRateLimit` and spent on a subject — an account, a user, a
  * client address, a classroom session, a credential. Pick subjects for who is being protected:
@@ -91,8 +94,9 @@ const READ = `select key, points, extract(epoch from ("resetAt" - now()))::float
 // One round trip: counters already over their limit ("over") refuse the spend and are returned;
 // otherwise every counter is spent ("spent", with its new total), and a counter whose window has
 // ended starts over. Concurrent spends serialise on the rows, so each sees its own total.
-const SPEND = `with want as (
-    select k, w, lim from unnest($1::text[], $2::float8[], $4::int[]) as t(k, w, lim)
+const SPEND = `with async as (select set_config('synchronous_commit', 'off', true)
+  ), want as (
+    select k, w, lim from unnest($1::text[], $2::float8[], $4::int[]) as t(k, w, lim), async
   ), over as (
     select b.key, b.points, extract(epoch from (b."resetAt" - now()))::float8 as "retryAfter"
     from "RateLimitBucket" b join want on b.key = want.k
@@ -125,7 +129,7 @@ export async function spend(db: Db, spends: readonly Spend[], points = 1): Promi
   const keys = spends.map(rateLimitKey);
   const limitOf = new Map(keys.map((k, i) => [k, spends[i]![0]]));
   const rows = (
-    await pool.query<Bucket & { over: boolean }>(SPEND, [keys, spends.map(([l]) => l.windowSeconds), points, spends.map(([l]) => l.points)])
+    await pool.query<Bucket & { over: boolean }>({ name: "rate-limit-spend", text: SPEND, values: [keys, spends.map(([l]) => l.windowSeconds), points, spends.map(([l]) => l.points)] })
   ).rows;
   if (Math.random() < 0.01) void pool.query(PURGE).catch(() => undefined); // expired counters, now and then
   const over = rows.filter((r) => r.over || r.points > limitOf.get(r.key)!.points);

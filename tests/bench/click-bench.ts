@@ -3,7 +3,7 @@
  * on the PRODUCTION page (the explorer with its team panel, as `npm start` serves it: production
  * build, web + worker + sync, the seeded demo datasets).
  *
- *   tsx tests/bench/click-bench.ts [--clicks 12] [--code DIR] [--steps T]
+ *   tsx tests/bench/click-bench.ts [--clicks 12] [--code DIR] [--steps T] [--trace DIR]
  *
  * 1. Starts the app like `npm start` from checkout DIR (default: this one) with its own data dir
  *    (DIR/.test-data/bench-click, BENCH_PORT / BENCH_SYNC_PORT / BENCH_PG_PORT) and waits until the
@@ -24,6 +24,10 @@
  *    sent, the requests (match.run — server: validation, queue or in-process match, store, and
  *    the rows' windows when it brings them — and a dataset.windows read of the rows if one
  *    follows), last response → drawn.
+ * 4. `--trace DIR`: records a Chromium performance trace of every timed click (DIR/<button>-<n>.json,
+ *    open it in the browser's performance panel) and prints where the renderer's main thread spent
+ *    click → drawn: script, style, layout, paint, garbage collection, and the rest (waiting for the
+ *    response, idle). Tracing slows the page: quote the numbers of a run without it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -41,6 +45,7 @@ const opt = (name: string, dflt: string) => {
   return i >= 0 ? args[i + 1]! : dflt;
 };
 const CLICKS = Number(opt("--clicks", "12"));
+const TRACE_DIR = args.includes("--trace") ? path.resolve(opt("--trace", "")) : null;
 /** 0: the parens demo; else the generated T × 650 dataset. */
 const STEPS = Number(opt("--steps", "0"));
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -123,6 +128,8 @@ async function bigDataset(): Promise<{ datasetId: string; selections: number[][]
 }
 
 interface Sample {
+  /** Main-thread milliseconds between the click and drawn, by kind (with --trace). */
+  thread?: Record<string, number>;
   total: number;
   toRequest: number;
   request: number;
@@ -130,7 +137,66 @@ interface Sample {
   rows: number;
 }
 
-async function clickOnce(page: Page, url: string, button: "run-fast" | "run-precise"): Promise<Sample | null> {
+/** Top-level renderer main-thread trace events by what they are (children counted under their own kind, once). */
+const KIND: Record<string, string> = {
+  FunctionCall: "script",
+  EvaluateScript: "script",
+  "v8.compile": "script",
+  TimerFire: "script",
+  FireAnimationFrame: "script",
+  EventDispatch: "script",
+  RunMicrotasks: "script",
+  "V8.GCScavenger": "gc",
+  MajorGC: "gc",
+  MinorGC: "gc",
+  "V8.GC_SCAVENGER": "gc",
+  UpdateLayoutTree: "style",
+  RecalculateStyles: "style",
+  Layout: "layout",
+  PrePaint: "paint",
+  Paint: "paint",
+  Layerize: "paint",
+  UpdateLayer: "paint",
+  CompositeLayers: "paint",
+  Commit: "paint",
+  ParseHTML: "parse",
+};
+
+/** Main-thread time by kind in [click, click + totalMs] of a Chromium trace (the deepest known event wins over its parent). */
+function threadBreakdown(trace: Buffer, totalMs: number): Record<string, number> {
+  type Ev = { name: string; ph: string; ts: number; dur?: number; pid: number; tid: number; args?: { name?: string; data?: { type?: string } } };
+  const events = (JSON.parse(trace.toString("utf8")) as { traceEvents: Ev[] }).traceEvents;
+  const main = events.find((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain" && events.some((x) => x.pid === e.pid && x.name === "EventDispatch" && x.args?.data?.type === "click"));
+  if (!main) return {};
+  const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === "X" && e.dur !== undefined).sort((a, b) => a.ts - b.ts);
+  const click = onMain.find((e) => e.name === "EventDispatch" && e.args?.data?.type === "click");
+  if (!click) return {};
+  const [from, to] = [click.ts, click.ts + totalMs * 1000];
+  const out: Record<string, number> = { busy: 0 };
+  // self time per kind: walk the nesting with a stack of open events
+  const stack: { end: number; kind: string | null; childTime: number; ev: Ev }[] = [];
+  const clip = (a: number, b: number) => Math.max(0, Math.min(b, to) - Math.max(a, from));
+  const close = (until: number) => {
+    while (stack.length && stack[stack.length - 1]!.end <= until) {
+      const top = stack.pop()!;
+      const self = clip(top.ev.ts, top.end) - top.childTime;
+      let kind = top.kind;
+      for (let i = stack.length - 1; kind === null && i >= 0; i--) kind = stack[i]!.kind;
+      out[kind ?? "other"] = (out[kind ?? "other"] ?? 0) + self / 1000;
+      if (stack.length) stack[stack.length - 1]!.childTime += clip(top.ev.ts, top.end);
+      else out.busy! += clip(top.ev.ts, top.end) / 1000;
+    }
+  };
+  for (const e of onMain) {
+    if (e.ts + e.dur! < from || e.ts > to) continue;
+    close(e.ts);
+    stack.push({ end: e.ts + e.dur!, kind: KIND[e.name] ?? null, childTime: 0, ev: e });
+  }
+  close(Infinity);
+  return out;
+}
+
+async function clickOnce(page: Page, url: string, button: "run-fast" | "run-precise", trace?: string): Promise<Sample | null> {
   await page.goto(url);
   // the Match view says which cells the brush selected, or that it selected none
   await page.waitForFunction(() => /\d+ cells? of|select cells first/.test(document.querySelector("[data-testid=match-view]")?.textContent ?? ""), null, { timeout: 60_000 });
@@ -139,6 +205,18 @@ async function clickOnce(page: Page, url: string, button: "run-fast" | "run-prec
   const run = page.getByTestId(button);
   await run.waitFor();
   if (await run.isDisabled()) return null;
+  // the page has finished loading (no request started for 300 ms: the team panel's lists, the
+  // sync connection): a person clicks a page they have looked at, not one still loading
+  await page.waitForFunction(
+    () => {
+      const w = window as unknown as { __quiet?: { n: number; since: number } };
+      const n = performance.getEntriesByType("resource").length;
+      if (!w.__quiet || w.__quiet.n !== n) w.__quiet = { n, since: performance.now() };
+      return performance.now() - w.__quiet.since >= 300;
+    },
+    null,
+    { timeout: 10_000, polling: 50 },
+  );
   await page.evaluate(() => {
     const w = window as unknown as { __click: number | null; __drawn: number | null; __rows: number };
     w.__click = null;
@@ -153,17 +231,23 @@ async function clickOnce(page: Page, url: string, button: "run-fast" | "run-prec
       if (!res) return;
       const n = Number(res.querySelector("[data-testid=match-count]")?.textContent ?? "-1");
       if (n < 0 || (n > 0 && !res.querySelector(`[data-testid=result-link-${n - 1}]`))) return;
-      // drawn = every row's text is in, not the "·" placeholders of tokens still loading
+      // drawn = every row's text is in, not the "·" placeholders of tokens still loading (SVG
+      // texts), or the token canvas drawn with its rows' tokens (data-drawn, set after drawing)
       if (Array.from(res.querySelectorAll("[data-testid=result-token]")).some((e) => e.textContent === "·")) return;
+      const grid = res.querySelector<HTMLCanvasElement>("[data-testid=result-tokens] canvas");
+      if (n > 0 && !res.querySelector("[data-testid=result-token]") && grid?.dataset.drawn !== String(n)) return;
       mo.disconnect();
       w.__rows = n;
       requestAnimationFrame(() => setTimeout(() => (w.__drawn = performance.now()), 0));
     });
-    mo.observe(document.body, { subtree: true, childList: true, characterData: true });
+    mo.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["data-drawn"] });
   });
+  if (trace) await page.context().browser()!.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "blink.user_timing"] });
   await run.click();
   await page.waitForFunction(() => (window as unknown as { __drawn: number | null }).__drawn !== null, null, { timeout: 120_000, polling: 20 });
-  return page.evaluate(() => {
+  const traced = trace ? await page.context().browser()!.stopTracing() : null;
+  if (traced && trace) fs.writeFileSync(trace, traced);
+  const sample: Sample = await page.evaluate(() => {
     const w = window as unknown as { __click: number; __drawn: number; __rows: number };
     const req = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((e) => e.name.includes("/api/trpc/") && /match\.run|dataset\.windows/.test(e.name) && e.startTime >= w.__click - 1);
     const first = req[0];
@@ -176,6 +260,8 @@ async function clickOnce(page: Page, url: string, button: "run-fast" | "run-prec
       rows: w.__rows,
     };
   });
+  if (traced) sample.thread = threadBreakdown(traced, sample.total);
+  return sample;
 }
 
 const f0 = (x: number) => x.toFixed(0);
@@ -185,6 +271,7 @@ async function main() {
   let browser: Browser | undefined;
   const table: string[] = [];
   try {
+    if (TRACE_DIR) fs.mkdirSync(TRACE_DIR, { recursive: true });
     log(`starting the app from ${CODE} (production build; builds first when sources changed)…`);
     app = startApp();
     const group = app.pid!;
@@ -223,10 +310,12 @@ async function main() {
         const url = big
           ? `/w/demo/datasets/${datasetId}/explore?s0=states&pos=${pos}&b=${pos}-${pos + 3}&c0=${big.selections[(n - 1) % big.selections.length]!.join(",")}`
           : `/w/demo/datasets/${datasetId}/explore?s0=states1&b=${pos}-${pos + 3}&t0=${threshold}`;
-        const s = await clickOnce(page, url, button);
+        const trace = TRACE_DIR && samples.length > 0 ? path.join(TRACE_DIR, `${button}-${samples.length}.json`) : undefined;
+        const s = await clickOnce(page, url, button, trace);
         if (!s) continue;
         samples.push(s);
-        log(`${button} #${samples.length}: ${f0(s.total)} ms (to request ${f0(s.toRequest)}, request ${f0(s.request)}, response → drawn ${f0(s.toDrawn)}), ${s.rows} rows`);
+        const thread = s.thread ? `; main thread ${Object.entries(s.thread).map(([k, v]) => `${k} ${f0(v)}`).join(", ")}` : "";
+        log(`${button} #${samples.length}: ${f0(s.total)} ms (to request ${f0(s.toRequest)}, request ${f0(s.request)}, response → drawn ${f0(s.toDrawn)}), ${s.rows} rows${thread}`);
       }
       const timed = samples.slice(1); // the first one warms up
       if (timed.length < CLICKS) throw new Error(`only ${timed.length} of ${CLICKS} clicks found a selection`);

@@ -4,7 +4,10 @@ import { CHROMIUM_ARGS } from "../chromium-args";
 
 /**
  * `npm run bench:ui`: the Select view's re-render time after a threshold change, measured in the
- * browser (Performance API) on the production build, like the e2e tests but with the bench pages on.
+ * browser (Performance API) on the production build: select-view.bench.ts on the production
+ * explorer page of a workspace dataset (signed in, team panel and room around it);
+ * presence.bench.ts still on the bare explorer of /bench/select-view (bench pages on), whose
+ * generated members' presence it needs.
  */
 const port = Number(process.env.BENCH_PORT ?? 3150);
 const chromium = process.env.CHROMIUM_PATH ?? (fs.existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
@@ -42,7 +45,7 @@ export default defineConfig({
           HOSTNAME: "127.0.0.1",
           SYNC_HOST: "127.0.0.1",
           STATESCOPE_DATA_DIR: ".test-data/bench-ui",
-          EMBEDDED_PG_PORT: "54550",
+          EMBEDDED_PG_PORT: process.env.BENCH_PG_PORT ?? "54550",
           STATESCOPE_BENCH_PAGES: "1",
         },
       },

@@ -28,12 +28,15 @@ import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, ty
 import { scalarRange, trackLabel } from "./meta-tracks";
 import { ScaleLegend } from "./scale-legend";
 import type { ExplorerSlots, Update } from "./slots";
+import { TokenGrid, type TokenCell } from "./token-grid";
 import { heatmapTracks, rowsQuery, startMatch, useMatch } from "./use-match";
 
 // the Match view's geometry, shared with the figure renderer (packages/core/src/figures/layout.ts)
 const ROW_H = MATCH_ROW_H;
 const HM_W = HEATMAP_W;
 const TOKEN_COLUMNS = MATCH_TOKEN_COLUMNS;
+/** Length histogram bars shown (22 px each, within 900 px). */
+const HIST_BARS = 40;
 
 interface RowData {
   start: number;
@@ -73,6 +76,8 @@ export function MatchView({
   const sel = selections[li] ?? null;
   const m = state.match;
   const [input, setInput] = useState<MatchInput | null>(null);
+  // a run's mode and length, until they are in the URL state (written after its results are drawn)
+  const [ran, setRan] = useState<{ mode: "fast" | "precise"; length: number } | null>(null);
   const current: MatchInput | null =
     sel && sel.length > 0 && source
       ? {
@@ -81,8 +86,8 @@ export function MatchView({
           threshold: layer.threshold,
           padLeft: state.pad[0],
           padRight: state.pad[1],
-          mode: m.mode,
-          length: m.length,
+          mode: ran?.mode ?? m.mode,
+          length: ran?.length ?? m.length,
           k: DEFAULT_K,
           // the counts context of each result, the heatmap's fallback until the result's states load
           before: MATCH_DEFAULTS.before,
@@ -92,14 +97,30 @@ export function MatchView({
   const qc = useQueryClient();
   // the result rows as they will be laid out, so their windows can come with the answer
   const rowsView = { before: m.before, after: m.after, align: m.align, tracks: heatmapTracks(info).map((t) => t.name) };
-  const run = (mode: "fast" | "precise", length = m.length) => {
+  const run = (mode: "fast" | "precise", length = current?.length ?? m.length) => {
     if (!current) return;
     const next = { ...current, mode, length };
     startMatch(qc, data, next, rowsView);
     setInput(next);
-    // the whole explorer re-renders for the URL's mode/run: not before the results
-    startTransition(() => update((s) => ({ ...s, match: { ...s.match, mode, length, run: true } })));
+    setRan({ mode, length });
   };
+  const res = useMatch(data, input, rowsView);
+  // The URL state's mode/length/run re-render the whole explorer (the Select view, the team
+  // panel, Next's router once the URL is written): only after the run's results were painted.
+  useEffect(() => {
+    if (!ran || res.isFetching) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => {
+        startTransition(() => update((s) => ({ ...s, match: { ...s.match, mode: ran.mode, length: ran.length, run: true } })));
+        setRan(null);
+      }, 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [ran, res.isFetching, update]);
   // a link with run=1 re-runs the query once the selection is known
   const autoRan = useRef(false);
   useEffect(() => {
@@ -108,7 +129,6 @@ export function MatchView({
       setInput(current);
     }
   }, [m.run, current, input]);
-  const res = useMatch(data, input, rowsView);
   const stale = input && current && JSON.stringify(input) !== JSON.stringify(current);
 
   return (
@@ -295,8 +315,11 @@ function ResultsInner(p: ResultsProps) {
     return t.kind === "discrete" ? discreteColor(t, v) : scalarColor(v, scalarRange(t));
   };
 
-  const lengths = [...new Set([...Object.keys(p.histograms.all), ...Object.keys(p.histograms.strict)].map(Number))].sort((a, b) => a - b);
-  const maxAll = Math.max(1, ...lengths.map((L) => p.histograms.all[L] ?? 0));
+  const allLengths = [...new Set([...Object.keys(p.histograms.all), ...Object.keys(p.histograms.strict)].map(Number))].sort((a, b) => a - b);
+  const maxAll = Math.max(1, ...allLengths.map((L) => p.histograms.all[L] ?? 0));
+  // the bars that fit the histogram's 900 px (a query over 1M steps can have hundreds of
+  // lengths: ~5 SVG nodes each were rendered outside the clip, where no one could see or click them)
+  const lengths = allLengths.slice(0, HIST_BARS);
 
   const downloadCsv = async () => {
     const more = (await p.exportMore?.({ input, results }).catch(() => null)) ?? null;
@@ -337,16 +360,38 @@ function ResultsInner(p: ResultsProps) {
     });
     return parts.join(" · ");
   }
-  /** The token cell under the pointer (one handler for the whole grid). */
-  const hoverToken = (e: PointerEvent<SVGSVGElement>) => {
-    const box = e.currentTarget.getBoundingClientRect();
-    const row = Math.floor((e.clientY - box.top) / ROW_H);
-    const x = e.clientX - box.left;
-    let col = 0;
-    while (col < C - 1 && cols.x[col + 1]! <= x) col++;
-    const t = row >= 0 && row < results.length ? rows[row]!.start + col : -1;
-    if (t < 0 || t >= info.steps) return;
-    if (hover?.row !== row || hover.col !== col) setHover({ row, col, x: e.clientX, y: e.clientY });
+  /** Token `col` of row `i` as the grid draws it (null outside the data). */
+  const tokenCell = (i: number, col: number): TokenCell | null => {
+    const row = rows[i]!;
+    const r = results[i]!;
+    const t = row.start + col;
+    if (t < 0 || t >= info.steps) return null;
+    const tok = row.tokens?.[t - Math.max(0, row.start)];
+    const fill = m.map ? colorOf(m.map, i, col) : null;
+    return {
+      text: tok === undefined ? "·" : fitToken(tok, cols.chars[col]!),
+      inMatch: t >= r.pos && t < r.pos + r.length,
+      fill,
+      textColor: fill ? textColorOn(fill) : null,
+      faded: state.mask && countAt(i, col) === 0,
+    };
+  };
+  /** A row's text for assistive technology: its tokens, the matched ones in brackets. */
+  const rowLabel = (i: number) => {
+    const row = rows[i]!;
+    const r = results[i]!;
+    const parts: string[] = [];
+    let tokens = 0;
+    for (let col = 0; col < C; col++) {
+      const t = row.start + col;
+      const tok = t >= 0 && t < info.steps ? row.tokens?.[t - Math.max(0, row.start)] : undefined;
+      if (tok === undefined) continue;
+      tokens++;
+      const text = displayToken(tok);
+      parts.push(t === r.pos ? `[${text}` : text);
+      if (t === r.pos + r.length - 1) parts[parts.length - 1] += "]";
+    }
+    return { text: `#${i + 1}, step ${r.pos}, length ${r.length}: ${parts.join(" ")}`, tokens };
   };
   const legendOf = (name: string) => {
     if (name === "count") return <ScaleLegend name={name} range={[0, denom]} color={(v) => countColor(v / denom)} unit={drill !== null ? "on" : `of ${k} on`} />;
@@ -376,7 +421,7 @@ function ResultsInner(p: ResultsProps) {
       {lengths.length > 0 && (
         <div className="histogram" data-testid="length-histogram">
           <span className="muted">candidate lengths (all / strict) — click a bar to re-run with that exact length:</span>
-          <svg width={Math.min(900, lengths.length * 22 + 8)} height={64}>
+          <svg width={lengths.length * 22 + 8} height={64}>
             {lengths.map((L, i) => {
               const all = p.histograms.all[L] ?? 0;
               const strict = p.histograms.strict[L] ?? 0;
@@ -392,6 +437,11 @@ function ResultsInner(p: ResultsProps) {
               );
             })}
           </svg>
+          {allLengths.length > lengths.length && (
+            <span className="muted" data-testid="hist-more">
+              and {allLengths.length - lengths.length} longer length{allLengths.length - lengths.length === 1 ? "" : "s"} (set one in “length” above)
+            </span>
+          )}
           {input.length > 0 && (
             <button type="button" className="linkish" onClick={() => p.onLength(0)}>any length</button>
           )}
@@ -440,36 +490,17 @@ function ResultsInner(p: ResultsProps) {
             <div className="res-tokens">
               <div className="hm-title">{m.align === "start" ? "aligned at the match start" : "aligned at the match end"}</div>
               <div className="hm-legend">{m.map ? legendOf(m.map) : null}</div>
-              <svg width={cols.x[C]} height={results.length * ROW_H} data-testid="result-tokens" onPointerMove={(e) => hoverToken(e)}>
-                {results.map((r, i) => {
-                  const row = rows[i]!;
-                  return (
-                    <g key={i} transform={`translate(0,${i * ROW_H})`} data-testid={`result-row-${i}`}>
-                      {Array.from({ length: C }, (_, col) => {
-                        const t = row.start + col;
-                        if (t < 0 || t >= info.steps) return null;
-                        const tok = row.tokens?.[t - Math.max(0, row.start)];
-                        const inMatch = t >= r.pos && t < r.pos + r.length;
-                        const mapped = m.map ? colorOf(m.map, i, col) : null;
-                        const faded = state.mask && countAt(i, col) === 0;
-                        const x = cols.x[col]!;
-                        const w = cols.w[col]!;
-                        // ~1,000 of these per run: no per-cell transform or handler, a box only where it is filled
-                        return (
-                          <g key={col} opacity={faded ? 0.25 : undefined}>
-                            {(mapped || inMatch) && <rect x={x + 0.5} y={2} width={w - 1} height={ROW_H - 4} rx={2} fill={mapped ?? "#e7effc"} className={inMatch ? "res-tok in" : "res-tok"} />}
-                            <text x={x + w / 2} y={ROW_H / 2} dy="0.34em" className={inMatch ? "res-text in" : "res-text"} style={mapped ? { fill: textColorOn(mapped) } : undefined} data-testid="result-token">
-                              {tok === undefined ? "·" : fitToken(tok, cols.chars[col]!)}
-                            </text>
-                          </g>
-                        );
-                      })}
-                      {hover?.row === i && <rect x={cols.x[hover.col]} y={1} width={cols.w[hover.col]} height={ROW_H - 2} className="hm-hover" pointerEvents="none" />}
-                    </g>
-                  );
-                })}
-                <line x1={alignX} x2={alignX} y1={0} y2={results.length * ROW_H} className="align-line" />
-              </svg>
+              <TokenGrid
+                rows={results.length}
+                columns={C}
+                x={cols.x}
+                w={cols.w}
+                cell={tokenCell}
+                label={rowLabel}
+                alignX={alignX}
+                hover={hover}
+                onHover={(row, col, x, y) => setHover({ row, col, x, y })}
+              />
             </div>
             {heatmaps.map((h) => (
               <div key={h.name} className="hm" data-testid={`heatmap-${h.name}`}>
@@ -514,7 +545,8 @@ function ScrollFrame({ children, onPointerLeave }: { children: ReactNode; onPoin
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    measure();
+    // measured when the observer reports (after layout), not here: reading scrollWidth in this
+    // effect forced the whole results grid's style and layout before its first paint
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     if (el.firstElementChild) ro.observe(el.firstElementChild);
@@ -562,11 +594,13 @@ function HeatmapCanvas({
   useLayoutEffect(() => {
     const ctx = ref.current && setupCanvas(ref.current, w, h);
     if (!ctx) return;
+    let style = "";
     for (let i = 0; i < rows; i++) {
       for (let col = 0; col < columns; col++) {
         const c = color(i, col);
         if (!c) continue;
-        ctx.fillStyle = c;
+        // (setting the same colour again still parses it)
+        if (c !== style) ctx.fillStyle = style = c;
         ctx.fillRect(col * HM_W, i * ROW_H + 2, HM_W - 0.5, ROW_H - 4);
       }
     }

@@ -113,6 +113,12 @@ export function indexBytesPerStep(cells: number): number {
 export interface MatchEngineOptions {
   /** Steps per time-range shard (MATCH_SHARD_STEPS); default: half the cache budget per shard index. */
   shardSteps?: number | undefined;
+  /**
+   * Build the run table when indexing a decoded source (default true). The web process's inline
+   * engine answers a click at a new threshold: there the table cost 15–45 ms of a 20,000 × 32
+   * build (2–3 ms without) and saved nothing measurable in scoring.
+   */
+  runTables?: boolean | undefined;
 }
 
 /** The advisory lock of a (source, threshold) index build: hashtext(source id) and the threshold's float32 bits. */
@@ -179,14 +185,14 @@ export class MatchEngine {
     const srcKey = `source:${src.id}`;
     const bytes = src.steps * src.cells * 4;
     const decoded = this.cache.get(srcKey);
-    if (decoded?.kind === "source") return { key, entry: this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform }), null) };
+    if (decoded?.kind === "source") return { key, entry: this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform, runs: this.opts.runTables }), null) };
 
     const ref = await findBitIndex(pgPool(db), src.id, thr);
     if (!ref && !this.readsFromStorage(src)) {
       // Small enough to keep decoded: the next threshold on this source skips Postgres.
       const data = await readWholeSource(pgPool(db), src);
       this.cache.set(srcKey, { kind: "source", data }, bytes);
-      return { key, entry: this.keep(key, buildOnIndex({ data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform }), null) };
+      return { key, entry: this.keep(key, buildOnIndex({ data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform, runs: this.opts.runTables }), null) };
     }
     if (!ref && !allRows && (await hasStateColumns(pgPool(db), src.id))) {
       // A fast query at a threshold never asked before: its k columns from the cell-major copy, its
@@ -470,7 +476,7 @@ export class MatchEngine {
     const hit = this.cache.get(key);
     if (hit?.kind === "index") return hit.index;
     const decoded = this.cache.get(`source:${src.id}`);
-    if (decoded?.kind === "source") return this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform, from, to }), null).index;
+    if (decoded?.kind === "source") return this.keep(key, buildOnIndex({ data: decoded.data, steps: src.steps, cells: src.cells }, thr, { transform: src.transform, from, to, runs: this.opts.runTables }), null).index;
     const ref = await findBitIndex(pgPool(db), src.id, thr);
     if (!ref) return this.keep(key, await this.streamIndex(db, src, thr, from, to, true), null).index;
     const rows = await readBitRows(pgPool(db), ref, src.cells, from, to);

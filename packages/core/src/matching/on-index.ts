@@ -365,7 +365,7 @@ function transposeInto(rows: Uint32Array, W: number, cols: Uint32Array, CW: numb
 export function buildOnIndex(
   matrix: StateMatrix,
   threshold: number,
-  opts: { transform?: Transform; from?: number; to?: number } = {},
+  opts: { transform?: Transform; from?: number; to?: number; runs?: boolean } = {},
 ): OnIndex {
   assertStateMatrix(matrix, "source");
   const from = opts.from ?? 0;
@@ -380,6 +380,7 @@ export function buildOnIndex(
     transform: opts.transform ?? "none",
     origin: from,
     totalSteps: matrix.steps,
+    runs: opts.runs,
   });
   b.push(matrix.data.subarray(from * matrix.cells, to * matrix.cells));
   return b.finish();

@@ -1,0 +1,162 @@
+"use client";
+import { useLayoutEffect, useRef, type KeyboardEvent, type PointerEvent } from "react";
+import { MATCH_ROW_H } from "@statescope/core";
+import { setupCanvas } from "./line-plot";
+
+const ROW_H = MATCH_ROW_H;
+const FONT = "ui-monospace, SFMono-Regular, Menlo, monospace";
+const TEXT = "#3b4450";
+const TEXT_IN = "#0f2f6b";
+const BOX = "#e7effc";
+const BOX_IN_STROKE = "#9db8e8";
+
+/** One token cell of the grid: its text as drawn, whether it lies in the match, its mapped fill and text colour, faded by the mask. */
+export interface TokenCell {
+  text: string;
+  inMatch: boolean;
+  fill: string | null;
+  textColor: string | null;
+  faded: boolean;
+}
+
+/**
+ * The Match view's result tokens: `rows` × `columns` cells drawn on one canvas (as ~1,150 SVG
+ * texts with their boxes and groups, React, style, layout and paint of the nodes took most of a
+ * click → drawn). Each row is also a focusable list item carrying its text for assistive
+ * technology (`label`); focus and the arrow keys move the highlighted token (with the tooltip),
+ * as the pointer does. The alignment line and the highlight are an SVG over the canvas.
+ */
+export function TokenGrid({
+  rows,
+  columns,
+  x,
+  w,
+  cell,
+  label,
+  alignX,
+  hover,
+  onHover,
+}: {
+  rows: number;
+  columns: number;
+  /** Left edge of each column (columns + 1 entries: the last is the width). */
+  x: ArrayLike<number>;
+  w: ArrayLike<number>;
+  cell: (row: number, col: number) => TokenCell | null;
+  /** The row's text for assistive technology and tests (its tokens, the match marked). */
+  label: (row: number) => { text: string; tokens: number };
+  alignX: number;
+  hover: { row: number; col: number } | null;
+  onHover: (row: number, col: number, clientX: number, clientY: number) => void;
+}) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const width = x[columns]!;
+  const height = rows * ROW_H;
+  // drawn on every render of the results, like the heatmaps: boxes, then the texts in two passes
+  // (normal, bold) so the canvas parses its font twice, not once per token
+  useLayoutEffect(() => {
+    const c = ref.current;
+    const ctx = c && setupCanvas(c, width, height);
+    if (!c || !ctx) return;
+    const cells: (TokenCell | null)[] = new Array(rows * columns);
+    for (let i = 0; i < rows; i++) for (let col = 0; col < columns; col++) cells[i * columns + col] = cell(i, col);
+    let style = "";
+    const fillStyle = (s: string) => {
+      if (s !== style) ctx.fillStyle = style = s;
+    };
+    ctx.lineWidth = 0.8;
+    ctx.strokeStyle = BOX_IN_STROKE;
+    cells.forEach((t, n) => {
+      if (!t || !(t.fill || t.inMatch)) return;
+      const col = n % columns;
+      ctx.globalAlpha = t.faded ? 0.25 : 1;
+      ctx.beginPath();
+      ctx.roundRect(x[col]! + 0.5, Math.floor(n / columns) * ROW_H + 2, w[col]! - 1, ROW_H - 4, 2);
+      fillStyle(t.fill ?? BOX);
+      ctx.fill();
+      if (t.inMatch) ctx.stroke();
+    });
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    for (const bold of [false, true]) {
+      ctx.font = `${bold ? "600 " : ""}10.5px ${FONT}`;
+      cells.forEach((t, n) => {
+        if (!t || t.inMatch !== bold) return;
+        const col = n % columns;
+        ctx.globalAlpha = t.faded ? 0.25 : 1;
+        fillStyle(t.textColor ?? (t.inMatch ? TEXT_IN : TEXT));
+        ctx.fillText(t.text, x[col]! + w[col]! / 2, Math.floor(n / columns) * ROW_H + ROW_H / 2);
+      });
+    }
+    ctx.globalAlpha = 1;
+    c.dataset.drawn = String(rows);
+  });
+  const colAt = (px: number) => {
+    let col = 0;
+    while (col < columns - 1 && x[col + 1]! <= px) col++;
+    return col;
+  };
+  const move = (e: PointerEvent<HTMLDivElement>) => {
+    const box = e.currentTarget.getBoundingClientRect();
+    const row = Math.floor((e.clientY - box.top) / ROW_H);
+    const col = colAt(e.clientX - box.left);
+    if (row < 0 || row >= rows || !cell(row, col)) return;
+    if (hover?.row !== row || hover.col !== col) onHover(row, col, e.clientX, e.clientY);
+  };
+  /** Highlights a token of a focused row (the tooltip sits below it, as for the pointer). */
+  const highlight = (el: HTMLElement, row: number, col: number) => {
+    if (!cell(row, col)) return;
+    const box = el.getBoundingClientRect();
+    onHover(row, col, box.left + x[col]! + w[col]! / 2, box.top + ROW_H / 2);
+  };
+  const key = (e: KeyboardEvent<HTMLDivElement>, row: number) => {
+    const col = hover?.row === row ? hover.col : 0;
+    const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+    if (step) {
+      e.preventDefault();
+      for (let c = col + step; c >= 0 && c < columns; c += step) {
+        if (cell(row, c)) return highlight(e.currentTarget, row, c);
+      }
+      return;
+    }
+    const next = e.key === "ArrowDown" ? row + 1 : e.key === "ArrowUp" ? row - 1 : -1;
+    if (next >= 0 && next < rows) {
+      e.preventDefault();
+      (e.currentTarget.parentElement?.children[next] as HTMLElement | undefined)?.focus();
+    }
+  };
+  const firstCell = (row: number) => {
+    for (let c = 0; c < columns; c++) if (cell(row, c)) return c;
+    return 0;
+  };
+  return (
+    <div className="token-grid" style={{ width, height }} onPointerMove={move} data-testid="result-tokens">
+      {/* sized (for the device's pixel ratio) by setupCanvas */}
+      <canvas ref={ref} aria-hidden="true" data-row-h={ROW_H} data-col-x={Array.from(x).join(",")} />
+      <svg width={width} height={height} aria-hidden="true">
+        {hover && <rect x={x[hover.col]} y={hover.row * ROW_H + 1} width={w[hover.col]} height={ROW_H - 2} className="hm-hover" />}
+        <line x1={alignX} x2={alignX} y1={0} y2={height} className="align-line" />
+      </svg>
+      <div role="list" aria-label="Result tokens" className="token-rows">
+        {Array.from({ length: rows }, (_, i) => {
+          const l = label(i);
+          return (
+            <div
+              key={i}
+              role="listitem"
+              tabIndex={0}
+              className="token-row"
+              style={{ top: i * ROW_H, height: ROW_H }}
+              data-testid={`result-row-${i}`}
+              data-tokens={l.tokens}
+              onFocus={(e) => hover?.row !== i && highlight(e.currentTarget, i, firstCell(i))}
+              onKeyDown={(e) => key(e, i)}
+            >
+              <span className="sr-only">{l.text}</span>
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
