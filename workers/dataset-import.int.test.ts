@@ -54,7 +54,11 @@ describe("dataset:import job", () => {
     const { datasetId } = await startImportFromUpload(t.db, { workspaceId, userId, filePath: file, name: "from upload" });
     expect(await settled(datasetId)).toEqual({ status: "READY", error: null, percent: 100 });
     expect(await t.db.stateChunk.count({ where: { source: { datasetId } } })).toBe(3);
-    await expect(stat(file)).rejects.toThrow();
+    // the job deletes the upload after the READY flip (and queues the copy): wait for its end
+    for (let i = 0; await stat(file).then(() => true, () => false); i++) {
+      if (i > 500) throw new Error("the upload was not deleted after the import");
+      await new Promise((ok) => setTimeout(ok, 20));
+    }
     for (let i = 0; (await t.db.stateColumnChunk.count({ where: { source: { datasetId } } })) < 3; i++) {
       if (i > 1500) throw new Error("no cell-major copy was written after the import");
       await new Promise((ok) => setTimeout(ok, 20));
