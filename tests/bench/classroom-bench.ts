@@ -33,8 +33,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import http from "node:http";
 import os from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import WebSocket from "ws";
 import * as decoding from "lib0/decoding";
@@ -117,6 +119,31 @@ function loopDelay(p: Proc, from: number, to: number): { p99: number; max: numbe
   return { p99: Math.max(0, ...s.map((x) => x.p99)), max: Math.max(0, ...s.map((x) => x.max)) };
 }
 
+/** CPU seconds of a process and its descendants that have ended (a postmaster's backends), plus its live children's. */
+function treeCpuSeconds(pid: number): number {
+  const stat = (p: number | string) => readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const own = stat(pid);
+  let s = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / 100;
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const f = stat(d);
+      if (Number(f[1]) === pid) s += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  return s;
+}
+
+/** Each named process's CPU (% of one core) from now until `done(wallSeconds)`. */
+function cpuMeter(pids: Record<string, number | undefined>) {
+  const of = (name: string, pid: number) => (name === "postgres" ? treeCpuSeconds(pid) : pid === process.pid ? (process.cpuUsage().user + process.cpuUsage().system) / 1e6 : cpuSecondsOf(pid));
+  const named = Object.entries(pids).filter((e): e is [string, number] => e[1] !== undefined);
+  const t0 = named.map(([name, pid]) => of(name, pid));
+  return { done: (wall: number) => named.map(([name, pid], i) => `${name} ${(((of(name, pid) - t0[i]!) / wall) * 100).toFixed(0)}%`).join(", ") };
+}
+
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "–");
 
 const MARK_OPEN = Buffer.from("#@");
@@ -161,6 +188,63 @@ async function post<T>(web: number, proc: string, input: unknown, cookie?: strin
   const body = (await r.json()) as { result?: { data: { json: T } }; error?: { json?: { message?: string } } };
   if (!r.ok || !body.result) throw new Error(`${proc}: HTTP ${r.status} ${body.error?.json?.message ?? ""}`);
   return { body: body.result.data.json, cookie: r.headers.getSetCookie()[0]?.split(";")[0] ?? null };
+}
+
+/**
+ * A request as a student's page sends it during the class (app/_lib/trpc.tsx: tRPC's batch link,
+ * `?batch=1`, superjson), with the headers Chrome sends on such a fetch, over a connection of its
+ * own: each student is another browser, and the server closed the idle one from the join long ago
+ * (Node's default keep-alive is 5 s). node:http rather than fetch: this one process is 1,000
+ * browsers on the server's two cores, and fetch's per-request cost here was a third of a core
+ * during the answers — CPU no server ever pays for its clients.
+ */
+function browserRequest<T>(web: number, proc: string, input: unknown, cookie: string, method: "POST" | "GET"): Promise<T> {
+  const batch = JSON.stringify({ 0: { json: input } });
+  const path = `/api/trpc/${proc}?batch=1${method === "GET" ? `&input=${encodeURIComponent(batch)}` : ""}`;
+  const body = method === "POST" ? Buffer.from(batch) : null;
+  return new Promise<T>((ok, fail) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port: web,
+        method,
+        path,
+        agent: false,
+        headers: {
+          ...(body ? { "content-type": "application/json", "content-length": String(body.length) } : {}),
+          "sec-ch-ua": '"Chromium";v="131", "Not_A Brand";v="24"',
+          "sec-ch-ua-mobile": "?0",
+          "sec-ch-ua-platform": '"Linux"',
+          "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+          accept: "*/*",
+          origin: `http://127.0.0.1:${web}`,
+          "sec-fetch-site": "same-origin",
+          "sec-fetch-mode": "cors",
+          "sec-fetch-dest": "empty",
+          referer: `http://127.0.0.1:${web}/class/session`,
+          "accept-encoding": "gzip, deflate, br, zstd",
+          "accept-language": "en-US,en;q=0.9",
+          cookie,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          try {
+            const r = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { result?: { data: { json: T } }; error?: { json?: { message?: string } } }[])[0];
+            if (res.statusCode !== 200 || !r?.result) fail(new Error(`${proc}: HTTP ${res.statusCode} ${r?.error?.json?.message ?? ""}`));
+            else ok(r.result.data.json);
+          } catch (e) {
+            fail(e instanceof Error ? e : new Error(String(e)));
+          }
+        });
+        res.on("error", fail);
+      },
+    );
+    req.on("error", fail);
+    req.end(body ?? undefined);
+  });
 }
 
 /** One guest: join by code, ticket, socket; resolves when the server sent the first document bytes. */
@@ -307,6 +391,9 @@ async function bareBroadcast(server: Proc, n: number): Promise<Floor> {
   return { students: n, samples: rec.steady, expected: rec.steadySent * n, serverLoop: loopText(serverLoop), benchLoop: loopText(benchLoop) };
 }
 
+/** The embedded PostgreSQL's postmaster (its backends' CPU is counted with it). */
+let pgPid: number | undefined;
+
 async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof startSession>[2]; datasetId: string }, web: Proc, syncs: Proc[], n: number, label = ""): Promise<Result> {
   const name = `${n} students${syncs.length > 1 ? ` on ${syncs.length} sync processes (presenter on the first)` : ""}${label}`;
   const { sessionId, code } = await startSession(db, { userId: ctx.userId }, ctx.access, { datasetId: ctx.datasetId, title: name });
@@ -357,6 +444,7 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   // where a tail during the joins was spent: the server's loop, or this one's (receiving 1,000 joins' answers and handshakes)
   const joinLoops = { server: syncs.map((p) => loopText(loopDelay(p, t0, performance.now()))).join(" + "), bench: loopText({ p99: benchLoopDelay.percentile(99) / 1e6, max: benchLoopDelay.max / 1e6 }) };
   const cpu0 = syncs.map((p) => cpuSecondsOf(p.child.pid!));
+  const steadyCpu = cpuMeter({ bench: process.pid, web: web.child.pid!, ...Object.fromEntries(syncs.map((p, i) => [`sync ${i + 1}`, p.child.pid!])), postgres: pgPid });
   const w0 = performance.now();
   presenceUpdates = 0;
   benchLoopDelay.reset();
@@ -365,6 +453,7 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   const benchLoop = loopText({ p99: benchLoopDelay.percentile(99) / 1e6, max: benchLoopDelay.max / 1e6 });
   const serverLoop = syncs.map((p) => loopText(loopDelay(p, w0, performance.now()))).join(" + ");
   const wall = (performance.now() - w0) / 1000;
+  log(`${name}: CPU while presenting (${wall.toFixed(1)} s, before the answers): ${steadyCpu.done(wall)}`);
   const presenceRate = presenceUpdates / wall;
   await sleep(1500); // the last updates arrive
   clearInterval(tick);
@@ -375,24 +464,39 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   // the staff's page reads the tasks (aggregate included) through tRPC every second; here every
   // 200 ms, so "aggregated" is within 200 ms of when the aggregate first counted every answer
   const staffCookie = `${CLASS_COOKIE}=${signClassCredential(SECRET, { s: sessionId, p: me.id })}`;
-  const countedNow = async () => (await post<TaskView[]>(web.port, "classroom.tasks", { sessionId }, staffCookie, "GET")).body.find((t) => t.id === task.taskId)?.aggregate?.answers ?? 0;
+  const countedNow = async () => (await browserRequest<TaskView[]>(web.port, "classroom.tasks", { sessionId }, staffCookie, "GET")).find((t) => t.id === task.taskId)?.aggregate?.answers ?? 0;
+  // where the burst's time goes: each process's CPU over it, each answer's latency, each staff read's
+  const burstCpu = cpuMeter({ bench: process.pid, web: web.child.pid!, ...Object.fromEntries(syncs.map((p, i) => [`sync ${i + 1}`, p.child.pid!])), postgres: pgPid });
+  const latencies: number[] = [];
+  const reads: { at: number; ms: number; counted: number }[] = [];
   const a0 = performance.now();
   let answering = true;
   const answered = Promise.all(
-    students.map((st, i) => post(web.port, "classroom.answer", { sessionId, taskId: task.taskId, source: "states::states1", range: [i % 50, (i % 50) + 4], cells: [i % 7, 3], threshold: 0.3 }, st.cookie)),
+    students.map(async (st, i) => {
+      const s0 = performance.now();
+      await browserRequest(web.port, "classroom.answer", { sessionId, taskId: task.taskId, source: "states::states1", range: [i % 50, (i % 50) + 4], cells: [i % 7, 3], threshold: 0.3 }, st.cookie, "POST");
+      latencies.push(performance.now() - s0);
+    }),
   ).then(() => (answersMs = performance.now() - a0), (e: unknown) => ((answering = false), Promise.reject(e)));
   let answersMs = NaN;
   let aggregatedMs = NaN;
   let staffPolls = 0;
   while (answering && performance.now() - a0 < 60_000) {
     staffPolls++;
-    if ((await countedNow()) >= n) {
+    const r0 = performance.now();
+    const counted = await countedNow();
+    reads.push({ at: r0 - a0, ms: performance.now() - r0, counted });
+    if (counted >= n) {
       aggregatedMs = performance.now() - a0;
       break;
     }
     await sleep(200);
   }
   await answered;
+  const burstWall = (Math.max(answersMs, aggregatedMs) || performance.now() - a0) / 1000;
+  log(`${name}: CPU over the answer burst (${burstWall.toFixed(2)} s): ${burstCpu.done(burstWall)}`);
+  log(`${name}: answer latency p10 ${f1(pct(latencies, 0.1))} p50 ${f1(pct(latencies, 0.5))} p90 ${f1(pct(latencies, 0.9))} p99 ${f1(pct(latencies, 0.99))} max ${f1(pct(latencies, 1))} ms`);
+  log(`${name}: staff reads (start ms +took ms: counted): ${reads.map((r) => `${r.at.toFixed(0)}+${r.ms.toFixed(0)}:${r.counted}`).join(" ")}`);
   const answersStored = (await listTasks(db, me)).find((t) => t.id === task.taskId)?.aggregate?.answers ?? 0;
   log(`${name}: ${n} answers acknowledged in ${answersMs.toFixed(0)} ms, all ${n} in the staff's aggregate at ${aggregatedMs.toFixed(0)} ms (${staffPolls} staff reads); ${answersStored} stored`);
   const presenterSees = [...presenter.awareness.getStates().values()].filter((s) => (s as { user?: { role?: string } }).user?.role === "VIEWER").length;
@@ -412,6 +516,7 @@ async function main() {
   const { handle, db } = await benchDatabase(resolve(ROOT, ".test-data/bench-classroom"), Number(process.env.BENCH_PG_PORT ?? 54660), log);
   const procs: Proc[] = [];
   try {
+    pgPid = handle.cluster?.pid;
     const user = await db.user.upsert({ where: { email: "instructor@classroom.bench" }, create: { email: "instructor@classroom.bench", name: "Instructor" }, update: {}, select: { id: true } });
     const ws = await db.workspace.upsert({ where: { slug: "bench-classroom" }, create: { slug: "bench-classroom", name: "classroom bench" }, update: {}, select: { id: true, slug: true, name: true } });
     await db.membership.upsert({ where: { workspaceId_userId: { workspaceId: ws.id, userId: user.id } }, create: { workspaceId: ws.id, userId: user.id, role: "OWNER" }, update: {} });

@@ -16,7 +16,7 @@ import { resetEnvCache } from "../../env";
 import { createUser } from "../users";
 import { createWorkspace } from "../workspaces";
 import { aggregateAnswers } from "./aggregate";
-import { LISTED_ANSWERS } from "./tasks";
+import { ANSWER_BATCH, LISTED_ANSWERS } from "./tasks";
 import { verifyClassCredential } from "./credential";
 
 const SECRET = "classroom-round-trips-secret-round-trips";
@@ -158,5 +158,47 @@ describe("a class joining and answering at once", () => {
     const listed = tasks.find((x) => x.id === view.taskId)!.answers;
     const firstIds = (await t.db.classAnswer.findMany({ where: { taskId: view.taskId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: LISTED_ANSWERS, select: { id: true } })).map((a) => a.id);
     expect(listed.map((a) => a.id)).toEqual(firstIds);
+  });
+  it("a class's answers at once share statements (one per batch, committed before any is acknowledged), each exactly as if alone", { timeout: 120_000 }, async () => {
+    const staff = caller({ userId: owner });
+    const s = await staff.classroom.start({ workspace: slug, datasetId });
+    const { taskId } = await staff.classroom.pose({ sessionId: s.sessionId, kind: "VIEW", prompt: "Brush a range" });
+    const n = 200;
+    const guests = await Promise.all(Array.from({ length: n }, (_, i) => caller().classroom.join({ code: s.code, name: `Student ${i}` })));
+    const sent = await statements(() =>
+      Promise.all(guests.map((g, i) => caller({ credential: g.credential }).classroom.answer({ sessionId: s.sessionId, taskId, source: "states::states1", range: [i, i + 3], cells: [i % 5, 7, i % 5], threshold: 0.25 }))),
+    );
+    // one statement per answer was 200 round trips and 200 commits through a pool of 10
+    expect(sent.count).toBeLessThanOrEqual(4);
+    expect(n).toBeLessThanOrEqual(ANSWER_BATCH);
+    sent.result.forEach((r, i) => expect(r).toMatchObject({ participantId: guests[i]!.participantId, name: `Student ${i}`, range: [i, i + 3], cells: [...new Set([i % 5, 7])].sort((a, b) => a - b), threshold: 0.25 }));
+    // acknowledged = stored: every answer is in the table when its request resolves
+    const rows = await t.db.classAnswer.findMany({ where: { taskId }, select: { id: true, participantId: true, start: true } });
+    expect(rows).toHaveLength(n);
+    expect(new Map(rows.map((r) => [r.id, r.participantId]))).toEqual(new Map(sent.result.map((r) => [r.id, r.participantId])));
+  });
+
+  it("an answer its statement refuses fails alone: the others sent with it are stored", { timeout: 60_000 }, async () => {
+    const staff = caller({ userId: owner });
+    const s = await staff.classroom.start({ workspace: slug, datasetId });
+    const { taskId } = await staff.classroom.pose({ sessionId: s.sessionId, kind: "VIEW", prompt: "Brush a range" });
+    const guests = await Promise.all(Array.from({ length: 20 }, (_, i) => caller().classroom.join({ code: s.code, name: `Student ${i}` })));
+    // a cell beyond PostgreSQL's integer: the schema lets it through, the statement refuses it
+    const results = await Promise.allSettled(
+      guests.map((g, i) => caller({ credential: g.credential }).classroom.answer({ sessionId: s.sessionId, taskId, source: "states::states1", range: [1, 5], cells: i === 7 ? [2 ** 31] : [i], threshold: 0.5 })),
+    );
+    expect(results.map((r) => r.status)).toEqual(guests.map((_, i) => (i === 7 ? "rejected" : "fulfilled")));
+    expect(await t.db.classAnswer.count({ where: { taskId } })).toBe(19);
+  });
+
+  it("the staff's task list carries each task's times as stored (instants, whatever the server's time zone)", async () => {
+    const staff = caller({ userId: owner });
+    const s = await staff.classroom.start({ workspace: slug, datasetId });
+    const { taskId } = await staff.classroom.pose({ sessionId: s.sessionId, kind: "POLL", prompt: "Which gate?", options: ["input", "forget"], seconds: 90 });
+    await staff.classroom.reveal({ sessionId: s.sessionId, taskId });
+    const [listed] = await staff.classroom.tasks({ sessionId: s.sessionId });
+    const stored = await t.db.classTask.findUniqueOrThrow({ where: { id: taskId }, select: { closesAt: true, revealedAt: true, createdAt: true } });
+    expect({ closesAt: listed!.closesAt, createdAt: listed!.createdAt, revealed: listed!.revealed, students: listed!.students }).toEqual({ closesAt: stored.closesAt, createdAt: stored.createdAt, revealed: true, students: 0 });
+    expect(Math.abs(listed!.closesAt!.getTime() - Date.now() - 90_000)).toBeLessThan(10_000);
   });
 });

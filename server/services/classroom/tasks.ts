@@ -4,8 +4,8 @@
  * an aggregate (aggregate.ts) and reveal it to the students. Answers go through tRPC into
  * PostgreSQL, never through the shared document.
  */
-import { randomBytes } from "node:crypto";
 import { AppError } from "@statescope/core";
+import type pg from "pg";
 import { pgPool, type Db } from "@/server/db/client";
 import { aggregateAnswers } from "./aggregate";
 import type { Answer, AnswerView, TaskView } from "./schemas";
@@ -34,60 +34,156 @@ export async function poseTask(db: Db, p: Participant, input: { kind: "VIEW" | "
 }
 
 /**
- * An answer in one statement: who answers (the caller's participant, exactly as findParticipant
- * decides: the credential's participant first, else the account's; none when removed or the
- * session ended), the task (in that session) and its dataset's length, and — when the answer fits
- * the task (a choice among a poll's options; a view's range within the dataset) and answers are
- * still open — the participant's one row per task: a retried or changed answer replaces it (the
- * unique (taskId, participantId) is the idempotency key). The view's fields ($4–$8) or the poll's
- * ($9) are stored as the task's kind says; the other kind's are null. When nothing is stored the
- * returned row says why (submitAnswer).
+ * Answers in one statement, any number at once (a class answers at once: 1,000 answers in a second
+ * or two, and a statement per answer spent most of that in round trips and commits). Per answer
+ * (the arrays' nth elements, `n`): who answers (the caller's participant, exactly as
+ * findParticipant decides: the credential's participant first, else the account's; none when
+ * removed or the session ended), the task (in that session) and its dataset's length, and — when
+ * the answer fits the task (a choice among a poll's options; a view's range within the dataset) and
+ * answers are still open — the participant's one row per task: a retried or changed answer
+ * replaces it (the unique (taskId, participantId) is the idempotency key). The view's fields or the
+ * poll's are stored as the task's kind says; the other kind's are null. One row comes back per
+ * answer, in order; when nothing is stored it says why (submitAnswer). Two answers of one
+ * participant to one task cannot share a statement (Postgres refuses to upsert a row twice in one
+ * command): the batcher sends the later one with the next.
  */
-const ANSWER = {
-  name: "class-answer",
-  text: `with me as (
-      select p.id, p.name from (
+const ANSWERS_UPSERT = {
+  name: "class-answers-upsert",
+  text: `with r as (
+      select * from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::float8[], $8::int[], $9::text[], $10::text[], $11::text[])
+        with ordinality as r("taskId", "sessionId", source, start, "end", cells, threshold, choice, text, cred, "userId", n)),
+    me as (
+      select r.n, p.id, p.name from r cross join lateral (
         select p.id, p.name, p."removedAt", s."endedAt" from "ClassParticipant" p join "ClassSession" s on s.id = p."sessionId"
-        where p."sessionId" = $3 and (p.id = $11 or p."userId" = $12)
-        order by p.id = $11 is true desc limit 1) p
+        where p."sessionId" = r."sessionId" and (p.id = r.cred or p."userId" = r."userId")
+        order by p.id = r.cred is true desc limit 1) p
       where p."removedAt" is null and p."endedAt" is null),
     t as (
-      select t.id, t.kind::text as kind, cardinality(t.options)::int as options, t."closesAt" is not null and t."closesAt" < now() at time zone 'UTC' as closed, d.steps
-      from "ClassTask" t join "ClassSession" s on s.id = t."sessionId" join "Dataset" d on d.id = s."datasetId"
-      where t.id = $2 and t."sessionId" = $3 and exists (select 1 from me)),
+      select me.n, t.id, t.kind::text as kind, cardinality(t.options)::int as options, t."closesAt" is not null and t."closesAt" < now() at time zone 'UTC' as closed, d.steps
+      from me join r on r.n = me.n join "ClassTask" t on t.id = r."taskId" and t."sessionId" = r."sessionId"
+        join "ClassSession" s on s.id = t."sessionId" join "Dataset" d on d.id = s."datasetId"),
     ins as (
       insert into "ClassAnswer" as a (id, "taskId", "participantId", source, start, "end", cells, threshold, choice, text, "updatedAt")
-      select $1, t.id, me.id,
-          case when t.kind = 'VIEW' then $4 end, case when t.kind = 'VIEW' then $5::int end, case when t.kind = 'VIEW' then $6::int end,
-          case when t.kind = 'VIEW' then $7::int[] else '{}'::int[] end, case when t.kind = 'VIEW' then $8::float8 end,
-          case when t.kind = 'POLL' then $9::int end, $10, now() at time zone 'UTC'
-        from t, me
+      select 'a' || replace(gen_random_uuid()::text, '-', ''), t.id, me.id,
+          case when t.kind = 'VIEW' then r.source end, case when t.kind = 'VIEW' then r.start end, case when t.kind = 'VIEW' then r."end" end,
+          case when t.kind = 'VIEW' then r.cells::int[] else '{}'::int[] end, case when t.kind = 'VIEW' then r.threshold end,
+          case when t.kind = 'POLL' then r.choice end, r.text, now() at time zone 'UTC'
+        from r join me on me.n = r.n join t on t.n = r.n
         where not t.closed and case t.kind
-          when 'POLL' then $9::int is not null and $9::int < t.options
-          else $4::text is not null and $5::int is not null and $6::int is not null and $8::float8 is not null and $5::int < $6::int and $6::int <= t.steps end
+          when 'POLL' then r.choice is not null and r.choice < t.options
+          else r.source is not null and r.start is not null and r."end" is not null and r.threshold is not null and r.start < r."end" and r."end" <= t.steps end
+        order by r.n
       on conflict ("taskId", "participantId") do update set
         source = excluded.source, start = excluded.start, "end" = excluded."end", cells = excluded.cells, threshold = excluded.threshold,
         choice = excluded.choice, text = excluded.text, "updatedAt" = excluded."updatedAt"
-      returning a.id)
-    select me.id as "participantId", me.name, t.id is not null as found, t.kind, t.options, t.closed, t.steps, (select id from ins) as "answerId"
-    from (select 1) one left join me on true left join t on true`,
+      returning a.id, a."taskId", a."participantId")
+    select r.n::int as n, me.id as "participantId", me.name, t.id is not null as found, t.kind, t.options, t.closed, t.steps, ins.id as "answerId"
+    from r left join me on me.n = r.n left join t on t.n = r.n left join ins on ins."taskId" = t.id and ins."participantId" = me.id
+    order by r.n`,
 };
 
 type AnswerOutcome = { participantId: string | null; name: string | null; found: boolean; kind: "VIEW" | "POLL" | null; options: number; closed: boolean; steps: number; answerId: string | null };
 
+/** One answer's parameters, in ANSWERS_UPSERT's order ($1–$11, one element each). */
+type AnswerParams = [taskId: string, sessionId: string, source: string | null, start: number | null, end: number | null, cells: string, threshold: number | null, choice: number | null, text: string, credential: string | null, userId: string | null];
+
+/** At most this many answers in one statement, and this many statements of answers at once per pool. */
+export const ANSWER_BATCH = 500;
+const BATCHES_IN_FLIGHT = 2;
+
+/**
+ * Group commit for answers: an answer is queued and sent with every other answer that arrived
+ * meanwhile — in one statement, one commit — as soon as fewer than BATCHES_IN_FLIGHT statements of
+ * answers are running. A lone answer goes at the next turn of the event loop (no timer: nothing
+ * waits for a batch to fill). Each answer is acknowledged only when its statement committed, as
+ * before (durable: synchronous_commit is the session's). A statement that fails answers each of
+ * its answers again on its own, so one bad answer fails only its own request.
+ */
+class AnswerBatcher {
+  private queue: { params: AnswerParams; key: string; done: (e: unknown, r?: AnswerOutcome) => void }[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+  constructor(private readonly pool: pg.Pool) {}
+
+  submit(params: AnswerParams): Promise<AnswerOutcome> {
+    // one participant's answer to one task (the upsert's key, as the caller names the participant)
+    const key = `${params[0]}\u0000${params[1]}\u0000${params[9] ?? ""}\u0000${params[10] ?? ""}`;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ params, key, done: (e, r) => (e ? reject(e) : resolve(r!)) });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= BATCHES_IN_FLIGHT || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.inFlight >= BATCHES_IN_FLIGHT || this.queue.length === 0) return;
+    const batch: typeof this.queue = [];
+    const rest: typeof this.queue = [];
+    const keys = new Set<string>();
+    for (const item of this.queue) {
+      // a participant's second answer to the same task waits for the next statement (it replaces the first)
+      if (batch.length < ANSWER_BATCH && !keys.has(item.key)) (keys.add(item.key), batch.push(item));
+      else rest.push(item);
+    }
+    this.queue = rest;
+    this.inFlight++;
+    try {
+      const rows = await this.run(batch.map((b) => b.params));
+      batch.forEach((b, i) => b.done(null, rows[i]));
+    } catch (e) {
+      if (batch.length === 1) batch[0]!.done(e);
+      else
+        await Promise.all(
+          batch.map((b) =>
+            this.run([b.params]).then(
+              (r) => b.done(null, r[0]),
+              (err: unknown) => b.done(err),
+            ),
+          ),
+        );
+    } finally {
+      this.inFlight--;
+      this.schedule();
+    }
+  }
+
+  private async run(answers: AnswerParams[]): Promise<AnswerOutcome[]> {
+    // column-wise: the nth parameter is every answer's nth field
+    const values = Array.from({ length: 11 }, (_, c) => answers.map((a) => a[c]));
+    const rows = (await this.pool.query<AnswerOutcome & { n: number }>({ ...ANSWERS_UPSERT, values })).rows;
+    if (rows.length !== answers.length) throw new Error(`answers statement returned ${rows.length} rows for ${answers.length} answers`);
+    return rows;
+  }
+}
+
+const batchers = new WeakMap<pg.Pool, AnswerBatcher>();
+function answerBatcher(db: Db): AnswerBatcher {
+  const pool = pgPool(db);
+  let b = batchers.get(pool);
+  if (!b) batchers.set(pool, (b = new AnswerBatcher(pool)));
+  return b;
+}
+
 /**
  * Answer a task (again: replaces the previous answer) as the caller's participant of the session:
- * one prepared statement, the participant check included (a class answers at once — 1,000 answers
- * in seconds — and each round trip through the shared pool counts). A caller who is not an active
- * participant gets requireParticipant's answer (UNAUTHENTICATED / FORBIDDEN), as every other
- * classroom procedure does.
+ * one statement, the participant check included, shared with the answers that arrive meanwhile
+ * (AnswerBatcher). A caller who is not an active participant gets requireParticipant's answer
+ * (UNAUTHENTICATED / FORBIDDEN), as every other classroom procedure does.
  */
 export async function submitAnswer(db: Db, caller: ClassCaller, sessionId: string, a: Answer): Promise<AnswerView> {
   const byCredential = caller.credential?.s === sessionId ? caller.credential.p : null;
   if (!byCredential && !caller.userId) await requireParticipant(db, caller, sessionId, "STUDENT");
   const cells = [...new Set(a.cells ?? [])].sort((x, y) => x - y);
-  const values = [`a${randomBytes(12).toString("hex")}`, a.taskId, sessionId, a.source ?? null, a.range?.[0] ?? null, a.range?.[1] ?? null, cells, a.threshold ?? null, a.choice ?? null, a.text ?? "", byCredential, caller.userId];
-  const r = (await pgPool(db).query<AnswerOutcome>({ ...ANSWER, values })).rows[0]!;
+  const params: AnswerParams = [a.taskId, sessionId, a.source ?? null, a.range?.[0] ?? null, a.range?.[1] ?? null, `{${cells.join(",")}}`, a.threshold ?? null, a.choice ?? null, a.text ?? "", byCredential, caller.userId];
+  const r = await answerBatcher(db).submit(params);
   if (!r.participantId || !r.name) {
     await requireParticipant(db, caller, sessionId, "STUDENT");
     // joined or restored in between: not an answer of this request
@@ -131,14 +227,27 @@ const ANSWERS = {
  */
 export const LISTED_ANSWERS = 50;
 
+/**
+ * The session's 50 newest tasks with the class's size and the dataset's length, in one statement
+ * (the staff's screen reads them every second; Prisma's three queries were three round trips and
+ * three query plans). Times as instants (stored as UTC without a zone).
+ */
+const TASKS = {
+  name: "class-tasks",
+  text: `select t.id, t.kind::text as kind, t.prompt, t.options, t."closesAt" at time zone 'UTC' as "closesAt", t."revealedAt" at time zone 'UTC' as "revealedAt",
+      t."createdAt" at time zone 'UTC' as "createdAt",
+      (select count(*)::int from "ClassParticipant" p where p."sessionId" = $1 and p.role = 'STUDENT' and p."removedAt" is null) as students,
+      (select d.steps from "Dataset" d where d.id = $2) as steps
+    from "ClassTask" t where t."sessionId" = $1
+    order by t."createdAt" desc limit 50`,
+};
+
+type TaskRow = { id: string; kind: "VIEW" | "POLL"; prompt: string; options: string[]; closesAt: Date | null; revealedAt: Date | null; createdAt: Date; students: number; steps: number };
+
 /** The session's tasks, newest first, as the participant sees them. */
 export async function listTasks(db: Db, p: Participant): Promise<TaskView[]> {
   const staff = p.role !== "STUDENT";
-  const [tasks, students, steps] = await Promise.all([
-    db.classTask.findMany({ where: { sessionId: p.sessionId }, orderBy: { createdAt: "desc" }, take: 50, select: { id: true, kind: true, prompt: true, options: true, closesAt: true, revealedAt: true, createdAt: true } }),
-    db.classParticipant.count({ where: { sessionId: p.sessionId, role: "STUDENT", removedAt: null } }),
-    db.dataset.findUniqueOrThrow({ where: { id: p.session.datasetId }, select: { steps: true } }).then((d) => d.steps),
-  ]);
+  const tasks = (await pgPool(db).query<TaskRow>({ ...TASKS, values: [p.sessionId, p.session.datasetId] })).rows;
   const isOpen = (t: { revealedAt: Date | null }) => staff || t.revealedAt !== null;
   const byTask = new Map<string, AnswerRow[]>(tasks.map((t) => [t.id, []]));
   if (tasks.length > 0) {
@@ -158,10 +267,10 @@ export async function listTasks(db: Db, p: Participant): Promise<TaskView[]> {
       revealed: t.revealedAt !== null,
       createdAt: t.createdAt,
       mine: mine ? answerView(mine) : null,
-      aggregate: open ? aggregateAnswers(rows, { steps, options: t.options.length }) : null,
+      aggregate: open ? aggregateAnswers(rows, { steps: t.steps, options: t.options.length }) : null,
       // the aggregate counts every answer; the list carries what the staff's panel shows
       answers: staff ? rows.slice(0, LISTED_ANSWERS).map(answerView) : [],
-      students,
+      students: t.students,
     };
   });
 }
