@@ -130,8 +130,12 @@ class AnswerBatcher {
     const keys = new Set<string>();
     for (const item of this.queue) {
       // a participant's second answer to the same task waits for the next statement (it replaces the first)
-      if (batch.length < ANSWER_BATCH && !keys.has(item.key)) (keys.add(item.key), batch.push(item));
-      else rest.push(item);
+      if (batch.length >= ANSWER_BATCH || keys.has(item.key)) {
+        rest.push(item);
+        continue;
+      }
+      keys.add(item.key);
+      batch.push(item);
     }
     this.queue = rest;
     this.inFlight++;
