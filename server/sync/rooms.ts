@@ -109,6 +109,16 @@ interface Room {
    */
   classroom: boolean;
   students: Set<number>;
+  /**
+   * Awareness clients whose current state is not a student's (role other than VIEWER): what a
+   * student joining a classroom is sent, without going through every student's state (a class of
+   * 1,000 joining made that quadratic).
+   */
+  staff: Set<number>;
+  /** Which of our sockets speaks for an awareness client (the inverse of every Conn's `ids`). */
+  speakers: Map<number, Conn>;
+  /** Sync step 1 (the document's state vector) as sent to a joining socket, until the document changes. */
+  stepOne: Uint8Array | null;
 }
 
 export interface Rooms {
@@ -235,6 +245,9 @@ export function createRooms(opts: RoomsOptions): Rooms {
       flushScheduled: false,
       classroom: isClassRoom(name),
       students: new Set(),
+      staff: new Set(),
+      speakers: new Map(),
+      stepOne: null,
     };
     const scheduleBroadcast = () => {
       if (room.flushScheduled) return;
@@ -243,6 +256,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
     };
 
     doc.on("update", (update: Uint8Array, origin: unknown) => {
+      room.stepOne = null;
       room.outbox.push(origin === RELAYED && room.relayedBatch ? room.relayedBatch : update);
       room.outboxFrom.add(origin);
       scheduleBroadcast();
@@ -253,6 +267,14 @@ export function createRooms(opts: RoomsOptions): Rooms {
       // Our clients' changes and departures go to the other processes; their own timeouts they detect themselves.
       // (Which socket speaks for which client is the gate's business: see admitPresence.)
       const relay = room.conns.has(origin as WebSocket) || origin === LEFT;
+      for (const list of [added, updated]) {
+        for (const id of list) {
+          const state = awareness.states.get(id) as { user?: { role?: unknown } } | undefined;
+          if (state?.user?.role === "VIEWER") room.staff.delete(id);
+          else room.staff.add(id);
+        }
+      }
+      for (const id of removed) room.staff.delete(id);
       for (const list of [added, updated, removed]) {
         for (const id of list) {
           room.awarenessOut.add(id);
@@ -286,7 +308,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
           // by a socket of ours that has not noticed it is gone
           for (const e of readAwarenessEntries(checked)) {
             if (e.json === "null" || (awareness.meta.get(e.clientId)?.clock ?? -1) >= e.clock) continue;
-            for (const c of room.conns.values()) c.ids.delete(e.clientId);
+            unspeak(room, e.clientId);
           }
           awarenessProtocol.applyAwarenessUpdate(awareness, checked, RELAYED);
         },
@@ -430,10 +452,23 @@ export function createRooms(opts: RoomsOptions): Rooms {
     }
   }
 
+  /** No socket of ours speaks for awareness client `id` any more. */
+  function unspeak(room: Room, id: number): void {
+    room.speakers.get(id)?.ids.delete(id);
+    room.speakers.delete(id);
+  }
+
+  /** Sync step 1 for a socket that joins or becomes a writer: encoded once per version of the document. */
+  function stepOne(room: Room): Uint8Array {
+    room.stepOne ??= syncMessage((e) => syncProtocol.writeSyncStep1(e, room.doc));
+    return room.stepOne;
+  }
+
   function leave(room: Room, socket: WebSocket): void {
     const conn = room.conns.get(socket);
     if (!conn) return;
     room.conns.delete(socket);
+    for (const id of conn.ids) if (room.speakers.get(id) === conn) room.speakers.delete(id);
     if (conn.heldTimer) clearTimeout(conn.heldTimer);
     awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.ids], LEFT);
     if (room.conns.size === 0) scheduleUnload(room);
@@ -441,7 +476,8 @@ export function createRooms(opts: RoomsOptions): Rooms {
 
   /** The user a client id's presence belongs to now: a socket of ours, or the stamped state relayed from another process. */
   function ownerOf(room: Room, clientId: number): string | null {
-    for (const c of room.conns.values()) if (c.ids.has(clientId)) return c.member.id;
+    const speaker = room.speakers.get(clientId);
+    if (speaker) return speaker.member.id;
     return readPresence(room.awareness.states.get(clientId))?.user.id ?? null;
   }
 
@@ -477,8 +513,9 @@ export function createRooms(opts: RoomsOptions): Rooms {
           continue;
         }
         // the member's own client: new, or back through this socket (a reconnect)
-        for (const c of room.conns.values()) c.ids.delete(e.clientId);
+        unspeak(room, e.clientId);
         conn.ids.add(e.clientId);
+        room.speakers.set(e.clientId, conn);
       }
       const entry = { clientId: e.clientId, clock: e.clock, json };
       if (conn.rate.take()) now.push(entry);
@@ -588,9 +625,9 @@ export function createRooms(opts: RoomsOptions): Rooms {
         guard.refuse(CLOSE_MALFORMED, `a frame could not be applied: ${why}`);
       }
     });
-    send(socket, syncMessage((e) => syncProtocol.writeSyncStep1(e, r.doc)));
+    send(socket, stepOne(r));
     // a classroom student sees the staff's presence only
-    const present = [...r.awareness.getStates().keys()].filter((id) => !(r.classroom && member.role === "VIEWER" && isStudent(r, id)));
+    const present = r.classroom && member.role === "VIEWER" ? [...r.staff].filter((id) => r.awareness.states.has(id)) : [...r.awareness.getStates().keys()];
     if (present.length > 0) send(socket, awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(r.awareness, present)));
   }
 
@@ -602,7 +639,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
     conn.member = { ...conn.member, role };
     send(socket, roleMessage(role));
     if (role !== "VIEWER") {
-      send(socket, syncMessage((e) => syncProtocol.writeSyncStep1(e, room.doc)));
+      send(socket, stepOne(room));
       if (room.classroom && was === "VIEWER") {
         const students = [...room.awareness.getStates().keys()].filter((id) => !conn.ids.has(id) && isStudent(room, id));
         const update = students.length > 0 ? encodePresence(room, students) : null;
