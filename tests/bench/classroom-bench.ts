@@ -33,6 +33,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import http from "node:http";
 import os from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { resolve } from "node:path";
@@ -154,13 +155,36 @@ interface Student {
   maxOthers: number;
 }
 
-async function post<T>(web: number, proc: string, input: unknown, cookie?: string, method: "POST" | "GET" = "POST"): Promise<{ body: T; cookie: string | null }> {
-  const headers = { "content-type": "application/json", ...(cookie ? { cookie } : {}) };
-  const url = `http://127.0.0.1:${web}/api/trpc/${proc}`;
-  const r = method === "GET" ? await fetch(`${url}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, { headers }) : await fetch(url, { method, headers, body: JSON.stringify({ json: input }) });
-  const body = (await r.json()) as { result?: { data: { json: T } }; error?: { json?: { message?: string } } };
-  if (!r.ok || !body.result) throw new Error(`${proc}: HTTP ${r.status} ${body.error?.json?.message ?? ""}`);
-  return { body: body.result.data.json, cookie: r.headers.getSetCookie()[0]?.split(";")[0] ?? null };
+/**
+ * Keep-alive connections for the students' tRPC calls. Plain node:http, not fetch: undici's WHATWG
+ * objects (Request, Headers, streams, signals) for 1,000 joins cost this process — the students'
+ * end, where deliveries are timed — about a core-second during the joins, which no browser spends
+ * on behalf of the others.
+ */
+const agent = new http.Agent({ keepAlive: true });
+
+function post<T>(web: number, proc: string, input: unknown, cookie?: string, method: "POST" | "GET" = "POST"): Promise<{ body: T; cookie: string | null }> {
+  const payload = JSON.stringify({ json: input });
+  const path = method === "GET" ? `/api/trpc/${proc}?input=${encodeURIComponent(payload)}` : `/api/trpc/${proc}`;
+  const headers: http.OutgoingHttpHeaders = { "content-type": "application/json", ...(cookie ? { cookie } : {}), ...(method === "POST" ? { "content-length": Buffer.byteLength(payload) } : {}) };
+  return new Promise((ok, fail) => {
+    const req = http.request({ host: "127.0.0.1", port: web, path, method, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", fail);
+      res.on("end", () => {
+        try {
+          const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { result?: { data: { json: T } }; error?: { json?: { message?: string } } };
+          if (res.statusCode !== 200 || !body.result) throw new Error(`${proc}: HTTP ${res.statusCode} ${body.error?.json?.message ?? ""}`);
+          ok({ body: body.result.data.json, cookie: res.headers["set-cookie"]?.[0]?.split(";")[0] ?? null });
+        } catch (e) {
+          fail(e);
+        }
+      });
+    });
+    req.on("error", fail);
+    req.end(method === "POST" ? payload : undefined);
+  });
 }
 
 /** One guest: join by code, ticket, socket; resolves when the server sent the first document bytes. */
