@@ -50,6 +50,14 @@ const PING_MS = 30_000;
  */
 export const PRESENCE_RELAY_MS = 50;
 
+/**
+ * Presence frames a socket may have waiting to be admitted (see queuePresence); one more, or one
+ * larger than a presence state can be, is admitted at once, with what waits before it.
+ */
+export const PRESENCE_QUEUE = 4;
+/** Presence frames admitted per turn of the event loop, after the turn's document broadcast. */
+export const PRESENCE_SLICE = 64;
+
 
 export interface RoomsOptions {
   backend: SyncBackend;
@@ -82,6 +90,8 @@ interface Conn {
   /** The newest over-rate entry per client, applied when the rate allows. */
   held: Map<number, AwarenessEntry>;
   heldTimer: NodeJS.Timeout | null;
+  /** Presence frames read but not yet admitted (see queuePresence). */
+  queued: Uint8Array[];
 }
 
 interface Room {
@@ -119,6 +129,9 @@ interface Room {
   speakers: Map<number, Conn>;
   /** Sync step 1 (the document's state vector) as sent to a joining socket, until the document changes. */
   stepOne: Uint8Array | null;
+  /** Sockets with presence frames waiting, in the order they came; a drain is scheduled while any wait. */
+  presenceWaiting: Map<WebSocket, Conn>;
+  presenceDrain: boolean;
 }
 
 export interface Rooms {
@@ -248,6 +261,8 @@ export function createRooms(opts: RoomsOptions): Rooms {
       staff: new Set(),
       speakers: new Map(),
       stepOne: null,
+      presenceWaiting: new Map(),
+      presenceDrain: false,
     };
     const scheduleBroadcast = () => {
       if (room.flushScheduled) return;
@@ -468,6 +483,8 @@ export function createRooms(opts: RoomsOptions): Rooms {
     const conn = room.conns.get(socket);
     if (!conn) return;
     room.conns.delete(socket);
+    room.presenceWaiting.delete(socket);
+    conn.queued = [];
     for (const id of conn.ids) if (room.speakers.get(id) === conn) room.speakers.delete(id);
     if (conn.heldTimer) clearTimeout(conn.heldTimer);
     awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.ids], LEFT);
@@ -524,6 +541,62 @@ export function createRooms(opts: RoomsOptions): Rooms {
     if (now.length > 0) awarenessProtocol.applyAwarenessUpdate(room.awareness, encodeAwarenessEntries(now), socket);
   }
 
+  /**
+   * A socket's presence frame, admitted after the document broadcast of this turn of the event
+   * loop: a class of 1,000 sends 1,000 presence frames a second (more while it joins, each first
+   * one announcing a client), and admitting those read in one poll of the sockets (schema check,
+   * stamp, apply) held back the presenter's update to everyone read in the same poll. A socket's
+   * frames keep their order; a socket with PRESENCE_QUEUE waiting, or a frame larger than any
+   * presence state can be, is admitted at once (its limits act as before, a flood is closed).
+   */
+  function queuePresence(room: Room, socket: WebSocket, conn: Conn, update: Uint8Array): void {
+    if (conn.queued.length >= PRESENCE_QUEUE || update.length > MAX_PRESENCE_BYTES + 64) {
+      admitQueued(room, socket, conn);
+      admitFrame(room, socket, conn, update);
+      return;
+    }
+    conn.queued.push(update);
+    room.presenceWaiting.set(socket, conn);
+    if (room.presenceDrain) return;
+    room.presenceDrain = true;
+    setImmediate(() => drainPresence(room));
+  }
+
+  function drainPresence(room: Room): void {
+    // the presenter's update read in the same turn goes out before these
+    if (room.outbox.length > 0) broadcast(room);
+    let n = 0;
+    for (const [socket, conn] of room.presenceWaiting) {
+      if (n >= PRESENCE_SLICE) break;
+      n += conn.queued.length;
+      admitQueued(room, socket, conn);
+    }
+    if (room.presenceWaiting.size > 0) setImmediate(() => drainPresence(room));
+    else room.presenceDrain = false;
+  }
+
+  /** Admit what waits from `socket` (nothing if it left or was closed meanwhile). */
+  function admitQueued(room: Room, socket: WebSocket, conn: Conn): void {
+    room.presenceWaiting.delete(socket);
+    const frames = conn.queued;
+    conn.queued = [];
+    for (const update of frames) {
+      if (room.conns.get(socket) !== conn || socket.readyState !== socket.OPEN) return;
+      admitFrame(room, socket, conn, update);
+    }
+  }
+
+  /** admitPresence, containing what fails to this socket (as a frame's handler does). */
+  function admitFrame(room: Room, socket: WebSocket, conn: Conn, update: Uint8Array): void {
+    try {
+      admitPresence(room, socket, conn, update);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      opts.log(`room ${room.name}: a presence frame from user ${conn.member.id} could not be applied (${why}): closing that connection`);
+      conn.guard.refuse(CLOSE_MALFORMED, `a frame could not be applied: ${why}`);
+    }
+  }
+
   /** An update over the rate: kept (the newest per client) until the rate allows; a flood closes the socket. */
   function hold(room: Room, socket: WebSocket, conn: Conn, entry: AwarenessEntry): void {
     if (!conn.flood.take()) {
@@ -576,6 +649,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
       flood: new TokenBucket(PRESENCE_FLOOD_ALLOWANCE, PRESENCE_RATE),
       held: new Map(),
       heldTimer: null,
+      queued: [],
     };
     r.conns.set(socket, conn);
     let alive = true;
@@ -616,7 +690,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
           syncProtocol.readSyncMessage(decoder, reply, r.doc, socket);
           if (encoding.length(reply) > 1) send(socket, encoding.toUint8Array(reply));
         } else if (type === MESSAGE_AWARENESS) {
-          admitPresence(r, socket, conn, decoding.readVarUint8Array(decoder));
+          queuePresence(r, socket, conn, decoding.readVarUint8Array(decoder));
         }
       } catch (e) {
         // frames.ts has already refused anything undecodable: whatever fails here, only this socket goes
