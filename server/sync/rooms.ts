@@ -50,6 +50,14 @@ const PING_MS = 30_000;
  */
 export const PRESENCE_RELAY_MS = 50;
 
+/**
+ * Presence frames a socket may have waiting to be admitted (see queuePresence); one more, or one
+ * larger than a presence state can be, is admitted at once, with what waits before it.
+ */
+export const PRESENCE_QUEUE = 4;
+/** Presence frames admitted per turn of the event loop, after the turn's document broadcast. */
+export const PRESENCE_SLICE = 64;
+
 
 export interface RoomsOptions {
   backend: SyncBackend;
@@ -82,6 +90,8 @@ interface Conn {
   /** The newest over-rate entry per client, applied when the rate allows. */
   held: Map<number, AwarenessEntry>;
   heldTimer: NodeJS.Timeout | null;
+  /** Presence frames read but not yet admitted (see queuePresence). */
+  queued: Uint8Array[];
 }
 
 interface Room {
@@ -109,6 +119,19 @@ interface Room {
    */
   classroom: boolean;
   students: Set<number>;
+  /**
+   * Awareness clients whose current state is not a student's (role other than VIEWER): what a
+   * student joining a classroom is sent, without going through every student's state (a class of
+   * 1,000 joining made that quadratic).
+   */
+  staff: Set<number>;
+  /** Which of our sockets speaks for an awareness client (the inverse of every Conn's `ids`). */
+  speakers: Map<number, Conn>;
+  /** Sync step 1 (the document's state vector) as sent to a joining socket, until the document changes. */
+  stepOne: Uint8Array | null;
+  /** Sockets with presence frames waiting, in the order they came; a drain is scheduled while any wait. */
+  presenceWaiting: Map<WebSocket, Conn>;
+  presenceDrain: boolean;
 }
 
 export interface Rooms {
@@ -235,6 +258,11 @@ export function createRooms(opts: RoomsOptions): Rooms {
       flushScheduled: false,
       classroom: isClassRoom(name),
       students: new Set(),
+      staff: new Set(),
+      speakers: new Map(),
+      stepOne: null,
+      presenceWaiting: new Map(),
+      presenceDrain: false,
     };
     const scheduleBroadcast = () => {
       if (room.flushScheduled) return;
@@ -243,6 +271,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
     };
 
     doc.on("update", (update: Uint8Array, origin: unknown) => {
+      room.stepOne = null;
       room.outbox.push(origin === RELAYED && room.relayedBatch ? room.relayedBatch : update);
       room.outboxFrom.add(origin);
       scheduleBroadcast();
@@ -253,6 +282,14 @@ export function createRooms(opts: RoomsOptions): Rooms {
       // Our clients' changes and departures go to the other processes; their own timeouts they detect themselves.
       // (Which socket speaks for which client is the gate's business: see admitPresence.)
       const relay = room.conns.has(origin as WebSocket) || origin === LEFT;
+      for (const list of [added, updated]) {
+        for (const id of list) {
+          const state = awareness.states.get(id) as { user?: { role?: unknown } } | undefined;
+          if (state?.user?.role === "VIEWER") room.staff.delete(id);
+          else room.staff.add(id);
+        }
+      }
+      for (const id of removed) room.staff.delete(id);
       for (const list of [added, updated, removed]) {
         for (const id of list) {
           room.awarenessOut.add(id);
@@ -286,7 +323,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
           // by a socket of ours that has not noticed it is gone
           for (const e of readAwarenessEntries(checked)) {
             if (e.json === "null" || (awareness.meta.get(e.clientId)?.clock ?? -1) >= e.clock) continue;
-            for (const c of room.conns.values()) c.ids.delete(e.clientId);
+            unspeak(room, e.clientId);
           }
           awarenessProtocol.applyAwarenessUpdate(awareness, checked, RELAYED);
         },
@@ -430,10 +467,25 @@ export function createRooms(opts: RoomsOptions): Rooms {
     }
   }
 
+  /** No socket of ours speaks for awareness client `id` any more. */
+  function unspeak(room: Room, id: number): void {
+    room.speakers.get(id)?.ids.delete(id);
+    room.speakers.delete(id);
+  }
+
+  /** Sync step 1 for a socket that joins or becomes a writer: encoded once per version of the document. */
+  function stepOne(room: Room): Uint8Array {
+    room.stepOne ??= syncMessage((e) => syncProtocol.writeSyncStep1(e, room.doc));
+    return room.stepOne;
+  }
+
   function leave(room: Room, socket: WebSocket): void {
     const conn = room.conns.get(socket);
     if (!conn) return;
     room.conns.delete(socket);
+    room.presenceWaiting.delete(socket);
+    conn.queued = [];
+    for (const id of conn.ids) if (room.speakers.get(id) === conn) room.speakers.delete(id);
     if (conn.heldTimer) clearTimeout(conn.heldTimer);
     awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.ids], LEFT);
     if (room.conns.size === 0) scheduleUnload(room);
@@ -441,7 +493,8 @@ export function createRooms(opts: RoomsOptions): Rooms {
 
   /** The user a client id's presence belongs to now: a socket of ours, or the stamped state relayed from another process. */
   function ownerOf(room: Room, clientId: number): string | null {
-    for (const c of room.conns.values()) if (c.ids.has(clientId)) return c.member.id;
+    const speaker = room.speakers.get(clientId);
+    if (speaker) return speaker.member.id;
     return readPresence(room.awareness.states.get(clientId))?.user.id ?? null;
   }
 
@@ -477,14 +530,71 @@ export function createRooms(opts: RoomsOptions): Rooms {
           continue;
         }
         // the member's own client: new, or back through this socket (a reconnect)
-        for (const c of room.conns.values()) c.ids.delete(e.clientId);
+        unspeak(room, e.clientId);
         conn.ids.add(e.clientId);
+        room.speakers.set(e.clientId, conn);
       }
       const entry = { clientId: e.clientId, clock: e.clock, json };
       if (conn.rate.take()) now.push(entry);
       else hold(room, socket, conn, entry);
     }
     if (now.length > 0) awarenessProtocol.applyAwarenessUpdate(room.awareness, encodeAwarenessEntries(now), socket);
+  }
+
+  /**
+   * A socket's presence frame, admitted after the document broadcast of this turn of the event
+   * loop: a class of 1,000 sends 1,000 presence frames a second (more while it joins, each first
+   * one announcing a client), and admitting those read in one poll of the sockets (schema check,
+   * stamp, apply) held back the presenter's update to everyone read in the same poll. A socket's
+   * frames keep their order; a socket with PRESENCE_QUEUE waiting, or a frame larger than any
+   * presence state can be, is admitted at once (its limits act as before, a flood is closed).
+   */
+  function queuePresence(room: Room, socket: WebSocket, conn: Conn, update: Uint8Array): void {
+    if (conn.queued.length >= PRESENCE_QUEUE || update.length > MAX_PRESENCE_BYTES + 64) {
+      admitQueued(room, socket, conn);
+      admitFrame(room, socket, conn, update);
+      return;
+    }
+    conn.queued.push(update);
+    room.presenceWaiting.set(socket, conn);
+    if (room.presenceDrain) return;
+    room.presenceDrain = true;
+    setImmediate(() => drainPresence(room));
+  }
+
+  function drainPresence(room: Room): void {
+    // the presenter's update read in the same turn goes out before these
+    if (room.outbox.length > 0) broadcast(room);
+    let n = 0;
+    for (const [socket, conn] of room.presenceWaiting) {
+      if (n >= PRESENCE_SLICE) break;
+      n += conn.queued.length;
+      admitQueued(room, socket, conn);
+    }
+    if (room.presenceWaiting.size > 0) setImmediate(() => drainPresence(room));
+    else room.presenceDrain = false;
+  }
+
+  /** Admit what waits from `socket` (nothing if it left or was closed meanwhile). */
+  function admitQueued(room: Room, socket: WebSocket, conn: Conn): void {
+    room.presenceWaiting.delete(socket);
+    const frames = conn.queued;
+    conn.queued = [];
+    for (const update of frames) {
+      if (room.conns.get(socket) !== conn || socket.readyState !== socket.OPEN) return;
+      admitFrame(room, socket, conn, update);
+    }
+  }
+
+  /** admitPresence, containing what fails to this socket (as a frame's handler does). */
+  function admitFrame(room: Room, socket: WebSocket, conn: Conn, update: Uint8Array): void {
+    try {
+      admitPresence(room, socket, conn, update);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      opts.log(`room ${room.name}: a presence frame from user ${conn.member.id} could not be applied (${why}): closing that connection`);
+      conn.guard.refuse(CLOSE_MALFORMED, `a frame could not be applied: ${why}`);
+    }
   }
 
   /** An update over the rate: kept (the newest per client) until the rate allows; a flood closes the socket. */
@@ -539,6 +649,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
       flood: new TokenBucket(PRESENCE_FLOOD_ALLOWANCE, PRESENCE_RATE),
       held: new Map(),
       heldTimer: null,
+      queued: [],
     };
     r.conns.set(socket, conn);
     let alive = true;
@@ -579,7 +690,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
           syncProtocol.readSyncMessage(decoder, reply, r.doc, socket);
           if (encoding.length(reply) > 1) send(socket, encoding.toUint8Array(reply));
         } else if (type === MESSAGE_AWARENESS) {
-          admitPresence(r, socket, conn, decoding.readVarUint8Array(decoder));
+          queuePresence(r, socket, conn, decoding.readVarUint8Array(decoder));
         }
       } catch (e) {
         // frames.ts has already refused anything undecodable: whatever fails here, only this socket goes
@@ -588,9 +699,9 @@ export function createRooms(opts: RoomsOptions): Rooms {
         guard.refuse(CLOSE_MALFORMED, `a frame could not be applied: ${why}`);
       }
     });
-    send(socket, syncMessage((e) => syncProtocol.writeSyncStep1(e, r.doc)));
+    send(socket, stepOne(r));
     // a classroom student sees the staff's presence only
-    const present = [...r.awareness.getStates().keys()].filter((id) => !(r.classroom && member.role === "VIEWER" && isStudent(r, id)));
+    const present = r.classroom && member.role === "VIEWER" ? [...r.staff].filter((id) => r.awareness.states.has(id)) : [...r.awareness.getStates().keys()];
     if (present.length > 0) send(socket, awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(r.awareness, present)));
   }
 
@@ -602,7 +713,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
     conn.member = { ...conn.member, role };
     send(socket, roleMessage(role));
     if (role !== "VIEWER") {
-      send(socket, syncMessage((e) => syncProtocol.writeSyncStep1(e, room.doc)));
+      send(socket, stepOne(room));
       if (room.classroom && was === "VIEWER") {
         const students = [...room.awareness.getStates().keys()].filter((id) => !conn.ids.has(id) && isStudent(room, id));
         const update = students.length > 0 ? encodePresence(room, students) : null;

@@ -11,7 +11,7 @@
  * persists and relays between sync processes.
  */
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AppError, isAppError } from "@statescope/core";
 import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION, isClassRoom } from "@statescope/collab";
@@ -167,6 +167,55 @@ export function batchedRoles(memberRoles: SyncServerOptions["memberRoles"], gath
     });
 }
 
+/** WebSocket handshakes completed per turn of the event loop (see createUpgradeQueue). */
+export const UPGRADE_SLICE = 8;
+/** Handshakes that may wait for their turn; beyond this an upgrade is answered 503 (a flood cannot grow the queue without bound). */
+export const MAX_PENDING_UPGRADES = 5000;
+
+/**
+ * The HTTP upgrades of a burst of joins, completed UPGRADE_SLICE per turn of the event loop. A
+ * class of 1,000 joining at once delivers hundreds of upgrade requests in one poll of the sockets,
+ * and each handshake (accept key, socket set-up, token check) ran there, ahead of the broadcast
+ * the presenter's update had scheduled for the end of that turn; now that broadcast waits for one
+ * slice at most. A lone upgrade is completed at once. Waiting sockets that close are dropped.
+ */
+export function createUpgradeQueue(complete: (req: http.IncomingMessage, socket: Socket, head: Buffer) => void, log: (line: string) => void) {
+  const pending: { req: http.IncomingMessage; socket: Socket; head: Buffer; onError: () => void }[] = [];
+  let draining = false;
+  const drain = () => {
+    for (const u of pending.splice(0, UPGRADE_SLICE)) {
+      u.socket.removeListener("error", u.onError);
+      if (!u.socket.destroyed) complete(u.req, u.socket, u.head);
+    }
+    if (pending.length > 0) setImmediate(drain);
+    else draining = false;
+  };
+  return {
+    upgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
+      if (!draining) {
+        draining = true;
+        setImmediate(drain);
+        return complete(req, socket, head);
+      }
+      if (pending.length >= MAX_PENDING_UPGRADES) {
+        log(`refused an upgrade: ${pending.length} handshakes are waiting`);
+        socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n");
+        return;
+      }
+      // the HTTP server has let go of the socket: an error while it waits must not reach the process
+      const onError = () => socket.destroy();
+      socket.on("error", onError);
+      pending.push({ req, socket, head, onError });
+    },
+    /** Handshakes waiting for their turn. */
+    waiting: () => pending.length,
+    /** Drop every waiting handshake (the server is closing). */
+    close(): void {
+      for (const u of pending.splice(0)) u.socket.destroy();
+    },
+  };
+}
+
 /** Malformed frames a socket may send before it is closed (others in the room are unaffected). */
 export const MAX_MALFORMED_FRAMES = 3;
 
@@ -220,7 +269,9 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
     }
     res.writeHead(404).end();
   });
-  const wss = new WebSocketServer({ server: httpServer, maxPayload: opts.maxPayload ?? 1 << 20 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 1 << 20 });
+  const upgrades = createUpgradeQueue((req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req)), log);
+  httpServer.on("upgrade", (req: http.IncomingMessage, socket: Socket, head: Buffer) => upgrades.upgrade(req, socket, head));
   const rooms = createRooms({ backend: opts.backend, idleMs: opts.idleMs ?? 30_000, log });
 
   /**
@@ -348,6 +399,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
     loadedRooms: () => rooms.loaded(),
     async close() {
       clearInterval(recheckTimer);
+      upgrades.close();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((resolve) => wss.close(() => httpServer.close(() => resolve())));
       await rooms.close();

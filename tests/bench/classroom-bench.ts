@@ -181,13 +181,36 @@ interface Student {
   maxOthers: number;
 }
 
-async function post<T>(web: number, proc: string, input: unknown, cookie?: string, method: "POST" | "GET" = "POST"): Promise<{ body: T; cookie: string | null }> {
-  const headers = { "content-type": "application/json", ...(cookie ? { cookie } : {}) };
-  const url = `http://127.0.0.1:${web}/api/trpc/${proc}`;
-  const r = method === "GET" ? await fetch(`${url}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, { headers }) : await fetch(url, { method, headers, body: JSON.stringify({ json: input }) });
-  const body = (await r.json()) as { result?: { data: { json: T } }; error?: { json?: { message?: string } } };
-  if (!r.ok || !body.result) throw new Error(`${proc}: HTTP ${r.status} ${body.error?.json?.message ?? ""}`);
-  return { body: body.result.data.json, cookie: r.headers.getSetCookie()[0]?.split(";")[0] ?? null };
+/**
+ * Keep-alive connections for the students' tRPC calls. Plain node:http, not fetch: undici's WHATWG
+ * objects (Request, Headers, streams, signals) for 1,000 joins cost this process — the students'
+ * end, where deliveries are timed — about a core-second during the joins, which no browser spends
+ * on behalf of the others.
+ */
+const agent = new http.Agent({ keepAlive: true });
+
+function post<T>(web: number, proc: string, input: unknown, cookie?: string, method: "POST" | "GET" = "POST"): Promise<{ body: T; cookie: string | null }> {
+  const payload = JSON.stringify({ json: input });
+  const path = method === "GET" ? `/api/trpc/${proc}?input=${encodeURIComponent(payload)}` : `/api/trpc/${proc}`;
+  const headers: http.OutgoingHttpHeaders = { "content-type": "application/json", ...(cookie ? { cookie } : {}), ...(method === "POST" ? { "content-length": Buffer.byteLength(payload) } : {}) };
+  return new Promise((ok, fail) => {
+    const req = http.request({ host: "127.0.0.1", port: web, path, method, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", fail);
+      res.on("end", () => {
+        try {
+          const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { result?: { data: { json: T } }; error?: { json?: { message?: string } } };
+          if (res.statusCode !== 200 || !body.result) throw new Error(`${proc}: HTTP ${res.statusCode} ${body.error?.json?.message ?? ""}`);
+          ok({ body: body.result.data.json, cookie: res.headers["set-cookie"]?.[0]?.split(";")[0] ?? null });
+        } catch (e) {
+          fail(e);
+        }
+      });
+    });
+    req.on("error", fail);
+    req.end(method === "POST" ? payload : undefined);
+  });
 }
 
 /**
@@ -254,6 +277,7 @@ const stages = { joined: 0, ticket: 0, socket: 0, t0: 0 };
 async function joinStudent(i: number, web: number, code: string, syncPort: number, sessionId: string, presenterId: string, rec: Recorder, received: number[]): Promise<Student> {
   const joined = await post<{ sessionId: string; ticket?: { token: string; room: string } }>(web, "classroom.join", { code, name: `Student ${i}` });
   stages.joined = Math.max(stages.joined, performance.now() - stages.t0);
+  await nextTurn();
   // the join answers with the first ticket, as the join form hands it to the session page; a web
   // process whose join does not (an older checkout under --web-code) is asked for one, as its page did
   const ticket = joined.body.ticket ?? (await post<{ token: string; room: string }>(web, "classroom.ticket", { sessionId }, joined.cookie!)).body;
@@ -297,6 +321,7 @@ async function joinStudent(i: number, web: number, code: string, syncPort: numbe
     encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(awareness, [awareness.clientID]));
     ws.send(encoding.toUint8Array(e));
   };
+  await nextTurn();
   send();
   student.timer = setInterval(send, 1000);
   return student;
@@ -304,6 +329,32 @@ async function joinStudent(i: number, web: number, code: string, syncPort: numbe
 
 /** Students whose joins start in one turn of this process's event loop (see scenario). */
 const START_CHUNK = 8;
+
+/**
+ * A turn of this process's event loop for one student's next step, at most START_CHUNK students a
+ * turn. This process is 1,000 browsers: the web process answers joins in bursts, and continuing a
+ * few hundred students at once (socket, handshake, first presence) in one turn held the loop that
+ * times every delivery for 0.3–0.7 s — a stall no browser, with its own CPU, has from the others.
+ */
+const nextTurn = (() => {
+  let waiting: (() => void)[] = [];
+  let scheduled = false;
+  const run = () => {
+    const now = waiting.slice(0, START_CHUNK);
+    waiting = waiting.slice(now.length);
+    for (const go of now) go();
+    if (waiting.length > 0) setImmediate(run);
+    else scheduled = false;
+  };
+  return () =>
+    new Promise<void>((go) => {
+      waiting.push(go);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(run);
+      }
+    });
+})();
 
 interface Result {
   name: string;
