@@ -188,7 +188,14 @@ describe("match serving", () => {
     await runMatch(t.db, ws.id, { ...query, threshold: 0.2 }, serving);
     const rows = { before: 3, after: 20, align: "start" as const, tracks: [] };
 
-    const fresh = await statements(() => runMatchWithRows(t.db, ws.id, { ...query, threshold: 0.25, rows }, serving));
+    // the answer does not wait for the store: the statements until it has landed
+    const stores: Promise<void>[] = [];
+    const fresh = await statements(async () => {
+      const out = await runMatchWithRows(t.db, ws.id, { ...query, threshold: 0.25, rows }, { ...serving, afterAnswer: (p) => stores.push(p) });
+      await Promise.all(stores);
+      return out;
+    });
+    expect(stores).toHaveLength(1);
     expect(fresh.result).toMatchObject({ status: "done", cached: false });
     expect(fresh.result.status === "done" && fresh.result.result).toEqual(referenceMatch(states1(), { cells: [1, 2], threshold: 0.25, padLeft: 1, padRight: 0, mode: "fast", length: 0, k: 10 }));
     for (const mode of ["fast", "precise"] as const) {
@@ -209,6 +216,38 @@ describe("match serving", () => {
     expect(again.result).toMatchObject({ status: "done", cached: true, key: fresh.result.status === "done" ? fresh.result.key : "" });
     expect(again.sent).toHaveLength(1);
     expect(await t.db.matchResult.count({ where: { key: again.result.status === "done" ? again.result.key : "" } })).toBe(1);
+  });
+});
+
+describe("a click's answer and the result store", () => {
+  it("match.run with rows answers before its computed result is stored, which lands after", async () => {
+    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
+    const stores: Promise<void>[] = [];
+    const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20, { runTables: false }) }, afterAnswer: (p: Promise<void>) => stores.push(p) };
+    const input = { datasetId, source: "states::states1", cells: [0, 2], threshold: 0.33, mode: "precise" as const, k: 10, rows: { before: 3, after: 20, align: "start" as const, tracks: [] } };
+    // another transaction holds the result table against writes (reads go on): the store waits for it
+    const blocker = new pg.Client({ connectionString: t.url });
+    await blocker.connect();
+    try {
+      await blocker.query(`BEGIN; LOCK TABLE "MatchResult" IN SHARE ROW EXCLUSIVE MODE`);
+      const answered = runMatchWithRows(t.db, workspaceId, input, serving);
+      const out = await Promise.race([answered, new Promise<null>((ok) => setTimeout(() => ok(null), 5000))]);
+      expect(out, "answered while the store is blocked").not.toBeNull();
+      if (out?.status !== "done") throw new Error("not done");
+      expect(out.cached).toBe(false);
+      expect(out.result).toEqual(referenceMatch(states1(), { cells: [0, 2], threshold: 0.33, padLeft: 1, padRight: 0, mode: "precise", length: 0, k: 10 }));
+      expect(out.rows?.windows.tokens).toHaveLength(out.result.results.length);
+      expect(stores).toHaveLength(1);
+      expect(await t.db.matchResult.count({ where: { key: out.key } })).toBe(0);
+      await blocker.query("COMMIT");
+      await stores[0];
+      expect(await t.db.matchResult.count({ where: { key: out.key } })).toBe(1);
+      // and the next asker finds it stored
+      expect(await runMatchWithRows(t.db, workspaceId, input, serving)).toMatchObject({ status: "done", cached: true, key: out.key });
+    } finally {
+      await blocker.query("ROLLBACK").catch(() => undefined);
+      await blocker.end();
+    }
   });
 });
 
