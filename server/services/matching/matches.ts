@@ -120,7 +120,7 @@ export async function runMatchWithRows(
   audience: Audience = "members",
 ): Promise<MatchRunOutcome> {
   const { rows, ...query } = parseInput(ZMatchRunInput, raw, "match query");
-  const { outcome: out, storing, src } = await runOn(db, workspaceId, query, serving);
+  const { outcome: out, storing, spent, src } = await runOn(db, workspaceId, query, serving);
   const readRows = async () => {
     if (!rows || out.status !== "done" || out.result.results.length === 0) return null;
     const ranges = resultRows(out.result.results, rows, src.datasetSteps).map((r) => r.range);
@@ -129,38 +129,42 @@ export async function runMatchWithRows(
     const windows = await timed("rows", () => readSourceWindows(db, src, read.data, audience)).catch(() => null);
     return windows && { ranges, windows };
   };
-  // The answer does not wait for the store of a result computed here (a cache of a deterministic
-  // computation: 5–15 ms of a click, more while the pool is busy). Until it lands, the same query
-  // is computed again; if it fails, the next asker stores it. `afterAnswer` sees it settle.
-  const read = await readRows();
+  // The rows are read while the asker's budget is being spent (over the limit: refused, nothing
+  // answered or stored). The answer does not wait for the store of a result computed here (a
+  // cache of a deterministic computation: 5–15 ms of a click, more while the pool is busy). Until
+  // it lands, the same query is computed again; if it fails, the next asker stores it.
+  // `afterAnswer` sees it settle.
+  const [read] = await Promise.all([readRows(), spent]);
   serving.afterAnswer?.(storing.then(() => undefined));
   storing.catch((e: unknown) => console.error(`[match] storing the result of ${out.status === "done" ? out.key : "?"} failed (the next asker computes it again):`, e instanceof Error ? e.message : e));
   return read && out.status === "done" ? { ...out, rows: read } : out;
 }
 
 /**
- * The outcome of a query, and the store of a result computed in this process (`storing`: await it
- * before answering; the caller may read the result's rows meanwhile).
+ * The outcome of a query, the spend of the asker's budget on a result computed in this process
+ * (`spent`: rejects with the refusal when over the limit; await it before answering) and its store
+ * (`storing`: after the spend; rejects with the refusal too). The caller may read the result's rows
+ * meanwhile.
  */
-async function runOn(db: Db, workspaceId: string, input: MatchQueryInput, serving: MatchServing): Promise<{ outcome: MatchOutcome; storing: Promise<unknown>; src: FoundSource }> {
+async function runOn(db: Db, workspaceId: string, input: MatchQueryInput, serving: MatchServing): Promise<{ outcome: MatchOutcome; spent: Promise<void>; storing: Promise<unknown>; src: FoundSource }> {
   const q = canonicalQuery(input);
   const key = matchKey(q);
   const { src, hit: found } = await timed("lookup", () => lookup(db, workspaceId, q, key));
-  const done = (outcome: MatchOutcome) => ({ outcome, storing: Promise.resolve(), src });
+  const done = (outcome: MatchOutcome) => ({ outcome, spent: Promise.resolve(), storing: Promise.resolve(), src });
   // Validate against the source's shape here, so bad queries never reach the queue.
   const plan = planMatch(q, src.steps, src.cells);
   if (found) return done(found);
   if (serving.inline && src.steps * src.cells <= serving.inline.maxValues) {
     // Small source: computing takes well under the queue's round trip, so answer here. The
-    // asker's budget is spent while it computes; over the limit nothing is stored or answered.
+    // asker's budget is spent while it computes (and the caller reads the rows); over the limit
+    // nothing is stored or answered.
     const spent = serving.spendPerJob ? timed("spend", () => spend(db, serving.spendPerJob!)) : Promise.resolve();
-    const computed = timed("compute", () => serving.inline!.engine.runPrepared(db, { src, plan }));
-    await Promise.all([spent, computed.catch(() => undefined)]);
-    const run = await computed;
+    spent.catch(() => undefined); // rejects to the caller, who awaits it; never unhandled meanwhile
+    const run = await timed("compute", () => serving.inline!.engine.runPrepared(db, { src, plan }));
     const { result, computeMs } = run;
-    const storing = timed("store", () => storeResult(db, key, q, result, computeMs).then(() => requestIndex(db, workspaceId, { src, plan }, run)));
-    storing.catch(() => undefined); // rejects to the caller, who awaits it; never unhandled meanwhile
-    return { outcome: { status: "done", key, cached: false, computeMs, result }, storing, src };
+    const storing = spent.then(() => timed("store", () => storeResult(db, key, q, result, computeMs).then(() => requestIndex(db, workspaceId, { src, plan }, run))));
+    storing.catch(() => undefined); // (the same)
+    return { outcome: { status: "done", key, cached: false, computeMs, result }, spent, storing, src };
   }
   // spent while the subscription is set up (a result stored meanwhile by another asker's job costs a point)
   const spent = serving.spendPerJob ? spend(db, serving.spendPerJob) : Promise.resolve();
