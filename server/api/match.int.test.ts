@@ -15,7 +15,7 @@ import { createWorkspace } from "../services/workspaces";
 import { startTestWorker } from "../../tests/setup/worker";
 import { MatchEngine } from "../services/matching/engine";
 import { computeAndStore, runMatch, runMatchWithRows } from "../services/matching/matches";
-import { LIMITS } from "../services/rate-limits";
+import { defineRateLimit, LIMITS } from "../services/rate-limits";
 import pg from "pg";
 import type { MatchNotifier } from "../services/matching/notifier";
 import { canonicalQuery, matchKey, ZMatchInput } from "../services/matching/schemas";
@@ -188,7 +188,14 @@ describe("match serving", () => {
     await runMatch(t.db, ws.id, { ...query, threshold: 0.2 }, serving);
     const rows = { before: 3, after: 20, align: "start" as const, tracks: [] };
 
-    const fresh = await statements(() => runMatchWithRows(t.db, ws.id, { ...query, threshold: 0.25, rows }, serving));
+    // the answer does not wait for the store: the statements until it has landed
+    const stores: Promise<void>[] = [];
+    const fresh = await statements(async () => {
+      const out = await runMatchWithRows(t.db, ws.id, { ...query, threshold: 0.25, rows }, { ...serving, afterAnswer: (p) => stores.push(p) });
+      await Promise.all(stores);
+      return out;
+    });
+    expect(stores).toHaveLength(1);
     expect(fresh.result).toMatchObject({ status: "done", cached: false });
     expect(fresh.result.status === "done" && fresh.result.result).toEqual(referenceMatch(states1(), { cells: [1, 2], threshold: 0.25, padLeft: 1, padRight: 0, mode: "fast", length: 0, k: 10 }));
     for (const mode of ["fast", "precise"] as const) {
@@ -209,6 +216,103 @@ describe("match serving", () => {
     expect(again.result).toMatchObject({ status: "done", cached: true, key: fresh.result.status === "done" ? fresh.result.key : "" });
     expect(again.sent).toHaveLength(1);
     expect(await t.db.matchResult.count({ where: { key: again.result.status === "done" ? again.result.key : "" } })).toBe(1);
+  });
+});
+
+describe("a click's answer and the result store", () => {
+  it("match.run with rows answers before its computed result is stored, which lands after", async () => {
+    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
+    const stores: Promise<void>[] = [];
+    const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20, { runTables: false }) }, afterAnswer: (p: Promise<void>) => stores.push(p) };
+    const input = { datasetId, source: "states::states1", cells: [0, 2], threshold: 0.33, mode: "precise" as const, k: 10, rows: { before: 3, after: 20, align: "start" as const, tracks: [] } };
+    // another transaction holds the result table against writes (reads go on): the store waits for it
+    const blocker = new pg.Client({ connectionString: t.url });
+    await blocker.connect();
+    try {
+      await blocker.query(`BEGIN; LOCK TABLE "MatchResult" IN SHARE ROW EXCLUSIVE MODE`);
+      const answered = runMatchWithRows(t.db, workspaceId, input, serving);
+      const out = await Promise.race([answered, new Promise<null>((ok) => setTimeout(() => ok(null), 5000))]);
+      expect(out, "answered while the store is blocked").not.toBeNull();
+      if (out?.status !== "done") throw new Error("not done");
+      expect(out.cached).toBe(false);
+      expect(out.result).toEqual(referenceMatch(states1(), { cells: [0, 2], threshold: 0.33, padLeft: 1, padRight: 0, mode: "precise", length: 0, k: 10 }));
+      expect(out.rows?.windows.tokens).toHaveLength(out.result.results.length);
+      expect(stores).toHaveLength(1);
+      expect(await t.db.matchResult.count({ where: { key: out.key } })).toBe(0);
+      await blocker.query("COMMIT");
+      await stores[0];
+      expect(await t.db.matchResult.count({ where: { key: out.key } })).toBe(1);
+      // and the next asker finds it stored
+      expect(await runMatchWithRows(t.db, workspaceId, input, serving)).toMatchObject({ status: "done", cached: true, key: out.key });
+    } finally {
+      await blocker.query("ROLLBACK").catch(() => undefined);
+      await blocker.end();
+    }
+  });
+});
+
+describe("a click's spend", () => {
+  it("over the asker's limit, an inline match.run with rows is refused and stores nothing (the rows are read while the budget is spent)", async () => {
+    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
+    const limit = defineRateLimit({ name: "test:inline-match", points: 1, windowSeconds: 600, what: "new match queries" });
+    const stores: Promise<void>[] = [];
+    const serving = {
+      notifier: tripwire,
+      waitMs: 1000,
+      inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20, { runTables: false }) },
+      spendPerJob: [[limit, userId]] as const,
+      afterAnswer: (p: Promise<void>) => stores.push(p),
+    };
+    const rows = { before: 3, after: 20, align: "start" as const, tracks: [] };
+    const input = { datasetId, source: "states::states1", cells: [1, 3], mode: "fast" as const, k: 10, rows };
+    const first = await runMatchWithRows(t.db, workspaceId, { ...input, threshold: 0.41 }, serving);
+    expect(first).toMatchObject({ status: "done", cached: false });
+    expect(first.status === "done" && first.key).toBe(matchKey(canonicalQuery(ZMatchInput.parse({ ...input, threshold: 0.41 }))));
+    await Promise.all(stores);
+    const over = { ...input, threshold: 0.42 };
+    await expect(runMatchWithRows(t.db, workspaceId, over, serving)).rejects.toThrow(/too many new match queries/);
+    expect(stores).toHaveLength(1);
+    const key = matchKey(canonicalQuery(ZMatchInput.parse({ ...over, rows: undefined })));
+    // (a store that was started would have landed by now)
+    await new Promise((ok) => setTimeout(ok, 200));
+    expect(await t.db.matchResult.count({ where: { key } })).toBe(0);
+    // the first one is answered from the store, which spends nothing
+    expect(await runMatchWithRows(t.db, workspaceId, { ...input, threshold: 0.41 }, serving)).toMatchObject({ status: "done", cached: true });
+  });
+});
+
+describe("a click's rows and its spend", () => {
+  it("the result rows are read while the asker's budget is still being spent", async () => {
+    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
+    const limit = defineRateLimit({ name: "test:inline-overlap", points: 100, windowSeconds: 600, what: "new match queries" });
+    const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20, { runTables: false }) }, spendPerJob: [[limit, userId]] as const };
+    const input = { datasetId, source: "states::states1", cells: [0, 1], threshold: 0.37, mode: "fast" as const, k: 10, rows: { before: 3, after: 20, align: "start" as const, tracks: [] } };
+    // another transaction holds the rate-limit counters against writes: the spend waits for it
+    const blocker = new pg.Client({ connectionString: t.url });
+    await blocker.connect();
+    const original = pg.Client.prototype.query;
+    let rowsRead = false;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as string | { text?: string };
+      if (/"TokenChunk"/.test(typeof q === "string" ? q : (q?.text ?? ""))) rowsRead = true;
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    try {
+      await blocker.query(`BEGIN; LOCK TABLE "RateLimitBucket" IN SHARE ROW EXCLUSIVE MODE`);
+      const answered = runMatchWithRows(t.db, workspaceId, input, serving);
+      let settled = false;
+      void answered.finally(() => (settled = true)).catch(() => undefined);
+      for (let i = 0; i < 100 && !rowsRead; i++) await new Promise((ok) => setTimeout(ok, 50));
+      expect(rowsRead, "the rows' tokens were read while the spend waits").toBe(true);
+      expect(settled, "no answer before the spend").toBe(false);
+      await blocker.query("COMMIT");
+      const out = await answered;
+      expect(out.status === "done" && out.rows?.windows.tokens.length).toBe(out.status === "done" ? out.result.results.length : -1);
+    } finally {
+      pg.Client.prototype.query = original;
+      await blocker.query("ROLLBACK").catch(() => undefined);
+      await blocker.end();
+    }
   });
 });
 

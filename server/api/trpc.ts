@@ -18,6 +18,7 @@ import { ZSessionRef, type ClassRole } from "@/server/services/classroom/schemas
 import { classroomDataAccess, requireParticipant, type ClassCaller, type Participant } from "@/server/services/classroom/sessions";
 import { refund, spend, type Spend } from "@/server/services/rate-limits";
 import { ZSlug, type Role } from "@/server/services/schemas";
+import { timed } from "@/server/http/server-timing";
 import { CLASSROOM_DATA } from "./access";
 import { genericMessage, isClientSafe, requestIdFor, toTRPCError } from "./errors";
 
@@ -129,7 +130,7 @@ export function workspaceAuthorization(minimum: Role) {
     if (guest && !ctx.actor) return next({ ctx: { ...ctx, actor: { userId: `participant:${guest.participantId}` }, access: guest } });
     let access: WorkspaceAccess;
     try {
-      access = await requireRole(ctx.db, ctx.actor!, ref.data.workspace, minimum);
+      access = await timed("authz", () => requireRole(ctx.db, ctx.actor!, ref.data.workspace, minimum));
     } catch (e) {
       if (!guest) throw e;
       access = guest;

@@ -14,6 +14,7 @@ import { env } from "@/server/env";
 import { CLASS_COOKIE } from "@/server/services/classroom/credential";
 import { CLOSE_CONNECTION, declaredLength, limitStream } from "@/server/services/uploads";
 import { assertSameOrigin } from "./same-origin";
+import { serverTimingHeader, timed, withServerTiming } from "./server-timing";
 
 /** Largest tRPC request body from a signed-in user, unless a procedure's meta allows more. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -38,8 +39,12 @@ function formatBytes(n: number): string {
 
 const hasClassCredential = (req: Request) => (req.headers.get("cookie") ?? "").includes(`${CLASS_COOKIE}=`);
 
-export async function handleTrpc(req: Request): Promise<Response> {
-  const userId = await readSession(req);
+export function handleTrpc(req: Request): Promise<Response> {
+  return withServerTiming(() => answer(req, performance.now()));
+}
+
+async function answer(req: Request, t0: number): Promise<Response> {
+  const userId = await timed("session", () => readSession(req));
   let request = req;
   let bodyRead = !req.body;
   if (req.body) {
@@ -72,13 +77,16 @@ export async function handleTrpc(req: Request): Promise<Response> {
           throw isAppError(e) ? toTRPCError(e) : e;
         }
       }
-      return createContext(req, userId, resHeaders);
+      return timed("context", () => createContext(req, userId, resHeaders));
     },
     responseMeta({ errors }) {
       const wait = Math.max(0, ...errors.map((e) => (isAppError(e.cause) ? (e.cause.options.retryAfterSeconds ?? 0) : 0)));
       return wait > 0 ? { headers: { "retry-after": String(Math.ceil(wait)) } } : {};
     },
   });
+  // where the time went, for signed-in callers only (durations, nothing else; bench:click reads it)
+  const timing = userId ? serverTimingHeader(performance.now() - t0) : "";
+  if (timing) response.headers.set("server-timing", timing);
   // answered before the body was read to its end (too large, refused): stop the sender
   if (!bodyRead) for (const [k, v] of Object.entries(CLOSE_CONNECTION)) response.headers.set(k, v);
   return response;

@@ -142,3 +142,56 @@ test("parens depth on its own scale, the whole result text at 1440 px, readable 
   }
   expect(prefetches.filter((u) => u.includes("/explore"))).toEqual([]);
 });
+
+/**
+ * A click's order of work (issue 15, click → drawn): the match request leaves before the Match
+ * view re-renders for the click, carries its Server-Timing, and the evidence panel beside the
+ * results (which starts a request of its own) mounts after the rows' first frame, not in it.
+ */
+test("a click sends its request before re-rendering; the evidence panel comes after the rows", async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  // whether the view had already re-rendered for the click when the match request was handed to fetch()
+  await page.addInitScript(() => {
+    const w = window as unknown as { __runningAtFetch?: boolean };
+    const original = window.fetch;
+    window.fetch = function (input: RequestInfo | URL, init?: RequestInit) {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      if (url.includes("/api/trpc/match.run") && w.__runningAtFetch === undefined) w.__runningAtFetch = document.querySelector("[data-testid=match-running]") !== null;
+      return original.call(this, input, init);
+    };
+  });
+  await signInDemo(page);
+  const parens = await demoDataset(page, /parens \(demo\)/);
+  await page.goto(`${parens}/explore?s0=states1&tr=depth&b=22-26&pad=0,0`);
+  const run = page.getByTestId("run-fast");
+  await expect(run).toBeEnabled({ timeout: 60_000 });
+  await page.evaluate(() => {
+    const w = window as unknown as { __seen: { running?: number; rows?: number; evidenceWithRows?: boolean } };
+    w.__seen = {};
+    const mo = new MutationObserver(() => {
+      if (w.__seen.running === undefined && document.querySelector("[data-testid=match-running]")) w.__seen.running = performance.now();
+      const n = document.querySelector("[data-testid=match-count]")?.textContent;
+      if (w.__seen.rows === undefined && n && document.querySelector(`[data-testid=result-link-${Number(n) - 1}]`)) {
+        w.__seen.rows = performance.now();
+        w.__seen.evidenceWithRows = document.querySelector("[data-testid=match-evidence]") !== null;
+      }
+    });
+    mo.observe(document.body, { subtree: true, childList: true });
+  });
+  await run.click();
+  await expect(page.getByTestId("match-count")).toHaveText("50", { timeout: 60_000 });
+  // the evidence panel is there, after the rows
+  await expect(page.getByTestId("match-evidence")).toBeVisible();
+  const seen = await page.evaluate(() => {
+    const w = window as unknown as { __seen: { running?: number; rows?: number; evidenceWithRows?: boolean }; __runningAtFetch?: boolean };
+    const req = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).find((e) => e.name.includes("/api/trpc/match.run"));
+    return { ...w.__seen, runningAtFetch: w.__runningAtFetch, serverTiming: req?.serverTiming.map((t) => t.name) ?? [] };
+  });
+  // the view showed the run (after the request left)
+  expect(seen.running).toBeDefined();
+  expect(seen.runningAtFetch).toBe(false);
+  expect(seen.evidenceWithRows).toBe(false);
+  // where the server's time went, for the browser's resource timing (bench:click prints it)
+  expect(seen.serverTiming).toEqual(expect.arrayContaining(["authz", "lookup", "total"]));
+});

@@ -38,6 +38,12 @@ const TOKEN_COLUMNS = MATCH_TOKEN_COLUMNS;
 /** Length histogram bars shown (22 px each, within 900 px). */
 const HIST_BARS = 40;
 
+/** Longest wait for an idle moment before the URL state of a run is written. */
+const URL_WRITE_MS = 300;
+const whenIdle = (f: () => void): number =>
+  typeof requestIdleCallback === "function" ? requestIdleCallback(f, { timeout: URL_WRITE_MS }) : (setTimeout(f, 0) as unknown as number);
+const cancelIdle = (id: number) => (typeof cancelIdleCallback === "function" ? cancelIdleCallback(id) : clearTimeout(id));
+
 interface RowData {
   start: number;
   tokens: string[] | undefined;
@@ -101,24 +107,31 @@ export function MatchView({
     if (!current) return;
     const next = { ...current, mode, length };
     startMatch(qc, data, next, rowsView);
-    setInput(next);
-    setRan({ mode, length });
+    // The view shows the run in the next task: the request's way to fetch() is a few promise
+    // turns, and React would render this click (the whole Match view, ~8 ms) before them. A
+    // second click meanwhile starts the same query, which the query cache runs once.
+    setTimeout(() => {
+      setInput(next);
+      setRan({ mode, length });
+    }, 0);
   };
   const res = useMatch(data, input, rowsView);
   // The URL state's mode/length/run re-render the whole explorer (the Select view, the team
   // panel, Next's router once the URL is written): only after the run's results were painted.
+  // Written when the browser is idle after that paint (the frames of the results go first; at
+  // most URL_WRITE_MS later), so the re-render never delays the results' first frame.
   useEffect(() => {
     if (!ran || res.isFetching) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let idle: number | undefined;
     const frame = requestAnimationFrame(() => {
-      timer = setTimeout(() => {
+      idle = whenIdle(() => {
         startTransition(() => update((s) => ({ ...s, match: { ...s.match, mode: ran.mode, length: ran.length, run: true } })));
         setRan(null);
-      }, 0);
+      });
     });
     return () => {
       cancelAnimationFrame(frame);
-      clearTimeout(timer);
+      if (idle !== undefined) cancelIdle(idle);
     };
   }, [ran, res.isFetching, update]);
   // a link with run=1 re-runs the query once the selection is known
@@ -271,6 +284,19 @@ function ResultsInner(p: ResultsProps) {
   const cut = source ? rawCutoff(input.threshold, source.transform) : null;
   const [drill, setDrill] = useState<number | null>(null);
   const [hover, setHover] = useState<{ row: number; col: number; x: number; y: number } | null>(null);
+  // the aside (the evidence panel, which starts its own request) mounts once the rows have been
+  // painted: it is not part of the click's first frame, and its request does not compete with it
+  const [asideShown, setAsideShown] = useState(false);
+  useEffect(() => {
+    let idle: number | undefined;
+    const frame = requestAnimationFrame(() => {
+      idle = whenIdle(() => setAsideShown(true));
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      if (idle !== undefined) cancelIdle(idle);
+    };
+  }, []);
 
   /** count (or the drilled cell's on/off) at column `col` of row `i`; null outside the data. */
   const countAt = (i: number, col: number): number | null => {
@@ -524,7 +550,7 @@ function ResultsInner(p: ResultsProps) {
           )}
         </ScrollFrame>
         {/* outside the horizontal scroll: in view at any width */}
-        {p.aside?.({ input, results })}
+        {asideShown && p.aside?.({ input, results })}
         </div>
       )}
     </div>
@@ -590,19 +616,26 @@ function HeatmapCanvas({
   const ref = useRef<HTMLCanvasElement>(null);
   const w = columns * HM_W;
   const h = rows * ROW_H;
-  // drawn on every render of the results (a few thousand fillRects, well under a millisecond)
+  // drawn on every render of the results: the cells grouped by colour, one path per colour (a
+  // colour is parsed once, not once per cell: ~1,150 cells of a run in a few dozen colours)
   useLayoutEffect(() => {
     const ctx = ref.current && setupCanvas(ref.current, w, h);
     if (!ctx) return;
-    let style = "";
+    const cells = new Map<string, number[]>();
     for (let i = 0; i < rows; i++) {
       for (let col = 0; col < columns; col++) {
         const c = color(i, col);
         if (!c) continue;
-        // (setting the same colour again still parses it)
-        if (c !== style) ctx.fillStyle = style = c;
-        ctx.fillRect(col * HM_W, i * ROW_H + 2, HM_W - 0.5, ROW_H - 4);
+        const at = cells.get(c);
+        if (at) at.push(i * columns + col);
+        else cells.set(c, [i * columns + col]);
       }
+    }
+    for (const [c, at] of cells) {
+      ctx.fillStyle = c;
+      ctx.beginPath();
+      for (const n of at) ctx.rect((n % columns) * HM_W, Math.floor(n / columns) * ROW_H + 2, HM_W - 0.5, ROW_H - 4);
+      ctx.fill();
     }
   });
   const move = (e: PointerEvent<HTMLCanvasElement>) => {

@@ -64,12 +64,17 @@ export function TokenGrid({
     const fillStyle = (s: string) => {
       if (s !== style) ctx.fillStyle = style = s;
     };
+    // (canvas state setters are not free: each is set only when it changes)
+    let alpha = 1;
+    const setAlpha = (a: number) => {
+      if (a !== alpha) ctx.globalAlpha = alpha = a;
+    };
     ctx.lineWidth = 0.8;
     ctx.strokeStyle = BOX_IN_STROKE;
     cells.forEach((t, n) => {
       if (!t || !(t.fill || t.inMatch)) return;
       const col = n % columns;
-      ctx.globalAlpha = t.faded ? 0.25 : 1;
+      setAlpha(t.faded ? 0.25 : 1);
       ctx.beginPath();
       ctx.roundRect(x[col]! + 0.5, Math.floor(n / columns) * ROW_H + 2, w[col]! - 1, ROW_H - 4, 2);
       fillStyle(t.fill ?? BOX);
@@ -83,7 +88,7 @@ export function TokenGrid({
       cells.forEach((t, n) => {
         if (!t || t.inMatch !== bold) return;
         const col = n % columns;
-        ctx.globalAlpha = t.faded ? 0.25 : 1;
+        setAlpha(t.faded ? 0.25 : 1);
         fillStyle(t.textColor ?? (t.inMatch ? TEXT_IN : TEXT));
         ctx.fillText(t.text, x[col]! + w[col]! / 2, Math.floor(n / columns) * ROW_H + ROW_H / 2);
       });

@@ -22,6 +22,12 @@ export async function readMetaEncoded(db: Db, workspaceId: string, input: MetaWi
   return (await readTrackWindows(db, ds, input.track, [[from, to]], audience))[0]!;
 }
 
+/** A track's layout (labels: null when it has no dictionary of its own). */
+const TRACK_SQL = {
+  name: "meta-track-layout",
+  text: `SELECT id, kind, width, "chunkRows", "hasWeights", CASE WHEN labels IS NULL OR jsonb_typeof(labels) = 'null' THEN NULL ELSE true END AS labels FROM "MetaTrack" WHERE "datasetId" = $1 AND name = $2`,
+};
+
 /**
  * A track's rows over step ranges inside the READY dataset `ds` (checked by the caller), encoded
  * for the API: an imported track from its chunks (one query for all ranges), the members'
@@ -30,10 +36,8 @@ export async function readMetaEncoded(db: Db, workspaceId: string, input: MetaWi
 export async function readTrackWindows(db: Db, ds: { id: string; steps: number }, name: string, ranges: readonly StepRange[], audience: Audience = "members"): Promise<MetaWindowOutput[]> {
   const annotations = audience === "members" ? await readAnnotationTrack(db, ds, name, ranges) : null;
   if (annotations) return annotations;
-  const track = await db.metaTrack.findUnique({
-    where: { datasetId_name: { datasetId: ds.id, name } },
-    select: { id: true, kind: true, width: true, chunkRows: true, hasWeights: true, labels: true },
-  });
+  // node-postgres, not Prisma: a prepared statement, ~2 ms less of a click's result rows (#15)
+  const track = (await pgPool(db).query<{ id: string; kind: string; width: number; chunkRows: number; hasWeights: boolean; labels: null | true }>({ ...TRACK_SQL, values: [ds.id, name] })).rows[0];
   if (!track) throw new AppError("BAD_INPUT", `dataset ${ds.id} has no meta track ${JSON.stringify(name)}`);
   const kind = track.kind === "scalar" || track.kind === "wordvec" ? track.kind : "discrete";
   const windows = await readMetaWindows(pgPool(db), { ...track, kind }, ds.steps, ranges);

@@ -29,6 +29,7 @@ import {
   type MatchRunOutcome,
 } from "./schemas";
 import { parseInput } from "../validate";
+import { timed } from "@/server/http/server-timing";
 import { spend, type Spend } from "../rate-limits";
 
 export interface MatchServing {
@@ -38,6 +39,8 @@ export interface MatchServing {
   inline?: { maxValues: number; engine: MatchEngine } | null;
   /** Rate limits spent before a query that is not in the store is queued or run inline (the asker's job budget). */
   spendPerJob?: readonly Spend[];
+  /** Called by `runMatchWithRows` with the store of an inline result, which its answer does not wait for (tests await it). */
+  afterAnswer?: (stored: Promise<void>) => void;
 }
 
 type Done = Extract<MatchOutcome, { status: "done" }>;
@@ -104,7 +107,7 @@ export async function runMatch(db: Db, workspaceId: string, raw: MatchInput, ser
 }
 
 /**
- * {@link runMatch}, and with `rows` the result rows' windows too (what `dataset.windows` answers
+ * {@link runMatch} (without waiting for the store of a result it computed), and with `rows` the result rows' windows too (what `dataset.windows` answers
  * for the ranges core's `resultRows` lays out), so the Match view draws a click from one request
  * instead of a match and then a read. Rows the read refuses or fails on (an unknown track, more
  * values than one read allows) are left out: the view then reads them itself and shows why.
@@ -117,43 +120,51 @@ export async function runMatchWithRows(
   audience: Audience = "members",
 ): Promise<MatchRunOutcome> {
   const { rows, ...query } = parseInput(ZMatchRunInput, raw, "match query");
-  const { outcome: out, storing, src } = await runOn(db, workspaceId, query, serving);
+  const { outcome: out, storing, spent, src } = await runOn(db, workspaceId, query, serving);
   const readRows = async () => {
     if (!rows || out.status !== "done" || out.result.results.length === 0) return null;
     const ranges = resultRows(out.result.results, rows, src.datasetSteps).map((r) => r.range);
     const read = ZWindowsInput.safeParse({ datasetId: src.datasetId, source: src.name, cells: query.cells, ranges, tracks: rows.tracks });
     if (!read.success) return null;
-    const windows = await readSourceWindows(db, src, read.data, audience).catch(() => null);
+    const windows = await timed("rows", () => readSourceWindows(db, src, read.data, audience)).catch(() => null);
     return windows && { ranges, windows };
   };
-  // the rows are read while an answer computed here is being stored
-  const [read] = await Promise.all([readRows(), storing]);
+  // The rows are read while the asker's budget is being spent (over the limit: refused, nothing
+  // answered or stored). The answer does not wait for the store of a result computed here (a
+  // cache of a deterministic computation: 5–15 ms of a click, more while the pool is busy). Until
+  // it lands, the same query is computed again; if it fails, the next asker stores it.
+  // `afterAnswer` sees it settle.
+  const [read] = await Promise.all([readRows(), spent]);
+  serving.afterAnswer?.(storing.then(() => undefined));
+  storing.catch((e: unknown) => console.error(`[match] storing the result of ${out.status === "done" ? out.key : "?"} failed (the next asker computes it again):`, e instanceof Error ? e.message : e));
   return read && out.status === "done" ? { ...out, rows: read } : out;
 }
 
 /**
- * The outcome of a query, and the store of a result computed in this process (`storing`: await it
- * before answering; the caller may read the result's rows meanwhile).
+ * The outcome of a query, the spend of the asker's budget on a result computed in this process
+ * (`spent`: rejects with the refusal when over the limit; await it before answering) and its store
+ * (`storing`: after the spend; rejects with the refusal too). The caller may read the result's rows
+ * meanwhile.
  */
-async function runOn(db: Db, workspaceId: string, input: MatchQueryInput, serving: MatchServing): Promise<{ outcome: MatchOutcome; storing: Promise<unknown>; src: FoundSource }> {
+async function runOn(db: Db, workspaceId: string, input: MatchQueryInput, serving: MatchServing): Promise<{ outcome: MatchOutcome; spent: Promise<void>; storing: Promise<unknown>; src: FoundSource }> {
   const q = canonicalQuery(input);
   const key = matchKey(q);
-  const { src, hit: found } = await lookup(db, workspaceId, q, key);
-  const done = (outcome: MatchOutcome) => ({ outcome, storing: Promise.resolve(), src });
+  const { src, hit: found } = await timed("lookup", () => lookup(db, workspaceId, q, key));
+  const done = (outcome: MatchOutcome) => ({ outcome, spent: Promise.resolve(), storing: Promise.resolve(), src });
   // Validate against the source's shape here, so bad queries never reach the queue.
   const plan = planMatch(q, src.steps, src.cells);
   if (found) return done(found);
   if (serving.inline && src.steps * src.cells <= serving.inline.maxValues) {
     // Small source: computing takes well under the queue's round trip, so answer here. The
-    // asker's budget is spent while it computes; over the limit nothing is stored or answered.
-    const spent = serving.spendPerJob ? spend(db, serving.spendPerJob) : Promise.resolve();
-    const computed = serving.inline.engine.runPrepared(db, { src, plan });
-    await Promise.all([spent, computed.catch(() => undefined)]);
-    const run = await computed;
+    // asker's budget is spent while it computes (and the caller reads the rows); over the limit
+    // nothing is stored or answered.
+    const spent = serving.spendPerJob ? timed("spend", () => spend(db, serving.spendPerJob!)) : Promise.resolve();
+    spent.catch(() => undefined); // rejects to the caller, who awaits it; never unhandled meanwhile
+    const run = await timed("compute", () => serving.inline!.engine.runPrepared(db, { src, plan }));
     const { result, computeMs } = run;
-    const storing = storeResult(db, key, q, result, computeMs).then(() => requestIndex(db, workspaceId, { src, plan }, run));
-    storing.catch(() => undefined); // rejects to the caller, who awaits it; never unhandled meanwhile
-    return { outcome: { status: "done", key, cached: false, computeMs, result }, storing, src };
+    const storing = spent.then(() => timed("store", () => storeResult(db, key, q, result, computeMs).then(() => requestIndex(db, workspaceId, { src, plan }, run))));
+    storing.catch(() => undefined); // (the same)
+    return { outcome: { status: "done", key, cached: false, computeMs, result }, spent, storing, src };
   }
   // spent while the subscription is set up (a result stored meanwhile by another asker's job costs a point)
   const spent = serving.spendPerJob ? spend(db, serving.spendPerJob) : Promise.resolve();
