@@ -7,7 +7,7 @@
  */
 import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
-import { readAwarenessEntries } from "./presence-gate";
+import { readRawAwarenessEntries } from "./presence-gate";
 
 /** Close code for a socket whose frames are refused (malformed, or presence that is not presence). */
 export const CLOSE_MALFORMED = 4400;
@@ -46,8 +46,9 @@ export function inspectFrame(frame: Uint8Array): FrameInfo | { problem: string }
     if (type === MESSAGE_AWARENESS) {
       const payload = decoding.readVarUint8Array(d);
       if (decoding.hasContent(d)) return { problem: "trailing bytes after the awareness message" };
-      // the entries' structure and UTF-8 here; their JSON is read by the room, with its bounds
-      readAwarenessEntries(payload);
+      // the entries' structure here; their text is read by the room (UTF-8 and JSON, with its bounds),
+      // and only for entries it takes: an echo of presence it sent (same clock) is skipped undecoded
+      readRawAwarenessEntries(payload);
       return { type: "awareness" };
     }
     return { problem: `unknown message type ${type}` };

@@ -37,23 +37,45 @@ export interface AwarenessEntry {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** One client's entry as it came: its id, clock and the bytes of its state's JSON text, not decoded. */
+export interface RawAwarenessEntry {
+  clientId: number;
+  clock: number;
+  state: Uint8Array;
+}
+
+/**
+ * The entries of an awareness update (y-protocols' encoding) without decoding any state: what is
+ * read of an entry the room skips (an echo of what it sent, same clock) costs two varuints. Throws
+ * on a malformed structure.
+ */
+export function readRawAwarenessEntries(update: Uint8Array): RawAwarenessEntry[] {
+  const d = decoding.createDecoder(update);
+  const n = decoding.readVarUint(d);
+  const out: RawAwarenessEntry[] = [];
+  for (let i = 0; i < n; i++) {
+    const clientId = decoding.readVarUint(d);
+    const clock = decoding.readVarUint(d);
+    out.push({ clientId, clock, state: decoding.readVarUint8Array(d) });
+  }
+  if (decoding.hasContent(d)) throw new Error("trailing bytes in the awareness update");
+  return out;
+}
+
+/** A state's JSON text; throws when its bytes are not UTF-8. */
+export function stateText(state: Uint8Array): string {
+  return utf8.decode(state);
+}
+
 /**
  * The entries of an awareness update (y-protocols' encoding). A state longer than `maxStateBytes`
  * is not decoded: its text becomes null and the caller refuses it by its length.
  */
 export function readAwarenessEntries(update: Uint8Array, maxStateBytes = Infinity): (AwarenessEntry & { bytes: number; oversize: boolean })[] {
-  const d = decoding.createDecoder(update);
-  const n = decoding.readVarUint(d);
-  const out: (AwarenessEntry & { bytes: number; oversize: boolean })[] = [];
-  for (let i = 0; i < n; i++) {
-    const clientId = decoding.readVarUint(d);
-    const clock = decoding.readVarUint(d);
-    const raw = decoding.readVarUint8Array(d);
-    const oversize = raw.length > maxStateBytes;
-    out.push({ clientId, clock, json: oversize ? "" : utf8.decode(raw), bytes: raw.length, oversize });
-  }
-  if (decoding.hasContent(d)) throw new Error("trailing bytes in the awareness update");
-  return out;
+  return readRawAwarenessEntries(update).map(({ clientId, clock, state }) => {
+    const oversize = state.length > maxStateBytes;
+    return { clientId, clock, json: oversize ? "" : stateText(state), bytes: state.length, oversize };
+  });
 }
 
 export function encodeAwarenessEntries(entries: readonly AwarenessEntry[]): Uint8Array {

@@ -28,6 +28,8 @@ import {
   PRESENCE_FLOOD_ALLOWANCE,
   PRESENCE_RATE,
   readAwarenessEntries,
+  readRawAwarenessEntries,
+  stateText,
   TokenBucket,
   type AwarenessEntry,
 } from "./presence-gate";
@@ -57,6 +59,13 @@ export const PRESENCE_RELAY_MS = 50;
 export const PRESENCE_QUEUE = 4;
 /** Presence frames admitted per turn of the event loop, after the turn's document broadcast. */
 export const PRESENCE_SLICE = 64;
+/**
+ * Students' presence goes to the staff together, at most this often per room: a class sends 1,000
+ * updates a second, more while it joins, and one frame per turn of the event loop to each staff
+ * page (which y-websocket echoes back, a frame for each) cost the loop that delivers the presenter's
+ * updates. Shown, not merged: 50 ms later is not seen.
+ */
+export const STAFF_PRESENCE_MS = 50;
 
 
 export interface RoomsOptions {
@@ -132,6 +141,11 @@ interface Room {
   /** Sockets with presence frames waiting, in the order they came; a drain is scheduled while any wait. */
   presenceWaiting: Map<WebSocket, Conn>;
   presenceDrain: boolean;
+  /** Sockets of staff (role other than VIEWER): the audience of students' presence. */
+  staffSockets: Set<WebSocket>;
+  /** Students whose presence changed since it last went to the staff (see STAFF_PRESENCE_MS). */
+  staffOut: Set<number>;
+  staffTimer: NodeJS.Timeout | null;
 }
 
 export interface Rooms {
@@ -263,6 +277,9 @@ export function createRooms(opts: RoomsOptions): Rooms {
       stepOne: null,
       presenceWaiting: new Map(),
       presenceDrain: false,
+      staffSockets: new Set(),
+      staffOut: new Set(),
+      staffTimer: null,
     };
     const scheduleBroadcast = () => {
       if (room.flushScheduled) return;
@@ -373,13 +390,30 @@ export function createRooms(opts: RoomsOptions): Rooms {
       for (const id of ids) if (!room.awareness.states.has(id)) room.students.delete(id);
       const all = everyone.length > 0 ? encodePresence(room, everyone) : null;
       if (all) sendToAll(room.conns.keys(), awarenessMessage(all));
-      const staffOnly = students.length > 0 ? encodePresence(room, students) : null;
-      if (staffOnly) sendToAll([...room.conns].flatMap(([socket, conn]) => (conn.member.role !== "VIEWER" ? [socket] : [])), awarenessMessage(staffOnly));
+      if (students.length > 0) {
+        for (const id of students) room.staffOut.add(id);
+        if (!room.staffTimer) {
+          room.staffTimer = setTimeout(() => sendStaffPresence(room), STAFF_PRESENCE_MS);
+          room.staffTimer.unref();
+        }
+      }
     }
     if (room.awarenessRelay.size > 0 && !room.relayTimer) {
       room.relayTimer = setTimeout(() => relayPresence(room), PRESENCE_RELAY_MS);
       room.relayTimer.unref();
     }
+  }
+
+  /** Students' presence changed since the last time, to the staff (see STAFF_PRESENCE_MS): each student's current state. */
+  function sendStaffPresence(room: Room): void {
+    if (room.staffTimer) clearTimeout(room.staffTimer);
+    room.staffTimer = null;
+    if (room.staffOut.size === 0) return;
+    const ids = [...room.staffOut];
+    room.staffOut.clear();
+    if (room.staffSockets.size === 0) return;
+    const update = encodePresence(room, ids);
+    if (update) sendToAll(room.staffSockets, awarenessMessage(update));
   }
 
   /** Our clients' presence changes since the last time, to the other processes (see PRESENCE_RELAY_MS). */
@@ -462,6 +496,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
     } catch (e) {
       opts.log(`unloading room ${room.name} failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
+      if (room.staffTimer) clearTimeout(room.staffTimer);
       room.awareness.destroy();
       room.doc.destroy();
     }
@@ -483,6 +518,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
     const conn = room.conns.get(socket);
     if (!conn) return;
     room.conns.delete(socket);
+    room.staffSockets.delete(socket);
     room.presenceWaiting.delete(socket);
     conn.queued = [];
     for (const id of conn.ids) if (room.speakers.get(id) === conn) room.speakers.delete(id);
@@ -504,14 +540,22 @@ export function createRooms(opts: RoomsOptions): Rooms {
    */
   function admitPresence(room: Room, socket: WebSocket, conn: Conn, update: Uint8Array): void {
     const now: AwarenessEntry[] = [];
-    for (const e of readAwarenessEntries(update, MAX_PRESENCE_BYTES)) {
+    for (const e of readRawAwarenessEntries(update)) {
       const mine = conn.ids.has(e.clientId);
-      // y-websocket clients send back every update they receive: same clock, nothing new
+      // y-websocket clients send back every update they receive: same clock, nothing new (and
+      // nothing decoded: a presenter's page echoes a class's presence, 1,000 states a second)
       if (!mine && (room.awareness.meta.get(e.clientId)?.clock ?? -1) >= e.clock) continue;
-      if (e.oversize) return conn.guard.refuse(CLOSE_MALFORMED, `presence state refused: ${e.bytes} bytes; the limit is ${MAX_PRESENCE_BYTES}`);
+      if (e.state.length > MAX_PRESENCE_BYTES) return conn.guard.refuse(CLOSE_MALFORMED, `presence state refused: ${e.state.length} bytes; the limit is ${MAX_PRESENCE_BYTES}`);
+      let text: string;
+      try {
+        text = stateText(e.state);
+      } catch {
+        conn.guard.strike(`presence for client ${e.clientId} is not UTF-8 text`);
+        continue;
+      }
       let json = "null";
-      if (e.json !== "null") {
-        const r = presenceFromClient(e.json, conn.member);
+      if (text !== "null") {
+        const r = presenceFromClient(text, conn.member);
         if (!r.ok && r.hostile) return conn.guard.refuse(CLOSE_MALFORMED, r.problem);
         if (!r.ok) {
           conn.guard.strike(r.problem);
@@ -652,6 +696,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
       queued: [],
     };
     r.conns.set(socket, conn);
+    if (member.role !== "VIEWER") r.staffSockets.add(socket);
     let alive = true;
     const ping = setInterval(() => {
       if (!alive) return void socket.terminate();
@@ -673,6 +718,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
       if (rooms.get(name) === r) rooms.delete(name);
       for (const s of r.conns.keys()) s.close(1011, "the room could not be loaded: reconnecting");
       r.conns.clear();
+      r.staffSockets.clear();
       r.awareness.destroy();
       r.doc.destroy();
       throw e;
@@ -711,6 +757,8 @@ export function createRooms(opts: RoomsOptions): Rooms {
     if (!room || !conn) return false;
     const was = conn.member.role;
     conn.member = { ...conn.member, role };
+    if (role === "VIEWER") room.staffSockets.delete(socket);
+    else room.staffSockets.add(socket);
     send(socket, roleMessage(role));
     if (role !== "VIEWER") {
       send(socket, stepOne(room));
@@ -732,6 +780,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
       rooms.clear();
       for (const r of all) {
         if (r.idleTimer) clearTimeout(r.idleTimer);
+        if (r.staffTimer) clearTimeout(r.staffTimer);
         // Tell the other processes our clients are gone now rather than after their 30 s timeout.
         const ids = [...r.conns.values()].flatMap((c) => [...c.ids]);
         for (const c of r.conns.values()) if (c.heldTimer) clearTimeout(c.heldTimer);

@@ -80,17 +80,23 @@ interface Proc {
   port: number;
   /** The process's event-loop delay, one sample a second (loop-probe.ts). */
   loop: { at: number; p99: number; max: number }[];
+  /** Its longest loop delay in each FINE_MS (performance.now() at the end of each interval): the join timeline. */
+  fine: { at: number; max: number }[];
 }
+
+/** Interval of the processes' fine loop-delay samples (the join timeline). */
+const FINE_MS = 50;
 
 async function spawnProc(script: string, env: Record<string, string>, ready: RegExp, name: string, root = ROOT): Promise<Proc> {
   const profile = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${resolve(PROFILE, name.replace(/\W+/g, "-"))}`] : [];
   const child = spawn(process.execPath, [...profile, "--import", "tsx", "--import", resolve(ROOT, "tests/bench/loop-probe.ts"), resolve(root, script)], {
     cwd: root,
-    env: { ...process.env, ...env, NODE_ENV: "production" },
+    env: { ...process.env, ...env, NODE_ENV: "production", LOOP_PROBE_FINE_MS: String(FINE_MS) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   const loop: Proc["loop"] = [];
+  const fine: Proc["fine"] = [];
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const port = await new Promise<number>((ok, fail) => {
     let pending = "";
@@ -100,7 +106,9 @@ async function spawnProc(script: string, env: Record<string, string>, ready: Reg
       pending = lines.pop()!;
       for (const line of lines) {
         const l = /^loop-delay ([\d.]+) ([\d.]+)$/.exec(line);
+        const f = /^loop-fine (\d+) ([\d.]+)$/.exec(line);
         if (l) loop.push({ at: performance.now(), p99: Number(l[1]), max: Number(l[2]) });
+        else if (f) fine.push({ at: Number(f[1]) - performance.timeOrigin, max: Number(f[2]) });
         else out += line + "\n";
       }
       if (out.length > 100_000) out = out.slice(-10_000);
@@ -110,7 +118,7 @@ async function spawnProc(script: string, env: Record<string, string>, ready: Reg
     child.once("exit", (code) => fail(new Error(`${name} exited (${code}): ${out}`)));
   });
   log(`${name}: pid ${child.pid}, port ${port}`);
-  return { child, port, loop };
+  return { child, port, loop, fine };
 }
 
 /** The worst per-second event-loop delay (p99, max; ms) of `p` between `from` and `to` (performance.now()). */
@@ -153,6 +161,8 @@ const MARK_CLOSE = Buffer.from("@#");
 class Recorder {
   sent = new Map<number, { at: number; joining: boolean }>();
   joining: number[] = [];
+  /** Each update sent during the joins: its latencies (for the join timeline). */
+  joiningBySeq = new Map<number, number[]>();
   steady: number[] = [];
   steadySent = 0;
   frame(buf: Buffer): number {
@@ -161,9 +171,15 @@ class Recorder {
     for (let i = buf.indexOf(MARK_OPEN); i >= 0; ) {
       const j = buf.indexOf(MARK_CLOSE, i + 2);
       if (j < 0) break;
-      const s = this.sent.get(Number(buf.toString("latin1", i + 2, j)));
+      const k = Number(buf.toString("latin1", i + 2, j));
+      const s = this.sent.get(k);
       if (s) {
         (s.joining ? this.joining : this.steady).push(now - s.at);
+        if (s.joining) {
+          let l = this.joiningBySeq.get(k);
+          if (!l) this.joiningBySeq.set(k, (l = []));
+          l.push(now - s.at);
+        }
         if (!s.joining) n++;
       }
       i = buf.indexOf(MARK_OPEN, j + 2);
@@ -387,6 +403,37 @@ const loopText = (d: { p99: number; max: number }) => `${f1(d.p99)} / ${f1(d.max
 /** This process's event-loop delay (the students' sockets and the latency clock live here). */
 const benchLoopDelay = monitorEventLoopDelay({ resolution: 1 });
 benchLoopDelay.enable();
+/** …and its longest in each FINE_MS, as the spawned processes report theirs (the join timeline). */
+const benchFine: Proc["fine"] = [];
+{
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  setInterval(() => {
+    benchFine.push({ at: performance.now(), max: h.max / 1e6 });
+    h.reset();
+  }, FINE_MS).unref();
+}
+
+/** The longest loop delay in `fine` samples overlapping [from, to]. */
+const fineMax = (fine: Proc["fine"], from: number, to: number) => Math.max(0, ...fine.filter((x) => x.at > from && x.at - FINE_MS <= to).map((x) => x.max));
+
+/**
+ * Where the worst deliveries during the joins were spent: the updates sent then whose slowest
+ * delivery exceeded `over` ms, each with its fastest / median / slowest delivery and the longest
+ * loop delay of every process while it was in flight (a stall in one of them, or none: the CPU).
+ */
+function joinTimeline(rec: Recorder, t0: number, procs: [string, Proc["fine"]][], over: number): string[] {
+  const out: string[] = [];
+  for (const [k, l] of [...rec.joiningBySeq].sort((a, b) => a[0] - b[0])) {
+    const s = rec.sent.get(k)!;
+    const sorted = [...l].sort((a, b) => a - b);
+    const max = sorted[sorted.length - 1]!;
+    if (max <= over) continue;
+    const loops = procs.map(([name, fine]) => `${name} ${f1(fineMax(fine, s.at, s.at + max))}`).join(", ");
+    out.push(`+${(s.at - t0).toFixed(0)} ms: ${l.length} deliveries, min ${f1(sorted[0]!)} p50 ${f1(sorted[l.length >> 1]!)} max ${f1(max)} ms; loop max ${loops}`);
+  }
+  return out;
+}
 
 interface Floor {
   students: number;
@@ -479,6 +526,7 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   const t0 = performance.now();
   benchLoopDelay.reset();
   Object.assign(stages, { joined: 0, ticket: 0, socket: 0, t0 });
+  const joinCpu = cpuMeter({ bench: process.pid, web: web.child.pid!, ...Object.fromEntries(syncs.map((p, i) => [`sync ${i + 1}`, p.child.pid!])), postgres: pgPid });
   // All N start at once, but this one process is N browsers: starting 1,000 requests in one
   // synchronous loop held its event loop (the students' end, where deliveries are timed) for
   // 0.3–0.7 s, which is no browser's experience. Between every few starts it reads what arrived.
@@ -492,6 +540,7 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   log(`${name}: all joined in ${joinMs.toFixed(0)} ms (last join answer ${stages.joined.toFixed(0)} ms, last ticket ${stages.ticket.toFixed(0)} ms, last socket admitted ${stages.socket.toFixed(0)} ms)`);
   await sleep(2000); // presence settles; updates sent before this were "during joins"
   joining = false;
+  log(`${name}: CPU during the joins (${((performance.now() - t0) / 1000).toFixed(1)} s, to 2 s after the last admission): ${joinCpu.done((performance.now() - t0) / 1000)}`);
   // where a tail during the joins was spent: the server's loop, or this one's (receiving 1,000 joins' answers and handshakes)
   const joinLoops = { server: syncs.map((p) => loopText(loopDelay(p, t0, performance.now()))).join(" + "), bench: loopText({ p99: benchLoopDelay.percentile(99) / 1e6, max: benchLoopDelay.max / 1e6 }) };
   const cpu0 = syncs.map((p) => cpuSecondsOf(p.child.pid!));
@@ -560,6 +609,9 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   presenter.destroy();
   await endSession(db, me);
   const joinSamples = rec.joining;
+  const timelineProcs: [string, Proc["fine"]][] = [["bench", benchFine], ["web", web.fine], ...syncs.map((p, i): [string, Proc["fine"]] => [syncs.length > 1 ? `sync ${i + 1}` : "sync", p.fine])];
+  const lines = joinTimeline(rec, t0, timelineProcs, 2 * pct(rec.steady, 0.99));
+  log(`${name}: updates during the joins whose slowest delivery was over 2 × steady p99 (${f1(2 * pct(rec.steady, 0.99))} ms): ${lines.length}${lines.map((l) => `\n    ${l}`).join("")}`);
   return { name, students: n, joinMs, joinP99: pct(joinSamples, 0.99), steady: rec.steady, expected: rec.steadySent * n, presenterSees, studentsSeeMax, presenceRate, answersMs, aggregatedMs, answersStored, stages: { ...stages }, cpu, rss, serverLoop, benchLoop, joinLoops };
 }
 

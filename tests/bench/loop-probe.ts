@@ -12,3 +12,17 @@ setInterval(() => {
   process.stdout.write(`loop-delay ${(h.percentile(99) / 1e6).toFixed(2)} ${(h.max / 1e6).toFixed(2)}\n`);
   h.reset();
 }, 1000).unref();
+
+/**
+ * With LOOP_PROBE_FINE_MS set (bench:classroom's join timeline), also the longest delay in each such
+ * interval as `loop-fine <ms since the epoch> <max ms>`: which process stalled when a delivery was late.
+ */
+const fineMs = Number(process.env.LOOP_PROBE_FINE_MS ?? 0);
+if (fineMs > 0) {
+  const fine = monitorEventLoopDelay({ resolution: 1 });
+  fine.enable();
+  setInterval(() => {
+    process.stdout.write(`loop-fine ${Date.now()} ${(fine.max / 1e6).toFixed(2)}\n`);
+    fine.reset();
+  }, fineMs).unref();
+}
