@@ -3,14 +3,17 @@
  * slice per turn of the event loop, in the order they came (so what the presenter's update
  * scheduled in between goes out before the burst is through), a socket that leaves while waiting
  * holds up no one, and the sync step 1 a joining socket gets (encoded once per version of the document)
- * is always the document's current state vector.
+ * is always the document's current state vector. A presenter's update after a quiet spell goes out
+ * in the turn it is read, ahead of what that turn has queued.
  */
 import http from "node:http";
+import { Worker } from "node:worker_threads";
 import net, { type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import * as Y from "yjs";
 import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import { WebsocketProvider } from "y-websocket";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
@@ -18,6 +21,7 @@ import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { createTestSyncServer, seedMembers } from "../../tests/setup/sync-server";
 import { signSyncToken } from "../services/sync-tokens";
 import { MESSAGE_SYNC } from "./frames";
+import { QUIET_UPDATE_MS } from "./rooms";
 import { createUpgradeQueue, UPGRADE_SLICE, type SyncServer } from "./server";
 
 const SECRET = "join-burst-secret-join-burst-secret-join";
@@ -172,6 +176,85 @@ describe("a joining socket's sync step 1", () => {
       }
     } finally {
       writer.destroy();
+    }
+  });
+});
+
+/**
+ * A reader on a thread of its own (its own event loop: it reads while the server's is busy): the
+ * time (ms since the epoch) a frame holding `marker` reached it.
+ */
+function readerThread(url: string, marker: string): { ready: Promise<void>; received: Promise<number>; stop: () => Promise<number> } {
+  const w = new Worker(
+    `const { parentPort, workerData } = require("node:worker_threads");
+     const WebSocket = require("ws");
+     const ws = new WebSocket(workerData.url);
+     ws.on("message", (d) => {
+       if (d.includes(workerData.marker)) parentPort.postMessage({ at: performance.timeOrigin + performance.now() });
+       else parentPort.postMessage({ ready: true });
+     });`,
+    { eval: true, workerData: { url, marker } },
+  );
+  let ready!: () => void;
+  let received!: (at: number) => void;
+  const r = { ready: new Promise<void>((ok) => (ready = ok)), received: new Promise<number>((ok) => (received = ok)), stop: () => w.terminate() };
+  w.on("message", (m: { ready?: boolean; at?: number }) => (m.at ? received(m.at) : ready()));
+  w.on("error", (e) => console.error("reader thread failed", e));
+  return r;
+}
+
+describe("a presenter's update after a quiet spell", () => {
+  let t: TestDatabase;
+  let server: SyncServer;
+  let port = 0;
+  beforeAll(async () => {
+    t = await freshDatabase();
+    await seedMembers(t.db, "wq", { presenter: "OWNER", student: "VIEWER" });
+    server = createTestSyncServer(t.url, SECRET);
+    port = await server.listen(0, "127.0.0.1");
+  });
+  afterAll(async () => {
+    await server.close();
+    await t.drop();
+  });
+
+  it(`goes out in the turn it is read, not after the work that turn queued (${QUIET_UPDATE_MS} ms quiet)`, async () => {
+    const room = "ws:wq:quiet";
+    const url = (u: string, role: "OWNER" | "VIEWER") => `ws://127.0.0.1:${port}/${room}?token=${signSyncToken(SECRET, { u, w: "wq", r: room, role })}&v=${V}`;
+    const reader = readerThread(url("student", "VIEWER"), "quiet-marker");
+    const presenter = new WebSocket(url("presenter", "OWNER"));
+    const admitted = new Promise<void>((ok) => presenter.once("message", () => ok()));
+    try {
+      await reader.ready;
+      await admitted;
+      await new Promise((r) => setTimeout(r, 2 * QUIET_UPDATE_MS));
+      const doc = new Y.Doc();
+      let update: Uint8Array | null = null;
+      doc.on("update", (u: Uint8Array) => (update = u));
+      doc.getMap("view").set("query", "quiet-marker");
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, MESSAGE_SYNC);
+      syncProtocol.writeUpdate(e, update!);
+      const sentAt = performance.timeOrigin + performance.now();
+      presenter.send(encoding.toUint8Array(e));
+      // the server's loop (this one) is busy at every turn for the next 0.6 s: work queued before the
+      // presenter's frame is read, as a class's joins queue handshakes and admissions
+      const BUSY_MS = 150;
+      let turns = 4;
+      const busy = () => {
+        const end = performance.now() + BUSY_MS;
+        while (performance.now() < end) {
+          /* the queued work */
+        }
+        if (--turns > 0) setImmediate(busy);
+      };
+      setImmediate(busy);
+      const latency = (await reader.received) - sentAt;
+      // before: the broadcast waited for the busy turn (≥ BUSY_MS); now it is written as the frame is read
+      expect(latency).toBeLessThan(BUSY_MS / 2);
+    } finally {
+      presenter.close();
+      await reader.stop();
     }
   });
 });

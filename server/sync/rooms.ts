@@ -57,6 +57,14 @@ export const PRESENCE_RELAY_MS = 50;
  * larger than a presence state can be, is admitted at once, with what waits before it.
  */
 export const PRESENCE_QUEUE = 4;
+/**
+ * A document update that comes this long after the room's previous one (a presenter's view moves
+ * 10 times a second) goes out at once, in the turn it is read, instead of after everything that
+ * turn has queued (a class joining queues handshakes, admissions and presence there); updates
+ * that come faster are merged and sent once per turn.
+ */
+export const QUIET_UPDATE_MS = 20;
+
 /** Presence frames admitted per turn of the event loop, after the turn's document broadcast. */
 export const PRESENCE_SLICE = 64;
 /**
@@ -121,6 +129,8 @@ interface Room {
   /** The live relayed batch being applied (broadcast as it came: see applyRelayed). */
   relayedBatch: Uint8Array | null;
   flushScheduled: boolean;
+  /** When the room's last document update was applied (performance.now()): see QUIET_UPDATE_MS. */
+  lastUpdateAt: number;
   /**
    * A classroom session's room: students' presence (role VIEWER, stamped by the server) goes to
    * the instructor and TAs only, never fanned out to every student (that fan-out is quadratic).
@@ -270,6 +280,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
       relayTimer: null,
       relayedBatch: null,
       flushScheduled: false,
+      lastUpdateAt: -Infinity,
       classroom: isClassRoom(name),
       students: new Set(),
       staff: new Set(),
@@ -289,10 +300,14 @@ export function createRooms(opts: RoomsOptions): Rooms {
 
     doc.on("update", (update: Uint8Array, origin: unknown) => {
       room.stepOne = null;
+      const quiet = room.outbox.length === 0 && performance.now() - room.lastUpdateAt >= QUIET_UPDATE_MS;
+      room.lastUpdateAt = performance.now();
       room.outbox.push(origin === RELAYED && room.relayedBatch ? room.relayedBatch : update);
       room.outboxFrom.add(origin);
-      scheduleBroadcast();
       if (origin !== RELAYED && origin !== LOADED) room.link?.store(update);
+      // the first update after a quiet spell goes now (a scheduled broadcast then finds nothing new)
+      if (quiet && origin !== LOADED) broadcast(room);
+      else scheduleBroadcast();
     });
 
     awareness.on("update", ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
