@@ -218,7 +218,10 @@ export function createBackend(opts: BackendOptions): SyncBackend {
           store(update) {
             if (update.length === 0) return;
             e.pending.push(update);
-            scheduleFlush(e);
+            // the first update after a quiet spell is written (and announced to the other processes)
+            // now, not after what this turn of the event loop has queued
+            if (!e.timer && !closed && e.failures === 0 && Date.now() - e.lastFlushAt >= flushMs) void runFlush(e);
+            else scheduleFlush(e);
           },
           publishAwareness: (update) => joined.publishPresence(update),
           flush: () => flushEntry(e),

@@ -304,10 +304,10 @@ export function createRooms(opts: RoomsOptions): Rooms {
       room.lastUpdateAt = performance.now();
       room.outbox.push(origin === RELAYED && room.relayedBatch ? room.relayedBatch : update);
       room.outboxFrom.add(origin);
-      if (origin !== RELAYED && origin !== LOADED) room.link?.store(update);
       // the first update after a quiet spell goes now (a scheduled broadcast then finds nothing new)
       if (quiet && origin !== LOADED) broadcast(room);
       else scheduleBroadcast();
+      if (origin !== RELAYED && origin !== LOADED) room.link?.store(update);
     });
 
     awareness.on("update", ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
