@@ -195,3 +195,54 @@ test("a click sends its request before re-rendering; the evidence panel comes af
   // where the server's time went, for the browser's resource timing (bench:click prints it)
   expect(seen.serverTiming).toEqual(expect.arrayContaining(["authz", "lookup", "total"]));
 });
+
+/**
+ * The result rows as drawn (issue 15, click → drawn): the parens demo's single-character tokens
+ * go onto the token canvas in runs (one fillText for a stretch of a row, not one per token: ~1,150
+ * calls took 20–30 ms of a click), and the fifty result links are plain links — a plain click
+ * opens the Select view in this page without loading a document, a modified click is the
+ * browser's (a new tab), and each has its href for "open in new tab" and assistive technology.
+ */
+test("result tokens drawn in runs; result links open in the page, or in a new tab", async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await page.addInitScript(() => {
+    const w = window as unknown as { __fillText: number };
+    w.__fillText = 0;
+    const original = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, ...a: Parameters<CanvasRenderingContext2D["fillText"]>) {
+      if (this.canvas.closest("[data-testid=result-tokens]")) w.__fillText++;
+      return original.apply(this, a);
+    };
+  });
+  await signInDemo(page);
+  const parens = await demoDataset(page, /parens \(demo\)/);
+  await page.goto(`${parens}/explore?s0=states1&tr=depth&b=22-26&pad=0,0&run=1`);
+  await expect(page.getByTestId("match-count")).toHaveText("50", { timeout: 60_000 });
+  await expect(page.getByTestId("result-tokens").locator("canvas")).toHaveAttribute("data-drawn", "50");
+  // 50 rows × 23 tokens: a few runs a row (before, in and after the match), not a call per token
+  const calls = await page.evaluate(() => (window as unknown as { __fillText: number }).__fillText);
+  expect(calls).toBeGreaterThan(0);
+  expect(calls).toBeLessThan(400);
+  // the row's text for assistive technology is unchanged
+  await expect(page.getByTestId("result-row-0")).toHaveAttribute("data-tokens", "23");
+
+  const link = page.getByTestId("result-link-1");
+  const href = (await link.getAttribute("href"))!;
+  const pos = Number(await link.innerText());
+  expect(href).toContain(`b=${pos}-`);
+  // a modified click: the browser opens the link in a new tab, this page stays
+  const before = page.url();
+  const [tab] = await Promise.all([page.context().waitForEvent("page"), link.click({ modifiers: ["ControlOrMeta"] })]);
+  await tab.waitForLoadState("domcontentloaded");
+  expect(tab.url()).toContain(`b=${pos}-`);
+  await tab.close();
+  expect(page.url()).toBe(before);
+  // a plain click: the Select view at that match, in this page (no document request)
+  const documents: string[] = [];
+  page.on("request", (r) => r.resourceType() === "document" && documents.push(r.url()));
+  await link.click();
+  await expect(page).toHaveURL(new RegExp(`[?&]b=${pos}-`));
+  await expect(page.getByTestId("brush")).toHaveAttribute("data-from", String(pos));
+  expect(documents).toEqual([]);
+});

@@ -1,7 +1,7 @@
 "use client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
-import { memo, startTransition, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type PointerEvent, type ReactNode } from "react";
+import { useRouter } from "next/navigation";
+import { memo, startTransition, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent, type PointerEvent, type ReactNode } from "react";
 import {
   countColor,
   DEFAULT_K,
@@ -326,19 +326,22 @@ function ResultsInner(p: ResultsProps) {
     return Number(w.values[(t - w.from) * w.width]);
   };
   const denom = drill !== null ? 1 : k;
-  const colorOf = (name: string, i: number, col: number): string | null => {
-    if (name === "count") {
-      const v = countAt(i, col);
-      return v === null ? null : countColor(v / denom);
-    }
+  /** A heatmap's value at column `col` of row `i` (null: no cell) and its colour (null: none drawn). */
+  const scaleOf = (name: string): { value: (i: number, col: number) => number | null; color: (v: number) => string | null } => {
+    if (name === "count") return { value: countAt, color: (v) => countColor(v / denom) };
     const j = hmTracks.findIndex((t) => t.name === name);
     const t = hmTracks[j];
-    if (!t) return null;
-    const v = trackAt(i, j, col);
-    if (v === null) return null;
-    // a discrete value labelled "" is "no label" (e.g. the annotations track between labels)
-    if (t.kind === "discrete" && t.labels?.get(v) === "") return null;
-    return t.kind === "discrete" ? discreteColor(t, v) : scalarColor(v, scalarRange(t));
+    if (!t) return { value: () => null, color: () => null };
+    return {
+      value: (i, col) => trackAt(i, j, col),
+      // a discrete value labelled "" is "no label" (e.g. the annotations track between labels)
+      color: t.kind === "discrete" ? (v) => (t.labels?.get(v) === "" ? null : discreteColor(t, v)) : (v) => scalarColor(v, scalarRange(t)),
+    };
+  };
+  const colorOf = (name: string, i: number, col: number): string | null => {
+    const s = scaleOf(name);
+    const v = s.value(i, col);
+    return v === null ? null : s.color(v);
   };
 
   const allLengths = [...new Set([...Object.keys(p.histograms.all), ...Object.keys(p.histograms.strict)].map(Number))].sort((a, b) => a - b);
@@ -419,6 +422,28 @@ function ResultsInner(p: ResultsProps) {
     }
     return { text: `#${i + 1}, step ${r.pos}, length ${r.length}: ${parts.join(" ")}`, tokens };
   };
+  /** Result `i`'s link: the Select view at its match with the query's cells, mode and length (re-run there). */
+  const resultHref = (i: number) => {
+    const r = results[i]!;
+    return p.selectLink(
+      encodeViewState({
+        ...state,
+        pos: windowStartFor(r.pos),
+        brush: [r.pos, r.pos + r.length],
+        layers: state.layers.map((l, j) => (j === p.layerIndex ? { ...l, pinned: input.cells, add: [], exclude: [], threshold: input.threshold } : l)),
+        pad: [input.padLeft, input.padRight],
+        match: { ...state.match, run: true, mode: input.mode, length: input.length },
+      }),
+    );
+  };
+  const router = useRouter();
+  /** A plain click on a result link navigates within the app (as a Next <Link> would, without prefetching); a modified or middle click, or "open in new tab", is the browser's. */
+  const openResult = (e: MouseEvent<HTMLElement>) => {
+    const a = (e.target as Element).closest("a");
+    if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey || (a.target && a.target !== "_self")) return;
+    e.preventDefault();
+    router.push(a.getAttribute("href")!);
+  };
   const legendOf = (name: string) => {
     if (name === "count") return <ScaleLegend name={name} range={[0, denom]} color={(v) => countColor(v / denom)} unit={drill !== null ? "on" : `of ${k} on`} />;
     const t = hmTracks.find((x) => x.name === name);
@@ -488,30 +513,20 @@ function ResultsInner(p: ResultsProps) {
         <div className="results-with-aside">
         <ScrollFrame onPointerLeave={() => setHover(null)}>
           <div className="results-grid">
-            <div className="results-labels">
+            {/* plain links (fifty Next <Link>s were a few ms of the click's render), opened in this page by one handler (openResult) */}
+            <div className="results-labels" onClick={openResult}>
               <div className="hm-title">&nbsp;</div>
               <div className="hm-legend" />
-              {results.map((r, i) => {
-                const q = encodeViewState({
-                  ...state,
-                  pos: windowStartFor(r.pos),
-                  brush: [r.pos, r.pos + r.length],
-                  layers: state.layers.map((l, j) => (j === p.layerIndex ? { ...l, pinned: input.cells, add: [], exclude: [], threshold: input.threshold } : l)),
-                  pad: [input.padLeft, input.padRight],
-                  match: { ...state.match, run: true, mode: input.mode, length: input.length },
-                });
-                return (
-                  <div key={i} className="res-label" style={{ height: ROW_H }}>
-                    {/* no prefetch: fifty result links would each fetch their page in the background */}
-                    <Link href={p.selectLink(q)} prefetch={false} data-testid={`result-link-${i}`} title="Open the Select view at this match with the same cells">
-                      {r.pos}
-                    </Link>
-                    <span className="muted" title={`${r.I} of the ${k} selected cells on throughout, ${r.U} cells in the union`}>
-                      {r.I}/{r.U}
-                    </span>
-                  </div>
-                );
-              })}
+              {results.map((r, i) => (
+                <div key={i} className="res-label" style={{ height: ROW_H }}>
+                  <a href={resultHref(i)} data-testid={`result-link-${i}`} title="Open the Select view at this match with the same cells">
+                    {r.pos}
+                  </a>
+                  <span className="muted" title={`${r.I} of the ${k} selected cells on throughout, ${r.U} cells in the union`}>
+                    {r.I}/{r.U}
+                  </span>
+                </div>
+              ))}
             </div>
             <div className="res-tokens">
               <div className="hm-title">{m.align === "start" ? "aligned at the match start" : "aligned at the match end"}</div>
@@ -535,7 +550,7 @@ function ResultsInner(p: ResultsProps) {
                 <HeatmapCanvas
                   rows={results.length}
                   columns={C}
-                  color={(i, col) => colorOf(h.name, i, col)}
+                  {...scaleOf(h.name)}
                   alignCol={m.before}
                   hover={hover}
                   onHover={(row, col, e) => setHover({ row, col, x: e.clientX, y: e.clientY })}
@@ -596,11 +611,13 @@ function ScrollFrame({ children, onPointerLeave }: { children: ReactNode; onPoin
 /**
  * One heatmap of the results: `rows` × `columns` cells of HM_W × ROW_H px drawn on a canvas (a
  * run draws ~1,000 cells per heatmap: as SVG rects, their style, layout and paint took most of
- * a click), the hovered cell and the alignment line in an SVG on top. `color` null: no cell.
+ * a click), the hovered cell and the alignment line in an SVG on top. A cell's `value` (null: no
+ * cell) is drawn in its `color` (null: not drawn), asked once per distinct value.
  */
 function HeatmapCanvas({
   rows,
   columns,
+  value,
   color,
   alignCol,
   hover,
@@ -608,7 +625,8 @@ function HeatmapCanvas({
 }: {
   rows: number;
   columns: number;
-  color: (row: number, col: number) => string | null;
+  value: (row: number, col: number) => number | null;
+  color: (v: number) => string | null;
   alignCol: number;
   hover: { row: number; col: number } | null;
   onHover: (row: number, col: number, e: PointerEvent<HTMLCanvasElement>) => void;
@@ -616,25 +634,34 @@ function HeatmapCanvas({
   const ref = useRef<HTMLCanvasElement>(null);
   const w = columns * HM_W;
   const h = rows * ROW_H;
-  // drawn on every render of the results: the cells grouped by colour, one path per colour (a
-  // colour is parsed once, not once per cell: ~1,150 cells of a run in a few dozen colours)
+  // drawn on every render of the results: the cells grouped by value, then by colour, one path
+  // per colour (a value's colour is made and parsed once, not once per cell: ~1,150 cells of a
+  // run in a few dozen colours)
   useLayoutEffect(() => {
     const ctx = ref.current && setupCanvas(ref.current, w, h);
     if (!ctx) return;
-    const cells = new Map<string, number[]>();
+    const byValue = new Map<number, number[]>();
     for (let i = 0; i < rows; i++) {
       for (let col = 0; col < columns; col++) {
-        const c = color(i, col);
-        if (!c) continue;
-        const at = cells.get(c);
+        const v = value(i, col);
+        if (v === null) continue;
+        const at = byValue.get(v);
         if (at) at.push(i * columns + col);
-        else cells.set(c, [i * columns + col]);
+        else byValue.set(v, [i * columns + col]);
       }
+    }
+    const cells = new Map<string, number[][]>();
+    for (const [v, at] of byValue) {
+      const c = color(v);
+      if (!c) continue;
+      const same = cells.get(c);
+      if (same) same.push(at);
+      else cells.set(c, [at]);
     }
     for (const [c, at] of cells) {
       ctx.fillStyle = c;
       ctx.beginPath();
-      for (const n of at) ctx.rect((n % columns) * HM_W, Math.floor(n / columns) * ROW_H + 2, HM_W - 0.5, ROW_H - 4);
+      for (const group of at) for (const n of group) ctx.rect((n % columns) * HM_W, Math.floor(n / columns) * ROW_H + 2, HM_W - 0.5, ROW_H - 4);
       ctx.fill();
     }
   });
@@ -642,7 +669,8 @@ function HeatmapCanvas({
     const box = e.currentTarget.getBoundingClientRect();
     const row = Math.floor((e.clientY - box.top) / ROW_H);
     const col = Math.floor((e.clientX - box.left) / HM_W);
-    if (row < 0 || row >= rows || col < 0 || col >= columns || color(row, col) === null) return;
+    const v = row < 0 || row >= rows || col < 0 || col >= columns ? null : value(row, col);
+    if (v === null || color(v) === null) return;
     if (hover?.row !== row || hover.col !== col) onHover(row, col, e);
   };
   return (

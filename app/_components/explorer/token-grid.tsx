@@ -1,6 +1,6 @@
 "use client";
 import { useLayoutEffect, useRef, type KeyboardEvent, type PointerEvent } from "react";
-import { MATCH_ROW_H } from "@statescope/core";
+import { MATCH_ROW_H, tokenTextRuns } from "@statescope/core";
 import { setupCanvas } from "./line-plot";
 
 const ROW_H = MATCH_ROW_H;
@@ -52,8 +52,7 @@ export function TokenGrid({
   const ref = useRef<HTMLCanvasElement>(null);
   const width = x[columns]!;
   const height = rows * ROW_H;
-  // drawn on every render of the results, like the heatmaps: boxes, then the texts in two passes
-  // (normal, bold) so the canvas parses its font twice, not once per token
+  // drawn on every render of the results, like the heatmaps: boxes, then the texts
   useLayoutEffect(() => {
     const c = ref.current;
     const ctx = c && setupCanvas(c, width, height);
@@ -69,29 +68,83 @@ export function TokenGrid({
     const setAlpha = (a: number) => {
       if (a !== alpha) ctx.globalAlpha = alpha = a;
     };
-    ctx.lineWidth = 0.8;
-    ctx.strokeStyle = BOX_IN_STROKE;
+    // the boxes: one path per fill and alpha, then one outline path per alpha for the matched ones
+    // (boxes never overlap: drawing them together gives the same pixels as one by one)
+    const boxes = new Map<string, { fill: string; alpha: number; at: number[] }>();
+    const outlines = new Map<number, number[]>();
     cells.forEach((t, n) => {
       if (!t || !(t.fill || t.inMatch)) return;
-      const col = n % columns;
-      setAlpha(t.faded ? 0.25 : 1);
-      ctx.beginPath();
-      ctx.roundRect(x[col]! + 0.5, Math.floor(n / columns) * ROW_H + 2, w[col]! - 1, ROW_H - 4, 2);
-      fillStyle(t.fill ?? BOX);
-      ctx.fill();
-      if (t.inMatch) ctx.stroke();
+      const fill = t.fill ?? BOX;
+      const a = t.faded ? 0.25 : 1;
+      const key = `${a} ${fill}`;
+      const group = boxes.get(key);
+      if (group) group.at.push(n);
+      else boxes.set(key, { fill, alpha: a, at: [n] });
+      if (t.inMatch) {
+        const o = outlines.get(a);
+        if (o) o.push(n);
+        else outlines.set(a, [n]);
+      }
     });
-    ctx.textAlign = "center";
+    const box = (n: number) => {
+      const col = n % columns;
+      ctx.roundRect(x[col]! + 0.5, Math.floor(n / columns) * ROW_H + 2, w[col]! - 1, ROW_H - 4, 2);
+    };
+    for (const g of boxes.values()) {
+      setAlpha(g.alpha);
+      fillStyle(g.fill);
+      ctx.beginPath();
+      g.at.forEach(box);
+      ctx.fill();
+    }
+    ctx.lineWidth = 0.8;
+    ctx.strokeStyle = BOX_IN_STROKE;
+    for (const [a, at] of outlines) {
+      setAlpha(a);
+      ctx.beginPath();
+      at.forEach(box);
+      ctx.stroke();
+    }
+    // the texts, in two passes (normal, bold) so the canvas parses its font twice, not once per
+    // token; runs of single characters in equal columns with one fillText each (tokenTextRuns)
     ctx.textBaseline = "middle";
+    const spacing = "letterSpacing" in ctx;
     for (const bold of [false, true]) {
       ctx.font = `${bold ? "600 " : ""}10.5px ${FONT}`;
-      cells.forEach((t, n) => {
-        if (!t || t.inMatch !== bold) return;
-        const col = n % columns;
+      const widths = new Map<string, number>();
+      const advanceOf = (ch: string) => {
+        let v = widths.get(ch);
+        if (v === undefined) widths.set(ch, (v = ctx.measureText(ch).width));
+        return v;
+      };
+      const text = cells.map((t) => (t && t.inMatch === bold ? t.text : null));
+      const style = cells.map((t) => (t && t.inMatch === bold ? `${t.faded ? 0.25 : 1} ${t.textColor ?? (t.inMatch ? TEXT_IN : TEXT)}` : null));
+      const advance = advanceOf("0");
+      const runs = tokenTextRuns(text, style, columns, w, spacing ? advanceOf : () => NaN, advance);
+      // single tokens centred in their columns, then the runs from their left edge with the letter spacing that puts each character where a centred one would be
+      ctx.textAlign = "center";
+      for (const r of runs) {
+        if (r.cells > 1) continue;
+        const t = cells[r.first]!;
         setAlpha(t.faded ? 0.25 : 1);
         fillStyle(t.textColor ?? (t.inMatch ? TEXT_IN : TEXT));
-        ctx.fillText(t.text, x[col]! + w[col]! / 2, Math.floor(n / columns) * ROW_H + ROW_H / 2);
-      });
+        ctx.fillText(r.text, x[r.col]! + w[r.col]! / 2, r.row * ROW_H + ROW_H / 2);
+      }
+      ctx.textAlign = "left";
+      // (no kerning between a run's characters: each sits in its own column)
+      if ("fontKerning" in ctx) ctx.fontKerning = "none";
+      let gap = "";
+      for (const r of runs) {
+        if (r.cells === 1) continue;
+        const t = cells[r.first]!;
+        setAlpha(t.faded ? 0.25 : 1);
+        fillStyle(t.textColor ?? (t.inMatch ? TEXT_IN : TEXT));
+        const g = `${r.width - advance}px`;
+        if (g !== gap) ctx.letterSpacing = gap = g;
+        ctx.fillText(r.text, x[r.col]! + (r.width - advance) / 2, r.row * ROW_H + ROW_H / 2);
+      }
+      if (gap) ctx.letterSpacing = "0px";
+      if ("fontKerning" in ctx) ctx.fontKerning = "auto";
     }
     ctx.globalAlpha = 1;
     c.dataset.drawn = String(rows);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayToken, fitToken, resultRows, tokenColumns } from "./match-layout";
+import { displayToken, fitToken, resultRows, tokenColumns, tokenTextRuns } from "./match-layout";
 
 const opts = { charPx: 7, padPx: 8, minPx: 16, maxPx: 92 };
 
@@ -59,5 +59,48 @@ describe("resultRows", () => {
       { start: -5, range: [0, 3] },
       { start: 92, range: [92, 100] },
     ]);
+  });
+});
+
+describe("tokenTextRuns", () => {
+  // a monospace font: 6 px a character; "⏎" from another font, 9 px
+  const advanceOf = (ch: string) => (ch === "⏎" ? 9 : 6);
+  const runsOf = (text: (string | null)[], style: (string | null)[], columns: number, w: number[]) =>
+    tokenTextRuns(text, style, columns, w, advanceOf, 6).map((r) => [r.row, r.col, r.text, r.cells, r.first]);
+
+  it("joins the single characters of a row's equal columns with one style into one run", () => {
+    const text = ["(", "(", ")", "a", "b", "c"];
+    expect(runsOf(text, Array(6).fill("s"), 3, [16, 16, 16])).toEqual([
+      [0, 0, "(()", 3, 0],
+      [1, 0, "abc", 3, 3],
+    ]);
+  });
+  it("breaks a run at a new style, a gap, a wider column, a longer token or a character of another advance", () => {
+    const text = ["a", "b", "c", null, "d", "e", "f", "cat", "g", "⏎", "h", "i"];
+    const style = ["s", "s", "bold", null, "s", "s", "s", "s", "s", "s", "s", "s"];
+    const w = [16, 16, 16, 16, 16, 16, 24, 24, 24, 16, 16, 16];
+    expect(runsOf(text, style, 12, w)).toEqual([
+      [0, 0, "ab", 2, 0],
+      [0, 2, "c", 1, 2],
+      [0, 4, "de", 2, 4],
+      [0, 6, "f", 1, 6],
+      [0, 7, "cat", 1, 7],
+      [0, 8, "g", 1, 8],
+      [0, 9, "⏎", 1, 9],
+      [0, 10, "hi", 2, 10],
+    ]);
+  });
+  it("places every character where a centred single token would be", () => {
+    // columns of 16 px at x = 0, 16, 32; advance 6: a run starting at (16 − 6) / 2 with a 10 px letter spacing
+    const [r] = tokenTextRuns(["x", "y", "z"], ["s", "s", "s"], 3, [16, 16, 16], advanceOf, 6);
+    const left = (i: number) => (r!.width - 6) / 2 + i * r!.width;
+    for (let i = 0; i < 3; i++) expect(left(i) + 3).toBe(i * 16 + 8);
+  });
+  it("draws nothing where a cell has no text, and never joins across rows", () => {
+    expect(runsOf(["a", "b", "c", "d"], ["s", "s", "s", "s"], 2, [16, 16])).toEqual([
+      [0, 0, "ab", 2, 0],
+      [1, 0, "cd", 2, 2],
+    ]);
+    expect(runsOf([null, null], [null, null], 2, [16, 16])).toEqual([]);
   });
 });
