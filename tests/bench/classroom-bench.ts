@@ -39,6 +39,7 @@ import os from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import zlib from "node:zlib";
 import WebSocket from "ws";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
@@ -258,7 +259,7 @@ function browserRequest<T>(web: number, proc: string, input: unknown, cookie: st
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
           try {
-            const r = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { result?: { data: { json: T } }; error?: { json?: { message?: string } } }[])[0];
+            const r = (JSON.parse(decoded(res.headers["content-encoding"], Buffer.concat(chunks)).toString("utf8")) as { result?: { data: { json: T } }; error?: { json?: { message?: string } } }[])[0];
             if (res.statusCode !== 200 || !r?.result) fail(new Error(`${proc}: HTTP ${res.statusCode} ${r?.error?.json?.message ?? ""}`));
             else ok(r.result.data.json);
           } catch (e) {
@@ -271,6 +272,14 @@ function browserRequest<T>(web: number, proc: string, input: unknown, cookie: st
     req.on("error", fail);
     req.end(body ?? undefined);
   });
+}
+
+/** A response body as the browser reads it: the web server compresses as Next.js does (Accept-Encoding). */
+function decoded(encoding: string | undefined, body: Buffer): Buffer {
+  if (encoding === "gzip") return zlib.gunzipSync(body);
+  if (encoding === "deflate") return zlib.inflateSync(body);
+  if (encoding === "br") return zlib.brotliDecompressSync(body);
+  return body;
 }
 
 /** One guest: join by code, ticket, socket; resolves when the server sent the first document bytes. */
@@ -567,19 +576,19 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
 }
 
 /** `n` tRPC queries one after another on one keep-alive connection: the framework's per-call latency and the web process's CPU per call. */
-async function roundTrips(web: Proc | number, n: number): Promise<{ n: number; warm: number; p50: number; p99: number; cpuMsPerCall: number }> {
-  const port = typeof web === "number" ? web : web.port;
+async function roundTrips(web: Proc, n: number): Promise<{ n: number; warm: number; p50: number; p99: number; cpuMsPerCall: number }> {
+  const port = web.port;
   const warm = 100;
   for (let i = 0; i < warm; i++) await post(port, "health", undefined, undefined, "GET");
-  const pid = typeof web === "number" ? 0 : web.child.pid!;
-  const cpu0 = pid ? cpuSecondsOf(pid) : 0;
+  const pid = web.child.pid!;
+  const cpu0 = cpuSecondsOf(pid);
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     await post(port, "health", undefined, undefined, "GET");
     samples.push(performance.now() - t0);
   }
-  const cpuMsPerCall = pid ? ((cpuSecondsOf(pid) - cpu0) * 1000) / n : NaN;
+  const cpuMsPerCall = ((cpuSecondsOf(pid) - cpu0) * 1000) / n;
   return { n, warm, p50: pct(samples, 0.5), p99: pct(samples, 0.99), cpuMsPerCall };
 }
 
@@ -602,7 +611,7 @@ async function main() {
     const webEnv = { ...env, SYNC_PORT: "1", PORT: String(WEB_PORT), HOSTNAME: "127.0.0.1", NEXT_TELEMETRY_DISABLED: "1", STATESCOPE_DATA_DIR: resolve(ROOT, ".test-data/bench-classroom-web") };
     const web = await spawnProc("server/http/web-server.ts", webEnv, /ready on http:\/\/127\.0\.0\.1:(\d+)/, "web", WEB_CODE, ["--dir", WEB_CODE]);
     procs.push(web);
-    const rt = await roundTrips(web.port, 300);
+    const rt = await roundTrips(web, 300);
     const a = await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, "sync A");
     procs.push(a);
     const ctx = { userId: user.id, access: { workspace: ws, role: "OWNER" as const }, datasetId: ds.id };
