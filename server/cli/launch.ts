@@ -11,7 +11,7 @@
  */
 import path from "node:path";
 import { env } from "@/server/env";
-import { prefixer, runStep, startManaged, stopAll, type Managed } from "./processes";
+import { prefixer, startManaged, stopAll, type Managed } from "./processes";
 import { ensurePrismaClient, prepare, ROOT } from "./runtime";
 import { exitAfterFlush } from "./exit";
 import { Supervisor } from "./supervise";

@@ -8,7 +8,9 @@
  * same handler as the Next route (trpc-handler.ts: session, Origin check, body limits, context,
  * Retry-After, Server-Timing) and gives the answer exactly the response Next.js gives it: the
  * static headers of next.config.js (static-headers.mjs), Next's Vary, the same compression
- * middleware, the handler's headers copied the way Next copies them. Anything else (other
+ * middleware, the handler's headers copied the way Next copies them — with one difference in
+ * framing: a JSON answer leaves in one write (below 1 KiB not gzipped), where Next.js streams it
+ * in pieces (always gzipped for a client that accepts it). Anything else (other
  * methods, a path Next.js would normalise first) goes on to Next.js, whose route stays the one in
  * dev mode and wherever this server is not used (TRPC_FRONT=0 turns the front off).
  */
@@ -80,6 +82,14 @@ async function serve(req: IncomingMessage, res: ServerResponse, host: string, co
   for (const c of response.headers.getSetCookie()) res.appendHeader("set-cookie", c);
   if (!response.body) {
     res.end();
+    return;
+  }
+  if (response.headers.get("content-type") === "application/json" && !response.headers.has("transfer-encoding")) {
+    // a whole JSON answer (not a jsonl batch stream, not events): one write, so the compressor
+    // knows its length and leaves one below its threshold (1 KiB) uncompressed. Next.js writes it
+    // in pieces, and every answer, however small, got a gzip stream of its own (a tenth of the
+    // web process's CPU while a class answered, #18).
+    res.end(Buffer.from(await response.arrayBuffer()));
     return;
   }
   // streamed as it comes (subscriptions are server-sent events), flushed through the compressor
