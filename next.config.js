@@ -1,3 +1,5 @@
+import { API_RESPONSE, EVERY_RESPONSE, HTTPS_RESPONSE } from "./server/http/static-headers.mjs";
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
@@ -9,29 +11,20 @@ const nextConfig = {
   // Next.js copies a page request's body for proxy.ts (up to this size; the rest is not kept).
   // Bodies sent to pages are server actions, which Next.js limits to 1 MB anyway.
   experimental: { proxyClientMaxBodySize: "1mb" },
-  // Headers that do not vary per request, on every response (route handlers included). The
-  // pages' Content-Security-Policy carries a per-request nonce and is set in proxy.ts.
+  // Headers that do not vary per request, on every response (route handlers included; the tRPC
+  // front sets the same ones, server/http/static-headers.mjs). The pages' Content-Security-Policy
+  // carries a per-request nonce and is set in proxy.ts.
   async headers() {
+    const pairs = (list) => list.map(([key, value]) => ({ key, value }));
     return [
-      {
-        source: "/:path*",
-        headers: [
-          { key: "X-Content-Type-Options", value: "nosniff" },
-          // other sites learn nothing from us, not even our origin (invite links carry tokens)
-          { key: "Referrer-Policy", value: "same-origin" },
-        ],
-      },
-      {
-        // JSON and bytes: nothing in them may run, nothing may frame them (the API docs page
-        // sets its own policy: server/http/api-docs.ts)
-        source: "/api/:path((?!docs(?:/|$)).*)",
-        headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" }],
-      },
+      { source: "/:path*", headers: pairs(EVERY_RESPONSE) },
+      // the API docs page sets its own policy: server/http/api-docs.ts
+      { source: "/api/:path((?!docs(?:/|$)).*)", headers: pairs(API_RESPONSE) },
       {
         // the web server sets x-forwarded-proto from the socket (or a trusted proxy, TRUST_PROXY)
         source: "/:path*",
         has: [{ type: "header", key: "x-forwarded-proto", value: "https" }],
-        headers: [{ key: "Strict-Transport-Security", value: "max-age=31536000" }],
+        headers: pairs(HTTPS_RESPONSE),
       },
     ];
   },

@@ -95,6 +95,8 @@ export const ZEnv = z.object({
   STATESCOPE_SEED_DEMO: ZBool.default(true),
   /** `npm start` runs web, worker and sync from esbuild bundles (server/cli/bundle.ts); 0: through the tsx loader. */
   STATESCOPE_BUNDLE: ZBool.default(true),
+  /** The web server answers /api/trpc itself (server/http/trpc-front.ts); 0: Next.js's route does (as in dev mode). */
+  TRPC_FRONT: ZBool.default(true),
   CHROMIUM_PATH: z.string().optional(),
   /** Serve /bench/* pages (generated data for `npm run bench:ui`) in production builds too. */
   STATESCOPE_BENCH_PAGES: ZBool.default(false),

@@ -9,60 +9,21 @@
  * logged and started again with backoff, and never stops the others (the
  * database host does the same for PostgreSQL, see db-host.ts).
  */
-import { createHash } from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import { env } from "@/server/env";
-import { prefixer, runStep, startManaged, stopAll, type Managed } from "./processes";
+import { prefixer, startManaged, stopAll, type Managed } from "./processes";
 import { ensurePrismaClient, prepare, ROOT } from "./runtime";
 import { exitAfterFlush } from "./exit";
 import { Supervisor } from "./supervise";
 import { bundleProcesses, ENTRIES, type BundledProcess } from "./bundle";
+import { ensureNextBuild } from "./next-build";
 
 type Mode = "start" | "dev" | "web" | "worker" | "sync" | "migrate" | "generate";
 const MODES: Mode[] = ["start", "dev", "web", "worker", "sync", "migrate", "generate"];
 
 const log = ((fmt) => (l: string) => process.stdout.write(fmt(l) + "\n"))(prefixer("start"));
-const NEXT_CLI = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
-const BUILD_STAMP = path.join(ROOT, ".next", "statescope-build-fingerprint");
 
-/** A fingerprint of everything that goes into the Next build. */
-function sourceFingerprint(): string {
-  const h = createHash("sha256");
-  const walk = (dir: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    entries.sort((a, b) => a.name.localeCompare(b.name));
-    for (const e of entries) {
-      if (e.name === "node_modules" || e.name.startsWith(".") || e.name === "generated") continue;
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(tsx?|css|json|js|cjs|mjs|prisma|svg|png|webp|ico)$/.test(e.name)) {
-        const st = fs.statSync(p);
-        h.update(`${path.relative(ROOT, p)}:${st.size}:${st.mtimeMs}\n`);
-      }
-    }
-  };
-  for (const d of ["app", "server", "packages", "prisma"]) walk(path.join(ROOT, d));
-  for (const f of ["next.config.js", "proxy.ts", "package-lock.json", "tsconfig.json", "package.json"]) {
-    const p = path.join(ROOT, f);
-    if (fs.existsSync(p)) h.update(`${f}:${fs.statSync(p).size}:${fs.statSync(p).mtimeMs}\n`);
-  }
-  return h.digest("hex");
-}
-
-async function ensureBuild(): Promise<void> {
-  const fp = sourceFingerprint();
-  const current = fs.existsSync(path.join(ROOT, ".next", "BUILD_ID")) && fs.existsSync(BUILD_STAMP) && fs.readFileSync(BUILD_STAMP, "utf8") === fp;
-  if (current) return;
-  log("building the web app for production (first start or sources changed; about a minute)…");
-  await runStep("build", process.execPath, [NEXT_CLI, "build"], { cwd: ROOT, env: { ...process.env, NODE_ENV: "production" } });
-  fs.writeFileSync(BUILD_STAMP, fp);
-}
+const ensureBuild = () => ensureNextBuild(ROOT, log);
 
 function tsxArgs(entry: string, watch: boolean): string[] {
   return ["--import", "tsx", ...(watch ? ["--watch"] : []), path.join(ROOT, entry)];

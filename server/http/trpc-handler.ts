@@ -37,35 +37,54 @@ function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
 }
 
-const hasClassCredential = (req: Request) => (req.headers.get("cookie") ?? "").includes(`${CLASS_COOKIE}=`);
+const hasClassCredential = (req: Pick<Request, "headers">) => (req.headers.get("cookie") ?? "").includes(`${CLASS_COOKIE}=`);
 
-export function handleTrpc(req: Request): Promise<Response> {
-  return withServerTiming(() => answer(req, performance.now()));
+/**
+ * A tRPC call as an entry point hands it over: Next.js's route passes its Request, the web
+ * server's front (trpc-front.ts) the socket's parts — one Request is made here either way.
+ */
+export interface TrpcCall {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: ReadableStream<Uint8Array> | null;
+  signal: AbortSignal;
 }
 
-async function answer(req: Request, t0: number): Promise<Response> {
-  const userId = await timed("session", () => readSession(req));
-  let request = req;
-  let bodyRead = !req.body;
-  if (req.body) {
-    const url = new URL(req.url);
-    const limit = bodyLimitFor(url.pathname, userId !== null);
+/** The Next.js route's entry (app/api/trpc/[trpc]/route.ts). */
+export function handleTrpc(req: Request): Promise<Response> {
+  return answerTrpc(req);
+}
+
+/** Answers one call: the route's and the front's one implementation. */
+export function answerTrpc(call: TrpcCall): Promise<Response> {
+  return withServerTiming(() => answer(call, performance.now()));
+}
+
+async function answer(call: TrpcCall, t0: number): Promise<Response> {
+  const userId = await timed("session", () => readSession(call));
+  let bodyRead = !call.body;
+  let req: Request;
+  if (call.body) {
+    const limit = bodyLimitFor(new URL(call.url).pathname, userId !== null);
     const tooLarge = () =>
       new AppError(
         "TOO_LARGE",
         `the request body is larger than ${formatBytes(limit)}${userId ? "" : " (the limit before sign-in)"}: send less at once`,
       );
-    request = new Request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: limitStream(req.body, { maxBytes: limit, tooLarge, declaredBytes: declaredLength(req.headers), onEnd: () => (bodyRead = true) }),
+    req = new Request(call.url, {
+      method: call.method,
+      headers: call.headers,
+      body: limitStream(call.body, { maxBytes: limit, tooLarge, declaredBytes: declaredLength(call.headers), onEnd: () => (bodyRead = true) }),
       duplex: "half",
-      signal: req.signal,
+      signal: call.signal,
     } as RequestInit);
+  } else {
+    req = call instanceof Request ? call : new Request(call.url, { method: call.method, headers: call.headers, signal: call.signal });
   }
   const response = await fetchRequestHandler({
     endpoint: ENDPOINT,
-    req: request,
+    req,
     router: appRouter,
     createContext: async ({ resHeaders }) => {
       // only requests that carry a session (or a classroom credential) can be forged with it

@@ -7,6 +7,9 @@
  * trusted proxies, see TRUST_PROXY) before Next.js sees the request, and drops the headers only
  * Next.js itself may send. It costs no extra hop: the same process, the same socket.
  *
+ * It also answers the tRPC endpoint itself (trpc-front.ts: the same handler as the Next route,
+ * without Next's per-request cost), except in dev mode, where the Next route reloads with the code.
+ *
  * Usage (the launcher does this): node --import tsx server/http/web-server.ts [--dir APP_DIR] [--dev]
  * (`npm start` runs its bundle instead, server/cli/bundle.ts; --dir names the app's folder, which
  * the bundle's own location does not tell).
@@ -17,6 +20,7 @@ import next from "next";
 import { env } from "@/server/env";
 import { lingerOnClose } from "./linger";
 import { applyForwarded } from "./request-origin";
+import { trpcFront } from "./trpc-front";
 
 async function main(): Promise<void> {
   const dev = process.argv.includes("--dev");
@@ -29,8 +33,10 @@ async function main(): Promise<void> {
   const app = next({ dev, dir, hostname: e.HOSTNAME, port: e.PORT, httpServer: server });
   await app.prepare();
   const handle = app.getRequestHandler();
+  const trpc = e.TRPC_FRONT && !dev ? trpcFront({ hostname: e.HOSTNAME, port: e.PORT }) : () => false;
   server.on("request", (req, res) => {
     applyForwarded(req, e.TRUST_PROXY);
+    if (trpc(req, res)) return;
     void handle(req, res);
   });
   // dev only: Next's hot reload uses a WebSocket on this server
@@ -39,7 +45,7 @@ async function main(): Promise<void> {
     server.once("error", reject);
     server.listen(e.PORT, e.HOSTNAME, () => resolve());
   });
-  console.log(`ready on http://${e.HOSTNAME}:${e.PORT} (${dev ? "development" : "production"}; TRUST_PROXY=${e.TRUST_PROXY})`);
+  console.log(`ready on http://${e.HOSTNAME}:${e.PORT} (${dev ? "development" : "production"}; TRUST_PROXY=${e.TRUST_PROXY}; tRPC ${e.TRPC_FRONT && !dev ? "by the front" : "by Next.js"})`);
   const stop = () => {
     server.close(() => process.exit(0));
     server.closeAllConnections();

@@ -6,8 +6,9 @@
  * (`--students 1000 --two-process 0` runs one scenario; `--two-process 1000 --students ""` only the two-process one.)
  *
  * Processes: the embedded PostgreSQL (.test-data/bench-classroom, BENCH_PG_PORT), real sync
- * processes (`server/sync/main.ts`, as `npm run start:sync`), the app's tRPC stack in a web process
- * (classroom-web.ts), and this process: the presenter (a y-websocket client with a Y.Doc that
+ * processes (`server/sync/main.ts`, as `npm run start:sync`), the web server as `npm start` runs it
+ * (`server/http/web-server.ts`: Next.js and the tRPC front, on the production build, made first when
+ * it is not current, BENCH_PORT), and this process: the presenter (a y-websocket client with a Y.Doc that
  * writes the presentation, as the presenter's page does) and N simulated students — protocol-level
  * sockets without a Y.Doc, each joining as a guest exactly as a browser does (tRPC
  * `classroom.join` → credential cookie and the first sync ticket → the class room's socket) and sending
@@ -38,6 +39,7 @@ import os from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import zlib from "node:zlib";
 import WebSocket from "ws";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
@@ -51,6 +53,7 @@ import { CLASS_COOKIE, signClassCredential } from "@/server/services/classroom/c
 import type { TaskView } from "@/server/services/classroom/schemas";
 import { listTasks, poseTask } from "@/server/services/classroom/tasks";
 import { signSyncToken } from "@/server/services/sync-tokens";
+import { ensureNextBuild } from "@/server/cli/next-build";
 import { benchDatabase, cpuSecondsOf, pct, row, rssMbOf, runBench } from "./run";
 
 const args = process.argv.slice(2);
@@ -71,6 +74,7 @@ const BASELINE = opt("--baseline", "1") !== "0";
 const ROOT = resolve(import.meta.dirname, "..", "..");
 /** Run the web process (join, ticket, answers) from another checkout, e.g. main's, side by side; sync, students and report stay this one's. */
 const WEB_CODE = resolve(opt("--web-code", ROOT));
+const WEB_PORT = Number(process.env.BENCH_PORT ?? 3030);
 const SECRET = randomBytes(24).toString("base64url");
 const log = (l: string) => process.stderr.write(`[bench] ${l}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -87,9 +91,9 @@ interface Proc {
 /** Interval of the processes' fine loop-delay samples (the join timeline). */
 const FINE_MS = 50;
 
-async function spawnProc(script: string, env: Record<string, string>, ready: RegExp, name: string, root = ROOT): Promise<Proc> {
+async function spawnProc(script: string, env: Record<string, string>, ready: RegExp, name: string, root = ROOT, args: string[] = []): Promise<Proc> {
   const profile = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${resolve(PROFILE, name.replace(/\W+/g, "-"))}`] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", "--import", resolve(ROOT, "tests/bench/loop-probe.ts"), resolve(root, script)], {
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", "--import", resolve(ROOT, "tests/bench/loop-probe.ts"), resolve(root, script), ...args], {
     cwd: root,
     env: { ...process.env, ...env, NODE_ENV: "production", LOOP_PROBE_FINE_MS: String(FINE_MS) },
     stdio: ["ignore", "pipe", "pipe"],
@@ -271,7 +275,7 @@ function browserRequest<T>(web: number, proc: string, input: unknown, cookie: st
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
           try {
-            const r = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { result?: { data: { json: T } }; error?: { json?: { message?: string } } }[])[0];
+            const r = (JSON.parse(decoded(res.headers["content-encoding"], Buffer.concat(chunks)).toString("utf8")) as { result?: { data: { json: T } }; error?: { json?: { message?: string } } }[])[0];
             if (res.statusCode !== 200 || !r?.result) fail(new Error(`${proc}: HTTP ${res.statusCode} ${r?.error?.json?.message ?? ""}`));
             else ok(r.result.data.json);
           } catch (e) {
@@ -284,6 +288,14 @@ function browserRequest<T>(web: number, proc: string, input: unknown, cookie: st
     req.on("error", fail);
     req.end(body ?? undefined);
   });
+}
+
+/** A response body as the browser reads it: the web server compresses as Next.js does (Accept-Encoding). */
+function decoded(encoding: string | undefined, body: Buffer): Buffer {
+  if (encoding === "gzip") return zlib.gunzipSync(body);
+  if (encoding === "deflate") return zlib.inflateSync(body);
+  if (encoding === "br") return zlib.brotliDecompressSync(body);
+  return body;
 }
 
 /** One guest: join by code, ticket, socket; resolves when the server sent the first document bytes. */
@@ -615,6 +627,23 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   return { name, students: n, joinMs, joinP99: pct(joinSamples, 0.99), steady: rec.steady, expected: rec.steadySent * n, presenterSees, studentsSeeMax, presenceRate, answersMs, aggregatedMs, answersStored, stages: { ...stages }, cpu, rss, serverLoop, benchLoop, joinLoops };
 }
 
+/** `n` tRPC queries one after another on one keep-alive connection: the framework's per-call latency and the web process's CPU per call. */
+async function roundTrips(web: Proc, n: number): Promise<{ n: number; warm: number; p50: number; p99: number; cpuMsPerCall: number }> {
+  const port = web.port;
+  const warm = 100;
+  for (let i = 0; i < warm; i++) await post(port, "health", undefined, undefined, "GET");
+  const pid = web.child.pid!;
+  const cpu0 = cpuSecondsOf(pid);
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await post(port, "health", undefined, undefined, "GET");
+    samples.push(performance.now() - t0);
+  }
+  const cpuMsPerCall = ((cpuSecondsOf(pid) - cpu0) * 1000) / n;
+  return { n, warm, p50: pct(samples, 0.5), p99: pct(samples, 0.99), cpuMsPerCall };
+}
+
 async function main() {
   const { handle, db } = await benchDatabase(resolve(ROOT, ".test-data/bench-classroom"), Number(process.env.BENCH_PG_PORT ?? 54660), log);
   const procs: Proc[] = [];
@@ -629,8 +658,12 @@ async function main() {
     await db.syncUpdate.deleteMany({ where: { room: { startsWith: "class:" } } });
     await db.rateLimitBucket.deleteMany({ where: { key: { startsWith: "class:" } } });
     const env = { DATABASE_URL: handle.url, AUTH_SECRET: SECRET, SYNC_HOST: "127.0.0.1" };
-    const web = await spawnProc("tests/bench/classroom-web.ts", { ...env, SYNC_PORT: "1" }, /listening on http:\/\/127\.0\.0\.1:(\d+)/, "web", WEB_CODE);
+    // the production path: Next.js behind our front, from a current production build of WEB_CODE
+    await ensureNextBuild(WEB_CODE, log, process.stderr);
+    const webEnv = { ...env, SYNC_PORT: "1", PORT: String(WEB_PORT), HOSTNAME: "127.0.0.1", NEXT_TELEMETRY_DISABLED: "1", STATESCOPE_DATA_DIR: resolve(ROOT, ".test-data/bench-classroom-web") };
+    const web = await spawnProc("server/http/web-server.ts", webEnv, /ready on http:\/\/127\.0\.0\.1:(\d+)/, "web", WEB_CODE, ["--dir", WEB_CODE]);
     procs.push(web);
+    const rt = await roundTrips(web, 300);
     const a = await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, "sync A");
     procs.push(a);
     const ctx = { userId: user.id, access: { workspace: ws, role: "OWNER" as const }, datasetId: ds.id };
@@ -656,6 +689,7 @@ async function main() {
     await db.$disconnect();
     console.log(`Statescope classroom benchmark${WEB_CODE === ROOT ? "" : ` (web process from ${WEB_CODE})`} — node ${process.version}; presenter ${HZ} view updates/s; ${SECONDS} s steady after all students joined; students are protocol-level guests (join with its first ticket → socket, presence 1/s) in the bench process; sync and web in their own processes`);
     console.log("latency = presenter's local write of a view update → the frame carrying it at a student's socket; targets: p99 ≤ 30 ms (300), ≤ 60 ms (1,000), 100% delivered, 1,000 joined ≤ 5 s, 1,000 answers ≤ 2 s all stored and aggregated");
+    console.log(`one tRPC round trip (\`health\` query, one keep-alive connection, ${rt.n} in a row after ${rt.warm} to warm up): p50 ${rt.p50.toFixed(2)} ms, p99 ${rt.p99.toFixed(2)} ms; web CPU ${rt.cpuMsPerCall.toFixed(2)} ms per call`);
     console.log("");
     console.log(row(["scenario", "joined in", "p99 during joins", "steady deliveries", "p50 ms", "p90 ms", "p99 ms", "max ms", "p99 ÷ bare broadcast's", "presenter sees", "a student sees", "presence at presenter", "N answers aggregated", "sync CPU", "sync RSS", "sync loop delay p99 / max ms", "bench loop delay p99 / max ms"]));
     console.log(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
