@@ -1,7 +1,8 @@
 /**
  * The Content-Security-Policy of our pages (set per request by proxy.ts, with a fresh nonce).
  * The headers that do not vary (nosniff, Referrer-Policy, HSTS over HTTPS, the API's policy)
- * are in next.config.js, which applies them to every response including route handlers.
+ * are in static-headers.mjs: next.config.js applies them to every response including route
+ * handlers, and the tRPC front (trpc-front.ts) sets them on the answers it gives itself.
  *
  * Scripts run only with the request's nonce ('strict-dynamic' lets the scripts Next.js loads
  * load theirs); styles may be inline (React renders style attributes); the page connects to
