@@ -95,9 +95,16 @@ export function createBackend(opts: BackendOptions): SyncBackend {
   // Batches are written without waiting for the previous one to commit (Yjs updates commute, and a
   // loaded room applies stored updates in any order): a slow commit never holds later batches back,
   // so what is at risk in a crash of this process is only what waits for the next batch.
-  function scheduleFlush(entry: Entry): void {
+  /**
+   * Write the entry's pending updates once `flushMs` has passed since the last write (500 ms after a
+   * failure). `soon`: when that time has already passed, in this turn rather than the next — the
+   * first update after a quiet spell is written (and announced to the other processes) now, not
+   * after what this turn of the event loop has queued.
+   */
+  function scheduleFlush(entry: Entry, soon = false): void {
     if (entry.timer || entry.pending.length === 0 || closed) return;
     const wait = entry.lastFlushAt + (entry.failures > 0 ? 500 : flushMs) - Date.now();
+    if (soon && wait <= 0 && entry.failures === 0) return void runFlush(entry);
     entry.timer = wait <= 0 ? setImmediate(() => void runFlush(entry)) : setTimeout(() => void runFlush(entry), wait);
   }
 
@@ -218,10 +225,7 @@ export function createBackend(opts: BackendOptions): SyncBackend {
           store(update) {
             if (update.length === 0) return;
             e.pending.push(update);
-            // the first update after a quiet spell is written (and announced to the other processes)
-            // now, not after what this turn of the event loop has queued
-            if (!e.timer && !closed && e.failures === 0 && Date.now() - e.lastFlushAt >= flushMs) void runFlush(e);
-            else scheduleFlush(e);
+            scheduleFlush(e, true);
           },
           publishAwareness: (update) => joined.publishPresence(update),
           flush: () => flushEntry(e),
