@@ -34,6 +34,7 @@ export function TokenGrid({
   cell,
   label,
   alignX,
+  drawKey,
   hover,
   onHover,
 }: {
@@ -46,13 +47,15 @@ export function TokenGrid({
   /** The row's text for assistive technology and tests (its tokens, the match marked). */
   label: (row: number) => { text: string; tokens: number };
   alignX: number;
+  /** A new value whenever `cell`, `x` or `w` would draw other pixels: the canvas is redrawn then only. */
+  drawKey: unknown;
   hover: { row: number; col: number } | null;
   onHover: (row: number, col: number, clientX: number, clientY: number) => void;
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const width = x[columns]!;
   const height = rows * ROW_H;
-  // drawn on every render of the results, like the heatmaps: boxes, then the texts
+  // drawn when what it shows changed (drawKey), like the heatmaps: boxes, then the texts
   useLayoutEffect(() => {
     const c = ref.current;
     const ctx = c && setupCanvas(c, width, height);
@@ -148,7 +151,8 @@ export function TokenGrid({
     }
     ctx.globalAlpha = 1;
     c.dataset.drawn = String(rows);
-  });
+    // cell is a new function on every render; drawKey says when it draws differently
+  }, [drawKey, width, height, rows, columns]);
   const colAt = (px: number) => {
     let col = 0;
     while (col < columns - 1 && x[col + 1]! <= px) col++;
