@@ -29,7 +29,7 @@ import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, ty
 import { scalarRange, trackLabel } from "./meta-tracks";
 import { ScaleLegend } from "./scale-legend";
 import type { ExplorerSlots, Update } from "./slots";
-import { TokenGrid, type TokenCell } from "./token-grid";
+import { TokenGrid, warmTokenFonts, type TokenCell } from "./token-grid";
 import { heatmapTracks, rowsQuery, startMatch, useMatch } from "./use-match";
 
 // the Match view's geometry, shared with the figure renderer (packages/core/src/figures/layout.ts)
@@ -102,6 +102,11 @@ export function MatchView({
         }
       : null;
   const qc = useQueryClient();
+  // the result grid's fonts are looked up while the page is idle, not in a click's first draw
+  useEffect(() => {
+    const idle = whenIdle(warmTokenFonts);
+    return () => cancelIdle(idle);
+  }, []);
   // the result rows as they will be laid out, so their windows can come with the answer
   const rowsView = { before: m.before, after: m.after, align: m.align, tracks: heatmapTracks(info).map((t) => t.name) };
   const run = (mode: "fast" | "precise", length = current?.length ?? m.length) => {

@@ -10,6 +10,27 @@ const TEXT_IN = "#0f2f6b";
 const BOX = "#e7effc";
 const BOX_IN_STROKE = "#9db8e8";
 
+const fontOf = (bold: boolean) => `${bold ? "600 " : ""}10.5px ${FONT}`;
+
+let fontsWarm = false;
+/**
+ * Resolves the grid's two fonts once per page, on a canvas of its own: the first text a page
+ * measures or draws in a font waits for the system's font lookup (13–70 ms in Chromium here:
+ * ui-monospace, SFMono-Regular and Menlo are tried before the fallback), which the first
+ * results' draw paid inside the click. The Match view calls this when the page is idle.
+ */
+export function warmTokenFonts(): void {
+  if (fontsWarm) return;
+  fontsWarm = true;
+  const ctx = document.createElement("canvas").getContext("2d");
+  if (!ctx) return;
+  for (const bold of [false, true]) {
+    ctx.font = fontOf(bold);
+    ctx.measureText("0");
+    ctx.fillText("()[]{}.,;: abc", 0, 10);
+  }
+}
+
 /** One token cell of the grid: its text as drawn, whether it lies in the match, its mapped fill and text colour, faded by the mask. */
 export interface TokenCell {
   text: string;
@@ -113,7 +134,7 @@ export function TokenGrid({
     ctx.textBaseline = "middle";
     const spacing = "letterSpacing" in ctx;
     for (const bold of [false, true]) {
-      ctx.font = `${bold ? "600 " : ""}10.5px ${FONT}`;
+      ctx.font = fontOf(bold);
       const widths = new Map<string, number>();
       const advanceOf = (ch: string) => {
         let v = widths.get(ch);
