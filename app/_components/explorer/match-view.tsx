@@ -23,6 +23,7 @@ import {
   type ExplorerViewState,
   type StateMatrix,
 } from "@statescope/core";
+import { useAfterFirstWindow } from "@/app/_lib/after-first-window";
 import { errorMessage } from "@/app/_lib/trpc";
 import { setupCanvas } from "./line-plot";
 import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, type MatchRow, type TrackInfo, type TrackWindow } from "./data-source";
@@ -102,11 +103,14 @@ export function MatchView({
         }
       : null;
   const qc = useQueryClient();
-  // the result grid's fonts are looked up while the page is idle, not in a click's first draw
+  // the result grid's fonts are looked up while the page is idle after its first window (not in
+  // the page's start, bench:explorer-open), not in a click's first draw
+  const afterFirstWindow = useAfterFirstWindow();
   useEffect(() => {
+    if (!afterFirstWindow) return;
     const idle = whenIdle(warmTokenFonts);
     return () => cancelIdle(idle);
-  }, []);
+  }, [afterFirstWindow]);
   // the result rows as they will be laid out, so their windows can come with the answer
   const rowsView = { before: m.before, after: m.after, align: m.align, tracks: heatmapTracks(info).map((t) => t.name) };
   const run = (mode: "fast" | "precise", length = current?.length ?? m.length) => {
