@@ -3,7 +3,7 @@
  * on the PRODUCTION page (the explorer with its team panel, as `npm start` serves it: production
  * build, web + worker + sync, the seeded demo datasets).
  *
- *   tsx tests/bench/click-bench.ts [--clicks 12] [--code DIR] [--steps T] [--trace DIR]
+ *   tsx tests/bench/click-bench.ts [--clicks 12] [--code DIR] [--steps T] [--trace DIR] [--profile DIR]
  *
  * 1. Starts the app like `npm start` from checkout DIR (default: this one) with its own data dir
  *    (DIR/.test-data/bench-click, BENCH_PORT / BENCH_SYNC_PORT / BENCH_PG_PORT) and waits until the
@@ -28,6 +28,12 @@
  *    open it in the browser's performance panel) and prints where the renderer's main thread spent
  *    click → drawn: script, style, layout, paint, garbage collection, and the rest (waiting for the
  *    response, idle). Tracing slows the page: quote the numbers of a run without it.
+ * 5. `--profile DIR`: records the page's JavaScript CPU profile (CDP Profiler, 100 µs samples) of
+ *    every timed click (DIR/<button>-<n>.cpuprofile; the performance panel opens it) — where the
+ *    script time goes by function. Slows the page more than --trace.
+ * 6. The second figure (parens demo only): repeated clicks in one page — a threshold typed into
+ *    the threshold control, as a user does, then the click; no navigation in between, so the
+ *    page's code has run before. The headline is the first figure (a click in a page just opened).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -46,6 +52,7 @@ const opt = (name: string, dflt: string) => {
 };
 const CLICKS = Number(opt("--clicks", "12"));
 const TRACE_DIR = args.includes("--trace") ? path.resolve(opt("--trace", "")) : null;
+const PROFILE_DIR = args.includes("--profile") ? path.resolve(opt("--profile", "")) : null;
 /** 0: the parens demo; else the generated T × 650 dataset. */
 const STEPS = Number(opt("--steps", "0"));
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -198,15 +205,22 @@ function threadBreakdown(trace: Buffer, totalMs: number): Record<string, number>
   return out;
 }
 
-async function clickOnce(page: Page, url: string, button: "run-fast" | "run-precise", trace?: string): Promise<Sample | null> {
-  await page.goto(url);
-  // the Match view says which cells the brush selected, or that it selected none
-  await page.waitForFunction(() => /\d+ cells? of|select cells first/.test(document.querySelector("[data-testid=match-view]")?.textContent ?? ""), null, { timeout: 60_000 });
+/** Whether the Match view has a selection to run on (null: none at this brush/threshold), after the page has gone quiet. */
+async function ready(page: Page, button: "run-fast" | "run-precise", threshold?: string): Promise<boolean> {
+  // the Match view says which cells the brush selected (at the threshold asked), or that it selected none
+  await page.waitForFunction(
+    (t) => {
+      const text = document.querySelector("[data-testid=match-view]")?.textContent ?? "";
+      return /select cells first/.test(text) || (/\d+ cells? of/.test(text) && (t === null || text.includes(`≥ ${t}`)));
+    },
+    threshold ?? null,
+    { timeout: 60_000 },
+  );
   const none = await page.evaluate(() => /select cells first/.test(document.querySelector("[data-testid=match-view]")?.textContent ?? ""));
-  if (none) return null; // no cell selected at this brush: the caller tries another position
+  if (none) return false; // no cell selected here: the caller tries another position or threshold
   const run = page.getByTestId(button);
   await run.waitFor();
-  if (await run.isDisabled()) return null;
+  if (await run.isDisabled()) return false;
   // the page has finished loading (no request started for 300 ms: the team panel's lists, the
   // sync connection): a person clicks a page they have looked at, not one still loading
   await page.waitForFunction(
@@ -219,18 +233,43 @@ async function clickOnce(page: Page, url: string, button: "run-fast" | "run-prec
     null,
     { timeout: 10_000, polling: 50 },
   );
+  return true;
+}
+
+/** Opens the explorer at `url` (a new page load) and times a click there; null when it has no selection. */
+async function clickOnce(page: Page, url: string, button: "run-fast" | "run-precise", trace?: string, profile?: string): Promise<Sample | null> {
+  await page.goto(url);
+  if (!(await ready(page, button))) return null;
+  return timedClick(page, button, trace, profile);
+}
+
+/** In the page already open, sets the threshold as a user does (the threshold control) and times a click; null when nothing is selected at it. */
+async function clickAgain(page: Page, threshold: string, button: "run-fast" | "run-precise", trace?: string, profile?: string): Promise<Sample | null> {
+  await page.getByTestId("threshold-input-0").fill(threshold);
+  if (!(await ready(page, button, threshold))) return null;
+  return timedClick(page, button, trace, profile);
+}
+
+/** Clicks `button` and measures click → the new results drawn (see the header). */
+async function timedClick(page: Page, button: "run-fast" | "run-precise", trace?: string, profile?: string): Promise<Sample> {
+  const run = page.getByTestId(button);
   await page.evaluate(() => {
-    const w = window as unknown as { __click: number | null; __drawn: number | null; __rows: number };
+    const w = window as unknown as { __click: number | null; __drawn: number | null; __rows: number; __listening?: boolean };
     w.__click = null;
     w.__drawn = null;
     performance.clearResourceTimings();
-    document.addEventListener("click", (e) => {
-      if ((e.target as Element).closest("[data-testid=run-fast],[data-testid=run-precise]")) w.__click = e.timeStamp;
-    }, true);
+    if (!w.__listening) {
+      w.__listening = true;
+      document.addEventListener("click", (e) => {
+        if ((e.target as Element).closest("[data-testid=run-fast],[data-testid=run-precise]")) w.__click = e.timeStamp;
+      }, true);
+    }
+    // in a page that ran a query before, its results stay until the new ones replace them
+    const before = document.querySelector("[data-testid=match-results]");
     const mo = new MutationObserver(() => {
       if (w.__click === null || w.__drawn !== null) return;
       const res = document.querySelector("[data-testid=match-results]");
-      if (!res) return;
+      if (!res || res === before) return;
       const n = Number(res.querySelector("[data-testid=match-count]")?.textContent ?? "-1");
       if (n < 0 || (n > 0 && !res.querySelector(`[data-testid=result-link-${n - 1}]`))) return;
       // drawn = every row's text is in, not the "·" placeholders of tokens still loading (SVG
@@ -245,8 +284,19 @@ async function clickOnce(page: Page, url: string, button: "run-fast" | "run-prec
     mo.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["data-drawn"] });
   });
   if (trace) await page.context().browser()!.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "blink.user_timing"] });
+  const cdp = profile ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+    await cdp.send("Profiler.start");
+  }
   await run.click();
   await page.waitForFunction(() => (window as unknown as { __drawn: number | null }).__drawn !== null, null, { timeout: 120_000, polling: 20 });
+  if (cdp && profile) {
+    const { profile: cpu } = await cdp.send("Profiler.stop");
+    fs.writeFileSync(profile, JSON.stringify(cpu));
+    await cdp.detach();
+  }
   const traced = trace ? await page.context().browser()!.stopTracing() : null;
   if (traced && trace) fs.writeFileSync(trace, traced);
   const sample: Sample = await page.evaluate(() => {
@@ -269,12 +319,29 @@ async function clickOnce(page: Page, url: string, button: "run-fast" | "run-prec
 
 const f0 = (x: number) => x.toFixed(0);
 
+function logSample(what: string, n: number, s: Sample) {
+  const thread = s.thread ? `; main thread ${Object.entries(s.thread).map(([k, v]) => `${k} ${f0(v)}`).join(", ")}` : "";
+  const server = Object.entries(s.server).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ");
+  log(`${what} #${n}: ${f0(s.total)} ms (to request ${f0(s.toRequest)}, request ${f0(s.request)} [server: ${server}], response → drawn ${f0(s.toDrawn)}), ${s.rows} rows${thread}`);
+}
+
+/** The table row of one button's clicks (the first one warms up and is not counted). */
+function summary(button: "run-fast" | "run-precise", samples: Sample[]): string {
+  const timed = samples.slice(1);
+  if (timed.length < CLICKS) throw new Error(`only ${timed.length} of ${CLICKS} clicks found a selection`);
+  const p = (f: (s: Sample) => number) => f0(pct(timed.map(f), 0.5));
+  const total = timed.map((s) => s.total);
+  return row([button === "run-fast" ? "Fast" : "Precise", timed.length, `${f0(pct(total, 0.5))} / ${f0(pct(total, 0.95))}`, pct(total, 0.5) <= BUDGET_MS ? "yes" : "NO", p((s) => s.toRequest), p((s) => s.request), p((s) => s.server.total ?? NaN), p((s) => s.toDrawn), p((s) => s.rows)]);
+}
+
 async function main() {
   let app: ChildProcess | undefined;
   let browser: Browser | undefined;
   const table: string[] = [];
+  const again: string[] = [];
   try {
     if (TRACE_DIR) fs.mkdirSync(TRACE_DIR, { recursive: true });
+    if (PROFILE_DIR) fs.mkdirSync(PROFILE_DIR, { recursive: true });
     log(`starting the app from ${CODE} (production build; builds first when sources changed)…`);
     app = startApp();
     const group = app.pid!;
@@ -314,18 +381,39 @@ async function main() {
           ? `/w/demo/datasets/${datasetId}/explore?s0=states&pos=${pos}&b=${pos}-${pos + 3}&c0=${big.selections[(n - 1) % big.selections.length]!.join(",")}`
           : `/w/demo/datasets/${datasetId}/explore?s0=states1&b=${pos}-${pos + 3}&t0=${threshold}`;
         const trace = TRACE_DIR && samples.length > 0 ? path.join(TRACE_DIR, `${button}-${samples.length}.json`) : undefined;
-        const s = await clickOnce(page, url, button, trace);
+        const profile = PROFILE_DIR && samples.length > 0 ? path.join(PROFILE_DIR, `${button}-${samples.length}.cpuprofile`) : undefined;
+        const s = await clickOnce(page, url, button, trace, profile);
         if (!s) continue;
         samples.push(s);
-        const thread = s.thread ? `; main thread ${Object.entries(s.thread).map(([k, v]) => `${k} ${f0(v)}`).join(", ")}` : "";
-        const server = Object.entries(s.server).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ");
-        log(`${button} #${samples.length}: ${f0(s.total)} ms (to request ${f0(s.toRequest)}, request ${f0(s.request)} [server: ${server}], response → drawn ${f0(s.toDrawn)}), ${s.rows} rows${thread}`);
+        logSample(button, samples.length, s);
       }
-      const timed = samples.slice(1); // the first one warms up
-      if (timed.length < CLICKS) throw new Error(`only ${timed.length} of ${CLICKS} clicks found a selection`);
-      const p = (f: (s: Sample) => number) => f0(pct(timed.map(f), 0.5));
-      const total = timed.map((s) => s.total);
-      table.push(row([button === "run-fast" ? "Fast" : "Precise", timed.length, `${f0(pct(total, 0.5))} / ${f0(pct(total, 0.95))}`, pct(total, 0.5) <= BUDGET_MS ? "yes" : "NO", p((s) => s.toRequest), p((s) => s.request), p((s) => s.server.total ?? NaN), p((s) => s.toDrawn), p((s) => s.rows)]));
+      table.push(summary(button, samples));
+    }
+    // The second figure: repeated clicks in one page (no navigation between them), each after a
+    // new threshold typed into the threshold control, as a user explores. Parens demo only (a new
+    // threshold on the big dataset is a cold index build, bench:match-cold's subject).
+    let j = 0;
+    for (const button of STEPS ? [] : (["run-fast", "run-precise"] as const)) {
+      const samples: Sample[] = [];
+      let opened = false;
+      for (let i = 0; samples.length < CLICKS + 1 && i < 10 * CLICKS; i++) {
+        if (!opened) {
+          pos += 1237;
+          if (pos > 19_000) pos -= 18_500;
+          await page.goto(`/w/demo/datasets/${datasetId}/explore?s0=states1&b=${pos}-${pos + 3}&t0=0.300`);
+          opened = await ready(page, button);
+          if (!opened) continue;
+        }
+        j++;
+        const threshold = (0.2 + 0.003 * j).toFixed(3);
+        const trace = TRACE_DIR && samples.length > 0 ? path.join(TRACE_DIR, `${button}-again-${samples.length}.json`) : undefined;
+        const profile = PROFILE_DIR && samples.length > 0 ? path.join(PROFILE_DIR, `${button}-again-${samples.length}.cpuprofile`) : undefined;
+        const s = await clickAgain(page, threshold, button, trace, profile);
+        if (!s) continue;
+        samples.push(s);
+        logSample(`${button} (same page)`, samples.length, s);
+      }
+      again.push(summary(button, samples));
     }
     await page.screenshot({ path: path.join(ROOT, "test-results", "bench-click.png"), fullPage: false });
   } finally {
@@ -341,9 +429,19 @@ async function main() {
   console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")} (1 / 5 / 15 min) at the end`);
   console.log("figure: click event → the frame after the last result row is in the DOM with every row's text (painted); each click a new query (new brush and threshold)");
   console.log("");
-  console.log(row(["button", "clicks", "click → drawn p50 / p95 ms", `p50 ≤ ${BUDGET_MS} ms`, "click → request sent p50", "requests p50", "server p50", "last response → drawn p50", "rows"]));
-  console.log(row(["---", "---:", "---:", "---", "---:", "---:", "---:", "---:", "---:"]));
+  const head = () => {
+    console.log(row(["button", "clicks", "click → drawn p50 / p95 ms", `p50 ≤ ${BUDGET_MS} ms`, "click → request sent p50", "requests p50", "server p50", "last response → drawn p50", "rows"]));
+    console.log(row(["---", "---:", "---:", "---", "---:", "---:", "---:", "---:", "---:"]));
+  };
+  head();
   for (const l of table) console.log(l);
+  if (again.length) {
+    console.log("");
+    console.log("second figure: repeated clicks in the same page (a new threshold typed into the threshold control before each; no navigation in between)");
+    console.log("");
+    head();
+    for (const l of again) console.log(l);
+  }
 }
 
 runBench(main);

@@ -246,3 +246,52 @@ test("result tokens drawn in runs; result links open in the page, or in a new ta
   await expect(page.getByTestId("brush")).toHaveAttribute("data-from", String(pos));
   expect(documents).toEqual([]);
 });
+
+/**
+ * The results' canvases are drawn once per run (issue 15, click → drawn): the render for the
+ * pointer over the rows, the tooltip, the keyboard's highlight or the evidence panel mounting
+ * beside them leaves their pixels alone (each canvas was redrawn on every one of them: ~1,150
+ * cells each); what they show changing (the token map) redraws them.
+ */
+test("result canvases are drawn once per run, again only when what they show changes", async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  // every draw of a results canvas starts with setupCanvas's clearRect
+  await page.addInitScript(() => {
+    const w = window as unknown as { __draws: Record<string, number> };
+    w.__draws = {};
+    const original = CanvasRenderingContext2D.prototype.clearRect;
+    CanvasRenderingContext2D.prototype.clearRect = function (this: CanvasRenderingContext2D, ...a: Parameters<CanvasRenderingContext2D["clearRect"]>) {
+      const at = this.canvas.closest("[data-testid=result-tokens],[data-testid^=heatmap-]");
+      if (at) w.__draws[at.getAttribute("data-testid")!] = (w.__draws[at.getAttribute("data-testid")!] ?? 0) + 1;
+      return original.apply(this, a);
+    };
+  });
+  const draws = () => page.evaluate(() => ({ ...(window as unknown as { __draws: Record<string, number> }).__draws }));
+  await signInDemo(page);
+  const parens = await demoDataset(page, /parens \(demo\)/);
+  await page.goto(`${parens}/explore?s0=states1&tr=depth&tr=surprisal&b=22-26&pad=0,0&run=1`);
+  await expect(page.getByTestId("match-count")).toHaveText("50", { timeout: 60_000 });
+  await expect(page.getByTestId("result-tokens").locator("canvas")).toHaveAttribute("data-drawn", "50");
+  // the evidence panel mounts after the rows' first frame
+  await expect(page.getByTestId("match-evidence")).toBeVisible();
+  const heatmaps = await page.locator("[data-testid=match-results] [data-testid^=heatmap-]").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")!));
+  expect(heatmaps).toEqual(expect.arrayContaining(["heatmap-count", "heatmap-depth", "heatmap-surprisal"]));
+  const once = Object.fromEntries(["result-tokens", ...heatmaps].map((n) => [n, 1]));
+  expect(await draws()).toEqual(once);
+  // the pointer over the tokens and a heatmap (the tooltip follows), a row's focus and arrow keys
+  await page.getByTestId("result-tokens").scrollIntoViewIfNeeded();
+  const grid = (await page.getByTestId("result-tokens").boundingBox())!;
+  for (const [x, y] of [[20, 10], [60, 30], [100, 50]] as const) await page.mouse.move(grid.x + x, grid.y + y);
+  await expect(page.getByTestId("match-tooltip")).toBeVisible();
+  const hm = (await page.getByTestId("heatmap-count").locator("canvas").boundingBox())!;
+  await page.mouse.move(hm.x + 10, hm.y + 15);
+  await page.mouse.move(hm.x + 24, hm.y + 35);
+  await page.getByTestId("result-row-2").focus();
+  await page.keyboard.press("ArrowRight");
+  await expect(page.getByTestId("match-tooltip")).toContainText(/^#3 · step/);
+  expect(await draws()).toEqual(once);
+  // a change of what is drawn: the tokens mapped by the match count
+  await page.getByLabel("Map a heatmap onto the tokens").selectOption("count");
+  await expect.poll(async () => (await draws())["result-tokens"]).toBe(2);
+});

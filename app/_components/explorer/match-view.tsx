@@ -16,19 +16,21 @@ import {
   rawCutoff,
   resultRows,
   scalarColor,
+  scalarScale,
   textColorOn,
   tokenColumns,
   windowStartFor,
   type ExplorerViewState,
   type StateMatrix,
 } from "@statescope/core";
+import { useAfterFirstWindow } from "@/app/_lib/after-first-window";
 import { errorMessage } from "@/app/_lib/trpc";
 import { setupCanvas } from "./line-plot";
 import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, type MatchRow, type TrackInfo, type TrackWindow } from "./data-source";
 import { scalarRange, trackLabel } from "./meta-tracks";
 import { ScaleLegend } from "./scale-legend";
 import type { ExplorerSlots, Update } from "./slots";
-import { TokenGrid, type TokenCell } from "./token-grid";
+import { TokenGrid, warmTokenFonts, type TokenCell } from "./token-grid";
 import { heatmapTracks, rowsQuery, startMatch, useMatch } from "./use-match";
 
 // the Match view's geometry, shared with the figure renderer (packages/core/src/figures/layout.ts)
@@ -101,6 +103,14 @@ export function MatchView({
         }
       : null;
   const qc = useQueryClient();
+  // the result grid's fonts are looked up while the page is idle after its first window (not in
+  // the page's start, bench:explorer-open), not in a click's first draw
+  const afterFirstWindow = useAfterFirstWindow();
+  useEffect(() => {
+    if (!afterFirstWindow) return;
+    const idle = whenIdle(warmTokenFonts);
+    return () => cancelIdle(idle);
+  }, [afterFirstWindow]);
   // the result rows as they will be laid out, so their windows can come with the answer
   const rowsView = { before: m.before, after: m.after, align: m.align, tracks: heatmapTracks(info).map((t) => t.name) };
   const run = (mode: "fast" | "precise", length = current?.length ?? m.length) => {
@@ -327,15 +337,23 @@ function ResultsInner(p: ResultsProps) {
   };
   const denom = drill !== null ? 1 : k;
   /** A heatmap's value at column `col` of row `i` (null: no cell) and its colour (null: none drawn). */
+  // one scale per heatmap and render (colorOf asks for one per token cell when a map is on)
+  const scales = new Map<string, { value: (i: number, col: number) => number | null; color: (v: number) => string | null }>();
   const scaleOf = (name: string): { value: (i: number, col: number) => number | null; color: (v: number) => string | null } => {
+    let s = scales.get(name);
+    if (!s) scales.set(name, (s = makeScale(name)));
+    return s;
+  };
+  const makeScale = (name: string): { value: (i: number, col: number) => number | null; color: (v: number) => string | null } => {
     if (name === "count") return { value: countAt, color: (v) => countColor(v / denom) };
     const j = hmTracks.findIndex((t) => t.name === name);
     const t = hmTracks[j];
     if (!t) return { value: () => null, color: () => null };
+    const scalar = t.kind === "discrete" ? null : scalarScale(scalarRange(t));
     return {
       value: (i, col) => trackAt(i, j, col),
       // a discrete value labelled "" is "no label" (e.g. the annotations track between labels)
-      color: t.kind === "discrete" ? (v) => (t.labels?.get(v) === "" ? null : discreteColor(t, v)) : (v) => scalarColor(v, scalarRange(t)),
+      color: scalar ?? ((v) => (t.labels?.get(v) === "" ? null : discreteColor(t, v))),
     };
   };
   const colorOf = (name: string, i: number, col: number): string | null => {
@@ -375,6 +393,9 @@ function ResultsInner(p: ResultsProps) {
     [results.length, C, windows.data],
   );
   const alignX = cols.x[m.align === "start" ? m.before : Math.min(C, m.before + Lmax)]!;
+  // what the canvases draw changes only with these: a render for anything else (the hover, the
+  // aside mounting, the drill-down chips' pointer) leaves their pixels as they are
+  const drawKey = useMemo(() => ({}), [info, input, results, windows.data, drill, cut, m.before, m.after, m.align, m.map, state.mask, cols]);
   const hoverInfo = hover ? describe(hover.row, hover.col) : null;
   function describe(i: number, col: number): string {
     const row = rows[i]!;
@@ -539,6 +560,7 @@ function ResultsInner(p: ResultsProps) {
                 cell={tokenCell}
                 label={rowLabel}
                 alignX={alignX}
+                drawKey={drawKey}
                 hover={hover}
                 onHover={(row, col, x, y) => setHover({ row, col, x, y })}
               />
@@ -552,6 +574,7 @@ function ResultsInner(p: ResultsProps) {
                   columns={C}
                   {...scaleOf(h.name)}
                   alignCol={m.before}
+                  drawKey={drawKey}
                   hover={hover}
                   onHover={(row, col, e) => setHover({ row, col, x: e.clientX, y: e.clientY })}
                 />
@@ -620,6 +643,7 @@ function HeatmapCanvas({
   value,
   color,
   alignCol,
+  drawKey,
   hover,
   onHover,
 }: {
@@ -628,15 +652,17 @@ function HeatmapCanvas({
   value: (row: number, col: number) => number | null;
   color: (v: number) => string | null;
   alignCol: number;
+  /** A new value whenever `value` or `color` would draw other pixels: the canvas is redrawn then only. */
+  drawKey: unknown;
   hover: { row: number; col: number } | null;
   onHover: (row: number, col: number, e: PointerEvent<HTMLCanvasElement>) => void;
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const w = columns * HM_W;
   const h = rows * ROW_H;
-  // drawn on every render of the results: the cells grouped by value, then by colour, one path
-  // per colour (a value's colour is made and parsed once, not once per cell: ~1,150 cells of a
-  // run in a few dozen colours)
+  // drawn when what it shows changed (drawKey): the cells grouped by value, then by colour, one
+  // path per colour (a value's colour is made and parsed once, not once per cell: ~1,150 cells of
+  // a run in a few dozen colours)
   useLayoutEffect(() => {
     const ctx = ref.current && setupCanvas(ref.current, w, h);
     if (!ctx) return;
@@ -664,7 +690,8 @@ function HeatmapCanvas({
       for (const group of at) for (const n of group) ctx.rect((n % columns) * HM_W, Math.floor(n / columns) * ROW_H + 2, HM_W - 0.5, ROW_H - 4);
       ctx.fill();
     }
-  });
+    // value and color are new functions on every render; drawKey says when they draw differently
+  }, [drawKey, w, h, rows, columns]);
   const move = (e: PointerEvent<HTMLCanvasElement>) => {
     const box = e.currentTarget.getBoundingClientRect();
     const row = Math.floor((e.clientY - box.top) / ROW_H);

@@ -10,6 +10,27 @@ const TEXT_IN = "#0f2f6b";
 const BOX = "#e7effc";
 const BOX_IN_STROKE = "#9db8e8";
 
+const fontOf = (bold: boolean) => `${bold ? "600 " : ""}10.5px ${FONT}`;
+
+let fontsWarm = false;
+/**
+ * Resolves the grid's two fonts once per page, on a canvas of its own: the first text a page
+ * measures or draws in a font waits for the system's font lookup (13–70 ms in Chromium here:
+ * ui-monospace, SFMono-Regular and Menlo are tried before the fallback), which the first
+ * results' draw paid inside the click. The Match view calls this when the page is idle.
+ */
+export function warmTokenFonts(): void {
+  if (fontsWarm) return;
+  fontsWarm = true;
+  const ctx = document.createElement("canvas").getContext("2d");
+  if (!ctx) return;
+  for (const bold of [false, true]) {
+    ctx.font = fontOf(bold);
+    ctx.measureText("0");
+    ctx.fillText("()[]{}.,;: abc", 0, 10);
+  }
+}
+
 /** One token cell of the grid: its text as drawn, whether it lies in the match, its mapped fill and text colour, faded by the mask. */
 export interface TokenCell {
   text: string;
@@ -34,6 +55,7 @@ export function TokenGrid({
   cell,
   label,
   alignX,
+  drawKey,
   hover,
   onHover,
 }: {
@@ -46,13 +68,15 @@ export function TokenGrid({
   /** The row's text for assistive technology and tests (its tokens, the match marked). */
   label: (row: number) => { text: string; tokens: number };
   alignX: number;
+  /** A new value whenever `cell`, `x` or `w` would draw other pixels: the canvas is redrawn then only. */
+  drawKey: unknown;
   hover: { row: number; col: number } | null;
   onHover: (row: number, col: number, clientX: number, clientY: number) => void;
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const width = x[columns]!;
   const height = rows * ROW_H;
-  // drawn on every render of the results, like the heatmaps: boxes, then the texts
+  // drawn when what it shows changed (drawKey), like the heatmaps: boxes, then the texts
   useLayoutEffect(() => {
     const c = ref.current;
     const ctx = c && setupCanvas(c, width, height);
@@ -110,7 +134,7 @@ export function TokenGrid({
     ctx.textBaseline = "middle";
     const spacing = "letterSpacing" in ctx;
     for (const bold of [false, true]) {
-      ctx.font = `${bold ? "600 " : ""}10.5px ${FONT}`;
+      ctx.font = fontOf(bold);
       const widths = new Map<string, number>();
       const advanceOf = (ch: string) => {
         let v = widths.get(ch);
@@ -148,7 +172,8 @@ export function TokenGrid({
     }
     ctx.globalAlpha = 1;
     c.dataset.drawn = String(rows);
-  });
+    // cell is a new function on every render; drawKey says when it draws differently
+  }, [drawKey, width, height, rows, columns]);
   const colAt = (px: number) => {
     let col = 0;
     while (col < columns - 1 && x[col + 1]! <= px) col++;

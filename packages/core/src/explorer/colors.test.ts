@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { categoricalColor } from "./window";
-import { countColor, DARK_TEXT, formatScaleValue, LIGHT_TEXT, parseColor, relativeLuminance, scalarColor, textColorOn } from "./colors";
+import { countColor, DARK_TEXT, formatScaleValue, LIGHT_TEXT, parseColor, relativeLuminance, scalarColor, scalarScale, textColorOn } from "./colors";
 
 describe("scalarColor", () => {
   it("spreads a track's own range over the scale (parens depth 0–6: seven distinct fills)", () => {
@@ -13,6 +13,32 @@ describe("scalarColor", () => {
     expect(scalarColor(-3, [0, 6])).toBe(scalarColor(0, [0, 6]));
     expect(scalarColor(9, [0, 6])).toBe(scalarColor(6, [0, 6]));
     expect(scalarColor(2, [2, 2])).toBe("hsl(188 55% 64%)");
+  });
+});
+
+describe("scalarScale", () => {
+  // a real-valued track (e.g. surprisal): every value its own colour string before
+  const values = Array.from({ length: 5000 }, (_, i) => -1.5 + (i * 7.31) / 5000 + Math.sin(i) * 1e-4);
+  const range: [number, number] = [-1.5, 5.8];
+  it("makes at most levels + 1 colours, each one object per level", () => {
+    const color = scalarScale(range);
+    const made = values.map(color);
+    expect(new Set(made).size).toBeLessThanOrEqual(257);
+    expect(new Set(values.map((v) => scalarColor(v, range))).size).toBeGreaterThan(1000);
+    expect(color(0.1)).toBe(color(0.1));
+  });
+  it("draws within half an 8-bit channel step of the exact colour, ends and clamping included", () => {
+    const color = scalarScale(range);
+    const rgb = (css: string) => parseColor(css)!.map((x) => x * 255);
+    for (const v of [...values, -9, 99, range[0], range[1]]) {
+      const [a, b] = [rgb(color(v)), rgb(scalarColor(v, range))];
+      for (let c = 0; c < 3; c++) expect(Math.abs(a[c]! - b[c]!)).toBeLessThan(0.5);
+    }
+    expect(color(range[0])).toBe(scalarColor(range[0], range));
+    expect(color(range[1])).toBe(scalarColor(range[1], range));
+  });
+  it("is scalarColor itself on a flat range", () => {
+    expect(scalarScale([2, 2])(2)).toBe(scalarColor(2, [2, 2]));
   });
 });
 
