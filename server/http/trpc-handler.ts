@@ -9,7 +9,7 @@ import { createContext } from "@/server/api/context";
 import { toTRPCError } from "@/server/api/errors";
 import { appRouter } from "@/server/api/root";
 import type { Meta } from "@/server/api/trpc";
-import { createSessionReader } from "@/server/auth/session";
+import { createSessionReader, hasSessionCookie } from "@/server/auth/session";
 import { env } from "@/server/env";
 import { CLASS_COOKIE } from "@/server/services/classroom/credential";
 import { CLOSE_CONNECTION, declaredLength, limitStream } from "@/server/services/uploads";
@@ -58,7 +58,9 @@ export function handleTrpc(req: Request): Promise<Response> {
 
 /** Answers one call: the route's and the front's one implementation. */
 export function answerTrpc(call: TrpcCall): Promise<Response> {
-  return withServerTiming(() => answer(call, performance.now()));
+  // spans are reported to signed-in callers only: a request without a session cookie (a guest
+  // student, a signed-out visitor) is not timed, and spares the async context per request
+  return hasSessionCookie(call.headers) ? withServerTiming(() => answer(call, performance.now())) : answer(call, performance.now());
 }
 
 async function answer(call: TrpcCall, t0: number): Promise<Response> {
