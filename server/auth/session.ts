@@ -20,6 +20,11 @@ import { env } from "@/server/env";
 const PLAIN = "authjs.session-token";
 const SECURE = "__Secure-authjs.session-token";
 
+/** Whether a request carries a session cookie at all (the secure or the plain one, whole or chunked): without one it is signed out. */
+export function hasSessionCookie(headers: Pick<Headers, "get">): boolean {
+  return headers.get("cookie")?.includes(PLAIN) ?? false;
+}
+
 export type SessionReader = (req: Pick<Request, "headers">) => Promise<string | null>;
 
 export function createSessionReader(opts: { max?: number } = {}): SessionReader {
@@ -31,8 +36,11 @@ export function createSessionReader(opts: { max?: number } = {}): SessionReader 
     if (!secret) return null;
     const secure = req.headers.get("x-forwarded-proto") === "https";
     const salt = secure ? SECURE : PLAIN;
+    const cookie = req.headers.get("cookie");
+    // no session cookie (a guest student, a signed-out visitor): nothing for getToken to parse
+    if (!cookie?.includes(salt)) return null;
     // the cookie only (a session never comes as a bearer token here); chunked cookies are joined
-    const token = await getToken({ req: { headers: { cookie: req.headers.get("cookie") ?? "" } }, secret, secureCookie: secure, cookieName: salt, raw: true });
+    const token = await getToken({ req: { headers: { cookie } }, secret, secureCookie: secure, cookieName: salt, raw: true });
     if (!token) return null;
     const key = `${salt}=${token}`;
     const hit = known.get(key);

@@ -9,7 +9,7 @@ import { createContext } from "@/server/api/context";
 import { toTRPCError } from "@/server/api/errors";
 import { appRouter } from "@/server/api/root";
 import type { Meta } from "@/server/api/trpc";
-import { createSessionReader } from "@/server/auth/session";
+import { createSessionReader, hasSessionCookie } from "@/server/auth/session";
 import { env } from "@/server/env";
 import { CLASS_COOKIE } from "@/server/services/classroom/credential";
 import { CLOSE_CONNECTION, declaredLength, limitStream } from "@/server/services/uploads";
@@ -24,7 +24,18 @@ export const ANONYMOUS_MAX_BODY_BYTES = 64 * 1024;
 const ENDPOINT = "/api/trpc";
 /** Who is signed in: the session cookie, each token decrypted once (server/auth/session.ts). */
 const readSession = createSessionReader();
-const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: Meta } } | undefined>;
+const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: Meta; type?: string } } | undefined>;
+
+/**
+ * Whether a call to `pathname` (/api/trpc/a.b or a batch "a.b,c.d") may run a subscription: the only
+ * procedures that watch the request's abort signal (to end their event stream when the client
+ * goes). A query or a mutation runs to its end either way.
+ */
+export function mayStream(pathname: string): boolean {
+  return decodeURIComponent(pathname.slice(ENDPOINT.length + 1))
+    .split(",")
+    .some((n) => procedures[n]?._def.type === "subscription");
+}
 
 /** The body limit of a request to `path` (e.g. "a.b,c.d" for a batch): the largest its procedures allow. */
 export function bodyLimitFor(pathname: string, signedIn: boolean): number {
@@ -48,7 +59,8 @@ export interface TrpcCall {
   method: string;
   headers: Headers;
   body: ReadableStream<Uint8Array> | null;
-  signal: AbortSignal;
+  /** Aborted when the client goes; the front gives one only to calls that may stream (mayStream). */
+  signal?: AbortSignal;
 }
 
 /** The Next.js route's entry (app/api/trpc/[trpc]/route.ts). */
@@ -58,7 +70,9 @@ export function handleTrpc(req: Request): Promise<Response> {
 
 /** Answers one call: the route's and the front's one implementation. */
 export function answerTrpc(call: TrpcCall): Promise<Response> {
-  return withServerTiming(() => answer(call, performance.now()));
+  // spans are reported to signed-in callers only: a request without a session cookie (a guest
+  // student, a signed-out visitor) is not timed, and spares the async context per request
+  return hasSessionCookie(call.headers) ? withServerTiming(() => answer(call, performance.now())) : answer(call, performance.now());
 }
 
 async function answer(call: TrpcCall, t0: number): Promise<Response> {
@@ -77,10 +91,10 @@ async function answer(call: TrpcCall, t0: number): Promise<Response> {
       headers: call.headers,
       body: limitStream(call.body, { maxBytes: limit, tooLarge, declaredBytes: declaredLength(call.headers), onEnd: () => (bodyRead = true) }),
       duplex: "half",
-      signal: call.signal,
+      ...(call.signal ? { signal: call.signal } : {}),
     } as RequestInit);
   } else {
-    req = call instanceof Request ? call : new Request(call.url, { method: call.method, headers: call.headers, signal: call.signal });
+    req = call instanceof Request ? call : new Request(call.url, { method: call.method, headers: call.headers, ...(call.signal ? { signal: call.signal } : {}) });
   }
   const response = await fetchRequestHandler({
     endpoint: ENDPOINT,

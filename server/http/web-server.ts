@@ -19,6 +19,7 @@ import path from "node:path";
 import next from "next";
 import { env } from "@/server/env";
 import { lingerOnClose } from "./linger";
+import { listenFor } from "./listen";
 import { applyForwarded } from "./request-origin";
 import { trpcFront } from "./trpc-front";
 
@@ -41,10 +42,8 @@ async function main(): Promise<void> {
   });
   // dev only: Next's hot reload uses a WebSocket on this server
   if (dev) server.on("upgrade", (req) => applyForwarded(req, e.TRUST_PROXY));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(e.PORT, e.HOSTNAME, () => resolve());
-  });
+  // a class's joins and answers arrive at once, each a connection of its own: see listen.ts
+  await listenFor(server, e.PORT, e.HOSTNAME);
   console.log(`ready on http://${e.HOSTNAME}:${e.PORT} (${dev ? "development" : "production"}; TRUST_PROXY=${e.TRUST_PROXY}; tRPC ${e.TRPC_FRONT && !dev ? "by the front" : "by Next.js"})`);
   const stop = () => {
     server.close(() => process.exit(0));

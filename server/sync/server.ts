@@ -11,7 +11,8 @@
  * persists and relays between sync processes.
  */
 import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
+import { listenFor } from "@/server/http/listen";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AppError, isAppError } from "@statescope/core";
 import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION, isClassRoom } from "@statescope/collab";
@@ -391,10 +392,8 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 
   return {
     listen(port, host = "0.0.0.0") {
-      return new Promise((resolve, reject) => {
-        httpServer.once("error", reject);
-        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
-      });
+      // a class's sockets arrive at once: see listen.ts
+      return listenFor(httpServer, port, host);
     },
     loadedRooms: () => rooms.loaded(),
     async close() {

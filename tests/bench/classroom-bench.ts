@@ -47,7 +47,7 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { classRoomName, COLLAB_SCHEMA_VERSION, writeSpotlight } from "@statescope/collab";
-import type { Db } from "@/server/db/client";
+import { pgPool, type Db } from "@/server/db/client";
 import { startSession, endSession, findParticipant } from "@/server/services/classroom/sessions";
 import { CLASS_COOKIE, signClassCredential } from "@/server/services/classroom/credential";
 import type { TaskView } from "@/server/services/classroom/schemas";
@@ -501,6 +501,26 @@ async function bareBroadcast(server: Proc, n: number): Promise<Floor> {
   return { students: n, samples: rec.steady, expected: rec.steadySent * n, serverLoop: loopText(serverLoop), benchLoop: loopText(benchLoop) };
 }
 
+/**
+ * When rows were written, from a timestamp column (a statement's now(): its transaction's start),
+ * as "+ms:count" per 250 ms after `from` (performance.now()); `clock` is the SQL expression whose
+ * time zone the column was written in (compared with this process's clock once, here).
+ */
+async function dbTimeline(db: Db, sql: string, values: unknown[], clock: string, from: number): Promise<string> {
+  const pool = pgPool(db);
+  const q0 = performance.now();
+  const dbNow = (await pool.query<{ ms: number }>(`select extract(epoch from ${clock})::float8 * 1000 as ms`)).rows[0]!.ms;
+  const offset = dbNow - (performance.timeOrigin + (q0 + performance.now()) / 2);
+  const rows = (await pool.query<{ ms: number }>(`select extract(epoch from at)::float8 * 1000 as ms from (${sql}) x`, values)).rows;
+  const buckets = new Map<number, number>();
+  for (const r of rows) {
+    const at = r.ms - offset - performance.timeOrigin - from;
+    const b = Math.floor(at / 250) * 250;
+    buckets.set(b, (buckets.get(b) ?? 0) + 1);
+  }
+  return [...buckets].sort((a, b) => a[0] - b[0]).map(([b, n]) => `+${b}:${n}`).join(" ");
+}
+
 /** The embedded PostgreSQL's postmaster (its backends' CPU is counted with it). */
 let pgPid: number | undefined;
 
@@ -549,6 +569,7 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   }
   const students = await Promise.all(starts);
   const joinMs = performance.now() - t0;
+  log(`${name}: join statements (ms after the first join request: how many), by 250 ms: ${await dbTimeline(db, `select "joinedAt" as at from "ClassParticipant" where "sessionId" = $1 and role = 'STUDENT'`, [sessionId], "localtimestamp", t0)}`);
   log(`${name}: all joined in ${joinMs.toFixed(0)} ms (last join answer ${stages.joined.toFixed(0)} ms, last ticket ${stages.ticket.toFixed(0)} ms, last socket admitted ${stages.socket.toFixed(0)} ms)`);
   await sleep(2000); // presence settles; updates sent before this were "during joins"
   joining = false;
@@ -608,6 +629,7 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   const burstWall = (Math.max(answersMs, aggregatedMs) || performance.now() - a0) / 1000;
   log(`${name}: CPU over the answer burst (${burstWall.toFixed(2)} s): ${burstCpu.done(burstWall)}`);
   log(`${name}: answer latency p10 ${f1(pct(latencies, 0.1))} p50 ${f1(pct(latencies, 0.5))} p90 ${f1(pct(latencies, 0.9))} p99 ${f1(pct(latencies, 0.99))} max ${f1(pct(latencies, 1))} ms`);
+  log(`${name}: answer statements (ms after the first answer request: how many), by 250 ms: ${await dbTimeline(db, `select "updatedAt" as at from "ClassAnswer" where "taskId" = $1`, [task.taskId], "now() at time zone 'UTC'", a0)}`);
   log(`${name}: staff reads (start ms +took ms: counted): ${reads.map((r) => `${r.at.toFixed(0)}+${r.ms.toFixed(0)}:${r.counted}`).join(" ")}`);
   const answersStored = (await listTasks(db, me)).find((t) => t.id === task.taskId)?.aggregate?.answers ?? 0;
   log(`${name}: ${n} answers acknowledged in ${answersMs.toFixed(0)} ms, all ${n} in the staff's aggregate at ${aggregatedMs.toFixed(0)} ms (${staffPolls} staff reads); ${answersStored} stored`);
