@@ -18,7 +18,7 @@ const UPWARD_IMPORTS = [
 ];
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".next/**", "prisma/generated/**", ".data/**", ".test-data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"] },
+  { ignores: ["node_modules/**", ".next/**", ".cache/**", "prisma/generated/**", ".data/**", ".test-data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -3,6 +3,26 @@ import { defineConfig } from "vitest/config";
 
 const r = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
+/**
+ * Integration files that run one at a time, after the others: each bounds how long something real
+ * may take (a killed process back within 10 s, a burst of joins spread over a time window, a socket
+ * closed within 5 s…), which a second test file busy beside it on a small machine could break.
+ */
+const SERIAL_INTEGRATION = [
+  "server/cli/supervision.int.test.ts",
+  "server/jobs/heartbeat.int.test.ts",
+  "workers/killed-jobs.int.test.ts",
+  "server/api/rate-limits.int.test.ts",
+  "server/services/datasets/datasets.int.test.ts",
+  "server/services/datasets/search-isolation.int.test.ts",
+  "server/sync/server.int.test.ts",
+  "server/sync/persistence.int.test.ts",
+  "server/sync/admission.int.test.ts",
+  "server/sync/join-burst.int.test.ts",
+  "server/sync/classroom-presence.int.test.ts",
+  "server/sync/presence-reconnect.int.test.ts",
+];
+
 export default defineConfig({
   resolve: {
     alias: [
@@ -33,9 +53,25 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["**/*.int.test.ts"],
+          exclude: ["**/node_modules/**", ...SERIAL_INTEGRATION],
+          globalSetup: ["tests/setup/integration-db.ts"],
+          // two files at a time: each has its own database (tests/setup/db.ts), temp folders and
+          // free ports, and most of their time is spent waiting on processes and PostgreSQL
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration-serial",
+          include: SERIAL_INTEGRATION,
           exclude: ["**/node_modules/**"],
           globalSetup: ["tests/setup/integration-db.ts"],
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

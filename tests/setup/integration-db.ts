@@ -23,7 +23,37 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/**
+ * Both integration projects (vitest.config.ts: files in parallel, and the ones kept serial) run this
+ * setup in the one vitest process: the first starts the server and migrates the template, the other
+ * shares them, and the last teardown stops the server.
+ */
+interface Shared {
+  ready: Promise<{ adminUrl: string; stop(): Promise<void> }>;
+  users: number;
+}
+const SHARED = Symbol.for("statescope.integration-db");
+const globalState = globalThis as unknown as Record<typeof SHARED, Shared | undefined>;
+
 export default async function setup(project: TestProject) {
+  let shared = globalState[SHARED];
+  if (!shared) {
+    shared = { ready: startDatabase(), users: 0 };
+    globalState[SHARED] = shared;
+  }
+  shared.users += 1;
+  const mine = shared;
+  const { adminUrl, stop } = await mine.ready;
+  project.provide("pgAdminUrl", adminUrl);
+  return async () => {
+    mine.users -= 1;
+    if (mine.users > 0) return;
+    if (globalState[SHARED] === mine) globalState[SHARED] = undefined;
+    await stop();
+  };
+}
+
+async function startDatabase() {
   const log = (l: string) => process.stderr.write(`[test-db] ${l}\n`);
   await ensurePrismaClient(log);
   const handle = await ensureDatabase({
@@ -39,8 +69,5 @@ export default async function setup(project: TestProject) {
   await admin.query(`create database ${TEMPLATE_DB}`);
   await admin.end();
   await migrate(withDatabase(handle.url, TEMPLATE_DB), log);
-  project.provide("pgAdminUrl", withDatabase(handle.url, "postgres"));
-  return async () => {
-    await handle.stop();
-  };
+  return { adminUrl: withDatabase(handle.url, "postgres"), stop: () => handle.stop() };
 }
