@@ -48,8 +48,9 @@ export function trpcFront(opts: { hostname: string; port: number }): TrpcFront {
     if (req.method !== "GET" && req.method !== "POST") return false;
     const url = req.url ?? "";
     const q = url.indexOf("?");
-    if (!TRPC_PATH.test(q < 0 ? url : url.slice(0, q))) return false;
-    void serve(req, res, `${host}:${opts.port}`, compress, q < 0 ? url : url.slice(0, q)).catch((e: unknown) => {
+    const pathname = q < 0 ? url : url.slice(0, q);
+    if (!TRPC_PATH.test(pathname)) return false;
+    void serve(req, res, `${host}:${opts.port}`, compress, pathname).catch((e: unknown) => {
       console.error("tRPC front:", e);
       if (!res.headersSent) res.statusCode = 500;
       res.end();

@@ -32,16 +32,18 @@ const procedures = appRouter._def.procedures as unknown as Record<string, { _def
  * goes). A query or a mutation runs to its end either way.
  */
 export function mayStream(pathname: string): boolean {
-  return decodeURIComponent(pathname.slice(ENDPOINT.length + 1))
-    .split(",")
-    .some((n) => procedures[n]?._def.type === "subscription");
+  return procedureNames(pathname).some((n) => procedures[n]?._def.type === "subscription");
+}
+
+/** The procedures a call to `pathname` names: /api/trpc/a.b, or a batch /api/trpc/a.b,c.d. */
+function procedureNames(pathname: string): string[] {
+  return decodeURIComponent(pathname.slice(ENDPOINT.length + 1)).split(",");
 }
 
 /** The body limit of a request to `path` (e.g. "a.b,c.d" for a batch): the largest its procedures allow. */
 export function bodyLimitFor(pathname: string, signedIn: boolean): number {
   if (!signedIn) return ANONYMOUS_MAX_BODY_BYTES;
-  const names = decodeURIComponent(pathname.slice(ENDPOINT.length + 1)).split(",");
-  return Math.max(MAX_BODY_BYTES, ...names.map((n) => procedures[n]?._def.meta?.maxBodyBytes ?? 0));
+  return Math.max(MAX_BODY_BYTES, ...procedureNames(pathname).map((n) => procedures[n]?._def.meta?.maxBodyBytes ?? 0));
 }
 
 function formatBytes(n: number): string {
