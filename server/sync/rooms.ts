@@ -151,8 +151,6 @@ interface Room {
   /** Sockets with presence frames waiting, in the order they came; a drain is scheduled while any wait. */
   presenceWaiting: Map<WebSocket, Conn>;
   presenceDrain: boolean;
-  /** Sockets of staff (role other than VIEWER): the audience of students' presence. */
-  staffSockets: Set<WebSocket>;
   /** Students whose presence changed since it last went to the staff (see STAFF_PRESENCE_MS). */
   staffOut: Set<number>;
   staffTimer: NodeJS.Timeout | null;
@@ -288,7 +286,6 @@ export function createRooms(opts: RoomsOptions): Rooms {
       stepOne: null,
       presenceWaiting: new Map(),
       presenceDrain: false,
-      staffSockets: new Set(),
       staffOut: new Set(),
       staffTimer: null,
     };
@@ -300,8 +297,9 @@ export function createRooms(opts: RoomsOptions): Rooms {
 
     doc.on("update", (update: Uint8Array, origin: unknown) => {
       room.stepOne = null;
-      const quiet = room.outbox.length === 0 && performance.now() - room.lastUpdateAt >= QUIET_UPDATE_MS;
-      room.lastUpdateAt = performance.now();
+      const now = performance.now();
+      const quiet = room.outbox.length === 0 && now - room.lastUpdateAt >= QUIET_UPDATE_MS;
+      room.lastUpdateAt = now;
       room.outbox.push(origin === RELAYED && room.relayedBatch ? room.relayedBatch : update);
       room.outboxFrom.add(origin);
       // the first update after a quiet spell goes now (a scheduled broadcast then finds nothing new)
@@ -426,9 +424,11 @@ export function createRooms(opts: RoomsOptions): Rooms {
     if (room.staffOut.size === 0) return;
     const ids = [...room.staffOut];
     room.staffOut.clear();
-    if (room.staffSockets.size === 0) return;
+    // the audience: staff sockets (role other than VIEWER), as they are now
+    const staff = [...room.conns].flatMap(([socket, conn]) => (conn.member.role !== "VIEWER" ? [socket] : []));
+    if (staff.length === 0) return;
     const update = encodePresence(room, ids);
-    if (update) sendToAll(room.staffSockets, awarenessMessage(update));
+    if (update) sendToAll(staff, awarenessMessage(update));
   }
 
   /** Our clients' presence changes since the last time, to the other processes (see PRESENCE_RELAY_MS). */
@@ -533,7 +533,6 @@ export function createRooms(opts: RoomsOptions): Rooms {
     const conn = room.conns.get(socket);
     if (!conn) return;
     room.conns.delete(socket);
-    room.staffSockets.delete(socket);
     room.presenceWaiting.delete(socket);
     conn.queued = [];
     for (const id of conn.ids) if (room.speakers.get(id) === conn) room.speakers.delete(id);
@@ -711,7 +710,6 @@ export function createRooms(opts: RoomsOptions): Rooms {
       queued: [],
     };
     r.conns.set(socket, conn);
-    if (member.role !== "VIEWER") r.staffSockets.add(socket);
     let alive = true;
     const ping = setInterval(() => {
       if (!alive) return void socket.terminate();
@@ -733,7 +731,6 @@ export function createRooms(opts: RoomsOptions): Rooms {
       if (rooms.get(name) === r) rooms.delete(name);
       for (const s of r.conns.keys()) s.close(1011, "the room could not be loaded: reconnecting");
       r.conns.clear();
-      r.staffSockets.clear();
       r.awareness.destroy();
       r.doc.destroy();
       throw e;
@@ -772,8 +769,6 @@ export function createRooms(opts: RoomsOptions): Rooms {
     if (!room || !conn) return false;
     const was = conn.member.role;
     conn.member = { ...conn.member, role };
-    if (role === "VIEWER") room.staffSockets.delete(socket);
-    else room.staffSockets.add(socket);
     send(socket, roleMessage(role));
     if (role !== "VIEWER") {
       send(socket, stepOne(room));
