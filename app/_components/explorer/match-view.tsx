@@ -336,15 +336,14 @@ function ResultsInner(p: ResultsProps) {
     return Number(w.values[(t - w.from) * w.width]);
   };
   const denom = drill !== null ? 1 : k;
-  /** A heatmap's value at column `col` of row `i` (null: no cell) and its colour (null: none drawn). */
   // one scale per heatmap and render (colorOf asks for one per token cell when a map is on)
-  const scales = new Map<string, { value: (i: number, col: number) => number | null; color: (v: number) => string | null }>();
-  const scaleOf = (name: string): { value: (i: number, col: number) => number | null; color: (v: number) => string | null } => {
+  const scales = new Map<string, HeatScale>();
+  const scaleOf = (name: string): HeatScale => {
     let s = scales.get(name);
     if (!s) scales.set(name, (s = makeScale(name)));
     return s;
   };
-  const makeScale = (name: string): { value: (i: number, col: number) => number | null; color: (v: number) => string | null } => {
+  const makeScale = (name: string): HeatScale => {
     if (name === "count") return { value: countAt, color: (v) => countColor(v / denom) };
     const j = hmTracks.findIndex((t) => t.name === name);
     const t = hmTracks[j];
@@ -631,6 +630,12 @@ function ScrollFrame({ children, onPointerLeave }: { children: ReactNode; onPoin
   );
 }
 
+/** A heatmap's value at column `col` of row `i` (null: no cell) and a value's colour (null: none drawn). */
+interface HeatScale {
+  value: (i: number, col: number) => number | null;
+  color: (v: number) => string | null;
+}
+
 /**
  * One heatmap of the results: `rows` × `columns` cells of HM_W × ROW_H px drawn on a canvas (a
  * run draws ~1,000 cells per heatmap: as SVG rects, their style, layout and paint took most of
@@ -646,11 +651,9 @@ function HeatmapCanvas({
   drawKey,
   hover,
   onHover,
-}: {
+}: HeatScale & {
   rows: number;
   columns: number;
-  value: (row: number, col: number) => number | null;
-  color: (v: number) => string | null;
   alignCol: number;
   /** A new value whenever `value` or `color` would draw other pixels: the canvas is redrawn then only. */
   drawKey: unknown;
@@ -660,34 +663,30 @@ function HeatmapCanvas({
   const ref = useRef<HTMLCanvasElement>(null);
   const w = columns * HM_W;
   const h = rows * ROW_H;
-  // drawn when what it shows changed (drawKey): the cells grouped by value, then by colour, one
-  // path per colour (a value's colour is made and parsed once, not once per cell: ~1,150 cells of
-  // a run in a few dozen colours)
+  // drawn when what it shows changed (drawKey): the cells grouped by colour, one path per colour
+  // (a value's colour is made once and a colour parsed once, not once per cell: ~1,150 cells of a
+  // run in a few dozen colours)
   useLayoutEffect(() => {
     const ctx = ref.current && setupCanvas(ref.current, w, h);
     if (!ctx) return;
-    const byValue = new Map<number, number[]>();
+    const colorOfValue = new Map<number, string | null>();
+    const cells = new Map<string, number[]>();
     for (let i = 0; i < rows; i++) {
       for (let col = 0; col < columns; col++) {
         const v = value(i, col);
         if (v === null) continue;
-        const at = byValue.get(v);
+        let c = colorOfValue.get(v);
+        if (c === undefined) colorOfValue.set(v, (c = color(v)));
+        if (!c) continue;
+        const at = cells.get(c);
         if (at) at.push(i * columns + col);
-        else byValue.set(v, [i * columns + col]);
+        else cells.set(c, [i * columns + col]);
       }
-    }
-    const cells = new Map<string, number[][]>();
-    for (const [v, at] of byValue) {
-      const c = color(v);
-      if (!c) continue;
-      const same = cells.get(c);
-      if (same) same.push(at);
-      else cells.set(c, [at]);
     }
     for (const [c, at] of cells) {
       ctx.fillStyle = c;
       ctx.beginPath();
-      for (const group of at) for (const n of group) ctx.rect((n % columns) * HM_W, Math.floor(n / columns) * ROW_H + 2, HM_W - 0.5, ROW_H - 4);
+      for (const n of at) ctx.rect((n % columns) * HM_W, Math.floor(n / columns) * ROW_H + 2, HM_W - 0.5, ROW_H - 4);
       ctx.fill();
     }
     // value and color are new functions on every render; drawKey says when they draw differently

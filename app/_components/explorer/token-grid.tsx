@@ -11,6 +11,10 @@ const BOX = "#e7effc";
 const BOX_IN_STROKE = "#9db8e8";
 
 const fontOf = (bold: boolean) => `${bold ? "600 " : ""}10.5px ${FONT}`;
+/** A cell's opacity: faded by the mask, or not. */
+const alphaOf = (t: TokenCell) => (t.faded ? 0.25 : 1);
+/** A cell's text colour: its own (on a mapped fill), else the grid's for text in or out of the match. */
+const textColorOf = (t: TokenCell) => t.textColor ?? (t.inMatch ? TEXT_IN : TEXT);
 
 let fontsWarm = false;
 /**
@@ -92,6 +96,10 @@ export function TokenGrid({
     const setAlpha = (a: number) => {
       if (a !== alpha) ctx.globalAlpha = alpha = a;
     };
+    const paintText = (t: TokenCell) => {
+      setAlpha(alphaOf(t));
+      fillStyle(textColorOf(t));
+    };
     // the boxes: one path per fill and alpha, then one outline path per alpha for the matched ones
     // (boxes never overlap: drawing them together gives the same pixels as one by one)
     const boxes = new Map<string, { fill: string; alpha: number; at: number[] }>();
@@ -99,7 +107,7 @@ export function TokenGrid({
     cells.forEach((t, n) => {
       if (!t || !(t.fill || t.inMatch)) return;
       const fill = t.fill ?? BOX;
-      const a = t.faded ? 0.25 : 1;
+      const a = alphaOf(t);
       const key = `${a} ${fill}`;
       const group = boxes.get(key);
       if (group) group.at.push(n);
@@ -142,16 +150,14 @@ export function TokenGrid({
         return v;
       };
       const text = cells.map((t) => (t && t.inMatch === bold ? t.text : null));
-      const style = cells.map((t) => (t && t.inMatch === bold ? `${t.faded ? 0.25 : 1} ${t.textColor ?? (t.inMatch ? TEXT_IN : TEXT)}` : null));
+      const style = cells.map((t) => (t && t.inMatch === bold ? `${alphaOf(t)} ${textColorOf(t)}` : null));
       const advance = advanceOf("0");
       const runs = tokenTextRuns(text, style, columns, w, spacing ? advanceOf : () => NaN, advance);
       // single tokens centred in their columns, then the runs from their left edge with the letter spacing that puts each character where a centred one would be
       ctx.textAlign = "center";
       for (const r of runs) {
         if (r.cells > 1) continue;
-        const t = cells[r.first]!;
-        setAlpha(t.faded ? 0.25 : 1);
-        fillStyle(t.textColor ?? (t.inMatch ? TEXT_IN : TEXT));
+        paintText(cells[r.first]!);
         ctx.fillText(r.text, x[r.col]! + w[r.col]! / 2, r.row * ROW_H + ROW_H / 2);
       }
       ctx.textAlign = "left";
@@ -160,9 +166,7 @@ export function TokenGrid({
       let gap = "";
       for (const r of runs) {
         if (r.cells === 1) continue;
-        const t = cells[r.first]!;
-        setAlpha(t.faded ? 0.25 : 1);
-        fillStyle(t.textColor ?? (t.inMatch ? TEXT_IN : TEXT));
+        paintText(cells[r.first]!);
         const g = `${r.width - advance}px`;
         if (g !== gap) ctx.letterSpacing = gap = g;
         ctx.fillText(r.text, x[r.col]! + (r.width - advance) / 2, r.row * ROW_H + ROW_H / 2);
