@@ -9,9 +9,9 @@ import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { classRoomName, COLLAB_SCHEMA_VERSION } from "@statescope/collab";
+import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
+import { createTestSyncServer, presenceAt, seedClassSession, seedMembers } from "../../tests/setup/sync-server";
 import { syncRoleOf } from "../services/classroom/sessions";
 import { signSyncToken } from "../services/sync-tokens";
 import { CLOSE_MALFORMED, MESSAGE_AWARENESS } from "./frames";
@@ -31,21 +31,9 @@ const cleanup: (() => void)[] = [];
 beforeAll(async () => {
   t = await freshDatabase();
   await seedMembers(t.db, "wp", { teacher: "OWNER" });
-  const ds = await t.db.dataset.create({ data: { workspaceId: "wp", name: "d", status: "READY" }, select: { id: true } });
-  const names = ["Teacher", ...Array.from({ length: STUDENTS }, (_, i) => `S${i}`)];
-  const s = await t.db.classSession.create({
-    data: {
-      workspaceId: "wp",
-      datasetId: ds.id,
-      code: "PRSNCEQ",
-      title: "t",
-      archiveToken: "archive-token-presence",
-      participants: { create: names.map((name) => (name === "Teacher" ? { userId: "teacher", name, role: "INSTRUCTOR" as const } : { name, role: "STUDENT" as const })) },
-    },
-    select: { id: true, participants: { select: { id: true, name: true } } },
-  });
-  for (const p of s.participants) ids[p.name] = p.id;
-  room = classRoomName(s.id);
+  const s = await seedClassSession(t.db, "wp", { code: "PRSNCEQ", archiveToken: "archive-token-presence", students: Array.from({ length: STUDENTS }, (_, i) => `S${i}`) });
+  Object.assign(ids, s.ids);
+  room = s.room;
   server = createTestSyncServer(t.url, SECRET);
   port = await server.listen(0, "127.0.0.1");
 });

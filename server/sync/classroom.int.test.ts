@@ -8,9 +8,9 @@ import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import * as decoding from "lib0/decoding";
-import { classRoomName, COLLAB_SCHEMA_VERSION, MESSAGE_ROLE, type Presence } from "@statescope/collab";
+import { COLLAB_SCHEMA_VERSION, MESSAGE_ROLE, type Presence } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
+import { createTestSyncServer, presenceAt, seedClassSession, seedMembers } from "../../tests/setup/sync-server";
 import { syncRoleOf } from "../services/classroom/sessions";
 import { signSyncToken } from "../services/sync-tokens";
 import type { SyncServer } from "./server";
@@ -27,21 +27,10 @@ const cleanup: (() => void)[] = [];
 beforeAll(async () => {
   t = await freshDatabase();
   await seedMembers(t.db, "wc", { teacher: "OWNER" });
-  const ds = await t.db.dataset.create({ data: { workspaceId: "wc", name: "d", status: "READY" }, select: { id: true } });
-  const s = await t.db.classSession.create({
-    data: {
-      workspaceId: "wc",
-      datasetId: ds.id,
-      code: "ACDEFGH",
-      title: "t",
-      archiveToken: "archive-token",
-      participants: { create: [{ userId: "teacher", name: "Teacher", role: "INSTRUCTOR" }, { name: "Ann", role: "STUDENT" }, { name: "Bob", role: "STUDENT" }] },
-    },
-    select: { id: true, participants: { select: { id: true, name: true } } },
-  });
-  for (const p of s.participants) ids[p.name] = p.id;
-  sessionId = s.id;
-  room = classRoomName(s.id);
+  const s = await seedClassSession(t.db, "wc", { code: "ACDEFGH", archiveToken: "archive-token", students: ["Ann", "Bob"] });
+  Object.assign(ids, s.ids);
+  sessionId = s.sessionId;
+  room = s.room;
   server = createTestSyncServer(t.url, SECRET, { recheckMs: 200 });
   port = await server.listen(0, "127.0.0.1");
 });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
+import { classRoomName, COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
 import { createDb, type Db } from "@/server/db/client";
 import { roomRoles } from "@/server/services/classroom/sync";
 import type { Role } from "@/server/services/schemas";
@@ -47,6 +47,31 @@ export async function seedMembers(db: Db, workspaceId: string, members: Record<s
     await db.user.upsert({ where: { id: userId }, create: { id: userId, email: `${userId.toLowerCase()}@sync.test`, name: userId }, update: {} });
     await db.membership.upsert({ where: { workspaceId_userId: { workspaceId, userId } }, create: { workspaceId, userId, role }, update: { role } });
   }
+}
+
+/**
+ * A class session in workspace `workspaceId` (its owner `teacher`, seeded with seedMembers, is the
+ * instructor, named "Teacher") on a READY dataset of its own, with `students` as guest participants:
+ * the session's id, its sync room, and each participant's id by name.
+ */
+export async function seedClassSession(
+  db: Db,
+  workspaceId: string,
+  o: { code: string; archiveToken: string; students: readonly string[] },
+): Promise<{ sessionId: string; room: string; ids: Record<string, string> }> {
+  const ds = await db.dataset.create({ data: { workspaceId, name: "d", status: "READY" }, select: { id: true } });
+  const s = await db.classSession.create({
+    data: {
+      workspaceId,
+      datasetId: ds.id,
+      code: o.code,
+      title: "t",
+      archiveToken: o.archiveToken,
+      participants: { create: [{ userId: "teacher", name: "Teacher", role: "INSTRUCTOR" as const }, ...o.students.map((name) => ({ name, role: "STUDENT" as const }))] },
+    },
+    select: { id: true, participants: { select: { id: true, name: true } } },
+  });
+  return { sessionId: s.id, room: classRoomName(s.id), ids: Object.fromEntries(s.participants.map((p) => [p.name, p.id])) };
 }
 
 /**
