@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { COLLAB_SCHEMA_VERSION, MAX_PRESENCE_BYTES, type Presence } from "@statescope/collab";
+import { COLLAB_SCHEMA_VERSION, createRoomAwareness, MAX_PRESENCE_BYTES, type Presence } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { createTestSyncServer, presenceAt, seedMembers, spawnSyncProcess } from "../../tests/setup/sync-server";
 import type { Role } from "../services/schemas";
@@ -137,6 +137,35 @@ describe("a hostile presence frame", () => {
     ed.provider.awareness.setLocalState(presenceAt(9));
     await expect.poll(() => stateOf(watcher.provider, ed.doc.clientID)?.view?.position, { timeout: 5000 }).toBe(9);
     expect(watcher.provider.awareness.getStates().has(777)).toBe(false);
+  });
+});
+
+describe("a page's awareness", () => {
+  // y-protocols' Awareness starts at `{}`, which y-websocket announces when the socket opens: the
+  // server refused it as malformed (a strike of three) before the page had set its presence
+  it("announces nothing before its presence is set: the server refuses nothing, and the presence arrives", async () => {
+    const lines: string[] = [];
+    const logged = createTestSyncServer(t.url, SECRET, { log: (l) => lines.push(l) });
+    try {
+      const p = await logged.listen(0, "127.0.0.1");
+      const room = "ws:w1:awareness-start";
+      const connect = (u: string) => {
+        const doc = new Y.Doc();
+        const prov = new WebsocketProvider(`ws://127.0.0.1:${p}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, awareness: createRoomAwareness(doc), params: { token: token(u, room), v: V } });
+        cleanup.push(() => prov.destroy());
+        return prov;
+      };
+      const ed = connect("ed");
+      const olga = connect("olga");
+      await synced(ed);
+      await synced(olga);
+      expect(ed.awareness.getLocalState()).toBeNull();
+      ed.awareness.setLocalState(presenceAt(42));
+      await expect.poll(() => stateOf(olga, ed.awareness.clientID)?.view?.position, { timeout: 5000 }).toBe(42);
+      expect(lines.filter((l) => /malformed|closing the connection/.test(l))).toEqual([]);
+    } finally {
+      await logged.close();
+    }
   });
 });
 

@@ -1,10 +1,10 @@
 "use client";
 import { useEffect, useRef, useState } from "react";
 import * as Y from "yjs";
-import { Awareness } from "y-protocols/awareness";
+import type { Awareness } from "y-protocols/awareness";
 import { WebsocketProvider } from "y-websocket";
 import * as decoding from "lib0/decoding";
-import { checkSchema, CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION, MESSAGE_ROLE, ZPresenceUser, type PresenceUser } from "@statescope/collab";
+import { checkSchema, CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION, createRoomAwareness, MESSAGE_ROLE, ZPresenceUser, type PresenceUser } from "@statescope/collab";
 import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
 
 /** Close codes of our sync server (server/sync/server.ts). */
@@ -74,7 +74,7 @@ export function useTicketRoom(key: string, ticket: () => Promise<TokenOut>, enab
   useEffect(() => {
     if (!enabled) return;
     const doc = new Y.Doc();
-    const awareness = new Awareness(doc);
+    const awareness = createRoomAwareness(doc);
     let provider: WebsocketProvider | null = null;
     let disposed = false;
     let timer: ReturnType<typeof setTimeout> | null = null;

@@ -7,4 +7,4 @@ export * from "./records";
 export { MAX_PRESENCE_BYTES, MAX_PRESENCE_DEPTH, ZClientPresence, fitPresence, presenceFromClient, type ClientPresence, type PresenceReading } from "./presence-wire";
 export { jsonDepth, parseBoundedJson, utf8Length, type BoundedJson, type JsonLimits } from "./bounded-json";
 export { applyTextDiff, diffText, mapIndexThroughDelta, type TextDelta, type TextSplice } from "./text-binding";
-export { LocalPresence, PeerStore, PRESENCE_INTERVAL_MS, type Peer } from "./presence";
+export { createRoomAwareness, LocalPresence, PeerStore, PRESENCE_INTERVAL_MS, type Peer } from "./presence";

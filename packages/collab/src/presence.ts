@@ -2,12 +2,26 @@
  * Presence bookkeeping shared by every client of a room: our own awareness state, throttled, and
  * the other members' states read through `readPresence` (anything else on the wire is ignored).
  */
-import type { Awareness } from "y-protocols/awareness";
+import { Awareness } from "y-protocols/awareness";
+import type * as Y from "yjs";
 import { fitPresence } from "./presence-wire";
 import { COLLAB_SCHEMA_VERSION, readPresence, type PresenceUser, type SharedView } from "./schema";
 
 /** Presence is sent at most this often (≤ 20 updates/s); the last change always goes out. */
 export const PRESENCE_INTERVAL_MS = 50;
+
+/**
+ * A room client's awareness, without a local state until its presence is set (LocalPresence).
+ * y-protocols starts one at `{}`, which y-websocket announces as soon as the socket opens: not a
+ * presence, so the sync server refused it as a malformed frame, one of the three that close a
+ * socket — two, with the re-announce on "connected", for a page that connected before its first
+ * presence was set.
+ */
+export function createRoomAwareness(doc: Y.Doc): Awareness {
+  const awareness = new Awareness(doc);
+  awareness.setLocalState(null);
+  return awareness;
+}
 
 /** Another member in the room (one entry per user: several tabs of one user show once). */
 export interface Peer {
