@@ -208,6 +208,11 @@ async function readSlices<C extends string>(
     found[row.r]!++;
     put(row.r, Math.max(ranges[row.r]![0], row.index * chunkRows), row);
   }
+  checkComplete(label, chunkRows, ranges, found);
+}
+
+/** Fails unless every range found (`found[r]`) each chunk of `chunkRows` rows that overlaps it. */
+function checkComplete(label: string, chunkRows: number, ranges: readonly StepRange[], found: Int32Array): void {
   ranges.forEach(([from, to], i) => {
     const want = Math.floor((to - 1) / chunkRows) - Math.floor(from / chunkRows) + 1;
     if (found[i] !== want) throw new Error(`${label}: chunks of steps [${from}, ${to}) are incomplete (${found[i]} of ${want} found)`);
@@ -224,12 +229,19 @@ export async function readStateWindow(q: Queryable, src: SourceLayout, from: num
 
 /** {@link readStateWindow} of several ranges in one query. */
 export async function readStateWindows(q: Queryable, src: SourceLayout, ranges: readonly StepRange[], cells?: ArrayLike<number>): Promise<Float32Array[]> {
+  const into = stateWindows(src, ranges, cells);
+  await readSlices<"data">(q, STATE_SLICE, `source ${src.id}`, src.id, src.steps, src.chunkRows, src.cells * 4, ranges, into.put);
+  return into.out;
+}
+
+/** Where the state slices of `ranges` go (`put`: range r, first step a of the piece, its row): `out`, (to − from) × selected cells per range. */
+function stateWindows(src: SourceLayout, ranges: readonly StepRange[], cells?: ArrayLike<number>): { out: Float32Array[]; put: (r: number, a: number, row: { data: Buffer | null }) => void } {
   const all = src.cells;
   const sel = cells ? Uint32Array.from(cells) : null;
   if (sel) for (const c of sel) if (c >= all) throw new RangeError(`source ${src.id} has ${all} cells, cell ${c} was selected`);
   const width = sel ? sel.length : all;
   const out = ranges.map(([from, to]) => new Float32Array(Math.max(0, to - from) * width));
-  await readSlices<"data">(q, STATE_SLICE, `source ${src.id}`, src.id, src.steps, src.chunkRows, all * 4, ranges, (r, a, row) => {
+  const put = (r: number, a: number, row: { data: Buffer | null }) => {
     // the slice holds rows [a, b) of range r, a = max(from, first row of the chunk)
     const data = float32Of(row.data!);
     const from = ranges[r]![0];
@@ -244,8 +256,8 @@ export async function readStateWindows(q: Queryable, src: SourceLayout, ranges: 
       const outRow = (t - from) * width;
       for (let i = 0; i < width; i++) dst[outRow + i] = data[inRow + sel[i]!]!;
     }
-  });
-  return out;
+  };
+  return { out, put };
 }
 
 /**
@@ -349,12 +361,18 @@ export async function readTokenIds(q: Queryable, datasetId: string, steps: numbe
 
 /** {@link readTokenIds} of several ranges in one query. */
 export async function readTokenIdWindows(q: Queryable, datasetId: string, steps: number, ranges: readonly StepRange[]): Promise<Int32Array[]> {
+  const into = tokenWindows(ranges);
+  await readSlices<"data">(q, TOKEN_SLICE, `dataset ${datasetId} tokens`, datasetId, steps, TOKEN_CHUNK_ROWS, 4, ranges, into.put);
+  return into.out;
+}
+
+function tokenWindows(ranges: readonly StepRange[]): { out: Int32Array[]; put: (r: number, a: number, row: { data: Buffer | null }) => void } {
   const out = ranges.map(([from, to]) => new Int32Array(Math.max(0, to - from)));
-  await readSlices<"data">(q, TOKEN_SLICE, `dataset ${datasetId} tokens`, datasetId, steps, TOKEN_CHUNK_ROWS, 4, ranges, (r, a, row) => {
+  const put = (r: number, a: number, row: { data: Buffer | null }) => {
     const data = int32Of(row.data!);
     out[r]!.set(data.subarray(0, Math.min(ranges[r]![1] - a, data.length)), a - ranges[r]![0]);
-  });
-  return out;
+  };
+  return { out, put };
 }
 
 /** Tokens for the given ids (ids missing from the dictionary are absent from the map). */
@@ -380,19 +398,157 @@ export async function readMetaWindow(q: Queryable, track: TrackLayout, steps: nu
 
 /** {@link readMetaWindow} of several ranges in one query. */
 export async function readMetaWindows(q: Queryable, track: TrackLayout, steps: number, ranges: readonly StepRange[]): Promise<StoredMetaRows[]> {
+  const into = metaWindows(track, ranges);
+  await readSlices<"data" | "weights">(q, META_SLICE, `track ${track.id}`, track.id, steps, track.chunkRows, track.width * 4, ranges, into.put);
+  return into.out();
+}
+
+function metaWindows(track: TrackLayout, ranges: readonly StepRange[]): { out: () => StoredMetaRows[]; put: (r: number, a: number, row: { data: Buffer | null; weights: Buffer | null }) => void } {
   const w = track.width;
   const values = ranges.map(([from, to]) => (track.kind === "scalar" ? new Float32Array(Math.max(0, to - from) * w) : new Int32Array(Math.max(0, to - from) * w)));
   const weights = ranges.map(([from, to]) => (track.kind === "wordvec" && track.hasWeights ? new Float32Array(Math.max(0, to - from) * w) : null));
-  await readSlices<"data" | "weights">(q, META_SLICE, `track ${track.id}`, track.id, steps, track.chunkRows, w * 4, ranges, (r, a, row) => {
+  const put = (r: number, a: number, row: { data: Buffer | null; weights: Buffer | null }) => {
     const data = track.kind === "scalar" ? float32Of(row.data!) : int32Of(row.data!);
     const from = ranges[r]![0];
     const n = Math.min((ranges[r]![1] - a) * w, data.length);
     values[r]!.set(data.subarray(0, n), (a - from) * w);
     if (weights[r] && row.weights) weights[r].set(float32Of(row.weights).subarray(0, n), (a - from) * w);
-  });
-  return values.map((v, r): StoredMetaRows => {
-    if (track.kind === "scalar") return { kind: "scalar", values: v as Float32Array };
-    if (track.kind === "discrete") return { kind: "discrete", values: v as Int32Array };
-    return { kind: "wordvec", width: w, ids: v as Int32Array, weights: weights[r]! };
-  });
+  };
+  const out = () =>
+    values.map((v, r): StoredMetaRows => {
+      if (track.kind === "scalar") return { kind: "scalar", values: v as Float32Array };
+      if (track.kind === "discrete") return { kind: "discrete", values: v as Int32Array };
+      return { kind: "wordvec", width: w, ids: v as Int32Array, weights: weights[r]! };
+    });
+  return { out, put };
 }
+
+/** A meta track's stored layout as {@link readRowWindows} found it by name (`labels`: it has a dictionary of its own). */
+export interface NamedTrack extends TrackLayout {
+  name: string;
+  labels: boolean;
+}
+
+/** What {@link readRowWindows} read: per range its token ids, its selected cells' states and per track found its rows; the words of those ids. */
+export interface RowWindows {
+  tokens: Int32Array[];
+  states: Float32Array[];
+  /** The tracks found, by name (a name that is no track of the dataset is absent). */
+  tracks: Map<string, { layout: NamedTrack; rows: StoredMetaRows[] }>;
+  /** The dictionary entries of the token ids read (tokens, and wordvec tracks without a dictionary of their own). */
+  vocab: Map<number, string>;
+}
+
+/**
+ * The Match view's result rows in ONE statement (issue 15: before, a token read then its
+ * vocabulary, a state read, and per track its layout then its rows — two round trips on the
+ * click's path and six statements competing for the pool): the slices of `ranges` from the
+ * token, state and meta chunks as {@link sliceQuery} cuts them, the named tracks' layouts and the
+ * dictionary entries of the token ids in those slices (and of wordvec tracks without labels),
+ * their ids decoded from the bytes in Postgres. Every range must lie inside the dataset and source.
+ */
+export async function readRowWindows(
+  q: Queryable,
+  ds: { id: string; steps: number },
+  src: SourceLayout,
+  ranges: readonly StepRange[],
+  cells: ArrayLike<number>,
+  trackNames: readonly string[],
+): Promise<RowWindows> {
+  for (const [from, to] of ranges) {
+    checkRange(`dataset ${ds.id} tokens`, ds.steps, from, to);
+    checkRange(`source ${src.id}`, src.steps, from, to);
+  }
+  const tokens = tokenWindows(ranges);
+  const states = stateWindows(src, ranges, cells);
+  const rows = (
+    await q.query<RowPart>({
+      name: "row-windows",
+      text: ROW_WINDOWS_SQL,
+      values: [ds.id, src.id, ranges.map((w) => w[0]), ranges.map((w) => w[1]), trackNames, TOKEN_CHUNK_ROWS, src.chunkRows, src.cells * 4],
+    })
+  ).rows;
+  const layouts = new Map<string, NamedTrack>();
+  for (const x of rows) {
+    if (x.part !== PART.track) continue;
+    const kind = x.kind === "scalar" || x.kind === "wordvec" ? x.kind : "discrete";
+    layouts.set(x.name!, { id: x.id!, name: x.name!, kind, width: x.width!, chunkRows: x.chunkRows!, hasWeights: x.flag!, labels: x.labels! });
+  }
+  const meta = new Map([...layouts].map(([name, layout]) => [name, { layout, into: metaWindows(layout, ranges), found: new Int32Array(ranges.length) }]));
+  const found = { tokens: new Int32Array(ranges.length), states: new Int32Array(ranges.length) };
+  const vocab = new Map<number, string>();
+  for (const x of rows) {
+    if (x.part === PART.vocab) vocab.set(x.index!, x.name!);
+    else if (x.part === PART.tokens) {
+      found.tokens[x.r!]!++;
+      tokens.put(x.r!, Math.max(ranges[x.r!]![0], x.index! * TOKEN_CHUNK_ROWS), x);
+    } else if (x.part === PART.states) {
+      found.states[x.r!]!++;
+      states.put(x.r!, Math.max(ranges[x.r!]![0], x.index! * src.chunkRows), x);
+    } else if (x.part === PART.meta) {
+      const m = meta.get(x.name!)!;
+      m.found[x.r!]!++;
+      m.into.put(x.r!, Math.max(ranges[x.r!]![0], x.index! * m.layout.chunkRows), x);
+    }
+  }
+  checkComplete(`dataset ${ds.id} tokens`, TOKEN_CHUNK_ROWS, ranges, found.tokens);
+  checkComplete(`source ${src.id}`, src.chunkRows, ranges, found.states);
+  for (const m of meta.values()) checkComplete(`track ${m.layout.id}`, m.layout.chunkRows, ranges, m.found);
+  return { tokens: tokens.out, states: states.out, tracks: new Map([...meta].map(([name, m]) => [name, { layout: m.layout, rows: m.into.out() }])), vocab };
+}
+
+const PART = { tokens: 0, states: 1, meta: 2, track: 3, vocab: 4 } as const;
+
+/** One row of ROW_WINDOWS_SQL: a slice (tokens, states, meta: range r, chunk index, bytes), a track's layout, or a dictionary entry (index = token id, name = token). */
+interface RowPart {
+  part: number;
+  r: number | null;
+  index: number | null;
+  data: Buffer | null;
+  weights: Buffer | null;
+  name: string | null;
+  id: string | null;
+  kind: string | null;
+  width: number | null;
+  chunkRows: number | null;
+  flag: boolean | null;
+  labels: boolean | null;
+}
+
+/** A slice of `col` of chunk c overlapping range w, chunks of `rows` rows of `bytes` bytes (as in sliceQuery). */
+const sliceOf = (col: string, rows: string, bytes: string) => {
+  const lo = `greatest(w."from", c."index" * ${rows})`;
+  const hi = `least(w."to", (c."index" + 1) * ${rows})`;
+  return `substring(c."${col}" from (${lo} - c."index" * ${rows}) * ${bytes} + 1 for (${hi} - ${lo}) * ${bytes})`;
+};
+
+/**
+ * $1 dataset id, $2 source id, $3/$4 the ranges' from/to, $5 track names, $6 rows per token
+ * chunk, $7 rows per state chunk, $8 bytes per state row. The token slices are read once
+ * (a CTE used twice is materialised) for both their rows and their ids' words.
+ */
+const ROW_WINDOWS_SQL = `with w as (
+    select "from", "to", ("r" - 1)::int as "r" from unnest($3::int[], $4::int[]) with ordinality as w("from", "to", "r")
+  ), t as (
+    select id, name, kind::text as kind, width, "chunkRows", "hasWeights", (labels is not null and jsonb_typeof(labels) <> 'null') as labels
+    from "MetaTrack" where "datasetId" = $1 and name = any($5::text[])
+  ), tok as (
+    select w."r", c."index", ${sliceOf("data", "$6::int", "4")} as data
+    from w join "TokenChunk" c on c."datasetId" = $1 and c."index" between w."from" / $6::int and (w."to" - 1) / $6::int
+  ), meta as (
+    select t.name, t.kind, t.labels, w."r", c."index", ${sliceOf("data", 't."chunkRows"', "t.width * 4")} as data, ${sliceOf("weights", 't."chunkRows"', "t.width * 4")} as weights
+    from w cross join t join "MetaChunk" c on c."trackId" = t.id and c."index" between w."from" / t."chunkRows" and (w."to" - 1) / t."chunkRows"
+  ), ids as (
+    select distinct (get_byte(x.d, 4 * i) | (get_byte(x.d, 4 * i + 1) << 8) | (get_byte(x.d, 4 * i + 2) << 16) | (get_byte(x.d, 4 * i + 3) << 24)) as id
+    from (select data as d from tok union all select data from meta where kind = 'wordvec' and not labels) x, generate_series(0, length(x.d) / 4 - 1) i
+  )
+  select ${PART.tokens} as part, "r", "index", data, null::bytea as weights, null::text as name, null::text as id, null::text as kind, null::int as width, null::int as "chunkRows", null::bool as flag, null::bool as labels from tok
+  union all
+  select ${PART.states}, w."r", c."index", ${sliceOf("data", "$7::int", "$8::int")}, null, null, null, null, null, null, null, null
+  from w join "StateChunk" c on c."sourceId" = $2 and c."index" between w."from" / $7::int and (w."to" - 1) / $7::int
+  union all
+  select ${PART.meta}, "r", "index", data, weights, name, null, null, null, null, null, null from meta
+  union all
+  select ${PART.track}, null, null, null, null, name, id, kind, width, "chunkRows", "hasWeights", labels from t
+  union all
+  select ${PART.vocab}, null, v."tokenId", null, null, v.token, null, null, null, null, null, null from "VocabEntry" v where v."datasetId" = $1 and v."tokenId" in (select id from ids)`;

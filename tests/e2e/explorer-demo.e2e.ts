@@ -98,7 +98,7 @@ test("parens depth on its own scale, the whole result text at 1440 px, readable 
   await page.keyboard.press("ArrowDown");
   await expect(page.getByTestId("result-row-1")).toBeFocused();
   // the length histogram draws the bars its 900 px show, not hundreds outside its clip
-  expect(await page.locator("[data-testid=length-histogram] g.hbar").count()).toBeLessThanOrEqual(40);
+  expect(Number(await page.getByTestId("hist-bars").getAttribute("data-bars"))).toBeLessThanOrEqual(40);
   const rowBox = (await row.boundingBox())!;
   expect(rowBox.x).toBeGreaterThanOrEqual(scroll.x);
   expect(rowBox.x + rowBox.width).toBeLessThanOrEqual(scroll.x + scroll.width);
@@ -294,4 +294,98 @@ test("result canvases are drawn once per run, again only when what they show cha
   // a change of what is drawn: the tokens mapped by the match count
   await page.getByLabel("Map a heatmap onto the tokens").selectOption("count");
   await expect.poll(async () => (await draws())["result-tokens"]).toBe(2);
+});
+
+/**
+ * The length histogram is one canvas (its SVG was ~8 nodes a bar, about 40 % of a result's nodes):
+ * a bar clicked re-runs the query with that exact length, and the keyboard does the same — the
+ * histogram is a slider over the lengths whose value text says the chosen bar's counts.
+ */
+test("the length histogram re-runs with a bar's length, by pointer and by keyboard", async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await signInDemo(page);
+  const parens = await demoDataset(page, /parens \(demo\)/);
+  await page.goto(`${parens}/explore?s0=states1&b=22-26&pad=0,0&run=1`);
+  await expect(page.getByTestId("match-count")).toHaveText("50", { timeout: 60_000 });
+  const bars = page.getByTestId("hist-bars");
+  expect(await page.locator("[data-testid=length-histogram] svg *").count()).toBe(0);
+  const n = Number(await bars.getAttribute("data-bars"));
+  expect(n).toBeGreaterThan(2);
+  // the keyboard: focus, the first length, the next one, Enter
+  await bars.focus();
+  await page.keyboard.press("Home");
+  const first = Number(await bars.getAttribute("aria-valuenow"));
+  await page.keyboard.press("ArrowRight");
+  const chosen = Number(await bars.getAttribute("aria-valuenow"));
+  expect(chosen).toBeGreaterThan(first);
+  await expect(bars).toHaveAttribute("aria-valuetext", new RegExp(`^length ${chosen}: \\d+ candidates, \\d+ with every selected cell on$`));
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("match-results")).toContainText(new RegExp(`· length ${chosen}(?!\\d)`), { timeout: 60_000 });
+  // back to any length (the histogram of every length again), then the pointer: the third bar
+  // (22 px a bar, 4 px in), its tooltip, a click
+  await page.getByRole("button", { name: "any length" }).click();
+  await expect(page.getByTestId("match-results")).not.toContainText("· length", { timeout: 60_000 });
+  await expect(bars).toHaveAttribute("data-bars", String(n));
+  await bars.scrollIntoViewIfNeeded();
+  const box = (await bars.boundingBox())!;
+  await page.mouse.move(box.x + 4 + 2 * 22 + 10, box.y + 30);
+  await expect(bars).toHaveAttribute("title", /^length \d+: \d+ candidates, \d+ with every selected cell on$/);
+  const third = Number(/^length (\d+)/.exec((await bars.getAttribute("title"))!)![1]);
+  await page.mouse.down();
+  await page.mouse.up();
+  await expect(page.getByTestId("match-results")).toContainText(new RegExp(`· length ${third}(?!\\d)`), { timeout: 60_000 });
+});
+
+/**
+ * At 1440 × 1000 a click's results start below the fold (under the Match view's head): the click
+ * brings them into view in the frame that draws them (not by a scroll animation that reaches them
+ * 130–180 ms later), without moving the focus into them; results opened from a link (run=1) leave
+ * the page's scroll alone.
+ */
+test("a click on Fast brings its results into view as they are drawn; a link's results leave the scroll alone", async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await signInDemo(page);
+  const parens = await demoDataset(page, /parens \(demo\)/);
+  const inView = () =>
+    page.getByTestId("match-count").evaluate((e) => {
+      const r = e.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= window.innerHeight;
+    });
+  await page.goto(`${parens}/explore?s0=states1&b=22-26&pad=0,0&run=1`);
+  await expect(page.getByTestId("match-count")).toHaveText("50", { timeout: 60_000 });
+  await expect(page.getByTestId("result-tokens").locator("canvas")).toHaveAttribute("data-drawn", "50");
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  expect(await page.evaluate(() => window.scrollY)).toBe(0);
+  expect(await inView()).toBe(false);
+
+  await page.goto(`${parens}/explore?s0=states1&b=22-26&pad=0,0`);
+  const run = page.getByTestId("run-fast");
+  await expect(run).toBeEnabled({ timeout: 60_000 });
+  // the Match view's head at the bottom edge (as the bench's 1440 × 1000 page opens): its results will start below the fold
+  await run.evaluate((b) => window.scrollTo(0, Math.max(0, window.scrollY + b.getBoundingClientRect().bottom + 6 - window.innerHeight)));
+  expect((await run.boundingBox())!.y + 40).toBeGreaterThan(1000 - 120);
+  // where the results are in the frame that paints their rows: the token canvas is drawn (data-drawn,
+  // in React's commit), then that frame's animation-frame callbacks run, then (a task later) the check
+  await page.evaluate(() => {
+    const w = window as unknown as { atDraw?: boolean };
+    const mo = new MutationObserver(() => {
+      if (!document.querySelector("[data-testid=result-tokens] canvas[data-drawn]")) return;
+      mo.disconnect();
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          const r = document.querySelector("[data-testid=match-count]")!.getBoundingClientRect();
+          w.atDraw = r.top >= 0 && r.bottom <= window.innerHeight;
+        }, 0),
+      );
+    });
+    mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-drawn"] });
+  });
+  await run.click();
+  await expect(page.getByTestId("match-count")).toHaveText("50", { timeout: 60_000 });
+  await expect.poll(() => page.evaluate(() => (window as unknown as { atDraw?: boolean }).atDraw)).toBeDefined();
+  expect(await page.evaluate(() => (window as unknown as { atDraw?: boolean }).atDraw), "the results are in view in the frame that draws them").toBe(true);
+  expect(await inView()).toBe(true);
+  expect(await page.evaluate(() => document.activeElement?.closest("[data-testid=match-results]") ?? null)).toBeNull();
 });

@@ -31,6 +31,7 @@ import { scalarRange, trackLabel } from "./meta-tracks";
 import { ScaleLegend } from "./scale-legend";
 import type { ExplorerSlots, Update } from "./slots";
 import { TokenGrid, warmTokenFonts, type TokenCell } from "./token-grid";
+import { LengthHistogram } from "./length-histogram";
 import { heatmapTracks, rowsQuery, startMatch, useMatch } from "./use-match";
 
 // the Match view's geometry, shared with the figure renderer (packages/core/src/figures/layout.ts)
@@ -39,6 +40,9 @@ const HM_W = HEATMAP_W;
 const TOKEN_COLUMNS = MATCH_TOKEN_COLUMNS;
 /** Length histogram bars shown (22 px each, within 900 px). */
 const HIST_BARS = 40;
+
+/** Results whose top is this far (px) above the viewport's bottom edge or higher are in view: a click's results are not scrolled to then. */
+const REVEAL_MARGIN = 120;
 
 /** Longest wait for an idle moment before the URL state of a run is written. */
 const URL_WRITE_MS = 300;
@@ -113,10 +117,13 @@ export function MatchView({
   }, [afterFirstWindow]);
   // the result rows as they will be laid out, so their windows can come with the answer
   const rowsView = { before: m.before, after: m.after, align: m.align, tracks: heatmapTracks(info).map((t) => t.name) };
+  // set by a click that runs a query: its results are brought into view once drawn (see Results)
+  const reveal = useRef(false);
   const run = (mode: "fast" | "precise", length = current?.length ?? m.length) => {
     if (!current) return;
     const next = { ...current, mode, length };
     startMatch(qc, data, next, rowsView);
+    reveal.current = true;
     // The view shows the run in the next task: the request's way to fetch() is a few promise
     // turns, and React would render this click (the whole Match view, ~8 ms) before them. A
     // second click meanwhile starts the same query, which the query cache runs once.
@@ -224,6 +231,7 @@ export function MatchView({
       {res.data && input && (
         <Results
           key={JSON.stringify(input)}
+          reveal={reveal}
           data={data}
           info={info}
           state={state}
@@ -255,6 +263,8 @@ type ResultsProps = {
   layerIndex: number;
   aside?: ExplorerSlots["matchAside"];
   exportMore?: ExplorerSlots["matchExport"];
+  /** True when a click in this page ran the query: the results are brought into view once drawn (and it is reset). */
+  reveal: { current: boolean };
 };
 
 /**
@@ -297,6 +307,24 @@ function ResultsInner(p: ResultsProps) {
   // the aside (the evidence panel, which starts its own request) mounts once the rows have been
   // painted: it is not part of the click's first frame, and its request does not compete with it
   const [asideShown, setAsideShown] = useState(false);
+  // A click on Fast or Precise brings its results into view when none of them is (at 1440 × 1000
+  // they start below the fold, under the Match view's head): once the rows are drawn, before that
+  // frame is painted, the page jumps to the Match view (focus stays where it is), so the frame that
+  // paints the rows paints them in view. A smooth scroll (before) reached them 130–180 ms after
+  // that frame and settled ~550 ms later, its animation frames' commits (10–17 ms each here) ahead of
+  // everything else on the page. Results from a link, a re-render or a view already showing them
+  // leave the scroll alone.
+  const root = useRef<HTMLDivElement>(null);
+  const revealNow = !rowsLoading && p.reveal.current;
+  useLayoutEffect(() => {
+    if (!revealNow) return;
+    p.reveal.current = false;
+    // (the layout this reads is the one the coming frame needs anyway: the rows are in the DOM)
+    const el = root.current;
+    if (!el || el.getBoundingClientRect().top < window.innerHeight - REVEAL_MARGIN) return;
+    el.closest(".match-view")?.scrollIntoView({ block: "start", behavior: "instant" });
+    // (p.reveal is a ref)
+  }, [revealNow, p.reveal]);
   useEffect(() => {
     let idle: number | undefined;
     const frame = requestAnimationFrame(() => {
@@ -361,11 +389,11 @@ function ResultsInner(p: ResultsProps) {
     return v === null ? null : s.color(v);
   };
 
-  const allLengths = [...new Set([...Object.keys(p.histograms.all), ...Object.keys(p.histograms.strict)].map(Number))].sort((a, b) => a - b);
-  const maxAll = Math.max(1, ...allLengths.map((L) => p.histograms.all[L] ?? 0));
+  const allLengths = useMemo(() => [...new Set([...Object.keys(p.histograms.all), ...Object.keys(p.histograms.strict)].map(Number))].sort((a, b) => a - b), [p.histograms]);
   // the bars that fit the histogram's 900 px (a query over 1M steps can have hundreds of
-  // lengths: ~5 SVG nodes each were rendered outside the clip, where no one could see or click them)
-  const lengths = allLengths.slice(0, HIST_BARS);
+  // lengths, which were drawn outside the clip, where no one could see or click them)
+  const lengths = useMemo(() => allLengths.slice(0, HIST_BARS), [allLengths]);
+  const maxAll = Math.max(0, ...allLengths.map((L) => p.histograms.all[L] ?? 0));
 
   const downloadCsv = async () => {
     const more = (await p.exportMore?.({ input, results }).catch(() => null)) ?? null;
@@ -471,7 +499,7 @@ function ResultsInner(p: ResultsProps) {
   };
 
   return (
-    <div className="results" data-testid="match-results">
+    <div className="results" data-testid="match-results" ref={root}>
       <div className="results-head">
         <span>
           <strong data-testid="match-count">{results.length}</strong> result{results.length === 1 ? "" : "s"} · {input.mode}
@@ -492,22 +520,7 @@ function ResultsInner(p: ResultsProps) {
       {lengths.length > 0 && (
         <div className="histogram" data-testid="length-histogram">
           <span className="muted">candidate lengths (all / strict) — click a bar to re-run with that exact length:</span>
-          <svg width={lengths.length * 22 + 8} height={64}>
-            {lengths.map((L, i) => {
-              const all = p.histograms.all[L] ?? 0;
-              const strict = p.histograms.strict[L] ?? 0;
-              const h = (v: number) => (v > 0 ? Math.max(1.5, (Math.log1p(v) / Math.log1p(maxAll)) * 44) : 0);
-              return (
-                <g key={L} transform={`translate(${4 + i * 22},0)`} className={`hbar${input.length === L ? " current" : ""}`} onClick={() => L >= 2 && p.onLength(L)} data-testid={`hist-${L}`}>
-                  <rect x={0} y={0} width={20} height={64} fill="transparent" />
-                  <rect x={1} y={48 - h(all)} width={18} height={h(all)} className="hist-all" />
-                  <rect x={4} y={48 - h(strict)} width={12} height={h(strict)} className="hist-strict" />
-                  <text x={10} y={60} textAnchor="middle">{L}</text>
-                  <title>{`length ${L}: ${all} candidates, ${strict} with every selected cell on`}</title>
-                </g>
-              );
-            })}
-          </svg>
+          <LengthHistogram lengths={lengths} all={p.histograms.all} strict={p.histograms.strict} max={maxAll} current={input.length} onLength={p.onLength} />
           {allLengths.length > lengths.length && (
             <span className="muted" data-testid="hist-more">
               and {allLengths.length - lengths.length} longer length{allLengths.length - lengths.length === 1 ? "" : "s"} (set one in “length” above)

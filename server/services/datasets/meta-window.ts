@@ -4,7 +4,7 @@
  */
 import { AppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
-import { readMetaWindows, readVocabulary, type StepRange } from "@/server/storage/dataset-store";
+import { readMetaWindows, readVocabulary, type StepRange, type StoredMetaRows } from "@/server/storage/dataset-store";
 import { MAX_STATE_WINDOW, type MetaWindowInput, type MetaWindowOutput } from "./schemas-meta";
 import type { Audience } from "@/server/services/authz";
 import { readAnnotationTrack } from "@/server/services/records/annotations";
@@ -46,12 +46,21 @@ export async function readTrackWindows(db: Db, ds: { id: string; steps: number }
     kind === "wordvec" && track.labels === null
       ? await readVocabulary(pgPool(db), ds.id, windows.flatMap((w) => (w.kind === "wordvec" ? Array.from(w.ids) : [])))
       : null;
+  return encodeTrackWindows(name, track.width, windows, vocab, ranges);
+}
+
+/**
+ * A track's rows over `ranges` as the API sends them: base64 values (and weights), and for a
+ * wordvec track whose ids are token ids (`vocab`: the dictionary entries of its ids; null when it
+ * has labels of its own) the words of each window's ids.
+ */
+export function encodeTrackWindows(name: string, width: number, windows: readonly StoredMetaRows[], vocab: ReadonlyMap<number, string> | null, ranges: readonly StepRange[]): MetaWindowOutput[] {
   return windows.map((rows, i) => {
     const [from, to] = ranges[i]!;
     if (rows.kind === "wordvec") {
       const words = vocab ? [...new Set(rows.ids)].flatMap((id) => (vocab.has(id) ? [{ id, word: vocab.get(id)! }] : [])) : null;
-      return { track: name, kind, from, to, width: rows.width, data: b64(rows.ids), weights: rows.weights ? b64(rows.weights) : null, words };
+      return { track: name, kind: rows.kind, from, to, width: rows.width, data: b64(rows.ids), weights: rows.weights ? b64(rows.weights) : null, words };
     }
-    return { track: name, kind, from, to, width: track.width, data: b64(rows.values), weights: null, words: null };
+    return { track: name, kind: rows.kind, from, to, width, data: b64(rows.values), weights: null, words: null };
   });
 }

@@ -6,14 +6,17 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { makeLstmVisProject, stateValue, WORDS } from "../../../tests/fixtures/formats/projects";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
 import { createCaller } from "../../api/root";
 import { TOKEN_CHUNK_ROWS } from "../../storage/dataset-store";
 import { createUser } from "../users";
 import { createWorkspace } from "../workspaces";
+import { pgPool } from "../../db/client";
+import { findSource } from "./datasets";
 import { importDataset } from "./import";
+import { readSourceWindows } from "./windows";
 
 // a state chunk of 4 cells holds 16 384 rows, a topk (width 2) meta chunk 32 768, a token chunk 65 536
 const N = TOKEN_CHUNK_ROWS + 500;
@@ -70,6 +73,23 @@ describe("dataset.windows", () => {
     // the same rows as the single-window reads
     const one = await caller().dataset.meta({ workspace: "lab", datasetId, track: "topk", from: 32_760, to: 32_790 });
     expect(one.data).toBe(r.tracks[1]![2]!.data);
+  });
+
+  it("reads the rows of a click in one statement: tokens and their words, states, and every track's layout, rows and words", async () => {
+    // before (#15): tokens then their words, states, and per track its layout then its rows (and a
+    // wordvec track's words) — eight statements, three after one another on the click's path
+    const { workspaceId } = (await t.db.dataset.findUniqueOrThrow({ where: { id: datasetId }, select: { workspaceId: true } }));
+    const src = await findSource(t.db, workspaceId, datasetId, source);
+    const pool = pgPool(t.db);
+    const spy = vi.spyOn(pool, "query");
+    try {
+      const r = await readSourceWindows(t.db, src, { cells: [1], ranges: [[32_760, 32_790], [5, 9]], tracks: ["pos", "topk"] });
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(r.tokens[1]).toEqual([5, 6, 7, 8].map((k) => WORDS[k % WORDS.length]));
+      expect(r.tracks[1]![0]!.words!.length).toBeGreaterThan(0);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("includes the members' annotations track, latest annotation winning", async () => {

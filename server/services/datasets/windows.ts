@@ -1,14 +1,16 @@
 /**
  * Several step ranges of one source at once, for the Match view's result rows: each range's
- * tokens, the selected cells' values and the heatmap tracks' rows, in one request and one query
- * per table (instead of a request per row and kind).
+ * tokens, the selected cells' values and the heatmap tracks' rows, in one request and one
+ * statement (readRowWindows; the members' annotations track beside it).
  */
 import { AppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
 import type { Audience } from "@/server/services/authz";
-import { readStateWindows, readTokenIdWindows, readVocabulary } from "@/server/storage/dataset-store";
+import { readRowWindows } from "@/server/storage/dataset-store";
+import { readAnnotationTrack } from "@/server/services/records/annotations";
+import { ANNOTATION_TRACK } from "@/server/services/records/schemas";
 import { findSource, tokenText, type FoundSource } from "./datasets";
-import { readTrackWindows } from "./meta-window";
+import { encodeTrackWindows } from "./meta-window";
 import type { WindowsInput, WindowsOutput } from "./schemas-meta";
 
 const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
@@ -29,13 +31,20 @@ export async function readSourceWindows(
   for (const [from, to] of input.ranges) {
     if (to > src.steps) throw new AppError("BAD_INPUT", `${where} has ${src.steps} steps: [${from}, ${to}) is out of range`);
   }
-  const pool = pgPool(db);
   const ds = { id: src.datasetId, steps: src.datasetSteps };
-  const [ids, states, tracks] = await Promise.all([
-    readTokenIdWindows(pool, ds.id, ds.steps, input.ranges),
-    readStateWindows(pool, src, input.ranges, input.cells),
-    Promise.all(input.tracks.map((name) => readTrackWindows(db, ds, name, input.ranges, audience))),
+  // the members' annotations track (not stored in chunks) is read on its own, meanwhile
+  const members = audience === "members" ? input.tracks.filter((name) => name.startsWith(ANNOTATION_TRACK)) : [];
+  const [read, annotations] = await Promise.all([
+    readRowWindows(pgPool(db), ds, src, input.ranges, input.cells, input.tracks),
+    Promise.all(members.map((name) => readAnnotationTrack(db, ds, name, input.ranges))),
   ]);
-  const vocab = await readVocabulary(pool, ds.id, ids.flatMap((w) => Array.from(w)));
-  return { tokens: ids.map((w) => Array.from(w, (id) => tokenText(vocab, id))), states: states.map(b64), tracks };
+  const tracks = input.tracks.map((name) => {
+    const own = annotations[members.indexOf(name)];
+    if (own) return own;
+    const found = read.tracks.get(name);
+    if (!found) throw new AppError("BAD_INPUT", `dataset ${ds.id} has no meta track ${JSON.stringify(name)}`);
+    const { layout, rows } = found;
+    return encodeTrackWindows(name, layout.width, rows, layout.kind === "wordvec" && !layout.labels ? read.vocab : null, input.ranges);
+  });
+  return { tokens: read.tokens.map((w) => Array.from(w, (id) => tokenText(read.vocab, id))), states: read.states.map(b64), tracks };
 }
