@@ -302,9 +302,13 @@ function decoded(encoding: string | undefined, body: Buffer): Buffer {
 /** When the last student finished each stage of joining (ms after the first join request). */
 const stages = { joined: 0, ticket: 0, socket: 0, t0: 0 };
 
+/** Each student's way in (ms after the first join request): join sent, answered, socket opened, admitted (the server's first bytes). */
+let timeline: { sent: number; answered: number; open: number; admitted: number }[] = [];
+
 async function joinStudent(i: number, web: number, code: string, syncPort: number, sessionId: string, presenterId: string, rec: Recorder, received: number[]): Promise<Student> {
+  const mine = (timeline[i] = { sent: performance.now() - stages.t0, answered: NaN, open: NaN, admitted: NaN });
   const joined = await post<{ sessionId: string; ticket?: { token: string; room: string } }>(web, "classroom.join", { code, name: `Student ${i}` });
-  stages.joined = Math.max(stages.joined, performance.now() - stages.t0);
+  stages.joined = Math.max(stages.joined, (mine.answered = performance.now() - stages.t0));
   await nextTurn();
   // the join answers with the first ticket, as the join form hands it to the session page; a web
   // process whose join does not (an older checkout under --web-code) is asked for one, as its page did
@@ -315,8 +319,9 @@ async function joinStudent(i: number, web: number, code: string, syncPort: numbe
   const awareness = new awarenessProtocol.Awareness(new Y.Doc({ guid: `student-${i}` }));
   const student: Student = { cookie: joined.cookie!, ws, awareness, timer: setInterval(() => undefined, 1 << 30), maxOthers: 0 };
   clearInterval(student.timer);
+  ws.once("open", () => (mine.open = performance.now() - stages.t0));
   await new Promise<void>((ok, fail) => {
-    ws.once("message", () => ok());
+    ws.once("message", () => ((mine.admitted = performance.now() - stages.t0), ok()));
     ws.once("close", (c, r) => fail(new Error(`student ${i} closed: ${c} ${r.toString()}`)));
     ws.once("error", fail);
   });
@@ -558,6 +563,7 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   const t0 = performance.now();
   benchLoopDelay.reset();
   Object.assign(stages, { joined: 0, ticket: 0, socket: 0, t0 });
+  timeline = [];
   const joinCpu = cpuMeter({ bench: process.pid, web: web.child.pid!, ...Object.fromEntries(syncs.map((p, i) => [`sync ${i + 1}`, p.child.pid!])), postgres: pgPid });
   // All N start at once, but this one process is N browsers: starting 1,000 requests in one
   // synchronous loop held its event loop (the students' end, where deliveries are timed) for
@@ -570,6 +576,11 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   const students = await Promise.all(starts);
   const joinMs = performance.now() - t0;
   log(`${name}: join statements (ms after the first join request: how many), by 250 ms: ${await dbTimeline(db, `select "joinedAt" as at from "ClassParticipant" where "sessionId" = $1 and role = 'STUDENT'`, [sessionId], "localtimestamp", t0)}`);
+  // where the joins queue: when the students reached each step, and how long each step took them
+  const when = (k: keyof (typeof timeline)[0]) => { const xs = timeline.map((x) => x[k]); return `p10 ${pct(xs, 0.1).toFixed(0)} p50 ${pct(xs, 0.5).toFixed(0)} p90 ${pct(xs, 0.9).toFixed(0)} last ${pct(xs, 1).toFixed(0)}`; };
+  const took = (f: (x: (typeof timeline)[0]) => number) => { const xs = timeline.map(f); return `p50 ${pct(xs, 0.5).toFixed(0)} p90 ${pct(xs, 0.9).toFixed(0)} max ${pct(xs, 1).toFixed(0)}`; };
+  log(`${name}: join steps reached (ms after the first join request): sent ${when("sent")}; answered ${when("answered")}; socket open ${when("open")}; admitted ${when("admitted")}`);
+  log(`${name}: join steps took (ms per student): join request ${took((x) => x.answered - x.sent)}; answer → socket open ${took((x) => x.open - x.answered)}; open → admitted ${took((x) => x.admitted - x.open)}`);
   log(`${name}: all joined in ${joinMs.toFixed(0)} ms (last join answer ${stages.joined.toFixed(0)} ms, last ticket ${stages.ticket.toFixed(0)} ms, last socket admitted ${stages.socket.toFixed(0)} ms)`);
   await sleep(2000); // presence settles; updates sent before this were "during joins"
   joining = false;

@@ -130,7 +130,7 @@ describe("a class joining at once", () => {
     const guesser = "198.51.100.9";
     for (let i = 0; i < LIMITS.classJoinMissAddress.points; i++) expect(await outcome(caller(guesser).classroom.join({ code: "QQQQQQQ", name: "x" }))).toBe("NOT_FOUND");
     const burst = Array.from({ length: 200 }, (_, i) => {
-      const kind = (["locked", "ended", "open", "unknown", "guesser"] as const)[i % 5];
+      const kind = (["locked", "ended", "open", "unknown", "guesser"] as const)[i % 5]!;
       const code = { locked: locked.code, ended: ended.code, open: open.code, unknown: "ZZZZZZZ", guesser: open.code }[kind];
       return { kind, p: outcome(caller(kind === "guesser" ? guesser : `192.0.2.${i % 50}`).classroom.join({ code, name: `${kind} ${i}` })) };
     });
