@@ -2,40 +2,27 @@
  * Admission checks the member's current role, not only the token: a token lives a minute, and a
  * membership can end or change within it.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
-import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer, seedMembers } from "../../tests/setup/sync-server";
+import { fileSyncServer, seedMembers } from "../../tests/setup/sync-server";
 import { createDb } from "../db/client";
 import { memberRoles, type MemberKey } from "../services/authz";
 import { signSyncToken, verifyRoomToken } from "../services/sync-tokens";
 import { createPgBackend } from "./pg-backend";
-import { ADMISSION_GATHER_MS, ADMIT_SLICE, batchedRoles, CLOSE_FORBIDDEN, createSyncServer, RECHECK_SLICES, type SyncServer } from "./server";
+import { ADMISSION_GATHER_MS, ADMIT_SLICE, batchedRoles, CLOSE_FORBIDDEN, createSyncServer, RECHECK_SLICES } from "./server";
 
 const SECRET = "admission-secret-admission-secret-admission";
 const V = String(COLLAB_SCHEMA_VERSION);
-let t: TestDatabase;
-let server: SyncServer;
-let port = 0;
 
-beforeAll(async () => {
-  t = await freshDatabase();
-  await seedMembers(t.db, "w1", { owner: "OWNER", demoted: "EDITOR", removed: "EDITOR" });
-  server = createTestSyncServer(t.url, SECRET);
-  port = await server.listen(0, "127.0.0.1");
-});
-afterAll(async () => {
-  await server.close();
-  await t.drop();
-});
+const sync = fileSyncServer(SECRET, (db) => seedMembers(db, "w1", { owner: "OWNER", demoted: "EDITOR", removed: "EDITOR" }));
 
 /** Connect with `token`; resolves with how the server closed the socket, or "admitted" at the first document bytes. */
 function attempt(room: string, token: string): Promise<{ code: number; reason: string; bytes: number } | "admitted"> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/${room}?token=${token}&v=${V}`);
+    const ws = new WebSocket(`ws://127.0.0.1:${sync.port}/${room}?token=${token}&v=${V}`);
     let bytes = 0;
     ws.on("message", (d: Buffer) => {
       bytes += d.length;
@@ -51,15 +38,15 @@ describe("sync admission", () => {
     const room = "ws:w1:demoted";
     const stale = signSyncToken(SECRET, { u: "demoted", w: "w1", r: room, role: "EDITOR" });
     expect(await attempt(room, stale)).toBe("admitted");
-    await t.db.membership.update({ where: { workspaceId_userId: { workspaceId: "w1", userId: "demoted" } }, data: { role: "VIEWER" } });
+    await sync.t.db.membership.update({ where: { workspaceId_userId: { workspaceId: "w1", userId: "demoted" } }, data: { role: "VIEWER" } });
     expect(await attempt(room, stale)).toEqual({ code: CLOSE_FORBIDDEN, reason: "your role in this workspace is now VIEWER: reconnect with a new token", bytes: 0 });
 
     // and the write they try with it reaches nobody
     const ownerDoc = new Y.Doc();
-    const owner = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, ownerDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: signSyncToken(SECRET, { u: "owner", w: "w1", r: room, role: "OWNER" }), v: V } });
+    const owner = new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, ownerDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: signSyncToken(SECRET, { u: "owner", w: "w1", r: room, role: "OWNER" }), v: V } });
     const writerDoc = new Y.Doc();
     writerDoc.getMap("view").set("written-by-demoted", true);
-    const writer = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, writerDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, shouldReconnect: () => false, params: { token: stale, v: V } });
+    const writer = new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, writerDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, shouldReconnect: () => false, params: { token: stale, v: V } });
     let refused = false;
     writer.on("connection-close", () => (refused = true));
     try {
@@ -69,7 +56,7 @@ describe("sync admission", () => {
       ownerDoc.getMap("view").set("marker", 1);
       // the owner's own edit went round the server and back to a fresh reader; the demoted write did not
       const check = new Y.Doc();
-      const reader = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, check, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: signSyncToken(SECRET, { u: "owner", w: "w1", r: room, role: "OWNER" }), v: V } });
+      const reader = new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, check, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: signSyncToken(SECRET, { u: "owner", w: "w1", r: room, role: "OWNER" }), v: V } });
       await expect.poll(() => check.getMap("view").get("marker"), { timeout: 5000 }).toBe(1);
       expect(check.getMap("view").get("written-by-demoted")).toBeUndefined();
       reader.destroy();
@@ -86,7 +73,7 @@ describe("sync admission", () => {
     const room = "ws:w1:removed";
     const token = signSyncToken(SECRET, { u: "removed", w: "w1", r: room, role: "EDITOR" });
     expect(await attempt(room, token)).toBe("admitted");
-    await t.db.membership.delete({ where: { workspaceId_userId: { workspaceId: "w1", userId: "removed" } } });
+    await sync.t.db.membership.delete({ where: { workspaceId_userId: { workspaceId: "w1", userId: "removed" } } });
     expect(await attempt(room, token)).toEqual({ code: CLOSE_FORBIDDEN, reason: "you are not a member of this workspace any more", bytes: 0 });
     // nor a token for a workspace they never belonged to
     expect(await attempt("ws:w2:x", signSyncToken(SECRET, { u: "owner", w: "w2", r: "ws:w2:x", role: "OWNER" }))).toMatchObject({ code: CLOSE_FORBIDDEN, bytes: 0 });
@@ -95,10 +82,10 @@ describe("sync admission", () => {
 
 /** A sync server whose membership queries (the real ones) are recorded: how many members each asked about, and which. */
 async function countedServer(recheckMs: number) {
-  const db = createDb(t.url);
+  const db = createDb(sync.t.url);
   const asked: { at: number; keys: string[] }[] = [];
   const server = createSyncServer({
-    backend: createPgBackend({ connectionString: t.url }),
+    backend: createPgBackend({ connectionString: sync.t.url }),
     recheckMs,
     authorize: async (token, room) => verifyRoomToken(SECRET, token, room),
     memberRoles: (keys: readonly MemberKey[]) => {
@@ -128,7 +115,7 @@ async function countedServer(recheckMs: number) {
 const crowd = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`crowd-${i}`, "VIEWER" as const]));
 
 describe("sync admission and re-check under a crowd", () => {
-  beforeAll(() => seedMembers(t.db, "w3", crowd));
+  beforeAll(() => seedMembers(sync.t.db, "w3", crowd));
 
   it("sockets arriving together share membership queries, and each still gets its own answer", { timeout: 60_000 }, async () => {
     const s = await countedServer(60_000); // only admissions are counted here

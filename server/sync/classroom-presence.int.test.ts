@@ -7,40 +7,26 @@
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
-import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer, presenceAt, seedClassSession, seedMembers } from "../../tests/setup/sync-server";
+import { fileSyncServer, presenceAt, seedClassSession, seedMembers } from "../../tests/setup/sync-server";
 import { syncRoleOf } from "../services/classroom/sessions";
 import { signSyncToken } from "../services/sync-tokens";
 import { CLOSE_MALFORMED, MESSAGE_AWARENESS } from "./frames";
 import { PRESENCE_BURST, readAwarenessEntries } from "./presence-gate";
 import { PRESENCE_QUEUE, STAFF_PRESENCE_MS } from "./rooms";
-import type { SyncServer } from "./server";
 
 const SECRET = "class-presence-secret-class-presence-se";
 const STUDENTS = 30;
-let t: TestDatabase;
-let server: SyncServer;
-let port = 0;
 let room = "";
 const ids: Record<string, string> = {};
-const cleanup: (() => void)[] = [];
 
-beforeAll(async () => {
-  t = await freshDatabase();
-  await seedMembers(t.db, "wp", { teacher: "OWNER" });
-  const s = await seedClassSession(t.db, "wp", { code: "PRSNCEQ", archiveToken: "archive-token-presence", students: Array.from({ length: STUDENTS }, (_, i) => `S${i}`) });
+const sync = fileSyncServer(SECRET, async (db) => {
+  await seedMembers(db, "wp", { teacher: "OWNER" });
+  const s = await seedClassSession(db, "wp", { code: "PRSNCEQ", archiveToken: "archive-token-presence", students: Array.from({ length: STUDENTS }, (_, i) => `S${i}`) });
   Object.assign(ids, s.ids);
   room = s.room;
-  server = createTestSyncServer(t.url, SECRET);
-  port = await server.listen(0, "127.0.0.1");
-});
-afterAll(async () => {
-  for (const c of cleanup) c();
-  await server.close();
-  await t.drop();
 });
 
 interface Seen {
@@ -52,9 +38,9 @@ interface Seen {
 async function join(name: string) {
   const role = syncRoleOf({ id: ids[name]!, role: name === "Teacher" ? "INSTRUCTOR" : "STUDENT" }, null);
   const token = signSyncToken(SECRET, { u: ids[name]!, w: room, r: room, role, n: name });
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/${encodeURIComponent(room)}?token=${token}&v=${COLLAB_SCHEMA_VERSION}`);
+  const ws = new WebSocket(`ws://127.0.0.1:${sync.port}/${encodeURIComponent(room)}?token=${token}&v=${COLLAB_SCHEMA_VERSION}`);
   ws.on("error", () => undefined);
-  cleanup.push(() => ws.terminate());
+  sync.cleanup.push(() => ws.terminate());
   const seen: Seen[] = [];
   let closed: { code: number; reason: string } | null = null;
   ws.on("close", (code, reason) => (closed = { code, reason: reason.toString() }));

@@ -3,49 +3,35 @@
  * student's writes are dropped, students' presence reaches the instructor only (never another
  * student), and a removed student's socket is closed by the membership re-check.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import * as decoding from "lib0/decoding";
 import { COLLAB_SCHEMA_VERSION, MESSAGE_ROLE, type Presence } from "@statescope/collab";
-import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer, presenceAt, seedClassSession, seedMembers } from "../../tests/setup/sync-server";
+import { fileSyncServer, presenceAt, seedClassSession, seedMembers } from "../../tests/setup/sync-server";
 import { syncRoleOf } from "../services/classroom/sessions";
 import { signSyncToken } from "../services/sync-tokens";
-import type { SyncServer } from "./server";
 
 const SECRET = "classroom-sync-secret-classroom-sync";
-let t: TestDatabase;
-let server: SyncServer;
-let port = 0;
 let room = "";
 let sessionId = "";
 const ids: Record<string, string> = {};
-const cleanup: (() => void)[] = [];
 
-beforeAll(async () => {
-  t = await freshDatabase();
-  await seedMembers(t.db, "wc", { teacher: "OWNER" });
-  const s = await seedClassSession(t.db, "wc", { code: "ACDEFGH", archiveToken: "archive-token", students: ["Ann", "Bob"] });
+const sync = fileSyncServer(SECRET, async (db) => {
+  await seedMembers(db, "wc", { teacher: "OWNER" });
+  const s = await seedClassSession(db, "wc", { code: "ACDEFGH", archiveToken: "archive-token", students: ["Ann", "Bob"] });
   Object.assign(ids, s.ids);
   sessionId = s.sessionId;
   room = s.room;
-  server = createTestSyncServer(t.url, SECRET, { recheckMs: 200 });
-  port = await server.listen(0, "127.0.0.1");
-});
-afterAll(async () => {
-  for (const c of cleanup) c();
-  await server.close();
-  await t.drop();
-});
+}, { recheckMs: 200 });
 
 function join(name: string) {
   const role = syncRoleOf({ id: ids[name]!, role: name === "Teacher" ? "INSTRUCTOR" : "STUDENT" }, null);
   const token = signSyncToken(SECRET, { u: ids[name]!, w: room, r: room, role, n: name });
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token, v: String(COLLAB_SCHEMA_VERSION) } });
-  cleanup.push(() => provider.destroy());
+  const provider = new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token, v: String(COLLAB_SCHEMA_VERSION) } });
+  sync.cleanup.push(() => provider.destroy());
   return { doc, provider };
 }
 
@@ -107,7 +93,7 @@ describe("classroom room", () => {
     await until(() => names(teacher.provider).length === 2 && names(ann.provider).length === 1, "the teacher sees both students, Ann the teacher");
     expect(names(ann.provider)).toEqual(["Teacher"]);
 
-    await t.db.classSession.update({ where: { id: sessionId }, data: { presenterId: ids.Ann } });
+    await sync.t.db.classSession.update({ where: { id: sessionId }, data: { presenterId: ids.Ann } });
     await until(() => told.includes("EDITOR"), "Ann told she may write");
     // the presenter's writes reach everyone; as staff now, Ann gets the students' presence
     ann.doc.getMap("view").set("position", 77);
@@ -115,7 +101,7 @@ describe("classroom room", () => {
     await until(() => names(ann.provider).includes("Bob"), "Bob's presence reaching Ann");
 
     // handed back: read-only again on the same socket
-    await t.db.classSession.update({ where: { id: sessionId }, data: { presenterId: null } });
+    await sync.t.db.classSession.update({ where: { id: sessionId }, data: { presenterId: null } });
     await until(() => told.at(-1) === "VIEWER", "Ann told she is a student again");
     ann.doc.getMap("view").set("position", 78);
     teacher.doc.getMap("view").set("marker", 1);
@@ -131,7 +117,7 @@ describe("classroom room", () => {
     const bob = join("Bob");
     const closed = new Promise<number>((r) => bob.provider.on("connection-close", (e) => r((e as { code: number } | null)?.code ?? 0)));
     await until(() => bob.provider.synced, "Bob synced");
-    await t.db.classParticipant.update({ where: { id: ids.Bob! }, data: { removedAt: new Date() } });
+    await sync.t.db.classParticipant.update({ where: { id: ids.Bob! }, data: { removedAt: new Date() } });
     expect(await closed).toBe(4403);
   });
 });

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
-import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
+import { fileSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
 import { signSyncToken } from "../services/sync-tokens";
-import type { SyncServer } from "./server";
 
 /**
  * Presence of a member who reconnects (e.g. after their role changed, which closes the socket):
@@ -16,26 +14,14 @@ import type { SyncServer } from "./server";
  */
 const SECRET = "test-secret-test-secret-test-secret";
 const V = String(COLLAB_SCHEMA_VERSION);
-let server: SyncServer;
-let port = 0;
-let t: TestDatabase;
 
-beforeAll(async () => {
-  t = await freshDatabase();
-  await seedMembers(t.db, "w1", { ada: "EDITOR", bo: "EDITOR" });
-  server = createTestSyncServer(t.url, SECRET);
-  port = await server.listen(0, "127.0.0.1");
-});
-afterAll(async () => {
-  await server.close();
-  await t.drop();
-});
+const sync = fileSyncServer(SECRET, (db) => seedMembers(db, "w1", { ada: "EDITOR", bo: "EDITOR" }));
 
 describe("presence across a reconnect", () => {
   it("withdraws a reconnected member's presence when their new socket closes", async () => {
     const room = "ws:w1:presence-reconnect";
     const provider = (u: string, doc: Y.Doc) =>
-      new WebsocketProvider(`ws://127.0.0.1:${port}`, room, doc, {
+      new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, doc, {
         WebSocketPolyfill: WebSocket as never,
         disableBc: true,
         // like use-room.ts: every close comes back to the page, which decides to reconnect

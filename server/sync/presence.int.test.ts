@@ -4,24 +4,18 @@
  * one socket's frame closes that socket, never the process or the room.
  */
 import * as encoding from "lib0/encoding";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { COLLAB_SCHEMA_VERSION, createRoomAwareness, MAX_PRESENCE_BYTES, type Presence } from "@statescope/collab";
-import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer, presenceAt, seedMembers, spawnSyncProcess } from "../../tests/setup/sync-server";
+import { createTestSyncServer, fileSyncServer, presenceAt, seedMembers, spawnSyncProcess } from "../../tests/setup/sync-server";
 import type { Role } from "../services/schemas";
 import { signSyncToken } from "../services/sync-tokens";
 import { PRESENCE_BURST, PRESENCE_RATE } from "./presence-gate";
-import type { SyncServer } from "./server";
 
 const SECRET = "presence-secret-presence-secret-presence";
 const V = String(COLLAB_SCHEMA_VERSION);
-let t: TestDatabase;
-let server: SyncServer;
-let port = 0;
-const cleanup: (() => void)[] = [];
 
 /** Who is who in workspace w1: name and colour are what the server signs into their tokens. */
 const PEOPLE: Record<string, { role: Role; name: string; color: string }> = {
@@ -33,24 +27,14 @@ const PEOPLE: Record<string, { role: Role; name: string; color: string }> = {
   steady: { role: "VIEWER", name: "Steady", color: "#17becf" },
 };
 
-beforeAll(async () => {
-  t = await freshDatabase();
-  await seedMembers(t.db, "w1", Object.fromEntries(Object.entries(PEOPLE).map(([u, p]) => [u, p.role])));
-  server = createTestSyncServer(t.url, SECRET);
-  port = await server.listen(0, "127.0.0.1");
-});
-afterAll(async () => {
-  for (const c of cleanup) c();
-  await server.close();
-  await t.drop();
-});
+const sync = fileSyncServer(SECRET, (db) => seedMembers(db, "w1", Object.fromEntries(Object.entries(PEOPLE).map(([u, p]) => [u, p.role]))));
 
 const token = (u: string, room: string) => signSyncToken(SECRET, { u, w: "w1", r: room, role: PEOPLE[u]!.role, n: PEOPLE[u]!.name, c: PEOPLE[u]!.color });
 
 function provider(p: number, room: string, u: string): { doc: Y.Doc; provider: WebsocketProvider } {
   const doc = new Y.Doc();
   const prov = new WebsocketProvider(`ws://127.0.0.1:${p}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: token(u, room), v: V } });
-  cleanup.push(() => prov.destroy());
+  sync.cleanup.push(() => prov.destroy());
   return { doc, provider: prov };
 }
 
@@ -58,7 +42,7 @@ function provider(p: number, room: string, u: string): { doc: Y.Doc; provider: W
 function raw(p: number, room: string, u: string) {
   const ws = new WebSocket(`ws://127.0.0.1:${p}/${room}?token=${token(u, room)}&v=${V}`);
   ws.on("error", () => undefined);
-  cleanup.push(() => ws.terminate());
+  sync.cleanup.push(() => ws.terminate());
   const admitted = new Promise<void>((r) => ws.once("message", () => r()));
   const closed = new Promise<{ code: number; reason: string }>((r) => ws.once("close", (code, reason) => r({ code, reason: reason.toString() })));
   return { ws, admitted, closed };
@@ -82,7 +66,7 @@ const synced = (p: WebsocketProvider) => expect.poll(() => p.synced, { timeout: 
 
 describe("a hostile presence frame", () => {
   it("nested 5,000 deep (30 KB): the sync process stays up, closes only that socket, and the others keep syncing", async () => {
-    const { child, port: p, exited } = await spawnSyncProcess(t.url, SECRET);
+    const { child, port: p, exited } = await spawnSyncProcess(sync.t.url, SECRET);
     try {
       const room = "ws:w1:deep";
       const a = provider(p, room, "ed");
@@ -122,9 +106,9 @@ describe("a hostile presence frame", () => {
 
   it("over the 8 KB cap: that socket is closed with the reason, and the state reaches nobody", async () => {
     const room = "ws:w1:oversize";
-    const watcher = provider(port, room, "olga");
+    const watcher = provider(sync.port, room, "olga");
     await synced(watcher.provider);
-    const m = raw(port, room, "mallory");
+    const m = raw(sync.port, room, "mallory");
     await m.admitted;
     const state = presenceAt(1, Array.from({ length: 1000 }, (_, i) => 1000 + i));
     const big = JSON.stringify({ ...state, view: { ...state.view!, query: "q".repeat(4000) } });
@@ -133,7 +117,7 @@ describe("a hostile presence frame", () => {
     const closed = await m.closed;
     expect(closed).toEqual({ code: 4400, reason: `presence state refused: ${big.length} bytes; the limit is ${MAX_PRESENCE_BYTES}` });
     // the room goes on: an edit and presence from someone else still arrive
-    const ed = provider(port, room, "ed");
+    const ed = provider(sync.port, room, "ed");
     ed.provider.awareness.setLocalState(presenceAt(9));
     await expect.poll(() => stateOf(watcher.provider, ed.doc.clientID)?.view?.position, { timeout: 5000 }).toBe(9);
     expect(watcher.provider.awareness.getStates().has(777)).toBe(false);
@@ -145,14 +129,14 @@ describe("a page's awareness", () => {
   // server refused it as malformed (a strike of three) before the page had set its presence
   it("announces nothing before its presence is set: the server refuses nothing, and the presence arrives", async () => {
     const lines: string[] = [];
-    const logged = createTestSyncServer(t.url, SECRET, { log: (l) => lines.push(l) });
+    const logged = createTestSyncServer(sync.t.url, SECRET, { log: (l) => lines.push(l) });
     try {
       const p = await logged.listen(0, "127.0.0.1");
       const room = "ws:w1:awareness-start";
       const connect = (u: string) => {
         const doc = new Y.Doc();
         const prov = new WebsocketProvider(`ws://127.0.0.1:${p}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, awareness: createRoomAwareness(doc), params: { token: token(u, room), v: V } });
-        cleanup.push(() => prov.destroy());
+        sync.cleanup.push(() => prov.destroy());
         return prov;
       };
       const ed = connect("ed");
@@ -172,8 +156,8 @@ describe("a page's awareness", () => {
 describe("identity in presence", () => {
   it("is the server's (from the room token): a viewer claiming to be the owner is shown as themselves", async () => {
     const room = "ws:w1:spoof";
-    const owner = provider(port, room, "olga");
-    const viewer = provider(port, room, "vera");
+    const owner = provider(sync.port, room, "olga");
+    const viewer = provider(sync.port, room, "vera");
     await Promise.all([synced(owner.provider), synced(viewer.provider)]);
     viewer.provider.awareness.setLocalState({ ...presenceAt(40), user: { id: "olga", name: "Olga (owner)", color: "#1f77b4", role: "OWNER" } });
     await expect.poll(() => stateOf(owner.provider, viewer.doc.clientID)?.view?.position, { timeout: 5000 }).toBe(40);
@@ -182,8 +166,8 @@ describe("identity in presence", () => {
 
   it("has the token's colour: a CSS value such as url(//host/x) never reaches the others", async () => {
     const room = "ws:w1:colour";
-    const owner = provider(port, room, "olga");
-    const viewer = provider(port, room, "vera");
+    const owner = provider(sync.port, room, "olga");
+    const viewer = provider(sync.port, room, "vera");
     await Promise.all([synced(owner.provider), synced(viewer.provider)]);
     viewer.provider.awareness.setLocalState({ ...presenceAt(41), user: { id: "vera", name: "<img src=x onerror=alert(1)>", color: "url(//evil.example/x)", role: "VIEWER" } });
     await expect.poll(() => stateOf(owner.provider, viewer.doc.clientID)?.view?.position, { timeout: 5000 }).toBe(41);
@@ -192,12 +176,12 @@ describe("identity in presence", () => {
 
   it("cannot be taken over: presence sent for another member's client is refused and theirs stays", async () => {
     const room = "ws:w1:hijack";
-    const owner = provider(port, room, "olga");
-    const watcher = provider(port, room, "ed");
+    const owner = provider(sync.port, room, "olga");
+    const watcher = provider(sync.port, room, "ed");
     await Promise.all([synced(owner.provider), synced(watcher.provider)]);
     owner.provider.awareness.setLocalState(presenceAt(12));
     await expect.poll(() => stateOf(watcher.provider, owner.doc.clientID)?.view?.position, { timeout: 5000 }).toBe(12);
-    const m = raw(port, room, "mallory");
+    const m = raw(sync.port, room, "mallory");
     await m.admitted;
     for (let clock = 100; clock < 103; clock++) m.ws.send(awarenessFrame(owner.doc.clientID, clock, JSON.stringify(presenceAt(666))));
     expect(await m.closed).toEqual({ code: 4400, reason: "too many malformed frames" });
@@ -210,14 +194,14 @@ describe("identity in presence", () => {
 describe("presence rate", () => {
   it(`passes at most ${PRESENCE_RATE} updates a second (after a burst of ${PRESENCE_BURST}) and closes a socket that floods`, async () => {
     const room = "ws:w1:flood";
-    const watcher = provider(port, room, "olga");
+    const watcher = provider(sync.port, room, "olga");
     await synced(watcher.provider);
     const seen = new Set<number>();
     watcher.provider.awareness.on("change", () => {
       const p = stateOf(watcher.provider, 9001)?.view?.position;
       if (p !== undefined) seen.add(p);
     });
-    const f = raw(port, room, "flo");
+    const f = raw(sync.port, room, "flo");
     await f.admitted;
     let sent = 0;
     const t0 = Date.now();
@@ -238,9 +222,9 @@ describe("presence rate", () => {
 
   it("keeps a client at the pages' own rate, and its last update always arrives", async () => {
     const room = "ws:w1:steady";
-    const watcher = provider(port, room, "olga");
+    const watcher = provider(sync.port, room, "olga");
     await synced(watcher.provider);
-    const s = raw(port, room, "steady");
+    const s = raw(sync.port, room, "steady");
     await s.admitted;
     for (let i = 1; i <= 60; i++) {
       s.ws.send(awarenessFrame(9002, i, JSON.stringify(presenceAt(i))));

@@ -1,29 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
-import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { createTestSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
+import { createTestSyncServer, fileSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
 import { signSyncToken } from "../services/sync-tokens";
-import { CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, type SyncServer } from "./server";
+import { CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED } from "./server";
 
 const SECRET = "test-secret-test-secret-test-secret";
 const V = String(COLLAB_SCHEMA_VERSION);
-let server: SyncServer;
-let port = 0;
-let t: TestDatabase;
 
-beforeAll(async () => {
-  t = await freshDatabase();
+const sync = fileSyncServer(SECRET, async (db) => {
   const editors = ["a", "b", "e", "g", "c", "big", "ok", "alice", "bob", ...Array.from({ length: 40 }, (_, i) => `bad${i}`)];
-  await seedMembers(t.db, "w1", { ...Object.fromEntries(editors.map((u) => [u, "EDITOR" as const])), v: "VIEWER" });
-  server = createTestSyncServer(t.url, SECRET);
-  port = await server.listen(0, "127.0.0.1");
-});
-afterAll(async () => {
-  await server.close();
-  await t.drop();
+  await seedMembers(db, "w1", { ...Object.fromEntries(editors.map((u) => [u, "EDITOR" as const])), v: "VIEWER" });
 });
 
 function closeOf(url: string): Promise<{ code: number; reason: string; bytes: number }> {
@@ -38,24 +27,24 @@ function closeOf(url: string): Promise<{ code: number; reason: string; bytes: nu
 // disableBc: providers in one process would otherwise sync through BroadcastChannel, not the server.
 describe("sync server", () => {
   it("refuses a missing, forged or foreign token with 4401/4403 before any document bytes", async () => {
-    const none = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?v=${V}`);
+    const none = await closeOf(`ws://127.0.0.1:${sync.port}/ws:w1:d1?v=${V}`);
     expect(none).toEqual({ code: CLOSE_UNAUTHENTICATED, reason: "no realtime token: reload the page to get one", bytes: 0 });
     const forged = signSyncToken("another-secret-another-secret!!", { u: "u", w: "w1", r: "ws:w1:d1", role: "OWNER" });
-    expect((await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${forged}&v=${V}`)).code).toBe(CLOSE_UNAUTHENTICATED);
+    expect((await closeOf(`ws://127.0.0.1:${sync.port}/ws:w1:d1?token=${forged}&v=${V}`)).code).toBe(CLOSE_UNAUTHENTICATED);
     const other = signSyncToken(SECRET, { u: "u", w: "w1", r: "ws:w1:other", role: "OWNER" });
-    const foreign = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${other}&v=${V}`);
+    const foreign = await closeOf(`ws://127.0.0.1:${sync.port}/ws:w1:d1?token=${other}&v=${V}`);
     expect(foreign).toEqual({ code: CLOSE_FORBIDDEN, reason: "this token is for another room", bytes: 0 });
     const expired = signSyncToken(SECRET, { u: "u", w: "w1", r: "ws:w1:d1", role: "OWNER" }, Date.now() - 3600_000);
-    expect((await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${expired}&v=${V}`)).reason).toMatch(/expired/);
+    expect((await closeOf(`ws://127.0.0.1:${sync.port}/ws:w1:d1?token=${expired}&v=${V}`)).reason).toMatch(/expired/);
   });
 
   it("refuses a page speaking another (or no) schema version with 4426 and tells it to reload", async () => {
     const token = signSyncToken(SECRET, { u: "u", w: "w1", r: "ws:w1:d1", role: "OWNER" });
-    const old = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${token}&v=0`);
+    const old = await closeOf(`ws://127.0.0.1:${sync.port}/ws:w1:d1?token=${token}&v=0`);
     expect(old.code).toBe(CLOSE_SCHEMA_MISMATCH);
     expect(old.reason).toMatch(/schema version 0.*reload the page/);
     expect(old.bytes).toBe(0);
-    const none = await closeOf(`ws://127.0.0.1:${port}/ws:w1:d1?token=${token}`);
+    const none = await closeOf(`ws://127.0.0.1:${sync.port}/ws:w1:d1?token=${token}`);
     expect(none).toMatchObject({ code: CLOSE_SCHEMA_MISMATCH, bytes: 0 });
     expect(none.reason).toMatch(/no schema version.*reload/);
   });
@@ -65,8 +54,8 @@ describe("sync server", () => {
     const token = (u: string) => signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" });
     const docA = new Y.Doc();
     const docB = new Y.Doc();
-    const a = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, docA, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: token("a"), v: V } });
-    const b = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, docB, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: token("b"), v: V } });
+    const a = new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, docA, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: token("a"), v: V } });
+    const b = new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, docB, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: token("b"), v: V } });
     docA.getMap("view").set("threshold", 0.42);
     docB.getMap("view").set("position", 1200);
     await expect.poll(() => docB.getMap("view").get("threshold"), { timeout: 5000 }).toBe(0.42);
@@ -82,8 +71,8 @@ describe("read-only members", () => {
     const tok = (u: string, role: "EDITOR" | "VIEWER") => signSyncToken(SECRET, { u, w: "w1", r: room, role });
     const editorDoc = new Y.Doc();
     const viewerDoc = new Y.Doc();
-    const editor = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, editorDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("e", "EDITOR"), v: V } });
-    const viewer = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, viewerDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("v", "VIEWER"), v: V } });
+    const editor = new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, editorDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("e", "EDITOR"), v: V } });
+    const viewer = new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, viewerDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("v", "VIEWER"), v: V } });
     editorDoc.getMap("view").set("threshold", 0.5);
     await expect.poll(() => viewerDoc.getMap("view").get("threshold"), { timeout: 5000 }).toBe(0.5);
     viewerDoc.getMap("view").set("threshold", 0.9);
@@ -104,7 +93,7 @@ describe("malformed frames", () => {
     const room = "ws:w1:dataset-3";
     const tok = (u: string) => signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" });
     const goodDoc = new Y.Doc();
-    const good = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, goodDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("g"), v: V } });
+    const good = new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, goodDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("g"), v: V } });
     goodDoc.getMap("view").set("threshold", 0.25);
     await expect.poll(() => good.synced, { timeout: 5000 }).toBe(true);
 
@@ -112,7 +101,7 @@ describe("malformed frames", () => {
     const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
     let closes = 0;
     for (let round = 0; round < 40; round++) {
-      const raw = new WebSocket(`ws://127.0.0.1:${port}/${room}?token=${tok(`bad${round}`)}&v=${V}`);
+      const raw = new WebSocket(`ws://127.0.0.1:${sync.port}/${room}?token=${tok(`bad${round}`)}&v=${V}`);
       await new Promise<void>((r) => raw.once("open", () => r()));
       const closed = new Promise<number>((r) => raw.once("close", (code) => r(code)));
       // ~50 random frames each (2,000 in all): random bytes and corrupted sync updates
@@ -128,7 +117,7 @@ describe("malformed frames", () => {
     // the good client is still connected and its document is intact and still syncing
     goodDoc.getMap("view").set("position", 7);
     const checkDoc = new Y.Doc();
-    const check = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, checkDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("c"), v: V } });
+    const check = new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, checkDoc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("c"), v: V } });
     await expect.poll(() => checkDoc.getMap("view").get("position"), { timeout: 5000 }).toBe(7);
     expect(checkDoc.getMap("view").toJSON()).toEqual({ threshold: 0.25, position: 7 });
     good.destroy();
@@ -140,14 +129,14 @@ describe("frame size limit", () => {
   it("closes a socket that sends a frame over the limit (1009) and keeps serving the others", async () => {
     const room = "ws:w1:dataset-big";
     const tok = (u: string) => signSyncToken(SECRET, { u, w: "w1", r: room, role: "EDITOR" });
-    const raw = new WebSocket(`ws://127.0.0.1:${port}/${room}?token=${tok("big")}&v=${V}`);
+    const raw = new WebSocket(`ws://127.0.0.1:${sync.port}/${room}?token=${tok("big")}&v=${V}`);
     await new Promise<void>((r) => raw.once("open", () => r()));
     const closed = new Promise<number>((r) => raw.once("close", (code) => r(code)));
     raw.on("error", () => undefined);
     raw.send(new Uint8Array(2 << 20));
     expect(await closed).toBe(1009);
     const doc = new Y.Doc();
-    const p = new WebsocketProvider(`ws://127.0.0.1:${port}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("ok"), v: V } });
+    const p = new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: tok("ok"), v: V } });
     await expect.poll(() => p.synced, { timeout: 5000 }).toBe(true);
     p.destroy();
   });
@@ -155,7 +144,7 @@ describe("frame size limit", () => {
 
 describe("revocation", () => {
   it("closes a revoked member's socket with 4403 within the recheck period", async () => {
-    const srv = createTestSyncServer(t.url, SECRET, { recheckMs: 200 });
+    const srv = createTestSyncServer(sync.t.url, SECRET, { recheckMs: 200 });
     const p = await srv.listen(0, "127.0.0.1");
     try {
       const room = "ws:w1:dataset-4";
@@ -168,7 +157,7 @@ describe("revocation", () => {
         const t0 = Date.now();
         a.once("close", (code, reason) => r({ code, reason: reason.toString(), ms: Date.now() - t0 }));
       });
-      await t.db.membership.delete({ where: { workspaceId_userId: { workspaceId: "w1", userId: "alice" } } });
+      await sync.t.db.membership.delete({ where: { workspaceId_userId: { workspaceId: "w1", userId: "alice" } } });
       const c = await closedAt;
       expect(c.code).toBe(4403);
       expect(c.reason).toMatch(/revoked/);

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
 import { classRoomName, COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
 import { createDb, type Db } from "@/server/db/client";
 import { roomRoles } from "@/server/services/classroom/sync";
 import type { Role } from "@/server/services/schemas";
 import { verifyRoomToken } from "@/server/services/sync-tokens";
+import { freshDatabase, type TestDatabase } from "./db";
 import { createPgBackend, type PgBackendOptions } from "@/server/sync/pg-backend";
 import { createSyncServer, type SyncServer, type SyncServerOptions } from "@/server/sync/server";
 
@@ -35,6 +37,40 @@ export function createTestSyncServer(
       await db.$disconnect();
     },
   };
+}
+
+type TestSyncOptions = Parameters<typeof createTestSyncServer>[2];
+
+/** What fileSyncServer gives a test file: set before its first test runs. */
+export interface FileSyncServer {
+  /** The file's own database. */
+  t: TestDatabase;
+  server: SyncServer;
+  /** Where `server` listens on 127.0.0.1. */
+  port: number;
+  /** Run before the server closes (e.g. destroy the file's providers). */
+  cleanup: (() => void)[];
+}
+
+/**
+ * The lifecycle a sync integration file shares: before its tests, a fresh database seeded by
+ * `seed` and a test sync server (createTestSyncServer, `options`) listening on a free port; after
+ * them, `cleanup`, the server closed and the database dropped. Call at the top of the file.
+ */
+export function fileSyncServer(secret: string, seed: (db: Db) => Promise<unknown>, options: TestSyncOptions = {}): FileSyncServer {
+  const env = { cleanup: [] } as unknown as FileSyncServer;
+  beforeAll(async () => {
+    env.t = await freshDatabase();
+    await seed(env.t.db);
+    env.server = createTestSyncServer(env.t.url, secret, options);
+    env.port = await env.server.listen(0, "127.0.0.1");
+  });
+  afterAll(async () => {
+    for (const c of env.cleanup) c();
+    await env.server?.close();
+    await env.t?.drop();
+  });
+  return env;
 }
 
 /**

@@ -10,5 +10,6 @@ export { parseLstmYml, openLstmVisProject, type LstmVisConfig, type OpenOptions 
 export { openDataset } from "./lstmvis/open-dataset";
 export { openNumpyFolder, isNumpyFolder } from "./numpy-folder/numpy-folder";
 export * from "./archive/archive";
+export { tarHeader } from "./archive/tar-header";
 // issue 6: safetensors reader
 export * from "./safetensors";

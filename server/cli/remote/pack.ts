@@ -12,6 +12,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { AppError } from "@statescope/core";
+import { tarHeader } from "@statescope/formats";
 
 async function* files(root: string, rel = ""): AsyncGenerator<{ rel: string; abs: string; size: number }> {
   const entries = await readdir(path.join(root, rel), { withFileTypes: true });
@@ -22,24 +23,6 @@ async function* files(root: string, rel = ""): AsyncGenerator<{ rel: string; abs
     if (e.isDirectory()) yield* files(root, r);
     else if (e.isFile()) yield { rel: r, abs, size: (await lstat(abs)).size };
   }
-}
-
-function header(name: string, size: number, type: string): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, "utf8");
-  h.write("0000644\0", 100, "latin1");
-  h.write("0000000\0", 108, "latin1");
-  h.write("0000000\0", 116, "latin1");
-  h.write(size.toString(8).padStart(11, "0") + "\0", 124, "latin1");
-  h.write("00000000000\0", 136, "latin1");
-  h.write("        ", 148, "latin1");
-  h.write(type, 156, "latin1");
-  h.write("ustar\0", 257, "latin1");
-  h.write("00", 263, "latin1");
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, "latin1");
-  return h;
 }
 
 const pad = (n: number) => Buffer.alloc((512 - (n % 512)) % 512);
@@ -53,11 +36,11 @@ async function* tar(dir: string): AsyncGenerator<Buffer> {
     if (f.size > 8 ** 11 - 1) throw new AppError("TOO_LARGE", `${f.abs} is larger than a tar entry can hold (8 GiB)`);
     if (Buffer.byteLength(name) > 100) {
       const ln = Buffer.from(name + "\0");
-      yield header("././@LongLink", ln.length, "L");
+      yield tarHeader("././@LongLink", ln.length, "L");
       yield ln;
       yield pad(ln.length);
     }
-    yield header(name, f.size, "0");
+    yield tarHeader(name, f.size, "0");
     let sent = 0;
     for await (const chunk of createReadStream(f.abs)) {
       sent += (chunk as Buffer).length;
