@@ -5,8 +5,10 @@
  * PostgreSQL, never through the shared document.
  */
 import { AppError } from "@statescope/core";
+import { classRoomName } from "@statescope/collab";
 import type pg from "pg";
 import { pgPool, type Db } from "@/server/db/client";
+import { roomSignal } from "@/server/sync/relay";
 import { aggregateAnswers } from "./aggregate";
 import type { Answer, AnswerView, TaskView } from "./schemas";
 import { requireParticipant, type ClassCaller, type Participant } from "./sessions";
@@ -142,13 +144,14 @@ class AnswerBatcher {
     try {
       const rows = await this.run(batch.map((b) => b.params));
       batch.forEach((b, i) => b.done(null, rows[i]));
+      this.signal(batch.filter((_, i) => rows[i]!.answerId !== null).map((b) => b.params[1]));
     } catch (e) {
       if (batch.length === 1) batch[0]!.done(e);
       else
         await Promise.all(
           batch.map((b) =>
             this.run([b.params]).then(
-              (r) => b.done(null, r[0]),
+              (r) => (b.done(null, r[0]), this.signal(r[0]!.answerId !== null ? [b.params[1]] : [])),
               (err: unknown) => b.done(err),
             ),
           ),
@@ -157,6 +160,20 @@ class AnswerBatcher {
       this.inFlight--;
       this.schedule();
     }
+  }
+
+  /**
+   * Tell the staff of the sessions that got answers (their sync rooms' staff sockets: relay.ts
+   * ROOM_SIGNALS) to read the tasks again, once the answers are committed: one notification per
+   * session and statement, whatever the number of answers in it. Best effort: a lost signal delays
+   * the staff's view until the next one (or their page's next read), never an answer.
+   */
+  private signal(sessions: string[]): void {
+    const notes = [...new Set(sessions)].map((s) => roomSignal(classRoomName(s), "tasks"));
+    if (notes.length === 0) return;
+    this.pool
+      .query({ name: "room-signals", text: "select pg_notify(c, p) from unnest($1::text[], $2::text[]) as n(c, p)", values: [notes.map((n) => n.channel), notes.map((n) => n.payload)] })
+      .catch((e: unknown) => console.error(`classroom: signalling new answers failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   private async run(answers: AnswerParams[]): Promise<AnswerOutcome[]> {
