@@ -89,6 +89,9 @@ type AnswerOutcome = { participantId: string | null; name: string | null; found:
 /** One answer's parameters, in ANSWERS_UPSERT's order ($1–$11, one element each). */
 type AnswerParams = [taskId: string, sessionId: string, source: string | null, start: number | null, end: number | null, cells: string, threshold: number | null, choice: number | null, text: string, credential: string | null, userId: string | null];
 
+/** A session's staff are signalled about new answers at most this often (AnswerBatcher.signal). */
+export const SIGNAL_MS = 100;
+
 /** At most this many answers in one statement, and this many statements of answers at once per pool. */
 export const ANSWER_BATCH = 500;
 const BATCHES_IN_FLIGHT = 2;
@@ -162,17 +165,41 @@ class AnswerBatcher {
     }
   }
 
+  /** Per session: when its staff were last signalled, and the signal waiting for SIGNAL_MS to pass. */
+  private signalled = new Map<string, { at: number; timer: NodeJS.Timeout | null }>();
+
   /**
    * Tell the staff of the sessions that got answers (their sync rooms' staff sockets: relay.ts
-   * ROOM_SIGNALS) to read the tasks again, once the answers are committed: one notification per
-   * session and statement, whatever the number of answers in it. Best effort: a lost signal delays
-   * the staff's view until the next one (or their page's next read), never an answer.
+   * ROOM_SIGNALS) to read the tasks again, once the answers are committed: at once after a quiet
+   * spell, then at most every SIGNAL_MS per session, the last answers always followed by a signal
+   * (a class answering at once commits hundreds of small statements a second; the staff's page
+   * reads once per signal). Best effort: a lost signal delays the staff's view until the next one,
+   * never an answer.
    */
   private signal(sessions: string[]): void {
-    const notes = [...new Set(sessions)].map((s) => roomSignal(classRoomName(s), "tasks"));
-    if (notes.length === 0) return;
+    const now = performance.now();
+    for (const s of new Set(sessions)) {
+      let st = this.signalled.get(s);
+      if (!st) this.signalled.set(s, (st = { at: -Infinity, timer: null }));
+      if (st.timer) continue; // a signal is waiting: it covers these answers too
+      const wait = st.at + SIGNAL_MS - now;
+      if (wait <= 0) this.notify(s, st);
+      else {
+        const state = st;
+        st.timer = setTimeout(() => this.notify(s, state), wait);
+        st.timer.unref();
+      }
+    }
+  }
+
+  private notify(sessionId: string, st: { at: number; timer: NodeJS.Timeout | null }): void {
+    st.timer = null;
+    st.at = performance.now();
+    // forgotten once quiet: the map holds only sessions answered within the last few seconds
+    if (this.signalled.size > 1000) for (const [k, v] of this.signalled) if (!v.timer && st.at - v.at > 10 * SIGNAL_MS) this.signalled.delete(k);
+    const n = roomSignal(classRoomName(sessionId), "tasks");
     this.pool
-      .query({ name: "room-signals", text: "select pg_notify(c, p) from unnest($1::text[], $2::text[]) as n(c, p)", values: [notes.map((n) => n.channel), notes.map((n) => n.payload)] })
+      .query({ name: "room-signal", text: "select pg_notify($1, $2)", values: [n.channel, n.payload] })
       .catch((e: unknown) => console.error(`classroom: signalling new answers failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
