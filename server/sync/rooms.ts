@@ -17,7 +17,7 @@ import * as syncProtocol from "y-protocols/sync";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as encoding from "lib0/encoding";
 import * as decoding from "lib0/decoding";
-import { isClassRoom, MAX_PRESENCE_BYTES, MESSAGE_ROLE, presenceFromClient, readPresence, type PresenceUser } from "@statescope/collab";
+import { isClassRoom, MAX_PRESENCE_BYTES, MESSAGE_ROLE, MESSAGE_SIGNAL, presenceFromClient, readPresence, type PresenceUser } from "@statescope/collab";
 import type { RoomLink, SyncBackend } from "./backend";
 import { CLOSE_MALFORMED, CLOSE_TOO_FAST, MESSAGE_AWARENESS, MESSAGE_SYNC } from "./frames";
 import {
@@ -240,6 +240,13 @@ function roleMessage(role: RoomMember["role"]): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
+function signalMessage(signal: string): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MESSAGE_SIGNAL);
+  encoding.writeVarString(e, signal);
+  return encoding.toUint8Array(e);
+}
+
 function syncMessage(write: (e: encoding.Encoder) => void): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, MESSAGE_SYNC);
@@ -358,6 +365,12 @@ export function createRooms(opts: RoomsOptions): Rooms {
           awarenessProtocol.applyAwarenessUpdate(awareness, checked, RELAYED);
         },
         dropRelayedClients: (ids) => awarenessProtocol.removeAwarenessStates(awareness, ids, RELAYED),
+        // a classroom's staff only (sockets whose role is not a student's, as they are now)
+        signal: (signal) => {
+          if (!room.classroom) return;
+          const staff = [...room.conns].flatMap(([socket, conn]) => (conn.member.role !== "VIEWER" ? [socket] : []));
+          if (staff.length > 0) sendToAll(staff, signalMessage(signal));
+        },
         localAwareness: () => {
           const ids = [...room.conns.values()].flatMap((c) => [...c.ids]).filter((id) => awareness.states.has(id));
           return ids.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(awareness, ids) : null;

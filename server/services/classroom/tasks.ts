@@ -5,8 +5,10 @@
  * PostgreSQL, never through the shared document.
  */
 import { AppError } from "@statescope/core";
+import { classRoomName } from "@statescope/collab";
 import type pg from "pg";
 import { pgPool, type Db } from "@/server/db/client";
+import { roomSignal } from "@/server/sync/relay";
 import { aggregateAnswers } from "./aggregate";
 import type { Answer, AnswerView, TaskView } from "./schemas";
 import { requireParticipant, type ClassCaller, type Participant } from "./sessions";
@@ -87,6 +89,9 @@ type AnswerOutcome = { participantId: string | null; name: string | null; found:
 /** One answer's parameters, in ANSWERS_UPSERT's order ($1–$11, one element each). */
 type AnswerParams = [taskId: string, sessionId: string, source: string | null, start: number | null, end: number | null, cells: string, threshold: number | null, choice: number | null, text: string, credential: string | null, userId: string | null];
 
+/** A session's staff are signalled about new answers at most this often (AnswerBatcher.signal). */
+export const SIGNAL_MS = 100;
+
 /** At most this many answers in one statement, and this many statements of answers at once per pool. */
 export const ANSWER_BATCH = 500;
 const BATCHES_IN_FLIGHT = 2;
@@ -142,13 +147,14 @@ class AnswerBatcher {
     try {
       const rows = await this.run(batch.map((b) => b.params));
       batch.forEach((b, i) => b.done(null, rows[i]));
+      this.signal(batch.filter((_, i) => rows[i]!.answerId !== null).map((b) => b.params[1]));
     } catch (e) {
       if (batch.length === 1) batch[0]!.done(e);
       else
         await Promise.all(
           batch.map((b) =>
             this.run([b.params]).then(
-              (r) => b.done(null, r[0]),
+              (r) => (b.done(null, r[0]), this.signal(r[0]!.answerId !== null ? [b.params[1]] : [])),
               (err: unknown) => b.done(err),
             ),
           ),
@@ -157,6 +163,44 @@ class AnswerBatcher {
       this.inFlight--;
       this.schedule();
     }
+  }
+
+  /** Per session: when its staff were last signalled, and the signal waiting for SIGNAL_MS to pass. */
+  private signalled = new Map<string, { at: number; timer: NodeJS.Timeout | null }>();
+
+  /**
+   * Tell the staff of the sessions that got answers (their sync rooms' staff sockets: relay.ts
+   * ROOM_SIGNALS) to read the tasks again, once the answers are committed: at once after a quiet
+   * spell, then at most every SIGNAL_MS per session, the last answers always followed by a signal
+   * (a class answering at once commits hundreds of small statements a second; the staff's page
+   * reads once per signal). Best effort: a lost signal delays the staff's view until the next one,
+   * never an answer.
+   */
+  private signal(sessions: string[]): void {
+    const now = performance.now();
+    for (const s of new Set(sessions)) {
+      let st = this.signalled.get(s);
+      if (!st) this.signalled.set(s, (st = { at: -Infinity, timer: null }));
+      if (st.timer) continue; // a signal is waiting: it covers these answers too
+      const wait = st.at + SIGNAL_MS - now;
+      if (wait <= 0) this.notify(s, st);
+      else {
+        const state = st;
+        st.timer = setTimeout(() => this.notify(s, state), wait);
+        st.timer.unref();
+      }
+    }
+  }
+
+  private notify(sessionId: string, st: { at: number; timer: NodeJS.Timeout | null }): void {
+    st.timer = null;
+    st.at = performance.now();
+    // forgotten once quiet: the map holds only sessions answered within the last few seconds
+    if (this.signalled.size > 1000) for (const [k, v] of this.signalled) if (!v.timer && st.at - v.at > 10 * SIGNAL_MS) this.signalled.delete(k);
+    const n = roomSignal(classRoomName(sessionId), "tasks");
+    this.pool
+      .query({ name: "room-signal", text: "select pg_notify($1, $2)", values: [n.channel, n.payload] })
+      .catch((e: unknown) => console.error(`classroom: signalling new answers failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   private async run(answers: AnswerParams[]): Promise<AnswerOutcome[]> {
