@@ -11,10 +11,12 @@
  * bad item fails only its own caller, and the others still get their own answers.
  *
  * `run(items)` must answer one result per item, in order (or throw: nothing of it was written —
- * one statement is one transaction).
+ * one statement is one transaction). Items with the same `key` (when given) never share a
+ * statement: the later waits for the next, in order (PostgreSQL refuses to upsert one row twice in
+ * one command, e.g. a participant's answer sent twice).
  */
 export class GroupCommitter<P, R> {
-  private queue: { item: P; done: (e: unknown, r?: R) => void }[] = [];
+  private queue: { item: P; key: string | undefined; done: (e: unknown, r?: R) => void }[] = [];
   private running = 0;
   private scheduled = false;
   /** Statements run so far, and items in them (for tests and benches: how well callers were grouped). */
@@ -22,12 +24,12 @@ export class GroupCommitter<P, R> {
 
   constructor(
     private readonly run: (items: P[]) => Promise<R[]>,
-    private readonly options: { maxBatch: number; inFlight: number },
+    private readonly options: { maxBatch: number; inFlight: number; key?: (item: P) => string },
   ) {}
 
   submit(item: P): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, done: (e, r) => (e ? reject(e) : resolve(r as R)) });
+      this.queue.push({ item, key: this.options.key?.(item), done: (e, r) => (e ? reject(e) : resolve(r as R)) });
       this.schedule();
     });
   }
@@ -43,7 +45,7 @@ export class GroupCommitter<P, R> {
 
   private async flush(): Promise<void> {
     if (this.running >= this.options.inFlight || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, this.options.maxBatch);
+    const batch = this.take();
     this.running++;
     try {
       const rows = await this.runChecked(batch.map((b) => b.item));
@@ -63,6 +65,23 @@ export class GroupCommitter<P, R> {
       this.running--;
       this.schedule();
     }
+  }
+
+  /** The next statement's items: the first `maxBatch` queued, each key's first only. */
+  private take(): typeof this.queue {
+    if (!this.options.key) return this.queue.splice(0, this.options.maxBatch);
+    const batch: typeof this.queue = [];
+    const rest: typeof this.queue = [];
+    const keys = new Set<string | undefined>();
+    for (const q of this.queue) {
+      if (batch.length >= this.options.maxBatch || keys.has(q.key)) rest.push(q);
+      else {
+        keys.add(q.key);
+        batch.push(q);
+      }
+    }
+    this.queue = rest;
+    return batch;
   }
 
   private async runChecked(items: P[]): Promise<R[]> {
