@@ -68,10 +68,13 @@ async function joinStatements<T>(run: () => Promise<T>): Promise<{ result: T; co
   }
 }
 
-/** A connection of its own (not the app's pool): what it sees is committed. */
-async function outside<T>(run: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: t.url });
-  await c.connect();
+/**
+ * Connections of their own (not the app's pool): what they see is committed. A pool, not one
+ * client: each answered join is checked at once, not queued behind the others' checks on one
+ * connection (which node-postgres deprecates, and which would check later than the answer).
+ */
+async function outside<T>(run: (c: pg.Pool) => Promise<T>): Promise<T> {
+  const c = new pg.Pool({ connectionString: t.url, max: 10 });
   try {
     return await run(c);
   } finally {
