@@ -1,3 +1,4 @@
+import net from "node:net";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
@@ -201,5 +202,25 @@ describe("the join log", () => {
       for (const ws of open) ws.terminate();
       await srv.close();
     }
+  });
+});
+
+describe("an upgrade to a target the URL parser refuses", () => {
+  it("is refused and the server keeps serving (it ended the sync process)", async () => {
+    const answer = await new Promise<string>((resolve) => {
+      const s = net.connect(sync.port, "127.0.0.1", () =>
+        s.write(`GET //[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`),
+      );
+      let got = "";
+      s.on("data", (d: Buffer) => (got += d.toString("latin1")));
+      s.on("close", () => resolve(got));
+      s.on("error", () => resolve(got));
+    });
+    // accepted and closed at once (no schema version: reload), as any socket naming nothing
+    expect(answer).toMatch(/^HTTP\/1\.1 101 /);
+    const room = "ws:w1:after-bad-target";
+    const ok = new WebSocket(`ws://127.0.0.1:${sync.port}/${room}?token=${signSyncToken(SECRET, { u: "ok", w: "w1", r: room, role: "EDITOR" })}&v=${V}`);
+    await new Promise<void>((r) => ok.once("message", () => r()));
+    ok.terminate();
   });
 });

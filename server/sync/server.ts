@@ -56,9 +56,18 @@ export interface SyncServer {
   close(): Promise<void>;
 }
 
-/** Room names travel in the path: /<room>; `token` and the schema version `v` in the query. The token never reaches the logs. */
-function parseUpgrade(url: string | undefined): { room: string; token: string | null; version: string | null } {
-  const u = new URL(url ?? "/", "http://sync.invalid");
+/**
+ * Room names travel in the path: /<room>; `token` and the schema version `v` in the query. The token
+ * never reaches the logs. A target the URL parser refuses (`//[`) names nothing, and is refused like
+ * any other socket without a token: it threw in the connection handler, which ended the process.
+ */
+export function parseUpgrade(url: string | undefined): { room: string; token: string | null; version: string | null } {
+  let u: URL;
+  try {
+    u = new URL(url ?? "/", "http://sync.invalid");
+  } catch {
+    return { room: "", token: null, version: null };
+  }
   let room: string;
   try {
     room = decodeURIComponent(u.pathname.slice(1));
