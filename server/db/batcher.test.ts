@@ -27,6 +27,33 @@ describe("GroupCommitter", () => {
     expect(committer.stats).toEqual({ statements: 3, items: 6 });
   });
 
+  it("never runs one key's items in two statements at once: the later waits for the earlier's to return", async () => {
+    const statements: string[][] = [];
+    const open: (() => void)[] = [];
+    const committer = new GroupCommitter(
+      async (items: { who: string; v: number }[]) => {
+        statements.push(items.map((i) => `${i.who}${i.v}`));
+        await new Promise<void>((r) => open.push(r));
+        return items.map((i) => `${i.who}${i.v} stored`);
+      },
+      { maxBatch: 10, inFlight: 2, key: (i) => i.who },
+    );
+    const turn = () => new Promise((r) => setImmediate(r));
+    const first = committer.submit({ who: "ann", v: 1 });
+    await turn();
+    expect(statements).toEqual([["ann1"]]);
+    // ann changes her mind while her first answer's statement runs; bob answers too
+    const later = [committer.submit({ who: "ann", v: 2 }), committer.submit({ who: "bob", v: 1 })];
+    await turn();
+    expect(statements).toEqual([["ann1"], ["bob1"]]); // a second statement may run, but not with ann's
+    open.shift()!();
+    expect(await first).toBe("ann1 stored");
+    await turn();
+    expect(statements).toEqual([["ann1"], ["bob1"], ["ann2"]]);
+    open.splice(0).forEach((r) => r());
+    expect(await Promise.all(later)).toEqual(["ann2 stored", "bob1 stored"]);
+  });
+
   it("without a key, takes the queue in order up to maxBatch", async () => {
     const statements: number[][] = [];
     const committer = new GroupCommitter(async (items: number[]) => (statements.push(items), items.map((i) => i * 10)), { maxBatch: 2, inFlight: 1 });

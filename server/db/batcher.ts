@@ -12,13 +12,17 @@
  *
  * `run(items)` must answer one result per item, in order (or throw: nothing of it was written —
  * one statement is one transaction). Items with the same `key` (when given) never share a
- * statement: the later waits for the next, in order (PostgreSQL refuses to upsert one row twice in
- * one command, e.g. a participant's answer sent twice).
+ * statement, nor run in two statements at once: the later waits until the earlier's statement has
+ * returned (PostgreSQL refuses to upsert one row twice in one command, e.g. a participant's answer
+ * sent twice; and of two statements in flight the later could commit first, the older answer
+ * then overwriting the newer).
  */
 export class GroupCommitter<P, R> {
   private queue: { item: P; key: string | undefined; done: (e: unknown, r?: R) => void }[] = [];
   private running = 0;
   private scheduled = false;
+  /** Keys of the items in statements now running (none of them goes in another until it returns). */
+  private readonly busyKeys = new Set<string | undefined>();
   /** Statements run so far, and items in them (for tests and benches: how well callers were grouped). */
   readonly stats = { statements: 0, items: 0 };
 
@@ -46,6 +50,7 @@ export class GroupCommitter<P, R> {
   private async flush(): Promise<void> {
     if (this.running >= this.options.inFlight || this.queue.length === 0) return;
     const batch = this.take();
+    if (batch.length === 0) return; // every queued key is in flight: the next goes when its statement returns
     this.running++;
     try {
       const rows = await this.runChecked(batch.map((b) => b.item));
@@ -63,16 +68,17 @@ export class GroupCommitter<P, R> {
         );
     } finally {
       this.running--;
+      if (this.options.key) for (const b of batch) this.busyKeys.delete(b.key);
       this.schedule();
     }
   }
 
-  /** The next statement's items: the first `maxBatch` queued, each key's first only. */
+  /** The next statement's items: the first `maxBatch` queued, each key's first only, none whose key is in flight. */
   private take(): typeof this.queue {
     if (!this.options.key) return this.queue.splice(0, this.options.maxBatch);
     const batch: typeof this.queue = [];
     const rest: typeof this.queue = [];
-    const keys = new Set<string | undefined>();
+    const keys = this.busyKeys;
     for (const q of this.queue) {
       if (batch.length >= this.options.maxBatch || keys.has(q.key)) rest.push(q);
       else {
