@@ -10,7 +10,9 @@
  * static headers of next.config.js (static-headers.mjs), Next's Vary, the same compression
  * middleware, the handler's headers copied the way Next copies them — with one difference in
  * framing: a JSON answer leaves in one write (below 1 KiB not gzipped), where Next.js streams it
- * in pieces (always gzipped for a client that accepts it). Anything else (other
+ * in pieces (always gzipped for a client that accepts it). A small JSON body (a class's answer) is
+ * read whole before the handler runs, instead of through two web streams and a Request
+ * (wholeBodyLength). Anything else (other
  * methods, a path Next.js would normalise first) goes on to Next.js, whose route stays the one in
  * dev mode and wherever this server is not used (TRPC_FRONT=0 turns the front off).
  */
@@ -18,7 +20,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import compression from "next/dist/compiled/compression/index.js";
 import { releaseCompressionStream } from "next/dist/server/lib/release-compression-stream.js";
-import { answerTrpc, mayStream, type TrpcCall } from "./trpc-handler";
+import { ANONYMOUS_MAX_BODY_BYTES, answerTrpc, mayStream, type TrpcCall } from "./trpc-handler";
 import { API_RESPONSE, EVERY_RESPONSE, HTTPS_RESPONSE } from "./static-headers.mjs";
 
 /** One procedure or a batch ("a.b,c.d"); a path Next.js would rewrite first (trailing slash, dots, escapes) is left to it. */
@@ -71,7 +73,14 @@ async function serve(req: IncomingMessage, res: ServerResponse, host: string, co
   for (const [k, v] of [...EVERY_RESPONSE, ...API_RESPONSE, ...(https ? HTTPS_RESPONSE : [])]) res.setHeader(k, v);
   res.appendHeader("vary", NEXT_VARY);
 
-  const response = await answerTrpc(toCall(req, res, `${https ? "https" : "http"}://${host}${req.url}`, pathname));
+  const length = wholeBodyLength(req, pathname);
+  const call = toCall(req, res, `${https ? "https" : "http"}://${host}${req.url}`, pathname, length === null);
+  if (length !== null) {
+    const bytes = await readWhole(req, length);
+    if (!bytes) return void res.destroy(); // the client went before its body was in
+    call.body = bytes;
+  }
+  const response = await answerTrpc(call);
 
   res.statusCode = response.status;
   res.statusMessage = response.statusText;
@@ -104,12 +113,41 @@ async function serve(req: IncomingMessage, res: ServerResponse, host: string, co
 }
 
 /**
+ * The declared length of a body the front reads whole before the handler runs (TrpcCall.body as
+ * bytes), or null when it streams: a POST of JSON (what tRPC then reads, with json()) whose
+ * Content-Length is within the smallest body limit of any caller (ANONYMOUS_MAX_BODY_BYTES, so no
+ * limit is passed by reading it), to a call that may not stream. Everything else streams through
+ * the handler's limit as before.
+ */
+function wholeBodyLength(req: IncomingMessage, pathname: string): number | null {
+  if (req.method !== "POST" || req.headers["transfer-encoding"] !== undefined) return null;
+  const type = req.headers["content-type"]?.toLowerCase().split(";", 1)[0]?.trim();
+  const declared = req.headers["content-length"];
+  if (type !== "application/json" || declared === undefined || !/^\d+$/.test(declared)) return null;
+  const n = Number(declared);
+  return n <= ANONYMOUS_MAX_BODY_BYTES && !mayStream(pathname) ? n : null;
+}
+
+/** The request's body of `length` bytes (the HTTP parser delivers exactly the declared length), or null when the client went first. */
+function readWhole(req: IncomingMessage, length: number): Promise<Buffer | null> {
+  return new Promise((ok) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.once("end", () => {
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+      ok(body.length === length ? body : null);
+    });
+    req.once("close", () => ok(null)); // after "end" this changes nothing
+  });
+}
+
+/**
  * The call the handler takes: the body streamed from the socket; a subscription's is aborted when
  * the client goes. A query's or a mutation's gets no signal of its own: none of them watches one,
  * and each AbortController (Node makes it transferable) was a tenth of a millisecond of a class's
  * every answer, on top of the ones the Request and tRPC make.
  */
-function toCall(req: IncomingMessage, res: ServerResponse, url: string, pathname: string): TrpcCall {
+function toCall(req: IncomingMessage, res: ServerResponse, url: string, pathname: string, streamBody: boolean): TrpcCall {
   let signal: AbortSignal | undefined;
   if (mayStream(pathname)) {
     const ac = new AbortController();
@@ -124,6 +162,7 @@ function toCall(req: IncomingMessage, res: ServerResponse, url: string, pathname
     if (Array.isArray(v)) for (const x of v) headers.append(k, x);
     else if (v !== undefined) headers.append(k, v);
   }
-  const body = req.method === "GET" || req.method === "HEAD" ? null : (Readable.toWeb(req) as ReadableStream<Uint8Array>);
+  // (a body read whole instead is put in by the caller: wholeBodyLength)
+  const body = req.method === "GET" || req.method === "HEAD" || !streamBody ? null : (Readable.toWeb(req) as ReadableStream<Uint8Array>);
   return { url, method: req.method!, headers, body, signal };
 }

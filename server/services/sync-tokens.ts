@@ -3,7 +3,7 @@
  * tRPC (after the workspace authorization middleware), verified by the sync
  * process with the shared secret; HMAC-SHA256 over a compact JSON claim.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
 import { AppError } from "@statescope/core";
 import { colorFor, isClassRoom, roomName, ZPresenceUser } from "@statescope/collab";
 import { z } from "zod";
@@ -33,8 +33,15 @@ export type SyncClaimsInput = Omit<SyncClaims, "exp" | "n" | "c"> & Partial<Pick
 
 export const SYNC_TOKEN_TTL_SECONDS = 60;
 
+/**
+ * The HMAC key of the secret last used. The sync process verifies every join's token with the one
+ * secret it has (a class of 1,000 joins at once): the key is made from it once, not for each MAC.
+ */
+let lastKey: { secret: string; key: KeyObject } | null = null;
+
 function mac(secret: string, body: string): string {
-  return createHmac("sha256", secret).update(body).digest("base64url");
+  if (lastKey?.secret !== secret) lastKey = { secret, key: createSecretKey(Buffer.from(secret, "utf8")) };
+  return createHmac("sha256", lastKey.key).update(body).digest("base64url");
 }
 
 export function signSyncToken(secret: string, claims: SyncClaimsInput, now = Date.now()): string {

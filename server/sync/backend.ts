@@ -13,7 +13,7 @@
  * compacted, and again when it unloads.
  */
 import * as Y from "yjs";
-import type { RelayRoom, RoomRelay } from "./relay";
+import type { RelayRoom, RoomRelay, RoomSignal } from "./relay";
 import { mergeUpdatesYielding, type RoomStorage } from "./storage";
 
 /** What the backend calls on a loaded room. */
@@ -29,6 +29,8 @@ export interface RoomPeer {
   dropRelayedClients(clientIds: number[]): void;
   /** Awareness of this process's own clients (for a process that just loaded the room), or null. */
   localAwareness(): Uint8Array | null;
+  /** A signal for the room's staff from outside the sync processes (relay.ts ROOM_SIGNALS). */
+  signal?(signal: RoomSignal): void;
 }
 
 /** A loaded room's connection to storage and to the other processes. */
@@ -208,6 +210,7 @@ export function createBackend(opts: BackendOptions): SyncBackend {
           presence: (update) => peer.applyRelayedAwareness(update),
           dropClients: (ids) => peer.dropRelayedClients(ids),
           localPresence: () => peer.localAwareness(),
+          signal: (signal) => peer.signal?.(signal),
         });
         const e: Entry = (entry = { room, relay: joined, pending: [], timer: null, inflight: new Set(), lastFlushAt: 0, failures: 0, rows: 0, compacting: false, reloading: false });
         entries.set(room, e);

@@ -1,16 +1,18 @@
 /**
  * A classroom session's room over real sockets: the presenter's writes reach every student, a
  * student's writes are dropped, students' presence reaches the instructor only (never another
- * student), and a removed student's socket is closed by the membership re-check.
+ * student), stored answers signal the staff (never the students) across sync processes, and a
+ * removed student's socket is closed by the membership re-check.
  */
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import * as decoding from "lib0/decoding";
-import { COLLAB_SCHEMA_VERSION, MESSAGE_ROLE, type Presence } from "@statescope/collab";
-import { fileSyncServer, presenceAt, seedClassSession, seedMembers } from "../../tests/setup/sync-server";
-import { syncRoleOf } from "../services/classroom/sessions";
+import { COLLAB_SCHEMA_VERSION, MESSAGE_ROLE, MESSAGE_SIGNAL, type Presence } from "@statescope/collab";
+import { createTestSyncServer, fileSyncServer, presenceAt, seedClassSession, seedMembers } from "../../tests/setup/sync-server";
+import { findParticipant, syncRoleOf } from "../services/classroom/sessions";
+import { poseTask, submitAnswer } from "../services/classroom/tasks";
 import { signSyncToken } from "../services/sync-tokens";
 
 const SECRET = "classroom-sync-secret-classroom-sync";
@@ -26,11 +28,11 @@ const sync = fileSyncServer(SECRET, async (db) => {
   room = s.room;
 }, { recheckMs: 200 });
 
-function join(name: string) {
+function join(name: string, at = sync.port) {
   const role = syncRoleOf({ id: ids[name]!, role: name === "Teacher" ? "INSTRUCTOR" : "STUDENT" }, null);
   const token = signSyncToken(SECRET, { u: ids[name]!, w: room, r: room, role, n: name });
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`ws://127.0.0.1:${sync.port}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token, v: String(COLLAB_SCHEMA_VERSION) } });
+  const provider = new WebsocketProvider(`ws://127.0.0.1:${at}`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token, v: String(COLLAB_SCHEMA_VERSION) } });
   sync.cleanup.push(() => provider.destroy());
   return { doc, provider };
 }
@@ -111,6 +113,41 @@ describe("classroom room", () => {
     expect(teacher.doc.getMap("view").get("position")).toBe(77);
     expect(annClosed).toBeNull();
     for (const p of [teacher, ann, bob]) p.provider.destroy();
+  });
+
+  it("stored answers signal the room's staff on every sync process, never a student", async () => {
+    // a second sync process: the signal comes through Postgres to each process with the room loaded
+    const other = createTestSyncServer(sync.t.url, SECRET, { recheckMs: 200 });
+    const otherPort = await other.listen(0, "127.0.0.1");
+    try {
+      const teacher = join("Teacher");
+      const ta = join("Teacher", otherPort);
+      const ann = join("Ann");
+      const bob = join("Bob", otherPort);
+      const heard = new Map<WebsocketProvider, string[]>();
+      for (const p of [teacher, ta, ann, bob]) {
+        heard.set(p.provider, []);
+        p.provider.messageHandlers[MESSAGE_SIGNAL] = (_reply, d) => void heard.get(p.provider)!.push(decoding.readVarString(d));
+      }
+      await until(() => [teacher, ta, ann, bob].every((p) => p.provider.synced), "all synced");
+      const me = (await findParticipant(sync.t.db, { userId: "teacher", credential: null }, sessionId))!;
+      const { taskId } = await poseTask(sync.t.db, me, { kind: "POLL", prompt: "which?", options: ["a", "b"] });
+      await submitAnswer(sync.t.db, { userId: null, credential: { s: sessionId, p: ids.Ann!, exp: Date.now() + 60_000 } }, sessionId, { taskId, choice: 1 });
+      await until(() => heard.get(teacher.provider)!.length > 0 && heard.get(ta.provider)!.length > 0, "the staff on both processes told");
+      expect(heard.get(teacher.provider)).toEqual(["tasks"]);
+      expect(heard.get(ta.provider)).toEqual(["tasks"]);
+      // an answer that is not stored (a choice the poll does not have) signals nothing
+      await expect(submitAnswer(sync.t.db, { userId: null, credential: { s: sessionId, p: ids.Bob!, exp: Date.now() + 60_000 } }, sessionId, { taskId, choice: 5 })).rejects.toThrow(/choose one of the 2 options/);
+      await submitAnswer(sync.t.db, { userId: null, credential: { s: sessionId, p: ids.Bob!, exp: Date.now() + 60_000 } }, sessionId, { taskId, choice: 0 });
+      await until(() => heard.get(teacher.provider)!.length === 2 && heard.get(ta.provider)!.length === 2, "the second answer told");
+      await new Promise((r) => setTimeout(r, 300));
+      expect(heard.get(teacher.provider)).toEqual(["tasks", "tasks"]);
+      expect(heard.get(ann.provider)).toEqual([]);
+      expect(heard.get(bob.provider)).toEqual([]);
+      for (const p of [teacher, ta, ann, bob]) p.provider.destroy();
+    } finally {
+      await other.close();
+    }
   });
 
   it("a removed student's socket is closed by the re-check", async () => {

@@ -68,6 +68,21 @@ export const SYNC_PRESENCE = defineChannel(
   ]),
 );
 
+/**
+ * Signals to a room's staff from outside the sync processes (the web process, when a batch of a
+ * class's answers committed: `tasks`, "the tasks' answers changed, read them again"). Published
+ * by anyone with the database (`roomSignal`); every sync process with the room loaded passes it
+ * on to the room's staff sockets only (rooms.ts), never to students. It carries no data: the
+ * staff's page reads the tasks through tRPC, with its credential, as before.
+ */
+export const ROOM_SIGNALS = defineChannel("statescope_room_signal", z.object({ room: ZRoom, signal: z.enum(["tasks"]) }));
+export type RoomSignal = z.output<typeof ROOM_SIGNALS.schema>["signal"];
+
+/** The notification that tells `room`'s staff about `signal` (send it with pg_notify, or publish it). */
+export function roomSignal(room: string, signal: RoomSignal): Notification {
+  return ROOM_SIGNALS.notification({ room, signal });
+}
+
 /** What the relay calls on a joined room. */
 export interface RelayPeer {
   /** A document update another process stored. */
@@ -80,6 +95,8 @@ export interface RelayPeer {
   dropClients(clientIds: number[]): void;
   /** This process's clients' presence, for a process that just joined the room; null when none. */
   localPresence(): Uint8Array | null;
+  /** A signal for the room's staff (ROOM_SIGNALS). */
+  signal?(signal: RoomSignal): void;
 }
 
 /** A room as joined through the relay. */
@@ -291,6 +308,10 @@ export function createRelay(pubsub: PubSub, opts: RelayOptions = {}): RoomRelay 
     }
   }
 
+  function onSignal(m: z.output<typeof ROOM_SIGNALS.schema>): void {
+    rooms.get(m.room)?.peer.signal?.(m.signal);
+  }
+
   /**
    * After a lost connection: nobody counts as gone for the silence, and every room catches up —
    * re-reads its storage, tells the others its clients' presence and asks for theirs (a database
@@ -333,6 +354,7 @@ export function createRelay(pubsub: PubSub, opts: RelayOptions = {}): RoomRelay 
     try {
       unsubscribe.push(await pubsub.subscribe(SYNC_UPDATES, { message: onUpdate, resync }));
       unsubscribe.push(await pubsub.subscribe(SYNC_PRESENCE, { message: onPresence }));
+      unsubscribe.push(await pubsub.subscribe(ROOM_SIGNALS, { message: onSignal }));
       return true;
     } catch (e) {
       for (const u of unsubscribe.splice(0)) u();

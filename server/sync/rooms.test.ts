@@ -117,6 +117,46 @@ describe("broadcast framing", () => {
   });
 });
 
+describe("a joining socket's first frames", () => {
+  it("sync step 1 and the others' presence reach a joining socket in one write, as two intact frames", async () => {
+    const hub = createMemoryHub();
+    const rooms = createRooms({ backend: createMemoryBackend(hub, { storage: createMemoryStorage(hub), flushMs: 5 }), idleMs: 30_000, log: () => undefined });
+    const server = http.createServer();
+    const wss = new WebSocketServer({ server });
+    // the writes to each server-side connection after its handshake, by user
+    const writes = new Map<string, number>();
+    wss.on("connection", (socket, req) => {
+      const user = new URL(req.url ?? "/", "http://x").searchParams.get("user")!;
+      const raw = (socket as unknown as { _socket: { write: (...a: unknown[]) => boolean } })._socket;
+      const write = raw.write.bind(raw);
+      writes.set(user, 0);
+      raw.write = (...a: unknown[]) => (writes.set(user, writes.get(user)! + 1), write(...a));
+      void rooms.join(socket, "r", { id: user, name: user, color: "#1f77b4", role: "EDITOR" }, guardFrames(socket, { readOnly: false, log: () => undefined, who: user }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    open.push({
+      async close() {
+        for (const c of wss.clients) c.terminate();
+        await new Promise<void>((r) => wss.close(() => server.close(() => r())));
+        await rooms.close();
+      },
+    });
+    const port = (server.address() as AddressInfo).port;
+    const ada = client(port, "r", "ada");
+    ada.provider.awareness.setLocalState(presenceAt(4));
+    await expect.poll(() => ada.provider.synced, { timeout: 5000 }).toBe(true);
+    // a protocol-level member joining: what it receives before it sends anything
+    const frames: Buffer[] = [];
+    const bo = new WebSocket(`ws://127.0.0.1:${port}/r?user=bo`);
+    open.push({ close: async () => bo.terminate() });
+    bo.on("message", (d: Buffer) => frames.push(d));
+    await expect.poll(() => frames.length, { timeout: 5000 }).toBe(2);
+    expect(frames.map((f) => f[0])).toEqual([0, 1]); // sync step 1, then presence (ada's)
+    expect(frames[1]!.toString("latin1")).toContain('"ada"');
+    expect(writes.get("bo")).toBe(1);
+  });
+});
+
 describe("relayed batches", () => {
   it("students on another process see every presenter move of a merged batch, not only the last", async () => {
     const hub = createMemoryHub();

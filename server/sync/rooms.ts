@@ -17,7 +17,7 @@ import * as syncProtocol from "y-protocols/sync";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as encoding from "lib0/encoding";
 import * as decoding from "lib0/decoding";
-import { isClassRoom, MAX_PRESENCE_BYTES, MESSAGE_ROLE, presenceFromClient, readPresence, type PresenceUser } from "@statescope/collab";
+import { isClassRoom, MAX_PRESENCE_BYTES, MESSAGE_ROLE, MESSAGE_SIGNAL, presenceFromClient, readPresence, type PresenceUser } from "@statescope/collab";
 import type { RoomLink, SyncBackend } from "./backend";
 import { CLOSE_MALFORMED, CLOSE_TOO_FAST, MESSAGE_AWARENESS, MESSAGE_SYNC } from "./frames";
 import {
@@ -233,10 +233,33 @@ export function sendToAll(sockets: Iterable<WebSocket>, message: Uint8Array): vo
   }
 }
 
+/**
+ * Several messages to one socket in one write: a joining socket's sync step 1 and the presence it
+ * sees, otherwise two writes (system calls) for each of a class's 1,000 joins on the loop that
+ * delivers the presenter's updates. Framed as sendToAll frames them, for the same sockets; any other
+ * socket gets ordinary sends.
+ */
+export function sendTogether(socket: WebSocket, messages: readonly Uint8Array[]): void {
+  if (!ready(socket)) return;
+  const raw = (socket as unknown as { _socket?: { write(b: Buffer): boolean } })._socket;
+  if (!raw || socket.extensions !== "") {
+    for (const m of messages) send(socket, m);
+    return;
+  }
+  raw.write(messages.length === 1 ? binaryFrame(messages[0]!) : Buffer.concat(messages.map(binaryFrame)));
+}
+
 function roleMessage(role: RoomMember["role"]): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, MESSAGE_ROLE);
   encoding.writeVarString(e, role);
+  return encoding.toUint8Array(e);
+}
+
+function signalMessage(signal: string): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MESSAGE_SIGNAL);
+  encoding.writeVarString(e, signal);
   return encoding.toUint8Array(e);
 }
 
@@ -358,6 +381,12 @@ export function createRooms(opts: RoomsOptions): Rooms {
           awarenessProtocol.applyAwarenessUpdate(awareness, checked, RELAYED);
         },
         dropRelayedClients: (ids) => awarenessProtocol.removeAwarenessStates(awareness, ids, RELAYED),
+        // a classroom's staff only (sockets whose role is not a student's, as they are now)
+        signal: (signal) => {
+          if (!room.classroom) return;
+          const staff = [...room.conns].flatMap(([socket, conn]) => (conn.member.role !== "VIEWER" ? [socket] : []));
+          if (staff.length > 0) sendToAll(staff, signalMessage(signal));
+        },
         localAwareness: () => {
           const ids = [...room.conns.values()].flatMap((c) => [...c.ids]).filter((id) => awareness.states.has(id));
           return ids.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(awareness, ids) : null;
@@ -757,10 +786,9 @@ export function createRooms(opts: RoomsOptions): Rooms {
         guard.refuse(CLOSE_MALFORMED, `a frame could not be applied: ${why}`);
       }
     });
-    send(socket, stepOne(r));
     // a classroom student sees the staff's presence only
     const present = r.classroom && member.role === "VIEWER" ? [...r.staff].filter((id) => r.awareness.states.has(id)) : [...r.awareness.getStates().keys()];
-    if (present.length > 0) send(socket, awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(r.awareness, present)));
+    sendTogether(socket, present.length > 0 ? [stepOne(r), awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(r.awareness, present))] : [stepOne(r)]);
   }
 
   function changeRole(socket: WebSocket, name: string, role: RoomMember["role"]): boolean {

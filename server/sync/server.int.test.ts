@@ -1,3 +1,4 @@
+import net from "node:net";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
@@ -5,14 +6,14 @@ import { WebsocketProvider } from "y-websocket";
 import { CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION, type Presence } from "@statescope/collab";
 import { createTestSyncServer, fileSyncServer, presenceAt, seedMembers } from "../../tests/setup/sync-server";
 import { signSyncToken } from "../services/sync-tokens";
-import { CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED } from "./server";
+import { CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, JOIN_LOG_MS } from "./server";
 
 const SECRET = "test-secret-test-secret-test-secret";
 const V = String(COLLAB_SCHEMA_VERSION);
 
 const sync = fileSyncServer(SECRET, async (db) => {
   const editors = ["a", "b", "e", "g", "c", "big", "ok", "alice", "bob", ...Array.from({ length: 40 }, (_, i) => `bad${i}`)];
-  await seedMembers(db, "w1", { ...Object.fromEntries(editors.map((u) => [u, "EDITOR" as const])), v: "VIEWER" });
+  await seedMembers(db, "w1", { ...Object.fromEntries(editors.map((u) => [u, "EDITOR" as const])), v: "VIEWER", first: "EDITOR", second: "EDITOR", ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`class${i}`, "VIEWER" as const])) });
 });
 
 function closeOf(url: string): Promise<{ code: number; reason: string; bytes: number }> {
@@ -167,5 +168,59 @@ describe("revocation", () => {
     } finally {
       await srv.close();
     }
+  });
+});
+
+describe("the join log", () => {
+  it("logs a lone join at once and gathers the joins that follow into one line per room and role, naming every user", async () => {
+    const lines: string[] = [];
+    const srv = createTestSyncServer(sync.t.url, SECRET, { log: (l) => lines.push(l) });
+    const p = await srv.listen(0, "127.0.0.1");
+    const open: WebSocket[] = [];
+    try {
+      const room = "ws:w1:join-log";
+      const admitted = (u: string, role: "EDITOR" | "VIEWER") => {
+        const ws = new WebSocket(`ws://127.0.0.1:${p}/${room}?token=${signSyncToken(SECRET, { u, w: "w1", r: room, role })}&v=${V}`);
+        open.push(ws);
+        return new Promise<void>((r) => ws.once("message", () => r()));
+      };
+      await admitted("first", "EDITOR");
+      // the first join is in the log before the next one comes
+      expect(lines.filter((l) => l.includes("joined"))).toEqual([`user first joined ${room} as EDITOR`]);
+      const students = Array.from({ length: 6 }, (_, i) => `class${i}`);
+      const t0 = performance.now();
+      await Promise.all([admitted("second", "EDITOR"), ...students.map((u) => admitted(u, "VIEWER"))]);
+      // (all within the first's period, so each role's joins are in one line)
+      expect(performance.now() - t0).toBeLessThan(JOIN_LOG_MS / 2);
+      await expect.poll(() => lines.filter((l) => l.includes("joined")).length, { timeout: JOIN_LOG_MS * 3 }).toBe(3);
+      const [, ...gathered] = lines.filter((l) => l.includes("joined"));
+      const viewers = gathered.find((l) => l.includes("as VIEWER"));
+      expect(viewers).toMatch(new RegExp(`^6 users joined ${room} as VIEWER: `));
+      expect(viewers!.slice(viewers!.indexOf(": ") + 2).split(", ").sort()).toEqual(students);
+      expect(gathered).toContain(`user second joined ${room} as EDITOR`);
+    } finally {
+      for (const ws of open) ws.terminate();
+      await srv.close();
+    }
+  });
+});
+
+describe("an upgrade to a target the URL parser refuses", () => {
+  it("is refused and the server keeps serving (it ended the sync process)", async () => {
+    const answer = await new Promise<string>((resolve) => {
+      const s = net.connect(sync.port, "127.0.0.1", () =>
+        s.write(`GET //[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`),
+      );
+      let got = "";
+      s.on("data", (d: Buffer) => (got += d.toString("latin1")));
+      s.on("close", () => resolve(got));
+      s.on("error", () => resolve(got));
+    });
+    // accepted and closed at once (no schema version: reload), as any socket naming nothing
+    expect(answer).toMatch(/^HTTP\/1\.1 101 /);
+    const room = "ws:w1:after-bad-target";
+    const ok = new WebSocket(`ws://127.0.0.1:${sync.port}/${room}?token=${signSyncToken(SECRET, { u: "ok", w: "w1", r: room, role: "EDITOR" })}&v=${V}`);
+    await new Promise<void>((r) => ok.once("message", () => r()));
+    ok.terminate();
   });
 });

@@ -56,9 +56,18 @@ export interface SyncServer {
   close(): Promise<void>;
 }
 
-/** Room names travel in the path: /<room>; `token` and the schema version `v` in the query. The token never reaches the logs. */
-function parseUpgrade(url: string | undefined): { room: string; token: string | null; version: string | null } {
-  const u = new URL(url ?? "/", "http://sync.invalid");
+/**
+ * Room names travel in the path: /<room>; `token` and the schema version `v` in the query. The token
+ * never reaches the logs. A target the URL parser refuses (`//[`) names nothing, and is refused like
+ * any other socket without a token: it threw in the connection handler, which ended the process.
+ */
+export function parseUpgrade(url: string | undefined): { room: string; token: string | null; version: string | null } {
+  let u: URL;
+  try {
+    u = new URL(url ?? "/", "http://sync.invalid");
+  } catch {
+    return { room: "", token: null, version: null };
+  }
   let room: string;
   try {
     room = decodeURIComponent(u.pathname.slice(1));
@@ -222,6 +231,56 @@ export function createUpgradeQueue(complete: (req: http.IncomingMessage, socket:
   };
 }
 
+/** Joins after a logged one are gathered into one line per room and role at most this often. */
+export const JOIN_LOG_MS = 1000;
+
+/**
+ * The log of admitted joins. A join is logged at once when none was in the last JOIN_LOG_MS
+ * (`user u joined room as ROLE`); the joins that follow within that period are gathered and
+ * logged together when it ends, one line per room and role naming every user
+ * (`3 users joined room as VIEWER: u1, u2, u3`), so each join is still findable by user id. A
+ * class of 1,000 joining wrote 1,000 lines (a pipe write each) on the loop that delivers the
+ * presenter's updates; refusals and errors are still logged one by one where they happen.
+ */
+export function createJoinLog(log: (line: string) => void, everyMs = JOIN_LOG_MS) {
+  const gathered = new Map<string, { room: string; role: Role; users: string[] }>();
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    for (const { room, role, users } of gathered.values()) {
+      log(users.length === 1 ? `user ${users[0]} joined ${room} as ${role}` : `${users.length} users joined ${room} as ${role}: ${users.join(", ")}`);
+    }
+    gathered.clear();
+  };
+  const tick = () => {
+    timer = null;
+    if (gathered.size === 0) return;
+    flush();
+    // the period restarts with the lines just written: joins still arriving keep being gathered
+    timer = setTimeout(tick, everyMs);
+    timer.unref();
+  };
+  return {
+    joined(userId: string, room: string, role: Role): void {
+      if (timer === null) {
+        log(`user ${userId} joined ${room} as ${role}`);
+        timer = setTimeout(tick, everyMs);
+        timer.unref();
+        return;
+      }
+      const key = `${room}\u0000${role}`;
+      const g = gathered.get(key);
+      if (g) g.users.push(userId);
+      else gathered.set(key, { room, role, users: [userId] });
+    },
+    /** Log what is gathered now (the server is closing). */
+    close(): void {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      flush();
+    },
+  };
+}
+
 /** Malformed frames a socket may send before it is closed (others in the room are unaffected). */
 export const MAX_MALFORMED_FRAMES = 3;
 
@@ -279,6 +338,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
   const upgrades = createUpgradeQueue((req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req)), log);
   httpServer.on("upgrade", (req: http.IncomingMessage, socket: Socket, head: Buffer) => upgrades.upgrade(req, socket, head));
   const rooms = createRooms({ backend: opts.backend, idleMs: opts.idleMs ?? 30_000, log });
+  const joins = createJoinLog(log);
 
   /**
    * One timer for all sockets, the members in RECHECK_SLICES slices: every `recheckMs` /
@@ -379,7 +439,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
         return refuse(socket, code, app.message);
       }
       if (socket.readyState !== socket.OPEN) return;
-      log(`user ${claims.u} joined ${room} as ${claims.role}`);
+      joins.joined(claims.u, room, claims.role);
       const frames = { readOnly: claims.role === "VIEWER", log, who: `user ${claims.u}` };
       const guard = guardFrames(socket, frames);
       watched.set(socket, { claims, room, frames, slice: sliceOf(memberKey(claims)) });
@@ -403,6 +463,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
     loadedRooms: () => rooms.loaded(),
     async close() {
       clearInterval(recheckTimer);
+      joins.close();
       upgrades.close();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((resolve) => wss.close(() => httpServer.close(() => resolve())));

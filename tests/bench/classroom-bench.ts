@@ -21,8 +21,9 @@
  * delivered = received / (students × updates sent). Also: what the presenter sees of the students'
  * presence, what a student sees of others' (the server sends students' presence to staff only),
  * every student answering one task at once (tRPC `classroom.answer` → PostgreSQL) while the staff
- * read the tasks through tRPC (`classroom.tasks`, as the presenter screen does) until the aggregate
- * counts every answer, the sync process's CPU and memory, and the worst
+ * read the tasks through tRPC (`classroom.tasks`) as the presenter screen does — whenever the sync
+ * server signals stored answers on the presenter's socket (and, for comparison, every second as
+ * main's page did) — until the aggregate counts every answer, the sync process's CPU and memory, and the worst
  * per-second event-loop delay of the sync process(es) and of this process (loop-probe.ts): a tail
  * spent in the server's loop shows there, one spent receiving in this process in the other.
  *
@@ -46,7 +47,7 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { classRoomName, COLLAB_SCHEMA_VERSION, writeSpotlight } from "@statescope/collab";
+import { classRoomName, COLLAB_SCHEMA_VERSION, MESSAGE_SIGNAL, writeSpotlight } from "@statescope/collab";
 import { pgPool, type Db } from "@/server/db/client";
 import { startSession, endSession, findParticipant } from "@/server/services/classroom/sessions";
 import { CLASS_COOKIE, signClassCredential } from "@/server/services/classroom/credential";
@@ -302,9 +303,13 @@ function decoded(encoding: string | undefined, body: Buffer): Buffer {
 /** When the last student finished each stage of joining (ms after the first join request). */
 const stages = { joined: 0, ticket: 0, socket: 0, t0: 0 };
 
+/** Each student's way in (ms after the first join request): join sent, answered, socket opened, admitted (the server's first bytes). */
+let timeline: { sent: number; answered: number; open: number; admitted: number }[] = [];
+
 async function joinStudent(i: number, web: number, code: string, syncPort: number, sessionId: string, presenterId: string, rec: Recorder, received: number[]): Promise<Student> {
+  const mine = (timeline[i] = { sent: performance.now() - stages.t0, answered: NaN, open: NaN, admitted: NaN });
   const joined = await post<{ sessionId: string; ticket?: { token: string; room: string } }>(web, "classroom.join", { code, name: `Student ${i}` });
-  stages.joined = Math.max(stages.joined, performance.now() - stages.t0);
+  stages.joined = Math.max(stages.joined, (mine.answered = performance.now() - stages.t0));
   await nextTurn();
   // the join answers with the first ticket, as the join form hands it to the session page; a web
   // process whose join does not (an older checkout under --web-code) is asked for one, as its page did
@@ -315,14 +320,16 @@ async function joinStudent(i: number, web: number, code: string, syncPort: numbe
   const awareness = new awarenessProtocol.Awareness(new Y.Doc({ guid: `student-${i}` }));
   const student: Student = { cookie: joined.cookie!, ws, awareness, timer: setInterval(() => undefined, 1 << 30), maxOthers: 0 };
   clearInterval(student.timer);
+  ws.once("open", () => (mine.open = performance.now() - stages.t0));
   await new Promise<void>((ok, fail) => {
-    ws.once("message", () => ok());
+    ws.once("message", () => ((mine.admitted = performance.now() - stages.t0), ok()));
     ws.once("close", (c, r) => fail(new Error(`student ${i} closed: ${c} ${r.toString()}`)));
     ws.once("error", fail);
   });
   stages.socket = Math.max(stages.socket, performance.now() - stages.t0);
   ws.on("message", (data: Buffer) => {
     received[i]! += rec.frame(data);
+    if (data[0] === MESSAGE_SIGNAL) studentSignals.count++;
     if (data[0] === 1) {
       try {
         const d = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -354,6 +361,9 @@ async function joinStudent(i: number, web: number, code: string, syncPort: numbe
   student.timer = setInterval(send, 1000);
   return student;
 }
+
+/** MESSAGE_SIGNAL frames received by any student's socket (the server sends them to staff only). */
+const studentSignals = { count: 0 };
 
 /** Students whose joins start in one turn of this process's event loop (see scenario). */
 const START_CHUNK = 8;
@@ -398,6 +408,12 @@ interface Result {
   answersMs: number;
   /** The first staff read (tRPC `classroom.tasks`) whose aggregate counted all N. */
   aggregatedMs: number;
+  /** How the staff's reader learnt to read: the server's signal, or (no signal came) a read every second as main's page did. */
+  aggregatedBy: string;
+  /** When a read every second (main's page) first counted every answer. */
+  polledMs: number;
+  /** MESSAGE_SIGNAL frames the students' sockets received (staff only: 0). */
+  studentSignals: number;
   answersStored: number;
   /** Last join answer, last ticket, last socket admitted (ms after the first join request). */
   stages: { joined: number; ticket: number; socket: number };
@@ -536,6 +552,9 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
     disableBc: true,
     params: { token: signSyncToken(SECRET, { u: me.id, w: room, r: room, role: "OWNER", n: "Instructor" }), v: String(COLLAB_SCHEMA_VERSION) },
   });
+  // the server's signals to the staff (answers stored), as the presenter's page hears them (use-room.ts)
+  const staffSignals = new EventTarget();
+  presenter.messageHandlers[MESSAGE_SIGNAL] = (_reply, decoder) => void staffSignals.dispatchEvent(new Event(decoding.readVarString(decoder)));
   await new Promise<void>((ok) => (presenter.synced ? ok() : presenter.once("sync", () => ok())));
   presenter.awareness.setLocalState({ schemaVersion: COLLAB_SCHEMA_VERSION, user: { id: "x", name: "x", color: "#000000", role: "OWNER" }, view: null, following: null });
   let presenceUpdates = 0;
@@ -558,6 +577,7 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   const t0 = performance.now();
   benchLoopDelay.reset();
   Object.assign(stages, { joined: 0, ticket: 0, socket: 0, t0 });
+  timeline = [];
   const joinCpu = cpuMeter({ bench: process.pid, web: web.child.pid!, ...Object.fromEntries(syncs.map((p, i) => [`sync ${i + 1}`, p.child.pid!])), postgres: pgPid });
   // All N start at once, but this one process is N browsers: starting 1,000 requests in one
   // synchronous loop held its event loop (the students' end, where deliveries are timed) for
@@ -570,6 +590,11 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   const students = await Promise.all(starts);
   const joinMs = performance.now() - t0;
   log(`${name}: join statements (ms after the first join request: how many), by 250 ms: ${await dbTimeline(db, `select "joinedAt" as at from "ClassParticipant" where "sessionId" = $1 and role = 'STUDENT'`, [sessionId], "localtimestamp", t0)}`);
+  // where the joins queue: when the students reached each step, and how long each step took them
+  const when = (k: keyof (typeof timeline)[0]) => { const xs = timeline.map((x) => x[k]); return `p10 ${pct(xs, 0.1).toFixed(0)} p50 ${pct(xs, 0.5).toFixed(0)} p90 ${pct(xs, 0.9).toFixed(0)} last ${pct(xs, 1).toFixed(0)}`; };
+  const took = (f: (x: (typeof timeline)[0]) => number) => { const xs = timeline.map(f); return `p50 ${pct(xs, 0.5).toFixed(0)} p90 ${pct(xs, 0.9).toFixed(0)} max ${pct(xs, 1).toFixed(0)}`; };
+  log(`${name}: join steps reached (ms after the first join request): sent ${when("sent")}; answered ${when("answered")}; socket open ${when("open")}; admitted ${when("admitted")}`);
+  log(`${name}: join steps took (ms per student): join request ${took((x) => x.answered - x.sent)}; answer → socket open ${took((x) => x.open - x.answered)}; open → admitted ${took((x) => x.admitted - x.open)}`);
   log(`${name}: all joined in ${joinMs.toFixed(0)} ms (last join answer ${stages.joined.toFixed(0)} ms, last ticket ${stages.ticket.toFixed(0)} ms, last socket admitted ${stages.socket.toFixed(0)} ms)`);
   await sleep(2000); // presence settles; updates sent before this were "during joins"
   joining = false;
@@ -594,14 +619,53 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   const rss = syncs.map((p) => `${rssMbOf(p.child.pid!).toFixed(0)} MB`).join(" + ");
   // every student answers one task at once (tRPC → PostgreSQL), then the staff's aggregate counts them
   const task = await poseTask(db, me, { kind: "VIEW", prompt: "Brush a range where some cell tracks nesting depth" });
-  // the staff's page reads the tasks (aggregate included) through tRPC every second; here every
-  // 200 ms, so "aggregated" is within 200 ms of when the aggregate first counted every answer
+  // What the staff's page sees: this tree's page reads the tasks (aggregate included) through tRPC
+  // whenever the sync server signals that answers were stored (MESSAGE_SIGNAL `tasks` on the
+  // presenter's socket: one read in flight, one more after it when signalled meanwhile — tasks.tsx);
+  // main's page read them every second. Both readers run, each timed to its first read that counts
+  // every answer; the verdict is the signal's when signals came (a web process that sends none, an
+  // older checkout under --web-code, is timed as its page polled).
   const staffCookie = `${CLASS_COOKIE}=${signClassCredential(SECRET, { s: sessionId, p: me.id })}`;
   const countedNow = async () => (await browserRequest<TaskView[]>(web.port, "classroom.tasks", { sessionId }, staffCookie, "GET")).find((t) => t.id === task.taskId)?.aggregate?.answers ?? 0;
   // where the burst's time goes: each process's CPU over it, each answer's latency, each staff read's
   const burstCpu = cpuMeter({ bench: process.pid, web: web.child.pid!, ...Object.fromEntries(syncs.map((p, i) => [`sync ${i + 1}`, p.child.pid!])), postgres: pgPid });
   const latencies: number[] = [];
-  const reads: { at: number; ms: number; counted: number }[] = [];
+  const reads: { by: "signal" | "poll"; at: number; ms: number; counted: number }[] = [];
+  const readAt = async (by: "signal" | "poll") => {
+    const r0 = performance.now();
+    const counted = await countedNow();
+    reads.push({ by, at: r0 - a0, ms: performance.now() - r0, counted });
+    return counted;
+  };
+  let signalledMs = NaN;
+  let polledMs = NaN;
+  let signalsHeard = 0;
+  let firstSignalMs = NaN;
+  let reading = false;
+  let again = false;
+  const onSignal = () => {
+    if (!Number.isNaN(signalledMs)) return;
+    if (reading) return void (again = true);
+    reading = true;
+    void readAt("signal")
+      .then((c) => {
+        if (c >= n && Number.isNaN(signalledMs)) signalledMs = performance.now() - a0;
+      })
+      .finally(() => {
+        reading = false;
+        if (again) {
+          again = false;
+          onSignal();
+        }
+      });
+  };
+  const heard = () => {
+    signalsHeard++;
+    if (Number.isNaN(firstSignalMs)) firstSignalMs = performance.now() - a0;
+    onSignal();
+  };
+  staffSignals.addEventListener("tasks", heard);
+  studentSignals.count = 0;
   const a0 = performance.now();
   let answering = true;
   const answered = Promise.all(
@@ -612,27 +676,26 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
     }),
   ).then(() => (answersMs = performance.now() - a0), (e: unknown) => ((answering = false), Promise.reject(e)));
   let answersMs = NaN;
-  let aggregatedMs = NaN;
-  let staffPolls = 0;
-  while (answering && performance.now() - a0 < 60_000) {
-    staffPolls++;
-    const r0 = performance.now();
-    const counted = await countedNow();
-    reads.push({ at: r0 - a0, ms: performance.now() - r0, counted });
-    if (counted >= n) {
-      aggregatedMs = performance.now() - a0;
-      break;
-    }
-    await sleep(200);
+  // main's page: a read every second (react-query's refetchInterval), from when the answers start
+  for (let k = 1; answering && Number.isNaN(polledMs) && performance.now() - a0 < 60_000; k++) {
+    await sleep(Math.max(0, a0 + k * 1000 - performance.now()));
+    if ((await readAt("poll")) >= n) polledMs = performance.now() - a0;
   }
+  // the signal's reader, given until a second after the poll saw every answer
+  while (answering && Number.isNaN(signalledMs) && performance.now() - a0 < polledMs + 1000) await sleep(20);
+  staffSignals.removeEventListener("tasks", heard);
+  const aggregatedMs = signalsHeard > 0 ? signalledMs : polledMs;
+  const aggregatedBy = signalsHeard > 0 ? "signal" : "1 s poll";
+  const staffPolls = reads.length;
   await answered;
   const burstWall = (Math.max(answersMs, aggregatedMs) || performance.now() - a0) / 1000;
   log(`${name}: CPU over the answer burst (${burstWall.toFixed(2)} s): ${burstCpu.done(burstWall)}`);
   log(`${name}: answer latency p10 ${f1(pct(latencies, 0.1))} p50 ${f1(pct(latencies, 0.5))} p90 ${f1(pct(latencies, 0.9))} p99 ${f1(pct(latencies, 0.99))} max ${f1(pct(latencies, 1))} ms`);
   log(`${name}: answer statements (ms after the first answer request: how many), by 250 ms: ${await dbTimeline(db, `select "updatedAt" as at from "ClassAnswer" where "taskId" = $1`, [task.taskId], "now() at time zone 'UTC'", a0)}`);
-  log(`${name}: staff reads (start ms +took ms: counted): ${reads.map((r) => `${r.at.toFixed(0)}+${r.ms.toFixed(0)}:${r.counted}`).join(" ")}`);
+  log(`${name}: staff reads (by signal s / by 1 s poll p: start ms +took ms: counted): ${reads.map((r) => `${r.by[0]}${r.at.toFixed(0)}+${r.ms.toFixed(0)}:${r.counted}`).join(" ")}`);
+  log(`${name}: ${signalsHeard} "tasks" signals at the presenter's socket (first at ${f1(firstSignalMs)} ms); all ${n} in the aggregate by signal at ${f1(signalledMs)} ms, by 1 s poll at ${f1(polledMs)} ms; signal frames at students' sockets: ${studentSignals.count}`);
   const answersStored = (await listTasks(db, me)).find((t) => t.id === task.taskId)?.aggregate?.answers ?? 0;
-  log(`${name}: ${n} answers acknowledged in ${answersMs.toFixed(0)} ms, all ${n} in the staff's aggregate at ${aggregatedMs.toFixed(0)} ms (${staffPolls} staff reads); ${answersStored} stored`);
+  log(`${name}: ${n} answers acknowledged in ${answersMs.toFixed(0)} ms, all ${n} in the staff's aggregate at ${aggregatedMs.toFixed(0)} ms (${aggregatedBy}; ${staffPolls} staff reads); ${answersStored} stored`);
   const presenterSees = [...presenter.awareness.getStates().values()].filter((s) => (s as { user?: { role?: string } }).user?.role === "VIEWER").length;
   const studentsSeeMax = Math.max(...students.map((s) => s.maxOthers));
   for (const s of students) {
@@ -646,7 +709,7 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   const timelineProcs: [string, Proc["fine"]][] = [["bench", benchFine], ["web", web.fine], ...syncs.map((p, i): [string, Proc["fine"]] => [syncs.length > 1 ? `sync ${i + 1}` : "sync", p.fine])];
   const lines = joinTimeline(rec, t0, timelineProcs, 2 * pct(rec.steady, 0.99));
   log(`${name}: updates during the joins whose slowest delivery was over 2 × steady p99 (${f1(2 * pct(rec.steady, 0.99))} ms): ${lines.length}${lines.map((l) => `\n    ${l}`).join("")}`);
-  return { name, students: n, joinMs, joinP99: pct(joinSamples, 0.99), steady: rec.steady, expected: rec.steadySent * n, presenterSees, studentsSeeMax, presenceRate, answersMs, aggregatedMs, answersStored, stages: { ...stages }, cpu, rss, serverLoop, benchLoop, joinLoops };
+  return { name, students: n, joinMs, joinP99: pct(joinSamples, 0.99), steady: rec.steady, expected: rec.steadySent * n, presenterSees, studentsSeeMax, presenceRate, answersMs, aggregatedMs, aggregatedBy, polledMs, studentSignals: studentSignals.count, answersStored, stages: { ...stages }, cpu, rss, serverLoop, benchLoop, joinLoops };
 }
 
 /** `n` tRPC queries one after another on one keep-alive connection: the framework's per-call latency and the web process's CPU per call. */
@@ -731,7 +794,7 @@ async function main() {
           `${r.presenterSees}/${r.students} students`,
           `${r.studentsSeeMax} other(s)`,
           `${r.presenceRate.toFixed(0)} updates/s`,
-          `${(r.aggregatedMs / 1000).toFixed(2)} s, ${r.answersStored} stored`,
+          `${(r.aggregatedMs / 1000).toFixed(2)} s (${r.aggregatedBy}), ${r.answersStored} stored`,
           r.cpu,
           r.rss,
           r.serverLoop,
@@ -763,7 +826,7 @@ async function main() {
       console.log(`  p99 during joins ${f1(r.joinP99)} ms vs steady p99 ${f1(steadyP99)} ms — target: not doubled (≤ ${f1(2 * steadyP99)} ms): ${verdict(r.joinP99 <= 2 * steadyP99)}`);
       console.log(`           loop delay p99 / max during the joins: sync ${r.joinLoops.server} ms, bench (the students' end) ${r.joinLoops.bench} ms`);
       console.log(
-        `  answers: ${r.students} acknowledged in ${(r.answersMs / 1000).toFixed(2)} s, all in the staff's aggregate at ${(r.aggregatedMs / 1000).toFixed(2)} s, ${r.answersStored}/${r.students} stored` +
+        `  answers: ${r.students} acknowledged in ${(r.answersMs / 1000).toFixed(2)} s, all in the staff's aggregate at ${(r.aggregatedMs / 1000).toFixed(2)} s as the presenter's page reads it (${r.aggregatedBy}; a read every second: ${(r.polledMs / 1000).toFixed(2)} s), ${r.answersStored}/${r.students} stored, ${r.studentSignals} signal frames at students` +
           (timed ? ` — target ≤ 2 s, all stored and aggregated: ${verdict(r.aggregatedMs <= 2000 && r.answersStored === r.students)}` : ` — all stored and aggregated: ${verdict(r.answersStored === r.students && Number.isFinite(r.aggregatedMs))}`),
       );
     }

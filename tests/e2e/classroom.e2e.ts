@@ -170,6 +170,14 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   await teacher.getByTestId("pose-prompt").fill("Brush a range where some cell switches on");
   await teacher.getByTestId("pose-submit").click();
   await expect(teacher.getByTestId("staff-answer-count")).toHaveText("0 of 3 answered");
+  // the staff's page reads the tasks when the server signals stored answers (MESSAGE_SIGNAL on its
+  // room's socket), not on a timer: nothing is read while nobody answers
+  const staffReads: string[] = [];
+  teacher.on("request", (r) => {
+    if (/\/api\/trpc\/[^?]*classroom\.tasks/.test(r.url())) staffReads.push(r.url());
+  });
+  await teacher.waitForTimeout(2500);
+  expect(staffReads, "the staff's page read the tasks with no answer stored").toEqual([]);
   const ranges: Array<[number, number]> = [[300, 304], [301, 305], [310, 313]];
   for (const [i, s] of students.entries()) {
     await expect(s.getByTestId("student-task")).toContainText("Brush a range where some cell switches on");
@@ -181,7 +189,10 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
     await s.getByTestId("answer-submit").click();
     await expect(s.getByTestId("my-answer")).toContainText(`tokens ${ranges[i]![0]}–${ranges[i]![1] - 1}`);
     await expect(s.getByTestId("revealed")).toHaveCount(0);
+    // told, the staff's page shows each answer as it is stored
+    await expect(teacher.getByTestId("staff-answer-count")).toHaveText(`${i + 1} of 3 answered`, { timeout: 3000 });
   }
+  expect(staffReads.length, "the staff's page read the tasks when told").toBeGreaterThanOrEqual(3);
   await expect(teacher.getByTestId("staff-answer-count")).toHaveText("3 of 3 answered");
   await expect(teacher.getByTestId("class-aggregate")).toHaveAttribute("data-answers", "3");
   await expect(teacher.getByTestId("class-density")).toBeVisible();

@@ -168,6 +168,17 @@ test("the tRPC front answers exactly as Next.js's route does", async () => {
   await both("a guest reads the tasks", "GET", `/api/trpc/classroom.tasks?input=${input({ sessionId })}`, guest);
   await both("a guest from another site", "POST", "/api/trpc/classroom.ticket", { ...json, ...guest, origin: "https://evil.example" }, JSON.stringify({ json: { sessionId } }));
   await both("a guest outside the session", "GET", `/api/trpc/dataset.list?input=${input({ workspace: "demo" })}`, guest);
+  // a guest's answer: the front reads a small JSON body whole before the handler (wholeBodyLength);
+  // it refuses what the route refuses, and reads the body as a Request does
+  const answer = (v: unknown) => JSON.stringify({ json: { sessionId, taskId: "no-such-task", choice: 0, ...(v as object) } });
+  await both("a guest's answer from another site", "POST", "/api/trpc/classroom.answer", { ...json, ...guest, origin: "https://evil.example" }, answer({}));
+  await both("a guest's answer to no such task", "POST", "/api/trpc/classroom.answer", { ...json, ...guest, origin: `http://127.0.0.1:${FRONT}` }, answer({}));
+  await both("a guest's answer, bad input", "POST", "/api/trpc/classroom.answer", { ...json, ...guest, origin: `http://127.0.0.1:${FRONT}` }, answer({ choice: "one" }));
+  await both("a guest's answer, batched", "POST", "/api/trpc/classroom.answer?batch=1", { ...json, ...guest, origin: `http://127.0.0.1:${FRONT}` }, JSON.stringify({ 0: JSON.parse(answer({})) as unknown }));
+  await both("a body with a byte-order mark", "POST", "/api/trpc/classroom.answer", { ...json, ...guest, origin: `http://127.0.0.1:${FRONT}` }, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(answer({}))]));
+  await both("not UTF-8", "POST", "/api/trpc/classroom.answer", { ...json, ...guest, origin: `http://127.0.0.1:${FRONT}` }, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+  await both("JSON with a charset", "POST", "/api/trpc/classroom.answer", { "content-type": "Application/JSON; charset=utf-8", ...guest, origin: `http://127.0.0.1:${FRONT}` }, answer({}));
+  await both("an empty body", "POST", "/api/trpc/classroom.answer", { ...json, ...guest, origin: `http://127.0.0.1:${FRONT}` }, "");
 
   // a subscription: the event stream's headers and first event, then the client leaves
   await both("a subscription", "GET", `/api/trpc/events.onInbox?input=${input({ workspace: "demo" })}`, { ...me, accept: "text/event-stream" }, undefined, true);

@@ -8,14 +8,42 @@ import type { Room } from "@/app/_components/room/use-room";
 
 type Aggregate = NonNullable<TaskView["aggregate"]>;
 
-/** The session's tasks, read again when the staff change them (the room's `tasks` stamp) and, for staff, every second (live answers). */
-function useTasks(sessionId: string, stamp: number, live: boolean) {
+/**
+ * The session's tasks, read again when the staff change them (the room's `tasks` stamp) and, for
+ * staff (`room`), whenever the server signals that answers were stored (MESSAGE_SIGNAL `tasks`:
+ * at most one read in flight, one more after it when signalled meanwhile). While the room's
+ * connection is not live no signal comes: the staff's page then reads every second, and once
+ * more when it is live again (signals sent meanwhile were missed).
+ */
+function useTasks(sessionId: string, stamp: number, room: Room | null) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const q = useQuery({ ...trpc.classroom.tasks.queryOptions({ sessionId }), refetchInterval: live ? 1000 : false });
+  const live = room?.phase.kind === "live";
+  const q = useQuery({ ...trpc.classroom.tasks.queryOptions({ sessionId }), refetchInterval: room && !live ? 1000 : false });
   useEffect(() => {
     if (stamp) void qc.invalidateQueries({ queryKey: trpc.classroom.tasks.queryKey({ sessionId }) });
   }, [stamp, qc, trpc, sessionId]);
+  const signals = room?.signals;
+  useEffect(() => {
+    if (!signals || !live) return;
+    const queryKey = trpc.classroom.tasks.queryKey({ sessionId });
+    let reading = false;
+    let again = false;
+    const read = () => {
+      if (reading) return void (again = true);
+      reading = true;
+      void qc.refetchQueries({ queryKey, exact: true }).finally(() => {
+        reading = false;
+        if (again) {
+          again = false;
+          read();
+        }
+      });
+    };
+    read(); // live (again): what was signalled while it was not
+    signals.addEventListener("tasks", read);
+    return () => signals.removeEventListener("tasks", read);
+  }, [signals, live, qc, trpc, sessionId]);
   return q;
 }
 
@@ -91,7 +119,7 @@ export function StaffTasks({
   onSpotlight: (a: AnswerView, named: boolean) => void;
 }) {
   const client = useTRPCClient();
-  const tasks = useTasks(sessionId, stamp, true);
+  const tasks = useTasks(sessionId, stamp, room);
   const [kind, setKind] = useState<"VIEW" | "POLL">("VIEW");
   const [prompt, setPrompt] = useState("");
   const [options, setOptions] = useState("");
@@ -206,7 +234,7 @@ export function StaffTasks({
 /** The student's card for the latest task: answer with the current view in one click (or vote), see one's answer, then the revealed results. */
 export function StudentTask({ sessionId, stamp, local }: { sessionId: string; stamp: number; local: LocalPresence }) {
   const client = useTRPCClient();
-  const tasks = useTasks(sessionId, stamp, false);
+  const tasks = useTasks(sessionId, stamp, null);
   const [text, setText] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const task = tasks.data?.[0];

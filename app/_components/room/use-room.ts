@@ -4,7 +4,7 @@ import * as Y from "yjs";
 import type { Awareness } from "y-protocols/awareness";
 import { WebsocketProvider } from "y-websocket";
 import * as decoding from "lib0/decoding";
-import { checkSchema, CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION, createRoomAwareness, MESSAGE_ROLE, ZPresenceUser, type PresenceUser } from "@statescope/collab";
+import { checkSchema, CLOSE_SCHEMA_MISMATCH, COLLAB_SCHEMA_VERSION, createRoomAwareness, MESSAGE_ROLE, MESSAGE_SIGNAL, ZPresenceUser, type PresenceUser } from "@statescope/collab";
 import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
 
 /** Close codes of our sync server (server/sync/server.ts). */
@@ -29,6 +29,11 @@ export interface Room {
   canEdit: boolean;
   /** Set when the server changed our role while we were here (told on the open socket, or closed with 4403 and rejoined). */
   notice: string | null;
+  /**
+   * The server's signals to this room's staff (MESSAGE_SIGNAL), one event each, named by the
+   * signal (`tasks`: answers were stored). The same object for the room's whole life.
+   */
+  signals: EventTarget;
 }
 
 export interface TokenOut {
@@ -84,7 +89,8 @@ export function useTicketRoom(key: string, ticket: () => Promise<TokenOut>, enab
     let everLive = false;
     /** The server's reason for the last close, shown when we stop. */
     let lastReason: string | null = null;
-    let current: Room = { doc, awareness, phase: { kind: "connecting" }, me: null, canEdit: false, notice: null };
+    const signals = new EventTarget();
+    let current: Room = { doc, awareness, phase: { kind: "connecting" }, me: null, canEdit: false, notice: null, signals };
     const set = (patch: Partial<Room>) => {
       if (disposed) return;
       current = { ...current, ...patch };
@@ -163,6 +169,10 @@ export function useTicketRoom(key: string, ticket: () => Promise<TokenOut>, enab
           set({ me: { ...current.me, role: role.data }, notice: `Your role in this ${where} is now ${role.data}.` });
           const mine = awareness.getLocalState();
           if (mine) awareness.setLocalState({ ...mine });
+        };
+        // a classroom's staff are told when answers were stored (they read the tasks again)
+        provider.messageHandlers[MESSAGE_SIGNAL] = (_reply, decoder) => {
+          signals.dispatchEvent(new Event(decoding.readVarString(decoder)));
         };
       } else {
         provider.params = params;

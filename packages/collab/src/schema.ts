@@ -30,6 +30,13 @@ export const CLOSE_SCHEMA_MISMATCH = 4426;
  */
 export const MESSAGE_ROLE = 5;
 
+/**
+ * A frame the sync server sends a classroom room's staff (never its students) when something they
+ * read through tRPC changed: message type MESSAGE_SIGNAL then the signal as a varString — `tasks`:
+ * answers were stored, read the tasks (and their aggregate) again.
+ */
+export const MESSAGE_SIGNAL = 6;
+
 /** Root names of the shared document. */
 export const ROOT = {
   /** Y.Map: { schemaVersion } */

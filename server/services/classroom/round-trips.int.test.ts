@@ -57,12 +57,17 @@ const caller = (o: { userId?: string; credential?: string; from?: string } = {})
     classroom: o.credential ? verifyClassCredential(SECRET, o.credential) : null,
   });
 
-/** Statements sent to PostgreSQL (by Prisma or node-postgres) while `run` runs; nothing else runs meanwhile. */
+/**
+ * Statements sent to PostgreSQL (by Prisma or node-postgres) while `run` runs; nothing else runs
+ * meanwhile. Not the staff's signal after answers commit (one pg_notify per session at most every
+ * SIGNAL_MS, sent after the answer is acknowledged: no answer waits for it).
+ */
 async function statements<T>(run: () => Promise<T>): Promise<{ result: T; count: number; sent: string[] }> {
   const original = pg.Client.prototype.query;
   const sent: string[] = [];
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const q = args[0] as string | { text?: string };
+    if (typeof q === "object" && q?.text === "select pg_notify($1, $2)") return (original as (...a: unknown[]) => unknown).apply(this, args);
     sent.push((typeof q === "string" ? q : (q?.text ?? "?")).replace(/\s+/g, " ").slice(0, 80));
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;

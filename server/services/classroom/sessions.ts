@@ -10,6 +10,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { AppError } from "@statescope/core";
+import type pg from "pg";
+import { GroupCommitter } from "@/server/db/batcher";
 import { pgPool, type Db } from "@/server/db/client";
 import { ROLE_RANK, memberRole, type Actor, type WorkspaceAccess } from "@/server/services/authz";
 import { isUniqueViolation } from "@/server/services/records/common";
@@ -78,7 +80,7 @@ export async function joinSession(
 ): Promise<{ sessionId: string; participantId: string; role: ClassRole; credential: string; participant: Participant }> {
   const code = normalizeJoinCode(input.code);
   if (!caller.userId && input.name === undefined) throw new AppError("BAD_INPUT", "enter a name the class will see");
-  // a guest joins in one statement (a whole class joins within seconds: every round trip counts)
+  // a guest joins in one statement, shared with the joins that arrive meanwhile (a whole class joins within seconds)
   const r = await joinRow(db, code, caller.userId ? null : input.name!, caller.clientAddress);
   if (r.missWait !== null) {
     const wait = Math.max(1, Math.ceil(r.missWait));
@@ -139,37 +141,84 @@ export async function joinSession(
 }
 
 /**
- * One round trip: whether the caller's network is over the unknown-code limit (then nothing else
- * happens: even the right code is refused, so the limit reveals nothing), the session by code,
- * its joins in the limit's window, and — for a guest (`guestName`), when the session is live,
- * unlocked and under the limit — the new participant. Joins per session are counted from the
- * participants themselves, not from a rate-limit row that every join of a class would queue on
- * (each waiting for the previous one's commit: ~90 ms a join here, 80 s for 1,000). A read
- * without a lock, so concurrent joins may pass the limit by the few in flight.
+ * Joins go in groups (GroupCommitter): the joins that arrive meanwhile share one statement and
+ * one commit, each caller answered only after it. For each join of the group, in one round trip:
+ * whether the caller's network is over the unknown-code limit (then nothing else happens: even the
+ * right code is refused, so the limit reveals nothing), the session by code, its joins in the
+ * limit's window, and — for a guest (`name`), when the session is live, unlocked and under the
+ * limit — the new participant. Joins per session are counted from the participants themselves,
+ * not from a rate-limit row that every join of a class would queue on; within a group the k-th
+ * guest of a session counts the k − 1 before it, so a group never passes the limit. A read
+ * without a lock, so two groups in flight at once may pass it by the few in the other.
+ *
+ * One statement per join (as before the groups) cost a commit, a foreign-key share lock on the one
+ * session row (concurrent sharers of one row make MultiXacts) and a count of the session's
+ * participants per join: 1,000 guests at once kept ten connections busy for seconds.
  */
-const JOIN = {
-  name: "class-join",
-  text: `with miss as (
-      select extract(epoch from ("resetAt" - now()))::float8 as wait from "RateLimitBucket" where key = $6 and "resetAt" > now() and points >= $7),
-    s as (select id, "workspaceId", "datasetId", "presenterId", locked, "endedAt" from "ClassSession" where code = $1 and not exists (select 1 from miss)),
-    recent as (select count(*)::int as n from "ClassParticipant" p join s on p."sessionId" = s.id where p."joinedAt" > now() - make_interval(secs => $4)),
+const JOINS = {
+  name: "class-joins",
+  text: `with r as (
+      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as r(code, pid, name, "missKey", n)),
+    miss as (
+      select r.n, extract(epoch from (b."resetAt" - now()))::float8 as wait
+      from r join "RateLimitBucket" b on b.key = r."missKey" and b."resetAt" > now() and b.points >= $7),
+    s as (
+      select r.n, c.id, c."workspaceId", c."datasetId", c."presenterId", c.locked, c."endedAt"
+      from r join "ClassSession" c on c.code = r.code
+      where not exists (select 1 from miss where miss.n = r.n)),
+    recent as (
+      select p."sessionId" as id, count(*)::int as n from "ClassParticipant" p
+      where p."sessionId" in (select id from s) and p."joinedAt" > now() - make_interval(secs => $5)
+      group by p."sessionId"),
+    cand as (
+      select s.n, s.id, r.pid, r.name, coalesce(recent.n, 0) + row_number() over (partition by s.id order by s.n)::int - 1 as before
+      from s join r on r.n = s.n left join recent on recent.id = s.id
+      where r.name is not null and s."endedAt" is null and not s.locked),
     ins as (
       insert into "ClassParticipant" (id, "sessionId", name, role)
-      select $2, s.id, $3, 'STUDENT' from s, recent
-      where $3::text is not null and s."endedAt" is null and not s.locked and recent.n < $5
+      select pid, id, name, 'STUDENT' from cand where before < $6 order by n
       returning id)
-    select (select wait from miss) as "missWait", s.id, s."workspaceId", s."datasetId", s."presenterId", s.locked, s."endedAt" is not null as ended, coalesce(recent.n, 0) as recent, (select id from ins) as inserted
-    from (select 1) one left join s on true left join recent on true`,
+    select r.n::int as n, miss.wait as "missWait", s.id, s."workspaceId", s."datasetId", s."presenterId", s.locked, s."endedAt" is not null as ended,
+      coalesce(cand.before, recent.n, 0) as recent, ins.id as inserted
+    from r left join miss on miss.n = r.n left join s on s.n = r.n left join recent on recent.id = s.id
+      left join cand on cand.n = r.n left join ins on ins.id = r.pid
+    order by r.n`,
 };
 
-async function joinRow(db: Db, code: string | null, guestName: string | null, clientAddress: string) {
+type JoinParams = { code: string | null; guestName: string | null; clientAddress: string };
+type JoinOutcome = { missWait: number | null; id: string | null; workspaceId: string; datasetId: string; presenterId: string | null; locked: boolean; ended: boolean; recent: number; inserted: string | null };
+
+/** At most this many joins in one statement, and this many statements of joins at once per pool. */
+export const JOIN_BATCH = 250;
+const JOIN_BATCHES_IN_FLIGHT = 2;
+
+async function runJoins(pool: pg.Pool, joins: JoinParams[]): Promise<JoinOutcome[]> {
   const limit = LIMITS.classJoinSession;
   const miss = LIMITS.classJoinMissAddress;
-  const values = [code, `p${randomBytes(12).toString("hex")}`, guestName, limit.windowSeconds, limit.points, rateLimitKey([miss, clientAddress]), miss.points];
-  const rows = (
-    await pgPool(db).query<{ missWait: number | null; id: string | null; workspaceId: string; datasetId: string; presenterId: string | null; locked: boolean; ended: boolean; recent: number; inserted: string | null }>({ ...JOIN, values })
-  ).rows;
-  return rows[0]!;
+  const values = [
+    joins.map((j) => j.code),
+    joins.map(() => `p${randomBytes(12).toString("hex")}`),
+    joins.map((j) => j.guestName),
+    joins.map((j) => rateLimitKey([miss, j.clientAddress])),
+    limit.windowSeconds,
+    limit.points,
+    miss.points,
+  ];
+  return (await pool.query<JoinOutcome & { n: number }>({ ...JOINS, values })).rows;
+}
+
+const joiners = new WeakMap<pg.Pool, GroupCommitter<JoinParams, JoinOutcome>>();
+
+/** The pool's group committer of joins (exported for tests: how the joins of a burst were grouped). */
+export function joinCommitter(db: Db): GroupCommitter<JoinParams, JoinOutcome> {
+  const pool = pgPool(db);
+  let j = joiners.get(pool);
+  if (!j) joiners.set(pool, (j = new GroupCommitter((joins) => runJoins(pool, joins), { maxBatch: JOIN_BATCH, inFlight: JOIN_BATCHES_IN_FLIGHT })));
+  return j;
+}
+
+function joinRow(db: Db, code: string | null, guestName: string | null, clientAddress: string): Promise<JoinOutcome> {
+  return joinCommitter(db).submit({ code, guestName, clientAddress });
 }
 
 /**

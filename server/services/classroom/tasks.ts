@@ -5,8 +5,11 @@
  * PostgreSQL, never through the shared document.
  */
 import { AppError } from "@statescope/core";
+import { classRoomName } from "@statescope/collab";
 import type pg from "pg";
+import { GroupCommitter } from "@/server/db/batcher";
 import { pgPool, type Db } from "@/server/db/client";
+import { roomSignal } from "@/server/sync/relay";
 import { aggregateAnswers } from "./aggregate";
 import type { Answer, AnswerView, TaskView } from "./schemas";
 import { requireParticipant, type ClassCaller, type Participant } from "./sessions";
@@ -45,7 +48,7 @@ export async function poseTask(db: Db, p: Participant, input: { kind: "VIEW" | "
  * poll's are stored as the task's kind says; the other kind's are null. One row comes back per
  * answer, in order; when nothing is stored it says why (submitAnswer). Two answers of one
  * participant to one task cannot share a statement (Postgres refuses to upsert a row twice in one
- * command): the batcher sends the later one with the next.
+ * command): the committer sends the later one with the next.
  */
 const ANSWERS_UPSERT = {
   name: "class-answers-upsert",
@@ -87,99 +90,91 @@ type AnswerOutcome = { participantId: string | null; name: string | null; found:
 /** One answer's parameters, in ANSWERS_UPSERT's order ($1–$11, one element each). */
 type AnswerParams = [taskId: string, sessionId: string, source: string | null, start: number | null, end: number | null, cells: string, threshold: number | null, choice: number | null, text: string, credential: string | null, userId: string | null];
 
+/** A session's staff are signalled about new answers at most this often (Answers.signal). */
+export const SIGNAL_MS = 100;
+
 /** At most this many answers in one statement, and this many statements of answers at once per pool. */
 export const ANSWER_BATCH = 500;
 const BATCHES_IN_FLIGHT = 2;
 
 /**
- * Group commit for answers: an answer is queued and sent with every other answer that arrived
- * meanwhile — in one statement, one commit — as soon as fewer than BATCHES_IN_FLIGHT statements of
- * answers are running. A lone answer goes at the next turn of the event loop (no timer: nothing
- * waits for a batch to fill). Each answer is acknowledged only when its statement committed, as
- * before (durable: synchronous_commit is the session's). A statement that fails answers each of
- * its answers again on its own, so one bad answer fails only its own request.
+ * A pool's answers: group-committed (GroupCommitter, server/db/batcher.ts) — an answer goes in one
+ * statement, one commit, with every other answer that arrived meanwhile, acknowledged only once
+ * that committed; a participant's second answer to one task waits for the next statement (it
+ * replaces the first) — and, once a statement committed, the staff of the sessions it stored
+ * answers for are signalled.
  */
-class AnswerBatcher {
-  private queue: { params: AnswerParams; key: string; done: (e: unknown, r?: AnswerOutcome) => void }[] = [];
-  private inFlight = 0;
-  private scheduled = false;
-  constructor(private readonly pool: pg.Pool) {}
-
-  submit(params: AnswerParams): Promise<AnswerOutcome> {
-    // one participant's answer to one task (the upsert's key, as the caller names the participant)
-    const key = `${params[0]}\u0000${params[1]}\u0000${params[9] ?? ""}\u0000${params[10] ?? ""}`;
-    return new Promise((resolve, reject) => {
-      this.queue.push({ params, key, done: (e, r) => (e ? reject(e) : resolve(r!)) });
-      this.schedule();
+class Answers {
+  readonly committer: GroupCommitter<AnswerParams, AnswerOutcome>;
+  constructor(private readonly pool: pg.Pool) {
+    this.committer = new GroupCommitter((answers) => this.run(answers), {
+      maxBatch: ANSWER_BATCH,
+      inFlight: BATCHES_IN_FLIGHT,
+      // one participant's answer to one task (the upsert's key, as the caller names the participant)
+      key: (a) => `${a[0]}\u0000${a[1]}\u0000${a[9] ?? ""}\u0000${a[10] ?? ""}`,
     });
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= BATCHES_IN_FLIGHT || this.queue.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    if (this.inFlight >= BATCHES_IN_FLIGHT || this.queue.length === 0) return;
-    const batch: typeof this.queue = [];
-    const rest: typeof this.queue = [];
-    const keys = new Set<string>();
-    for (const item of this.queue) {
-      // a participant's second answer to the same task waits for the next statement (it replaces the first)
-      if (batch.length >= ANSWER_BATCH || keys.has(item.key)) {
-        rest.push(item);
-        continue;
-      }
-      keys.add(item.key);
-      batch.push(item);
-    }
-    this.queue = rest;
-    this.inFlight++;
-    try {
-      const rows = await this.run(batch.map((b) => b.params));
-      batch.forEach((b, i) => b.done(null, rows[i]));
-    } catch (e) {
-      if (batch.length === 1) batch[0]!.done(e);
-      else
-        await Promise.all(
-          batch.map((b) =>
-            this.run([b.params]).then(
-              (r) => b.done(null, r[0]),
-              (err: unknown) => b.done(err),
-            ),
-          ),
-        );
-    } finally {
-      this.inFlight--;
-      this.schedule();
-    }
   }
 
   private async run(answers: AnswerParams[]): Promise<AnswerOutcome[]> {
     // column-wise: the nth parameter is every answer's nth field
     const values = Array.from({ length: 11 }, (_, c) => answers.map((a) => a[c]));
     const rows = (await this.pool.query<AnswerOutcome & { n: number }>({ ...ANSWERS_UPSERT, values })).rows;
-    if (rows.length !== answers.length) throw new Error(`answers statement returned ${rows.length} rows for ${answers.length} answers`);
+    this.signal(rows.flatMap((r) => (r.answerId !== null && answers[r.n - 1] ? [answers[r.n - 1]![1]] : [])));
     return rows;
+  }
+
+  /** Per session: when its staff were last signalled, and the signal waiting for SIGNAL_MS to pass. */
+  private signalled = new Map<string, { at: number; timer: NodeJS.Timeout | null }>();
+
+  /**
+   * Tell the staff of the sessions that got answers (their sync rooms' staff sockets: relay.ts
+   * ROOM_SIGNALS) to read the tasks again, once the answers are committed: at once after a quiet
+   * spell, then at most every SIGNAL_MS per session, the last answers always followed by a signal
+   * (a class answering at once commits hundreds of small statements a second; the staff's page
+   * reads once per signal). Best effort: a lost signal delays the staff's view until the next one,
+   * never an answer.
+   */
+  private signal(sessions: string[]): void {
+    const now = performance.now();
+    for (const s of new Set(sessions)) {
+      let st = this.signalled.get(s);
+      if (!st) this.signalled.set(s, (st = { at: -Infinity, timer: null }));
+      if (st.timer) continue; // a signal is waiting: it covers these answers too
+      const wait = st.at + SIGNAL_MS - now;
+      if (wait <= 0) this.notify(s, st);
+      else {
+        const state = st;
+        st.timer = setTimeout(() => this.notify(s, state), wait);
+        st.timer.unref();
+      }
+    }
+  }
+
+  private notify(sessionId: string, st: { at: number; timer: NodeJS.Timeout | null }): void {
+    st.timer = null;
+    st.at = performance.now();
+    // forgotten once quiet: the map holds only sessions answered within the last few seconds
+    if (this.signalled.size > 1000) for (const [k, v] of this.signalled) if (!v.timer && st.at - v.at > 10 * SIGNAL_MS) this.signalled.delete(k);
+    const n = roomSignal(classRoomName(sessionId), "tasks");
+    this.pool
+      .query({ name: "room-signal", text: "select pg_notify($1, $2)", values: [n.channel, n.payload] })
+      .catch((e: unknown) => console.error(`classroom: signalling new answers failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 }
 
-const batchers = new WeakMap<pg.Pool, AnswerBatcher>();
-function answerBatcher(db: Db): AnswerBatcher {
+const pools = new WeakMap<pg.Pool, Answers>();
+/** The pool's group committer of answers. */
+function answerCommitter(db: Db): GroupCommitter<AnswerParams, AnswerOutcome> {
   const pool = pgPool(db);
-  let b = batchers.get(pool);
-  if (!b) batchers.set(pool, (b = new AnswerBatcher(pool)));
-  return b;
+  let b = pools.get(pool);
+  if (!b) pools.set(pool, (b = new Answers(pool)));
+  return b.committer;
 }
 
 /**
  * Answer a task (again: replaces the previous answer) as the caller's participant of the session:
  * one statement, the participant check included, shared with the answers that arrive meanwhile
- * (AnswerBatcher). A caller who is not an active participant gets requireParticipant's answer
+ * (answerCommitter). A caller who is not an active participant gets requireParticipant's answer
  * (UNAUTHENTICATED / FORBIDDEN), as every other classroom procedure does.
  */
 export async function submitAnswer(db: Db, caller: ClassCaller, sessionId: string, a: Answer): Promise<AnswerView> {
@@ -187,7 +182,7 @@ export async function submitAnswer(db: Db, caller: ClassCaller, sessionId: strin
   if (!byCredential && !caller.userId) await requireParticipant(db, caller, sessionId, "STUDENT");
   const cells = [...new Set(a.cells ?? [])].sort((x, y) => x - y);
   const params: AnswerParams = [a.taskId, sessionId, a.source ?? null, a.range?.[0] ?? null, a.range?.[1] ?? null, `{${cells.join(",")}}`, a.threshold ?? null, a.choice ?? null, a.text ?? "", byCredential, caller.userId];
-  const r = await answerBatcher(db).submit(params);
+  const r = await answerCommitter(db).submit(params);
   if (!r.participantId || !r.name) {
     await requireParticipant(db, caller, sessionId, "STUDENT");
     // joined or restored in between: not an answer of this request
