@@ -9,7 +9,7 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collabFixture, STEPS, type CollabFixture } from "../../tests/fixtures/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
-import { resetEnvCache } from "../env";
+import { setTestEnv } from "../../tests/setup/test-env";
 import { verifyClassCredential, type ClassCredential } from "../services/classroom/credential";
 import { JOIN_ALPHABET, normalizeJoinCode } from "../services/classroom/codes";
 import { CLASS_ROLE_RANK, type ClassRole } from "../services/classroom/schemas";
@@ -25,13 +25,11 @@ let t: TestDatabase;
 let a: CollabFixture;
 let b: CollabFixture;
 let session: { sessionId: string; code: string };
-const saved = { url: process.env.DATABASE_URL, secret: process.env.AUTH_SECRET };
+let restoreEnv: (() => void) | undefined;
 
 beforeAll(async () => {
   t = await freshDatabase();
-  process.env.DATABASE_URL = t.url;
-  process.env.AUTH_SECRET = SECRET;
-  resetEnvCache();
+  restoreEnv = setTestEnv({ DATABASE_URL: t.url, AUTH_SECRET: SECRET });
   a = await collabFixture(t.db, "class-a");
   b = await collabFixture(t.db, "class-b");
   session = await member(a.users.owner).classroom.start({ workspace: a.ws, datasetId: a.datasetId, title: "RNNs 101" });
@@ -41,11 +39,7 @@ afterAll(async () => {
   await t?.drop();
   await a?.cleanup();
   await b?.cleanup();
-  for (const [k, v] of [["DATABASE_URL", saved.url], ["AUTH_SECRET", saved.secret]] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  resetEnvCache();
+  restoreEnv?.();
 });
 
 let address = 0;

@@ -22,14 +22,20 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((o) => o.close()));
 });
 
-/** A "process": rooms on a memory backend, each socket joining as the user named in its URL. */
-async function syncProcess(hub: ReturnType<typeof createMemoryHub>, storage: ReturnType<typeof createMemoryStorage>, idleMs = 30_000): Promise<{ port: number; rooms: Rooms }> {
+/** A "process": rooms on a memory backend, each socket joining as the user named in its URL (`onSocket` sees it first). */
+async function syncProcess(
+  hub: ReturnType<typeof createMemoryHub>,
+  storage: ReturnType<typeof createMemoryStorage>,
+  idleMs = 30_000,
+  onSocket?: (socket: WebSocket, user: string) => void,
+): Promise<{ port: number; rooms: Rooms }> {
   const rooms = createRooms({ backend: createMemoryBackend(hub, { storage, flushMs: 5 }), idleMs, log: () => undefined });
   const server = http.createServer();
   const wss = new WebSocketServer({ server });
   wss.on("connection", (socket, req) => {
     const u = new URL(req.url ?? "/", "http://x");
     const user = u.searchParams.get("user")!;
+    onSocket?.(socket, user);
     const guard = guardFrames(socket, { readOnly: false, log: () => undefined, who: user });
     socket.pause();
     void rooms.join(socket, decodeURIComponent(u.pathname.slice(1)), { id: user, name: user.toUpperCase(), color: "#1f77b4", role: "EDITOR" }, guard).then(() => socket.resume());
@@ -119,29 +125,15 @@ describe("broadcast framing", () => {
 
 describe("a joining socket's first frames", () => {
   it("sync step 1 and the others' presence reach a joining socket in one write, as two intact frames", async () => {
-    const hub = createMemoryHub();
-    const rooms = createRooms({ backend: createMemoryBackend(hub, { storage: createMemoryStorage(hub), flushMs: 5 }), idleMs: 30_000, log: () => undefined });
-    const server = http.createServer();
-    const wss = new WebSocketServer({ server });
     // the writes to each server-side connection after its handshake, by user
     const writes = new Map<string, number>();
-    wss.on("connection", (socket, req) => {
-      const user = new URL(req.url ?? "/", "http://x").searchParams.get("user")!;
+    const hub = createMemoryHub();
+    const { port } = await syncProcess(hub, createMemoryStorage(hub), 30_000, (socket, user) => {
       const raw = (socket as unknown as { _socket: { write: (...a: unknown[]) => boolean } })._socket;
       const write = raw.write.bind(raw);
       writes.set(user, 0);
       raw.write = (...a: unknown[]) => (writes.set(user, writes.get(user)! + 1), write(...a));
-      void rooms.join(socket, "r", { id: user, name: user, color: "#1f77b4", role: "EDITOR" }, guardFrames(socket, { readOnly: false, log: () => undefined, who: user }));
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    open.push({
-      async close() {
-        for (const c of wss.clients) c.terminate();
-        await new Promise<void>((r) => wss.close(() => server.close(() => r())));
-        await rooms.close();
-      },
-    });
-    const port = (server.address() as AddressInfo).port;
     const ada = client(port, "r", "ada");
     ada.provider.awareness.setLocalState(presenceAt(4));
     await expect.poll(() => ada.provider.synced, { timeout: 5000 }).toBe(true);

@@ -8,12 +8,11 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { classOwner } from "../../../tests/fixtures/class-owner";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
+import { setTestEnv } from "../../../tests/setup/test-env";
 import { createCaller } from "../../api/root";
-import { resetEnvCache } from "../../env";
 import { LIMITS } from "../rate-limits";
-import { createUser } from "../users";
-import { createWorkspace } from "../workspaces";
 import { verifyClassCredential } from "./credential";
 import { findParticipant } from "./sessions";
 
@@ -22,26 +21,17 @@ let t: TestDatabase;
 let owner: string;
 let slug: string;
 let datasetId: string;
-const saved = { url: process.env.DATABASE_URL, secret: process.env.AUTH_SECRET };
+let restoreEnv: (() => void) | undefined;
 
 beforeAll(async () => {
   t = await freshDatabase();
-  process.env.DATABASE_URL = t.url;
-  process.env.AUTH_SECRET = SECRET;
-  resetEnvCache();
-  owner = (await createUser(t.db, { email: "owner@joins.test", password: "password1", name: "Owner" })).userId;
-  slug = "joins";
-  const ws = await createWorkspace(t.db, owner, { slug });
-  datasetId = (await t.db.dataset.create({ data: { workspaceId: ws.workspaceId, name: "class data", status: "READY", steps: 1000 }, select: { id: true } })).id;
+  restoreEnv = setTestEnv({ DATABASE_URL: t.url, AUTH_SECRET: SECRET });
+  ({ owner, slug, datasetId } = await classOwner(t.db, "joins"));
 }, 120_000);
 
 afterAll(async () => {
   await t?.drop();
-  for (const [k, v] of [["DATABASE_URL", saved.url], ["AUTH_SECRET", saved.secret]] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  resetEnvCache();
+  restoreEnv?.();
 });
 
 const caller = (from = "192.0.2.10") => createCaller({ db: t.db, pubsub: t.pubsub, actor: null, publicUrl: "http://app.test", clientAddress: from, classroom: null });

@@ -9,12 +9,11 @@ import pg from "pg";
 import WebSocket from "ws";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { classOwner } from "../../../tests/fixtures/class-owner";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
+import { setTestEnv } from "../../../tests/setup/test-env";
 import { createTestSyncServer } from "../../../tests/setup/sync-server";
 import { createCaller } from "../../api/root";
-import { resetEnvCache } from "../../env";
-import { createUser } from "../users";
-import { createWorkspace } from "../workspaces";
 import { aggregateAnswers } from "./aggregate";
 import { ANSWER_BATCH, LISTED_ANSWERS } from "./tasks";
 import { verifyClassCredential } from "./credential";
@@ -24,27 +23,18 @@ let t: TestDatabase;
 let owner: string;
 let slug: string;
 let datasetId: string;
-const saved = { url: process.env.DATABASE_URL, secret: process.env.AUTH_SECRET };
+let restoreEnv: (() => void) | undefined;
 
 beforeAll(async () => {
   t = await freshDatabase();
-  process.env.DATABASE_URL = t.url;
-  process.env.AUTH_SECRET = SECRET;
-  resetEnvCache();
-  owner = (await createUser(t.db, { email: "owner@round-trips.test", password: "password1", name: "Owner" })).userId;
-  slug = "round-trips";
-  const ws = await createWorkspace(t.db, owner, { slug });
+  restoreEnv = setTestEnv({ DATABASE_URL: t.url, AUTH_SECRET: SECRET });
   // a dataset row is enough: answers are checked against its length, nothing reads its tensors
-  datasetId = (await t.db.dataset.create({ data: { workspaceId: ws.workspaceId, name: "class data", status: "READY", steps: 1000 }, select: { id: true } })).id;
+  ({ owner, slug, datasetId } = await classOwner(t.db, "round-trips"));
 }, 120_000);
 
 afterAll(async () => {
   await t?.drop();
-  for (const [k, v] of [["DATABASE_URL", saved.url], ["AUTH_SECRET", saved.secret]] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  resetEnvCache();
+  restoreEnv?.();
 });
 
 const caller = (o: { userId?: string; credential?: string; from?: string } = {}) =>
