@@ -50,6 +50,11 @@ export interface TrackLayout {
   hasWeights: boolean;
 }
 
+/** A track's kind as MetaTrack.kind stores it (an enum's text): scalar, wordvec, else discrete. */
+export function trackKind(stored: string): TrackLayout["kind"] {
+  return stored === "scalar" || stored === "wordvec" ? stored : "discrete";
+}
+
 function asBuffer(a: Float32Array | Int32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
@@ -150,6 +155,13 @@ export async function writeVocabulary(q: Queryable, datasetId: string, entries: 
 /** Step ranges [from, to) read together (e.g. the Match view's result rows): one query per table. */
 export type StepRange = readonly [from: number, to: number];
 
+/** SQL for the bytes of `col` of chunk c (chunks of `rows` rows of `bytes` bytes each) that overlap range w ("from", "to"). */
+function sliceOf(col: string, rows: string, bytes: string): string {
+  const lo = `greatest(w."from", c."index" * ${rows})`;
+  const hi = `least(w."to", (c."index" + 1) * ${rows})`;
+  return `substring(c."${col}" from (${lo} - c."index" * ${rows}) * ${bytes} + 1 for (${hi} - ${lo}) * ${bytes})`;
+}
+
 /**
  * The rows [from, to) of every chunk overlapping each of several step ranges of a chunked table,
  * sliced in Postgres, in one query: with STORAGE EXTERNAL, `substring` on a bytea fetches only
@@ -160,11 +172,8 @@ export type StepRange = readonly [from: number, to: number];
  * end of chunk)) of chunk `index`, in no particular order.
  */
 function sliceQuery(table: "StateChunk" | "TokenChunk" | "MetaChunk", parent: "sourceId" | "datasetId" | "trackId", columns: readonly string[]): string {
-  const lo = `greatest(w."from", c."index" * $4::int)`;
-  const hi = `least(w."to", (c."index" + 1) * $4::int)`;
-  const slice = (col: string) => `substring(c."${col}" from (${lo} - c."index" * $4::int) * $5::int + 1 for (${hi} - ${lo}) * $5::int) as "${col}"`;
   return (
-    `select (w."r" - 1)::int as "r", c."index", ${columns.map(slice).join(", ")} ` +
+    `select (w."r" - 1)::int as "r", c."index", ${columns.map((col) => `${sliceOf(col, "$4::int", "$5::int")} as "${col}"`).join(", ")} ` +
     `from unnest($2::int[], $3::int[]) with ordinality as w("from", "to", "r") ` +
     // no order by: each piece says where it goes (sorting the sliced bytea spilled to disk past work_mem)
     `join "${table}" c on c."${parent}" = $1 and c."index" between w."from" / $4::int and (w."to" - 1) / $4::int`
@@ -471,8 +480,7 @@ export async function readRowWindows(
   const layouts = new Map<string, NamedTrack>();
   for (const x of rows) {
     if (x.part !== PART.track) continue;
-    const kind = x.kind === "scalar" || x.kind === "wordvec" ? x.kind : "discrete";
-    layouts.set(x.name!, { id: x.id!, name: x.name!, kind, width: x.width!, chunkRows: x.chunkRows!, hasWeights: x.flag!, labels: x.labels! });
+    layouts.set(x.name!, { id: x.id!, name: x.name!, kind: trackKind(x.kind!), width: x.width!, chunkRows: x.chunkRows!, hasWeights: x.flag!, labels: x.labels! });
   }
   const meta = new Map([...layouts].map(([name, layout]) => [name, { layout, into: metaWindows(layout, ranges), found: new Int32Array(ranges.length) }]));
   const found = { tokens: new Int32Array(ranges.length), states: new Int32Array(ranges.length) };
@@ -514,13 +522,6 @@ interface RowPart {
   flag: boolean | null;
   labels: boolean | null;
 }
-
-/** A slice of `col` of chunk c overlapping range w, chunks of `rows` rows of `bytes` bytes (as in sliceQuery). */
-const sliceOf = (col: string, rows: string, bytes: string) => {
-  const lo = `greatest(w."from", c."index" * ${rows})`;
-  const hi = `least(w."to", (c."index" + 1) * ${rows})`;
-  return `substring(c."${col}" from (${lo} - c."index" * ${rows}) * ${bytes} + 1 for (${hi} - ${lo}) * ${bytes})`;
-};
 
 /**
  * $1 dataset id, $2 source id, $3/$4 the ranges' from/to, $5 track names, $6 rows per token

@@ -4,7 +4,7 @@
  */
 import { AppError } from "@statescope/core";
 import { pgPool, type Db } from "@/server/db/client";
-import { readMetaWindows, readVocabulary, type StepRange, type StoredMetaRows } from "@/server/storage/dataset-store";
+import { readMetaWindows, readVocabulary, trackKind, type StepRange, type StoredMetaRows } from "@/server/storage/dataset-store";
 import { MAX_STATE_WINDOW, type MetaWindowInput, type MetaWindowOutput } from "./schemas-meta";
 import type { Audience } from "@/server/services/authz";
 import { readAnnotationTrack } from "@/server/services/records/annotations";
@@ -39,7 +39,7 @@ export async function readTrackWindows(db: Db, ds: { id: string; steps: number }
   // node-postgres, not Prisma: a prepared statement, ~2 ms less of a click's result rows (#15)
   const track = (await pgPool(db).query<{ id: string; kind: string; width: number; chunkRows: number; hasWeights: boolean; labels: null | true }>({ ...TRACK_SQL, values: [ds.id, name] })).rows[0];
   if (!track) throw new AppError("BAD_INPUT", `dataset ${ds.id} has no meta track ${JSON.stringify(name)}`);
-  const kind = track.kind === "scalar" || track.kind === "wordvec" ? track.kind : "discrete";
+  const kind = trackKind(track.kind);
   const windows = await readMetaWindows(pgPool(db), { ...track, kind }, ds.steps, ranges);
   // wordvec ids without a dictionary of the track's own are token ids: their words, once for all ranges
   const vocab =
