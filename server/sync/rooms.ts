@@ -173,6 +173,11 @@ export interface Rooms {
   close(): Promise<void>;
 }
 
+/** A room's staff sockets: members whose role is not a classroom student's (VIEWER), as they are now. */
+function staffSockets(room: Room): WebSocket[] {
+  return [...room.conns].flatMap(([socket, conn]) => (conn.member.role !== "VIEWER" ? [socket] : []));
+}
+
 /** Whether `socket` can take another message (a socket too far behind is closed instead). */
 function ready(socket: WebSocket): boolean {
   if (socket.readyState !== socket.OPEN) return false;
@@ -223,14 +228,20 @@ export function sendToAll(sockets: Iterable<WebSocket>, message: Uint8Array): vo
   let frame: Buffer | null = null;
   for (const socket of sockets) {
     if (!ready(socket)) continue;
-    const raw = (socket as unknown as { _socket?: { write(b: Buffer): boolean } })._socket;
-    if (!raw || socket.extensions !== "") {
+    const raw = rawStream(socket);
+    if (!raw) {
       send(socket, message);
       continue;
     }
     frame ??= binaryFrame(message);
     raw.write(frame);
   }
+}
+
+/** The socket's connection, when our own frames may be written to it (no extensions: see sendToAll); else null. */
+function rawStream(socket: WebSocket): { write(b: Buffer): boolean } | null {
+  const raw = (socket as unknown as { _socket?: { write(b: Buffer): boolean } })._socket;
+  return raw && socket.extensions === "" ? raw : null;
 }
 
 /**
@@ -241,8 +252,8 @@ export function sendToAll(sockets: Iterable<WebSocket>, message: Uint8Array): vo
  */
 export function sendTogether(socket: WebSocket, messages: readonly Uint8Array[]): void {
   if (!ready(socket)) return;
-  const raw = (socket as unknown as { _socket?: { write(b: Buffer): boolean } })._socket;
-  if (!raw || socket.extensions !== "") {
+  const raw = rawStream(socket);
+  if (!raw) {
     for (const m of messages) send(socket, m);
     return;
   }
@@ -384,8 +395,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
         // a classroom's staff only (sockets whose role is not a student's, as they are now)
         signal: (signal) => {
           if (!room.classroom) return;
-          const staff = [...room.conns].flatMap(([socket, conn]) => (conn.member.role !== "VIEWER" ? [socket] : []));
-          if (staff.length > 0) sendToAll(staff, signalMessage(signal));
+          sendToAll(staffSockets(room), signalMessage(signal));
         },
         localAwareness: () => {
           const ids = [...room.conns.values()].flatMap((c) => [...c.ids]).filter((id) => awareness.states.has(id));
@@ -453,8 +463,7 @@ export function createRooms(opts: RoomsOptions): Rooms {
     if (room.staffOut.size === 0) return;
     const ids = [...room.staffOut];
     room.staffOut.clear();
-    // the audience: staff sockets (role other than VIEWER), as they are now
-    const staff = [...room.conns].flatMap(([socket, conn]) => (conn.member.role !== "VIEWER" ? [socket] : []));
+    const staff = staffSockets(room);
     if (staff.length === 0) return;
     const update = encodePresence(room, ids);
     if (update) sendToAll(staff, awarenessMessage(update));
