@@ -8,10 +8,8 @@
 import pg from "pg";
 import WebSocket from "ws";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { classOwner } from "../../../tests/fixtures/class-owner";
-import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
-import { setTestEnv } from "../../../tests/setup/test-env";
+import { describe, expect, it } from "vitest";
+import { classDatabase } from "../../../tests/setup/class-database";
 import { createTestSyncServer } from "../../../tests/setup/sync-server";
 import { createCaller } from "../../api/root";
 import { aggregateAnswers } from "./aggregate";
@@ -19,28 +17,12 @@ import { ANSWER_BATCH, LISTED_ANSWERS } from "./tasks";
 import { verifyClassCredential } from "./credential";
 
 const SECRET = "classroom-round-trips-secret-round-trips";
-let t: TestDatabase;
-let owner: string;
-let slug: string;
-let datasetId: string;
-let restoreEnv: (() => void) | undefined;
-
-beforeAll(async () => {
-  t = await freshDatabase();
-  restoreEnv = setTestEnv({ DATABASE_URL: t.url, AUTH_SECRET: SECRET });
-  // a dataset row is enough: answers are checked against its length, nothing reads its tensors
-  ({ owner, slug, datasetId } = await classOwner(t.db, "round-trips"));
-}, 120_000);
-
-afterAll(async () => {
-  await t?.drop();
-  restoreEnv?.();
-});
+const cls = classDatabase(SECRET, "round-trips");
 
 const caller = (o: { userId?: string; credential?: string; from?: string } = {}) =>
   createCaller({
-    db: t.db,
-    pubsub: t.pubsub,
+    db: cls.t.db,
+    pubsub: cls.t.pubsub,
     actor: o.userId ? { userId: o.userId } : null,
     publicUrl: "http://app.test",
     clientAddress: o.from ?? "192.0.2.10",
@@ -71,8 +53,8 @@ async function statements<T>(run: () => Promise<T>): Promise<{ result: T; count:
 
 describe("a class joining and answering at once", () => {
   it("a guest's join is one statement, a ticket one, an answer one (participant, task and upsert)", async () => {
-    const s = await caller({ userId: owner }).classroom.start({ workspace: slug, datasetId });
-    const { taskId } = await caller({ userId: owner }).classroom.pose({ sessionId: s.sessionId, kind: "VIEW", prompt: "Brush a range" });
+    const s = await caller({ userId: cls.owner }).classroom.start(cls.dataset);
+    const { taskId } = await caller({ userId: cls.owner }).classroom.pose({ sessionId: s.sessionId, kind: "VIEW", prompt: "Brush a range" });
     const join = await statements(() => caller().classroom.join({ code: s.code, name: "Ada" }));
     expect(join.sent).toHaveLength(1);
     const as = caller({ credential: join.result.credential });
@@ -87,7 +69,7 @@ describe("a class joining and answering at once", () => {
     const again = await statements(() => as.classroom.answer({ ...answer, range: [12, 30] }));
     expect(again.sent).toHaveLength(1);
     expect(again.result.id).toBe(first.result.id);
-    const rows = await t.db.classAnswer.findMany({ where: { taskId }, select: { start: true, end: true, cells: true, text: true } });
+    const rows = await cls.t.db.classAnswer.findMany({ where: { taskId }, select: { start: true, end: true, cells: true, text: true } });
     expect(rows).toEqual([{ start: 12, end: 30, cells: [1, 3], text: "cell 3" }]);
     // an unknown code is still refused (and counted against the network: a second statement)
     const miss = await statements(() => caller({ from: "198.51.100.77" }).classroom.join({ code: "QQQQQQQ", name: "x" }).catch((e: Error) => e.message));
@@ -96,8 +78,8 @@ describe("a class joining and answering at once", () => {
   });
 
   it("a guest joins in one request: the join answers with the first sync ticket, and the sync server admits it", async () => {
-    const s = await caller({ userId: owner }).classroom.start({ workspace: slug, datasetId });
-    const sync = createTestSyncServer(t.url, SECRET);
+    const s = await caller({ userId: cls.owner }).classroom.start(cls.dataset);
+    const sync = createTestSyncServer(cls.t.url, SECRET);
     const port = await sync.listen(0, "127.0.0.1");
     try {
       // (its statements are counted above: one; the sync server's own queries run meanwhile here)
@@ -116,8 +98,8 @@ describe("a class joining and answering at once", () => {
   });
 
   it("300 guests join and answer at once, each twice: one answer each, the last one, and the aggregate counts exactly those", { timeout: 120_000 }, async () => {
-    const staff = caller({ userId: owner });
-    const s = await staff.classroom.start({ workspace: slug, datasetId });
+    const staff = caller({ userId: cls.owner });
+    const s = await staff.classroom.start(cls.dataset);
     const poll = await staff.classroom.pose({ sessionId: s.sessionId, kind: "POLL", prompt: "Which gate?", options: ["input", "forget", "output"] });
     const view = await staff.classroom.pose({ sessionId: s.sessionId, kind: "VIEW", prompt: "Brush a range" });
     const n = 300;
@@ -136,8 +118,8 @@ describe("a class joining and answering at once", () => {
         await Promise.all([as.classroom.answer(final), as.classroom.answer(final), as.classroom.answer({ sessionId: s.sessionId, taskId: poll.taskId, choice: l.choice })]);
       }),
     );
-    expect(await t.db.classAnswer.count({ where: { taskId: view.taskId } })).toBe(n);
-    expect(await t.db.classAnswer.count({ where: { taskId: poll.taskId } })).toBe(n);
+    expect(await cls.t.db.classAnswer.count({ where: { taskId: view.taskId } })).toBe(n);
+    expect(await cls.t.db.classAnswer.count({ where: { taskId: poll.taskId } })).toBe(n);
     const tasks = await staff.classroom.tasks({ sessionId: s.sessionId });
     const expectedView = aggregateAnswers(
       guests.map((_, i) => ({ start: last(i).start, end: last(i).end, cells: last(i).cells, choice: null })),
@@ -151,12 +133,12 @@ describe("a class joining and answering at once", () => {
     expect(tasks.find((x) => x.id === poll.taskId)!.aggregate).toEqual(expectedPoll);
     // the staff's list carries the first LISTED_ANSWERS (what their panel shows), in the order they came
     const listed = tasks.find((x) => x.id === view.taskId)!.answers;
-    const firstIds = (await t.db.classAnswer.findMany({ where: { taskId: view.taskId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: LISTED_ANSWERS, select: { id: true } })).map((a) => a.id);
+    const firstIds = (await cls.t.db.classAnswer.findMany({ where: { taskId: view.taskId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: LISTED_ANSWERS, select: { id: true } })).map((a) => a.id);
     expect(listed.map((a) => a.id)).toEqual(firstIds);
   });
   it("a class's answers at once share statements (one per batch, committed before any is acknowledged), each exactly as if alone", { timeout: 120_000 }, async () => {
-    const staff = caller({ userId: owner });
-    const s = await staff.classroom.start({ workspace: slug, datasetId });
+    const staff = caller({ userId: cls.owner });
+    const s = await staff.classroom.start(cls.dataset);
     const { taskId } = await staff.classroom.pose({ sessionId: s.sessionId, kind: "VIEW", prompt: "Brush a range" });
     const n = 200;
     const guests = await Promise.all(Array.from({ length: n }, (_, i) => caller().classroom.join({ code: s.code, name: `Student ${i}` })));
@@ -168,14 +150,14 @@ describe("a class joining and answering at once", () => {
     expect(n).toBeLessThanOrEqual(ANSWER_BATCH);
     sent.result.forEach((r, i) => expect(r).toMatchObject({ participantId: guests[i]!.participantId, name: `Student ${i}`, range: [i, i + 3], cells: [...new Set([i % 5, 7])].sort((a, b) => a - b), threshold: 0.25 }));
     // acknowledged = stored: every answer is in the table when its request resolves
-    const rows = await t.db.classAnswer.findMany({ where: { taskId }, select: { id: true, participantId: true, start: true } });
+    const rows = await cls.t.db.classAnswer.findMany({ where: { taskId }, select: { id: true, participantId: true, start: true } });
     expect(rows).toHaveLength(n);
     expect(new Map(rows.map((r) => [r.id, r.participantId]))).toEqual(new Map(sent.result.map((r) => [r.id, r.participantId])));
   });
 
   it("an answer its statement refuses fails alone: the others sent with it are stored", { timeout: 60_000 }, async () => {
-    const staff = caller({ userId: owner });
-    const s = await staff.classroom.start({ workspace: slug, datasetId });
+    const staff = caller({ userId: cls.owner });
+    const s = await staff.classroom.start(cls.dataset);
     const { taskId } = await staff.classroom.pose({ sessionId: s.sessionId, kind: "VIEW", prompt: "Brush a range" });
     const guests = await Promise.all(Array.from({ length: 20 }, (_, i) => caller().classroom.join({ code: s.code, name: `Student ${i}` })));
     // a cell beyond PostgreSQL's integer: the schema lets it through, the statement refuses it
@@ -183,16 +165,16 @@ describe("a class joining and answering at once", () => {
       guests.map((g, i) => caller({ credential: g.credential }).classroom.answer({ sessionId: s.sessionId, taskId, source: "states::states1", range: [1, 5], cells: i === 7 ? [2 ** 31] : [i], threshold: 0.5 })),
     );
     expect(results.map((r) => r.status)).toEqual(guests.map((_, i) => (i === 7 ? "rejected" : "fulfilled")));
-    expect(await t.db.classAnswer.count({ where: { taskId } })).toBe(19);
+    expect(await cls.t.db.classAnswer.count({ where: { taskId } })).toBe(19);
   });
 
   it("the staff's task list carries each task's times as stored (instants, whatever the server's time zone)", async () => {
-    const staff = caller({ userId: owner });
-    const s = await staff.classroom.start({ workspace: slug, datasetId });
+    const staff = caller({ userId: cls.owner });
+    const s = await staff.classroom.start(cls.dataset);
     const { taskId } = await staff.classroom.pose({ sessionId: s.sessionId, kind: "POLL", prompt: "Which gate?", options: ["input", "forget"], seconds: 90 });
     await staff.classroom.reveal({ sessionId: s.sessionId, taskId });
     const [listed] = await staff.classroom.tasks({ sessionId: s.sessionId });
-    const stored = await t.db.classTask.findUniqueOrThrow({ where: { id: taskId }, select: { closesAt: true, revealedAt: true, createdAt: true } });
+    const stored = await cls.t.db.classTask.findUniqueOrThrow({ where: { id: taskId }, select: { closesAt: true, revealedAt: true, createdAt: true } });
     expect({ closesAt: listed!.closesAt, createdAt: listed!.createdAt, revealed: listed!.revealed, students: listed!.students }).toEqual({ closesAt: stored.closesAt, createdAt: stored.createdAt, revealed: true, students: 0 });
     expect(Math.abs(listed!.closesAt!.getTime() - Date.now() - 90_000)).toBeLessThan(10_000);
   });
