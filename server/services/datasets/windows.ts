@@ -8,7 +8,6 @@ import { pgPool, type Db } from "@/server/db/client";
 import type { Audience } from "@/server/services/authz";
 import { readRowWindows } from "@/server/storage/dataset-store";
 import { readAnnotationTrack } from "@/server/services/records/annotations";
-import { ANNOTATION_TRACK } from "@/server/services/records/schemas";
 import { findSource, tokenText, type FoundSource } from "./datasets";
 import { encodeTrackWindows } from "./meta-window";
 import type { WindowsInput, WindowsOutput } from "./schemas-meta";
@@ -32,14 +31,13 @@ export async function readSourceWindows(
     if (to > src.steps) throw new AppError("BAD_INPUT", `${where} has ${src.steps} steps: [${from}, ${to}) is out of range`);
   }
   const ds = { id: src.datasetId, steps: src.datasetSteps };
-  // the members' annotations track (not stored in chunks) is read on its own, meanwhile
-  const members = audience === "members" ? input.tracks.filter((name) => name.startsWith(ANNOTATION_TRACK)) : [];
+  // the members' annotations track (not stored in chunks) is read on its own, meanwhile (null: not it)
   const [read, annotations] = await Promise.all([
     readRowWindows(pgPool(db), ds, src, input.ranges, input.cells, input.tracks),
-    Promise.all(members.map((name) => readAnnotationTrack(db, ds, name, input.ranges))),
+    audience === "members" ? Promise.all(input.tracks.map((name) => readAnnotationTrack(db, ds, name, input.ranges))) : [],
   ]);
-  const tracks = input.tracks.map((name) => {
-    const own = annotations[members.indexOf(name)];
+  const tracks = input.tracks.map((name, i) => {
+    const own = annotations[i];
     if (own) return own;
     const found = read.tracks.get(name);
     if (!found) throw new AppError("BAD_INPUT", `dataset ${ds.id} has no meta track ${JSON.stringify(name)}`);
