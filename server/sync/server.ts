@@ -233,12 +233,18 @@ export function createUpgradeQueue(complete: (req: http.IncomingMessage, socket:
 
 /** Joins after a logged one are gathered into one line per room and role at most this often. */
 export const JOIN_LOG_MS = 1000;
+/**
+ * Users named in one gathered line at most (≈ 3 KB): a class of 1,000 joining in one period made
+ * a 27 KB line, which log pipelines split or cut (Docker's json-file driver at 16 KB).
+ */
+export const JOIN_LOG_USERS_PER_LINE = 100;
 
 /**
  * The log of admitted joins. A join is logged at once when none was in the last JOIN_LOG_MS
  * (`user u joined room as ROLE`); the joins that follow within that period are gathered and
  * logged together when it ends, one line per room and role naming every user
- * (`3 users joined room as VIEWER: u1, u2, u3`), so each join is still findable by user id. A
+ * (`3 users joined room as VIEWER: u1, u2, u3`; beyond JOIN_LOG_USERS_PER_LINE users, a line per
+ * hundred: `250 users joined room as VIEWER (101–200): …`), so each join is still findable by user id. A
  * class of 1,000 joining wrote 1,000 lines (a pipe write each) on the loop that delivers the
  * presenter's updates; refusals and errors are still logged one by one where they happen.
  */
@@ -247,7 +253,14 @@ export function createJoinLog(log: (line: string) => void, everyMs = JOIN_LOG_MS
   let timer: NodeJS.Timeout | null = null;
   const flush = () => {
     for (const { room, role, users } of gathered.values()) {
-      log(users.length === 1 ? `user ${users[0]} joined ${room} as ${role}` : `${users.length} users joined ${room} as ${role}: ${users.join(", ")}`);
+      if (users.length === 1) log(`user ${users[0]} joined ${room} as ${role}`);
+      else if (users.length <= JOIN_LOG_USERS_PER_LINE) log(`${users.length} users joined ${room} as ${role}: ${users.join(", ")}`);
+      else {
+        for (let i = 0; i < users.length; i += JOIN_LOG_USERS_PER_LINE) {
+          const part = users.slice(i, i + JOIN_LOG_USERS_PER_LINE);
+          log(`${users.length} users joined ${room} as ${role} (${i + 1}–${i + part.length}): ${part.join(", ")}`);
+        }
+      }
     }
     gathered.clear();
   };
