@@ -104,6 +104,12 @@ test("parens depth on its own scale, the whole result text at 1440 px, readable 
   expect(rowBox.x + rowBox.width).toBeLessThanOrEqual(scroll.x + scroll.width);
   // the heatmaps beside it go on to the right: a visible cue that scrolls there
   await expect(page.getByTestId("results-more")).toBeVisible();
+  // below the columns' titles and legends, not over the end of one (it hid a legend's "12 of 12")
+  const cue = (await page.getByTestId("results-more").boundingBox())!;
+  for (const legend of await page.getByTestId("results-scroll").locator(".hm-legend").all()) {
+    const box = await legend.boundingBox();
+    if (box && box.x + box.width > cue.x) expect(cue.y).toBeGreaterThanOrEqual(box.y + box.height - 0.5);
+  }
   await page.getByTestId("match-view").screenshot({ path: "test-results/match-parens-1440.png" });
 
   // map=count: text on the darkest blue is white (by the background's luminance)
