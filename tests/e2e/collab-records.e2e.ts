@@ -178,6 +178,8 @@ test("two members: hypotheses, comments with markers and mentions, labels; the v
   await brush(a, start + 6, start + 8);
   await a.getByTestId("annotation-category").fill("second label");
   await a.getByTestId("annotation-submit").click();
+  // stored (A's own list has it) before asking whether it reached B live: a failure names which
+  await expect(a.getByTestId("annotation-item")).toHaveCount(2);
   await expect(b.getByTestId("track-annotations")).toContainText(`annotations @ ${start + 6}: second label`, { timeout: 5_000 });
 
   // opening the hypothesis restores its view: range, padding, threshold and the same cells
