@@ -230,6 +230,9 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   }
   await expect(teacher.getByTestId("poll-bar-1")).toHaveAttribute("data-count", "2");
   await expect(teacher.getByTestId("poll-bar-2")).toHaveAttribute("data-count", "1");
+  // an option nobody chose draws no bar (it drew a 2 px sliver, read as a vote)
+  await expect(teacher.getByTestId("poll-bar-0")).toHaveAttribute("data-count", "0");
+  expect((await teacher.getByTestId("poll-bar-0").locator(".agg-bar").boundingBox())?.width ?? 0).toBe(0);
   await teacher.getByTestId("task-reveal").click();
   await expect(g2.getByTestId("revealed").getByTestId("poll-bar-1")).toHaveAttribute("data-count", "2");
   await g2.screenshot({ path: "test-results/classroom-student-poll-phone.png", fullPage: true });

@@ -56,7 +56,7 @@ export function AggregateView({ task, agg }: { task: TaskView; agg: Aggregate })
         {task.options.map((o, i) => (
           <div key={i} className="agg-row" data-testid={`poll-bar-${i}`} data-count={agg.votes[i] ?? 0}>
             <span className="agg-label">{o}</span>
-            <span className="agg-bar" style={{ width: `${((agg.votes[i] ?? 0) / most) * 100}%` }} />
+            <span className={(agg.votes[i] ?? 0) > 0 ? "agg-bar" : "agg-bar none"} style={{ width: `${((agg.votes[i] ?? 0) / most) * 100}%` }} />
             <span className="agg-n">{agg.votes[i] ?? 0}</span>
           </div>
         ))}
