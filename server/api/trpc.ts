@@ -78,7 +78,9 @@ const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> => typeof v ==
 
 /** The one place that turns service errors into tRPC errors. */
 const mapErrors = t.middleware(async ({ next, type }) => {
-  const res = await next();
+  // "procedure" (Server-Timing): authorization, input and output validation and the resolver; the
+  // handler's "encode" is what the request spends around it (routing, the body, serialization)
+  const res = await timed("procedure", () => next());
   if (!res.ok && res.error.cause instanceof AppError) throw toTRPCError(res.error.cause);
   if (res.ok && type === "subscription" && isAsyncIterable(res.data)) return { ...res, data: mapStreamErrors(res.data) };
   return res;

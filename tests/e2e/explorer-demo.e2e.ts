@@ -193,7 +193,7 @@ test("a click sends its request before re-rendering; the evidence panel comes af
   expect(seen.runningAtFetch).toBe(false);
   expect(seen.evidenceWithRows).toBe(false);
   // where the server's time went, for the browser's resource timing (bench:click prints it)
-  expect(seen.serverTiming).toEqual(expect.arrayContaining(["authz", "lookup", "total"]));
+  expect(seen.serverTiming).toEqual(expect.arrayContaining(["authz", "procedure", "resolve", "lookup", "encode", "total"]));
 });
 
 /**

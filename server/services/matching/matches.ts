@@ -29,7 +29,7 @@ import {
   type MatchRunOutcome,
 } from "./schemas";
 import { parseInput } from "../validate";
-import { timed } from "@/server/http/server-timing";
+import { addSpan, timed } from "@/server/http/server-timing";
 import { spend, type Spend } from "../rate-limits";
 
 export interface MatchServing {
@@ -119,7 +119,9 @@ export async function runMatchWithRows(
   serving: MatchServing,
   audience: Audience = "members",
 ): Promise<MatchRunOutcome> {
+  const t0 = performance.now();
   const { rows, ...query } = parseInput(ZMatchRunInput, raw, "match query");
+  addSpan("input", performance.now() - t0);
   const { outcome: out, storing, spent, src } = await runOn(db, workspaceId, query, serving);
   const readRows = async () => {
     if (!rows || out.status !== "done" || out.result.results.length === 0) return null;
@@ -161,6 +163,9 @@ async function runOn(db: Db, workspaceId: string, input: MatchQueryInput, servin
     const spent = serving.spendPerJob ? timed("spend", () => spend(db, serving.spendPerJob!)) : Promise.resolve();
     spent.catch(() => undefined); // rejects to the caller, who awaits it; never unhandled meanwhile
     const run = await timed("compute", () => serving.inline!.engine.runPrepared(db, { src, plan }));
+    // of which: the index at this threshold (built, or found in the cache) and the match itself
+    addSpan("index", run.indexMs);
+    addSpan("match", run.computeMs);
     const { result, computeMs } = run;
     const storing = spent.then(() => timed("store", () => storeResult(db, key, q, result, computeMs).then(() => requestIndex(db, workspaceId, { src, plan }, run))));
     storing.catch(() => undefined); // (the same)
