@@ -122,7 +122,11 @@ export async function runMatchWithRows(
   const t0 = performance.now();
   const { rows, ...query } = parseInput(ZMatchRunInput, raw, "match query");
   addSpan("input", performance.now() - t0);
-  const { outcome: out, storing, spent, src } = await runOn(db, workspaceId, query, serving);
+  // the store of a result computed here waits for the rows' read (below): its insert is no
+  // competition for the database while the answer's last statement runs
+  let rowsDone!: () => void;
+  const afterRows = new Promise<void>((ok) => (rowsDone = ok));
+  const { outcome: out, storing, spent, src } = await runOn(db, workspaceId, query, serving, afterRows);
   const readRows = async () => {
     if (!rows || out.status !== "done" || out.result.results.length === 0) return null;
     const ranges = resultRows(out.result.results, rows, src.datasetSteps).map((r) => r.range);
@@ -136,7 +140,8 @@ export async function runMatchWithRows(
   // cache of a deterministic computation: 5–15 ms of a click, more while the pool is busy). Until
   // it lands, the same query is computed again; if it fails, the next asker stores it.
   // `afterAnswer` sees it settle.
-  const [read] = await Promise.all([readRows(), spent]);
+  // (the store's statement leaves after this turn's work on the answer: setImmediate)
+  const [read] = await Promise.all([readRows().finally(() => setImmediate(rowsDone)), spent]);
   serving.afterAnswer?.(storing.then(() => undefined));
   storing.catch((e: unknown) => console.error(`[match] storing the result of ${out.status === "done" ? out.key : "?"} failed (the next asker computes it again):`, e instanceof Error ? e.message : e));
   return read && out.status === "done" ? { ...out, rows: read } : out;
@@ -145,10 +150,16 @@ export async function runMatchWithRows(
 /**
  * The outcome of a query, the spend of the asker's budget on a result computed in this process
  * (`spent`: rejects with the refusal when over the limit; await it before answering) and its store
- * (`storing`: after the spend; rejects with the refusal too). The caller may read the result's rows
+ * (`storing`: after the spend and `storeAfter`; rejects with the refusal too). The caller may read the result's rows
  * meanwhile.
  */
-async function runOn(db: Db, workspaceId: string, input: MatchQueryInput, serving: MatchServing): Promise<{ outcome: MatchOutcome; spent: Promise<void>; storing: Promise<unknown>; src: FoundSource }> {
+async function runOn(
+  db: Db,
+  workspaceId: string,
+  input: MatchQueryInput,
+  serving: MatchServing,
+  storeAfter: Promise<void> = Promise.resolve(),
+): Promise<{ outcome: MatchOutcome; spent: Promise<void>; storing: Promise<unknown>; src: FoundSource }> {
   const q = canonicalQuery(input);
   const key = matchKey(q);
   const { src, hit: found } = await timed("lookup", () => lookup(db, workspaceId, q, key));
@@ -167,7 +178,7 @@ async function runOn(db: Db, workspaceId: string, input: MatchQueryInput, servin
     addSpan("index", run.indexMs);
     addSpan("match", run.computeMs);
     const { result, computeMs } = run;
-    const storing = spent.then(() => timed("store", () => storeResult(db, key, q, result, computeMs).then(() => requestIndex(db, workspaceId, { src, plan }, run))));
+    const storing = Promise.all([spent, storeAfter]).then(() => timed("store", () => storeResult(db, key, q, result, computeMs).then(() => requestIndex(db, workspaceId, { src, plan }, run))));
     storing.catch(() => undefined); // (the same)
     return { outcome: { status: "done", key, cached: false, computeMs, result }, spent, storing, src };
   }
