@@ -293,6 +293,37 @@ describe("a click's store and its rows", () => {
   });
 });
 
+describe("a click's rows from the engine's floats", () => {
+  it("an inline match.run cuts its rows' states from the floats its engine holds: no state chunk is read, the rows are dataset.windows'", async () => {
+    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
+    const engine = new MatchEngine(2 ** 20, { runTables: false });
+    const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine } };
+    const tracks = (await as(userId).dataset.get({ workspace: "mlab", datasetId })).metaTracks.filter((m) => m.kind !== "wordvec").map((m) => m.name);
+    const view = { before: 3, after: 20, align: "start" as const, tracks };
+    const input = { datasetId, source: "states::states1", cells: [3, 1], mode: "fast" as const, k: 10, rows: view };
+    // the first query on the source decodes it (as the first click does)
+    await runMatchWithRows(t.db, workspaceId, { ...input, threshold: 0.31 }, serving);
+    // another transaction holds the state chunks against reads: a read of them waits for it
+    const blocker = new pg.Client({ connectionString: t.url });
+    await blocker.connect();
+    try {
+      await blocker.query(`BEGIN; LOCK TABLE "StateChunk" IN ACCESS EXCLUSIVE MODE`);
+      const answered = runMatchWithRows(t.db, workspaceId, { ...input, threshold: 0.32 }, serving);
+      void answered.catch(() => undefined);
+      const out = await Promise.race([answered, new Promise<null>((ok) => setTimeout(() => ok(null), 5000))]);
+      expect(out, "answered with its rows while the state chunks are locked").not.toBeNull();
+      if (out?.status !== "done" || !out.rows) throw new Error("no rows");
+      await blocker.query("COMMIT");
+      const ranges = resultRows(out.result.results, view, STEPS).map((r) => r.range);
+      expect(out.rows.ranges).toEqual(ranges);
+      expect(out.rows.windows).toEqual(await as(userId).dataset.windows({ workspace: "mlab", datasetId, source: input.source, cells: input.cells, ranges, tracks }));
+    } finally {
+      await blocker.query("ROLLBACK").catch(() => undefined);
+      await blocker.end();
+    }
+  });
+});
+
 describe("a click's spend", () => {
   it("over the asker's limit, an inline match.run with rows is refused and stores nothing (the rows are read while the budget is spent)", async () => {
     const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;

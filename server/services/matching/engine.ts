@@ -512,6 +512,16 @@ export class MatchEngine {
     return builder.finish();
   }
 
+  /**
+   * The source's floats (steps × cells, as stored: readWholeSource) when this engine holds them
+   * decoded — a small source it has matched on — else null: its result rows' states are cut from
+   * them instead of read again from the state chunks.
+   */
+  decodedSource(sourceId: string): Float32Array | null {
+    const hit = this.cache.get(`source:${sourceId}`);
+    return hit?.kind === "source" ? hit.data : null;
+  }
+
   /** Loads the query's source and plans the query against its shape (a bad query fails here, before any state is read). */
   async prepare(db: Db, workspaceId: string | null, q: CanonicalQuery): Promise<PreparedMatch> {
     const src = await findSource(db, workspaceId, q.datasetId, q.source);

@@ -132,7 +132,9 @@ export async function runMatchWithRows(
     const ranges = resultRows(out.result.results, rows, src.datasetSteps).map((r) => r.range);
     const read = ZWindowsInput.safeParse({ datasetId: src.datasetId, source: src.name, cells: query.cells, ranges, tracks: rows.tracks });
     if (!read.success) return null;
-    const windows = await timed("rows", () => readSourceWindows(db, src, read.data, audience)).catch(() => null);
+    // a source the web process matched on is held decoded by its engine: the rows' states come from there
+    const decoded = serving.inline?.engine.decodedSource(src.id) ?? null;
+    const windows = await timed("rows", () => readSourceWindows(db, src, read.data, audience, decoded)).catch(() => null);
     return windows && { ranges, windows };
   };
   // The rows are read while the asker's budget is being spent (over the limit: refused, nothing
