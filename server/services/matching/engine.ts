@@ -16,7 +16,7 @@ import {
   columnsOfRows,
   createOnColumnEncoder,
   createOnIndexBuilder,
-  createOnRowsEncoder,
+  sharedOnRowsEncoder,
   fastCandidateRanges,
   fillColumnsFromRows,
   fillRowsFromColumns,
@@ -358,7 +358,7 @@ export class MatchEngine {
       const cut = rawCutoff(index.threshold, index.transform);
       const layout = entry.columnCopy!.layout;
       const windows = await readStateWindows(pgPool(db), layout, want);
-      const encode = createOnRowsEncoder();
+      const encode = sharedOnRowsEncoder();
       let n = 0;
       want.forEach(([a, b], i) => {
         const rows = index.rows.subarray(a * W, b * W);
