@@ -3,9 +3,9 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
-import superjson from "superjson";
 import { z } from "zod";
 import type { AppRouter } from "@/server/api/root";
+import { transformer } from "@/server/api/transformer";
 
 // zod compiles its object parsers with `new Function` when it may; the pages' Content-Security-
 // Policy allows no eval, so in the browser the attempt only produces a violation report.
@@ -25,13 +25,13 @@ export function Providers({ children }: { children: ReactNode }) {
         splitLink({
           // Subscriptions (events.*) are server-sent events on their own GET request.
           condition: (op) => op.type === "subscription",
-          true: httpSubscriptionLink({ url: "/api/trpc", transformer: superjson }),
+          true: httpSubscriptionLink({ url: "/api/trpc", transformer }),
           false: splitLink({
             // A click's match leaves at once: a batch waits for a timer, which runs only after the
             // render the click started (15–20 ms of a click → results drawn).
             condition: (op) => op.path === "match.run",
-            true: httpLink({ url: "/api/trpc", transformer: superjson }),
-            false: httpBatchLink({ url: "/api/trpc", transformer: superjson, maxURLLength: 4000, maxItems: 25 }),
+            true: httpLink({ url: "/api/trpc", transformer }),
+            false: httpBatchLink({ url: "/api/trpc", transformer, maxURLLength: 4000, maxItems: 25 }),
           }),
         }),
       ],

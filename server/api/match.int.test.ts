@@ -251,6 +251,79 @@ describe("a click's answer and the result store", () => {
   });
 });
 
+describe("a click's store and its rows", () => {
+  it("the store of a result computed in the web process waits for the rows' read: no insert beside the answer's last statement", async () => {
+    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
+    const limit = defineRateLimit({ name: "test:inline-store-after-rows", points: 100, windowSeconds: 600, what: "new match queries" });
+    const stores: Promise<void>[] = [];
+    const serving = {
+      notifier: tripwire,
+      waitMs: 1000,
+      inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20, { runTables: false }) },
+      spendPerJob: [[limit, userId]] as const,
+      afterAnswer: (p: Promise<void>) => stores.push(p),
+    };
+    const input = { datasetId, source: "states::states1", cells: [1, 2], threshold: 0.29, mode: "fast" as const, k: 10, rows: { before: 3, after: 20, align: "start" as const, tracks: [] } };
+    const key = matchKey(canonicalQuery(ZMatchInput.parse({ ...input, rows: undefined })));
+    // another transaction holds the tokens (which only the rows' read reads) against reads: the read waits for it
+    const blocker = new pg.Client({ connectionString: t.url });
+    await blocker.connect();
+    try {
+      await blocker.query(`BEGIN; LOCK TABLE "TokenChunk" IN ACCESS EXCLUSIVE MODE`);
+      const answered = runMatchWithRows(t.db, workspaceId, input, serving);
+      void answered.catch(() => undefined);
+      // the spend has landed (before this change the store followed it at once)…
+      const spent = async () => (await t.db.$queryRawUnsafe<{ n: number }[]>(`select count(*)::int as n from "RateLimitBucket" where key like 'test:inline-store-after-rows%'`))[0]!.n;
+      for (let i = 0; i < 200 && (await spent()) === 0; i++) await new Promise((ok) => setTimeout(ok, 25));
+      expect(await spent()).toBe(1);
+      // …and the rows' read is still waiting: nothing stored (a started store lands within this)
+      await new Promise((ok) => setTimeout(ok, 300));
+      expect(await t.db.matchResult.count({ where: { key } })).toBe(0);
+      await blocker.query("COMMIT");
+      const out = await answered;
+      expect(out).toMatchObject({ status: "done", cached: false, key });
+      expect(out.status === "done" && out.rows?.windows.tokens.length).toBe(out.status === "done" ? out.result.results.length : -1);
+      expect(stores).toHaveLength(1);
+      await stores[0];
+      expect(await t.db.matchResult.count({ where: { key } })).toBe(1);
+    } finally {
+      await blocker.query("ROLLBACK").catch(() => undefined);
+      await blocker.end();
+    }
+  });
+});
+
+describe("a click's rows from the engine's floats", () => {
+  it("an inline match.run cuts its rows' states from the floats its engine holds: no state chunk is read, the rows are dataset.windows'", async () => {
+    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
+    const engine = new MatchEngine(2 ** 20, { runTables: false });
+    const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine } };
+    const tracks = (await as(userId).dataset.get({ workspace: "mlab", datasetId })).metaTracks.filter((m) => m.kind !== "wordvec").map((m) => m.name);
+    const view = { before: 3, after: 20, align: "start" as const, tracks };
+    const input = { datasetId, source: "states::states1", cells: [3, 1], mode: "fast" as const, k: 10, rows: view };
+    // the first query on the source decodes it (as the first click does)
+    await runMatchWithRows(t.db, workspaceId, { ...input, threshold: 0.31 }, serving);
+    // another transaction holds the state chunks against reads: a read of them waits for it
+    const blocker = new pg.Client({ connectionString: t.url });
+    await blocker.connect();
+    try {
+      await blocker.query(`BEGIN; LOCK TABLE "StateChunk" IN ACCESS EXCLUSIVE MODE`);
+      const answered = runMatchWithRows(t.db, workspaceId, { ...input, threshold: 0.32 }, serving);
+      void answered.catch(() => undefined);
+      const out = await Promise.race([answered, new Promise<null>((ok) => setTimeout(() => ok(null), 5000))]);
+      expect(out, "answered with its rows while the state chunks are locked").not.toBeNull();
+      if (out?.status !== "done" || !out.rows) throw new Error("no rows");
+      await blocker.query("COMMIT");
+      const ranges = resultRows(out.result.results, view, STEPS).map((r) => r.range);
+      expect(out.rows.ranges).toEqual(ranges);
+      expect(out.rows.windows).toEqual(await as(userId).dataset.windows({ workspace: "mlab", datasetId, source: input.source, cells: input.cells, ranges, tracks }));
+    } finally {
+      await blocker.query("ROLLBACK").catch(() => undefined);
+      await blocker.end();
+    }
+  });
+});
+
 describe("a click's spend", () => {
   it("over the asker's limit, an inline match.run with rows is refused and stores nothing (the rows are read while the budget is spent)", async () => {
     const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;

@@ -8,7 +8,6 @@
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import { AppError } from "@statescope/core";
-import superjson from "superjson";
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
 import type { PubSub } from "@/server/pubsub/pubsub";
@@ -20,6 +19,7 @@ import { refund, spend, type Spend } from "@/server/services/rate-limits";
 import { ZSlug, type Role } from "@/server/services/schemas";
 import { timed } from "@/server/http/server-timing";
 import { CLASSROOM_DATA } from "./access";
+import { transformer } from "./transformer";
 import { genericMessage, isClientSafe, requestIdFor, toTRPCError } from "./errors";
 
 export interface Context {
@@ -49,7 +49,7 @@ export interface Meta {
 }
 
 const t = initTRPC.context<Context>().meta<Meta>().create({
-  transformer: superjson,
+  transformer,
   // Subscriptions over SSE: a ping keeps proxies from closing a quiet stream; the client
   // reconnects (with a fresh request, so auth is checked again) when it hears nothing for 40 s.
   sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
@@ -78,7 +78,9 @@ const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> => typeof v ==
 
 /** The one place that turns service errors into tRPC errors. */
 const mapErrors = t.middleware(async ({ next, type }) => {
-  const res = await next();
+  // "procedure" (Server-Timing): authorization, input and output validation and the resolver; the
+  // handler's "encode" is what the request spends around it (routing, the body, serialization)
+  const res = await timed("procedure", () => next());
   if (!res.ok && res.error.cause instanceof AppError) throw toTRPCError(res.error.cause);
   if (res.ok && type === "subscription" && isAsyncIterable(res.data)) return { ...res, data: mapStreamErrors(res.data) };
   return res;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { serverTimingHeader, timed, withServerTiming } from "./server-timing";
+import { addSpan, serverTimingHeader, spanOf, timed, withServerTiming } from "./server-timing";
 
 describe("Server-Timing spans", () => {
   it("adds each awaited span's wall time to the request it runs in, concurrent requests apart", async () => {
@@ -21,8 +21,21 @@ describe("Server-Timing spans", () => {
     expect(spans(a).total).toBe(100);
   });
 
+  it("spanOf reads a span so far (0 when none), so a remainder can be reported (the handler's encode)", async () => {
+    const header = await withServerTiming(async () => {
+      addSpan("procedure", 12);
+      addSpan("procedure", 3);
+      expect(spanOf("procedure")).toBe(15);
+      expect(spanOf("context")).toBe(0);
+      addSpan("encode", 20 - spanOf("procedure"));
+      return serverTimingHeader(20);
+    });
+    expect(header).toBe("procedure;dur=15.0, encode;dur=5.0, total;dur=20.0");
+  });
+
   it("outside a timed request, timed only runs its function and the header is empty", async () => {
     expect(await timed("x", async () => 7)).toBe(7);
+    expect(spanOf("x")).toBe(0);
     expect(serverTimingHeader()).toBe("");
   });
 });

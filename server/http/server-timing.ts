@@ -23,6 +23,11 @@ export function addSpan(name: string, ms: number): void {
   if (spans) spans.set(name, (spans.get(name) ?? 0) + ms);
 }
 
+/** The time spent so far in the span `name` of the current request (0: none). */
+export function spanOf(name: string): number {
+  return store.getStore()?.get(name) ?? 0;
+}
+
 /** Awaits `f()` and adds its wall time to the span `name`. */
 export async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
   if (!store.getStore()) return f();

@@ -14,7 +14,7 @@ import { env } from "@/server/env";
 import { CLASS_COOKIE } from "@/server/services/classroom/credential";
 import { CLOSE_CONNECTION, declaredLength, limitStream } from "@/server/services/uploads";
 import { assertSameOrigin } from "./same-origin";
-import { serverTimingHeader, timed, withServerTiming } from "./server-timing";
+import { addSpan, serverTimingHeader, spanOf, timed, withServerTiming } from "./server-timing";
 
 /** Largest tRPC request body from a signed-in user, unless a procedure's meta allows more. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -135,6 +135,7 @@ async function answer(call: TrpcCall, t0: number): Promise<Response> {
   } else {
     req = call instanceof Request ? call : new Request(call.url, { method: call.method, headers: call.headers, ...(call.signal ? { signal: call.signal } : {}) });
   }
+  const t1 = performance.now();
   const response = await fetchRequestHandler({
     endpoint: ENDPOINT,
     req,
@@ -156,7 +157,9 @@ async function answer(call: TrpcCall, t0: number): Promise<Response> {
       return wait > 0 ? { headers: { "retry-after": String(Math.ceil(wait)) } } : {};
     },
   });
-  // where the time went, for signed-in callers only (durations, nothing else; bench:click reads it)
+  // where the time went, for signed-in callers only (durations, nothing else; bench:click reads it):
+  // "encode" is tRPC's own share of the call (reading the body, routing, serializing the answer)
+  if (userId) addSpan("encode", Math.max(0, performance.now() - t1 - spanOf("context") - spanOf("procedure")));
   const timing = userId ? serverTimingHeader(performance.now() - t0) : "";
   if (timing) response.headers.set("server-timing", timing);
   // answered before the body was read to its end (too large, refused): stop the sender

@@ -455,6 +455,11 @@ export interface RowWindows {
  * token, state and meta chunks as {@link sliceQuery} cuts them, the named tracks' layouts and the
  * dictionary entries of the token ids in those slices (and of wordvec tracks without labels),
  * their ids decoded from the bytes in Postgres. Every range must lie inside the dataset and source.
+ *
+ * `decoded`: the whole source's floats (steps × cells, as readWholeSource reads them), when the
+ * caller holds them already (the web process's match engine, for a small source it matched on):
+ * the states are cut from them and the statement reads no state chunk (those slices were ~95 %
+ * of its bytes: every cell of every row, hex-encoded, for the few cells selected).
  */
 export async function readRowWindows(
   q: Queryable,
@@ -463,20 +468,29 @@ export async function readRowWindows(
   ranges: readonly StepRange[],
   cells: ArrayLike<number>,
   trackNames: readonly string[],
+  decoded?: Float32Array | null,
 ): Promise<RowWindows> {
   for (const [from, to] of ranges) {
     checkRange(`dataset ${ds.id} tokens`, ds.steps, from, to);
     checkRange(`source ${src.id}`, src.steps, from, to);
   }
+  if (decoded && decoded.length !== src.steps * src.cells) throw new RangeError(`source ${src.id}: ${decoded.length} decoded values for ${src.steps} × ${src.cells}`);
   const tokens = tokenWindows(ranges);
   const states = stateWindows(src, ranges, cells);
+  const [name, text] = decoded ? ["row-windows-no-states", ROW_WINDOWS_NO_STATES_SQL] : ["row-windows", ROW_WINDOWS_SQL];
   const rows = (
     await q.query<RowPart>({
-      name: "row-windows",
-      text: ROW_WINDOWS_SQL,
+      name,
+      text,
       values: [ds.id, src.id, ranges.map((w) => w[0]), ranges.map((w) => w[1]), trackNames, TOKEN_CHUNK_ROWS, src.chunkRows, src.cells * 4],
     })
   ).rows;
+  if (decoded) {
+    // (one "row" per range: all of it, from the floats in memory)
+    ranges.forEach(([from, to], r) => {
+      states.put(r, from, { data: Buffer.from(decoded.buffer, decoded.byteOffset + from * src.cells * 4, (to - from) * src.cells * 4) });
+    });
+  }
   const layouts = new Map<string, NamedTrack>();
   for (const x of rows) {
     if (x.part !== PART.track) continue;
@@ -500,7 +514,7 @@ export async function readRowWindows(
     }
   }
   checkComplete(`dataset ${ds.id} tokens`, TOKEN_CHUNK_ROWS, ranges, found.tokens);
-  checkComplete(`source ${src.id}`, src.chunkRows, ranges, found.states);
+  if (!decoded) checkComplete(`source ${src.id}`, src.chunkRows, ranges, found.states);
   for (const m of meta.values()) checkComplete(`track ${m.layout.id}`, m.layout.chunkRows, ranges, m.found);
   return { tokens: tokens.out, states: states.out, tracks: new Map([...meta].map(([name, m]) => [name, { layout: m.layout, rows: m.into.out() }])), vocab };
 }
@@ -528,7 +542,7 @@ interface RowPart {
  * chunk, $7 rows per state chunk, $8 bytes per state row. The token slices are read once
  * (a CTE used twice is materialised) for both their rows and their ids' words.
  */
-const ROW_WINDOWS_SQL = `with w as (
+const rowWindowsSql = (states: boolean) => `with w as (
     select "from", "to", ("r" - 1)::int as "r" from unnest($3::int[], $4::int[]) with ordinality as w("from", "to", "r")
   ), t as (
     select id, name, kind::text as kind, width, "chunkRows", "hasWeights", (labels is not null and jsonb_typeof(labels) <> 'null') as labels
@@ -544,12 +558,21 @@ const ROW_WINDOWS_SQL = `with w as (
     from (select data as d from tok union all select data from meta where kind = 'wordvec' and not labels) x, generate_series(0, length(x.d) / 4 - 1) i
   )
   select ${PART.tokens} as part, "r", "index", data, null::bytea as weights, null::text as name, null::text as id, null::text as kind, null::int as width, null::int as "chunkRows", null::bool as flag, null::bool as labels from tok
-  union all
+  union all${
+    states
+      ? `
   select ${PART.states}, w."r", c."index", ${sliceOf("data", "$7::int", "$8::int")}, null, null, null, null, null, null, null, null
   from w join "StateChunk" c on c."sourceId" = $2 and c."index" between w."from" / $7::int and (w."to" - 1) / $7::int
-  union all
+  union all`
+      : `
+  select null, null, null, null, null, null, $2::text, null, $7::int, $8::int, null, null where false
+  union all`
+  }
   select ${PART.meta}, "r", "index", data, weights, name, null, null, null, null, null, null from meta
   union all
   select ${PART.track}, null, null, null, null, name, id, kind, width, "chunkRows", "hasWeights", labels from t
   union all
   select ${PART.vocab}, null, v."tokenId", null, null, v.token, null, null, null, null, null, null from "VocabEntry" v where v."datasetId" = $1 and v."tokenId" in (select id from ids)`;
+const ROW_WINDOWS_SQL = rowWindowsSql(true);
+/** {@link ROW_WINDOWS_SQL} without the state chunks (the caller has the floats); $2, $7 and $8 are still typed (unused). */
+const ROW_WINDOWS_NO_STATES_SQL = rowWindowsSql(false);

@@ -144,6 +144,10 @@ interface Sample {
   rows: number;
   /** The match request's Server-Timing spans (ms): "total" is the handler's own time. */
   server: Record<string, number>;
+  /** The match answer's size in bytes: as sent (gzipped) and as parsed. */
+  bytes: { sent: number; json: number };
+  /** The match request's resource timing (ms): fetch() → sent (a connection found; a new one's set-up), sent → first byte, first → last byte. */
+  net: { toSend: number; toFirstByte: number; body: number; connect: number };
 }
 
 /** Top-level renderer main-thread trace events by what they are (children counted under their own kind, once). */
@@ -311,6 +315,10 @@ async function timedClick(page: Page, button: "run-fast" | "run-precise", trace?
       toDrawn: last ? w.__drawn - last.responseEnd : NaN,
       rows: w.__rows,
       server: Object.fromEntries((first?.serverTiming ?? []).map((t) => [t.name, t.duration])),
+      bytes: { sent: first?.encodedBodySize ?? NaN, json: first?.decodedBodySize ?? NaN },
+      net: first
+        ? { toSend: first.requestStart - first.startTime, toFirstByte: first.responseStart - first.requestStart, body: first.responseEnd - first.responseStart, connect: first.connectEnd - first.connectStart }
+        : { toSend: NaN, toFirstByte: NaN, body: NaN, connect: NaN },
     };
   });
   if (traced) sample.thread = threadBreakdown(traced, sample.total);
@@ -322,7 +330,7 @@ const f0 = (x: number) => x.toFixed(0);
 function logSample(what: string, n: number, s: Sample) {
   const thread = s.thread ? `; main thread ${Object.entries(s.thread).map(([k, v]) => `${k} ${f0(v)}`).join(", ")}` : "";
   const server = Object.entries(s.server).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ");
-  log(`${what} #${n}: ${f0(s.total)} ms (to request ${f0(s.toRequest)}, request ${f0(s.request)} [server: ${server}], response → drawn ${f0(s.toDrawn)}), ${s.rows} rows${thread}`);
+  log(`${what} #${n}: ${f0(s.total)} ms (to request ${f0(s.toRequest)}, request ${f0(s.request)} [server: ${server}], response → drawn ${f0(s.toDrawn)}; net: to send ${s.net.toSend.toFixed(1)} (connect ${s.net.connect.toFixed(1)}), to first byte ${s.net.toFirstByte.toFixed(1)}, body ${s.net.body.toFixed(1)}), ${s.rows} rows, answer ${(s.bytes.sent / 1024).toFixed(0)} KiB sent / ${(s.bytes.json / 1024).toFixed(0)} KiB JSON${thread}`);
 }
 
 /** The table row of one button's clicks (the first one warms up and is not counted). */

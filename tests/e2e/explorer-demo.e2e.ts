@@ -27,12 +27,13 @@ const heatmapColors = (page: Page, name: string) =>
     .locator("canvas")
     .evaluate((c: HTMLCanvasElement) => {
       const [cw, rh] = [Number(c.dataset.cellW), Number(c.dataset.rowH)];
-      const scale = c.width / c.clientWidth;
+      // (canvas pixels per CSS pixel: across and down differ, see HeatmapCanvas)
+      const [sx, sy] = [c.width / c.clientWidth, c.height / c.clientHeight];
       const px = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
       const seen = new Set<string>();
       for (let y = rh / 2; y < c.clientHeight; y += rh) {
         for (let x = cw / 2; x < c.clientWidth; x += cw) {
-          const i = (Math.floor(y * scale) * c.width + Math.floor(x * scale)) * 4;
+          const i = (Math.floor(y * sy) * c.width + Math.floor(x * sx)) * 4;
           if (px[i + 3]! > 0) seen.add(`${px[i]},${px[i + 1]},${px[i + 2]}`);
         }
       }
@@ -199,7 +200,7 @@ test("a click sends its request before re-rendering; the evidence panel comes af
   expect(seen.runningAtFetch).toBe(false);
   expect(seen.evidenceWithRows).toBe(false);
   // where the server's time went, for the browser's resource timing (bench:click prints it)
-  expect(seen.serverTiming).toEqual(expect.arrayContaining(["authz", "lookup", "total"]));
+  expect(seen.serverTiming).toEqual(expect.arrayContaining(["authz", "procedure", "resolve", "lookup", "encode", "total"]));
 });
 
 /**
@@ -283,6 +284,18 @@ test("result canvases are drawn once per run, again only when what they show cha
   await expect(page.getByTestId("match-evidence")).toBeVisible();
   const heatmaps = await page.locator("[data-testid=match-results] [data-testid^=heatmap-]").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")!));
   expect(heatmaps).toEqual(expect.arrayContaining(["heatmap-count", "heatmap-depth", "heatmap-surprisal"]));
+  // a heatmap's canvas holds a pixel per cell across and 10 per row (the 2 px gaps between rows
+  // and the cell), shown at the cells' size: a 7 × 20 px cell × the pixel ratio² drew nothing more
+  const geometry = await page.locator("[data-testid^=heatmap-] canvas").evaluateAll((cs) =>
+    (cs as HTMLCanvasElement[]).map((c) => {
+      const [cells, rows] = [c.clientWidth / Number(c.dataset.cellW), c.clientHeight / Number(c.dataset.rowH)];
+      const px = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      // the gaps above and below the first column's cells of the first two rows are empty
+      const alpha = (y: number) => px[y * c.width * 4 + 3];
+      return { across: c.width === cells, down: c.height === rows * 10, rows, gaps: [0, 9, 10, 19].map(alpha) };
+    }),
+  );
+  for (const g of geometry) expect(g).toMatchObject({ across: true, down: true, rows: 50, gaps: [0, 0, 0, 0] });
   const once = Object.fromEntries(["result-tokens", ...heatmaps].map((n) => [n, 1]));
   expect(await draws()).toEqual(once);
   // the pointer over the tokens and a heatmap (the tooltip follows), a row's focus and arrow keys

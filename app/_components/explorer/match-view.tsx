@@ -25,7 +25,6 @@ import {
 } from "@statescope/core";
 import { useAfterFirstWindow } from "@/app/_lib/after-first-window";
 import { errorMessage } from "@/app/_lib/trpc";
-import { setupCanvas } from "./line-plot";
 import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, type MatchRow, type TrackInfo, type TrackWindow } from "./data-source";
 import { scalarRange, trackLabel } from "./meta-tracks";
 import { ScaleLegend } from "./scale-legend";
@@ -650,10 +649,23 @@ interface HeatScale {
 }
 
 /**
+ * Canvas pixels of a heatmap per result row: a row is ROW_H px, its cell ROW_H − 4 of them with
+ * 2 px free above and below, so a canvas pixel of ROW_H / HM_ROW_PX = 2 px draws the gaps exactly.
+ */
+const HM_ROW_PX = 10;
+const HM_PX_H = ROW_H / HM_ROW_PX;
+
+/**
  * One heatmap of the results: `rows` × `columns` cells of HM_W × ROW_H px drawn on a canvas (a
  * run draws ~1,000 cells per heatmap: as SVG rects, their style, layout and paint took most of
  * a click), the hovered cell and the alignment line in an SVG on top. A cell's `value` (null: no
  * cell) is drawn in its `color` (null: not drawn), asked once per distinct value.
+ *
+ * The canvas holds one pixel per cell across and HM_ROW_PX per row (2 px each: the cell and the
+ * gaps between rows), scaled up without smoothing (image-rendering: pixelated): a cell is one
+ * colour, so its 7 × 16 px drew nothing a 1 × 8 pixel block does not. At 50 rows × 60 columns
+ * that is 60 × 500 pixels instead of 420 × 1,000 (× the device's pixel ratio²): a click's three
+ * heatmaps were ~5 MB of canvas to allocate, clear, fill and hand to the compositor.
  */
 function HeatmapCanvas({
   rows,
@@ -680,8 +692,15 @@ function HeatmapCanvas({
   // (a value's colour is made once and a colour parsed once, not once per cell: ~1,150 cells of a
   // run in a few dozen colours)
   useLayoutEffect(() => {
-    const ctx = ref.current && setupCanvas(ref.current, w, h);
+    const c = ref.current;
+    if (!c) return;
+    if (c.width !== columns || c.height !== rows * HM_ROW_PX) {
+      c.width = columns;
+      c.height = rows * HM_ROW_PX;
+    }
+    const ctx = c.getContext("2d");
     if (!ctx) return;
+    ctx.clearRect(0, 0, c.width, c.height);
     const colorOfValue = new Map<number, string | null>();
     const cells = new Map<string, number[]>();
     for (let i = 0; i < rows; i++) {
@@ -699,7 +718,8 @@ function HeatmapCanvas({
     for (const [c, at] of cells) {
       ctx.fillStyle = c;
       ctx.beginPath();
-      for (const n of at) ctx.rect((n % columns) * HM_W, Math.floor(n / columns) * ROW_H + 2, HM_W - 0.5, ROW_H - 4);
+      // (the cell's 2 px gaps above and below are one canvas pixel each)
+      for (const n of at) ctx.rect(n % columns, Math.floor(n / columns) * HM_ROW_PX + 2 / HM_PX_H, 1, HM_ROW_PX - 4 / HM_PX_H);
       ctx.fill();
     }
     // value and color are new functions on every render; drawKey says when they draw differently
@@ -714,8 +734,8 @@ function HeatmapCanvas({
   };
   return (
     <div className="hm-canvas" style={{ width: w, height: h }}>
-      {/* sized (for the device's pixel ratio) by setupCanvas */}
-      <canvas ref={ref} onPointerMove={move} data-cell-w={HM_W} data-row-h={ROW_H} />
+      {/* one pixel per cell across, HM_ROW_PX per row, shown at the cells' size */}
+      <canvas ref={ref} onPointerMove={move} data-cell-w={HM_W} data-row-h={ROW_H} style={{ width: w, height: h, imageRendering: "pixelated" }} />
       <svg width={w} height={h}>
         {hover && <rect x={hover.col * HM_W - 0.5} y={hover.row * ROW_H + 1} width={HM_W + 0.5} height={ROW_H - 2} className="hm-hover" />}
         <line x1={alignCol * HM_W - 0.5} x2={alignCol * HM_W - 0.5} y1={0} y2={h} className="align-line" />

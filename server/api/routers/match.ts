@@ -5,6 +5,7 @@ import { ZMatchKey, ZMatchOutcome, ZMatchRunInput, ZMatchRunOutcome } from "@/se
 import { matchServing } from "@/server/services/matching/serving";
 import { audienceOf } from "@/server/services/authz";
 import { LIMITS } from "@/server/services/rate-limits";
+import { timed } from "@/server/http/server-timing";
 import { router, workspaceProcedure } from "../trpc";
 
 export const matchRouter = router({
@@ -13,7 +14,8 @@ export const matchRouter = router({
     .input(ZMatchRunInput)
     .output(ZMatchRunOutcome)
     .mutation(({ ctx, input }) =>
-      runMatchWithRows(ctx.db, ctx.access.workspace.id, input, { ...matchServing(ctx.pubsub, env()), spendPerJob: [[LIMITS.matchJobsUser, ctx.actor.userId]] }, audienceOf(ctx.access)),
+      // "resolve" (Server-Timing): the service; the procedure's rest is authorization and validation
+      timed("resolve", () => runMatchWithRows(ctx.db, ctx.access.workspace.id, input, { ...matchServing(ctx.pubsub, env()), spendPerJob: [[LIMITS.matchJobsUser, ctx.actor.userId]] }, audienceOf(ctx.access))),
     ),
 
   /** Long-poll for a pending result. */

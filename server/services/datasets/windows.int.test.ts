@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { makeLstmVisProject, stateValue, WORDS } from "../../../tests/fixtures/formats/projects";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
 import { createCaller } from "../../api/root";
-import { TOKEN_CHUNK_ROWS } from "../../storage/dataset-store";
+import { readWholeSource, TOKEN_CHUNK_ROWS } from "../../storage/dataset-store";
 import { createUser } from "../users";
 import { createWorkspace } from "../workspaces";
 import { pgPool } from "../../db/client";
@@ -90,6 +90,27 @@ describe("dataset.windows", () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it("with the source's floats in memory (a match engine's), answers the same and reads no state chunk", async () => {
+    const { workspaceId } = await t.db.dataset.findUniqueOrThrow({ where: { id: datasetId }, select: { workspaceId: true } });
+    const src = await findSource(t.db, workspaceId, datasetId, source);
+    const decoded = await readWholeSource(pgPool(t.db), src);
+    const input = { cells: [3, 0, 2], ranges: [[0, 23], [16_380, 16_400], [N - 5, N], [0, 23]] as [number, number][], tracks: ["pos", "topk"] };
+    const stored = await readSourceWindows(t.db, src, input);
+    const pool = pgPool(t.db);
+    const spy = vi.spyOn(pool, "query");
+    try {
+      expect(await readSourceWindows(t.db, src, input, "members", decoded)).toEqual(stored);
+      expect(spy).toHaveBeenCalledTimes(1);
+      const sql = spy.mock.calls.map((c) => JSON.stringify(c[0])).join(" ");
+      expect(sql).not.toMatch(/StateChunk/);
+      expect(sql).toMatch(/TokenChunk/);
+    } finally {
+      spy.mockRestore();
+    }
+    // floats of another shape are refused, not cut wrong
+    await expect(readSourceWindows(t.db, src, input, "members", decoded.subarray(4))).rejects.toThrow(/decoded values/);
   });
 
   it("includes the members' annotations track, latest annotation winning", async () => {

@@ -24,6 +24,8 @@ export async function readSourceWindows(
   src: FoundSource,
   input: Pick<WindowsInput, "cells" | "ranges" | "tracks">,
   audience: Audience = "members",
+  /** The source's floats when the caller holds them (readRowWindows then reads no state chunk). */
+  decoded?: Float32Array | null,
 ): Promise<WindowsOutput> {
   const where = `dataset ${src.datasetId}: source ${src.name}`;
   for (const c of input.cells) if (c >= src.cells) throw new AppError("BAD_INPUT", `${where} has ${src.cells} cells, the request selected cell ${c}`);
@@ -33,7 +35,7 @@ export async function readSourceWindows(
   const ds = { id: src.datasetId, steps: src.datasetSteps };
   // the members' annotations track (not stored in chunks) is read on its own, meanwhile (null: not it)
   const [read, annotations] = await Promise.all([
-    readRowWindows(pgPool(db), ds, src, input.ranges, input.cells, input.tracks),
+    readRowWindows(pgPool(db), ds, src, input.ranges, input.cells, input.tracks, decoded),
     audience === "members" ? Promise.all(input.tracks.map((name) => readAnnotationTrack(db, ds, name, input.ranges))) : [],
   ]);
   const tracks = input.tracks.map((name, i) => {

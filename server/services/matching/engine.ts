@@ -16,7 +16,7 @@ import {
   columnsOfRows,
   createOnColumnEncoder,
   createOnIndexBuilder,
-  createOnRowsEncoder,
+  sharedOnRowsEncoder,
   fastCandidateRanges,
   fillColumnsFromRows,
   fillRowsFromColumns,
@@ -358,7 +358,7 @@ export class MatchEngine {
       const cut = rawCutoff(index.threshold, index.transform);
       const layout = entry.columnCopy!.layout;
       const windows = await readStateWindows(pgPool(db), layout, want);
-      const encode = createOnRowsEncoder();
+      const encode = sharedOnRowsEncoder();
       let n = 0;
       want.forEach(([a, b], i) => {
         const rows = index.rows.subarray(a * W, b * W);
@@ -510,6 +510,16 @@ export class MatchEngine {
       throw e;
     }
     return builder.finish();
+  }
+
+  /**
+   * The source's floats (steps × cells, as stored: readWholeSource) when this engine holds them
+   * decoded — a small source it has matched on — else null: its result rows' states are cut from
+   * them instead of read again from the state chunks.
+   */
+  decodedSource(sourceId: string): Float32Array | null {
+    const hit = this.cache.get(`source:${sourceId}`);
+    return hit?.kind === "source" ? hit.data : null;
   }
 
   /** Loads the query's source and plans the query against its shape (a bad query fails here, before any state is read). */

@@ -29,7 +29,7 @@ import {
   type MatchRunOutcome,
 } from "./schemas";
 import { parseInput } from "../validate";
-import { timed } from "@/server/http/server-timing";
+import { addSpan, timed } from "@/server/http/server-timing";
 import { spend, type Spend } from "../rate-limits";
 
 export interface MatchServing {
@@ -119,14 +119,22 @@ export async function runMatchWithRows(
   serving: MatchServing,
   audience: Audience = "members",
 ): Promise<MatchRunOutcome> {
+  const t0 = performance.now();
   const { rows, ...query } = parseInput(ZMatchRunInput, raw, "match query");
-  const { outcome: out, storing, spent, src } = await runOn(db, workspaceId, query, serving);
+  addSpan("input", performance.now() - t0);
+  // the store of a result computed here waits for the rows' read (below): its insert is no
+  // competition for the database while the answer's last statement runs
+  let rowsDone!: () => void;
+  const afterRows = new Promise<void>((ok) => (rowsDone = ok));
+  const { outcome: out, storing, spent, src } = await runOn(db, workspaceId, query, serving, afterRows);
   const readRows = async () => {
     if (!rows || out.status !== "done" || out.result.results.length === 0) return null;
     const ranges = resultRows(out.result.results, rows, src.datasetSteps).map((r) => r.range);
     const read = ZWindowsInput.safeParse({ datasetId: src.datasetId, source: src.name, cells: query.cells, ranges, tracks: rows.tracks });
     if (!read.success) return null;
-    const windows = await timed("rows", () => readSourceWindows(db, src, read.data, audience)).catch(() => null);
+    // a source the web process matched on is held decoded by its engine: the rows' states come from there
+    const decoded = serving.inline?.engine.decodedSource(src.id) ?? null;
+    const windows = await timed("rows", () => readSourceWindows(db, src, read.data, audience, decoded)).catch(() => null);
     return windows && { ranges, windows };
   };
   // The rows are read while the asker's budget is being spent (over the limit: refused, nothing
@@ -134,7 +142,8 @@ export async function runMatchWithRows(
   // cache of a deterministic computation: 5–15 ms of a click, more while the pool is busy). Until
   // it lands, the same query is computed again; if it fails, the next asker stores it.
   // `afterAnswer` sees it settle.
-  const [read] = await Promise.all([readRows(), spent]);
+  // (the store's statement leaves after this turn's work on the answer: setImmediate)
+  const [read] = await Promise.all([readRows().finally(() => setImmediate(rowsDone)), spent]);
   serving.afterAnswer?.(storing.then(() => undefined));
   storing.catch((e: unknown) => console.error(`[match] storing the result of ${out.status === "done" ? out.key : "?"} failed (the next asker computes it again):`, e instanceof Error ? e.message : e));
   return read && out.status === "done" ? { ...out, rows: read } : out;
@@ -143,10 +152,16 @@ export async function runMatchWithRows(
 /**
  * The outcome of a query, the spend of the asker's budget on a result computed in this process
  * (`spent`: rejects with the refusal when over the limit; await it before answering) and its store
- * (`storing`: after the spend; rejects with the refusal too). The caller may read the result's rows
+ * (`storing`: after the spend and `storeAfter`; rejects with the refusal too). The caller may read the result's rows
  * meanwhile.
  */
-async function runOn(db: Db, workspaceId: string, input: MatchQueryInput, serving: MatchServing): Promise<{ outcome: MatchOutcome; spent: Promise<void>; storing: Promise<unknown>; src: FoundSource }> {
+async function runOn(
+  db: Db,
+  workspaceId: string,
+  input: MatchQueryInput,
+  serving: MatchServing,
+  storeAfter: Promise<void> = Promise.resolve(),
+): Promise<{ outcome: MatchOutcome; spent: Promise<void>; storing: Promise<unknown>; src: FoundSource }> {
   const q = canonicalQuery(input);
   const key = matchKey(q);
   const { src, hit: found } = await timed("lookup", () => lookup(db, workspaceId, q, key));
@@ -161,8 +176,11 @@ async function runOn(db: Db, workspaceId: string, input: MatchQueryInput, servin
     const spent = serving.spendPerJob ? timed("spend", () => spend(db, serving.spendPerJob!)) : Promise.resolve();
     spent.catch(() => undefined); // rejects to the caller, who awaits it; never unhandled meanwhile
     const run = await timed("compute", () => serving.inline!.engine.runPrepared(db, { src, plan }));
+    // of which: the index at this threshold (built, or found in the cache) and the match itself
+    addSpan("index", run.indexMs);
+    addSpan("match", run.computeMs);
     const { result, computeMs } = run;
-    const storing = spent.then(() => timed("store", () => storeResult(db, key, q, result, computeMs).then(() => requestIndex(db, workspaceId, { src, plan }, run))));
+    const storing = Promise.all([spent, storeAfter]).then(() => timed("store", () => storeResult(db, key, q, result, computeMs).then(() => requestIndex(db, workspaceId, { src, plan }, run))));
     storing.catch(() => undefined); // (the same)
     return { outcome: { status: "done", key, cached: false, computeMs, result }, spent, storing, src };
   }

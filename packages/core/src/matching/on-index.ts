@@ -1,9 +1,9 @@
 import { AppError } from "../errors";
 import { ctz32, popcount32 } from "./bits";
-import { createOnRowsEncoder } from "./on-rows";
+import { sharedOnRowsEncoder } from "./on-rows";
 import { assertStateMatrix, rawCutoff, type StateMatrix, type Transform } from "./matrix";
 
-export { createOnRowsEncoder, encodeOnRows, type OnRowsEncoder } from "./on-rows";
+export { createOnRowsEncoder, encodeOnRows, sharedOnRowsEncoder, type OnRowsEncoder } from "./on-rows";
 
 /**
  * The on/off bits of one source (or one time-range shard of it) at one threshold: what every
@@ -220,7 +220,8 @@ export function createOnIndexBuilder(opts: {
   const cols = new Uint32Array(cells * CW);
   let filled = 0;
   let next = 0;
-  const encode = createOnRowsEncoder();
+  // (the thread's one encoder: making one per build was most of a small source's build)
+  const encode = sharedOnRowsEncoder();
   const pushAt = (row: number, block: Float32Array): void => {
     if (block.length % cells !== 0) {
       throw new AppError("BAD_INPUT", `index block of ${block.length} values is not a whole number of ${cells}-cell rows`);
