@@ -4,10 +4,12 @@
  * scheduled in between goes out before the burst is through), a socket that leaves while waiting
  * holds up no one, and the sync step 1 a joining socket gets (encoded once per version of the document)
  * is always the document's current state vector. A presenter's update after a quiet spell goes out
- * in the turn it is read, ahead of what that turn has queued.
+ * in the turn it is read, ahead of what that turn has queued, and is announced to the other sync
+ * processes before this one writes it to its own sockets.
  */
 import http from "node:http";
 import { Worker } from "node:worker_threads";
+import pg from "pg";
 import net, { type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
@@ -255,6 +257,66 @@ describe("a presenter's update after a quiet spell", () => {
     } finally {
       presenter.close();
       await reader.stop();
+    }
+  });
+});
+
+describe("a presenter's update after a quiet spell, with other sync processes", () => {
+  let t: TestDatabase;
+  let server: SyncServer;
+  let port = 0;
+  beforeAll(async () => {
+    t = await freshDatabase();
+    await seedMembers(t.db, "wr", { presenter: "OWNER", student: "VIEWER" });
+    server = createTestSyncServer(t.url, SECRET);
+    port = await server.listen(0, "127.0.0.1");
+  });
+  afterAll(async () => {
+    await server.close();
+    await t.drop();
+  });
+
+  it("is announced to them (the statement handed to Postgres) before this process writes it to its own sockets", async () => {
+    const room = "ws:wr:relay-first";
+    const url = (u: string, role: "OWNER" | "VIEWER") => `ws://127.0.0.1:${port}/${room}?token=${signSyncToken(SECRET, { u, w: "wr", r: room, role })}&v=${V}`;
+    const student = new WebSocket(url("student", "VIEWER"));
+    const presenter = new WebSocket(url("presenter", "OWNER"));
+    const marker = "relay-first-marker";
+    const received = new Promise<void>((ok) => student.on("message", (d: Buffer) => d.includes(marker) && ok()));
+    // what happened, in order: the statement that stores and announces the update (the relay's
+    // NOTIFY) given to a Postgres connection, and the update's frame written to a socket
+    const events: string[] = [];
+    const query = pg.Client.prototype.query;
+    const write = net.Socket.prototype.write;
+    try {
+      await Promise.all([student, presenter].map((ws) => new Promise<void>((ok) => ws.once("message", () => ok()))));
+      await new Promise((r) => setTimeout(r, 2 * QUIET_UPDATE_MS));
+      pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+        const text = typeof a[0] === "string" ? a[0] : ((a[0] as { text?: string } | null)?.text ?? "");
+        if (text.includes("pg_notify")) events.push("announced");
+        return (query as (...x: unknown[]) => unknown).apply(this, a);
+      } as typeof query;
+      net.Socket.prototype.write = function (this: net.Socket, ...a: unknown[]) {
+        // the server's frame to the student (its end of a socket on the server's port; the presenter's own frame is masked)
+        if (this.localPort === port && a[0] instanceof Uint8Array && Buffer.from(a[0]).includes(marker)) events.push("written");
+        return (write as (...x: unknown[]) => boolean).apply(this, a);
+      } as typeof write;
+      const doc = new Y.Doc();
+      let update: Uint8Array | null = null;
+      doc.on("update", (u: Uint8Array) => (update = u));
+      doc.getMap("view").set("query", marker);
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, MESSAGE_SYNC);
+      syncProtocol.writeUpdate(e, update!);
+      presenter.send(encoding.toUint8Array(e));
+      await received;
+      // before: written to every socket of ours first (a class's 1,000: 10–30 ms), the other processes' students after that
+      expect(events).toEqual(["announced", "written"]);
+    } finally {
+      pg.Client.prototype.query = query;
+      net.Socket.prototype.write = write;
+      presenter.close();
+      student.close();
     }
   });
 });
