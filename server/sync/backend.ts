@@ -41,8 +41,6 @@ export interface RoomLink {
   store(update: Uint8Array): void;
   /** Relay a local awareness update (presence) to the other processes. */
   publishAwareness(update: Uint8Array): void;
-  /** Whether another sync process has clients in this room now (relay.ts): its announcements have someone to reach. */
-  shared(): boolean;
   /** Write whatever is pending now. */
   flush(): Promise<void>;
   /** Flush, compact when worthwhile, and stop receiving relayed updates for this room. */
@@ -233,7 +231,6 @@ export function createBackend(opts: BackendOptions): SyncBackend {
             scheduleFlush(e, true);
           },
           publishAwareness: (update) => joined.publishPresence(update),
-          shared: () => joined.shared(),
           flush: () => flushEntry(e),
           async close() {
             try {

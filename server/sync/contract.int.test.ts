@@ -297,31 +297,6 @@ describe.each(worlds)("relay contract: %s", (_name, make) => {
     }
   });
 
-  it("knows whether another process has clients in a room (shared): from their presence, until they leave", async () => {
-    const w = make();
-    const [a, b] = await processes(w, 2);
-    try {
-      const r = room();
-      const ja = await a!.join(r, recorder().peer);
-      const jb = await b!.join(r, recorder().peer);
-      expect(ja.shared()).toBe(false);
-      jb.publishPresence(presenceOf(9, { user: { id: "bea" } }));
-      await expect.poll(() => ja.shared(), { timeout: 5000 }).toBe(true);
-      expect(jb.shared()).toBe(false); // its own clients do not count
-      // B's client leaves (a removal: state null)
-      const gone = new awarenessProtocol.Awareness(new Y.Doc());
-      gone.clientID = 9;
-      gone.setLocalState({ user: { id: "bea" } });
-      gone.setLocalState(null);
-      jb.publishPresence(awarenessProtocol.encodeAwarenessUpdate(gone, [9]));
-      gone.destroy();
-      await expect.poll(() => ja.shared(), { timeout: 5000 }).toBe(false);
-    } finally {
-      await Promise.all([a!.close(), b!.close()]);
-      await w.close();
-    }
-  });
-
   it("removes the presence of a process that falls silent, except clients that moved to another process", async () => {
     const w = make();
     const logs: string[] = [];

@@ -107,8 +107,6 @@ export interface RelayRoom {
   publishPresence(update: Uint8Array): void;
   /** Stop receiving for this room. */
   leave(): void;
-  /** Whether another process has clients in this room now (as their relayed presence says). */
-  shared(): boolean;
 }
 
 export interface RoomRelay {
@@ -384,7 +382,6 @@ export function createRelay(pubsub: PubSub, opts: RelayOptions = {}): RoomRelay 
           return encodeBytes(update, MAX_PARTS, (b) => SYNC_UPDATES.notification({ kind: "update", room, origin, ...b })) ?? [SYNC_UPDATES.notification({ kind: "reload", room, origin })];
         },
         publishPresence: (update) => publishPresence(room, update),
-        shared: () => [...joined.clients.values()].some((ids) => ids.size > 0),
         leave() {
           if (rooms.get(room) === joined) rooms.delete(room);
         },

@@ -61,13 +61,7 @@ export const PRESENCE_QUEUE = 4;
  * A document update that comes this long after the room's previous one (a presenter's view moves
  * 10 times a second) goes out at once, in the turn it is read, instead of after everything that
  * turn has queued (a class joining queues handshakes, admissions and presence there); updates
- * that come faster are merged and sent once per turn. When other sync processes have clients in the
- * room, such a local update is stored first, so its announcement (the relay's NOTIFY) reaches
- * Postgres before this process writes it to its own sockets: a class split over sync processes is
- * fanned out by all of them at once, instead of the others starting only after this one's 1,000
- * writes (10–30 ms while a class joins). Alone in the room, this process writes to its sockets
- * first and stores after (nobody waits for the announcement; Postgres's work on it then follows
- * the fan-out instead of competing with it for the CPU).
+ * that come faster are merged and sent once per turn.
  */
 export const QUIET_UPDATE_MS = 20;
 
@@ -342,17 +336,10 @@ export function createRooms(opts: RoomsOptions): Rooms {
       room.lastUpdateAt = now;
       room.outbox.push(origin === RELAYED && room.relayedBatch ? room.relayedBatch : update);
       room.outboxFrom.add(origin);
-      const local = origin !== RELAYED && origin !== LOADED;
-      // the first update after a quiet spell goes now (a scheduled broadcast then finds nothing new)…
-      if (!quiet || origin === LOADED) scheduleBroadcast();
-      else if (local && room.link?.shared()) {
-        // …when other processes have clients here, right behind its announcement to them (which the
-        // pool hands to Postgres in a process.nextTick): see QUIET_UPDATE_MS
-        room.link.store(update);
-        process.nextTick(() => room.outbox.length > 0 && broadcast(room));
-        return;
-      } else broadcast(room);
-      if (local) room.link?.store(update);
+      // the first update after a quiet spell goes now (a scheduled broadcast then finds nothing new)
+      if (quiet && origin !== LOADED) broadcast(room);
+      else scheduleBroadcast();
+      if (origin !== RELAYED && origin !== LOADED) room.link?.store(update);
     });
 
     awareness.on("update", ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
