@@ -95,11 +95,6 @@ export const ZEnv = z.object({
   STATESCOPE_SEED_DEMO: ZBool.default(true),
   /** `npm start` runs web, worker and sync from esbuild bundles (server/cli/bundle.ts); 0: through the tsx loader. */
   STATESCOPE_BUNDLE: ZBool.default(true),
-  /**
-   * The web process's main thread runs at this niceness (server/http/niceness.ts; 0 leaves it as
-   * started): where web and sync share the CPUs, the sync process's deliveries come first.
-   */
-  WEB_NICENESS: z.coerce.number().int().min(0).max(19).default(5),
   /** The web server answers /api/trpc itself (server/http/trpc-front.ts); 0: Next.js's route does (as in dev mode). */
   TRPC_FRONT: ZBool.default(true),
   CHROMIUM_PATH: z.string().optional(),

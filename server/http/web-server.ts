@@ -20,7 +20,6 @@ import next from "next";
 import { env } from "@/server/env";
 import { lingerOnClose } from "./linger";
 import { listenFor } from "./listen";
-import { giveWayForCpu } from "./niceness";
 import { applyForwarded } from "./request-origin";
 import { trpcFront } from "./trpc-front";
 
@@ -29,8 +28,6 @@ async function main(): Promise<void> {
   const at = process.argv.indexOf("--dir");
   const dir = at > 0 && process.argv[at + 1] ? path.resolve(process.argv[at + 1]!) : path.resolve(import.meta.dirname, "..", "..");
   const e = env();
-  // a class's joins must not make the sync process's deliveries wait for the CPU: see niceness.ts
-  const niceness = giveWayForCpu(e.WEB_NICENESS);
   const server = http.createServer();
   // an answer given before the body was read (413 …) reaches the client: see linger.ts
   server.on("connection", (socket) => lingerOnClose(socket));
@@ -47,7 +44,7 @@ async function main(): Promise<void> {
   if (dev) server.on("upgrade", (req) => applyForwarded(req, e.TRUST_PROXY));
   // a class's joins and answers arrive at once, each a connection of its own: see listen.ts
   await listenFor(server, e.PORT, e.HOSTNAME);
-  console.log(`ready on http://${e.HOSTNAME}:${e.PORT} (${dev ? "development" : "production"}; TRUST_PROXY=${e.TRUST_PROXY}; tRPC ${e.TRPC_FRONT && !dev ? "by the front" : "by Next.js"}; niceness ${niceness ?? "unchanged"})`);
+  console.log(`ready on http://${e.HOSTNAME}:${e.PORT} (${dev ? "development" : "production"}; TRUST_PROXY=${e.TRUST_PROXY}; tRPC ${e.TRPC_FRONT && !dev ? "by the front" : "by Next.js"})`);
   const stop = () => {
     server.close(() => process.exit(0));
     server.closeAllConnections();
