@@ -29,15 +29,15 @@
  *
  * The floor (unless `--baseline 0`): before each size, the same students as plain sockets and the
  * same presenter rate through a bare websocket broadcast (ws-broadcast.ts, its own process); the
- * table prints the class room's p99 ÷ the floor's. `--code DIR` also runs each single-process
- * scenario against the sync server of the checkout DIR (e.g. main), side by side in one run.
+ * table prints the class room's p99 ÷ the floor's. `--code DIR` also runs each scenario (the
+ * two-process one too) against the sync servers of the checkout DIR (e.g. main), side by side in one run.
  * Below the table: the join and answer targets per scenario with MET / NOT MET.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import os from "node:os";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import zlib from "node:zlib";
@@ -68,7 +68,7 @@ const HZ = Number(opt("--hz", "10"));
 const TWO_PROCESS = Number(opt("--two-process", "1000"));
 /** Write a V8 CPU profile of each server process into this folder (open them in Chrome's DevTools). */
 const PROFILE = opt("--profile", "");
-/** Also run every single-process scenario against the sync server of another checkout (before/after in one run). */
+/** Also run every scenario against the sync servers of another checkout (before/after in one run). */
 const CODE = opt("--code", "");
 /** Also measure a bare websocket broadcast to the same number of students (the floor; `--baseline 0` skips it). */
 const BASELINE = opt("--baseline", "1") !== "0";
@@ -84,9 +84,13 @@ interface Proc {
   child: ChildProcess;
   port: number;
   /** The process's event-loop delay, one sample a second (loop-probe.ts). */
-  loop: { at: number; p99: number; max: number }[];
+  loop: { at: number; p99: number; max: number; wait: number }[];
   /** Its longest loop delay in each FINE_MS (performance.now() at the end of each interval): the join timeline. */
   fine: { at: number; max: number }[];
+  /** Sync processes (LOOP_PROBE_MARKS): per presenter update k, when this process read it and wrote its first/last frame (performance.now() of this process). */
+  marks: Map<number, { read: number; first: number; last: number; writes: number; run: number; wait: number }>;
+  /** Its garbage collections of 1 ms or more (LOOP_PROBE_MARKS): start (performance.now() of this process) and duration. */
+  gc: { at: number; ms: number; kind: number }[];
 }
 
 /** Interval of the processes' fine loop-delay samples (the join timeline). */
@@ -96,12 +100,15 @@ async function spawnProc(script: string, env: Record<string, string>, ready: Reg
   const profile = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${resolve(PROFILE, name.replace(/\W+/g, "-"))}`] : [];
   const child = spawn(process.execPath, [...profile, "--import", "tsx", "--import", resolve(ROOT, "tests/bench/loop-probe.ts"), resolve(root, script), ...args], {
     cwd: root,
-    env: { ...process.env, ...env, NODE_ENV: "production", LOOP_PROBE_FINE_MS: String(FINE_MS) },
+    env: { ...process.env, ...env, NODE_ENV: "production", LOOP_PROBE_FINE_MS: String(FINE_MS), LOOP_PROBE_WAIT: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   const loop: Proc["loop"] = [];
   const fine: Proc["fine"] = [];
+  const marks: Proc["marks"] = new Map();
+  const gc: Proc["gc"] = [];
+  const onEpoch = (x: string) => (x === "-" ? NaN : Number(x) - performance.timeOrigin);
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const port = await new Promise<number>((ok, fail) => {
     let pending = "";
@@ -110,9 +117,13 @@ async function spawnProc(script: string, env: Record<string, string>, ready: Reg
       const lines = pending.split("\n");
       pending = lines.pop()!;
       for (const line of lines) {
-        const l = /^loop-delay ([\d.]+) ([\d.]+)$/.exec(line);
+        const l = /^loop-delay ([\d.]+) ([\d.]+)(?: ([\d.]+))?$/.exec(line);
         const f = /^loop-fine (\d+) ([\d.]+)$/.exec(line);
-        if (l) loop.push({ at: performance.now(), p99: Number(l[1]), max: Number(l[2]) });
+        const mk = /^loop-mark (\d+) (\S+) (\S+) (\S+) (\d+) (\S+) (\S+)$/.exec(line);
+        const g = /^loop-gc ([\d.]+) ([\d.]+) (\d+)$/.exec(line);
+        if (g) gc.push({ at: onEpoch(g[1]!), ms: Number(g[2]), kind: Number(g[3]) });
+        else if (mk) marks.set(Number(mk[1]), { read: onEpoch(mk[2]!), first: onEpoch(mk[3]!), last: onEpoch(mk[4]!), writes: Number(mk[5]), run: Number(mk[6]), wait: Number(mk[7]) });
+        else if (l) loop.push({ at: performance.now(), p99: Number(l[1]), max: Number(l[2]), wait: l[3] === undefined ? NaN : Number(l[3]) });
         else if (f) fine.push({ at: Number(f[1]) - performance.timeOrigin, max: Number(f[2]) });
         else out += line + "\n";
       }
@@ -123,7 +134,7 @@ async function spawnProc(script: string, env: Record<string, string>, ready: Reg
     child.once("exit", (code) => fail(new Error(`${name} exited (${code}): ${out}`)));
   });
   log(`${name}: pid ${child.pid}, port ${port}`);
-  return { child, port, loop, fine };
+  return { child, port, loop, fine, marks, gc };
 }
 
 /** The worst per-second event-loop delay (p99, max; ms) of `p` between `from` and `to` (performance.now()). */
@@ -164,13 +175,19 @@ const MARK_CLOSE = Buffer.from("@#");
 
 /** Latencies of presenter updates, split by whether the update was sent while students were joining. */
 class Recorder {
-  sent = new Map<number, { at: number; joining: boolean }>();
+  /** `after`: sent after the steady phase, counted nowhere (not during the joins either). */
+  sent = new Map<number, { at: number; joining: boolean; after?: boolean }>();
   joining: number[] = [];
   /** Each update sent during the joins: its latencies (for the join timeline). */
   joiningBySeq = new Map<number, number[]>();
   steady: number[] = [];
   steadySent = 0;
-  frame(buf: Buffer): number {
+  /** Per delivery (parallel to `joining` / `steady`): the update's number and the sync process (index) it came through. */
+  joiningOf: { k: number; via: number }[] = [];
+  steadyOf: { k: number; via: number }[] = [];
+  /** When the presenter's frame of update k had been handed to its socket (performance.now()), and whether the kernel took it all then. */
+  handed = new Map<number, { at: number; queued: number }>();
+  frame(buf: Buffer, via = 0): number {
     const now = performance.now();
     let n = 0;
     for (let i = buf.indexOf(MARK_OPEN); i >= 0; ) {
@@ -178,8 +195,9 @@ class Recorder {
       if (j < 0) break;
       const k = Number(buf.toString("latin1", i + 2, j));
       const s = this.sent.get(k);
-      if (s) {
+      if (s && !s.after) {
         (s.joining ? this.joining : this.steady).push(now - s.at);
+        (s.joining ? this.joiningOf : this.steadyOf).push({ k, via });
         if (s.joining) {
           let l = this.joiningBySeq.get(k);
           if (!l) this.joiningBySeq.set(k, (l = []));
@@ -306,7 +324,7 @@ const stages = { joined: 0, ticket: 0, socket: 0, t0: 0 };
 /** Each student's way in (ms after the first join request): join sent, answered, socket opened, admitted (the server's first bytes). */
 let timeline: { sent: number; answered: number; open: number; admitted: number }[] = [];
 
-async function joinStudent(i: number, web: number, code: string, syncPort: number, sessionId: string, presenterId: string, rec: Recorder, received: number[]): Promise<Student> {
+async function joinStudent(i: number, web: number, code: string, syncPort: number, sessionId: string, presenterId: string, rec: Recorder, received: number[], syncIndex = 0): Promise<Student> {
   const mine = (timeline[i] = { sent: performance.now() - stages.t0, answered: NaN, open: NaN, admitted: NaN });
   const joined = await post<{ sessionId: string; ticket?: { token: string; room: string } }>(web, "classroom.join", { code, name: `Student ${i}` });
   stages.joined = Math.max(stages.joined, (mine.answered = performance.now() - stages.t0));
@@ -328,7 +346,7 @@ async function joinStudent(i: number, web: number, code: string, syncPort: numbe
   });
   stages.socket = Math.max(stages.socket, performance.now() - stages.t0);
   ws.on("message", (data: Buffer) => {
-    received[i]! += rec.frame(data);
+    received[i]! += rec.frame(data, syncIndex);
     if (data[0] === MESSAGE_SIGNAL) studentSignals.count++;
     if (data[0] === 1) {
       try {
@@ -442,6 +460,33 @@ const benchFine: Proc["fine"] = [];
   }, FINE_MS).unref();
 }
 
+/** This process's main thread: time waiting for a CPU (runnable, not running), ms since it started (as loop-probe.ts reads it). */
+function benchWaitMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "latin1").split(" ")[1]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Each process's main thread's run-queue wait between `from` and `to` (performance.now()), as ms per second. */
+function waitText(procs: [string, Proc][], bench: { from: number; to: number; waited: number }): string {
+  const per = (p: Proc) => {
+    const s = p.loop.filter((x) => x.at > bench.from && x.at <= bench.to + 1000 && Number.isFinite(x.wait));
+    return s.length === 0 ? "–" : f1(s.reduce((a, x) => a + x.wait, 0) / s.length);
+  };
+  return [`bench ${f1(bench.waited / ((bench.to - bench.from) / 1000))}`, ...procs.map(([name, p]) => `${name} ${per(p)}`)].join(", ");
+}
+
+/** This process's garbage collections of 1 ms or more (as the probe reports the others'). */
+const benchGc: Proc["gc"] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if (e.duration >= 1) benchGc.push({ at: e.startTime, ms: e.duration, kind: (e as { detail?: { kind?: number } }).detail?.kind ?? 0 });
+}).observe({ entryTypes: ["gc"] });
+
+/** Milliseconds of garbage collection in `gc` overlapping [from, to]. */
+const gcWithin = (gc: Proc["gc"], from: number, to: number) => gc.reduce((sum, g) => sum + Math.max(0, Math.min(to, g.at + g.ms) - Math.max(from, g.at)), 0);
+
 /** The longest loop delay in `fine` samples overlapping [from, to]. */
 const fineMax = (fine: Proc["fine"], from: number, to: number) => Math.max(0, ...fine.filter((x) => x.at > from && x.at - FINE_MS <= to).map((x) => x.max));
 
@@ -450,7 +495,7 @@ const fineMax = (fine: Proc["fine"], from: number, to: number) => Math.max(0, ..
  * delivery exceeded `over` ms, each with its fastest / median / slowest delivery and the longest
  * loop delay of every process while it was in flight (a stall in one of them, or none: the CPU).
  */
-function joinTimeline(rec: Recorder, t0: number, procs: [string, Proc["fine"]][], over: number): string[] {
+function joinTimeline(rec: Recorder, t0: number, procs: [string, Proc["fine"]][], over: number, syncs: Proc[] = []): string[] {
   const out: string[] = [];
   for (const [k, l] of [...rec.joiningBySeq].sort((a, b) => a[0] - b[0])) {
     const s = rec.sent.get(k)!;
@@ -458,9 +503,55 @@ function joinTimeline(rec: Recorder, t0: number, procs: [string, Proc["fine"]][]
     const max = sorted[sorted.length - 1]!;
     if (max <= over) continue;
     const loops = procs.map(([name, fine]) => `${name} ${f1(fineMax(fine, s.at, s.at + max))}`).join(", ");
-    out.push(`+${(s.at - t0).toFixed(0)} ms: ${l.length} deliveries, min ${f1(sorted[0]!)} p50 ${f1(sorted[l.length >> 1]!)} max ${f1(max)} ms; loop max ${loops}`);
+    // where it was (ms after the presenter's write): handed to the presenter's socket, read by its sync process, fan-out per sync process
+    const h = rec.handed.get(k);
+    const m = syncs.map((p) => p.marks.get(k));
+    const where = syncs.length === 0 ? "" : `; handed ${f1((h?.at ?? NaN) - s.at)}${h && h.queued > 0 ? ` (${h.queued} B queued)` : ""}, sync read ${f1((m[0]?.read ?? NaN) - s.at)}, written ${m.map((x, i) => `${syncs.length > 1 ? `[${i + 1}] ` : ""}${f1((x?.first ?? NaN) - s.at)}–${f1((x?.last ?? NaN) - s.at)} (${x?.writes ?? 0}; on a CPU ${f1(x?.run ?? NaN)}, waiting for one ${f1(x?.wait ?? NaN)})`).join(" ")}`;
+    const gcs = syncs.length === 0 ? "" : `; GC in flight: bench ${f1(gcWithin(benchGc, s.at, s.at + max))}, ${syncs.map((p, i) => `${syncs.length > 1 ? `sync ${i + 1}` : "sync"} ${f1(gcWithin(p.gc, s.at, s.at + max))}`).join(", ")} ms`;
+    out.push(`+${(s.at - t0).toFixed(0)} ms: ${l.length} deliveries, min ${f1(sorted[0]!)} p50 ${f1(sorted[l.length >> 1]!)} max ${f1(max)} ms; loop max ${loops}${where}${gcs}`);
   }
   return out;
+}
+
+/**
+ * Where the tail's time went (LOOP_PROBE_MARKS): each delivery split into the presenter's send (its
+ * write → frame handed to its socket), → read by the presenter's sync process (that loop's wait and
+ * the CPU's), → the delivering process's fan-out (its last write of the update, or this delivery's
+ * arrival if sooner; for a student on another process the relay is in here), → arrival at the
+ * student's socket here (this process's loop, which receives for all students). The mean of each
+ * part over the slowest 1% of the deliveries during the joins and of the steady ones, and each
+ * part's share of the difference (the p99's excess).
+ */
+function attribution(rec: Recorder, syncs: Proc[]): string {
+  const parts = (lat: number[], of: { k: number; via: number }[]) => {
+    const idx = lat.map((_, i) => i).sort((a, b) => lat[b]! - lat[a]!);
+    const top = idx.slice(0, Math.max(1, Math.ceil(lat.length / 100)));
+    const sum = [0, 0, 0, 0];
+    let waited = 0;
+    let n = 0;
+    for (const i of top) {
+      const { k, via } = of[i]!;
+      const s = rec.sent.get(k)!.at;
+      const h = rec.handed.get(k)?.at;
+      const read = syncs[0]?.marks.get(k)?.read;
+      const last = syncs[via]?.marks.get(k)?.last;
+      if (h === undefined || read === undefined || last === undefined || Number.isNaN(read) || Number.isNaN(last)) continue;
+      const arrived = s + lat[i]!;
+      const done = Math.min(last, arrived);
+      const p = [h - s, read - h, done - read, arrived - done];
+      for (let j = 0; j < 4; j++) sum[j]! += p[j]!;
+      waited += syncs[via]?.marks.get(k)?.wait || 0;
+      n++;
+    }
+    return { n, of: top.length, mean: sum.map((x) => x / Math.max(1, n)), waited: waited / Math.max(1, n), p: pct(top.map((i) => lat[i]!), 0) };
+  };
+  const j = parts(rec.joining, rec.joiningOf);
+  const st = parts(rec.steady, rec.steadyOf);
+  const names = ["presenter's send", "→ sync read", "fan-out", "→ student socket (bench loop)"];
+  const diff = j.mean.map((x, i) => x - st.mean[i]!);
+  const total = diff.reduce((a, b) => a + b, 0);
+  const fmt = (m: number[], waited: number) => m.map((x, i) => `${names[i]} ${f1(x)}${i === 2 ? ` (of it the sync process waiting for a CPU ${f1(waited)})` : ""}`).join(", ");
+  return `slowest 1% during the joins (${j.n}/${j.of} deliveries, ≥ ${f1(j.p)} ms): ${fmt(j.mean, j.waited)}; steady's slowest 1% (${st.n}/${st.of}, ≥ ${f1(st.p)} ms): ${fmt(st.mean, st.waited)}; share of the excess (${f1(total)} ms): ${diff.map((x, i) => `${names[i]} ${((100 * x) / total).toFixed(0)}%`).join(", ")}`;
 }
 
 interface Floor {
@@ -561,15 +652,19 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   presenter.awareness.on("update", ({ added, updated }: { added: number[]; updated: number[] }, origin: unknown) => {
     if (origin !== "local") presenceUpdates += added.length + updated.length;
   });
+  for (const p of syncs) p.marks.clear();
   const rec = new Recorder();
   let seq = 0;
   let joining = true;
+  let after = false;
   const at = Date.now();
   const tick = setInterval(() => {
     seq++;
-    rec.sent.set(seq, { at: performance.now(), joining });
-    if (!joining) rec.steadySent++;
+    rec.sent.set(seq, { at: performance.now(), joining, after });
+    if (!joining && !after) rec.steadySent++;
     writeSpotlight(doc, { source: "states::states1", position: seq, window: 60, brush: [seq, seq + 3], padding: [0, 0], threshold: 0.3, cells: [1, 2, 3], query: `s0=states%3A%3Astates1&pos=${seq}&k=#@${seq}@#`, by: { id: me.id, name: "Instructor" }, at });
+    // y-websocket sends in the document's update handler: the frame has been handed to the socket now
+    rec.handed.set(seq, { at: performance.now(), queued: (presenter.ws as unknown as { _socket?: { writableLength: number } } | null)?._socket?.writableLength ?? -1 });
   }, 1000 / HZ);
   await sleep(1000);
   // every student joins at once, while the presenter presents
@@ -578,13 +673,14 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   benchLoopDelay.reset();
   Object.assign(stages, { joined: 0, ticket: 0, socket: 0, t0 });
   timeline = [];
+  const wait0 = benchWaitMs();
   const joinCpu = cpuMeter({ bench: process.pid, web: web.child.pid!, ...Object.fromEntries(syncs.map((p, i) => [`sync ${i + 1}`, p.child.pid!])), postgres: pgPid });
   // All N start at once, but this one process is N browsers: starting 1,000 requests in one
   // synchronous loop held its event loop (the students' end, where deliveries are timed) for
   // 0.3–0.7 s, which is no browser's experience. Between every few starts it reads what arrived.
   const starts: Promise<Student>[] = [];
   for (let i = 0; i < n; i++) {
-    starts.push(joinStudent(i, web.port, code, syncs[i % syncs.length]!.port, sessionId, me.id, rec, received));
+    starts.push(joinStudent(i, web.port, code, syncs[i % syncs.length]!.port, sessionId, me.id, rec, received, i % syncs.length));
     if (i % START_CHUNK === START_CHUNK - 1) await new Promise((r) => setImmediate(r));
   }
   const students = await Promise.all(starts);
@@ -600,15 +696,24 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   joining = false;
   log(`${name}: CPU during the joins (${((performance.now() - t0) / 1000).toFixed(1)} s, to 2 s after the last admission): ${joinCpu.done((performance.now() - t0) / 1000)}`);
   // where a tail during the joins was spent: the server's loop, or this one's (receiving 1,000 joins' answers and handshakes)
+  {
+    const within = (gc: Proc["gc"]) => { const g = gc.filter((x) => x.at >= t0 && x.at <= performance.now()); return `${f1(g.reduce((a, x) => a + x.ms, 0))} ms in ${g.length} (${[1, 2, 4, 8].map((k) => `${["", "minor", "major", "", "incremental", "", "", "", "weak"][k]} ${f1(g.filter((x) => x.kind === k).reduce((a, x) => a + x.ms, 0))}`).join(", ")}; longest ${f1(Math.max(0, ...g.map((x) => x.ms)))})`; };
+    log(`${name}: garbage collection ≥ 1 ms during the joins: bench ${within(benchGc)}, ${syncs.map((p, i) => `sync ${i + 1} ${within(p.gc)}`).join(", ")}`);
+  }
+  const joinWait = waitText([["web", web], ...syncs.map((p, i): [string, Proc] => [`sync ${i + 1}`, p])], { from: t0, to: performance.now(), waited: benchWaitMs() - wait0 });
   const joinLoops = { server: syncs.map((p) => loopText(loopDelay(p, t0, performance.now()))).join(" + "), bench: loopText({ p99: benchLoopDelay.percentile(99) / 1e6, max: benchLoopDelay.max / 1e6 }) };
   const cpu0 = syncs.map((p) => cpuSecondsOf(p.child.pid!));
   const steadyCpu = cpuMeter({ bench: process.pid, web: web.child.pid!, ...Object.fromEntries(syncs.map((p, i) => [`sync ${i + 1}`, p.child.pid!])), postgres: pgPid });
   const w0 = performance.now();
+  const steadyWait0 = benchWaitMs();
   presenceUpdates = 0;
   benchLoopDelay.reset();
   await sleep(SECONDS * 1000);
-  joining = true; // stop counting new steady updates
+  // stop counting: what is sent from now on is neither steady nor during the joins (it was counted
+  // as during the joins: 15 updates × N deliveries of a quiet room, a third of that sample)
+  after = true;
   const benchLoop = loopText({ p99: benchLoopDelay.percentile(99) / 1e6, max: benchLoopDelay.max / 1e6 });
+  log(`${name}: main threads waiting for a CPU (run queue, ms per second): during the joins ${joinWait}; steady ${waitText([["web", web], ...syncs.map((p, i): [string, Proc] => [`sync ${i + 1}`, p])], { from: w0, to: performance.now(), waited: benchWaitMs() - steadyWait0 })}`);
   const serverLoop = syncs.map((p) => loopText(loopDelay(p, w0, performance.now()))).join(" + ");
   const wall = (performance.now() - w0) / 1000;
   log(`${name}: CPU while presenting (${wall.toFixed(1)} s, before the answers): ${steadyCpu.done(wall)}`);
@@ -707,7 +812,8 @@ async function scenario(db: Db, ctx: { userId: string; access: Parameters<typeof
   await endSession(db, me);
   const joinSamples = rec.joining;
   const timelineProcs: [string, Proc["fine"]][] = [["bench", benchFine], ["web", web.fine], ...syncs.map((p, i): [string, Proc["fine"]] => [syncs.length > 1 ? `sync ${i + 1}` : "sync", p.fine])];
-  const lines = joinTimeline(rec, t0, timelineProcs, 2 * pct(rec.steady, 0.99));
+  const lines = joinTimeline(rec, t0, timelineProcs, 2 * pct(rec.steady, 0.99), syncs);
+  log(`${name}: where the time went: ${attribution(rec, syncs)}`);
   log(`${name}: updates during the joins whose slowest delivery was over 2 × steady p99 (${f1(2 * pct(rec.steady, 0.99))} ms): ${lines.length}${lines.map((l) => `\n    ${l}`).join("")}`);
   return { name, students: n, joinMs, joinP99: pct(joinSamples, 0.99), steady: rec.steady, expected: rec.steadySent * n, presenterSees, studentsSeeMax, presenceRate, answersMs, aggregatedMs, aggregatedBy, polledMs, studentSignals: studentSignals.count, answersStored, stages: { ...stages }, cpu, rss, serverLoop, benchLoop, joinLoops };
 }
@@ -749,7 +855,7 @@ async function main() {
     const web = await spawnProc("server/http/web-server.ts", webEnv, /ready on http:\/\/127\.0\.0\.1:(\d+)/, "web", WEB_CODE, ["--dir", WEB_CODE]);
     procs.push(web);
     const rt = await roundTrips(web, 300);
-    const a = await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, "sync A");
+    const a = await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0", LOOP_PROBE_MARKS: "1" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, "sync A");
     procs.push(a);
     const ctx = { userId: user.id, access: { workspace: ws, role: "OWNER" as const }, datasetId: ds.id };
     process.setMaxListeners(0);
@@ -758,7 +864,7 @@ async function main() {
     const results: Result[] = [];
     const floors = new Map<number, Floor>();
     // side by side: the floor for N students, then the class room with N students
-    const before = CODE ? await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, `sync (${CODE})`, resolve(CODE)) : null;
+    const before = CODE ? await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0", LOOP_PROBE_MARKS: "1" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, `sync (${CODE})`, resolve(CODE)) : null;
     if (before) procs.push(before);
     for (const n of SIZES) {
       if (floor) floors.set(n, await bareBroadcast(floor, n));
@@ -766,10 +872,16 @@ async function main() {
       results.push(await scenario(db, ctx, web, [a], n, before ? ", this tree's sync server" : ""));
     }
     if (TWO_PROCESS > 0) {
-      const b = await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, "sync B");
-      procs.push(b);
       if (floor && !floors.has(TWO_PROCESS)) floors.set(TWO_PROCESS, await bareBroadcast(floor, TWO_PROCESS));
-      results.push(await scenario(db, ctx, web, [a, b], TWO_PROCESS));
+      // side by side here too: two sync processes of DIR, then two of this tree
+      if (before) {
+        const beforeB = await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0", LOOP_PROBE_MARKS: "1" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, `sync B (${CODE})`, resolve(CODE));
+        procs.push(beforeB);
+        results.push(await scenario(db, ctx, web, [before, beforeB], TWO_PROCESS, `, sync servers of ${CODE}`));
+      }
+      const b = await spawnProc("server/sync/main.ts", { ...env, SYNC_PORT: "0", LOOP_PROBE_MARKS: "1" }, /listening on ws:\/\/127\.0\.0\.1:(\d+)/, "sync B");
+      procs.push(b);
+      results.push(await scenario(db, ctx, web, [a, b], TWO_PROCESS, before ? ", this tree's sync servers" : ""));
     }
     await db.$disconnect();
     console.log(`Statescope classroom benchmark${WEB_CODE === ROOT ? "" : ` (web process from ${WEB_CODE})`} — node ${process.version}; presenter ${HZ} view updates/s; ${SECONDS} s steady after all students joined; students are protocol-level guests (join with its first ticket → socket, presence 1/s) in the bench process; sync and web in their own processes`);
