@@ -1,6 +1,6 @@
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
-import { clientAddress, publicBaseUrl, requestOrigin as requestOriginOf } from "@/server/http/request-origin";
+import { clientAddress, requestOrigin as requestOriginOf } from "@/server/http/request-origin";
 import { processPubSub } from "@/server/pubsub/process";
 import { classCredentialFromCookies } from "@/server/services/classroom/credential";
 import { userExists } from "@/server/services/users";
@@ -16,7 +16,8 @@ export async function createContext(req: Request, userId: string | null, resHead
   }
   const e = env();
   const requestOrigin = requestOriginOf(req, { trustProxy: e.TRUST_PROXY });
-  const publicUrl = publicBaseUrl(req, { trustProxy: e.TRUST_PROXY, publicUrl: e.PUBLIC_URL });
+  // publicBaseUrl's answer, from the origin just read rather than reading it from the request again
+  const publicUrl = (e.PUBLIC_URL ?? requestOrigin).replace(/\/$/, "");
   return {
     db: client,
     pubsub: processPubSub(),
