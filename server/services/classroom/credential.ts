@@ -5,7 +5,7 @@
  * session; every use also checks the participant is still in a session that has not ended
  * (sessions.ts), so removing a student or ending the class revokes it at once.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
 import { z } from "zod";
 
 /** The cookie that carries it (httpOnly, SameSite=Lax, path /). */
@@ -23,7 +23,13 @@ export const ZClassCredential = z.object({
 });
 export type ClassCredential = z.infer<typeof ZClassCredential>;
 
-const mac = (secret: string, body: string) => createHmac("sha256", secret).update(`class:${body}`).digest("base64url");
+/** The HMAC key of the secret last used: made once, not for each credential (a class of 1,000 joins at once). */
+let lastKey: { secret: string; key: KeyObject } | null = null;
+
+function mac(secret: string, body: string): string {
+  if (lastKey?.secret !== secret) lastKey = { secret, key: createSecretKey(Buffer.from(secret, "utf8")) };
+  return createHmac("sha256", lastKey.key).update(`class:${body}`).digest("base64url");
+}
 
 export function signClassCredential(secret: string, c: Omit<ClassCredential, "exp">, now = Date.now()): string {
   const claims = { s: c.s, p: c.p, exp: Math.floor(now / 1000) + CLASS_CREDENTIAL_TTL_SECONDS };

@@ -195,9 +195,11 @@ const JOIN_BATCHES_IN_FLIGHT = 2;
 async function runJoins(pool: pg.Pool, joins: JoinParams[]): Promise<JoinOutcome[]> {
   const limit = LIMITS.classJoinSession;
   const miss = LIMITS.classJoinMissAddress;
+  // the new participants' ids: 12 random bytes each, drawn for the whole group at once
+  const hex = randomBytes(12 * joins.length).toString("hex");
   const values = [
     joins.map((j) => j.code),
-    joins.map(() => `p${randomBytes(12).toString("hex")}`),
+    joins.map((_, i) => `p${hex.slice(24 * i, 24 * i + 24)}`),
     joins.map((j) => j.guestName),
     joins.map((j) => rateLimitKey([miss, j.clientAddress])),
     limit.windowSeconds,
