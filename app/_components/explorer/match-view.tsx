@@ -702,24 +702,40 @@ function HeatmapCanvas({
     if (!ctx) return;
     ctx.clearRect(0, 0, c.width, c.height);
     const colorOfValue = new Map<number, string | null>();
-    const cells = new Map<string, number[]>();
+    // per colour, its runs: a row's neighbouring cells of one colour are one rect (start cell, cells), so
+    // a row of equal counts or labels is one call, not one per cell (the same pixels: the rects' edges
+    // are whole canvas pixels, so adjacent ones fill exactly what their union does)
+    const runs = new Map<string, number[]>();
     for (let i = 0; i < rows; i++) {
+      let open: string | null = null;
+      let openAt: number[] | null = null;
       for (let col = 0; col < columns; col++) {
         const v = value(i, col);
-        if (v === null) continue;
-        let c = colorOfValue.get(v);
-        if (c === undefined) colorOfValue.set(v, (c = color(v)));
-        if (!c) continue;
-        const at = cells.get(c);
-        if (at) at.push(i * columns + col);
-        else cells.set(c, [i * columns + col]);
+        let c: string | null = null;
+        if (v !== null) {
+          const known = colorOfValue.get(v);
+          if (known === undefined) colorOfValue.set(v, (c = color(v) || null));
+          else c = known;
+        }
+        if (c !== null && c === open && openAt) {
+          openAt[openAt.length - 1] = openAt[openAt.length - 1]! + 1;
+          continue;
+        }
+        open = c;
+        if (c === null) continue;
+        openAt = runs.get(c) ?? null;
+        if (!openAt) runs.set(c, (openAt = []));
+        openAt.push(i * columns + col, 1);
       }
     }
-    for (const [c, at] of cells) {
+    for (const [c, at] of runs) {
       ctx.fillStyle = c;
       ctx.beginPath();
       // (the cell's 2 px gaps above and below are one canvas pixel each)
-      for (const n of at) ctx.rect(n % columns, Math.floor(n / columns) * HM_ROW_PX + 2 / HM_PX_H, 1, HM_ROW_PX - 4 / HM_PX_H);
+      for (let r = 0; r < at.length; r += 2) {
+        const n = at[r]!;
+        ctx.rect(n % columns, Math.floor(n / columns) * HM_ROW_PX + 2 / HM_PX_H, at[r + 1]!, HM_ROW_PX - 4 / HM_PX_H);
+      }
       ctx.fill();
     }
     // value and color are new functions on every render; drawKey says when they draw differently
