@@ -690,7 +690,9 @@ function HeatmapCanvas({
   const h = rows * ROW_H;
   // drawn when what it shows changed (drawKey): the cells grouped by colour, one path per colour
   // (a value's colour is made once and a colour parsed once, not once per cell: ~1,150 cells of a
-  // run in a few dozen colours)
+  // run in a few dozen colours). Whole values (counts, labels) are remembered here; a scalar
+  // track's are nearly all distinct and its scale keeps its own colours per level (scalarScale),
+  // so a map of ~1,150 fractional keys made nothing faster.
   useLayoutEffect(() => {
     const c = ref.current;
     if (!c) return;
@@ -712,11 +714,11 @@ function HeatmapCanvas({
       for (let col = 0; col < columns; col++) {
         const v = value(i, col);
         let c: string | null = null;
-        if (v !== null) {
+        if (v !== null && Number.isInteger(v)) {
           const known = colorOfValue.get(v);
           if (known === undefined) colorOfValue.set(v, (c = color(v) || null));
           else c = known;
-        }
+        } else if (v !== null) c = color(v) || null;
         if (c !== null && c === open && openAt) {
           openAt[openAt.length - 1] = openAt[openAt.length - 1]! + 1;
           continue;
