@@ -408,3 +408,45 @@ test("a click on Fast brings its results into view as they are drawn; a link's r
   expect(await inView()).toBe(true);
   expect(await page.evaluate(() => document.activeElement?.closest("[data-testid=match-results]") ?? null)).toBeNull();
 });
+
+/**
+ * A heatmap's cells go onto its canvas as runs (issue 15, click → drawn): a row's neighbouring
+ * cells of one colour are one rect (a row of equal counts or depth labels one call, not one per
+ * cell: three heatmaps × ~1,150 cells a run), and every cell is still drawn, in its colour.
+ */
+test("result heatmaps draw a row's cells of one colour with one rect", async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await page.addInitScript(() => {
+    const w = window as unknown as { __rects: Record<string, number> };
+    w.__rects = {};
+    const original = CanvasRenderingContext2D.prototype.rect;
+    CanvasRenderingContext2D.prototype.rect = function (this: CanvasRenderingContext2D, ...a: Parameters<CanvasRenderingContext2D["rect"]>) {
+      const at = this.canvas.closest("[data-testid^=heatmap-]")?.getAttribute("data-testid");
+      if (at) w.__rects[at] = (w.__rects[at] ?? 0) + 1;
+      return original.apply(this, a);
+    };
+  });
+  await signInDemo(page);
+  const parens = await demoDataset(page, /parens \(demo\)/);
+  await page.goto(`${parens}/explore?s0=states1&tr=depth&b=22-26&pad=0,0&run=1`);
+  await expect(page.getByTestId("match-count")).toHaveText("50", { timeout: 60_000 });
+  await expect(page.getByTestId("result-tokens").locator("canvas")).toHaveAttribute("data-drawn", "50");
+  const rects = await page.evaluate(() => ({ ...(window as unknown as { __rects: Record<string, number> }).__rects }));
+  for (const name of ["count", "depth"]) {
+    // the cells drawn: the centre pixel of each cell that is not transparent
+    const cells = await page
+      .getByTestId(`heatmap-${name}`)
+      .locator("canvas")
+      .evaluate((c: HTMLCanvasElement) => {
+        const px = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let y = 5; y < c.height; y += 10) for (let x = 0; x < c.width; x++) if (px[(y * c.width + x) * 4 + 3]! > 0) n++;
+        return n;
+      });
+    expect(cells).toBeGreaterThan(500);
+    // a call per run of one colour: far fewer than the cells (one per cell before)
+    expect(rects[`heatmap-${name}`]).toBeGreaterThan(0);
+    expect(rects[`heatmap-${name}`]!).toBeLessThan(cells * 0.75);
+  }
+});

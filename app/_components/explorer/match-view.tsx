@@ -690,7 +690,9 @@ function HeatmapCanvas({
   const h = rows * ROW_H;
   // drawn when what it shows changed (drawKey): the cells grouped by colour, one path per colour
   // (a value's colour is made once and a colour parsed once, not once per cell: ~1,150 cells of a
-  // run in a few dozen colours)
+  // run in a few dozen colours). Whole values (counts, labels) are remembered here; a scalar
+  // track's are nearly all distinct and its scale keeps its own colours per level (scalarScale),
+  // so a map of ~1,150 fractional keys made nothing faster.
   useLayoutEffect(() => {
     const c = ref.current;
     if (!c) return;
@@ -702,24 +704,40 @@ function HeatmapCanvas({
     if (!ctx) return;
     ctx.clearRect(0, 0, c.width, c.height);
     const colorOfValue = new Map<number, string | null>();
-    const cells = new Map<string, number[]>();
+    // per colour, its runs: a row's neighbouring cells of one colour are one rect (start cell, cells), so
+    // a row of equal counts or labels is one call, not one per cell (the same pixels: the rects' edges
+    // are whole canvas pixels, so adjacent ones fill exactly what their union does)
+    const runs = new Map<string, number[]>();
     for (let i = 0; i < rows; i++) {
+      let open: string | null = null;
+      let openAt: number[] | null = null;
       for (let col = 0; col < columns; col++) {
         const v = value(i, col);
-        if (v === null) continue;
-        let c = colorOfValue.get(v);
-        if (c === undefined) colorOfValue.set(v, (c = color(v)));
-        if (!c) continue;
-        const at = cells.get(c);
-        if (at) at.push(i * columns + col);
-        else cells.set(c, [i * columns + col]);
+        let c: string | null = null;
+        if (v !== null && Number.isInteger(v)) {
+          const known = colorOfValue.get(v);
+          if (known === undefined) colorOfValue.set(v, (c = color(v) || null));
+          else c = known;
+        } else if (v !== null) c = color(v) || null;
+        if (c !== null && c === open && openAt) {
+          openAt[openAt.length - 1] = openAt[openAt.length - 1]! + 1;
+          continue;
+        }
+        open = c;
+        if (c === null) continue;
+        openAt = runs.get(c) ?? null;
+        if (!openAt) runs.set(c, (openAt = []));
+        openAt.push(i * columns + col, 1);
       }
     }
-    for (const [c, at] of cells) {
+    for (const [c, at] of runs) {
       ctx.fillStyle = c;
       ctx.beginPath();
       // (the cell's 2 px gaps above and below are one canvas pixel each)
-      for (const n of at) ctx.rect(n % columns, Math.floor(n / columns) * HM_ROW_PX + 2 / HM_PX_H, 1, HM_ROW_PX - 4 / HM_PX_H);
+      for (let r = 0; r < at.length; r += 2) {
+        const n = at[r]!;
+        ctx.rect(n % columns, Math.floor(n / columns) * HM_ROW_PX + 2 / HM_PX_H, at[r + 1]!, HM_ROW_PX - 4 / HM_PX_H);
+      }
       ctx.fill();
     }
     // value and color are new functions on every render; drawKey says when they draw differently
