@@ -15,7 +15,7 @@ import { createWorkspace } from "../services/workspaces";
 import { startTestWorker } from "../../tests/setup/worker";
 import { MatchEngine } from "../services/matching/engine";
 import { computeAndStore, runMatch, runMatchWithRows } from "../services/matching/matches";
-import { defineRateLimit, LIMITS } from "../services/rate-limits";
+import { defineRateLimit, LIMITS, type RateLimit } from "../services/rate-limits";
 import pg from "pg";
 import type { MatchNotifier } from "../services/matching/notifier";
 import { canonicalQuery, matchKey, ZMatchInput } from "../services/matching/schemas";
@@ -29,6 +29,25 @@ let workspaceId: string;
 let outsiderId: string;
 let runner: Runner;
 const STEPS = 400;
+
+/** A notifier that fails the test: every query these serving options get runs in this process. */
+const TRIPWIRE = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
+
+/**
+ * Serving options that match in this process (a fresh engine without run tables), spending the
+ * asker's budget on `limit` when one is given; `stores` collects each answer's result store.
+ */
+function inlineServing(limit?: RateLimit) {
+  const stores: Promise<void>[] = [];
+  const serving = {
+    notifier: TRIPWIRE,
+    waitMs: 1000,
+    inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20, { runTables: false }) },
+    ...(limit ? { spendPerJob: [[limit, userId]] as const } : {}),
+    afterAnswer: (p: Promise<void>) => stores.push(p),
+  };
+  return { serving, stores };
+}
 const savedUrl = process.env.DATABASE_URL;
 const savedInline = process.env.MATCH_INLINE_VALUES;
 
@@ -163,8 +182,7 @@ describe("match serving", () => {
 
   it("answers a query over a small source in the web process, without the queue, and stores it", async () => {
     const input = ZMatchInput.parse({ datasetId, source: "states::states1", cells: [0, 3], threshold: 0.45, mode: "precise", k: 20 });
-    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
-    const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20) } };
+    const serving = { notifier: TRIPWIRE, waitMs: 1000, inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20) } };
     const ws = await t.db.workspace.findUniqueOrThrow({ where: { slug: "mlab" }, select: { id: true } });
     const out = await runMatch(t.db, ws.id, input, serving);
     expect(out.status).toBe("done");
@@ -179,10 +197,9 @@ describe("match serving", () => {
 
   it("a click's match.run is one lookup statement when stored, and a new one writes without waiting for the disk", async () => {
     const ws = await t.db.workspace.findUniqueOrThrow({ where: { slug: "mlab" }, select: { id: true } });
-    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
     // as the web process's inline engine (serving.ts): no run tables
     const engine = new MatchEngine(2 ** 20, { runTables: false });
-    const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine }, spendPerJob: [[LIMITS.matchJobsUser, userId]] as const };
+    const serving = { notifier: TRIPWIRE, waitMs: 1000, inline: { maxValues: STEPS * 4, engine }, spendPerJob: [[LIMITS.matchJobsUser, userId]] as const };
     const query = { datasetId, source: "states::states1", cells: [1, 2], mode: "fast" as const, k: 10 };
     // the engine holds the decoded source already (as after the first click on it)
     await runMatch(t.db, ws.id, { ...query, threshold: 0.2 }, serving);
@@ -221,9 +238,7 @@ describe("match serving", () => {
 
 describe("a click's answer and the result store", () => {
   it("match.run with rows answers before its computed result is stored, which lands after", async () => {
-    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
-    const stores: Promise<void>[] = [];
-    const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20, { runTables: false }) }, afterAnswer: (p: Promise<void>) => stores.push(p) };
+    const { serving, stores } = inlineServing();
     const input = { datasetId, source: "states::states1", cells: [0, 2], threshold: 0.33, mode: "precise" as const, k: 10, rows: { before: 3, after: 20, align: "start" as const, tracks: [] } };
     // another transaction holds the result table against writes (reads go on): the store waits for it
     const blocker = new pg.Client({ connectionString: t.url });
@@ -253,16 +268,8 @@ describe("a click's answer and the result store", () => {
 
 describe("a click's store and its rows", () => {
   it("the store of a result computed in the web process waits for the rows' read: no insert beside the answer's last statement", async () => {
-    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
     const limit = defineRateLimit({ name: "test:inline-store-after-rows", points: 100, windowSeconds: 600, what: "new match queries" });
-    const stores: Promise<void>[] = [];
-    const serving = {
-      notifier: tripwire,
-      waitMs: 1000,
-      inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20, { runTables: false }) },
-      spendPerJob: [[limit, userId]] as const,
-      afterAnswer: (p: Promise<void>) => stores.push(p),
-    };
+    const { serving, stores } = inlineServing(limit);
     const input = { datasetId, source: "states::states1", cells: [1, 2], threshold: 0.29, mode: "fast" as const, k: 10, rows: { before: 3, after: 20, align: "start" as const, tracks: [] } };
     const key = matchKey(canonicalQuery(ZMatchInput.parse({ ...input, rows: undefined })));
     // another transaction holds the tokens (which only the rows' read reads) against reads: the read waits for it
@@ -295,9 +302,8 @@ describe("a click's store and its rows", () => {
 
 describe("a click's rows from the engine's floats", () => {
   it("an inline match.run cuts its rows' states from the floats its engine holds: no state chunk is read, the rows are dataset.windows'", async () => {
-    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
     const engine = new MatchEngine(2 ** 20, { runTables: false });
-    const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine } };
+    const serving = { notifier: TRIPWIRE, waitMs: 1000, inline: { maxValues: STEPS * 4, engine } };
     const tracks = (await as(userId).dataset.get({ workspace: "mlab", datasetId })).metaTracks.filter((m) => m.kind !== "wordvec").map((m) => m.name);
     const view = { before: 3, after: 20, align: "start" as const, tracks };
     const input = { datasetId, source: "states::states1", cells: [3, 1], mode: "fast" as const, k: 10, rows: view };
@@ -326,16 +332,8 @@ describe("a click's rows from the engine's floats", () => {
 
 describe("a click's spend", () => {
   it("over the asker's limit, an inline match.run with rows is refused and stores nothing (the rows are read while the budget is spent)", async () => {
-    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
     const limit = defineRateLimit({ name: "test:inline-match", points: 1, windowSeconds: 600, what: "new match queries" });
-    const stores: Promise<void>[] = [];
-    const serving = {
-      notifier: tripwire,
-      waitMs: 1000,
-      inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20, { runTables: false }) },
-      spendPerJob: [[limit, userId]] as const,
-      afterAnswer: (p: Promise<void>) => stores.push(p),
-    };
+    const { serving, stores } = inlineServing(limit);
     const rows = { before: 3, after: 20, align: "start" as const, tracks: [] };
     const input = { datasetId, source: "states::states1", cells: [1, 3], mode: "fast" as const, k: 10, rows };
     const first = await runMatchWithRows(t.db, workspaceId, { ...input, threshold: 0.41 }, serving);
@@ -356,9 +354,7 @@ describe("a click's spend", () => {
 
 describe("a click's rows and its spend", () => {
   it("the result rows are read while the asker's budget is still being spent", async () => {
-    const tripwire = { subscribe: () => Promise.reject(new Error("the query went to the queue")) } as unknown as MatchNotifier;
-    const limit = defineRateLimit({ name: "test:inline-overlap", points: 100, windowSeconds: 600, what: "new match queries" });
-    const serving = { notifier: tripwire, waitMs: 1000, inline: { maxValues: STEPS * 4, engine: new MatchEngine(2 ** 20, { runTables: false }) }, spendPerJob: [[limit, userId]] as const };
+    const { serving } = inlineServing(defineRateLimit({ name: "test:inline-overlap", points: 100, windowSeconds: 600, what: "new match queries" }));
     const input = { datasetId, source: "states::states1", cells: [0, 1], threshold: 0.37, mode: "fast" as const, k: 10, rows: { before: 3, after: 20, align: "start" as const, tracks: [] } };
     // another transaction holds the rate-limit counters against writes: the spend waits for it
     const blocker = new pg.Client({ connectionString: t.url });

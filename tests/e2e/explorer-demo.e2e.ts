@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { signInDemo } from "./helpers";
+import { countCanvasCalls, signInDemo } from "./helpers";
 
 /**
  * The Select and Match views as a researcher reads them, at 1440 px on the demo datasets: the
@@ -264,17 +264,7 @@ test("result canvases are drawn once per run, again only when what they show cha
   test.setTimeout(180_000);
   await page.setViewportSize({ width: 1440, height: 1000 });
   // every draw of a results canvas starts with setupCanvas's clearRect
-  await page.addInitScript(() => {
-    const w = window as unknown as { __draws: Record<string, number> };
-    w.__draws = {};
-    const original = CanvasRenderingContext2D.prototype.clearRect;
-    CanvasRenderingContext2D.prototype.clearRect = function (this: CanvasRenderingContext2D, ...a: Parameters<CanvasRenderingContext2D["clearRect"]>) {
-      const at = this.canvas.closest("[data-testid=result-tokens],[data-testid^=heatmap-]");
-      if (at) w.__draws[at.getAttribute("data-testid")!] = (w.__draws[at.getAttribute("data-testid")!] ?? 0) + 1;
-      return original.apply(this, a);
-    };
-  });
-  const draws = () => page.evaluate(() => ({ ...(window as unknown as { __draws: Record<string, number> }).__draws }));
+  const draws = await countCanvasCalls(page, "clearRect", "[data-testid=result-tokens],[data-testid^=heatmap-]");
   await signInDemo(page);
   const parens = await demoDataset(page, /parens \(demo\)/);
   await page.goto(`${parens}/explore?s0=states1&tr=depth&tr=surprisal&b=22-26&pad=0,0&run=1`);
@@ -417,22 +407,13 @@ test("a click on Fast brings its results into view as they are drawn; a link's r
 test("result heatmaps draw a row's cells of one colour with one rect", async ({ page }) => {
   test.setTimeout(180_000);
   await page.setViewportSize({ width: 1440, height: 1000 });
-  await page.addInitScript(() => {
-    const w = window as unknown as { __rects: Record<string, number> };
-    w.__rects = {};
-    const original = CanvasRenderingContext2D.prototype.rect;
-    CanvasRenderingContext2D.prototype.rect = function (this: CanvasRenderingContext2D, ...a: Parameters<CanvasRenderingContext2D["rect"]>) {
-      const at = this.canvas.closest("[data-testid^=heatmap-]")?.getAttribute("data-testid");
-      if (at) w.__rects[at] = (w.__rects[at] ?? 0) + 1;
-      return original.apply(this, a);
-    };
-  });
+  const rectCalls = await countCanvasCalls(page, "rect", "[data-testid^=heatmap-]");
   await signInDemo(page);
   const parens = await demoDataset(page, /parens \(demo\)/);
   await page.goto(`${parens}/explore?s0=states1&tr=depth&b=22-26&pad=0,0&run=1`);
   await expect(page.getByTestId("match-count")).toHaveText("50", { timeout: 60_000 });
   await expect(page.getByTestId("result-tokens").locator("canvas")).toHaveAttribute("data-drawn", "50");
-  const rects = await page.evaluate(() => ({ ...(window as unknown as { __rects: Record<string, number> }).__rects }));
+  const rects = await rectCalls();
   for (const name of ["count", "depth"]) {
     // the cells drawn: the centre pixel of each cell that is not transparent
     const cells = await page

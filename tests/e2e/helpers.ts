@@ -1,4 +1,4 @@
-/** Steps the e2e tests share: signing in as the demo user, importing a project, brushing tokens. */
+/** Steps the e2e tests share: signing in as the demo user, importing a project, brushing tokens, counting canvas calls. */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -46,4 +46,27 @@ export async function brush(page: Page, from: number, to: number): Promise<void>
   await page.mouse.down();
   await page.mouse.move(b.x + b.width - 4, b.y + b.height / 2, { steps: 6 });
   await page.mouse.up();
+}
+
+/**
+ * Counts the page's calls of a canvas 2D method per results canvas (from before the page loads):
+ * each call on a canvas inside an element matching `inside` adds one under that element's
+ * data-testid. Returns a reader of the counts so far.
+ */
+export async function countCanvasCalls(page: Page, method: "clearRect" | "rect", inside: string): Promise<() => Promise<Record<string, number>>> {
+  await page.addInitScript(
+    ([m, sel]) => {
+      const w = window as unknown as { __canvasCalls: Record<string, number> };
+      w.__canvasCalls = {};
+      const proto = CanvasRenderingContext2D.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+      const original = proto[m]!;
+      proto[m] = function (this: CanvasRenderingContext2D, ...a: unknown[]) {
+        const at = this.canvas.closest(sel)?.getAttribute("data-testid");
+        if (at) w.__canvasCalls[at] = (w.__canvasCalls[at] ?? 0) + 1;
+        return original.apply(this, a);
+      };
+    },
+    [method, inside] as const,
+  );
+  return () => page.evaluate(() => ({ ...(window as unknown as { __canvasCalls: Record<string, number> }).__canvasCalls }));
 }
