@@ -1,6 +1,6 @@
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
-import { clientAddress, requestOrigin as requestOriginOf } from "@/server/http/request-origin";
+import { clientAddress, publicBaseUrlOf, requestOrigin as requestOriginOf } from "@/server/http/request-origin";
 import { processPubSub } from "@/server/pubsub/process";
 import { classCredentialFromCookies } from "@/server/services/classroom/credential";
 import { userExists } from "@/server/services/users";
@@ -16,8 +16,8 @@ export async function createContext(req: Request, userId: string | null, resHead
   }
   const e = env();
   const requestOrigin = requestOriginOf(req, { trustProxy: e.TRUST_PROXY });
-  // publicBaseUrl's answer, from the origin just read rather than reading it from the request again
-  const publicUrl = (e.PUBLIC_URL ?? requestOrigin).replace(/\/$/, "");
+  // (from the origin just read, not read from the request again)
+  const publicUrl = publicBaseUrlOf(requestOrigin, e.PUBLIC_URL);
   return {
     db: client,
     pubsub: processPubSub(),

@@ -55,7 +55,12 @@ export function requestOrigin(req: RequestLike, s: OriginSettings): string {
 
 /** Base of links we hand out (invites): PUBLIC_URL when set, else the request's origin. */
 export function publicBaseUrl(req: RequestLike, s: OriginSettings & { publicUrl?: string | undefined }): string {
-  return (s.publicUrl ?? requestOrigin(req, s)).replace(/\/$/, "");
+  return publicBaseUrlOf(requestOrigin(req, s), s.publicUrl);
+}
+
+/** {@link publicBaseUrl} from a request origin already read (`requestOrigin`). */
+export function publicBaseUrlOf(origin: string, publicUrl: string | undefined): string {
+  return (publicUrl ?? origin).replace(/\/$/, "");
 }
 
 /** The calling client's address, as the web server's front established it (`applyForwarded`). */
