@@ -166,7 +166,10 @@ export function useServerData(workspace: string, datasetId: string, firstWindow:
       async track(name, from, to) {
         const seeded = await seed.track(name, from, to);
         if (seeded) return seeded;
-        return decodeTrack(await qc.fetchQuery({ ...trpc.dataset.meta.queryOptions({ workspace, datasetId, track: name, from, to }), staleTime: Infinity }));
+        // straight from the server: the explorer's own query caches each track window (use-explorer-windows.ts).
+        // A second cache here let a refetch after a new label join a read that had started before the
+        // label was stored, whose older window then stood as fresh (a label missing from the track live).
+        return decodeTrack(await client.dataset.meta.query({ workspace, datasetId, track: name, from, to }));
       },
       async windows(source, cells, ranges, tracks): Promise<RangeWindow[]> {
         const r = await qc.fetchQuery({

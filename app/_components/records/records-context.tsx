@@ -92,9 +92,8 @@ type Qc = ReturnType<typeof useQueryClient>;
 export async function refreshAnnotations(qc: Qc, trpc: Trpc, workspace: string, datasetId: string): Promise<void> {
   await Promise.all([
     qc.invalidateQueries(trpc.annotation.pathFilter()),
-    // the explorer reads these through fetchQuery: mark them stale without refetching here
+    // the explorer reads this through fetchQuery: mark it stale without refetching here
     qc.invalidateQueries({ ...trpc.dataset.get.queryFilter({ workspace, datasetId }), refetchType: "none" }),
-    qc.invalidateQueries({ ...trpc.dataset.meta.pathFilter(), refetchType: "none" }),
   ]);
   const key = explorerKey(workspace, datasetId);
   await qc.invalidateQueries({ queryKey: ["explorer", key, "info"] });
