@@ -3,13 +3,14 @@
  * tRPC (after the workspace authorization middleware), verified by the sync
  * process with the shared secret; HMAC-SHA256 over a compact JSON claim.
  */
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { AppError } from "@statescope/core";
 import { colorFor, isClassRoom, roomName, ZPresenceUser } from "@statescope/collab";
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
 import type { Actor, WorkspaceAccess } from "./authz";
 import { ZRole } from "./schemas";
+import { hmacBase64url } from "./hmac";
 import { workspaceMemberColors } from "./workspaces";
 
 export const ZSyncClaims = z.object({
@@ -33,16 +34,7 @@ export type SyncClaimsInput = Omit<SyncClaims, "exp" | "n" | "c"> & Partial<Pick
 
 export const SYNC_TOKEN_TTL_SECONDS = 60;
 
-/**
- * The HMAC key of the secret last used. The sync process verifies every join's token with the one
- * secret it has (a class of 1,000 joins at once): the key is made from it once, not for each MAC.
- */
-let lastKey: { secret: string; key: KeyObject } | null = null;
-
-function mac(secret: string, body: string): string {
-  if (lastKey?.secret !== secret) lastKey = { secret, key: createSecretKey(Buffer.from(secret, "utf8")) };
-  return createHmac("sha256", lastKey.key).update(body).digest("base64url");
-}
+const mac = (secret: string, body: string) => hmacBase64url(secret, body);
 
 export function signSyncToken(secret: string, claims: SyncClaimsInput, now = Date.now()): string {
   const full: SyncClaims = ZSyncClaims.parse({ n: claims.u, c: colorFor(claims.u), ...claims, exp: Math.floor(now / 1000) + SYNC_TOKEN_TTL_SECONDS });

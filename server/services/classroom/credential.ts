@@ -5,8 +5,9 @@
  * session; every use also checks the participant is still in a session that has not ended
  * (sessions.ts), so removing a student or ending the class revokes it at once.
  */
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { hmacBase64url } from "@/server/services/hmac";
 
 /** The cookie that carries it (httpOnly, SameSite=Lax, path /). */
 export const CLASS_COOKIE = "statescope_class";
@@ -23,13 +24,7 @@ export const ZClassCredential = z.object({
 });
 export type ClassCredential = z.infer<typeof ZClassCredential>;
 
-/** The HMAC key of the secret last used: made once, not for each credential (a class of 1,000 joins at once). */
-let lastKey: { secret: string; key: KeyObject } | null = null;
-
-function mac(secret: string, body: string): string {
-  if (lastKey?.secret !== secret) lastKey = { secret, key: createSecretKey(Buffer.from(secret, "utf8")) };
-  return createHmac("sha256", lastKey.key).update(`class:${body}`).digest("base64url");
-}
+const mac = (secret: string, body: string) => hmacBase64url(secret, `class:${body}`);
 
 export function signClassCredential(secret: string, c: Omit<ClassCredential, "exp">, now = Date.now()): string {
   const claims = { s: c.s, p: c.p, exp: Math.floor(now / 1000) + CLASS_CREDENTIAL_TTL_SECONDS };
