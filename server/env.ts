@@ -87,6 +87,13 @@ export const ZEnv = z.object({
   MATCH_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   /** Requests one API token may make per minute (/api/v1); over it the answer is 429 with Retry-After. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /**
+   * Joins to one class session a web process admits per second once CLASS_JOIN_BURST have passed at
+   * once (server/services/classroom/join-pacer.ts: a join storm must not starve the presentation the
+   * students already in follow); 0 admits every join at once.
+   */
+  CLASS_JOIN_RATE: z.coerce.number().int().min(0).max(100_000).default(300),
+  CLASS_JOIN_BURST: z.coerce.number().int().min(1).max(100_000).default(50),
   /** The `statescope` CLI talks to this server over HTTP instead of the local database (same as --server). */
   STATESCOPE_SERVER: z.string().url().optional(),
   /** The API token the CLI sends with --server (same as --token). */

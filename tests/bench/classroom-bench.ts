@@ -56,7 +56,10 @@ import { listTasks, poseTask } from "@/server/services/classroom/tasks";
 import { signSyncToken } from "@/server/services/sync-tokens";
 import { ensureNextBuild } from "@/server/cli/next-build";
 import { benchDatabase, cpuSecondsOf, pct, row, rssMbOf, runBench } from "./run";
+import { ZEnv } from "@/server/env";
 
+/** The web process's join pacing, as it reads its environment (inherited from this one). */
+const PACING = ZEnv.pick({ CLASS_JOIN_BURST: true, CLASS_JOIN_RATE: true }).parse(process.env);
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
   const i = args.indexOf(name);
@@ -884,7 +887,7 @@ async function main() {
       results.push(await scenario(db, ctx, web, [a, b], TWO_PROCESS, before ? ", this tree's sync servers" : ""));
     }
     await db.$disconnect();
-    console.log(`Statescope classroom benchmark${WEB_CODE === ROOT ? "" : ` (web process from ${WEB_CODE})`} — node ${process.version}; presenter ${HZ} view updates/s; ${SECONDS} s steady after all students joined; students are protocol-level guests (join with its first ticket → socket, presence 1/s) in the bench process; sync and web in their own processes`);
+    console.log(`Statescope classroom benchmark${WEB_CODE === ROOT ? "" : ` (web process from ${WEB_CODE})`} — node ${process.version}; presenter ${HZ} view updates/s; ${SECONDS} s steady after all students joined; students are protocol-level guests (join with its first ticket → socket, presence 1/s) in the bench process; sync and web in their own processes; the web paces a session's joins (CLASS_JOIN_BURST ${PACING.CLASS_JOIN_BURST} at once, then CLASS_JOIN_RATE ${PACING.CLASS_JOIN_RATE}/s; a checkout without join-pacer.ts admits all at once)`);
     console.log("latency = presenter's local write of a view update → the frame carrying it at a student's socket; targets: p99 ≤ 30 ms (300), ≤ 60 ms (1,000), 100% delivered, 1,000 joined ≤ 5 s, 1,000 answers ≤ 2 s all stored and aggregated");
     console.log(`one tRPC round trip (\`health\` query, one keep-alive connection, ${rt.n} in a row after ${rt.warm} to warm up): p50 ${rt.p50.toFixed(2)} ms, p99 ${rt.p99.toFixed(2)} ms; web CPU ${rt.cpuMsPerCall.toFixed(2)} ms per call`);
     console.log("");

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AppError } from "@statescope/core";
 import { env } from "@/server/env";
 import { classCookie } from "@/server/services/classroom/credential";
+import { JoinPacer } from "@/server/services/classroom/join-pacer";
 import { ZAnswer, ZAnswerView, ZJoined, ZJoinSession, ZParticipantId, ZPoseTask, ZSessionState, ZStartedSession, ZStartSession, ZTaskView } from "@/server/services/classroom/schemas";
 import * as tasks from "@/server/services/classroom/tasks";
 import { ARCHIVE_MAX_STEPS, readArchive, readArchiveFrame, recordStep, ZArchive, ZArchiveFrame } from "@/server/services/classroom/archive";
@@ -23,6 +24,12 @@ function ticketSettings(ctx: { requestOrigin?: string; publicUrl: string }): Tic
   return { secret: secret(), publicUrl: e.SYNC_PUBLIC_URL, requestOrigin: ctx.requestOrigin ?? ctx.publicUrl, syncPort: e.SYNC_PORT };
 }
 
+/** A join held longer is refused with a retry time (4,500 students of one session at the default rate). */
+const JOIN_MAX_WAIT_MS = 15_000;
+/** This process's pacing of joins, per session (CLASS_JOIN_RATE, CLASS_JOIN_BURST). */
+let pacer: JoinPacer | undefined;
+const joinPacer = () => (pacer ??= new JoinPacer({ ratePerSecond: env().CLASS_JOIN_RATE, burst: env().CLASS_JOIN_BURST, maxWaitMs: JOIN_MAX_WAIT_MS }));
+
 const ok = z.object({ ok: z.literal(true) });
 
 export const classroomRouter = router({
@@ -41,7 +48,7 @@ export const classroomRouter = router({
     .input(ZJoinSession)
     .output(ZJoined)
     .mutation(async ({ ctx, input }) => {
-      const { participant, ...joined } = await sessions.joinSession(ctx.db, { userId: ctx.actor?.userId ?? null, clientAddress: ctx.clientAddress ?? "unknown" }, input, secret());
+      const { participant, ...joined } = await sessions.joinSession(ctx.db, { userId: ctx.actor?.userId ?? null, clientAddress: ctx.clientAddress ?? "unknown" }, input, secret(), joinPacer());
       ctx.setCookie?.(classCookie(joined.credential, (ctx.requestOrigin ?? ctx.publicUrl).startsWith("https:")));
       return { ...joined, ticket: issueClassTicket(participant, ticketSettings(ctx)) };
     }),

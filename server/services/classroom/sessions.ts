@@ -19,6 +19,7 @@ import { LIMITS, rateLimitKey, spend } from "@/server/services/rate-limits";
 import type { Role } from "@/server/services/schemas";
 import { signClassCredential, type ClassCredential } from "./credential";
 import { newArchiveToken, newJoinCode, normalizeJoinCode } from "./codes";
+import type { JoinPacer } from "./join-pacer";
 import { CLASS_ROLE_RANK, type ClassRole, type SessionState } from "./schemas";
 
 /** Who is calling: a signed-in user, a session credential, both or neither. */
@@ -71,15 +72,19 @@ export async function startSession(db: Db, actor: Actor, access: WorkspaceAccess
  * Join a session by its code: a guest with a display name, or a signed-in user (a workspace
  * EDITOR/OWNER joins as TA). Limits: joins per session (a flood to one code is cut off), and
  * unknown codes per client address — never joins per address, since a whole class shares one.
+ * With a `pacer`, a session's joins beyond its burst wait their turn (join-pacer.ts).
  */
 export async function joinSession(
   db: Db,
   caller: { userId: string | null; clientAddress: string },
   input: { code: string; name?: string },
   secret: string,
+  pacer?: JoinPacer,
 ): Promise<{ sessionId: string; participantId: string; role: ClassRole; credential: string; participant: Participant }> {
   const code = normalizeJoinCode(input.code);
   if (!caller.userId && input.name === undefined) throw new AppError("BAD_INPUT", "enter a name the class will see");
+  // a lecture hall joining at once is let in at a bounded rate, in arrival order (join-pacer.ts)
+  if (code && pacer) await pacer.admit(code);
   // a guest joins in one statement, shared with the joins that arrive meanwhile (a whole class joins within seconds)
   const r = await joinRow(db, code, caller.userId ? null : input.name!, caller.clientAddress);
   if (r.missWait !== null) {
