@@ -18,12 +18,13 @@ export interface ClassDatabase {
   dataset: { workspace: string; datasetId: string };
 }
 
-export function classDatabase(secret: string, slug: string, steps = 1000): ClassDatabase {
+/** `env`: more settings for the file (e.g. CLASS_JOIN_RATE). */
+export function classDatabase(secret: string, slug: string, steps = 1000, env: Record<string, string> = {}): ClassDatabase {
   const c = {} as ClassDatabase;
   let restoreEnv: (() => void) | undefined;
   beforeAll(async () => {
     c.t = await freshDatabase();
-    restoreEnv = setTestEnv({ DATABASE_URL: c.t.url, AUTH_SECRET: secret });
+    restoreEnv = setTestEnv({ DATABASE_URL: c.t.url, AUTH_SECRET: secret, ...env });
     c.owner = (await createUser(c.t.db, { email: `owner@${slug}.test`, password: "password1", name: "Owner" })).userId;
     const ws = await createWorkspace(c.t.db, c.owner, { slug });
     const datasetId = (await c.t.db.dataset.create({ data: { workspaceId: ws.workspaceId, name: "class data", status: "READY", steps }, select: { id: true } })).id;
