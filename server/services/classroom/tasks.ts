@@ -155,6 +155,8 @@ class Answers {
     st.at = performance.now();
     // forgotten once quiet: the map holds only sessions answered within the last few seconds
     if (this.signalled.size > 1000) for (const [k, v] of this.signalled) if (!v.timer && st.at - v.at > 10 * SIGNAL_MS) this.signalled.delete(k);
+    // a signal throttled past the pool's end (the process shutting down, a test's teardown) has nobody left to tell
+    if (this.pool.ending) return;
     const n = roomSignal(classRoomName(sessionId), "tasks");
     this.pool
       .query({ name: "room-signal", text: "select pg_notify($1, $2)", values: [n.channel, n.payload] })
