@@ -187,19 +187,20 @@ async function runOn(
   // spent while the subscription is set up (a result stored meanwhile by another asker's job costs a point)
   const spent = serving.spendPerJob ? spend(db, serving.spendPerJob) : Promise.resolve();
   spent.catch(() => undefined); // awaited below unless the store answers first
-  const sub = await serving.notifier.subscribe(key);
+  const sub = await timed("queue", () => serving.notifier.subscribe(key));
   try {
-    const hit = await stored(db, key);
+    const hit = await timed("queue", () => stored(db, key));
     if (hit) return done(hit);
-    await spent;
+    await timed("queue", () => spent);
     // The job key collapses concurrent askers onto one queued job. (If the job is already
     // running, graphile-worker queues a second one, which finds the stored row and only signals.)
     // (its asker is waiting: the insert does not wait for the disk, see EnqueueOptions.awaitDisk)
-    await enqueue(MATCH_RUN_JOB, { key, query: q, workspaceId }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3, awaitDisk: false });
-    const notified = await sub.wait(serving.waitMs);
+    await timed("queue", () => enqueue(MATCH_RUN_JOB, { key, query: q, workspaceId }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3, awaitDisk: false }));
+    // Server-Timing: "queue" subscribing and queueing, "worker" until the job's signal, "result" reading what it stored
+    const notified = await timed("worker", () => sub.wait(serving.waitMs));
     // usually the result is there: one read (jobFailure only when it is not, then read again,
     // as a job that completes between the two reads has stored its result by then)
-    const ready = notified ? await stored(db, key) : null;
+    const ready = notified ? await timed("result", () => stored(db, key)) : null;
     if (ready) return done({ ...ready, cached: false });
     const failure = await jobFailure(db, key);
     const now = await stored(db, key);
