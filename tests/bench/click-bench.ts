@@ -128,6 +128,10 @@ async function bigDataset(): Promise<{ datasetId: string; selections: number[][]
   const db = createDb(databaseUrl());
   try {
     const { datasetId, src } = await ensureExplorerDataset(db, STEPS, log);
+    // the database is kept between runs and the selections are the same each run: without this, a
+    // second run's clicks found their results stored by the first and never reached a worker
+    const { count } = await db.matchResult.deleteMany({ where: { datasetId } });
+    if (count > 0) log(`removed ${count} match result(s) stored by an earlier run: every click is a new query`);
     return { datasetId, selections: await pickMatchQueries(db, src, 2 * (CLICKS + 1), 0.3) };
   } finally {
     await db.$disconnect();
