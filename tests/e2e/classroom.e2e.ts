@@ -82,8 +82,15 @@ test("instructor + three students: join by code, follow, detach/return, bring ba
   const g2 = await student(browser, 390);
   await g2.goto(`/c/${code}`);
   await g2.getByTestId("class-name").fill("Gus Guest");
+  // a join held for its turn (the server lets a crowd in at a bounded rate): the form says why it waits
+  await g2.route(/\/api\/trpc\/[^?]*classroom\.join/, async (r) => {
+    await new Promise((ok) => setTimeout(ok, 2500));
+    await r.continue();
+  });
   await g2.getByTestId("class-join-submit").click();
+  await expect(g2.getByTestId("class-join-wait")).toHaveText(/Many people are joining at once/);
   await expect(g2.getByTestId("student-screen")).toBeVisible();
+  await g2.unrouteAll();
   // a signed-in student with an account but no membership in the workspace
   const s3 = await student(browser);
   const email = `sam-${Date.now().toString(36)}@e2e.test`;

@@ -1,8 +1,11 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
 import { handOverTicket } from "./ticket-handoff";
+
+/** After this long "Joining…" says that the class is being let in a few at a time. */
+const SLOW_JOIN_MS = 1500;
 
 /**
  * Join a class session: the code from the projector (or the link's) and, for a guest, the name
@@ -15,6 +18,13 @@ export function JoinForm({ code: initialCode, signedIn }: { code: string; signed
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // a class joining at once is let in at a bounded rate (server: join-pacer.ts): say why it takes a moment
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    if (!busy) return setSlow(false);
+    const t = setTimeout(() => setSlow(true), SLOW_JOIN_MS);
+    return () => clearTimeout(t);
+  }, [busy]);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -64,6 +74,11 @@ export function JoinForm({ code: initialCode, signedIn }: { code: string; signed
       <button type="submit" disabled={busy} data-testid="class-join-submit">
         {busy ? "Joining…" : "Join"}
       </button>
+      {slow && (
+        <p className="muted" role="status" data-testid="class-join-wait">
+          Many people are joining at once: you will be let in within a few seconds.
+        </p>
+      )}
       {!signedIn && <p className="muted hint">No account needed: you can explore the class's dataset and answer its questions for this session only.</p>}
     </form>
   );
