@@ -31,6 +31,7 @@ import { ScaleLegend } from "./scale-legend";
 import type { ExplorerSlots, Update } from "./slots";
 import { TokenGrid, warmTokenFonts, type TokenCell } from "./token-grid";
 import { LengthHistogram } from "./length-histogram";
+import { cancelIdle, useAfterPaint, whenIdle } from "./after-paint";
 import { heatmapTracks, rowsQuery, startMatch, useMatch } from "./use-match";
 
 // the Match view's geometry, shared with the figure renderer (packages/core/src/figures/layout.ts)
@@ -43,11 +44,6 @@ const HIST_BARS = 40;
 /** Results whose top is this far (px) above the viewport's bottom edge or higher are in view: a click's results are not scrolled to then. */
 const REVEAL_MARGIN = 120;
 
-/** Longest wait for an idle moment before the URL state of a run is written. */
-const URL_WRITE_MS = 300;
-const whenIdle = (f: () => void): number =>
-  typeof requestIdleCallback === "function" ? requestIdleCallback(f, { timeout: URL_WRITE_MS }) : (setTimeout(f, 0) as unknown as number);
-const cancelIdle = (id: number) => (typeof cancelIdleCallback === "function" ? cancelIdleCallback(id) : clearTimeout(id));
 
 interface RowData {
   start: number;
@@ -135,7 +131,7 @@ export function MatchView({
   // The URL state's mode/length/run re-render the whole explorer (the Select view, the team
   // panel, Next's router once the URL is written): only after the run's results were painted.
   // Written when the browser is idle after that paint (the frames of the results go first; at
-  // most URL_WRITE_MS later), so the re-render never delays the results' first frame.
+  // most IDLE_WAIT_MS later), so the re-render never delays the results' first frame.
   useEffect(() => {
     if (!ran || res.isFetching) return;
     let idle: number | undefined;
@@ -305,7 +301,7 @@ function ResultsInner(p: ResultsProps) {
   const [hover, setHover] = useState<{ row: number; col: number; x: number; y: number } | null>(null);
   // the aside (the evidence panel, which starts its own request) mounts once the rows have been
   // painted: it is not part of the click's first frame, and its request does not compete with it
-  const [asideShown, setAsideShown] = useState(false);
+  const asideShown = useAfterPaint();
   // A click on Fast or Precise brings its results into view when none of them is (at 1440 × 1000
   // they start below the fold, under the Match view's head): once the rows are drawn, before that
   // frame is painted, the page jumps to the Match view (focus stays where it is), so the frame that
@@ -324,16 +320,6 @@ function ResultsInner(p: ResultsProps) {
     el.closest(".match-view")?.scrollIntoView({ block: "start", behavior: "instant" });
     // (p.reveal is a ref)
   }, [revealNow, p.reveal]);
-  useEffect(() => {
-    let idle: number | undefined;
-    const frame = requestAnimationFrame(() => {
-      idle = whenIdle(() => setAsideShown(true));
-    });
-    return () => {
-      cancelAnimationFrame(frame);
-      if (idle !== undefined) cancelIdle(idle);
-    };
-  }, []);
 
   /** count (or the drilled cell's on/off) at column `col` of row `i`; null outside the data. */
   const countAt = (i: number, col: number): number | null => {

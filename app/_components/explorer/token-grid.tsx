@@ -1,6 +1,7 @@
 "use client";
 import { useLayoutEffect, useRef, type KeyboardEvent, type PointerEvent } from "react";
 import { MATCH_ROW_H, tokenTextRuns } from "@statescope/core";
+import { useAfterPaint } from "./after-paint";
 import { setupCanvas } from "./line-plot";
 
 const ROW_H = MATCH_ROW_H;
@@ -48,8 +49,8 @@ export interface TokenCell {
  * The Match view's result tokens: `rows` × `columns` cells drawn on one canvas (as ~1,150 SVG
  * texts with their boxes and groups, React, style, layout and paint of the nodes took most of a
  * click → drawn). Each row is also a focusable list item carrying its text for assistive
- * technology (`label`); focus and the arrow keys move the highlighted token (with the tooltip),
- * as the pointer does. The alignment line and the highlight are an SVG over the canvas.
+ * technology (`label`), there from the frame after the canvas's first; focus and the arrow keys
+ * move the highlighted token (with the tooltip), as the pointer does. The alignment line and the highlight are an SVG over the canvas.
  */
 export function TokenGrid({
   rows,
@@ -80,6 +81,10 @@ export function TokenGrid({
   const ref = useRef<HTMLCanvasElement>(null);
   const width = x[columns]!;
   const height = rows * ROW_H;
+  // The rows' list (their text for assistive technology, focus and the arrow keys) is rendered
+  // once the canvas's first frame is painted: in that frame it was ~50 items of a few hundred
+  // characters each to build, lay out and shape, none of them seen (bench:click, issue 15).
+  const listed = useAfterPaint();
   // drawn when what it shows changed (drawKey), like the heatmaps: boxes, then the texts
   useLayoutEffect(() => {
     const c = ref.current;
@@ -225,7 +230,7 @@ export function TokenGrid({
         <line x1={alignX} x2={alignX} y1={0} y2={height} className="align-line" />
       </svg>
       <div role="list" aria-label="Result tokens" className="token-rows">
-        {Array.from({ length: rows }, (_, i) => {
+        {listed && Array.from({ length: rows }, (_, i) => {
           const l = label(i);
           return (
             <div
