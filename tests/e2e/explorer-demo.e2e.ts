@@ -260,6 +260,34 @@ test("result tokens drawn in runs; result links open in the page, or in a new ta
 });
 
 /**
+ * A fresh page's first click draws its result tokens with warm code (issue 15, click → drawn):
+ * while the page is idle after its first window, the grid's fonts are resolved and its drawing
+ * code runs once on a result-sized grid of made-up tokens, on a canvas that is never shown (the
+ * first run of that code in a page, compiled on the call and without type feedback, was the
+ * slowest part of the first click's draw).
+ */
+test("the token grid's drawing code has run once on a hidden canvas before the first click", async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await page.addInitScript(() => {
+    const w = window as unknown as { __hiddenFillText: number };
+    w.__hiddenFillText = 0;
+    const original = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, ...a: Parameters<CanvasRenderingContext2D["fillText"]>) {
+      if (!this.canvas.isConnected) w.__hiddenFillText++;
+      return original.apply(this, a);
+    };
+  });
+  await signInDemo(page);
+  const parens = await demoDataset(page, /parens \(demo\)/);
+  await page.goto(`${parens}/explore?s0=states1&b=22-26&pad=0,0`);
+  await expect(page.getByTestId("run-fast")).toBeEnabled({ timeout: 60_000 });
+  // fifty rows of text runs (the fonts alone were two calls), nothing of it on the page
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __hiddenFillText: number }).__hiddenFillText), { timeout: 10_000 }).toBeGreaterThan(50);
+  await expect(page.getByTestId("match-results")).toHaveCount(0);
+});
+
+/**
  * The results' canvases are drawn once per run (issue 15, click → drawn): the render for the
  * pointer over the rows, the tooltip, the keyboard's highlight or the evidence panel mounting
  * beside them leaves their pixels alone (each canvas was redrawn on every one of them: ~1,150

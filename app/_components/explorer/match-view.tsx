@@ -29,7 +29,7 @@ import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, ty
 import { scalarRange, trackLabel } from "./meta-tracks";
 import { ScaleLegend } from "./scale-legend";
 import type { ExplorerSlots, Update } from "./slots";
-import { TokenGrid, warmTokenFonts, type TokenCell } from "./token-grid";
+import { TokenGrid, warmTokenGrid, type TokenCell } from "./token-grid";
 import { LengthHistogram } from "./length-histogram";
 import { cancelIdle, useAfterPaint, whenIdle } from "./after-paint";
 import { heatmapTracks, rowsQuery, startMatch, useMatch } from "./use-match";
@@ -102,12 +102,12 @@ export function MatchView({
         }
       : null;
   const qc = useQueryClient();
-  // the result grid's fonts are looked up while the page is idle after its first window (not in
-  // the page's start, bench:explorer-open), not in a click's first draw
+  // the result grid's fonts are looked up, and its drawing code first run, while the page is idle
+  // after its first window (not in the page's start, bench:explorer-open), not in a click's first draw
   const afterFirstWindow = useAfterFirstWindow();
   useEffect(() => {
     if (!afterFirstWindow) return;
-    const idle = whenIdle(warmTokenFonts);
+    const idle = whenIdle(warmTokenGrid);
     return () => cancelIdle(idle);
   }, [afterFirstWindow]);
   // the result rows as they will be laid out, so their windows can come with the answer
