@@ -260,22 +260,28 @@ test("result tokens drawn in runs; result links open in the page, or in a new ta
 });
 
 /**
- * A fresh page's first click draws its result tokens with warm code (issue 15, click → drawn):
- * while the page is idle after its first window, the grid's fonts are resolved and its drawing
- * code runs once on a result-sized grid of made-up tokens, on a canvas that is never shown (the
- * first run of that code in a page, compiled on the call and without type feedback, was the
- * slowest part of the first click's draw).
+ * A fresh page's first click draws its result tokens and heatmaps with warm code (issue 15, click
+ * → drawn): while the page is idle after its first window, the grid's fonts are resolved and its
+ * and the heatmaps' drawing code runs once on result-sized made-up data, on canvases that are
+ * never shown (the first run of that code in a page, compiled on the call and without type
+ * feedback, was the slowest part of the first click's draw).
  */
-test("the token grid's drawing code has run once on a hidden canvas before the first click", async ({ page }) => {
+test("the token grid's and heatmaps' drawing code has run once on hidden canvases before the first click", async ({ page }) => {
   test.setTimeout(180_000);
   await page.setViewportSize({ width: 1440, height: 1000 });
   await page.addInitScript(() => {
-    const w = window as unknown as { __hiddenFillText: number };
+    const w = window as unknown as { __hiddenFillText: number; __hiddenRect: number };
     w.__hiddenFillText = 0;
+    w.__hiddenRect = 0;
     const original = CanvasRenderingContext2D.prototype.fillText;
     CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, ...a: Parameters<CanvasRenderingContext2D["fillText"]>) {
       if (!this.canvas.isConnected) w.__hiddenFillText++;
       return original.apply(this, a);
+    };
+    const rect = CanvasRenderingContext2D.prototype.rect;
+    CanvasRenderingContext2D.prototype.rect = function (this: CanvasRenderingContext2D, ...a: Parameters<CanvasRenderingContext2D["rect"]>) {
+      if (!this.canvas.isConnected) w.__hiddenRect++;
+      return rect.apply(this, a);
     };
   });
   await signInDemo(page);
@@ -284,6 +290,8 @@ test("the token grid's drawing code has run once on a hidden canvas before the f
   await expect(page.getByTestId("run-fast")).toBeEnabled({ timeout: 60_000 });
   // fifty rows of text runs (the fonts alone were two calls), nothing of it on the page
   await expect.poll(() => page.evaluate(() => (window as unknown as { __hiddenFillText: number }).__hiddenFillText), { timeout: 10_000 }).toBeGreaterThan(50);
+  // and two heatmaps' cells (runs of a row's cells in one colour: hundreds of rects)
+  expect(await page.evaluate(() => (window as unknown as { __hiddenRect: number }).__hiddenRect)).toBeGreaterThan(300);
   await expect(page.getByTestId("match-results")).toHaveCount(0);
 });
 

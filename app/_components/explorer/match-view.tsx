@@ -102,12 +102,15 @@ export function MatchView({
         }
       : null;
   const qc = useQueryClient();
-  // the result grid's fonts are looked up, and its drawing code first run, while the page is idle
+  // the result grid's fonts are looked up, and its and the heatmaps' drawing code first run, while the page is idle
   // after its first window (not in the page's start, bench:explorer-open), not in a click's first draw
   const afterFirstWindow = useAfterFirstWindow();
   useEffect(() => {
     if (!afterFirstWindow) return;
-    const idle = whenIdle(warmTokenGrid);
+    const idle = whenIdle(() => {
+      warmTokenGrid();
+      warmHeatmaps();
+    });
     return () => cancelIdle(idle);
   }, [afterFirstWindow]);
   // the result rows as they will be laid out, so their windows can come with the answer
@@ -642,6 +645,68 @@ const HM_ROW_PX = 10;
 const HM_PX_H = ROW_H / HM_ROW_PX;
 
 /**
+ * Draws a heatmap's `rows` × `columns` cells onto `ctx` (HM_ROW_PX canvas pixels a row, one a
+ * column): the cells grouped by colour, one path per colour. One function for the page's heatmaps
+ * and their warm-up (`warmHeatmaps`), so a click's draw runs code the page has already run.
+ */
+function drawHeatmap(ctx: CanvasRenderingContext2D, rows: number, columns: number, value: HeatScale["value"], color: HeatScale["color"]): void {
+  const colorOfValue = new Map<number, string | null>();
+  // per colour, its runs: a row's neighbouring cells of one colour are one rect (start cell, cells), so
+  // a row of equal counts or labels is one call, not one per cell (the same pixels: the rects' edges
+  // are whole canvas pixels, so adjacent ones fill exactly what their union does)
+  const runs = new Map<string, number[]>();
+  for (let i = 0; i < rows; i++) {
+    let open: string | null = null;
+    let openAt: number[] | null = null;
+    for (let col = 0; col < columns; col++) {
+      const v = value(i, col);
+      let c: string | null = null;
+      if (v !== null && Number.isInteger(v)) {
+        const known = colorOfValue.get(v);
+        if (known === undefined) colorOfValue.set(v, (c = color(v) || null));
+        else c = known;
+      } else if (v !== null) c = color(v) || null;
+      if (c !== null && c === open && openAt) {
+        openAt[openAt.length - 1] = openAt[openAt.length - 1]! + 1;
+        continue;
+      }
+      open = c;
+      if (c === null) continue;
+      openAt = runs.get(c) ?? null;
+      if (!openAt) runs.set(c, (openAt = []));
+      openAt.push(i * columns + col, 1);
+    }
+  }
+  for (const [c, at] of runs) {
+    ctx.fillStyle = c;
+    ctx.beginPath();
+    // (the cell's 2 px gaps above and below are one canvas pixel each)
+    for (let r = 0; r < at.length; r += 2) {
+      const n = at[r]!;
+      ctx.rect(n % columns, Math.floor(n / columns) * HM_ROW_PX + 2 / HM_PX_H, at[r + 1]!, HM_ROW_PX - 4 / HM_PX_H);
+    }
+    ctx.fill();
+  }
+}
+
+let heatmapsWarm = false;
+/**
+ * Once per page, while it is idle: draws two result-sized heatmaps of made-up values (counts, and a
+ * scalar track's fractions) with `drawHeatmap` on a canvas that is never shown, so the first
+ * click's heatmaps are not the first run of that code in the page (see warmTokenGrid).
+ */
+function warmHeatmaps(): void {
+  if (heatmapsWarm) return;
+  heatmapsWarm = true;
+  const ctx = document.createElement("canvas").getContext("2d");
+  if (!ctx) return;
+  const [rows, columns] = [50, 23];
+  drawHeatmap(ctx, rows, columns, (i, col) => (col < 3 ? null : (i + col) % 6), (v) => countColor(v / 6));
+  const scale = scalarScale([0, 1]);
+  drawHeatmap(ctx, rows, columns, (i, col) => ((i * 7 + col * 3) % 13) / 13, scale);
+}
+
+/**
  * One heatmap of the results: `rows` × `columns` cells of HM_W × ROW_H px drawn on a canvas (a
  * run draws ~1,000 cells per heatmap: as SVG rects, their style, layout and paint took most of
  * a click), the hovered cell and the alignment line in an SVG on top. A cell's `value` (null: no
@@ -689,43 +754,7 @@ function HeatmapCanvas({
     const ctx = c.getContext("2d");
     if (!ctx) return;
     ctx.clearRect(0, 0, c.width, c.height);
-    const colorOfValue = new Map<number, string | null>();
-    // per colour, its runs: a row's neighbouring cells of one colour are one rect (start cell, cells), so
-    // a row of equal counts or labels is one call, not one per cell (the same pixels: the rects' edges
-    // are whole canvas pixels, so adjacent ones fill exactly what their union does)
-    const runs = new Map<string, number[]>();
-    for (let i = 0; i < rows; i++) {
-      let open: string | null = null;
-      let openAt: number[] | null = null;
-      for (let col = 0; col < columns; col++) {
-        const v = value(i, col);
-        let c: string | null = null;
-        if (v !== null && Number.isInteger(v)) {
-          const known = colorOfValue.get(v);
-          if (known === undefined) colorOfValue.set(v, (c = color(v) || null));
-          else c = known;
-        } else if (v !== null) c = color(v) || null;
-        if (c !== null && c === open && openAt) {
-          openAt[openAt.length - 1] = openAt[openAt.length - 1]! + 1;
-          continue;
-        }
-        open = c;
-        if (c === null) continue;
-        openAt = runs.get(c) ?? null;
-        if (!openAt) runs.set(c, (openAt = []));
-        openAt.push(i * columns + col, 1);
-      }
-    }
-    for (const [c, at] of runs) {
-      ctx.fillStyle = c;
-      ctx.beginPath();
-      // (the cell's 2 px gaps above and below are one canvas pixel each)
-      for (let r = 0; r < at.length; r += 2) {
-        const n = at[r]!;
-        ctx.rect(n % columns, Math.floor(n / columns) * HM_ROW_PX + 2 / HM_PX_H, at[r + 1]!, HM_ROW_PX - 4 / HM_PX_H);
-      }
-      ctx.fill();
-    }
+    drawHeatmap(ctx, rows, columns, value, color);
     // value and color are new functions on every render; drawKey says when they draw differently
   }, [drawKey, w, h, rows, columns]);
   const move = (e: PointerEvent<HTMLCanvasElement>) => {
