@@ -44,7 +44,6 @@ const HIST_BARS = 40;
 /** Results whose top is this far (px) above the viewport's bottom edge or higher are in view: a click's results are not scrolled to then. */
 const REVEAL_MARGIN = 120;
 
-
 interface RowData {
   start: number;
   tokens: string[] | undefined;
@@ -102,8 +101,9 @@ export function MatchView({
         }
       : null;
   const qc = useQueryClient();
-  // the result grid's fonts are looked up, and its and the heatmaps' drawing code first run, while the page is idle
-  // after its first window (not in the page's start, bench:explorer-open), not in a click's first draw
+  // the result grid's fonts are looked up, and the grid's and the heatmaps' drawing code first
+  // run, while the page is idle after its first window (not in the page's start,
+  // bench:explorer-open), not in a click's first draw
   const afterFirstWindow = useAfterFirstWindow();
   useEffect(() => {
     if (!afterFirstWindow) return;
