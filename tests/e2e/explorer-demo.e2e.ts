@@ -153,9 +153,10 @@ test("parens depth on its own scale, the whole result text at 1440 px, readable 
 /**
  * A click's order of work (issue 15, click → drawn): the match request leaves before the Match
  * view re-renders for the click, carries its Server-Timing, and the evidence panel beside the
- * results (which starts a request of its own) mounts after the rows' first frame, not in it.
+ * results (which starts a request of its own) mounts after the rows' first frame, not in it; so
+ * do the rows' list items for assistive technology (their text, drawn on the canvas in that frame).
  */
-test("a click sends its request before re-rendering; the evidence panel comes after the rows", async ({ page }) => {
+test("a click sends its request before re-rendering; the evidence panel and the rows' list come after the rows", async ({ page }) => {
   test.setTimeout(180_000);
   await page.setViewportSize({ width: 1440, height: 1000 });
   // whether the view had already re-rendered for the click when the match request was handed to fetch()
@@ -174,7 +175,7 @@ test("a click sends its request before re-rendering; the evidence panel comes af
   const run = page.getByTestId("run-fast");
   await expect(run).toBeEnabled({ timeout: 60_000 });
   await page.evaluate(() => {
-    const w = window as unknown as { __seen: { running?: number; rows?: number; evidenceWithRows?: boolean } };
+    const w = window as unknown as { __seen: { running?: number; rows?: number; evidenceWithRows?: boolean; listWithRows?: boolean } };
     w.__seen = {};
     const mo = new MutationObserver(() => {
       if (w.__seen.running === undefined && document.querySelector("[data-testid=match-running]")) w.__seen.running = performance.now();
@@ -182,16 +183,19 @@ test("a click sends its request before re-rendering; the evidence panel comes af
       if (w.__seen.rows === undefined && n && document.querySelector(`[data-testid=result-link-${Number(n) - 1}]`)) {
         w.__seen.rows = performance.now();
         w.__seen.evidenceWithRows = document.querySelector("[data-testid=match-evidence]") !== null;
+        w.__seen.listWithRows = document.querySelector("[data-testid=result-row-0]") !== null;
       }
     });
     mo.observe(document.body, { subtree: true, childList: true });
   });
   await run.click();
   await expect(page.getByTestId("match-count")).toHaveText("50", { timeout: 60_000 });
-  // the evidence panel is there, after the rows
+  // the evidence panel is there, after the rows, and so is each row's text for assistive technology
   await expect(page.getByTestId("match-evidence")).toBeVisible();
+  await expect(page.getByTestId("result-row-49")).toHaveAttribute("data-tokens", /^\d+$/);
+  await expect(page.getByRole("listitem").filter({ has: page.locator(".sr-only") })).toHaveCount(50);
   const seen = await page.evaluate(() => {
-    const w = window as unknown as { __seen: { running?: number; rows?: number; evidenceWithRows?: boolean }; __runningAtFetch?: boolean };
+    const w = window as unknown as { __seen: { running?: number; rows?: number; evidenceWithRows?: boolean; listWithRows?: boolean }; __runningAtFetch?: boolean };
     const req = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).find((e) => e.name.includes("/api/trpc/match.run"));
     return { ...w.__seen, runningAtFetch: w.__runningAtFetch, serverTiming: req?.serverTiming.map((t) => t.name) ?? [] };
   });
@@ -199,6 +203,7 @@ test("a click sends its request before re-rendering; the evidence panel comes af
   expect(seen.running).toBeDefined();
   expect(seen.runningAtFetch).toBe(false);
   expect(seen.evidenceWithRows).toBe(false);
+  expect(seen.listWithRows).toBe(false);
   // where the server's time went, for the browser's resource timing (bench:click prints it)
   expect(seen.serverTiming).toEqual(expect.arrayContaining(["authz", "procedure", "resolve", "lookup", "encode", "total"]));
 });
@@ -252,6 +257,42 @@ test("result tokens drawn in runs; result links open in the page, or in a new ta
   await expect(page).toHaveURL(new RegExp(`[?&]b=${pos}-`));
   await expect(page.getByTestId("brush")).toHaveAttribute("data-from", String(pos));
   expect(documents).toEqual([]);
+});
+
+/**
+ * A fresh page's first click draws its result tokens and heatmaps with warm code (issue 15, click
+ * → drawn): while the page is idle after its first window, the grid's fonts are resolved and its
+ * and the heatmaps' drawing code runs once on result-sized made-up data, on canvases that are
+ * never shown (the first run of that code in a page, compiled on the call and without type
+ * feedback, was the slowest part of the first click's draw).
+ */
+test("the token grid's and heatmaps' drawing code has run once on hidden canvases before the first click", async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await page.addInitScript(() => {
+    const w = window as unknown as { __hiddenFillText: number; __hiddenRect: number };
+    w.__hiddenFillText = 0;
+    w.__hiddenRect = 0;
+    const original = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, ...a: Parameters<CanvasRenderingContext2D["fillText"]>) {
+      if (!this.canvas.isConnected) w.__hiddenFillText++;
+      return original.apply(this, a);
+    };
+    const rect = CanvasRenderingContext2D.prototype.rect;
+    CanvasRenderingContext2D.prototype.rect = function (this: CanvasRenderingContext2D, ...a: Parameters<CanvasRenderingContext2D["rect"]>) {
+      if (!this.canvas.isConnected) w.__hiddenRect++;
+      return rect.apply(this, a);
+    };
+  });
+  await signInDemo(page);
+  const parens = await demoDataset(page, /parens \(demo\)/);
+  await page.goto(`${parens}/explore?s0=states1&b=22-26&pad=0,0`);
+  await expect(page.getByTestId("run-fast")).toBeEnabled({ timeout: 60_000 });
+  // fifty rows of text runs (the fonts alone were two calls), nothing of it on the page
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __hiddenFillText: number }).__hiddenFillText), { timeout: 10_000 }).toBeGreaterThan(50);
+  // and two heatmaps' cells (runs of a row's cells in one colour: hundreds of rects)
+  expect(await page.evaluate(() => (window as unknown as { __hiddenRect: number }).__hiddenRect)).toBeGreaterThan(300);
+  await expect(page.getByTestId("match-results")).toHaveCount(0);
 });
 
 /**

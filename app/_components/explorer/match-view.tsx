@@ -29,8 +29,9 @@ import { discreteColor, type DatasetInfo, type ExplorerData, type MatchInput, ty
 import { scalarRange, trackLabel } from "./meta-tracks";
 import { ScaleLegend } from "./scale-legend";
 import type { ExplorerSlots, Update } from "./slots";
-import { TokenGrid, warmTokenFonts, type TokenCell } from "./token-grid";
+import { TokenGrid, warmTokenGrid, type TokenCell } from "./token-grid";
 import { LengthHistogram } from "./length-histogram";
+import { cancelIdle, useAfterPaint, whenIdle } from "./after-paint";
 import { heatmapTracks, rowsQuery, startMatch, useMatch } from "./use-match";
 
 // the Match view's geometry, shared with the figure renderer (packages/core/src/figures/layout.ts)
@@ -42,12 +43,6 @@ const HIST_BARS = 40;
 
 /** Results whose top is this far (px) above the viewport's bottom edge or higher are in view: a click's results are not scrolled to then. */
 const REVEAL_MARGIN = 120;
-
-/** Longest wait for an idle moment before the URL state of a run is written. */
-const URL_WRITE_MS = 300;
-const whenIdle = (f: () => void): number =>
-  typeof requestIdleCallback === "function" ? requestIdleCallback(f, { timeout: URL_WRITE_MS }) : (setTimeout(f, 0) as unknown as number);
-const cancelIdle = (id: number) => (typeof cancelIdleCallback === "function" ? cancelIdleCallback(id) : clearTimeout(id));
 
 interface RowData {
   start: number;
@@ -106,12 +101,16 @@ export function MatchView({
         }
       : null;
   const qc = useQueryClient();
-  // the result grid's fonts are looked up while the page is idle after its first window (not in
-  // the page's start, bench:explorer-open), not in a click's first draw
+  // the result grid's fonts are looked up, and the grid's and the heatmaps' drawing code first
+  // run, while the page is idle after its first window (not in the page's start,
+  // bench:explorer-open), not in a click's first draw
   const afterFirstWindow = useAfterFirstWindow();
   useEffect(() => {
     if (!afterFirstWindow) return;
-    const idle = whenIdle(warmTokenFonts);
+    const idle = whenIdle(() => {
+      warmTokenGrid();
+      warmHeatmaps();
+    });
     return () => cancelIdle(idle);
   }, [afterFirstWindow]);
   // the result rows as they will be laid out, so their windows can come with the answer
@@ -135,7 +134,7 @@ export function MatchView({
   // The URL state's mode/length/run re-render the whole explorer (the Select view, the team
   // panel, Next's router once the URL is written): only after the run's results were painted.
   // Written when the browser is idle after that paint (the frames of the results go first; at
-  // most URL_WRITE_MS later), so the re-render never delays the results' first frame.
+  // most IDLE_WAIT_MS later), so the re-render never delays the results' first frame.
   useEffect(() => {
     if (!ran || res.isFetching) return;
     let idle: number | undefined;
@@ -305,7 +304,7 @@ function ResultsInner(p: ResultsProps) {
   const [hover, setHover] = useState<{ row: number; col: number; x: number; y: number } | null>(null);
   // the aside (the evidence panel, which starts its own request) mounts once the rows have been
   // painted: it is not part of the click's first frame, and its request does not compete with it
-  const [asideShown, setAsideShown] = useState(false);
+  const asideShown = useAfterPaint();
   // A click on Fast or Precise brings its results into view when none of them is (at 1440 × 1000
   // they start below the fold, under the Match view's head): once the rows are drawn, before that
   // frame is painted, the page jumps to the Match view (focus stays where it is), so the frame that
@@ -324,16 +323,6 @@ function ResultsInner(p: ResultsProps) {
     el.closest(".match-view")?.scrollIntoView({ block: "start", behavior: "instant" });
     // (p.reveal is a ref)
   }, [revealNow, p.reveal]);
-  useEffect(() => {
-    let idle: number | undefined;
-    const frame = requestAnimationFrame(() => {
-      idle = whenIdle(() => setAsideShown(true));
-    });
-    return () => {
-      cancelAnimationFrame(frame);
-      if (idle !== undefined) cancelIdle(idle);
-    };
-  }, []);
 
   /** count (or the drilled cell's on/off) at column `col` of row `i`; null outside the data. */
   const countAt = (i: number, col: number): number | null => {
@@ -656,6 +645,68 @@ const HM_ROW_PX = 10;
 const HM_PX_H = ROW_H / HM_ROW_PX;
 
 /**
+ * Draws a heatmap's `rows` × `columns` cells onto `ctx` (HM_ROW_PX canvas pixels a row, one a
+ * column): the cells grouped by colour, one path per colour. One function for the page's heatmaps
+ * and their warm-up (`warmHeatmaps`), so a click's draw runs code the page has already run.
+ */
+function drawHeatmap(ctx: CanvasRenderingContext2D, rows: number, columns: number, value: HeatScale["value"], color: HeatScale["color"]): void {
+  const colorOfValue = new Map<number, string | null>();
+  // per colour, its runs: a row's neighbouring cells of one colour are one rect (start cell, cells), so
+  // a row of equal counts or labels is one call, not one per cell (the same pixels: the rects' edges
+  // are whole canvas pixels, so adjacent ones fill exactly what their union does)
+  const runs = new Map<string, number[]>();
+  for (let i = 0; i < rows; i++) {
+    let open: string | null = null;
+    let openAt: number[] | null = null;
+    for (let col = 0; col < columns; col++) {
+      const v = value(i, col);
+      let c: string | null = null;
+      if (v !== null && Number.isInteger(v)) {
+        const known = colorOfValue.get(v);
+        if (known === undefined) colorOfValue.set(v, (c = color(v) || null));
+        else c = known;
+      } else if (v !== null) c = color(v) || null;
+      if (c !== null && c === open && openAt) {
+        openAt[openAt.length - 1] = openAt[openAt.length - 1]! + 1;
+        continue;
+      }
+      open = c;
+      if (c === null) continue;
+      openAt = runs.get(c) ?? null;
+      if (!openAt) runs.set(c, (openAt = []));
+      openAt.push(i * columns + col, 1);
+    }
+  }
+  for (const [c, at] of runs) {
+    ctx.fillStyle = c;
+    ctx.beginPath();
+    // (the cell's 2 px gaps above and below are one canvas pixel each)
+    for (let r = 0; r < at.length; r += 2) {
+      const n = at[r]!;
+      ctx.rect(n % columns, Math.floor(n / columns) * HM_ROW_PX + 2 / HM_PX_H, at[r + 1]!, HM_ROW_PX - 4 / HM_PX_H);
+    }
+    ctx.fill();
+  }
+}
+
+let heatmapsWarm = false;
+/**
+ * Once per page, while it is idle: draws two result-sized heatmaps of made-up values (counts, and a
+ * scalar track's fractions) with `drawHeatmap` on a canvas that is never shown, so the first
+ * click's heatmaps are not the first run of that code in the page (see warmTokenGrid).
+ */
+function warmHeatmaps(): void {
+  if (heatmapsWarm) return;
+  heatmapsWarm = true;
+  const ctx = document.createElement("canvas").getContext("2d");
+  if (!ctx) return;
+  const [rows, columns] = [50, 23];
+  drawHeatmap(ctx, rows, columns, (i, col) => (col < 3 ? null : (i + col) % 6), (v) => countColor(v / 6));
+  const scale = scalarScale([0, 1]);
+  drawHeatmap(ctx, rows, columns, (i, col) => ((i * 7 + col * 3) % 13) / 13, scale);
+}
+
+/**
  * One heatmap of the results: `rows` × `columns` cells of HM_W × ROW_H px drawn on a canvas (a
  * run draws ~1,000 cells per heatmap: as SVG rects, their style, layout and paint took most of
  * a click), the hovered cell and the alignment line in an SVG on top. A cell's `value` (null: no
@@ -703,43 +754,7 @@ function HeatmapCanvas({
     const ctx = c.getContext("2d");
     if (!ctx) return;
     ctx.clearRect(0, 0, c.width, c.height);
-    const colorOfValue = new Map<number, string | null>();
-    // per colour, its runs: a row's neighbouring cells of one colour are one rect (start cell, cells), so
-    // a row of equal counts or labels is one call, not one per cell (the same pixels: the rects' edges
-    // are whole canvas pixels, so adjacent ones fill exactly what their union does)
-    const runs = new Map<string, number[]>();
-    for (let i = 0; i < rows; i++) {
-      let open: string | null = null;
-      let openAt: number[] | null = null;
-      for (let col = 0; col < columns; col++) {
-        const v = value(i, col);
-        let c: string | null = null;
-        if (v !== null && Number.isInteger(v)) {
-          const known = colorOfValue.get(v);
-          if (known === undefined) colorOfValue.set(v, (c = color(v) || null));
-          else c = known;
-        } else if (v !== null) c = color(v) || null;
-        if (c !== null && c === open && openAt) {
-          openAt[openAt.length - 1] = openAt[openAt.length - 1]! + 1;
-          continue;
-        }
-        open = c;
-        if (c === null) continue;
-        openAt = runs.get(c) ?? null;
-        if (!openAt) runs.set(c, (openAt = []));
-        openAt.push(i * columns + col, 1);
-      }
-    }
-    for (const [c, at] of runs) {
-      ctx.fillStyle = c;
-      ctx.beginPath();
-      // (the cell's 2 px gaps above and below are one canvas pixel each)
-      for (let r = 0; r < at.length; r += 2) {
-        const n = at[r]!;
-        ctx.rect(n % columns, Math.floor(n / columns) * HM_ROW_PX + 2 / HM_PX_H, at[r + 1]!, HM_ROW_PX - 4 / HM_PX_H);
-      }
-      ctx.fill();
-    }
+    drawHeatmap(ctx, rows, columns, value, color);
     // value and color are new functions on every render; drawKey says when they draw differently
   }, [drawKey, w, h, rows, columns]);
   const move = (e: PointerEvent<HTMLCanvasElement>) => {
