@@ -196,13 +196,14 @@ async function runOn(
     // running, graphile-worker queues a second one, which finds the stored row and only signals.)
     // (its asker is waiting: the insert does not wait for the disk, see EnqueueOptions.awaitDisk)
     await timed("queue", () => enqueue(MATCH_RUN_JOB, { key, query: q, workspaceId }, { db, jobKey: `match:${key}`, jobKeyMode: "preserve_run_at", maxAttempts: 3, awaitDisk: false }));
-    // Server-Timing: "queue" subscribing and queueing, "worker" until the job's signal (of it "compute"), "result" reading what it stored
+    // Server-Timing: "queue" subscribing and queueing, "worker" until the job's signal (of it "match"), "result" reading what it stored
     const notified = await timed("worker", () => sub.wait(serving.waitMs));
     // usually the result is there: one read (jobFailure only when it is not, then read again,
     // as a job that completes between the two reads has stored its result by then)
     const ready = notified ? await timed("result", () => stored(db, key)) : null;
-    // of "worker": the job's match itself (its index loaded or found before), as it stored it
-    if (ready?.status === "done") addSpan("compute", ready.computeMs);
+    // of "worker": the job's match itself (its index loaded or found before), as it stored it (the
+    // inline path's "match" span; its "compute" also covers the index)
+    if (ready?.status === "done") addSpan("match", ready.computeMs);
     if (ready) return done({ ...ready, cached: false });
     const failure = await jobFailure(db, key);
     const now = await stored(db, key);
