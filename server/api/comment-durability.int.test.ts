@@ -57,7 +57,8 @@ describe("replies on a slow disk", () => {
       // the durable commit of a write on this database waits for the slow disk
       const t0 = performance.now();
       await pool.query(`UPDATE "CommentThread" SET "updatedAt" = now() WHERE id = $1`, [th.id]);
-      expect(performance.now() - t0).toBeGreaterThanOrEqual(FLUSH_DELAY_MS * 0.9);
+      const oneFlush = performance.now() - t0;
+      expect(oneFlush).toBeGreaterThanOrEqual(FLUSH_DELAY_MS * 0.9);
 
       // ten members' replies at once, as a busy thread gets them
       const n = 10;
@@ -73,9 +74,12 @@ describe("replies on a slow disk", () => {
       // Each reply was acknowledged after a WAL flush that covered it (≥ the delay)…
       for (const r of replies) expect(r.at - start).toBeGreaterThanOrEqual(FLUSH_DELAY_MS * 0.9);
       // …but neither the replies nor their events went one flush after another: had each reply
-      // committed durably with its NOTIFY, the last would have come no sooner than n × 100 ms = 1 s.
-      expect(Math.max(...replies.map((r) => arrived.get(r.id)!)) - start).toBeLessThan((n * FLUSH_DELAY_MS) / 2);
-      expect(Math.max(...replies.map((r) => r.at)) - start).toBeLessThan((n * FLUSH_DELAY_MS) / 2);
+      // committed durably with its NOTIFY, the last would have come no sooner than n flushes
+      // (n × 100 ms = 1 s, more on a loaded machine, where one flush measured above takes longer).
+      // On a quiet machine the last reply is acknowledged after ≈ 230 ms and the last event after ≈ 25.
+      const serial = n * Math.max(FLUSH_DELAY_MS, oneFlush);
+      expect(Math.max(...replies.map((r) => arrived.get(r.id)!)) - start).toBeLessThan(serial * 0.8);
+      expect(Math.max(...replies.map((r) => r.at)) - start).toBeLessThan(serial * 0.8);
       expect(await t.db.comment.count({ where: { threadId: th.id } })).toBe(n + 1);
     } finally {
       unsubscribe();
