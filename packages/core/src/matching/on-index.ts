@@ -71,106 +71,107 @@ export interface RunTable {
   readonly gapAfter: Uint16Array;
 }
 
-/** Builds the run table from the row bits: one pass over T·W words plus one step per run edge. */
-function buildRunTable(rows: Uint32Array, W: number, steps: number, cells: number, origin: number, totalSteps: number): RunTable | null {
+/** Builds the run table from the row bits at once (see {@link runTableSlices}). */
+export function buildRunTable(rows: Uint32Array, W: number, steps: number, cells: number, origin: number, totalSteps: number): RunTable | null {
+  const slices = runTableSlices(rows, W, steps, cells, origin, totalSteps);
+  let r = slices.next();
+  while (!r.done) r = slices.next();
+  return r.value;
+}
+
+/** Rows per slice of {@link runTableSlices} (≈ 5 ms of work each at 650 cells). */
+const RUN_SLICE_ROWS = 4096;
+
+/**
+ * Builds the run table from the row bits — a pass over T·W words that counts the runs starting
+ * at each step, then one step per run edge — yielding every `sliceRows` rows of each pass, so a
+ * caller can spread a big build over many turns of its event loop (1M × 650: 41M runs). The rows
+ * must not change until it returns. null when D > 65,536.
+ *
+ * An entry is written when its run ends, at the back of its start step's free slots: the runs
+ * that start at a step end shortest first, so each step comes out longest first with no sort
+ * (ends of one step are taken in descending cell order: equal lengths stay in cell order).
+ */
+export function* runTableSlices(
+  rows: Uint32Array,
+  W: number,
+  steps: number,
+  cells: number,
+  origin: number,
+  totalSteps: number,
+  sliceRows = RUN_SLICE_ROWS,
+): Generator<void, RunTable | null, void> {
   if (cells > 65536) return null;
+  const offsets = new Int32Array(steps + 1);
   let total = 0;
   for (let r = 0; r < steps; r++) {
+    if (r % sliceRows === sliceRows - 1) yield;
+    offsets[r] = total;
     const b = r * W;
     for (let w = 0; w < W; w++) {
       const s = r === 0 ? rows[b + w]! : rows[b + w]! & ~rows[b - W + w]!;
       if (s !== 0) total += popcount32(s);
     }
   }
-  const offsets = new Int32Array(steps + 1);
+  offsets[steps] = total;
   const cell = new Uint16Array(total);
   const length = new Uint16Array(total);
   const gapBefore = new Uint16Array(total);
   const gapAfter = new Uint16Array(total);
-  // per cell: entry of its open or last run (−1 none), and the local row where its last run ended
-  const entry = new Int32Array(cells).fill(-1);
+  // per start step: its next free slot from the back
+  const free = offsets.slice(1);
+  // per cell: slot of its last ended run (−1 none), the local row where it ended, the open run's start and gap before
+  const lastSlot = new Int32Array(cells).fill(-1);
   const lastEnd = new Int32Array(cells).fill(-1);
   const startRow = new Int32Array(cells);
+  const openGap = new Uint16Array(cells);
   const sat = (x: number) => (x < RUN_SAT ? x : RUN_SAT);
   const atStart = origin === 0;
   const atEnd = origin + steps === totalSteps;
-  let n = 0;
   for (let r = 0; r <= steps; r++) {
-    offsets[r] = n;
+    if (r % sliceRows === sliceRows - 1) yield;
     const b = r * W;
-    for (let w = 0; w < W; w++) {
-      const cur = r < steps ? rows[b + w]! : 0;
-      const prev = r > 0 ? rows[b - W + w]! : 0;
-      let ends = prev & ~cur;
-      while (ends !== 0) {
-        const bit = ctz32(ends);
-        ends &= ends - 1;
-        const c = (w << 5) | bit;
-        length[entry[c]!] = sat(r - startRow[c]!);
-        lastEnd[c] = r;
+    if (r > 0) {
+      for (let w = W - 1; w >= 0; w--) {
+        let ends = rows[b - W + w]! & ~(r < steps ? rows[b + w]! : 0);
+        while (ends !== 0) {
+          const bit = 31 - Math.clz32(ends);
+          ends ^= 1 << bit;
+          const c = (w << 5) | bit;
+          const s0 = startRow[c]!;
+          const j = --free[s0]!;
+          cell[j] = c;
+          length[j] = sat(r - s0);
+          gapBefore[j] = openGap[c]!;
+          gapAfter[j] = RUN_SAT; // until a next run shows up
+          lastSlot[c] = j;
+          lastEnd[c] = r;
+        }
       }
-      if (r === steps) continue;
-      let starts = cur & ~prev;
+    }
+    if (r === steps) break;
+    for (let w = 0; w < W; w++) {
+      let starts = r === 0 ? rows[b + w]! : rows[b + w]! & ~rows[b - W + w]!;
       while (starts !== 0) {
         const bit = ctz32(starts);
         starts &= starts - 1;
         const c = (w << 5) | bit;
-        const prevEntry = entry[c]!;
+        const prev = lastSlot[c]!;
         const le = lastEnd[c]!;
-        if (prevEntry >= 0) gapAfter[prevEntry] = sat(r - le);
-        gapBefore[n] = prevEntry >= 0 ? sat(r - le) : atStart ? RUN_SAT : sat(r);
-        gapAfter[n] = RUN_SAT; // until a next run shows up
-        cell[n] = c;
+        if (prev >= 0) gapAfter[prev] = sat(r - le);
+        openGap[c] = prev >= 0 ? sat(r - le) : atStart ? RUN_SAT : sat(r);
         startRow[c] = r;
-        entry[c] = n++;
       }
     }
   }
   // last runs of cells: no next run inside the index
   if (!atEnd) {
     for (let c = 0; c < cells; c++) {
-      const j = entry[c]!;
+      const j = lastSlot[c]!;
       if (j >= 0 && gapAfter[j] === RUN_SAT) gapAfter[j] = sat(steps - lastEnd[c]!);
     }
   }
-  sortByLengthDesc(offsets, cell, length, gapBefore, gapAfter, steps);
   return { offsets, cell, length, gapBefore, gapAfter };
-}
-
-/**
- * Orders each step's entries by run length, longest first, so a query finds the runs of length
- * ≥ L (or = L) at p with a binary search instead of testing every run that starts at p.
- */
-function sortByLengthDesc(offsets: Int32Array, cell: Uint16Array, length: Uint16Array, gapBefore: Uint16Array, gapAfter: Uint16Array, steps: number): void {
-  let keys = new Float64Array(64);
-  let tmp = new Uint16Array(192);
-  for (let r = 0; r < steps; r++) {
-    const o0 = offsets[r]!;
-    const n = offsets[r + 1]! - o0;
-    if (n < 2) continue;
-    let sorted = true;
-    for (let j = o0 + 1; j < o0 + n; j++) if (length[j]! > length[j - 1]!) sorted = false;
-    if (sorted) continue;
-    if (keys.length < n) {
-      keys = new Float64Array(n * 2);
-      tmp = new Uint16Array(n * 6);
-    }
-    // key: (SAT − length) · 2^16 + index in the step, ascending = longest first, stable
-    for (let i = 0; i < n; i++) keys[i] = (RUN_SAT - length[o0 + i]!) * 65536 + i;
-    const ks = keys.subarray(0, n).sort();
-    for (let i = 0; i < n; i++) {
-      const src = o0 + (ks[i]! % 65536);
-      tmp[i] = cell[src]!;
-      tmp[n + i] = gapBefore[src]!;
-      tmp[2 * n + i] = gapAfter[src]!;
-    }
-    for (let i = 0; i < n; i++) {
-      length[o0 + i] = RUN_SAT - Math.floor(ks[i]! / 65536);
-      cell[o0 + i] = tmp[i]!;
-      gapBefore[o0 + i] = tmp[n + i]!;
-      gapAfter[o0 + i] = tmp[2 * n + i]!;
-    }
-  }
 }
 
 
