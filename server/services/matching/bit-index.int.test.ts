@@ -71,6 +71,45 @@ describe("persisted bit index", () => {
     expect(engine.stats).toEqual({ persistedBuilds: 0, persistedLoads: 1, columnCopyBuilds: 0, columnCopyLoads: 0, floatBytesRead: 0 });
   });
 
+  it("gives an index read from the persisted bits its run table in the background after a precise query, in turns of the event loop", async () => {
+    const steps = 20_000;
+    const cells = 40;
+    const { datasetId, data } = await makeDataset("runs", steps, cells, 5);
+    // a budget that keeps the index but not the floats; one slice of 4,096 rows per turn
+    const engine = new MatchEngine(8 * 2 ** 20, { runTableTurnMs: 0 });
+    const run = (q: { cells: number[]; threshold: number; mode: "fast" | "precise" }) =>
+      engine.run(t.db, canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q, padLeft: 1, padRight: 0, k: 50 })));
+    const fast = { cells: [1, 5, 9], threshold: 0.3, mode: "fast" as const };
+    expect((await run(fast)).result).toEqual(reference(data, steps, cells, fast));
+    await engine.runTablesSettled();
+    expect(engine.runTablesBuilt).toBe(0); // a fast query reads some rows only, and needs no table
+    const bitsOnly = engine.cache.bytesUsed;
+
+    const precise = { cells: [1, 5, 9, 33], threshold: 0.3, mode: "precise" as const };
+    expect((await run(precise)).result).toEqual(reference(data, steps, cells, precise));
+    expect(engine.runTablesBuilt).toBe(0); // the answer did not wait for it
+    // other work runs between the build's turns: an immediate that queues itself again runs once per turn of the loop
+    let turns = 0;
+    let building = true;
+    const tick = () => {
+      turns++;
+      if (building) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await engine.runTablesSettled();
+    building = false;
+    expect(engine.runTablesBuilt).toBe(1);
+    // 20,000 rows in slices of 4,096: 4 yields in each of its two passes
+    expect(turns).toBeGreaterThanOrEqual(8);
+    const index = await engine.index(t.db, await findSource(t.db, null, datasetId, "h"), 0.3);
+    expect(index.runs).toEqual(buildOnIndex({ data, steps, cells }, 0.3).runs);
+    // counted in the cache: 8 bytes per run and 4 per step
+    expect(engine.cache.bytesUsed - bitsOnly).toBeGreaterThanOrEqual(8 * index.runs!.cell.length + 4 * steps);
+    // later queries score from it, with the same results
+    for (const q of [precise, { cells: [0, 2, 39], threshold: 0.3, mode: "precise" as const }]) expect((await run(q)).result).toEqual(reference(data, steps, cells, q));
+    expect(engine.runTablesBuilt).toBe(1);
+  });
+
   it("answers a new threshold from the floats without waiting for its index, which a follow-up job then builds exactly once", { timeout: 180_000 }, async () => {
     const steps = 2 * BIT_CHUNK_STEPS + 700; // three bit chunks
     const cells = 6;
