@@ -266,8 +266,9 @@ export class MatchEngine {
         let r = slices.next();
         while (!r.done && performance.now() < until) r = slices.next();
         if (!r.done) {
-          // (unref: a CLI run that has answered does not stay for it)
-          setImmediate(turn).unref();
+          // (not unref'd: the loop then waits in poll for other I/O before running an unref'd
+          // immediate, and the build advanced only when something else woke the worker)
+          setImmediate(turn);
           return;
         }
         // (a table that would make the entry more than half the budget is dropped: the entry stays)
@@ -279,7 +280,7 @@ export class MatchEngine {
         }
         done();
       };
-      setImmediate(turn).unref();
+      setImmediate(turn);
     });
     entry.runsBuild = build;
     this.runBuilds.add(build);
