@@ -335,6 +335,19 @@ export function onIndexFromBits(parts: {
  * 32×32 bit-matrix transpose (5 rounds of masked swaps) instead of one scattered write per bit.
  * Column words straddling r0 or r1 are merged with what earlier blocks wrote.
  */
+/**
+ * Fills every cell's column bits of `index` from its row bits (every row must be filled), OR-ed in
+ * — columns filled already keep their bits — yielding every `sliceRows` rows (a multiple of 32),
+ * so a caller can spread the work over its event loop (1M × 650: ≈ 1 s of CPU).
+ */
+export function* columnsFromRowsSlices(index: OnIndex, sliceRows = RUN_SLICE_ROWS): Generator<void, void, void> {
+  if (sliceRows % 32 !== 0) throw new RangeError(`column slices of ${sliceRows} rows: use a multiple of 32`);
+  for (let r = 0; r < index.steps; r += sliceRows) {
+    if (r > 0) yield;
+    transposeInto(index.rows, index.rowWords, index.cols, index.colWords, r, Math.min(index.steps, r + sliceRows), index.cells);
+  }
+}
+
 function transposeInto(rows: Uint32Array, W: number, cols: Uint32Array, CW: number, r0: number, r1: number, cells: number): void {
   const a = new Int32Array(32);
   for (let blk = r0 >>> 5; blk <= (r1 - 1) >>> 5; blk++) {

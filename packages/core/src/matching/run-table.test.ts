@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../random";
-import { buildRunTable, RUN_SAT, runTableSlices, type RunTable } from "./on-index";
+import { buildRunTable, columnsFromRowsSlices, columnsOfRows, onIndexFromBits, RUN_SAT, runTableSlices, type RunTable } from "./on-index";
 
 /** Row bits of a random on/off matrix with persistent runs (W words per row). */
 function randomRows(seed: number, steps: number, cells: number, flip: number): Uint32Array {
@@ -113,5 +113,22 @@ describe("run table", () => {
 
   it("is null past 65,536 cells (an entry's cell is 16 bits)", () => {
     expect(buildRunTable(new Uint32Array(2049), 2049, 1, 65537, 0, 1)).toBeNull();
+  });
+
+  it("columnsFromRowsSlices fills every column from the rows, in slices, keeping the columns filled already", () => {
+    for (const [steps, cells] of [[1, 1], [33, 5], [300, 70], [1000, 33]] as const) {
+      const rows = randomRows(steps + cells, steps, cells, 0.3);
+      const want = columnsOfRows(rows, steps, cells);
+      const CW = Math.ceil(steps / 32);
+      const cols = new Uint32Array(cells * CW);
+      // one column read already (as from the persisted bits)
+      cols.set(want.subarray(0, CW), 0);
+      const index = onIndexFromBits({ totalSteps: steps, origin: 0, steps, cells, threshold: 0.3, transform: "none", rows, cols });
+      let yields = 0;
+      for (const _ of columnsFromRowsSlices(index, 64)) yields++;
+      expect(Array.from(cols), `${steps} × ${cells}`).toEqual(Array.from(want));
+      expect(yields).toBe(Math.ceil(steps / 64) - 1);
+    }
+    expect(() => columnsFromRowsSlices(onIndexFromBits({ totalSteps: 1, origin: 0, steps: 1, cells: 1, threshold: 0, transform: "none", rows: new Uint32Array(1), cols: new Uint32Array(1) }), 40).next()).toThrow(/multiple of 32/);
   });
 });
