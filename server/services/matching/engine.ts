@@ -76,6 +76,8 @@ type CachedIndex = {
   filling: { cols: Promise<unknown>; rows: Promise<unknown> };
   /** The run table and columns being completed in the background ({@link MatchEngine.completeLater}); settles when they are in (or given up). */
   completing?: Promise<void>;
+  /** The rows no query has read yet, being read in the background ({@link MatchEngine.readRowsLater}). */
+  readingRows?: Promise<void>;
 };
 
 /**
@@ -84,6 +86,12 @@ type CachedIndex = {
  * waits at most about this long at each of its steps.
  */
 const RUN_TABLE_TURN_MS = 8;
+
+/**
+ * Steps per read of the rows a fast query left unread ({@link MatchEngine.readRowsLater}): a
+ * query's own read of rows waits for at most one of these (1M × 650: 16 reads of 5 MB).
+ */
+const ROWS_LATER_STEPS = 65_536;
 
 /**
  * Concurrent COPY streams of a float scan (`scanStateChunks`). One: on this 2-core machine a second
@@ -302,8 +310,33 @@ export class MatchEngine {
       setImmediate(turn);
     });
     entry.completing = build;
-    this.runBuilds.add(build);
-    void build.then(() => this.runBuilds.delete(build));
+    this.background(build);
+  }
+
+  /**
+   * After a fast query on an index read from the persisted bits (it read its candidates' rows
+   * only): reads the other rows in the background, ROWS_LATER_STEPS at a time (a query's own
+   * read waits for at most one), then completes the index ({@link completeLater}). So later fast
+   * queries on new cells read neither columns nor rows from Postgres. A failed read is dropped:
+   * queries read what they need themselves, as before.
+   */
+  private readRowsLater(db: Db, key: string, entry: CachedIndex): void {
+    if (this.opts.runTables === false || entry.rowBlocks === null || entry.readingRows || !entry.ref) return;
+    const read = (async () => {
+      const T = entry.index.steps;
+      for (let a = 0; a < T && entry.rowBlocks !== null; a += ROWS_LATER_STEPS) {
+        if (this.cache.get(key) !== entry) return;
+        await this.fillRows(db, key, entry, [[a, Math.min(T, a + ROWS_LATER_STEPS)]]);
+      }
+      if (this.cache.get(key) === entry) this.completeLater(key, entry);
+    })().catch(() => undefined);
+    entry.readingRows = read;
+    this.background(read);
+  }
+
+  private background(work: Promise<void>): void {
+    this.runBuilds.add(work);
+    void work.then(() => this.runBuilds.delete(work));
   }
 
   /** Settles when the indices being completed in the background are (tests, benches). */
@@ -635,6 +668,7 @@ export class MatchEngine {
     const t2 = performance.now();
     // later queries get the run table (precise at 1M × 650: ≈ 90 vs 140 ms) and every cell's columns
     if (plan.mode === "precise") this.completeLater(key, entry);
+    else this.readRowsLater(db, key, entry);
     return { result, computeMs: t2 - t1, indexMs: t1 - t0, indexFromFloats: fromFloats === true };
   }
 
