@@ -78,8 +78,8 @@ describe("persisted bit index", () => {
     const src = await findSource(t.db, null, datasetId, "h");
     type Q = { cells: number[]; threshold: number; mode: "fast" | "precise" };
     // a budget that keeps the index but not the floats; one slice of 4,096 rows per turn
-    const engineAndRun = () => {
-      const engine = new MatchEngine(8 * 2 ** 20, { runTableTurnMs: 0 });
+    const engineAndRun = (budget = 8 * 2 ** 20) => {
+      const engine = new MatchEngine(budget, { runTableTurnMs: 0 });
       const run = (q: Q) => engine.run(t.db, canonicalQuery(ZMatchInput.parse({ datasetId, source: "h", ...q, padLeft: 1, padRight: 0, k: 50 })));
       return { engine, run };
     };
@@ -134,6 +134,19 @@ describe("persisted bit index", () => {
       await settled(engine);
       expect(engine.runTablesBuilt).toBe(1);
       await answeredFromMemory(run, [fast, ...later]);
+    }
+
+    // within half the budget: 1 MiB holds the rows (160 kB) and every column (100 kB) within its
+    // half, not the table (≈ 0.9 MB): the columns are filled, the table is not built
+    {
+      const { engine, run } = engineAndRun(2 ** 20);
+      const precise: Q = { cells: [1, 5, 9, 33], threshold: 0.3, mode: "precise" };
+      expect((await run(precise)).result).toEqual(reference(data, steps, cells, precise));
+      await settled(engine);
+      expect(engine.runTablesBuilt).toBe(0);
+      await answeredFromMemory(run, later);
+      expect(engine.cache.bytesUsed).toBeLessThanOrEqual(2 ** 19);
+      expect((await engine.index(t.db, src, 0.3)).runs).toBeNull();
     }
 
     // other work runs between the build's turns: an immediate that queues itself again runs once per turn of the loop

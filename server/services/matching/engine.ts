@@ -265,19 +265,26 @@ export class MatchEngine {
    * only when every row is in (the rows must not change while it runs); not in an engine told to
    * skip run tables (the web's inline engine).
    *
-   * Columns are OR-ed in from the true rows, so a query reading some of them from Postgres
-   * meanwhile writes the same bits. When it is done, if the entry is still cached: the columns are
-   * marked filled and counted in the cache; the table is put in the entry and counted if the entry
-   * stays within half the budget (1M × 650: 41M runs, 330 MB), else dropped. An entry evicted
-   * meanwhile stops it at its next turn.
+   * Both stay within half the cache budget with the entry: the columns are filled only if they
+   * fit (1M × 650: 81 MB), the table built only if it fits too (41M runs, 330 MB; known from its
+   * first pass, before it is allocated) — a 10M-step source's entry gets neither. Columns are
+   * OR-ed in from the true rows, so a query reading some of them from Postgres meanwhile writes
+   * the same bits. When it is done, if the entry is still cached, they are marked filled and
+   * counted in the cache, and the table is put in the entry and counted (dropped if the entry grew
+   * meanwhile past half the budget). An entry evicted meanwhile stops it at its next turn.
    */
   private completeLater(key: string, entry: CachedIndex): void {
     const { index } = entry;
     if (this.opts.runTables === false || entry.completing || entry.rowBlocks !== null || entry.columnCopy) return;
     if (index.runs !== null && entry.loaded === null) return;
+    // within half the budget: every column if they fit, then the table if it fits too (else none)
+    const missingCols = entry.loaded ? entry.loaded.reduce((n, x) => n + (x === 0 ? 1 : 0), 0) : 0;
+    const room = this.cache.budget / 2 - entry.bytes;
+    const fillColumns = entry.loaded !== null && missingCols * index.colWords * 4 <= room;
+    const tableRoom = room - (fillColumns ? missingCols * index.colWords * 4 : 0);
     const work = (function* () {
-      const runs = index.runs ?? (yield* runTableSlices(index.rows, index.rowWords, index.steps, index.cells, index.origin, index.totalSteps));
-      if (entry.loaded) yield* columnsFromRowsSlices(index);
+      const runs = index.runs ?? (yield* runTableSlices(index.rows, index.rowWords, index.steps, index.cells, index.origin, index.totalSteps, { maxBytes: tableRoom }));
+      if (fillColumns) yield* columnsFromRowsSlices(index);
       return runs;
     })();
     const build = new Promise<void>((done) => {
@@ -293,10 +300,12 @@ export class MatchEngine {
           return;
         }
         if (this.cache.get(key) === entry) {
-          // (a read of some columns still in flight counts them again when it lands: k × T/8 bytes at most)
-          const missing = entry.loaded ? entry.loaded.reduce((n, x) => n + (x === 0 ? 1 : 0), 0) : 0;
-          const colBytes = missing * index.colWords * 4;
-          entry.loaded = null;
+          let colBytes = 0;
+          if (fillColumns && entry.loaded) {
+            // (a read of some columns still in flight counts them again when it lands: k × T/8 bytes at most)
+            colBytes = entry.loaded.reduce((n, x) => n + (x === 0 ? 1 : 0), 0) * index.colWords * 4;
+            entry.loaded = null;
+          }
           const runs = r.value;
           const runBytes = runs && entry.index.runs === null ? runTableBytes(runs) : 0;
           if (runBytes > 0 && entry.bytes + colBytes + runBytes <= this.cache.budget / 2) {

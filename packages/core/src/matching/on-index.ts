@@ -85,8 +85,9 @@ const RUN_SLICE_ROWS = 4096;
 /**
  * Builds the run table from the row bits — a pass over T·W words that counts the runs starting
  * at each step, then one step per run edge — yielding every `sliceRows` rows of each pass, so a
- * caller can spread a big build over many turns of its event loop (1M × 650: 41M runs). The rows
- * must not change until it returns. null when D > 65,536.
+ * caller can spread a big build over many turns of its event loop (1M × 650: 41M runs, 330 MB).
+ * The rows must not change until it returns. null when D > 65,536, or when the table would take
+ * more than `maxBytes` (8 per run, 4 per step: known after the first pass, before allocating).
  *
  * An entry is written when its run ends, at the back of its start step's free slots: the runs
  * that start at a step end shortest first, so each step comes out longest first with no sort
@@ -99,7 +100,7 @@ export function* runTableSlices(
   cells: number,
   origin: number,
   totalSteps: number,
-  sliceRows = RUN_SLICE_ROWS,
+  { sliceRows = RUN_SLICE_ROWS, maxBytes = Infinity }: { sliceRows?: number; maxBytes?: number } = {},
 ): Generator<void, RunTable | null, void> {
   if (cells > 65536) return null;
   const offsets = new Int32Array(steps + 1);
@@ -114,6 +115,7 @@ export function* runTableSlices(
     }
   }
   offsets[steps] = total;
+  if (total * 8 + offsets.byteLength > maxBytes) return null;
   const cell = new Uint16Array(total);
   const length = new Uint16Array(total);
   const gapBefore = new Uint16Array(total);

@@ -83,7 +83,7 @@ describe("run table", () => {
             const want = referenceTable(rows, steps, cells, origin, totalSteps);
             expect(plain(buildRunTable(rows, W, steps, cells, origin, totalSteps)!), `${steps} × ${cells}, flip ${flip}, origin ${origin}`).toEqual(want);
             // sliced: the same table, with a yield every sliceRows rows of each pass
-            const slices = runTableSlices(rows, W, steps, cells, origin, totalSteps, 3);
+            const slices = runTableSlices(rows, W, steps, cells, origin, totalSteps, { sliceRows: 3 });
             let yields = 0;
             let r = slices.next();
             while (!r.done) {
@@ -109,6 +109,20 @@ describe("run table", () => {
     expect(got).toEqual(referenceTable(rows, steps, 2, 0, steps));
     expect(got.length).toEqual([1, RUN_SAT, 1]);
     expect(got.gapAfter[0]).toBe(RUN_SAT);
+  });
+
+  it("is null past maxBytes, decided before the table is allocated", () => {
+    const rows = randomRows(9, 300, 40, 0.3);
+    const table = buildRunTable(rows, 2, 300, 40, 0, 300)!;
+    const bytes = table.offsets.byteLength + 8 * table.cell.length;
+    const run = (maxBytes: number) => {
+      const g = runTableSlices(rows, 2, 300, 40, 0, 300, { maxBytes });
+      let r = g.next();
+      while (!r.done) r = g.next();
+      return r.value;
+    };
+    expect(run(bytes)).toEqual(table);
+    expect(run(bytes - 1)).toBeNull();
   });
 
   it("is null past 65,536 cells (an entry's cell is 16 bits)", () => {
