@@ -10,8 +10,8 @@
  * A source longer than `shardStepsFor` steps is handled in time-range shards: `rangeIndex` reads
  * one shard's rows (the shard jobs of ./sharded.ts, or `run` shard after shard).
  * An index read from the bits or streamed from the floats has no run table (what precise scoring
- * is fastest with) and only its queried columns; after the first precise query on it, it gets
- * both in the background.
+ * is fastest with) and only its queried columns; after its first query it gets both in the
+ * background (after a fast query, the rows that query did not read first).
  */
 import {
   AppError,
@@ -256,7 +256,8 @@ export class MatchEngine {
   }
 
   /**
-   * Completes a cached whole index in the background after a precise query on it: its run table
+   * Completes a cached whole index in the background after a precise query on it (or once the
+   * rows a fast query left are read: {@link readRowsLater}): its run table
    * (an index read from the persisted bits or streamed from the floats has none: building it there
    * would hold a cold answer up by seconds; precise scoring is ≈ 35 % faster with it), then every
    * cell's columns from its rows (a query on cells not read yet then reads none from Postgres:
