@@ -4,6 +4,7 @@
  * nothing under `server/` or `packages/` may (lint rule).
  */
 import { run, type Logger, type Runner, type TaskList, type WorkerEvents } from "graphile-worker";
+import pg from "pg";
 import type { AnalysisEngine } from "../../server/services/analysis/engine";
 import type { MatchEngine } from "../../server/services/matching/engine";
 import { taskList } from "../../workers/tasks";
@@ -24,15 +25,41 @@ export interface TestWorkerOptions {
   events?: WorkerEvents;
 }
 
+/**
+ * The runner's connections come from a pool of the harness's own, whose clients have an error
+ * listener for their whole life, ended by the runner's `stop`. With graphile-worker's own pool, a
+ * test's database dropped right after `stop` (`drop … with (force)`) could kill a connection the
+ * pool was still closing: pg-pool takes its listener off a client before ending it, and the
+ * server's "terminating connection" then arrived as an uncaught error in the test process (seen
+ * once in CI, after workers/dataset-extract.int.test.ts).
+ */
 export async function startTestWorker(t: TestDatabase, opts: TestWorkerOptions = {}): Promise<Runner> {
   const tasks = taskList(t.db, opts.engine, opts.analysis);
-  return run({
-    connectionString: t.url,
-    concurrency: opts.concurrency ?? 1,
-    noHandleSignals: true,
-    pollInterval: opts.pollInterval ?? 200,
-    ...(opts.logger ? { logger: opts.logger } : {}),
-    ...(opts.events ? { events: opts.events } : {}),
-    taskList: opts.wrap ? opts.wrap(tasks) : tasks,
-  });
+  const pool = new pg.Pool({ connectionString: t.url, max: 10 });
+  pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
+  let runner: Runner;
+  try {
+    runner = await run({
+      pgPool: pool,
+      concurrency: opts.concurrency ?? 1,
+      noHandleSignals: true,
+      pollInterval: opts.pollInterval ?? 200,
+      ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.events ? { events: opts.events } : {}),
+      taskList: opts.wrap ? opts.wrap(tasks) : tasks,
+    });
+  } catch (e) {
+    await pool.end();
+    throw e;
+  }
+  const stop = runner.stop.bind(runner);
+  runner.stop = async () => {
+    try {
+      await stop();
+    } finally {
+      if (!pool.ending) await pool.end();
+    }
+  };
+  return runner;
 }
