@@ -86,7 +86,7 @@ describe("persisted bit index", () => {
     // done with nothing else going on in this process (a turn that waited for other I/O to wake the loop would not be)
     const settled = async (engine: MatchEngine) => {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([engine.runTablesSettled(), new Promise((_, no) => (timer = setTimeout(() => no(new Error("the index was not completed within 10 s")), 10_000)))]);
+      await Promise.race([engine.backgroundSettled(), new Promise((_, no) => (timer = setTimeout(() => no(new Error("the index was not completed within 10 s")), 10_000)))]);
       clearTimeout(timer);
     };
     // with every bit chunk locked away, queries (on cells not queried before too) are answered all the same
@@ -161,7 +161,7 @@ describe("persisted bit index", () => {
       if (building) setImmediate(tick);
     };
     setImmediate(tick);
-    await engine.runTablesSettled();
+    await engine.backgroundSettled();
     building = false;
     expect(engine.runTablesBuilt).toBe(1);
     // 20,000 rows in slices of 4,096: 4 yields in each of the table's two passes, and 4 between column slices

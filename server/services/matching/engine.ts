@@ -158,7 +158,7 @@ export class MatchEngine {
   readonly stats = { persistedBuilds: 0, persistedLoads: 0, columnCopyBuilds: 0, columnCopyLoads: 0, floatBytesRead: 0 };
   /** Run tables built in the background and put in a cached index (for logs and tests). */
   runTablesBuilt = 0;
-  private readonly runBuilds = new Set<Promise<void>>();
+  private readonly backgroundWork = new Set<Promise<void>>();
   constructor(
     cacheBytes: number,
     private readonly opts: MatchEngineOptions = {},
@@ -279,7 +279,7 @@ export class MatchEngine {
     if (this.opts.runTables === false || entry.completing || entry.rowBlocks !== null || entry.columnCopy) return;
     if (index.runs !== null && entry.loaded === null) return;
     // within half the budget: every column if they fit, then the table if it fits too (else none)
-    const missingCols = entry.loaded ? entry.loaded.reduce((n, x) => n + (x === 0 ? 1 : 0), 0) : 0;
+    const missingCols = entry.loaded ? unloaded(entry.loaded) : 0;
     const room = this.cache.budget / 2 - entry.bytes;
     const fillColumns = entry.loaded !== null && missingCols * index.colWords * 4 <= room;
     const tableRoom = room - (fillColumns ? missingCols * index.colWords * 4 : 0);
@@ -304,7 +304,7 @@ export class MatchEngine {
           let colBytes = 0;
           if (fillColumns && entry.loaded) {
             // (a read of some columns still in flight counts them again when it lands: k × T/8 bytes at most)
-            colBytes = entry.loaded.reduce((n, x) => n + (x === 0 ? 1 : 0), 0) * index.colWords * 4;
+            colBytes = unloaded(entry.loaded) * index.colWords * 4;
             entry.loaded = null;
           }
           const runs = r.value;
@@ -345,13 +345,13 @@ export class MatchEngine {
   }
 
   private background(work: Promise<void>): void {
-    this.runBuilds.add(work);
-    void work.then(() => this.runBuilds.delete(work));
+    this.backgroundWork.add(work);
+    void work.then(() => this.backgroundWork.delete(work));
   }
 
-  /** Settles when the indices being completed in the background are (tests, benches). */
-  async runTablesSettled(): Promise<void> {
-    while (this.runBuilds.size > 0) await Promise.all(this.runBuilds);
+  /** Settles when the background work on cached indices (row reads, completions) is done (tests, benches). */
+  async backgroundSettled(): Promise<void> {
+    while (this.backgroundWork.size > 0) await Promise.all(this.backgroundWork);
   }
 
   private keep(key: string, index: OnIndex, ref: BitIndexRef | null): CachedIndex {
@@ -712,6 +712,13 @@ export class MatchEngine {
     }
     return { result, computeMs, indexMs, indexFromFloats: false };
   }
+}
+
+/** Cells whose columns an entry does not hold yet. */
+function unloaded(loaded: Uint8Array): number {
+  let n = 0;
+  for (const x of loaded) if (x === 0) n++;
+  return n;
 }
 
 function idle(): CachedIndex["filling"] {

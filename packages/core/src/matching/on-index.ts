@@ -333,11 +333,6 @@ export function onIndexFromBits(parts: {
 }
 
 /**
- * Copies the bits of rows [r0, r1) into the column layout, 32 rows × 32 cells at a time with a
- * 32×32 bit-matrix transpose (5 rounds of masked swaps) instead of one scattered write per bit.
- * Column words straddling r0 or r1 are merged with what earlier blocks wrote.
- */
-/**
  * Fills every cell's column bits of `index` from its row bits (every row must be filled), OR-ed in
  * — columns filled already keep their bits — yielding every `sliceRows` rows (a multiple of 32),
  * so a caller can spread the work over its event loop (1M × 650: ≈ 1 s of CPU).
@@ -350,6 +345,11 @@ export function* columnsFromRowsSlices(index: OnIndex, sliceRows = RUN_SLICE_ROW
   }
 }
 
+/**
+ * Copies the bits of rows [r0, r1) into the column layout, 32 rows × 32 cells at a time with a
+ * 32×32 bit-matrix transpose (5 rounds of masked swaps) instead of one scattered write per bit.
+ * Column words straddling r0 or r1 are merged with what earlier blocks wrote.
+ */
 function transposeInto(rows: Uint32Array, W: number, cols: Uint32Array, CW: number, r0: number, r1: number, cells: number): void {
   const a = new Int32Array(32);
   for (let blk = r0 >>> 5; blk <= (r1 - 1) >>> 5; blk++) {
