@@ -29,6 +29,11 @@ export class TopK {
     this.U = new Int32Array(cap);
   }
 
+  /** I of the last entry once the top is full (an offer with a smaller I is refused), else −1. */
+  get worstI(): number {
+    return this.size === this.cap ? this.I[this.cap - 1]! : -1;
+  }
+
   offer(p: number, L: number, I: number, U: number): void {
     const { cap } = this;
     let n = this.size;
