@@ -8,6 +8,7 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import { fileSyncServer, seedMembers } from "../../tests/setup/sync-server";
+import { loopTurns } from "../../tests/setup/loop-turns";
 import { createDb } from "../db/client";
 import { memberRoles, type MemberKey } from "../services/authz";
 import { signSyncToken, verifyRoomToken } from "../services/sync-tokens";
@@ -161,16 +162,10 @@ describe("a batch of admissions", () => {
     // each query answers a millisecond later, as a database does (not within the same turn)
     const roleOf = batchedRoles(async (keys) => (await new Promise((r) => setTimeout(r, 1)), keys.map(() => "VIEWER" as const)), 0);
     // a turn counter: one setImmediate per turn of the loop, as long as admissions are pending
-    let turn = 0;
-    let done = false;
-    const tick = () => {
-      turn++;
-      if (!done) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const turns = loopTurns();
     const settledAt: number[] = [];
-    await Promise.all(Array.from({ length: 5 * ADMIT_SLICE }, (_, i) => roleOf({ workspaceId: "w1", userId: `u${i}` }).then(() => settledAt.push(turn))));
-    done = true;
+    await Promise.all(Array.from({ length: 5 * ADMIT_SLICE }, (_, i) => roleOf({ workspaceId: "w1", userId: `u${i}` }).then(() => settledAt.push(turns.count))));
+    turns.stop();
     const perTurn = new Map<number, number>();
     for (const t of settledAt) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);
     expect(settledAt).toHaveLength(5 * ADMIT_SLICE);

@@ -19,6 +19,7 @@ import { WebsocketProvider } from "y-websocket";
 import { COLLAB_SCHEMA_VERSION } from "@statescope/collab";
 import { freshDatabase, type TestDatabase } from "../../tests/setup/db";
 import { createTestSyncServer, seedMembers } from "../../tests/setup/sync-server";
+import { loopTurns } from "../../tests/setup/loop-turns";
 import { signSyncToken } from "../services/sync-tokens";
 import { MESSAGE_SYNC } from "./frames";
 import { QUIET_UPDATE_MS } from "./rooms";
@@ -31,18 +32,12 @@ const V = String(COLLAB_SCHEMA_VERSION);
 async function queuedServer() {
   const wss = new WebSocketServer({ noServer: true });
   const server = http.createServer();
-  let turn = 0;
-  let ticking = true;
-  const tick = () => {
-    turn++;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
+  const turns = loopTurns();
   const arrived: number[] = [];
   const completed: { n: number; turn: number }[] = [];
   const queue = createUpgradeQueue(
     (req, socket, head) => {
-      completed.push({ n: Number(new URL(req.url!, "http://x").searchParams.get("n")), turn });
+      completed.push({ n: Number(new URL(req.url!, "http://x").searchParams.get("n")), turn: turns.count });
       wss.handleUpgrade(req, socket, head, (ws) => ws.send("hi"));
     },
     () => undefined,
@@ -59,7 +54,7 @@ async function queuedServer() {
     completed,
     queue,
     async close() {
-      ticking = false;
+      turns.stop();
       queue.close();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => server.close(() => r()));

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { createMemoryHub } from "../pubsub/memory";
+import { loopTurns } from "../../tests/setup/loop-turns";
 import { createMemoryStorage, mergeLog, mergeUpdatesYielding } from "./storage";
 
 /** Two "processes" editing one map in rounds, each round's edits one stored batch; returns the batches in commit order. */
@@ -58,18 +59,12 @@ describe("merging a room's log", () => {
   it("lets the event loop turn while it merges a long out-of-order log (a compaction never holds up deliveries)", async () => {
     // applying 1,000 out-of-order rows one by one held one sync process's loop 0.7–0.9 s (bench:sync)
     const log = outOfOrder(twoProcessLog(500));
-    let turns = 0;
-    let done = false;
-    const tick = () => {
-      turns++;
-      if (!done) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const turns = loopTurns();
     const merged = await mergeLog(log);
-    done = true;
+    turns.stop();
     expect(contents(merged)).toEqual({ keys: 5000, position: 499 });
     // one turn per slice of 64 rows at least (1,000 rows: 16 slices, then the slices' merge)
-    expect(turns).toBeGreaterThanOrEqual(16);
+    expect(turns.count).toBeGreaterThanOrEqual(16);
   });
 
   it("keeps an update appended while a compaction merges (in-memory storage)", async () => {

@@ -13,6 +13,7 @@ import { buildOnIndex, match, type MatchResult } from "@statescope/core";
 import { freshDatabase, type TestDatabase } from "../../../tests/setup/db";
 import { deleteWhileWriting, makeRandomDataset } from "../../../tests/setup/random-dataset";
 import { startTestWorker } from "../../../tests/setup/worker";
+import { loopTurns } from "../../../tests/setup/loop-turns";
 import { pgPool } from "../../db/client";
 import { resetEnvCache } from "../../env";
 import { createCaller } from "../../api/root";
@@ -154,18 +155,12 @@ describe("persisted bit index", () => {
     await engine.buildPersisted(t.db, src, 0.4);
     const at04: Q = { cells: [2, 3], threshold: 0.4, mode: "precise" };
     expect((await run(at04)).result).toEqual(reference(data, steps, cells, at04));
-    let turns = 0;
-    let building = true;
-    const tick = () => {
-      turns++;
-      if (building) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const turns = loopTurns();
     await engine.backgroundSettled();
-    building = false;
+    turns.stop();
     expect(engine.runTablesBuilt).toBe(1);
     // 20,000 rows in slices of 4,096: 4 yields in each of the table's two passes, and 4 between column slices
-    expect(turns).toBeGreaterThanOrEqual(12);
+    expect(turns.count).toBeGreaterThanOrEqual(12);
   });
 
   it("answers a new threshold from the floats without waiting for its index, which a follow-up job then builds exactly once", { timeout: 180_000 }, async () => {
